@@ -1,0 +1,150 @@
+/* LXD REST client over libcurl + jansson. Knows nothing about Terraform:
+ * returns parsed JSON and typed errors that resources turn into diagnostics.
+ *
+ * Thread safety: one lxd_client may be used from many threads at once (each
+ * request uses its own curl easy handle); the cached server info is guarded.
+ *
+ * Return codes: LXD_OK (0) or a negative lxd_code. On failure the optional
+ * lxd_error receives the HTTP status and LXD's own message (kept verbatim:
+ * HTTP codes are not a reliable classifier, the message is what users need).
+ * Output parameters are written only on success, and are owned by the caller
+ * (json_decref / free). */
+#ifndef LXD_CLIENT_H
+#define LXD_CLIENT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+typedef enum lxd_code {
+	LXD_OK = 0,
+	LXD_E_NOMEM = -1,
+	LXD_E_NOTFOUND = -2,     /* 404 */
+	LXD_E_CONFLICT = -3,     /* 409, or "already exists" */
+	LXD_E_PRECONDITION = -4, /* 412: ETag mismatch */
+	LXD_E_INVALID = -5,      /* 400 and other client errors */
+	LXD_E_FORBIDDEN = -6,    /* 401 / 403: not trusted */
+	LXD_E_UNAVAILABLE = -7,  /* cannot connect, 503 */
+	LXD_E_SERVER = -8,       /* 500 and failed operations */
+	LXD_E_TIMEOUT = -9,      /* request or operation wait bound exceeded */
+	LXD_E_CANCELLED = -10,   /* the stop flag was raised */
+	LXD_E_PROTOCOL = -11,    /* malformed or oversized response */
+	LXD_E_TLS = -12,         /* server certificate does not match the pin */
+} lxd_code;
+
+#define LXD_ERRMSG_MAX 1024
+
+typedef struct lxd_error {
+	int code;         /* lxd_code */
+	int http_status;  /* 0 when no HTTP response */
+	char message[LXD_ERRMSG_MAX];
+} lxd_error;
+
+/* Replies larger than this are rejected with LXD_E_PROTOCOL. */
+#define LXD_MAX_RESPONSE (64u * 1024 * 1024)
+
+/* A raw HTTP exchange, for the pluggable transport used by unit tests.
+ * The transport fills status, a malloc'd body (may be NULL) and optional
+ * malloc'd etag / location header values. */
+typedef struct lxd_http_reply {
+	int status;
+	char *body;
+	size_t body_len;
+	char *etag;
+	char *location;
+} lxd_http_reply;
+
+typedef int (*lxd_transport_fn)(void *ud, const char *method, const char *path,
+				const char *body, const char *if_match,
+				lxd_http_reply *reply);
+
+typedef struct lxd_client_opts {
+	/* Exactly one way to reach the server: a unix socket (socket_path, or
+	 * resolved with lxd_socket_resolve() when both are NULL), an HTTPS url
+	 * ("https://203.0.113.1:8443"), or a test transport. */
+	const char *socket_path;
+	const char *url;
+	/* HTTPS: client certificate and key (PEM contents, not paths) and the
+	 * server pin: either its certificate PEM or its SHA-256 fingerprint
+	 * (lowercase hex of the DER). Without a pin the connection is refused
+	 * unless insecure_skip_verify is set. */
+	const char *client_cert_pem;
+	const char *client_key_pem;
+	const char *server_cert_pem;
+	const char *server_fingerprint;
+	bool insecure_skip_verify;
+	const char *project;      /* default "default" */
+	long request_timeout_ms;  /* one HTTP exchange; default 30000 */
+	long operation_timeout_s; /* one async operation; default 600 */
+	atomic_int *stop;         /* abort promptly when non-zero; may be NULL */
+	lxd_transport_fn transport; /* tests only */
+	void *transport_ud;
+} lxd_client_opts;
+
+typedef struct lxd_client lxd_client;
+
+/* Resolve the unix socket path: $LXD_SOCKET, $LXD_DIR/unix.socket,
+ * /var/snap/lxd/common/lxd/unix.socket (if writable), /var/lib/lxd/unix.socket.
+ * Writes into buf; returns buf, or NULL if none exists. */
+const char *lxd_socket_resolve(char *buf, size_t len);
+
+int lxd_client_new(const lxd_client_opts *o, lxd_client **out, lxd_error *err);
+void lxd_client_free(lxd_client *c); /* NULL-tolerant */
+const char *lxd_client_project(const lxd_client *c);
+
+/* Request flags. */
+enum {
+	LXD_REQ_PROJECT = 1u << 0, /* append project=<project> to the query */
+	LXD_REQ_NO_WAIT = 1u << 1, /* do not wait for an async operation */
+};
+
+typedef struct lxd_response {
+	int http_status;
+	json_t *metadata;  /* sync metadata, or for async the finished
+			    * operation's metadata (the operation object) */
+	char *etag;        /* ETag header without changes, or NULL */
+	char *operation;   /* "/1.0/operations/<id>" for async, or NULL */
+} lxd_response;
+
+void lxd_response_done(lxd_response *r);
+
+/* One request. `path` starts with "/1.0" and may carry a query string;
+ * `body` is borrowed (NULL for none); `if_match` may be NULL.
+ * Handles sync, async and error envelopes. An async reply is waited for
+ * (bounded by operation_timeout_s, checking the stop flag) unless
+ * LXD_REQ_NO_WAIT; a failed operation (status_code >= 400 or err set) is
+ * LXD_E_SERVER with the operation's err as message. */
+int lxd_request(lxd_client *c, const char *method, const char *path,
+		const json_t *body, const char *if_match, unsigned flags,
+		lxd_response *out, lxd_error *err);
+
+/* GET convenience: metadata and (optionally) ETag. */
+int lxd_get(lxd_client *c, const char *path, unsigned flags, json_t **metadata,
+	    char **etag, lxd_error *err);
+
+/* Wait for an operation ("/1.0/operations/<id>") up to timeout_s. */
+int lxd_wait_operation(lxd_client *c, const char *op_path, long timeout_s,
+		       json_t **op_out, lxd_error *err);
+
+/* Read-modify-write with ETag/If-Match, retried on 412 (up to 5 times):
+ * GET path, hand the metadata to `mutate` which builds the PUT body (new
+ * reference in *body; return LXD_OK, or an error to stop), PUT with If-Match. */
+typedef int (*lxd_mutate_fn)(json_t *current, void *arg, json_t **body,
+			     lxd_error *err);
+int lxd_update_etag(lxd_client *c, const char *path, unsigned flags,
+		    lxd_mutate_fn mutate, void *arg, lxd_error *err);
+
+/* GET /1.0, cached for the client's life time (borrowed). */
+int lxd_server_info(lxd_client *c, const json_t **info, lxd_error *err);
+/* Is the API extension present? (false if the server is unreachable) */
+bool lxd_has_extension(lxd_client *c, const char *ext);
+
+/* Percent-encode one path segment (malloc'd). */
+char *lxd_escape(const char *segment);
+
+/* Human name of a code, e.g. "not found". */
+const char *lxd_code_str(int code);
+
+#endif

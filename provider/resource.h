@@ -1,0 +1,125 @@
+/* The contract between the RPC layer (provider/rpc) and the code for each
+ * provider type, resource and data source (provider/lxd, provider/k8s).
+ *
+ * A resource file never touches protobuf or msgpack: it receives decoded
+ * tf_values (config, prior, planned), returns tf_values, and reports problems
+ * as diagnostics with attribute paths. All handlers may run concurrently on
+ * different threads; the configured client must be safe for that.
+ *
+ * Value ownership follows schema/value.h: inputs are borrowed; *out values
+ * are new references handed to the caller. */
+#ifndef TFP_RESOURCE_H
+#define TFP_RESOURCE_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "../schema/diag.h"
+#include "../schema/plan.h"
+#include "../schema/schema.h"
+#include "../schema/value.h"
+
+/* Per-call context handed to every handler. */
+typedef struct tfp_ctx {
+	void *client;             /* the provider's configured client; NULL if
+				   * ConfigureProvider has not run */
+	const tf_schema *schema;  /* compiled schema of this resource/data source */
+	const char *type_name;    /* e.g. "lxd_storage_pool" */
+	atomic_int *stop;         /* non-zero once StopProvider was called: abort
+				   * waits promptly with an error diagnostic */
+	/* Private state: private_in is what Terraform handed back (borrowed,
+	 * may be NULL). A handler that wants to store something else sets
+	 * private_out to a malloc'd buffer (ownership passes to the RPC layer);
+	 * if left NULL the RPC layer echoes private_in. */
+	const uint8_t *private_in;
+	size_t private_in_len;
+	uint8_t *private_out;
+	size_t private_out_len;
+} tfp_ctx;
+
+typedef struct tfp_resource {
+	const char *type_name;
+	int64_t version;              /* schema version */
+	const tf_block_def *schema;
+
+	/* Optional extra validation (no client available). */
+	void (*validate)(tfp_ctx *ctx, const tf_value *config, tf_diags *d);
+
+	/* Optional hook after the generic planner (schema/plan.h), not called
+	 * for destroy. prior is a null value on create. *planned has refcount
+	 * 1 and may be modified in place or replaced. May consult the server
+	 * (ctx->client) for plan-time errors. */
+	void (*modify_plan)(tfp_ctx *ctx, const tf_value *prior,
+			    const tf_value *config, tf_value **planned,
+			    tf_paths *replace, tf_diags *d);
+
+	/* Create the object. On success *new_state is the wholly known state.
+	 * On failure after something real was created, set *new_state to a
+	 * wholly known state describing what exists AND add an error: Terraform
+	 * records it (tainted) so the object is never lost. */
+	void (*create)(tfp_ctx *ctx, const tf_value *planned,
+		       const tf_value *config, tf_value **new_state, tf_diags *d);
+
+	/* Refresh. Leave *new_state NULL when the object no longer exists. */
+	void (*read)(tfp_ctx *ctx, const tf_value *state, tf_value **new_state,
+		     tf_diags *d);
+
+	/* Update in place. As for create, a partial failure returns the state
+	 * that is now true together with an error. */
+	void (*update)(tfp_ctx *ctx, const tf_value *prior,
+		       const tf_value *planned, const tf_value *config,
+		       tf_value **new_state, tf_diags *d);
+
+	/* Delete. Treat "already gone" as success. */
+	void (*remove)(tfp_ctx *ctx, const tf_value *prior, tf_diags *d);
+
+	/* Import by user-supplied id. *state may be mostly null; ReadResource
+	 * runs afterwards with the same private state. */
+	void (*import)(tfp_ctx *ctx, const char *id, tf_value **state,
+		       tf_diags *d);
+
+	/* Optional: rewrite raw JSON state written by schema version
+	 * `from_version` (< version) into the current shape, in place.
+	 * Without it, only the current version is accepted. */
+	int (*upgrade)(int64_t from_version, json_t *state, tf_diags *d);
+} tfp_resource;
+
+typedef struct tfp_data_source {
+	const char *type_name;
+	const tf_block_def *schema;
+	void (*validate)(tfp_ctx *ctx, const tf_value *config, tf_diags *d);
+	/* Must return a wholly known, non-null state. */
+	void (*read)(tfp_ctx *ctx, const tf_value *config, tf_value **state,
+		     tf_diags *d);
+} tfp_data_source;
+
+/* One provider type served by this binary. */
+typedef struct tfp_provider {
+	const char *type;             /* "lxd" or "k8s" */
+	const char *source_address;   /* "registry.terraform.io/lxdcapi/lxd" */
+	const tf_block_def *schema;   /* provider configuration block */
+	void (*validate)(const tf_value *config, tf_diags *d);
+	/* Build the client from the provider config (may hold unknowns).
+	 * Returns an opaque client owned by the RPC layer, or NULL with an
+	 * error diagnostic. */
+	void *(*configure)(const tf_value *config, const char *terraform_version,
+			   atomic_int *stop, tf_diags *d);
+	void (*client_free)(void *client);
+	const tfp_resource *const *resources;
+	size_t nresources;
+	const tfp_data_source *const *data_sources;
+	size_t ndata_sources;
+} tfp_provider;
+
+/* Registered provider types (provider/registry.c). */
+const tfp_provider *tfp_provider_lxd(void);
+const tfp_provider *tfp_provider_k8s(void);
+/* Pick the provider type from the executable name: basename starting with
+ * "terraform-provider-lxd" -> lxd, "terraform-provider-k8s" -> k8s.
+ * NULL if neither. */
+const tfp_provider *tfp_provider_for_argv0(const char *argv0);
+
+#endif
