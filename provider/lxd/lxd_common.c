@@ -1,0 +1,169 @@
+/* Shared lxd_* helpers (see lxd_common.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../schema/plan.h"
+#include "lxd_common.h"
+
+static const char *hint_for(int code)
+{
+	switch (code) {
+	case LXD_E_UNAVAILABLE:
+		return " Check that LXD is running and that the provider's "
+		       "`socket` or `address` points at it.";
+	case LXD_E_FORBIDDEN:
+		return " The client certificate is not trusted by this LXD "
+		       "server; add it with `lxc config trust add`.";
+	case LXD_E_TLS:
+		return " The server certificate does not match "
+		       "`server_certificate`/`server_fingerprint`.";
+	case LXD_E_TIMEOUT:
+		return " The operation did not finish in time; raise the "
+		       "provider's `operation_timeout` if the server is slow.";
+	case LXD_E_CANCELLED:
+		return " Terraform asked the provider to stop.";
+	default:
+		return "";
+	}
+}
+
+void lxd_diag(tf_diags *d, const tf_path *path, const char *summary,
+	      const lxd_error *err, const char *what_fmt, ...)
+{
+	char what[512];
+	va_list ap;
+
+	va_start(ap, what_fmt);
+	vsnprintf(what, sizeof(what), what_fmt, ap);
+	va_end(ap);
+	tf_diags_add(d, TF_DIAG_ERROR, path, summary, "%s: %s.%s", what,
+		     err && err->message[0] ? err->message : lxd_code_str(err ? err->code : 0),
+		     hint_for(err ? err->code : 0));
+}
+
+lxd_client *lxd_ctx_client(tfp_ctx *ctx, tf_diags *d)
+{
+	if (!ctx->client)
+		tf_diags_error(d, NULL, "Provider is not configured",
+			       "The lxd provider has no connection yet; its "
+			       "configuration must be known before %s can be "
+			       "managed.", ctx->type_name);
+	return ctx->client;
+}
+
+int lxd_is_clustered(lxd_client *c, bool *clustered, lxd_error *err)
+{
+	const json_t *info;
+	int rc = lxd_server_info(c, &info, err);
+
+	if (rc)
+		return rc;
+	*clustered = json_is_true(json_object_get(
+		json_object_get(info, "environment"), "server_clustered"));
+	return LXD_OK;
+}
+
+const char *lxd_url_basename(const char *url)
+{
+	const char *s = strrchr(url, '/');
+	return s ? s + 1 : url;
+}
+
+int lxd_member_names(lxd_client *c, json_t **names, lxd_error *err)
+{
+	json_t *list = NULL, *out;
+	size_t i;
+	json_t *u;
+	int rc = lxd_get(c, "/1.0/cluster/members", 0, &list, NULL, err);
+
+	if (rc)
+		return rc;
+	out = json_array();
+	json_array_foreach(list, i, u) {
+		if (json_is_string(u))
+			json_array_append_new(out, json_string(
+				lxd_url_basename(json_string_value(u))));
+	}
+	json_decref(list);
+	*names = out;
+	return LXD_OK;
+}
+
+int lxd_driver_supported(lxd_client *c, const char *driver, bool *ok,
+			 char **supported_list, lxd_error *err)
+{
+	const json_t *info, *drivers, *dj;
+	size_t i, len = 1;
+	char *list;
+	int rc = lxd_server_info(c, &info, err);
+
+	if (rc)
+		return rc;
+	drivers = json_object_get(json_object_get(info, "environment"),
+				  "storage_supported_drivers");
+	*ok = false;
+	json_array_foreach(drivers, i, dj) {
+		const char *n = json_string_value(json_object_get(dj, "Name"));
+		if (!n)
+			continue;
+		len += strlen(n) + 2;
+		if (strcmp(n, driver) == 0)
+			*ok = true;
+	}
+	list = calloc(1, len);
+	if (!list)
+		return LXD_E_NOMEM;
+	{
+		size_t off = 0;
+		json_array_foreach(drivers, i, dj) {
+			const char *n = json_string_value(json_object_get(dj, "Name"));
+			if (!n)
+				continue;
+			/* len counts every name plus its ", " separator */
+			off += (size_t)snprintf(list + off, len - off, "%s%s",
+						off ? ", " : "", n);
+		}
+	}
+	*supported_list = list;
+	return LXD_OK;
+}
+
+tf_value *lxd_config_to_map(const json_t *obj, lxd_key_filter keep, void *arg)
+{
+	tf_type *mt = tf_type_map(tf_type_string());
+	tf_value *m = tf_value_map_new(mt);
+	const char *k;
+	json_t *v;
+
+	tf_type_unref(mt);
+	if (!m)
+		return NULL;
+	json_object_foreach((json_t *)obj, k, v) {
+		if (keep && !keep(k, arg))
+			continue;
+		if (json_is_string(v)) {
+			tf_value_map_set(m, k, tf_value_string(json_string_value(v)));
+		} else {
+			char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+			tf_value_map_set(m, k, tf_value_string(s ? s : ""));
+			free(s);
+		}
+	}
+	return m;
+}
+
+json_t *lxd_map_to_config(const tf_value *map)
+{
+	json_t *o = json_object();
+
+	if (!tf_value_is_known(map))
+		return o;
+	for (size_t i = 0; i < tf_value_len(map); i++) {
+		const char *s = tf_value_get_string(tf_value_map_value(map, i));
+		json_object_set_new(o, tf_value_map_key(map, i),
+				    json_string(s ? s : ""));
+	}
+	return o;
+}

@@ -1,0 +1,44 @@
+/* Helpers shared by the lxd_* resources: LXD errors as diagnostics, server
+ * facts (clustered, members, drivers) and jansson <-> tf_value for the
+ * string maps LXD uses for config. */
+#ifndef LXD_COMMON_H
+#define LXD_COMMON_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "../../schema/diag.h"
+#include "../../schema/value.h"
+#include "../resource.h"
+#include "client.h"
+
+/* Add an error diagnostic for a failed LXD call: summary as given, detail
+ * "<what>: <LXD's message>" plus a hint for common codes. `path` may be
+ * NULL. */
+void lxd_diag(tf_diags *d, const tf_path *path, const char *summary,
+	      const lxd_error *err, const char *what_fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* The client from a handler context, or NULL with an error diagnostic. */
+lxd_client *lxd_ctx_client(tfp_ctx *ctx, tf_diags *d);
+
+/* environment.server_clustered from GET /1.0. */
+int lxd_is_clustered(lxd_client *c, bool *clustered, lxd_error *err);
+/* Names of the cluster members (new JSON array of strings). */
+int lxd_member_names(lxd_client *c, json_t **names, lxd_error *err);
+/* Is `driver` listed in environment.storage_supported_drivers? On success
+ * *supported_list is a malloc'd ", "-joined list of supported names. */
+int lxd_driver_supported(lxd_client *c, const char *driver, bool *ok,
+			 char **supported_list, lxd_error *err);
+
+/* LXD config object -> map(string) value (non-string values are rendered
+ * as JSON text). `keep(key, arg)` filters keys (NULL keeps all). */
+typedef bool (*lxd_key_filter)(const char *key, void *arg);
+tf_value *lxd_config_to_map(const json_t *obj, lxd_key_filter keep, void *arg);
+/* map(string) value -> new JSON object (null/unknown map -> empty object). */
+json_t *lxd_map_to_config(const tf_value *map);
+/* The last segment of "/1.0/xxx/<name>" (borrowed pointer into url). */
+const char *lxd_url_basename(const char *url);
+
+#endif

@@ -1,0 +1,125 @@
+/* The lxdcapi/lxd provider type: connection settings and the table of lxd_*
+ * resources and data sources. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../duration.h"
+#include "../log.h"
+#include "../resource.h"
+#include "client.h"
+
+extern const tfp_resource lxd_storage_pool_resource;
+
+static const tf_attr_def lxd_provider_attrs[] = {
+	{ "socket", "\"string\"", TF_OPTIONAL, NULL,
+	  "Path of LXD's unix socket. Defaults to `$LXD_SOCKET`, then "
+	  "`$LXD_DIR/unix.socket`, then the snap and Debian default paths. "
+	  "Ignored when `address` is set." },
+	{ "address", "\"string\"", TF_OPTIONAL, NULL,
+	  "HTTPS URL of a remote LXD server or cluster member, such as "
+	  "`https://203.0.113.1:8443`. Needs `client_certificate`, "
+	  "`client_key` and a server pin." },
+	{ "client_certificate", "\"string\"", TF_OPTIONAL, NULL,
+	  "PEM client certificate trusted by the server (HTTPS only). Use "
+	  "`file(\"~/.config/lxc/client.crt\")` to read it from disk." },
+	{ "client_key", "\"string\"", TF_OPTIONAL | TF_SENSITIVE, NULL,
+	  "PEM private key of `client_certificate`. Sensitive." },
+	{ "server_certificate", "\"string\"", TF_OPTIONAL, NULL,
+	  "PEM certificate the server must present (pin). Note that a "
+	  "member's certificate changes to the cluster certificate when it "
+	  "bootstraps or joins a cluster." },
+	{ "server_fingerprint", "\"string\"", TF_OPTIONAL, NULL,
+	  "SHA-256 fingerprint (hex) of the server certificate, as an "
+	  "alternative pin to `server_certificate`." },
+	{ "insecure_skip_verify", "\"bool\"", TF_OPTIONAL, NULL,
+	  "Do not verify the server certificate. Only for throw-away test "
+	  "servers." },
+	{ "project", "\"string\"", TF_OPTIONAL, NULL,
+	  "LXD project for project-scoped objects. Defaults to `default`." },
+	{ "operation_timeout", "\"string\"", TF_OPTIONAL, NULL,
+	  "Upper bound for one LXD operation, as a duration such as `10m` "
+	  "(default `10m`).", tfp_validate_duration },
+};
+
+static const tf_block_def lxd_provider_schema = {
+	.attrs = lxd_provider_attrs,
+	.nattrs = TF_COUNT(lxd_provider_attrs),
+	.description = "Manages an LXD cluster: members, storage pools and OVN "
+		       "networks.",
+};
+
+static void lxd_provider_validate(const tf_value *config, tf_diags *d)
+{
+	const char *addr = tf_value_attr_string(config, "address");
+
+	if (addr && strncmp(addr, "https://", 8) != 0)
+		tf_diags_attr_error(d, "address", "Invalid LXD address",
+				    "\"%s\" is not an HTTPS URL. Use the form "
+				    "https://<host>:8443, or leave `address` unset "
+				    "and use `socket` for a local server.", addr);
+	if (addr && tf_value_is_null(tf_value_attr(config, "client_certificate")))
+		tf_diags_attr_error(d, "client_certificate",
+				    "Missing client certificate",
+				    "Connecting to %s over HTTPS needs "
+				    "`client_certificate` and `client_key`.", addr);
+}
+
+static void *lxd_configure(const tf_value *config, const char *tf_version,
+			   atomic_int *stop, tf_diags *d)
+{
+	lxd_client_opts o = {0};
+	lxd_client *c = NULL;
+	lxd_error err = {0};
+	const char *timeout = tf_value_attr_string(config, "operation_timeout");
+	long secs = 600;
+
+	(void)tf_version;
+	o.url = tf_value_attr_string(config, "address");
+	o.socket_path = o.url ? NULL : tf_value_attr_string(config, "socket");
+	o.client_cert_pem = tf_value_attr_string(config, "client_certificate");
+	o.client_key_pem = tf_value_attr_string(config, "client_key");
+	o.server_cert_pem = tf_value_attr_string(config, "server_certificate");
+	o.server_fingerprint = tf_value_attr_string(config, "server_fingerprint");
+	o.insecure_skip_verify =
+		tf_value_get_bool(tf_value_attr(config, "insecure_skip_verify"));
+	o.project = tf_value_attr_string(config, "project");
+	if (timeout && tfp_parse_duration(timeout, &secs) != 0)
+		secs = 600;
+	o.operation_timeout_s = secs;
+	o.stop = stop;
+	if (lxd_client_new(&o, &c, &err) != LXD_OK) {
+		tf_diags_error(d, NULL, "Cannot set up the LXD connection",
+			       "%s. Set the provider's `socket` (or `LXD_SOCKET` / "
+			       "`LXD_DIR`) for a local server, or `address` with "
+			       "client credentials for a remote one.",
+			       err.message[0] ? err.message : lxd_code_str(err.code));
+		return NULL;
+	}
+	tfp_debug("LXD client configured (%s)", o.url ? "https" : "unix socket");
+	return c;
+}
+
+static void lxd_client_release(void *c)
+{
+	lxd_client_free(c);
+}
+
+static const tfp_resource *const lxd_resources[] = {
+	&lxd_storage_pool_resource,
+};
+
+static const tfp_provider lxd_provider = {
+	.type = "lxd",
+	.source_address = "registry.terraform.io/lxdcapi/lxd",
+	.schema = &lxd_provider_schema,
+	.validate = lxd_provider_validate,
+	.configure = lxd_configure,
+	.client_free = lxd_client_release,
+	.resources = lxd_resources,
+	.nresources = TF_COUNT(lxd_resources),
+};
+
+const tfp_provider *tfp_provider_lxd(void)
+{
+	return &lxd_provider;
+}

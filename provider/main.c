@@ -1,0 +1,70 @@
+/* terraform-provider-lxdcapi: entry point.
+ *
+ * Usage: started by Terraform (no arguments), or by a developer with -debug
+ * to run standalone and print the TF_REATTACH_PROVIDERS value. The provider
+ * type (lxd or k8s) comes from the executable's name. */
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "resource.h"
+#include "rpc/rpc.h"
+#include "server/server.h"
+
+static void usage(FILE *f, const char *argv0)
+{
+	fprintf(f,
+		"This binary is a plugin for Terraform and OpenTofu: it serves the\n"
+		"lxdcapi/lxd provider when installed as terraform-provider-lxd_<version>\n"
+		"and lxdcapi/k8s when installed as terraform-provider-k8s_<version>.\n"
+		"It is not meant to be run directly; `make install` places it where\n"
+		"`terraform init` finds it.\n\n"
+		"Usage: %s [-debug]\n"
+		"  -debug   serve standalone and print TF_REATTACH_PROVIDERS to use\n",
+		argv0);
+}
+
+int main(int argc, char **argv)
+{
+	const tfp_provider *provider;
+	srv_config cfg = {0};
+	char err[512];
+	rpc_app *app;
+	int rc;
+
+	tfp_log_init();
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-debug") == 0 || strcmp(argv[i], "--debug") == 0) {
+			cfg.debug = 1;
+		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage(stdout, argv[0]);
+			return 0;
+		} else {
+			usage(stderr, argv[0]);
+			return 1;
+		}
+	}
+
+	provider = tfp_provider_for_argv0(argv[0]);
+	if (!provider) {
+		fprintf(stderr,
+			"%s: cannot tell which provider to serve from the program name;\n"
+			"install it as terraform-provider-lxd_<version> or "
+			"terraform-provider-k8s_<version> (see `make install`)\n",
+			argv[0]);
+		return 1;
+	}
+
+	app = rpc_app_new(provider, err, sizeof(err));
+	if (!app) {
+		fprintf(stderr, "%s: internal schema error: %s\n", argv[0], err);
+		return 1;
+	}
+	cfg.methods = rpc_methods;
+	cfg.handler = rpc_handle;
+	cfg.app = app;
+	cfg.reattach_address = provider->source_address;
+	rc = srv_run(&cfg);
+	rpc_app_free(app);
+	return rc;
+}

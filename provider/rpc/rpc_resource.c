@@ -1,0 +1,534 @@
+/* Resource and data source RPCs: decode, call the generic machinery and the
+ * resource's handlers, enforce Terraform's invariants on what we return,
+ * encode. Every handler answers with gRPC OK and diagnostics; a non-OK
+ * status is used only for a request protobuf that does not decode. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "../../schema/tf_err.h"
+#include "../log.h"
+#include "../server/server.h"
+#include "rpc_internal.h"
+
+static void unknown_type(tf_diags *d, const char *kind, const char *name)
+{
+	tf_diags_error(d, NULL, "Unsupported type",
+		       "This provider has no %s named \"%s\". Check the type "
+		       "name and that the right provider (lxdcapi/lxd for lxd_*, "
+		       "lxdcapi/k8s for k8s_*) is configured.",
+		       kind, name ? name : "");
+}
+
+/* Private state to return: the handler's replacement, else the input. */
+static void put_private(rpc_arena *ar, tfp_ctx *ctx, ProtobufCBinaryData *out,
+			const ProtobufCBinaryData *in)
+{
+	if (ctx->private_out) {
+		out->data = rpc_own(ar, ctx->private_out);
+		out->len = ctx->private_out_len;
+		ctx->private_out = NULL;
+	} else if (in) {
+		*out = *in;
+	}
+}
+
+/* A state returned by a handler must be non-null, wholly known and of the
+ * schema type; anything else is a provider bug reported clearly here rather
+ * than as Terraform's generic error. Returns the value to send (new ref). */
+static tf_value *checked_state(const tfp_ctx *ctx, tf_value *take, tf_diags *d)
+{
+	tf_type *t = tf_schema_type(ctx->schema);
+
+	if (!take)
+		return NULL;
+	if (!tf_value_conforms(take, t)) {
+		tf_diags_error(d, NULL, "Provider returned a malformed state",
+			       "The %s handler returned a value that does not "
+			       "match its schema; this is a provider bug.",
+			       ctx->type_name);
+		tf_value_unref(take);
+		return NULL;
+	}
+	if (!tf_value_is_wholly_known(take)) {
+		tf_diags_error(d, NULL, "Provider returned an incomplete state",
+			       "The %s handler left a value unknown in the new "
+			       "state; this is a provider bug.",
+			       ctx->type_name);
+		tf_value_unref(take);
+		return NULL;
+	}
+	return take;
+}
+
+static int no_client(const tfp_ctx *ctx)
+{
+	return ctx->client == NULL;
+}
+
+/* ---- ValidateResourceConfig / ValidateDataResourceConfig -------------- */
+
+int rpc_validate_resource(rpc_app *app, const uint8_t *req, size_t len,
+			  uint8_t **resp, size_t *resp_len)
+{
+	Tfplugin6__ValidateResourceConfig__Request *rq;
+	Tfplugin6__ValidateResourceConfig__Response rs =
+		TFPLUGIN6__VALIDATE_RESOURCE_CONFIG__RESPONSE__INIT;
+	tf_diags d = TF_DIAGS_INIT;
+	rpc_arena ar = {0};
+	tf_value *config = NULL;
+	const struct rpc_res *r;
+
+	rq = tfplugin6__validate_resource_config__request__unpack(NULL, len, req);
+	if (!rq)
+		return SRV_STATUS_INVALID_ARGUMENT;
+	r = rpc_find_res(app, rq->type_name);
+	if (!r) {
+		unknown_type(&d, "resource type", rq->type_name);
+	} else if ((config = rpc_decode_dv(rq->config, tf_schema_type(r->schema),
+					   "resource configuration", &d))) {
+		tf_schema_validate(r->schema, config, &d);
+		if (r->def->validate) {
+			tfp_ctx ctx;
+			rpc_ctx_init(&ctx, app, r->schema, r->def->type_name, NULL);
+			r->def->validate(&ctx, config, &d);
+			free(ctx.private_out);
+		}
+	}
+	rpc_put_diags(&ar, &d, &rs.n_diagnostics, &rs.diagnostics);
+	RPC_PACK(tfplugin6__validate_resource_config__response, &rs, resp, resp_len);
+	tf_value_unref(config);
+	tf_diags_done(&d);
+	rpc_arena_done(&ar);
+	tfplugin6__validate_resource_config__request__free_unpacked(rq, NULL);
+	return SRV_STATUS_OK;
+}
+
+int rpc_validate_data_source(rpc_app *app, const uint8_t *req, size_t len,
+			     uint8_t **resp, size_t *resp_len)
+{
+	Tfplugin6__ValidateDataResourceConfig__Request *rq;
+	Tfplugin6__ValidateDataResourceConfig__Response rs =
+		TFPLUGIN6__VALIDATE_DATA_RESOURCE_CONFIG__RESPONSE__INIT;
+	tf_diags d = TF_DIAGS_INIT;
+	rpc_arena ar = {0};
+	tf_value *config = NULL;
+	const struct rpc_ds *s;
+
+	rq = tfplugin6__validate_data_resource_config__request__unpack(NULL, len, req);
+	if (!rq)
+		return SRV_STATUS_INVALID_ARGUMENT;
+	s = rpc_find_ds(app, rq->type_name);
+	if (!s) {
+		unknown_type(&d, "data source", rq->type_name);
+	} else if ((config = rpc_decode_dv(rq->config, tf_schema_type(s->schema),
+					   "data source configuration", &d))) {
+		tf_schema_validate(s->schema, config, &d);
+		if (s->def->validate) {
+			tfp_ctx ctx;
+			rpc_ctx_init(&ctx, app, s->schema, s->def->type_name, NULL);
+			s->def->validate(&ctx, config, &d);
+			free(ctx.private_out);
+		}
+	}
+	rpc_put_diags(&ar, &d, &rs.n_diagnostics, &rs.diagnostics);
+	RPC_PACK(tfplugin6__validate_data_resource_config__response, &rs, resp,
+		 resp_len);
+	tf_value_unref(config);
+	tf_diags_done(&d);
+	rpc_arena_done(&ar);
+	tfplugin6__validate_data_resource_config__request__free_unpacked(rq, NULL);
+	return SRV_STATUS_OK;
+}
+
+/* ---- UpgradeResourceState --------------------------------------------- */
+
+static tf_value *upgrade_json(const struct rpc_res *r, int64_t version,
+			      const ProtobufCBinaryData *raw, tf_diags *d)
+{
+	int64_t current = r->def->version;
+	tf_type *t = tf_schema_type(r->schema);
+	char err[256] = "";
+	tf_value *v = NULL;
+	json_t *j = NULL;
+	char *text = NULL;
+	const char *buf = (const char *)raw->data;
+	size_t blen = raw->len;
+	json_error_t jerr;
+
+	if (version > current) {
+		tf_diags_error(d, NULL, "State written by a newer provider",
+			       "The state of this %s was written with schema "
+			       "version %lld, but this provider only knows up to "
+			       "version %lld. Upgrade the provider.",
+			       r->def->type_name, (long long)version,
+			       (long long)current);
+		return NULL;
+	}
+	if (version < current) {
+		if (!r->def->upgrade) {
+			tf_diags_error(d, NULL, "Unsupported state version",
+				       "The state of this %s has schema version "
+				       "%lld, which this provider cannot upgrade.",
+				       r->def->type_name, (long long)version);
+			return NULL;
+		}
+		j = json_loadb(buf, blen, 0, &jerr);
+		if (!j) {
+			tf_diags_error(d, NULL, "Corrupt state",
+				       "The stored state of this %s is not valid "
+				       "JSON: %s (line %d).",
+				       r->def->type_name, jerr.text, jerr.line);
+			return NULL;
+		}
+		if (r->def->upgrade(version, j, d) != 0 || tf_diags_has_error(d))
+			goto out;
+		text = json_dumps(j, JSON_COMPACT);
+		if (!text)
+			abort();
+		buf = text;
+		blen = strlen(text);
+	}
+	if (tf_json_decode(buf, blen, t, 1, &v, err, sizeof(err)) != TF_OK)
+		tf_diags_error(d, NULL, "Corrupt state",
+			       "The stored state of this %s does not match its "
+			       "schema: %s. Remove it with `terraform state rm` "
+			       "and import the object again.",
+			       r->def->type_name, err);
+out:
+	free(text);
+	json_decref(j);
+	return v;
+}
+
+int rpc_upgrade_state(rpc_app *app, const uint8_t *req, size_t len,
+		      uint8_t **resp, size_t *resp_len)
+{
+	Tfplugin6__UpgradeResourceState__Request *rq;
+	Tfplugin6__UpgradeResourceState__Response rs =
+		TFPLUGIN6__UPGRADE_RESOURCE_STATE__RESPONSE__INIT;
+	tf_diags d = TF_DIAGS_INIT;
+	rpc_arena ar = {0};
+	tf_value *v = NULL;
+	const struct rpc_res *r;
+
+	rq = tfplugin6__upgrade_resource_state__request__unpack(NULL, len, req);
+	if (!rq)
+		return SRV_STATUS_INVALID_ARGUMENT;
+	r = rpc_find_res(app, rq->type_name);
+	if (!r) {
+		unknown_type(&d, "resource type", rq->type_name);
+	} else if (!rq->raw_state || rq->raw_state->json.len == 0) {
+		if (rq->raw_state && rq->raw_state->n_flatmap)
+			tf_diags_error(&d, NULL, "Unsupported legacy state",
+				       "This %s state is in the pre-0.12 flatmap "
+				       "format, which this provider never wrote.",
+				       rq->type_name);
+		else
+			v = tf_value_null(tf_schema_type(r->schema));
+	} else {
+		v = upgrade_json(r, rq->version, &rq->raw_state->json, &d);
+	}
+	if (r && v)
+		rs.upgraded_state = rpc_encode_dv(&ar, v, tf_schema_type(r->schema), &d);
+	rpc_put_diags(&ar, &d, &rs.n_diagnostics, &rs.diagnostics);
+	RPC_PACK(tfplugin6__upgrade_resource_state__response, &rs, resp, resp_len);
+	tf_value_unref(v);
+	tf_diags_done(&d);
+	rpc_arena_done(&ar);
+	tfplugin6__upgrade_resource_state__request__free_unpacked(rq, NULL);
+	return SRV_STATUS_OK;
+}
+
+/* ---- ReadResource ----------------------------------------------------- */
+
+int rpc_read_resource(rpc_app *app, const uint8_t *req, size_t len,
+		      uint8_t **resp, size_t *resp_len)
+{
+	Tfplugin6__ReadResource__Request *rq;
+	Tfplugin6__ReadResource__Response rs = TFPLUGIN6__READ_RESOURCE__RESPONSE__INIT;
+	tf_diags d = TF_DIAGS_INIT;
+	rpc_arena ar = {0};
+	tf_value *cur = NULL, *next = NULL;
+	const struct rpc_res *r;
+	tfp_ctx ctx = {0};
+
+	rq = tfplugin6__read_resource__request__unpack(NULL, len, req);
+	if (!rq)
+		return SRV_STATUS_INVALID_ARGUMENT;
+	r = rpc_find_res(app, rq->type_name);
+	if (!r) {
+		unknown_type(&d, "resource type", rq->type_name);
+		goto reply;
+	}
+	rpc_ctx_init(&ctx, app, r->schema, r->def->type_name, &rq->private_);
+	cur = rpc_decode_dv(rq->current_state, tf_schema_type(r->schema),
+			    "current state", &d);
+	if (!cur || tf_value_is_null(cur)) {
+		next = cur ? tf_value_ref(cur) : NULL;
+	} else if (no_client(&ctx)) {
+		/* Provider config not known yet: keep what we have. */
+		next = tf_value_ref(cur);
+	} else {
+		r->def->read(&ctx, cur, &next, &d);
+		if (next)
+			next = checked_state(&ctx, next, &d);
+		else if (tf_diags_has_error(&d))
+			next = tf_value_ref(cur); /* failed read never drops the object */
+	}
+	if (cur)
+		rs.new_state = rpc_encode_dv(&ar, next, tf_schema_type(r->schema), &d);
+	put_private(&ar, &ctx, &rs.private_, &rq->private_);
+reply:
+	rpc_put_diags(&ar, &d, &rs.n_diagnostics, &rs.diagnostics);
+	RPC_PACK(tfplugin6__read_resource__response, &rs, resp, resp_len);
+	tf_value_unref(cur);
+	tf_value_unref(next);
+	tf_diags_done(&d);
+	rpc_arena_done(&ar);
+	tfplugin6__read_resource__request__free_unpacked(rq, NULL);
+	return SRV_STATUS_OK;
+}
+
+/* ---- PlanResourceChange ----------------------------------------------- */
+
+int rpc_plan_change(rpc_app *app, const uint8_t *req, size_t len,
+		    uint8_t **resp, size_t *resp_len)
+{
+	Tfplugin6__PlanResourceChange__Request *rq;
+	Tfplugin6__PlanResourceChange__Response rs =
+		TFPLUGIN6__PLAN_RESOURCE_CHANGE__RESPONSE__INIT;
+	tf_diags d = TF_DIAGS_INIT;
+	tf_paths replace = {0};
+	rpc_arena ar = {0};
+	tf_value *prior = NULL, *proposed = NULL, *config = NULL, *planned = NULL;
+	const struct rpc_res *r;
+	tfp_ctx ctx = {0};
+	tf_type *t;
+
+	rq = tfplugin6__plan_resource_change__request__unpack(NULL, len, req);
+	if (!rq)
+		return SRV_STATUS_INVALID_ARGUMENT;
+	r = rpc_find_res(app, rq->type_name);
+	if (!r) {
+		unknown_type(&d, "resource type", rq->type_name);
+		goto reply;
+	}
+	t = tf_schema_type(r->schema);
+	rpc_ctx_init(&ctx, app, r->schema, r->def->type_name, &rq->prior_private);
+	prior = rpc_decode_dv(rq->prior_state, t, "prior state", &d);
+	proposed = rpc_decode_dv(rq->proposed_new_state, t, "proposed new state", &d);
+	config = rpc_decode_dv(rq->config, t, "configuration", &d);
+	if (!prior || !proposed || !config)
+		goto encode;
+	if (tf_value_is_null(proposed)) {
+		planned = tf_value_null(t); /* destroy */
+		goto encode;
+	}
+	if (tf_plan_resource(r->schema, prior, proposed, config, &planned,
+			     &replace, &d) != TF_OK)
+		goto encode;
+	if (r->def->modify_plan)
+		r->def->modify_plan(&ctx, prior, config, &planned, &replace, &d);
+	if (tf_diags_has_error(&d)) {
+		tf_value_unref(planned);
+		planned = NULL;
+	}
+	rs.n_requires_replace = replace.n;
+	rs.requires_replace = rpc_alloc(&ar, replace.n * sizeof(*rs.requires_replace));
+	for (size_t i = 0; i < replace.n; i++)
+		rs.requires_replace[i] = rpc_put_path(&ar, &replace.items[i]);
+encode:
+	if (planned)
+		rs.planned_state = rpc_encode_dv(&ar, planned, t, &d);
+	put_private(&ar, &ctx, &rs.planned_private, &rq->prior_private);
+reply:
+	rpc_put_diags(&ar, &d, &rs.n_diagnostics, &rs.diagnostics);
+	RPC_PACK(tfplugin6__plan_resource_change__response, &rs, resp, resp_len);
+	tf_value_unref(prior);
+	tf_value_unref(proposed);
+	tf_value_unref(config);
+	tf_value_unref(planned);
+	tf_paths_done(&replace);
+	tf_diags_done(&d);
+	rpc_arena_done(&ar);
+	tfplugin6__plan_resource_change__request__free_unpacked(rq, NULL);
+	return SRV_STATUS_OK;
+}
+
+/* ---- ApplyResourceChange ---------------------------------------------- */
+
+int rpc_apply_change(rpc_app *app, const uint8_t *req, size_t len,
+		     uint8_t **resp, size_t *resp_len)
+{
+	Tfplugin6__ApplyResourceChange__Request *rq;
+	Tfplugin6__ApplyResourceChange__Response rs =
+		TFPLUGIN6__APPLY_RESOURCE_CHANGE__RESPONSE__INIT;
+	tf_diags d = TF_DIAGS_INIT;
+	rpc_arena ar = {0};
+	tf_value *prior = NULL, *planned = NULL, *config = NULL, *next = NULL;
+	const struct rpc_res *r;
+	tfp_ctx ctx = {0};
+	tf_type *t;
+
+	rq = tfplugin6__apply_resource_change__request__unpack(NULL, len, req);
+	if (!rq)
+		return SRV_STATUS_INVALID_ARGUMENT;
+	r = rpc_find_res(app, rq->type_name);
+	if (!r) {
+		unknown_type(&d, "resource type", rq->type_name);
+		goto reply;
+	}
+	t = tf_schema_type(r->schema);
+	rpc_ctx_init(&ctx, app, r->schema, r->def->type_name, &rq->planned_private);
+	prior = rpc_decode_dv(rq->prior_state, t, "prior state", &d);
+	planned = rpc_decode_dv(rq->planned_state, t, "planned state", &d);
+	config = rpc_decode_dv(rq->config, t, "configuration", &d);
+	if (!prior || !planned || !config) {
+		next = prior ? tf_value_ref(prior) : NULL;
+		goto encode;
+	}
+	if (no_client(&ctx)) {
+		tf_diags_error(&d, NULL, "Provider is not configured",
+			       "The %s provider configuration was not known when "
+			       "this %s was applied. Make sure the provider "
+			       "block's values are known at apply time.",
+			       app->provider->type, r->def->type_name);
+		next = tf_value_ref(prior);
+		goto encode;
+	}
+	if (tf_value_is_null(planned)) {
+		r->def->remove(&ctx, prior, &d);
+		/* A failed delete keeps the object in state. */
+		next = tf_diags_has_error(&d) ? tf_value_ref(prior) : NULL;
+	} else if (tf_value_is_null(prior)) {
+		r->def->create(&ctx, planned, config, &next, &d);
+		next = checked_state(&ctx, next, &d);
+	} else {
+		r->def->update(&ctx, prior, planned, config, &next, &d);
+		next = checked_state(&ctx, next, &d);
+		if (!next && tf_diags_has_error(&d))
+			next = tf_value_ref(prior);
+	}
+	if (next && !tf_diags_has_error(&d) && !tf_value_equal(next, planned) &&
+	    tf_value_is_wholly_known(planned))
+		tfp_warn("%s: applied state differs from a wholly known plan",
+			 r->def->type_name);
+encode:
+	rs.new_state = rpc_encode_dv(&ar, next, t, &d);
+	put_private(&ar, &ctx, &rs.private_, &rq->planned_private);
+reply:
+	rpc_put_diags(&ar, &d, &rs.n_diagnostics, &rs.diagnostics);
+	RPC_PACK(tfplugin6__apply_resource_change__response, &rs, resp, resp_len);
+	tf_value_unref(prior);
+	tf_value_unref(planned);
+	tf_value_unref(config);
+	tf_value_unref(next);
+	tf_diags_done(&d);
+	rpc_arena_done(&ar);
+	tfplugin6__apply_resource_change__request__free_unpacked(rq, NULL);
+	return SRV_STATUS_OK;
+}
+
+/* ---- ImportResourceState ---------------------------------------------- */
+
+int rpc_import_state(rpc_app *app, const uint8_t *req, size_t len,
+		     uint8_t **resp, size_t *resp_len)
+{
+	Tfplugin6__ImportResourceState__Request *rq;
+	Tfplugin6__ImportResourceState__Response rs =
+		TFPLUGIN6__IMPORT_RESOURCE_STATE__RESPONSE__INIT;
+	tf_diags d = TF_DIAGS_INIT;
+	rpc_arena ar = {0};
+	tf_value *state = NULL;
+	const struct rpc_res *r;
+	tfp_ctx ctx = {0};
+
+	rq = tfplugin6__import_resource_state__request__unpack(NULL, len, req);
+	if (!rq)
+		return SRV_STATUS_INVALID_ARGUMENT;
+	r = rpc_find_res(app, rq->type_name);
+	if (!r) {
+		unknown_type(&d, "resource type", rq->type_name);
+		goto reply;
+	}
+	rpc_ctx_init(&ctx, app, r->schema, r->def->type_name, NULL);
+	if (!r->def->import) {
+		tf_diags_error(&d, NULL, "Import not supported",
+			       "%s cannot be imported.", r->def->type_name);
+	} else if (no_client(&ctx)) {
+		tf_diags_error(&d, NULL, "Provider is not configured",
+			       "Importing needs a known provider configuration.");
+	} else {
+		r->def->import(&ctx, rq->id ? rq->id : "", &state, &d);
+	}
+	if (state && !tf_diags_has_error(&d)) {
+		Tfplugin6__ImportResourceState__ImportedResource *ir =
+			rpc_alloc(&ar, sizeof(*ir));
+		tfplugin6__import_resource_state__imported_resource__init(ir);
+		ir->type_name = rq->type_name;
+		ir->state = rpc_encode_dv(&ar, state, tf_schema_type(r->schema), &d);
+		put_private(&ar, &ctx, &ir->private_, NULL);
+		rs.n_imported_resources = 1;
+		rs.imported_resources = rpc_alloc(&ar, sizeof(*rs.imported_resources));
+		rs.imported_resources[0] = ir;
+	}
+	free(ctx.private_out);
+reply:
+	rpc_put_diags(&ar, &d, &rs.n_diagnostics, &rs.diagnostics);
+	RPC_PACK(tfplugin6__import_resource_state__response, &rs, resp, resp_len);
+	tf_value_unref(state);
+	tf_diags_done(&d);
+	rpc_arena_done(&ar);
+	tfplugin6__import_resource_state__request__free_unpacked(rq, NULL);
+	return SRV_STATUS_OK;
+}
+
+/* ---- ReadDataSource --------------------------------------------------- */
+
+int rpc_read_data_source(rpc_app *app, const uint8_t *req, size_t len,
+			 uint8_t **resp, size_t *resp_len)
+{
+	Tfplugin6__ReadDataSource__Request *rq;
+	Tfplugin6__ReadDataSource__Response rs =
+		TFPLUGIN6__READ_DATA_SOURCE__RESPONSE__INIT;
+	tf_diags d = TF_DIAGS_INIT;
+	rpc_arena ar = {0};
+	tf_value *config = NULL, *state = NULL;
+	const struct rpc_ds *s;
+	tfp_ctx ctx = {0};
+
+	rq = tfplugin6__read_data_source__request__unpack(NULL, len, req);
+	if (!rq)
+		return SRV_STATUS_INVALID_ARGUMENT;
+	s = rpc_find_ds(app, rq->type_name);
+	if (!s) {
+		unknown_type(&d, "data source", rq->type_name);
+		goto reply;
+	}
+	rpc_ctx_init(&ctx, app, s->schema, s->def->type_name, NULL);
+	config = rpc_decode_dv(rq->config, tf_schema_type(s->schema),
+			       "data source configuration", &d);
+	if (config && no_client(&ctx))
+		tf_diags_error(&d, NULL, "Provider is not configured",
+			       "Reading %s needs a known provider configuration.",
+			       s->def->type_name);
+	else if (config)
+		s->def->read(&ctx, config, &state, &d);
+	free(ctx.private_out);
+	if (state)
+		state = checked_state(&ctx, state, &d);
+	if (state && !tf_diags_has_error(&d))
+		rs.state = rpc_encode_dv(&ar, state, tf_schema_type(s->schema), &d);
+reply:
+	rpc_put_diags(&ar, &d, &rs.n_diagnostics, &rs.diagnostics);
+	RPC_PACK(tfplugin6__read_data_source__response, &rs, resp, resp_len);
+	tf_value_unref(config);
+	tf_value_unref(state);
+	tf_diags_done(&d);
+	rpc_arena_done(&ar);
+	tfplugin6__read_data_source__request__free_unpacked(rq, NULL);
+	return SRV_STATUS_OK;
+}

@@ -1,0 +1,138 @@
+/* GetProviderSchema: the compiled schema tables rendered as tfplugin6
+ * Schema messages. Built and packed once at start-up (the reply never
+ * changes), so each schema request is a memcpy. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "rpc_internal.h"
+
+static Tfplugin6__Schema__Block *put_block(rpc_arena *ar, const tf_schema *s,
+					   int64_t version);
+
+static Tfplugin6__Schema__Attribute *put_attr(rpc_arena *ar,
+					      const tf_attr_def *a,
+					      tf_type *type)
+{
+	Tfplugin6__Schema__Attribute *pa = rpc_alloc(ar, sizeof(*pa));
+	char *tj = tf_type_to_json(type);
+
+	tfplugin6__schema__attribute__init(pa);
+	pa->name = (char *)a->name;
+	pa->type.data = (uint8_t *)rpc_own(ar, tj);
+	pa->type.len = strlen(tj);
+	pa->description = (char *)(a->description ? a->description : "");
+	pa->description_kind = TFPLUGIN6__STRING_KIND__MARKDOWN;
+	pa->required = (a->flags & TF_REQUIRED) != 0;
+	pa->optional = (a->flags & TF_OPTIONAL) != 0;
+	pa->computed = (a->flags & TF_COMPUTED) != 0;
+	pa->sensitive = (a->flags & TF_SENSITIVE) != 0;
+	pa->write_only = (a->flags & TF_WRITE_ONLY) != 0;
+	pa->deprecated = (a->flags & TF_DEPRECATED) != 0;
+	return pa;
+}
+
+static Tfplugin6__Schema__NestedBlock *put_nested(rpc_arena *ar,
+						  const tf_nested_block_def *nb,
+						  const tf_schema *inner)
+{
+	Tfplugin6__Schema__NestedBlock *pn = rpc_alloc(ar, sizeof(*pn));
+
+	tfplugin6__schema__nested_block__init(pn);
+	pn->type_name = (char *)nb->type_name;
+	pn->block = put_block(ar, inner, 0);
+	switch (nb->nesting) {
+	case TF_NEST_SINGLE:
+		pn->nesting = TFPLUGIN6__SCHEMA__NESTED_BLOCK__NESTING_MODE__SINGLE;
+		break;
+	case TF_NEST_LIST:
+		pn->nesting = TFPLUGIN6__SCHEMA__NESTED_BLOCK__NESTING_MODE__LIST;
+		break;
+	case TF_NEST_SET:
+		pn->nesting = TFPLUGIN6__SCHEMA__NESTED_BLOCK__NESTING_MODE__SET;
+		break;
+	case TF_NEST_MAP:
+		pn->nesting = TFPLUGIN6__SCHEMA__NESTED_BLOCK__NESTING_MODE__MAP;
+		break;
+	case TF_NEST_GROUP:
+		pn->nesting = TFPLUGIN6__SCHEMA__NESTED_BLOCK__NESTING_MODE__GROUP;
+		break;
+	}
+	pn->min_items = nb->min_items;
+	pn->max_items = nb->max_items;
+	return pn;
+}
+
+static Tfplugin6__Schema__Block *put_block(rpc_arena *ar, const tf_schema *s,
+					   int64_t version)
+{
+	const tf_block_def *def = tf_schema_def(s);
+	Tfplugin6__Schema__Block *pb = rpc_alloc(ar, sizeof(*pb));
+
+	tfplugin6__schema__block__init(pb);
+	pb->version = version;
+	pb->description = (char *)(def->description ? def->description : "");
+	pb->description_kind = TFPLUGIN6__STRING_KIND__MARKDOWN;
+	pb->deprecated = def->deprecated;
+	pb->n_attributes = def->nattrs;
+	pb->attributes = rpc_alloc(ar, def->nattrs * sizeof(*pb->attributes));
+	for (size_t i = 0; i < def->nattrs; i++)
+		pb->attributes[i] = put_attr(ar, &def->attrs[i],
+					     tf_schema_attr_type(s, i));
+	pb->n_block_types = def->nblocks;
+	pb->block_types = rpc_alloc(ar, def->nblocks * sizeof(*pb->block_types));
+	for (size_t i = 0; i < def->nblocks; i++)
+		pb->block_types[i] = put_nested(ar, &def->blocks[i],
+						tf_schema_block(s, i));
+	return pb;
+}
+
+static Tfplugin6__Schema *put_schema(rpc_arena *ar, const tf_schema *s)
+{
+	Tfplugin6__Schema *ps = rpc_alloc(ar, sizeof(*ps));
+
+	tfplugin6__schema__init(ps);
+	ps->version = tf_schema_version(s);
+	ps->block = put_block(ar, s, tf_schema_version(s));
+	return ps;
+}
+
+int rpc_build_schema_reply(rpc_app *app, char *err, size_t errlen)
+{
+	Tfplugin6__GetProviderSchema__Response rs =
+		TFPLUGIN6__GET_PROVIDER_SCHEMA__RESPONSE__INIT;
+	Tfplugin6__ServerCapabilities caps = TFPLUGIN6__SERVER_CAPABILITIES__INIT;
+	rpc_arena ar = {0};
+
+	(void)err;
+	(void)errlen;
+	caps.plan_destroy = 1;
+	caps.get_provider_schema_optional = 1;
+	rs.server_capabilities = &caps;
+	rs.provider = put_schema(&ar, app->provider_schema);
+
+	rs.n_resource_schemas = app->nres;
+	rs.resource_schemas = rpc_alloc(&ar, app->nres * sizeof(*rs.resource_schemas));
+	for (size_t i = 0; i < app->nres; i++) {
+		Tfplugin6__GetProviderSchema__Response__ResourceSchemasEntry *e =
+			rpc_alloc(&ar, sizeof(*e));
+		tfplugin6__get_provider_schema__response__resource_schemas_entry__init(e);
+		e->key = (char *)app->res[i].def->type_name;
+		e->value = put_schema(&ar, app->res[i].schema);
+		rs.resource_schemas[i] = e;
+	}
+	rs.n_data_source_schemas = app->nds;
+	rs.data_source_schemas =
+		rpc_alloc(&ar, app->nds * sizeof(*rs.data_source_schemas));
+	for (size_t i = 0; i < app->nds; i++) {
+		Tfplugin6__GetProviderSchema__Response__DataSourceSchemasEntry *e =
+			rpc_alloc(&ar, sizeof(*e));
+		tfplugin6__get_provider_schema__response__data_source_schemas_entry__init(e);
+		e->key = (char *)app->ds[i].def->type_name;
+		e->value = put_schema(&ar, app->ds[i].schema);
+		rs.data_source_schemas[i] = e;
+	}
+	RPC_PACK(tfplugin6__get_provider_schema__response, &rs,
+		 &app->schema_reply, &app->schema_reply_len);
+	rpc_arena_done(&ar);
+	return 0;
+}

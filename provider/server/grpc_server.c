@@ -1,0 +1,654 @@
+/* The gRPC C-core server: one completion queue, one poller thread (the
+ * caller of srv__grpc_serve), and detached worker threads for handlers.
+ *
+ * Tags. Every event on the queue carries either &srv_grpc.shutdown_tag
+ * (server shutdown finished) or an srv_call. An srv_call goes through:
+ *
+ *   WAITING  requested from the server (registered method, or any
+ *            unregistered method for the UNIMPLEMENTED catch-all);
+ *   RUNNING  arrived and handed to a worker (registered methods only);
+ *   SENDING  reply batch started (initial metadata, message, status,
+ *            close); its completion is the call's last event.
+ *
+ * Ownership. The poller creates every srv_call and is the only thread that
+ * frees one (call_drop), always in response to its last queue event or,
+ * when a worker could not start a reply batch, from the dead list. A
+ * worker owns a call from dispatch until grpc_call_start_batch returns
+ * and must not touch it afterwards: the completion can race ahead.
+ * `live` counts srv_calls not yet freed; it is touched by the poller only.
+ *
+ * Requests are re-armed before an arrived call is handled, and topped up
+ * on every loop turn, so each registered method always has
+ * SRV_ARMED_PER_METHOD requests outstanding and the catch-all one. */
+#include "provider/server/srv_internal.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <grpc/byte_buffer.h>
+#include <grpc/byte_buffer_reader.h>
+#include <grpc/grpc.h>
+#include <grpc/grpc_security.h>
+#include <grpc/slice.h>
+#include <grpc/support/time.h>
+
+#include "provider/log.h"
+
+#define SRV_MAX_MESSAGE (256 * 1024 * 1024)
+#define SRV_ARMED_PER_METHOD 4
+#define SRV_MAX_WORKERS 64
+/* After shutdown begins: cancel what is still running after the grace,
+ * give up waiting (return -1) after the limit. Terraform kills the
+ * process 2 s after Shutdown. */
+#define SRV_SHUTDOWN_GRACE_MS 200
+#define SRV_SHUTDOWN_LIMIT_MS 1500
+#define SRV_SHUTDOWN_POLL_MS 10
+#define SRV_DRAIN_LIMIT_MS 1000
+
+#define SHUTDOWN_METHOD "/plugin.GRPCController/Shutdown"
+
+volatile sig_atomic_t srv__stop_requested;
+
+typedef enum call_kind {
+	CALL_REGISTERED,
+	CALL_UNKNOWN,
+} call_kind;
+
+typedef enum call_state {
+	CALL_WAITING,
+	CALL_RUNNING,
+	CALL_SENDING,
+} call_state;
+
+typedef struct srv_call {
+	srv_grpc *srv;
+	call_kind kind;
+	call_state state;
+	size_t method; /* index into srv_grpc.names (registered) */
+	grpc_call *call;
+	gpr_timespec deadline;
+	grpc_metadata_array md;	   /* request metadata */
+	grpc_call_details details; /* CALL_UNKNOWN only */
+	grpc_byte_buffer *request; /* registered: the unary request */
+	grpc_byte_buffer *response;
+	grpc_slice status_details;
+	int cancelled; /* RECV_CLOSE_ON_SERVER output */
+	struct srv_call *next; /* pool queue / dead list link */
+} srv_call;
+
+struct srv_grpc {
+	const srv_config *cfg;
+	grpc_server *server;
+	grpc_completion_queue *cq;
+	/* Registered methods: cfg->methods minus duplicates of the
+	 * Shutdown path, then Shutdown itself at index shutdown_index. */
+	size_t n_methods;
+	size_t shutdown_index;
+	const char **names;
+	void **handles;
+	int *armed;
+	int armed_unknown;
+	size_t live;
+	int shutting_down;
+	int shutdown_notified;
+	int cancelled_all;
+	gpr_timespec shutdown_started;
+	char shutdown_tag;
+};
+
+/* Worker pool state. File-static rather than in srv_grpc so an exiting
+ * worker never touches memory the poller may already have freed. */
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static srv_call *pool_head, *pool_tail; /* arrived, waiting for a worker */
+static srv_call *pool_dead;		/* reply could not be started */
+static int pool_workers;		/* running worker threads */
+static atomic_int pool_stopping;	/* shutdown began: skip queued work */
+
+static gpr_timespec deadline_ms(long ms)
+{
+	return gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+			    gpr_time_from_millis(ms, GPR_TIMESPAN));
+}
+
+static long elapsed_ms(gpr_timespec since)
+{
+	gpr_timespec d = gpr_time_sub(gpr_now(GPR_CLOCK_MONOTONIC), since);
+
+	return (long)(d.tv_sec * 1000 + d.tv_nsec / 1000000);
+}
+
+/* Release everything a call holds; poller thread only. */
+static void call_drop(srv_call *c)
+{
+	srv_grpc *s = c->srv;
+
+	if (c->call)
+		grpc_call_unref(c->call);
+	grpc_metadata_array_destroy(&c->md);
+	if (c->kind == CALL_UNKNOWN)
+		grpc_call_details_destroy(&c->details);
+	if (c->request)
+		grpc_byte_buffer_destroy(c->request);
+	if (c->response)
+		grpc_byte_buffer_destroy(c->response);
+	grpc_slice_unref(c->status_details);
+	free(c);
+	s->live--;
+}
+
+static srv_call *call_new(srv_grpc *s, call_kind kind, size_t method)
+{
+	srv_call *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->srv = s;
+	c->kind = kind;
+	c->method = method;
+	c->state = CALL_WAITING;
+	grpc_metadata_array_init(&c->md);
+	if (kind == CALL_UNKNOWN)
+		grpc_call_details_init(&c->details);
+	c->status_details = grpc_empty_slice();
+	s->live++;
+	return c;
+}
+
+/* Post one request for registered method m (0 or -1). */
+static int arm_registered(srv_grpc *s, size_t m)
+{
+	srv_call *c = call_new(s, CALL_REGISTERED, m);
+	grpc_call_error e;
+
+	if (!c)
+		return -1;
+	e = grpc_server_request_registered_call(s->server, s->handles[m],
+						&c->call, &c->deadline, &c->md,
+						&c->request, s->cq, s->cq, c);
+	if (e != GRPC_CALL_OK) {
+		tfp_debug("gRPC: requesting a call for %s failed (%d)",
+			  s->names[m], (int)e);
+		call_drop(c);
+		return -1;
+	}
+	s->armed[m]++;
+	return 0;
+}
+
+/* Post one catch-all request for unregistered methods (0 or -1). */
+static int arm_unknown(srv_grpc *s)
+{
+	srv_call *c = call_new(s, CALL_UNKNOWN, 0);
+	grpc_call_error e;
+
+	if (!c)
+		return -1;
+	e = grpc_server_request_call(s->server, &c->call, &c->details, &c->md,
+				     s->cq, s->cq, c);
+	if (e != GRPC_CALL_OK) {
+		tfp_debug("gRPC: requesting a catch-all call failed (%d)",
+			  (int)e);
+		call_drop(c);
+		return -1;
+	}
+	s->armed_unknown++;
+	return 0;
+}
+
+/* Top every method up to its quota of outstanding requests. Stops at the
+ * first failure; the next loop turn retries. */
+static void refill(srv_grpc *s)
+{
+	size_t m;
+
+	if (s->shutting_down)
+		return;
+	for (m = 0; m < s->n_methods; m++) {
+		int want = m == s->shutdown_index ? 1 : SRV_ARMED_PER_METHOD;
+
+		while (s->armed[m] < want)
+			if (arm_registered(s, m) < 0)
+				return;
+	}
+	while (s->armed_unknown < 1)
+		if (arm_unknown(s) < 0)
+			return;
+}
+
+/* Start the reply batch: initial metadata, c->response if set, the status
+ * with `details`, and the close. Any thread; after this returns the
+ * caller must not touch c. A call whose batch cannot start goes to the
+ * dead list for the poller to free. */
+static void call_reply(srv_call *c, grpc_status_code status,
+		       const char *details)
+{
+	grpc_op ops[4];
+	size_t n = 0;
+	grpc_call_error e;
+
+	memset(ops, 0, sizeof(ops));
+	c->status_details = grpc_slice_from_copied_string(details);
+	ops[n].op = GRPC_OP_SEND_INITIAL_METADATA;
+	ops[n].data.send_initial_metadata.count = 0;
+	n++;
+	if (c->response) {
+		ops[n].op = GRPC_OP_SEND_MESSAGE;
+		ops[n].data.send_message.send_message = c->response;
+		n++;
+	}
+	ops[n].op = GRPC_OP_SEND_STATUS_FROM_SERVER;
+	ops[n].data.send_status_from_server.status = status;
+	ops[n].data.send_status_from_server.status_details = &c->status_details;
+	ops[n].data.send_status_from_server.trailing_metadata_count = 0;
+	n++;
+	ops[n].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
+	ops[n].data.recv_close_on_server.cancelled = &c->cancelled;
+	n++;
+
+	/* Set before starting: the completion may be processed before
+	 * grpc_call_start_batch returns. */
+	c->state = CALL_SENDING;
+	e = grpc_call_start_batch(c->call, ops, n, c, NULL);
+	if (e != GRPC_CALL_OK) {
+		tfp_warn("gRPC: cannot send a reply (error %d)", (int)e);
+		pthread_mutex_lock(&pool_lock);
+		c->next = pool_dead;
+		pool_dead = c;
+		pthread_mutex_unlock(&pool_lock);
+	}
+}
+
+/* Run the handler for an arrived registered call and start its reply.
+ * Worker thread (or the poller as a last resort). */
+static void call_run(srv_call *c)
+{
+	srv_grpc *s = c->srv;
+	const char *method = s->names[c->method];
+	const char *msg = NULL;
+	uint8_t *resp = NULL;
+	size_t resp_len = 0;
+	int status;
+	grpc_byte_buffer_reader reader;
+	grpc_slice req, out;
+
+	if (atomic_load(&pool_stopping)) {
+		status = SRV_STATUS_CANCELLED;
+		msg = "provider is shutting down";
+	} else if (!c->request) {
+		status = SRV_STATUS_INTERNAL;
+		msg = "request message missing";
+	} else if (!grpc_byte_buffer_reader_init(&reader, c->request)) {
+		status = SRV_STATUS_INTERNAL;
+		msg = "cannot read the request message";
+	} else {
+		req = grpc_byte_buffer_reader_readall(&reader);
+		grpc_byte_buffer_reader_destroy(&reader);
+		/* The request is no longer needed; free it before a
+		 * possibly long handler. */
+		grpc_byte_buffer_destroy(c->request);
+		c->request = NULL;
+		status = s->cfg->handler(s->cfg->app, method,
+					 GRPC_SLICE_START_PTR(req),
+					 GRPC_SLICE_LENGTH(req), &resp,
+					 &resp_len, &msg);
+		grpc_slice_unref(req);
+	}
+
+	if (status < 0 || status > GRPC_STATUS_UNAUTHENTICATED) {
+		tfp_error("Handler for %s returned invalid status %d", method,
+			  status);
+		status = SRV_STATUS_INTERNAL;
+		msg = "invalid handler status";
+	}
+	if (status == SRV_STATUS_OK) {
+		/* The slice takes over resp; free() runs when gRPC is done
+		 * with the bytes. */
+		if (resp && resp_len) {
+			out = grpc_slice_new(resp, resp_len, free);
+		} else {
+			free(resp);
+			out = grpc_empty_slice();
+		}
+		resp = NULL;
+		c->response = grpc_raw_byte_buffer_create(&out, 1);
+		grpc_slice_unref(out);
+	} else {
+		free(resp);
+	}
+	call_reply(c, (grpc_status_code)status, msg ? msg : "");
+}
+
+static void *worker_main(void *arg)
+{
+	srv_call *c = arg;
+
+	for (;;) {
+		call_run(c);
+		pthread_mutex_lock(&pool_lock);
+		c = pool_head;
+		if (c) {
+			pool_head = c->next;
+			if (!pool_head)
+				pool_tail = NULL;
+			c->next = NULL;
+		} else {
+			pool_workers--;
+		}
+		pthread_mutex_unlock(&pool_lock);
+		if (!c)
+			return NULL;
+	}
+}
+
+/* Hand an arrived call to a worker: a new detached thread while fewer
+ * than SRV_MAX_WORKERS run, else the FIFO that finishing workers drain.
+ * Poller thread. */
+static void dispatch(srv_call *c)
+{
+	pthread_attr_t attr;
+	pthread_t tid;
+	int rc = -1;
+
+	c->state = CALL_RUNNING;
+	pthread_mutex_lock(&pool_lock);
+	if (pool_workers >= SRV_MAX_WORKERS) {
+		c->next = NULL;
+		if (pool_tail)
+			pool_tail->next = c;
+		else
+			pool_head = c;
+		pool_tail = c;
+		pthread_mutex_unlock(&pool_lock);
+		return;
+	}
+	pool_workers++;
+	pthread_mutex_unlock(&pool_lock);
+
+	if (pthread_attr_init(&attr) == 0) {
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		rc = pthread_create(&tid, &attr, worker_main, c);
+		pthread_attr_destroy(&attr);
+	}
+	if (rc == 0)
+		return;
+
+	/* No thread: queue it if another worker will drain the queue,
+	 * else run it here (blocking the loop, but never losing it). */
+	tfp_warn("gRPC: cannot start a worker thread: %s", strerror(rc));
+	pthread_mutex_lock(&pool_lock);
+	pool_workers--;
+	if (pool_workers > 0) {
+		c->next = NULL;
+		if (pool_tail)
+			pool_tail->next = c;
+		else
+			pool_head = c;
+		pool_tail = c;
+		c = NULL;
+	}
+	pthread_mutex_unlock(&pool_lock);
+	if (c)
+		call_run(c);
+}
+
+static void begin_shutdown(srv_grpc *s, const char *why)
+{
+	if (s->shutting_down)
+		return;
+	tfp_debug("Shutting down the plugin server (%s)", why);
+	s->shutting_down = 1;
+	atomic_store(&pool_stopping, 1);
+	s->shutdown_started = gpr_now(GPR_CLOCK_MONOTONIC);
+	grpc_server_shutdown_and_notify(s->server, s->cq, &s->shutdown_tag);
+}
+
+/* An event for call c with the given success flag. Poller thread. */
+static void on_call_event(srv_grpc *s, srv_call *c, int success)
+{
+	grpc_slice m;
+
+	if (c->state != CALL_WAITING) {
+		/* The reply batch finished (or failed): the call is over. */
+		call_drop(c);
+		return;
+	}
+	if (c->kind == CALL_REGISTERED)
+		s->armed[c->method]--;
+	else
+		s->armed_unknown--;
+	if (!success) {
+		/* Request cancelled by server shutdown; no call attached. */
+		call_drop(c);
+		return;
+	}
+	refill(s);
+
+	if (s->shutting_down) {
+		call_reply(c, GRPC_STATUS_UNAVAILABLE,
+			   "provider is shutting down");
+	} else if (c->kind == CALL_UNKNOWN) {
+		m = c->details.method;
+		tfp_debug("gRPC: %.*s is not implemented",
+			  (int)GRPC_SLICE_LENGTH(m),
+			  (const char *)GRPC_SLICE_START_PTR(m));
+		call_reply(c, GRPC_STATUS_UNIMPLEMENTED, "unknown method");
+	} else if (c->method == s->shutdown_index) {
+		/* plugin.Empty serializes to zero bytes. */
+		grpc_slice empty = grpc_empty_slice();
+
+		c->response = grpc_raw_byte_buffer_create(&empty, 1);
+		call_reply(c, GRPC_STATUS_OK, "");
+		begin_shutdown(s, "Shutdown called");
+	} else {
+		dispatch(c);
+	}
+}
+
+/* Free calls whose reply could not be started. Poller thread. */
+static void reap_dead(void)
+{
+	srv_call *dead, *next;
+
+	pthread_mutex_lock(&pool_lock);
+	dead = pool_dead;
+	pool_dead = NULL;
+	pthread_mutex_unlock(&pool_lock);
+	for (; dead; dead = next) {
+		next = dead->next;
+		call_drop(dead);
+	}
+}
+
+/* Free the server object itself (not the gRPC objects). */
+static void srv_free(srv_grpc *s)
+{
+	if (!s)
+		return;
+	free(s->names);
+	free(s->handles);
+	free(s->armed);
+	free(s);
+}
+
+int srv__grpc_start(srv_grpc **out, const srv_config *cfg, const char *addr,
+		    const srv_cert *cert, const char *client_pem)
+{
+	srv_grpc *s = NULL;
+	grpc_server_credentials *creds = NULL;
+	grpc_arg args[2];
+	grpc_channel_args chargs;
+	size_t n = 0, i, m;
+	int rc = -1;
+
+	*out = NULL;
+	grpc_init();
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		goto cleanup;
+	s->cfg = cfg;
+	for (i = 0; cfg->methods && cfg->methods[i]; i++)
+		n++;
+	s->names = calloc(n + 1, sizeof(*s->names));
+	s->handles = calloc(n + 1, sizeof(*s->handles));
+	s->armed = calloc(n + 1, sizeof(*s->armed));
+	if (!s->names || !s->handles || !s->armed)
+		goto cleanup;
+	for (i = 0, m = 0; i < n; i++) {
+		if (strcmp(cfg->methods[i], SHUTDOWN_METHOD) != 0)
+			s->names[m++] = cfg->methods[i];
+	}
+	s->shutdown_index = m;
+	s->names[m++] = SHUTDOWN_METHOD;
+	s->n_methods = m;
+
+	memset(args, 0, sizeof(args));
+	args[0].type = GRPC_ARG_INTEGER;
+	args[0].key = (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
+	args[0].value.integer = SRV_MAX_MESSAGE;
+	args[1].type = GRPC_ARG_INTEGER;
+	args[1].key = (char *)GRPC_ARG_MAX_SEND_MESSAGE_LENGTH;
+	args[1].value.integer = SRV_MAX_MESSAGE;
+	chargs.num_args = 2;
+	chargs.args = args;
+
+	s->server = grpc_server_create(&chargs, NULL);
+	s->cq = grpc_completion_queue_create_for_next(NULL);
+	if (!s->server || !s->cq)
+		goto cleanup;
+	grpc_server_register_completion_queue(s->server, s->cq, NULL);
+	for (m = 0; m < s->n_methods; m++) {
+		s->handles[m] = grpc_server_register_method(
+			s->server, s->names[m], NULL,
+			GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
+		if (!s->handles[m]) {
+			tfp_error("gRPC: cannot register method %s "
+				  "(duplicate?)",
+				  s->names[m]);
+			goto cleanup;
+		}
+	}
+
+	if (cert && client_pem) {
+		grpc_ssl_pem_key_cert_pair pair = {
+			.private_key = cert->key_pem,
+			.cert_chain = cert->cert_pem,
+		};
+
+		creds = grpc_ssl_server_credentials_create_ex(
+			client_pem, &pair, 1,
+			GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY,
+			NULL);
+	} else {
+		creds = grpc_insecure_server_credentials_create();
+	}
+	if (!creds) {
+		tfp_error("gRPC: cannot create server credentials");
+		goto cleanup;
+	}
+	if (!grpc_server_add_http2_port(s->server, addr, creds)) {
+		tfp_error("gRPC: cannot listen on %s", addr);
+		goto cleanup;
+	}
+	grpc_server_start(s->server);
+	atomic_store(&pool_stopping, 0);
+	refill(s);
+
+	*out = s;
+	s = NULL;
+	rc = 0;
+cleanup:
+	if (creds)
+		grpc_server_credentials_release(creds);
+	if (s) {
+		/* Never started: no calls, so destroy directly. */
+		if (s->server)
+			grpc_server_destroy(s->server);
+		if (s->cq) {
+			grpc_completion_queue_shutdown(s->cq);
+			while (grpc_completion_queue_next(
+				       s->cq, deadline_ms(SRV_DRAIN_LIMIT_MS),
+				       NULL)
+				       .type == GRPC_OP_COMPLETE)
+				;
+			grpc_completion_queue_destroy(s->cq);
+		}
+		srv_free(s);
+		grpc_shutdown();
+	}
+	return rc;
+}
+
+/* True once the server is fully quiet and may be destroyed. */
+static int shutdown_done(const srv_grpc *s)
+{
+	return s->shutting_down && s->shutdown_notified && s->live == 0;
+}
+
+int srv__grpc_serve(srv_grpc *s)
+{
+	grpc_event ev;
+	long waited;
+
+	for (;;) {
+		long poll = s->shutting_down ? SRV_SHUTDOWN_POLL_MS
+					     : SRV__POLL_MS;
+
+		ev = grpc_completion_queue_next(s->cq, deadline_ms(poll),
+						NULL);
+		if (ev.type == GRPC_OP_COMPLETE) {
+			if (ev.tag == &s->shutdown_tag)
+				s->shutdown_notified = 1;
+			else
+				on_call_event(s, ev.tag, ev.success);
+		} else if (ev.type == GRPC_QUEUE_SHUTDOWN) {
+			/* Not shut by us before the loop ends; cannot
+			 * happen, but never spin on it. */
+			tfp_error("gRPC: completion queue shut down "
+				  "unexpectedly");
+			return -1;
+		}
+		reap_dead();
+		refill(s);
+
+		if (srv__stop_requested)
+			begin_shutdown(s, "signal");
+		if (!s->shutting_down)
+			continue;
+		if (shutdown_done(s))
+			break;
+		waited = elapsed_ms(s->shutdown_started);
+		if (!s->cancelled_all && waited >= SRV_SHUTDOWN_GRACE_MS) {
+			grpc_server_cancel_all_calls(s->server);
+			s->cancelled_all = 1;
+		}
+		if (waited >= SRV_SHUTDOWN_LIMIT_MS) {
+			tfp_warn("gRPC: %zu calls still busy %ld ms after "
+				 "shutdown; exiting without cleanup",
+				 s->live, waited);
+			return -1;
+		}
+	}
+
+	grpc_server_destroy(s->server);
+	grpc_completion_queue_shutdown(s->cq);
+	for (;;) {
+		ev = grpc_completion_queue_next(
+			s->cq, deadline_ms(SRV_DRAIN_LIMIT_MS), NULL);
+		if (ev.type == GRPC_OP_COMPLETE && ev.tag != &s->shutdown_tag)
+			call_drop(ev.tag); /* not expected: live was 0 */
+		else if (ev.type != GRPC_OP_COMPLETE)
+			break;
+	}
+	if (ev.type != GRPC_QUEUE_SHUTDOWN) {
+		tfp_warn("gRPC: completion queue did not drain");
+		return -1;
+	}
+	grpc_completion_queue_destroy(s->cq);
+	srv_free(s);
+	grpc_shutdown();
+	return 0;
+}

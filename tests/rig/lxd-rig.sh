@@ -1,0 +1,565 @@
+#!/usr/bin/env bash
+# lxd-rig.sh — real LXD daemons (optionally a cluster, optionally OVN) inside
+# private network namespaces, for the end-to-end tests and the demo.
+#
+#   lxd-rig.sh up NAME MEMBERS [--ovn]   start MEMBERS (1..3) clustered daemons
+#   lxd-rig.sh down NAME                 stop everything, remove all state
+#   lxd-rig.sh env NAME                  print shell exports for the rig
+#   lxd-rig.sh status NAME               print the cluster members (JSON)
+#
+# Layout (state dir $LXDRIG_ROOT/NAME, default /tmp/lxdrig/NAME):
+#   NAME-br        namespace holding bridge br0 that links the members
+#   NAME-nK        namespace of member K (eth0 = 203.0.113.K/24), server nodeK
+#   nK/lxd         LXD_DIR of member K (REST API on nK/lxd/unix.socket)
+#   nK/pools       a directory outside LXD_DIR for dir-pool sources
+#   nK/lxd.log     the daemon's log; nK/lxd.pid its pid
+#   n1/ovs         private OVS/OVN state with --ovn (one member only)
+#
+# Only addresses inside the rig's own namespaces (203.0.113.0/24) and unix
+# sockets are used. It can also be sourced: it then only defines functions
+# (rig_up, rig_down, rig_env, rig_api, ...) and sets no shell options.
+
+LXDRIG_ROOT=${LXDRIG_ROOT:-/tmp/lxdrig}
+LXDRIG_START_TIMEOUT=${LXDRIG_START_TIMEOUT:-90}    # per daemon waitready
+LXDRIG_JOIN_TIMEOUT=${LXDRIG_JOIN_TIMEOUT:-180}     # per member join
+LXDRIG_ONLINE_TIMEOUT=${LXDRIG_ONLINE_TIMEOUT:-120} # all members ONLINE
+LXDRIG_STOP_TIMEOUT=${LXDRIG_STOP_TIMEOUT:-30}      # per daemon shutdown
+LXDRIG_SUBNET_PREFIX=203.0.113
+
+rig_log() { printf '[lxd-rig %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+
+rig_fail() {
+	printf '[lxd-rig] ERROR: %s\n' "$*" >&2
+	return 1
+}
+
+rig_state() { printf '%s/%s' "$LXDRIG_ROOT" "$1"; }
+rig_lxd_dir() { printf '%s/n%s/lxd' "$(rig_state "$1")" "$2"; }
+rig_socket() { printf '%s/unix.socket' "$(rig_lxd_dir "$1" "$2")"; }
+
+# Print the tail of member K's logs to stderr (used on every failure).
+rig_show_log() {
+	local name=$1 k=$2 dir
+	dir="$(rig_state "$name")/n$k"
+	local f
+	for f in "$dir/lxd.log" "$dir/lxd.out"; do
+		if [[ -s $f ]]; then
+			printf -- '----- tail of %s -----\n' "$f" >&2
+			tail -n 40 "$f" >&2 || true
+		fi
+	done
+}
+
+rig_show_all_logs() {
+	local name=$1 k
+	for k in 1 2 3; do
+		[[ -d "$(rig_state "$name")/n$k" ]] && rig_show_log "$name" "$k"
+	done
+	return 0
+}
+
+# rig_api SOCKET METHOD PATH [JSON-BODY]
+# Calls the LXD REST API over the unix socket. Prints the response JSON.
+# Fails (loudly) on transport errors and on {"type":"error"}. For async
+# responses it waits (bounded) for the operation and prints the final
+# operation JSON; a failed operation is an error too.
+rig_api() {
+	local sock=$1 method=$2 path=$3 body=${4:-} out rc
+	local -a args=(--silent --show-error --max-time 120 --unix-socket "$sock" -X "$method")
+	if [[ -n $body ]]; then
+		args+=(-H 'Content-Type: application/json' --data-binary "$body")
+	fi
+	rc=0
+	out=$(curl "${args[@]}" "http://lxd$path" 2>&1) || rc=$?
+	if ((rc != 0)); then
+		rig_fail "$method $path on $sock: curl exit $rc: $out"
+		return 1
+	fi
+	local type
+	type=$(jq -r '.type // empty' <<<"$out" 2>/dev/null) || true
+	case $type in
+	sync) printf '%s\n' "$out" ;;
+	async)
+		local op
+		op=$(jq -r '.operation' <<<"$out")
+		rig_wait_op "$sock" "$op" "${RIG_OP_TIMEOUT:-120}" || {
+			rig_fail "$method $path: operation failed"
+			return 1
+		}
+		;;
+	error)
+		rig_fail "$method $path: $(jq -r '"\(.error_code) \(.error)"' <<<"$out")"
+		return 1
+		;;
+	*)
+		rig_fail "$method $path: unexpected response: $out"
+		return 1
+		;;
+	esac
+}
+
+# rig_wait_op SOCKET OPERATION-PATH TIMEOUT — prints the finished operation.
+rig_wait_op() {
+	local sock=$1 op=$2 timeout=$3 out status
+	out=$(curl --silent --show-error --max-time $((timeout + 10)) --unix-socket "$sock" \
+		"http://lxd$op/wait?timeout=$timeout") || {
+		rig_fail "waiting for $op failed"
+		return 1
+	}
+	status=$(jq -r '.metadata.status // empty' <<<"$out")
+	if [[ $status != Success ]]; then
+		rig_fail "operation $op ended as '${status:-?}': $(jq -c '{error, metadata: .metadata.err}' <<<"$out" 2>/dev/null || printf '%s' "$out")"
+		return 1
+	fi
+	printf '%s\n' "$out"
+}
+
+# Run a command with all file descriptors above 2 closed, so the daemons we
+# start never hold the caller's pipes (Terraform, make, tee ...) open.
+rig_closefds_exec() {
+	local fd
+	for fd in /proc/"$BASHPID"/fd/*; do
+		fd=${fd##*/}
+		if [[ $fd =~ ^[0-9]+$ ]] && ((fd > 2)); then
+			eval "exec $fd>&-" 2>/dev/null || true
+		fi
+	done
+	exec "$@"
+}
+
+# rig_kill_pid PID [WHAT] — TERM, wait up to 10 s, then KILL.
+rig_kill_pid() {
+	local pid=$1 what=${2:-process} i
+	[[ $pid =~ ^[0-9]+$ ]] || return 0
+	kill -0 "$pid" 2>/dev/null || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.2
+	done
+	rig_log "$what (pid $pid) ignored SIGTERM; sending SIGKILL"
+	kill -KILL "$pid" 2>/dev/null || true
+	for ((i = 0; i < 25; i++)); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.2
+	done
+	rig_log "WARNING: $what (pid $pid) still alive after SIGKILL"
+}
+
+rig_pid_alive() {
+	local pidfile=$1 pid
+	[[ -s $pidfile ]] || return 1
+	pid=$(<"$pidfile")
+	[[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null
+}
+
+# ---------------------------------------------------------------- network
+
+rig_netns_exists() { [[ -e /run/netns/$1 ]]; }
+
+rig_net_up() {
+	local name=$1 members=$2 k ns br="$1-br"
+	ip netns add "$br"
+	ip -n "$br" link set lo up
+	ip -n "$br" link add br0 type bridge
+	ip -n "$br" link set br0 up
+	for ((k = 1; k <= members; k++)); do
+		ns="$name-n$k"
+		ip netns add "$ns"
+		ip -n "$ns" link set lo up
+		ip -n "$br" link add "p$k" type veth peer name eth0 netns "$ns"
+		ip -n "$br" link set "p$k" master br0 up
+		# No IPv6 on the link: nothing to wait for (DAD), nothing to leak.
+		ip netns exec "$ns" sysctl -q -w net.ipv6.conf.eth0.disable_ipv6=1 || true
+		ip -n "$ns" addr add "$LXDRIG_SUBNET_PREFIX.$k/24" dev eth0
+		ip -n "$ns" link set eth0 up
+	done
+}
+
+# ---------------------------------------------------------------- OVS/OVN
+
+rig_ovn_env() {
+	local b=$1
+	printf '%s\n' "OVS_RUNDIR=$b/run" "OVS_LOGDIR=$b/log" "OVS_DBDIR=$b/db" \
+		"OVS_SYSCONFDIR=$b/etc" "OVN_RUNDIR=$b/run" "OVN_LOGDIR=$b/log" \
+		"OVN_DBDIR=$b/db" "OVN_SYSCONFDIR=$b/etc"
+}
+
+# rig_ovn_up NAME — OVS + OVN central + chassis for member 1, private dirs.
+rig_ovn_up() {
+	local name=$1 ns="$1-n1" b
+	b="$(rig_state "$name")/n1/ovs"
+	mkdir -p "$b"/{run,log,db,etc}
+	local -a e
+	mapfile -t e < <(rig_ovn_env "$b")
+	local -a x=(ip netns exec "$ns" env "${e[@]}")
+	rig_log "starting OVS and OVN in $ns ($b)"
+	ovsdb-tool create "$b/db/conf.db" /usr/share/openvswitch/vswitch.ovsschema
+	ovsdb-tool create "$b/db/nb.db" /usr/share/ovn/ovn-nb.ovsschema
+	ovsdb-tool create "$b/db/sb.db" /usr/share/ovn/ovn-sb.ovsschema
+	(rig_closefds_exec "${x[@]}" ovsdb-server "$b/db/conf.db" --remote="punix:$b/run/db.sock" \
+		--pidfile="$b/run/ovsdb-server.pid" --log-file="$b/log/ovsdb-server.log" \
+		--unixctl="$b/run/ovsdb-server.ctl" --detach </dev/null >>"$b/log/start.log" 2>&1)
+	timeout 30 ovs-vsctl --timeout=20 --db="unix:$b/run/db.sock" --no-wait init
+	(rig_closefds_exec "${x[@]}" ovs-vswitchd "unix:$b/run/db.sock" \
+		--pidfile="$b/run/ovs-vswitchd.pid" --log-file="$b/log/ovs-vswitchd.log" \
+		--unixctl="$b/run/ovs-vswitchd.ctl" --detach </dev/null >>"$b/log/start.log" 2>&1)
+	local db
+	for db in nb sb; do
+		(rig_closefds_exec "${x[@]}" ovsdb-server "$b/db/$db.db" \
+			--remote="punix:$b/run/ovn${db}_db.sock" \
+			--pidfile="$b/run/ovn${db}_db.pid" --log-file="$b/log/ovn${db}_db.log" \
+			--unixctl="$b/run/ovn${db}_db.ctl" --detach </dev/null >>"$b/log/start.log" 2>&1)
+	done
+	timeout 30 ovn-nbctl --timeout=20 --db="unix:$b/run/ovnnb_db.sock" init
+	timeout 30 ovn-sbctl --timeout=20 --db="unix:$b/run/ovnsb_db.sock" init
+	(rig_closefds_exec "${x[@]}" ovn-northd --ovnnb-db="unix:$b/run/ovnnb_db.sock" \
+		--ovnsb-db="unix:$b/run/ovnsb_db.sock" --pidfile="$b/run/ovn-northd.pid" \
+		--log-file="$b/log/ovn-northd.log" --unixctl="$b/run/ovn-northd.ctl" \
+		--detach </dev/null >>"$b/log/start.log" 2>&1)
+	timeout 30 ovs-vsctl --timeout=20 --db="unix:$b/run/db.sock" set open_vswitch . \
+		external_ids:system-id=node1 \
+		external_ids:ovn-remote="unix:$b/run/ovnsb_db.sock" \
+		external_ids:ovn-encap-type=geneve external_ids:ovn-encap-ip=127.0.0.1
+	(rig_closefds_exec "${x[@]}" ovn-controller "unix:$b/run/db.sock" \
+		--pidfile="$b/run/ovn-controller.pid" --log-file="$b/log/ovn-controller.log" \
+		--unixctl="$b/run/ovn-controller.ctl" --detach </dev/null >>"$b/log/start.log" 2>&1)
+	printf 'unix:%s/run/ovnnb_db.sock\n' "$b" >"$b/nb-connection"
+}
+
+rig_ovn_down() {
+	local name=$1 b p
+	b="$(rig_state "$name")/n1/ovs"
+	[[ -d $b/run ]] || return 0
+	for p in ovn-controller ovn-northd ovs-vswitchd ovnnb_db ovnsb_db ovsdb-server; do
+		[[ -s $b/run/$p.pid ]] && rig_kill_pid "$(<"$b/run/$p.pid")" "$p"
+	done
+	return 0
+}
+
+# ---------------------------------------------------------------- daemons
+
+# rig_start_daemon NAME K — start lxd for member K in its namespace, wait ready.
+rig_start_daemon() {
+	local name=$1 k=$2 ns="$1-n$2" dir lxddir
+	dir="$(rig_state "$name")/n$k"
+	lxddir="$dir/lxd"
+	mkdir -p "$lxddir" "$dir/pools"
+	chmod 0711 "$dir" "$lxddir"
+	local -a envs=("LXD_DIR=$lxddir" "PATH=$PATH")
+	if [[ -d $dir/ovs ]]; then
+		local -a e
+		mapfile -t e < <(rig_ovn_env "$dir/ovs")
+		envs+=("${e[@]}")
+	fi
+	rig_log "starting lxd member $k in namespace $ns (LXD_DIR=$lxddir)"
+	# setsid: its own session and process group, so a terminal ^C reaches
+	# only the test, which then tears the rig down in order.
+	(rig_closefds_exec setsid ip netns exec "$ns" env "${envs[@]}" \
+		lxd --group root --logfile "$dir/lxd.log" </dev/null >>"$dir/lxd.out" 2>&1) &
+	local pid=$!
+	printf '%s\n' "$pid" >"$dir/lxd.pid"
+	local t0=$SECONDS rc=0
+	LXD_DIR=$lxddir timeout $((LXDRIG_START_TIMEOUT + 5)) \
+		lxd waitready --timeout "$LXDRIG_START_TIMEOUT" >/dev/null 2>&1 || rc=$?
+	if ((rc != 0)) || ! kill -0 "$pid" 2>/dev/null; then
+		rig_show_log "$name" "$k"
+		rig_fail "LXD member $k (pid $pid) did not become ready within ${LXDRIG_START_TIMEOUT}s (waitready rc=$rc)"
+		return 1
+	fi
+	rig_log "member $k ready after $((SECONDS - t0))s (pid $pid)"
+}
+
+# rig_stop_daemon NAME K — graceful shutdown (bounded), then kill leftovers.
+rig_stop_daemon() {
+	local name=$1 k=$2 dir lxddir pidfile
+	dir="$(rig_state "$name")/n$k"
+	lxddir="$dir/lxd"
+	pidfile="$dir/lxd.pid"
+	if rig_pid_alive "$pidfile" && [[ -S $lxddir/unix.socket ]]; then
+		if ! LXD_DIR=$lxddir timeout $((LXDRIG_STOP_TIMEOUT + 5)) \
+			lxd shutdown --timeout "$LXDRIG_STOP_TIMEOUT" >/dev/null 2>&1; then
+			rig_log "member $k: 'lxd shutdown' did not finish in ${LXDRIG_STOP_TIMEOUT}s; killing"
+		fi
+	fi
+	if [[ -s $pidfile ]]; then
+		rig_kill_pid "$(<"$pidfile")" "lxd member $k"
+	fi
+}
+
+# Kill whatever still runs inside one of the rig's namespaces.
+rig_kill_netns_pids() {
+	local ns=$1 pid pids
+	rig_netns_exists "$ns" || return 0
+	pids=$(ip netns pids "$ns" 2>/dev/null || true)
+	for pid in $pids; do
+		rig_log "leftover process $pid ($(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-80)) in $ns"
+		rig_kill_pid "$pid" "leftover in $ns"
+	done
+}
+
+# ---------------------------------------------------------------- cluster
+
+rig_cluster_bootstrap() {
+	local name=$1 sock
+	sock=$(rig_socket "$name" 1)
+	rig_api "$sock" PATCH /1.0 \
+		"{\"config\":{\"core.https_address\":\"$LXDRIG_SUBNET_PREFIX.1:8443\"}}" >/dev/null
+	rig_api "$sock" PUT /1.0/cluster '{"server_name":"node1","enabled":true}' >/dev/null
+	rig_log "member 1 bootstrapped as cluster node1 on $LXDRIG_SUBNET_PREFIX.1:8443"
+}
+
+# rig_cluster_join NAME K — issue a token on member 1, PUT /1.0/cluster on K.
+rig_cluster_join() {
+	local name=$1 k=$2 s1 sk state
+	state=$(rig_state "$name")
+	s1=$(rig_socket "$name" 1)
+	sk=$(rig_socket "$name" "$k")
+	local op token member_config cert body
+	op=$(rig_api "$s1" POST /1.0/cluster/members "{\"server_name\":\"node$k\"}") || return 1
+	# The token is what `lxc cluster add` prints: base64 of this JSON.
+	token=$(jq -cj '.metadata.metadata | {server_name: .serverName, fingerprint,
+		addresses, secret, expires_at: .expiresAt}' <<<"$op" | base64 -w0)
+	[[ -n $token ]] || {
+		rig_fail "no join token in: $op"
+		return 1
+	}
+	# Every member-specific key the cluster needs: dir-pool sources get a
+	# fresh directory outside LXD_DIR, anything else the default ("").
+	local need
+	need=$(rig_api "$s1" GET /1.0/cluster) || return 1
+	member_config=$(jq -c --arg pools "$state/n$k/pools" '[.metadata.member_config[]? |
+		{entity, name, key, value: (if .entity == "storage-pool" and .key == "source"
+			then "\($pools)/\(.name)" else "" end)}]' <<<"$need")
+	local src
+	for src in $(jq -r '.[] | select(.entity == "storage-pool" and .key == "source") | .value' <<<"$member_config"); do
+		mkdir -p "$src"
+	done
+	cert=$(<"$(rig_lxd_dir "$name" 1)/cluster.crt")
+	body=$(jq -cn --arg name "node$k" --arg self "$LXDRIG_SUBNET_PREFIX.$k:8443" \
+		--arg leader "$LXDRIG_SUBNET_PREFIX.1:8443" --arg cert "$cert" \
+		--arg token "$token" --argjson mc "$member_config" \
+		'{server_name: $name, enabled: true, server_address: $self,
+		  cluster_address: $leader, cluster_certificate: $cert,
+		  cluster_password: $token, cluster_token: $token, member_config: $mc}')
+	rig_log "joining member $k as node$k"
+	RIG_OP_TIMEOUT=$LXDRIG_JOIN_TIMEOUT rig_api "$sk" PUT /1.0/cluster "$body" >/dev/null || {
+		rig_show_log "$name" 1
+		rig_show_log "$name" "$k"
+		rig_fail "member $k could not join the cluster"
+		return 1
+	}
+}
+
+rig_wait_online() {
+	local name=$1 members=$2 s1 deadline online out
+	s1=$(rig_socket "$name" 1)
+	deadline=$((SECONDS + LXDRIG_ONLINE_TIMEOUT))
+	while :; do
+		out=$(rig_api "$s1" GET '/1.0/cluster/members?recursion=1' 2>/dev/null) || out='{}'
+		online=$(jq '[.metadata[]? | select(.status == "Online")] | length' <<<"$out")
+		((online == members)) && return 0
+		if ((SECONDS >= deadline)); then
+			jq -c '[.metadata[]? | {server_name, status, message}]' <<<"$out" >&2 || true
+			rig_show_all_logs "$name"
+			rig_fail "only $online of $members members ONLINE after ${LXDRIG_ONLINE_TIMEOUT}s"
+			return 1
+		fi
+		sleep 1
+	done
+}
+
+# ---------------------------------------------------------------- commands
+
+rig_check_name() {
+	[[ $1 =~ ^[a-z][a-z0-9-]{0,11}$ ]] || {
+		rig_fail "rig name '$1' must match ^[a-z][a-z0-9-]{0,11}\$"
+		return 1
+	}
+}
+
+rig_require_tools() {
+	local t missing=()
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 || missing+=("$t")
+	done
+	((${#missing[@]} == 0)) || {
+		rig_fail "missing tools: ${missing[*]} (run tests/deps.sh)"
+		return 1
+	}
+}
+
+# rig_up NAME MEMBERS [--ovn]
+rig_up() {
+	local name=${1:-} members=${2:-} ovn=0
+	[[ ${3:-} == --ovn ]] && ovn=1
+	rig_check_name "$name" || return 1
+	[[ $members =~ ^[1-3]$ ]] || {
+		rig_fail "MEMBERS must be 1, 2 or 3 (got '$members')"
+		return 1
+	}
+	if ((ovn && members != 1)); then
+		rig_fail "--ovn needs a 1-member rig (members would share one OVS chassis)"
+		return 1
+	fi
+	[[ $(id -u) == 0 ]] || {
+		rig_fail "the rig needs root (network namespaces, lxd)"
+		return 1
+	}
+	rig_require_tools lxd lxc ip curl jq setsid timeout || return 1
+	((ovn)) && { rig_require_tools ovsdb-tool ovsdb-server ovs-vswitchd ovs-vsctl \
+		ovn-northd ovn-controller ovn-nbctl ovn-sbctl || return 1; }
+
+	local state t0=$SECONDS k
+	state=$(rig_state "$name")
+	if [[ -e $state ]] || rig_netns_exists "$name-br" || rig_netns_exists "$name-n1"; then
+		rig_log "rig '$name' already exists; tearing it down first"
+		rig_down "$name" || return 1
+	fi
+	mkdir -p "$state"
+	printf 'members=%s\novn=%s\n' "$members" "$ovn" >"$state/rig.conf"
+	rig_log "up '$name': $members member(s)$( ((ovn)) && printf ' with OVN'), state in $state"
+
+	rig_net_up "$name" "$members" || {
+		rig_fail "could not create the namespaces"
+		return 1
+	}
+	((ovn)) && { rig_ovn_up "$name" || {
+		rig_fail "OVS/OVN did not start (logs in $state/n1/ovs/log)"
+		return 1
+	}; }
+	for ((k = 1; k <= members; k++)); do
+		rig_start_daemon "$name" "$k" || return 1
+	done
+	if ((ovn)); then
+		rig_api "$(rig_socket "$name" 1)" PATCH /1.0 "$(jq -cn --arg c "$(<"$state/n1/ovs/nb-connection")" \
+			'{config: {"network.ovn.northbound_connection": $c}}')" >/dev/null || return 1
+	fi
+	rig_cluster_bootstrap "$name" || {
+		rig_show_log "$name" 1
+		return 1
+	}
+	for ((k = 2; k <= members; k++)); do
+		rig_cluster_join "$name" "$k" || return 1
+	done
+	rig_wait_online "$name" "$members" || return 1
+	rig_env "$name" >"$state/env"
+	rig_log "rig '$name' up: $members member(s) ONLINE in $((SECONDS - t0))s; env in $state/env"
+}
+
+# rig_down NAME — safe to repeat and after a partial up.
+rig_down() {
+	local name=${1:-} state k t0=$SECONDS
+	rig_check_name "$name" || return 1
+	state=$(rig_state "$name")
+	# Joiners first, the bootstrap member last.
+	for k in 3 2 1; do
+		if [[ -d $state/n$k ]]; then
+			rig_stop_daemon "$name" "$k"
+		fi
+	done
+	rig_ovn_down "$name"
+	for k in 3 2 1; do
+		rig_kill_netns_pids "$name-n$k"
+	done
+	rig_kill_netns_pids "$name-br"
+	# Mounts a daemon may have left behind in the host's mount table.
+	if [[ -d $state ]]; then
+		local m
+		while read -r m; do
+			[[ -n $m ]] || continue
+			rig_log "unmounting leftover $m"
+			umount -l "$m" 2>/dev/null || true
+		done < <(awk -v p="$state/" 'index($2, p) == 1 { print $2 }' /proc/self/mounts | sort -r)
+	fi
+	for k in 1 2 3; do
+		rig_netns_exists "$name-n$k" && ip netns delete "$name-n$k"
+	done
+	rig_netns_exists "$name-br" && ip netns delete "$name-br"
+	if [[ -d $state ]]; then
+		rm -rf --one-file-system "$state" || {
+			rig_fail "could not remove $state"
+			return 1
+		}
+	fi
+	rig_log "down '$name' in $((SECONDS - t0))s"
+}
+
+rig_env() {
+	local name=${1:-} state members k
+	rig_check_name "$name" || return 1
+	state=$(rig_state "$name")
+	[[ -f $state/rig.conf ]] || {
+		rig_fail "no rig '$name' (no $state/rig.conf)"
+		return 1
+	}
+	members=$(sed -n 's/^members=//p' "$state/rig.conf")
+	printf 'export RIG_NAME=%q\n' "$name"
+	printf 'export RIG_STATE=%q\n' "$state"
+	printf 'export RIG_MEMBERS=%q\n' "$members"
+	printf 'export LXD_SOCKET=%q\n' "$(rig_socket "$name" 1)"
+	printf 'export LXD_CONF=%q\n' "$state/lxc-conf"
+	for ((k = 1; k <= members; k++)); do
+		printf 'export RIG_N%s_SOCKET=%q\n' "$k" "$(rig_socket "$name" "$k")"
+		printf 'export RIG_N%s_LXD_DIR=%q\n' "$k" "$(rig_lxd_dir "$name" "$k")"
+		printf 'export RIG_N%s_POOLS=%q\n' "$k" "$state/n$k/pools"
+		printf 'export RIG_N%s_NETNS=%q\n' "$k" "$name-n$k"
+		printf 'export RIG_N%s_ADDRESS=%q\n' "$k" "$LXDRIG_SUBNET_PREFIX.$k:8443"
+		printf 'export RIG_N%s_LOG=%q\n' "$k" "$state/n$k/lxd.log"
+	done
+	if [[ -s $state/n1/ovs/nb-connection ]]; then
+		printf 'export RIG_OVN_NB=%q\n' "$(<"$state/n1/ovs/nb-connection")"
+		printf 'export RIG_OVS_RUNDIR=%q\n' "$state/n1/ovs/run"
+	fi
+}
+
+rig_main() {
+	set -euo pipefail
+	local cmd=${1:-}
+	shift || true
+	case $cmd in
+	up)
+		[[ $# -ge 2 ]] || {
+			echo "usage: $0 up NAME MEMBERS [--ovn]" >&2
+			exit 2
+		}
+		local rc=0
+		rig_up "$@" || rc=$?
+		if ((rc != 0)); then
+			rig_fail "'up $*' failed"
+			if [[ ${LXDRIG_KEEP_ON_FAILURE:-0} == 1 ]]; then
+				rig_log "LXDRIG_KEEP_ON_FAILURE=1: leaving the rig for inspection"
+			else
+				rig_down "$1" || true
+			fi
+			exit 1
+		fi
+		;;
+	down)
+		[[ $# -eq 1 ]] || {
+			echo "usage: $0 down NAME" >&2
+			exit 2
+		}
+		rig_down "$1"
+		;;
+	env)
+		[[ $# -eq 1 ]] || {
+			echo "usage: $0 env NAME" >&2
+			exit 2
+		}
+		rig_env "$1"
+		;;
+	status)
+		rig_api "$(rig_socket "$1" 1)" GET '/1.0/cluster/members?recursion=1' |
+			jq '[.metadata[] | {server_name, url, status, roles}]'
+		;;
+	*)
+		sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2
+		exit 2
+		;;
+	esac
+}
+
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+	rig_main "$@"
+fi
