@@ -323,7 +323,7 @@ static int rpc_validate_provider(rpc_app *app, const uint8_t *req, size_t len,
 	rpc_arena ar = {0};
 	tf_value *config;
 
-	rq = tfplugin6__validate_provider_config__request__unpack(NULL, len, req);
+	rq = RPC_UNPACK(tfplugin6__validate_provider_config__request, len, req);
 	if (!rq)
 		return SRV_STATUS_INVALID_ARGUMENT;
 	config = rpc_decode_dv(rq->config, tf_schema_type(app->provider_schema),
@@ -338,7 +338,7 @@ static int rpc_validate_provider(rpc_app *app, const uint8_t *req, size_t len,
 	tf_value_unref(config);
 	tf_diags_done(&d);
 	rpc_arena_done(&ar);
-	tfplugin6__validate_provider_config__request__free_unpacked(rq, NULL);
+	RPC_FREE(rq);
 	return SRV_STATUS_OK;
 }
 
@@ -353,7 +353,7 @@ static int rpc_configure(rpc_app *app, const uint8_t *req, size_t len,
 	tf_value *config;
 	void *client = NULL;
 
-	rq = tfplugin6__configure_provider__request__unpack(NULL, len, req);
+	rq = RPC_UNPACK(tfplugin6__configure_provider__request, len, req);
 	if (!rq)
 		return SRV_STATUS_INVALID_ARGUMENT;
 	config = rpc_decode_dv(rq->config, tf_schema_type(app->provider_schema),
@@ -389,7 +389,7 @@ static int rpc_configure(rpc_app *app, const uint8_t *req, size_t len,
 	tf_value_unref(config);
 	tf_diags_done(&d);
 	rpc_arena_done(&ar);
-	tfplugin6__configure_provider__request__free_unpacked(rq, NULL);
+	RPC_FREE(rq);
 	return SRV_STATUS_OK;
 }
 

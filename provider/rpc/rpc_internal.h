@@ -99,13 +99,21 @@ int rpc_read_data_source(rpc_app *, const uint8_t *, size_t, uint8_t **, size_t 
 /* Pack helper: allocate and pack with the generated functions. */
 #define RPC_PACK(prefix, msgp, resp, resp_len)                               \
 	do {                                                                 \
-		size_t sz__ = prefix##__get_packed_size(msgp);               \
+		const ProtobufCMessage *m__ = (const ProtobufCMessage *)(msgp); \
+		size_t sz__ = protobuf_c_message_get_packed_size(m__);       \
 		uint8_t *b__ = malloc(sz__ ? sz__ : 1);                      \
 		if (!b__)                                                    \
 			abort();                                             \
-		prefix##__pack((msgp), b__);                                 \
+		protobuf_c_message_pack(m__, b__);                           \
 		*(resp) = b__;                                               \
 		*(resp_len) = sz__;                                          \
 	} while (0)
+
+/* Unpack a request of message type `prefix` (NULL when it does not decode;
+ * protobuf-c bounds-checks the input) and free it again. */
+#define RPC_UNPACK(prefix, len, data) \
+	((void *)protobuf_c_message_unpack(&prefix##__descriptor, NULL, (len), (data)))
+#define RPC_FREE(msg) \
+	protobuf_c_message_free_unpacked((ProtobufCMessage *)(msg), NULL)
 
 #endif

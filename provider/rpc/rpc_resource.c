@@ -81,7 +81,7 @@ int rpc_validate_resource(rpc_app *app, const uint8_t *req, size_t len,
 	tf_value *config = NULL;
 	const struct rpc_res *r;
 
-	rq = tfplugin6__validate_resource_config__request__unpack(NULL, len, req);
+	rq = RPC_UNPACK(tfplugin6__validate_resource_config__request, len, req);
 	if (!rq)
 		return SRV_STATUS_INVALID_ARGUMENT;
 	r = rpc_find_res(app, rq->type_name);
@@ -102,7 +102,7 @@ int rpc_validate_resource(rpc_app *app, const uint8_t *req, size_t len,
 	tf_value_unref(config);
 	tf_diags_done(&d);
 	rpc_arena_done(&ar);
-	tfplugin6__validate_resource_config__request__free_unpacked(rq, NULL);
+	RPC_FREE(rq);
 	return SRV_STATUS_OK;
 }
 
@@ -117,7 +117,7 @@ int rpc_validate_data_source(rpc_app *app, const uint8_t *req, size_t len,
 	tf_value *config = NULL;
 	const struct rpc_ds *s;
 
-	rq = tfplugin6__validate_data_resource_config__request__unpack(NULL, len, req);
+	rq = RPC_UNPACK(tfplugin6__validate_data_resource_config__request, len, req);
 	if (!rq)
 		return SRV_STATUS_INVALID_ARGUMENT;
 	s = rpc_find_ds(app, rq->type_name);
@@ -139,7 +139,7 @@ int rpc_validate_data_source(rpc_app *app, const uint8_t *req, size_t len,
 	tf_value_unref(config);
 	tf_diags_done(&d);
 	rpc_arena_done(&ar);
-	tfplugin6__validate_data_resource_config__request__free_unpacked(rq, NULL);
+	RPC_FREE(rq);
 	return SRV_STATUS_OK;
 }
 
@@ -214,7 +214,7 @@ int rpc_upgrade_state(rpc_app *app, const uint8_t *req, size_t len,
 	tf_value *v = NULL;
 	const struct rpc_res *r;
 
-	rq = tfplugin6__upgrade_resource_state__request__unpack(NULL, len, req);
+	rq = RPC_UNPACK(tfplugin6__upgrade_resource_state__request, len, req);
 	if (!rq)
 		return SRV_STATUS_INVALID_ARGUMENT;
 	r = rpc_find_res(app, rq->type_name);
@@ -238,7 +238,7 @@ int rpc_upgrade_state(rpc_app *app, const uint8_t *req, size_t len,
 	tf_value_unref(v);
 	tf_diags_done(&d);
 	rpc_arena_done(&ar);
-	tfplugin6__upgrade_resource_state__request__free_unpacked(rq, NULL);
+	RPC_FREE(rq);
 	return SRV_STATUS_OK;
 }
 
@@ -255,7 +255,7 @@ int rpc_read_resource(rpc_app *app, const uint8_t *req, size_t len,
 	const struct rpc_res *r;
 	tfp_ctx ctx = {0};
 
-	rq = tfplugin6__read_resource__request__unpack(NULL, len, req);
+	rq = RPC_UNPACK(tfplugin6__read_resource__request, len, req);
 	if (!rq)
 		return SRV_STATUS_INVALID_ARGUMENT;
 	r = rpc_find_res(app, rq->type_name);
@@ -288,7 +288,7 @@ reply:
 	tf_value_unref(next);
 	tf_diags_done(&d);
 	rpc_arena_done(&ar);
-	tfplugin6__read_resource__request__free_unpacked(rq, NULL);
+	RPC_FREE(rq);
 	return SRV_STATUS_OK;
 }
 
@@ -308,7 +308,7 @@ int rpc_plan_change(rpc_app *app, const uint8_t *req, size_t len,
 	tfp_ctx ctx = {0};
 	tf_type *t;
 
-	rq = tfplugin6__plan_resource_change__request__unpack(NULL, len, req);
+	rq = RPC_UNPACK(tfplugin6__plan_resource_change__request, len, req);
 	if (!rq)
 		return SRV_STATUS_INVALID_ARGUMENT;
 	r = rpc_find_res(app, rq->type_name);
@@ -354,7 +354,7 @@ reply:
 	tf_paths_done(&replace);
 	tf_diags_done(&d);
 	rpc_arena_done(&ar);
-	tfplugin6__plan_resource_change__request__free_unpacked(rq, NULL);
+	RPC_FREE(rq);
 	return SRV_STATUS_OK;
 }
 
@@ -373,7 +373,7 @@ int rpc_apply_change(rpc_app *app, const uint8_t *req, size_t len,
 	tfp_ctx ctx = {0};
 	tf_type *t;
 
-	rq = tfplugin6__apply_resource_change__request__unpack(NULL, len, req);
+	rq = RPC_UNPACK(tfplugin6__apply_resource_change__request, len, req);
 	if (!rq)
 		return SRV_STATUS_INVALID_ARGUMENT;
 	r = rpc_find_res(app, rq->type_name);
@@ -428,7 +428,7 @@ reply:
 	tf_value_unref(next);
 	tf_diags_done(&d);
 	rpc_arena_done(&ar);
-	tfplugin6__apply_resource_change__request__free_unpacked(rq, NULL);
+	RPC_FREE(rq);
 	return SRV_STATUS_OK;
 }
 
@@ -446,7 +446,7 @@ int rpc_import_state(rpc_app *app, const uint8_t *req, size_t len,
 	const struct rpc_res *r;
 	tfp_ctx ctx = {0};
 
-	rq = tfplugin6__import_resource_state__request__unpack(NULL, len, req);
+	rq = RPC_UNPACK(tfplugin6__import_resource_state__request, len, req);
 	if (!rq)
 		return SRV_STATUS_INVALID_ARGUMENT;
 	r = rpc_find_res(app, rq->type_name);
@@ -482,7 +482,7 @@ reply:
 	tf_value_unref(state);
 	tf_diags_done(&d);
 	rpc_arena_done(&ar);
-	tfplugin6__import_resource_state__request__free_unpacked(rq, NULL);
+	RPC_FREE(rq);
 	return SRV_STATUS_OK;
 }
 
@@ -500,7 +500,7 @@ int rpc_read_data_source(rpc_app *app, const uint8_t *req, size_t len,
 	const struct rpc_ds *s;
 	tfp_ctx ctx = {0};
 
-	rq = tfplugin6__read_data_source__request__unpack(NULL, len, req);
+	rq = RPC_UNPACK(tfplugin6__read_data_source__request, len, req);
 	if (!rq)
 		return SRV_STATUS_INVALID_ARGUMENT;
 	s = rpc_find_ds(app, rq->type_name);
@@ -529,6 +529,6 @@ reply:
 	tf_value_unref(state);
 	tf_diags_done(&d);
 	rpc_arena_done(&ar);
-	tfplugin6__read_data_source__request__free_unpacked(rq, NULL);
+	RPC_FREE(rq);
 	return SRV_STATUS_OK;
 }

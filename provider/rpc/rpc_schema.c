@@ -3,6 +3,7 @@
  * changes), so each schema request is a memcpy. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "rpc_internal.h"
 

@@ -33,6 +33,14 @@ rig_fail() {
 	return 1
 }
 
+# rig_run CMD... — run a command; on failure say which one (loudly).
+rig_run() {
+	local rc=0
+	"$@" || rc=$?
+	((rc == 0)) || rig_fail "command failed (exit $rc): $*"
+	return "$rc"
+}
+
 rig_state() { printf '%s/%s' "$LXDRIG_ROOT" "$1"; }
 rig_lxd_dir() { printf '%s/n%s/lxd' "$(rig_state "$1")" "$2"; }
 rig_socket() { printf '%s/unix.socket' "$(rig_lxd_dir "$1" "$2")"; }
@@ -159,20 +167,20 @@ rig_netns_exists() { [[ -e /run/netns/$1 ]]; }
 
 rig_net_up() {
 	local name=$1 members=$2 k ns br="$1-br"
-	ip netns add "$br"
-	ip -n "$br" link set lo up
-	ip -n "$br" link add br0 type bridge
-	ip -n "$br" link set br0 up
+	rig_run ip netns add "$br" || return 1
+	rig_run ip -n "$br" link set lo up || return 1
+	rig_run ip -n "$br" link add br0 type bridge || return 1
+	rig_run ip -n "$br" link set br0 up || return 1
 	for ((k = 1; k <= members; k++)); do
 		ns="$name-n$k"
-		ip netns add "$ns"
-		ip -n "$ns" link set lo up
-		ip -n "$br" link add "p$k" type veth peer name eth0 netns "$ns"
-		ip -n "$br" link set "p$k" master br0 up
+		rig_run ip netns add "$ns" || return 1
+		rig_run ip -n "$ns" link set lo up || return 1
+		rig_run ip -n "$br" link add "p$k" type veth peer name eth0 netns "$ns" || return 1
+		rig_run ip -n "$br" link set "p$k" master br0 up || return 1
 		# No IPv6 on the link: nothing to wait for (DAD), nothing to leak.
-		ip netns exec "$ns" sysctl -q -w net.ipv6.conf.eth0.disable_ipv6=1 || true
-		ip -n "$ns" addr add "$LXDRIG_SUBNET_PREFIX.$k/24" dev eth0
-		ip -n "$ns" link set eth0 up
+		ip netns exec "$ns" sysctl -q -w net.ipv6.conf.eth0.disable_ipv6=1 >/dev/null 2>&1 || true
+		rig_run ip -n "$ns" addr add "$LXDRIG_SUBNET_PREFIX.$k/24" dev eth0 || return 1
+		rig_run ip -n "$ns" link set eth0 up || return 1
 	done
 }
 
