@@ -193,45 +193,62 @@ rig_ovn_env() {
 		"OVN_DBDIR=$b/db" "OVN_SYSCONFDIR=$b/etc"
 }
 
+# rig_ovn_daemon NS-ENV... -- CMD... : start one detaching OVS/OVN daemon.
+rig_ovn_daemon() {
+	local log=$1
+	shift
+	(rig_closefds_exec "$@" --detach </dev/null >>"$log" 2>&1) || {
+		rig_fail "could not start: $*"
+		tail -n 20 "$log" >&2 || true
+		return 1
+	}
+}
+
 # rig_ovn_up NAME — OVS + OVN central + chassis for member 1, private dirs.
 rig_ovn_up() {
-	local name=$1 ns="$1-n1" b
+	local name=$1 ns="$1-n1" b db p
 	b="$(rig_state "$name")/n1/ovs"
-	mkdir -p "$b"/{run,log,db,etc}
+	mkdir -p "$b"/{run,log,db,etc} || return 1
 	local -a e
 	mapfile -t e < <(rig_ovn_env "$b")
 	local -a x=(ip netns exec "$ns" env "${e[@]}")
+	local start="$b/log/start.log"
 	rig_log "starting OVS and OVN in $ns ($b)"
-	ovsdb-tool create "$b/db/conf.db" /usr/share/openvswitch/vswitch.ovsschema
-	ovsdb-tool create "$b/db/nb.db" /usr/share/ovn/ovn-nb.ovsschema
-	ovsdb-tool create "$b/db/sb.db" /usr/share/ovn/ovn-sb.ovsschema
-	(rig_closefds_exec "${x[@]}" ovsdb-server "$b/db/conf.db" --remote="punix:$b/run/db.sock" \
-		--pidfile="$b/run/ovsdb-server.pid" --log-file="$b/log/ovsdb-server.log" \
-		--unixctl="$b/run/ovsdb-server.ctl" --detach </dev/null >>"$b/log/start.log" 2>&1)
-	timeout 30 ovs-vsctl --timeout=20 --db="unix:$b/run/db.sock" --no-wait init
-	(rig_closefds_exec "${x[@]}" ovs-vswitchd "unix:$b/run/db.sock" \
+	rig_run ovsdb-tool create "$b/db/conf.db" /usr/share/openvswitch/vswitch.ovsschema || return 1
+	rig_run ovsdb-tool create "$b/db/nb.db" /usr/share/ovn/ovn-nb.ovsschema || return 1
+	rig_run ovsdb-tool create "$b/db/sb.db" /usr/share/ovn/ovn-sb.ovsschema || return 1
+	rig_ovn_daemon "$start" "${x[@]}" ovsdb-server "$b/db/conf.db" \
+		--remote="punix:$b/run/db.sock" --pidfile="$b/run/ovsdb-server.pid" \
+		--log-file="$b/log/ovsdb-server.log" --unixctl="$b/run/ovsdb-server.ctl" || return 1
+	rig_run timeout 30 ovs-vsctl --timeout=20 --db="unix:$b/run/db.sock" --no-wait init || return 1
+	rig_ovn_daemon "$start" "${x[@]}" ovs-vswitchd "unix:$b/run/db.sock" \
 		--pidfile="$b/run/ovs-vswitchd.pid" --log-file="$b/log/ovs-vswitchd.log" \
-		--unixctl="$b/run/ovs-vswitchd.ctl" --detach </dev/null >>"$b/log/start.log" 2>&1)
-	local db
+		--unixctl="$b/run/ovs-vswitchd.ctl" || return 1
 	for db in nb sb; do
-		(rig_closefds_exec "${x[@]}" ovsdb-server "$b/db/$db.db" \
+		rig_ovn_daemon "$start" "${x[@]}" ovsdb-server "$b/db/$db.db" \
 			--remote="punix:$b/run/ovn${db}_db.sock" \
 			--pidfile="$b/run/ovn${db}_db.pid" --log-file="$b/log/ovn${db}_db.log" \
-			--unixctl="$b/run/ovn${db}_db.ctl" --detach </dev/null >>"$b/log/start.log" 2>&1)
+			--unixctl="$b/run/ovn${db}_db.ctl" || return 1
 	done
-	timeout 30 ovn-nbctl --timeout=20 --db="unix:$b/run/ovnnb_db.sock" init
-	timeout 30 ovn-sbctl --timeout=20 --db="unix:$b/run/ovnsb_db.sock" init
-	(rig_closefds_exec "${x[@]}" ovn-northd --ovnnb-db="unix:$b/run/ovnnb_db.sock" \
+	rig_run timeout 30 ovn-nbctl --timeout=20 --db="unix:$b/run/ovnnb_db.sock" init || return 1
+	rig_run timeout 30 ovn-sbctl --timeout=20 --db="unix:$b/run/ovnsb_db.sock" init || return 1
+	rig_ovn_daemon "$start" "${x[@]}" ovn-northd --ovnnb-db="unix:$b/run/ovnnb_db.sock" \
 		--ovnsb-db="unix:$b/run/ovnsb_db.sock" --pidfile="$b/run/ovn-northd.pid" \
-		--log-file="$b/log/ovn-northd.log" --unixctl="$b/run/ovn-northd.ctl" \
-		--detach </dev/null >>"$b/log/start.log" 2>&1)
-	timeout 30 ovs-vsctl --timeout=20 --db="unix:$b/run/db.sock" set open_vswitch . \
+		--log-file="$b/log/ovn-northd.log" --unixctl="$b/run/ovn-northd.ctl" || return 1
+	rig_run timeout 30 ovs-vsctl --timeout=20 --db="unix:$b/run/db.sock" set open_vswitch . \
 		external_ids:system-id=node1 \
 		external_ids:ovn-remote="unix:$b/run/ovnsb_db.sock" \
-		external_ids:ovn-encap-type=geneve external_ids:ovn-encap-ip=127.0.0.1
-	(rig_closefds_exec "${x[@]}" ovn-controller "unix:$b/run/db.sock" \
+		external_ids:ovn-encap-type=geneve external_ids:ovn-encap-ip=127.0.0.1 || return 1
+	rig_ovn_daemon "$start" "${x[@]}" ovn-controller "unix:$b/run/db.sock" \
 		--pidfile="$b/run/ovn-controller.pid" --log-file="$b/log/ovn-controller.log" \
-		--unixctl="$b/run/ovn-controller.ctl" --detach </dev/null >>"$b/log/start.log" 2>&1)
+		--unixctl="$b/run/ovn-controller.ctl" || return 1
+	for p in ovsdb-server ovs-vswitchd ovnnb_db ovnsb_db ovn-northd ovn-controller; do
+		rig_pid_alive "$b/run/$p.pid" || {
+			tail -n 20 "$b/log/$p.log" >&2 2>/dev/null || true
+			rig_fail "$p is not running after start"
+			return 1
+		}
+	done
 	printf 'unix:%s/run/ovnnb_db.sock\n' "$b" >"$b/nb-connection"
 }
 
@@ -252,7 +269,7 @@ rig_start_daemon() {
 	local name=$1 k=$2 ns="$1-n$2" dir lxddir
 	dir="$(rig_state "$name")/n$k"
 	lxddir="$dir/lxd"
-	mkdir -p "$lxddir" "$dir/pools"
+	mkdir -p "$lxddir" "$dir/pools" || return 1
 	chmod 0711 "$dir" "$lxddir"
 	local -a envs=("LXD_DIR=$lxddir" "PATH=$PATH")
 	if [[ -d $dir/ovs ]]; then
@@ -312,8 +329,8 @@ rig_cluster_bootstrap() {
 	local name=$1 sock
 	sock=$(rig_socket "$name" 1)
 	rig_api "$sock" PATCH /1.0 \
-		"{\"config\":{\"core.https_address\":\"$LXDRIG_SUBNET_PREFIX.1:8443\"}}" >/dev/null
-	rig_api "$sock" PUT /1.0/cluster '{"server_name":"node1","enabled":true}' >/dev/null
+		"{\"config\":{\"core.https_address\":\"$LXDRIG_SUBNET_PREFIX.1:8443\"}}" >/dev/null || return 1
+	rig_api "$sock" PUT /1.0/cluster '{"server_name":"node1","enabled":true}' >/dev/null || return 1
 	rig_log "member 1 bootstrapped as cluster node1 on $LXDRIG_SUBNET_PREFIX.1:8443"
 }
 
@@ -424,7 +441,7 @@ rig_up() {
 		rig_log "rig '$name' already exists; tearing it down first"
 		rig_down "$name" || return 1
 	fi
-	mkdir -p "$state"
+	mkdir -p "$state" || return 1
 	printf 'members=%s\novn=%s\n' "$members" "$ovn" >"$state/rig.conf"
 	rig_log "up '$name': $members member(s)$( ((ovn)) && printf ' with OVN'), state in $state"
 
