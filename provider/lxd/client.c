@@ -1046,6 +1046,9 @@ int lxd_wait_operation(lxd_client *c, const char *op_path, long timeout_s,
 		t0 = now_ms();
 		rc = http_do(c, "GET", path, NULL, NULL,
 			     slice * 1000 + c->request_timeout_ms, &r, err);
+		if (rc == LXD_E_CANCELLED)
+			rc = set_err(err, LXD_E_CANCELLED, 0,
+				     "cancelled while waiting for %s", op_path);
 		if (rc)
 			goto cleanup;
 		rc = decode(&r, &root, err);

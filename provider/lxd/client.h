@@ -114,8 +114,10 @@ void lxd_response_done(lxd_response *r);
  * `body` is borrowed (NULL for none); `if_match` may be NULL.
  * Handles sync, async and error envelopes. An async reply is waited for
  * (bounded by operation_timeout_s, checking the stop flag) unless
- * LXD_REQ_NO_WAIT; a failed operation (status_code >= 400 or err set) is
- * LXD_E_SERVER with the operation's err as message. */
+ * LXD_REQ_NO_WAIT (then metadata is the operation as first returned); a
+ * failed operation (status_code >= 400 or err set) is LXD_E_SERVER, or
+ * LXD_E_CONFLICT when err says "already exists", with err as message.
+ * `out` may be NULL; it is written only on success (start from {0}). */
 int lxd_request(lxd_client *c, const char *method, const char *path,
 		const json_t *body, const char *if_match, unsigned flags,
 		lxd_response *out, lxd_error *err);
@@ -130,7 +132,9 @@ int lxd_wait_operation(lxd_client *c, const char *op_path, long timeout_s,
 
 /* Read-modify-write with ETag/If-Match, retried on 412 (up to 5 times):
  * GET path, hand the metadata to `mutate` which builds the PUT body (new
- * reference in *body; return LXD_OK, or an error to stop), PUT with If-Match. */
+ * reference in *body; return LXD_OK, or an error to stop), PUT with If-Match.
+ * A GET without ETag (5.0.2 storage pools never send one) is PUT without
+ * If-Match. */
 typedef int (*lxd_mutate_fn)(json_t *current, void *arg, json_t **body,
 			     lxd_error *err);
 int lxd_update_etag(lxd_client *c, const char *path, unsigned flags,
