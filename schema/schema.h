@@ -75,8 +75,12 @@ typedef struct tf_schema tf_schema;
 /* Compile `def` (borrowed; must outlive the schema, normally static const).
  * Enforces Terraform's internal schema rules (names ^[a-z0-9_]+$, presence
  * flag combinations, nesting min/max, no write-only in SET, defaults only on
- * optional+computed, default conforms to type). Returns TF_OK, TF_E_INVALID
- * (message in err) or TF_E_NOMEM. */
+ * optional+computed, default conforms to type) plus the planner's own:
+ * no FORCE_NEW on computed-only, no computed write-only, non-null defaults
+ * that pass the attribute's validator, no dynamic types in LIST/SET/MAP
+ * blocks, nesting depth <= TF_MAX_DEPTH. Returns TF_OK, TF_E_INVALID or
+ * TF_E_LIMIT (message naming the attribute, e.g. `attribute
+ * "timeouts.create": ...`, in err) or TF_E_NOMEM. */
 int tf_schema_compile(const tf_block_def *def, int64_t version,
 		      tf_schema **out, char *err, size_t errlen);
 void tf_schema_free(tf_schema *s); /* NULL-tolerant */
@@ -101,7 +105,15 @@ void tf_schema_validate(const tf_schema *s, const tf_value *config, tf_diags *d)
  * (nested LIST/SET/MAP blocks as empty collections, as Terraform requires). */
 tf_value *tf_schema_empty_object(const tf_schema *s);
 
-/* Stock validators. */
+/* Stock validators. Diagnostics carry `path` and name it in the detail;
+ * for TF_SENSITIVE attributes tf_schema_validate replaces the detail so the
+ * value is never echoed.
+ *  - tf_validate_one_of: strings (numbers/bools by their text) must be one
+ *    of the listed values; lists/sets/maps of those are checked per element.
+ *  - tf_validate_lxd_name: 1..63 bytes of ASCII letters, digits, '-', '_',
+ *    '.', starting with a letter or digit (so no '/', whitespace, ".", "..",
+ *    leading '-'); `arg` unused.
+ *  - tf_validate_int_range: a whole number in [min, max]. */
 void tf_validate_one_of(const tf_value *v, const void *arg /* NULL-terminated const char *[] */,
 			const tf_path *path, tf_diags *d);
 void tf_validate_lxd_name(const tf_value *v, const void *arg, const tf_path *path, tf_diags *d);
