@@ -37,6 +37,12 @@ int tf_msgpack_decode(const uint8_t *buf, size_t len, tf_type *type,
  * ext 12 with refinements, dynamic-typed values as [type JSON bin, value].
  * Returns TF_OK with a malloc'd buffer in *out / *outlen (caller frees). */
 int tf_msgpack_encode(const tf_value *v, uint8_t **out, size_t *outlen);
+/* Same, encoding `v` as a value of the declared type `type` (v must conform).
+ * Needed when the declared type is dynamic at the top level (e.g. a function
+ * result): tf_msgpack_encode uses v's own type, so it never emits the
+ * [type JSON, value] wrapper at the top. */
+int tf_msgpack_encode_as(const tf_value *v, tf_type *type, uint8_t **out,
+			 size_t *outlen);
 
 /* Decode Terraform's JSON value encoding (no unknowns possible).
  * `lenient_objects`: for state upgrade, missing object attributes decode as

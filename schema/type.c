@@ -383,14 +383,12 @@ static int object_from_tree(const json_t *attrs, int prefixed, int depth,
 	if (!names || !types)
 		goto out;
 	json_object_foreach((json_t *)attrs, key, val) {
-		if (prefixed) {
-			if (key[0] != 's') {
-				rc = TF_E_INVALID;
-				goto out;
-			}
-			key++;
+		/* never advance `key` itself: jansson finds the iterator from it */
+		if (prefixed && key[0] != 's') {
+			rc = TF_E_INVALID;
+			goto out;
 		}
-		names[i] = key;
+		names[i] = prefixed ? key + 1 : key;
 		rc = from_tree(val, prefixed, depth + 1, &types[i]);
 		if (rc)
 			goto out;

@@ -33,6 +33,7 @@
 #include <grpc/grpc.h>
 #include <grpc/grpc_security.h>
 #include <grpc/slice.h>
+#include <grpc/support/log.h>
 #include <grpc/support/time.h>
 
 #include "provider/log.h"
@@ -473,6 +474,21 @@ static void srv_free(srv_grpc *s)
 	free(s);
 }
 
+/* gRPC's own log lines go through our JSON logger (stderr must carry
+ * hclog lines only). Its errors are per-connection (e.g. a failed TLS
+ * handshake), so they become warnings. Any thread. */
+static void grpc_log_hook(gpr_log_func_args *a)
+{
+	tfp_log_level lvl = TFP_LOG_DEBUG;
+
+	if (a->severity == GPR_LOG_SEVERITY_ERROR)
+		lvl = TFP_LOG_WARN;
+	else if (a->severity == GPR_LOG_SEVERITY_DEBUG)
+		lvl = TFP_LOG_TRACE;
+	tfp_logkv(lvl, a->message, "@module", "grpc", "@caller", a->file,
+		  NULL);
+}
+
 int srv__grpc_start(srv_grpc **out, const srv_config *cfg, const char *addr,
 		    const srv_cert *cert, const char *client_pem)
 {
@@ -484,6 +500,7 @@ int srv__grpc_start(srv_grpc **out, const srv_config *cfg, const char *addr,
 	int rc = -1;
 
 	*out = NULL;
+	gpr_set_log_function(grpc_log_hook);
 	grpc_init();
 
 	s = calloc(1, sizeof(*s));

@@ -69,8 +69,8 @@ rig_show_all_logs() {
 # rig_api SOCKET METHOD PATH [JSON-BODY]
 # Calls the LXD REST API over the unix socket. Prints the response JSON.
 # Fails (loudly) on transport errors and on {"type":"error"}. For async
-# responses it waits (bounded) for the operation and prints the final
-# operation JSON; a failed operation is an error too.
+# responses it waits (bounded, RIG_OP_TIMEOUT) for the operation and prints
+# the final operation JSON; a failed operation is an error too.
 rig_api() {
 	local sock=$1 method=$2 path=$3 body=${4:-} out rc
 	local -a args=(--silent --show-error --max-time 120 --unix-socket "$sock" -X "$method")
@@ -88,6 +88,12 @@ rig_api() {
 	case $type in
 	sync) printf '%s\n' "$out" ;;
 	async)
+		# RIG_NOWAIT=1: print the operation as created (join tokens stay
+		# "Running" until used).
+		if [[ ${RIG_NOWAIT:-0} == 1 ]]; then
+			printf '%s\n' "$out"
+			return 0
+		fi
 		local op
 		op=$(jq -r '.operation' <<<"$out")
 		rig_wait_op "$sock" "$op" "${RIG_OP_TIMEOUT:-120}" || {
@@ -135,20 +141,29 @@ rig_closefds_exec() {
 	exec "$@"
 }
 
+# rig_alive PID — running and not a zombie (an exited daemon stays a zombie
+# until its parent, often pid 1, reaps it).
+rig_alive() {
+	local st
+	kill -0 "$1" 2>/dev/null || return 1
+	st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
+	[[ -n $st && $st != Z && $st != X ]]
+}
+
 # rig_kill_pid PID [WHAT] — TERM, wait up to 10 s, then KILL.
 rig_kill_pid() {
 	local pid=$1 what=${2:-process} i
 	[[ $pid =~ ^[0-9]+$ ]] || return 0
-	kill -0 "$pid" 2>/dev/null || return 0
+	rig_alive "$pid" || return 0
 	kill -TERM "$pid" 2>/dev/null || true
 	for ((i = 0; i < 50; i++)); do
-		kill -0 "$pid" 2>/dev/null || return 0
+		rig_alive "$pid" || return 0
 		sleep 0.2
 	done
 	rig_log "$what (pid $pid) ignored SIGTERM; sending SIGKILL"
 	kill -KILL "$pid" 2>/dev/null || true
 	for ((i = 0; i < 25; i++)); do
-		kill -0 "$pid" 2>/dev/null || return 0
+		rig_alive "$pid" || return 0
 		sleep 0.2
 	done
 	rig_log "WARNING: $what (pid $pid) still alive after SIGKILL"
@@ -158,7 +173,7 @@ rig_pid_alive() {
 	local pidfile=$1 pid
 	[[ -s $pidfile ]] || return 1
 	pid=$(<"$pidfile")
-	[[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null
+	[[ $pid =~ ^[0-9]+$ ]] && rig_alive "$pid"
 }
 
 # ---------------------------------------------------------------- network
@@ -240,8 +255,7 @@ rig_ovn_up() {
 		external_ids:ovn-remote="unix:$b/run/ovnsb_db.sock" \
 		external_ids:ovn-encap-type=geneve external_ids:ovn-encap-ip=127.0.0.1 || return 1
 	rig_ovn_daemon "$start" "${x[@]}" ovn-controller "unix:$b/run/db.sock" \
-		--pidfile="$b/run/ovn-controller.pid" --log-file="$b/log/ovn-controller.log" \
-		--unixctl="$b/run/ovn-controller.ctl" || return 1
+		--pidfile="$b/run/ovn-controller.pid" --log-file="$b/log/ovn-controller.log" || return 1
 	for p in ovsdb-server ovs-vswitchd ovnnb_db ovnsb_db ovn-northd ovn-controller; do
 		rig_pid_alive "$b/run/$p.pid" || {
 			tail -n 20 "$b/log/$p.log" >&2 2>/dev/null || true
@@ -284,14 +298,22 @@ rig_start_daemon() {
 		lxd --group root --logfile "$dir/lxd.log" </dev/null >>"$dir/lxd.out" 2>&1) &
 	local pid=$!
 	printf '%s\n' "$pid" >"$dir/lxd.pid"
-	local t0=$SECONDS rc=0
-	LXD_DIR=$lxddir timeout $((LXDRIG_START_TIMEOUT + 5)) \
-		lxd waitready --timeout "$LXDRIG_START_TIMEOUT" >/dev/null 2>&1 || rc=$?
-	if ((rc != 0)) || ! kill -0 "$pid" 2>/dev/null; then
-		rig_show_log "$name" "$k"
-		rig_fail "LXD member $k (pid $pid) did not become ready within ${LXDRIG_START_TIMEOUT}s (waitready rc=$rc)"
-		return 1
-	fi
+	local t0=$SECONDS deadline=$((SECONDS + LXDRIG_START_TIMEOUT))
+	while :; do
+		if ! rig_alive "$pid"; then
+			rig_show_log "$name" "$k"
+			rig_fail "LXD member $k (pid $pid) exited during startup: LXD cannot start here"
+			return 1
+		fi
+		if LXD_DIR=$lxddir timeout 10 lxd waitready --timeout 2 >/dev/null 2>&1; then
+			break
+		fi
+		if ((SECONDS >= deadline)); then
+			rig_show_log "$name" "$k"
+			rig_fail "LXD member $k (pid $pid) not ready within ${LXDRIG_START_TIMEOUT}s"
+			return 1
+		fi
+	done
 	rig_log "member $k ready after $((SECONDS - t0))s (pid $pid)"
 }
 
@@ -341,7 +363,7 @@ rig_cluster_join() {
 	s1=$(rig_socket "$name" 1)
 	sk=$(rig_socket "$name" "$k")
 	local op token member_config cert body
-	op=$(rig_api "$s1" POST /1.0/cluster/members "{\"server_name\":\"node$k\"}") || return 1
+	op=$(RIG_NOWAIT=1 rig_api "$s1" POST /1.0/cluster/members "{\"server_name\":\"node$k\"}") || return 1
 	# The token is what `lxc cluster add` prints: base64 of this JSON.
 	token=$(jq -cj '.metadata.metadata | {server_name: .serverName, fingerprint,
 		addresses, secret, expires_at: .expiresAt}' <<<"$op" | base64 -w0)
@@ -551,7 +573,7 @@ rig_main() {
 		local rc=0
 		rig_up "$@" || rc=$?
 		if ((rc != 0)); then
-			rig_fail "'up $*' failed"
+			rig_fail "'up $*' failed" || true
 			if [[ ${LXDRIG_KEEP_ON_FAILURE:-0} == 1 ]]; then
 				rig_log "LXDRIG_KEEP_ON_FAILURE=1: leaving the rig for inspection"
 			else
@@ -575,6 +597,11 @@ rig_main() {
 		rig_env "$1"
 		;;
 	status)
+		[[ $# -eq 1 ]] || {
+			echo "usage: $0 status NAME" >&2
+			exit 2
+		}
+		rig_check_name "$1"
 		rig_api "$(rig_socket "$1" 1)" GET '/1.0/cluster/members?recursion=1' |
 			jq '[.metadata[] | {server_name, url, status, roles}]'
 		;;

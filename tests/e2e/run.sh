@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# run.sh BIN — end-to-end suites against real LXD daemons.
+#
+# Installs BIN as lxdcapi/lxd and lxdcapi/k8s 0.1.0 in a private implied
+# local mirror (a temporary HOME), runs tests/e2e/handshake.sh and every
+# tests/e2e/test_*.sh scenario, and ends with exactly one line
+#     e2e: N passed, N failed
+# counting the PASS:/FAIL: lines the scenarios print. Exits non-zero on any
+# failure or when nothing ran. Rigs are always torn down.
+#
+# Environment: E2E_ONLY (regex on scenario file names), E2E_KEEP=1 (keep the
+# work dir), E2E_SCENARIO_TIMEOUT (seconds per scenario, default 1500).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd "$here/../.." && pwd)
+export REPO_ROOT
+export RIG=$REPO_ROOT/tests/rig/lxd-rig.sh
+scenario_timeout=${E2E_SCENARIO_TIMEOUT:-1500}
+
+passed=0
+failed=0
+summary() { echo "e2e: $passed passed, $failed failed"; }
+
+die() {
+	printf '\n*** e2e: ERROR: %s ***\n\n' "$*" >&2
+	failed=$((failed + 1))
+	summary
+	exit 1
+}
+
+bin=${1:-}
+[[ -n $bin ]] || die "usage: $0 PROVIDER-BINARY"
+[[ -f $bin && -x $bin ]] || die "provider binary '$bin' is missing or not executable (run make)"
+bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+export E2E_BIN=$bin
+
+# shellcheck source=lib.sh
+source "$here/lib.sh"
+
+e2e_find_terraform || die "terraform is not installed: Terraform >= 1.11 is required at /usr/local/bin/terraform"
+tfver=$(CHECKPOINT_DISABLE=1 timeout 60 "$TERRAFORM" version -json 2>/dev/null | jq -r '.terraform_version // empty' || true)
+[[ -n $tfver ]] || die "$TERRAFORM does not run"
+[[ $(id -u) == 0 ]] || die "the e2e suites need root (network namespaces, LXD)"
+
+child=""
+root=$(mktemp -d /tmp/e2e.XXXXXX)
+chmod 0755 "$root"
+: >"$root/rigs"
+
+# shellcheck disable=SC2317  # runs from the EXIT trap
+cleanup() {
+	local rc=$? r
+	set +e
+	trap - EXIT INT TERM
+	# A suite still running (we were interrupted): stop it, bounded.
+	if [[ -n $child ]] && kill -0 "$child" 2>/dev/null; then
+		echo "e2e: interrupted: stopping the running suite (pid $child)" >&2
+		kill -TERM "$child" 2>/dev/null
+		local i
+		for ((i = 0; i < 120; i++)); do
+			kill -0 "$child" 2>/dev/null || break
+			sleep 0.5
+		done
+		kill -KILL "$child" 2>/dev/null
+		wait "$child" 2>/dev/null
+	fi
+	# Every rig any scenario started, whatever state it is in.
+	if [[ -s $root/rigs ]]; then
+		while read -r r; do
+			[[ -n $r ]] || continue
+			"$RIG" down "$r" >/dev/null 2>&1 || "$RIG" down "$r"
+		done < <(sort -u "$root/rigs")
+	fi
+	"$RIG" down e2epre >/dev/null 2>&1
+	e2e_kill_providers quiet
+	if [[ ${E2E_KEEP:-0} == 1 ]]; then
+		echo "e2e: work dir kept: $root"
+	else
+		rm -rf "$root"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+e2e_install_provider "$bin" "$root" || die "could not install $bin into the local mirror"
+e2e_export_env "$root"
+echo "e2e: terraform $tfver ($TERRAFORM), provider $bin, work dir $root"
+
+# Preflight: LXD must start here. Failing is an error, never a skip.
+echo "e2e: preflight: starting a 1-member LXD rig"
+printf 'e2epre\n' >>"$root/rigs"
+if ! "$RIG" up e2epre 1 >"$root/preflight.log" 2>&1; then
+	cat "$root/preflight.log" >&2
+	die "LXD cannot start on this machine (see the rig log above)"
+fi
+"$RIG" down e2epre >>"$root/preflight.log" 2>&1 || {
+	cat "$root/preflight.log" >&2
+	die "the preflight rig did not shut down cleanly"
+}
+
+# run_one FILE [ARGS...] — run one suite, show its output, count its lines.
+run_one() {
+	local file=$1 name rc=0 log p f
+	shift
+	name=$(basename "$file" .sh)
+	log=$root/logs/$name.log
+	mkdir -p "$root/logs"
+	echo "=== $name"
+	local t0=$SECONDS
+	# Output to a file, not a pipe: nothing a suite leaves behind can then
+	# hold the runner's output open.
+	# In the background + wait, so a signal to the runner is handled at once
+	# (the cleanup trap stops the suite, then tears its rigs down).
+	timeout --kill-after=30 "$scenario_timeout" bash "$file" "$@" </dev/null >"$log" 2>&1 &
+	child=$!
+	wait "$child" || rc=$?
+	child=""
+	cat "$log"
+	p=$(grep -cE '^PASS:' "$log" || true)
+	f=$(grep -cE '^FAIL:' "$log" || true)
+	if ((rc == 124 || rc == 137)); then
+		echo "FAIL: $name: timed out after ${scenario_timeout}s"
+		f=$((f + 1))
+	elif ((rc != 0 && f == 0)); then
+		echo "FAIL: $name: exited with status $rc without a FAIL: line"
+		f=$((f + 1))
+	elif ((rc == 0 && p == 0 && f == 0)); then
+		echo "FAIL: $name: printed no PASS:/FAIL: line"
+		f=$((f + 1))
+	fi
+	echo "=== $name: $p passed, $f failed, exit $rc, $((SECONDS - t0))s"
+	passed=$((passed + p))
+	failed=$((failed + f))
+}
+
+ran=0
+if [[ -f $here/handshake.sh ]]; then
+	run_one "$here/handshake.sh" "$bin"
+	ran=$((ran + 1))
+else
+	echo "FAIL: handshake: tests/e2e/handshake.sh does not exist"
+	failed=$((failed + 1))
+fi
+
+shopt -s nullglob
+for s in "$here"/test_*.sh; do
+	if [[ -n ${E2E_ONLY:-} && ! $(basename "$s") =~ $E2E_ONLY ]]; then
+		echo "=== $(basename "$s" .sh): not selected by E2E_ONLY=$E2E_ONLY"
+		continue
+	fi
+	run_one "$s"
+	ran=$((ran + 1))
+done
+
+((ran > 0)) || echo "e2e: ERROR: no suite ran"
+summary
+if ((failed > 0 || passed == 0 || ran == 0)); then
+	exit 1
+fi
+exit 0

@@ -1,0 +1,1272 @@
+/* Unit tests for provider/server and provider/log.
+ *
+ * Pure helpers (protocol version set, unpadded base64), the AutoMTLS
+ * certificate (parsed back with OpenSSL), the hclog line format (stderr
+ * captured through a pipe, parsed with jansson), and the running server:
+ * this binary re-executes itself as `test_server --serve-child MODE` to
+ * run srv_run() with a stub handler in a clean process, reads its
+ * handshake line and talks to it with a gRPC core client over mTLS,
+ * plaintext or the debug-mode reattach address. */
+#include <errno.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <grpc/byte_buffer.h>
+#include <grpc/byte_buffer_reader.h>
+#include <grpc/grpc.h>
+#include <grpc/grpc_security.h>
+#include <grpc/support/alloc.h>
+#include <grpc/support/time.h>
+#include <jansson.h>
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "provider/log.h"
+#include "provider/server/server.h"
+#include "provider/server/tls.h"
+
+#define COOKIE "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
+
+/* ------------------------------------------------------------------ */
+/* Protocol versions */
+
+static void test_server_versions(void **state)
+{
+	(void)state;
+	assert_true(srv_protocol_versions_ok("5,6"));
+	assert_true(srv_protocol_versions_ok("6,5"));
+	assert_true(srv_protocol_versions_ok("6"));
+	assert_true(srv_protocol_versions_ok(" 6 "));
+	assert_true(srv_protocol_versions_ok("5, 6"));
+	assert_true(srv_protocol_versions_ok("4,5,6,7"));
+	assert_false(srv_protocol_versions_ok("5"));
+	assert_false(srv_protocol_versions_ok(""));
+	assert_false(srv_protocol_versions_ok(NULL));
+	assert_false(srv_protocol_versions_ok("56"));
+	assert_false(srv_protocol_versions_ok("16"));
+	assert_false(srv_protocol_versions_ok("6x"));
+	assert_false(srv_protocol_versions_ok("-6"));
+	assert_false(srv_protocol_versions_ok(",,"));
+	assert_false(srv_protocol_versions_ok("5,"));
+}
+
+/* ------------------------------------------------------------------ */
+/* Base64 */
+
+static void check_b64(const char *in, const char *want)
+{
+	char *got = srv_base64_unpadded((const uint8_t *)in, strlen(in));
+
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_server_base64_vectors(void **state)
+{
+	(void)state;
+	/* RFC 4648 section 10 vectors without padding. */
+	check_b64("", "");
+	check_b64("f", "Zg");
+	check_b64("fo", "Zm8");
+	check_b64("foo", "Zm9v");
+	check_b64("foob", "Zm9vYg");
+	check_b64("fooba", "Zm9vYmE");
+	check_b64("foobar", "Zm9vYmFy");
+}
+
+/* Random inputs of every length mod 3 against OpenSSL's padded encoder
+ * with the '=' stripped. */
+static void test_server_base64_random(void **state)
+{
+	uint8_t in[300];
+	unsigned char ref[420];
+	size_t len, i;
+
+	(void)state;
+	srand(12345);
+	for (i = 0; i < sizeof(in); i++)
+		in[i] = (uint8_t)rand();
+	for (len = 0; len <= sizeof(in); len++) {
+		char *got = srv_base64_unpadded(in, len);
+		int n = EVP_EncodeBlock(ref, in, (int)len);
+
+		assert_non_null(got);
+		while (n > 0 && ref[n - 1] == '=')
+			ref[--n] = '\0';
+		assert_string_equal(got, (const char *)ref);
+		assert_null(strchr(got, '='));
+		assert_int_equal(strlen(got), (len * 4 + 2) / 3);
+		free(got);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Certificate */
+
+/* Seconds from now to t (negative in the past). */
+static long seconds_from_now(const ASN1_TIME *t)
+{
+	int days = 0, secs = 0;
+
+	assert_int_equal(ASN1_TIME_diff(&days, &secs, NULL, t), 1);
+	return (long)days * 86400L + secs;
+}
+
+static int has_dns_localhost(X509 *x)
+{
+	GENERAL_NAMES *names = X509_get_ext_d2i(x, NID_subject_alt_name,
+						NULL, NULL);
+	int i, found = 0;
+
+	for (i = 0; names && i < sk_GENERAL_NAME_num(names); i++) {
+		GENERAL_NAME *gn = sk_GENERAL_NAME_value(names, i);
+
+		if (gn->type == GEN_DNS &&
+		    ASN1_STRING_length(gn->d.dNSName) == 9 &&
+		    memcmp(ASN1_STRING_get0_data(gn->d.dNSName), "localhost",
+			   9) == 0)
+			found = 1;
+	}
+	GENERAL_NAMES_free(names);
+	return found;
+}
+
+static void subject_field(X509 *x, int nid, char *out, size_t n)
+{
+	int len = X509_NAME_get_text_by_NID(X509_get_subject_name(x), nid,
+					    out, (int)n);
+
+	assert_true(len > 0);
+}
+
+static void check_cert(srv_curve curve, int want_nid)
+{
+	srv_cert c;
+	const unsigned char *p;
+	X509 *x, *from_pem;
+	BIO *bio;
+	EVP_PKEY *pub, *priv;
+	const ASN1_INTEGER *serial;
+	BIGNUM *bn;
+	char buf[64];
+	long nb, na;
+	uint32_t ku;
+
+	assert_int_equal(srv__cert_generate(&c, curve), 0);
+	assert_non_null(c.der);
+	assert_non_null(c.cert_pem);
+	assert_non_null(c.key_pem);
+
+	p = c.der;
+	x = d2i_X509(NULL, &p, (long)c.der_len);
+	assert_non_null(x);
+	assert_ptr_equal(p, c.der + c.der_len);
+
+	/* The PEM is the same certificate. */
+	bio = BIO_new_mem_buf(c.cert_pem, -1);
+	from_pem = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	assert_non_null(from_pem);
+	assert_int_equal(X509_cmp(x, from_pem), 0);
+	X509_free(from_pem);
+
+	/* Key matches, curve as asked, self-signed. */
+	bio = BIO_new_mem_buf(c.key_pem, -1);
+	priv = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	assert_non_null(priv);
+	assert_int_equal(X509_check_private_key(x, priv), 1);
+	EVP_PKEY_free(priv);
+	pub = X509_get0_pubkey(x);
+	assert_non_null(pub);
+	assert_int_equal(EVP_PKEY_get_base_id(pub), EVP_PKEY_EC);
+	assert_true(EVP_PKEY_get_utf8_string_param(pub, "group", buf,
+						   sizeof(buf), NULL));
+	assert_int_equal(OBJ_sn2nid(buf) ? OBJ_sn2nid(buf) : OBJ_txt2nid(buf),
+			 want_nid);
+	assert_int_equal(X509_verify(x, pub), 1);
+
+	/* Names. */
+	subject_field(x, NID_commonName, buf, sizeof(buf));
+	assert_string_equal(buf, "localhost");
+	subject_field(x, NID_organizationName, buf, sizeof(buf));
+	assert_string_equal(buf, "HashiCorp");
+	assert_int_equal(X509_NAME_cmp(X509_get_subject_name(x),
+				       X509_get_issuer_name(x)),
+			 0);
+	assert_true(has_dns_localhost(x));
+
+	/* Usages and CA. */
+	assert_true(X509_get_extension_flags(x) & EXFLAG_CA);
+	assert_int_equal(X509_check_ca(x), 1);
+	assert_true(X509_get_extended_key_usage(x) & XKU_SSL_SERVER);
+	assert_true(X509_get_extended_key_usage(x) & XKU_SSL_CLIENT);
+	ku = X509_get_key_usage(x);
+	assert_true(ku & KU_DIGITAL_SIGNATURE);
+	assert_true(ku & KU_KEY_ENCIPHERMENT);
+	assert_true(ku & KU_KEY_AGREEMENT);
+	assert_true(ku & KU_KEY_CERT_SIGN);
+	assert_int_equal(X509_check_host(x, "localhost", 0, 0, NULL), 1);
+
+	/* Serial: positive, at most 128 bits, not tiny. */
+	serial = X509_get0_serialNumber(x);
+	bn = ASN1_INTEGER_to_BN(serial, NULL);
+	assert_non_null(bn);
+	assert_false(BN_is_negative(bn));
+	assert_true(BN_num_bits(bn) <= 128);
+	assert_true(BN_num_bits(bn) > 64);
+	BN_free(bn);
+
+	/* Validity in UTC: now-30 s .. now-30 s + 262980 h. A local-time
+	 * bug would be off by the zone offset; allow a few seconds. */
+	nb = seconds_from_now(X509_get0_notBefore(x));
+	na = seconds_from_now(X509_get0_notAfter(x));
+	assert_true(nb <= -28 && nb >= -35);
+	assert_true(na >= 262980L * 3600 - 35 && na <= 262980L * 3600 - 28);
+	assert_int_equal(X509_cmp_current_time(X509_get0_notBefore(x)), -1);
+	assert_int_equal(X509_cmp_current_time(X509_get0_notAfter(x)), 1);
+
+	X509_free(x);
+	srv__cert_done(&c);
+	assert_null(c.der);
+	assert_null(c.key_pem);
+}
+
+static void test_server_cert_p256(void **state)
+{
+	(void)state;
+	check_cert(SRV_CURVE_P256, NID_X9_62_prime256v1);
+}
+
+static void test_server_cert_p521(void **state)
+{
+	(void)state;
+	check_cert(SRV_CURVE_P521, NID_secp521r1);
+}
+
+/* Each start gets a fresh key and serial. */
+static void test_server_cert_fresh(void **state)
+{
+	srv_cert a, b;
+
+	(void)state;
+	assert_int_equal(srv__cert_generate(&a, SRV_CURVE_P256), 0);
+	assert_int_equal(srv__cert_generate(&b, SRV_CURVE_P256), 0);
+	assert_string_not_equal(a.cert_pem, b.cert_pem);
+	assert_string_not_equal(a.key_pem, b.key_pem);
+	srv__cert_done(&a);
+	srv__cert_done(&b);
+	srv__cert_done(NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Log lines */
+
+/* Run fn with stderr redirected to a pipe; return what it wrote
+ * (malloc'd, NUL-terminated). */
+static char *capture_stderr(void (*fn)(void))
+{
+	int fds[2], saved;
+	char *out = NULL;
+	size_t len = 0;
+	char buf[4096];
+	ssize_t n;
+
+	assert_int_equal(pipe(fds), 0);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	assert_true(saved >= 0);
+	assert_true(dup2(fds[1], STDERR_FILENO) >= 0);
+	close(fds[1]);
+	fn();
+	assert_true(dup2(saved, STDERR_FILENO) >= 0);
+	close(saved);
+	while ((n = read(fds[0], buf, sizeof(buf))) > 0) {
+		out = realloc(out, len + (size_t)n + 1);
+		assert_non_null(out);
+		memcpy(out + len, buf, (size_t)n);
+		len += (size_t)n;
+	}
+	close(fds[0]);
+	if (!out)
+		out = calloc(1, 1);
+	else
+		out[len] = '\0';
+	return out;
+}
+
+/* Parse one line (must be the only one in s) and check the three hclog
+ * keys; returns the object (caller decrefs). */
+static json_t *parse_line(const char *s, const char *level)
+{
+	json_error_t err;
+	json_t *o;
+	const char *ts;
+	struct tm tm;
+	char *rest;
+	time_t t;
+
+	assert_non_null(strchr(s, '\n'));
+	assert_ptr_equal(strchr(s, '\n'), s + strlen(s) - 1);
+	o = json_loads(s, 0, &err);
+	if (!o)
+		fail_msg("not JSON: %s (%s)", s, err.text);
+	assert_true(json_is_object(o));
+	assert_string_equal(json_string_value(json_object_get(o, "@level")),
+			    level);
+	assert_non_null(json_string_value(json_object_get(o, "@message")));
+	ts = json_string_value(json_object_get(o, "@timestamp"));
+	assert_non_null(ts);
+	/* 2006-01-02T15:04:05.000000Z */
+	assert_int_equal(strlen(ts), 27);
+	memset(&tm, 0, sizeof(tm));
+	rest = strptime(ts, "%Y-%m-%dT%H:%M:%S", &tm);
+	assert_non_null(rest);
+	assert_int_equal(rest[0], '.');
+	assert_int_equal(strspn(rest + 1, "0123456789"), 6);
+	assert_string_equal(rest + 7, "Z");
+	t = timegm(&tm);
+	assert_true(labs((long)(t - time(NULL))) <= 5);
+	return o;
+}
+
+static void log_basic(void)
+{
+	tfp_log_set_level(TFP_LOG_DEBUG);
+	tfp_info("hello \"%s\"\n\tback\\slash \x01 end", "w\xc3\xb6rld");
+}
+
+static void log_filtered(void)
+{
+	tfp_log_set_level(TFP_LOG_WARN);
+	tfp_debug("dropped");
+	tfp_info("dropped too");
+	tfp_warn("kept");
+	tfp_log_set_level(TFP_LOG_DEBUG);
+}
+
+static void log_each_level(void)
+{
+	tfp_trace("t");
+	tfp_debug("d");
+	tfp_info("i");
+	tfp_warn("w");
+}
+
+static void log_kv(void)
+{
+	tfp_logkv(TFP_LOG_ERROR, "with pairs", "type", "lxd_network", "path",
+		  "a\"b", "nothing", NULL, NULL);
+}
+
+static void log_bad_utf8(void)
+{
+	tfp_log(TFP_LOG_TRACE, "bad \xff\xfe bytes \xe2\x82 cut");
+}
+
+static void log_long(void)
+{
+	char *big = malloc(100000);
+
+	memset(big, 'x', 99999);
+	big[99999] = '\0';
+	tfp_debug("%s", big);
+	free(big);
+}
+
+static void test_log_format(void **state)
+{
+	char *s;
+	json_t *o;
+
+	(void)state;
+	s = capture_stderr(log_basic);
+	o = parse_line(s, "info");
+	assert_string_equal(json_string_value(json_object_get(o, "@message")),
+			    "hello \"w\xc3\xb6rld\"\n\tback\\slash \x01 end");
+	json_decref(o);
+	free(s);
+}
+
+static void test_log_levels(void **state)
+{
+	char *s;
+	json_t *o;
+
+	(void)state;
+	s = capture_stderr(log_filtered);
+	o = parse_line(s, "warn");
+	assert_string_equal(json_string_value(json_object_get(o, "@message")),
+			    "kept");
+	json_decref(o);
+	free(s);
+
+	tfp_log_set_level(TFP_LOG_TRACE);
+	s = capture_stderr(log_bad_utf8);
+	o = parse_line(s, "trace");
+	assert_string_equal(json_string_value(json_object_get(o, "@message")),
+			    "bad \xef\xbf\xbd\xef\xbf\xbd bytes "
+			    "\xef\xbf\xbd\xef\xbf\xbd cut");
+	json_decref(o);
+	free(s);
+	tfp_log_set_level(TFP_LOG_DEBUG);
+
+	setenv("TFP_LOG_LEVEL", "ERROR", 1);
+	tfp_log_init();
+	s = capture_stderr(log_each_level);
+	assert_string_equal(s, "");
+	free(s);
+	unsetenv("TFP_LOG_LEVEL");
+	tfp_log_set_level(TFP_LOG_DEBUG);
+}
+
+static void test_log_kv_and_long(void **state)
+{
+	char *s;
+	json_t *o;
+	const char *msg;
+
+	(void)state;
+	s = capture_stderr(log_kv);
+	o = parse_line(s, "error");
+	assert_string_equal(json_string_value(json_object_get(o, "type")),
+			    "lxd_network");
+	assert_string_equal(json_string_value(json_object_get(o, "path")),
+			    "a\"b");
+	assert_true(json_is_null(json_object_get(o, "nothing")));
+	json_decref(o);
+	free(s);
+
+	s = capture_stderr(log_long);
+	o = parse_line(s, "debug");
+	msg = json_string_value(json_object_get(o, "@message"));
+	assert_true(strlen(msg) >= 1024 && strlen(msg) <= 99999);
+	json_decref(o);
+	free(s);
+}
+
+/* ------------------------------------------------------------------ */
+/* The server, in a child process */
+
+static const char *const child_methods[] = {
+	"/tfplugin6.Provider/GetProviderSchema",
+	"/tfplugin6.Provider/ValidateProviderConfig",
+	"/tfplugin6.Provider/ReadResource",
+	"/tfplugin6.Provider/PlanResourceChange",
+	"/tfplugin6.Provider/ImportResourceState",
+	NULL,
+};
+
+/* Stub: GetProviderSchema and PlanResourceChange echo the request,
+ * ReadResource sleeps 200 ms then answers "slept", ImportResourceState
+ * sleeps 5 s (a handler stuck past shutdown), ValidateProviderConfig
+ * fails with INVALID_ARGUMENT. */
+static int child_handler(void *app, const char *method, const uint8_t *req,
+			 size_t req_len, uint8_t **resp, size_t *resp_len,
+			 const char **status_msg)
+{
+	(void)app;
+	if (strcmp(method, "/tfplugin6.Provider/ValidateProviderConfig") == 0) {
+		*status_msg = "bad config";
+		return SRV_STATUS_INVALID_ARGUMENT;
+	}
+	if (strcmp(method, "/tfplugin6.Provider/ImportResourceState") == 0) {
+		sleep(5);
+		return SRV_STATUS_OK;
+	}
+	if (strcmp(method, "/tfplugin6.Provider/ReadResource") == 0) {
+		struct timespec ts = { 0, 200 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+		*resp = (uint8_t *)strdup("slept");
+		*resp_len = 5;
+		return SRV_STATUS_OK;
+	}
+	if (req_len) {
+		*resp = malloc(req_len);
+		if (!*resp)
+			return SRV_STATUS_INTERNAL;
+		memcpy(*resp, req, req_len);
+	}
+	*resp_len = req_len;
+	return SRV_STATUS_OK;
+}
+
+static int child_main(const char *mode)
+{
+	srv_config cfg = {
+		.methods = child_methods,
+		.handler = child_handler,
+		.app = NULL,
+		.debug = strcmp(mode, "debug") == 0,
+		.reattach_address = "registry.terraform.io/test/test",
+	};
+
+	return srv_run(&cfg);
+}
+
+typedef struct child {
+	pid_t pid;
+	int out; /* read end of the child's stdout */
+	char line[4096];
+	char path[1024]; /* socket path from the line */
+	char cert_b64[4096];
+} child;
+
+static char self_exe[4096];
+
+extern char **environ;
+
+/* The environment for a child: ours minus the plugin variables, plus the
+ * given ones. Built before fork so the child only calls execve. The
+ * strings are static or from setenv-free storage; free the array only. */
+static char **child_env(const char *client_pem, int with_cookie)
+{
+	static const char *const drop[] = {
+		"TF_PLUGIN_MAGIC_COOKIE=", "PLUGIN_PROTOCOL_VERSIONS=",
+		"PLUGIN_CLIENT_CERT=",	   "TFP_LOG_LEVEL=",
+	};
+	static char cert_var[8192];
+	size_t n = 0, i, k;
+	char **env;
+
+	while (environ[n])
+		n++;
+	env = calloc(n + 5, sizeof(*env));
+	assert_non_null(env);
+	for (i = 0, k = 0; i < n; i++) {
+		size_t d;
+		int skip = 0;
+
+		for (d = 0; d < sizeof(drop) / sizeof(drop[0]); d++)
+			if (strncmp(environ[i], drop[d], strlen(drop[d])) == 0)
+				skip = 1;
+		if (!skip)
+			env[k++] = environ[i];
+	}
+	if (with_cookie)
+		env[k++] = (char *)"TF_PLUGIN_MAGIC_COOKIE=" COOKIE;
+	env[k++] = (char *)"PLUGIN_PROTOCOL_VERSIONS=6,5";
+	env[k++] = (char *)"TFP_LOG_LEVEL=warn";
+	if (client_pem) {
+		snprintf(cert_var, sizeof(cert_var), "PLUGIN_CLIENT_CERT=%s",
+			 client_pem);
+		env[k++] = cert_var;
+	}
+	env[k] = NULL;
+	return env;
+}
+
+/* Start `self --serve-child mode`. client_pem: PLUGIN_CLIENT_CERT or
+ * NULL. with_cookie: set TF_PLUGIN_MAGIC_COOKIE. */
+static void child_start(child *c, const char *mode, const char *client_pem,
+			int with_cookie)
+{
+	char *argv[] = { self_exe, (char *)"--serve-child", (char *)mode,
+			 NULL };
+	char **env = child_env(client_pem, with_cookie);
+	int fds[2];
+
+	memset(c, 0, sizeof(*c));
+	assert_int_equal(pipe(fds), 0);
+	fflush(NULL);
+	c->pid = fork();
+	assert_true(c->pid >= 0);
+	if (c->pid == 0) {
+		/* Async-signal-safe calls only: the parent may have gRPC
+		 * threads. */
+		dup2(fds[1], STDOUT_FILENO);
+		close(fds[0]);
+		close(fds[1]);
+		execve(self_exe, argv, env);
+		_exit(127);
+	}
+	free(env);
+	close(fds[1]);
+	c->out = fds[0];
+}
+
+/* Read the child's first stdout line within 5 s; returns its length
+ * (0 at EOF). */
+static size_t child_read_line(child *c)
+{
+	size_t len = 0;
+	struct pollfd pfd = { .fd = c->out, .events = POLLIN };
+
+	while (len + 1 < sizeof(c->line)) {
+		ssize_t n;
+
+		if (poll(&pfd, 1, 5000) <= 0)
+			fail_msg("no handshake line within 5 s");
+		n = read(c->out, c->line + len, 1);
+		if (n <= 0)
+			break;
+		if (c->line[len] == '\n')
+			break;
+		len++;
+	}
+	c->line[len] = '\0';
+	return len;
+}
+
+/* Wait up to ms for the child to exit; returns its wait status or -1. */
+static int child_wait(child *c, int ms)
+{
+	int st, i;
+
+	for (i = 0; i < ms; i += 5) {
+		pid_t r = waitpid(c->pid, &st, WNOHANG);
+
+		if (r == c->pid) {
+			c->pid = 0;
+			close(c->out);
+			return st;
+		}
+		usleep(5000);
+	}
+	return -1;
+}
+
+static void child_kill(child *c)
+{
+	if (c->pid > 0) {
+		kill(c->pid, SIGKILL);
+		waitpid(c->pid, NULL, 0);
+		close(c->out);
+		c->pid = 0;
+	}
+}
+
+/* Split "1|6|unix|<path>|grpc|<cert>" into c->path and c->cert_b64. */
+static void parse_handshake(child *c)
+{
+	char *f[7] = { 0 };
+	char *save = NULL, *tok, copy[sizeof(c->line)];
+	int n = 0;
+
+	snprintf(copy, sizeof(copy), "%s", c->line);
+	/* strtok_r collapses empty fields; split by hand. */
+	tok = copy;
+	while (n < 7) {
+		f[n++] = tok;
+		save = strchr(tok, '|');
+		if (!save)
+			break;
+		*save = '\0';
+		tok = save + 1;
+	}
+	assert_int_equal(n, 6);
+	assert_string_equal(f[0], "1");
+	assert_string_equal(f[1], "6");
+	assert_string_equal(f[2], "unix");
+	assert_string_equal(f[4], "grpc");
+	assert_true(f[3][0] == '/');
+	snprintf(c->path, sizeof(c->path), "%s", f[3]);
+	snprintf(c->cert_b64, sizeof(c->cert_b64), "%s", f[5]);
+}
+
+/* PEM of the server certificate from the line's unpadded base64. */
+static char *server_pem_from_b64(const char *b64)
+{
+	size_t len = strlen(b64), padded = (len + 3) / 4 * 4, i;
+	char *in = malloc(padded + 1);
+	unsigned char *der = malloc(padded);
+	const unsigned char *p;
+	int n;
+	X509 *x;
+	BIO *bio;
+	char *data, *out;
+	long dl;
+
+	assert_non_null(in);
+	assert_non_null(der);
+	assert_true(len % 4 != 1);
+	memcpy(in, b64, len);
+	for (i = len; i < padded; i++)
+		in[i] = '=';
+	in[padded] = '\0';
+	n = EVP_DecodeBlock(der, (unsigned char *)in, (int)padded);
+	assert_true(n > 0);
+	n -= (int)(padded - len); /* DecodeBlock counts padding as zeros */
+	p = der;
+	x = d2i_X509(NULL, &p, n);
+	assert_non_null(x);
+	assert_ptr_equal(p, der + n);
+	assert_true(has_dns_localhost(x));
+	bio = BIO_new(BIO_s_mem());
+	assert_true(PEM_write_bio_X509(bio, x));
+	dl = BIO_get_mem_data(bio, &data);
+	out = strndup(data, (size_t)dl);
+	BIO_free(bio);
+	X509_free(x);
+	free(der);
+	free(in);
+	return out;
+}
+
+/* A gRPC client: channel + queue. */
+typedef struct client {
+	grpc_channel *ch;
+	grpc_completion_queue *cq;
+} client;
+
+static void client_open(client *cl, const char *path, const char *server_pem,
+			const srv_cert *mine)
+{
+	char target[1100];
+	grpc_channel_credentials *creds;
+	grpc_arg args[2];
+	grpc_channel_args ca;
+
+	grpc_init();
+	snprintf(target, sizeof(target), "unix:%s", path);
+	memset(args, 0, sizeof(args));
+	args[0].type = GRPC_ARG_STRING;
+	args[0].key = (char *)GRPC_SSL_TARGET_NAME_OVERRIDE_ARG;
+	args[0].value.string = (char *)"localhost";
+	args[1].type = GRPC_ARG_INTEGER;
+	args[1].key = (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
+	args[1].value.integer = 64 * 1024 * 1024;
+	ca.num_args = 2;
+	ca.args = args;
+	if (server_pem) {
+		grpc_ssl_pem_key_cert_pair pair = {
+			.private_key = mine->key_pem,
+			.cert_chain = mine->cert_pem,
+		};
+
+		creds = grpc_ssl_credentials_create(server_pem, &pair, NULL,
+						    NULL);
+	} else {
+		creds = grpc_insecure_credentials_create();
+	}
+	assert_non_null(creds);
+	cl->ch = grpc_channel_create(target, creds, &ca);
+	grpc_channel_credentials_release(creds);
+	assert_non_null(cl->ch);
+	cl->cq = grpc_completion_queue_create_for_next(NULL);
+}
+
+static void client_close(client *cl)
+{
+	grpc_event ev;
+
+	grpc_channel_destroy(cl->ch);
+	grpc_completion_queue_shutdown(cl->cq);
+	do {
+		ev = grpc_completion_queue_next(
+			cl->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+	} while (ev.type != GRPC_QUEUE_SHUTDOWN);
+	grpc_completion_queue_destroy(cl->cq);
+	grpc_shutdown();
+}
+
+typedef struct ccall {
+	grpc_call *call;
+	grpc_metadata_array initial_md, trailing_md;
+	grpc_byte_buffer *send, *recv;
+	grpc_status_code status;
+	grpc_slice details;
+	char *body; /* received message, NUL-terminated */
+	size_t body_len;
+} ccall;
+
+static void ccall_start(client *cl, ccall *c, const char *method,
+			const void *req, size_t len)
+{
+	grpc_op ops[6];
+	grpc_slice m = grpc_slice_from_static_string(method), body;
+	gpr_timespec dl = gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
+				       gpr_time_from_seconds(10, GPR_TIMESPAN));
+
+	memset(c, 0, sizeof(*c));
+	grpc_metadata_array_init(&c->initial_md);
+	grpc_metadata_array_init(&c->trailing_md);
+	c->details = grpc_empty_slice();
+	c->call = grpc_channel_create_call(cl->ch, NULL, GRPC_PROPAGATE_DEFAULTS,
+					   cl->cq, m, NULL, dl, NULL);
+	assert_non_null(c->call);
+	body = grpc_slice_from_copied_buffer(req, len);
+	c->send = grpc_raw_byte_buffer_create(&body, 1);
+	grpc_slice_unref(body);
+
+	memset(ops, 0, sizeof(ops));
+	ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+	ops[1].op = GRPC_OP_SEND_MESSAGE;
+	ops[1].data.send_message.send_message = c->send;
+	ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
+	ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
+	ops[3].data.recv_initial_metadata.recv_initial_metadata =
+		&c->initial_md;
+	ops[4].op = GRPC_OP_RECV_MESSAGE;
+	ops[4].data.recv_message.recv_message = &c->recv;
+	ops[5].op = GRPC_OP_RECV_STATUS_ON_CLIENT;
+	ops[5].data.recv_status_on_client.trailing_metadata = &c->trailing_md;
+	ops[5].data.recv_status_on_client.status = &c->status;
+	ops[5].data.recv_status_on_client.status_details = &c->details;
+	assert_int_equal(grpc_call_start_batch(c->call, ops, 6, c, NULL),
+			 GRPC_CALL_OK);
+}
+
+/* Wait for `n` started calls to complete (any order), at most 10 s. */
+static void ccall_wait(client *cl, int n)
+{
+	while (n-- > 0) {
+		grpc_event ev = grpc_completion_queue_next(
+			cl->cq,
+			gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
+				     gpr_time_from_seconds(10, GPR_TIMESPAN)),
+			NULL);
+
+		assert_int_equal(ev.type, GRPC_OP_COMPLETE);
+		assert_true(ev.success);
+	}
+}
+
+/* Drive the client's I/O for `ms` without expecting a completion (gRPC
+ * core makes progress only while someone polls the queue). */
+static void client_pump(client *cl, int ms)
+{
+	grpc_event ev = grpc_completion_queue_next(
+		cl->cq,
+		gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
+			     gpr_time_from_millis(ms, GPR_TIMESPAN)),
+		NULL);
+
+	assert_int_equal(ev.type, GRPC_QUEUE_TIMEOUT);
+}
+
+/* Collect the reply into c->body and release the gRPC objects. */
+static void ccall_done(ccall *c)
+{
+	if (c->recv) {
+		grpc_byte_buffer_reader r;
+		grpc_slice s;
+
+		assert_true(grpc_byte_buffer_reader_init(&r, c->recv));
+		s = grpc_byte_buffer_reader_readall(&r);
+		grpc_byte_buffer_reader_destroy(&r);
+		c->body_len = GRPC_SLICE_LENGTH(s);
+		c->body = malloc(c->body_len + 1);
+		assert_non_null(c->body);
+		memcpy(c->body, GRPC_SLICE_START_PTR(s), c->body_len);
+		c->body[c->body_len] = '\0';
+		grpc_slice_unref(s);
+		grpc_byte_buffer_destroy(c->recv);
+		c->recv = NULL;
+	}
+	grpc_byte_buffer_destroy(c->send);
+	c->send = NULL;
+	grpc_metadata_array_destroy(&c->initial_md);
+	grpc_metadata_array_destroy(&c->trailing_md);
+	grpc_call_unref(c->call);
+	c->call = NULL;
+}
+
+static void ccall_free(ccall *c)
+{
+	grpc_slice_unref(c->details);
+	free(c->body);
+}
+
+/* One call: returns the status; *body (malloc'd or NULL) and the status
+ * details (malloc'd) are optional outputs. */
+static grpc_status_code call1(client *cl, const char *method, const void *req,
+			      size_t len, char **body, size_t *body_len,
+			      char **details)
+{
+	ccall c;
+	grpc_status_code st;
+
+	ccall_start(cl, &c, method, req, len);
+	ccall_wait(cl, 1);
+	ccall_done(&c);
+	st = c.status;
+	if (details)
+		*details = grpc_slice_to_c_string(c.details);
+	if (body) {
+		*body = c.body;
+		c.body = NULL;
+	}
+	if (body_len)
+		*body_len = c.body_len;
+	ccall_free(&c);
+	return st;
+}
+
+static int path_exists(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0;
+}
+
+/* The checks every server mode shares: unknown methods, echo, handler
+ * errors, concurrency, a large message, then Shutdown and a clean exit
+ * that removes the socket directory. */
+static void exercise_server(child *c, client *cl, int expect_shutdown_exit)
+{
+	static const char *const unknown[] = {
+		"/tfplugin6.Provider/ListResource",
+		"/plugin.GRPCStdio/StreamStdio",
+		"/plugin.GRPCBroker/StartStream",
+		"/grpc.health.v1.Health/Check",
+		"/tfplugin6.Provider/StopProvider",
+	};
+	char *body = NULL, *details = NULL, *big;
+	size_t body_len = 0, i;
+	ccall many[100];
+	struct timespec t0, t1;
+	double secs;
+	char dir[1024];
+	int st;
+
+	for (i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++)
+		assert_int_equal(call1(cl, unknown[i], "", 0, NULL, NULL, NULL),
+				 GRPC_STATUS_UNIMPLEMENTED);
+
+	assert_int_equal(call1(cl, "/tfplugin6.Provider/GetProviderSchema",
+			       "hello", 5, &body, &body_len, NULL),
+			 GRPC_STATUS_OK);
+	assert_int_equal(body_len, 5);
+	assert_string_equal(body, "hello");
+	free(body);
+
+	/* Empty request, empty reply (e.g. GetProviderSchema.Request). */
+	assert_int_equal(call1(cl, "/tfplugin6.Provider/GetProviderSchema", "",
+			       0, &body, &body_len, NULL),
+			 GRPC_STATUS_OK);
+	assert_int_equal(body_len, 0);
+	free(body);
+
+	assert_int_equal(call1(cl, "/tfplugin6.Provider/ValidateProviderConfig",
+			       "x", 1, &body, NULL, &details),
+			 GRPC_STATUS_INVALID_ARGUMENT);
+	assert_string_equal(details, "bad config");
+	assert_null(body);
+	gpr_free(details);
+
+	/* 100 handlers sleeping 200 ms each: 64 run at once, the rest
+	 * queue, so about two rounds. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < 100; i++)
+		ccall_start(cl, &many[i], "/tfplugin6.Provider/ReadResource",
+			    "r", 1);
+	ccall_wait(cl, 100);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	for (i = 0; i < 100; i++) {
+		ccall_done(&many[i]);
+		assert_int_equal(many[i].status, GRPC_STATUS_OK);
+		assert_string_equal(many[i].body, "slept");
+		ccall_free(&many[i]);
+	}
+	secs = (double)(t1.tv_sec - t0.tv_sec) +
+	       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	assert_true(secs >= 0.39);
+	assert_true(secs < 2.0);
+
+	/* Above gRPC's 4 MiB default in both directions. */
+	big = malloc(8 << 20);
+	assert_non_null(big);
+	for (i = 0; i < (8u << 20); i++)
+		big[i] = (char)('a' + i % 26);
+	assert_int_equal(call1(cl, "/tfplugin6.Provider/PlanResourceChange",
+			       big, 8 << 20, &body, &body_len, NULL),
+			 GRPC_STATUS_OK);
+	assert_int_equal(body_len, 8 << 20);
+	assert_memory_equal(body, big, 8 << 20);
+	free(body);
+	free(big);
+
+	if (!expect_shutdown_exit)
+		return;
+	snprintf(dir, sizeof(dir), "%s", c->path);
+	*strrchr(dir, '/') = '\0';
+	assert_true(path_exists(c->path));
+	assert_int_equal(call1(cl, "/plugin.GRPCController/Shutdown", "", 0,
+			       &body, &body_len, NULL),
+			 GRPC_STATUS_OK);
+	assert_int_equal(body_len, 0);
+	free(body);
+	st = child_wait(c, 2000);
+	if (st == -1) {
+		child_kill(c);
+		fail_msg("server still running 2 s after Shutdown");
+	}
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_false(path_exists(c->path));
+	assert_false(path_exists(dir));
+}
+
+static void test_server_mtls(void **state)
+{
+	srv_cert mine;
+	child c;
+	client cl;
+	char *server_pem;
+
+	(void)state;
+	/* Terraform's client cert has the same recipe as ours. */
+	assert_int_equal(srv__cert_generate(&mine, SRV_CURVE_P521), 0);
+	child_start(&c, "tls", mine.cert_pem, 1);
+	assert_true(child_read_line(&c) > 0);
+	parse_handshake(&c);
+	assert_true(strlen(c.cert_b64) > 50);
+	server_pem = server_pem_from_b64(c.cert_b64);
+
+	client_open(&cl, c.path, server_pem, &mine);
+	exercise_server(&c, &cl, 1);
+	client_close(&cl);
+	child_kill(&c);
+	free(server_pem);
+	srv__cert_done(&mine);
+}
+
+static void test_server_plaintext(void **state)
+{
+	child c;
+	client cl;
+
+	(void)state;
+	child_start(&c, "tls", NULL, 1);
+	assert_true(child_read_line(&c) > 0);
+	parse_handshake(&c);
+	assert_string_equal(c.cert_b64, "");
+	client_open(&cl, c.path, NULL, NULL);
+	exercise_server(&c, &cl, 1);
+	client_close(&cl);
+	child_kill(&c);
+}
+
+/* A client whose certificate is not PLUGIN_CLIENT_CERT is refused; the
+ * server keeps running and SIGTERM ends it cleanly. */
+static void test_server_wrong_client_cert(void **state)
+{
+	srv_cert trusted, other;
+	child c;
+	client cl;
+	char *server_pem;
+	int st;
+
+	(void)state;
+	assert_int_equal(srv__cert_generate(&trusted, SRV_CURVE_P256), 0);
+	assert_int_equal(srv__cert_generate(&other, SRV_CURVE_P256), 0);
+	child_start(&c, "tls", trusted.cert_pem, 1);
+	assert_true(child_read_line(&c) > 0);
+	parse_handshake(&c);
+	server_pem = server_pem_from_b64(c.cert_b64);
+
+	client_open(&cl, c.path, server_pem, &other);
+	assert_int_equal(call1(&cl, "/tfplugin6.Provider/GetProviderSchema",
+			       "", 0, NULL, NULL, NULL),
+			 GRPC_STATUS_UNAVAILABLE);
+	client_close(&cl);
+
+	kill(c.pid, SIGINT); /* ignored */
+	usleep(300 * 1000);
+	assert_int_equal(waitpid(c.pid, &st, WNOHANG), 0);
+	kill(c.pid, SIGTERM);
+	st = child_wait(&c, 2000);
+	if (st == -1) {
+		child_kill(&c);
+		fail_msg("server still running 2 s after SIGTERM");
+	}
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_false(path_exists(c.path));
+	free(server_pem);
+	srv__cert_done(&trusted);
+	srv__cert_done(&other);
+}
+
+/* Shutdown while handlers run: the server still exits promptly and
+ * cleanly (ASan children fail on leaks). */
+static void test_server_shutdown_busy(void **state)
+{
+	child c;
+	client cl;
+	ccall busy[10], sd;
+	int st, i;
+
+	(void)state;
+	child_start(&c, "tls", NULL, 1);
+	assert_true(child_read_line(&c) > 0);
+	parse_handshake(&c);
+	client_open(&cl, c.path, NULL, NULL);
+	for (i = 0; i < 10; i++)
+		ccall_start(&cl, &busy[i], "/tfplugin6.Provider/ReadResource",
+			    "r", 1);
+	client_pump(&cl, 50);
+	ccall_start(&cl, &sd, "/plugin.GRPCController/Shutdown", "", 0);
+	ccall_wait(&cl, 11);
+	assert_int_equal(sd.status, GRPC_STATUS_OK);
+	for (i = 0; i < 10; i++) {
+		ccall_done(&busy[i]);
+		assert_true(busy[i].status == GRPC_STATUS_OK ||
+			    busy[i].status == GRPC_STATUS_CANCELLED ||
+			    busy[i].status == GRPC_STATUS_UNAVAILABLE);
+		ccall_free(&busy[i]);
+	}
+	ccall_done(&sd);
+	ccall_free(&sd);
+	st = child_wait(&c, 2000);
+	if (st == -1) {
+		child_kill(&c);
+		fail_msg("server still running 2 s after Shutdown");
+	}
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_false(path_exists(c.path));
+	client_close(&cl);
+}
+
+/* A handler stuck far beyond shutdown: SIGTERM still ends the process
+ * within Terraform's 2 s and removes the socket. */
+static void test_server_sigterm_stuck_handler(void **state)
+{
+	child c;
+	client cl;
+	ccall stuck;
+	int st;
+
+	(void)state;
+	child_start(&c, "tls", NULL, 1);
+	assert_true(child_read_line(&c) > 0);
+	parse_handshake(&c);
+	client_open(&cl, c.path, NULL, NULL);
+	ccall_start(&cl, &stuck, "/tfplugin6.Provider/ImportResourceState",
+		    "", 0);
+	client_pump(&cl, 200);
+	kill(c.pid, SIGTERM);
+	st = child_wait(&c, 2000);
+	if (st == -1) {
+		child_kill(&c);
+		fail_msg("server still running 2 s after SIGTERM");
+	}
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_false(path_exists(c.path));
+	ccall_wait(&cl, 1);
+	ccall_done(&stuck);
+	assert_int_not_equal(stuck.status, GRPC_STATUS_OK);
+	ccall_free(&stuck);
+	client_close(&cl);
+}
+
+static void test_server_no_cookie(void **state)
+{
+	child c;
+	int st;
+
+	(void)state;
+	child_start(&c, "tls", NULL, 0);
+	assert_int_equal(child_read_line(&c), 0); /* nothing on stdout */
+	st = child_wait(&c, 2000);
+	assert_true(st != -1);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 1);
+}
+
+/* -debug: no cookie needed, plaintext, a TF_REATTACH_PROVIDERS line, and
+ * SIGINT stops it. */
+static void test_server_debug(void **state)
+{
+	child c;
+	client cl;
+	json_t *root, *p;
+	json_error_t err;
+	const char *prefix = "TF_REATTACH_PROVIDERS='";
+	size_t len;
+	int st;
+
+	(void)state;
+	child_start(&c, "debug", NULL, 0);
+	len = child_read_line(&c);
+	assert_true(len > strlen(prefix) + 1);
+	assert_memory_equal(c.line, prefix, strlen(prefix));
+	assert_int_equal(c.line[len - 1], '\'');
+	c.line[len - 1] = '\0';
+	root = json_loads(c.line + strlen(prefix), 0, &err);
+	assert_non_null(root);
+	p = json_object_get(root, "registry.terraform.io/test/test");
+	assert_non_null(p);
+	assert_string_equal(json_string_value(json_object_get(p, "Protocol")),
+			    "grpc");
+	assert_int_equal(json_integer_value(json_object_get(p, "ProtocolVersion")),
+			 6);
+	assert_int_equal(json_integer_value(json_object_get(p, "Pid")), c.pid);
+	assert_true(json_is_true(json_object_get(p, "Test")));
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(p, "Addr"), "Network")),
+			    "unix");
+	snprintf(c.path, sizeof(c.path), "%s",
+		 json_string_value(json_object_get(json_object_get(p, "Addr"),
+						   "String")));
+	json_decref(root);
+
+	client_open(&cl, c.path, NULL, NULL);
+	exercise_server(&c, &cl, 0);
+	client_close(&cl);
+
+	kill(c.pid, SIGINT);
+	st = child_wait(&c, 2000);
+	if (st == -1) {
+		child_kill(&c);
+		fail_msg("debug server still running 2 s after SIGINT");
+	}
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_false(path_exists(c.path));
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_server_versions),
+		cmocka_unit_test(test_server_base64_vectors),
+		cmocka_unit_test(test_server_base64_random),
+		cmocka_unit_test(test_server_cert_p256),
+		cmocka_unit_test(test_server_cert_p521),
+		cmocka_unit_test(test_server_cert_fresh),
+		cmocka_unit_test(test_log_format),
+		cmocka_unit_test(test_log_levels),
+		cmocka_unit_test(test_log_kv_and_long),
+		cmocka_unit_test(test_server_no_cookie),
+		cmocka_unit_test(test_server_mtls),
+		cmocka_unit_test(test_server_plaintext),
+		cmocka_unit_test(test_server_wrong_client_cert),
+		cmocka_unit_test(test_server_debug),
+		cmocka_unit_test(test_server_shutdown_busy),
+		cmocka_unit_test(test_server_sigterm_stuck_handler),
+	};
+	ssize_t n;
+
+	if (argc == 3 && strcmp(argv[1], "--serve-child") == 0)
+		return child_main(argv[2]);
+	n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
+	if (n <= 0)
+		return 1;
+	self_exe[n] = '\0';
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests_name("server", tests, NULL, NULL);
+}
