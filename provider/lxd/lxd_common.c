@@ -158,7 +158,7 @@ json_t *lxd_map_to_config(const tf_value *map)
 {
 	json_t *o = json_object();
 
-	if (!tf_value_is_known(map))
+	if (!map || !tf_value_is_known(map))
 		return o;
 	for (size_t i = 0; i < tf_value_len(map); i++) {
 		const char *s = tf_value_get_string(tf_value_map_value(map, i));

@@ -36,7 +36,8 @@ int lxd_driver_supported(lxd_client *c, const char *driver, bool *ok,
  * as JSON text). `keep(key, arg)` filters keys (NULL keeps all). */
 typedef bool (*lxd_key_filter)(const char *key, void *arg);
 tf_value *lxd_config_to_map(const json_t *obj, lxd_key_filter keep, void *arg);
-/* map(string) value -> new JSON object (null/unknown map -> empty object). */
+/* map(string) value -> new JSON object (NULL/null/unknown map -> empty
+ * object). */
 json_t *lxd_map_to_config(const tf_value *map);
 /* The last segment of "/1.0/xxx/<name>" (borrowed pointer into url). */
 const char *lxd_url_basename(const char *url);
