@@ -435,6 +435,7 @@ static int jdec_number(struct jctx *c, enum jkind jk, const char *s, size_t len,
 		       tf_value **out)
 {
 	bool bad = false;
+	double d;
 
 	/* tagged numbers come straight from the lexer: enforce JSON syntax */
 	if (jk == J_NUM && c->prefixed && !tfv__json_number_ok(s, len))
@@ -442,6 +443,12 @@ static int jdec_number(struct jctx *c, enum jkind jk, const char *s, size_t len,
 	*out = tfv__decimal_n(s, len, &bad);
 	if (!*out)
 		return bad ? fail(c, TF_E_INVALID, "malformed number") : nomem(c);
+	/* "Inf" in a string: JSON can never carry it back out, so refuse it */
+	if (tfv__num_kind(*out, NULL, &d) == TFV_NUM_DOUBLE && isinf(d)) {
+		tf_value_unref(*out);
+		*out = NULL;
+		return fail(c, TF_E_INVALID, "infinity is not a valid JSON number");
+	}
 	return TF_OK;
 }
 

@@ -66,10 +66,11 @@ tf_value *tf_value_bool(bool b);
 tf_value *tf_value_string(const char *s);           /* NUL-terminated UTF-8 */
 tf_value *tf_value_string_n(const char *s, size_t len);
 tf_value *tf_value_int(int64_t n);
-tf_value *tf_value_double(double d);                /* also +-Inf */
+tf_value *tf_value_double(double d);                /* also +-Inf; NaN: NULL */
 /* Arbitrary-precision decimal text, e.g. "1e400" or "0.1"; validated.
  * Returns NULL on malformed text. Integral values that fit int64 are
- * normalised to the int representation. */
+ * normalised to the int representation (values exactly equal to a double,
+ * e.g. "0.5", to the double one). Also accepts "Inf"/"-Inf". */
 tf_value *tf_value_decimal(const char *text);
 
 /* Empty known collections of the given collection TYPE (not element type).
@@ -83,7 +84,11 @@ tf_value *tf_value_object_new(tf_type *obj_type);
 
 /* Builders (refcount must be 1, see MUTATION). Return TF_OK or TF_E_TYPE when
  * the element's type does not conform (the element reference is consumed
- * either way). Elements of a dynamic-element collection may have any type. */
+ * either way). Elements of a dynamic-element collection may have any type.
+ * Also: TF_E_NOTFOUND (no such attribute), TF_E_INVALID (tuple index out of
+ * range, NULL key), TF_E_LIMIT (TF_MAX_ELEMS), TF_E_NOMEM (also for a NULL
+ * `take`). Sets keep their elements in canonical order (tf_value_index order
+ * is not insertion order) and merge wholly known duplicates. */
 int tf_value_list_append(tf_value *list_or_set, tf_value *take);
 int tf_value_map_set(tf_value *map, const char *key, tf_value *take); /* replaces */
 int tf_value_object_set(tf_value *obj, const char *name, tf_value *take);
@@ -116,7 +121,9 @@ size_t tf_value_string_len(const tf_value *v);
 int tf_value_get_int(const tf_value *v, int64_t *out);
 /* Nearest double of a known number (NaN if not a number). */
 double tf_value_get_double(const tf_value *v);
-/* Canonical decimal text of a known number (borrowed, lives with v). */
+/* Canonical decimal text of a known number (borrowed, lives with v):
+ * "5", "-0.25", "0.0000001", "1e-8", "1e+400"; a double's exact expansion;
+ * "+Inf"/"-Inf". */
 const char *tf_value_number_text(const tf_value *v);
 
 /* Length of a known list/set/map/tuple/object (object: attribute count);

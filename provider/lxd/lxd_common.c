@@ -141,7 +141,7 @@ tf_value *lxd_config_to_map(const json_t *obj, lxd_key_filter keep, void *arg)
 	if (!m)
 		return NULL;
 	json_object_foreach((json_t *)obj, k, v) {
-		if (keep && !keep(k, arg))
+		if (keep && !keep(k, v, arg))
 			continue;
 		if (json_is_string(v)) {
 			tf_value_map_set(m, k, tf_value_string(json_string_value(v)));

@@ -34,7 +34,7 @@ int lxd_driver_supported(lxd_client *c, const char *driver, bool *ok,
 
 /* LXD config object -> map(string) value (non-string values are rendered
  * as JSON text). `keep(key, arg)` filters keys (NULL keeps all). */
-typedef bool (*lxd_key_filter)(const char *key, void *arg);
+typedef bool (*lxd_key_filter)(const char *key, const json_t *value, void *arg);
 tf_value *lxd_config_to_map(const json_t *obj, lxd_key_filter keep, void *arg);
 /* map(string) value -> new JSON object (NULL/null/unknown map -> empty
  * object). */

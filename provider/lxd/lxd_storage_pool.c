@@ -238,20 +238,51 @@ static tf_value *refresh_keys(const tf_value *managed, const json_t *live)
 
 struct filter_arg {
 	const char *driver;
+	const char *name;  /* pool name, to recognise default sources */
 	bool member_only;  /* keep only member-specific keys */
 	bool global_only;  /* keep only global keys */
 };
 
-static bool import_filter(const char *k, void *argv)
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t ls = strlen(s), lf = strlen(suffix);
+	return ls >= lf && strcmp(s + ls - lf, suffix) == 0;
+}
+
+/* Is `source` what LXD picks when the user gives none? (dir:
+ * $LXD_DIR/storage-pools/<name>; loop-backed drivers: .../disks/<name>.img;
+ * zfs/lvm may also use the pool name itself.) */
+static bool is_default_source(const char *driver, const char *name,
+			      const char *value)
+{
+	char suffix[320];
+
+	if (!driver || !name || !value || !*value)
+		return true;
+	snprintf(suffix, sizeof(suffix), "/storage-pools/%s", name);
+	if (strcmp(driver, "dir") == 0)
+		return ends_with(value, suffix);
+	snprintf(suffix, sizeof(suffix), "/disks/%s.img", name);
+	if (ends_with(value, suffix))
+		return true;
+	return (strcmp(driver, "zfs") == 0 || strcmp(driver, "lvm") == 0) &&
+	       strcmp(value, name) == 0;
+}
+
+/* Which live keys an import puts in state: the user-set ones. Server-filled
+ * keys are left out, except a `source` that is not LXD's default. */
+static bool import_filter(const char *k, const json_t *v, void *argv)
 {
 	struct filter_arg *a = argv;
 
 	if (strncmp(k, "volatile.", 9) == 0)
 		return false;
-	if (a->member_only)
-		return is_member_key(k);
+	if (a->member_only && !is_member_key(k))
+		return false;
 	if (a->global_only && is_member_key(k))
 		return false;
+	if (strcmp(k, "source") == 0)
+		return !is_default_source(a->driver, a->name, json_string_value(v));
 	return !is_server_filled(a->driver, k);
 }
 
@@ -375,6 +406,7 @@ static void pool_import(tfp_ctx *ctx, const char *id, tf_value **out,
 		return;
 	}
 	fa.driver = json_string_value(json_object_get(pool, "driver"));
+	fa.name = id;
 	fa.global_only = clustered;
 	cfg = lxd_config_to_map(json_object_get(pool, "config"), import_filter, &fa);
 	if (cfg && tf_value_len(cfg) == 0) {

@@ -392,8 +392,8 @@ output_is() {
 
 # state_has ADDR / state_lacks ADDR / state_empty — `terraform state list`.
 state_list() { (cd "$TF_DIR" && timeout 120 "$TERRAFORM" state list 2>/dev/null); }
-state_has() { state_list | grep -qxF -- "$1"; }
-state_lacks() { ! state_list | grep -qxF -- "$1"; }
+state_has() { state_list | grep -xF -- "$1" >/dev/null; }  # no -q: SIGPIPE + pipefail
+state_lacks() { ! state_list | grep -xF -- "$1" >/dev/null; }
 state_empty() { [[ -z $(state_list) ]]; }
 
 # e2e_provider_pids — provider processes started from this test's files.

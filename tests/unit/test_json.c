@@ -142,7 +142,7 @@ static void test_json_numbers_invalid(void **state)
 {
 	static const char *bad[] = { "01", "1.", ".5", "+1", "1e", "-", "1.2.3", "0x1",
 				     "NaN", "Infinity", "-Infinity", "1e+", "\"abc\"",
-				     "true", "[1]", "--1" };
+				     "true", "[1]", "--1", "\"Inf\"", "\"-infinity\"" };
 	tf_value *v = NULL;
 	size_t i;
 

@@ -774,7 +774,11 @@ static void client_close(client *cl)
 	grpc_completion_queue_shutdown(cl->cq);
 	do {
 		ev = grpc_completion_queue_next(
-			cl->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+			cl->cq,
+			gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
+				     gpr_time_from_seconds(5, GPR_TIMESPAN)),
+			NULL);
+		assert_int_not_equal(ev.type, GRPC_QUEUE_TIMEOUT);
 	} while (ev.type != GRPC_QUEUE_SHUTDOWN);
 	grpc_completion_queue_destroy(cl->cq);
 	grpc_shutdown();
