@@ -45,6 +45,8 @@ BIN     := $(BUILD)/terraform-provider-lxdcapi
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TEST_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
+.SECONDARY:
+
 .PHONY: all deps test unit asan e2e fuzz bench demo install lint clean proto
 
 all: $(BIN)

@@ -1,0 +1,542 @@
+/* The RPC layer against a fake provider: protobuf in, protobuf out, with
+ * the invariants Terraform relies on (schema reply, state upgrades across
+ * versions, private state round trip, failed delete keeps the object,
+ * vanished objects read as null, requires-replace paths, UNIMPLEMENTED). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "provider/rpc/rpc_internal.h"
+#include "provider/server/server.h"
+#include "schema/codec.h"
+#include "schema/tf_err.h"
+
+/* ---- the fake provider ------------------------------------------------ */
+
+static const tf_attr_def thing_attrs[] = {
+	{ "name", "\"string\"", TF_REQUIRED | TF_FORCE_NEW, NULL, "Name." },
+	{ "size", "\"number\"", TF_OPTIONAL, NULL, "Size." },
+	{ "id", "\"string\"", TF_COMPUTED, NULL, "Server id." },
+};
+static const tf_block_def thing_schema = { thing_attrs, TF_COUNT(thing_attrs) };
+
+static tf_value *thing_state(const tfp_ctx *ctx, const tf_value *from)
+{
+	tf_value *st = tf_schema_empty_object(ctx->schema);
+	const char *name = tf_value_attr_string(from, "name");
+	char id[128];
+
+	snprintf(id, sizeof(id), "id-%s", name);
+	tf_value_object_set(st, "name", tf_value_string(name));
+	tf_value_object_set(st, "size", tf_value_ref(tf_value_attr(from, "size")));
+	tf_value_object_set(st, "id", tf_value_string(id));
+	return st;
+}
+
+static void thing_create(tfp_ctx *ctx, const tf_value *planned,
+			 const tf_value *config, tf_value **out, tf_diags *d)
+{
+	(void)config;
+	(void)d;
+	*out = thing_state(ctx, planned);
+	ctx->private_out = (uint8_t *)strdup("created");
+	ctx->private_out_len = strlen("created");
+}
+
+static void thing_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
+		       tf_diags *d)
+{
+	(void)d;
+	if (strcmp(tf_value_attr_string(state, "name"), "gone") == 0)
+		return;
+	*out = thing_state(ctx, state);
+}
+
+static void thing_update(tfp_ctx *ctx, const tf_value *prior,
+			 const tf_value *planned, const tf_value *config,
+			 tf_value **out, tf_diags *d)
+{
+	(void)prior;
+	(void)config;
+	(void)d;
+	*out = thing_state(ctx, planned);
+}
+
+static void thing_remove(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
+{
+	(void)ctx;
+	if (strcmp(tf_value_attr_string(prior, "name"), "stuck") == 0)
+		tf_diags_error(d, NULL, "Cannot delete thing", "It is in use.");
+}
+
+static void thing_import(tfp_ctx *ctx, const char *id, tf_value **out,
+			 tf_diags *d)
+{
+	(void)d;
+	*out = tf_schema_empty_object(ctx->schema);
+	tf_value_object_set(*out, "name", tf_value_string(id));
+}
+
+/* v0 called the name "label"; v1 had the same shape as v2. */
+static int thing_upgrade(int64_t from, json_t *state, tf_diags *d)
+{
+	(void)d;
+	if (from == 0) {
+		json_t *label = json_object_get(state, "label");
+		json_object_set(state, "name", label);
+		json_object_del(state, "label");
+	}
+	return 0;
+}
+
+static const tfp_resource thing = {
+	.type_name = "fake_thing",
+	.version = 2,
+	.schema = &thing_schema,
+	.create = thing_create,
+	.read = thing_read,
+	.update = thing_update,
+	.remove = thing_remove,
+	.import = thing_import,
+	.upgrade = thing_upgrade,
+};
+
+static const tf_attr_def fake_provider_attrs[] = {
+	{ "endpoint", "\"string\"", TF_OPTIONAL, NULL, "Endpoint." },
+};
+static const tf_block_def fake_provider_schema = {
+	fake_provider_attrs, TF_COUNT(fake_provider_attrs)
+};
+
+static int fake_client;
+
+static void *fake_configure(const tf_value *config, const char *v,
+			    atomic_int *stop, tf_diags *d)
+{
+	(void)config;
+	(void)v;
+	(void)stop;
+	(void)d;
+	return &fake_client;
+}
+
+static const tfp_resource *const fake_resources[] = { &thing };
+
+static const tfp_provider fake = {
+	.type = "fake",
+	.source_address = "registry.terraform.io/test/fake",
+	.schema = &fake_provider_schema,
+	.configure = fake_configure,
+	.resources = fake_resources,
+	.nresources = 1,
+};
+
+/* ---- helpers ------------------------------------------------------------ */
+
+#define M "/tfplugin6.Provider/"
+
+static rpc_app *app;
+static tf_type *thing_type;
+
+static int setup(void **state)
+{
+	char err[256];
+
+	(void)state;
+	app = rpc_app_new(&fake, err, sizeof(err));
+	assert_non_null(app);
+	thing_type = tf_schema_type(app->res[0].schema);
+	/* Configure with a null endpoint. */
+	{
+		Tfplugin6__ConfigureProvider__Request rq =
+			TFPLUGIN6__CONFIGURE_PROVIDER__REQUEST__INIT;
+		uint8_t *req, *resp = NULL;
+		size_t len, rlen;
+		const char *msg = NULL;
+
+		RPC_PACK(x, &rq, &req, &len);
+		assert_int_equal(rpc_handle(app, M "ConfigureProvider", req, len,
+					    &resp, &rlen, &msg), SRV_STATUS_OK);
+		free(req);
+		free(resp);
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	rpc_app_free(app);
+	return 0;
+}
+
+/* An object of the thing type: name, size (or null when < 0), id (or null). */
+static tf_value *thing_value(const char *name, int64_t size, const char *id)
+{
+	tf_value *v = tf_value_object_new(thing_type);
+
+	tf_value_object_set(v, "name", tf_value_string(name));
+	if (size >= 0)
+		tf_value_object_set(v, "size", tf_value_int(size));
+	if (id)
+		tf_value_object_set(v, "id", tf_value_string(id));
+	return v;
+}
+
+static Tfplugin6__DynamicValue *dv(const tf_value *v)
+{
+	Tfplugin6__DynamicValue *d = calloc(1, sizeof(*d));
+
+	tfplugin6__dynamic_value__init(d);
+	assert_int_equal(tf_msgpack_encode(v, &d->msgpack.data, &d->msgpack.len), TF_OK);
+	return d;
+}
+
+static void dv_free(Tfplugin6__DynamicValue *d)
+{
+	if (d)
+		free(d->msgpack.data);
+	free(d);
+}
+
+static tf_value *undv(const Tfplugin6__DynamicValue *d)
+{
+	tf_value *v = NULL;
+	char err[128];
+
+	assert_non_null(d);
+	assert_int_equal(tf_msgpack_decode(d->msgpack.data, d->msgpack.len,
+					   thing_type, &v, err, sizeof(err)), TF_OK);
+	return v;
+}
+
+/* Call `method` with a packed message; return the reply bytes. */
+static uint8_t *call(const char *method, const ProtobufCMessage *rq,
+		     size_t *rlen)
+{
+	uint8_t *req, *resp = NULL;
+	size_t len;
+	const char *msg = NULL;
+
+	RPC_PACK(x, rq, &req, &len);
+	assert_int_equal(rpc_handle(app, method, req, len, &resp, rlen, &msg),
+			 SRV_STATUS_OK);
+	free(req);
+	return resp;
+}
+
+/* ---- tests ------------------------------------------------------------- */
+
+static void test_rpc_schema_reply(void **state)
+{
+	Tfplugin6__GetProviderSchema__Request rq = TFPLUGIN6__GET_PROVIDER_SCHEMA__REQUEST__INIT;
+	Tfplugin6__GetProviderSchema__Response *rs;
+	size_t rlen;
+	uint8_t *b = call(M "GetProviderSchema", &rq.base, &rlen);
+	Tfplugin6__Schema *s;
+
+	(void)state;
+	rs = RPC_UNPACK(tfplugin6__get_provider_schema__response, rlen, b);
+	assert_non_null(rs);
+	assert_non_null(rs->provider);
+	assert_non_null(rs->provider->block); /* every schema has a block */
+	assert_true(rs->server_capabilities->plan_destroy);
+	assert_true(rs->server_capabilities->get_provider_schema_optional);
+	assert_int_equal(rs->n_resource_schemas, 1);
+	assert_string_equal(rs->resource_schemas[0]->key, "fake_thing");
+	s = rs->resource_schemas[0]->value;
+	assert_int_equal(s->version, 2);
+	assert_int_equal(s->block->n_attributes, 3);
+	for (size_t i = 0; i < s->block->n_attributes; i++) {
+		Tfplugin6__Schema__Attribute *a = s->block->attributes[i];
+		if (strcmp(a->name, "name") == 0) {
+			assert_true(a->required);
+			assert_memory_equal(a->type.data, "\"string\"", a->type.len);
+		}
+		if (strcmp(a->name, "id") == 0)
+			assert_true(a->computed && !a->optional && !a->required);
+	}
+	RPC_FREE(rs);
+	free(b);
+}
+
+static Tfplugin6__UpgradeResourceState__Response *upgrade(int64_t version,
+							  const char *json,
+							  uint8_t **bytes)
+{
+	Tfplugin6__UpgradeResourceState__Request rq =
+		TFPLUGIN6__UPGRADE_RESOURCE_STATE__REQUEST__INIT;
+	Tfplugin6__RawState raw = TFPLUGIN6__RAW_STATE__INIT;
+	size_t rlen;
+
+	raw.json.data = (uint8_t *)json;
+	raw.json.len = strlen(json);
+	rq.type_name = (char *)"fake_thing";
+	rq.version = version;
+	rq.raw_state = &raw;
+	*bytes = call(M "UpgradeResourceState", &rq.base, &rlen);
+	return RPC_UNPACK(tfplugin6__upgrade_resource_state__response, rlen, *bytes);
+}
+
+static void test_rpc_upgrade_from_every_version(void **state)
+{
+	static const char *const raw[] = {
+		"{\"label\":\"a\",\"size\":1,\"id\":\"x\"}",       /* v0 */
+		"{\n  \"name\": \"a\",\n  \"size\": 1,\n  \"id\": \"x\"\n}", /* v1 pretty */
+		"{\"name\":\"a\",\"size\":1}",                     /* v2, id missing */
+	};
+
+	(void)state;
+	for (int v = 0; v < 3; v++) {
+		uint8_t *b;
+		Tfplugin6__UpgradeResourceState__Response *rs = upgrade(v, raw[v], &b);
+		tf_value *got;
+
+		assert_non_null(rs);
+		assert_int_equal(rs->n_diagnostics, 0);
+		got = undv(rs->upgraded_state);
+		assert_string_equal(tf_value_attr_string(got, "name"), "a");
+		assert_true(tf_value_is_wholly_known(got));
+		tf_value_unref(got);
+		RPC_FREE(rs);
+		free(b);
+	}
+}
+
+static void test_rpc_upgrade_rejects_newer_version(void **state)
+{
+	uint8_t *b;
+	Tfplugin6__UpgradeResourceState__Response *rs =
+		upgrade(3, "{\"name\":\"a\",\"size\":null,\"id\":null}", &b);
+
+	(void)state;
+	assert_int_equal(rs->n_diagnostics, 1);
+	assert_int_equal(rs->diagnostics[0]->severity,
+			 TFPLUGIN6__DIAGNOSTIC__SEVERITY__ERROR);
+	assert_non_null(strstr(rs->diagnostics[0]->detail, "version 3"));
+	RPC_FREE(rs);
+	free(b);
+}
+
+static void test_rpc_plan_create_and_replace(void **state)
+{
+	Tfplugin6__PlanResourceChange__Request rq =
+		TFPLUGIN6__PLAN_RESOURCE_CHANGE__REQUEST__INIT;
+	Tfplugin6__PlanResourceChange__Response *rs;
+	tf_value *null = tf_value_null(thing_type);
+	tf_value *cfg = thing_value("a", 3, NULL);
+	tf_value *prior = thing_value("old", 3, "id-old");
+	tf_value *planned;
+	size_t rlen;
+	uint8_t *b;
+
+	(void)state;
+	/* Create: the computed id is planned unknown. */
+	rq.type_name = (char *)"fake_thing";
+	rq.prior_state = dv(null);
+	rq.proposed_new_state = dv(cfg);
+	rq.config = dv(cfg);
+	b = call(M "PlanResourceChange", &rq.base, &rlen);
+	rs = RPC_UNPACK(tfplugin6__plan_resource_change__response, rlen, b);
+	assert_int_equal(rs->n_diagnostics, 0);
+	planned = undv(rs->planned_state);
+	assert_true(tf_value_is_unknown(tf_value_attr(planned, "id")));
+	assert_int_equal(rs->n_requires_replace, 0);
+	tf_value_unref(planned);
+	RPC_FREE(rs);
+	free(b);
+	dv_free(rq.prior_state);
+
+	/* Rename: requires replacement at ["name"], private carried over. */
+	rq.prior_state = dv(prior);
+	rq.prior_private.data = (uint8_t *)"keep";
+	rq.prior_private.len = 4;
+	b = call(M "PlanResourceChange", &rq.base, &rlen);
+	rs = RPC_UNPACK(tfplugin6__plan_resource_change__response, rlen, b);
+	assert_int_equal(rs->n_requires_replace, 1);
+	assert_int_equal(rs->requires_replace[0]->n_steps, 1);
+	assert_string_equal(rs->requires_replace[0]->steps[0]->attribute_name, "name");
+	assert_int_equal(rs->planned_private.len, 4);
+	assert_memory_equal(rs->planned_private.data, "keep", 4);
+	RPC_FREE(rs);
+	free(b);
+
+	dv_free(rq.prior_state);
+	dv_free(rq.proposed_new_state);
+	dv_free(rq.config);
+	tf_value_unref(null);
+	tf_value_unref(cfg);
+	tf_value_unref(prior);
+}
+
+static Tfplugin6__ApplyResourceChange__Response *apply(const tf_value *prior,
+						       const tf_value *planned,
+						       const tf_value *config,
+						       uint8_t **bytes)
+{
+	Tfplugin6__ApplyResourceChange__Request rq =
+		TFPLUGIN6__APPLY_RESOURCE_CHANGE__REQUEST__INIT;
+	Tfplugin6__ApplyResourceChange__Response *rs;
+	size_t rlen;
+
+	rq.type_name = (char *)"fake_thing";
+	rq.prior_state = dv(prior);
+	rq.planned_state = dv(planned);
+	rq.config = dv(config);
+	*bytes = call(M "ApplyResourceChange", &rq.base, &rlen);
+	rs = RPC_UNPACK(tfplugin6__apply_resource_change__response, rlen, *bytes);
+	dv_free(rq.prior_state);
+	dv_free(rq.planned_state);
+	dv_free(rq.config);
+	return rs;
+}
+
+static void test_rpc_apply_create_and_failed_delete(void **state)
+{
+	tf_value *null = tf_value_null(thing_type);
+	tf_value *cfg = thing_value("stuck", -1, NULL);
+	tf_value *planned = thing_value("stuck", -1, NULL);
+	tf_value *got;
+	uint8_t *b;
+	Tfplugin6__ApplyResourceChange__Response *rs;
+
+	(void)state;
+	planned = tf_value_mut(planned);
+	tf_value_object_set(planned, "id", tf_value_unknown(tf_type_string()));
+	rs = apply(null, planned, cfg, &b);
+	assert_int_equal(rs->n_diagnostics, 0);
+	got = undv(rs->new_state);
+	assert_string_equal(tf_value_attr_string(got, "id"), "id-stuck");
+	assert_int_equal(rs->private_.len, strlen("created"));
+	RPC_FREE(rs);
+	free(b);
+
+	/* Delete refused: the object stays in state. */
+	rs = apply(got, null, null, &b);
+	assert_int_equal(rs->n_diagnostics, 1);
+	{
+		tf_value *kept = undv(rs->new_state);
+		assert_true(tf_value_equal(kept, got));
+		tf_value_unref(kept);
+	}
+	RPC_FREE(rs);
+	free(b);
+	tf_value_unref(got);
+	tf_value_unref(null);
+	tf_value_unref(cfg);
+	tf_value_unref(planned);
+}
+
+static void test_rpc_read_gone_and_private_echo(void **state)
+{
+	Tfplugin6__ReadResource__Request rq = TFPLUGIN6__READ_RESOURCE__REQUEST__INIT;
+	Tfplugin6__ReadResource__Response *rs;
+	tf_value *cur = thing_value("gone", -1, "id-gone");
+	size_t rlen;
+	uint8_t *b;
+
+	(void)state;
+	rq.type_name = (char *)"fake_thing";
+	rq.current_state = dv(cur);
+	rq.private_.data = (uint8_t *)"opaque";
+	rq.private_.len = 6;
+	b = call(M "ReadResource", &rq.base, &rlen);
+	rs = RPC_UNPACK(tfplugin6__read_resource__response, rlen, b);
+	assert_int_equal(rs->n_diagnostics, 0);
+	{
+		tf_value *got = undv(rs->new_state);
+		assert_true(tf_value_is_null(got)); /* object vanished */
+		tf_value_unref(got);
+	}
+	assert_int_equal(rs->private_.len, 6);
+	assert_memory_equal(rs->private_.data, "opaque", 6);
+	RPC_FREE(rs);
+	free(b);
+	dv_free(rq.current_state);
+	tf_value_unref(cur);
+}
+
+static void test_rpc_import(void **state)
+{
+	Tfplugin6__ImportResourceState__Request rq =
+		TFPLUGIN6__IMPORT_RESOURCE_STATE__REQUEST__INIT;
+	Tfplugin6__ImportResourceState__Response *rs;
+	size_t rlen;
+	uint8_t *b;
+
+	(void)state;
+	rq.type_name = (char *)"fake_thing";
+	rq.id = (char *)"imported";
+	b = call(M "ImportResourceState", &rq.base, &rlen);
+	rs = RPC_UNPACK(tfplugin6__import_resource_state__response, rlen, b);
+	assert_int_equal(rs->n_imported_resources, 1);
+	assert_string_equal(rs->imported_resources[0]->type_name, "fake_thing");
+	{
+		tf_value *got = undv(rs->imported_resources[0]->state);
+		assert_string_equal(tf_value_attr_string(got, "name"), "imported");
+		tf_value_unref(got);
+	}
+	RPC_FREE(rs);
+	free(b);
+}
+
+static void test_rpc_unknown_type_and_bad_requests(void **state)
+{
+	Tfplugin6__ValidateResourceConfig__Request rq =
+		TFPLUGIN6__VALIDATE_RESOURCE_CONFIG__REQUEST__INIT;
+	Tfplugin6__ValidateResourceConfig__Response *rs;
+	static const uint8_t garbage[] = { 0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f };
+	uint8_t *resp = NULL, *b;
+	size_t rlen = 0;
+	const char *msg = NULL;
+
+	(void)state;
+	rq.type_name = (char *)"fake_nothing";
+	b = call(M "ValidateResourceConfig", &rq.base, &rlen);
+	rs = RPC_UNPACK(tfplugin6__validate_resource_config__response, rlen, b);
+	assert_int_equal(rs->n_diagnostics, 1);
+	assert_non_null(strstr(rs->diagnostics[0]->detail, "fake_nothing"));
+	RPC_FREE(rs);
+	free(b);
+
+	assert_int_equal(rpc_handle(app, M "ReadResource", garbage, sizeof(garbage),
+				    &resp, &rlen, &msg), SRV_STATUS_INVALID_ARGUMENT);
+	assert_null(resp);
+	assert_int_equal(rpc_handle(app, M "NoSuchMethod", NULL, 0, &resp, &rlen, &msg),
+			 SRV_STATUS_UNIMPLEMENTED);
+	assert_null(resp);
+}
+
+static void test_rpc_stop_raises_flag(void **state)
+{
+	Tfplugin6__StopProvider__Request rq = TFPLUGIN6__STOP_PROVIDER__REQUEST__INIT;
+	size_t rlen;
+	uint8_t *b;
+
+	(void)state;
+	assert_int_equal(atomic_load(&app->stop), 0);
+	b = call(M "StopProvider", &rq.base, &rlen);
+	assert_int_equal(atomic_load(&app->stop), 1);
+	free(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rpc_schema_reply),
+		cmocka_unit_test(test_rpc_upgrade_from_every_version),
+		cmocka_unit_test(test_rpc_upgrade_rejects_newer_version),
+		cmocka_unit_test(test_rpc_plan_create_and_replace),
+		cmocka_unit_test(test_rpc_apply_create_and_failed_delete),
+		cmocka_unit_test(test_rpc_read_gone_and_private_echo),
+		cmocka_unit_test(test_rpc_import),
+		cmocka_unit_test(test_rpc_unknown_type_and_bad_requests),
+		cmocka_unit_test(test_rpc_stop_raises_flag),
+	};
+	return cmocka_run_group_tests_name("rpc", tests, setup, teardown);
+}
