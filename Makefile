@@ -47,7 +47,7 @@ TEST_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
 .SECONDARY:
 
-.PHONY: all deps test unit asan e2e fuzz bench demo install lint clean proto
+.PHONY: all deps test unit asan e2e fuzz bench demo install lint clean proto FORCE
 
 all: $(BIN)
 
@@ -88,8 +88,21 @@ asan:
 	$(MAKE) BUILD=build-asan OPT=-O1 \
 	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" unit
 
-e2e: $(BIN)
-	@tests/e2e/run.sh $(BIN)
+# The scenarios run the ASan+UBSan build: any sanitizer report or leak in
+# the provider fails them (tests/e2e/lib.sh).
+ASAN_BIN := build-asan/terraform-provider-lxdcapi
+E2E_BIN  ?= $(ASAN_BIN)
+
+ifneq ($(BUILD),build-asan)
+$(ASAN_BIN): FORCE
+	$(MAKE) BUILD=build-asan OPT=-O1 \
+	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" $(ASAN_BIN)
+endif
+
+e2e: $(E2E_BIN)
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 tests/e2e/run.sh $(E2E_BIN)
+
+FORCE:
 
 deps:
 	@tests/deps.sh

@@ -5,6 +5,7 @@
  * type (lxd or k8s) comes from the executable's name. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "log.h"
 #include "resource.h"
@@ -22,6 +23,19 @@ static void usage(FILE *f, const char *argv0)
 		"Usage: %s [-debug]\n"
 		"  -debug   serve standalone and print TF_REATTACH_PROVIDERS to use\n",
 		argv0);
+}
+
+/* One debug line at exit with this process's peak RSS and CPU time
+ * (read by `make bench`). */
+static void log_usage(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return;
+	tfp_debug("Provider exiting: peak_rss_kib=%ld cpu_user_s=%ld.%06ld cpu_sys_s=%ld.%06ld",
+		  ru.ru_maxrss, (long)ru.ru_utime.tv_sec, (long)ru.ru_utime.tv_usec,
+		  (long)ru.ru_stime.tv_sec, (long)ru.ru_stime.tv_usec);
 }
 
 int main(int argc, char **argv)
@@ -66,5 +80,6 @@ int main(int argc, char **argv)
 	cfg.reattach_address = provider->source_address;
 	rc = srv_run(&cfg);
 	rpc_app_free(app);
+	log_usage();
 	return rc;
 }

@@ -12,7 +12,7 @@ PACKAGES=(
 	libmsgpack-dev libyaml-dev
 	lxd lxd-client iptables nftables
 	openvswitch-switch ovn-central ovn-host
-	iproute2 curl jq openssl procps
+	iproute2 curl jq openssl procps bc python3
 )
 TF_MIN_MAJOR=1
 TF_MIN_MINOR=11

@@ -34,6 +34,8 @@ E2E_TF_TIMEOUT=${E2E_TF_TIMEOUT:-600} # seconds per terraform command
 source "$RIG"
 
 # Messages that always mean a provider bug, whatever the command's exit code.
+# Sanitizer (ASan, LSan, UBSan) reports from a provider built with them.
+E2E_SANITIZER_PATTERN='AddressSanitizer|LeakSanitizer|runtime error:|UndefinedBehaviorSanitizer'
 E2E_BUG_PATTERNS=(
 	'Provider produced invalid plan'
 	'Provider produced inconsistent result after apply'
@@ -341,6 +343,14 @@ tf() {
 			grep -F -B2 -A8 -- "$pat" "$TF_LAST_LOG" | head -30 | sed 's/^/  | /'
 		fi
 	done
+	# The provider's stderr (sanitizer reports included) is in the debug log.
+	if [[ -f $base.tflog ]] && grep -qE -- "$E2E_SANITIZER_PATTERN" "$base.tflog"; then
+		fail "terraform $* : the provider reported a sanitizer error (see $base.tflog)"
+		grep -E -A12 -- "$E2E_SANITIZER_PATTERN" "$base.tflog" | head -40 | sed 's/^/  | /'
+	fi
+	if [[ -f $base.tflog ]] && grep -qE -- 'plugin process exited.*(signal|exit status [1-9])' "$base.tflog"; then
+		fail "terraform $* : the provider exited abnormally (see $base.tflog)"
+	fi
 	e2e_kill_providers check
 	return "$rc"
 }
