@@ -99,7 +99,7 @@ $(ASAN_BIN): FORCE
 	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" $(ASAN_BIN)
 endif
 
-e2e: $(E2E_BIN)
+e2e: $(E2E_BIN) $(TEST_BIN)
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 tests/e2e/run.sh $(E2E_BIN)
 
 FORCE:
