@@ -27,8 +27,9 @@ WARN    := -Wall -Wextra -Werror -Wformat=2 -Wvla -Wstrict-prototypes \
            -Wno-missing-field-initializers
 CFLAGS  := -std=gnu11 $(WARN) -g $(OPT) $(SAN) -D_GNU_SOURCE -pthread \
            -I. -I$(BUILD)/gen $(PKG_CFLAGS) -MMD -MP
-LDFLAGS := $(SAN) -pthread
-LIBS    := $(PKG_LIBS) -lm
+LDFLAGS := $(SAN) -pthread -Wl,--as-needed -Wl,-O1
+# libcurl is loaded on first use (provider/http/curl_lazy.c), not linked.
+LIBS    := $(filter-out -lcurl,$(PKG_LIBS)) -ldl -lm
 
 PROTOS  := proto/tfplugin6.proto proto/grpc_controller.proto \
            proto/google/protobuf/timestamp.proto

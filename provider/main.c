@@ -25,6 +25,24 @@ static void usage(FILE *f, const char *argv0)
 		argv0);
 }
 
+/* This process's own peak RSS in KiB from VmHWM in /proc/self/status, or -1.
+ * (getrusage's ru_maxrss is not usable here: Linux carries the parent's
+ * high-water mark across fork+execve, so it reports Terraform's own RSS.) */
+static long peak_rss_kib(void)
+{
+	char line[256];
+	long kib = -1;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
 /* One debug line at exit with this process's peak RSS and CPU time
  * (read by `make bench`). */
 static void log_usage(void)
@@ -34,7 +52,7 @@ static void log_usage(void)
 	if (getrusage(RUSAGE_SELF, &ru) != 0)
 		return;
 	tfp_debug("Provider exiting: peak_rss_kib=%ld cpu_user_s=%ld.%06ld cpu_sys_s=%ld.%06ld",
-		  ru.ru_maxrss, (long)ru.ru_utime.tv_sec, (long)ru.ru_utime.tv_usec,
+		  peak_rss_kib(), (long)ru.ru_utime.tv_sec, (long)ru.ru_utime.tv_usec,
 		  (long)ru.ru_stime.tv_sec, (long)ru.ru_stime.tv_usec);
 }
 
