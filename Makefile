@@ -28,8 +28,18 @@ WARN    := -Wall -Wextra -Werror -Wformat=2 -Wvla -Wstrict-prototypes \
 CFLAGS  := -std=gnu11 $(WARN) -g $(OPT) $(SAN) -D_GNU_SOURCE -pthread \
            -I. -I$(BUILD)/gen $(PKG_CFLAGS) -MMD -MP
 LDFLAGS := $(SAN) -pthread -Wl,--as-needed -Wl,-O1
-# libcurl is loaded on first use (provider/http/curl_lazy.c), not linked.
-LIBS    := $(filter-out -lcurl,$(PKG_LIBS)) -ldl -lm
+# Linking (see docs/internals/architecture.md, "Start-up cost"):
+# - gRPC core with its abseil/re2/upb/c-ares deps, protobuf-c, jansson,
+#   msgpack-c and libyaml are linked from Debian's static archives: the
+#   shared gRPC alone is ~50 shared objects and 12k symbol lookups at every
+#   start, and Terraform starts the provider several times per command.
+# - OpenSSL, libstdc++ and libc stay shared (libcurl uses the same OpenSSL).
+# - libcurl is not linked: provider/http/curl_lazy.c loads it on first use.
+STATIC_PKGS := $(filter -lgrpc -laddress_sorting -lre2 -lupb -lcares -lz -lgpr -labsl_%, \
+                 $(shell pkg-config --static --libs grpc 2>/dev/null)) \
+               -lprotobuf-c -ljansson -lmsgpackc -lyaml
+LIBS    := -Wl,-Bstatic $(STATIC_PKGS) -Wl,-Bdynamic \
+           -lssl -lcrypto -lstdc++ -ldl -lrt -latomic -lm
 
 PROTOS  := proto/tfplugin6.proto proto/grpc_controller.proto \
            proto/google/protobuf/timestamp.proto

@@ -8,6 +8,7 @@ set -euo pipefail
 PACKAGES=(
 	build-essential pkg-config clang libclang-rt-14-dev
 	libgrpc-dev libprotobuf-c-dev protobuf-c-compiler
+	libabsl-dev libre2-dev libc-ares-dev zlib1g-dev
 	libcurl4-openssl-dev libjansson-dev libssl-dev libcmocka-dev
 	libmsgpack-dev libyaml-dev
 	lxd lxd-client iptables nftables

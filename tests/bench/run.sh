@@ -40,11 +40,12 @@ read -r hs_med hs_min hs_p90 < <(python3 "$here/handshake.py" \
 	"$work/terraform-provider-lxd_v0.1.0" "$runs" "$work/client.crt")
 read -r hp_med _ _ < <(python3 "$here/handshake.py" \
 	"$work/terraform-provider-lxd_v0.1.0" "$runs" "$work/client.crt" --plaintext)
-# The floor: the dynamic loader and library constructors alone.
+# The floor: an empty program linked with the shared libraries the provider
+# still loads (gRPC and the rest are linked statically, libcurl lazily; see
+# the Makefile), started the same way. What the provider takes beyond it is
+# its own start: gRPC and OpenSSL initialisation, the key and certificate.
 printf 'int main(void){return 0;}\n' >"$work/empty.c"
-# shellcheck disable=SC2046
-cc "$work/empty.c" -o "$work/empty" -Wl,--no-as-needed \
-	$(pkg-config --libs grpc libprotobuf-c libcurl jansson msgpack yaml-0.1 openssl)
+cc "$work/empty.c" -o "$work/empty" -Wl,--no-as-needed -lssl -lcrypto -lstdc++ -lm
 floor=$(python3 - "$work/empty" "$runs" <<'EOF'
 import statistics, subprocess, sys, time
 t = []
@@ -135,7 +136,7 @@ cat <<EOF
 
 == make bench ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs) ==
 handshake (exec to line), $runs runs:  median ${hs_med} ms (min ${hs_min}, p90 ${hs_p90}); plaintext ${hp_med} ms
-  floor: an empty program linked with the same libraries starts in ${floor} ms
+  floor: an empty program linked with the same shared libraries starts in ${floor} ms
   goal < 5 ms: $(ok "$hs_med < 5")
 peak RSS of a provider process: plan ${rss_plan} KiB, apply ${rss_apply} KiB
   goal < 10 MB (10240 KiB): $(ok "$rss_plan < 10240 && $rss_apply < 10240")
