@@ -78,7 +78,7 @@ resource "lxd_ovn_network" "n" {
   name         = "tfovn-a"
   uplink       = data.lxd_network.uplink.name
   description  = "$1"
-  ipv4_address = "auto"
+  ipv4_address = "${IPV4:-auto}"
   ipv6_address = "none"
   ipv4_nat     = true
   dns_domain   = "$2"
@@ -199,6 +199,22 @@ check "drift: apply puts it back" apply_ok
 check "drift: user.team is back" api_eq "$A" '.config["user.team"]' blue
 check "drift: unmanaged key survives the update" api_eq "$A" '.config["user.other"]' x
 check "drift: plan is empty again" expect_exit 0 plan_exit
+
+# ------------------------------------------------------------ fixed address, then auto again
+IPV4=192.0.2.1/26 main_tf second b.example.test blue 'mtu = 1400'
+check "fixed address: plan exit 2" expect_exit 2 plan_exit
+check "fixed address: subnet output known after apply" out_has 'ipv4_subnet += "'"$subnet"'" -> \(known after apply\)'
+check "fixed address: apply" apply_ok
+check "fixed address: server ipv4.address" api_eq "$A" '.config["ipv4.address"]' 192.0.2.1/26
+check "fixed address: ipv4_subnet output" output_is ipv4_subnet . 192.0.2.1/26
+check "fixed address: plan is empty" expect_exit 0 plan_exit
+main_tf second b.example.test blue 'mtu = 1400'
+check "auto again: plan exit 2" expect_exit 2 plan_exit
+check "auto again: apply" apply_ok
+check "auto again: LXD generated a new subnet" api_eq "$A" '.config["ipv4.address"] | test("^[0-9.]+/[0-9]+$") and . != "192.0.2.1/26"' true
+check "auto again: state says auto" state_shows lxd_ovn_network.n 'ipv4_address += "auto"'
+check "auto again: plan is empty" expect_exit 0 plan_exit
+check "auto again: and stays empty" expect_exit 0 plan_exit
 
 # ------------------------------------------------------------ drift: deleted
 check "vanished: delete the network outside terraform" lxc_n1 network delete tfovn-a
