@@ -25,6 +25,10 @@ require "setup: uplink bridge with ipv4.ovn.ranges" lxc_n1 network create tfup \
 	ipv4.address=198.51.100.1/24 ipv6.address=none ipv4.nat=false \
 	ipv4.dhcp.ranges=198.51.100.10-198.51.100.50 \
 	ipv4.ovn.ranges=198.51.100.100-198.51.100.150
+require "setup: second uplink bridge with ipv4.ovn.ranges" lxc_n1 network create tfup2 \
+	ipv4.address=203.0.113.129/25 ipv6.address=none ipv4.nat=false \
+	ipv4.dhcp.ranges=203.0.113.140-203.0.113.160 \
+	ipv4.ovn.ranges=203.0.113.200-203.0.113.220
 require "setup: uplink bridge without OVN ranges" lxc_n1 network create tfbare \
 	ipv4.address=192.0.2.129/25 ipv6.address=none ipv4.nat=false
 
@@ -71,7 +75,7 @@ main_tf() {
 		provider_hcl
 		cat <<EOF
 data "lxd_network" "uplink" {
-  name = "tfup"
+  name = "${UPLINK:-tfup}"
 }
 
 resource "lxd_ovn_network" "n" {
@@ -215,6 +219,24 @@ check "auto again: LXD generated a new subnet" api_eq "$A" '.config["ipv4.addres
 check "auto again: state says auto" state_shows lxd_ovn_network.n 'ipv4_address += "auto"'
 check "auto again: plan is empty" expect_exit 0 plan_exit
 check "auto again: and stays empty" expect_exit 0 plan_exit
+
+# ------------------------------------------------------------ uplink change in place
+UPLINK=tfup2 main_tf second b.example.test blue 'mtu = 1400'
+check "uplink change: plan exit 2" expect_exit 2 plan_exit
+check "uplink change: in place" out_has 'will be updated in-place'
+check "uplink change: not replaced" out_lacks 'must be replaced'
+check "uplink change: uplink address known after apply" out_has 'uplink_ipv4_address += "198\.51\.100\.[0-9]+" -> \(known after apply\)'
+check "uplink change: apply" apply_ok
+check "uplink change: server network key" api_eq "$A" .config.network tfup2
+check "uplink change: router address from tfup2's range" api_eq "$A" \
+	'.config["volatile.network.ipv4.address"] | test("^203\\.0\\.113\\.2[0-2][0-9]$")' true
+check "uplink change: output follows" output_is uplink_ipv4 'test("^203\\.0\\.113\\.")' true
+check "uplink change: chassis active" chassis_active tfovn-a
+check "uplink change: plan is empty" expect_exit 0 plan_exit
+main_tf second b.example.test blue 'mtu = 1400'
+check "uplink back: apply" apply_ok
+check "uplink back: network key" api_eq "$A" .config.network tfup
+check "uplink back: plan is empty" expect_exit 0 plan_exit
 
 # ------------------------------------------------------------ drift: deleted
 check "vanished: delete the network outside terraform" lxc_n1 network delete tfovn-a
