@@ -459,6 +459,9 @@ static void ovn_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 	    (create || tf_plan_attr_changed(prior, *planned, "uplink")))
 		check_uplink(c, tf_value_get_string(uplink), d);
 	if (!create && tf_plan_has_changes(prior, *planned)) {
+		const char *status = tf_value_attr_string(prior, "status");
+		if (!status || strcmp(status, "Created") != 0)
+			tf_plan_mark_unknown(ctx->schema, *planned, "status");
 		if (addresses_may_move(prior, *planned)) {
 			tf_plan_mark_unknown(ctx->schema, *planned, "ipv4_subnet");
 			tf_plan_mark_unknown(ctx->schema, *planned, "ipv6_subnet");
@@ -580,8 +583,25 @@ static void ovn_create(tfp_ctx *ctx, const tf_value *planned,
 		tf_diags_error(d, NULL, "Out of memory", "Creating network \"%s\"", name);
 		goto done;
 	}
+	/* Never adopt a network someone else made: it would be recorded as
+	 * ours (tainted) and destroyed by the next apply. */
+	if (get_net(c, project, name, NULL, &net, &err) == LXD_OK) {
+		tf_diags_attr_error(d, "name", "Network already exists",
+				    "Project \"%s\" already has a network \"%s\" "
+				    "(type %s). Import it (`terraform import "
+				    "<address> %s/%s`) or choose another name.",
+				    project, name,
+				    json_string_value(json_object_get(net, "type")) ?: "?",
+				    project, name);
+		goto done;
+	}
 	rc = lxd_request(c, "POST", path, body, NULL, 0, &r, &err);
 	lxd_response_done(&r);
+	if (rc == LXD_E_CONFLICT) {
+		lxd_diag(d, NULL, "Cannot create OVN network", &err,
+			 "Creating OVN network \"%s\" in project \"%s\"", name, project);
+		goto done;
+	}
 	if (rc) {
 		lxd_diag(d, NULL, "Cannot create OVN network", &err,
 			 "Creating OVN network \"%s\" on uplink \"%s\" in project \"%s\"",

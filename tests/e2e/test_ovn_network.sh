@@ -358,6 +358,17 @@ check "ghost: import of a missing network fails" expect_exit 1 tf import -input=
 check "ghost: Cannot import non-existent remote object" out_has 'Cannot import non-existent remote object'
 check "ghost: state empty" state_empty
 
+# ------------------------------------------------------------ name taken by a network made outside
+check "exists: create tfbad outside terraform" lxc_n1 network create tfbad --type=ovn \
+	network=tfup user.mine=yes
+check "exists: apply fails" expect_exit 1 tf apply -auto-approve -input=false -no-color
+check "exists: says already exists" out_has 'Network already exists'
+check "exists: suggests import" out_has 'terraform import'
+check "exists: not adopted into state" state_empty
+check "exists: network untouched" api_eq "$(net_api tfbad)" '.config["user.mine"]' yes
+check "exists: plan still wants to create (exit 2)" expect_exit 2 plan_exit
+check "exists: remove it again" lxc_n1 network delete tfbad
+
 # ------------------------------------------------------------ destroy
 tf_workdir main
 check "destroy: terraform destroy" tf_show_on_fail destroy -auto-approve -input=false -no-color
