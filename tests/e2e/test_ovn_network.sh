@@ -352,6 +352,54 @@ check "project without networks: says features.networks" out_has 'features.netwo
 check "errors: nothing created" net_absent tfbad
 check "errors: state empty" state_empty
 
+# ------------------------------------------------------------ data source: missing, project, unmanaged
+{
+	provider_hcl
+	cat <<'EOF'
+data "lxd_network" "missing" {
+  name = "tfnosuch"
+}
+EOF
+} | write_tf
+check "data missing: plan fails (exit 1)" expect_exit 1 plan_exit
+check "data missing: says not found" out_has 'Network not found'
+{
+	provider_hcl
+	cat <<'EOF'
+data "lxd_network" "p" {
+  name    = "tfovn-p"
+  project = "tfproj"
+}
+
+data "lxd_network" "lo" {
+  name = "lo"
+}
+
+output "p_type" {
+  value = data.lxd_network.p.type
+}
+
+output "p_uplink" {
+  value = data.lxd_network.p.config["network"]
+}
+
+output "p_status" {
+  value = data.lxd_network.p.status
+}
+
+output "lo_managed" {
+  value = data.lxd_network.lo.managed
+}
+EOF
+} | write_tf
+check "data project: apply" apply_ok
+check "data project: type ovn" output_is p_type . ovn
+check "data project: config has the uplink" output_is p_uplink . tfup
+check "data project: status" output_is p_status . Created
+check "data unmanaged: lo is not managed" output_is lo_managed . false
+check "data: plan is empty" expect_exit 0 plan_exit
+check "data: destroy (data sources only)" tf_show_on_fail destroy -auto-approve -input=false -no-color
+
 # ------------------------------------------------------------ import of a missing network
 err_tf tfup
 check "ghost: import of a missing network fails" expect_exit 1 tf import -input=false -no-color lxd_ovn_network.bad tfbad
