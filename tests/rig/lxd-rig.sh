@@ -219,11 +219,59 @@ rig_ovn_daemon() {
 	}
 }
 
+# The OVS datapath the rig uses: "system" needs the openvswitch kernel
+# module; without it (containers, minimal VMs) ovs-vswitchd cannot create any
+# bridge, ovn-controller never reaches br-int, no chassis claims the OVN
+# router's gateway port, and LXD's network state fails ("no row \"\" in table
+# Chassis"). The userspace datapath ("netdev", tap devices) works anywhere.
+# LXDRIG_OVS_DATAPATH=system|netdev overrides the choice.
+rig_ovs_datapath() {
+	if [[ -n ${LXDRIG_OVS_DATAPATH:-} ]]; then
+		printf '%s\n' "$LXDRIG_OVS_DATAPATH"
+	elif [[ -d /sys/module/openvswitch ]] || modprobe -q openvswitch 2>/dev/null; then
+		printf 'system\n'
+	else
+		printf 'netdev\n'
+	fi
+}
+
+# rig_ovs_vsctl_wrapper DIR REAL-OVS-VSCTL DATAPATH — an ovs-vsctl put first
+# on LXD's PATH: every bridge LXD adds (the uplink bridge "lxdovnN") gets the
+# rig's datapath type; all other calls pass through unchanged.
+rig_ovs_vsctl_wrapper() {
+	local dir=$1 real=$2 dp=$3
+	mkdir -p "$dir" || return 1
+	{
+		printf '#!/usr/bin/env bash\n'
+		printf '# Written by lxd-rig.sh: add-br also sets datapath_type=%s.\n' "$dp"
+		printf 'real=%q dp=%q br=""\n' "$real" "$dp"
+		cat <<'WRAP'
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+	if [[ ${args[i]} == add-br ]]; then
+		br=${args[i + 1]:-}
+		break
+	fi
+done
+if [[ -n $br ]]; then
+	exec "$real" "$@" -- set bridge "$br" datapath_type="$dp"
+fi
+exec "$real" "$@"
+WRAP
+	} >"$dir/ovs-vsctl" || return 1
+	chmod 0755 "$dir/ovs-vsctl"
+}
+
 # rig_ovn_up NAME — OVS + OVN central + chassis for member 1, private dirs.
 rig_ovn_up() {
-	local name=$1 ns="$1-n1" b db p
+	local name=$1 ns="$1-n1" b db p dp
 	b="$(rig_state "$name")/n1/ovs"
 	mkdir -p "$b"/{run,log,db,etc} || return 1
+	dp=$(rig_ovs_datapath)
+	rig_log "OVS datapath type: $dp"
+	if [[ $dp != system ]]; then
+		rig_ovs_vsctl_wrapper "$b/bin" "$(command -v ovs-vsctl)" "$dp" || return 1
+	fi
 	local -a e
 	mapfile -t e < <(rig_ovn_env "$b")
 	local -a x=(ip netns exec "$ns" env "${e[@]}")
@@ -253,7 +301,8 @@ rig_ovn_up() {
 	rig_run timeout 30 ovs-vsctl --timeout=20 --db="unix:$b/run/db.sock" set open_vswitch . \
 		external_ids:system-id=node1 \
 		external_ids:ovn-remote="unix:$b/run/ovnsb_db.sock" \
-		external_ids:ovn-encap-type=geneve external_ids:ovn-encap-ip=127.0.0.1 || return 1
+		external_ids:ovn-encap-type=geneve external_ids:ovn-encap-ip=127.0.0.1 \
+		external_ids:ovn-bridge-datapath-type="$dp" || return 1
 	rig_ovn_daemon "$start" "${x[@]}" ovn-controller "unix:$b/run/db.sock" \
 		--pidfile="$b/run/ovn-controller.pid" --log-file="$b/log/ovn-controller.log" || return 1
 	for p in ovsdb-server ovs-vswitchd ovnnb_db ovnsb_db ovn-northd ovn-controller; do
@@ -286,6 +335,8 @@ rig_start_daemon() {
 	mkdir -p "$lxddir" "$dir/pools" || return 1
 	chmod 0711 "$dir" "$lxddir"
 	local -a envs=("LXD_DIR=$lxddir" "PATH=$PATH")
+	# --ovn without the kernel datapath: LXD must run the ovs-vsctl wrapper.
+	[[ -d $dir/ovs/bin ]] && envs=("LXD_DIR=$lxddir" "PATH=$dir/ovs/bin:$PATH")
 	if [[ -d $dir/ovs ]]; then
 		local -a e
 		mapfile -t e < <(rig_ovn_env "$dir/ovs")

@@ -1,0 +1,784 @@
+/* lxd_ovn_network: an LXD network of type `ovn`, optionally in a project
+ * with features.networks.
+ *
+ * State model (key logic in lxd_ovn_keys.c):
+ *  - Managed keys are `config` plus the first-class attributes; refresh reads
+ *    the live value of exactly those keys. An `auto` address stays `auto`
+ *    while LXD holds a generated subnet; server-filled keys (volatile.*,
+ *    derived bridge.mtu, generated subnets) never cause a diff.
+ *  - The generated subnets and the router's addresses on the uplink are
+ *    computed attributes, planned unknown when a change may move them.
+ *  - OVN networks have no member-specific keys: one POST creates them on
+ *    every cluster member. Create and update wait (bounded) until LXD reports
+ *    status Created and an active OVN chassis for the router; a timeout
+ *    returns the state that exists together with the error.
+ *  - Updates are GET + PUT with If-Match (retried on 412), preserving keys
+ *    the user does not manage. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../../schema/plan.h"
+#include "../log.h"
+#include "../resource.h"
+#include "client.h"
+#include "lxd_common.h"
+#include "lxd_ovn_keys.h"
+
+/* Upper bound for "the network is usable" after create/update. */
+#define OVN_READY_TIMEOUT_S 60
+
+static const tf_attr_def ovn_attrs[] = {
+	{ "name", "\"string\"", TF_REQUIRED | TF_FORCE_NEW, NULL,
+	  "Name of the network. Changing it replaces the network.",
+	  tf_validate_lxd_name },
+	{ "project", "\"string\"", TF_OPTIONAL | TF_COMPUTED | TF_FORCE_NEW, NULL,
+	  "Project of the network (it needs `features.networks=true`). Defaults "
+	  "to the provider's `project`. Changing it replaces the network.",
+	  tf_validate_lxd_name },
+	{ "uplink", "\"string\"", TF_REQUIRED, NULL,
+	  "Uplink network (LXD's `network` key): a managed `bridge` or "
+	  "`physical` network in the `default` project with `ipv4.ovn.ranges` "
+	  "and/or `ipv6.ovn.ranges` set (checked at plan time). Changing it "
+	  "moves the router in place and allocates new uplink addresses.",
+	  tf_validate_lxd_name },
+	{ "description", "\"string\"", TF_OPTIONAL | TF_COMPUTED, "\"\"",
+	  "Description of the network." },
+	{ "config", "[\"map\",\"string\"]", TF_OPTIONAL, NULL,
+	  "Other network configuration keys managed by Terraform (for example "
+	  "`dns.search` or `user.*`). Keys LXD fills in (`volatile.*`, the "
+	  "derived `bridge.mtu`, generated subnets) are not reported unless you "
+	  "set them. `network` is the `uplink` attribute; a key may not be set "
+	  "both here and through its attribute." },
+	{ "ipv4_address", "\"string\"", TF_OPTIONAL, NULL,
+	  "`ipv4.address`: the router address in CIDR form, `auto` (LXD picks a "
+	  "free subnet once; `auto` stays in state and is never sent again) or "
+	  "`none`." },
+	{ "ipv4_nat", "\"bool\"", TF_OPTIONAL, NULL,
+	  "`ipv4.nat`: masquerade IPv4 traffic leaving through the uplink." },
+	{ "ipv6_address", "\"string\"", TF_OPTIONAL, NULL,
+	  "`ipv6.address`: CIDR, `auto` or `none` (as `ipv4_address`)." },
+	{ "ipv6_nat", "\"bool\"", TF_OPTIONAL, NULL,
+	  "`ipv6.nat`: masquerade IPv6 traffic leaving through the uplink." },
+	{ "dns_domain", "\"string\"", TF_OPTIONAL, NULL,
+	  "`dns.domain`: DNS domain announced to instances." },
+	{ "mtu", "\"number\"", TF_OPTIONAL, NULL,
+	  "`bridge.mtu`: MTU of the network. Unset, LXD derives it from the "
+	  "underlay (typically 1442 with Geneve) and that value is not "
+	  "reported." },
+	{ "acls", "[\"list\",\"string\"]", TF_OPTIONAL, NULL,
+	  "`security.acls`: names of network ACLs applied to the network." },
+	{ "ipv4_subnet", "\"string\"", TF_COMPUTED, NULL,
+	  "The IPv4 router address and subnet in use (e.g. `10.47.12.1/24`, "
+	  "also when `ipv4_address` is `auto`); empty without IPv4." },
+	{ "ipv6_subnet", "\"string\"", TF_COMPUTED, NULL,
+	  "The IPv6 router address and subnet in use; empty without IPv6." },
+	{ "uplink_ipv4_address", "\"string\"", TF_COMPUTED, NULL,
+	  "IPv4 address of the router on the uplink, allocated from the "
+	  "uplink's `ipv4.ovn.ranges` (`volatile.network.ipv4.address`)." },
+	{ "uplink_ipv6_address", "\"string\"", TF_COMPUTED, NULL,
+	  "IPv6 address of the router on the uplink "
+	  "(`volatile.network.ipv6.address`)." },
+	{ "status", "\"string\"", TF_COMPUTED, NULL,
+	  "Status reported by LXD: `Created`, `Pending`, `Errored`, `Unknown` "
+	  "or `Unavailable`." },
+};
+
+static const tf_block_def ovn_schema = {
+	.attrs = ovn_attrs,
+	.nattrs = TF_COUNT(ovn_attrs),
+	.description = "Manages an LXD OVN network, also on clusters and in "
+		       "projects with `features.networks`. Import with "
+		       "`NAME` or `PROJECT/NAME`.",
+};
+
+static bool known(const tf_value *v)
+{
+	return v && tf_value_is_known(v);
+}
+
+/* "/1.0/networks/<name>[/<suffix>]?project=<project>", malloc'd or NULL. */
+static char *net_path(const char *project, const char *name, const char *suffix)
+{
+	char *en = lxd_escape(name), *ep = lxd_escape(project ? project : "default");
+	char *p = NULL;
+
+	if (en && ep && asprintf(&p, "/1.0/networks/%s%s%s?project=%s", en,
+				 suffix ? "/" : "", suffix ? suffix : "", ep) < 0)
+		p = NULL;
+	free(en);
+	free(ep);
+	return p;
+}
+
+static int get_net(lxd_client *c, const char *project, const char *name,
+		   const char *suffix, json_t **out, lxd_error *err)
+{
+	char *path = net_path(project, name, suffix);
+	int rc;
+
+	if (!path)
+		return LXD_E_NOMEM;
+	rc = lxd_get(c, path, 0, out, NULL, err);
+	free(path);
+	return rc;
+}
+
+static const char *live_key(const json_t *net, const char *key)
+{
+	return json_string_value(json_object_get(json_object_get(net, "config"), key));
+}
+
+/* CIDR value of an address key, "" when none. */
+static const char *subnet_of(const json_t *net, const char *key)
+{
+	const char *s = live_key(net, key);
+	return s && strchr(s, '/') ? s : "";
+}
+
+/* Computed attributes from the live network (borrowed). */
+static void put_computed(tf_value *st, const json_t *net)
+{
+	const char *status = json_string_value(json_object_get(net, "status"));
+	const char *u4 = live_key(net, "volatile.network.ipv4.address");
+	const char *u6 = live_key(net, "volatile.network.ipv6.address");
+
+	tf_value_object_set(st, "ipv4_subnet", tf_value_string(subnet_of(net, "ipv4.address")));
+	tf_value_object_set(st, "ipv6_subnet", tf_value_string(subnet_of(net, "ipv6.address")));
+	tf_value_object_set(st, "uplink_ipv4_address", tf_value_string(u4 ? u4 : ""));
+	tf_value_object_set(st, "uplink_ipv6_address", tf_value_string(u6 ? u6 : ""));
+	tf_value_object_set(st, "status", tf_value_string(status ? status : "Unknown"));
+}
+
+/* State after create/update: the planned (user) values as planned, the
+ * computed ones from the live network (NULL: empty strings). */
+static tf_value *state_from_plan(lxd_client *c, const tf_value *planned,
+				 const json_t *net)
+{
+	tf_value *st = tf_value_mut(tf_value_ref((tf_value *)planned));
+
+	if (!st)
+		return NULL;
+	if (!known(tf_value_attr(st, "project"))) /* provider unknown at plan */
+		tf_value_object_set(st, "project", tf_value_string(lxd_client_project(c)));
+	put_computed(st, net);
+	return st;
+}
+
+/* ---- refresh -------------------------------------------------------- */
+
+/* New state from the live network. `shape` is the prior state (managed keys
+ * and where they live), or NULL for import (importable keys, first-class
+ * attributes first). */
+static tf_value *state_from_live(const tf_schema *s, const char *project,
+				 const json_t *net, const tf_value *shape)
+{
+	tf_value *st = tf_schema_empty_object(s);
+	const json_t *live = json_object_get(net, "config");
+	json_t *values = json_object();
+	const char *desc = json_string_value(json_object_get(net, "description"));
+	const char *uplink = live_key(net, "network");
+	const char *k;
+	json_t *v;
+
+	if (!st || !values) {
+		tf_value_unref(st);
+		json_decref(values);
+		return NULL;
+	}
+	if (shape) {
+		json_t *managed = ovn_managed_keys(shape);
+		json_object_foreach(managed, k, v) {
+			const char *r = ovn_refresh_value(k, json_string_value(v),
+							  json_string_value(json_object_get(live, k)));
+			if (r)
+				json_object_set_new(values, k, json_string(r));
+		}
+		json_decref(managed);
+	} else {
+		json_object_foreach((json_t *)live, k, v) {
+			if (ovn_import_keep(k) && json_is_string(v))
+				json_object_set(values, k, v);
+		}
+	}
+	tf_value_object_set(st, "name", tf_value_string(
+		json_string_value(json_object_get(net, "name"))));
+	tf_value_object_set(st, "project", tf_value_string(project));
+	tf_value_object_set(st, "uplink", tf_value_string(uplink ? uplink : ""));
+	tf_value_object_set(st, "description", tf_value_string(desc ? desc : ""));
+	if (ovn_put_managed(st, values, shape) != 0) {
+		tf_value_unref(st);
+		st = NULL;
+	} else {
+		put_computed(st, net);
+	}
+	json_decref(values);
+	return st;
+}
+
+static const char *project_of(lxd_client *c, const tf_value *obj)
+{
+	const char *p = tf_value_attr_string(obj, "project");
+	return p ? p : lxd_client_project(c);
+}
+
+static void ovn_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
+		     tf_diags *d)
+{
+	lxd_client *c = lxd_ctx_client(ctx, d);
+	const char *name = tf_value_attr_string(state, "name");
+	const char *project;
+	json_t *net = NULL;
+	lxd_error err = {0};
+	int rc;
+
+	if (!c || !name)
+		return;
+	project = project_of(c, state);
+	rc = get_net(c, project, name, NULL, &net, &err);
+	if (rc == LXD_E_NOTFOUND ||
+	    (rc == LXD_OK && !json_is_true(json_object_get(net, "managed")))) {
+		tfp_info("OVN network \"%s\" (project %s) no longer exists", name, project);
+		json_decref(net);
+		return; /* gone */
+	}
+	if (rc) {
+		lxd_diag(d, NULL, "Cannot read OVN network", &err,
+			 "Reading network \"%s\" in project \"%s\"", name, project);
+		return;
+	}
+	if (strcmp(json_string_value(json_object_get(net, "type")) ?: "", "ovn") != 0) {
+		tf_diags_error(d, NULL, "Network is no longer an OVN network",
+			       "Network \"%s\" in project \"%s\" now has type \"%s\". "
+			       "Delete it (or remove it from the state with "
+			       "`terraform state rm`) so Terraform can create the "
+			       "OVN network again.", name, project,
+			       json_string_value(json_object_get(net, "type")) ?: "?");
+		json_decref(net);
+		return;
+	}
+	*out = state_from_live(ctx->schema, project, net, state);
+	json_decref(net);
+}
+
+/* ---- import --------------------------------------------------------- */
+
+static void ovn_import(tfp_ctx *ctx, const char *id, tf_value **out, tf_diags *d)
+{
+	lxd_client *c = lxd_ctx_client(ctx, d);
+	const char *slash = strchr(id, '/');
+	char project[128] = "", name[128] = "";
+	json_t *net = NULL;
+	lxd_error err = {0};
+	int rc;
+
+	if (!c)
+		return;
+	if (slash) {
+		snprintf(project, sizeof(project), "%.*s", (int)(slash - id), id);
+		snprintf(name, sizeof(name), "%s", slash + 1);
+	} else {
+		snprintf(project, sizeof(project), "%s", lxd_client_project(c));
+		snprintf(name, sizeof(name), "%s", id);
+	}
+	if (!*name || !*project || strchr(name, '/') || strlen(id) >= 127) {
+		tf_diags_error(d, NULL, "Invalid import ID",
+			       "Import an OVN network as NAME or PROJECT/NAME, e.g. "
+			       "`terraform import lxd_ovn_network.example my-ovn` "
+			       "or `... tenant-a/my-ovn` (got \"%s\").", id);
+		return;
+	}
+	rc = get_net(c, project, name, NULL, &net, &err);
+	if (rc == LXD_E_NOTFOUND ||
+	    (rc == LXD_OK && !json_is_true(json_object_get(net, "managed")))) {
+		tf_value *st = tf_schema_empty_object(ctx->schema);
+		/* ReadResource then reports "Cannot import non-existent remote
+		 * object". */
+		if (st) {
+			tf_value_object_set(st, "name", tf_value_string(name));
+			tf_value_object_set(st, "project", tf_value_string(project));
+		}
+		*out = st;
+		json_decref(net);
+		return;
+	}
+	if (rc) {
+		lxd_diag(d, NULL, "Cannot import OVN network", &err,
+			 "Reading network \"%s\" in project \"%s\"", name, project);
+		return;
+	}
+	if (strcmp(json_string_value(json_object_get(net, "type")) ?: "", "ovn") != 0) {
+		tf_diags_error(d, NULL, "Not an OVN network",
+			       "Network \"%s\" in project \"%s\" has type \"%s\"; "
+			       "lxd_ovn_network only manages `ovn` networks. Use the "
+			       "lxd_network data source to refer to it instead.",
+			       name, project,
+			       json_string_value(json_object_get(net, "type")) ?: "?");
+		json_decref(net);
+		return;
+	}
+	*out = state_from_live(ctx->schema, project, net, NULL);
+	json_decref(net);
+}
+
+/* ---- plan ----------------------------------------------------------- */
+
+static void ovn_validate(tfp_ctx *ctx, const tf_value *config, tf_diags *d)
+{
+	(void)ctx;
+	ovn_check_keys(config, d);
+}
+
+/* The uplink must exist in `default`, be a bridge or physical network and
+ * have OVN ranges. */
+static void check_uplink(lxd_client *c, const char *uplink, tf_diags *d)
+{
+	json_t *net = NULL;
+	lxd_error err = {0};
+	const char *type, *r4, *r6;
+	int rc = get_net(c, "default", uplink, NULL, &net, &err);
+
+	if (rc == LXD_E_NOTFOUND ||
+	    (rc == LXD_OK && !json_is_true(json_object_get(net, "managed")))) {
+		tf_diags_attr_error(d, "uplink", "Uplink network not found",
+				    "There is no managed network \"%s\" in the "
+				    "`default` project. Create a bridge (or "
+				    "physical) network with `ipv4.ovn.ranges` or "
+				    "`ipv6.ovn.ranges` first, e.g. `lxc network "
+				    "create %s ipv4.address=192.0.2.1/24 "
+				    "ipv4.ovn.ranges=192.0.2.100-192.0.2.150`, or "
+				    "set `uplink` to an existing one.", uplink, uplink);
+		json_decref(net);
+		return;
+	}
+	if (rc) {
+		lxd_diag(d, NULL, "Cannot check the uplink network", &err,
+			 "Reading network \"%s\"", uplink);
+		return;
+	}
+	type = json_string_value(json_object_get(net, "type"));
+	r4 = live_key(net, "ipv4.ovn.ranges");
+	r6 = live_key(net, "ipv6.ovn.ranges");
+	if (!type || (strcmp(type, "bridge") != 0 && strcmp(type, "physical") != 0)) {
+		tf_diags_attr_error(d, "uplink", "Unsuitable uplink network",
+				    "Network \"%s\" has type \"%s\"; an OVN uplink "
+				    "must be a `bridge` or `physical` network.",
+				    uplink, type ? type : "?");
+	} else if (!(r4 && *r4) && !(r6 && *r6)) {
+		tf_diags_attr_error(d, "uplink", "Uplink network has no OVN ranges",
+				    "The %s network \"%s\" has neither "
+				    "`ipv4.ovn.ranges` nor `ipv6.ovn.ranges`, so LXD "
+				    "cannot give the OVN router an address on it. "
+				    "Set a range of free addresses inside its subnet "
+				    "that does not overlap its DHCP range, e.g. `lxc "
+				    "network set %s ipv4.ovn.ranges=<first>-<last>`.",
+				    type, uplink, uplink);
+	}
+	json_decref(net);
+}
+
+static void check_project(lxd_client *c, const char *project, tf_diags *d)
+{
+	json_t *p = NULL;
+	lxd_error err = {0};
+	char *ep = lxd_escape(project), *path = NULL;
+	int rc = LXD_E_NOMEM;
+
+	if (strcmp(project, "default") == 0) {
+		free(ep);
+		return;
+	}
+	if (ep && asprintf(&path, "/1.0/projects/%s", ep) >= 0)
+		rc = lxd_get(c, path, 0, &p, NULL, &err);
+	free(ep);
+	free(path);
+	if (rc == LXD_E_NOTFOUND) {
+		tf_diags_attr_error(d, "project", "Project not found",
+				    "LXD has no project \"%s\". Create it with "
+				    "`features.networks=true` first.", project);
+	} else if (rc) {
+		lxd_diag(d, NULL, "Cannot check the project", &err,
+			 "Reading project \"%s\"", project);
+	} else if (strcmp(json_string_value(json_object_get(json_object_get(p, "config"),
+				"features.networks")) ?: "", "true") != 0) {
+		tf_diags_attr_error(d, "project", "Project has no own networks",
+				    "Project \"%s\" does not have "
+				    "`features.networks=true`, so its networks are "
+				    "those of `default`. Set it (`lxc project set %s "
+				    "features.networks=true`, only possible while the "
+				    "project has no instances) or use the `default` "
+				    "project.", project, project);
+	}
+	json_decref(p);
+}
+
+/* Did a key that decides addresses change between prior and planned? */
+static bool addresses_may_move(const tf_value *prior, const tf_value *planned)
+{
+	static const char *const keys[] = {
+		"ipv4.address", "ipv6.address", "ipv4.nat.address",
+		"ipv6.nat.address", NULL,
+	};
+	json_t *a, *b;
+	bool moved = false;
+
+	if (tf_plan_attr_changed(prior, planned, "uplink") ||
+	    !tf_value_is_wholly_known(tf_value_attr(planned, "config")))
+		return true;
+	a = ovn_managed_keys(prior);
+	b = ovn_managed_keys(planned);
+	for (const char *const *k = keys; *k && a && b; k++) {
+		json_t *x = json_object_get(a, *k), *y = json_object_get(b, *k);
+		if ((x || y) && !(x && y && json_equal(x, y)))
+			moved = true;
+	}
+	for (const ovn_attr_key *k = ovn_attr_keys; k->attr; k++)
+		if (tf_value_is_unknown(tf_value_attr(planned, k->attr)))
+			moved = true;
+	json_decref(a);
+	json_decref(b);
+	return moved || !a || !b;
+}
+
+static void ovn_modify_plan(tfp_ctx *ctx, const tf_value *prior,
+			    const tf_value *config, tf_value **planned,
+			    tf_paths *replace, tf_diags *d)
+{
+	lxd_client *c = ctx->client;
+	const tf_value *uplink = tf_value_attr(config, "uplink");
+	bool create = tf_value_is_null(prior);
+
+	(void)replace;
+	if (c && create && tf_value_is_null(tf_value_attr(config, "project")))
+		tf_plan_set(*planned, "project",
+			    tf_value_string(lxd_client_project(c)));
+	if (c && create && tf_value_attr_string(*planned, "project"))
+		check_project(c, tf_value_attr_string(*planned, "project"), d);
+	if (c && known(uplink) &&
+	    (create || tf_plan_attr_changed(prior, *planned, "uplink")))
+		check_uplink(c, tf_value_get_string(uplink), d);
+	if (!create && tf_plan_has_changes(prior, *planned)) {
+		const char *status = tf_value_attr_string(prior, "status");
+		if (!status || strcmp(status, "Created") != 0)
+			tf_plan_mark_unknown(ctx->schema, *planned, "status");
+		if (addresses_may_move(prior, *planned)) {
+			tf_plan_mark_unknown(ctx->schema, *planned, "ipv4_subnet");
+			tf_plan_mark_unknown(ctx->schema, *planned, "ipv6_subnet");
+			tf_plan_mark_unknown(ctx->schema, *planned, "uplink_ipv4_address");
+			tf_plan_mark_unknown(ctx->schema, *planned, "uplink_ipv6_address");
+		}
+	}
+}
+
+/* ---- waiting -------------------------------------------------------- */
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+/* Wait until the network is Created and its router has an active chassis.
+ * Returns LXD_OK, LXD_E_TIMEOUT / LXD_E_CANCELLED (message in err), or a
+ * read error. */
+static int wait_ready(tfp_ctx *ctx, lxd_client *c, const char *project,
+		      const char *name, lxd_error *err)
+{
+	time_t deadline = time(NULL) + OVN_READY_TIMEOUT_S;
+	char last[256] = "no reply yet";
+
+	for (;;) {
+		json_t *net = NULL, *st = NULL;
+		lxd_error e = {0};
+		const char *status = NULL, *chassis = NULL;
+		int rc = get_net(c, project, name, NULL, &net, &e);
+
+		if (rc) {
+			json_decref(net);
+			*err = e;
+			return rc;
+		}
+		status = json_string_value(json_object_get(net, "status"));
+		if (status && strcmp(status, "Created") == 0) {
+			if (get_net(c, project, name, "state", &st, &e) == LXD_OK)
+				chassis = json_string_value(json_object_get(
+					json_object_get(st, "ovn"), "chassis"));
+			if (chassis && *chassis) {
+				tfp_debug("OVN network \"%s\" active on chassis %s", name,
+					  chassis);
+				json_decref(net);
+				json_decref(st);
+				return LXD_OK;
+			}
+			snprintf(last, sizeof(last), "status Created, no active OVN "
+				 "chassis (%.160s)", e.message[0] ? e.message : "state has none");
+		} else {
+			snprintf(last, sizeof(last), "status %s", status ? status : "unknown");
+		}
+		json_decref(net);
+		json_decref(st);
+		if (ctx->stop && atomic_load(ctx->stop)) {
+			err->code = LXD_E_CANCELLED;
+			snprintf(err->message, sizeof(err->message),
+				 "stopped while waiting for the network (%s)", last);
+			return LXD_E_CANCELLED;
+		}
+		if (time(NULL) >= deadline) {
+			err->code = LXD_E_TIMEOUT;
+			snprintf(err->message, sizeof(err->message),
+				 "not usable after %ds: %s. Check that ovn-controller "
+				 "runs on the cluster members (OVS external_ids "
+				 "ovn-remote, system-id) and that "
+				 "network.ovn.northbound_connection is right",
+				 OVN_READY_TIMEOUT_S, last);
+			return LXD_E_TIMEOUT;
+		}
+		sleep_ms(500);
+	}
+}
+
+/* ---- create --------------------------------------------------------- */
+
+/* State after a failed create/update: what the server now holds. */
+static void partial_state(lxd_client *c, const tf_value *planned, tf_value **out)
+{
+	const char *name = tf_value_attr_string(planned, "name");
+	const char *project = project_of(c, planned);
+	json_t *net = NULL;
+	lxd_error err = {0};
+
+	if (get_net(c, project, name, NULL, &net, &err) != LXD_OK)
+		return; /* nothing there */
+	*out = state_from_plan(c, planned, net);
+	json_decref(net);
+}
+
+static void ovn_create(tfp_ctx *ctx, const tf_value *planned,
+		       const tf_value *config, tf_value **out, tf_diags *d)
+{
+	lxd_client *c = lxd_ctx_client(ctx, d);
+	const char *name = tf_value_attr_string(planned, "name");
+	const char *desc = tf_value_attr_string(planned, "description");
+	const char *uplink = tf_value_attr_string(planned, "uplink");
+	const char *project;
+	json_t *cfg = NULL, *body = NULL, *net = NULL;
+	char *ep = NULL, *path = NULL;
+	lxd_response r = {0};
+	lxd_error err = {0};
+	int rc;
+
+	(void)config;
+	if (!c)
+		return;
+	project = project_of(c, planned);
+	cfg = ovn_managed_keys(planned);
+	if (cfg && uplink)
+		json_object_set_new(cfg, "network", json_string(uplink));
+	body = cfg ? json_pack("{s:s, s:s, s:s, s:O}", "name", name, "type", "ovn",
+			       "description", desc ? desc : "", "config", cfg) : NULL;
+	ep = lxd_escape(project);
+	if (!body || !ep || asprintf(&path, "/1.0/networks?project=%s", ep) < 0) {
+		path = NULL;
+		tf_diags_error(d, NULL, "Out of memory", "Creating network \"%s\"", name);
+		goto done;
+	}
+	/* Never adopt a network someone else made: it would be recorded as
+	 * ours (tainted) and destroyed by the next apply. */
+	if (get_net(c, project, name, NULL, &net, &err) == LXD_OK) {
+		tf_diags_attr_error(d, "name", "Network already exists",
+				    "Project \"%s\" already has a network \"%s\" "
+				    "(type %s). Import it (`terraform import "
+				    "<address> %s/%s`) or choose another name.",
+				    project, name,
+				    json_string_value(json_object_get(net, "type")) ?: "?",
+				    project, name);
+		goto done;
+	}
+	rc = lxd_request(c, "POST", path, body, NULL, 0, &r, &err);
+	lxd_response_done(&r);
+	if (rc == LXD_E_CONFLICT) {
+		lxd_diag(d, NULL, "Cannot create OVN network", &err,
+			 "Creating OVN network \"%s\" in project \"%s\"", name, project);
+		goto done;
+	}
+	if (rc) {
+		lxd_diag(d, NULL, "Cannot create OVN network", &err,
+			 "Creating OVN network \"%s\" on uplink \"%s\" in project \"%s\"",
+			 name, uplink ? uplink : "?", project);
+		partial_state(c, planned, out);
+		goto done;
+	}
+	if ((rc = wait_ready(ctx, c, project, name, &err))) {
+		lxd_diag(d, NULL, "OVN network is not usable", &err,
+			 "Network \"%s\" was created", name);
+		partial_state(c, planned, out);
+		goto done;
+	}
+	if (get_net(c, project, name, NULL, &net, &err)) {
+		lxd_diag(d, NULL, "Cannot read new OVN network", &err,
+			 "Reading network \"%s\" after creating it", name);
+		*out = state_from_plan(c, planned, NULL);
+		goto done;
+	}
+	*out = state_from_plan(c, planned, net);
+done:
+	json_decref(cfg);
+	json_decref(body);
+	json_decref(net);
+	free(ep);
+	free(path);
+}
+
+/* ---- update --------------------------------------------------------- */
+
+struct merge_arg {
+	json_t *prior;   /* managed keys before */
+	json_t *planned; /* managed keys after */
+	const char *uplink;
+	const char *description;
+};
+
+static int merge_mutate(json_t *current, void *argv, json_t **body, lxd_error *err)
+{
+	struct merge_arg *a = argv;
+	json_t *cfg = ovn_merge_config(json_object_get(current, "config"),
+				       a->prior, a->planned);
+
+	(void)err;
+	if (!cfg)
+		return LXD_E_NOMEM;
+	if (a->uplink)
+		json_object_set_new(cfg, "network", json_string(a->uplink));
+	*body = json_pack("{s:o, s:s}", "config", cfg, "description",
+			  a->description ? a->description : "");
+	return *body ? LXD_OK : LXD_E_NOMEM;
+}
+
+static void ovn_update(tfp_ctx *ctx, const tf_value *prior,
+		       const tf_value *planned, const tf_value *config,
+		       tf_value **out, tf_diags *d)
+{
+	lxd_client *c = lxd_ctx_client(ctx, d);
+	const char *name = tf_value_attr_string(prior, "name");
+	const char *project;
+	struct merge_arg a = {0};
+	json_t *net = NULL;
+	lxd_error err = {0};
+	char *path = NULL;
+
+	(void)config;
+	if (!c)
+		return;
+	project = project_of(c, prior);
+	a.prior = ovn_managed_keys(prior);
+	a.planned = ovn_managed_keys(planned);
+	a.uplink = tf_value_attr_string(planned, "uplink");
+	a.description = tf_value_attr_string(planned, "description");
+	path = net_path(project, name, NULL);
+	if (!path || !a.prior || !a.planned ||
+	    lxd_update_etag(c, path, 0, merge_mutate, &a, &err)) {
+		lxd_diag(d, NULL, "Cannot update OVN network", &err,
+			 "Updating network \"%s\" in project \"%s\"", name, project);
+		goto partial;
+	}
+	if (wait_ready(ctx, c, project, name, &err)) {
+		lxd_diag(d, NULL, "OVN network is not usable", &err,
+			 "Network \"%s\" was updated", name);
+		goto partial;
+	}
+	if (get_net(c, project, name, NULL, &net, &err)) {
+		lxd_diag(d, NULL, "Cannot read OVN network", &err,
+			 "Reading network \"%s\" after updating it", name);
+		goto partial;
+	}
+	*out = state_from_plan(c, planned, net);
+	goto done;
+partial:
+	/* What is true now: the prior keys at their live values. */
+	{
+		tf_diags ignore = TF_DIAGS_INIT;
+		ovn_read(ctx, prior, out, &ignore);
+		tf_diags_done(&ignore);
+	}
+done:
+	json_decref(a.prior);
+	json_decref(a.planned);
+	json_decref(net);
+	free(path);
+}
+
+/* ---- delete --------------------------------------------------------- */
+
+/* ", "-joined used_by of the network (malloc'd), or NULL. */
+static char *used_by_list(lxd_client *c, const char *project, const char *name)
+{
+	json_t *net = NULL, *u;
+	lxd_error err = {0};
+	size_t i, len = 1, off = 0;
+	char *s = NULL;
+
+	if (get_net(c, project, name, NULL, &net, &err) != LXD_OK)
+		return NULL;
+	json_array_foreach(json_object_get(net, "used_by"), i, u)
+		len += strlen(json_string_value(u) ?: "") + 2;
+	s = calloc(1, len);
+	json_array_foreach(json_object_get(net, "used_by"), i, u)
+		if (s)
+			off += (size_t)snprintf(s + off, len - off, "%s%s",
+						off ? ", " : "", json_string_value(u) ?: "");
+	json_decref(net);
+	return s;
+}
+
+static void ovn_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
+{
+	lxd_client *c = lxd_ctx_client(ctx, d);
+	const char *name = tf_value_attr_string(prior, "name");
+	const char *project;
+	lxd_response r = {0};
+	lxd_error err = {0};
+	char *path;
+	int rc;
+
+	if (!c || !name)
+		return;
+	project = project_of(c, prior);
+	path = net_path(project, name, NULL);
+	if (!path) {
+		tf_diags_error(d, NULL, "Out of memory", "Deleting \"%s\"", name);
+		return;
+	}
+	rc = lxd_request(c, "DELETE", path, NULL, NULL, 0, &r, &err);
+	lxd_response_done(&r);
+	free(path);
+	if (rc == LXD_OK || rc == LXD_E_NOTFOUND)
+		return;
+	if (strstr(err.message, "in use")) {
+		char *users = used_by_list(c, project, name);
+		tf_diags_error(d, NULL, "OVN network is in use",
+			       "LXD refused to delete network \"%s\" (project "
+			       "\"%s\"): %s. Used by: %s. Remove or reconfigure "
+			       "those instances and profiles (see `lxc network show "
+			       "%s --project %s`) and apply again.", name, project,
+			       err.message, users && *users ? users : "(unknown)",
+			       name, project);
+		free(users);
+	} else {
+		lxd_diag(d, NULL, "Cannot delete OVN network", &err,
+			 "Deleting network \"%s\" in project \"%s\"", name, project);
+	}
+}
+
+const tfp_resource lxd_ovn_network_resource = {
+	.type_name = "lxd_ovn_network",
+	.version = 0,
+	.schema = &ovn_schema,
+	.validate = ovn_validate,
+	.modify_plan = ovn_modify_plan,
+	.create = ovn_create,
+	.read = ovn_read,
+	.update = ovn_update,
+	.remove = ovn_delete,
+	.import = ovn_import,
+};
