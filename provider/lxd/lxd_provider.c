@@ -9,6 +9,9 @@
 #include "client.h"
 
 extern const tfp_resource lxd_storage_pool_resource;
+extern const tfp_resource lxd_node_resource;
+extern const tfp_data_source lxd_cluster_data_source;
+extern const tfp_data_source lxd_server_data_source;
 
 static const tf_attr_def lxd_provider_attrs[] = {
 	{ "socket", "\"string\"", TF_OPTIONAL, NULL,
@@ -106,6 +109,12 @@ static void lxd_client_release(void *c)
 
 static const tfp_resource *const lxd_resources[] = {
 	&lxd_storage_pool_resource,
+	&lxd_node_resource,
+};
+
+static const tfp_data_source *const lxd_data_sources[] = {
+	&lxd_cluster_data_source,
+	&lxd_server_data_source,
 };
 
 static const tfp_provider lxd_provider = {
@@ -117,6 +126,8 @@ static const tfp_provider lxd_provider = {
 	.client_free = lxd_client_release,
 	.resources = lxd_resources,
 	.nresources = TF_COUNT(lxd_resources),
+	.data_sources = lxd_data_sources,
+	.ndata_sources = TF_COUNT(lxd_data_sources),
 };
 
 const tfp_provider *tfp_provider_lxd(void)
