@@ -456,7 +456,10 @@ rig_standalone_up() {
 		return 1
 	fi
 	rig_standalone_net "$name" "$k" || return 1
-	rig_start_daemon "$name" "$k" || return 1
+	# The caller usually has the rig's env loaded: LXD_SOCKET (member 1's
+	# socket) would make the new daemon listen there instead of in its
+	# own LXD_DIR (and `lxd waitready` ask the wrong daemon).
+	(unset LXD_SOCKET LXD_CONF && rig_start_daemon "$name" "$k") || return 1
 	: >"$state/n$k/standalone"
 	rig_standalone_env "$name" "$k" >>"$state/env"
 	rig_log "standalone daemon $k of rig '$name' ready (not clustered)"
