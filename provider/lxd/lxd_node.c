@@ -700,6 +700,41 @@ reread:
 	json_decref(m);
 }
 
+/* The last member (the bootstrapped one) cannot be removed; the reverse of
+ * bootstrapping is disabling clustering on it: PUT /1.0/cluster
+ * {enabled:false} makes it a standalone server again (it keeps its
+ * pools and networks). Only done on the provider's own server. */
+static void disable_clustering(lxd_client *c, const char *name,
+			       lxd_error *why, tf_diags *d)
+{
+	json_t *cl = NULL, *body = json_pack("{s:b}", "enabled", 0);
+	lxd_response r = {0};
+	lxd_error err = {0};
+	const char *self;
+	int rc = lxd_get(c, "/1.0/cluster", 0, &cl, NULL, &err);
+
+	self = json_string_value(json_object_get(cl, "server_name"));
+	if (rc || !self || strcmp(self, name) != 0 || !body) {
+		tf_diags_error(d, NULL, "Cannot remove cluster member",
+			       "LXD refused to remove member \"%s\": %s. It is the "
+			       "last member; point the provider at it to turn it "
+			       "back into a standalone server on destroy.",
+			       name, why->message);
+		goto out;
+	}
+	tfp_info("lxd_node: \"%s\" is the last member: disabling clustering", name);
+	rc = lxd_request(c, "PUT", "/1.0/cluster", body, NULL, 0, &r, &err);
+	lxd_response_done(&r);
+	lxd_server_info_forget(c);
+	if (rc)
+		lxd_diag(d, NULL, "Cannot remove cluster member", &err,
+			 "\"%s\" is the last member of its cluster; disabling "
+			 "clustering on it failed", name);
+out:
+	json_decref(cl);
+	json_decref(body);
+}
+
 static void node_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 {
 	lxd_client *c = lxd_ctx_client(ctx, d);
@@ -723,6 +758,10 @@ static void node_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 	if (rc == LXD_OK || rc == LXD_E_NOTFOUND ||
 	    strstr(err.message, "isn't part of a cluster"))
 		return;
+	if (strstr(err.message, "only member")) {
+		disable_clustering(c, name, &err, d);
+		return;
+	}
 	tf_diags_error(d, NULL, "Cannot remove cluster member",
 		       "LXD refused to remove member \"%s\": %s. %s", name,
 		       err.message[0] ? err.message : lxd_code_str(rc),

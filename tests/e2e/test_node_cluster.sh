@@ -32,6 +32,14 @@ api3_eq() {
 		return 1
 	}
 }
+# out_has_joined REGEX — like out_has, on the output with its lines joined
+# (Terraform wraps diagnostics at 78 columns).
+out_has_joined() {
+	tr '\n' ' ' <"$TF_LAST_LOG" | grep -qE -- "$1" || {
+		echo "  '$1' not found in $TF_LAST_LOG (lines joined)"
+		return 1
+	}
+}
 member_absent() { [[ $(api_get "/1.0/cluster/members/$1") == null ]]; }
 
 # Cluster prerequisites: a group to move node3 into, and a clustered dir
@@ -115,7 +123,17 @@ check "join: plan without member_config fails" expect_exit 1 plan_exit
 check "join: the error names the missing key" out_has 'storage-pool/pre/source'
 check "join: nothing joined" member_absent node3
 
+# A join that fails on the joining server (its pool source is not empty):
+# nothing recorded, the token is cancelled, the next apply succeeds.
+echo busy >"$RIG_N3_POOLS/pre/busy"
 node_tf "$MC" ""
+check "failed join: apply fails" expect_exit 1 tf apply -auto-approve -input=false -no-color
+check "failed join: LXD's reason is shown" out_has_joined "Source path .* isn't empty"
+check "failed join: no member node3" member_absent node3
+check "failed join: no lxd_node in state" state_lacks lxd_node.n3
+check "failed join: the join token was cancelled" \
+	api_eq '/1.0/operations?recursion=1' '[.running[]? | select(.class == "token")] | length' 0
+rm -f "$RIG_N3_POOLS/pre/busy"
 check "join: apply joins daemon 3 as node3" apply_ok
 check "join: plan is empty" expect_exit 0 plan_exit
 check "join: node3 is a member" api_eq /1.0/cluster/members/node3 .url "https://$RIG_N3_ADDRESS"
@@ -235,7 +253,16 @@ check "node2 untouched" api_eq /1.0/cluster/members/node2 .status Online
 
 # ------------------------------------------------------------ remove
 tf_workdir main
+# A custom volume on node3 blocks its removal: LXD's reason is reported and
+# the member stays in state.
+api_do POST '/1.0/storage-pools/pre/volumes/custom?target=node3' '{"name":"v1"}'
 provider_hcl | write_tf
+check "remove refused: apply fails" expect_exit 1 tf apply -auto-approve -input=false -no-color
+check "remove refused: the error is reported" out_has 'Cannot remove cluster member'
+check "remove refused: LXD's reason names the volume" out_has_joined 'following custom volumes: v1'
+check "remove refused: node3 still in state" state_has lxd_node.n3
+check "remove refused: node3 still a member" api_eq /1.0/cluster/members/node3 .status Online
+api_do DELETE '/1.0/storage-pools/pre/volumes/custom/v1?target=node3'
 check "remove: apply without the lxd_node removes node3" apply_ok
 check "remove: plan is empty" expect_exit 0 plan_exit
 check "remove: node3 is no member" member_absent node3
@@ -282,5 +309,19 @@ check "bootstrap: plan is empty" expect_exit 0 plan_exit
 check "bootstrap: daemon 3 is clustered as solo" api3_eq /1.0/cluster '"\(.enabled) \(.server_name)"' "true solo"
 check "bootstrap: description set" api3_eq /1.0/cluster/members/solo .description "first member"
 check "bootstrap: data source reads the new cluster" output_is boot . "true solo solo"
+
+# wait_standalone3 — daemon 3 restarts after clustering is disabled.
+wait_standalone3() {
+	local i
+	for ((i = 0; i < 60; i++)); do
+		[[ $(api3_get /1.0 2>/dev/null | jq -r .environment.server_clustered 2>/dev/null) == false ]] && return 0
+		sleep 0.5
+	done
+	echo "  daemon 3 still clustered (or not answering) after 30s"
+	return 1
+}
+check "bootstrap: destroy the last member" tf_show_on_fail destroy -auto-approve -input=false -no-color
+check "bootstrap: daemon 3 is standalone again" wait_standalone3
+check "bootstrap: state is empty" state_empty
 
 e2e_end
