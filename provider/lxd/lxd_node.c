@@ -384,9 +384,10 @@ int lxd_node_put(lxd_client *c, const char *name, const tf_value *prior,
 		return rc;
 	/* Automatic roles move while LXD rebalances (a member just joined or
 	 * left); LXD then refuses the PUT. Re-read and retry, bounded. */
-	for (int attempt = 1; attempt <= 8; attempt++) {
+	for (int attempt = 1; attempt <= 5; attempt++) {
 		rc = lxd_update_etag(c, path, 0, put_mutate, &a, err);
-		if (rc == LXD_OK || !err || !strstr(err->message, "role"))
+		if (rc == LXD_OK || !err || !strstr(err->message, "role") ||
+		    strstr(err->message, "nvalid") || strstr(err->message, "nknown"))
 			break;
 		tfp_debug("lxd_node %s: role race (attempt %d): %s", name, attempt,
 			  err->message);
