@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2119,SC2317  # helpers run indirectly through check
+# lxd_node joining a server reached over HTTPS: a 1-member cluster plus a
+# standalone daemon 2 that listens on 203.0.113.2:8443 with a trust
+# password. Terraform (and so the provider) runs inside member 1's network
+# namespace, the only place that address is reachable from. The provider
+# pins daemon 2's certificate, gets a fresh client certificate trusted with
+# the password, and joins it; a wrong pin is refused before anything
+# changes; destroy removes the member again.
+set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+e2e_begin node_https
+rig_start nodeh 1
+if ! "$RIG" standalone nodeh 2; then
+	fail "could not start standalone daemon 2 of rig nodeh"
+	e2e_end
+fi
+eval "$(rig_standalone_env nodeh 2)"
+
+rig_api "$RIG_N2_SOCKET" PATCH /1.0 \
+	"{\"config\":{\"core.https_address\":\"$RIG_N2_ADDRESS\",\"core.trust_password\":\"sekret-e2e\"}}" >/dev/null
+fp2=$(curl --silent --max-time 30 --unix-socket "$RIG_N2_SOCKET" http://lxd/1.0 |
+	jq -r .metadata.environment.certificate_fingerprint)
+
+# Terraform in member 1's namespace: a wrapper used as $TERRAFORM.
+wrapper=$E2E_WORK/terraform-in-netns
+printf '#!/bin/sh\nexec ip netns exec %s %s "$@"\n' "$RIG_N1_NETNS" "$TERRAFORM" >"$wrapper"
+chmod +x "$wrapper"
+TERRAFORM=$wrapper
+
+tf_workdir main
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+	-keyout "$TF_DIR/client.key" -out "$TF_DIR/client.crt" -days 1 -subj /CN=e2e-node \
+	>/dev/null 2>&1
+
+# https_tf FINGERPRINT
+https_tf() {
+	{
+		provider_hcl
+		cat <<EOF
+resource "lxd_node" "n2" {
+  name = "node2"
+  join_target {
+    address            = "https://$RIG_N2_ADDRESS"
+    client_certificate = file("\${path.module}/client.crt")
+    client_key         = file("\${path.module}/client.key")
+    server_fingerprint = "$1"
+    password           = "sekret-e2e"
+  }
+  failure_domain = "remote"
+}
+
+output "n2_url" {
+  value = lxd_node.n2.url
+}
+EOF
+	} | write_tf
+}
+
+https_tf "$(printf '%064d' 0)"
+require "init" tf_show_on_fail init -input=false -no-color
+check "wrong pin: apply fails" expect_exit 1 tf apply -auto-approve -input=false -no-color
+check "wrong pin: the error names the certificate" out_has 'certificate|fingerprint'
+check "wrong pin: daemon 2 did not join" \
+	eval '[[ $(api_get /1.0/cluster/members/node2) == null ]]'
+check "wrong pin: our certificate was not added to daemon 2" \
+	eval '[[ $(curl -s --unix-socket "$RIG_N2_SOCKET" http://lxd/1.0/certificates | jq ".metadata | length") == 0 ]]'
+
+https_tf "$fp2"
+check "join over HTTPS: apply" apply_ok
+check "join over HTTPS: plan is empty" expect_exit 0 plan_exit
+check "join over HTTPS: node2 online" api_eq /1.0/cluster/members/node2 .status Online
+check "join over HTTPS: url" output_is n2_url . "https://$RIG_N2_ADDRESS"
+check "join over HTTPS: failure domain set after the join" \
+	api_eq /1.0/cluster/members/node2 .failure_domain remote
+check "join over HTTPS: the secret is not in the provider log" \
+	eval '! grep -rqF sekret-e2e "$TF_DIR"/logs/*.tflog'
+
+check "destroy: removes node2" tf_show_on_fail destroy -auto-approve -input=false -no-color
+check "destroy: node2 is gone" eval '[[ $(api_get /1.0/cluster/members/node2) == null ]]'
+check "destroy: state is empty" state_empty
+
+e2e_end
