@@ -763,6 +763,22 @@ static void node_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 		disable_clustering(c, name, &err, d);
 		return;
 	}
+	{
+		/* LXD may drop the member from the cluster and then fail to
+		 * reset the server itself (it is unreachable): the member is
+		 * gone, which is what destroy asked for. */
+		json_t *m = NULL;
+		lxd_error e2 = {0};
+		if (lxd_node_get(c, name, &m, &e2) == LXD_E_NOTFOUND) {
+			tf_diags_warn(d, NULL, "Cluster member removed, server not reset",
+				      "Member \"%s\" was removed from the cluster, but "
+				      "LXD could not reset the server itself: %s. Wipe "
+				      "that server before it joins a cluster again.",
+				      name, err.message);
+			return;
+		}
+		json_decref(m);
+	}
 	tf_diags_error(d, NULL, "Cannot remove cluster member",
 		       "LXD refused to remove member \"%s\": %s. %s", name,
 		       err.message[0] ? err.message : lxd_code_str(rc),

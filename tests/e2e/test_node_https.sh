@@ -6,7 +6,7 @@
 # namespace, the only place that address is reachable from. The provider
 # pins daemon 2's certificate, gets a fresh client certificate trusted with
 # the password, and joins it; a wrong pin is refused before anything
-# changes; destroy removes the member again.
+# changes. Then daemon 2 dies: removal is refused until `force = true`.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -35,7 +35,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
 	-keyout "$TF_DIR/client.key" -out "$TF_DIR/client.crt" -days 1 -subj /CN=e2e-node \
 	>/dev/null 2>&1
 
-# https_tf FINGERPRINT
+# https_tf FINGERPRINT [EXTRA-HCL]
 https_tf() {
 	{
 		provider_hcl
@@ -50,6 +50,7 @@ resource "lxd_node" "n2" {
     password           = "sekret-e2e"
   }
   failure_domain = "remote"
+  ${2:-}
 }
 
 output "n2_url" {
@@ -78,8 +79,25 @@ check "join over HTTPS: failure domain set after the join" \
 check "join over HTTPS: the secret is not in the provider log" \
 	eval '! grep -rqF sekret-e2e "$TF_DIR"/logs/*.tflog'
 
-check "destroy: removes node2" tf_show_on_fail destroy -auto-approve -input=false -no-color
-check "destroy: node2 is gone" eval '[[ $(api_get /1.0/cluster/members/node2) == null ]]'
-check "destroy: state is empty" state_empty
+# A dead member that still holds a custom volume: LXD refuses a plain
+# removal; with force = true it is purged from the cluster database.
+mkdir -p "$RIG_N1_POOLS/p" "$RIG_N2_POOLS/p"
+api_do POST '/1.0/storage-pools?target=node1' "{\"name\":\"p\",\"driver\":\"dir\",\"config\":{\"source\":\"$RIG_N1_POOLS/p\"}}"
+api_do POST '/1.0/storage-pools?target=node2' "{\"name\":\"p\",\"driver\":\"dir\",\"config\":{\"source\":\"$RIG_N2_POOLS/p\"}}"
+api_do POST /1.0/storage-pools '{"name":"p","driver":"dir"}'
+api_do POST '/1.0/storage-pools/p/volumes/custom?target=node2' '{"name":"v2"}'
+kill -KILL "$(<"$RIG_STATE/n2/lxd.pid")"
+check "dead member: destroy without force fails" \
+	expect_exit 1 tf destroy -auto-approve -input=false -no-color
+check "dead member: the error is reported" out_has 'Cannot remove cluster member'
+check "dead member: still in state" state_has lxd_node.n2
+check "dead member: still a member" eval '[[ $(api_get /1.0/cluster/members/node2) != null ]]'
+https_tf "$fp2" "force = true"
+check "dead member: apply force = true" apply_ok
+check "dead member: plan is empty" expect_exit 0 plan_exit
+check "dead member: destroy with force" tf_show_on_fail destroy -auto-approve -input=false -no-color
+check "dead member: node2 is gone" eval '[[ $(api_get /1.0/cluster/members/node2) == null ]]'
+check "dead member: state is empty" state_empty
+check "dead member: the cluster is healthy" api_eq /1.0/cluster/members/node1 .status Online
 
 e2e_end

@@ -381,6 +381,67 @@ static void test_lxd_node_state_import(void **state)
 	tf_schema_free(sc);
 }
 
+/* remove(): a DELETE that fails after LXD dropped the member is a warning
+ * (the member is gone); a refusal that leaves it is an error quoting LXD. */
+static void run_delete(const reply *rr, size_t n, bool force, tf_diags *d,
+		       script *s)
+{
+	tf_schema *sc = node_schema();
+	tf_value *prior = tf_schema_empty_object(sc);
+	tfp_ctx ctx = {0};
+
+	s->r = rr;
+	s->n = n;
+	ctx.client = client_for(s);
+	ctx.schema = sc;
+	ctx.type_name = "lxd_node";
+	tf_value_object_set(prior, "name", tf_value_string("node2"));
+	tf_value_object_set(prior, "force", tf_value_bool(force));
+	lxd_node_resource.remove(&ctx, prior, d);
+	lxd_client_free(ctx.client);
+	tf_value_unref(prior);
+	tf_schema_free(sc);
+}
+
+static void test_lxd_node_delete_outcomes(void **state)
+{
+	static const reply gone[] = {
+		{ 500, ERR(500, "Failed to cleanup the member: connection refused"), NULL },
+		{ 404, ERR(404, "Cluster member not found"), NULL },
+	};
+	static const reply refused[] = {
+		{ 400, ERR(400, "Node still has the following custom volumes: v2"), NULL },
+		{ 200, SYNC("{\"server_name\":\"node2\"}"), NULL },
+	};
+	static const reply forced[] = { { 200, SYNC("{}"), NULL } };
+	script s = {0};
+	tf_diags d = TF_DIAGS_INIT;
+
+	(void)state;
+	run_delete(gone, 2, false, &d, &s);
+	assert_false(tf_diags_has_error(&d));
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.items[0].severity, TF_DIAG_WARNING);
+	assert_string_equal(s.path[0], "/1.0/cluster/members/node2");
+	tf_diags_done(&d);
+	script_done(&s);
+
+	memset(&s, 0, sizeof(s));
+	run_delete(refused, 2, false, &d, &s);
+	assert_true(tf_diags_has_error(&d));
+	assert_non_null(strstr(d.items[0].detail, "custom volumes: v2"));
+	tf_diags_done(&d);
+	script_done(&s);
+
+	memset(&s, 0, sizeof(s));
+	run_delete(forced, 1, true, &d, &s);
+	assert_int_equal(d.n, 0);
+	assert_string_equal(s.method[0], "DELETE");
+	assert_string_equal(s.path[0], "/1.0/cluster/members/node2?force=1");
+	tf_diags_done(&d);
+	script_done(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -392,6 +453,7 @@ int main(void)
 		cmocka_unit_test(test_lxd_node_restore_posts_and_tolerates_repeat),
 		cmocka_unit_test(test_lxd_node_missing_member_config),
 		cmocka_unit_test(test_lxd_node_state_import),
+		cmocka_unit_test(test_lxd_node_delete_outcomes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
