@@ -447,10 +447,10 @@ rig_standalone_up() {
 		return 1
 	}
 	members=$(sed -n 's/^members=//p' "$state/rig.conf")
-	[[ $k =~ ^[23]$ ]] && ((k > members)) || {
+	if ! [[ $k =~ ^[23]$ ]] || ((k <= members)); then
 		rig_fail "standalone K must be in $((members + 1))..3 for rig '$name' (got '$k')"
 		return 1
-	}
+	fi
 	if [[ -e $state/n$k ]] || rig_netns_exists "$name-n$k"; then
 		rig_fail "daemon $k of rig '$name' already exists"
 		return 1
