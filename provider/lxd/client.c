@@ -51,6 +51,9 @@ struct lxd_client {
 
 	pthread_mutex_t info_lock; /* guards info */
 	json_t *info;              /* cached GET /1.0 metadata */
+	json_t *info_retired;      /* forgotten infos, kept alive (borrowed
+				    * pointers may still be in use) until
+				    * lxd_client_free */
 };
 
 /* State of one curl exchange, shared with the curl callbacks. */
@@ -574,6 +577,7 @@ void lxd_client_free(lxd_client *c)
 	free_secret(c->key_pem);
 	free(c->project);
 	json_decref(c->info);
+	json_decref(c->info_retired);
 	pthread_mutex_destroy(&c->info_lock);
 	free(c);
 }
@@ -1322,6 +1326,25 @@ int lxd_server_info(lxd_client *c, const json_t **info, lxd_error *err)
 		*info = c->info;
 	pthread_mutex_unlock(&c->info_lock);
 	return rc;
+}
+
+void lxd_server_info_forget(lxd_client *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->info_lock);
+	if (c->info) {
+		if (!c->info_retired)
+			c->info_retired = json_array();
+		/* Keep the old object alive: another thread may still read
+		 * through a pointer lxd_server_info() returned. */
+		if (c->info_retired)
+			json_array_append_new(c->info_retired, c->info);
+		else
+			json_decref(c->info); /* out of memory: best effort */
+		c->info = NULL;
+	}
+	pthread_mutex_unlock(&c->info_lock);
 }
 
 bool lxd_has_extension(lxd_client *c, const char *ext)

@@ -142,6 +142,11 @@ int lxd_update_etag(lxd_client *c, const char *path, unsigned flags,
 
 /* GET /1.0, cached for the client's life time (borrowed). */
 int lxd_server_info(lxd_client *c, const json_t **info, lxd_error *err);
+/* Drop the cached GET /1.0 (after a change that alters it, e.g. clustering
+ * was enabled); the next lxd_server_info() fetches it again. Pointers
+ * previously returned by lxd_server_info() stay valid until
+ * lxd_client_free(). */
+void lxd_server_info_forget(lxd_client *c);
 /* Is the API extension present? (false if the server is unreachable) */
 bool lxd_has_extension(lxd_client *c, const char *ext);
 

@@ -11,6 +11,9 @@
 extern const tfp_resource lxd_storage_pool_resource;
 extern const tfp_resource lxd_ovn_network_resource;
 extern const tfp_data_source lxd_network_data_source;
+extern const tfp_resource lxd_node_resource;
+extern const tfp_data_source lxd_cluster_data_source;
+extern const tfp_data_source lxd_server_data_source;
 
 static const tf_attr_def lxd_provider_attrs[] = {
 	{ "socket", "\"string\"", TF_OPTIONAL, NULL,
@@ -109,10 +112,13 @@ static void lxd_client_release(void *c)
 static const tfp_resource *const lxd_resources[] = {
 	&lxd_storage_pool_resource,
 	&lxd_ovn_network_resource,
+	&lxd_node_resource,
 };
 
 static const tfp_data_source *const lxd_data_sources[] = {
 	&lxd_network_data_source,
+	&lxd_cluster_data_source,
+	&lxd_server_data_source,
 };
 
 static const tfp_provider lxd_provider = {

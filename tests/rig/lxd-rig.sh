@@ -6,6 +6,8 @@
 #   lxd-rig.sh down NAME                 stop everything, remove all state
 #   lxd-rig.sh env NAME                  print shell exports for the rig
 #   lxd-rig.sh status NAME               print the cluster members (JSON)
+#   lxd-rig.sh standalone NAME K         add an UNCLUSTERED daemon K (2..3) to
+#                                        rig NAME (not yet a member; for join tests)
 #
 # Layout (state dir $LXDRIG_ROOT/NAME, default /tmp/lxdrig/NAME):
 #   NAME-br        namespace holding bridge br0 that links the members
@@ -467,6 +469,65 @@ rig_wait_online() {
 	done
 }
 
+# ---------------------------------------------------------------- standalone
+
+# rig_standalone_net NAME K — namespace NAME-nK (eth0 = 203.0.113.K/24) on the
+# rig's existing bridge; like one iteration of rig_net_up.
+rig_standalone_net() {
+	local name=$1 k=$2 ns="$1-n$2" br="$1-br"
+	rig_run ip netns add "$ns" || return 1
+	rig_run ip -n "$ns" link set lo up || return 1
+	rig_run ip -n "$br" link add "p$k" type veth peer name eth0 netns "$ns" || return 1
+	rig_run ip -n "$br" link set "p$k" master br0 up || return 1
+	ip netns exec "$ns" sysctl -q -w net.ipv6.conf.eth0.disable_ipv6=1 >/dev/null 2>&1 || true
+	rig_run ip -n "$ns" addr add "$LXDRIG_SUBNET_PREFIX.$k/24" dev eth0 || return 1
+	rig_run ip -n "$ns" link set eth0 up || return 1
+}
+
+# rig_standalone_up NAME K — start daemon K of an existing rig WITHOUT joining
+# it to the cluster (no core.https_address either): a server that a test (or
+# the provider's lxd_node) can join. K must be above the rig's MEMBERS and at
+# most 3 (rig_down stops members 3..1). Writes $state/nK/standalone and
+# appends its exports to $state/env.
+rig_standalone_up() {
+	local name=${1:-} k=${2:-} state members
+	rig_check_name "$name" || return 1
+	state=$(rig_state "$name")
+	[[ -f $state/rig.conf ]] || {
+		rig_fail "no rig '$name': run 'up $name MEMBERS' first"
+		return 1
+	}
+	members=$(sed -n 's/^members=//p' "$state/rig.conf")
+	if ! [[ $k =~ ^[23]$ ]] || ((k <= members)); then
+		rig_fail "standalone K must be in $((members + 1))..3 for rig '$name' (got '$k')"
+		return 1
+	fi
+	if [[ -e $state/n$k ]] || rig_netns_exists "$name-n$k"; then
+		rig_fail "daemon $k of rig '$name' already exists"
+		return 1
+	fi
+	rig_standalone_net "$name" "$k" || return 1
+	# The caller usually has the rig's env loaded: LXD_SOCKET (member 1's
+	# socket) would make the new daemon listen there instead of in its
+	# own LXD_DIR (and `lxd waitready` ask the wrong daemon).
+	(unset LXD_SOCKET LXD_CONF && rig_start_daemon "$name" "$k") || return 1
+	: >"$state/n$k/standalone"
+	rig_standalone_env "$name" "$k" >>"$state/env"
+	rig_log "standalone daemon $k of rig '$name' ready (not clustered)"
+}
+
+# rig_standalone_env NAME K — shell exports for standalone daemon K.
+rig_standalone_env() {
+	local name=$1 k=$2 state
+	state=$(rig_state "$name")
+	printf 'export RIG_N%s_SOCKET=%q\n' "$k" "$(rig_socket "$name" "$k")"
+	printf 'export RIG_N%s_LXD_DIR=%q\n' "$k" "$(rig_lxd_dir "$name" "$k")"
+	printf 'export RIG_N%s_POOLS=%q\n' "$k" "$state/n$k/pools"
+	printf 'export RIG_N%s_NETNS=%q\n' "$k" "$name-n$k"
+	printf 'export RIG_N%s_ADDRESS=%q\n' "$k" "$LXDRIG_SUBNET_PREFIX.$k:8443"
+	printf 'export RIG_N%s_LOG=%q\n' "$k" "$state/n$k/lxd.log"
+}
+
 # ---------------------------------------------------------------- commands
 
 rig_check_name() {
@@ -647,6 +708,16 @@ rig_main() {
 		}
 		rig_env "$1"
 		;;
+	standalone)
+		[[ $# -eq 2 ]] || {
+			echo "usage: $0 standalone NAME K" >&2
+			exit 2
+		}
+		rig_standalone_up "$1" "$2" || {
+			rig_show_log "$1" "$2"
+			exit 1
+		}
+		;;
 	status)
 		[[ $# -eq 1 ]] || {
 			echo "usage: $0 status NAME" >&2
@@ -657,7 +728,7 @@ rig_main() {
 			jq '[.metadata[] | {server_name, url, status, roles}]'
 		;;
 	*)
-		sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2
+		sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2
 		exit 2
 		;;
 	esac

@@ -1,0 +1,464 @@
+/* lxd_node create: join a standalone server to the provider's cluster, or
+ * bootstrap the cluster on the provider's own standalone server.
+ *
+ * Join (LXD's own `lxc cluster add` + `lxd init` sequence, over REST):
+ *  1. reach the joining server through `join_target` (unix socket, or HTTPS
+ *     with a client certificate, trusted first with `password` if needed)
+ *     and make sure it is not clustered;
+ *  2. collect the member_config the cluster asks for (GET /1.0/cluster)
+ *     from the user's `member_config`; missing keys stop here, before
+ *     anything changed;
+ *  3. issue a join token on the cluster (POST /1.0/cluster/members);
+ *  4. PUT /1.0/cluster on the joining server with the token, the cluster
+ *     certificate and address, and the member config; wait for it;
+ *  5. write the member's writable fields and evacuation state.
+ * A failure after step 4 returns the member as partial state with the
+ * error, so Terraform records it. A failed join cancels the token. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../log.h"
+#include "../resource.h"
+#include "client.h"
+#include "lxd_common.h"
+#include "lxd_node.h"
+
+static bool known(const tf_value *v)
+{
+	return v && tf_value_is_known(v);
+}
+
+/* Padded standard base64 (what Go's base64.StdEncoding decodes), malloc'd. */
+static char *base64_std(const unsigned char *in, size_t len)
+{
+	static const char tbl[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char *out = malloc((len + 2) / 3 * 4 + 1), *o = out;
+	size_t i;
+
+	if (!out)
+		return NULL;
+	for (i = 0; i + 2 < len; i += 3) {
+		unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 | in[i + 2];
+		*o++ = tbl[v >> 18 & 63];
+		*o++ = tbl[v >> 12 & 63];
+		*o++ = tbl[v >> 6 & 63];
+		*o++ = tbl[v & 63];
+	}
+	if (i < len) {
+		unsigned v = (unsigned)in[i] << 16 | (i + 1 < len ? (unsigned)in[i + 1] << 8 : 0);
+		*o++ = tbl[v >> 18 & 63];
+		*o++ = tbl[v >> 12 & 63];
+		*o++ = i + 1 < len ? tbl[v >> 6 & 63] : '=';
+		*o++ = '=';
+	}
+	*o = '\0';
+	return out;
+}
+
+int lxd_node_required_config(lxd_client *c, json_t **required, lxd_error *err)
+{
+	json_t *cl = NULL, *mc;
+	int rc = lxd_get(c, "/1.0/cluster", 0, &cl, NULL, err);
+
+	if (rc)
+		return rc;
+	mc = json_object_get(cl, "member_config");
+	*required = json_is_array(mc) ? json_incref(mc) : json_array();
+	json_decref(cl);
+	return *required ? LXD_OK : LXD_E_NOMEM;
+}
+
+char *lxd_node_mc_key(const json_t *e)
+{
+	char *k = NULL;
+	const char *ent = json_string_value(json_object_get(e, "entity"));
+	const char *name = json_string_value(json_object_get(e, "name"));
+	const char *key = json_string_value(json_object_get(e, "key"));
+
+	if (asprintf(&k, "%s/%s/%s", ent ? ent : "", name ? name : "",
+		     key ? key : "") < 0)
+		k = NULL;
+	return k;
+}
+
+void lxd_node_check_member_config(const json_t *required, const tf_value *mc,
+				  const char *name, tf_diags *d)
+{
+	size_t i, len = 1, off = 0;
+	const json_t *e;
+	char *missing;
+
+	json_array_foreach(required, i, e) {
+		char *k = lxd_node_mc_key(e);
+		if (k && !(known(mc) && tf_value_map_get(mc, k)))
+			len += strlen(k) + 4;
+		free(k);
+	}
+	if (len == 1)
+		return;
+	missing = calloc(1, len);
+	if (!missing) {
+		tf_diags_attr_error(d, "member_config", "Out of memory", "%s", "");
+		return;
+	}
+	json_array_foreach(required, i, e) {
+		char *k = lxd_node_mc_key(e);
+		if (k && !(known(mc) && tf_value_map_get(mc, k)))
+			off += (size_t)snprintf(missing + off, len - off, "%s\"%s\"",
+						off ? ", " : "", k);
+		free(k);
+	}
+	tf_diags_attr_error(d, "member_config", "Missing member_config keys",
+			    "To join member \"%s\", the cluster needs these "
+			    "member-specific settings in `member_config`: %s. "
+			    "Add them (an empty value takes LXD's default, e.g. "
+			    "the default path for a dir pool `source`).",
+			    name ? name : "", missing);
+	free(missing);
+}
+
+/* The member_config array for PUT /1.0/cluster, or NULL (diagnostic added). */
+static json_t *join_member_config(const json_t *required, const tf_value *mc,
+				  const char *name, tf_diags *d)
+{
+	json_t *out = json_array();
+	size_t i;
+	const json_t *e;
+
+	lxd_node_check_member_config(required, mc, name, d);
+	if (tf_diags_has_error(d) || !out) {
+		json_decref(out);
+		return NULL;
+	}
+	json_array_foreach(required, i, e) {
+		char *k = lxd_node_mc_key(e);
+		const char *v = k ? tf_value_get_string(tf_value_map_get(mc, k)) : NULL;
+		json_t *item = json_deep_copy(e);
+
+		free(k);
+		if (!item)
+			continue;
+		json_object_set_new(item, "value", json_string(v ? v : ""));
+		json_array_append_new(out, item);
+	}
+	return out;
+}
+
+/* A client for the joining server, or NULL with a diagnostic. */
+static lxd_client *open_target(tfp_ctx *ctx, const tf_value *jt, tf_diags *d)
+{
+	lxd_client_opts o = {0};
+	lxd_client *jc = NULL;
+	lxd_error err = {0};
+
+	o.socket_path = tf_value_attr_string(jt, "socket");
+	o.url = tf_value_attr_string(jt, "address");
+	o.client_cert_pem = tf_value_attr_string(jt, "client_certificate");
+	o.client_key_pem = tf_value_attr_string(jt, "client_key");
+	o.server_cert_pem = tf_value_attr_string(jt, "server_certificate");
+	o.server_fingerprint = tf_value_attr_string(jt, "server_fingerprint");
+	o.insecure_skip_verify =
+		tf_value_get_bool(tf_value_attr(jt, "insecure_skip_verify"));
+	o.stop = ctx->stop;
+	if (!o.socket_path && !o.url) {
+		tf_diags_attr_error(d, "join_target", "Missing join_target",
+				    "Set `join_target.socket` or `join_target.address`.");
+		return NULL;
+	}
+	if (lxd_client_new(&o, &jc, &err) != LXD_OK) {
+		lxd_diag(d, NULL, "Cannot reach the joining server", &err,
+			 "Connecting to %s", o.url ? o.url : o.socket_path);
+		return NULL;
+	}
+	return jc;
+}
+
+/* GET /1.0 on the joining server (trusting our certificate first with the
+ * password when it is untrusted). *info is new. */
+static int target_info(lxd_client *jc, const tf_value *jt, json_t **info,
+		       lxd_error *err)
+{
+	const char *pw = tf_value_attr_string(jt, "password");
+	json_t *i = NULL, *body;
+	lxd_response r = {0};
+	int rc = lxd_get(jc, "/1.0", 0, &i, NULL, err);
+
+	if (rc)
+		return rc;
+	if (pw && strcmp(json_string_value(json_object_get(i, "auth")) ?: "",
+			 "trusted") != 0) {
+		/* 5.x reads `password`, 5.21+ `trust_token`; unknown fields
+		 * are ignored. */
+		body = json_pack("{s:s, s:s, s:s}", "type", "client", "password", pw,
+				 "trust_token", pw);
+		rc = body ? lxd_request(jc, "POST", "/1.0/certificates", body, NULL,
+					0, &r, err) : LXD_E_NOMEM;
+		json_decref(body);
+		lxd_response_done(&r);
+		json_decref(i);
+		i = NULL;
+		if (rc == LXD_OK)
+			rc = lxd_get(jc, "/1.0", 0, &i, NULL, err);
+		if (rc)
+			return rc;
+	}
+	*info = i;
+	return LXD_OK;
+}
+
+/* The join token (base64 JSON, as `lxc cluster add` prints it) from the
+ * token operation's metadata, malloc'd. */
+static char *token_from_op(const json_t *op, const char **address)
+{
+	const json_t *md = json_object_get(op, "metadata");
+	json_t *t = json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?}",
+			      "server_name", json_object_get(md, "serverName"),
+			      "fingerprint", json_object_get(md, "fingerprint"),
+			      "addresses", json_object_get(md, "addresses"),
+			      "secret", json_object_get(md, "secret"),
+			      "expires_at", json_object_get(md, "expiresAt"));
+	char *s = t ? json_dumps(t, JSON_COMPACT) : NULL, *b = NULL;
+
+	*address = json_string_value(json_array_get(json_object_get(md, "addresses"), 0));
+	if (s)
+		b = base64_std((const unsigned char *)s, strlen(s));
+	if (s) {
+		/* It carries the join secret. */
+		memset(s, 0, strlen(s));
+		free(s);
+	}
+	json_decref(t);
+	return b;
+}
+
+static void cancel_token(lxd_client *c, const char *op_path)
+{
+	lxd_response r = {0};
+	lxd_error err = {0};
+
+	if (op_path && lxd_request(c, "DELETE", op_path, NULL, NULL, 0, &r, &err))
+		tfp_debug("cancelling join token %s: %s", op_path, err.message);
+	lxd_response_done(&r);
+}
+
+/* Steps 1-4. Returns true when the server is now a member. */
+static bool join(tfp_ctx *ctx, lxd_client *c, const tf_value *planned, tf_diags *d)
+{
+	const char *name = tf_value_attr_string(planned, "name");
+	const char *addr = tf_value_attr_string(planned, "server_address");
+	const tf_value *jt = tf_value_attr(planned, "join_target");
+	lxd_client *jc = open_target(ctx, jt, d);
+	json_t *tinfo = NULL, *req = NULL, *mcfg = NULL, *body = NULL, *cinfo = NULL;
+	lxd_response tok = {0}, jr = {0};
+	lxd_error err = {0};
+	const char *cert, *cluster_addr = NULL;
+	char *token = NULL;
+	bool ok = false;
+	int rc;
+
+	if (!jc)
+		return false;
+	if ((rc = target_info(jc, jt, &tinfo, &err))) {
+		lxd_diag(d, NULL, "Cannot reach the joining server", &err,
+			 "Reading server info of the server that should join as \"%s\"",
+			 name);
+		goto out;
+	}
+	if (json_is_true(json_object_get(json_object_get(tinfo, "environment"),
+					 "server_clustered"))) {
+		tf_diags_attr_error(d, "join_target", "Server is already clustered",
+				    "The server at join_target is already a cluster "
+				    "member, so it cannot join as \"%s\". If it is a "
+				    "member of this cluster, import it instead.", name);
+		goto out;
+	}
+	if (!addr)
+		addr = json_string_value(json_object_get(
+			json_object_get(tinfo, "config"), "core.https_address"));
+	if (!addr || !*addr) {
+		tf_diags_attr_error(d, "server_address", "Missing server_address",
+				    "The joining server has no `core.https_address`; "
+				    "set `server_address` (e.g. \"203.0.113.3:8443\") "
+				    "to the address other members reach it on.");
+		goto out;
+	}
+	if ((rc = lxd_node_required_config(c, &req, &err))) {
+		lxd_diag(d, NULL, "Cannot read cluster join requirements", &err,
+			 "GET /1.0/cluster");
+		goto out;
+	}
+	mcfg = join_member_config(req, tf_value_attr(planned, "member_config"), name, d);
+	if (!mcfg)
+		goto out;
+	if ((rc = lxd_get(c, "/1.0", 0, &cinfo, NULL, &err))) {
+		lxd_diag(d, NULL, "Cannot read cluster certificate", &err, "GET /1.0");
+		goto out;
+	}
+	cert = json_string_value(json_object_get(json_object_get(cinfo, "environment"),
+						 "certificate"));
+	body = json_pack("{s:s}", "server_name", name);
+	rc = body ? lxd_request(c, "POST", "/1.0/cluster/members", body, NULL,
+				LXD_REQ_NO_WAIT, &tok, &err) : LXD_E_NOMEM;
+	json_decref(body);
+	body = NULL;
+	if (rc) {
+		lxd_diag(d, NULL, "Cannot issue a join token", &err,
+			 "Issuing a join token for \"%s\"", name);
+		goto out;
+	}
+	token = token_from_op(tok.metadata, &cluster_addr);
+	if (!token || !cluster_addr || !cert) {
+		tf_diags_error(d, NULL, "Cannot issue a join token",
+			       "The cluster's token for \"%s\" lacks an address, "
+			       "secret or certificate; check that the cluster "
+			       "listens on `cluster.https_address`.", name);
+		cancel_token(c, tok.operation);
+		goto out;
+	}
+	/* 5.0 reads cluster_password, 5.21+ cluster_token: send both. */
+	body = json_pack("{s:s, s:b, s:s, s:s, s:s, s:s, s:s, s:O}",
+			 "server_name", name, "enabled", 1, "server_address", addr,
+			 "cluster_address", cluster_addr, "cluster_certificate", cert,
+			 "cluster_password", token, "cluster_token", token,
+			 "member_config", mcfg);
+	tfp_info("lxd_node: joining \"%s\" (%s) to the cluster via %s", name, addr,
+		 cluster_addr);
+	rc = body ? lxd_request(jc, "PUT", "/1.0/cluster", body, NULL, 0, &jr, &err)
+		  : LXD_E_NOMEM;
+	lxd_response_done(&jr);
+	if (rc) {
+		json_t *m = NULL;
+		lxd_error e2 = {0};
+
+		lxd_diag(d, NULL, "Cannot join the cluster", &err,
+			 "Server \"%s\" could not join the cluster", name);
+		cancel_token(c, tok.operation);
+		/* It may have got far enough to be a member. */
+		if (lxd_node_get(c, name, &m, &e2) == LXD_OK)
+			ok = true;
+		json_decref(m);
+		goto out;
+	}
+	ok = true;
+out:
+	if (body) {
+		json_object_del(body, "cluster_password");
+		json_object_del(body, "cluster_token");
+	}
+	json_decref(body);
+	if (token) {
+		memset(token, 0, strlen(token));
+		free(token);
+	}
+	lxd_response_done(&tok);
+	json_decref(tinfo);
+	json_decref(req);
+	json_decref(mcfg);
+	json_decref(cinfo);
+	lxd_client_free(jc);
+	return ok;
+}
+
+/* Bootstrap on the provider's own server. True when it is now clustered. */
+static bool bootstrap(lxd_client *c, const tf_value *planned, tf_diags *d)
+{
+	const char *name = tf_value_attr_string(planned, "name");
+	const char *addr = tf_value_attr_string(planned, "server_address");
+	json_t *info = NULL, *body = NULL;
+	const json_t *cfg;
+	lxd_response r = {0};
+	lxd_error err = {0};
+	const char *cur;
+	int rc;
+
+	if ((rc = lxd_get(c, "/1.0", 0, &info, NULL, &err))) {
+		lxd_diag(d, NULL, "Cannot bootstrap the cluster", &err, "GET /1.0");
+		return false;
+	}
+	cfg = json_object_get(info, "config");
+	cur = json_string_value(json_object_get(cfg, "cluster.https_address"));
+	if (!cur || !*cur)
+		cur = json_string_value(json_object_get(cfg, "core.https_address"));
+	if ((!cur || !*cur) && (!addr || !*addr)) {
+		tf_diags_attr_error(d, "server_address", "Missing server_address",
+				    "The server has no `core.https_address`; set "
+				    "`server_address` (e.g. \"203.0.113.1:8443\") so "
+				    "the cluster has an address to listen on.");
+		goto fail;
+	}
+	if (addr && (!cur || strcmp(cur, addr) != 0)) {
+		body = json_pack("{s:{s:s}}", "config", "core.https_address", addr);
+		rc = body ? lxd_request(c, "PATCH", "/1.0", body, NULL, 0, &r, &err)
+			  : LXD_E_NOMEM;
+		lxd_response_done(&r);
+		json_decref(body);
+		if (rc) {
+			lxd_diag(d, NULL, "Cannot bootstrap the cluster", &err,
+				 "Setting core.https_address to \"%s\"", addr);
+			goto fail;
+		}
+	}
+	body = json_pack("{s:s, s:b}", "server_name", name, "enabled", 1);
+	rc = body ? lxd_request(c, "PUT", "/1.0/cluster", body, NULL, 0, &r, &err)
+		  : LXD_E_NOMEM;
+	lxd_response_done(&r);
+	json_decref(body);
+	lxd_server_info_forget(c);
+	if (rc) {
+		lxd_diag(d, NULL, "Cannot bootstrap the cluster", &err,
+			 "Enabling clustering as \"%s\"", name);
+		goto fail;
+	}
+	json_decref(info);
+	return true;
+fail:
+	json_decref(info);
+	return false;
+}
+
+void lxd_node_create(tfp_ctx *ctx, const tf_value *planned,
+		     const tf_value *config, tf_value **out, tf_diags *d)
+{
+	lxd_client *c = lxd_ctx_client(ctx, d);
+	const char *name = tf_value_attr_string(planned, "name");
+	const tf_value *ev = tf_value_attr(planned, "evacuated");
+	bool is_bootstrap = tf_value_get_bool(tf_value_attr(planned, "bootstrap"));
+	json_t *m = NULL;
+	lxd_error err = {0};
+	int rc;
+
+	(void)config;
+	if (!c || !name)
+		return;
+	if (!(is_bootstrap ? bootstrap(c, planned, d) : join(ctx, c, planned, d))) {
+		if (!tf_diags_has_error(d))
+			tf_diags_error(d, NULL, "Cannot create cluster member",
+				       "Member \"%s\" was not created.", name);
+		goto record;
+	}
+	if (tf_diags_has_error(d))
+		goto record;
+	/* Step 5: writable fields, then evacuation. */
+	if ((rc = lxd_node_put(c, name, NULL, planned, ctx->stop, &err))) {
+		lxd_diag(d, NULL, "Cannot configure cluster member", &err,
+			 "Member \"%s\" %s, but setting its description, failure "
+			 "domain, groups, roles or config failed", name,
+			 is_bootstrap ? "bootstrapped the cluster" : "joined");
+		goto record;
+	}
+	if (known(ev) && tf_value_get_bool(ev) &&
+	    (rc = lxd_node_set_evacuated(c, name, true, &err)))
+		lxd_diag(d, NULL, "Cannot evacuate cluster member", &err,
+			 "Member \"%s\" joined, but evacuating it failed", name);
+record:
+	/* Whatever happened: if the member exists, it goes into state. */
+	if (lxd_node_get(c, name, &m, &err) == LXD_OK) {
+		*out = lxd_node_state(ctx->schema, planned, m);
+	} else if (!tf_diags_has_error(d)) {
+		lxd_diag(d, NULL, "Cannot read new cluster member", &err,
+			 "Reading member \"%s\" after creating it", name);
+	}
+	json_decref(m);
+}
