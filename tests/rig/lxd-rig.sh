@@ -347,7 +347,7 @@ rig_start_daemon() {
 	rig_log "starting lxd member $k in namespace $ns (LXD_DIR=$lxddir)"
 	# setsid: its own session and process group, so a terminal ^C reaches
 	# only the test, which then tears the rig down in order.
-	(rig_closefds_exec setsid ip netns exec "$ns" env "${envs[@]}" \
+	(rig_closefds_exec setsid ip netns exec "$ns" env -u LXD_SOCKET "${envs[@]}" \
 		lxd --group root --logfile "$dir/lxd.log" </dev/null >>"$dir/lxd.out" 2>&1) &
 	local pid=$!
 	printf '%s\n' "$pid" >"$dir/lxd.pid"
@@ -358,7 +358,7 @@ rig_start_daemon() {
 			rig_fail "LXD member $k (pid $pid) exited during startup: LXD cannot start here"
 			return 1
 		fi
-		if LXD_DIR=$lxddir timeout 10 lxd waitready --timeout 2 >/dev/null 2>&1; then
+		if LXD_SOCKET= LXD_DIR=$lxddir timeout 10 lxd waitready --timeout 2 >/dev/null 2>&1; then
 			break
 		fi
 		if ((SECONDS >= deadline)); then
