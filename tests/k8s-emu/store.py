@@ -445,8 +445,10 @@ class Store:
             except patchlib.PatchError as e:
                 if e.code == 400:
                     raise errors.bad_request(str(e)) from None
+                # Like the apiserver: a generic 422 without details, so
+                # clients print the message.
                 raise errors.ApiError(422, "the server rejected our request due to an error in "
-                                      "our request: %s" % e, kind=kind, name=name) from None
+                                      "our request: %s" % e) from None
             if not isinstance(new, dict):
                 raise errors.bad_request("the patched object is not a JSON object")
             obj, w = self.update(kind, ns, name, new, subresource, field_validation, dry_run,
