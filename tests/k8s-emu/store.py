@@ -59,7 +59,7 @@ class Store:
         self.objs = {}   # (group, plural, namespace, name) -> object
         self.rv = 1000
         # Watch event log: (rv:int, type, (group, plural), namespace, object copy).
-        self.events = collections.deque(maxlen=20000)
+        self.events = collections.deque(maxlen=5000)
         ns_kind = registry.by_kind("v1", "Namespace")
         for ns in ("default", "kube-system", "kube-public"):
             self.create(ns_kind, None, {"apiVersion": "v1", "kind": "Namespace",
