@@ -312,6 +312,15 @@ check "foreground deletion removed the dependant first" gone secret fgdep
 
 # ------------------------------------------------------------ auth
 check "token kubeconfig works" bash -c "timeout 60 kubectl --kubeconfig '$W/kubeconfig-token' get cluster c1 -o name | grep -qx cluster.cluster.x-k8s.io/c1"
+# kubectl < 1.22 only knows exec apiVersion v1beta1: test a v1beta1 copy there.
+exec_kc=$W/kubeconfig-exec
+if ((${kminor:-0} < 22)); then
+	exec_kc=$E2E_WORK/kubeconfig-exec-v1beta1
+	sed -e 's#client.authentication.k8s.io/v1$#client.authentication.k8s.io/v1beta1#' -e '/interactiveMode/d' \
+		"$W/kubeconfig-exec" >"$exec_kc"
+fi
+check "exec credential plugin kubeconfig works" bash -c "timeout 60 kubectl --kubeconfig '$exec_kc' get cluster c1 -o name | grep -qx cluster.cluster.x-k8s.io/c1"
+check "insecure-skip-tls-verify kubeconfig works" bash -c "timeout 60 kubectl --kubeconfig '$W/kubeconfig-insecure' get ns default -o name | grep -qx namespace/default"
 check "a bad token gets 401 Unauthorized" bash -c "
 	sed 's/token: .*/token: not-the-token/' '$W/kubeconfig-token' >'$E2E_WORK/bad-token.kubeconfig'
 	out=\$(timeout 60 kubectl --kubeconfig '$E2E_WORK/bad-token.kubeconfig' get ns 2>&1); rc=\$?
