@@ -244,6 +244,26 @@ EOF
 check "type error and missing required field both reported" bash -c "
 	out=\$(timeout 60 kubectl --kubeconfig '$W/kubeconfig' create ${VALIDATE[*]} -f '$bad' 2>&1); rc=\$?
 	((rc != 0)) && grep -q 'spec.replicas' <<<\"\$out\" && grep -q 'spec.template.spec.infrastructureRef: Required value' <<<\"\$out\" || { echo \"\$out\"; exit 1; }"
+cat >"$bad" <<'EOF'
+apiVersion: controlplane.cluster.x-k8s.io/v1beta2
+kind: KubeadmControlPlane
+metadata:
+  name: dup-args
+spec:
+  version: v1.32.1
+  machineTemplate:
+    spec:
+      infrastructureRef: {apiGroup: infrastructure.cluster.x-k8s.io, kind: LXCMachineTemplate, name: c1-cp-a}
+  kubeadmConfigSpec:
+    joinConfiguration:
+      nodeRegistration:
+        kubeletExtraArgs:
+          - {name: provider-id, value: "lxc:///a"}
+          - {name: provider-id, value: "lxc:///b"}
+EOF
+check "CEL rule of the KCP CRD: duplicate kubeletExtraArgs rejected" expect_fail_with \
+	'spec.kubeadmConfigSpec.joinConfiguration.nodeRegistration.kubeletExtraArgs: Invalid value: "array": kubeletExtraArgs name must be unique' \
+	k apply "${VALIDATE[@]}" -f "$bad"
 check "raw POST of an invalid object: 422 Status with causes" bash -c "
 	code=\$(curl -s -o '$W/r.json' -w '%{http_code}' --max-time 20 --cacert '$W/ca.crt' --cert '$W/client.crt' --key '$W/client.key' \
 		-H 'Content-Type: application/json' -X POST \
