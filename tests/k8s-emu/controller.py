@@ -126,6 +126,16 @@ def label_selector_string(ml):
     return ",".join("%s=%s" % (k, v) for k, v in sorted((ml or {}).items()))
 
 
+def versions_of(machines):
+    """[{version, replicas}] over machines, sorted by version."""
+    out = {}
+    for m in machines:
+        v = (m.get("spec") or {}).get("version")
+        if v:
+            out[v] = out.get(v, 0) + 1
+    return [{"version": v, "replicas": n} for v, n in sorted(out.items())]
+
+
 def short_hash(value):
     h = hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
     alphabet = "bcdfghjklmnpqrstvwxz2456789"
@@ -147,6 +157,7 @@ class Controller:
         self.f = {}
         self.ip_next = 10
         self.seen_deleting = set()   # uids whose deletion was noticed once
+        self.cfg_fallback = set()    # Machine uids whose KubeadmConfig spec was emptied
         self.k = {n: registry.by_kind(av, n) for av, n in (
             ("v1", "Secret"), (CAPI, "Cluster"), (CAPI, "MachineDeployment"),
             (CAPI, "MachineSet"), (CAPI, "Machine"), (KCPV, "KubeadmControlPlane"),
@@ -390,6 +401,14 @@ class Controller:
             w["desiredReplicas"] += (m.get("spec") or {}).get("replicas", 0)
             for k in ("replicas", "readyReplicas", "availableReplicas", "upToDateReplicas"):
                 w[k] += (m.get("status") or {}).get(k, 0)
+        wv = {}
+        for m in mds:
+            for e in (m.get("status") or {}).get("versions") or []:
+                wv[e["version"]] = wv.get(e["version"], 0) + e.get("replicas", 0)
+        if wv:
+            w["versions"] = [{"version": v, "replicas": n} for v, n in sorted(wv.items())]
+        if kst.get("versions"):
+            st["controlPlane"]["versions"] = copy.deepcopy(kst["versions"])
         st["workers"] = w
         if gen:
             st["observedGeneration"] = gen
@@ -508,10 +527,26 @@ class Controller:
         live = [m for m in machines if not deleting(m)]
 
         def uptodate(m):
-            infra_name = ((m.get("spec") or {}).get("infrastructureRef") or {}).get("name")
+            """Like KCP: same version, same infrastructure template, and a
+            KubeadmConfig equal to spec.kubeadmConfigSpec (init/join aside,
+            the one the machine has is compared)."""
+            mspec = m.get("spec") or {}
+            infra_name = (mspec.get("infrastructureRef") or {}).get("name")
             lm = self.get("LXCMachine", ns, infra_name)
             cloned = (md(lm).get("annotations") or {}).get(A_CLONED_NAME) if lm else None
-            return (m.get("spec") or {}).get("version") == version and cloned == tref.get("name")
+            if mspec.get("version") != version or cloned != tref.get("name"):
+                return False
+            if md(m)["uid"] in self.cfg_fallback:
+                return True
+            cfg = self.get("KubeadmConfig", ns, ((mspec.get("bootstrap") or {}).get("configRef") or {}).get("name"))
+            if cfg is None:
+                return True  # being deleted or not yet created: nothing to compare
+            have = copy.deepcopy(cfg.get("spec") or {})
+            want = copy.deepcopy(spec.get("kubeadmConfigSpec") or {})
+            for key in ("initConfiguration", "joinConfiguration"):
+                if key not in have:
+                    want.pop(key, None)
+            return have == want
 
         def ready(m):
             return (m.get("status") or {}).get("phase") == "Running"
@@ -631,6 +666,7 @@ class Controller:
             self.log("controller: KubeadmConfig %s/%s rejected (%s); creating it with an empty spec" % (ns, name, e.message))
             cfg["spec"] = {}
             self.create(cfg)
+            self.cfg_fallback.add(md(m)["uid"])
 
     def ensure_cluster_secrets(self, k, cluster):
         ns, cname = md(cluster)["namespace"], md(cluster)["name"]
@@ -744,6 +780,12 @@ class Controller:
         up = ((new_ms or {}).get("status") or {}).get("replicas", 0)
         st.update(tot)
         st["upToDateReplicas"] = up
+        vers = versions_of(self.objs("Machine", ns, lambda o: (md(o).get("labels") or {}).get(L_MD) == name
+                                     and (md(o).get("labels") or {}).get(L_CLUSTER) == cname))
+        if vers:
+            st["versions"] = vers
+        else:
+            st.pop("versions", None)
         st["selector"] = label_selector_string((spec.get("selector") or {}).get("matchLabels"))
         if not st["selector"]:
             st.pop("selector")
@@ -847,6 +889,11 @@ class Controller:
         st = copy.deepcopy(s.get("status") or {})
         conds = st.get("conditions") or []
         gen = md(s).get("generation")
+        vers = versions_of(machines)
+        if vers:
+            st["versions"] = vers
+        else:
+            st.pop("versions", None)
         st.update({"replicas": len(machines), "readyReplicas": n_ready, "availableReplicas": n_ready,
                    "upToDateReplicas": len(machines)})
         sel = label_selector_string((spec.get("selector") or {}).get("matchLabels"))
