@@ -428,7 +428,9 @@ class Controller:
             self.write_status(c, st)
 
         if self.stall_delete("%s/%s" % (ns, name)):
-            say("InternalError", "deletion stalled (faults.json stall_delete): " + self.nr_message())
+            custom = self.f.get("condition_message")
+            say("InternalError", "deletion stalled (faults.json stall_delete)"
+                + (": " + custom if isinstance(custom, str) and custom else ""))
             return
         mds = self.objs("MachineDeployment", ns, lambda o: (o.get("spec") or {}).get("clusterName") == name)
         if mds:
