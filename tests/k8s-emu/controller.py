@@ -167,14 +167,25 @@ class Controller:
     # ------------------------------------------------------------- loop
 
     def run(self, stop):
+        """Pass loop. A pass is skipped when the previous one wrote nothing
+        and nothing changed since (same resourceVersion, same faults, no
+        deletion in progress): the controllers have no timers, so it would
+        change nothing either, and an idle emulator costs no CPU."""
+        last = None
         while not stop.wait(self.faults.controller_delay(self.delay)):
             try:
                 f = self.faults.load()
                 if f.get("paused"):
                     continue
                 with self.s.lock:
+                    key = (self.s.current_rv(), json.dumps(f, sort_keys=True))
+                    if key == last and not self.seen_deleting:
+                        continue
                     self.pass_once(f)
+                    # Only a pass that wrote nothing proves a steady state.
+                    last = key if self.s.current_rv() == key[0] else None
             except Exception:  # noqa: BLE001 - keep the controller alive, loudly
+                last = None
                 self.log("controller: pass failed:\n" + traceback.format_exc())
 
     def pass_once(self, f):
@@ -1069,8 +1080,10 @@ class Controller:
                                          "Waiting for the bootstrap data", v1beta1=True)]
             self.write_status(x, st)
             return
-        if self.never_ready("%s/%s" % (ns, cname), "%s/%s" % (ns, labels.get(L_CP_NAME, "")),
-                            "%s/%s" % (ns, labels.get(L_MD, ""))):
+        # never_ready: instances not yet provisioned never are (ready ones stay).
+        if not st.get("ready") and self.never_ready(
+                "%s/%s" % (ns, cname), "%s/%s" % (ns, labels.get(L_CP_NAME, "")),
+                "%s/%s" % (ns, labels.get(L_MD, ""))):
             st["ready"] = False
             st["conditions"] = [set_cond(conds, "InstanceProvisioned", False, "InjectedFailure",
                                          self.nr_message(), v1beta1=True),

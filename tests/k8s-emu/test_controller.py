@@ -154,6 +154,19 @@ class ControllerTest(unittest.TestCase):
         self.set_faults("{}")
         self.until(self.cluster_available)
 
+    def test_never_ready_keeps_ready_machines(self):
+        self.until(lambda: (self.get("MachineDeployment", "c1-md").get("status") or {}).get("readyReplicas") == 2)
+        self.set_faults('{"never_ready": ["default/c1-md"], "condition_message": "no room"}')
+        self.s.patch(self.c.k["MachineDeployment"], "default", "c1-md", "application/merge-patch+json",
+                     {"spec": {"replicas": 3}})
+        self.run_passes(30)
+        md = self.get("MachineDeployment", "c1-md")
+        self.assertEqual((md["status"]["replicas"], md["status"]["readyReplicas"]), (3, 2))
+        self.assertIn("no room", ctl.cond_get(md, "MachinesReady")["message"])
+        self.assertTrue(ctl.cond_true(self.get("KubeadmControlPlane", "c1-cp"), "Available"))
+        self.set_faults("{}")
+        self.until(lambda: self.get("MachineDeployment", "c1-md")["status"]["readyReplicas"] == 3)
+
     def test_ordered_deletion(self):
         self.until(self.cluster_available)
         order = []
