@@ -9,6 +9,12 @@
 #include "k8s_client.h"
 #include "kubeconfig.h"
 
+extern const tfp_ephemeral k8s_cluster_kubeconfig_ephemeral;
+
+static const tfp_ephemeral *const k8s_ephemerals[] = {
+	&k8s_cluster_kubeconfig_ephemeral,
+};
+
 static const tf_attr_def k8s_provider_attrs[] = {
 	{ "kubeconfig_path", "\"string\"", TF_OPTIONAL, NULL,
 	  "Path to a kubeconfig file for the management cluster. Defaults to "
@@ -104,6 +110,8 @@ static const tfp_provider k8s_provider = {
 	.schema = &k8s_provider_schema,
 	.configure = k8s_configure,
 	.client_free = k8s_client_release,
+	.ephemerals = k8s_ephemerals,
+	.nephemerals = TF_COUNT(k8s_ephemerals),
 };
 
 const tfp_provider *tfp_provider_k8s(void)
