@@ -809,11 +809,15 @@ static int resolve(const yn *root, const char *dir, const char *ctx_override,
 		return -1;
 	}
 	kc->tls_server_name = xdup(ystr(cl, "tls-server-name"));
-	kc->proxy_url = xdup(ystr(cl, "proxy-url"));
-	if (kc->proxy_url &&
-	    add_warning(kc, "%s: proxy-url of cluster \"%s\" is ignored; the "
-			"provider connects to the server directly.",
-			kc->source, kc->cluster_name))
+	s = ystr(cl, "proxy-url");
+	if (s && strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0 &&
+	    strncmp(s, "socks5://", 9) != 0) {
+		kc_err(err, errlen, "%s: proxy-url of cluster \"%s\" must start with "
+		       "http://, https:// or socks5://.", kc->source, kc->cluster_name);
+		return -1;
+	}
+	kc->proxy_url = xdup(s);
+	if (s && !kc->proxy_url)
 		goto nomem;
 	if (load_pem(cl, "certificate-authority", dir, "the cluster", kc,
 		     &kc->ca_pem, &kc->ca_pem_len, err, errlen))
