@@ -102,6 +102,53 @@ check "second plan is empty" expect_exit 0 plan_exit
 logs_clean() { no_secret_in "$TF_DIR"/logs/*.tflog && compgen -G "$TF_DIR/logs/*.tflog" >/dev/null; }
 check "provider debug logs hold no kubeconfig or token" logs_clean
 
+# Values known only after apply: the cluster name comes from a resource
+# created in the same run, and a provider is configured from the result.
+# Planning answers with unknowns; apply opens them for real.
+tf_workdir late
+write_tf <<EOF
+terraform {
+  required_providers {
+    k8s = {
+      source = "lxdcapi/k8s"
+    }
+  }
+}
+
+provider "k8s" {
+  kubeconfig_path = "$EMU_DIR/kubeconfig"
+}
+
+resource "terraform_data" "name" {
+  input = "demo"
+}
+
+ephemeral "k8s_cluster_kubeconfig" "late" {
+  name = terraform_data.name.output
+}
+
+provider "k8s" {
+  alias      = "late"
+  kubeconfig = ephemeral.k8s_cluster_kubeconfig.late.kubeconfig
+}
+
+ephemeral "k8s_cluster_kubeconfig" "via_late" {
+  provider  = k8s.late
+  name      = "inner"
+  namespace = "default"
+}
+
+resource "terraform_data" "after" {
+  input      = "x"
+  depends_on = [ephemeral.k8s_cluster_kubeconfig.via_late]
+}
+EOF
+check "init (late)" tf_show_on_fail init -input=false -no-color
+check "plan with unknown name and provider settings succeeds" tf_show_on_fail plan -input=false -no-color
+check "apply opens both once known" apply_ok
+check "apply opened the one behind the late provider" out_has 'ephemeral.k8s_cluster_kubeconfig.via_late: Opening'
+check "late state holds no kubeconfig" no_secret_in "$TF_DIR/terraform.tfstate"
+
 # Error cases: a missing cluster, a cluster without its Secret.
 tf_workdir errors
 write_tf <<EOF
