@@ -614,7 +614,7 @@ static void test_k8s_token_file_reread_on_401(void **state)
  * EXPIRY sets the expirationTimestamp; it saves KUBERNETES_EXEC_INFO. */
 static void write_plugin(const char *dir)
 {
-	char path[400], body[1600];
+	char path[400], body[2400];
 
 	snprintf(path, sizeof(path), "%s/plugin.sh", dir);
 	snprintf(body, sizeof(body),
@@ -625,7 +625,8 @@ static void write_plugin(const char *dir)
 		 "printf '%%s' \"$KUBERNETES_EXEC_INFO\" > '%s/info'\n"
 		 "echo \"$MY_VAR\" > '%s/env'\n"
 		 "if [ \"$1\" = fail ]; then echo 'login required: run sso-login' >&2; exit 3; fi\n"
-		 "if [ \"$1\" = hang ]; then sleep 30; fi\n"
+		 "if [ \"$1\" = hang ]; then exec sleep 30; fi\n"
+		 "if [ \"$1\" = detach ]; then exec >/dev/null 2>&1; exec sleep 30; fi\n"
 		 "if [ \"$1\" = junk ]; then echo 'not json with secret-stuff'; exit 0; fi\n"
 		 "exp=\"\"\n"
 		 "if [ -n \"$EXPIRY\" ]; then exp=\",\\\"expirationTimestamp\\\":\\\"$EXPIRY\\\"\"; fi\n"
@@ -783,6 +784,24 @@ static void test_k8s_exec_plugin_failures(void **state)
 
 	/* A hanging plugin is killed when StopProvider arrives. */
 	yaml = exec_yaml("hang", "");
+	c = client_from(yaml, &s, &stop);
+	t0 = mono_ms();
+	{
+		pthread_t th;
+		struct raise_arg a = { &stop, 300 };
+
+		assert_int_equal(pthread_create(&th, NULL, raise_later, &a), 0);
+		assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), K8S_E_CANCELLED);
+		pthread_join(th, NULL);
+	}
+	assert_true(mono_ms() - t0 < 5000);
+	k8s_client_free(c);
+	free(yaml);
+
+	/* Output closed but still running: the wait for its exit is bounded
+	 * too. */
+	atomic_store(&stop, 0);
+	yaml = exec_yaml("detach", "");
 	c = client_from(yaml, &s, &stop);
 	t0 = mono_ms();
 	{
