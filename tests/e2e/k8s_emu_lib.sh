@@ -14,13 +14,14 @@ EMU_URL=""
 emu_down() {
 	local i
 	[[ -n $EMU_PID ]] || return 0
-	kill -TERM "$EMU_PID" 2>/dev/null
+	# Runs from the EXIT trap, under set -e: nothing here may fail.
+	kill -TERM "$EMU_PID" 2>/dev/null || true
 	for ((i = 0; i < 100; i++)); do
 		kill -0 "$EMU_PID" 2>/dev/null || break
 		sleep 0.1
 	done
-	kill -KILL "$EMU_PID" 2>/dev/null
-	wait "$EMU_PID" 2>/dev/null
+	kill -KILL "$EMU_PID" 2>/dev/null || true
+	wait "$EMU_PID" 2>/dev/null || true
 	EMU_PID=""
 }
 

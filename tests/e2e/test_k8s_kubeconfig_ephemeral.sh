@@ -92,7 +92,7 @@ no_secret_in() {
 }
 check "state file holds no kubeconfig" no_secret_in "$TF_DIR/terraform.tfstate"
 check "state file holds only the managed resource (no ephemeral one)" \
-	jq -e '[.resources[] | select(.mode != "managed")] | length == 0' "$TF_DIR/terraform.tfstate"
+	jq -e '[.resources[] | select(.mode != "managed")] | length == 0' "$TF_DIR/terraform.tfstate" >/dev/null
 plan_has_nothing() {
 	(cd "$TF_DIR" && timeout 120 "$TERRAFORM" show -json tfplan) >"$TF_DIR/plan.json" || return 1
 	no_secret_in "$TF_DIR/plan.json" "$TF_DIR/tfplan"
