@@ -755,6 +755,18 @@ static int http_curl(k8s_client *c, const char *method, const char *path,
 	if (!(nh = curl_slist_append(hdrs, "Accept: application/json")))
 		goto nomem;
 	hdrs = nh;
+	if (conn) {
+		/* tls-server-name changes only SNI and verification: the Host
+		 * header stays the server URL's, as with kubectl. */
+		free(hdr);
+		if (asprintf(&hdr, "Host: %s:%ld", c->url_host, c->url_port) < 0) {
+			hdr = NULL;
+			goto nomem;
+		}
+		if (!(nh = curl_slist_append(hdrs, hdr)))
+			goto nomem;
+		hdrs = nh;
+	}
 	if (!(nh = curl_slist_append(hdrs, "Expect:")))
 		goto nomem;
 	hdrs = nh;
