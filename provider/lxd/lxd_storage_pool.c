@@ -55,7 +55,8 @@ static const tf_attr_def pool_attrs[] = {
 	  "`Errored`, `Unknown` or `Unavailable`." },
 	{ "locations", "[\"list\",\"string\"]", TF_COMPUTED, NULL,
 	  "Cluster members on which the pool exists (sorted); empty on a "
-	  "standalone server." },
+	  "standalone server. Known after apply when `member_config` names a "
+	  "new member or depends on a member joining in the same apply." },
 };
 
 static const tf_block_def pool_schema = {

@@ -164,7 +164,7 @@ check "join: plan with a source for an unknown member fails" expect_exit 1 plan_
 check "join: the error names it and the members" out_joined 'names node9, neither a cluster member \(node1, node2\) nor in joining_members'
 join_vars rack-a '.joining_members.node3.socket = null'
 check "join: plan with neither socket nor address fails" expect_exit 1 plan_exit
-check "join: the error says so" out_joined 'exactly one of `socket` and `address`'
+check "join: the error says so" out_joined 'exactly one of .socket. and .address.'
 check "join: nothing joined by failed plans" member_absent node3
 
 join_vars rack-a
