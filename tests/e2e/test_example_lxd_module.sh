@@ -86,6 +86,22 @@ tf_out_json() { (cd "$TF_DIR" && timeout 120 "$TERRAFORM" output -json "$1"); }
 copy_example ovn
 ovn_vars "seed network"
 require "ovn: init" tf_show_on_fail init -input=false -no-color
+check "example: terraform validate" tf_show_on_fail validate -no-color
+
+# The README's terraform.tfvars.example fits the example's variables.
+example_tfvars_ok() {
+	local got
+	got=$(cd "$TF_DIR" && echo 'jsonencode([keys(var.storage_pool.sources), var.joining_members.node3.failure_domain, var.ovn.uplink])' |
+		timeout 120 "$TERRAFORM" console -no-color -var-file=terraform.tfvars.example 2>&1) || {
+		echo "  terraform console -var-file=terraform.tfvars.example failed: $got"
+		return 1
+	}
+	[[ $got == '"[[\"node1\",\"node2\",\"node3\"],\"rack-b\",\"lxdbr0\"]"' ]] || {
+		echo "  unexpected values from terraform.tfvars.example: $got"
+		return 1
+	}
+}
+check "example: terraform.tfvars.example fits the variables" example_tfvars_ok
 
 # The module's uplink check, at plan time, before anything is created.
 lxc_n1 network create modbare ipv4.address=192.0.2.129/25 ipv6.address=none ipv4.nat=false >/dev/null
@@ -170,6 +186,7 @@ check "join: nothing joined by failed plans" member_absent node3
 join_vars rack-a
 check "join: plan (one apply: join + pool)" expect_exit 2 plan_exit
 check "join: plan adds the member and the pool" out_has '2 to add, 0 to change, 0 to destroy'
+check "join: the pool's member_config waits for the join" out_has 'member_config += \(known after apply\)'
 check "join: apply" apply_ok
 check "join: plan is empty" expect_exit 0 plan_exit
 check "join: node3 is an online member" api_eq /1.0/cluster/members/node3 '"\(.status) \(.url)"' "Online https://$RIG_N3_ADDRESS"
