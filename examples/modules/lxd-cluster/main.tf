@@ -30,7 +30,6 @@ locals {
 
   pool_source_key = "storage-pool/${var.storage_pool.name}/source"
   unknown_sources = [for m in keys(var.storage_pool.sources) : m if !contains(local.members_after, m)]
-  already_members = [for m in keys(var.joining_members) : m if contains(local.existing_members, m)]
 
   uplink_config = var.ovn == null ? {} : data.lxd_network.uplink[0].config
   uplink_ranges = compact([
