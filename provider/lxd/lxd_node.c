@@ -476,9 +476,12 @@ static void node_validate(tfp_ctx *ctx, const tf_value *config, tf_diags *d)
 		const tf_value *sock = tf_value_attr(jt, "socket");
 		const tf_value *addr = tf_value_attr(jt, "address");
 		bool has_s = !tf_value_is_null(sock), has_a = !tf_value_is_null(addr);
+		/* Unknown (e.g. from a module's for_each at validate time):
+		 * decided later, checked once known. */
+		bool decided = !tf_value_is_unknown(sock) && !tf_value_is_unknown(addr);
 		const char *a = tf_value_get_string(addr);
 
-		if (has_s == has_a)
+		if (decided && has_s == has_a)
 			tf_diags_attr_error(d, "join_target", "Invalid join_target",
 					    "Set exactly one of `socket` (local "
 					    "unix socket of the joining server) and "
@@ -487,7 +490,7 @@ static void node_validate(tfp_ctx *ctx, const tf_value *config, tf_diags *d)
 			tf_diags_attr_error(d, "join_target", "Invalid join_target address",
 					    "\"%s\" is not an HTTPS URL; use "
 					    "https://<host>:8443.", a);
-		if (has_a && tf_value_is_null(tf_value_attr(jt, "client_certificate")))
+		if (known(addr) && tf_value_is_null(tf_value_attr(jt, "client_certificate")))
 			tf_diags_attr_error(d, "join_target",
 					    "Missing join_target client certificate",
 					    "Reaching the joining server over HTTPS needs "

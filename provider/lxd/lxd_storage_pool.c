@@ -55,7 +55,8 @@ static const tf_attr_def pool_attrs[] = {
 	  "`Errored`, `Unknown` or `Unavailable`." },
 	{ "locations", "[\"list\",\"string\"]", TF_COMPUTED, NULL,
 	  "Cluster members on which the pool exists (sorted); empty on a "
-	  "standalone server." },
+	  "standalone server. Known after apply when `member_config` names a "
+	  "new member or depends on a member joining in the same apply." },
 };
 
 static const tf_block_def pool_schema = {
@@ -612,6 +613,20 @@ static void check_against_server(lxd_client *c, const tf_value *config,
 	json_decref(members);
 }
 
+/* Whether an update may change the members the pool is on: member_config
+ * not wholly known yet (e.g. derived from a member that joins in the same
+ * apply) or naming a member the prior state did not. `locations` is then
+ * unknown in the plan (LXD reports the joined member after the update). */
+static bool members_may_change(const tf_value *pm, const tf_value *nm)
+{
+	if (!nm || !tf_value_is_wholly_known(nm))
+		return true;
+	for (size_t i = 0; known(nm) && i < tf_value_len(nm); i++)
+		if (!known(pm) || !tf_value_map_get(pm, tf_value_map_key(nm, i)))
+			return true;
+	return false;
+}
+
 static void pool_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 			     const tf_value *config, tf_value **planned,
 			     tf_paths *replace, tf_diags *d)
@@ -636,7 +651,9 @@ static void pool_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 							"member_config", m, replace);
 		}
 	}
-	if (repl || replace->n) {
+	if (repl || replace->n ||
+	    members_may_change(tf_value_attr(prior, "member_config"),
+			       tf_value_attr(*planned, "member_config"))) {
 		tf_plan_mark_unknown(ctx->schema, *planned, "status");
 		tf_plan_mark_unknown(ctx->schema, *planned, "locations");
 	}

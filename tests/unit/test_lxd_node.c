@@ -381,6 +381,63 @@ static void test_lxd_node_state_import(void **state)
 	tf_schema_free(sc);
 }
 
+/* validate(): join_target's socket/address may be unknown (a module's
+ * for_each is unknown when Terraform validates it): no error then; with
+ * known values exactly one of them is required. */
+static size_t validate_jt(tf_value *sock, tf_value *addr, tf_value *cert)
+{
+	tf_schema *sc = node_schema();
+	tf_value *cfg = tf_schema_empty_object(sc);
+	tf_value *jt = tf_value_object_new(tf_value_type(tf_value_attr(cfg, "join_target")));
+	tfp_ctx ctx = {0};
+	tf_diags d = TF_DIAGS_INIT;
+	size_t n;
+
+	tf_value_object_set(jt, "socket", sock);
+	tf_value_object_set(jt, "address", addr);
+	tf_value_object_set(jt, "client_certificate", cert);
+	tf_value_object_set(cfg, "name", tf_value_string("node3"));
+	tf_value_object_set(cfg, "join_target", jt);
+	ctx.schema = sc;
+	ctx.type_name = "lxd_node";
+	lxd_node_resource.validate(&ctx, cfg, &d);
+	n = d.n;
+	tf_diags_done(&d);
+	tf_value_unref(cfg);
+	tf_schema_free(sc);
+	return n;
+}
+
+static void test_lxd_node_validate_unknown_join_target(void **state)
+{
+	(void)state;
+	/* all unknown: nothing to say yet */
+	assert_int_equal(validate_jt(tf_value_unknown(tf_type_string()),
+				     tf_value_unknown(tf_type_string()),
+				     tf_value_unknown(tf_type_string())), 0);
+	/* socket unknown, address null: fine until known */
+	assert_int_equal(validate_jt(tf_value_unknown(tf_type_string()),
+				     tf_value_null(tf_type_string()),
+				     tf_value_null(tf_type_string())), 0);
+	/* known: neither, both */
+	assert_int_equal(validate_jt(tf_value_null(tf_type_string()),
+				     tf_value_null(tf_type_string()),
+				     tf_value_null(tf_type_string())), 1);
+	assert_int_equal(validate_jt(tf_value_string("/s"),
+				     tf_value_string("https://h:8443"),
+				     tf_value_string("PEM")), 1);
+	/* known address without certificate: one error; unknown address: none */
+	assert_int_equal(validate_jt(tf_value_null(tf_type_string()),
+				     tf_value_string("https://h:8443"),
+				     tf_value_null(tf_type_string())), 1);
+	assert_int_equal(validate_jt(tf_value_null(tf_type_string()),
+				     tf_value_unknown(tf_type_string()),
+				     tf_value_null(tf_type_string())), 0);
+	assert_int_equal(validate_jt(tf_value_string("/s"),
+				     tf_value_null(tf_type_string()),
+				     tf_value_null(tf_type_string())), 0);
+}
+
 /* remove(): a DELETE that fails after LXD dropped the member is a warning
  * (the member is gone); a refusal that leaves it is an error quoting LXD. */
 static void run_delete(const reply *rr, size_t n, bool force, tf_diags *d,
@@ -454,6 +511,7 @@ int main(void)
 		cmocka_unit_test(test_lxd_node_missing_member_config),
 		cmocka_unit_test(test_lxd_node_state_import),
 		cmocka_unit_test(test_lxd_node_delete_outcomes),
+		cmocka_unit_test(test_lxd_node_validate_unknown_join_target),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
