@@ -1174,7 +1174,10 @@ tf_type *tf_value_type(const tf_value *v) { return v->type; }
 tf_value_state tf_value_state_of(const tf_value *v) { return v->state; }
 bool tf_value_is_null(const tf_value *v) { return v->state == TF_V_NULL; }
 bool tf_value_is_unknown(const tf_value *v) { return v->state == TF_V_UNKNOWN; }
-bool tf_value_is_known(const tf_value *v) { return v->state == TF_V_KNOWN; }
+bool tf_value_is_known(const tf_value *v)
+{
+	return v && v->state == TF_V_KNOWN;
+}
 bool tf_value_is_wholly_known(const tf_value *v) { return v->wk; }
 
 const tf_refinement *tf_value_refinement(const tf_value *v)

@@ -107,7 +107,9 @@ tf_type *tf_value_type(const tf_value *v);          /* borrowed */
 tf_value_state tf_value_state_of(const tf_value *v);
 bool tf_value_is_null(const tf_value *v);
 bool tf_value_is_unknown(const tf_value *v);
-bool tf_value_is_known(const tf_value *v);          /* neither null nor unknown */
+/* Neither null nor unknown. NULL (an absent attribute or map element, as
+ * tf_value_attr / tf_value_map_get return) counts as not known. */
+bool tf_value_is_known(const tf_value *v);
 bool tf_value_is_wholly_known(const tf_value *v);   /* no unknown at any depth */
 /* Refinement of an unknown value (borrowed), or NULL if plain/not unknown. */
 const tf_refinement *tf_value_refinement(const tf_value *v);

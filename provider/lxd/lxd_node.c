@@ -128,11 +128,6 @@ static const tf_block_def node_schema = {
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static bool known(const tf_value *v)
-{
-	return v && tf_value_is_known(v);
-}
-
 static bool in_list(const char *k, const char *const *list)
 {
 	for (; *list; list++)
@@ -214,7 +209,7 @@ static tf_value *refresh_keys(const tf_value *managed, const json_t *live)
 {
 	tf_value *out;
 
-	if (!known(managed))
+	if (!tf_value_is_known(managed))
 		return NULL;
 	out = tf_value_map_new(tf_value_type(managed));
 	for (size_t i = 0; out && i < tf_value_len(managed); i++) {
@@ -235,7 +230,7 @@ static const char *jstr(const json_t *o, const char *k)
 static void set_bool_default(tf_value *st, const tf_value *keep, const char *n)
 {
 	const tf_value *v = keep ? tf_value_attr(keep, n) : NULL;
-	tf_value_object_set(st, n, tf_value_bool(known(v) && tf_value_get_bool(v)));
+	tf_value_object_set(st, n, tf_value_bool(tf_value_is_known(v) && tf_value_get_bool(v)));
 }
 
 tf_value *lxd_node_state(const tf_schema *s, const tf_value *keep,
@@ -328,32 +323,32 @@ static int put_mutate(json_t *cur, void *argv, json_t **body, lxd_error *err)
 	/* Automatic roles exactly as they are; user roles from the plan. */
 	json_array_foreach(json_object_get(cur, "roles"), i, r) {
 		const char *n = json_string_value(r);
-		if (n && (lxd_node_auto_role(n) || !known(roles)))
+		if (n && (lxd_node_auto_role(n) || !tf_value_is_known(roles)))
 			json_array_append_new(out_roles, json_string(n));
 	}
-	if (known(roles))
+	if (tf_value_is_known(roles))
 		for (i = 0; i < tf_value_len(roles); i++) {
 			const char *n = tf_value_get_string(tf_value_index(roles, i));
 			if (n && !lxd_node_auto_role(n))
 				json_array_append_new(out_roles, json_string(n));
 		}
-	if (known(groups) && tf_value_len(groups) > 0)
+	if (tf_value_is_known(groups) && tf_value_len(groups) > 0)
 		out_groups = set_to_json(groups);
 	else
 		out_groups = json_deep_copy(json_object_get(cur, "groups"));
-	for (i = 0; known(pcfg) && i < tf_value_len(pcfg); i++) {
+	for (i = 0; tf_value_is_known(pcfg) && i < tf_value_len(pcfg); i++) {
 		const char *k = tf_value_map_key(pcfg, i);
-		if (!known(ncfg) || !tf_value_map_get(ncfg, k))
+		if (!tf_value_is_known(ncfg) || !tf_value_map_get(ncfg, k))
 			json_object_del(cfg, k);
 	}
-	for (i = 0; known(ncfg) && i < tf_value_len(ncfg); i++) {
+	for (i = 0; tf_value_is_known(ncfg) && i < tf_value_len(ncfg); i++) {
 		const char *s = tf_value_get_string(tf_value_map_value(ncfg, i));
 		json_object_set_new(cfg, tf_value_map_key(ncfg, i), json_string(s ? s : ""));
 	}
 	*body = json_pack("{s:s, s:s, s:o, s:o, s:o}",
-			  "description", known(desc) ? tf_value_get_string(desc)
+			  "description", tf_value_is_known(desc) ? tf_value_get_string(desc)
 						     : jstr(cur, "description"),
-			  "failure_domain", known(fd) ? tf_value_get_string(fd)
+			  "failure_domain", tf_value_is_known(fd) ? tf_value_get_string(fd)
 						      : jstr(cur, "failure_domain"),
 			  "groups", out_groups ? out_groups : json_array(),
 			  "roles", out_roles ? out_roles : json_array(),
@@ -440,7 +435,7 @@ static void node_validate(tfp_ctx *ctx, const tf_value *config, tf_diags *d)
 	const tf_value *jt = tf_value_attr(config, "join_target");
 
 	(void)ctx;
-	for (size_t i = 0; known(cfg) && i < tf_value_len(cfg); i++) {
+	for (size_t i = 0; tf_value_is_known(cfg) && i < tf_value_len(cfg); i++) {
 		const char *k = tf_value_map_key(cfg, i);
 		if (strcmp(k, "scheduler.instance") != 0 && strncmp(k, "user.", 5) != 0) {
 			tf_path p = {0};
@@ -453,7 +448,7 @@ static void node_validate(tfp_ctx *ctx, const tf_value *config, tf_diags *d)
 			tf_path_done(&p);
 		}
 	}
-	for (size_t i = 0; known(roles) && i < tf_value_len(roles); i++) {
+	for (size_t i = 0; tf_value_is_known(roles) && i < tf_value_len(roles); i++) {
 		const char *r = tf_value_get_string(tf_value_index(roles, i));
 		if (r && lxd_node_auto_role(r))
 			tf_diags_attr_error(d, "roles", "Automatic role in roles",
@@ -468,11 +463,11 @@ static void node_validate(tfp_ctx *ctx, const tf_value *config, tf_diags *d)
 					    "roles are event-hub, ovn-chassis and "
 					    "control-plane (by LXD version).", r);
 	}
-	if (known(groups) && tf_value_len(groups) == 0)
+	if (tf_value_is_known(groups) && tf_value_len(groups) == 0)
 		tf_diags_attr_error(d, "groups", "Empty groups",
 				    "A cluster member must be in at least one "
 				    "group; use [\"default\"] or leave `groups` unset.");
-	if (known(jt)) {
+	if (tf_value_is_known(jt)) {
 		const tf_value *sock = tf_value_attr(jt, "socket");
 		const tf_value *addr = tf_value_attr(jt, "address");
 		bool has_s = !tf_value_is_null(sock), has_a = !tf_value_is_null(addr);
@@ -490,7 +485,7 @@ static void node_validate(tfp_ctx *ctx, const tf_value *config, tf_diags *d)
 			tf_diags_attr_error(d, "join_target", "Invalid join_target address",
 					    "\"%s\" is not an HTTPS URL; use "
 					    "https://<host>:8443.", a);
-		if (known(addr) && tf_value_is_null(tf_value_attr(jt, "client_certificate")))
+		if (tf_value_is_known(addr) && tf_value_is_null(tf_value_attr(jt, "client_certificate")))
 			tf_diags_attr_error(d, "join_target",
 					    "Missing join_target client certificate",
 					    "Reaching the joining server over HTTPS needs "
@@ -505,7 +500,7 @@ static void check_create(lxd_client *c, const tf_value *config, tf_diags *d)
 	const tf_value *bs = tf_value_attr(config, "bootstrap");
 	const tf_value *jt = tf_value_attr(config, "join_target");
 	const tf_value *mc = tf_value_attr(config, "member_config");
-	bool bootstrap = known(bs) && tf_value_get_bool(bs);
+	bool bootstrap = tf_value_is_known(bs) && tf_value_get_bool(bs);
 	bool clustered = false;
 	json_t *m = NULL, *req = NULL;
 	lxd_error err = {0};
@@ -685,7 +680,7 @@ static void node_update(tfp_ctx *ctx, const tf_value *prior,
 		keep = prior;
 		goto reread;
 	}
-	if (known(ev) && tf_plan_attr_changed(prior, planned, "evacuated") &&
+	if (tf_value_is_known(ev) && tf_plan_attr_changed(prior, planned, "evacuated") &&
 	    (rc = lxd_node_set_evacuated(c, name, tf_value_get_bool(ev), &err))) {
 		lxd_diag(d, NULL, tf_value_get_bool(ev) ? "Cannot evacuate cluster member"
 							: "Cannot restore cluster member",

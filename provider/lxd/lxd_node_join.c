@@ -24,11 +24,6 @@
 #include "lxd_common.h"
 #include "lxd_node.h"
 
-static bool known(const tf_value *v)
-{
-	return v && tf_value_is_known(v);
-}
-
 /* Padded standard base64 (what Go's base64.StdEncoding decodes), malloc'd. */
 static char *base64_std(const unsigned char *in, size_t len)
 {
@@ -92,7 +87,7 @@ void lxd_node_check_member_config(const json_t *required, const tf_value *mc,
 
 	json_array_foreach(required, i, e) {
 		char *k = lxd_node_mc_key(e);
-		if (k && !(known(mc) && tf_value_map_get(mc, k)))
+		if (k && !(tf_value_is_known(mc) && tf_value_map_get(mc, k)))
 			len += strlen(k) + 4;
 		free(k);
 	}
@@ -105,7 +100,7 @@ void lxd_node_check_member_config(const json_t *required, const tf_value *mc,
 	}
 	json_array_foreach(required, i, e) {
 		char *k = lxd_node_mc_key(e);
-		if (k && !(known(mc) && tf_value_map_get(mc, k)))
+		if (k && !(tf_value_is_known(mc) && tf_value_map_get(mc, k)))
 			off += (size_t)snprintf(missing + off, len - off, "%s\"%s\"",
 						off ? ", " : "", k);
 		free(k);
@@ -448,7 +443,7 @@ void lxd_node_create(tfp_ctx *ctx, const tf_value *planned,
 			 is_bootstrap ? "bootstrapped the cluster" : "joined");
 		goto record;
 	}
-	if (known(ev) && tf_value_get_bool(ev) &&
+	if (tf_value_is_known(ev) && tf_value_get_bool(ev) &&
 	    (rc = lxd_node_set_evacuated(c, name, true, &err)))
 		lxd_diag(d, NULL, "Cannot evacuate cluster member", &err,
 			 "Member \"%s\" joined, but evacuating it failed", name);

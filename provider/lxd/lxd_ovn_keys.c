@@ -46,11 +46,6 @@ bool ovn_is_auto_key(const char *key)
 	return strcmp(key, "ipv4.address") == 0 || strcmp(key, "ipv6.address") == 0;
 }
 
-static bool known(const tf_value *v)
-{
-	return v && tf_value_is_known(v);
-}
-
 static void key_error(tf_diags *d, const char *key, const char *summary,
 		      const char *detail)
 {
@@ -66,7 +61,7 @@ void ovn_check_keys(const tf_value *config, tf_diags *d)
 {
 	const tf_value *cfg = tf_value_attr(config, "config");
 
-	for (size_t i = 0; known(cfg) && i < tf_value_len(cfg); i++) {
+	for (size_t i = 0; tf_value_is_known(cfg) && i < tf_value_len(cfg); i++) {
 		const char *k = tf_value_map_key(cfg, i);
 		const ovn_attr_key *a = ovn_attr_by_key(k);
 		char msg[256];
@@ -96,7 +91,7 @@ char *ovn_attr_to_string(const tf_value *v, ovn_kind kind)
 {
 	char *s = NULL;
 
-	if (!known(v))
+	if (!tf_value_is_known(v))
 		return NULL;
 	switch (kind) {
 	case OVN_K_STRING:
@@ -193,7 +188,7 @@ json_t *ovn_managed_keys(const tf_value *obj)
 
 	if (!o)
 		return NULL;
-	for (size_t i = 0; known(cfg) && i < tf_value_len(cfg); i++) {
+	for (size_t i = 0; tf_value_is_known(cfg) && i < tf_value_len(cfg); i++) {
 		const char *s = tf_value_get_string(tf_value_map_value(cfg, i));
 		if (s)
 			json_object_set_new(o, tf_value_map_key(cfg, i), json_string(s));
@@ -281,7 +276,7 @@ int ovn_put_managed(tf_value *st, const json_t *values, const tf_value *shape)
 		if (rc)
 			break;
 	}
-	if (rc == TF_OK && (tf_value_len(cfg) > 0 || known(shape_cfg)))
+	if (rc == TF_OK && (tf_value_len(cfg) > 0 || tf_value_is_known(shape_cfg)))
 		return tf_value_object_set(st, "config", cfg);
 	tf_value_unref(cfg);
 	return rc;

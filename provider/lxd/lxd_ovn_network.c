@@ -93,11 +93,6 @@ static const tf_block_def ovn_schema = {
 		       "`NAME` or `PROJECT/NAME`.",
 };
 
-static bool known(const tf_value *v)
-{
-	return v && tf_value_is_known(v);
-}
-
 /* "/1.0/networks/<name>[/<suffix>]?project=<project>", malloc'd or NULL. */
 static char *net_path(const char *project, const char *name, const char *suffix)
 {
@@ -160,7 +155,7 @@ static tf_value *state_from_plan(lxd_client *c, const tf_value *planned,
 
 	if (!st)
 		return NULL;
-	if (!known(tf_value_attr(st, "project"))) /* provider unknown at plan */
+	if (!tf_value_is_known(tf_value_attr(st, "project"))) /* provider unknown at plan */
 		tf_value_object_set(st, "project", tf_value_string(lxd_client_project(c)));
 	put_computed(st, net);
 	return st;
@@ -455,7 +450,7 @@ static void ovn_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 			    tf_value_string(lxd_client_project(c)));
 	if (c && create && tf_value_attr_string(*planned, "project"))
 		check_project(c, tf_value_attr_string(*planned, "project"), d);
-	if (c && known(uplink) &&
+	if (c && tf_value_is_known(uplink) &&
 	    (create || tf_plan_attr_changed(prior, *planned, "uplink")))
 		check_uplink(c, tf_value_get_string(uplink), d);
 	if (!create && tf_plan_has_changes(prior, *planned)) {

@@ -89,13 +89,6 @@ static const char *const immutable_keys[] = {
 	"lvm.thinpool_metadata_size", NULL,
 };
 
-/* NULL-tolerant: lookups (tf_value_attr, tf_value_map_get) return NULL for
- * absent values. */
-static bool known(const tf_value *v)
-{
-	return v && tf_value_is_known(v);
-}
-
 static bool is_member_key(const char *k)
 {
 	return in_list(k, member_keys);
@@ -220,7 +213,7 @@ static tf_value *refresh_keys(const tf_value *managed, const json_t *live)
 {
 	tf_value *out;
 
-	if (!managed || !known(managed))
+	if (!managed || !tf_value_is_known(managed))
 		return NULL;
 	out = tf_value_map_new(tf_value_type(managed));
 	for (size_t i = 0; out && i < tf_value_len(managed); i++) {
@@ -309,7 +302,7 @@ static tf_value *refresh_members(lxd_client *c, const char *name,
 {
 	tf_value *out;
 
-	if (!prior_mc || !known(prior_mc))
+	if (!prior_mc || !tf_value_is_known(prior_mc))
 		return NULL;
 	out = tf_value_map_new(tf_value_type(prior_mc));
 	for (size_t i = 0; out && i < tf_value_len(prior_mc); i++) {
@@ -472,7 +465,7 @@ static bool check_immutable(const tf_value *prior_map, const tf_value *planned_m
 {
 	bool any = false;
 
-	if (!known(prior_map) || !known(planned_map))
+	if (!tf_value_is_known(prior_map) || !tf_value_is_known(planned_map))
 		return false;
 	for (size_t i = 0; i < tf_value_len(planned_map); i++) {
 		const char *k = tf_value_map_key(planned_map, i);
@@ -555,7 +548,7 @@ static void check_against_server(lxd_client *c, const tf_value *config,
 		return;
 	}
 	if (!clustered) {
-		if (known(mc) && tf_value_len(mc) > 0)
+		if (tf_value_is_known(mc) && tf_value_len(mc) > 0)
 			tf_diags_attr_error(d, "member_config",
 					    "member_config needs a cluster",
 					    "This LXD server is not clustered. Put "
@@ -563,7 +556,7 @@ static void check_against_server(lxd_client *c, const tf_value *config,
 					    "instead of `member_config`.");
 		return;
 	}
-	for (size_t i = 0; known(cfg) && i < tf_value_len(cfg); i++) {
+	for (size_t i = 0; tf_value_is_known(cfg) && i < tf_value_len(cfg); i++) {
 		const char *k = tf_value_map_key(cfg, i);
 		if (is_member_key(k)) {
 			tf_path p = {0};
@@ -576,7 +569,7 @@ static void check_against_server(lxd_client *c, const tf_value *config,
 			tf_path_done(&p);
 		}
 	}
-	if (!known(mc) || tf_value_len(mc) == 0)
+	if (!tf_value_is_known(mc) || tf_value_len(mc) == 0)
 		return;
 	if (lxd_member_names(c, &members, &err)) {
 		lxd_diag(d, NULL, "Cannot list cluster members", &err,
@@ -598,7 +591,7 @@ static void check_against_server(lxd_client *c, const tf_value *config,
 			free(all);
 			continue;
 		}
-		for (size_t j = 0; known(keys) && j < tf_value_len(keys); j++) {
+		for (size_t j = 0; tf_value_is_known(keys) && j < tf_value_len(keys); j++) {
 			const char *k = tf_value_map_key(keys, j);
 			if (!is_member_key(k)) {
 				tf_path p = {0};
@@ -621,8 +614,8 @@ static bool members_may_change(const tf_value *pm, const tf_value *nm)
 {
 	if (!nm || !tf_value_is_wholly_known(nm))
 		return true;
-	for (size_t i = 0; known(nm) && i < tf_value_len(nm); i++)
-		if (!known(pm) || !tf_value_map_get(pm, tf_value_map_key(nm, i)))
+	for (size_t i = 0; tf_value_is_known(nm) && i < tf_value_len(nm); i++)
+		if (!tf_value_is_known(pm) || !tf_value_map_get(pm, tf_value_map_key(nm, i)))
 			return true;
 	return false;
 }
@@ -643,9 +636,9 @@ static void pool_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 	{
 		const tf_value *pm = tf_value_attr(prior, "member_config");
 		const tf_value *nm = tf_value_attr(*planned, "member_config");
-		for (size_t i = 0; known(nm) && i < tf_value_len(nm); i++) {
+		for (size_t i = 0; tf_value_is_known(nm) && i < tf_value_len(nm); i++) {
 			const char *m = tf_value_map_key(nm, i);
-			const tf_value *pv = known(pm) ? tf_value_map_get(pm, m) : NULL;
+			const tf_value *pv = tf_value_is_known(pm) ? tf_value_map_get(pm, m) : NULL;
 			if (pv)
 				repl |= check_immutable(pv, tf_value_map_value(nm, i),
 							"member_config", m, replace);
@@ -747,7 +740,7 @@ static void pool_create(tfp_ctx *ctx, const tf_value *planned,
 		/* Step 1: a pending definition on every member. */
 		json_array_foreach(members, i, m) {
 			const char *mn = json_string_value(m);
-			const tf_value *keys = known(mc) ? tf_value_map_get(mc, mn) : NULL;
+			const tf_value *keys = tf_value_is_known(mc) ? tf_value_map_get(mc, mn) : NULL;
 			json_t *mcfg = lxd_map_to_config(keys);
 
 			rc = post_pool(c, mn, name, driver, NULL, mcfg, &err);
@@ -817,15 +810,15 @@ static int merge_mutate(json_t *current, void *argv, json_t **body, lxd_error *e
 	(void)err;
 	if (!cfg)
 		cfg = json_object();
-	for (size_t i = 0; known(a->prior_keys) && i < tf_value_len(a->prior_keys); i++) {
+	for (size_t i = 0; tf_value_is_known(a->prior_keys) && i < tf_value_len(a->prior_keys); i++) {
 		const char *k = tf_value_map_key(a->prior_keys, i);
-		if (known(a->planned_keys) && tf_value_map_get(a->planned_keys, k))
+		if (tf_value_is_known(a->planned_keys) && tf_value_map_get(a->planned_keys, k))
 			continue;
 		if (a->member && in_list(k, immutable_keys))
 			continue; /* cannot be removed: just stop managing it */
 		json_object_del(cfg, k);
 	}
-	for (size_t i = 0; known(a->planned_keys) && i < tf_value_len(a->planned_keys); i++) {
+	for (size_t i = 0; tf_value_is_known(a->planned_keys) && i < tf_value_len(a->planned_keys); i++) {
 		const char *s = tf_value_get_string(tf_value_map_value(a->planned_keys, i));
 		json_object_set_new(cfg, tf_value_map_key(a->planned_keys, i),
 				    json_string(s ? s : ""));
@@ -866,10 +859,10 @@ static void pool_update(tfp_ctx *ctx, const tf_value *prior,
 		free(path);
 		path = NULL;
 	}
-	for (size_t i = 0; known(nmc) && i < tf_value_len(nmc); i++) {
+	for (size_t i = 0; tf_value_is_known(nmc) && i < tf_value_len(nmc); i++) {
 		const char *m = tf_value_map_key(nmc, i);
 		const tf_value *nv = tf_value_map_value(nmc, i);
-		const tf_value *pv = known(pmc) ? tf_value_map_get(pmc, m) : NULL;
+		const tf_value *pv = tf_value_is_known(pmc) ? tf_value_map_get(pmc, m) : NULL;
 		struct merge_arg a = { .prior_keys = pv, .planned_keys = nv, .member = true };
 
 		if (pv && tf_value_equal(pv, nv))
@@ -887,13 +880,13 @@ static void pool_update(tfp_ctx *ctx, const tf_value *prior,
 		path = NULL;
 	}
 	/* Members dropped from member_config: stop managing their mutable keys. */
-	for (size_t i = 0; known(pmc) && i < tf_value_len(pmc); i++) {
+	for (size_t i = 0; tf_value_is_known(pmc) && i < tf_value_len(pmc); i++) {
 		const char *m = tf_value_map_key(pmc, i);
 		struct merge_arg a = { .prior_keys = tf_value_map_value(pmc, i),
 				       .planned_keys = NULL, .member = true };
 		bool has_mutable = false;
 
-		if (known(nmc) && tf_value_map_get(nmc, m))
+		if (tf_value_is_known(nmc) && tf_value_map_get(nmc, m))
 			continue;
 		for (size_t j = 0; j < tf_value_len(a.prior_keys); j++)
 			if (!in_list(tf_value_map_key(a.prior_keys, j), immutable_keys))

@@ -70,6 +70,7 @@ static void test_value_null_unknown(void **state)
 	assert_int_equal(tf_value_state_of(n), TF_V_NULL);
 	assert_true(tf_value_is_null(n));
 	assert_false(tf_value_is_known(n));
+	assert_false(tf_value_is_known(NULL)); /* absent attribute or element */
 	assert_true(tf_value_is_wholly_known(n));
 	assert_int_equal(tf_value_state_of(u), TF_V_UNKNOWN);
 	assert_false(tf_value_is_wholly_known(u));
