@@ -282,6 +282,9 @@ char *k8s_identity_secret_name(const char *cluster)
 	return out;
 }
 
+static void set_str(tf_value *st, const char *name, const char *s);
+static void set_opt_str(tf_value *st, const char *name, const char *live);
+
 /* ---- k8s_cluster builders -------------------------------------------------- */
 
 json_t *k8s_machine_spec(const tf_value *plan)
@@ -317,21 +320,26 @@ json_t *k8s_lxc_machine_template(const char *ns, const char *name,
 		      metadata(ns, name, cluster), spec);
 }
 
+/* Identity Secret keys and the attributes they come from. */
+static const struct { const char *attr, *key; } identity_keys[] = {
+	{ "lxd_server_url", "server" },
+	{ "lxd_server_certificate", "server-crt" },
+	{ "lxd_client_certificate", "client-crt" },
+	{ "lxd_client_key", "client-key" },
+	{ "lxd_project", "project" },
+};
+#define NIDENTITY (sizeof(identity_keys) / sizeof(identity_keys[0]))
+
 json_t *k8s_identity_data(const tf_value *plan)
 {
-	static const struct { const char *attr, *key; } keys[] = {
-		{ "lxd_server_url", "server" },
-		{ "lxd_server_certificate", "server-crt" },
-		{ "lxd_client_certificate", "client-crt" },
-		{ "lxd_client_key", "client-key" },
-		{ "lxd_project", "project" },
-	};
 	json_t *data = json_object();
 
-	for (size_t i = 0; data && i < sizeof(keys) / sizeof(keys[0]); i++) {
-		const char *v = attr_str(plan, keys[i].attr);
-		if (v)
-			json_object_set_new(data, keys[i].key, json_string(v));
+	for (size_t i = 0; data && i < NIDENTITY; i++) {
+		const char *v = attr_str(plan, identity_keys[i].attr);
+		char *b = v ? k8s_b64_encode(v, strlen(v)) : NULL;
+		if (b)
+			json_object_set_new(data, identity_keys[i].key, json_string(b));
+		free(b);
 	}
 	return data;
 }
@@ -351,7 +359,83 @@ json_t *k8s_identity_secret(const tf_value *plan, const char *secret_name)
 				    json_string("true"));
 	return json_pack("{s:s, s:s, s:o, s:s, s:o}", "apiVersion", "v1",
 			 "kind", "Secret", "metadata", meta, "type", "Opaque",
-			 "stringData", data);
+			 "data", data);
+}
+
+void k8s_identity_read_into(tf_value *st, const json_t *secret)
+{
+	const json_t *data = json_object_get(secret, "data");
+
+	for (size_t i = 0; i < NIDENTITY; i++) {
+		const char *b = json_string_value(json_object_get(data, identity_keys[i].key));
+		size_t n = 0;
+		char *v = b ? k8s_b64_decode(b, &n) : NULL;
+
+		if (strcmp(identity_keys[i].attr, "lxd_project") == 0)
+			set_str(st, "lxd_project", v && *v ? v : "default");
+		else
+			set_opt_str(st, identity_keys[i].attr, v);
+		free(v);
+	}
+}
+
+/* ---- base64 ---------------------------------------------------------------- */
+
+static const char b64chars[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+char *k8s_b64_encode(const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	char *out = malloc((len + 2) / 3 * 4 + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned v = (unsigned)p[i] << 16;
+		if (i + 1 < len)
+			v |= (unsigned)p[i + 1] << 8;
+		if (i + 2 < len)
+			v |= p[i + 2];
+		*o++ = b64chars[(v >> 18) & 63];
+		*o++ = b64chars[(v >> 12) & 63];
+		*o++ = i + 1 < len ? b64chars[(v >> 6) & 63] : '=';
+		*o++ = i + 2 < len ? b64chars[v & 63] : '=';
+	}
+	*o = '\0';
+	return out;
+}
+
+char *k8s_b64_decode(const char *text, size_t *len)
+{
+	size_t n = strlen(text), k = 0;
+	char *out = malloc(n / 4 * 3 + 4);
+	unsigned v = 0;
+	int bits = 0;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const char *c;
+		if (text[i] == '=')
+			break;
+		if (text[i] == '\n' || text[i] == '\r')
+			continue;
+		c = memchr(b64chars, text[i], 64);
+		if (!c || !text[i]) {
+			free(out);
+			return NULL;
+		}
+		v = (v << 6) | (unsigned)(c - b64chars);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[k++] = (char)((v >> bits) & 0xff);
+		}
+	}
+	out[k] = '\0';
+	*len = k;
+	return out;
 }
 
 json_t *k8s_lxc_cluster(const tf_value *plan, const char *secret_name)

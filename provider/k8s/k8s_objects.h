@@ -94,6 +94,8 @@ json_t *k8s_lxc_machine_template(const char *ns, const char *name,
 json_t *k8s_identity_secret(const tf_value *plan, const char *secret_name);
 /* The identity Secret's `data` as it should read back (base64 values). */
 json_t *k8s_identity_data(const tf_value *plan);
+/* lxd_* attributes of `st` from a live identity Secret we created. */
+void k8s_identity_read_into(tf_value *st, const json_t *secret);
 json_t *k8s_lxc_cluster(const tf_value *plan, const char *secret_name);
 json_t *k8s_kubeadm_control_plane(const tf_value *plan, const char *template_name);
 json_t *k8s_cluster_object(const tf_value *plan);
@@ -147,6 +149,11 @@ int k8s_false_conditions(const json_t *obj, const char *const *skip, char **buf)
 bool k8s_cluster_ready(const json_t *cluster, const json_t *kcp,
 		       const char *version, long replicas, char **why);
 bool k8s_pool_ready(const json_t *md, long replicas, char **why);
+
+/* Standard base64 with padding (Secret data). Malloc'd, NUL-terminated;
+ * decode returns NULL on a character outside the alphabet. */
+char *k8s_b64_encode(const void *buf, size_t len);
+char *k8s_b64_decode(const char *text, size_t *len);
 
 /* JSON helpers: json_object_get along a dotted path ("spec.template.spec"). */
 json_t *k8s_jget(const json_t *obj, const char *dotted);
