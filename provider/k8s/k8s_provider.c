@@ -43,12 +43,22 @@ static void k8s_client_free(void *client)
 	(void)client;
 }
 
+/* Resources of this provider type (k8s_cluster.c, k8s_machine_pool.c). */
+extern const tfp_resource k8s_cluster_resource;
+extern const tfp_resource k8s_machine_pool_resource;
+static const tfp_resource *const k8s_resources[] = {
+	&k8s_cluster_resource,
+	&k8s_machine_pool_resource,
+};
+
 static const tfp_provider k8s_provider = {
 	.type = "k8s",
 	.source_address = "registry.terraform.io/lxdcapi/k8s",
 	.schema = &k8s_provider_schema,
 	.configure = k8s_configure,
 	.client_free = k8s_client_free,
+	.resources = k8s_resources,
+	.nresources = sizeof(k8s_resources) / sizeof(k8s_resources[0]),
 };
 
 const tfp_provider *tfp_provider_k8s(void)
