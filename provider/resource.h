@@ -96,6 +96,27 @@ typedef struct tfp_data_source {
 		     tf_diags *d);
 } tfp_data_source;
 
+/* An ephemeral resource (Terraform 1.10+ `ephemeral` blocks): opened during
+ * every plan and apply that uses it, never stored in plan or state files.
+ * Terraform does not open it while its configuration holds unknowns. */
+typedef struct tfp_ephemeral {
+	const char *type_name;
+	const tf_block_def *schema;   /* version 0 */
+	/* Optional extra validation (no client available). */
+	void (*validate)(tfp_ctx *ctx, const tf_value *config, tf_diags *d);
+	/* Open: set *result to a wholly known, non-null object of the schema
+	 * type (the RPC layer rejects anything else with an error). Optionally
+	 * set *renew_at (Unix seconds; 0 = never) to be called back through
+	 * renew, and ctx->private_out: bytes handed to renew and close. */
+	void (*open)(tfp_ctx *ctx, const tf_value *config, tf_value **result,
+		     int64_t *renew_at, tf_diags *d);
+	/* Optional renew: ctx->private_in is the latest private; may set a new
+	 * private_out (else private_in is kept) and *renew_at (0 = stop). */
+	void (*renew)(tfp_ctx *ctx, int64_t *renew_at, tf_diags *d);
+	/* Optional close, with ctx->private_in. */
+	void (*close)(tfp_ctx *ctx, tf_diags *d);
+} tfp_ephemeral;
+
 /* One provider type served by this binary. */
 typedef struct tfp_provider {
 	const char *type;             /* "lxd" or "k8s" */
@@ -112,6 +133,8 @@ typedef struct tfp_provider {
 	size_t nresources;
 	const tfp_data_source *const *data_sources;
 	size_t ndata_sources;
+	const tfp_ephemeral *const *ephemerals;  /* may be NULL */
+	size_t nephemerals;
 } tfp_provider;
 
 /* Registered provider types (provider/registry.c). */

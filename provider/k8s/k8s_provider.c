@@ -4,7 +4,16 @@
  * block so configurations validate. */
 #include <stdlib.h>
 
+#include "../log.h"
 #include "../resource.h"
+#include "k8s_client.h"
+#include "kubeconfig.h"
+
+extern const tfp_ephemeral k8s_cluster_kubeconfig_ephemeral;
+
+static const tfp_ephemeral *const k8s_ephemerals[] = {
+	&k8s_cluster_kubeconfig_ephemeral,
+};
 
 static const tf_attr_def k8s_provider_attrs[] = {
 	{ "kubeconfig_path", "\"string\"", TF_OPTIONAL, NULL,
@@ -26,21 +35,73 @@ static const tf_block_def k8s_provider_schema = {
 		       "(the CAPN infrastructure provider).",
 };
 
-static int k8s_placeholder_client;
-
+/* Build the client from the settings. Offline: nothing is contacted here
+ * (the management cluster may not exist yet at plan time); resources run
+ * discovery (k8s_capi_discover) when they first need the API. Unknown
+ * settings never reach this function: the RPC layer defers configuration
+ * until they are known. */
 static void *k8s_configure(const tf_value *config, const char *tf_version,
 			   atomic_int *stop, tf_diags *d)
 {
-	(void)config;
+	const char *inline_kc = tf_value_attr_string(config, "kubeconfig");
+	const char *path = tf_value_attr_string(config, "kubeconfig_path");
+	const char *attr = inline_kc ? "kubeconfig" : "kubeconfig_path";
+	char defpath[4096], errbuf[1024];
+	kubeconfig_source src = {0};
+	kubeconfig *kc = NULL;
+	k8s_client_opts o = {0};
+	k8s_client *c = NULL;
+	k8s_error err = {0};
+	size_t i;
+
 	(void)tf_version;
-	(void)stop;
-	(void)d;
-	return &k8s_placeholder_client;
+	if (inline_kc) {
+		src.content = inline_kc;
+		src.content_len = tf_value_string_len(tf_value_attr(config, "kubeconfig"));
+	} else if (path && *path) {
+		src.path = path;
+	} else {
+		src.path = kubeconfig_default_path(defpath, sizeof(defpath));
+		if (!src.path) {
+			tf_diags_error(d, NULL, "No kubeconfig for the management cluster",
+				       "Set the provider's `kubeconfig_path` or "
+				       "`kubeconfig`, or the KUBECONFIG environment "
+				       "variable (HOME is not set, so ~/.kube/config "
+				       "cannot be used).");
+			return NULL;
+		}
+	}
+	src.context = tf_value_attr_string(config, "context");
+	if (kubeconfig_load(&src, &kc, errbuf, sizeof(errbuf)) != 0) {
+		if (inline_kc || (path && *path))
+			tf_diags_attr_error(d, attr, "Cannot load the kubeconfig",
+					    "%s", errbuf);
+		else
+			tf_diags_error(d, NULL, "Cannot load the kubeconfig", "%s",
+				       errbuf);
+		return NULL;
+	}
+	for (i = 0; i < kc->nwarnings; i++)
+		tf_diags_warn(d, NULL, "Kubeconfig setting ignored", "%s",
+			      kc->warnings[i]);
+	o.kc = kc;
+	o.namespace = tf_value_attr_string(config, "namespace");
+	o.stop = stop;
+	if (k8s_client_new(&o, &c, &err) != K8S_OK) {
+		tf_diags_error(d, NULL, "Cannot set up the management cluster client",
+			       "%s", err.message);
+		kubeconfig_free(kc);
+		return NULL;
+	}
+	tfp_debug("k8s client configured: %s, context %s, server %s, namespace %s",
+		  kc->source, kc->context, kc->server, k8s_client_namespace(c));
+	kubeconfig_free(kc);
+	return c;
 }
 
-static void k8s_client_free(void *client)
+static void k8s_client_release(void *client)
 {
-	(void)client;
+	k8s_client_free(client);
 }
 
 /* Resources of this provider type (k8s_cluster.c, k8s_machine_pool.c). */
@@ -56,9 +117,11 @@ static const tfp_provider k8s_provider = {
 	.source_address = "registry.terraform.io/lxdcapi/k8s",
 	.schema = &k8s_provider_schema,
 	.configure = k8s_configure,
-	.client_free = k8s_client_free,
+	.client_free = k8s_client_release,
 	.resources = k8s_resources,
 	.nresources = sizeof(k8s_resources) / sizeof(k8s_resources[0]),
+	.ephemerals = k8s_ephemerals,
+	.nephemerals = TF_COUNT(k8s_ephemerals),
 };
 
 const tfp_provider *tfp_provider_k8s(void)

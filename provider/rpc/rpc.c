@@ -168,6 +168,14 @@ const struct rpc_ds *rpc_find_ds(const rpc_app *app, const char *name)
 	return NULL;
 }
 
+const struct rpc_eph *rpc_find_eph(const rpc_app *app, const char *name)
+{
+	for (size_t i = 0; name && i < app->neph; i++)
+		if (strcmp(app->eph[i].def->type_name, name) == 0)
+			return &app->eph[i];
+	return NULL;
+}
+
 void rpc_ctx_init(tfp_ctx *ctx, rpc_app *app, const tf_schema *schema,
 		  const char *type_name, const ProtobufCBinaryData *private_in)
 {
@@ -215,7 +223,8 @@ rpc_app *rpc_app_new(const tfp_provider *p, char *err, size_t errlen)
 		goto fail;
 	app->res = calloc(p->nresources + 1, sizeof(*app->res));
 	app->ds = calloc(p->ndata_sources + 1, sizeof(*app->ds));
-	if (!app->res || !app->ds) {
+	app->eph = calloc(p->nephemerals + 1, sizeof(*app->eph));
+	if (!app->res || !app->ds || !app->eph) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -234,6 +243,14 @@ rpc_app *rpc_app_new(const tfp_provider *p, char *err, size_t errlen)
 				err, errlen))
 			goto fail;
 		app->nds++;
+	}
+	for (size_t i = 0; i < p->nephemerals; i++) {
+		app->eph[i].def = p->ephemerals[i];
+		if (compile_one(p->ephemerals[i]->schema, 0,
+				p->ephemerals[i]->type_name, &app->eph[i].schema,
+				err, errlen))
+			goto fail;
+		app->neph++;
 	}
 	if (rpc_build_schema_reply(app, err, errlen))
 		goto fail;
@@ -257,8 +274,11 @@ void rpc_app_free(rpc_app *app)
 		tf_schema_free(app->res[i].schema);
 	for (size_t i = 0; i < app->nds; i++)
 		tf_schema_free(app->ds[i].schema);
+	for (size_t i = 0; i < app->neph; i++)
+		tf_schema_free(app->eph[i].schema);
 	free(app->res);
 	free(app->ds);
+	free(app->eph);
 	tf_schema_free(app->provider_schema);
 	free(app->schema_reply);
 	pthread_mutex_destroy(&app->lock);
@@ -307,6 +327,14 @@ static int rpc_get_metadata(rpc_app *app, const uint8_t *req, size_t len,
 		tfplugin6__get_metadata__data_source_metadata__init(m);
 		m->type_name = (char *)app->ds[i].def->type_name;
 		rs.data_sources[i] = m;
+	}
+	rs.n_ephemeral_resources = app->neph;
+	rs.ephemeral_resources = rpc_alloc(&ar, app->neph * sizeof(*rs.ephemeral_resources));
+	for (size_t i = 0; i < app->neph; i++) {
+		Tfplugin6__GetMetadata__EphemeralMetadata *m = rpc_alloc(&ar, sizeof(*m));
+		tfplugin6__get_metadata__ephemeral_metadata__init(m);
+		m->type_name = (char *)app->eph[i].def->type_name;
+		rs.ephemeral_resources[i] = m;
 	}
 	RPC_PACK(tfplugin6__get_metadata__response, &rs, resp, resp_len);
 	rpc_arena_done(&ar);
@@ -456,6 +484,10 @@ static const struct {
 	{P "StopProvider", rpc_stop},
 	{P "GetFunctions", rpc_get_functions},
 	{P "GetResourceIdentitySchemas", rpc_identity_schemas},
+	{P "ValidateEphemeralResourceConfig", rpc_validate_ephemeral},
+	{P "OpenEphemeralResource", rpc_open_ephemeral},
+	{P "RenewEphemeralResource", rpc_renew_ephemeral},
+	{P "CloseEphemeralResource", rpc_close_ephemeral},
 };
 
 const char *const rpc_methods[] = {
@@ -474,6 +506,10 @@ const char *const rpc_methods[] = {
 	P "StopProvider",
 	P "GetFunctions",
 	P "GetResourceIdentitySchemas",
+	P "ValidateEphemeralResourceConfig",
+	P "OpenEphemeralResource",
+	P "RenewEphemeralResource",
+	P "CloseEphemeralResource",
 	NULL,
 };
 

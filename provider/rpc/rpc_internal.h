@@ -23,6 +23,11 @@ struct rpc_ds {
 	tf_schema *schema;
 };
 
+struct rpc_eph {
+	const tfp_ephemeral *def;
+	tf_schema *schema;
+};
+
 struct rpc_app {
 	const tfp_provider *provider;
 	tf_schema *provider_schema;
@@ -30,6 +35,8 @@ struct rpc_app {
 	size_t nres;
 	struct rpc_ds *ds;
 	size_t nds;
+	struct rpc_eph *eph;
+	size_t neph;
 	/* GetProviderSchema never changes: packed once at start-up. */
 	uint8_t *schema_reply;
 	size_t schema_reply_len;
@@ -75,6 +82,7 @@ Tfplugin6__AttributePath *rpc_put_path(rpc_arena *ar, const tf_path *p);
 /* Lookup by type name. NULL when unknown (caller reports it). */
 const struct rpc_res *rpc_find_res(const rpc_app *app, const char *name);
 const struct rpc_ds *rpc_find_ds(const rpc_app *app, const char *name);
+const struct rpc_eph *rpc_find_eph(const rpc_app *app, const char *name);
 
 /* Build the GetProviderSchema reply (called once by rpc_app_new). */
 int rpc_build_schema_reply(rpc_app *app, char *err, size_t errlen);
@@ -95,6 +103,13 @@ int rpc_plan_change(rpc_app *, const uint8_t *, size_t, uint8_t **, size_t *);
 int rpc_apply_change(rpc_app *, const uint8_t *, size_t, uint8_t **, size_t *);
 int rpc_import_state(rpc_app *, const uint8_t *, size_t, uint8_t **, size_t *);
 int rpc_read_data_source(rpc_app *, const uint8_t *, size_t, uint8_t **, size_t *);
+/* The ephemeral resource RPC handlers (rpc_ephemeral.c). */
+int rpc_validate_ephemeral(rpc_app *, const uint8_t *, size_t, uint8_t **, size_t *);
+int rpc_open_ephemeral(rpc_app *, const uint8_t *, size_t, uint8_t **, size_t *);
+int rpc_renew_ephemeral(rpc_app *, const uint8_t *, size_t, uint8_t **, size_t *);
+int rpc_close_ephemeral(rpc_app *, const uint8_t *, size_t, uint8_t **, size_t *);
+/* Schema messages shared with rpc_ephemeral.c's GetMetadata part. */
+Tfplugin6__Schema *rpc_put_schema(rpc_arena *ar, const tf_schema *s);
 
 /* Pack helper: allocate and pack with the generated functions. */
 #define RPC_PACK(prefix, msgp, resp, resp_len)                               \

@@ -87,7 +87,7 @@ static Tfplugin6__Schema__Block *put_block(rpc_arena *ar, const tf_schema *s,
 	return pb;
 }
 
-static Tfplugin6__Schema *put_schema(rpc_arena *ar, const tf_schema *s)
+Tfplugin6__Schema *rpc_put_schema(rpc_arena *ar, const tf_schema *s)
 {
 	Tfplugin6__Schema *ps = rpc_alloc(ar, sizeof(*ps));
 
@@ -109,7 +109,7 @@ int rpc_build_schema_reply(rpc_app *app, char *err, size_t errlen)
 	caps.plan_destroy = 1;
 	caps.get_provider_schema_optional = 1;
 	rs.server_capabilities = &caps;
-	rs.provider = put_schema(&ar, app->provider_schema);
+	rs.provider = rpc_put_schema(&ar, app->provider_schema);
 
 	rs.n_resource_schemas = app->nres;
 	rs.resource_schemas = rpc_alloc(&ar, app->nres * sizeof(*rs.resource_schemas));
@@ -118,7 +118,7 @@ int rpc_build_schema_reply(rpc_app *app, char *err, size_t errlen)
 			rpc_alloc(&ar, sizeof(*e));
 		tfplugin6__get_provider_schema__response__resource_schemas_entry__init(e);
 		e->key = (char *)app->res[i].def->type_name;
-		e->value = put_schema(&ar, app->res[i].schema);
+		e->value = rpc_put_schema(&ar, app->res[i].schema);
 		rs.resource_schemas[i] = e;
 	}
 	rs.n_data_source_schemas = app->nds;
@@ -129,8 +129,19 @@ int rpc_build_schema_reply(rpc_app *app, char *err, size_t errlen)
 			rpc_alloc(&ar, sizeof(*e));
 		tfplugin6__get_provider_schema__response__data_source_schemas_entry__init(e);
 		e->key = (char *)app->ds[i].def->type_name;
-		e->value = put_schema(&ar, app->ds[i].schema);
+		e->value = rpc_put_schema(&ar, app->ds[i].schema);
 		rs.data_source_schemas[i] = e;
+	}
+	rs.n_ephemeral_resource_schemas = app->neph;
+	rs.ephemeral_resource_schemas =
+		rpc_alloc(&ar, app->neph * sizeof(*rs.ephemeral_resource_schemas));
+	for (size_t i = 0; i < app->neph; i++) {
+		Tfplugin6__GetProviderSchema__Response__EphemeralResourceSchemasEntry *e =
+			rpc_alloc(&ar, sizeof(*e));
+		tfplugin6__get_provider_schema__response__ephemeral_resource_schemas_entry__init(e);
+		e->key = (char *)app->eph[i].def->type_name;
+		e->value = rpc_put_schema(&ar, app->eph[i].schema);
+		rs.ephemeral_resource_schemas[i] = e;
 	}
 	RPC_PACK(tfplugin6__get_provider_schema__response, &rs,
 		 &app->schema_reply, &app->schema_reply_len);

@@ -1,0 +1,237 @@
+/* Ephemeral resource RPCs (tfplugin6 6.7+, Terraform 1.10+):
+ * ValidateEphemeralResourceConfig, OpenEphemeralResource,
+ * RenewEphemeralResource, CloseEphemeralResource.
+ *
+ * Invariants enforced here: Open's result is a non-null, wholly known
+ * object of the schema type (else an error and no result); private bytes
+ * are passed through to Renew/Close (a handler that sets none keeps the
+ * previous ones on Renew). Results are never logged: they are usually
+ * secrets. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../log.h"
+#include "../server/server.h"
+#include "rpc_internal.h"
+
+static void unknown_eph(tf_diags *d, const char *name)
+{
+	tf_diags_error(d, NULL, "Unknown ephemeral resource type",
+		       "This provider has no ephemeral resource \"%s\". Check "
+		       "the type name and the provider version.",
+		       name ? name : "");
+}
+
+static Google__Protobuf__Timestamp *put_time(rpc_arena *ar, int64_t secs)
+{
+	Google__Protobuf__Timestamp *ts;
+
+	if (secs <= 0)
+		return NULL;
+	ts = rpc_alloc(ar, sizeof(*ts));
+	google__protobuf__timestamp__init(ts);
+	ts->seconds = secs;
+	return ts;
+}
+
+/* Hand ctx->private_out (or, when keep_in, private_in) to the reply. */
+static void put_private(rpc_arena *ar, tfp_ctx *ctx, ProtobufCBinaryData *out,
+			bool keep_in)
+{
+	if (ctx->private_out) {
+		out->data = rpc_own(ar, ctx->private_out);
+		out->len = ctx->private_out_len;
+		ctx->private_out = NULL;
+	} else if (keep_in && ctx->private_in) {
+		out->data = (uint8_t *)ctx->private_in;
+		out->len = ctx->private_in_len;
+	}
+}
+
+int rpc_validate_ephemeral(rpc_app *app, const uint8_t *req, size_t len,
+			   uint8_t **resp, size_t *resp_len)
+{
+	Tfplugin6__ValidateEphemeralResourceConfig__Request *rq;
+	Tfplugin6__ValidateEphemeralResourceConfig__Response rs =
+		TFPLUGIN6__VALIDATE_EPHEMERAL_RESOURCE_CONFIG__RESPONSE__INIT;
+	tf_diags d = TF_DIAGS_INIT;
+	rpc_arena ar = {0};
+	tf_value *config = NULL;
+	const struct rpc_eph *e;
+
+	rq = RPC_UNPACK(tfplugin6__validate_ephemeral_resource_config__request, len, req);
+	if (!rq)
+		return SRV_STATUS_INVALID_ARGUMENT;
+	e = rpc_find_eph(app, rq->type_name);
+	if (!e) {
+		unknown_eph(&d, rq->type_name);
+	} else if ((config = rpc_decode_dv(rq->config, tf_schema_type(e->schema),
+					   "ephemeral resource configuration", &d))) {
+		tf_schema_validate(e->schema, config, &d);
+		if (e->def->validate) {
+			tfp_ctx ctx;
+
+			rpc_ctx_init(&ctx, app, e->schema, e->def->type_name, NULL);
+			e->def->validate(&ctx, config, &d);
+			free(ctx.private_out);
+		}
+	}
+	rpc_put_diags(&ar, &d, &rs.n_diagnostics, &rs.diagnostics);
+	RPC_PACK(tfplugin6__validate_ephemeral_resource_config__response, &rs,
+		 resp, resp_len);
+	tf_value_unref(config);
+	tf_diags_done(&d);
+	rpc_arena_done(&ar);
+	RPC_FREE(rq);
+	return SRV_STATUS_OK;
+}
+
+int rpc_open_ephemeral(rpc_app *app, const uint8_t *req, size_t len,
+		       uint8_t **resp, size_t *resp_len)
+{
+	Tfplugin6__OpenEphemeralResource__Request *rq;
+	Tfplugin6__OpenEphemeralResource__Response rs =
+		TFPLUGIN6__OPEN_EPHEMERAL_RESOURCE__RESPONSE__INIT;
+	Tfplugin6__Deferred deferred = TFPLUGIN6__DEFERRED__INIT;
+	tf_diags d = TF_DIAGS_INIT;
+	rpc_arena ar = {0};
+	tf_value *config = NULL, *result = NULL;
+	const struct rpc_eph *e;
+	tfp_ctx ctx = {0};
+	int64_t renew_at = 0;
+	tf_type *t;
+
+	rq = RPC_UNPACK(tfplugin6__open_ephemeral_resource__request, len, req);
+	if (!rq)
+		return SRV_STATUS_INVALID_ARGUMENT;
+	e = rpc_find_eph(app, rq->type_name);
+	if (!e) {
+		unknown_eph(&d, rq->type_name);
+		goto reply;
+	}
+	t = tf_schema_type(e->schema);
+	rpc_ctx_init(&ctx, app, e->schema, e->def->type_name, NULL);
+	config = rpc_decode_dv(rq->config, t, "ephemeral resource configuration", &d);
+	if (!config)
+		goto reply;
+	if (!ctx.client) {
+		if (rq->client_capabilities && rq->client_capabilities->deferral_allowed) {
+			deferred.reason =
+				TFPLUGIN6__DEFERRED__REASON__PROVIDER_CONFIG_UNKNOWN;
+			rs.deferred = &deferred;
+		} else {
+			tf_diags_error(&d, NULL, "Provider is not configured",
+				       "Opening %s needs a known provider "
+				       "configuration; the provider settings depend "
+				       "on values not known yet.", e->def->type_name);
+		}
+		goto reply;
+	}
+	if (!tf_value_is_wholly_known(config)) {
+		tf_diags_error(&d, NULL, "Configuration not known yet",
+			       "%s cannot be opened while its configuration holds "
+			       "unknown values.", e->def->type_name);
+		goto reply;
+	}
+	e->def->open(&ctx, config, &result, &renew_at, &d);
+	if (tf_diags_has_error(&d)) {
+		tf_value_unref(result);
+		result = NULL;
+		free(ctx.private_out);
+		ctx.private_out = NULL;
+		goto reply;
+	}
+	if (!result || tf_value_is_null(result) || !tf_value_conforms(result, t) ||
+	    !tf_value_is_wholly_known(result)) {
+		tf_diags_error(&d, NULL, "Provider produced an invalid ephemeral result",
+			       "%s returned a result that is null, unknown or not "
+			       "of its schema type. This is a provider bug; please "
+			       "report it.", e->def->type_name);
+		tf_value_unref(result);
+		result = NULL;
+		free(ctx.private_out);
+		ctx.private_out = NULL;
+		goto reply;
+	}
+	rs.result = rpc_encode_dv(&ar, result, t, &d);
+	rs.renew_at = put_time(&ar, renew_at);
+	put_private(&ar, &ctx, &rs.private_, false);
+reply:
+	rpc_put_diags(&ar, &d, &rs.n_diagnostics, &rs.diagnostics);
+	RPC_PACK(tfplugin6__open_ephemeral_resource__response, &rs, resp, resp_len);
+	tf_value_unref(config);
+	tf_value_unref(result);
+	free(ctx.private_out);
+	tf_diags_done(&d);
+	rpc_arena_done(&ar);
+	RPC_FREE(rq);
+	return SRV_STATUS_OK;
+}
+
+int rpc_renew_ephemeral(rpc_app *app, const uint8_t *req, size_t len,
+			uint8_t **resp, size_t *resp_len)
+{
+	Tfplugin6__RenewEphemeralResource__Request *rq;
+	Tfplugin6__RenewEphemeralResource__Response rs =
+		TFPLUGIN6__RENEW_EPHEMERAL_RESOURCE__RESPONSE__INIT;
+	tf_diags d = TF_DIAGS_INIT;
+	rpc_arena ar = {0};
+	const struct rpc_eph *e;
+	tfp_ctx ctx = {0};
+	int64_t renew_at = 0;
+
+	rq = RPC_UNPACK(tfplugin6__renew_ephemeral_resource__request, len, req);
+	if (!rq)
+		return SRV_STATUS_INVALID_ARGUMENT;
+	e = rpc_find_eph(app, rq->type_name);
+	if (!e) {
+		unknown_eph(&d, rq->type_name);
+		goto reply;
+	}
+	rpc_ctx_init(&ctx, app, e->schema, e->def->type_name, &rq->private_);
+	if (e->def->renew)
+		e->def->renew(&ctx, &renew_at, &d);
+	rs.renew_at = put_time(&ar, renew_at);
+	put_private(&ar, &ctx, &rs.private_, true);
+reply:
+	rpc_put_diags(&ar, &d, &rs.n_diagnostics, &rs.diagnostics);
+	RPC_PACK(tfplugin6__renew_ephemeral_resource__response, &rs, resp, resp_len);
+	free(ctx.private_out);
+	tf_diags_done(&d);
+	rpc_arena_done(&ar);
+	RPC_FREE(rq);
+	return SRV_STATUS_OK;
+}
+
+int rpc_close_ephemeral(rpc_app *app, const uint8_t *req, size_t len,
+			uint8_t **resp, size_t *resp_len)
+{
+	Tfplugin6__CloseEphemeralResource__Request *rq;
+	Tfplugin6__CloseEphemeralResource__Response rs =
+		TFPLUGIN6__CLOSE_EPHEMERAL_RESOURCE__RESPONSE__INIT;
+	tf_diags d = TF_DIAGS_INIT;
+	rpc_arena ar = {0};
+	const struct rpc_eph *e;
+	tfp_ctx ctx = {0};
+
+	rq = RPC_UNPACK(tfplugin6__close_ephemeral_resource__request, len, req);
+	if (!rq)
+		return SRV_STATUS_INVALID_ARGUMENT;
+	e = rpc_find_eph(app, rq->type_name);
+	if (!e) {
+		unknown_eph(&d, rq->type_name);
+		goto reply;
+	}
+	rpc_ctx_init(&ctx, app, e->schema, e->def->type_name, &rq->private_);
+	if (e->def->close)
+		e->def->close(&ctx, &d);
+	free(ctx.private_out); /* nothing follows a close */
+	ctx.private_out = NULL;
+reply:
+	rpc_put_diags(&ar, &d, &rs.n_diagnostics, &rs.diagnostics);
+	RPC_PACK(tfplugin6__close_ephemeral_resource__response, &rs, resp, resp_len);
+	tf_diags_done(&d);
+	rpc_arena_done(&ar);
+	RPC_FREE(rq);
+	return SRV_STATUS_OK;
+}
