@@ -22,6 +22,13 @@ def jsonpath(obj, expr):
             key = m.group(1)
             cur = [c[key] for c in cur if isinstance(c, dict) and key in c]
             s = s[m.end():]
+        elif s.startswith("['") or s.startswith('["'):
+            m = re.match(r"""^\[(['"])((?:\\.|[^'"\\])*)\1\]""", s)
+            if not m:
+                return None
+            key = re.sub(r"\\(.)", r"\1", m.group(2))
+            cur = [c[key] for c in cur if isinstance(c, dict) and key in c]
+            s = s[m.end():]
         elif s.startswith("[?"):
             m = FILTER.match(s)
             if not m:
