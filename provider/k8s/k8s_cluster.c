@@ -206,9 +206,9 @@ static void cluster_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 		if (from && to && !k8s_version_step_ok(from, to, &why))
 			tf_diags_attr_error(d, "kubernetes_version",
 					    "Unsupported Kubernetes version change",
-					    "Cluster \"%s\": %s. Cluster API upgrades "
-					    "the control plane one minor version at a "
-					    "time; apply each step separately.",
+					    "Cluster \"%s\": %s, and apply each "
+					    "step separately (Cluster API rejects "
+					    "bigger jumps).",
 					    tf_value_attr_string(p, "name"), why);
 		free(why);
 	}

@@ -987,6 +987,37 @@ tf_value *k8s_conditions_value(const json_t *obj)
 	return m;
 }
 
+/* One line out of a multi-line condition message: "* A: x\n* B: y" ->
+ * "A: x; B: y". Malloc'd. */
+static char *flatten(const char *msg)
+{
+	size_t n = strlen(msg);
+	char *out = malloc(n * 2 + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	for (const char *p = msg; *p; p++) {
+		bool line_start = p == msg || p[-1] == '\n';
+		if (line_start && p[0] == '*' && p[1] == ' ') {
+			p++;
+			continue;
+		}
+		if (*p == '\n') {
+			if (o > out && p[1]) {
+				*o++ = ';';
+				*o++ = ' ';
+			}
+			continue;
+		}
+		*o++ = *p;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Bound on the report: enough for dozens of machines. */
+#define MAX_REPORT 12000
+
 int k8s_false_conditions(const json_t *obj, const char *const *skip, char **buf)
 {
 	const json_t *conds = k8s_jget(obj, "status.conditions");
@@ -1010,11 +1041,19 @@ int k8s_false_conditions(const json_t *obj, const char *const *skip, char **buf)
 			   strcmp(t, "Paused") == 0 || strcmp(t, "Remediating") == 0;
 		if (skipped)
 			continue;
+		if (*buf && strlen(*buf) > MAX_REPORT) {
+			if (!strstr(*buf, "\n  (more conditions omitted)"))
+				appendf(buf, "\n  (more conditions omitted)");
+			break;
+		}
 		appendf(buf, "\n  %s %s: %s=False%s%s%s%s", kind ? kind : "object",
 			name ? name : "", t, reason ? " (" : "", reason ? reason : "",
 			reason ? ")" : "", "");
-		if (msg && *msg)
-			appendf(buf, ": %s", msg);
+		if (msg && *msg) {
+			char *flat = flatten(msg);
+			appendf(buf, ": %s", flat ? flat : msg);
+			free(flat);
+		}
 		n++;
 	}
 	return n;

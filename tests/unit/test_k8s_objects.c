@@ -761,6 +761,17 @@ static void test_false_conditions(void **state)
 	assert_int_equal(k8s_condition(o, "Missing"), -1);
 	free(buf);
 	json_decref(o);
+	/* Summary conditions carry "* Type: message" lines: one line here. */
+	o = js("{'kind':'Cluster','metadata':{'name':'c'},'status':{'conditions':["
+	       "{'type':'Available','status':'False','reason':'NotAvailable',"
+	       "'message':'* ControlPlaneAvailable: no\\n* RemoteConnectionProbe: down'}]}}");
+	buf = NULL;
+	assert_int_equal(k8s_false_conditions(o, NULL, &buf), 1);
+	assert_non_null(strstr(buf, "Available=False (NotAvailable): ControlPlaneAvailable: no; "
+			       "RemoteConnectionProbe: down"));
+	assert_null(strchr(buf + 1, '\n'));
+	free(buf);
+	json_decref(o);
 }
 
 int main(void)

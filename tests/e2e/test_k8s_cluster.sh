@@ -1,0 +1,300 @@
+#!/usr/bin/env bash
+# k8s_cluster + k8s_machine_pool end to end: the real terraform CLI against
+# the Kubernetes API emulator (tests/k8s-emu, a simulated management cluster
+# with Cluster API / CAPN controllers). Every step is followed by
+# `terraform plan -detailed-exitcode` with the expected code.
+#
+# create a cluster and two pools -> scale -> upgrade (one minor step; bigger
+# steps and pools newer than the control plane rejected at plan) -> template
+# rotation -> drift (managed fields edited / objects deleted: exit 2;
+# controller-set fields: exit 0) -> import -> a cluster that never becomes
+# ready (fault injection) fails with its conditions -> destroy.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+e2e_begin k8s_cluster
+
+EMU=$E2E_WORK/emu
+EMU_SH=$REPO_ROOT/tests/k8s-emu/emu.sh
+[[ -x $EMU_SH || -f $EMU_SH ]] || {
+	echo "FAIL: k8s_cluster: $EMU_SH is missing (the emulator is required)"
+	exit 1
+}
+command -v python3 >/dev/null || {
+	echo "FAIL: k8s_cluster: python3 is required by the emulator"
+	exit 1
+}
+
+# Stop the emulator (by the pid it wrote) whatever happens.
+trap 'rc=$?; bash "$EMU_SH" stop "$EMU" >/dev/null 2>&1; e2e_on_exit $rc' EXIT
+
+require "emulator starts" bash "$EMU_SH" start "$EMU" --controller-delay 0.05
+URL=$(cat "$EMU/ready")
+TOKEN=$(cat "$EMU/token")
+
+CAPI=/apis/cluster.x-k8s.io/v1beta2/namespaces/default
+KCPS=/apis/controlplane.cluster.x-k8s.io/v1beta2/namespaces/default/kubeadmcontrolplanes
+BOOT=/apis/bootstrap.cluster.x-k8s.io/v1beta2/namespaces/default/kubeadmconfigtemplates
+INFRA=/apis/infrastructure.cluster.x-k8s.io/v1alpha2/namespaces/default
+SECRETS=/api/v1/namespaces/default/secrets
+
+# k METHOD PATH [BODY] [CONTENT-TYPE] — a request to the emulator; prints
+# the body; fails on HTTP >= 400 (except a GET 404, which prints "null").
+k() {
+	local method=$1 path=$2 body=${3:-} ct=${4:-application/merge-patch+json} out code
+	local args=(--silent --show-error --max-time 30 --cacert "$EMU/ca.crt"
+		-H "Authorization: Bearer $TOKEN" -X "$method" -w '\n%{http_code}')
+	[[ -n $body ]] && args+=(-H "Content-Type: $ct" --data-binary "$body")
+	out=$(curl "${args[@]}" "$URL$path") || return 1
+	code=${out##*$'\n'}
+	out=${out%$'\n'*}
+	if [[ $method == GET && $code == 404 ]]; then
+		echo null
+		return 0
+	fi
+	if ((code >= 400)); then
+		echo "  $method $path -> $code: $out" >&2
+		return 1
+	fi
+	printf '%s\n' "$out"
+}
+
+# k_eq PATH JQ EXPECTED — GET PATH and compare jq -r output.
+k_eq() {
+	local got
+	got=$(k GET "$1" | jq -r "$2") || return 1
+	[[ $got == "$3" ]] || {
+		echo "  $1 | $2 = '$got', expected '$3'"
+		return 1
+	}
+}
+
+k_do() { k "$@" >/dev/null; }
+
+k_absent() { [[ $(k GET "$1") == null ]] || { echo "  $1 still exists"; return 1; }; }
+
+# Configuration: one cluster (OVN load balancer on a named network, as an
+# lxd_ovn_network would give) and two pools.
+CP_REPLICAS=1
+CP_VERSION=v1.33.1
+WEB_REPLICAS=2
+WEB_VERSION=v1.33.1
+WEB_FLAVOR=c2-m4
+EXTRA=""
+
+write_main() {
+	write_tf <<EOF
+terraform {
+  required_providers {
+    k8s = { source = "lxdcapi/k8s" }
+  }
+}
+
+provider "k8s" {
+  kubeconfig_path = "$EMU/kubeconfig"
+}
+
+variable "ovn_network" {
+  default = "k8s-prod"
+}
+
+resource "k8s_cluster" "prod" {
+  name                   = "prod"
+  kubernetes_version     = "$CP_VERSION"
+  control_plane_replicas = $CP_REPLICAS
+  flavor                 = "c2-m4"
+  profiles               = ["default"]
+  load_balancer          = "ovn"
+  load_balancer_network  = var.ovn_network
+  lxd_server_url         = "https://192.0.2.10:8443"
+  lxd_client_certificate = "test-certificate"
+  lxd_client_key         = "test-key"
+}
+
+resource "k8s_machine_pool" "web" {
+  name               = "web"
+  namespace          = k8s_cluster.prod.namespace
+  cluster_name       = k8s_cluster.prod.name
+  kubernetes_version = "$WEB_VERSION"
+  replicas           = $WEB_REPLICAS
+  flavor             = "$WEB_FLAVOR"
+  labels             = { tier = "web" }
+  taint {
+    key    = "dedicated"
+    value  = "web"
+    effect = "NoSchedule"
+  }
+}
+
+resource "k8s_machine_pool" "batch" {
+  name               = "batch"
+  namespace          = k8s_cluster.prod.namespace
+  cluster_name       = k8s_cluster.prod.name
+  kubernetes_version = "v1.33.1"
+  autoscaler_min     = 1
+  autoscaler_max     = 3
+}
+
+output "endpoint" {
+  value = k8s_cluster.prod.endpoint
+}
+
+output "kubeconfig" {
+  value     = k8s_cluster.prod.kubeconfig
+  sensitive = true
+}
+$EXTRA
+EOF
+}
+
+tf_workdir main
+write_main
+require "init" tf init -no-color
+
+# ---- create ---------------------------------------------------------------
+require "create a cluster and two pools" apply_ok
+check "plan after create: empty" expect_exit 0 plan_exit
+check "Cluster is v1beta2 with apiGroup references" \
+	k_eq "$CAPI/clusters/prod" .spec.controlPlaneRef.apiGroup controlplane.cluster.x-k8s.io
+check "KCP kubelet provider-id (init)" k_eq "$KCPS/prod" \
+	'.spec.kubeadmConfigSpec.initConfiguration.nodeRegistration.kubeletExtraArgs[] | select(.name=="provider-id") | .value' \
+	'lxc:///{{ v1.local_hostname }}'
+check "KCP kubelet provider-id (join)" k_eq "$KCPS/prod" \
+	'.spec.kubeadmConfigSpec.joinConfiguration.nodeRegistration.kubeletExtraArgs[] | select(.name=="provider-id") | .value' \
+	'lxc:///{{ v1.local_hostname }}'
+check "control plane runs virtual machines" k_eq "$INFRA/lxcmachinetemplates/$(k GET "$KCPS/prod" | jq -r .spec.machineTemplate.spec.infrastructureRef.name)" \
+	.spec.template.spec.instanceType virtual-machine
+check "OVN load balancer on the named network" k_eq "$INFRA/lxcclusters/prod" \
+	.spec.loadBalancer.ovn.networkName k8s-prod
+check "identity Secret created" k_eq "$SECRETS/prod-lxd-identity" '.data.server | @base64d' https://192.0.2.10:8443
+check "LXCCluster uses it" k_eq "$INFRA/lxcclusters/prod" .spec.secretRef.name prod-lxd-identity
+check "cluster ready by conditions" k_eq "$CAPI/clusters/prod" \
+	'[.status.conditions[] | select(.type=="ControlPlaneAvailable") | .status][0]' True
+check "web pool: 2 machines" k_eq "$CAPI/machinedeployments/web" .status.readyReplicas 2
+check "batch pool: autoscaler annotations, replicas at the lower bound" k_eq "$CAPI/machinedeployments/batch" \
+	'[.metadata.annotations["cluster.x-k8s.io/cluster-api-autoscaler-node-group-max-size"], .spec.replicas] | join(",")' 3,1
+check "kubeconfig output" bash -c "cd '$TF_DIR' && '$TERRAFORM' output -raw kubeconfig | grep -q 'server:'"
+check "endpoint output" bash -c "cd '$TF_DIR' && '$TERRAFORM' output -raw endpoint | grep -qE '^https://203\\.0\\.113\\.[0-9]+:6443\$'"
+
+# ---- scale ----------------------------------------------------------------
+CP_REPLICAS=3
+WEB_REPLICAS=3
+write_main
+check "scale plan: in place" expect_exit 2 plan_exit
+check "scale plan has no replacement" out_lacks "must be replaced"
+check "scale apply" apply_ok
+check "plan after scale: empty" expect_exit 0 plan_exit
+check "control plane has 3 ready machines" k_eq "$KCPS/prod" .status.readyReplicas 3
+check "web has 3 ready machines" k_eq "$CAPI/machinedeployments/web" .status.readyReplicas 3
+
+# ---- upgrade --------------------------------------------------------------
+CP_VERSION=v1.35.0
+write_main
+check "upgrade by two minors rejected at plan" expect_exit 1 plan_exit
+check "message says one minor at a time" out_has "skips minor versions"
+CP_VERSION=v1.34.2
+WEB_VERSION=v1.34.2
+write_main
+check "pool newer than the control plane rejected at plan" expect_exit 1 plan_exit
+check "message names the control plane version" out_has "runs v1.33.1"
+WEB_VERSION=v1.33.1
+write_main
+check "control plane upgrade" apply_ok
+check "every control-plane machine on v1.34.2" k_eq "$KCPS/prod" '[.status.versions[].version] | unique | join(",")' v1.34.2
+check "plan after upgrade: empty" expect_exit 0 plan_exit
+WEB_VERSION=v1.34.2
+write_main
+check "pool upgrade" apply_ok
+check "plan after pool upgrade: empty" expect_exit 0 plan_exit
+
+# ---- template rotation ----------------------------------------------------
+old_tpl=$(k GET "$CAPI/machinedeployments/web" | jq -r .spec.template.spec.infrastructureRef.name)
+WEB_FLAVOR=c4-m8
+write_main
+check "rotation plan shows a new template" expect_exit 2 plan_exit
+check "rotation plan: infrastructure_template changes" out_has 'infrastructure_template += "web-'
+check "rotation apply" apply_ok
+new_tpl=$(k GET "$CAPI/machinedeployments/web" | jq -r .spec.template.spec.infrastructureRef.name)
+check "MachineDeployment points at a new template" test "$new_tpl" != "$old_tpl"
+check "new template has the new flavor" k_eq "$INFRA/lxcmachinetemplates/$new_tpl" .spec.template.spec.flavor c4-m8
+check "old template deleted" k_absent "$INFRA/lxcmachinetemplates/$old_tpl"
+check "all web machines up to date" k_eq "$CAPI/machinedeployments/web" .status.upToDateReplicas 3
+check "plan after rotation: empty" expect_exit 0 plan_exit
+
+# ---- drift ----------------------------------------------------------------
+check "controller-style writes: labels, annotations, ownerReferences" \
+	k_do PATCH "$KCPS/prod" '{"metadata":{"labels":{"example.com/added-by":"controller"},"annotations":{"controlplane.cluster.x-k8s.io/note":"x"}}}'
+check "autoscaler changes batch replicas" k_do PATCH "$CAPI/machinedeployments/batch" '{"spec":{"replicas":2}}'
+check "plan ignores controller-set fields: exit 0" expect_exit 0 plan_exit
+check "scale web outside Terraform" k_do PATCH "$CAPI/machinedeployments/web" '{"spec":{"replicas":5}}'
+check "plan shows the managed-field drift: exit 2" expect_exit 2 plan_exit
+check "drift names replicas" out_has '~ replicas += 5 -> 3'
+check "apply restores it" apply_ok
+check "plan after restore: empty" expect_exit 0 plan_exit
+cp_tpl=$(k GET "$KCPS/prod" | jq -r .spec.machineTemplate.spec.infrastructureRef.name)
+check "edit the control-plane template in place" k_do PATCH "$INFRA/lxcmachinetemplates/$cp_tpl" \
+	'{"spec":{"template":{"spec":{"flavor":"c16-m64"}}}}'
+check "plan shows the template drift: exit 2" expect_exit 2 plan_exit
+check "apply repairs the template" apply_ok
+check "template flavor restored" k_eq "$INFRA/lxcmachinetemplates/$cp_tpl" .spec.template.spec.flavor c2-m4
+check "plan after template repair: empty" expect_exit 0 plan_exit
+check "delete the identity Secret" k_do DELETE "$SECRETS/prod-lxd-identity"
+check "plan shows the deleted Secret: exit 2" expect_exit 2 plan_exit
+check "apply re-creates the Secret" apply_ok
+check "Secret back" k_eq "$SECRETS/prod-lxd-identity" '.data["client-key"] | @base64d' test-key
+check "plan after Secret re-create: empty" expect_exit 0 plan_exit
+boot=$(k GET "$CAPI/machinedeployments/batch" | jq -r .spec.template.spec.bootstrap.configRef.name)
+check "delete a pool's bootstrap template" k_do DELETE "$BOOT/$boot"
+check "plan shows the deleted template: exit 2" expect_exit 2 plan_exit
+check "apply re-creates it" apply_ok
+check "bootstrap template back" test "$(k GET "$BOOT/$boot" | jq -r .metadata.name)" == "$boot"
+check "plan after template re-create: empty" expect_exit 0 plan_exit
+
+# ---- import ---------------------------------------------------------------
+check "forget the web pool" tf state rm -no-color k8s_machine_pool.web
+check "forget the cluster" tf state rm -no-color k8s_cluster.prod
+check "import the cluster" tf import -no-color k8s_cluster.prod default/prod
+check "import the web pool" tf import -no-color k8s_machine_pool.web default/web
+check "plan after import: empty" expect_exit 0 plan_exit
+check "bad import ID rejected" expect_exit 1 tf import -no-color k8s_machine_pool.web web
+check "bad import ID message" out_has "namespace/name"
+
+# ---- a cluster that never becomes ready --------------------------------------
+printf '{"never_ready":["default/broken"],"condition_message":"LXD: instance start failed: not enough memory"}\n' >"$EMU/faults.json"
+EXTRA='
+resource "k8s_cluster" "broken" {
+  name               = "broken"
+  kubernetes_version = "v1.33.1"
+  identity_secret    = "prod-lxd-identity"
+  timeouts {
+    create = "15s"
+    delete = "2m"
+  }
+}'
+write_main
+check "failing create: apply fails" expect_exit 1 tf apply -auto-approve -no-color
+check "error names the timeout" out_has "did not become ready within timeouts.create"
+check "error carries the condition message" out_has "not enough memory"
+check "failed cluster kept in state (tainted)" state_has k8s_cluster.broken
+check "plan replaces the tainted cluster" expect_exit 2 plan_exit
+check "plan says tainted" out_has "tainted"
+rm -f "$EMU/faults.json"
+EXTRA=""
+write_main
+check "remove the broken cluster" apply_ok
+check "broken Cluster gone" k_absent "$CAPI/clusters/broken"
+check "the borrowed identity Secret is not deleted" k_eq "$SECRETS/prod-lxd-identity" .metadata.name prod-lxd-identity
+check "plan after removing it: empty" expect_exit 0 plan_exit
+
+# ---- destroy ----------------------------------------------------------------
+check "destroy" tf_show_on_fail destroy -auto-approve -no-color
+check "state empty" state_empty
+check "Cluster gone" k_absent "$CAPI/clusters/prod"
+check "MachineDeployments gone" k_eq "$CAPI/machinedeployments" '.items | length' 0
+check "Machines gone" k_eq "$CAPI/machines" '.items | length' 0
+check "templates gone" k_eq "$INFRA/lxcmachinetemplates" '.items | length' 0
+check "bootstrap templates gone" k_eq "$BOOT" '.items | length' 0
+check "identity Secret deleted after the cluster" k_absent "$SECRETS/prod-lxd-identity"
+check "plan after destroy: everything to create" expect_exit 2 plan_exit
+
+e2e_end
