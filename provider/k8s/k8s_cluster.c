@@ -621,11 +621,13 @@ static void cluster_update(tfp_ctx *ctx, const tf_value *prior,
 	if (*old_tname && strcmp(old_tname, tname) != 0) {
 		k8s_error e2 = {0};
 		if (k8s_res_delete(c, &capi->lxc_machine_template, ns, old_tname, &e2)) {
-			snprintf(summary, sizeof(summary),
-				 "Cannot delete old LXCMachineTemplate %s/%s", ns, old_tname);
-			k8s_diag(d, NULL, summary, &e2);
-			/* Not fatal for the cluster: warn instead. */
-			d->items[d->n - 1].severity = TF_DIAG_WARNING;
+			char text[2048];
+			/* Not fatal for the cluster: a warning. */
+			tf_diags_warn(d, NULL, "Old machine template left behind",
+				      "The control plane now uses %s; deleting the "
+				      "unused LXCMachineTemplate %s/%s failed: %s",
+				      tname, ns, old_tname,
+				      k8s_error_text(&e2, text, sizeof(text)));
 		}
 	}
 	*out = state_from_plan(c, capi, planned);
