@@ -98,7 +98,9 @@ typedef struct tfp_data_source {
 
 /* An ephemeral resource (Terraform 1.10+ `ephemeral` blocks): opened during
  * every plan and apply that uses it, never stored in plan or state files.
- * Terraform does not open it while its configuration holds unknowns. */
+ * `open` is only called with a configured client and a wholly known
+ * configuration; before that the RPC layer answers with unknown computed
+ * attributes (see provider/rpc/rpc_ephemeral.c). */
 typedef struct tfp_ephemeral {
 	const char *type_name;
 	const tf_block_def *schema;   /* version 0 */

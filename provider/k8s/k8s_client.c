@@ -254,6 +254,7 @@ int k8s_client_new(const k8s_client_opts *o, k8s_client **out, k8s_error *err)
 	pthread_mutex_init(&c->disc_lock, NULL);
 	c->base_url = xdup(kc->server);
 	c->tls_server_name = xdup(kc->tls_server_name);
+	c->proxy_url = xdup(kc->proxy_url);
 	c->ca_pem = kc->ca_pem ? xdup_n(kc->ca_pem, kc->ca_pem_len) : NULL;
 	c->ca_len = kc->ca_pem_len;
 	c->insecure = kc->insecure_skip_tls_verify;
@@ -281,6 +282,7 @@ int k8s_client_new(const k8s_client_opts *o, k8s_client **out, k8s_error *err)
 	c->gv_lists = json_object();
 	c->strings = json_array();
 	if (!c->base_url || (kc->tls_server_name && !c->tls_server_name) ||
+	    (kc->proxy_url && !c->proxy_url) ||
 	    (kc->ca_pem && !c->ca_pem) || (kc->client_cert_pem && !c->cert_pem) ||
 	    (kc->client_key_pem && !c->key_pem) || (kc->token && !c->token) ||
 	    (kc->token_file && !c->token_file) ||
@@ -317,6 +319,7 @@ void k8s_client_free(k8s_client *c)
 	free(c->url_host);
 	free(c->url_rest);
 	free(c->tls_server_name);
+	free(c->proxy_url);
 	free(c->ca_pem);
 	free(c->cert_pem);
 	k8s_free_secret(c->key_pem);
@@ -680,9 +683,10 @@ static int http_curl(k8s_client *c, const char *method, const char *path,
 	SETOPT(CURLOPT_XFERINFOFUNCTION, xferinfo_cb);
 	SETOPT(CURLOPT_XFERINFODATA, &x);
 	SETOPT(CURLOPT_NOPROGRESS, 0L);
-	/* The kubeconfig decides the proxy (proxy-url, ignored): do not pick
-	 * one up from the environment either. */
-	SETOPT(CURLOPT_PROXY, "");
+	/* proxy-url wins; without it libcurl follows the proxy environment
+	 * variables (https_proxy, no_proxy), as kubectl does. */
+	if (c->proxy_url)
+		SETOPT(CURLOPT_PROXY, c->proxy_url);
 	if (conn)
 		SETOPT(CURLOPT_CONNECT_TO, conn);
 	if (https) {

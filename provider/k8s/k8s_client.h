@@ -132,7 +132,7 @@ void k8s_client_free(k8s_client *c); /* NULL-tolerant */
 const char *k8s_client_namespace(const k8s_client *c);
 /* Server URL (borrowed), e.g. for messages. */
 const char *k8s_client_server(const k8s_client *c);
-/* Non-fatal setup findings (e.g. "proxy-url is ignored"), borrowed. */
+/* Non-fatal setup findings from the kubeconfig, borrowed. */
 size_t k8s_client_nwarnings(const k8s_client *c);
 const char *k8s_client_warning(const k8s_client *c, size_t i);
 

@@ -417,10 +417,28 @@ int k8s_exec_run(k8s_client *c, k8s_exec_cred *out, k8s_error *err)
 		if (too_big)
 			break;
 	}
-	if (timed_out || too_big || cancelled)
-		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	/* Both pipes closed (or we gave up): reap it, still bounded: a plugin
+	 * that closed its output but keeps running is killed at the deadline
+	 * (or on StopProvider). */
+	for (;;) {
+		pid_t w;
+
+		if (timed_out || too_big || cancelled)
+			kill(pid, SIGKILL);
+		w = waitpid(pid, &status, (timed_out || too_big || cancelled) ? 0 : WNOHANG);
+		if (w == pid || (w < 0 && errno != EINTR))
+			break;
+		if (w == 0) {
+			struct timespec ts = { 0, 20 * 1000000L };
+
+			if (mono_ms() >= deadline)
+				timed_out = true;
+			else if (k8s_stopped(c))
+				cancelled = true;
+			else
+				nanosleep(&ts, NULL);
+		}
+	}
 	pid = -1;
 	clean_stderr(ebuf);
 	if (cancelled) {

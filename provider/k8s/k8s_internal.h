@@ -24,6 +24,7 @@ struct k8s_client {
 	long url_port;
 	char *url_rest;        /* path prefix after host:port, may be "" */
 	char *tls_server_name;
+	char *proxy_url;
 	char *ca_pem;
 	size_t ca_len;
 	bool insecure;

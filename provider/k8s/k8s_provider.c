@@ -35,6 +35,30 @@ static const tf_block_def k8s_provider_schema = {
 		       "(the CAPN infrastructure provider).",
 };
 
+static void k8s_provider_validate(const tf_value *config, tf_diags *d)
+{
+	const char *path = tf_value_attr_string(config, "kubeconfig_path");
+	const char *ctx = tf_value_attr_string(config, "context");
+	const char *ns = tf_value_attr_string(config, "namespace");
+
+	if (path && tf_value_attr_string(config, "kubeconfig"))
+		tf_diags_warn(d, NULL, "Both kubeconfig and kubeconfig_path are set",
+			      "The inline `kubeconfig` is used; `kubeconfig_path` "
+			      "(%s) is ignored. Remove one of them.", path);
+	if (path && !*path)
+		tf_diags_attr_error(d, "kubeconfig_path", "Empty kubeconfig path",
+				    "Set a file path, or remove `kubeconfig_path` to "
+				    "use $KUBECONFIG or ~/.kube/config.");
+	if (ctx && !*ctx)
+		tf_diags_attr_error(d, "context", "Empty context name",
+				    "Set a context of the kubeconfig, or remove "
+				    "`context` to use its current-context.");
+	if (ns && !*ns)
+		tf_diags_attr_error(d, "namespace", "Empty namespace",
+				    "Set a namespace, or remove `namespace` to use the "
+				    "context's namespace (else `default`).");
+}
+
 /* Build the client from the settings. Offline: nothing is contacted here
  * (the management cluster may not exist yet at plan time); resources run
  * discovery (k8s_capi_discover) when they first need the API. Unknown
@@ -116,6 +140,7 @@ static const tfp_provider k8s_provider = {
 	.type = "k8s",
 	.source_address = "registry.terraform.io/lxdcapi/k8s",
 	.schema = &k8s_provider_schema,
+	.validate = k8s_provider_validate,
 	.configure = k8s_configure,
 	.client_free = k8s_client_release,
 	.resources = k8s_resources,

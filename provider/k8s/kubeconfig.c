@@ -364,26 +364,29 @@ static void kc_err(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Value of a base64 digit, or -1. */
+static int b64_digit(unsigned char ch)
+{
+	if (ch >= 'A' && ch <= 'Z')
+		return ch - 'A';
+	if (ch >= 'a' && ch <= 'z')
+		return ch - 'a' + 26;
+	if (ch >= '0' && ch <= '9')
+		return ch - '0' + 52;
+	if (ch == '+')
+		return 62;
+	if (ch == '/')
+		return 63;
+	return -1;
+}
+
 int kc_base64_decode(const char *in, size_t len, char **out, size_t *outlen)
 {
-	static signed char map[256];
-	static int init;
 	unsigned char *o;
 	size_t i, n = 0, pad = 0, q = 0;
 	unsigned acc = 0;
 	int v;
 
-	if (!init) {
-		/* Benign race: every thread writes the same values. */
-		signed char m[256];
-		const char *a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-		memset(m, -1, sizeof(m));
-		for (i = 0; i < 64; i++)
-			m[(unsigned char)a[i]] = (signed char)i;
-		memcpy(map, m, sizeof(map));
-		__atomic_store_n(&init, 1, __ATOMIC_RELEASE);
-	}
 	o = malloc(len / 4 * 3 + 4);
 	if (!o)
 		return -1;
@@ -398,7 +401,7 @@ int kc_base64_decode(const char *in, size_t len, char **out, size_t *outlen)
 		}
 		if (pad)
 			goto bad; /* data after padding */
-		v = map[ch];
+		v = b64_digit(ch);
 		if (v < 0)
 			goto bad;
 		acc = (acc << 6) | (unsigned)v;
@@ -809,11 +812,15 @@ static int resolve(const yn *root, const char *dir, const char *ctx_override,
 		return -1;
 	}
 	kc->tls_server_name = xdup(ystr(cl, "tls-server-name"));
-	kc->proxy_url = xdup(ystr(cl, "proxy-url"));
-	if (kc->proxy_url &&
-	    add_warning(kc, "%s: proxy-url of cluster \"%s\" is ignored; the "
-			"provider connects to the server directly.",
-			kc->source, kc->cluster_name))
+	s = ystr(cl, "proxy-url");
+	if (s && strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0 &&
+	    strncmp(s, "socks5://", 9) != 0) {
+		kc_err(err, errlen, "%s: proxy-url of cluster \"%s\" must start with "
+		       "http://, https:// or socks5://.", kc->source, kc->cluster_name);
+		return -1;
+	}
+	kc->proxy_url = xdup(s);
+	if (s && !kc->proxy_url)
 		goto nomem;
 	if (load_pem(cl, "certificate-authority", dir, "the cluster", kc,
 		     &kc->ca_pem, &kc->ca_pem_len, err, errlen))

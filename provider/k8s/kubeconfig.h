@@ -54,7 +54,9 @@ typedef struct kubeconfig {
 	size_t ca_pem_len;
 	bool insecure_skip_tls_verify;
 	char *tls_server_name;
-	char *proxy_url;        /* recorded; the client ignores it with a warning */
+	char *proxy_url;        /* http://, https:// or socks5:// proxy, or NULL:
+				 * then the usual proxy environment variables
+				 * (https_proxy, no_proxy, ...) apply */
 
 	/* users[].user (a user may have none of these: anonymous) */
 	char *client_cert_pem;  /* client-certificate(-data) */
@@ -65,8 +67,8 @@ typedef struct kubeconfig {
 	char *token_file;       /* absolute or as given */
 	kc_exec *exec;          /* NULL when no exec plugin */
 
-	/* Non-fatal findings (ignored fields such as proxy-url, unknown exec
-	 * apiVersion spelled differently, ...). Never contain secrets. */
+	/* Non-fatal findings (e.g. a CA together with
+	 * insecure-skip-tls-verify). Never contain secrets. */
 	char **warnings;
 	size_t nwarnings;
 } kubeconfig;

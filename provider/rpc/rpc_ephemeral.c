@@ -3,7 +3,11 @@
  * RenewEphemeralResource, CloseEphemeralResource.
  *
  * Invariants enforced here: Open's result is a non-null, wholly known
- * object of the schema type (else an error and no result); private bytes
+ * object of the schema type (else an error and no result), except before
+ * the values it needs are known (provider not configured, or unknowns in
+ * its configuration): then Open answers without calling the handler, with
+ * the configuration and unknown computed attributes, or a deferral when
+ * Terraform allows one. Private bytes
  * are passed through to Renew/Close (a handler that sets none keeps the
  * previous ones on Renew). Results are never logged: they are usually
  * secrets. */
@@ -46,6 +50,29 @@ static void put_private(rpc_arena *ar, tfp_ctx *ctx, ProtobufCBinaryData *out,
 		out->data = (uint8_t *)ctx->private_in;
 		out->len = ctx->private_in_len;
 	}
+}
+
+/* The configuration with each computed top-level attribute that the
+ * configuration leaves null set to unknown (the plan-time placeholder). */
+static tf_value *unknown_result(const tf_schema *schema, const tf_value *config)
+{
+	const tf_block_def *def = tf_schema_def(schema);
+	tf_value *v;
+	size_t i;
+
+	if (!tf_value_is_known(config))
+		return tf_value_unknown(tf_schema_type(schema));
+	v = tf_value_mut(tf_value_ref((tf_value *)config));
+
+	for (i = 0; i < def->nattrs; i++) {
+		const tf_attr_def *a = &def->attrs[i];
+
+		if ((a->flags & TF_COMPUTED) &&
+		    tf_value_is_null(tf_value_attr(v, a->name)))
+			tf_value_object_set(v, a->name,
+					    tf_value_unknown(tf_schema_attr_type(schema, i)));
+	}
+	return v;
 }
 
 int rpc_validate_ephemeral(rpc_app *app, const uint8_t *req, size_t len,
@@ -114,23 +141,23 @@ int rpc_open_ephemeral(rpc_app *app, const uint8_t *req, size_t len,
 	config = rpc_decode_dv(rq->config, t, "ephemeral resource configuration", &d);
 	if (!config)
 		goto reply;
-	if (!ctx.client) {
+	if (!ctx.client || !tf_value_is_wholly_known(config)) {
+		/* Nothing can be read yet: the provider's settings or this
+		 * configuration depend on values known only after apply.
+		 * Terraform checks Open's result like a plan, so answer with
+		 * the configuration and every computed attribute unknown
+		 * (or defer, when Terraform allows it). */
 		if (rq->client_capabilities && rq->client_capabilities->deferral_allowed) {
-			deferred.reason =
-				TFPLUGIN6__DEFERRED__REASON__PROVIDER_CONFIG_UNKNOWN;
+			deferred.reason = ctx.client
+				? TFPLUGIN6__DEFERRED__REASON__RESOURCE_CONFIG_UNKNOWN
+				: TFPLUGIN6__DEFERRED__REASON__PROVIDER_CONFIG_UNKNOWN;
 			rs.deferred = &deferred;
 		} else {
-			tf_diags_error(&d, NULL, "Provider is not configured",
-				       "Opening %s needs a known provider "
-				       "configuration; the provider settings depend "
-				       "on values not known yet.", e->def->type_name);
+			result = unknown_result(e->schema, config);
+			rs.result = rpc_encode_dv(&ar, result, t, &d);
 		}
-		goto reply;
-	}
-	if (!tf_value_is_wholly_known(config)) {
-		tf_diags_error(&d, NULL, "Configuration not known yet",
-			       "%s cannot be opened while its configuration holds "
-			       "unknown values.", e->def->type_name);
+		tfp_debug("%s not opened: %s not known yet", e->def->type_name,
+			  ctx.client ? "configuration" : "provider configuration");
 		goto reply;
 	}
 	e->def->open(&ctx, config, &result, &renew_at, &d);

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Build and run the libFuzzer targets for the value codecs.
+# Build and run the libFuzzer targets for the value codecs and the
+# kubeconfig reader.
 #   tests/fuzz/run.sh [seconds-per-target]   (default 60)
 # Builds into build-fuzz/, seeds a working corpus from tests/fuzz/corpus/<t>/
 # and exits non-zero if any target crashes, leaks or fails to build.
@@ -10,18 +11,22 @@ OUT=$ROOT/build-fuzz
 CC=${FUZZ_CC:-clang}
 # Only the value layer: other schema/ files may not compile yet.
 SRCS="schema/type.c schema/value.c schema/msgpack.c schema/json.c schema/diag.c"
-TARGETS="fuzz_msgpack fuzz_json_state"
+TARGETS="fuzz_msgpack fuzz_json_state fuzz_kubeconfig"
 
 cd "$ROOT" || exit 2
 mkdir -p "$OUT"
 status=0
 for t in $TARGETS; do
 	echo "== $t: build"
+	case $t in
+	fuzz_kubeconfig) tsrcs="provider/k8s/kubeconfig.c" tpkgs="yaml-0.1" ;;
+	*) tsrcs=$SRCS tpkgs="jansson msgpack" ;;
+	esac
 	# shellcheck disable=SC2086
 	if ! $CC -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -D_GNU_SOURCE -I. \
-		"tests/fuzz/$t.c" $SRCS \
-		$(pkg-config --cflags --libs jansson msgpack) -lm -o "$OUT/$t"; then
+		"tests/fuzz/$t.c" $tsrcs \
+		$(pkg-config --cflags --libs $tpkgs) -lm -o "$OUT/$t"; then
 		echo "== $t: BUILD FAILED"
 		status=1
 		continue

@@ -614,7 +614,7 @@ static void test_k8s_token_file_reread_on_401(void **state)
  * EXPIRY sets the expirationTimestamp; it saves KUBERNETES_EXEC_INFO. */
 static void write_plugin(const char *dir)
 {
-	char path[400], body[1600];
+	char path[400], body[2400];
 
 	snprintf(path, sizeof(path), "%s/plugin.sh", dir);
 	snprintf(body, sizeof(body),
@@ -625,7 +625,8 @@ static void write_plugin(const char *dir)
 		 "printf '%%s' \"$KUBERNETES_EXEC_INFO\" > '%s/info'\n"
 		 "echo \"$MY_VAR\" > '%s/env'\n"
 		 "if [ \"$1\" = fail ]; then echo 'login required: run sso-login' >&2; exit 3; fi\n"
-		 "if [ \"$1\" = hang ]; then sleep 30; fi\n"
+		 "if [ \"$1\" = hang ]; then exec sleep 30; fi\n"
+		 "if [ \"$1\" = detach ]; then exec >/dev/null 2>&1; exec sleep 30; fi\n"
 		 "if [ \"$1\" = junk ]; then echo 'not json with secret-stuff'; exit 0; fi\n"
 		 "exp=\"\"\n"
 		 "if [ -n \"$EXPIRY\" ]; then exp=\",\\\"expirationTimestamp\\\":\\\"$EXPIRY\\\"\"; fi\n"
@@ -783,6 +784,24 @@ static void test_k8s_exec_plugin_failures(void **state)
 
 	/* A hanging plugin is killed when StopProvider arrives. */
 	yaml = exec_yaml("hang", "");
+	c = client_from(yaml, &s, &stop);
+	t0 = mono_ms();
+	{
+		pthread_t th;
+		struct raise_arg a = { &stop, 300 };
+
+		assert_int_equal(pthread_create(&th, NULL, raise_later, &a), 0);
+		assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), K8S_E_CANCELLED);
+		pthread_join(th, NULL);
+	}
+	assert_true(mono_ms() - t0 < 5000);
+	k8s_client_free(c);
+	free(yaml);
+
+	/* Output closed but still running: the wait for its exit is bounded
+	 * too. */
+	atomic_store(&stop, 0);
+	yaml = exec_yaml("detach", "");
 	c = client_from(yaml, &s, &stop);
 	t0 = mono_ms();
 	{
@@ -1026,27 +1045,33 @@ static void *httpd_main(void *arg)
 	return NULL;
 }
 
+static void httpd_start(httpd *h, pthread_t *th)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+
+	memset(h, 0, sizeof(*h));
+	h->lfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(h->lfd >= 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(h->lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(h->lfd, 4), 0);
+	assert_int_equal(getsockname(h->lfd, (struct sockaddr *)&sa, &sl), 0);
+	h->port = ntohs(sa.sin_port);
+	assert_int_equal(pthread_create(th, NULL, httpd_main, h), 0);
+}
+
 static void test_k8s_curl_http_loopback(void **state)
 {
 	httpd h;
 	pthread_t th;
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t sl = sizeof(sa);
 	char yaml[512];
 	k8s_client *c;
 	k8s_error e;
 	json_t *out = NULL, *patch = json_pack("{s:{s:s}}", "metadata", "name", "a");
 
 	(void)state;
-	memset(&h, 0, sizeof(h));
-	h.lfd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(h.lfd >= 0);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(h.lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(h.lfd, 4), 0);
-	assert_int_equal(getsockname(h.lfd, (struct sockaddr *)&sa, &sl), 0);
-	h.port = ntohs(sa.sin_port);
-	assert_int_equal(pthread_create(&th, NULL, httpd_main, &h), 0);
+	httpd_start(&h, &th);
 	snprintf(yaml, sizeof(yaml),
 		 "current-context: c\nclusters:\n- name: k\n  cluster: {server: \"http://127.0.0.1:%d\"}\n"
 		 "users:\n- name: u\n  user: {token: loop-token}\n"
@@ -1063,6 +1088,30 @@ static void test_k8s_curl_http_loopback(void **state)
 	assert_non_null(strstr(h.req[1], "PATCH /api/v1/namespaces/ns/secrets/a")); /* retried */
 	json_decref(out);
 	json_decref(patch);
+	k8s_client_free(c);
+}
+
+/* proxy-url: the request goes to the proxy with the absolute URL. */
+static void test_k8s_curl_proxy_url(void **state)
+{
+	httpd h;
+	pthread_t th;
+	char yaml[512];
+	k8s_client *c;
+	k8s_error e;
+
+	(void)state;
+	httpd_start(&h, &th);
+	snprintf(yaml, sizeof(yaml),
+		 "current-context: c\nclusters:\n- name: k\n  cluster:\n"
+		 "    server: http://192.0.2.77:6443\n    proxy-url: http://127.0.0.1:%d\n"
+		 "contexts:\n- name: c\n  context: {cluster: k}\n", h.port);
+	c = client_from(yaml, NULL, NULL);
+	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default", NULL, &e), K8S_OK);
+	pthread_join(th, NULL);
+	close(h.lfd);
+	assert_non_null(strstr(h.req[0], "GET http://192.0.2.77:6443/api/v1/namespaces/default HTTP/1.1"));
+	assert_null(strstr(h.req[0], "Authorization:")); /* anonymous user */
 	k8s_client_free(c);
 }
 
@@ -1309,6 +1358,7 @@ int main(void)
 		cmocka_unit_test(test_k8s_discovery_capi),
 		cmocka_unit_test(test_k8s_discovery_not_installed),
 		cmocka_unit_test(test_k8s_curl_http_loopback),
+		cmocka_unit_test(test_k8s_curl_proxy_url),
 		cmocka_unit_test(test_k8s_client_new_errors),
 	};
 	const struct CMUnitTest live[] = {
@@ -1319,7 +1369,15 @@ int main(void)
 		cmocka_unit_test(test_live_429_fault),
 	};
 	const char *dir = getenv("K8S_EMU_DIR");
+	static const char *const proxies[] = { "http_proxy", "https_proxy", "HTTPS_PROXY",
+						"all_proxy", "ALL_PROXY", NULL };
 	int rc;
+	size_t i;
+
+	/* The loopback and emulator cases must not go through a proxy of the
+	 * calling environment. */
+	for (i = 0; proxies[i]; i++)
+		unsetenv(proxies[i]);
 
 	rc = cmocka_run_group_tests_name("k8s_client", tests, make_tmpdir, rm_tmpdir);
 	if (dir && *dir) {

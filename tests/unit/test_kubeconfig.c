@@ -85,6 +85,7 @@ static const char *load_err(const char *yaml, const char *ctx)
 	"  cluster:\n" \
 	"    server: https://198.51.100.7\n" \
 	"    insecure-skip-tls-verify: yes\n" \
+	"    certificate-authority-data: Q0E=\n" \
 	"    proxy-url: http://192.0.2.1:3128\n"
 
 static void test_kc_cert_data_and_context(void **state)
@@ -123,17 +124,17 @@ static void test_kc_cert_data_and_context(void **state)
 	assert_int_equal(kc->nwarnings, 0);
 	kubeconfig_free(kc);
 
-	/* Context override; YAML 1.1 boolean; proxy-url warned about. */
+	/* Context override; YAML 1.1 boolean; CA + insecure warned about. */
 	kc = load_ok(y, "dev");
 	assert_string_equal(kc->context, "dev");
 	assert_string_equal(kc->server, "https://198.51.100.7");
 	assert_true(kc->insecure_skip_tls_verify);
 	assert_string_equal(kc->token, "sekrit-token");
 	assert_null(kc->namespace);
-	assert_null(kc->ca_pem);
+	assert_string_equal(kc->ca_pem, "CA");
 	assert_string_equal(kc->proxy_url, "http://192.0.2.1:3128");
 	assert_int_equal(kc->nwarnings, 1);
-	assert_non_null(strstr(kc->warnings[0], "proxy-url"));
+	assert_non_null(strstr(kc->warnings[0], "insecure-skip-tls-verify"));
 	assert_non_null(strstr(kc->warnings[0], "\"dev\""));
 	kubeconfig_free(kc);
 }
@@ -309,6 +310,10 @@ static void test_kc_structure_errors(void **state)
 		     "insecure-skip-tls-verify: maybe}\n"
 		     "contexts:\n- name: a\n  context: {cluster: k}\n", NULL);
 	assert_non_null(strstr(m, "not a boolean"));
+	m = load_err("current-context: a\nclusters:\n- name: k\n  cluster: {server: https://x, "
+		     "proxy-url: ftp://192.0.2.1}\n"
+		     "contexts:\n- name: a\n  context: {cluster: k}\n", NULL);
+	assert_non_null(strstr(m, "proxy-url"));
 	m = load_err("- just\n- a list\n", NULL);
 	assert_non_null(strstr(m, "is not a kubeconfig"));
 	m = load_err("key: [unclosed\n", NULL);

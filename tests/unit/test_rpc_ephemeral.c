@@ -163,13 +163,15 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* Config with name = `name`, null when NULL, unknown when "?". */
 static Tfplugin6__DynamicValue *dv_name(const char *name)
 {
 	Tfplugin6__DynamicValue *d = calloc(1, sizeof(*d));
 	tf_value *v = tf_value_object_new(secret_type);
 
-	tf_value_object_set(v, "name", name ? tf_value_string(name)
-					    : tf_value_null(tf_type_string()));
+	tf_value_object_set(v, "name", !name ? tf_value_null(tf_type_string())
+				       : strcmp(name, "?") == 0 ? tf_value_unknown(tf_type_string())
+								: tf_value_string(name));
 	tfplugin6__dynamic_value__init(d);
 	assert_int_equal(tf_msgpack_encode(v, &d->msgpack.data, &d->msgpack.len), TF_OK);
 	tf_value_unref(v);
@@ -359,19 +361,39 @@ static void test_eph_open_invalid_and_failed(void **state)
 	RPC_FREE(rs);
 }
 
+static tf_value *result_of(const Tfplugin6__OpenEphemeralResource__Response *rs)
+{
+	tf_value *v = NULL;
+	char err[128];
+
+	assert_non_null(rs->result);
+	assert_int_equal(tf_msgpack_decode(rs->result->msgpack.data,
+					   rs->result->msgpack.len, secret_type, &v,
+					   err, sizeof(err)), TF_OK);
+	return v;
+}
+
+/* Before the provider is configured (its settings unknown at plan time),
+ * Open answers with the config and unknown computed attributes, or a
+ * deferral when allowed; the handler is not called. */
 static void test_eph_open_unconfigured(void **state)
 {
 	Tfplugin6__OpenEphemeralResource__Response *rs;
 	char err[256];
 	rpc_app *a = rpc_app_new(&fake, err, sizeof(err));
+	tf_value *v;
 
 	(void)state;
 	assert_non_null(a);
 	rs = open_name(a, "fake_secret", "a", false);
-	assert_null(rs->result);
 	assert_null(rs->deferred);
-	assert_int_equal(rs->n_diagnostics, 1);
-	assert_string_equal(rs->diagnostics[0]->summary, "Provider is not configured");
+	assert_int_equal(rs->n_diagnostics, 0);
+	assert_int_equal(rs->private_.len, 0);
+	assert_null(rs->renew_at);
+	v = result_of(rs);
+	assert_string_equal(tf_value_attr_string(v, "name"), "a");
+	assert_true(tf_value_is_unknown(tf_value_attr(v, "value")));
+	tf_value_unref(v);
 	RPC_FREE(rs);
 
 	rs = open_name(a, "fake_secret", "a", true);
@@ -382,6 +404,32 @@ static void test_eph_open_unconfigured(void **state)
 			 TFPLUGIN6__DEFERRED__REASON__PROVIDER_CONFIG_UNKNOWN);
 	RPC_FREE(rs);
 	rpc_app_free(a);
+}
+
+/* Unknowns in the configuration: same placeholder, handler not called
+ * (secret_open would dereference a NULL name). */
+static void test_eph_open_unknown_config(void **state)
+{
+	Tfplugin6__OpenEphemeralResource__Response *rs;
+	tf_value *v;
+
+	(void)state;
+	rs = open_name(app, "fake_secret", "?", false);
+	assert_int_equal(rs->n_diagnostics, 0);
+	assert_null(rs->deferred);
+	assert_int_equal(rs->private_.len, 0);
+	v = result_of(rs);
+	assert_true(tf_value_is_unknown(tf_value_attr(v, "name")));
+	assert_true(tf_value_is_unknown(tf_value_attr(v, "value")));
+	tf_value_unref(v);
+	RPC_FREE(rs);
+
+	rs = open_name(app, "fake_secret", "?", true);
+	assert_null(rs->result);
+	assert_non_null(rs->deferred);
+	assert_int_equal(rs->deferred->reason,
+			 TFPLUGIN6__DEFERRED__REASON__RESOURCE_CONFIG_UNKNOWN);
+	RPC_FREE(rs);
 }
 
 static void test_eph_renew_and_close(void **state)
@@ -466,6 +514,7 @@ int main(void)
 		cmocka_unit_test(test_eph_open_result_renew_private),
 		cmocka_unit_test(test_eph_open_invalid_and_failed),
 		cmocka_unit_test(test_eph_open_unconfigured),
+		cmocka_unit_test(test_eph_open_unknown_config),
 		cmocka_unit_test(test_eph_renew_and_close),
 		cmocka_unit_test(test_eph_bad_request_bytes),
 	};
