@@ -13,7 +13,11 @@ PACKAGES=(
 	lxd lxd-client iptables nftables
 	openvswitch-switch ovn-central ovn-host
 	iproute2 curl jq openssl procps bc python3
+	python3-yaml
 )
+# kubectl for the k8s emulator's fidelity test: Debian's kubernetes-client,
+# unless a kubectl is already installed (any source).
+command -v kubectl >/dev/null 2>&1 || PACKAGES+=(kubernetes-client)
 TF_MIN_MAJOR=1
 TF_MIN_MINOR=11
 
@@ -57,7 +61,7 @@ fi
 
 # Commands the build and the tests call directly.
 for c in cc clang pkg-config protoc-c lxd lxc ip curl jq openssl ovsdb-tool \
-	ovs-vswitchd ovn-northd ovn-controller iptables setsid timeout; do
+	ovs-vswitchd ovn-northd ovn-controller iptables setsid timeout kubectl; do
 	command -v "$c" >/dev/null 2>&1 || die "command '$c' not found after installing packages"
 done
 

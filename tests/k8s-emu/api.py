@@ -13,7 +13,9 @@ import urllib.parse
 import yaml
 
 import errors
+import patch as patchlib
 import openapi
+import protobuf
 import tables
 
 MAX_BODY = 16 * 1024 * 1024
@@ -85,6 +87,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         try:
             raw = self._read_body()
             code, body, headers = app.dispatch(self, method, url.path, q, raw)
+            if code == "stream":
+                app.log("%s %s -> 200 (watch started)" % (method, self.path))
+                self._stream(body)
+                return
         except errors.ApiError as e:
             code, body, headers = e.code, e.status(), e.headers
         except Exception as e:  # noqa: BLE001 - any bug becomes a 500 Status
@@ -119,6 +125,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if len(out) > MAX_BODY:
                 raise errors.ApiError(413, "request entity too large")
 
+    def _stream(self, events):
+        """Chunked JSON lines, one watch event each; ends the connection."""
+        self.close_connection = True
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Cache-Control", "no-cache, private")
+        self.end_headers()
+        try:
+            for ev in events:
+                data = json.dumps(ev).encode() + b"\n"
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except (OSError, ssl.SSLError):
+            pass  # the client went away
+
     def _send(self, code, body, headers):
         data = b"" if body is None else json.dumps(body).encode()
         self.send_response(code)
@@ -138,12 +162,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
 def decode_body(raw, content_type):
     """JSON (or YAML for apply) body -> Python value; 400/415 on failure."""
     ct = (content_type or "application/json").split(";")[0].strip().lower()
-    if ct == "application/vnd.kubernetes.protobuf":
-        raise errors.ApiError(415, "the body of the request was in an unknown format - accepted "
-                              "media types include: application/json, application/yaml")
     if not raw:
         raise errors.bad_request("the body of the request is empty")
     try:
+        if ct == "application/vnd.kubernetes.protobuf":
+            return protobuf.decode(raw)
         if ct in ("application/yaml", "application/apply-patch+yaml"):
             return yaml.safe_load(raw.decode("utf-8"))
         return json.loads(raw.decode("utf-8"))
@@ -161,6 +184,7 @@ class App:
         self.token = token
         self.log = log
         self.server_address = ""
+        self.stopping = False
 
     # ------------------------------------------------------------- entry
 
@@ -183,9 +207,9 @@ class App:
                 hdr["Retry-After"] = str(hit.get("retry_after", 1))
             raise errors.ApiError(code, hit.get("message") or "injected failure (faults.json)",
                                   reason=hit.get("reason"), headers=hdr)
-        if q.get("watch") in ("true", "1") or path.startswith(("/api/v1/watch", "/apis/")) and "/watch/" in path:
-            raise errors.ApiError(405, "watch is not supported by k8s-emu; poll with GET instead",
-                                  reason="MethodNotAllowed")
+        if path.startswith("/api/v1/watch/") or (path.startswith("/apis/") and "/watch/" in path):
+            raise errors.ApiError(405, "the deprecated /watch/ paths are not supported by k8s-emu; "
+                                  "use ?watch=true", reason="MethodNotAllowed")
         if path == "/api":
             return self._get_only(method), {"kind": "APIVersions", "versions": ["v1"],
                                             "serverAddressByClientCIDRs": [
@@ -290,6 +314,8 @@ class App:
         dry = q.get("dryRun") == "All"
         ctype = h.headers.get("Content-Type")
         if name is None:
+            if method == "GET" and q.get("watch") in ("true", "1"):
+                return "stream", self._watch(kind, ns, q), {}
             if method == "GET":
                 return self._list(h, kind, ns, q)
             if method == "POST":
@@ -299,6 +325,10 @@ class App:
                 return 201, obj, warning_headers(warns)
             raise errors.ApiError(405, "the server does not allow this method on the requested resource "
                                   "(collection %s is not supported by k8s-emu)" % method)
+        if method == "GET" and q.get("watch") in ("true", "1"):
+            raise errors.ApiError(405, "watch on a single object is not supported by k8s-emu; watch "
+                                  "the collection with fieldSelector=metadata.name=NAME",
+                                  reason="MethodNotAllowed")
         if method == "GET":
             obj = self.store.get(kind, ns, name)
             return 200, self._maybe_table(h, kind, [obj], q, single=True), {}
@@ -325,6 +355,62 @@ class App:
                                            dry or "All" in (opts.get("dryRun") or []))
             return code, body, {}
         raise errors.ApiError(405, "the server does not allow this method on the requested resource")
+
+    def _watch(self, kind, ns, q):
+        """A watch as a generator of event dicts (checked before streaming:
+        selectors, resourceVersion). Polls the store's event log every
+        0.1 s; ends at timeoutSeconds (max 1800) or on shutdown."""
+        try:
+            lreqs = patchlib.parse_label_selector(q.get("labelSelector") or "")
+            freqs = patchlib.parse_field_selector(q.get("fieldSelector") or "")
+        except patchlib.SelectorError as e:
+            raise errors.bad_request(str(e)) from None
+        try:
+            timeout = min(int(q.get("timeoutSeconds") or 1800), 1800)
+        except ValueError:
+            raise errors.bad_request("invalid timeoutSeconds") from None
+        rvp = q.get("resourceVersion") or "0"
+        if not rvp.isdigit():
+            raise errors.bad_request("invalid resourceVersion %r" % rvp)
+        extra = ("type",) if kind.kind == "Secret" else ()
+
+        def match(o):
+            if ns is not None and o["metadata"].get("namespace") != ns:
+                return False
+            try:
+                return patchlib.label_match(o["metadata"].get("labels"), lreqs) and \
+                    patchlib.field_match(o, freqs, extra)
+            except patchlib.SelectorError:
+                return False
+
+        initial = []
+        if rvp == "0":
+            items, cur = self.store.list(kind, ns)
+            initial = [{"type": "ADDED", "object": o} for o in items if match(o)]
+            start = int(cur)
+        else:
+            start = int(rvp)
+            if self.store.events_since(start) is None:
+                raise errors.ApiError(410, "too old resource version: %d (%s)" % (start, self.store.current_rv()),
+                                      reason="Expired")
+        gk = (kind.group, kind.plural)
+        deadline = time.time() + timeout
+
+        def gen():
+            yield from initial
+            last = start
+            while time.time() < deadline and not self.stopping:
+                evs = self.store.events_since(last)
+                if evs is None:
+                    yield {"type": "ERROR", "object": errors.ApiError(
+                        410, "too old resource version", reason="Expired").status()}
+                    return
+                for rv, etype, egk, _, obj in evs:
+                    last = rv
+                    if egk == gk and match(obj):
+                        yield {"type": etype, "object": obj}
+                time.sleep(0.1)
+        return gen()
 
     def _list(self, h, kind, ns, q):
         items, rv = self.store.list(kind, ns, q.get("labelSelector"), q.get("fieldSelector"))

@@ -171,6 +171,7 @@ def main():
         if not ct.is_alive():
             log("FATAL: the controller thread died")
             break
+    app.stopping = True
     srv.shutdown()
     srv.server_close()
     for n in ("ready", "pid"):

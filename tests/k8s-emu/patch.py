@@ -155,7 +155,11 @@ def json_patch(doc, ops):
             v = copy.deepcopy(_get(doc, op.get("from", "")))
             doc = _add(doc, path, v)
         elif kind == "test":
-            if _get(doc, path) != op["value"]:
+            try:
+                cur = _get(doc, path)
+            except PatchError:
+                cur = None  # a missing path equals only null (as in evanphx/json-patch)
+            if cur != op["value"]:
                 raise PatchError("testing value %s failed: test failed" % path)
         else:
             raise PatchError("unexpected json patch operation %r" % kind, 400)

@@ -11,6 +11,7 @@ lock for a whole pass. Public methods return deep copies; internal ones
 Errors are raised as errors.ApiError.
 """
 
+import collections
 import copy
 import datetime
 import random
@@ -57,6 +58,8 @@ class Store:
         self.lock = threading.RLock()
         self.objs = {}   # (group, plural, namespace, name) -> object
         self.rv = 1000
+        # Watch event log: (rv:int, type, (group, plural), namespace, object copy).
+        self.events = collections.deque(maxlen=5000)
         ns_kind = registry.by_kind("v1", "Namespace")
         for ns in ("default", "kube-system", "kube-public"):
             self.create(ns_kind, None, {"apiVersion": "v1", "kind": "Namespace",
@@ -88,6 +91,22 @@ class Store:
 
     def _uids(self):
         return {o["metadata"].get("uid") for o in self.objs.values()}
+
+    def _event(self, etype, obj):
+        """Record a watch event for obj (whose resourceVersion is current)."""
+        kind = self._kind_of(obj)
+        if kind is None:
+            return
+        self.events.append((int(obj["metadata"].get("resourceVersion") or self.rv), etype,
+                            (kind.group, kind.plural), obj["metadata"].get("namespace", ""),
+                            copy.deepcopy(obj)))
+
+    def events_since(self, rv):
+        """Events after rv: a list, or None if rv is older than the log."""
+        with self.lock:
+            if self.events and rv < self.events[0][0] - 1 and rv < self.rv:
+                return None
+            return [e for e in self.events if e[0] > rv]
 
     def current_rv(self):
         with self.lock:
@@ -262,6 +281,7 @@ class Store:
                 return copy.deepcopy(obj), warnings
             m["resourceVersion"] = self._next_rv()
             self.objs[self._key(kind, ns, name)] = obj
+            self._event("ADDED", obj)
             return copy.deepcopy(obj), warnings
 
     @staticmethod
@@ -358,8 +378,10 @@ class Store:
             key = self._key(kind, ns, name)
             if m.get("deletionTimestamp") and not m.get("finalizers"):
                 del self.objs[key]
+                self._event("DELETED", obj)
             else:
                 self.objs[key] = obj
+                self._event("MODIFIED", obj)
             return copy.deepcopy(obj), warnings
 
     # ------------------------------------------------------------- patch
@@ -405,9 +427,11 @@ class Store:
                     new = patchlib.merge_patch(live, body)
                 elif ct == "application/strategic-merge-patch+json":
                     if kind.is_custom:
+                        # The real server's answer for custom resources.
                         raise errors.ApiError(
-                            415, "strategic merge patch is not supported for custom resources "
-                            "(%s); use application/merge-patch+json" % kind.group_resource)
+                            415, "the body of the request was in an unknown format - accepted media "
+                            "types include: application/json-patch+json, application/merge-patch+json, "
+                            "application/apply-patch+yaml")
                     if not isinstance(body, dict):
                         raise patchlib.PatchError("strategic merge patch must be a JSON object", 400)
                     new = patchlib.merge_patch(live, patchlib.strip_smp_directives(body))
@@ -421,8 +445,10 @@ class Store:
             except patchlib.PatchError as e:
                 if e.code == 400:
                     raise errors.bad_request(str(e)) from None
+                # Like the apiserver: a generic 422 without details, so
+                # clients print the message.
                 raise errors.ApiError(422, "the server rejected our request due to an error in "
-                                      "our request: %s" % e, kind=kind, name=name) from None
+                                      "our request: %s" % e) from None
             if not isinstance(new, dict):
                 raise errors.bad_request("the patched object is not a JSON object")
             obj, w = self.update(kind, ns, name, new, subresource, field_validation, dry_run,
@@ -465,6 +491,7 @@ class Store:
                 m["deletionTimestamp"] = now()
                 cur.setdefault("status", {})["phase"] = "Terminating"
                 m["resourceVersion"] = self._next_rv()
+                self._event("MODIFIED", cur)
                 return 200, copy.deepcopy(cur)
             if fins:
                 m["finalizers"] = fins
@@ -473,9 +500,11 @@ class Store:
                 if "generation" in m:
                     m["generation"] += 1
                 m["resourceVersion"] = self._next_rv()
+                self._event("MODIFIED", cur)
                 return 200, copy.deepcopy(cur)
             del self.objs[self._key(kind, ns, name)]
-            self._next_rv()
+            m["resourceVersion"] = self._next_rv()
+            self._event("DELETED", cur)
             details = {"name": name, "kind": kind.plural, "uid": m["uid"]}
             if kind.group:
                 details["group"] = kind.group
@@ -502,6 +531,7 @@ class Store:
             else:
                 o["metadata"].pop("ownerReferences", None)
             o["metadata"]["resourceVersion"] = self._next_rv()
+            self._event("MODIFIED", o)
 
     # ------------------------------------------------------------- GC
 
@@ -538,7 +568,8 @@ class Store:
                 if not content:
                     self.log("gc: namespace %s is empty, removing it" % name)
                     del self.objs[self._key(ns_kind, None, name)]
-                    self._next_rv()
+                    nso["metadata"]["resourceVersion"] = self._next_rv()
+                    self._event("DELETED", nso)
 
     # ------------------------------------------------------------- controller helpers
 
