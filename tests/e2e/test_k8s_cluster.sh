@@ -80,6 +80,7 @@ CP_VERSION=v1.33.1
 WEB_REPLICAS=2
 WEB_VERSION=v1.33.1
 WEB_FLAVOR=c2-m4
+POD_CIDR=10.244.0.0/16
 EXTRA=""
 
 write_main() {
@@ -104,6 +105,7 @@ resource "k8s_cluster" "prod" {
   control_plane_replicas = $CP_REPLICAS
   flavor                 = "c2-m4"
   profiles               = ["default"]
+  pod_cidrs              = ["$POD_CIDR"]
   load_balancer          = "ovn"
   load_balancer_network  = var.ovn_network
   lxd_server_url         = "https://192.0.2.10:8443"
@@ -187,6 +189,15 @@ check "plan after scale: empty" expect_exit 0 plan_exit
 check "control plane has 3 ready machines" k_eq "$KCPS/prod" .status.readyReplicas 3
 check "web has 3 ready machines" k_eq "$CAPI/machinedeployments/web" .status.readyReplicas 3
 
+# ---- immutable fields ---------------------------------------------------------
+POD_CIDR=10.250.0.0/16
+write_main
+check "pod CIDR change: plan exit 2" expect_exit 2 plan_exit
+check "pod CIDR change forces replacement" out_has "pod_cidrs.*# forces replacement"
+POD_CIDR=10.244.0.0/16
+write_main
+check "back to the applied configuration: plan exit 0" expect_exit 0 plan_exit
+
 # ---- upgrade --------------------------------------------------------------
 CP_VERSION=v1.35.0
 write_main
@@ -222,7 +233,7 @@ check "all web machines up to date" k_eq "$CAPI/machinedeployments/web" .status.
 check "plan after rotation: empty" expect_exit 0 plan_exit
 
 # ---- drift ----------------------------------------------------------------
-check "controller-style writes: labels, annotations, ownerReferences" \
+check "controller-style writes: labels and annotations" \
 	k_do PATCH "$KCPS/prod" '{"metadata":{"labels":{"example.com/added-by":"controller"},"annotations":{"controlplane.cluster.x-k8s.io/note":"x"}}}'
 check "autoscaler changes batch replicas" k_do PATCH "$CAPI/machinedeployments/batch" '{"spec":{"replicas":2}}'
 check "plan ignores controller-set fields: exit 0" expect_exit 0 plan_exit
@@ -250,6 +261,23 @@ check "apply re-creates it" apply_ok
 check "bootstrap template back" test "$(k GET "$BOOT/$boot" | jq -r .metadata.name)" == "$boot"
 check "plan after template re-create: empty" expect_exit 0 plan_exit
 
+# wait_absent PATH — until GET PATH is 404 (Cluster API finishes deleting).
+wait_absent() {
+	local i
+	for ((i = 0; i < 300; i++)); do
+		[[ $(k GET "$1") == null ]] && return 0
+		sleep 0.2
+	done
+	echo "  $1 still exists after 60s"
+	return 1
+}
+check "delete the batch MachineDeployment outside Terraform" k_do DELETE "$CAPI/machinedeployments/batch"
+check "Cluster API finishes deleting it" wait_absent "$CAPI/machinedeployments/batch"
+check "plan shows the pool must be created again: exit 2" expect_exit 2 plan_exit
+check "plan says it will be created" out_has 'k8s_machine_pool.batch will be created'
+check "apply re-creates the pool" apply_ok
+check "plan after pool re-create: empty" expect_exit 0 plan_exit
+
 # ---- import ---------------------------------------------------------------
 check "forget the web pool" tf state rm -no-color k8s_machine_pool.web
 check "forget the cluster" tf state rm -no-color k8s_cluster.prod
@@ -268,7 +296,7 @@ resource "k8s_cluster" "broken" {
   identity_secret    = "prod-lxd-identity"
   timeouts {
     create = "15s"
-    delete = "2m"
+    delete = "20s"
   }
 }'
 write_main
@@ -278,6 +306,13 @@ check "error carries the condition message" out_has "not enough memory"
 check "failed cluster kept in state (tainted)" state_has k8s_cluster.broken
 check "plan replaces the tainted cluster" expect_exit 2 plan_exit
 check "plan says tainted" out_has "tainted"
+# A deletion Cluster API cannot finish: the provider reports it and never
+# strips finalizers.
+printf '{"stall_delete":["default/broken"]}\n' >"$EMU/faults.json"
+check "stalled delete: destroy of the cluster fails" expect_exit 1 tf destroy -auto-approve -no-color -target k8s_cluster.broken
+check "error says the deletion did not finish" out_has "deletion did not finish"
+check "error says finalizers are left alone" out_has "finalizers"
+check "Cluster still there with its finalizer" k_eq "$CAPI/clusters/broken" '.metadata.finalizers | index("cluster.cluster.x-k8s.io") != null' true
 rm -f "$EMU/faults.json"
 EXTRA=""
 write_main
