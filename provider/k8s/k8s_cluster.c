@@ -725,6 +725,28 @@ static void cluster_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 			 json_object_get(k8s_jget(cl, "metadata.annotations"),
 					 "cluster.x-k8s.io/paused");
 		k8s_res_explain(c, cl, NULL, ns, NULL, &buf);
+		/* Cluster API says where the deletion is in its Deleting
+		 * condition (True while deleting). */
+		{
+			const json_t *conds = k8s_jget(cl, "status.conditions");
+			size_t i;
+			json_t *cd;
+			json_array_foreach(conds, i, cd) {
+				const char *t = k8s_jstr(cd, "type");
+				const char *m = k8s_jstr(cd, "message");
+				if (t && strcmp(t, "Deleting") == 0 && m && *m) {
+					char *line = NULL;
+					if (asprintf(&line, "%s\n  Deleting (%s): %s",
+						     buf ? buf : "",
+						     k8s_jstr(cd, "reason") ?
+						     k8s_jstr(cd, "reason") : "",
+						     m) >= 0) {
+						free(buf);
+						buf = line;
+					}
+				}
+			}
+		}
 		tf_diags_error(d, NULL, "Cluster deletion did not finish",
 			       "Cluster %s/%s still exists after timeouts.delete "
 			       "(%lds)%s.%s%s\nCluster API is still removing its "
@@ -734,7 +756,7 @@ static void cluster_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 			       ns, name, timeout,
 			       paused ? " because it is paused (unpause it: "
 					"spec.paused=false)" : "",
-			       buf ? "\nFalse conditions:" : "", buf ? buf : "");
+			       buf ? "\nConditions:" : "", buf ? buf : "");
 		free(buf);
 		json_decref(cl);
 		goto done;

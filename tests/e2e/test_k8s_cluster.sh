@@ -312,6 +312,7 @@ printf '{"stall_delete":["default/broken"]}\n' >"$EMU/faults.json"
 check "stalled delete: destroy of the cluster fails" expect_exit 1 tf destroy -auto-approve -no-color -target k8s_cluster.broken
 check "error says the deletion did not finish" out_has "deletion did not finish"
 check "error says finalizers are left alone" out_has "finalizers"
+check "error carries Cluster API's Deleting message" out_has "Deleting \\(InternalError\\): deletion stalled"
 check "Cluster still there with its finalizer" k_eq "$CAPI/clusters/broken" '.metadata.finalizers | index("cluster.cluster.x-k8s.io") != null' true
 rm -f "$EMU/faults.json"
 EXTRA=""
