@@ -220,6 +220,13 @@ static void cluster_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 		tf_paths_add(replace, &path);
 		tf_path_done(&path);
 	}
+	if (k8s_phase_incomplete(prior)) {
+		/* The Cluster object is missing (see cluster_read). */
+		tf_path path = {0};
+		tf_path_push_attr(&path, "phase");
+		tf_paths_add(replace, &path);
+		tf_path_done(&path);
+	}
 	if (replace->n) {
 		static const char *const comp[] = {
 			"endpoint", "phase", "conditions", "kubeconfig",
@@ -390,7 +397,7 @@ static void cluster_create(tfp_ctx *ctx, const tf_value *planned,
 		secret = k8s_identity_secret(planned, secret_name);
 		snprintf(summary, sizeof(summary), "Cannot create Secret %s/%s",
 			 ns, secret_name);
-		rc = secret ? k8s_create(c, &k8s_gvr_secret, ns, secret, 0, NULL, &err)
+		rc = secret ? k8s_res_create(c, &k8s_gvr_secret, ns, secret, &err)
 			    : K8S_E_NOMEM;
 		if (rc == K8S_E_EXISTS) {
 			tf_diags_error(d, NULL, "Identity Secret already exists",
@@ -415,17 +422,16 @@ static void cluster_create(tfp_ctx *ctx, const tf_value *planned,
 	lxc = k8s_lxc_cluster(planned, secret_name ? secret_name :
 			      tf_value_attr_string(planned, "identity_secret"));
 	snprintf(summary, sizeof(summary), "Cannot create LXCCluster %s/%s", ns, name);
-	if (!lxc || (rc = k8s_create(c, &capi->lxc_cluster, ns, lxc, 0, NULL, &err)))
+	if (!lxc || (rc = k8s_res_create(c, &capi->lxc_cluster, ns, lxc, &err)))
 		goto fail;
 	kcp = k8s_kubeadm_control_plane(planned, tname);
 	snprintf(summary, sizeof(summary), "Cannot create KubeadmControlPlane %s/%s",
 		 ns, name);
-	if (!kcp || (rc = k8s_create(c, &capi->kubeadm_control_plane, ns, kcp, 0,
-				     NULL, &err)))
+	if (!kcp || (rc = k8s_res_create(c, &capi->kubeadm_control_plane, ns, kcp, &err)))
 		goto fail;
 	cl = k8s_cluster_object(planned);
 	snprintf(summary, sizeof(summary), "Cannot create Cluster %s/%s", ns, name);
-	if (!cl || (rc = k8s_create(c, &capi->cluster, ns, cl, 0, NULL, &err)))
+	if (!cl || (rc = k8s_res_create(c, &capi->cluster, ns, cl, &err)))
 		goto fail;
 	wait_ready(ctx, c, capi, planned, "create", d);
 	*out = state_from_plan(c, capi, planned);
@@ -477,10 +483,13 @@ static void cluster_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 		k8s_diag(d, NULL, summary, &err);
 		goto done;
 	}
-	if (!l.cluster) {
+	if (!l.cluster && !l.kcp && !l.lxc && !l.secret) {
 		tfp_info("Cluster %s/%s no longer exists", ns, name);
 		goto done;
 	}
+	/* No Cluster but some of our objects (a create that failed half-way,
+	 * or a Cluster deleted by hand): keep them in state, marked
+	 * Incomplete, so the plan replaces the cluster and nothing leaks. */
 	st = tf_value_mut(tf_value_ref((tf_value *)state));
 	k8s_cluster_read_into(st, l.cluster, l.kcp, l.lxc, l.kcp ? l.tpl : NULL,
 			      tf_value_attr_string(state, "kubernetes_version"));
@@ -503,6 +512,8 @@ static void cluster_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 		tf_value_object_set(st, "control_plane_port", tf_value_int(
 			k8s_jint(l.lxc, "spec.controlPlaneEndpoint.port", 6443)));
 	fill_computed(st, &l, false);
+	if (!l.cluster)
+		tf_value_object_set(st, "phase", tf_value_string(K8S_PHASE_INCOMPLETE));
 	*out = st;
 done:
 	live_done(&l);
@@ -584,7 +595,7 @@ static void cluster_update(tfp_ctx *ctx, const tf_value *prior,
 				(void *)planned, NULL, &err);
 		if (rc == K8S_E_NOTFOUND) {
 			json_t *s = k8s_identity_secret(planned, secret);
-			rc = s ? k8s_create(c, &k8s_gvr_secret, ns, s, 0, NULL, &err)
+			rc = s ? k8s_res_create(c, &k8s_gvr_secret, ns, s, &err)
 			       : K8S_E_NOMEM;
 			json_decref(s);
 		}

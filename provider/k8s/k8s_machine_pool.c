@@ -148,6 +148,13 @@ static void pool_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 			free(cp);
 		}
 	}
+	if (k8s_phase_incomplete(prior)) {
+		/* The MachineDeployment is missing (see pool_read). */
+		tf_path path = {0};
+		tf_path_push_attr(&path, "phase");
+		tf_paths_add(replace, &path);
+		tf_path_done(&path);
+	}
 	if (!tf_value_is_null(prior) && (replace->n || tf_plan_has_changes(prior, p))) {
 		static const char *const comp[] = {
 			"ready_replicas", "available_replicas", "up_to_date_replicas",
@@ -330,7 +337,7 @@ static void pool_create(tfp_ctx *ctx, const tf_value *planned,
 	}
 	md = k8s_machine_deployment(planned, infra, boot, k8s_pool_replicas(planned, true));
 	snprintf(summary, sizeof(summary), "Cannot create MachineDeployment %s/%s", ns, name);
-	rc = md ? k8s_create(c, &capi->machine_deployment, ns, md, 0, NULL, &err)
+	rc = md ? k8s_res_create(c, &capi->machine_deployment, ns, md, &err)
 		: K8S_E_NOMEM;
 	if (rc) {
 		if (rc == K8S_E_EXISTS)
@@ -355,6 +362,28 @@ done:
 
 /* ---- read ------------------------------------------------------------------ */
 
+/* Does either template named in `state` exist? */
+static bool templates_left(k8s_client *c, const k8s_capi *capi,
+			   const tf_value *state)
+{
+	const char *ns = tf_value_attr_string(state, "namespace");
+	const char *in = tf_value_attr_string(state, "infrastructure_template");
+	const char *bn = tf_value_attr_string(state, "bootstrap_template");
+	k8s_error err = {0};
+	json_t *o = NULL;
+	bool left = false;
+
+	if (in && *in && k8s_get(c, &capi->lxc_machine_template, ns, in, &o, &err) == K8S_OK)
+		left = true;
+	json_decref(o);
+	o = NULL;
+	if (!left && bn && *bn &&
+	    k8s_get(c, &capi->kubeadm_config_template, ns, bn, &o, &err) == K8S_OK)
+		left = true;
+	json_decref(o);
+	return left;
+}
+
 static void pool_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 		      tf_diags *d)
 {
@@ -373,6 +402,15 @@ static void pool_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 	snprintf(summary, sizeof(summary), "Cannot read machine pool %s/%s", ns, name);
 	rc = k8s_get(c, &capi->machine_deployment, ns, name, &md, &err);
 	if (rc == K8S_E_NOTFOUND) {
+		/* Templates of a create that failed half-way stay in state,
+		 * marked Incomplete, so the plan replaces the pool. */
+		if (templates_left(c, capi, state)) {
+			st = tf_value_mut(tf_value_ref((tf_value *)state));
+			tf_value_object_set(st, "phase",
+					    tf_value_string(K8S_PHASE_INCOMPLETE));
+			*out = st;
+			return;
+		}
 		tfp_info("MachineDeployment %s/%s no longer exists", ns, name);
 		return;
 	}

@@ -90,12 +90,31 @@ int k8s_res_poll(tfp_ctx *ctx, long timeout_s, k8s_check_fn check, void *arg,
 	}
 }
 
+int k8s_res_create(k8s_client *c, const k8s_gvr *r, const char *ns,
+		   const json_t *obj, k8s_error *err)
+{
+	char *base = k8s_path(r, ns, NULL, NULL), *path = NULL;
+	int rc;
+
+	if (!base || asprintf(&path, "%s?fieldManager=%s&fieldValidation=Strict",
+			      base, K8S_FIELD_MANAGER) < 0) {
+		free(base);
+		err->code = K8S_E_NOMEM;
+		snprintf(err->message, sizeof(err->message), "out of memory");
+		return K8S_E_NOMEM;
+	}
+	rc = k8s_request(c, "POST", path, NULL, obj, NULL, err);
+	free(base);
+	free(path);
+	return rc;
+}
+
 int k8s_res_ensure(k8s_client *c, const k8s_gvr *r, const char *ns,
 		   const json_t *obj, k8s_error *err)
 {
 	const char *name = k8s_jstr(obj, "metadata.name");
 	json_t *live = NULL;
-	int rc = k8s_create(c, r, ns, obj, 0, NULL, err);
+	int rc = k8s_res_create(c, r, ns, obj, err);
 
 	if (rc != K8S_E_EXISTS)
 		return rc;
@@ -174,4 +193,10 @@ void k8s_res_explain(k8s_client *c, const json_t *obj, const k8s_gvr *r,
 		k8s_false_conditions(it, NULL, buf);
 	}
 	json_decref(items);
+}
+
+bool k8s_phase_incomplete(const tf_value *state)
+{
+	const char *ph = tf_value_attr_string(state, "phase");
+	return ph && strcmp(ph, K8S_PHASE_INCOMPLETE) == 0;
 }

@@ -24,6 +24,15 @@ typedef int (*k8s_check_fn)(void *arg, k8s_error *err);
 int k8s_res_poll(tfp_ctx *ctx, long timeout_s, k8s_check_fn check, void *arg,
 		 k8s_error *err);
 
+/* Field manager recorded on our writes (the client's default). */
+#define K8S_FIELD_MANAGER "terraform-lxdcapi"
+
+/* POST `obj` with fieldValidation=Strict: a field the served CRD does not
+ * know is an error (K8S_E_INVALID naming it) instead of being pruned
+ * silently. 409 AlreadyExists -> K8S_E_EXISTS. */
+int k8s_res_create(k8s_client *c, const k8s_gvr *r, const char *ns,
+		   const json_t *obj, k8s_error *err);
+
 /* Create `obj` (a template) unless an object of that name exists with the
  * same spec; an existing one with a different spec (edited by hand) gets
  * its spec put back. */
@@ -46,5 +55,11 @@ const char *k8s_res_default_ns(tfp_ctx *ctx);
  * object of `r` matching `selector` in ns, appended to *buf. */
 void k8s_res_explain(k8s_client *c, const json_t *obj, const k8s_gvr *r,
 		     const char *ns, const char *selector, char **buf);
+
+/* `phase` value read records when the main object (Cluster,
+ * MachineDeployment) is missing but other objects of the resource exist:
+ * the plan then replaces the resource, so they are cleaned up. */
+#define K8S_PHASE_INCOMPLETE "Incomplete"
+bool k8s_phase_incomplete(const tf_value *state);
 
 #endif

@@ -273,8 +273,8 @@ wait_absent() {
 }
 check "delete the batch MachineDeployment outside Terraform" k_do DELETE "$CAPI/machinedeployments/batch"
 check "Cluster API finishes deleting it" wait_absent "$CAPI/machinedeployments/batch"
-check "plan shows the pool must be created again: exit 2" expect_exit 2 plan_exit
-check "plan says it will be created" out_has 'k8s_machine_pool.batch will be created'
+check "plan shows the pool must come back: exit 2" expect_exit 2 plan_exit
+check "plan replaces it (its templates remain)" out_has 'k8s_machine_pool.batch must be replaced'
 check "apply re-creates the pool" apply_ok
 check "plan after pool re-create: empty" expect_exit 0 plan_exit
 
@@ -286,6 +286,37 @@ check "import the web pool" tf import -no-color k8s_machine_pool.web default/web
 check "plan after import: empty" expect_exit 0 plan_exit
 check "bad import ID rejected" expect_exit 1 tf import -no-color k8s_machine_pool.web web
 check "bad import ID message" out_has "namespace/name"
+
+# ---- a create that fails half-way ---------------------------------------------
+# The API refuses the control plane once: the objects already made are kept
+# in state (tainted), and the replacement cleans them up.
+printf '{"fail_requests":[{"method":"POST","path_regex":"/kubeadmcontrolplanes$","status":422,"reason":"Invalid","message":"injected: admission webhook denied the request","count":1}]}\n' >"$EMU/faults.json"
+EXTRA='
+resource "k8s_cluster" "part" {
+  name                   = "part"
+  kubernetes_version     = "v1.34.2"
+  lxd_server_url         = "https://192.0.2.20:8443"
+  lxd_client_certificate = "c"
+  lxd_client_key         = "k"
+}'
+write_main
+check "half-way create fails" expect_exit 1 tf apply -auto-approve -no-color
+check "error names the refused object" out_has "Cannot create KubeadmControlPlane default/part"
+check "error carries the API message" out_has "admission webhook denied"
+check "partial cluster kept in state" state_has k8s_cluster.part
+check "its LXCCluster exists" k_eq "$INFRA/lxcclusters/part" .metadata.name part
+check "plan replaces the partial cluster" expect_exit 2 plan_exit
+check "plan says tainted" out_has "k8s_cluster.part is tainted"
+rm -f "$EMU/faults.json"
+check "replacement succeeds" apply_ok
+check "replacement Cluster exists" k_eq "$CAPI/clusters/part" .metadata.name part
+check "plan after replacement: empty" expect_exit 0 plan_exit
+EXTRA=""
+write_main
+check "remove the second cluster" apply_ok
+check "its Cluster is gone" k_absent "$CAPI/clusters/part"
+check "its identity Secret is gone" k_absent "$SECRETS/part-lxd-identity"
+check "its templates are gone" k_eq "$INFRA/lxcmachinetemplates" '[.items[].metadata.name | select(startswith("part-"))] | length' 0
 
 # ---- a cluster that never becomes ready --------------------------------------
 printf '{"never_ready":["default/broken"],"condition_message":"LXD: instance start failed: not enough memory"}\n' >"$EMU/faults.json"

@@ -298,6 +298,37 @@ static void test_cluster_missing_control_plane_replaces(void **state)
 	free(prior);
 }
 
+static void test_incomplete_replaces(void **state)
+{
+	char *prior = cluster_state("v1.33.1", 1);
+	char *c = cfg(CLUSTER_CFG, "");
+	tf_value *pv = val(cs, prior);
+	tf_value *inc = tf_value_mut(tf_value_ref(pv));
+	char *json = NULL;
+	size_t len;
+	struct plan_out o;
+	tf_path want = {0};
+
+	(void)state;
+	/* What read records when the Cluster is gone but its objects remain. */
+	tf_value_object_set(inc, "phase", tf_value_string("Incomplete"));
+	assert_int_equal(tf_json_encode(inc, &json, &len), TF_OK);
+	plan(&k8s_cluster_resource, cs, json, c, &o);
+	tf_path_push_attr(&want, "phase");
+	assert_true(tf_paths_contains(&o.replace, &want));
+	plan_done(&o);
+	/* A normal phase: no replacement. */
+	plan(&k8s_cluster_resource, cs, prior, c, &o);
+	assert_int_equal(o.replace.n, 0);
+	plan_done(&o);
+	tf_path_done(&want);
+	tf_value_unref(inc);
+	tf_value_unref(pv);
+	free(json);
+	free(prior);
+	free(c);
+}
+
 /* ---- k8s_machine_pool ----------------------------------------------------- */
 
 #define POOL_CFG                                                           \
@@ -440,6 +471,7 @@ int main(void)
 		cmocka_unit_test(test_cluster_validation),
 		cmocka_unit_test(test_cluster_upgrade_rules),
 		cmocka_unit_test(test_cluster_missing_control_plane_replaces),
+		cmocka_unit_test(test_incomplete_replaces),
 		cmocka_unit_test(test_pool_create_plan),
 		cmocka_unit_test(test_pool_autoscaler_rules),
 		cmocka_unit_test(test_pool_rotation_plan),
