@@ -163,6 +163,13 @@ static void cluster_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 				    "load_balancer_network needs the ovn load balancer",
 				    "load_balancer_network is only used with "
 				    "load_balancer = \"ovn\" (here \"%s\").", lb);
+	if (lb && strcmp(lb, "lxc") == 0 && known(host))
+		tf_diags_attr_error(d, "control_plane_host",
+				    "control_plane_host needs the ovn or external load balancer",
+				    "With load_balancer = \"lxc\" the haproxy instance "
+				    "gets its address from LXD and Cluster API records "
+				    "it; remove control_plane_host or choose \"ovn\" "
+				    "or \"external\".");
 	if (lb && strcmp(lb, "external") == 0 && tf_value_is_null(host))
 		tf_diags_attr_error(d, "control_plane_host",
 				    "External load balancer needs an address",
@@ -176,6 +183,19 @@ static void cluster_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 				    "%lld control-plane machines cannot keep an etcd "
 				    "quorum (stacked etcd): use 1, 3 or 5.",
 				    (long long)reps);
+	if (known(tf_value_attr(p, "identity_secret"))) {
+		static const char *const creds[] = {
+			"lxd_server_url", "lxd_server_certificate",
+			"lxd_client_certificate", "lxd_client_key",
+		};
+		for (size_t i = 0; i < 4; i++)
+			if (!tf_value_is_null(tf_value_attr(config, creds[i])))
+				tf_diags_attr_error(d, creds[i], "Conflicting LXD identity",
+						    "identity_secret names an existing "
+						    "Secret, so %s would not be used: set "
+						    "either identity_secret or the lxd_* "
+						    "credentials.", creds[i]);
+	}
 	if (tf_value_is_null(tf_value_attr(p, "identity_secret"))) {
 		static const char *const need[] = {
 			"lxd_server_url", "lxd_client_certificate", "lxd_client_key",
@@ -443,6 +463,11 @@ fail:
 			       "%s: import the cluster (`terraform import "
 			       "k8s_cluster.<name> %s/%s`) or pick another name.",
 			       ns, ns, name);
+	else if (rc == K8S_E_NOTFOUND && !created)
+		tf_diags_error(d, NULL, summary,
+			       "The namespace \"%s\" does not exist on the management "
+			       "cluster. Create it (kubectl create namespace %s) or "
+			       "set namespace to an existing one.", ns, ns);
 	else if (err.code)
 		k8s_diag(d, NULL, summary, &err);
 	else

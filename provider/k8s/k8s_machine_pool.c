@@ -330,6 +330,13 @@ static void pool_create(tfp_ctx *ctx, const tf_value *planned,
 		goto done;
 	}
 	rc = ensure_templates(c, capi, planned, infra, boot, summary, sizeof(summary), &err);
+	if (rc == K8S_E_NOTFOUND) {
+		tf_diags_error(d, NULL, summary,
+			       "The namespace \"%s\" does not exist on the management "
+			       "cluster; use the namespace of cluster \"%s\".", ns,
+			       tf_value_attr_string(planned, "cluster_name"));
+		goto done;
+	}
 	if (rc) {
 		report(d, summary, &err, rc);
 		*out = state_from_plan(NULL, capi, planned);

@@ -664,7 +664,8 @@ void k8s_cluster_read_into(tf_value *st, const json_t *cluster,
 		}
 		/* The LB controller writes the endpoint for `lxc`: only a
 		 * user-managed host is read back. */
-		if (tf_value_attr_string(st, "control_plane_host")) {
+		if (tf_value_attr_string(st, "control_plane_host") &&
+		    !json_object_get(lb, "lxc")) {
 			set_opt_str(st, "control_plane_host", ch);
 			if (ch)
 				set_int(st, "control_plane_port",

@@ -91,7 +91,7 @@ static const tf_attr_def cluster_attrs[] = {
 	  "`load_balancer = \"ovn\"` (e.g. `lxd_ovn_network.k8s.name`)." },
 	{ "control_plane_host", "\"string\"", TF_OPTIONAL | TF_FORCE_NEW, NULL,
 	  "Fixed control-plane endpoint address; required with `external`, "
-	  "optional with `ovn`, ignored by `lxc` (the controller picks it)." },
+	  "optional with `ovn`, not allowed with `lxc` (LXD picks it)." },
 	{ "control_plane_port", "\"number\"", TF_OPTIONAL | TF_COMPUTED | TF_FORCE_NEW,
 	  "6443", "Port of the control-plane endpoint.",
 	  tf_validate_int_range, &port_range },

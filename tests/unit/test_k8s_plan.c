@@ -166,6 +166,8 @@ static void test_cluster_validation(void **state)
 		{ ",'load_balancer':'ovn'", "load_balancer_network", "network" },
 		{ ",'load_balancer_network':'n'", "load_balancer_network", "ovn" },
 		{ ",'load_balancer':'external'", "control_plane_host", "address" },
+		{ ",'control_plane_host':'198.51.100.1'", "control_plane_host", "load balancer" },
+		{ ",'identity_secret':'s'", "lxd_client_key", "Conflicting" },
 	};
 	struct plan_out o;
 
