@@ -150,6 +150,8 @@ EOF
 }
 
 tf_workdir main
+check "examples (seed, module, k8s-emulator) are well-formed HCL" \
+	"$TERRAFORM" fmt -check -recursive "$REPO_ROOT/examples"
 write_main
 require "init" tf init -no-color
 
