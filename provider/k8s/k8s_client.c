@@ -385,6 +385,19 @@ static void creds_done(creds *cr)
 	memset(cr, 0, sizeof(*cr));
 }
 
+/* A token may only hold visible ASCII (it goes into an HTTP header). */
+static bool token_ok(const char *tok)
+{
+	const unsigned char *p;
+
+	if (!*tok)
+		return false;
+	for (p = (const unsigned char *)tok; *p; p++)
+		if (*p <= 0x20 || *p >= 0x7f)
+			return false;
+	return true;
+}
+
 static char *bearer(const char *tok)
 {
 	char *s;
@@ -392,6 +405,14 @@ static char *bearer(const char *tok)
 	if (asprintf(&s, "Bearer %s", tok) < 0)
 		return NULL;
 	return s;
+}
+
+static int bad_token(k8s_client *c, const char *where, k8s_error *err)
+{
+	return k8s_set_err(err, K8S_E_CREDENTIALS, 0,
+			   "the bearer token from %s of user \"%s\" (%s) is empty "
+			   "or contains spaces or control characters",
+			   where, c->user_name, c->source);
 }
 
 static bool exec_cred_fresh(const k8s_client *c)
@@ -426,6 +447,12 @@ static int exec_creds(k8s_client *c, bool refresh, unsigned stale_gen,
 	}
 	cr->generation = c->exec_generation;
 	cr->refreshable = true;
+	if (c->exec_cred.token && !token_ok(c->exec_cred.token)) {
+		rc = bad_token(c, "the exec plugin", err);
+		pthread_mutex_unlock(&c->cred_lock);
+		pthread_mutex_unlock(&c->exec_lock);
+		return rc;
+	}
 	if (c->exec_cred.token)
 		cr->authorization = bearer(c->exec_cred.token);
 	if (c->exec_cred.cert_pem) {
@@ -459,11 +486,9 @@ static int file_creds(k8s_client *c, bool refresh, creds *cr, k8s_error *err)
 		}
 		while (len && isspace((unsigned char)buf[len - 1]))
 			buf[--len] = '\0';
-		if (!len) {
-			free(buf);
-			rc = k8s_set_err(err, K8S_E_CREDENTIALS, 0,
-					 "tokenFile \"%s\" of user \"%s\" (%s) is empty",
-					 c->token_file, c->user_name, c->source);
+		if (!token_ok(buf)) {
+			k8s_free_secret_n(buf, len);
+			rc = bad_token(c, "tokenFile", err);
 			goto out;
 		}
 		k8s_free_secret(c->file_token);
@@ -489,6 +514,8 @@ static int get_creds(k8s_client *c, bool refresh, unsigned stale_gen,
 		rc = exec_creds(c, refresh, stale_gen, cr, err);
 	else if (c->token_file)
 		rc = file_creds(c, refresh, cr, err);
+	else if (c->token && !token_ok(c->token))
+		rc = bad_token(c, "the kubeconfig", err);
 	else if (c->token && !(cr->authorization = bearer(c->token)))
 		rc = k8s_set_err(err, K8S_E_NOMEM, 0, "out of memory");
 	if (rc == K8S_OK && !cr->cert_pem && c->cert_pem) {
@@ -728,6 +755,18 @@ static int http_curl(k8s_client *c, const char *method, const char *path,
 	if (!(nh = curl_slist_append(hdrs, "Accept: application/json")))
 		goto nomem;
 	hdrs = nh;
+	if (conn) {
+		/* tls-server-name changes only SNI and verification: the Host
+		 * header stays the server URL's, as with kubectl. */
+		free(hdr);
+		if (asprintf(&hdr, "Host: %s:%ld", c->url_host, c->url_port) < 0) {
+			hdr = NULL;
+			goto nomem;
+		}
+		if (!(nh = curl_slist_append(hdrs, hdr)))
+			goto nomem;
+		hdrs = nh;
+	}
 	if (!(nh = curl_slist_append(hdrs, "Expect:")))
 		goto nomem;
 	hdrs = nh;

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # E2E_FAIL / E2E_ENDED belong to lib.sh
 # k8s_emu_lib.sh — start/stop the k8s-emu API server for a scenario (source
 # after lib.sh and e2e_begin). Not a scenario itself (no test_ prefix).
 #
@@ -13,13 +14,14 @@ EMU_URL=""
 emu_down() {
 	local i
 	[[ -n $EMU_PID ]] || return 0
-	kill -TERM "$EMU_PID" 2>/dev/null
+	# Runs from the EXIT trap, under set -e: nothing here may fail.
+	kill -TERM "$EMU_PID" 2>/dev/null || true
 	for ((i = 0; i < 100; i++)); do
 		kill -0 "$EMU_PID" 2>/dev/null || break
 		sleep 0.1
 	done
-	kill -KILL "$EMU_PID" 2>/dev/null
-	wait "$EMU_PID" 2>/dev/null
+	kill -KILL "$EMU_PID" 2>/dev/null || true
+	wait "$EMU_PID" 2>/dev/null || true
 	EMU_PID=""
 }
 
@@ -34,7 +36,8 @@ emu_up() {
 	PYTHONDONTWRITEBYTECODE=1 python3 "$REPO_ROOT/tests/k8s-emu/emu.py" --dir "$EMU_DIR" \
 		--controller-delay "${EMU_DELAY:-0.1}" >"$EMU_DIR/emu.log" 2>&1 &
 	EMU_PID=$!
-	trap 'rc=$?; emu_down; e2e_on_exit $rc' EXIT
+	# shellcheck disable=SC2154  # emu_rc is set inside the trap itself
+	trap 'emu_rc=$?; emu_down; e2e_on_exit $emu_rc' EXIT
 	for ((i = 0; i < 300; i++)); do
 		[[ -s $EMU_DIR/ready ]] && break
 		kill -0 "$EMU_PID" 2>/dev/null || break

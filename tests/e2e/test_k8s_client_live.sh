@@ -17,8 +17,11 @@ live_group() {
 	local out
 	out=$(K8S_EMU_DIR=$EMU_DIR CMOCKA_MESSAGE_OUTPUT=stdout timeout 300 "$unit" 2>&1) ||
 		{ grep -v '"@level"' <<<"$out" | tail -30; return 1; }
-	grep -q 'OK ] test_live_tls_modes' <<<"$out" && grep -qE '^\[  PASSED  \] 5 test' <<<"$out" ||
-		{ grep -v '"@level"' <<<"$out" | tail -30; return 1; }
+	if ! grep -q 'OK ] test_live_tls_modes' <<<"$out" ||
+		! grep -qE '^\[  PASSED  \] 5 test' <<<"$out"; then
+		grep -v '"@level"' <<<"$out" | tail -30
+		return 1
+	fi
 }
 check "client unit binary exists ($unit)" test -x "$unit"
 check "live group passes against the emulator (5 cases)" live_group

@@ -91,8 +91,11 @@ no_secret_in() {
 	done
 }
 check "state file holds no kubeconfig" no_secret_in "$TF_DIR/terraform.tfstate"
+only_managed() {
+	jq -e '[.resources[] | select(.mode != "managed")] | length == 0' "$1" >/dev/null
+}
 check "state file holds only the managed resource (no ephemeral one)" \
-	jq -e '[.resources[] | select(.mode != "managed")] | length == 0' "$TF_DIR/terraform.tfstate"
+	only_managed "$TF_DIR/terraform.tfstate"
 plan_has_nothing() {
 	(cd "$TF_DIR" && timeout 120 "$TERRAFORM" show -json tfplan) >"$TF_DIR/plan.json" || return 1
 	no_secret_in "$TF_DIR/plan.json" "$TF_DIR/tfplan"

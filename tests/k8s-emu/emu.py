@@ -55,7 +55,7 @@ def make_certs(d):
     if all(os.path.exists(p(n)) for n in ("ca.crt", "ca.key", "server.crt", "server.key",
                                           "client.crt", "client.key")):
         return
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", p("ca.key"),
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", p("ca.key"),
             "-out", p("ca.crt"), "-days", "3650", "-subj", "/CN=k8s-emu-ca",
             "-addext", "basicConstraints=critical,CA:TRUE",
             "-addext", "keyUsage=critical,keyCertSign,cRLSign")
@@ -67,7 +67,7 @@ def make_certs(d):
              "extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n"
              "keyUsage=critical,digitalSignature,keyEncipherment\n")):
         write_atomic(p(name + ".ext"), ext)
-        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", p(name + ".key"),
+        openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", p(name + ".key"),
                 "-out", p(name + ".csr"), "-subj", subj)
         openssl("x509", "-req", "-in", p(name + ".csr"), "-CA", p("ca.crt"), "-CAkey", p("ca.key"),
                 "-CAcreateserial", "-out", p(name + ".crt"), "-days", "3650",

@@ -606,6 +606,16 @@ static void test_k8s_token_file_reread_on_401(void **state)
 	k8s_error_text(&e, text, sizeof(text));
 	assert_non_null(strstr(text, "credentials"));
 	assert_null(strstr(text, "tok-two"));
+	/* A token that would inject a header is refused before any request. */
+	write_file(path, "tok\r\nX-Evil: 1\n", 0600);
+	k8s_client_free(c);
+	script_done(&s);
+	script_init(&s, steps, 5);
+	c = client_from(yaml, &s, NULL);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), K8S_E_CREDENTIALS);
+	assert_non_null(strstr(e.message, "control characters"));
+	assert_null(strstr(e.message, "Evil"));
+	assert_int_equal(s.calls, 0);
 	k8s_client_free(c);
 	script_done(&s);
 }

@@ -147,7 +147,8 @@ static void test_kc_files_relative_to_kubeconfig(void **state)
 	char err[1024];
 
 	(void)state;
-	assert_int_equal(mkdir(strcat(strcpy(path, tmpdir), "/pki"), 0700), 0);
+	snprintf(path, sizeof(path), "%s/pki", tmpdir);
+	assert_int_equal(mkdir(path, 0700), 0);
 	write_file("pki/ca.crt", "CA-FILE");
 	write_file("pki/client.crt", "CRT-FILE");
 	write_file("pki/client.key", "KEY-FILE");
