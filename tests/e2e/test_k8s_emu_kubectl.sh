@@ -244,6 +244,26 @@ EOF
 check "type error and missing required field both reported" bash -c "
 	out=\$(timeout 60 kubectl --kubeconfig '$W/kubeconfig' create ${VALIDATE[*]} -f '$bad' 2>&1); rc=\$?
 	((rc != 0)) && grep -q 'spec.replicas' <<<\"\$out\" && grep -q 'spec.template.spec.infrastructureRef: Required value' <<<\"\$out\" || { echo \"\$out\"; exit 1; }"
+cat >"$bad" <<'EOF'
+apiVersion: controlplane.cluster.x-k8s.io/v1beta2
+kind: KubeadmControlPlane
+metadata:
+  name: dup-args
+spec:
+  version: v1.32.1
+  machineTemplate:
+    spec:
+      infrastructureRef: {apiGroup: infrastructure.cluster.x-k8s.io, kind: LXCMachineTemplate, name: c1-cp-a}
+  kubeadmConfigSpec:
+    joinConfiguration:
+      nodeRegistration:
+        kubeletExtraArgs:
+          - {name: provider-id, value: "lxc:///a"}
+          - {name: provider-id, value: "lxc:///b"}
+EOF
+check "CEL rule of the KCP CRD: duplicate kubeletExtraArgs rejected" expect_fail_with \
+	'spec.kubeadmConfigSpec.joinConfiguration.nodeRegistration.kubeletExtraArgs: Invalid value: "array": kubeletExtraArgs name must be unique' \
+	k apply "${VALIDATE[@]}" -f "$bad"
 check "raw POST of an invalid object: 422 Status with causes" bash -c "
 	code=\$(curl -s -o '$W/r.json' -w '%{http_code}' --max-time 20 --cacert '$W/ca.crt' --cert '$W/client.crt' --key '$W/client.key' \
 		-H 'Content-Type: application/json' -X POST \
@@ -312,6 +332,15 @@ check "foreground deletion removed the dependant first" gone secret fgdep
 
 # ------------------------------------------------------------ auth
 check "token kubeconfig works" bash -c "timeout 60 kubectl --kubeconfig '$W/kubeconfig-token' get cluster c1 -o name | grep -qx cluster.cluster.x-k8s.io/c1"
+# kubectl < 1.22 only knows exec apiVersion v1beta1: test a v1beta1 copy there.
+exec_kc=$W/kubeconfig-exec
+if ((${kminor:-0} < 22)); then
+	exec_kc=$E2E_WORK/kubeconfig-exec-v1beta1
+	sed -e 's#client.authentication.k8s.io/v1$#client.authentication.k8s.io/v1beta1#' -e '/interactiveMode/d' \
+		"$W/kubeconfig-exec" >"$exec_kc"
+fi
+check "exec credential plugin kubeconfig works" bash -c "timeout 60 kubectl --kubeconfig '$exec_kc' get cluster c1 -o name | grep -qx cluster.cluster.x-k8s.io/c1"
+check "insecure-skip-tls-verify kubeconfig works" bash -c "timeout 60 kubectl --kubeconfig '$W/kubeconfig-insecure' get ns default -o name | grep -qx namespace/default"
 check "a bad token gets 401 Unauthorized" bash -c "
 	sed 's/token: .*/token: not-the-token/' '$W/kubeconfig-token' >'$E2E_WORK/bad-token.kubeconfig'
 	out=\$(timeout 60 kubectl --kubeconfig '$E2E_WORK/bad-token.kubeconfig' get ns 2>&1); rc=\$?

@@ -2,7 +2,6 @@
 paths to the store, JSON/YAML bodies, Status errors, server-side tables.
 """
 
-import datetime
 import http.server
 import json
 import ssl
@@ -436,6 +435,3 @@ def warning_headers(warns):
         return {}
     return {"Warning": ['299 - "%s"' % w.replace('"', '\\"') for w in warns]}
 
-
-def utcnow():
-    return datetime.datetime.now(datetime.timezone.utc)

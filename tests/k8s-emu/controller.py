@@ -126,6 +126,16 @@ def label_selector_string(ml):
     return ",".join("%s=%s" % (k, v) for k, v in sorted((ml or {}).items()))
 
 
+def versions_of(machines):
+    """[{version, replicas}] over machines, sorted by version."""
+    out = {}
+    for m in machines:
+        v = (m.get("spec") or {}).get("version")
+        if v:
+            out[v] = out.get(v, 0) + 1
+    return [{"version": v, "replicas": n} for v, n in sorted(out.items())]
+
+
 def short_hash(value):
     h = hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
     alphabet = "bcdfghjklmnpqrstvwxz2456789"
@@ -147,6 +157,7 @@ class Controller:
         self.f = {}
         self.ip_next = 10
         self.seen_deleting = set()   # uids whose deletion was noticed once
+        self.cfg_fallback = set()    # Machine uids whose KubeadmConfig spec was emptied
         self.k = {n: registry.by_kind(av, n) for av, n in (
             ("v1", "Secret"), (CAPI, "Cluster"), (CAPI, "MachineDeployment"),
             (CAPI, "MachineSet"), (CAPI, "Machine"), (KCPV, "KubeadmControlPlane"),
@@ -156,14 +167,25 @@ class Controller:
     # ------------------------------------------------------------- loop
 
     def run(self, stop):
+        """Pass loop. A pass is skipped when the previous one wrote nothing
+        and nothing changed since (same resourceVersion, same faults, no
+        deletion in progress): the controllers have no timers, so it would
+        change nothing either, and an idle emulator costs no CPU."""
+        last = None
         while not stop.wait(self.faults.controller_delay(self.delay)):
             try:
                 f = self.faults.load()
                 if f.get("paused"):
                     continue
                 with self.s.lock:
+                    key = (self.s.current_rv(), json.dumps(f, sort_keys=True))
+                    if key == last and not self.seen_deleting:
+                        continue
                     self.pass_once(f)
+                    # Only a pass that wrote nothing proves a steady state.
+                    last = key if self.s.current_rv() == key[0] else None
             except Exception:  # noqa: BLE001 - keep the controller alive, loudly
+                last = None
                 self.log("controller: pass failed:\n" + traceback.format_exc())
 
     def pass_once(self, f):
@@ -390,6 +412,14 @@ class Controller:
             w["desiredReplicas"] += (m.get("spec") or {}).get("replicas", 0)
             for k in ("replicas", "readyReplicas", "availableReplicas", "upToDateReplicas"):
                 w[k] += (m.get("status") or {}).get(k, 0)
+        wv = {}
+        for m in mds:
+            for e in (m.get("status") or {}).get("versions") or []:
+                wv[e["version"]] = wv.get(e["version"], 0) + e.get("replicas", 0)
+        if wv:
+            w["versions"] = [{"version": v, "replicas": n} for v, n in sorted(wv.items())]
+        if kst.get("versions"):
+            st["controlPlane"]["versions"] = copy.deepcopy(kst["versions"])
         st["workers"] = w
         if gen:
             st["observedGeneration"] = gen
@@ -409,7 +439,9 @@ class Controller:
             self.write_status(c, st)
 
         if self.stall_delete("%s/%s" % (ns, name)):
-            say("InternalError", "deletion stalled (faults.json stall_delete): " + self.nr_message())
+            custom = self.f.get("condition_message")
+            say("InternalError", "deletion stalled (faults.json stall_delete)"
+                + (": " + custom if isinstance(custom, str) and custom else ""))
             return
         mds = self.objs("MachineDeployment", ns, lambda o: (o.get("spec") or {}).get("clusterName") == name)
         if mds:
@@ -508,10 +540,26 @@ class Controller:
         live = [m for m in machines if not deleting(m)]
 
         def uptodate(m):
-            infra_name = ((m.get("spec") or {}).get("infrastructureRef") or {}).get("name")
+            """Like KCP: same version, same infrastructure template, and a
+            KubeadmConfig equal to spec.kubeadmConfigSpec (init/join aside,
+            the one the machine has is compared)."""
+            mspec = m.get("spec") or {}
+            infra_name = (mspec.get("infrastructureRef") or {}).get("name")
             lm = self.get("LXCMachine", ns, infra_name)
             cloned = (md(lm).get("annotations") or {}).get(A_CLONED_NAME) if lm else None
-            return (m.get("spec") or {}).get("version") == version and cloned == tref.get("name")
+            if mspec.get("version") != version or cloned != tref.get("name"):
+                return False
+            if md(m)["uid"] in self.cfg_fallback:
+                return True
+            cfg = self.get("KubeadmConfig", ns, ((mspec.get("bootstrap") or {}).get("configRef") or {}).get("name"))
+            if cfg is None:
+                return True  # being deleted or not yet created: nothing to compare
+            have = copy.deepcopy(cfg.get("spec") or {})
+            want = copy.deepcopy(spec.get("kubeadmConfigSpec") or {})
+            for key in ("initConfiguration", "joinConfiguration"):
+                if key not in have:
+                    want.pop(key, None)
+            return have == want
 
         def ready(m):
             return (m.get("status") or {}).get("phase") == "Running"
@@ -631,6 +679,7 @@ class Controller:
             self.log("controller: KubeadmConfig %s/%s rejected (%s); creating it with an empty spec" % (ns, name, e.message))
             cfg["spec"] = {}
             self.create(cfg)
+            self.cfg_fallback.add(md(m)["uid"])
 
     def ensure_cluster_secrets(self, k, cluster):
         ns, cname = md(cluster)["namespace"], md(cluster)["name"]
@@ -744,6 +793,12 @@ class Controller:
         up = ((new_ms or {}).get("status") or {}).get("replicas", 0)
         st.update(tot)
         st["upToDateReplicas"] = up
+        vers = versions_of(self.objs("Machine", ns, lambda o: (md(o).get("labels") or {}).get(L_MD) == name
+                                     and (md(o).get("labels") or {}).get(L_CLUSTER) == cname))
+        if vers:
+            st["versions"] = vers
+        else:
+            st.pop("versions", None)
         st["selector"] = label_selector_string((spec.get("selector") or {}).get("matchLabels"))
         if not st["selector"]:
             st.pop("selector")
@@ -847,6 +902,11 @@ class Controller:
         st = copy.deepcopy(s.get("status") or {})
         conds = st.get("conditions") or []
         gen = md(s).get("generation")
+        vers = versions_of(machines)
+        if vers:
+            st["versions"] = vers
+        else:
+            st.pop("versions", None)
         st.update({"replicas": len(machines), "readyReplicas": n_ready, "availableReplicas": n_ready,
                    "upToDateReplicas": len(machines)})
         sel = label_selector_string((spec.get("selector") or {}).get("matchLabels"))
@@ -1020,8 +1080,10 @@ class Controller:
                                          "Waiting for the bootstrap data", v1beta1=True)]
             self.write_status(x, st)
             return
-        if self.never_ready("%s/%s" % (ns, cname), "%s/%s" % (ns, labels.get(L_CP_NAME, "")),
-                            "%s/%s" % (ns, labels.get(L_MD, ""))):
+        # never_ready: instances not yet provisioned never are (ready ones stay).
+        if not st.get("ready") and self.never_ready(
+                "%s/%s" % (ns, cname), "%s/%s" % (ns, labels.get(L_CP_NAME, "")),
+                "%s/%s" % (ns, labels.get(L_MD, ""))):
             st["ready"] = False
             st["conditions"] = [set_cond(conds, "InstanceProvisioned", False, "InjectedFailure",
                                          self.nr_message(), v1beta1=True),

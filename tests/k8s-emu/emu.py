@@ -19,6 +19,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # keep the source tree clean (no __pycache__)
 
 import api  # noqa: E402
 import controller  # noqa: E402
@@ -74,6 +75,16 @@ def make_certs(d):
                 "-extfile", p(name + ".ext"))
         os.unlink(p(name + ".csr"))
         os.unlink(p(name + ".ext"))
+
+
+# The exec credential plugin: answers in the apiVersion the client asked for
+# in KUBERNETES_EXEC_INFO (v1 when absent), with the token.
+EXEC_PLUGIN = """#!/bin/sh
+# k8s-emu exec credential plugin: prints an ExecCredential carrying the token.
+v=$(printf '%%s' "${KUBERNETES_EXEC_INFO:-}" | sed -n 's/.*"apiVersion" *: *"\\([^"]*\\)".*/\\1/p')
+[ -n "$v" ] || v=client.authentication.k8s.io/v1
+printf '{"apiVersion":"%%s","kind":"ExecCredential","status":{"token":"%%s"}}\\n' "$v" "$(cat '%s')"
+"""
 
 
 def b64file(path):
@@ -149,6 +160,16 @@ def main():
         "client-certificate-data": b64file(os.path.join(d, "client.crt")),
         "client-key-data": b64file(os.path.join(d, "client.key"))}))
     write_atomic(os.path.join(d, "kubeconfig-token"), kubeconfig(url, ca, {"token": token}))
+    # An exec credential plugin printing the token, and an insecure variant.
+    exec_path = os.path.join(d, "exec-credential.sh")
+    write_atomic(exec_path, EXEC_PLUGIN % tok_path, 0o755)
+    write_atomic(os.path.join(d, "kubeconfig-exec"), kubeconfig(url, ca, {"exec": {
+        "apiVersion": "client.authentication.k8s.io/v1", "command": exec_path,
+        "interactiveMode": "Never"}}))
+    kc = yaml.safe_load(kubeconfig(url, ca, {"token": token}))
+    kc["clusters"][0]["cluster"] = {"server": url, "insecure-skip-tls-verify": True}
+    write_atomic(os.path.join(d, "kubeconfig-insecure"),
+                 yaml.safe_dump(kc, default_flow_style=False, sort_keys=False))
     write_atomic(os.path.join(d, "pid"), "%d\n" % os.getpid(), 0o644)
 
     stop = threading.Event()

@@ -250,6 +250,8 @@ def _validate(v, s, path, causes, root=False):
                             "%s in body must be of type %s: \"%s\"" % (path or "body", t, json_type(v)), v, True))
         return
     n_before = len(causes)
+    for rule in s.get("x-kubernetes-validations") or []:
+        _check_cel(v, rule, path, causes)
     _check_scalar(v, s, path, causes)
     if isinstance(v, dict):
         _check_object(v, s, path, causes, root)
@@ -284,6 +286,42 @@ def _validate(v, s, path, causes, root=False):
         if not sc:
             causes.append(Cause("FieldValueInvalid", path,
                                 "%s in body should not be valid against the 'not' schema" % path, v, True))
+
+
+# The CEL rules of the CAPI CRDs that the emulator understands, by shape.
+# Any other rule is not evaluated (documented gap).
+CEL_UNIQUE = re.compile(r"^self\.all\((\w+), self\.exists_one\((\w+), \1\.(\w+) == \2\.\3\)\)$")
+CEL_NOT_IN = re.compile(r"^!\(self in \[(.*)\]\)$")
+CEL_MATCHES = re.compile(r"^self\.matches\('(.*)'\)$")
+CEL_ONE_OF = re.compile(r"^\[((?:has\(self\.\w+\),?)+)\]\.filter\(x, ?x ?== ?true\)\.size\(\) == 1$")
+
+
+def cel_supported(rule):
+    r = (rule or {}).get("rule", "").strip()
+    return any(p.match(r) for p in (CEL_UNIQUE, CEL_NOT_IN, CEL_MATCHES, CEL_ONE_OF))
+
+
+def _check_cel(v, rule, path, causes):
+    r = (rule.get("rule") or "").strip()
+    ok = True
+    m = CEL_UNIQUE.match(r)
+    if m and isinstance(v, list):
+        keys = [e.get(m.group(3)) for e in v if isinstance(e, dict)]
+        ok = len(keys) == len(set(map(str, keys)))
+    elif CEL_NOT_IN.match(r) and isinstance(v, str):
+        banned = re.findall(r"'([^']*)'", CEL_NOT_IN.match(r).group(1))
+        ok = v not in banned
+    elif CEL_MATCHES.match(r) and isinstance(v, str):
+        try:
+            ok = re.search(CEL_MATCHES.match(r).group(1), v) is not None
+        except re.error:
+            ok = True
+    elif CEL_ONE_OF.match(r) and isinstance(v, dict):
+        fields_ = re.findall(r"has\(self\.(\w+)\)", CEL_ONE_OF.match(r).group(1))
+        ok = sum(1 for f in fields_ if f in v) == 1
+    if not ok:
+        msg = rule.get("message") or "failed rule: %s" % r
+        causes.append(Cause("FieldValueInvalid", path, msg, json_type(v), True))
 
 
 def _validate_constraints_only(v, sub, path, causes):

@@ -15,7 +15,6 @@ import collections
 import copy
 import datetime
 import random
-import string
 import threading
 import uuid
 

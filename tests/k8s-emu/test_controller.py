@@ -105,6 +105,25 @@ class ControllerTest(unittest.TestCase):
         self.assertFalse(old & new)
         self.assertEqual(seen_max[0], 2)  # maxSurge 1
 
+    def test_kcp_rollout_on_kubeadm_config_change(self):
+        self.until(self.cluster_available)
+        old = {m["metadata"]["name"] for m in self.s.list(self.c.k["Machine"], "default", "cluster.x-k8s.io/control-plane")[0]}
+        self.run_passes(5)  # steady: nothing rolls by itself
+        k = self.get("KubeadmControlPlane", "c1-cp")
+        self.assertFalse(ctl.cond_true(k, "RollingOut"))
+        self.s.patch(self.c.k["KubeadmControlPlane"], "default", "c1-cp", "application/merge-patch+json",
+                     {"spec": {"kubeadmConfigSpec": {"files": [{"path": "/etc/x", "content": "y"}]}}})
+
+        def done():
+            k = self.get("KubeadmControlPlane", "c1-cp")
+            ms = {m["metadata"]["name"] for m in self.s.list(self.c.k["Machine"], "default", "cluster.x-k8s.io/control-plane")[0]}
+            return ms and not (ms & old) and k["status"].get("upToDateReplicas") == 1 and not ctl.cond_true(k, "RollingOut")
+        self.until(done)
+        self.until(lambda: self.get("Cluster", "c1")["status"]["controlPlane"].get("versions")
+                   == [{"version": "v1.32.1", "replicas": 1}])
+        self.until(lambda: self.get("MachineDeployment", "c1-md")["status"].get("versions") == [{"version": "v1.32.1", "replicas": 2}])
+        self.until(lambda: self.get("Cluster", "c1")["status"]["workers"].get("versions") == [{"version": "v1.32.1", "replicas": 2}])
+
     def test_md_rollout_on_template_change(self):
         self.until(lambda: (self.get("MachineDeployment", "c1-md").get("status") or {}).get("readyReplicas") == 2)
         lxcmt = self.c.k["LXCMachineTemplate"]
@@ -134,6 +153,19 @@ class ControllerTest(unittest.TestCase):
         self.assertFalse(ctl.cond_true(c, "ControlPlaneInitialized"))
         self.set_faults("{}")
         self.until(self.cluster_available)
+
+    def test_never_ready_keeps_ready_machines(self):
+        self.until(lambda: (self.get("MachineDeployment", "c1-md").get("status") or {}).get("readyReplicas") == 2)
+        self.set_faults('{"never_ready": ["default/c1-md"], "condition_message": "no room"}')
+        self.s.patch(self.c.k["MachineDeployment"], "default", "c1-md", "application/merge-patch+json",
+                     {"spec": {"replicas": 3}})
+        self.run_passes(30)
+        md = self.get("MachineDeployment", "c1-md")
+        self.assertEqual((md["status"]["replicas"], md["status"]["readyReplicas"]), (3, 2))
+        self.assertIn("no room", ctl.cond_get(md, "MachinesReady")["message"])
+        self.assertTrue(ctl.cond_true(self.get("KubeadmControlPlane", "c1-cp"), "Available"))
+        self.set_faults("{}")
+        self.until(lambda: self.get("MachineDeployment", "c1-md")["status"]["readyReplicas"] == 3)
 
     def test_ordered_deletion(self):
         self.until(self.cluster_available)

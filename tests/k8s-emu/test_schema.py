@@ -196,6 +196,43 @@ class RealCRDTest(unittest.TestCase):
         self.assertEqual(fields(sch.validate(o, k.schema)),
                          [("spec.template.spec.instanceType", "FieldValueNotSupported")])
 
+    def test_cel_rules_of_the_crds(self):
+        k = self.kind("controlplane.cluster.x-k8s.io/v1beta2", "KubeadmControlPlane")
+        args = [{"name": "provider-id", "value": "a"}, {"name": "provider-id", "value": "b"}]
+        o = {"apiVersion": k.api_version, "kind": k.kind, "metadata": {"name": "k"},
+             "spec": {"version": "v1.32.0",
+                      "machineTemplate": {"spec": {"infrastructureRef": {
+                          "apiGroup": "infrastructure.cluster.x-k8s.io", "kind": "LXCMachineTemplate", "name": "t"}}},
+                      "kubeadmConfigSpec": {"joinConfiguration": {"nodeRegistration": {"kubeletExtraArgs": args}},
+                                            "diskSetup": {"partitions": [{"device": "/dev/sdb"}]}}}}
+        c = sch.validate(o, k.schema)
+        self.assertEqual(fields(c), [("spec.kubeadmConfigSpec.diskSetup.partitions[0]", "FieldValueInvalid"),
+                                     ("spec.kubeadmConfigSpec.joinConfiguration.nodeRegistration.kubeletExtraArgs",
+                                      "FieldValueInvalid")])
+        text = " ".join(x.full() for x in c)
+        self.assertIn("kubeletExtraArgs: Invalid value: \"array\": kubeletExtraArgs name must be unique", text)
+        self.assertIn("exactly one of the fields in [layout diskLayout] must be set", text)
+        args[1]["name"] = "fail-swap-on"
+        o["spec"]["kubeadmConfigSpec"].pop("diskSetup")
+        self.assertEqual(sch.validate(o, k.schema), [])
+
+    def test_every_cel_rule_is_understood(self):
+        rules = []
+
+        def walk(s):
+            if isinstance(s, dict):
+                rules.extend(s.get("x-kubernetes-validations") or [])
+                for key, x in s.items():
+                    if key == "properties":
+                        for pv in x.values():
+                            walk(pv)
+                    elif key in ("items", "additionalProperties"):
+                        walk(x)
+        for k in self.reg.kinds:
+            walk(k.schema)
+        self.assertGreater(len(rules), 20)
+        self.assertEqual([r["rule"] for r in rules if not sch.cel_supported(r)], [])
+
     def test_md_requires_template_refs(self):
         k = self.kind("cluster.x-k8s.io/v1beta2", "MachineDeployment")
         o = {"apiVersion": k.api_version, "kind": k.kind, "metadata": {"name": "m"},
