@@ -132,7 +132,12 @@ long k8s_pool_replicas(const tf_value *plan, bool creating);
 void k8s_pool_read_into(tf_value *st, const json_t *md, const json_t *boot,
 			const json_t *infra, const char *prior_version);
 
-/* ---- status --------------------------------------------------------------- */
+/* ---- status (k8s_status.c) ------------------------------------------------- */
+
+/* Append printf text to *buf (malloc'd, grown; NULL starts a new one). On
+ * allocation failure *buf is left as it was. */
+void k8s_appendf(char **buf, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* Status of condition `type` in status.conditions: 1 True, 0 False,
  * -1 Unknown or absent. */
