@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2119,SC2317  # helpers run indirectly through check
 # k8s_cluster + k8s_machine_pool end to end: the real terraform CLI against
 # the Kubernetes API emulator (tests/k8s-emu, a simulated management cluster
 # with Cluster API / CAPN controllers). Every step is followed by
@@ -10,6 +11,7 @@
 # controller-set fields: exit 0) -> import -> a cluster that never becomes
 # ready (fault injection) fails with its conditions -> destroy.
 set -euo pipefail
+# shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 e2e_begin k8s_cluster
@@ -25,10 +27,24 @@ command -v python3 >/dev/null || {
 	exit 1
 }
 
-# Stop the emulator (by the pid it wrote) whatever happens.
-trap 'rc=$?; bash "$EMU_SH" stop "$EMU" >/dev/null 2>&1; e2e_on_exit $rc' EXIT
+# Stop the emulator whatever happens: by its pid file, and by the pid read
+# at start in case the work dir is gone by then.
+EMU_PID=""
+emu_stop() {
+	bash "$EMU_SH" stop "$EMU" >/dev/null 2>&1 || true
+	if [[ -n $EMU_PID ]] && kill -0 "$EMU_PID" 2>/dev/null; then
+		kill -TERM "$EMU_PID" 2>/dev/null || true
+	fi
+}
+on_exit() {
+	local rc=$?
+	emu_stop
+	e2e_on_exit "$rc"
+}
+trap on_exit EXIT
 
 require "emulator starts" bash "$EMU_SH" start "$EMU" --controller-delay 0.05
+EMU_PID=$(cat "$EMU/pid")
 URL=$(cat "$EMU/ready")
 TOKEN=$(cat "$EMU/token")
 
