@@ -229,12 +229,18 @@ bool k8s_cluster_ready(const json_t *cluster, const json_t *kcp,
 bool k8s_pool_ready(const json_t *md, long replicas, char **why)
 {
 	static const char *const busy[] = { "RollingOut", "ScalingUp", "ScalingDown" };
+	const char *strategy;
+	bool on_delete;
 
 	*why = NULL;
 	if (!md) {
 		k8s_appendf(why, "the MachineDeployment does not exist");
 		return false;
 	}
+	/* OnDelete: Cluster API replaces a machine only when someone deletes
+	 * it, so out-of-date machines are the expected end state. */
+	strategy = k8s_jstr(md, "spec.rollout.strategy.type");
+	on_delete = strategy && strcmp(strategy, "OnDelete") == 0;
 	if (!generation_seen(md, "the MachineDeployment", why))
 		return false;
 	if (replicas < 0)
@@ -242,7 +248,7 @@ bool k8s_pool_ready(const json_t *md, long replicas, char **why)
 	if (k8s_jint(md, "status.replicas", 0) != replicas ||
 	    k8s_jint(md, "status.readyReplicas", 0) != replicas ||
 	    k8s_jint(md, "status.availableReplicas", 0) != replicas ||
-	    k8s_jint(md, "status.upToDateReplicas", 0) != replicas) {
+	    (!on_delete && k8s_jint(md, "status.upToDateReplicas", 0) != replicas)) {
 		k8s_appendf(why, "machines %ld/%ld/%ld/%ld (total/ready/available/up "
 			"to date), want %ld", k8s_jint(md, "status.replicas", 0),
 			k8s_jint(md, "status.readyReplicas", 0),
@@ -254,7 +260,7 @@ bool k8s_pool_ready(const json_t *md, long replicas, char **why)
 		k8s_appendf(why, "MachineDeployment condition Available is not True");
 		return false;
 	}
-	for (size_t i = 0; i < sizeof(busy) / sizeof(busy[0]); i++)
+	for (size_t i = on_delete ? 1 : 0; i < sizeof(busy) / sizeof(busy[0]); i++)
 		if (k8s_condition(md, busy[i]) == 1) {
 			k8s_appendf(why, "MachineDeployment is %s", busy[i]);
 			return false;

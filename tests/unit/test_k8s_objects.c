@@ -738,6 +738,16 @@ static void test_pool_ready(void **state)
 	free(why);
 	assert_false(k8s_pool_ready(NULL, 2, &why));
 	free(why);
+	/* OnDelete: a template change leaves machines out of date until
+	 * someone deletes them; that is ready, not a rollout to wait for. */
+	json_object_set_new(md, "spec", js("{'replicas':2,'rollout':{'strategy':{'type':'OnDelete'}}}"));
+	json_object_set_new(json_object_get(md, "status"), "upToDateReplicas", json_integer(0));
+	assert_true(k8s_pool_ready(md, 2, &why));
+	json_object_set_new(json_object_get(md, "spec"), "rollout",
+			    js("{'strategy':{'type':'RollingUpdate'}}"));
+	assert_false(k8s_pool_ready(md, 2, &why));
+	assert_non_null(strstr(why, "up to date"));
+	free(why);
 	json_decref(md);
 }
 
