@@ -35,6 +35,12 @@ static bool autoscaled(const tf_value *v)
 	       !tf_value_is_null(tf_value_attr(v, "autoscaler_max"));
 }
 
+static bool on_delete(const tf_value *v)
+{
+	const char *s = tf_value_attr_string(v, "rollout_strategy");
+	return s && strcmp(s, "OnDelete") == 0;
+}
+
 /* Template names of `plan`; false when an input is still unknown. */
 static bool template_names(const tf_value *plan, char **infra, char **boot)
 {
@@ -563,7 +569,14 @@ static void pool_update(tfp_ctx *ctx, const tf_value *prior,
 		partial_update(ctx, prior, out);
 		goto done;
 	}
-	/* Rolled out: the old templates are unused now. */
+	/* Rolled out: the old templates are unused now. Not with OnDelete:
+	 * machines of the old MachineSet remain until someone deletes them,
+	 * so their templates stay (Cluster API's ownerReference removes them
+	 * with the cluster). */
+	if (on_delete(planned)) {
+		*out = state_from_plan(c, capi, planned);
+		goto done;
+	}
 	if (*old_infra && strcmp(old_infra, infra) != 0)
 		k8s_res_delete(c, &capi->lxc_machine_template, ns, old_infra, &err);
 	if (*old_boot && strcmp(old_boot, boot) != 0)
