@@ -97,6 +97,8 @@ WEB_REPLICAS=2
 WEB_VERSION=v1.33.1
 WEB_FLAVOR=c2-m4
 POD_CIDR=10.244.0.0/16
+BATCH_STRATEGY=RollingUpdate
+BATCH_FLAVOR=c2-m4
 EXTRA=""
 
 write_main() {
@@ -151,6 +153,11 @@ resource "k8s_machine_pool" "batch" {
   kubernetes_version = "v1.33.1"
   autoscaler_min     = 1
   autoscaler_max     = 3
+  rollout_strategy   = "$BATCH_STRATEGY"
+  flavor             = "$BATCH_FLAVOR"
+  timeouts {
+    update = "2m"
+  }
 }
 
 output "endpoint" {
@@ -249,6 +256,18 @@ check "new template has the new flavor" k_eq "$INFRA/lxcmachinetemplates/$new_tp
 check "old template deleted" k_absent "$INFRA/lxcmachinetemplates/$old_tpl"
 check "all web machines up to date" k_eq "$CAPI/machinedeployments/web" .status.upToDateReplicas 3
 check "plan after rotation: empty" expect_exit 0 plan_exit
+
+# OnDelete: a rotation does not replace machines; the apply must not wait
+# for them to be up to date, and the old template stays for them.
+BATCH_STRATEGY=OnDelete
+write_main
+check "batch to OnDelete" apply_ok
+old_batch=$(k GET "$CAPI/machinedeployments/batch" | jq -r .spec.template.spec.infrastructureRef.name)
+BATCH_FLAVOR=c4-m8
+write_main
+check "OnDelete rotation applies without waiting for replacements" apply_ok
+check "OnDelete keeps the old template" k_eq "$INFRA/lxcmachinetemplates/$old_batch" .metadata.name "$old_batch"
+check "plan after OnDelete rotation: empty" expect_exit 0 plan_exit
 
 # ---- drift ----------------------------------------------------------------
 check "controller-style writes: labels and annotations" \
