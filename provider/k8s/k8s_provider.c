@@ -128,6 +128,14 @@ static void k8s_client_release(void *client)
 	k8s_client_free(client);
 }
 
+/* Resources of this provider type (k8s_cluster.c, k8s_machine_pool.c). */
+extern const tfp_resource k8s_cluster_resource;
+extern const tfp_resource k8s_machine_pool_resource;
+static const tfp_resource *const k8s_resources[] = {
+	&k8s_cluster_resource,
+	&k8s_machine_pool_resource,
+};
+
 static const tfp_provider k8s_provider = {
 	.type = "k8s",
 	.source_address = "registry.terraform.io/lxdcapi/k8s",
@@ -135,6 +143,8 @@ static const tfp_provider k8s_provider = {
 	.validate = k8s_provider_validate,
 	.configure = k8s_configure,
 	.client_free = k8s_client_release,
+	.resources = k8s_resources,
+	.nresources = sizeof(k8s_resources) / sizeof(k8s_resources[0]),
 	.ephemerals = k8s_ephemerals,
 	.nephemerals = TF_COUNT(k8s_ephemerals),
 };

@@ -1,0 +1,70 @@
+# A small cluster against the k8s emulator (tests/k8s-emu): a SIMULATED
+# management cluster, no LXD machines are created. `make demo` applies it:
+#
+#   terraform apply -var kubeconfig=WORKDIR/kubeconfig
+#
+# The LXD credentials below are placeholders the emulator never uses.
+
+terraform {
+  required_version = ">= 1.5"
+  required_providers {
+    k8s = {
+      source  = "lxdcapi/k8s"
+      version = "~> 0.1"
+    }
+  }
+}
+
+variable "kubeconfig" {
+  description = "kubeconfig of the emulator (WORKDIR/kubeconfig)."
+  type        = string
+}
+
+provider "k8s" {
+  kubeconfig_path = var.kubeconfig
+}
+
+module "demo" {
+  source = "../modules/k8s-cluster"
+
+  name               = "demo"
+  kubernetes_version = "v1.33.1"
+  control_plane = {
+    replicas = 1
+    flavor   = "c2-m4"
+  }
+
+  lxd_identity = {
+    server_url         = "https://192.0.2.10:8443"
+    client_certificate = "placeholder-certificate"
+    client_key         = "placeholder-key"
+  }
+
+  pools = {
+    web = {
+      replicas = 2
+      flavor   = "c2-m4"
+      labels   = { "node.example.com/tier" = "web" }
+    }
+    batch = {
+      autoscaler_min   = 1
+      autoscaler_max   = 3
+      rollout_strategy = "OnDelete"
+      taints           = [{ key = "batch", effect = "NoSchedule" }]
+    }
+  }
+
+  timeouts = {
+    create = "3m"
+    update = "3m"
+    delete = "3m"
+  }
+}
+
+output "endpoint" {
+  value = module.demo.endpoint
+}
+
+output "pools" {
+  value = module.demo.pools
+}

@@ -1,0 +1,8 @@
+terraform {
+  required_version = ">= 1.5"
+  required_providers {
+    k8s = {
+      source = "lxdcapi/k8s"
+    }
+  }
+}

@@ -1,0 +1,824 @@
+/* k8s_cluster: a Cluster API cluster on LXD (CAPN).
+ *
+ * Objects (all in `namespace`, see k8s_objects.h for their shape):
+ *   Secret <name>-lxd-identity (unless identity_secret names one),
+ *   LXCMachineTemplate <name>-control-plane-<hash of its spec>,
+ *   LXCCluster <name>, KubeadmControlPlane <name>, Cluster <name>.
+ *
+ * Lifecycle:
+ *  - create POSTs them in dependency order, then waits (timeouts.create)
+ *    until the Cluster and control plane are ready by conditions; a failure
+ *    after the first POST returns the partial state with the error so
+ *    Terraform keeps (and taints) what exists.
+ *  - update rewrites the identity Secret, rotates the machine template
+ *    (new name, repoint, wait for the rollout, delete the old one) and
+ *    patches replicas/version of the KubeadmControlPlane in one patch, then
+ *    waits (timeouts.update).
+ *  - delete removes only the Cluster and waits for it to disappear (Cluster
+ *    API deletes the rest in order); then removes leftovers of a partial
+ *    create and finally our identity Secret. Finalizers are never touched.
+ *  - read reports the managed fields of the live objects only (see
+ *    k8s_cluster_read_into), so controller-set fields never show as drift. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../schema/plan.h"
+#include "../log.h"
+#include "k8s_objects.h"
+#include "k8s_res.h"
+
+static bool known(const tf_value *v)
+{
+	return v && tf_value_is_known(v);
+}
+
+/* ---- live objects ------------------------------------------------------- */
+
+struct live {
+	json_t *cluster, *kcp, *lxc, *tpl, *secret, *kubeconfig;
+};
+
+static void live_done(struct live *l)
+{
+	json_decref(l->cluster);
+	json_decref(l->kcp);
+	json_decref(l->lxc);
+	json_decref(l->tpl);
+	json_decref(l->secret);
+	json_decref(l->kubeconfig);
+	memset(l, 0, sizeof(*l));
+}
+
+/* GET that maps 404 to a NULL object. */
+static int get_opt(k8s_client *c, const k8s_gvr *r, const char *ns,
+		   const char *name, json_t **out, k8s_error *err)
+{
+	int rc;
+
+	*out = NULL;
+	if (!name || !*name)
+		return K8S_OK;
+	rc = k8s_get(c, r, ns, name, out, err);
+	return rc == K8S_E_NOTFOUND ? K8S_OK : rc;
+}
+
+/* Everything read needs. `secret` names our identity Secret (NULL: none). */
+static int fetch(k8s_client *c, const k8s_capi *capi, const char *ns,
+		 const char *name, const char *secret, struct live *l,
+		 k8s_error *err)
+{
+	char kc[300];
+	int rc;
+
+	snprintf(kc, sizeof(kc), "%s-kubeconfig", name);
+	if ((rc = get_opt(c, &capi->cluster, ns, name, &l->cluster, err)) ||
+	    (rc = get_opt(c, &capi->kubeadm_control_plane, ns, name, &l->kcp, err)) ||
+	    (rc = get_opt(c, &capi->lxc_cluster, ns, name, &l->lxc, err)) ||
+	    (rc = get_opt(c, &capi->lxc_machine_template, ns,
+			  k8s_jstr(l->kcp, "spec.machineTemplate.spec.infrastructureRef.name"),
+			  &l->tpl, err)) ||
+	    (rc = get_opt(c, &k8s_gvr_secret, ns, secret, &l->secret, err)) ||
+	    (rc = get_opt(c, &k8s_gvr_secret, ns, kc, &l->kubeconfig, err)))
+		return rc;
+	return K8S_OK;
+}
+
+/* Our identity Secret's name, or NULL when the user supplied one. */
+static char *own_secret(const tf_value *v)
+{
+	const char *name = tf_value_attr_string(v, "name");
+
+	if (tf_value_attr_string(v, "identity_secret") || !name)
+		return NULL;
+	return k8s_identity_secret_name(name);
+}
+
+static char *kubeconfig_text(const json_t *secret)
+{
+	const char *b = k8s_jstr(secret, "data.value");
+	size_t n;
+
+	return b ? k8s_b64_decode(b, &n) : NULL;
+}
+
+/* Set computed attributes from live objects. only_unknown: leave values
+ * the plan already fixed (apply must return what was planned). */
+static void fill_computed(tf_value *st, const struct live *l, bool only_unknown)
+{
+	const char *host = k8s_jstr(l->cluster, "spec.controlPlaneEndpoint.host");
+	long port = k8s_jint(l->cluster, "spec.controlPlaneEndpoint.port", 6443);
+	const char *phase = k8s_jstr(l->cluster, "status.phase");
+	char *ep = NULL, *kc = kubeconfig_text(l->kubeconfig);
+	const char *sec = tf_value_attr_string(st, "identity_secret");
+	char *own = own_secret(st);
+
+#define WANT(attr) (!only_unknown || tf_value_is_unknown(tf_value_attr(st, attr)))
+	if (host && *host && asprintf(&ep, "https://%s:%ld", host, port) < 0)
+		ep = NULL;
+	if (WANT("endpoint"))
+		tf_value_object_set(st, "endpoint", tf_value_string(ep ? ep : ""));
+	if (WANT("phase"))
+		tf_value_object_set(st, "phase", tf_value_string(phase ? phase : ""));
+	if (WANT("conditions"))
+		tf_value_object_set(st, "conditions", k8s_conditions_value(l->cluster));
+	if (WANT("kubeconfig"))
+		tf_value_object_set(st, "kubeconfig", tf_value_string(kc ? kc : ""));
+	if (WANT("identity_secret_name"))
+		tf_value_object_set(st, "identity_secret_name",
+				    tf_value_string(sec ? sec : own ? own : ""));
+	if (WANT("namespace") && !tf_value_attr_string(st, "namespace"))
+		tf_value_object_set(st, "namespace", tf_value_string("default"));
+#undef WANT
+	free(ep);
+	free(own);
+	free(kc);
+}
+
+/* ---- plan --------------------------------------------------------------- */
+
+static void cluster_modify_plan(tfp_ctx *ctx, const tf_value *prior,
+				const tf_value *config, tf_value **planned,
+				tf_paths *replace, tf_diags *d)
+{
+	tf_value *p = *planned;
+	const char *lb = tf_value_attr_string(p, "load_balancer");
+	const tf_value *net = tf_value_attr(p, "load_balancer_network");
+	const tf_value *host = tf_value_attr(p, "control_plane_host");
+	int64_t reps;
+
+	(void)config;
+	if (tf_value_is_unknown(tf_value_attr(p, "namespace")) &&
+	    tf_value_is_null(tf_value_attr(config, "namespace")))
+		tf_plan_set(p, "namespace", tf_value_string(k8s_res_default_ns(ctx)));
+	if (lb && strcmp(lb, "ovn") == 0 && tf_value_is_null(net))
+		tf_diags_attr_error(d, "load_balancer_network",
+				    "OVN load balancer needs a network",
+				    "load_balancer = \"ovn\" places the control-plane "
+				    "load balancer on an OVN network: set "
+				    "load_balancer_network (e.g. "
+				    "lxd_ovn_network.k8s.name).");
+	if (lb && strcmp(lb, "ovn") != 0 && known(net))
+		tf_diags_attr_error(d, "load_balancer_network",
+				    "load_balancer_network needs the ovn load balancer",
+				    "load_balancer_network is only used with "
+				    "load_balancer = \"ovn\" (here \"%s\").", lb);
+	if (lb && strcmp(lb, "lxc") == 0 && known(host))
+		tf_diags_attr_error(d, "control_plane_host",
+				    "control_plane_host needs the ovn or external load balancer",
+				    "With load_balancer = \"lxc\" the haproxy instance "
+				    "gets its address from LXD and Cluster API records "
+				    "it; remove control_plane_host or choose \"ovn\" "
+				    "or \"external\".");
+	if (lb && strcmp(lb, "external") == 0 && tf_value_is_null(host))
+		tf_diags_attr_error(d, "control_plane_host",
+				    "External load balancer needs an address",
+				    "load_balancer = \"external\" (e.g. kube-vip) "
+				    "needs the fixed control-plane address in "
+				    "control_plane_host.");
+	if (tf_value_get_int(tf_value_attr(p, "control_plane_replicas"), &reps) == 0 &&
+	    reps % 2 == 0)
+		tf_diags_attr_error(d, "control_plane_replicas",
+				    "Control plane replicas must be odd",
+				    "%lld control-plane machines cannot keep an etcd "
+				    "quorum (stacked etcd): use 1, 3 or 5.",
+				    (long long)reps);
+	if (known(tf_value_attr(p, "identity_secret"))) {
+		static const char *const creds[] = {
+			"lxd_server_url", "lxd_server_certificate",
+			"lxd_client_certificate", "lxd_client_key",
+		};
+		for (size_t i = 0; i < 4; i++)
+			if (!tf_value_is_null(tf_value_attr(config, creds[i])))
+				tf_diags_attr_error(d, creds[i], "Conflicting LXD identity",
+						    "identity_secret names an existing "
+						    "Secret, so %s would not be used: set "
+						    "either identity_secret or the lxd_* "
+						    "credentials.", creds[i]);
+	}
+	if (tf_value_is_null(tf_value_attr(p, "identity_secret"))) {
+		static const char *const need[] = {
+			"lxd_server_url", "lxd_client_certificate", "lxd_client_key",
+		};
+		for (size_t i = 0; i < 3; i++)
+			if (tf_value_is_null(tf_value_attr(p, need[i])))
+				tf_diags_attr_error(d, need[i], "LXD identity incomplete",
+						    "CAPN needs the LXD server URL, a "
+						    "client certificate and its key: set "
+						    "%s, or name an existing identity "
+						    "Secret in identity_secret.", need[i]);
+	}
+	if (tf_value_is_unknown(tf_value_attr(p, "identity_secret_name"))) {
+		const tf_value *is = tf_value_attr(p, "identity_secret");
+		char *own = own_secret(p);
+		if (known(is))
+			tf_plan_set(p, "identity_secret_name", tf_value_ref((tf_value *)is));
+		else if (own && known(tf_value_attr(p, "name")) && tf_value_is_null(is))
+			tf_plan_set(p, "identity_secret_name", tf_value_string(own));
+		free(own);
+	}
+	if (tf_value_is_null(prior))
+		return;
+	{
+		const char *from = tf_value_attr_string(prior, "kubernetes_version");
+		const char *to = tf_value_attr_string(p, "kubernetes_version");
+		char *why = NULL;
+		if (from && to && !k8s_version_step_ok(from, to, &why))
+			tf_diags_attr_error(d, "kubernetes_version",
+					    "Unsupported Kubernetes version change",
+					    "Cluster \"%s\": %s, and apply each "
+					    "step separately (Cluster API rejects "
+					    "bigger jumps).",
+					    tf_value_attr_string(p, "name"), why);
+		free(why);
+	}
+	if (tf_value_get_int(tf_value_attr(prior, "control_plane_replicas"), &reps) == 0 &&
+	    reps == 0) {
+		/* The KubeadmControlPlane is gone: only a new cluster helps. */
+		tf_path path = {0};
+		tf_path_push_attr(&path, "control_plane_replicas");
+		tf_paths_add(replace, &path);
+		tf_path_done(&path);
+	}
+	if (k8s_phase_incomplete(prior)) {
+		/* The Cluster object is missing (see cluster_read). */
+		tf_path path = {0};
+		tf_path_push_attr(&path, "phase");
+		tf_paths_add(replace, &path);
+		tf_path_done(&path);
+	}
+	if (replace->n) {
+		static const char *const comp[] = {
+			"endpoint", "phase", "conditions", "kubeconfig",
+		};
+		for (size_t i = 0; i < 4; i++)
+			tf_plan_mark_unknown(ctx->schema, p, comp[i]);
+	} else if (tf_plan_has_changes(prior, p)) {
+		tf_plan_mark_unknown(ctx->schema, p, "phase");
+		tf_plan_mark_unknown(ctx->schema, p, "conditions");
+		if (!tf_value_attr_string(prior, "endpoint") ||
+		    !*tf_value_attr_string(prior, "endpoint"))
+			tf_plan_mark_unknown(ctx->schema, p, "endpoint");
+	}
+}
+
+/* ---- waiting -------------------------------------------------------------- */
+
+struct ready_arg {
+	k8s_client *c;
+	const k8s_capi *capi;
+	const char *ns, *name, *version;
+	long replicas;
+	char *why; /* last reason it was not ready */
+};
+
+static int check_ready(void *argv, k8s_error *err)
+{
+	struct ready_arg *a = argv;
+	struct live l = {0};
+	char kc[300];
+	int rc;
+	bool ok;
+
+	free(a->why);
+	a->why = NULL;
+	if ((rc = get_opt(a->c, &a->capi->cluster, a->ns, a->name, &l.cluster, err)) ||
+	    (rc = get_opt(a->c, &a->capi->kubeadm_control_plane, a->ns, a->name,
+			  &l.kcp, err)))
+		return rc;
+	ok = k8s_cluster_ready(l.cluster, l.kcp, a->version, a->replicas, &a->why);
+	if (ok) {
+		snprintf(kc, sizeof(kc), "%s-kubeconfig", a->name);
+		rc = get_opt(a->c, &k8s_gvr_secret, a->ns, kc, &l.kubeconfig, err);
+		if (rc == K8S_OK && !l.kubeconfig) {
+			ok = false;
+			if (asprintf(&a->why, "the Secret %s does not exist yet", kc) < 0)
+				a->why = NULL;
+		}
+	}
+	live_done(&l);
+	if (rc)
+		return rc;
+	return ok ? 1 : 0;
+}
+
+/* Wait for readiness; on failure add an error that lists the False
+ * conditions of every object of the cluster. Returns true when ready. */
+static bool wait_ready(tfp_ctx *ctx, k8s_client *c, const k8s_capi *capi,
+		       const tf_value *plan, const char *which, tf_diags *d)
+{
+	struct ready_arg a = {
+		.c = c, .capi = capi,
+		.ns = tf_value_attr_string(plan, "namespace"),
+		.name = tf_value_attr_string(plan, "name"),
+		.version = tf_value_attr_string(plan, "kubernetes_version"),
+	};
+	long timeout = k8s_res_timeout(plan, which);
+	k8s_error err = {0};
+	int64_t reps = 1;
+	int rc;
+
+	tf_value_get_int(tf_value_attr(plan, "control_plane_replicas"), &reps);
+	a.replicas = (long)reps;
+	rc = k8s_res_poll(ctx, timeout, check_ready, &a, &err);
+	if (rc == K8S_E_TIMEOUT) {
+		struct live l = {0};
+		char sel[300], *buf = NULL;
+		k8s_error e2 = {0};
+
+		fetch(c, capi, a.ns, a.name, NULL, &l, &e2);
+		snprintf(sel, sizeof(sel), K8S_LABEL_CLUSTER "=%s", a.name);
+		k8s_res_explain(c, l.cluster, NULL, a.ns, NULL, &buf);
+		k8s_res_explain(c, l.kcp, NULL, a.ns, NULL, &buf);
+		k8s_res_explain(c, l.lxc, &capi->machine, a.ns, sel, &buf);
+		k8s_res_explain(c, NULL, &capi->lxc_machine, a.ns, sel, &buf);
+		tf_diags_error(d, NULL, "Cluster not ready in time",
+			       "Cluster %s/%s did not become ready within "
+			       "timeouts.%s (%lds): %s.\nFalse conditions:%s\n"
+			       "The objects are kept; fix the cause (often the LXD "
+			       "side: images, KVM, quotas) and apply again, or "
+			       "raise timeouts.%s.",
+			       a.ns, a.name, which, timeout,
+			       a.why ? a.why : "not ready",
+			       buf ? buf : " none reported", which);
+		free(buf);
+		live_done(&l);
+	} else if (rc) {
+		k8s_diag(d, NULL, "Cannot wait for the cluster", &err);
+	}
+	free(a.why);
+	return rc == K8S_OK;
+}
+
+/* ---- create --------------------------------------------------------------- */
+
+/* Planned value with every unknown computed attribute resolved from live
+ * objects (for success and partial states). */
+static tf_value *state_from_plan(k8s_client *c, const k8s_capi *capi,
+				 const tf_value *planned)
+{
+	tf_value *st = tf_value_mut(tf_value_ref((tf_value *)planned));
+	struct live l = {0};
+	k8s_error err = {0};
+
+	if (!st)
+		return NULL;
+	if (c)
+		fetch(c, capi, tf_value_attr_string(planned, "namespace"),
+		      tf_value_attr_string(planned, "name"), NULL, &l, &err);
+	fill_computed(st, &l, true);
+	live_done(&l);
+	return st;
+}
+
+static char *cp_template_base(const char *name)
+{
+	char *b = NULL;
+
+	if (asprintf(&b, "%s-control-plane", name) < 0)
+		return NULL;
+	return b;
+}
+
+/* The control-plane LXCMachineTemplate for `plan`; *tname gets its name. */
+static json_t *cp_template(const tf_value *plan, char **tname)
+{
+	const char *name = tf_value_attr_string(plan, "name");
+	json_t *spec = k8s_machine_spec(plan), *tpl = NULL;
+	char *base = cp_template_base(name);
+
+	*tname = base && spec ? k8s_template_name(base, spec) : NULL;
+	if (*tname)
+		tpl = k8s_lxc_machine_template(tf_value_attr_string(plan, "namespace"),
+					       *tname, name, spec);
+	json_decref(spec);
+	free(base);
+	return tpl;
+}
+
+static void cluster_create(tfp_ctx *ctx, const tf_value *planned,
+			   const tf_value *config, tf_value **out, tf_diags *d)
+{
+	const k8s_capi *capi = NULL;
+	k8s_client *c = k8s_res_client(ctx, &capi, d);
+	const char *ns = tf_value_attr_string(planned, "namespace");
+	const char *name = tf_value_attr_string(planned, "name");
+	char *secret_name = NULL, *tname = NULL, summary[200];
+	json_t *secret = NULL, *tpl = NULL, *lxc = NULL, *kcp = NULL, *cl = NULL;
+	k8s_error err = {0};
+	bool created = false;
+	int rc;
+
+	(void)config;
+	if (!c)
+		return;
+	secret_name = own_secret(planned);
+	if (secret_name) {
+		secret = k8s_identity_secret(planned, secret_name);
+		snprintf(summary, sizeof(summary), "Cannot create Secret %s/%s",
+			 ns, secret_name);
+		rc = secret ? k8s_res_create(c, &k8s_gvr_secret, ns, secret, &err)
+			    : K8S_E_NOMEM;
+		if (rc == K8S_E_EXISTS) {
+			tf_diags_error(d, NULL, "Identity Secret already exists",
+				       "Secret %s/%s exists already. If it holds "
+				       "the LXD credentials you want, set "
+				       "identity_secret = \"%s\" instead of the "
+				       "lxd_* attributes; otherwise delete it or "
+				       "pick another cluster name.", ns, secret_name,
+				       secret_name);
+			goto done;
+		}
+		if (rc)
+			goto fail;
+		created = true;
+	}
+	tpl = cp_template(planned, &tname);
+	snprintf(summary, sizeof(summary), "Cannot create LXCMachineTemplate %s/%s",
+		 ns, tname ? tname : "");
+	if (!tpl || (rc = k8s_res_ensure(c, &capi->lxc_machine_template, ns, tpl, &err)))
+		goto fail;
+	created = true;
+	lxc = k8s_lxc_cluster(planned, secret_name ? secret_name :
+			      tf_value_attr_string(planned, "identity_secret"));
+	snprintf(summary, sizeof(summary), "Cannot create LXCCluster %s/%s", ns, name);
+	if (!lxc || (rc = k8s_res_create(c, &capi->lxc_cluster, ns, lxc, &err)))
+		goto fail;
+	kcp = k8s_kubeadm_control_plane(planned, tname);
+	snprintf(summary, sizeof(summary), "Cannot create KubeadmControlPlane %s/%s",
+		 ns, name);
+	if (!kcp || (rc = k8s_res_create(c, &capi->kubeadm_control_plane, ns, kcp, &err)))
+		goto fail;
+	cl = k8s_cluster_object(planned);
+	snprintf(summary, sizeof(summary), "Cannot create Cluster %s/%s", ns, name);
+	if (!cl || (rc = k8s_res_create(c, &capi->cluster, ns, cl, &err)))
+		goto fail;
+	wait_ready(ctx, c, capi, planned, "create", d);
+	*out = state_from_plan(c, capi, planned);
+	goto done;
+fail:
+	if (rc == K8S_E_EXISTS)
+		tf_diags_error(d, NULL, summary,
+			       "An object of that name already exists in namespace "
+			       "%s: import the cluster (`terraform import "
+			       "k8s_cluster.<name> %s/%s`) or pick another name.",
+			       ns, ns, name);
+	else if (rc == K8S_E_NOTFOUND && !created)
+		tf_diags_error(d, NULL, summary,
+			       "The namespace \"%s\" does not exist on the management "
+			       "cluster. Create it (kubectl create namespace %s) or "
+			       "set namespace to an existing one.", ns, ns);
+	else if (err.code)
+		k8s_diag(d, NULL, summary, &err);
+	else
+		tf_diags_error(d, NULL, summary, "Out of memory building the object.");
+	if (created)
+		*out = state_from_plan(c, capi, planned);
+done:
+	json_decref(secret);
+	json_decref(tpl);
+	json_decref(lxc);
+	json_decref(kcp);
+	json_decref(cl);
+	free(secret_name);
+	free(tname);
+}
+
+/* ---- read ------------------------------------------------------------------ */
+
+static void cluster_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
+			 tf_diags *d)
+{
+	const k8s_capi *capi = NULL;
+	k8s_client *c = k8s_res_client(ctx, &capi, d);
+	const char *ns = tf_value_attr_string(state, "namespace");
+	const char *name = tf_value_attr_string(state, "name");
+	char *secret = own_secret(state);
+	struct live l = {0};
+	k8s_error err = {0};
+	tf_value *st;
+	int rc;
+
+	if (!c || !ns || !name)
+		goto done;
+	rc = fetch(c, capi, ns, name, secret, &l, &err);
+	if (rc) {
+		char summary[200];
+		snprintf(summary, sizeof(summary), "Cannot read cluster %s/%s", ns, name);
+		k8s_diag(d, NULL, summary, &err);
+		goto done;
+	}
+	if (!l.cluster && !l.kcp && !l.lxc && !l.secret) {
+		tfp_info("Cluster %s/%s no longer exists", ns, name);
+		goto done;
+	}
+	/* No Cluster but some of our objects (a create that failed half-way,
+	 * or a Cluster deleted by hand): keep them in state, marked
+	 * Incomplete, so the plan replaces the cluster and nothing leaks. */
+	st = tf_value_mut(tf_value_ref((tf_value *)state));
+	k8s_cluster_read_into(st, l.cluster, l.kcp, l.lxc, l.kcp ? l.tpl : NULL,
+			      tf_value_attr_string(state, "kubernetes_version"));
+	if (!tf_value_attr_string(st, "identity_secret")) {
+		const char *ref = k8s_jstr(l.lxc, "spec.secretRef.name");
+		if (ref && secret && strcmp(ref, secret) != 0) {
+			/* Imported cluster using someone else's Secret. */
+			tf_value_object_set(st, "identity_secret", tf_value_string(ref));
+		} else if (l.secret) {
+			k8s_identity_read_into(st, l.secret);
+		} else {
+			/* Our Secret is gone: the plan shows it coming back. */
+			tf_value_object_set(st, "lxd_server_url",
+					    tf_value_null(tf_type_string()));
+		}
+	}
+	if (tf_value_is_null(tf_value_attr(st, "lxd_project")))
+		tf_value_object_set(st, "lxd_project", tf_value_string("default"));
+	if (tf_value_is_null(tf_value_attr(st, "control_plane_port")))
+		tf_value_object_set(st, "control_plane_port", tf_value_int(
+			k8s_jint(l.lxc, "spec.controlPlaneEndpoint.port", 6443)));
+	fill_computed(st, &l, false);
+	if (!l.cluster)
+		tf_value_object_set(st, "phase", tf_value_string(K8S_PHASE_INCOMPLETE));
+	*out = st;
+done:
+	live_done(&l);
+	free(secret);
+}
+
+/* ---- import ------------------------------------------------------------------ */
+
+static void cluster_import(tfp_ctx *ctx, const char *id, tf_value **out,
+			   tf_diags *d)
+{
+	char *ns = NULL, *name = NULL;
+
+	if (k8s_res_import_id(id, "k8s_cluster.prod", &ns, &name, d)) {
+		*out = tf_schema_empty_object(ctx->schema);
+		if (*out) {
+			tf_value_object_set(*out, "namespace", tf_value_string(ns));
+			tf_value_object_set(*out, "name", tf_value_string(name));
+		}
+	}
+	free(ns);
+	free(name);
+}
+
+/* ---- update ------------------------------------------------------------------- */
+
+static int put_identity(json_t *obj, void *arg, k8s_error *err)
+{
+	const tf_value *planned = arg;
+
+	(void)err;
+	json_object_set_new(obj, "data", k8s_identity_data(planned));
+	json_object_del(obj, "stringData");
+	return K8S_OK;
+}
+
+static bool identity_changed(const tf_value *prior, const tf_value *planned)
+{
+	static const char *const attrs[] = {
+		"lxd_server_url", "lxd_server_certificate", "lxd_client_certificate",
+		"lxd_client_key", "lxd_project",
+	};
+
+	for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++)
+		if (tf_plan_attr_changed(prior, planned, attrs[i]))
+			return true;
+	return false;
+}
+
+static void partial_update(tfp_ctx *ctx, const tf_value *prior, tf_value **out)
+{
+	tf_diags ignore = TF_DIAGS_INIT;
+
+	cluster_read(ctx, prior, out, &ignore);
+	tf_diags_done(&ignore);
+}
+
+static void cluster_update(tfp_ctx *ctx, const tf_value *prior,
+			   const tf_value *planned, const tf_value *config,
+			   tf_value **out, tf_diags *d)
+{
+	const k8s_capi *capi = NULL;
+	k8s_client *c = k8s_res_client(ctx, &capi, d);
+	const char *ns = tf_value_attr_string(planned, "namespace");
+	const char *name = tf_value_attr_string(planned, "name");
+	char *secret = own_secret(planned), *tname = NULL, *version = NULL;
+	char *old_tname = NULL, summary[200];
+	json_t *tpl = NULL, *kcp = NULL, *patch = NULL;
+	k8s_error err = {0};
+	int64_t reps = 1;
+	int rc = K8S_OK;
+
+	(void)config;
+	if (!c)
+		goto done;
+	if (secret && identity_changed(prior, planned)) {
+		snprintf(summary, sizeof(summary), "Cannot update Secret %s/%s", ns, secret);
+		rc = k8s_update(c, &k8s_gvr_secret, ns, secret, put_identity,
+				(void *)planned, NULL, &err);
+		if (rc == K8S_E_NOTFOUND) {
+			json_t *s = k8s_identity_secret(planned, secret);
+			rc = s ? k8s_res_create(c, &k8s_gvr_secret, ns, s, &err)
+			       : K8S_E_NOMEM;
+			json_decref(s);
+		}
+		if (rc)
+			goto fail;
+	}
+	snprintf(summary, sizeof(summary), "Cannot read KubeadmControlPlane %s/%s",
+		 ns, name);
+	if ((rc = k8s_get(c, &capi->kubeadm_control_plane, ns, name, &kcp, &err)))
+		goto fail;
+	old_tname = strdup(k8s_jstr(kcp, "spec.machineTemplate.spec.infrastructureRef.name") ?
+			   k8s_jstr(kcp, "spec.machineTemplate.spec.infrastructureRef.name") : "");
+	tpl = cp_template(planned, &tname);
+	snprintf(summary, sizeof(summary), "Cannot create LXCMachineTemplate %s/%s",
+		 ns, tname ? tname : "");
+	if (!tpl || !old_tname ||
+	    (rc = k8s_res_ensure(c, &capi->lxc_machine_template, ns, tpl, &err)))
+		goto fail;
+	tf_value_get_int(tf_value_attr(planned, "control_plane_replicas"), &reps);
+	version = k8s_version_canonical(tf_value_attr_string(planned, "kubernetes_version"));
+	/* One patch: a pinned image changes with the version (docs/cluster-api.md). */
+	patch = json_pack("{s:{s:I, s:s, s:{s:{s:{s:s}}}}}", "spec",
+			  "replicas", (json_int_t)reps, "version", version ? version : "",
+			  "machineTemplate", "spec", "infrastructureRef", "name", tname);
+	snprintf(summary, sizeof(summary), "Cannot update KubeadmControlPlane %s/%s",
+		 ns, name);
+	if (!patch || (rc = k8s_merge_patch(c, &capi->kubeadm_control_plane, ns, name,
+					    patch, 0, NULL, &err)))
+		goto fail;
+	if (!wait_ready(ctx, c, capi, planned, "update", d)) {
+		partial_update(ctx, prior, out);
+		goto done;
+	}
+	if (*old_tname && strcmp(old_tname, tname) != 0) {
+		k8s_error e2 = {0};
+		if (k8s_res_delete(c, &capi->lxc_machine_template, ns, old_tname, &e2)) {
+			char text[2048];
+			/* Not fatal for the cluster: a warning. */
+			tf_diags_warn(d, NULL, "Old machine template left behind",
+				      "The control plane now uses %s; deleting the "
+				      "unused LXCMachineTemplate %s/%s failed: %s",
+				      tname, ns, old_tname,
+				      k8s_error_text(&e2, text, sizeof(text)));
+		}
+	}
+	*out = state_from_plan(c, capi, planned);
+	goto done;
+fail:
+	if (err.code)
+		k8s_diag(d, NULL, summary, &err);
+	else
+		tf_diags_error(d, NULL, summary, "Out of memory building the request.");
+	partial_update(ctx, prior, out);
+done:
+	json_decref(tpl);
+	json_decref(kcp);
+	json_decref(patch);
+	free(secret);
+	free(tname);
+	free(old_tname);
+	free(version);
+}
+
+/* ---- delete -------------------------------------------------------------------- */
+
+struct gone_arg {
+	k8s_client *c;
+	const k8s_gvr *r;
+	const char *ns, *name;
+};
+
+static int check_gone(void *argv, k8s_error *err)
+{
+	struct gone_arg *a = argv;
+	json_t *obj = NULL;
+	int rc = k8s_get(a->c, a->r, a->ns, a->name, &obj, err);
+
+	json_decref(obj);
+	if (rc == K8S_E_NOTFOUND)
+		return 1;
+	return rc < 0 ? rc : 0;
+}
+
+/* Objects a partial create may have left without a Cluster to own them. */
+static void delete_leftovers(k8s_client *c, const k8s_capi *capi, const char *ns,
+			     const char *name, tf_diags *d)
+{
+	char sel[300], *base = cp_template_base(name);
+	json_t *items = NULL, *it;
+	k8s_error err = {0};
+	size_t i, blen = base ? strlen(base) : 0;
+
+	k8s_res_delete(c, &capi->kubeadm_control_plane, ns, name, &err);
+	k8s_res_delete(c, &capi->lxc_cluster, ns, name, &err);
+	snprintf(sel, sizeof(sel), K8S_LABEL_CLUSTER "=%s," K8S_LABEL_MANAGED "=%s",
+		 name, K8S_MANAGER);
+	if (base && k8s_list(c, &capi->lxc_machine_template, ns, sel, &items, &err) == K8S_OK)
+		json_array_foreach(items, i, it) {
+			const char *n = k8s_jstr(it, "metadata.name");
+			if (n && strncmp(n, base, blen) == 0 && n[blen] == '-')
+				k8s_res_delete(c, &capi->lxc_machine_template, ns, n, &err);
+		}
+	json_decref(items);
+	free(base);
+	(void)d;
+}
+
+static void cluster_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
+{
+	const k8s_capi *capi = NULL;
+	k8s_client *c = k8s_res_client(ctx, &capi, d);
+	const char *ns = tf_value_attr_string(prior, "namespace");
+	const char *name = tf_value_attr_string(prior, "name");
+	char *secret = own_secret(prior), summary[200];
+	struct gone_arg ga = { .c = c, .ns = ns, .name = name };
+	long timeout = k8s_res_timeout(prior, "delete");
+	k8s_error err = {0};
+	int rc;
+
+	if (!c || !ns || !name)
+		goto done;
+	ga.r = &capi->cluster;
+	snprintf(summary, sizeof(summary), "Cannot delete Cluster %s/%s", ns, name);
+	rc = k8s_delete(c, &capi->cluster, ns, name, "Background", &err);
+	if (rc && rc != K8S_E_NOTFOUND) {
+		k8s_diag(d, NULL, summary, &err);
+		goto done;
+	}
+	rc = k8s_res_poll(ctx, timeout, check_gone, &ga, &err);
+	if (rc == K8S_E_TIMEOUT) {
+		json_t *cl = NULL;
+		char *buf = NULL;
+		k8s_error e2 = {0};
+		bool paused;
+
+		k8s_get(c, &capi->cluster, ns, name, &cl, &e2);
+		paused = json_is_true(k8s_jget(cl, "spec.paused")) ||
+			 json_object_get(k8s_jget(cl, "metadata.annotations"),
+					 "cluster.x-k8s.io/paused");
+		k8s_res_explain(c, cl, NULL, ns, NULL, &buf);
+		/* Cluster API says where the deletion is in its Deleting
+		 * condition (True while deleting). */
+		{
+			const json_t *conds = k8s_jget(cl, "status.conditions");
+			size_t i;
+			json_t *cd;
+			json_array_foreach(conds, i, cd) {
+				const char *t = k8s_jstr(cd, "type");
+				const char *m = k8s_jstr(cd, "message");
+				if (t && strcmp(t, "Deleting") == 0 && m && *m) {
+					char *line = NULL;
+					if (asprintf(&line, "%s\n  Deleting (%s): %s",
+						     buf ? buf : "",
+						     k8s_jstr(cd, "reason") ?
+						     k8s_jstr(cd, "reason") : "",
+						     m) >= 0) {
+						free(buf);
+						buf = line;
+					}
+				}
+			}
+		}
+		tf_diags_error(d, NULL, "Cluster deletion did not finish",
+			       "Cluster %s/%s still exists after timeouts.delete "
+			       "(%lds)%s.%s%s\nCluster API is still removing its "
+			       "machines and load balancer; the provider never "
+			       "removes finalizers (that would orphan LXD "
+			       "instances). Fix the cause and run destroy again.",
+			       ns, name, timeout,
+			       paused ? " because it is paused (unpause it: "
+					"spec.paused=false)" : "",
+			       buf ? "\nConditions:" : "", buf ? buf : "");
+		free(buf);
+		json_decref(cl);
+		goto done;
+	}
+	if (rc) {
+		k8s_diag(d, NULL, summary, &err);
+		goto done;
+	}
+	delete_leftovers(c, capi, ns, name, d);
+	/* CAPN needed the identity until now. */
+	if (secret && k8s_res_delete(c, &k8s_gvr_secret, ns, secret, &err)) {
+		snprintf(summary, sizeof(summary), "Cannot delete Secret %s/%s", ns, secret);
+		k8s_diag(d, NULL, summary, &err);
+	}
+done:
+	free(secret);
+}
+
+const tfp_resource k8s_cluster_resource = {
+	.type_name = "k8s_cluster",
+	.version = 0,
+	.schema = &k8s_cluster_schema_def,
+	.modify_plan = cluster_modify_plan,
+	.create = cluster_create,
+	.read = cluster_read,
+	.update = cluster_update,
+	.remove = cluster_delete,
+	.import = cluster_import,
+};

@@ -1,0 +1,705 @@
+/* k8s_machine_pool: worker machines of a k8s_cluster, as a Cluster API
+ * MachineDeployment <name> with a KubeadmConfigTemplate and an
+ * LXCMachineTemplate, each named <name>-<hash of its spec>.
+ *
+ *  - Template names are computed at plan time, so a machine or label/taint
+ *    change shows as a rotation: update creates the new templates, repoints
+ *    the MachineDeployment (version and references in one patch), waits
+ *    until every replica is up to date and available, then deletes the old
+ *    templates.
+ *  - Replicas scale in place. With autoscaler_min/max the bounds go into the
+ *    autoscaler annotations and `replicas` is left to the autoscaler: it is
+ *    written once at create (the lower bound) and only reported afterwards.
+ *  - The pool's version may never be newer than the control plane's
+ *    (checked at plan time against the live KubeadmControlPlane, and again
+ *    before the patch).
+ *  - delete removes the MachineDeployment, waits until it and its Machines
+ *    are gone, then deletes the templates. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../schema/plan.h"
+#include "../log.h"
+#include "k8s_objects.h"
+#include "k8s_res.h"
+
+static bool known(const tf_value *v)
+{
+	return v && tf_value_is_known(v);
+}
+
+static bool autoscaled(const tf_value *v)
+{
+	return !tf_value_is_null(tf_value_attr(v, "autoscaler_min")) ||
+	       !tf_value_is_null(tf_value_attr(v, "autoscaler_max"));
+}
+
+static bool on_delete(const tf_value *v)
+{
+	const char *s = tf_value_attr_string(v, "rollout_strategy");
+	return s && strcmp(s, "OnDelete") == 0;
+}
+
+/* Template names of `plan`; false when an input is still unknown. */
+static bool template_names(const tf_value *plan, char **infra, char **boot)
+{
+	static const char *const inputs[] = {
+		"name", "instance_type", "flavor", "profiles", "image", "target",
+		"labels", "taint",
+	};
+	const char *name = tf_value_attr_string(plan, "name");
+	json_t *ms, *bs;
+
+	*infra = *boot = NULL;
+	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++)
+		if (!tf_value_is_wholly_known(tf_value_attr(plan, inputs[i])))
+			return false;
+	ms = k8s_machine_spec(plan);
+	bs = k8s_bootstrap_spec(plan);
+	if (ms && bs && name) {
+		*infra = k8s_template_name(name, ms);
+		*boot = k8s_template_name(name, bs);
+	}
+	json_decref(ms);
+	json_decref(bs);
+	return *infra && *boot;
+}
+
+/* spec.version of the cluster's KubeadmControlPlane (malloc'd) or NULL. */
+static char *control_plane_version(k8s_client *c, const k8s_capi *capi,
+				   const char *ns, const char *cluster)
+{
+	json_t *kcp = NULL;
+	k8s_error err = {0};
+	char *v = NULL;
+
+	if (k8s_get(c, &capi->kubeadm_control_plane, ns, cluster, &kcp, &err) == K8S_OK &&
+	    k8s_jstr(kcp, "spec.version"))
+		v = strdup(k8s_jstr(kcp, "spec.version"));
+	json_decref(kcp);
+	return v;
+}
+
+static void check_version(const char *cp, const tf_value *plan, tf_diags *d)
+{
+	const char *v = tf_value_attr_string(plan, "kubernetes_version");
+
+	if (cp && v && k8s_version_cmp(v, cp) > 0)
+		tf_diags_attr_error(d, "kubernetes_version",
+				    "Pool version newer than the control plane",
+				    "Pool \"%s\" asks for Kubernetes %s but the "
+				    "control plane of cluster \"%s\" runs %s. "
+				    "Upgrade the k8s_cluster first (apply), then "
+				    "the pool.", tf_value_attr_string(plan, "name"), v,
+				    tf_value_attr_string(plan, "cluster_name"), cp);
+}
+
+/* ---- plan --------------------------------------------------------------- */
+
+static void pool_modify_plan(tfp_ctx *ctx, const tf_value *prior,
+			     const tf_value *config, tf_value **planned,
+			     tf_paths *replace, tf_diags *d)
+{
+	tf_value *p = *planned;
+	const tf_value *amin = tf_value_attr(p, "autoscaler_min");
+	const tf_value *amax = tf_value_attr(p, "autoscaler_max");
+	char *infra = NULL, *boot = NULL;
+	int64_t lo, hi;
+
+	if (tf_value_is_unknown(tf_value_attr(p, "namespace")) &&
+	    tf_value_is_null(tf_value_attr(config, "namespace")))
+		tf_plan_set(p, "namespace", tf_value_string(k8s_res_default_ns(ctx)));
+	if (tf_value_is_null(amin) != tf_value_is_null(amax))
+		tf_diags_attr_error(d, tf_value_is_null(amin) ? "autoscaler_min" :
+				    "autoscaler_max", "Incomplete autoscaler bounds",
+				    "Set both autoscaler_min and autoscaler_max, "
+				    "or neither.");
+	if (tf_value_get_int(amin, &lo) == 0 && tf_value_get_int(amax, &hi) == 0 &&
+	    lo > hi)
+		tf_diags_attr_error(d, "autoscaler_min", "Invalid autoscaler bounds",
+				    "autoscaler_min (%lld) is above autoscaler_max "
+				    "(%lld).", (long long)lo, (long long)hi);
+	if (autoscaled(p)) {
+		if (!tf_value_is_null(tf_value_attr(config, "replicas")))
+			tf_diags_attr_error(d, "replicas",
+					    "replicas conflicts with the autoscaler",
+					    "With autoscaler_min/max the cluster "
+					    "autoscaler owns the replica count: "
+					    "remove `replicas`.");
+		else if (!tf_value_is_null(prior) && !autoscaled(prior))
+			tf_plan_set(p, "replicas", tf_value_ref(tf_value_attr(prior, "replicas")));
+	} else if (tf_value_is_null(tf_value_attr(config, "replicas"))) {
+		tf_plan_set(p, "replicas", tf_value_int(1));
+	}
+	if (template_names(p, &infra, &boot)) {
+		tf_plan_set(p, "infrastructure_template", tf_value_string(infra));
+		tf_plan_set(p, "bootstrap_template", tf_value_string(boot));
+	} else {
+		tf_plan_mark_unknown(ctx->schema, p, "infrastructure_template");
+		tf_plan_mark_unknown(ctx->schema, p, "bootstrap_template");
+	}
+	free(infra);
+	free(boot);
+	if (ctx->client && known(tf_value_attr(p, "cluster_name")) &&
+	    known(tf_value_attr(p, "namespace")) &&
+	    known(tf_value_attr(p, "kubernetes_version"))) {
+		const k8s_capi *capi = NULL;
+		k8s_error err = {0};
+		if (k8s_capi_discover(ctx->client, &capi, &err) == K8S_OK) {
+			char *cp = control_plane_version(
+				ctx->client, capi, tf_value_attr_string(p, "namespace"),
+				tf_value_attr_string(p, "cluster_name"));
+			check_version(cp, p, d);
+			free(cp);
+		}
+	}
+	if (k8s_phase_incomplete(prior)) {
+		/* The MachineDeployment is missing (see pool_read). */
+		tf_path path = {0};
+		tf_path_push_attr(&path, "phase");
+		tf_paths_add(replace, &path);
+		tf_path_done(&path);
+	}
+	if (!tf_value_is_null(prior) && (replace->n || tf_plan_has_changes(prior, p))) {
+		static const char *const comp[] = {
+			"ready_replicas", "available_replicas", "up_to_date_replicas",
+			"phase",
+		};
+		for (size_t i = 0; i < 4; i++)
+			tf_plan_mark_unknown(ctx->schema, p, comp[i]);
+		if (autoscaled(p) && replace->n)
+			tf_plan_mark_unknown(ctx->schema, p, "replicas");
+	}
+}
+
+/* ---- waiting -------------------------------------------------------------- */
+
+struct ready_arg {
+	k8s_client *c;
+	const k8s_capi *capi;
+	const char *ns, *name;
+	long replicas; /* -1: the live spec.replicas (autoscaler) */
+	char *why;
+	json_t *md;    /* last MachineDeployment read */
+};
+
+static int check_ready(void *argv, k8s_error *err)
+{
+	struct ready_arg *a = argv;
+	int rc;
+
+	free(a->why);
+	a->why = NULL;
+	json_decref(a->md);
+	a->md = NULL;
+	rc = k8s_get(a->c, &a->capi->machine_deployment, a->ns, a->name, &a->md, err);
+	if (rc)
+		return rc;
+	return k8s_pool_ready(a->md, a->replicas, &a->why) ? 1 : 0;
+}
+
+static bool wait_ready(tfp_ctx *ctx, k8s_client *c, const k8s_capi *capi,
+		       const tf_value *plan, long replicas, const char *which,
+		       tf_diags *d)
+{
+	struct ready_arg a = {
+		.c = c, .capi = capi, .replicas = replicas,
+		.ns = tf_value_attr_string(plan, "namespace"),
+		.name = tf_value_attr_string(plan, "name"),
+	};
+	long timeout = k8s_res_timeout(plan, which);
+	k8s_error err = {0};
+	int rc = k8s_res_poll(ctx, timeout, check_ready, &a, &err);
+
+	if (rc == K8S_E_TIMEOUT) {
+		char sel[300], *buf = NULL;
+
+		snprintf(sel, sizeof(sel), K8S_LABEL_DEPLOYMENT "=%s", a.name);
+		k8s_res_explain(c, a.md, &capi->machine, a.ns, sel, &buf);
+		k8s_res_explain(c, NULL, &capi->lxc_machine, a.ns, sel, &buf);
+		tf_diags_error(d, NULL, "Machine pool not ready in time",
+			       "MachineDeployment %s/%s did not become ready within "
+			       "timeouts.%s (%lds): %s.\nFalse conditions:%s\n"
+			       "The objects are kept; fix the cause and apply "
+			       "again, or raise timeouts.%s.", a.ns, a.name, which,
+			       timeout, a.why ? a.why : "not ready",
+			       buf ? buf : " none reported", which);
+		free(buf);
+	} else if (rc) {
+		k8s_diag(d, NULL, "Cannot wait for the machine pool", &err);
+	}
+	free(a.why);
+	json_decref(a.md);
+	return rc == K8S_OK;
+}
+
+/* ---- state ------------------------------------------------------------------ */
+
+/* Planned value with unknown computed attributes filled from the live
+ * MachineDeployment (NULL: zeros). */
+static tf_value *state_from_plan(k8s_client *c, const k8s_capi *capi,
+				 const tf_value *planned)
+{
+	tf_value *st = tf_value_mut(tf_value_ref((tf_value *)planned));
+	json_t *md = NULL;
+	k8s_error err = {0};
+	static const struct { const char *attr, *path; } counters[] = {
+		{ "ready_replicas", "status.readyReplicas" },
+		{ "available_replicas", "status.availableReplicas" },
+		{ "up_to_date_replicas", "status.upToDateReplicas" },
+		{ "replicas", "spec.replicas" },
+	};
+
+	if (!st)
+		return NULL;
+	if (c)
+		k8s_get(c, &capi->machine_deployment, tf_value_attr_string(st, "namespace"),
+			tf_value_attr_string(st, "name"), &md, &err);
+	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
+		if (tf_value_is_unknown(tf_value_attr(st, counters[i].attr)))
+			tf_value_object_set(st, counters[i].attr,
+					    tf_value_int(k8s_jint(md, counters[i].path, 0)));
+	if (tf_value_is_unknown(tf_value_attr(st, "phase"))) {
+		const char *ph = k8s_jstr(md, "status.phase");
+		tf_value_object_set(st, "phase", tf_value_string(ph ? ph : ""));
+	}
+	{
+		static const char *const names[] = {
+			"infrastructure_template", "bootstrap_template", "namespace",
+		};
+		for (size_t i = 0; i < 3; i++)
+			if (tf_value_is_unknown(tf_value_attr(st, names[i])))
+				tf_value_object_set(st, names[i], tf_value_string(""));
+	}
+	json_decref(md);
+	return st;
+}
+
+/* ---- create --------------------------------------------------------------- */
+
+/* Create or repair both templates of `plan`. */
+static int ensure_templates(k8s_client *c, const k8s_capi *capi,
+			    const tf_value *plan, const char *infra,
+			    const char *boot, char *summary, size_t slen,
+			    k8s_error *err)
+{
+	const char *ns = tf_value_attr_string(plan, "namespace");
+	json_t *ms = k8s_machine_spec(plan);
+	json_t *it = ms ? k8s_lxc_machine_template(ns, infra,
+			tf_value_attr_string(plan, "cluster_name"), ms) : NULL;
+	json_t *bt = k8s_kubeadm_config_template(plan, boot);
+	int rc = K8S_E_NOMEM;
+
+	snprintf(summary, slen, "Cannot create KubeadmConfigTemplate %s/%s", ns, boot);
+	if (bt && (rc = k8s_res_ensure(c, &capi->kubeadm_config_template, ns, bt, err)) == 0) {
+		snprintf(summary, slen, "Cannot create LXCMachineTemplate %s/%s", ns, infra);
+		rc = it ? k8s_res_ensure(c, &capi->lxc_machine_template, ns, it, err)
+			: K8S_E_NOMEM;
+	}
+	json_decref(ms);
+	json_decref(it);
+	json_decref(bt);
+	return rc;
+}
+
+static void report(tf_diags *d, const char *summary, const k8s_error *err, int rc)
+{
+	if (err->code)
+		k8s_diag(d, NULL, summary, err);
+	else
+		tf_diags_error(d, NULL, summary, "Failed: %s.", k8s_code_str(rc));
+}
+
+static void pool_create(tfp_ctx *ctx, const tf_value *planned,
+			const tf_value *config, tf_value **out, tf_diags *d)
+{
+	const k8s_capi *capi = NULL;
+	k8s_client *c = k8s_res_client(ctx, &capi, d);
+	const char *ns = tf_value_attr_string(planned, "namespace");
+	const char *name = tf_value_attr_string(planned, "name");
+	char *infra = NULL, *boot = NULL, *cp = NULL, summary[200];
+	json_t *md = NULL;
+	k8s_error err = {0};
+	int rc;
+
+	(void)config;
+	if (!c)
+		return;
+	cp = control_plane_version(c, capi, ns, tf_value_attr_string(planned, "cluster_name"));
+	check_version(cp, planned, d);
+	if (tf_diags_has_error(d))
+		goto done;
+	if (!template_names(planned, &infra, &boot)) {
+		tf_diags_error(d, NULL, "Cannot create machine pool",
+			       "Pool \"%s\": out of memory naming its templates.", name);
+		goto done;
+	}
+	rc = ensure_templates(c, capi, planned, infra, boot, summary, sizeof(summary), &err);
+	if (rc == K8S_E_NOTFOUND) {
+		tf_diags_error(d, NULL, summary,
+			       "The namespace \"%s\" does not exist on the management "
+			       "cluster; use the namespace of cluster \"%s\".", ns,
+			       tf_value_attr_string(planned, "cluster_name"));
+		goto done;
+	}
+	if (rc) {
+		report(d, summary, &err, rc);
+		*out = state_from_plan(NULL, capi, planned);
+		goto done;
+	}
+	md = k8s_machine_deployment(planned, infra, boot, k8s_pool_replicas(planned, true));
+	snprintf(summary, sizeof(summary), "Cannot create MachineDeployment %s/%s", ns, name);
+	rc = md ? k8s_res_create(c, &capi->machine_deployment, ns, md, &err)
+		: K8S_E_NOMEM;
+	if (rc) {
+		if (rc == K8S_E_EXISTS)
+			tf_diags_error(d, NULL, summary,
+				       "A MachineDeployment of that name exists; import "
+				       "it (`terraform import k8s_machine_pool.<name> "
+				       "%s/%s`) or pick another name.", ns, name);
+		else
+			report(d, summary, &err, rc);
+		*out = state_from_plan(NULL, capi, planned);
+		goto done;
+	}
+	wait_ready(ctx, c, capi, planned,
+		   autoscaled(planned) ? -1 : k8s_pool_replicas(planned, true), "create", d);
+	*out = state_from_plan(c, capi, planned);
+done:
+	json_decref(md);
+	free(infra);
+	free(boot);
+	free(cp);
+}
+
+/* ---- read ------------------------------------------------------------------ */
+
+/* Does either template named in `state` exist? */
+static bool templates_left(k8s_client *c, const k8s_capi *capi,
+			   const tf_value *state)
+{
+	const char *ns = tf_value_attr_string(state, "namespace");
+	const char *in = tf_value_attr_string(state, "infrastructure_template");
+	const char *bn = tf_value_attr_string(state, "bootstrap_template");
+	k8s_error err = {0};
+	json_t *o = NULL;
+	bool left = false;
+
+	if (in && *in && k8s_get(c, &capi->lxc_machine_template, ns, in, &o, &err) == K8S_OK)
+		left = true;
+	json_decref(o);
+	o = NULL;
+	if (!left && bn && *bn &&
+	    k8s_get(c, &capi->kubeadm_config_template, ns, bn, &o, &err) == K8S_OK)
+		left = true;
+	json_decref(o);
+	return left;
+}
+
+static void pool_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
+		      tf_diags *d)
+{
+	const k8s_capi *capi = NULL;
+	k8s_client *c = k8s_res_client(ctx, &capi, d);
+	const char *ns = tf_value_attr_string(state, "namespace");
+	const char *name = tf_value_attr_string(state, "name");
+	json_t *md = NULL, *boot = NULL, *infra = NULL;
+	k8s_error err = {0};
+	char summary[200];
+	tf_value *st;
+	int rc;
+
+	if (!c || !ns || !name)
+		return;
+	snprintf(summary, sizeof(summary), "Cannot read machine pool %s/%s", ns, name);
+	rc = k8s_get(c, &capi->machine_deployment, ns, name, &md, &err);
+	if (rc == K8S_E_NOTFOUND) {
+		/* Templates of a create that failed half-way stay in state,
+		 * marked Incomplete, so the plan replaces the pool. */
+		if (templates_left(c, capi, state)) {
+			st = tf_value_mut(tf_value_ref((tf_value *)state));
+			tf_value_object_set(st, "phase",
+					    tf_value_string(K8S_PHASE_INCOMPLETE));
+			*out = st;
+			return;
+		}
+		tfp_info("MachineDeployment %s/%s no longer exists", ns, name);
+		return;
+	}
+	if (rc == K8S_OK) {
+		const char *bn = k8s_jstr(md, "spec.template.spec.bootstrap.configRef.name");
+		const char *in = k8s_jstr(md, "spec.template.spec.infrastructureRef.name");
+		rc = k8s_get(c, &capi->kubeadm_config_template, ns, bn ? bn : "", &boot, &err);
+		if (rc == K8S_E_NOTFOUND || !bn)
+			rc = K8S_OK;
+		if (rc == K8S_OK) {
+			rc = k8s_get(c, &capi->lxc_machine_template, ns, in ? in : "",
+				     &infra, &err);
+			if (rc == K8S_E_NOTFOUND || !in)
+				rc = K8S_OK;
+		}
+	}
+	if (rc) {
+		k8s_diag(d, NULL, summary, &err);
+		goto done;
+	}
+	st = tf_value_mut(tf_value_ref((tf_value *)state));
+	k8s_pool_read_into(st, md, boot, infra,
+			   tf_value_attr_string(state, "kubernetes_version"));
+	*out = st;
+done:
+	json_decref(md);
+	json_decref(boot);
+	json_decref(infra);
+}
+
+static void pool_import(tfp_ctx *ctx, const char *id, tf_value **out,
+			tf_diags *d)
+{
+	char *ns = NULL, *name = NULL;
+
+	if (k8s_res_import_id(id, "k8s_machine_pool.workers", &ns, &name, d)) {
+		*out = tf_schema_empty_object(ctx->schema);
+		if (*out) {
+			tf_value_object_set(*out, "namespace", tf_value_string(ns));
+			tf_value_object_set(*out, "name", tf_value_string(name));
+		}
+	}
+	free(ns);
+	free(name);
+}
+
+/* ---- update ----------------------------------------------------------------- */
+
+/* The merge patch taking the MachineDeployment to `plan`. */
+static json_t *md_patch(const tf_value *prior, const tf_value *plan,
+			const char *infra, const char *boot)
+{
+	json_t *want = k8s_machine_deployment(plan, infra, boot, -1);
+	json_t *spec = json_object_get(want, "spec");
+	json_t *patch = json_object(), *pspec = json_object();
+	json_t *ann = json_object();
+	int64_t r;
+
+	if (!want || !patch || !pspec || !ann) {
+		json_decref(want);
+		json_decref(patch);
+		json_decref(pspec);
+		json_decref(ann);
+		return NULL;
+	}
+	json_object_set(pspec, "template", json_object_get(spec, "template"));
+	json_object_set(pspec, "rollout", json_object_get(spec, "rollout"));
+	/* OnDelete: drop the rollingUpdate settings of a former RollingUpdate. */
+	if (!json_object_get(k8s_jget(spec, "rollout.strategy"), "rollingUpdate"))
+		json_object_set_new(json_object_get(json_object_get(pspec, "rollout"),
+						    "strategy"),
+				    "rollingUpdate", json_null());
+	if (!autoscaled(plan) &&
+	    tf_value_get_int(tf_value_attr(plan, "replicas"), &r) == 0)
+		json_object_set_new(pspec, "replicas", json_integer(r));
+	if (autoscaled(plan)) {
+		json_object_update(ann, k8s_jget(want, "metadata.annotations"));
+	} else if (autoscaled(prior)) {
+		json_object_set_new(ann, K8S_ANN_AS_MIN, json_null());
+		json_object_set_new(ann, K8S_ANN_AS_MAX, json_null());
+	}
+	json_object_set_new(patch, "spec", pspec);
+	if (json_object_size(ann))
+		json_object_set_new(patch, "metadata", json_pack("{s:o}", "annotations", ann));
+	else
+		json_decref(ann);
+	json_decref(want);
+	return patch;
+}
+
+static void partial_update(tfp_ctx *ctx, const tf_value *prior, tf_value **out)
+{
+	tf_diags ignore = TF_DIAGS_INIT;
+
+	pool_read(ctx, prior, out, &ignore);
+	tf_diags_done(&ignore);
+}
+
+static void pool_update(tfp_ctx *ctx, const tf_value *prior,
+			const tf_value *planned, const tf_value *config,
+			tf_value **out, tf_diags *d)
+{
+	const k8s_capi *capi = NULL;
+	k8s_client *c = k8s_res_client(ctx, &capi, d);
+	const char *ns = tf_value_attr_string(planned, "namespace");
+	const char *name = tf_value_attr_string(planned, "name");
+	char *infra = NULL, *boot = NULL, *cp = NULL, summary[200];
+	char *old_infra = NULL, *old_boot = NULL;
+	json_t *md = NULL, *patch = NULL;
+	k8s_error err = {0};
+	int rc;
+
+	(void)config;
+	if (!c)
+		return;
+	cp = control_plane_version(c, capi, ns, tf_value_attr_string(planned, "cluster_name"));
+	check_version(cp, planned, d);
+	if (tf_diags_has_error(d)) {
+		partial_update(ctx, prior, out);
+		goto done;
+	}
+	snprintf(summary, sizeof(summary), "Cannot read MachineDeployment %s/%s", ns, name);
+	if ((rc = k8s_get(c, &capi->machine_deployment, ns, name, &md, &err)))
+		goto fail;
+	old_infra = strdup(k8s_jstr(md, "spec.template.spec.infrastructureRef.name") ?
+			   k8s_jstr(md, "spec.template.spec.infrastructureRef.name") : "");
+	old_boot = strdup(k8s_jstr(md, "spec.template.spec.bootstrap.configRef.name") ?
+			  k8s_jstr(md, "spec.template.spec.bootstrap.configRef.name") : "");
+	rc = K8S_E_NOMEM;
+	if (!old_infra || !old_boot || !template_names(planned, &infra, &boot))
+		goto fail;
+	if ((rc = ensure_templates(c, capi, planned, infra, boot, summary,
+				   sizeof(summary), &err)))
+		goto fail;
+	patch = md_patch(prior, planned, infra, boot);
+	snprintf(summary, sizeof(summary), "Cannot update MachineDeployment %s/%s", ns, name);
+	if (!patch || (rc = k8s_merge_patch(c, &capi->machine_deployment, ns, name,
+					    patch, 0, NULL, &err)))
+		goto fail;
+	if (!wait_ready(ctx, c, capi, planned,
+			autoscaled(planned) ? -1 : k8s_pool_replicas(planned, false),
+			"update", d)) {
+		partial_update(ctx, prior, out);
+		goto done;
+	}
+	/* Rolled out: the old templates are unused now. Not with OnDelete:
+	 * machines of the old MachineSet remain until someone deletes them,
+	 * so their templates stay (Cluster API's ownerReference removes them
+	 * with the cluster). */
+	if (on_delete(planned)) {
+		*out = state_from_plan(c, capi, planned);
+		goto done;
+	}
+	if (*old_infra && strcmp(old_infra, infra) != 0)
+		k8s_res_delete(c, &capi->lxc_machine_template, ns, old_infra, &err);
+	if (*old_boot && strcmp(old_boot, boot) != 0)
+		k8s_res_delete(c, &capi->kubeadm_config_template, ns, old_boot, &err);
+	*out = state_from_plan(c, capi, planned);
+	goto done;
+fail:
+	report(d, summary, &err, rc);
+	partial_update(ctx, prior, out);
+done:
+	json_decref(md);
+	json_decref(patch);
+	free(infra);
+	free(boot);
+	free(old_infra);
+	free(old_boot);
+	free(cp);
+}
+
+/* ---- delete ------------------------------------------------------------------ */
+
+struct gone_arg {
+	k8s_client *c;
+	const k8s_capi *capi;
+	const char *ns, *name;
+	long left; /* Machines still there */
+};
+
+static int check_gone(void *argv, k8s_error *err)
+{
+	struct gone_arg *a = argv;
+	json_t *obj = NULL, *items = NULL;
+	char sel[300];
+	int rc = k8s_get(a->c, &a->capi->machine_deployment, a->ns, a->name, &obj, err);
+
+	json_decref(obj);
+	if (rc == K8S_OK)
+		return 0;
+	if (rc != K8S_E_NOTFOUND)
+		return rc;
+	snprintf(sel, sizeof(sel), K8S_LABEL_DEPLOYMENT "=%s", a->name);
+	rc = k8s_list(a->c, &a->capi->machine, a->ns, sel, &items, err);
+	if (rc)
+		return rc;
+	a->left = (long)json_array_size(items);
+	json_decref(items);
+	return a->left == 0 ? 1 : 0;
+}
+
+static void pool_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
+{
+	const k8s_capi *capi = NULL;
+	k8s_client *c = k8s_res_client(ctx, &capi, d);
+	const char *ns = tf_value_attr_string(prior, "namespace");
+	const char *name = tf_value_attr_string(prior, "name");
+	struct gone_arg ga = { .c = c, .capi = capi, .ns = ns, .name = name, .left = -1 };
+	long timeout = k8s_res_timeout(prior, "delete");
+	json_t *md = NULL;
+	k8s_error err = {0};
+	char summary[200];
+	const char *tpl_names[4] = {
+		tf_value_attr_string(prior, "infrastructure_template"),
+		tf_value_attr_string(prior, "bootstrap_template"),
+	};
+	char *live_infra = NULL, *live_boot = NULL;
+	int rc;
+
+	if (!c || !ns || !name)
+		return;
+	snprintf(summary, sizeof(summary), "Cannot delete MachineDeployment %s/%s", ns, name);
+	if (k8s_get(c, &capi->machine_deployment, ns, name, &md, &err) == K8S_OK) {
+		const char *in = k8s_jstr(md, "spec.template.spec.infrastructureRef.name");
+		const char *bn = k8s_jstr(md, "spec.template.spec.bootstrap.configRef.name");
+		live_infra = in ? strdup(in) : NULL;
+		live_boot = bn ? strdup(bn) : NULL;
+	}
+	json_decref(md);
+	rc = k8s_delete(c, &capi->machine_deployment, ns, name, "Background", &err);
+	if (rc && rc != K8S_E_NOTFOUND) {
+		k8s_diag(d, NULL, summary, &err);
+		goto done;
+	}
+	rc = k8s_res_poll(ctx, timeout, check_gone, &ga, &err);
+	if (rc == K8S_E_TIMEOUT) {
+		tf_diags_error(d, NULL, "Machine pool deletion did not finish",
+			       "MachineDeployment %s/%s %s after timeouts.delete "
+			       "(%lds). Cluster API is still draining and deleting "
+			       "them; the provider never removes finalizers. Check "
+			       "the Machines (label %s=%s) and run destroy again.",
+			       ns, name, ga.left < 0 ? "still exists" :
+			       "is gone but its Machines remain", timeout,
+			       K8S_LABEL_DEPLOYMENT, name);
+		goto done;
+	}
+	if (rc) {
+		k8s_diag(d, NULL, summary, &err);
+		goto done;
+	}
+	tpl_names[2] = live_infra;
+	tpl_names[3] = live_boot;
+	for (int i = 0; i < 4; i++) {
+		const k8s_gvr *r = (i % 2 == 0) ? &capi->lxc_machine_template
+						: &capi->kubeadm_config_template;
+		if (tpl_names[i] && *tpl_names[i] &&
+		    k8s_res_delete(c, r, ns, tpl_names[i], &err)) {
+			snprintf(summary, sizeof(summary), "Cannot delete %s %s/%s",
+				 r->kind, ns, tpl_names[i]);
+			k8s_diag(d, NULL, summary, &err);
+		}
+	}
+done:
+	free(live_infra);
+	free(live_boot);
+}
+
+const tfp_resource k8s_machine_pool_resource = {
+	.type_name = "k8s_machine_pool",
+	.version = 0,
+	.schema = &k8s_pool_schema_def,
+	.modify_plan = pool_modify_plan,
+	.create = pool_create,
+	.read = pool_read,
+	.update = pool_update,
+	.remove = pool_delete,
+	.import = pool_import,
+};

@@ -1,0 +1,169 @@
+/* Pure translation between Terraform values and the Cluster API / CAPN
+ * objects of k8s_cluster and k8s_machine_pool. No I/O: everything here is
+ * unit-tested without a management cluster (tests/unit/test_k8s_objects.c).
+ *
+ * Kinds written (one API version each, never mixed):
+ *   cluster.x-k8s.io/v1beta2              Cluster, MachineDeployment
+ *   controlplane.cluster.x-k8s.io/v1beta2 KubeadmControlPlane
+ *   bootstrap.cluster.x-k8s.io/v1beta2    KubeadmConfigTemplate
+ *   infrastructure.cluster.x-k8s.io/v1alpha2 LXCCluster, LXCMachineTemplate
+ *   v1 Secret (the LXD identity)
+ *
+ * Ownership: builders return NEW json_t references (json_decref them) or
+ * NULL on allocation failure; tf_value arguments are borrowed. Strings
+ * returned as char * are malloc'd. */
+#ifndef K8S_OBJECTS_H
+#define K8S_OBJECTS_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "../../schema/diag.h"
+#include "../../schema/schema.h"
+#include "../../schema/value.h"
+
+#define K8S_CAPI_GROUP "cluster.x-k8s.io"
+#define K8S_CAPI_VERSION "cluster.x-k8s.io/v1beta2"
+#define K8S_KCP_GROUP "controlplane.cluster.x-k8s.io"
+#define K8S_KCP_VERSION "controlplane.cluster.x-k8s.io/v1beta2"
+#define K8S_BOOT_GROUP "bootstrap.cluster.x-k8s.io"
+#define K8S_BOOT_VERSION "bootstrap.cluster.x-k8s.io/v1beta2"
+#define K8S_INFRA_GROUP "infrastructure.cluster.x-k8s.io"
+#define K8S_INFRA_VERSION "infrastructure.cluster.x-k8s.io/v1alpha2"
+
+#define K8S_LABEL_CLUSTER "cluster.x-k8s.io/cluster-name"
+#define K8S_LABEL_DEPLOYMENT "cluster.x-k8s.io/deployment-name"
+#define K8S_ANN_AS_MIN "cluster.x-k8s.io/cluster-api-autoscaler-node-group-min-size"
+#define K8S_ANN_AS_MAX "cluster.x-k8s.io/cluster-api-autoscaler-node-group-max-size"
+#define K8S_LABEL_MANAGED "app.kubernetes.io/managed-by"
+#define K8S_MANAGER "terraform-provider-lxdcapi"
+#define K8S_PROVIDER_ID_ARG "lxc:///{{ v1.local_hostname }}"
+
+/* Schema tables (k8s_schema.c). */
+extern const tf_block_def k8s_cluster_schema_def;
+extern const tf_block_def k8s_pool_schema_def;
+
+/* Validators (tf_validate_fn). DNS-1123 label: 1..63 of [a-z0-9-], starting
+ * and ending alphanumeric. Version: "[v]MAJOR.MINOR.PATCH[-pre][+build]". */
+void k8s_validate_dns_label(const tf_value *v, const void *arg,
+			    const tf_path *path, tf_diags *d);
+void k8s_validate_version(const tf_value *v, const void *arg,
+			  const tf_path *path, tf_diags *d);
+
+/* ---- versions ---------------------------------------------------------- */
+
+typedef struct k8s_version {
+	int major, minor, patch;
+} k8s_version;
+
+/* Parse "v1.33.2" or "1.33.2" (pre-release/build suffixes ignored).
+ * Returns 0 or -1 when malformed. */
+int k8s_version_parse(const char *s, k8s_version *out);
+/* <0, 0, >0 like strcmp; malformed versions compare as equal (0). */
+int k8s_version_cmp(const char *a, const char *b);
+/* Equal modulo the optional "v" prefix. */
+bool k8s_version_same(const char *a, const char *b);
+/* The version with a "v" prefix, as the webhooks store it (malloc'd). */
+char *k8s_version_canonical(const char *s);
+/* Is `to` a valid control-plane upgrade from `from`: same major, minor at
+ * most one higher, never lower. On false, *why (malloc'd) explains. */
+bool k8s_version_step_ok(const char *from, const char *to, char **why);
+
+/* ---- names -------------------------------------------------------------- */
+
+/* "<base>-<10 hex digits>" where the digits are a hash (FNV-1a 64) of the
+ * canonical JSON of `spec` (sorted keys): equal specs, equal names. */
+char *k8s_template_name(const char *base, const json_t *spec);
+/* "<cluster>-lxd-identity". */
+char *k8s_identity_secret_name(const char *cluster);
+
+/* ---- k8s_cluster -------------------------------------------------------- */
+
+/* `plan` is a k8s_cluster object value (planned or state) with name and
+ * namespace known. */
+
+/* LXCMachineTemplate spec.template.spec from instance_type, flavor,
+ * profiles, image and target of `plan` (cluster or pool: same names). */
+json_t *k8s_machine_spec(const tf_value *plan);
+/* A whole LXCMachineTemplate. */
+json_t *k8s_lxc_machine_template(const char *ns, const char *name,
+				 const char *cluster, const json_t *machine_spec);
+/* The identity Secret (stringData) or NULL when plan names an existing one
+ * (identity_secret) or lacks lxd_server_url. */
+json_t *k8s_identity_secret(const tf_value *plan, const char *secret_name);
+/* The identity Secret's `data` as it should read back (base64 values). */
+json_t *k8s_identity_data(const tf_value *plan);
+/* lxd_* attributes of `st` from a live identity Secret we created. */
+void k8s_identity_read_into(tf_value *st, const json_t *secret);
+json_t *k8s_lxc_cluster(const tf_value *plan, const char *secret_name);
+json_t *k8s_kubeadm_control_plane(const tf_value *plan, const char *template_name);
+json_t *k8s_cluster_object(const tf_value *plan);
+
+/* Fill the managed attributes of a k8s_cluster state (`st`, refcount 1)
+ * from live objects (borrowed, each may be NULL when missing):
+ *  - cluster: pod/service CIDRs, endpoint, phase, conditions;
+ *  - kcp: control_plane_replicas, kubernetes_version (the prior value
+ *    `prior_version` is kept when equal modulo "v");
+ *  - lxc: load balancer, network, host/port when user-set;
+ *  - tpl: LXCMachineTemplate referenced by the KCP (machine settings; a
+ *    missing template empties them so the plan re-creates it).
+ * Fields set by controllers or webhooks (controlPlaneEndpoint chosen by the
+ * LB, ownerReferences, labels, defaults) are never read into managed
+ * attributes. */
+void k8s_cluster_read_into(tf_value *st, const json_t *cluster,
+			   const json_t *kcp, const json_t *lxc,
+			   const json_t *tpl, const char *prior_version);
+
+/* ---- k8s_machine_pool --------------------------------------------------- */
+
+json_t *k8s_kubeadm_config_template(const tf_value *plan, const char *name);
+/* spec.template.spec of the KubeadmConfigTemplate (hashed for its name). */
+json_t *k8s_bootstrap_spec(const tf_value *plan);
+/* The MachineDeployment. `replicas` < 0 leaves spec.replicas out (the
+ * autoscaler owns it). */
+json_t *k8s_machine_deployment(const tf_value *plan, const char *infra_tpl,
+			       const char *boot_tpl, long replicas);
+/* Replicas to write for `plan`: planned replicas, or autoscaler_min when
+ * the autoscaler bounds are set and nothing is known yet; -1 to leave the
+ * field out (autoscaler with a live value). */
+long k8s_pool_replicas(const tf_value *plan, bool creating);
+/* Read the pool's managed attributes back (see k8s_cluster_read_into). */
+void k8s_pool_read_into(tf_value *st, const json_t *md, const json_t *boot,
+			const json_t *infra, const char *prior_version);
+
+/* ---- status (k8s_status.c) ------------------------------------------------- */
+
+/* Append printf text to *buf (malloc'd, grown; NULL starts a new one). On
+ * allocation failure *buf is left as it was. */
+void k8s_appendf(char **buf, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Status of condition `type` in status.conditions: 1 True, 0 False,
+ * -1 Unknown or absent. */
+int k8s_condition(const json_t *obj, const char *type);
+/* map(string) value: type -> "True" / "False: message" / "Unknown". */
+tf_value *k8s_conditions_value(const json_t *obj);
+/* Append "Kind name: Type=False (Reason): message" lines for every False
+ * condition of obj (types in `skip` ignored, NULL-terminated list or NULL)
+ * to *buf (malloc'd, grows). Returns the number appended. */
+int k8s_false_conditions(const json_t *obj, const char *const *skip, char **buf);
+
+/* Readiness predicates (docs/cluster-api.md section 2). On false, *why
+ * (malloc'd) says what is still missing. */
+bool k8s_cluster_ready(const json_t *cluster, const json_t *kcp,
+		       const char *version, long replicas, char **why);
+bool k8s_pool_ready(const json_t *md, long replicas, char **why);
+
+/* Standard base64 with padding (Secret data). Malloc'd, NUL-terminated;
+ * decode returns NULL on a character outside the alphabet. */
+char *k8s_b64_encode(const void *buf, size_t len);
+char *k8s_b64_decode(const char *text, size_t *len);
+
+/* JSON helpers: json_object_get along a dotted path ("spec.template.spec"). */
+json_t *k8s_jget(const json_t *obj, const char *dotted);
+const char *k8s_jstr(const json_t *obj, const char *dotted);
+/* Integer at path or `dflt`. */
+long k8s_jint(const json_t *obj, const char *dotted, long dflt);
+
+#endif

@@ -1,0 +1,65 @@
+/* Shared plumbing of the k8s_cluster and k8s_machine_pool handlers, on top
+ * of the public client API (k8s_client.h): client/discovery lookup, timeouts,
+ * bounded polling, template creation and "namespace/name" import IDs. */
+#ifndef K8S_RES_H
+#define K8S_RES_H
+
+#include <stdbool.h>
+
+#include "../resource.h"
+#include "k8s_client.h"
+
+/* The configured client and the discovered Cluster API types, or NULL with
+ * an error diagnostic (provider not configured, CAPI/CAPN not served, or a
+ * management cluster that only serves v1beta1). */
+k8s_client *k8s_res_client(tfp_ctx *ctx, const k8s_capi **capi, tf_diags *d);
+
+/* Seconds from timeouts.<which> of `obj`, or the 30-minute default. */
+long k8s_res_timeout(const tf_value *obj, const char *which);
+
+/* Poll until `check` returns true (done), a negative k8s_code (error: its
+ * err is filled), the deadline passes (K8S_E_TIMEOUT) or the stop flag is
+ * raised (K8S_E_CANCELLED). Sleeps 250 ms doubling to 5 s between checks. */
+typedef int (*k8s_check_fn)(void *arg, k8s_error *err);
+int k8s_res_poll(tfp_ctx *ctx, long timeout_s, k8s_check_fn check, void *arg,
+		 k8s_error *err);
+
+/* Field manager recorded on our writes (the client's default). */
+#define K8S_FIELD_MANAGER "terraform-lxdcapi"
+
+/* POST `obj` with fieldValidation=Strict: a field the served CRD does not
+ * know is an error (K8S_E_INVALID naming it) instead of being pruned
+ * silently. 409 AlreadyExists -> K8S_E_EXISTS. */
+int k8s_res_create(k8s_client *c, const k8s_gvr *r, const char *ns,
+		   const json_t *obj, k8s_error *err);
+
+/* Create `obj` (a template) unless an object of that name exists with the
+ * same spec; an existing one with a different spec (edited by hand) gets
+ * its spec put back. */
+int k8s_res_ensure(k8s_client *c, const k8s_gvr *r, const char *ns,
+		   const json_t *obj, k8s_error *err);
+
+/* DELETE treating 404 as success. */
+int k8s_res_delete(k8s_client *c, const k8s_gvr *r, const char *ns,
+		   const char *name, k8s_error *err);
+
+/* Split "namespace/name" (both DNS labels). Returns false with an error
+ * diagnostic naming `example` otherwise. Outputs are malloc'd. */
+bool k8s_res_import_id(const char *id, const char *example, char **ns,
+		       char **name, tf_diags *d);
+
+/* Namespace for a plan whose namespace is unset: the client's default. */
+const char *k8s_res_default_ns(tfp_ctx *ctx);
+
+/* "Kind name: Type=False (Reason): message" lines for `obj` and for every
+ * object of `r` matching `selector` in ns, appended to *buf. */
+void k8s_res_explain(k8s_client *c, const json_t *obj, const k8s_gvr *r,
+		     const char *ns, const char *selector, char **buf);
+
+/* `phase` value read records when the main object (Cluster,
+ * MachineDeployment) is missing but other objects of the resource exist:
+ * the plan then replaces the resource, so they are cleaned up. */
+#define K8S_PHASE_INCOMPLETE "Incomplete"
+bool k8s_phase_incomplete(const tf_value *state);
+
+#endif

@@ -1,0 +1,482 @@
+/* Plan-time behaviour of k8s_cluster and k8s_machine_pool: the generic
+ * planner followed by each resource's modify_plan hook, without a
+ * management cluster (ctx.client NULL). Checks defaults, validation
+ * errors on the right attribute, the one-minor upgrade rule, replacement
+ * when the control plane is gone, template names computed at plan time
+ * and the autoscaler rules. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "provider/k8s/k8s_objects.h"
+#include "provider/resource.h"
+#include "schema/codec.h"
+#include "schema/plan.h"
+#include "schema/tf_err.h"
+
+extern const tfp_resource k8s_cluster_resource;
+extern const tfp_resource k8s_machine_pool_resource;
+
+static tf_schema *cs, *ps;
+
+static int setup(void **state)
+{
+	char err[256];
+
+	(void)state;
+	if (tf_schema_compile(k8s_cluster_resource.schema, 0, &cs, err, sizeof(err)) ||
+	    tf_schema_compile(k8s_machine_pool_resource.schema, 0, &ps, err, sizeof(err))) {
+		fprintf(stderr, "schema: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	tf_schema_free(cs);
+	tf_schema_free(ps);
+	return 0;
+}
+
+static tf_value *val(const tf_schema *s, const char *relaxed)
+{
+	char *text = strdup(relaxed), err[256] = "";
+	tf_value *v = NULL;
+
+	for (char *p = text; *p; p++)
+		if (*p == '\'')
+			*p = '"';
+	if (tf_json_decode(text, strlen(text), tf_schema_type(s), 1, &v, err,
+			   sizeof(err)) != TF_OK)
+		fail_msg("decode %s: %s", relaxed, err);
+	free(text);
+	return v;
+}
+
+/* Terraform's proposed new state, enough for these schemas: config, with
+ * computed attributes the config leaves null taken from prior. */
+static tf_value *proposed(const tf_schema *s, const tf_value *prior,
+			  const tf_value *config)
+{
+	const tf_block_def *def = tf_schema_def(s);
+	tf_value *p = tf_value_mut(tf_value_ref((tf_value *)config));
+
+	for (size_t i = 0; i < def->nattrs; i++) {
+		const char *n = def->attrs[i].name;
+		if ((def->attrs[i].flags & TF_COMPUTED) &&
+		    tf_value_is_null(tf_value_attr(config, n)) && !tf_value_is_null(prior))
+			tf_value_object_set(p, n, tf_value_ref(tf_value_attr(prior, n)));
+	}
+	return p;
+}
+
+struct plan_out {
+	tf_value *planned;
+	tf_paths replace;
+	tf_diags d;
+};
+
+static void plan(const tfp_resource *r, const tf_schema *s, const char *prior_j,
+		 const char *config_j, struct plan_out *o)
+{
+	tfp_ctx ctx = { .schema = s, .type_name = r->type_name };
+	tf_value *prior = prior_j ? val(s, prior_j) : tf_value_null(tf_schema_type(s));
+	tf_value *config = val(s, config_j);
+	tf_value *prop = proposed(s, prior, config);
+
+	memset(o, 0, sizeof(*o));
+	assert_int_equal(tf_plan_resource(s, prior, prop, config, &o->planned,
+					  &o->replace, &o->d), TF_OK);
+	r->modify_plan(&ctx, prior, config, &o->planned, &o->replace, &o->d);
+	tf_value_unref(prior);
+	tf_value_unref(config);
+	tf_value_unref(prop);
+}
+
+static void plan_done(struct plan_out *o)
+{
+	tf_value_unref(o->planned);
+	tf_paths_done(&o->replace);
+	tf_diags_done(&o->d);
+}
+
+/* The error on top-level attribute `attr` whose summary contains `what`. */
+static bool has_error(const tf_diags *d, const char *attr, const char *what)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		const tf_diag *g = &d->items[i];
+		if (g->severity != TF_DIAG_ERROR || !strstr(g->summary, what))
+			continue;
+		if (!attr || (g->path.n == 1 && strcmp(g->path.steps[0].name, attr) == 0))
+			return true;
+	}
+	return false;
+}
+
+#define CLUSTER_CFG                                                        \
+	"{'name':'prod','kubernetes_version':'v1.33.1',"                   \
+	"'lxd_server_url':'https://192.0.2.10:8443',"                      \
+	"'lxd_client_certificate':'C','lxd_client_key':'K'}"
+
+/* `base` (a JSON object) with `extra` (",'k':v" members) added. */
+static char *cfg(const char *base, const char *extra)
+{
+	char *s = NULL;
+	assert_true(asprintf(&s, "%.*s%s}", (int)strlen(base) - 1, base, extra) > 0);
+	return s;
+}
+
+/* ---- k8s_cluster -------------------------------------------------------- */
+
+static void test_cluster_create_defaults(void **state)
+{
+	char *c = cfg(CLUSTER_CFG, "");
+	struct plan_out o;
+	int64_t n;
+
+	(void)state;
+	plan(&k8s_cluster_resource, cs, NULL, c, &o);
+	assert_false(tf_diags_has_error(&o.d));
+	assert_string_equal(tf_value_attr_string(o.planned, "namespace"), "default");
+	assert_string_equal(tf_value_attr_string(o.planned, "identity_secret_name"),
+			    "prod-lxd-identity");
+	assert_string_equal(tf_value_attr_string(o.planned, "load_balancer"), "lxc");
+	assert_string_equal(tf_value_attr_string(o.planned, "instance_type"), "virtual-machine");
+	assert_int_equal(tf_value_get_int(tf_value_attr(o.planned, "control_plane_replicas"), &n), 0);
+	assert_int_equal(n, 1);
+	assert_true(tf_value_is_unknown(tf_value_attr(o.planned, "endpoint")));
+	assert_true(tf_value_is_unknown(tf_value_attr(o.planned, "kubeconfig")));
+	plan_done(&o);
+	free(c);
+}
+
+static void test_cluster_validation(void **state)
+{
+	static const struct { const char *extra, *attr, *what; } cases[] = {
+		{ ",'control_plane_replicas':2", "control_plane_replicas", "odd" },
+		{ ",'load_balancer':'ovn'", "load_balancer_network", "network" },
+		{ ",'load_balancer_network':'n'", "load_balancer_network", "ovn" },
+		{ ",'load_balancer':'external'", "control_plane_host", "address" },
+		{ ",'control_plane_host':'198.51.100.1'", "control_plane_host", "load balancer" },
+		{ ",'identity_secret':'s'", "lxd_client_key", "Conflicting" },
+	};
+	struct plan_out o;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *c = cfg(CLUSTER_CFG, cases[i].extra);
+		plan(&k8s_cluster_resource, cs, NULL, c, &o);
+		if (!has_error(&o.d, cases[i].attr, cases[i].what))
+			fail_msg("case %zu (%s): no error on %s", i, cases[i].extra,
+				 cases[i].attr);
+		plan_done(&o);
+		free(c);
+	}
+	/* No credentials and no existing Secret: one error per attribute. */
+	plan(&k8s_cluster_resource, cs, NULL,
+	     "{'name':'a','kubernetes_version':'v1.33.1'}", &o);
+	assert_true(has_error(&o.d, "lxd_server_url", "identity"));
+	assert_true(has_error(&o.d, "lxd_client_key", "identity"));
+	plan_done(&o);
+	/* An existing Secret is enough and becomes identity_secret_name. */
+	plan(&k8s_cluster_resource, cs, NULL,
+	     "{'name':'a','kubernetes_version':'v1.33.1','identity_secret':'mine'}", &o);
+	assert_false(tf_diags_has_error(&o.d));
+	assert_string_equal(tf_value_attr_string(o.planned, "identity_secret_name"), "mine");
+	plan_done(&o);
+}
+
+/* A prior state as create would have left it. */
+static char *cluster_state(const char *version, int replicas)
+{
+	char *c = cfg(CLUSTER_CFG, ""), *s = NULL;
+	struct plan_out o;
+	tf_value *st;
+	char *json = NULL;
+	size_t len;
+
+	plan(&k8s_cluster_resource, cs, NULL, c, &o);
+	st = tf_value_mut(tf_value_ref(o.planned));
+	tf_value_object_set(st, "kubernetes_version", tf_value_string(version));
+	tf_value_object_set(st, "control_plane_replicas", tf_value_int(replicas));
+	tf_value_object_set(st, "endpoint", tf_value_string("https://203.0.113.1:6443"));
+	tf_value_object_set(st, "phase", tf_value_string("Provisioned"));
+	tf_value_object_set(st, "kubeconfig", tf_value_string("apiVersion: v1"));
+	{
+		tf_type *mt = tf_type_map(tf_type_string());
+		tf_value_object_set(st, "conditions", tf_value_map_new(mt));
+		tf_type_unref(mt);
+	}
+	assert_int_equal(tf_json_encode(st, &json, &len), TF_OK);
+	s = json;
+	tf_value_unref(st);
+	plan_done(&o);
+	free(c);
+	return s;
+}
+
+static void test_cluster_upgrade_rules(void **state)
+{
+	char *prior = cluster_state("v1.33.1", 1);
+	char *c;
+	struct plan_out o;
+
+	(void)state;
+	/* No change: the plan equals the prior state (nothing unknown). */
+	c = cfg(CLUSTER_CFG, "");
+	plan(&k8s_cluster_resource, cs, prior, c, &o);
+	assert_false(tf_diags_has_error(&o.d));
+	{
+		tf_value *p = val(cs, prior);
+		assert_false(tf_plan_has_changes(p, o.planned));
+		tf_value_unref(p);
+	}
+	plan_done(&o);
+	free(c);
+
+	/* One minor: accepted, phase/conditions unknown, endpoint kept. */
+	c = strdup("{'name':'prod','kubernetes_version':'v1.34.0',"
+		   "'lxd_server_url':'https://192.0.2.10:8443',"
+		   "'lxd_client_certificate':'C','lxd_client_key':'K'}");
+	plan(&k8s_cluster_resource, cs, prior, c, &o);
+	assert_false(tf_diags_has_error(&o.d));
+	assert_int_equal(o.replace.n, 0);
+	assert_true(tf_value_is_unknown(tf_value_attr(o.planned, "phase")));
+	assert_true(tf_value_is_unknown(tf_value_attr(o.planned, "conditions")));
+	assert_string_equal(tf_value_attr_string(o.planned, "endpoint"), "https://203.0.113.1:6443");
+	plan_done(&o);
+	free(c);
+
+	/* Two minors or a downgrade: rejected on kubernetes_version. */
+	c = strdup("{'name':'prod','kubernetes_version':'v1.35.0',"
+		   "'lxd_server_url':'https://192.0.2.10:8443',"
+		   "'lxd_client_certificate':'C','lxd_client_key':'K'}");
+	plan(&k8s_cluster_resource, cs, prior, c, &o);
+	assert_true(has_error(&o.d, "kubernetes_version", "version"));
+	plan_done(&o);
+	free(c);
+	c = strdup("{'name':'prod','kubernetes_version':'v1.32.9',"
+		   "'lxd_server_url':'https://192.0.2.10:8443',"
+		   "'lxd_client_certificate':'C','lxd_client_key':'K'}");
+	plan(&k8s_cluster_resource, cs, prior, c, &o);
+	assert_true(has_error(&o.d, "kubernetes_version", "version"));
+	plan_done(&o);
+	free(c);
+
+	/* A force-new change: replacement, every computed value unknown. */
+	c = cfg(CLUSTER_CFG, ",'pod_cidrs':['10.50.0.0/16']");
+	plan(&k8s_cluster_resource, cs, prior, c, &o);
+	assert_true(o.replace.n >= 1);
+	assert_true(tf_value_is_unknown(tf_value_attr(o.planned, "endpoint")));
+	plan_done(&o);
+	free(c);
+	free(prior);
+}
+
+static void test_cluster_missing_control_plane_replaces(void **state)
+{
+	char *prior = cluster_state("v1.33.1", 0); /* read saw no KCP */
+	char *c = cfg(CLUSTER_CFG, "");
+	struct plan_out o;
+	tf_path want = {0};
+
+	(void)state;
+	plan(&k8s_cluster_resource, cs, prior, c, &o);
+	tf_path_push_attr(&want, "control_plane_replicas");
+	assert_true(tf_paths_contains(&o.replace, &want));
+	assert_true(tf_value_is_unknown(tf_value_attr(o.planned, "kubeconfig")));
+	tf_path_done(&want);
+	plan_done(&o);
+	free(c);
+	free(prior);
+}
+
+static void test_incomplete_replaces(void **state)
+{
+	char *prior = cluster_state("v1.33.1", 1);
+	char *c = cfg(CLUSTER_CFG, "");
+	tf_value *pv = val(cs, prior);
+	tf_value *inc = tf_value_mut(tf_value_ref(pv));
+	char *json = NULL;
+	size_t len;
+	struct plan_out o;
+	tf_path want = {0};
+
+	(void)state;
+	/* What read records when the Cluster is gone but its objects remain. */
+	tf_value_object_set(inc, "phase", tf_value_string("Incomplete"));
+	assert_int_equal(tf_json_encode(inc, &json, &len), TF_OK);
+	plan(&k8s_cluster_resource, cs, json, c, &o);
+	tf_path_push_attr(&want, "phase");
+	assert_true(tf_paths_contains(&o.replace, &want));
+	plan_done(&o);
+	/* A normal phase: no replacement. */
+	plan(&k8s_cluster_resource, cs, prior, c, &o);
+	assert_int_equal(o.replace.n, 0);
+	plan_done(&o);
+	tf_path_done(&want);
+	tf_value_unref(inc);
+	tf_value_unref(pv);
+	free(json);
+	free(prior);
+	free(c);
+}
+
+/* ---- k8s_machine_pool ----------------------------------------------------- */
+
+#define POOL_CFG                                                           \
+	"{'name':'web','cluster_name':'prod','kubernetes_version':'v1.33.1'," \
+	"'flavor':'c2-m4','labels':{'tier':'web'}}"
+
+static void test_pool_create_plan(void **state)
+{
+	char *c = cfg(POOL_CFG, "");
+	struct plan_out o;
+	tf_value *cv;
+	json_t *ms, *bs;
+	char *in, *bn;
+	int64_t n;
+
+	(void)state;
+	plan(&k8s_machine_pool_resource, ps, NULL, c, &o);
+	assert_false(tf_diags_has_error(&o.d));
+	assert_int_equal(tf_value_get_int(tf_value_attr(o.planned, "replicas"), &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(tf_value_attr_string(o.planned, "namespace"), "default");
+	/* Template names are known at plan time and follow the spec. */
+	cv = val(ps, c);
+	ms = k8s_machine_spec(o.planned);
+	bs = k8s_bootstrap_spec(o.planned);
+	in = k8s_template_name("web", ms);
+	bn = k8s_template_name("web", bs);
+	assert_string_equal(tf_value_attr_string(o.planned, "infrastructure_template"), in);
+	assert_string_equal(tf_value_attr_string(o.planned, "bootstrap_template"), bn);
+	assert_true(tf_value_is_unknown(tf_value_attr(o.planned, "ready_replicas")));
+	free(in);
+	free(bn);
+	json_decref(ms);
+	json_decref(bs);
+	tf_value_unref(cv);
+	plan_done(&o);
+	free(c);
+}
+
+static void test_pool_autoscaler_rules(void **state)
+{
+	struct plan_out o;
+	char *c;
+
+	(void)state;
+	c = cfg(POOL_CFG, ",'autoscaler_min':1,'autoscaler_max':4");
+	plan(&k8s_machine_pool_resource, ps, NULL, c, &o);
+	assert_false(tf_diags_has_error(&o.d));
+	/* Left to the autoscaler: unknown until the object exists. */
+	assert_true(tf_value_is_unknown(tf_value_attr(o.planned, "replicas")));
+	plan_done(&o);
+	free(c);
+
+	c = cfg(POOL_CFG, ",'autoscaler_min':1,'autoscaler_max':4,'replicas':2");
+	plan(&k8s_machine_pool_resource, ps, NULL, c, &o);
+	assert_true(has_error(&o.d, "replicas", "autoscaler"));
+	plan_done(&o);
+	free(c);
+
+	c = cfg(POOL_CFG, ",'autoscaler_min':1");
+	plan(&k8s_machine_pool_resource, ps, NULL, c, &o);
+	assert_true(has_error(&o.d, "autoscaler_max", "autoscaler"));
+	plan_done(&o);
+	free(c);
+
+	c = cfg(POOL_CFG, ",'autoscaler_min':5,'autoscaler_max':2");
+	plan(&k8s_machine_pool_resource, ps, NULL, c, &o);
+	assert_true(has_error(&o.d, "autoscaler_min", "autoscaler"));
+	plan_done(&o);
+	free(c);
+}
+
+static void test_pool_rotation_plan(void **state)
+{
+	char *c = cfg(POOL_CFG, ""), *prior = NULL, *c2;
+	struct plan_out o, o2;
+	tf_value *st;
+	size_t len;
+
+	(void)state;
+	/* Prior: the create plan with its computed values filled. */
+	plan(&k8s_machine_pool_resource, ps, NULL, c, &o);
+	st = tf_value_mut(tf_value_ref(o.planned));
+	tf_value_object_set(st, "ready_replicas", tf_value_int(1));
+	tf_value_object_set(st, "available_replicas", tf_value_int(1));
+	tf_value_object_set(st, "up_to_date_replicas", tf_value_int(1));
+	tf_value_object_set(st, "phase", tf_value_string("Running"));
+	assert_int_equal(tf_json_encode(st, &prior, &len), TF_OK);
+
+	/* Flavor change: a new infrastructure template, same bootstrap one. */
+	c2 = strdup("{'name':'web','cluster_name':'prod','kubernetes_version':'v1.33.1',"
+		    "'flavor':'c4-m8','labels':{'tier':'web'}}");
+	plan(&k8s_machine_pool_resource, ps, prior, c2, &o2);
+	assert_false(tf_diags_has_error(&o2.d));
+	assert_int_equal(o2.replace.n, 0);
+	assert_string_not_equal(tf_value_attr_string(o2.planned, "infrastructure_template"),
+				tf_value_attr_string(st, "infrastructure_template"));
+	assert_string_equal(tf_value_attr_string(o2.planned, "bootstrap_template"),
+			    tf_value_attr_string(st, "bootstrap_template"));
+	assert_true(tf_value_is_unknown(tf_value_attr(o2.planned, "up_to_date_replicas")));
+	plan_done(&o2);
+	free(c2);
+
+	/* Label change: a new bootstrap template only. */
+	c2 = strdup("{'name':'web','cluster_name':'prod','kubernetes_version':'v1.33.1',"
+		    "'flavor':'c2-m4','labels':{'tier':'db'}}");
+	plan(&k8s_machine_pool_resource, ps, prior, c2, &o2);
+	assert_string_equal(tf_value_attr_string(o2.planned, "infrastructure_template"),
+			    tf_value_attr_string(st, "infrastructure_template"));
+	assert_string_not_equal(tf_value_attr_string(o2.planned, "bootstrap_template"),
+				tf_value_attr_string(st, "bootstrap_template"));
+	plan_done(&o2);
+	free(c2);
+
+	/* Scaling only: templates unchanged. */
+	c2 = cfg(POOL_CFG, ",'replicas':4");
+	plan(&k8s_machine_pool_resource, ps, prior, c2, &o2);
+	assert_string_equal(tf_value_attr_string(o2.planned, "infrastructure_template"),
+			    tf_value_attr_string(st, "infrastructure_template"));
+	assert_string_equal(tf_value_attr_string(o2.planned, "bootstrap_template"),
+			    tf_value_attr_string(st, "bootstrap_template"));
+	plan_done(&o2);
+	free(c2);
+
+	/* No change at all: no diff. */
+	plan(&k8s_machine_pool_resource, ps, prior, c, &o2);
+	assert_false(tf_plan_has_changes(st, o2.planned));
+	plan_done(&o2);
+
+	tf_value_unref(st);
+	free(prior);
+	plan_done(&o);
+	free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cluster_create_defaults),
+		cmocka_unit_test(test_cluster_validation),
+		cmocka_unit_test(test_cluster_upgrade_rules),
+		cmocka_unit_test(test_cluster_missing_control_plane_replaces),
+		cmocka_unit_test(test_incomplete_replaces),
+		cmocka_unit_test(test_pool_create_plan),
+		cmocka_unit_test(test_pool_autoscaler_rules),
+		cmocka_unit_test(test_pool_rotation_plan),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
