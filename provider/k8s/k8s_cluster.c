@@ -28,11 +28,6 @@
 #include "k8s_objects.h"
 #include "k8s_res.h"
 
-static bool known(const tf_value *v)
-{
-	return v && tf_value_is_known(v);
-}
-
 /* ---- live objects ------------------------------------------------------- */
 
 struct live {
@@ -158,12 +153,12 @@ static void cluster_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 				    "load balancer on an OVN network: set "
 				    "load_balancer_network (e.g. "
 				    "lxd_ovn_network.k8s.name).");
-	if (lb && strcmp(lb, "ovn") != 0 && known(net))
+	if (lb && strcmp(lb, "ovn") != 0 && tf_value_is_known(net))
 		tf_diags_attr_error(d, "load_balancer_network",
 				    "load_balancer_network needs the ovn load balancer",
 				    "load_balancer_network is only used with "
 				    "load_balancer = \"ovn\" (here \"%s\").", lb);
-	if (lb && strcmp(lb, "lxc") == 0 && known(host))
+	if (lb && strcmp(lb, "lxc") == 0 && tf_value_is_known(host))
 		tf_diags_attr_error(d, "control_plane_host",
 				    "control_plane_host needs the ovn or external load balancer",
 				    "With load_balancer = \"lxc\" the haproxy instance "
@@ -183,7 +178,7 @@ static void cluster_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 				    "%lld control-plane machines cannot keep an etcd "
 				    "quorum (stacked etcd): use 1, 3 or 5.",
 				    (long long)reps);
-	if (known(tf_value_attr(p, "identity_secret"))) {
+	if (tf_value_is_known(tf_value_attr(p, "identity_secret"))) {
 		static const char *const creds[] = {
 			"lxd_server_url", "lxd_server_certificate",
 			"lxd_client_certificate", "lxd_client_key",
@@ -211,9 +206,9 @@ static void cluster_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 	if (tf_value_is_unknown(tf_value_attr(p, "identity_secret_name"))) {
 		const tf_value *is = tf_value_attr(p, "identity_secret");
 		char *own = own_secret(p);
-		if (known(is))
+		if (tf_value_is_known(is))
 			tf_plan_set(p, "identity_secret_name", tf_value_ref((tf_value *)is));
-		else if (own && known(tf_value_attr(p, "name")) && tf_value_is_null(is))
+		else if (own && tf_value_is_known(tf_value_attr(p, "name")) && tf_value_is_null(is))
 			tf_plan_set(p, "identity_secret_name", tf_value_string(own));
 		free(own);
 	}

@@ -24,11 +24,6 @@
 #include "k8s_objects.h"
 #include "k8s_res.h"
 
-static bool known(const tf_value *v)
-{
-	return v && tf_value_is_known(v);
-}
-
 static bool autoscaled(const tf_value *v)
 {
 	return !tf_value_is_null(tf_value_attr(v, "autoscaler_min")) ||
@@ -141,9 +136,9 @@ static void pool_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 	}
 	free(infra);
 	free(boot);
-	if (ctx->client && known(tf_value_attr(p, "cluster_name")) &&
-	    known(tf_value_attr(p, "namespace")) &&
-	    known(tf_value_attr(p, "kubernetes_version"))) {
+	if (ctx->client && tf_value_is_known(tf_value_attr(p, "cluster_name")) &&
+	    tf_value_is_known(tf_value_attr(p, "namespace")) &&
+	    tf_value_is_known(tf_value_attr(p, "kubernetes_version"))) {
 		const k8s_capi *capi = NULL;
 		k8s_error err = {0};
 		if (k8s_capi_discover(ctx->client, &capi, &err) == K8S_OK) {

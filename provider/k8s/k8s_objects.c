@@ -10,11 +10,6 @@
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static bool known(const tf_value *v)
-{
-	return v && tf_value_is_known(v);
-}
-
 json_t *k8s_jget(const json_t *obj, const char *dotted)
 {
 	char key[128];
@@ -50,7 +45,7 @@ static json_t *str_list(const tf_value *l)
 {
 	json_t *a = json_array();
 
-	for (size_t i = 0; a && known(l) && i < tf_value_len(l); i++) {
+	for (size_t i = 0; a && tf_value_is_known(l) && i < tf_value_len(l); i++) {
 		const char *s = tf_value_get_string(tf_value_index(l, i));
 		if (s)
 			json_array_append_new(a, json_string(s));
@@ -275,7 +270,7 @@ json_t *k8s_machine_spec(const tf_value *plan)
 			    json_string(it ? it : "virtual-machine"));
 	if ((s = attr_str(plan, "flavor")))
 		json_object_set_new(spec, "flavor", json_string(s));
-	if (known(profiles) && tf_value_len(profiles) > 0)
+	if (tf_value_is_known(profiles) && tf_value_len(profiles) > 0)
 		json_object_set_new(spec, "profiles", str_list(profiles));
 	if ((s = attr_str(plan, "image")))
 		json_object_set_new(spec, "image", json_pack("{s:s}", "name", s));
@@ -454,7 +449,7 @@ static json_t *kubelet_args(const tf_value *labels)
 			      "value", "false");
 	char *nl = NULL;
 
-	for (size_t i = 0; a && known(labels) && i < tf_value_len(labels); i++) {
+	for (size_t i = 0; a && tf_value_is_known(labels) && i < tf_value_len(labels); i++) {
 		const char *v = tf_value_get_string(tf_value_map_value(labels, i));
 		k8s_appendf(&nl, "%s%s=%s", nl ? "," : "", tf_value_map_key(labels, i),
 			v ? v : "");
@@ -541,7 +536,7 @@ static void set_opt_list(tf_value *st, const char *name, const json_t *arr)
 	json_t *e;
 
 	if (json_array_size(arr) == 0) {
-		if (known(prior) && tf_value_len(prior) > 0) {
+		if (tf_value_is_known(prior) && tf_value_len(prior) > 0) {
 			lt = tf_type_list(tf_type_string());
 			tf_value_object_set(st, name, tf_value_null(lt));
 			tf_type_unref(lt);
@@ -664,7 +659,7 @@ json_t *k8s_bootstrap_spec(const tf_value *plan)
 			       kubelet_args(tf_value_attr(plan, "labels")));
 	json_t *tl = json_array();
 
-	for (size_t i = 0; tl && known(taints) && i < tf_value_len(taints); i++) {
+	for (size_t i = 0; tl && tf_value_is_known(taints) && i < tf_value_len(taints); i++) {
 		const tf_value *t = tf_value_index(taints, i);
 		json_t *o = json_pack("{s:s, s:s}", "key", attr_str(t, "key") ?
 				      attr_str(t, "key") : "", "effect",
@@ -711,8 +706,8 @@ static json_t *int_or_string(const char *s)
 long k8s_pool_replicas(const tf_value *plan, bool creating)
 {
 	const tf_value *r = tf_value_attr(plan, "replicas");
-	bool autoscaled = known(tf_value_attr(plan, "autoscaler_min")) ||
-			  known(tf_value_attr(plan, "autoscaler_max"));
+	bool autoscaled = tf_value_is_known(tf_value_attr(plan, "autoscaler_min")) ||
+			  tf_value_is_known(tf_value_attr(plan, "autoscaler_max"));
 	int64_t n;
 
 	if (autoscaled) {
@@ -769,8 +764,8 @@ json_t *k8s_machine_deployment(const tf_value *plan, const char *infra_tpl,
 	}
 	if (replicas >= 0)
 		json_object_set_new(spec, "replicas", json_integer(replicas));
-	if (known(tf_value_attr(plan, "autoscaler_min")) ||
-	    known(tf_value_attr(plan, "autoscaler_max"))) {
+	if (tf_value_is_known(tf_value_attr(plan, "autoscaler_min")) ||
+	    tf_value_is_known(tf_value_attr(plan, "autoscaler_max"))) {
 		char mn[24], mx[24];
 		snprintf(mn, sizeof(mn), "%ld", attr_int(plan, "autoscaler_min", 0));
 		snprintf(mx, sizeof(mx), "%ld", attr_int(plan, "autoscaler_max", 0));
@@ -797,7 +792,7 @@ static void read_labels(tf_value *st, const json_t *args)
 			nl = k8s_jstr(a, "value");
 	mt = tf_type_map(tf_type_string());
 	if (!nl || !*nl) {
-		if (known(prior) && tf_value_len(prior) > 0)
+		if (tf_value_is_known(prior) && tf_value_len(prior) > 0)
 			tf_value_object_set(st, "labels", tf_value_null(mt));
 		tf_type_unref(mt);
 		return;
@@ -841,7 +836,7 @@ static void read_taints(tf_value *st, const json_t *taints)
 		/* kubeadm omits an empty value; keep the user's "" */
 		if (v && *v)
 			set_str(o, "value", v);
-		else if (known(prior) && i < tf_value_len(prior) &&
+		else if (tf_value_is_known(prior) && i < tf_value_len(prior) &&
 			 tf_value_attr_string(tf_value_index(prior, i), "value"))
 			set_str(o, "value", "");
 		tf_value_list_append(l, o);
@@ -862,11 +857,11 @@ void k8s_pool_read_into(tf_value *st, const json_t *md, const json_t *boot,
 	set_str(st, "cluster_name", k8s_jstr(md, "spec.clusterName"));
 	read_version(st, k8s_jstr(md, "spec.template.spec.version"), prior_version);
 	set_int(st, "replicas", k8s_jint(md, "spec.replicas", 1));
-	if (amin || known(tf_value_attr(st, "autoscaler_min")))
+	if (amin || tf_value_is_known(tf_value_attr(st, "autoscaler_min")))
 		tf_value_object_set(st, "autoscaler_min", amin ?
 				    tf_value_int(strtol(amin, NULL, 10)) :
 				    tf_value_null(tf_type_number()));
-	if (amax || known(tf_value_attr(st, "autoscaler_max")))
+	if (amax || tf_value_is_known(tf_value_attr(st, "autoscaler_max")))
 		tf_value_object_set(st, "autoscaler_max", amax ?
 				    tf_value_int(strtol(amax, NULL, 10)) :
 				    tf_value_null(tf_type_number()));
