@@ -30,43 +30,36 @@ provider "k8s" {
 
 # ---- LXD half ---------------------------------------------------------------
 
-# Cluster members (lxd_node: provided by the LXD-cluster part of the project).
-resource "lxd_node" "member" {
-  for_each = toset(var.lxd_members)
-  name     = each.key
-}
+# Members joined to the cluster, the storage pool of the VM disks with a
+# source per member, and the prod OVN network: the module tested by
+# tests/e2e/test_example_lxd_module.sh (see ../lxd-seed).
+module "lxd" {
+  source = "../modules/lxd-cluster"
 
-# Disks of the Kubernetes VMs: a zfs pool sized per member.
-resource "lxd_storage_pool" "vms" {
-  name        = "k8s-vms"
-  driver      = "zfs"
-  description = "Kubernetes machine disks (managed by Terraform)"
-  member_config = {
-    for m in var.lxd_members : m => { size = var.member_pool_size }
+  joining_members = var.joining_members
+  join_secrets    = var.join_secrets
+  storage_pool = {
+    name        = "k8s-vms"
+    description = "Kubernetes machine disks (managed by Terraform)"
+    sources     = var.pool_sources
   }
-  depends_on = [lxd_node.member]
-}
-
-# One OVN network per cluster; its name is what the control-plane OVN load
-# balancer of each k8s_cluster references.
-resource "lxd_ovn_network" "prod" {
-  name   = "k8s-prod"
-  uplink = var.ovn_uplink
-  config = {
-    "ipv4.address" = "10.60.0.1/24"
-    "ipv4.nat"     = "true"
-    "ipv6.address" = "none"
+  ovn = {
+    network_name = "k8s-prod"
+    uplink       = var.ovn_uplink
+    description  = "prod cluster network"
+    ipv4_address = "10.60.0.1/24"
   }
 }
 
+# One OVN network per Kubernetes cluster; its name is what the control-plane
+# OVN load balancer of each k8s_cluster references.
 resource "lxd_ovn_network" "staging" {
-  name   = "k8s-staging"
-  uplink = var.ovn_uplink
-  config = {
-    "ipv4.address" = "10.61.0.1/24"
-    "ipv4.nat"     = "true"
-    "ipv6.address" = "none"
-  }
+  name         = "k8s-staging"
+  uplink       = var.ovn_uplink
+  description  = "staging cluster network"
+  ipv4_address = "10.61.0.1/24"
+  ipv4_nat     = true
+  ipv6_address = "none"
 }
 
 # ---- Kubernetes half --------------------------------------------------------
@@ -91,7 +84,7 @@ module "prod" {
     target   = "@control-plane"
   }
   load_balancer         = "ovn"
-  load_balancer_network = lxd_ovn_network.prod.name
+  load_balancer_network = module.lxd.network_name
   lxd_identity          = local.lxd_identity
 
   pools = {
@@ -116,7 +109,7 @@ module "prod" {
     update = "60m"
   }
 
-  depends_on = [lxd_storage_pool.vms]
+  depends_on = [module.lxd]
 }
 
 module "staging" {
@@ -139,5 +132,5 @@ module "staging" {
     }
   }
 
-  depends_on = [lxd_storage_pool.vms]
+  depends_on = [module.lxd]
 }

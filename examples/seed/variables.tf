@@ -32,16 +32,23 @@ variable "capn_client_key" {
   sensitive = true
 }
 
-variable "lxd_members" {
-  description = "LXD cluster member names."
-  type        = list(string)
-  default     = ["lxd1", "lxd2", "lxd3"]
+variable "joining_members" {
+  description = "Standalone LXD servers to join to the cluster (see ../modules/lxd-cluster); empty when all members are already clustered."
+  type        = any
+  default     = {}
 }
 
-variable "member_pool_size" {
-  description = "Size of the k8s-vms zfs pool on each member."
-  type        = string
-  default     = "200GiB"
+variable "join_secrets" {
+  description = "client_key / password per joining member (see ../modules/lxd-cluster)."
+  type        = map(object({ client_key = optional(string), password = optional(string) }))
+  default     = {}
+  sensitive   = true
+}
+
+variable "pool_sources" {
+  description = "Source of the k8s-vms storage pool per member name (existing and joining members); members without one get LXD's default."
+  type        = map(string)
+  default     = {}
 }
 
 variable "ovn_uplink" {
