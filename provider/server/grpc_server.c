@@ -27,6 +27,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <grpc/byte_buffer.h>
 #include <grpc/byte_buffer_reader.h>
@@ -107,6 +108,15 @@ static srv_call *pool_head, *pool_tail; /* arrived, waiting for a worker */
 static srv_call *pool_dead;		/* reply could not be started */
 static int pool_workers;		/* running worker threads */
 static atomic_int pool_stopping;	/* shutdown began: skip queued work */
+/* Workers are joinable. A worker with no more work records its id here and
+ * the poller joins it (reap_exited), so before the process exits every
+ * worker has fully ended, thread-local destructors included (OpenSSL keeps
+ * a per-thread error state that its atexit cleanup no longer frees for a
+ * thread still ending). If the list is full the worker detaches itself. */
+#define SRV_EXITED_CAP (2 * SRV_MAX_WORKERS)
+static pthread_t pool_exited[SRV_EXITED_CAP];
+static int pool_nexited;
+static pthread_cond_t pool_idle = PTHREAD_COND_INITIALIZER; /* workers == 0 */
 
 static gpr_timespec deadline_ms(long ms)
 {
@@ -337,6 +347,12 @@ static void *worker_main(void *arg)
 			c->next = NULL;
 		} else {
 			pool_workers--;
+			if (pool_nexited < SRV_EXITED_CAP)
+				pool_exited[pool_nexited++] = pthread_self();
+			else
+				pthread_detach(pthread_self());
+			if (pool_workers == 0)
+				pthread_cond_broadcast(&pool_idle);
 		}
 		pthread_mutex_unlock(&pool_lock);
 		if (!c)
@@ -344,7 +360,7 @@ static void *worker_main(void *arg)
 	}
 }
 
-/* Hand an arrived call to a worker: a new detached thread while fewer
+/* Hand an arrived call to a worker: a new (joinable) thread while fewer
  * than SRV_MAX_WORKERS run, else the FIFO that finishing workers drain.
  * Poller thread. */
 static void dispatch(srv_call *c)
@@ -369,7 +385,6 @@ static void dispatch(srv_call *c)
 	pthread_mutex_unlock(&pool_lock);
 
 	if (pthread_attr_init(&attr) == 0) {
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 		rc = pthread_create(&tid, &attr, worker_main, c);
 		pthread_attr_destroy(&attr);
 	}
@@ -449,6 +464,46 @@ static void on_call_event(srv_grpc *s, srv_call *c, int success)
 }
 
 /* Free calls whose reply could not be started. Poller thread. */
+/* Join the workers that have finished. Poller thread. */
+static void reap_exited(void)
+{
+	pthread_t ids[SRV_EXITED_CAP];
+	int i, n;
+
+	pthread_mutex_lock(&pool_lock);
+	n = pool_nexited;
+	memcpy(ids, pool_exited, (size_t)n * sizeof(ids[0]));
+	pool_nexited = 0;
+	pthread_mutex_unlock(&pool_lock);
+	for (i = 0; i < n; i++)
+		pthread_join(ids[i], NULL);
+}
+
+/* At shutdown, once no call is live: wait (at most limit_ms) for the last
+ * workers to finish, then join them. Returns 0, or -1 if some are still
+ * running at the limit. */
+static int wait_workers(long limit_ms)
+{
+	struct timespec until;
+	int busy;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += limit_ms / 1000;
+	until.tv_nsec += (limit_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&pool_lock);
+	while (pool_workers > 0 &&
+	       pthread_cond_timedwait(&pool_idle, &pool_lock, &until) == 0)
+		;
+	busy = pool_workers;
+	pthread_mutex_unlock(&pool_lock);
+	reap_exited();
+	return busy ? -1 : 0;
+}
+
 static void reap_dead(void)
 {
 	srv_call *dead, *next;
@@ -594,7 +649,7 @@ cleanup:
 			grpc_completion_queue_destroy(s->cq);
 		}
 		srv_free(s);
-		grpc_shutdown();
+		grpc_shutdown_blocking();
 	}
 	return rc;
 }
@@ -629,6 +684,7 @@ int srv__grpc_serve(srv_grpc *s)
 			return -1;
 		}
 		reap_dead();
+		reap_exited();
 		refill(s);
 
 		if (srv__stop_requested)
@@ -650,6 +706,9 @@ int srv__grpc_serve(srv_grpc *s)
 		}
 	}
 
+	if (wait_workers(SRV_DRAIN_LIMIT_MS) != 0)
+		tfp_warn("gRPC: worker threads still running %ld ms after "
+			 "the last call ended", (long)SRV_DRAIN_LIMIT_MS);
 	grpc_server_destroy(s->server);
 	grpc_completion_queue_shutdown(s->cq);
 	for (;;) {
@@ -666,6 +725,8 @@ int srv__grpc_serve(srv_grpc *s)
 	}
 	grpc_completion_queue_destroy(s->cq);
 	srv_free(s);
-	grpc_shutdown();
+	/* Blocking: gRPC's own threads (TLS handshakes run there) end before
+	 * the process does. */
+	grpc_shutdown_blocking();
 	return 0;
 }
