@@ -545,17 +545,7 @@ done:
 static void cluster_import(tfp_ctx *ctx, const char *id, tf_value **out,
 			   tf_diags *d)
 {
-	char *ns = NULL, *name = NULL;
-
-	if (k8s_res_import_id(id, "k8s_cluster.prod", &ns, &name, d)) {
-		*out = tf_schema_empty_object(ctx->schema);
-		if (*out) {
-			tf_value_object_set(*out, "namespace", tf_value_string(ns));
-			tf_value_object_set(*out, "name", tf_value_string(name));
-		}
-	}
-	free(ns);
-	free(name);
+	k8s_res_import(ctx, id, "k8s_cluster.prod", out, d);
 }
 
 /* ---- update ------------------------------------------------------------------- */

@@ -452,17 +452,7 @@ done:
 static void pool_import(tfp_ctx *ctx, const char *id, tf_value **out,
 			tf_diags *d)
 {
-	char *ns = NULL, *name = NULL;
-
-	if (k8s_res_import_id(id, "k8s_machine_pool.workers", &ns, &name, d)) {
-		*out = tf_schema_empty_object(ctx->schema);
-		if (*out) {
-			tf_value_object_set(*out, "namespace", tf_value_string(ns));
-			tf_value_object_set(*out, "name", tf_value_string(name));
-		}
-	}
-	free(ns);
-	free(name);
+	k8s_res_import(ctx, id, "k8s_machine_pool.workers", out, d);
 }
 
 /* ---- update ----------------------------------------------------------------- */

@@ -169,6 +169,22 @@ bool k8s_res_import_id(const char *id, const char *example, char **ns,
 	return *ns && *name;
 }
 
+void k8s_res_import(tfp_ctx *ctx, const char *id, const char *example,
+		    tf_value **out, tf_diags *d)
+{
+	char *ns = NULL, *name = NULL;
+
+	if (k8s_res_import_id(id, example, &ns, &name, d)) {
+		*out = tf_schema_empty_object(ctx->schema);
+		if (*out) {
+			tf_value_object_set(*out, "namespace", tf_value_string(ns));
+			tf_value_object_set(*out, "name", tf_value_string(name));
+		}
+	}
+	free(ns);
+	free(name);
+}
+
 const char *k8s_res_default_ns(tfp_ctx *ctx)
 {
 	const char *ns = ctx->client ? k8s_client_namespace(ctx->client) : NULL;

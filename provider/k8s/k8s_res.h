@@ -48,6 +48,12 @@ int k8s_res_delete(k8s_client *c, const k8s_gvr *r, const char *ns,
 bool k8s_res_import_id(const char *id, const char *example, char **ns,
 		       char **name, tf_diags *d);
 
+/* The whole ImportResourceState handler of a k8s resource: *out is the
+ * resource's empty object with `namespace` and `name` set from
+ * "namespace/name" (left NULL with an error naming `example` otherwise). */
+void k8s_res_import(tfp_ctx *ctx, const char *id, const char *example,
+		    tf_value **out, tf_diags *d);
+
 /* Namespace for a plan whose namespace is unset: the client's default. */
 const char *k8s_res_default_ns(tfp_ctx *ctx);
 
