@@ -365,9 +365,8 @@ static void *worker_main(void *arg)
  * Poller thread. */
 static void dispatch(srv_call *c)
 {
-	pthread_attr_t attr;
 	pthread_t tid;
-	int rc = -1;
+	int rc;
 
 	c->state = CALL_RUNNING;
 	pthread_mutex_lock(&pool_lock);
@@ -384,10 +383,7 @@ static void dispatch(srv_call *c)
 	pool_workers++;
 	pthread_mutex_unlock(&pool_lock);
 
-	if (pthread_attr_init(&attr) == 0) {
-		rc = pthread_create(&tid, &attr, worker_main, c);
-		pthread_attr_destroy(&attr);
-	}
+	rc = pthread_create(&tid, NULL, worker_main, c);
 	if (rc == 0)
 		return;
 
