@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include <openssl/crypto.h>
+
 #include "log.h"
 #include "resource.h"
 #include "rpc/rpc.h"
@@ -64,6 +66,11 @@ int main(int argc, char **argv)
 	rpc_app *app;
 	int rc;
 
+	/* OpenSSL must not free its state from an atexit handler: a thread that
+	 * is still ending then (gRPC's, libcurl's, a worker) would lose its
+	 * per-thread error state, which LeakSanitizer reports. The process
+	 * frees everything by exiting. This first init call fixes the option. */
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
 	tfp_log_init();
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-debug") == 0 || strcmp(argv[i], "--debug") == 0) {
