@@ -17,6 +17,9 @@
 #   nK/lxd.log     the daemon's log; nK/lxd.pid its pid
 #   n1/ovs         private OVS/OVN state with --ovn (one member only)
 #
+# LXDRIG_PREFIX, when set, is prepended to NAME (concurrent runs on one
+# machine each use their own prefix).
+#
 # Only addresses inside the rig's own namespaces (203.0.113.0/24) and unix
 # sockets are used. It can also be sourced: it then only defines functions
 # (rig_up, rig_down, rig_env, rig_api, ...) and sets no shell options.
@@ -676,6 +679,12 @@ rig_main() {
 	set -euo pipefail
 	local cmd=${1:-}
 	shift || true
+	# LXDRIG_PREFIX (e.g. "w2-") is put before every rig NAME given on the
+	# command line, so concurrent test runs on one machine (each with its own
+	# prefix) never share a namespace or a state directory.
+	if (($# > 0)) && [[ -n ${LXDRIG_PREFIX:-} ]]; then
+		set -- "$LXDRIG_PREFIX$1" "${@:2}"
+	fi
 	case $cmd in
 	up)
 		[[ $# -ge 2 ]] || {
