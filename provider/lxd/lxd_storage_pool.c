@@ -1,18 +1,20 @@
 /* lxd_storage_pool: an LXD storage pool, standalone or clustered.
  *
  * State model:
- *  - `config` holds only the keys the user manages. Refresh reports the live
- *    value of exactly those keys (a key deleted on the server disappears, so
- *    the plan shows it coming back); server-filled keys (dir `source`,
- *    `volatile.*`, driver defaults) never show up unless the user set them.
+ *  - `config` is authoritative: refresh reports the live value of every key
+ *    except those the server owns (recorded in private state when the pool
+ *    was created or imported: lxd_server_keys.h) and `volatile.*`. A key
+ *    added outside Terraform therefore shows in the next plan as a removal;
+ *    `ignore_unmanaged_keys = true` opts out (only listed keys are managed).
  *  - On a cluster, member-specific keys (`source`, `size`, `zfs.pool_name`,
- *    ...) live in `member_config[<member>]` and are read with ?target=.
- *  - Create on a cluster is LXD's two-step create: a pending definition per
- *    member (POST ?target=<member>) then the global POST. A failure after the
- *    first step returns the partial state with the error, so Terraform keeps
- *    the pool (tainted) and the next apply replaces it cleanly.
+ *    ...) live in `member_config[<member>]`, read with ?target=. A member
+ *    not listed, or a key not set, means "whatever the server has".
+ *  - Create (lxd_storage_pool_create.c) never loses what it made: a failure
+ *    after a request may have reached the server returns partial state with
+ *    the error (Terraform taints it), and a half-finished create of the same
+ *    definition left on the server is resumed rather than refused.
  *  - Updates merge into the live config (GET + PUT with If-Match, retried on
- *    412) so keys the user does not manage are preserved. */
+ *    412): removed keys are deleted, the server's keys are kept. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,8 @@
 #include "../resource.h"
 #include "client.h"
 #include "lxd_common.h"
+#include "lxd_server_keys.h"
+#include "lxd_storage_pool.h"
 
 static const char *const pool_drivers[] = {
 	"dir", "zfs", "btrfs", "lvm", "ceph", "cephfs", "cephobject", NULL,
@@ -38,18 +42,27 @@ static const tf_attr_def pool_attrs[] = {
 	  tf_validate_one_of, pool_drivers },
 	{ "description", "\"string\"", TF_OPTIONAL | TF_COMPUTED, "\"\"",
 	  "Description of the pool." },
-	{ "config", "[\"map\",\"string\"]", TF_OPTIONAL, NULL,
-	  "Pool configuration keys managed by Terraform (for example "
-	  "`rsync.bwlimit` or `volume.size`). Keys the server fills in "
-	  "(`source` of a `dir` pool, `volatile.*`, driver defaults) are not "
-	  "reported unless you set them. On a cluster, member-specific keys "
-	  "belong in `member_config`. Changing `source`, `zfs.pool_name`, "
-	  "`lvm.use_thinpool` or `lvm.thinpool_metadata_size` replaces the pool." },
-	{ "member_config", "[\"map\",[\"map\",\"string\"]]", TF_OPTIONAL, NULL,
+	{ "config", "[\"map\",\"string\"]", TF_OPTIONAL | TF_COMPUTED, NULL,
+	  "Pool configuration (for example `rsync.bwlimit` or `volume.size`). "
+	  "When set, it is authoritative: a key set on the server outside "
+	  "Terraform shows in the plan as a removal. Keys the server fills in "
+	  "itself (`source` of a `dir` pool, driver defaults, `volatile.*`) are "
+	  "never reported unless you set them. Left unset, it is whatever the "
+	  "server has (an imported pool plans empty); set `config = {}` to "
+	  "remove every key. "
+	  "On a cluster, member-specific keys belong in `member_config`. "
+	  "Changing `source`, `zfs.pool_name`, `lvm.use_thinpool` or "
+	  "`lvm.thinpool_metadata_size` replaces the pool." },
+	{ "member_config", "[\"map\",[\"map\",\"string\"]]", TF_OPTIONAL | TF_COMPUTED, NULL,
 	  "Clustered servers only: member-specific keys (`source`, `size`, "
 	  "`zfs.pool_name`, `lvm.vg_name`, `lvm.thinpool_name`) per cluster "
 	  "member name, e.g. `{ node1 = { source = \"/srv/pool\" } }`. Members "
-	  "not listed get LXD's defaults." },
+	  "not listed get LXD's defaults on create and are then whatever the "
+	  "server has. Left unset, the whole map is whatever the server has." },
+	{ "ignore_unmanaged_keys", "\"bool\"", TF_OPTIONAL, NULL,
+	  "Set to `true` to manage only the keys listed in `config` and "
+	  "`member_config`: keys set on the server outside Terraform are then "
+	  "neither reported as drift nor removed. Default: `false`." },
 	{ "status", "\"string\"", TF_COMPUTED, NULL,
 	  "Cluster-wide status reported by LXD: `Created`, `Pending`, "
 	  "`Errored`, `Unknown` or `Unavailable`." },
@@ -89,13 +102,310 @@ static const char *const immutable_keys[] = {
 	"lvm.thinpool_metadata_size", NULL,
 };
 
-static bool is_member_key(const char *k)
+bool pool_is_member_key(const char *k)
 {
 	return in_list(k, member_keys);
 }
 
-/* Keys the server fills in by itself, per driver. They are reported only
- * when the user manages them. */
+bool pool_member_key_filter(const char *k, const json_t *v, void *arg)
+{
+	(void)v;
+	(void)arg;
+	return pool_is_member_key(k);
+}
+
+/* ---- paths and small helpers ----------------------------------------- */
+
+char *pool_path(const char *name, const char *target)
+{
+	char *en = lxd_escape(name), *et = target ? lxd_escape(target) : NULL;
+	char *p = NULL;
+
+	if (en && (!target || et)) {
+		if (asprintf(&p, "/1.0/storage-pools/%s%s%s", en,
+			     target ? "?target=" : "", target ? et : "") < 0)
+			p = NULL;
+	}
+	free(en);
+	free(et);
+	return p;
+}
+
+int pool_get(lxd_client *c, const char *name, const char *target,
+	     json_t **pool, char **etag, lxd_error *err)
+{
+	char *path = pool_path(name, target);
+	int rc;
+
+	if (!path)
+		return LXD_E_NOMEM;
+	rc = lxd_get(c, path, 0, pool, etag, err);
+	free(path);
+	return rc;
+}
+
+void pool_path_key(tf_path *p, const char *attr, const char *k1, const char *k2)
+{
+	tf_path_push_attr(p, attr);
+	if (k1)
+		tf_path_push_key(p, k1);
+	if (k2)
+		tf_path_push_key(p, k2);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Sorted list(string) of the pool's `locations`. */
+static tf_value *locations_value(const json_t *pool)
+{
+	tf_type *lt = tf_type_list(tf_type_string());
+	tf_value *l = tf_value_list_new(lt);
+	const json_t *locs = json_object_get(pool, "locations");
+	size_t n = json_array_size(locs), i;
+	const char **names = calloc(n + 1, sizeof(*names));
+
+	tf_type_unref(lt);
+	if (!l || !names) {
+		free(names);
+		return l;
+	}
+	for (i = 0; i < n; i++)
+		names[i] = json_string_value(json_array_get(locs, i));
+	qsort(names, n, sizeof(*names), cmp_str);
+	for (i = 0; i < n; i++)
+		if (names[i])
+			tf_value_list_append(l, tf_value_string(names[i]));
+	free(names);
+	return l;
+}
+
+tf_value *pool_state(const tf_schema *s, const tf_value *planned,
+		     const tf_value *config, const tf_value *member_config,
+		     const json_t *pool)
+{
+	tf_value *st = tf_schema_empty_object(s);
+	const char *status = json_string_value(json_object_get(pool, "status"));
+	const char *driver = tf_value_attr_string(planned, "driver");
+	const char *desc = tf_value_attr_string(planned, "description");
+	const tf_value *ign = tf_value_attr(planned, "ignore_unmanaged_keys");
+
+	if (!st)
+		return NULL;
+	tf_value_object_set(st, "name",
+			    tf_value_string(tf_value_attr_string(planned, "name")));
+	tf_value_object_set(st, "driver", tf_value_string(driver ? driver : ""));
+	tf_value_object_set(st, "description", tf_value_string(desc ? desc : ""));
+	if (config)
+		tf_value_object_set(st, "config", tf_value_ref((tf_value *)config));
+	if (member_config)
+		tf_value_object_set(st, "member_config",
+				    tf_value_ref((tf_value *)member_config));
+	if (ign && tf_value_is_known(ign))
+		tf_value_object_set(st, "ignore_unmanaged_keys", tf_value_ref((tf_value *)ign));
+	tf_value_object_set(st, "status", tf_value_string(status ? status : "Unknown"));
+	tf_value_object_set(st, "locations", locations_value(pool));
+	return st;
+}
+
+/* The user's attributes as the server reports them (read and import):
+ * name, driver and description from `pool`, the opt-in from `state`. */
+static tf_value *live_identity(const tf_schema *s, const char *name,
+			       const json_t *pool, const tf_value *state)
+{
+	tf_value *v = tf_schema_empty_object(s);
+	const char *drv = json_string_value(json_object_get(pool, "driver"));
+	const char *desc = json_string_value(json_object_get(pool, "description"));
+	const tf_value *ign = state ? tf_value_attr(state, "ignore_unmanaged_keys") : NULL;
+
+	if (!v)
+		return NULL;
+	tf_value_object_set(v, "name", tf_value_string(name));
+	tf_value_object_set(v, "driver", tf_value_string(drv ? drv : ""));
+	tf_value_object_set(v, "description", tf_value_string(desc ? desc : ""));
+	if (ign && tf_value_is_known(ign))
+		tf_value_object_set(v, "ignore_unmanaged_keys", tf_value_ref((tf_value *)ign));
+	return v;
+}
+
+/* ---- server keys ------------------------------------------------------- */
+
+int pool_record_server_keys(lxd_client *c, const char *name, json_t *priv,
+			    const json_t *pool, const tf_value *planned,
+			    const json_t *prior_priv, const tf_value *prior,
+			    const json_t *only_members, lxd_error *err)
+{
+	const tf_value *mc = tf_value_attr(planned, "member_config");
+	json_t *cand = NULL;
+	int rc = LXD_OK;
+
+	/* An update's candidates; none (every unset key) without a record. */
+	if (prior && lxd_server_keys_get(prior_priv, "")) {
+		cand = lxd_key_union(lxd_server_keys_get(prior_priv, ""),
+				     tf_value_attr(prior, "config"));
+		if (!cand)
+			return LXD_E_NOMEM;
+	}
+	if (lxd_server_keys_record(priv, "", json_object_get(pool, "config"),
+				   tf_value_attr(planned, "config"), cand, NULL, NULL))
+		rc = LXD_E_NOMEM;
+	json_decref(cand);
+	cand = NULL;
+	for (size_t i = 0; rc == LXD_OK && tf_value_is_known(mc) && i < tf_value_len(mc); i++) {
+		const char *m = tf_value_map_key(mc, i);
+		const tf_value *pm = prior ? tf_value_attr(prior, "member_config") : NULL;
+		json_t *mp = NULL;
+
+		if (only_members && !json_object_get(only_members, m))
+			continue;
+		if (prior && lxd_server_keys_get(prior_priv, m)) {
+			cand = lxd_key_union(lxd_server_keys_get(prior_priv, m),
+					     tf_value_is_known(pm) ? tf_value_map_get(pm, m) : NULL);
+			if (!cand)
+				return LXD_E_NOMEM;
+		}
+		rc = pool_get(c, name, m, &mp, NULL, err);
+		if (rc == LXD_OK &&
+		    lxd_server_keys_record(priv, m, json_object_get(mp, "config"),
+					   tf_value_map_value(mc, i), cand,
+					   pool_member_key_filter, NULL))
+			rc = LXD_E_NOMEM;
+		json_decref(mp);
+		json_decref(cand);
+		cand = NULL;
+	}
+	lxd_server_keys_prune(priv, mc);
+	return rc;
+}
+
+/* ---- read --------------------------------------------------------------- */
+
+/* The scope's record, made now from the live keys when there is none
+ * (older state): what is there now is taken as the server's, once. */
+static const json_t *scope_record(json_t *priv, const char *scope,
+				  const json_t *live, const tf_value *managed,
+				  lxd_key_filter keep, bool *changed)
+{
+	const json_t *rec = lxd_server_keys_get(priv, scope);
+
+	if (rec)
+		return rec;
+	if (lxd_server_keys_record(priv, scope, live, managed, NULL, keep, NULL))
+		return NULL;
+	*changed = true;
+	return lxd_server_keys_get(priv, scope);
+}
+
+/* Refresh member_config: each listed member's keys, read with ?target=.
+ * Members that left the cluster are dropped. */
+static tf_value *refresh_members(lxd_client *c, const char *name,
+				 const tf_value *prior_mc, json_t *priv,
+				 bool only_managed, bool *changed, tf_diags *d)
+{
+	tf_value *out;
+	bool failed = false;
+
+	if (!prior_mc || !tf_value_is_known(prior_mc))
+		return NULL;
+	out = tf_value_map_new(tf_value_type(prior_mc));
+	for (size_t i = 0; out && !failed && i < tf_value_len(prior_mc); i++) {
+		const char *m = tf_value_map_key(prior_mc, i);
+		const tf_value *managed = tf_value_map_value(prior_mc, i);
+		const json_t *live, *rec;
+		json_t *pool = NULL;
+		lxd_error err = {0};
+		tf_value *keys;
+		int rc = pool_get(c, name, m, &pool, NULL, &err);
+
+		if (rc == LXD_E_NOTFOUND || rc == LXD_E_INVALID)
+			continue; /* member gone: the plan shows it re-added */
+		if (rc) {
+			lxd_diag(d, NULL, "Cannot read storage pool", &err,
+				 "Reading storage pool \"%s\" on member \"%s\"",
+				 name, m);
+			tf_value_unref(out);
+			return NULL;
+		}
+		live = json_object_get(pool, "config");
+		rec = scope_record(priv, m, live, managed, pool_member_key_filter, changed);
+		keys = lxd_refresh_config(managed, live, rec, only_managed,
+					  pool_member_key_filter, NULL, &failed);
+		if (!keys && !failed) {
+			tf_type *kt = tf_type_map(tf_type_string());
+			keys = tf_value_map_new(kt);
+			tf_type_unref(kt);
+		}
+		if (keys)
+			tf_value_map_set(out, m, keys);
+		json_decref(pool);
+	}
+	if (failed) {
+		tf_diags_error(d, NULL, "Out of memory", "Refreshing storage pool \"%s\"", name);
+		tf_value_unref(out);
+		return NULL;
+	}
+	return out;
+}
+
+static void pool_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
+		      tf_diags *d)
+{
+	lxd_client *c = lxd_ctx_client(ctx, d);
+	const char *name = tf_value_attr_string(state, "name");
+	const tf_value *managed = tf_value_attr(state, "config");
+	bool only = tf_value_get_bool(tf_value_attr(state, "ignore_unmanaged_keys"));
+	tf_value *cfg = NULL, *mc = NULL, *ident = NULL;
+	json_t *pool = NULL, *priv = NULL;
+	const json_t *live, *rec;
+	lxd_error err = {0};
+	bool changed = false, failed = false;
+	int rc;
+
+	if (!c || !name)
+		return;
+	rc = pool_get(c, name, NULL, &pool, NULL, &err);
+	if (rc == LXD_E_NOTFOUND) {
+		tfp_info("Storage pool \"%s\" no longer exists", name);
+		return; /* *out stays NULL: gone */
+	}
+	if (rc) {
+		lxd_diag(d, NULL, "Cannot read storage pool", &err,
+			 "Reading storage pool \"%s\"", name);
+		return;
+	}
+	priv = lxd_private_load(ctx);
+	if (!priv)
+		goto nomem;
+	live = json_object_get(pool, "config");
+	rec = scope_record(priv, "", live, managed, NULL, &changed);
+	cfg = lxd_refresh_config(managed, live, rec, only, NULL, NULL, &failed);
+	if (failed)
+		goto nomem;
+	mc = refresh_members(c, name, tf_value_attr(state, "member_config"), priv,
+			     only, &changed, d);
+	if (tf_diags_has_error(d))
+		goto done;
+	ident = live_identity(ctx->schema, name, pool, state);
+	*out = ident ? pool_state(ctx->schema, ident, cfg, mc, pool) : NULL;
+	if (!*out || (changed && lxd_private_save(ctx, priv)))
+		goto nomem;
+	goto done;
+nomem:
+	tf_diags_error(d, NULL, "Out of memory", "Refreshing storage pool \"%s\"", name);
+done:
+	tf_value_unref(ident);
+	tf_value_unref(cfg);
+	tf_value_unref(mc);
+	json_decref(pool);
+	json_decref(priv);
+}
+
+/* ---- import ------------------------------------------------------------- */
+
+/* Import only (a create records what the server filled in, exactly): keys
+ * a server fills in by itself, per driver, as LXD 5.0-6.x do. */
 static bool is_server_filled(const char *driver, const char *k)
 {
 	static const char *const dir_k[] = { "source", NULL };
@@ -132,102 +442,6 @@ static bool is_server_filled(const char *driver, const char *k)
 	if (strcmp(driver, "cephobject") == 0)
 		return in_list(k, cephobject_k);
 	return false;
-}
-
-/* ---- paths and small helpers ----------------------------------------- */
-
-/* "/1.0/storage-pools/<name>[?target=<member>]", malloc'd or NULL. */
-static char *pool_path(const char *name, const char *target)
-{
-	char *en = lxd_escape(name), *et = target ? lxd_escape(target) : NULL;
-	char *p = NULL;
-
-	if (en && (!target || et)) {
-		if (asprintf(&p, "/1.0/storage-pools/%s%s%s", en,
-			     target ? "?target=" : "", target ? et : "") < 0)
-			p = NULL;
-	}
-	free(en);
-	free(et);
-	return p;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Sorted list(string) of the pool's `locations`. */
-static tf_value *locations_value(const json_t *pool)
-{
-	tf_type *lt = tf_type_list(tf_type_string());
-	tf_value *l = tf_value_list_new(lt);
-	const json_t *locs = json_object_get(pool, "locations");
-	size_t n = json_array_size(locs), i;
-	const char **names = calloc(n + 1, sizeof(*names));
-
-	tf_type_unref(lt);
-	if (!l || !names) {
-		free(names);
-		return l;
-	}
-	for (i = 0; i < n; i++)
-		names[i] = json_string_value(json_array_get(locs, i));
-	qsort(names, n, sizeof(*names), cmp_str);
-	for (i = 0; i < n; i++)
-		if (names[i])
-			tf_value_list_append(l, tf_value_string(names[i]));
-	free(names);
-	return l;
-}
-
-/* The whole state object. Every value argument is borrowed; NULL values
- * become null. `pool` (live metadata) gives status and locations. */
-static tf_value *build_state(const tf_schema *s, const char *name,
-			     const char *driver, const char *description,
-			     const tf_value *config, const tf_value *member_config,
-			     const json_t *pool)
-{
-	tf_value *st = tf_schema_empty_object(s);
-	const char *status = json_string_value(json_object_get(pool, "status"));
-
-	if (!st)
-		return NULL;
-	tf_value_object_set(st, "name", tf_value_string(name));
-	tf_value_object_set(st, "driver", tf_value_string(driver ? driver : ""));
-	tf_value_object_set(st, "description",
-			    tf_value_string(description ? description : ""));
-	if (config)
-		tf_value_object_set(st, "config", tf_value_ref((tf_value *)config));
-	if (member_config)
-		tf_value_object_set(st, "member_config",
-				    tf_value_ref((tf_value *)member_config));
-	tf_value_object_set(st, "status", tf_value_string(status ? status : "Unknown"));
-	tf_value_object_set(st, "locations", locations_value(pool));
-	return st;
-}
-
-/* Live value of each key of `managed` (a map(string) value); keys gone from
- * `live` are dropped. A null `managed` stays null (returns NULL). */
-static tf_value *refresh_keys(const tf_value *managed, const json_t *live)
-{
-	tf_value *out;
-
-	if (!managed || !tf_value_is_known(managed))
-		return NULL;
-	out = tf_value_map_new(tf_value_type(managed));
-	for (size_t i = 0; out && i < tf_value_len(managed); i++) {
-		const char *k = tf_value_map_key(managed, i);
-		const json_t *v = json_object_get(live, k);
-		if (json_is_string(v))
-			tf_value_map_set(out, k, tf_value_string(json_string_value(v)));
-		else if (v && !json_is_null(v)) {
-			char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-			tf_value_map_set(out, k, tf_value_string(t ? t : ""));
-			free(t);
-		}
-	}
-	return out;
 }
 
 struct filter_arg {
@@ -271,108 +485,97 @@ static bool import_filter(const char *k, const json_t *v, void *argv)
 
 	if (strncmp(k, "volatile.", 9) == 0)
 		return false;
-	if (a->member_only && !is_member_key(k))
+	if (a->member_only && !pool_is_member_key(k))
 		return false;
-	if (a->global_only && is_member_key(k))
+	if (a->global_only && pool_is_member_key(k))
 		return false;
 	if (strcmp(k, "source") == 0)
 		return !is_default_source(a->driver, a->name, json_string_value(v));
 	return !is_server_filled(a->driver, k);
 }
 
-static int get_pool(lxd_client *c, const char *name, const char *target,
-		    json_t **pool, char **etag, lxd_error *err)
+/* The keys of `pool` an import puts in state (NULL when none), recording
+ * the others as the server's under `scope`. */
+static tf_value *import_scope(json_t *priv, const char *scope, const json_t *pool,
+			      struct filter_arg *fa, bool *failed)
 {
-	char *path = pool_path(name, target);
-	int rc;
+	const json_t *live = json_object_get(pool, "config");
+	tf_value *keys = lxd_config_to_map(live, import_filter, fa);
 
-	if (!path)
-		return LXD_E_NOMEM;
-	rc = lxd_get(c, path, 0, pool, etag, err);
-	free(path);
-	return rc;
-}
-
-/* ---- read --------------------------------------------------------------- */
-
-/* Refresh member_config: each listed member's managed keys, read with
- * ?target=. Members that left the cluster are dropped. */
-static tf_value *refresh_members(lxd_client *c, const char *name,
-				 const tf_value *prior_mc, tf_diags *d)
-{
-	tf_value *out;
-
-	if (!prior_mc || !tf_value_is_known(prior_mc))
+	if (!keys ||
+	    lxd_server_keys_record(priv, scope, live, keys, NULL,
+				   fa->member_only ? pool_member_key_filter : NULL,
+				   NULL)) {
+		tf_value_unref(keys);
+		*failed = true;
 		return NULL;
-	out = tf_value_map_new(tf_value_type(prior_mc));
-	for (size_t i = 0; out && i < tf_value_len(prior_mc); i++) {
-		const char *m = tf_value_map_key(prior_mc, i);
-		json_t *pool = NULL;
-		lxd_error err = {0};
-		int rc = get_pool(c, name, m, &pool, NULL, &err);
-
-		if (rc == LXD_E_NOTFOUND || rc == LXD_E_INVALID)
-			continue; /* member gone: the plan shows it re-added */
-		if (rc) {
-			lxd_diag(d, NULL, "Cannot read storage pool", &err,
-				 "Reading storage pool \"%s\" on member \"%s\"",
-				 name, m);
-			tf_value_unref(out);
-			return NULL;
-		}
-		tf_value_map_set(out, m, refresh_keys(tf_value_map_value(prior_mc, i),
-						      json_object_get(pool, "config")));
-		json_decref(pool);
 	}
-	return out;
+	if (tf_value_len(keys) == 0) {
+		tf_value_unref(keys);
+		return NULL;
+	}
+	return keys;
 }
 
-static void pool_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
-		      tf_diags *d)
+/* member_config of an imported clustered pool: each member's own keys. */
+static int import_members(lxd_client *c, const char *id, const json_t *pool,
+			  json_t *priv, struct filter_arg *fa, tf_value **out,
+			  bool *failed, lxd_error *err)
 {
-	lxd_client *c = lxd_ctx_client(ctx, d);
-	const char *name = tf_value_attr_string(state, "name");
-	tf_value *cfg = NULL, *mc = NULL;
-	json_t *pool = NULL;
-	lxd_error err = {0};
-	int rc;
+	tf_type *inner = tf_type_map(tf_type_string());
+	tf_type *mt = inner ? tf_type_map(inner) : NULL;
+	tf_value *mc = mt ? tf_value_map_new(mt) : NULL;
+	size_t i;
+	json_t *l;
 
-	if (!c || !name)
-		return;
-	rc = get_pool(c, name, NULL, &pool, NULL, &err);
-	if (rc == LXD_E_NOTFOUND) {
-		tfp_info("Storage pool \"%s\" no longer exists", name);
-		return; /* *out stays NULL: gone */
+	tf_type_unref(mt);
+	tf_type_unref(inner);
+	if (!mc) {
+		*failed = true;
+		return LXD_E_NOMEM;
 	}
-	if (rc) {
-		lxd_diag(d, NULL, "Cannot read storage pool", &err,
-			 "Reading storage pool \"%s\"", name);
-		return;
+	fa->global_only = false;
+	fa->member_only = true;
+	json_array_foreach(json_object_get(pool, "locations"), i, l) {
+		const char *m = json_string_value(l);
+		json_t *mp = NULL;
+		tf_value *keys;
+		int rc;
+
+		if (!m)
+			continue;
+		rc = pool_get(c, id, m, &mp, NULL, err);
+		if (rc) {
+			tf_value_unref(mc);
+			return rc;
+		}
+		keys = import_scope(priv, m, mp, fa, failed);
+		json_decref(mp);
+		if (keys)
+			tf_value_map_set(mc, m, keys);
 	}
-	cfg = refresh_keys(tf_value_attr(state, "config"),
-			   json_object_get(pool, "config"));
-	mc = refresh_members(c, name, tf_value_attr(state, "member_config"), d);
-	if (!tf_diags_has_error(d))
-		*out = build_state(ctx->schema, name,
-				   json_string_value(json_object_get(pool, "driver")),
-				   json_string_value(json_object_get(pool, "description")),
-				   cfg, mc, pool);
-	tf_value_unref(cfg);
-	tf_value_unref(mc);
-	json_decref(pool);
+	if (tf_value_len(mc) == 0) {
+		tf_value_unref(mc);
+		mc = NULL;
+	}
+	*out = mc;
+	return LXD_OK;
 }
 
-/* ---- import ------------------------------------------------------------- */
-
+/* What an import puts in state is what the pool has that a user would
+ * have set (server-filled keys and default sources are left out and
+ * recorded as the server's). `config` and `member_config` are
+ * optional+computed, so a minimal configuration (name and driver) plans
+ * empty, and so does one that spells the keys out. */
 static void pool_import(tfp_ctx *ctx, const char *id, tf_value **out,
 			tf_diags *d)
 {
 	lxd_client *c = lxd_ctx_client(ctx, d);
 	struct filter_arg fa = {0};
-	tf_value *cfg = NULL, *mc = NULL;
-	json_t *pool = NULL;
+	tf_value *ident = NULL, *cfg = NULL, *mc = NULL;
+	json_t *pool = NULL, *priv = NULL;
 	lxd_error err = {0};
-	bool clustered = false;
+	bool clustered = false, failed = false;
 	int rc;
 
 	if (!c)
@@ -385,78 +588,50 @@ static void pool_import(tfp_ctx *ctx, const char *id, tf_value **out,
 			       id);
 		return;
 	}
-	rc = get_pool(c, id, NULL, &pool, NULL, &err);
+	rc = pool_get(c, id, NULL, &pool, NULL, &err);
 	if (rc == LXD_E_NOTFOUND) {
-		/* Let ReadResource report it: Terraform then says "Cannot
-		 * import non-existent remote object". */
-		*out = build_state(ctx->schema, id, NULL, NULL, NULL, NULL, NULL);
-		return;
+		/* ReadResource reports it: Terraform then says "Cannot import
+		 * non-existent remote object". */
+		ident = live_identity(ctx->schema, id, NULL, NULL);
+		*out = ident ? pool_state(ctx->schema, ident, NULL, NULL, NULL) : NULL;
+		goto done;
 	}
 	if (rc == LXD_OK)
 		rc = lxd_is_clustered(c, &clustered, &err);
 	if (rc) {
 		lxd_diag(d, NULL, "Cannot import storage pool", &err,
 			 "Reading storage pool \"%s\"", id);
-		return;
+		goto done;
 	}
+	priv = json_object();
 	fa.driver = json_string_value(json_object_get(pool, "driver"));
 	fa.name = id;
 	fa.global_only = clustered;
-	cfg = lxd_config_to_map(json_object_get(pool, "config"), import_filter, &fa);
-	if (cfg && tf_value_len(cfg) == 0) {
-		tf_value_unref(cfg);
-		cfg = NULL;
+	if (!priv)
+		failed = true;
+	else
+		cfg = import_scope(priv, "", pool, &fa, &failed);
+	if (!failed && clustered &&
+	    (rc = import_members(c, id, pool, priv, &fa, &mc, &failed, &err)) &&
+	    !failed) {
+		lxd_diag(d, NULL, "Cannot import storage pool", &err,
+			 "Reading storage pool \"%s\" on its members", id);
+		goto done;
 	}
-	if (clustered) {
-		const json_t *locs = json_object_get(pool, "locations");
-		tf_type *mt = tf_type_map(tf_type_map(tf_type_string()));
-		size_t i;
-		json_t *l;
-
-		/* tf_type_map took its own reference of the inner map type. */
-		tf_type_unref(tf_type_elem(mt));
-		mc = tf_value_map_new(mt);
-		tf_type_unref(mt);
-		fa.global_only = false;
-		fa.member_only = true;
-		json_array_foreach(locs, i, l) {
-			json_t *mp = NULL;
-			tf_value *keys;
-			const char *m = json_string_value(l);
-
-			if (!m || get_pool(c, id, m, &mp, NULL, &err) != LXD_OK)
-				continue;
-			keys = lxd_config_to_map(json_object_get(mp, "config"),
-						 import_filter, &fa);
-			if (keys && tf_value_len(keys) > 0)
-				tf_value_map_set(mc, m, keys);
-			else
-				tf_value_unref(keys);
-			json_decref(mp);
-		}
-		if (mc && tf_value_len(mc) == 0) {
-			tf_value_unref(mc);
-			mc = NULL;
-		}
-	}
-	*out = build_state(ctx->schema, id, fa.driver,
-			   json_string_value(json_object_get(pool, "description")),
-			   cfg, mc, pool);
+	ident = failed ? NULL : live_identity(ctx->schema, id, pool, NULL);
+	if (ident && lxd_private_save(ctx, priv) == 0)
+		*out = pool_state(ctx->schema, ident, cfg, mc, pool);
+done:
+	if (!*out && !tf_diags_has_error(d))
+		tf_diags_error(d, NULL, "Out of memory", "Importing storage pool \"%s\"", id);
+	tf_value_unref(ident);
 	tf_value_unref(cfg);
 	tf_value_unref(mc);
+	json_decref(priv);
 	json_decref(pool);
 }
 
 /* ---- plan --------------------------------------------------------------- */
-
-static void path_key(tf_path *p, const char *attr, const char *k1, const char *k2)
-{
-	tf_path_push_attr(p, attr);
-	if (k1)
-		tf_path_push_key(p, k1);
-	if (k2)
-		tf_path_push_key(p, k2);
-}
 
 /* Immutable keys whose value changes between prior and planned force a
  * replacement (reported at config["k"] / member_config["m"]["k"]). */
@@ -476,7 +651,7 @@ static bool check_immutable(const tf_value *prior_map, const tf_value *planned_m
 			continue;
 		if (tf_value_is_unknown(nv) || !tf_value_equal(ov, nv)) {
 			tf_path p = {0};
-			path_key(&p, attr, member, member ? k : NULL);
+			pool_path_key(&p, attr, member, member ? k : NULL);
 			if (!member)
 				tf_path_push_key(&p, k);
 			tf_paths_add(replace, &p);
@@ -558,9 +733,9 @@ static void check_against_server(lxd_client *c, const tf_value *config,
 	}
 	for (size_t i = 0; tf_value_is_known(cfg) && i < tf_value_len(cfg); i++) {
 		const char *k = tf_value_map_key(cfg, i);
-		if (is_member_key(k)) {
+		if (pool_is_member_key(k)) {
 			tf_path p = {0};
-			path_key(&p, "config", k, NULL);
+			pool_path_key(&p, "config", k, NULL);
 			tf_diags_error(d, &p, "Member-specific key in config",
 				       "\"%s\" is specific to each cluster member. "
 				       "Set it per member in `member_config`, e.g. "
@@ -583,7 +758,7 @@ static void check_against_server(lxd_client *c, const tf_value *config,
 		if (!json_array_has(members, m)) {
 			char *all = join_names(members);
 			tf_path p = {0};
-			path_key(&p, "member_config", m, NULL);
+			pool_path_key(&p, "member_config", m, NULL);
 			tf_diags_error(d, &p, "Unknown cluster member",
 				       "The LXD cluster has no member named \"%s\" "
 				       "(members: %s).", m, all ? all : "");
@@ -593,9 +768,9 @@ static void check_against_server(lxd_client *c, const tf_value *config,
 		}
 		for (size_t j = 0; tf_value_is_known(keys) && j < tf_value_len(keys); j++) {
 			const char *k = tf_value_map_key(keys, j);
-			if (!is_member_key(k)) {
+			if (!pool_is_member_key(k)) {
 				tf_path p = {0};
-				path_key(&p, "member_config", m, k);
+				pool_path_key(&p, "member_config", m, k);
 				tf_diags_error(d, &p, "Not a member-specific key",
 					       "\"%s\" applies to the whole cluster; "
 					       "set it in `config` instead.", k);
@@ -652,160 +827,22 @@ static void pool_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 	}
 }
 
-/* ---- create ------------------------------------------------------------- */
+/* ---- update ------------------------------------------------------------- */
 
 struct merge_arg {
 	const tf_value *prior_keys;   /* map(string) or null */
 	const tf_value *planned_keys; /* map(string) or null */
-	const char *description;      /* NULL: keep the current one */
-	bool member;                  /* targeted update: skip immutable removals */
+	const tf_value *description;  /* planned description, or NULL: keep */
 };
 
-static int merge_mutate(json_t *current, void *argv, json_t **body, lxd_error *err);
-
-static int post_pool(lxd_client *c, const char *target, const char *name,
-		     const char *driver, const char *description, json_t *cfg,
-		     lxd_error *err)
-{
-	json_t *body = json_pack("{s:s, s:s, s:O}", "name", name, "driver", driver,
-				 "config", cfg);
-	char *path = NULL, *et = target ? lxd_escape(target) : NULL;
-	lxd_response r = {0};
-	int rc = LXD_E_NOMEM;
-
-	if (!body || (target && !et))
-		goto out;
-	if (description)
-		json_object_set_new(body, "description", json_string(description));
-	if (asprintf(&path, "/1.0/storage-pools%s%s", target ? "?target=" : "",
-		     target ? et : "") < 0) {
-		path = NULL;
-		goto out;
-	}
-	rc = lxd_request(c, "POST", path, body, NULL, 0, &r, err);
-	lxd_response_done(&r);
-out:
-	json_decref(body);
-	free(path);
-	free(et);
-	return rc;
-}
-
-/* State after a failed create: what LXD now holds (tainted by Terraform). */
-static void partial_state(tfp_ctx *ctx, lxd_client *c, const tf_value *planned,
-			  tf_value **out)
-{
-	const char *name = tf_value_attr_string(planned, "name");
-	json_t *pool = NULL;
-	lxd_error err = {0};
-
-	if (get_pool(c, name, NULL, &pool, NULL, &err) != LXD_OK)
-		return; /* nothing was created */
-	*out = build_state(ctx->schema, name, tf_value_attr_string(planned, "driver"),
-			   tf_value_attr_string(planned, "description"),
-			   tf_value_attr(planned, "config"),
-			   tf_value_attr(planned, "member_config"), pool);
-	json_decref(pool);
-}
-
-static void pool_create(tfp_ctx *ctx, const tf_value *planned,
-			const tf_value *config, tf_value **out, tf_diags *d)
-{
-	lxd_client *c = lxd_ctx_client(ctx, d);
-	const char *name = tf_value_attr_string(planned, "name");
-	const char *driver = tf_value_attr_string(planned, "driver");
-	const char *desc = tf_value_attr_string(planned, "description");
-	const tf_value *mc = tf_value_attr(planned, "member_config");
-	json_t *cfg = NULL, *members = NULL, *pool = NULL;
-	lxd_error err = {0};
-	bool clustered = false;
-	size_t i;
-	json_t *m;
-	int rc;
-
-	(void)config;
-	if (!c)
-		return;
-	if ((rc = lxd_is_clustered(c, &clustered, &err))) {
-		lxd_diag(d, NULL, "Cannot create storage pool", &err,
-			 "Reading server info before creating \"%s\"", name);
-		return;
-	}
-	if (clustered) {
-		if ((rc = lxd_member_names(c, &members, &err))) {
-			lxd_diag(d, NULL, "Cannot create storage pool", &err,
-				 "Listing cluster members for \"%s\"", name);
-			return;
-		}
-		/* Step 1: a pending definition on every member. */
-		json_array_foreach(members, i, m) {
-			const char *mn = json_string_value(m);
-			const tf_value *keys = tf_value_is_known(mc) ? tf_value_map_get(mc, mn) : NULL;
-			json_t *mcfg = lxd_map_to_config(keys);
-
-			rc = post_pool(c, mn, name, driver, NULL, mcfg, &err);
-			json_decref(mcfg);
-			if (rc) {
-				tf_path p = {0};
-				path_key(&p, "member_config", mn, NULL);
-				lxd_diag(d, keys ? &p : NULL, "Cannot create storage pool",
-					 &err, "Defining storage pool \"%s\" on member "
-					 "\"%s\"", name, mn);
-				tf_path_done(&p);
-				partial_state(ctx, c, planned, out);
-				goto done;
-			}
-		}
-	}
-	/* Step 2 (or the only step): the global create. */
-	cfg = lxd_map_to_config(tf_value_attr(planned, "config"));
-	rc = post_pool(c, NULL, name, driver, desc, cfg, &err);
-	if (rc) {
-		lxd_diag(d, NULL, "Cannot create storage pool", &err,
-			 "Creating storage pool \"%s\"%s", name,
-			 clustered ? " across the cluster" : "");
-		partial_state(ctx, c, planned, out);
-		goto done;
-	}
-	if (clustered && desc && *desc) {
-		/* LXD ignores the description of the final clustered POST. */
-		struct merge_arg a = { .planned_keys = tf_value_attr(planned, "config"),
-				       .description = desc };
-		char *path = pool_path(name, NULL);
-		rc = path ? lxd_update_etag(c, path, 0, merge_mutate, &a, &err) : LXD_E_NOMEM;
-		free(path);
-		if (rc) {
-			lxd_diag(d, NULL, "Cannot set storage pool description", &err,
-				 "Setting the description of storage pool \"%s\"", name);
-			partial_state(ctx, c, planned, out);
-			goto done;
-		}
-	}
-	if ((rc = get_pool(c, name, NULL, &pool, NULL, &err))) {
-		lxd_diag(d, NULL, "Cannot read new storage pool", &err,
-			 "Reading storage pool \"%s\" after creating it", name);
-		/* It exists: record it with what we know. */
-		*out = build_state(ctx->schema, name, driver, desc,
-				   tf_value_attr(planned, "config"), mc, NULL);
-		goto done;
-	}
-	*out = build_state(ctx->schema, name, driver, desc,
-			   tf_value_attr(planned, "config"), mc, pool);
-done:
-	json_decref(cfg);
-	json_decref(members);
-	json_decref(pool);
-}
-
-/* ---- update ------------------------------------------------------------- */
-
 /* Build the PUT body: live config minus keys the user stopped managing,
- * plus the planned keys. Keys the user never managed are preserved. */
+ * plus the planned keys. Keys the server owns are preserved. */
 static int merge_mutate(json_t *current, void *argv, json_t **body, lxd_error *err)
 {
 	struct merge_arg *a = argv;
 	json_t *cfg = json_deep_copy(json_object_get(current, "config"));
 	const char *cur_desc = json_string_value(json_object_get(current, "description"));
+	const char *desc = a->description ? tf_value_get_string(a->description) : NULL;
 
 	(void)err;
 	if (!cfg)
@@ -814,7 +851,7 @@ static int merge_mutate(json_t *current, void *argv, json_t **body, lxd_error *e
 		const char *k = tf_value_map_key(a->prior_keys, i);
 		if (tf_value_is_known(a->planned_keys) && tf_value_map_get(a->planned_keys, k))
 			continue;
-		if (a->member && in_list(k, immutable_keys))
+		if (in_list(k, immutable_keys))
 			continue; /* cannot be removed: just stop managing it */
 		json_object_del(cfg, k);
 	}
@@ -824,8 +861,60 @@ static int merge_mutate(json_t *current, void *argv, json_t **body, lxd_error *e
 				    json_string(s ? s : ""));
 	}
 	*body = json_pack("{s:o, s:s}", "config", cfg, "description",
-			  a->description ? a->description : (cur_desc ? cur_desc : ""));
+			  desc ? desc : (cur_desc ? cur_desc : ""));
 	return *body ? LXD_OK : LXD_E_NOMEM;
+}
+
+int pool_set_description(lxd_client *c, const char *name,
+			 const tf_value *planned, lxd_error *err)
+{
+	struct merge_arg a = { .prior_keys = tf_value_attr(planned, "config"),
+			       .planned_keys = tf_value_attr(planned, "config"),
+			       .description = tf_value_attr(planned, "description") };
+	char *path = pool_path(name, NULL);
+	int rc = path ? lxd_update_etag(c, path, 0, merge_mutate, &a, err) : LXD_E_NOMEM;
+
+	free(path);
+	return rc;
+}
+
+/* One read-merge-write of the pool (target NULL) or of one member. */
+static int merge_write(lxd_client *c, const char *name, const char *target,
+		       struct merge_arg *a, lxd_error *err)
+{
+	char *path = pool_path(name, target);
+	int rc = path ? lxd_update_etag(c, path, 0, merge_mutate, a, err) : LXD_E_NOMEM;
+
+	free(path);
+	return rc;
+}
+
+/* Members dropped from member_config: stop managing their mutable keys.
+ * Returns false (diagnostic added) on failure. */
+static bool release_members(lxd_client *c, const char *name,
+			    const tf_value *pmc, const tf_value *nmc,
+			    tf_diags *d)
+{
+	for (size_t i = 0; tf_value_is_known(pmc) && i < tf_value_len(pmc); i++) {
+		const char *m = tf_value_map_key(pmc, i);
+		struct merge_arg a = { .prior_keys = tf_value_map_value(pmc, i),
+				       .planned_keys = NULL };
+		bool has_mutable = false;
+		lxd_error err = {0};
+
+		if (tf_value_is_known(nmc) && tf_value_map_get(nmc, m))
+			continue;
+		for (size_t j = 0; j < tf_value_len(a.prior_keys); j++)
+			if (!in_list(tf_value_map_key(a.prior_keys, j), immutable_keys))
+				has_mutable = true;
+		if (has_mutable && merge_write(c, name, m, &a, &err)) {
+			lxd_diag(d, NULL, "Cannot update storage pool", &err,
+				 "Removing settings of storage pool \"%s\" on member \"%s\"",
+				 name, m);
+			return false;
+		}
+	}
+	return true;
 }
 
 static void pool_update(tfp_ctx *ctx, const tf_value *prior,
@@ -836,92 +925,77 @@ static void pool_update(tfp_ctx *ctx, const tf_value *prior,
 	const char *name = tf_value_attr_string(prior, "name");
 	const tf_value *pmc = tf_value_attr(prior, "member_config");
 	const tf_value *nmc = tf_value_attr(planned, "member_config");
-	json_t *pool = NULL;
+	json_t *pool = NULL, *priv = NULL, *new_priv = NULL, *touched = json_object();
 	lxd_error err = {0};
-	char *path = NULL;
 
 	(void)config;
-	if (!c)
-		return;
+	if (!c || !touched)
+		goto partial;
 	if (tf_plan_attr_changed(prior, planned, "description") ||
 	    tf_plan_attr_changed(prior, planned, "config")) {
 		struct merge_arg a = {
 			.prior_keys = tf_value_attr(prior, "config"),
 			.planned_keys = tf_value_attr(planned, "config"),
-			.description = tf_value_attr_string(planned, "description"),
+			.description = tf_value_attr(planned, "description"),
 		};
-		path = pool_path(name, NULL);
-		if (!path || lxd_update_etag(c, path, 0, merge_mutate, &a, &err)) {
+		if (merge_write(c, name, NULL, &a, &err)) {
 			lxd_diag(d, NULL, "Cannot update storage pool", &err,
 				 "Updating storage pool \"%s\"", name);
 			goto partial;
 		}
-		free(path);
-		path = NULL;
 	}
 	for (size_t i = 0; tf_value_is_known(nmc) && i < tf_value_len(nmc); i++) {
 		const char *m = tf_value_map_key(nmc, i);
 		const tf_value *nv = tf_value_map_value(nmc, i);
 		const tf_value *pv = tf_value_is_known(pmc) ? tf_value_map_get(pmc, m) : NULL;
-		struct merge_arg a = { .prior_keys = pv, .planned_keys = nv, .member = true };
+		struct merge_arg a = { .prior_keys = pv, .planned_keys = nv };
 
 		if (pv && tf_value_equal(pv, nv))
 			continue;
-		path = pool_path(name, m);
-		if (!path || lxd_update_etag(c, path, 0, merge_mutate, &a, &err)) {
+		json_object_set_new(touched, m, json_true());
+		if (merge_write(c, name, m, &a, &err)) {
 			tf_path p = {0};
-			path_key(&p, "member_config", m, NULL);
+			pool_path_key(&p, "member_config", m, NULL);
 			lxd_diag(d, &p, "Cannot update storage pool", &err,
 				 "Updating storage pool \"%s\" on member \"%s\"", name, m);
 			tf_path_done(&p);
 			goto partial;
 		}
-		free(path);
-		path = NULL;
 	}
-	/* Members dropped from member_config: stop managing their mutable keys. */
-	for (size_t i = 0; tf_value_is_known(pmc) && i < tf_value_len(pmc); i++) {
-		const char *m = tf_value_map_key(pmc, i);
-		struct merge_arg a = { .prior_keys = tf_value_map_value(pmc, i),
-				       .planned_keys = NULL, .member = true };
-		bool has_mutable = false;
-
-		if (tf_value_is_known(nmc) && tf_value_map_get(nmc, m))
-			continue;
-		for (size_t j = 0; j < tf_value_len(a.prior_keys); j++)
-			if (!in_list(tf_value_map_key(a.prior_keys, j), immutable_keys))
-				has_mutable = true;
-		if (!has_mutable)
-			continue;
-		path = pool_path(name, m);
-		if (!path || lxd_update_etag(c, path, 0, merge_mutate, &a, &err)) {
-			lxd_diag(d, NULL, "Cannot update storage pool", &err,
-				 "Removing settings of storage pool \"%s\" on member \"%s\"",
-				 name, m);
-			goto partial;
-		}
-		free(path);
-		path = NULL;
-	}
-	if (get_pool(c, name, NULL, &pool, NULL, &err) != LXD_OK) {
+	if (!release_members(c, name, pmc, nmc, d))
+		goto partial;
+	if (pool_get(c, name, NULL, &pool, NULL, &err) != LXD_OK) {
 		lxd_diag(d, NULL, "Cannot read storage pool", &err,
 			 "Reading storage pool \"%s\" after updating it", name);
 		goto partial;
 	}
-	*out = build_state(ctx->schema, name, tf_value_attr_string(planned, "driver"),
-			   tf_value_attr_string(planned, "description"),
-			   tf_value_attr(planned, "config"), nmc, pool);
-	json_decref(pool);
-	return;
+	/* The record of the members not touched stays as it was. */
+	priv = lxd_private_load(ctx);
+	new_priv = priv ? json_deep_copy(priv) : NULL;
+	if (!new_priv ||
+	    pool_record_server_keys(c, name, new_priv, pool, planned, priv, prior,
+				    touched, &err) ||
+	    lxd_private_save(ctx, new_priv)) {
+		lxd_diag(d, NULL, "Cannot read storage pool", &err,
+			 "Reading storage pool \"%s\" after updating it", name);
+		goto partial;
+	}
+	*out = pool_state(ctx->schema, planned, tf_value_attr(planned, "config"), nmc, pool);
+	goto done;
 partial:
-	free(path);
 	/* Record what is true now: the prior keys at their live values. The
-	 * next plan shows whatever is still to do. */
-	{
+	 * next plan shows whatever is still to do. Without an answer the RPC
+	 * layer keeps the prior state. */
+	if (c) {
 		tf_diags ignore = TF_DIAGS_INIT;
 		pool_read(ctx, prior, out, &ignore);
 		tf_diags_done(&ignore);
 	}
+done:
+	json_decref(pool);
+	json_decref(priv);
+	json_decref(new_priv);
+	json_decref(touched);
 }
 
 /* ---- delete ------------------------------------------------------------- */

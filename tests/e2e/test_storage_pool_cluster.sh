@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2119,SC2317  # helpers run indirectly through check
 # lxd_storage_pool on a 2-member LXD cluster: clustered dir pool with
-# per-member sources, import, unknown member at plan time, partial failure
-# (state kept, fix, converge), destroy.
+# per-member sources, import (full and minimal configuration), half-created
+# pools (resumed when ours, refused otherwise), unknown member at plan time,
+# partial failure (state kept, fix, converge), destroy.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -74,6 +75,67 @@ check "import: plan is empty (member_config read back per member)" expect_exit 0
 # Two states must not both own the pool: forget it here.
 check "import: state rm" tf_show_on_fail state rm lxd_storage_pool.c
 check "import: pool untouched" api_eq /1.0/storage-pools/tfc .status Created
+
+# ------------------------------------------------------------ import with a minimal configuration
+# Made by hand the usual way on a cluster (one definition per member, then
+# the create), imported, planned with only name and driver: empty (the
+# member-specific sources are "whatever the server has").
+mkdir -p "$RIG_N1_POOLS/hand" "$RIG_N2_POOLS/hand"
+check "minimal import: lxc storage create --target node1" \
+	lxc_n1 storage create tfp-hand dir "source=$RIG_N1_POOLS/hand" --target node1
+check "minimal import: lxc storage create --target node2" \
+	lxc_n1 storage create tfp-hand dir "source=$RIG_N2_POOLS/hand" --target node2
+check "minimal import: lxc storage create" lxc_n1 storage create tfp-hand dir
+tf_workdir minimal
+{
+	provider_hcl
+	cat <<'EOF'
+resource "lxd_storage_pool" "hand" {
+  name   = "tfp-hand"
+  driver = "dir"
+}
+EOF
+} | write_tf
+require "minimal import: init" tf_show_on_fail init -input=false -no-color
+check "minimal import: terraform import" tf_show_on_fail import -input=false -no-color lxd_storage_pool.hand tfp-hand
+check "minimal import: plan is empty (no member_config diff)" expect_exit 0 plan_exit
+check "minimal import: state has node2's source" \
+	bash -c "cd '$TF_DIR' && '$TERRAFORM' show -json | jq -e '.values.root_module.resources[0].values.member_config.node2.source == \"$RIG_N2_POOLS/hand\"'"
+check "minimal import: destroy" tf_show_on_fail destroy -auto-approve -input=false -no-color
+check "minimal import: pool gone" pool_absent tfp-hand
+
+# ------------------------------------------------------------ half-created pools
+# A pool left Pending by an interrupted create of the same definition is
+# finished; one with another definition, or a finished pool not in state,
+# is never adopted.
+mkdir -p "$RIG_N1_POOLS/half" "$RIG_N2_POOLS/half" "$RIG_N2_POOLS/other"
+tf_workdir half
+pool_tf tfp-half "$RIG_N1_POOLS/half" "$RIG_N2_POOLS/half"
+require "half: init" tf_show_on_fail init -input=false -no-color
+check "half: a pending definition on node1 (as an interrupted create leaves it)" \
+	api_do POST '/1.0/storage-pools?target=node1' \
+	"{\"name\":\"tfp-half\",\"driver\":\"dir\",\"config\":{\"source\":\"$RIG_N1_POOLS/half\"}}"
+check "half: apply finishes it" apply_ok
+check "half: status Created" api_eq /1.0/storage-pools/tfp-half .status Created
+check "half: node2 got its source" api_eq '/1.0/storage-pools/tfp-half?target=node2' .config.source "$RIG_N2_POOLS/half"
+check "half: plan is empty" expect_exit 0 plan_exit
+check "half: destroy" tf_show_on_fail destroy -auto-approve -input=false -no-color
+check "half: a pending definition with another source on node2" \
+	api_do POST '/1.0/storage-pools?target=node2' \
+	"{\"name\":\"tfp-half\",\"driver\":\"dir\",\"config\":{\"source\":\"$RIG_N2_POOLS/other\"}}"
+check "half: apply refuses it" expect_exit 1 tf apply -auto-approve -input=false -no-color
+check "half: ... saying it is in the way" out_has 'Half-created storage pool is in the way'
+check "half: ... naming the member" out_has 'node2'
+check "half: nothing in state" state_empty
+check "half: the foreign definition is untouched" api_eq '/1.0/storage-pools/tfp-half?target=node2' .config.source "$RIG_N2_POOLS/other"
+check "half: delete it by hand" lxc_n1 storage delete tfp-half
+check "half: a finished pool not in state" lxc_n1 storage create tfp-half dir "source=$RIG_N1_POOLS/half" --target node1
+check "half: ... (node2)" lxc_n1 storage create tfp-half dir "source=$RIG_N2_POOLS/half" --target node2
+check "half: ... (create)" lxc_n1 storage create tfp-half dir
+check "half: apply refuses to adopt it" expect_exit 1 tf apply -auto-approve -input=false -no-color
+check "half: ... and says to import it" out_has 'terraform import'
+check "half: nothing in state (a destroy cannot remove it)" state_empty
+check "half: delete it by hand" lxc_n1 storage delete tfp-half
 
 # ------------------------------------------------------------ unknown member
 tf_workdir node9

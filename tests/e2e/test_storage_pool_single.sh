@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2119,SC2317  # helpers run indirectly through check
 # lxd_storage_pool against a 1-member LXD cluster: create, in-place update,
-# forced replacement, drift (changed and deleted), import (CLI and block),
+# forced replacement, drift (changed, a key added by hand, deleted), the
+# ignore_unmanaged_keys opt-in, import (CLI, block, minimal configuration),
 # missing import, parallelism, unsupported driver at plan time, destroy.
 set -euo pipefail
 # shellcheck source=lib.sh
@@ -10,8 +11,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 e2e_begin storage_pool_single
 rig_start e2e-sps 1
 
-# main_tf NAME DESCRIPTION BWLIMIT [EXTRA-HCL]
+# main_tf NAME DESCRIPTION BWLIMIT [EXTRA-HCL] [ignore]
 main_tf() {
+	local ign=""
+	[[ ${5:-} == ignore ]] && ign='  ignore_unmanaged_keys = true'
 	{
 		provider_hcl
 		cat <<EOF
@@ -22,6 +25,7 @@ resource "lxd_storage_pool" "p" {
   config = {
     "rsync.bwlimit" = "$3"
   }
+$ign
 }
 
 output "status" {
@@ -82,6 +86,34 @@ check "drift: apply restores it" apply_ok
 check "drift: server rsync.bwlimit restored" api_eq /1.0/storage-pools/tfp-two '.config["rsync.bwlimit"]' 20MB
 check "drift: plan is empty" expect_exit 0 plan_exit
 
+# ------------------------------------------------------------ drift: a key added outside terraform
+# `config` is authoritative: a key set by hand shows as a removal (it used
+# to be invisible, and plan -detailed-exitcode exited 0).
+check "unmanaged key: lxc storage set rsync.compression outside terraform" \
+	lxc_n1 storage set tfp-two rsync.compression false
+check "unmanaged key: plan -detailed-exitcode reports it (exit 2)" expect_exit 2 plan_exit
+check "unmanaged key: ... as a removal of rsync.compression" out_has 'rsync.compression'
+check "unmanaged key: plan -refresh-only reports it too (exit 2)" expect_exit 2 plan_exit -refresh-only
+check "unmanaged key: apply removes it" apply_ok
+check "unmanaged key: gone from the server" api_eq /1.0/storage-pools/tfp-two '.config["rsync.compression"] // "absent"' absent
+check "unmanaged key: the server's own source is kept" api_eq '/1.0/storage-pools/tfp-two?target=node1' '.config.source | length > 0' true
+check "unmanaged key: plan is empty" expect_exit 0 plan_exit
+main_tf tfp-two second 20MB '' ignore
+check "opt-in ignore_unmanaged_keys: apply" apply_ok
+check "opt-in: lxc storage set rsync.compression again" lxc_n1 storage set tfp-two rsync.compression false
+check "opt-in: plan is empty (key left alone)" expect_exit 0 plan_exit
+check "opt-in: the key is still on the server" api_eq /1.0/storage-pools/tfp-two '.config["rsync.compression"]' false
+# Turning the opt-in off changes nothing on the server by itself; the next
+# plan then shows the key set by hand as a removal, as any drift.
+main_tf tfp-two second 20MB
+check "opt-in off: apply" apply_ok
+check "opt-in off: the key is still there" api_eq /1.0/storage-pools/tfp-two '.config["rsync.compression"]' false
+check "opt-in off: the next plan shows it (exit 2)" expect_exit 2 plan_exit
+check "opt-in off: ... as a removal of rsync.compression" out_has '"rsync.compression" = "false" -> null'
+check "opt-in off: apply removes it" apply_ok
+check "opt-in off: gone from the server" api_eq /1.0/storage-pools/tfp-two '.config["rsync.compression"] // "absent"' absent
+check "opt-in off: plan is empty" expect_exit 0 plan_exit
+
 # ------------------------------------------------------------ drift: deleted
 check "vanished: delete the pool outside terraform" api_do DELETE /1.0/storage-pools/tfp-two
 check "vanished: plan detects it" expect_exit 2 plan_exit
@@ -129,6 +161,31 @@ check "import block: nothing else changes" out_has '0 to add, 0 to change, 0 to 
 check "import block: apply" apply_ok
 check "import block: state has it" state_has lxd_storage_pool.imp2
 check "import block: plan is empty" expect_exit 0 plan_exit
+
+# ------------------------------------------------------------ import with a minimal configuration
+# A pool made by hand as users do (`lxc storage create NAME dir source=...`),
+# imported, plans empty with only name and driver in the configuration.
+mkdir -p "$RIG_N1_POOLS/byhand"
+check "minimal import: lxc storage create byhand dir source=..." \
+	lxc_n1 storage create tfp-byhand dir "source=$RIG_N1_POOLS/byhand" rsync.bwlimit=7MB
+tf_workdir minimal
+{
+	provider_hcl
+	cat <<'EOF'
+resource "lxd_storage_pool" "byhand" {
+  name   = "tfp-byhand"
+  driver = "dir"
+}
+EOF
+} | write_tf
+require "minimal import: init" tf_show_on_fail init -input=false -no-color
+check "minimal import: terraform import" tf_show_on_fail import -input=false -no-color lxd_storage_pool.byhand tfp-byhand
+check "minimal import: plan is empty" expect_exit 0 plan_exit
+check "minimal import: a key added later still shows in -refresh-only" \
+	lxc_n1 storage set tfp-byhand rsync.compression false
+check "minimal import: ... plan -refresh-only exit 2" expect_exit 2 plan_exit -refresh-only
+check "minimal import: state rm (the pool is left alone)" tf_show_on_fail state rm lxd_storage_pool.byhand
+check "minimal import: delete the pool" lxc_n1 storage delete tfp-byhand
 
 # ------------------------------------------------------------ import of a missing pool
 tf_workdir ghost

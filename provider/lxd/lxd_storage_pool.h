@@ -1,0 +1,67 @@
+/* lxd_storage_pool internals shared by its two files:
+ * lxd_storage_pool.c (schema, read, import, plan, update, delete) and
+ * lxd_storage_pool_create.c (create, resuming a half-finished create,
+ * partial state). Not used by any other resource. */
+#ifndef LXD_STORAGE_POOL_H
+#define LXD_STORAGE_POOL_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "../resource.h"
+#include "client.h"
+#include "lxd_common.h"
+
+/* Member-specific keys (LXD 5.0.2 NodeSpecificStorageConfig plus what later
+ * releases add): set per member with ?target=, stripped from untargeted
+ * reads. */
+bool pool_is_member_key(const char *k);
+
+/* lxd_key_filter: keeps member-specific keys only. */
+bool pool_member_key_filter(const char *k, const json_t *v, void *arg);
+
+/* "/1.0/storage-pools/<name>[?target=<member>]", malloc'd or NULL. */
+char *pool_path(const char *name, const char *target);
+
+/* GET the pool (optionally as seen by one member). */
+int pool_get(lxd_client *c, const char *name, const char *target,
+	     json_t **pool, char **etag, lxd_error *err);
+
+/* The whole state object. `planned` gives the user's attributes (name,
+ * driver, description, ignore_unmanaged_keys); `config` and
+ * `member_config` are the maps to record (NULL: null); `pool` (live
+ * metadata, may be NULL) gives status and locations ("Unknown" and none
+ * without it). All arguments are borrowed. */
+tf_value *pool_state(const tf_schema *s, const tf_value *planned,
+		     const tf_value *config, const tf_value *member_config,
+		     const json_t *pool);
+
+/* Record in `priv` the server's keys after a create or update:
+ * scope "" from `pool` (untargeted live metadata) and one scope per member
+ * of `members` (the planned member_config; each read with ?target=).
+ * `prior_priv`/`prior` (may be NULL) give the candidates of an update: the
+ * keys recorded or managed before. Returns LXD_OK or the failed read. */
+int pool_record_server_keys(lxd_client *c, const char *name, json_t *priv,
+			    const json_t *pool, const tf_value *planned,
+			    const json_t *prior_priv, const tf_value *prior,
+			    const json_t *only_members, lxd_error *err);
+
+/* POST /1.0/storage-pools[?target=<member>] {name, driver, config,
+ * description if not NULL}. `cfg` is borrowed. */
+int pool_post(lxd_client *c, const char *target, const char *name,
+	      const char *driver, const char *description, const json_t *cfg,
+	      lxd_error *err);
+
+/* Set the description of a clustered pool (LXD ignores it on the
+ * clustered create). */
+int pool_set_description(lxd_client *c, const char *name,
+			 const tf_value *planned, lxd_error *err);
+
+/* Add a diagnostic path config["k"] / member_config["m"]["k"]. */
+void pool_path_key(tf_path *p, const char *attr, const char *k1, const char *k2);
+
+void pool_create(tfp_ctx *ctx, const tf_value *planned, const tf_value *config,
+		 tf_value **out, tf_diags *d);
+
+#endif

@@ -1,0 +1,460 @@
+/* lxd_storage_pool create: never lose what was made, finish what was
+ * started.
+ *
+ * Shapes of a create:
+ *  - direct: one POST /1.0/storage-pools with the global keys (plus the
+ *    member's own keys on a one-member cluster). Standalone servers and
+ *    one-member clusters.
+ *  - two-step (clusters of several members, or resuming): a pending
+ *    definition per member (POST ?target=<member>, member-specific keys
+ *    only), then the global POST (no config when the pool is Errored: LXD
+ *    refuses global config on a retry).
+ *
+ * After any failed step the pool is read back to learn what happened:
+ *  - a step whose outcome is unknown (no answer: connection lost, LXD
+ *    restarted, timeout) that did take effect is counted as done; one that
+ *    did not is sent again (bounded), so a POST is never repeated blindly;
+ *  - a pool that existed before this create (the first POST was refused
+ *    because of it) is taken over only when it is half-created (Pending or
+ *    Errored) with exactly the definition this configuration sends;
+ *    otherwise the error says to import it or delete it. It is never put in
+ *    state, so a later destroy cannot remove somebody else's pool;
+ *  - on a failure after a request may have reached the server, the state
+ *    that exists is returned with the error (read back, or, when LXD does
+ *    not answer, the planned values with status "Unknown"), so Terraform
+ *    records it as tainted and the next apply converges. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../log.h"
+#include "lxd_server_keys.h"
+#include "lxd_storage_pool.h"
+
+#define UNCERTAIN_RETRIES 3 /* steps re-sent after an unknown outcome */
+
+struct run {
+	tfp_ctx *ctx;
+	lxd_client *c;
+	const tf_value *planned;
+	const char *name;
+	const char *driver;
+	const tf_value *mc;      /* planned member_config */
+	json_t *members;         /* cluster member names, or NULL standalone */
+	json_t *defined;         /* members with a pending definition (object) */
+	bool two_step;           /* otherwise the direct POST */
+	bool errored;            /* the pool is Errored: global POST without config */
+	bool sent;               /* a mutating request may have reached LXD */
+	bool foreign;            /* the pool existed before and is not ours */
+	int retries;
+};
+
+/* Did the request perhaps reach the server without an answer coming back?
+ * (Then only a read can tell whether it took effect.) */
+static bool outcome_unknown(const lxd_error *err)
+{
+	if (err->http_status != 0)
+		return false; /* LXD answered: the answer is definite */
+	return err->code == LXD_E_UNAVAILABLE || err->code == LXD_E_TIMEOUT ||
+	       err->code == LXD_E_PROTOCOL || err->code == LXD_E_CANCELLED;
+}
+
+static const tf_value *member_keys_of(const struct run *r, const char *m)
+{
+	return tf_value_is_known(r->mc) ? tf_value_map_get(r->mc, m) : NULL;
+}
+
+/* The direct POST's config: global keys plus, on a one-member cluster, that
+ * member's own keys. New reference, or NULL when out of memory. */
+static json_t *direct_config(const struct run *r)
+{
+	json_t *cfg = lxd_map_to_config(tf_value_attr(r->planned, "config"));
+	const char *only = json_string_value(json_array_get(r->members, 0));
+	json_t *mk = only ? lxd_map_to_config(member_keys_of(r, only)) : NULL;
+
+	if (cfg && mk)
+		json_object_update(cfg, mk);
+	json_decref(mk);
+	return cfg;
+}
+
+int pool_post(lxd_client *c, const char *target, const char *name,
+	      const char *driver, const char *description, const json_t *cfg,
+	      lxd_error *err)
+{
+	json_t *body = json_pack("{s:s, s:s, s:O}", "name", name, "driver", driver,
+				 "config", cfg);
+	char *path = NULL, *et = target ? lxd_escape(target) : NULL;
+	int rc = LXD_E_NOMEM;
+
+	if (body && (!target || et) && (!description ||
+	    json_object_set_new(body, "description", json_string(description)) == 0) &&
+	    asprintf(&path, "/1.0/storage-pools%s%s", target ? "?target=" : "",
+		     target ? et : "") >= 0)
+		rc = lxd_request(c, "POST", path, body, NULL, 0, NULL, err);
+	else
+		path = NULL;
+	json_decref(body);
+	free(path);
+	free(et);
+	return rc;
+}
+
+/* One step (target NULL: the global POST). Notes whether it may have
+ * reached LXD. */
+static int step_post(struct run *r, const char *target, lxd_error *err)
+{
+	const char *desc = tf_value_attr_string(r->planned, "description");
+	json_t *cfg;
+	int rc;
+
+	if (target)
+		cfg = lxd_map_to_config(member_keys_of(r, target));
+	else if (r->errored)
+		cfg = json_object();
+	else if (!r->two_step)
+		cfg = direct_config(r);
+	else
+		cfg = lxd_map_to_config(tf_value_attr(r->planned, "config"));
+	if (!cfg)
+		return LXD_E_NOMEM;
+	rc = pool_post(r->c, target, r->name, r->driver,
+		       r->two_step ? NULL : desc, cfg, err);
+	json_decref(cfg);
+	if (rc == LXD_OK || outcome_unknown(err))
+		r->sent = true;
+	return rc;
+}
+
+/* A member's pending definition as LXD holds it equals what we send? */
+static bool member_matches(const struct run *r, const char *m, lxd_error *err,
+			   int *rc)
+{
+	json_t *mp = NULL;
+	tf_value *live;
+	const tf_value *want = member_keys_of(r, m);
+	bool same;
+
+	*rc = pool_get(r->c, r->name, m, &mp, NULL, err);
+	if (*rc)
+		return false;
+	live = lxd_config_to_map(json_object_get(mp, "config"),
+				 pool_member_key_filter, NULL);
+	json_decref(mp);
+	if (!live) {
+		*rc = LXD_E_NOMEM;
+		return false;
+	}
+	/* volatile.initial_source is LXD's own record of `source`. */
+	if (tf_value_map_get(live, "volatile.initial_source")) {
+		tf_value *t = lxd_config_to_map(NULL, NULL, NULL);
+		for (size_t i = 0; t && i < tf_value_len(live); i++)
+			if (strcmp(tf_value_map_key(live, i), "volatile.initial_source"))
+				tf_value_map_set(t, tf_value_map_key(live, i),
+						 tf_value_ref(tf_value_map_value(live, i)));
+		tf_value_unref(live);
+		live = t;
+	}
+	same = live && (want && tf_value_is_known(want) ?
+			tf_value_equal(live, want) : tf_value_len(live) == 0);
+	tf_value_unref(live);
+	return same;
+}
+
+/* An Errored pool keeps the global config of the failed create: it must
+ * be the planned one. */
+static bool global_matches(const struct run *r, const json_t *pool)
+{
+	tf_value *live = lxd_config_to_map(json_object_get(pool, "config"), NULL, NULL);
+	const tf_value *want = tf_value_attr(r->planned, "config");
+	bool same = false;
+
+	if (live) {
+		tf_value *t = lxd_config_to_map(NULL, NULL, NULL);
+		for (size_t i = 0; t && i < tf_value_len(live); i++)
+			if (strncmp(tf_value_map_key(live, i), "volatile.", 9))
+				tf_value_map_set(t, tf_value_map_key(live, i),
+						 tf_value_ref(tf_value_map_value(live, i)));
+		same = t && (tf_value_is_known(want) ? tf_value_equal(t, want)
+			     : tf_value_len(t) == 0);
+		tf_value_unref(t);
+	}
+	tf_value_unref(live);
+	return same;
+}
+
+static void import_it(const struct run *r, const char *status, tf_diags *d)
+{
+	tf_diags_attr_error(d, "name", "Storage pool already exists",
+			    "A storage pool named \"%s\" already exists on the LXD "
+			    "server (status %s) and is not in this Terraform state. "
+			    "Import it to manage it (`terraform import "
+			    "lxd_storage_pool.<name> %s`, or an `import` block), or "
+			    "choose another name.", r->name, status, r->name);
+}
+
+static void not_ours(const struct run *r, const char *status, const char *why,
+		     tf_diags *d)
+{
+	tf_diags_attr_error(d, "name", "Half-created storage pool is in the way",
+			    "A storage pool named \"%s\" is half-created on the LXD "
+			    "server (status %s) with a definition that differs from "
+			    "this configuration: %s. It was not made by this "
+			    "configuration, so it is left alone. Remove it with "
+			    "`lxc storage delete %s` and apply again, or change this "
+			    "configuration to match it.", r->name, status, why, r->name);
+}
+
+/* What resync found. */
+enum { RESYNC_CREATED = 0, RESYNC_HALF = 1, RESYNC_ABSENT = 2 };
+
+/* Learn from the live pool what is done. `before_us`: nothing of this
+ * create can have reached LXD yet, so a pool there is somebody else's and
+ * is taken over only when it is half-created with our definition.
+ * Returns RESYNC_* or a negative code (diagnostic added, or *err set when
+ * the read itself failed). */
+static int resync(struct run *r, bool before_us, lxd_error *err, tf_diags *d)
+{
+	json_t *pool = NULL, *loc;
+	const char *status, *drv;
+	size_t i;
+	int rc = pool_get(r->c, r->name, NULL, &pool, NULL, err);
+
+	if (rc == LXD_E_NOTFOUND) {
+		json_object_clear(r->defined);
+		r->errored = false;
+		return RESYNC_ABSENT;
+	}
+	if (rc)
+		return rc;
+	status = json_string_value(json_object_get(pool, "status"));
+	drv = json_string_value(json_object_get(pool, "driver"));
+	status = status ? status : "Unknown";
+	rc = RESYNC_HALF;
+	if (drv && strcmp(drv, r->driver) != 0) {
+		char why[160];
+		snprintf(why, sizeof(why), "its driver is \"%s\"", drv);
+		if (strcmp(status, "Created") == 0)
+			import_it(r, status, d);
+		else
+			not_ours(r, status, why, d);
+		r->foreign = before_us;
+		rc = LXD_E_CONFLICT;
+	} else if (strcmp(status, "Created") == 0) {
+		if (before_us) {
+			import_it(r, status, d);
+			r->foreign = true;
+			rc = LXD_E_CONFLICT;
+		} else {
+			rc = RESYNC_CREATED; /* our global POST took effect */
+		}
+	} else if (strcmp(status, "Pending") != 0 && strcmp(status, "Errored") != 0) {
+		import_it(r, status, d);
+		r->foreign = before_us;
+		rc = LXD_E_CONFLICT;
+	}
+	if (rc != RESYNC_HALF)
+		goto out;
+	/* Pending or Errored: which members hold a definition? */
+	r->two_step = true;
+	r->errored = strcmp(status, "Errored") == 0;
+	json_object_clear(r->defined);
+	json_array_foreach(json_object_get(pool, "locations"), i, loc) {
+		const char *m = json_string_value(loc);
+		int mrc = LXD_OK;
+
+		if (!m)
+			continue;
+		if (before_us && !member_matches(r, m, err, &mrc)) {
+			char why[200];
+			if (mrc) {
+				rc = mrc;
+				goto out;
+			}
+			snprintf(why, sizeof(why),
+				 "member \"%s\" has other member-specific keys", m);
+			not_ours(r, status, why, d);
+			r->foreign = true;
+			rc = LXD_E_CONFLICT;
+			goto out;
+		}
+		json_object_set_new(r->defined, m, json_true());
+	}
+	if (before_us && r->errored && !global_matches(r, pool)) {
+		not_ours(r, status, "its global config differs", d);
+		r->foreign = true;
+		rc = LXD_E_CONFLICT;
+		goto out;
+	}
+	if (before_us)
+		tfp_info("Resuming the half-finished creation of storage pool "
+			 "\"%s\" (status %s, defined on %zu member(s))",
+			 r->name, status, json_object_size(r->defined));
+out:
+	json_decref(pool);
+	return rc;
+}
+
+/* The steps not done yet, in order; stops at the first failure. */
+static int remaining_steps(struct run *r, lxd_error *err)
+{
+	size_t i;
+	json_t *m;
+	int rc;
+
+	if (r->two_step) {
+		json_array_foreach(r->members, i, m) {
+			const char *mn = json_string_value(m);
+			if (!mn || json_object_get(r->defined, mn))
+				continue;
+			if ((rc = step_post(r, mn, err)))
+				return rc;
+			json_object_set_new(r->defined, mn, json_true());
+		}
+	}
+	return step_post(r, NULL, err);
+}
+
+/* Run the create to the end. Returns LXD_OK, or a code with a diagnostic
+ * in d or with *err set for the caller to report. */
+static int run_steps(struct run *r, lxd_error *err, tf_diags *d)
+{
+	int rc, s;
+
+	/* Several members: look first, a pool in the way would otherwise be
+	 * half-joined by our first targeted POST. */
+	if (r->two_step) {
+		s = resync(r, true, err, d);
+		if (s < 0)
+			return s;
+	}
+	for (int attempt = 0;; attempt++) {
+		lxd_error rerr = {0};
+		bool unknown;
+
+		rc = remaining_steps(r, err);
+		if (rc == LXD_OK || rc == LXD_E_CANCELLED || rc == LXD_E_NOMEM ||
+		    attempt >= UNCERTAIN_RETRIES)
+			return rc;
+		/* Read back what happened: a step with an unknown outcome
+		 * may have taken effect; a refusal may be a pool in the way. */
+		unknown = outcome_unknown(err);
+		s = resync(r, !r->sent, &rerr, d);
+		if (s == RESYNC_CREATED)
+			return LXD_OK;
+		if (s < 0) {
+			if (!tf_diags_has_error(d))
+				*err = rerr;
+			return s;
+		}
+		if (!unknown && s == RESYNC_ABSENT)
+			return rc; /* refused, and nothing in the way: report it */
+		tfp_debug("storage pool \"%s\": %s; continuing (attempt %d)", r->name,
+			  unknown ? "outcome of a request unknown" : "pool half-created",
+			  attempt + 2);
+	}
+}
+
+/* A planned map for the state: NULL (null) when it is not known, i.e. the
+ * configuration left the optional+computed attribute unset and the pool
+ * was created with LXD's defaults, all recorded as the server's. */
+static const tf_value *known_or_null(const tf_value *v)
+{
+	return v && tf_value_is_known(v) ? v : NULL;
+}
+
+/* State after a failed create: what LXD now holds, or, when it cannot be
+ * read, the planned values with status "Unknown" (Terraform taints it; a
+ * later destroy of a pool that turns out not to exist succeeds). */
+static void partial_state(struct run *r, tf_value **out)
+{
+	json_t *pool = NULL;
+	lxd_error err = {0};
+	int rc = pool_get(r->c, r->name, NULL, &pool, NULL, &err);
+
+	if (rc == LXD_E_NOTFOUND)
+		return; /* nothing was created */
+	*out = pool_state(r->ctx->schema, r->planned,
+			  known_or_null(tf_value_attr(r->planned, "config")),
+			  known_or_null(r->mc), rc == LXD_OK ? pool : NULL);
+	json_decref(pool);
+}
+
+static int start(struct run *r, lxd_error *err)
+{
+	bool clustered = false;
+	int rc = lxd_is_clustered(r->c, &clustered, err);
+
+	if (rc == LXD_OK && clustered)
+		rc = lxd_member_names(r->c, &r->members, err);
+	r->two_step = clustered && json_array_size(r->members) > 1;
+	return rc;
+}
+
+/* The pool exists: its state, with the server's keys recorded. */
+static void finish(struct run *r, tf_value **out, tf_diags *d)
+{
+	json_t *pool = NULL, *priv = json_object();
+	lxd_error err = {0};
+	int rc = LXD_E_NOMEM;
+
+	if (priv)
+		rc = pool_get(r->c, r->name, NULL, &pool, NULL, &err);
+	if (rc == LXD_OK)
+		rc = pool_record_server_keys(r->c, r->name, priv, pool, r->planned,
+					     NULL, NULL, NULL, &err);
+	if (rc == LXD_OK && lxd_private_save(r->ctx, priv))
+		rc = LXD_E_NOMEM;
+	if (rc)
+		lxd_diag(d, NULL, "Cannot read new storage pool", &err,
+			 "Reading storage pool \"%s\" after creating it", r->name);
+	/* Exists either way: record it (without a read, as planned). */
+	*out = pool_state(r->ctx->schema, r->planned,
+			  known_or_null(tf_value_attr(r->planned, "config")),
+			  known_or_null(r->mc), rc == LXD_OK ? pool : NULL);
+	json_decref(pool);
+	json_decref(priv);
+}
+
+void pool_create(tfp_ctx *ctx, const tf_value *planned, const tf_value *config,
+		 tf_value **out, tf_diags *d)
+{
+	struct run r = {
+		.ctx = ctx,
+		.c = lxd_ctx_client(ctx, d),
+		.planned = planned,
+		.name = tf_value_attr_string(planned, "name"),
+		.driver = tf_value_attr_string(planned, "driver"),
+		.mc = tf_value_attr(planned, "member_config"),
+		.defined = json_object(),
+	};
+	const char *desc = tf_value_attr_string(planned, "description");
+	lxd_error err = {0};
+	int rc;
+
+	(void)config;
+	if (!r.c || !r.defined)
+		goto done;
+	if ((rc = start(&r, &err))) {
+		lxd_diag(d, NULL, "Cannot create storage pool", &err,
+			 "Reading the server before creating storage pool \"%s\"",
+			 r.name);
+		goto done;
+	}
+	rc = run_steps(&r, &err, d);
+	if (rc == LXD_OK && r.two_step && desc && *desc)
+		rc = pool_set_description(r.c, r.name, planned, &err);
+	if (rc) {
+		if (!tf_diags_has_error(d))
+			lxd_diag(d, NULL, "Cannot create storage pool", &err,
+				 "Creating storage pool \"%s\"%s", r.name,
+				 r.members ? " on the cluster" : "");
+		if (r.sent && !r.foreign)
+			partial_state(&r, out);
+		goto done;
+	}
+	finish(&r, out, d);
+done:
+	json_decref(r.members);
+	json_decref(r.defined);
+}
