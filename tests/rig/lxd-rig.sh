@@ -522,6 +522,11 @@ rig_standalone_up() {
 # rig_standalone_env NAME K — shell exports for standalone daemon K.
 rig_standalone_env() {
 	local name=$1 k=$2 state
+	# Also called directly by sourcing scripts, with the name they gave
+	# `up`: the same LXDRIG_PREFIX applies (once).
+	if [[ -n ${LXDRIG_PREFIX:-} && $name != "$LXDRIG_PREFIX"* ]]; then
+		name=$LXDRIG_PREFIX$name
+	fi
 	state=$(rig_state "$name")
 	printf 'export RIG_N%s_SOCKET=%q\n' "$k" "$(rig_socket "$name" "$k")"
 	printf 'export RIG_N%s_LXD_DIR=%q\n' "$k" "$(rig_lxd_dir "$name" "$k")"
