@@ -663,6 +663,30 @@ struct merge_arg {
 
 static int merge_mutate(json_t *current, void *argv, json_t **body, lxd_error *err);
 
+/* Verify callback of the global create (a POST whose outcome is unknown
+ * after a dropped connection or a transient answer): the pool exists and
+ * is Created: it took effect; no such pool: it did not; anything else
+ * (Pending, Errored, LXD unreachable): cannot tell. */
+static lxd_verdict pool_created(lxd_client *c, void *arg)
+{
+	const char *name = arg;
+	json_t *pool = NULL;
+	lxd_error err = {0};
+	lxd_verdict v = LXD_CANNOT_TELL;
+	const char *status;
+	int rc = get_pool(c, name, NULL, &pool, NULL, &err);
+
+	if (rc == LXD_E_NOTFOUND) {
+		v = LXD_DID_NOT_TAKE_EFFECT;
+	} else if (rc == LXD_OK) {
+		status = json_string_value(json_object_get(pool, "status"));
+		if (status && strcmp(status, "Created") == 0)
+			v = LXD_TOOK_EFFECT;
+	}
+	json_decref(pool);
+	return v;
+}
+
 static int post_pool(lxd_client *c, const char *target, const char *name,
 		     const char *driver, const char *description, json_t *cfg,
 		     lxd_error *err)
@@ -682,7 +706,12 @@ static int post_pool(lxd_client *c, const char *target, const char *name,
 		path = NULL;
 		goto out;
 	}
-	rc = lxd_request(c, "POST", path, body, NULL, 0, &r, err);
+	/* The targeted (pending) definitions are not verified: resending one
+	 * that was made fails with "already defined", which the caller
+	 * reports. */
+	rc = lxd_request_verify(c, "POST", path, body, 0,
+				target ? NULL : pool_created, (void *)name, &r,
+				err);
 	lxd_response_done(&r);
 out:
 	json_decref(body);
