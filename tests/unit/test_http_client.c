@@ -975,6 +975,35 @@ static void test_http_curl_refused_not_sent(void **state)
 	srv_stop(&s);
 }
 
+static void test_http_curl_refused_budget_fails_fast(void **state)
+{
+	srv s;
+	http_client *c;
+	http_request r = req_of("GET");
+	http_response resp;
+	http_error e, e2;
+	http_stats st;
+
+	(void)state;
+	srv_start(&s, 0, NULL, NULL);
+	close(s.lfd);
+	s.lfd = -1;
+	c = socket_client(s.path, 2000, 50);
+	assert_int_equal(http_send(c, &r, &resp, &e), HTTP_E_NOT_SENT);
+	assert_non_null(strstr(e.message, "cannot connect to LXD at unix:test"));
+	assert_non_null(strstr(e.message, "(retried for 50 ms)"));
+	http_client_stats(c, &st);
+	assert_true(st.retries > 0);
+	/* Down for a whole budget: the next request is not even tried. */
+	assert_int_equal(http_send(c, &r, &resp, &e2), HTTP_E_NOT_SENT);
+	assert_true(e2.fast_fail);
+	assert_string_equal(e2.message, e.message);
+	http_client_stats(c, &st);
+	assert_int_equal(st.fast_fails, 1);
+	http_client_free(c);
+	srv_stop(&s);
+}
+
 static void test_http_curl_eof_after_send(void **state)
 {
 	static const srv_mode modes[] = { SRV_CLOSE };
@@ -1103,6 +1132,7 @@ int main(void)
 		cmocka_unit_test(test_http_curl_classes),
 		cmocka_unit_test(test_http_curl_no_socket_not_sent),
 		cmocka_unit_test(test_http_curl_refused_not_sent),
+		cmocka_unit_test(test_http_curl_refused_budget_fails_fast),
 		cmocka_unit_test(test_http_curl_eof_after_send),
 		cmocka_unit_test(test_http_curl_get_retried_after_eof),
 		cmocka_unit_test(test_http_curl_timeout_opens_breaker),
