@@ -239,13 +239,7 @@ static void cancel_token(lxd_client *c, const char *op_path)
 	lxd_response_done(&r);
 }
 
-/* Could a request have reached LXD without its answer coming back? */
-static bool outcome_unknown(const lxd_error *err)
-{
-	return err->http_status == 0 &&
-	       (err->code == LXD_E_UNAVAILABLE || err->code == LXD_E_TIMEOUT ||
-		err->code == LXD_E_PROTOCOL || err->code == LXD_E_CANCELLED);
-}
+
 
 /* The join request failed (`err`). Find out what is true:
  *  - the member is listed and the joining server says it is that member:
@@ -301,10 +295,10 @@ static bool join_failed(lxd_client *c, lxd_client *jc, const char *name,
 	json_decref(ti);
 	lxd_diag(d, NULL, "Cannot join the cluster", err,
 		 "Server \"%s\" could not join the cluster%s", name,
-		 *unknown || outcome_unknown(err) ?
+		 *unknown || lxd_outcome_unknown(err) ?
 		 " (whether it joined is not known yet: it is recorded, and "
 		 "the next apply replaces it)" : "");
-	*unknown = *unknown || (outcome_unknown(err) && rc != LXD_E_NOTFOUND);
+	*unknown = *unknown || (lxd_outcome_unknown(err) && rc != LXD_E_NOTFOUND);
 	return false;
 }
 

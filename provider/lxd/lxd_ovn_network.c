@@ -690,13 +690,7 @@ static void partial_state(lxd_client *c, const tf_value *planned, tf_value **out
 	json_decref(net);
 }
 
-/* Could a request have reached LXD without its answer coming back? */
-static bool outcome_unknown(const lxd_error *err)
-{
-	return err->http_status == 0 &&
-	       (err->code == LXD_E_UNAVAILABLE || err->code == LXD_E_TIMEOUT ||
-		err->code == LXD_E_PROTOCOL || err->code == LXD_E_CANCELLED);
-}
+
 
 /* Is `net` a half-created OVN network (Pending/Errored) of exactly the
  * planned definition, i.e. left by an interrupted create of this one? */
@@ -790,9 +784,9 @@ static int post_network(lxd_client *c, const char *path, const json_t *body,
 			*sent = true;
 			return rc;
 		}
-		if (!outcome_unknown(err) || rc == LXD_E_CANCELLED ||
+		if (!lxd_outcome_unknown(err) || rc == LXD_E_CANCELLED ||
 		    attempt >= OVN_CREATE_RETRIES) {
-			*sent = *sent || outcome_unknown(err);
+			*sent = *sent || lxd_outcome_unknown(err);
 			return rc;
 		}
 		*sent = true;

@@ -8,6 +8,8 @@
 #   lxd-rig.sh status NAME               print the cluster members (JSON)
 #   lxd-rig.sh standalone NAME K         add an UNCLUSTERED daemon K (2..3) to
 #                                        rig NAME (not yet a member; for join tests)
+#   lxd-rig.sh restart NAME K            crash member K (SIGKILL) and start it
+#                                        again, waiting until it is ready
 #
 # Layout (state dir $LXDRIG_ROOT/NAME, default /tmp/lxdrig/NAME):
 #   NAME-br        namespace holding bridge br0 that links the members
@@ -390,6 +392,33 @@ rig_stop_daemon() {
 	fi
 }
 
+# rig_restart_daemon NAME K — crash member K (SIGKILL, as a power cut or OOM
+# kill would) and start it again on the same state; returns once it is ready.
+rig_restart_daemon() {
+	local name=$1 k=$2 pidfile pid i
+	pidfile="$(rig_state "$name")/n$k/lxd.pid"
+	[[ -s $pidfile ]] || {
+		rig_fail "member $k of rig '$name' has no pid file ($pidfile)"
+		return 1
+	}
+	pid=$(<"$pidfile")
+	[[ $pid =~ ^[0-9]+$ ]] || {
+		rig_fail "bad pid '$pid' in $pidfile"
+		return 1
+	}
+	rig_log "member $k: SIGKILL pid $pid"
+	kill -KILL "$pid" 2>/dev/null || true
+	for ((i = 0; i < 50; i++)); do
+		rig_alive "$pid" || break
+		sleep 0.1
+	done
+	if rig_alive "$pid"; then
+		rig_fail "member $k (pid $pid) still alive after SIGKILL"
+		return 1
+	fi
+	rig_start_daemon "$name" "$k"
+}
+
 # Kill whatever still runs inside one of the rig's namespaces.
 rig_kill_netns_pids() {
 	local ns=$1 pid pids
@@ -732,6 +761,14 @@ rig_main() {
 			exit 1
 		}
 		;;
+	restart)
+		[[ $# -eq 2 && $2 =~ ^[1-3]$ ]] || {
+			echo "usage: $0 restart NAME K" >&2
+			exit 2
+		}
+		rig_check_name "$1"
+		rig_restart_daemon "$1" "$2"
+		;;
 	status)
 		[[ $# -eq 1 ]] || {
 			echo "usage: $0 status NAME" >&2
@@ -742,7 +779,7 @@ rig_main() {
 			jq '[.metadata[] | {server_name, url, status, roles}]'
 		;;
 	*)
-		sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2
+		sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
 		exit 2
 		;;
 	esac
