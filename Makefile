@@ -8,6 +8,7 @@
 #   make install    put the binary in the implied local mirror (both types)
 #   make fuzz       libFuzzer targets (FUZZ_SECONDS each)
 #   make bench      handshake latency, peak RSS, overhead against raw curl
+#   make docs       regenerate the schema parts of docs/ from the C tables
 #
 # Variant builds: BUILD=build-asan SAN="-fsanitize=address,undefined".
 
@@ -58,7 +59,7 @@ TEST_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
 .SECONDARY:
 
-.PHONY: all deps test unit asan e2e fuzz bench demo install lint clean proto FORCE
+.PHONY: all deps test unit asan e2e fuzz bench demo install lint clean proto docs docs-check FORCE
 
 all: $(BIN)
 
@@ -120,9 +121,18 @@ deps:
 
 test: deps
 	$(MAKE) all
+	$(MAKE) docs-check
 	$(MAKE) unit
 	$(MAKE) asan
 	$(MAKE) e2e
+
+# The schema parts of docs/ (between <!-- schema: ... --> markers) come from
+# the description strings in the C schema tables (tests/docs/gen_docs.py).
+docs: $(BIN)
+	@tests/docs/docs.sh $(BIN) write
+
+docs-check: $(BIN)
+	@tests/docs/docs.sh $(BIN) check
 
 install: $(BIN)
 	@for t in lxd k8s; do \
