@@ -38,15 +38,21 @@ fi
 check "tfclient's own tests pass (codec, checker, mTLS, fake plugin)" \
 	"$TFC_DIR/run-tests.sh"
 
-# tfc NAME ARGS... — run the client, keep its JSON in $OUT/NAME.json;
-# fails when the provider did not start, answer or exit 0 after Shutdown.
+# tfc NAME ARGS... — run the client, keep its JSON in $OUT/NAME.json and
+# the provider's stderr in $OUT/NAME.log; fails when the provider did not
+# start, answer or exit 0 after Shutdown, or logged a sanitizer report.
 tfc() {
 	local name=$1
 	shift
-	if ! timeout 120 "$PY" -B "$TFC_DIR/tfclient.py" "$BIN" "$@" \
-		>"$OUT/$name.json" 2>"$OUT/$name.err"; then
+	if ! timeout 120 "$PY" -B "$TFC_DIR/tfclient.py" "$BIN" \
+		--stderr "$OUT/$name.log" "$@" >"$OUT/$name.json" 2>"$OUT/$name.err"; then
 		echo "  tfclient $* failed:"
 		sed 's/^/  | /' "$OUT/$name.err" | tail -n 30
+		return 1
+	fi
+	if grep -qE "$E2E_SANITIZER_PATTERN" "$OUT/$name.log"; then
+		echo "  sanitizer report in the provider's stderr ($OUT/$name.log):"
+		grep -E -A5 "$E2E_SANITIZER_PATTERN" "$OUT/$name.log" | head -n 20 | sed 's/^/  | /'
 		return 1
 	fi
 }

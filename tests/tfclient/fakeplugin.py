@@ -33,6 +33,7 @@ from tfc import mtls, proto, values  # noqa: E402
 from tfc.plugin import MAGIC_COOKIE, MAGIC_COOKIE_KEY  # noqa: E402
 
 MODE = os.environ.get("FAKE_MODE", "")
+LIFETIME = 120  # seconds: never outlive a test run that lost track of us
 PB = proto.load().tfplugin6
 done = threading.Event()
 
@@ -138,7 +139,7 @@ def main():
     server.start()
     sys.stdout.write("1|6|unix|%s|grpc|%s\n" % (path, field))
     sys.stdout.flush()
-    done.wait()
+    done.wait(LIFETIME)
     if MODE == "hang":
         threading.Event().wait(30)
     server.stop(0.5).wait()

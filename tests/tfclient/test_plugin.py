@@ -34,8 +34,10 @@ class Fake(unittest.TestCase):
         cls.tmp.cleanup()
 
     def start(self, mode="", **kw):
-        return Provider.start(self.bin, "fake", env={"FAKE_MODE": mode},
-                              timeout=20, **kw)
+        p = Provider.start(self.bin, "fake", env={"FAKE_MODE": mode},
+                           timeout=20, **kw)
+        self.addCleanup(p.kill)  # even when an assertion fails
+        return p
 
     def test_round_trip(self):
         with self.start() as p:

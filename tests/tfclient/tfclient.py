@@ -200,6 +200,8 @@ def main(argv):
                     help="provider type the binary serves (from argv[0])")
     ap.add_argument("--no-tls", action="store_true",
                     help="leave PLUGIN_CLIENT_CERT unset (plaintext)")
+    ap.add_argument("--stderr", metavar="FILE",
+                    help="save the provider's stderr (its log) in FILE")
     sub = ap.add_subparsers(dest="command", required=True)
     sub.add_parser("handshake").set_defaults(fn=cmd_handshake)
     sub.add_parser("schema").set_defaults(fn=cmd_schema)
@@ -242,6 +244,9 @@ def main(argv):
         return 1
     finally:
         p.kill()
+        if args.stderr:
+            with open(args.stderr, "w") as f:
+                f.write(p.stderr_text())
     print(json.dumps(out, indent=1, sort_keys=True))
     return 0 if out["exit_code"] == 0 else 1
 

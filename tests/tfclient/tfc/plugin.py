@@ -62,6 +62,7 @@ class Provider:
         self.client_cert = None
         self._tmp = None
         self._stderr = None
+        self._stderr_saved = ""
         self.pb = proto.load()
 
     # ---------------------------------------------------------- life cycle
@@ -149,8 +150,9 @@ class Provider:
         return buf.split(b"\n", 1)[0].decode()
 
     def stderr_text(self):
+        """What the provider wrote on stderr (kept after it exited)."""
         if not self._stderr:
-            return ""
+            return self._stderr_saved
         self._stderr.flush()
         self._stderr.seek(0)
         return self._stderr.read().decode(errors="replace")
@@ -192,6 +194,7 @@ class Provider:
         if self.proc is not None and self.proc.stdout:
             self.proc.stdout.close()
         if self._stderr is not None:
+            self._stderr_saved = self.stderr_text()
             self._stderr.close()
             self._stderr = None
         if self._tmp is not None:
