@@ -169,9 +169,11 @@ def cmd_list(p, args):
         cfg_type = schema.list_config_block(lst).implied_type()
         full = {k: cfg.get(k) for k in values.object_attrs(cfg_type)}
         config_mp = values.encode(full, cfg_type)
+    elif cfg:
+        raise ValueError("%s has no list resource schema: --config cannot be "
+                         "encoded" % args.type_name)
     else:
-        config_mp = values.encode(cfg, ["object", {
-            k: "dynamic" for k in cfg}]) if cfg else b"\x80"
+        config_mp = b"\x80"  # {}: what is sent without a schema
     req = p.request("ListResource", type_name=args.type_name,
                     include_resource_object=args.include_object,
                     limit=args.limit)
