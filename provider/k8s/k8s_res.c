@@ -38,7 +38,7 @@ k8s_client *k8s_res_client(tfp_ctx *ctx, const k8s_capi **capi, tf_diags *d)
 	return c;
 }
 
-long k8s_res_timeout(const tf_value *obj, const char *which)
+long k8s_res_timeout_or(const tf_value *obj, const char *which, long dflt)
 {
 	const tf_value *t = tf_value_attr(obj, "timeouts");
 	const char *s = tf_value_attr_string(t, which);
@@ -46,7 +46,12 @@ long k8s_res_timeout(const tf_value *obj, const char *which)
 
 	if (s && tfp_parse_duration(s, &secs) == 0 && secs > 0)
 		return secs;
-	return DEFAULT_TIMEOUT_S;
+	return dflt;
+}
+
+long k8s_res_timeout(const tf_value *obj, const char *which)
+{
+	return k8s_res_timeout_or(obj, which, DEFAULT_TIMEOUT_S);
 }
 
 static double now_s(void)

@@ -14,8 +14,10 @@
  * management cluster that only serves v1beta1). */
 k8s_client *k8s_res_client(tfp_ctx *ctx, const k8s_capi **capi, tf_diags *d);
 
-/* Seconds from timeouts.<which> of `obj`, or the 30-minute default. */
+/* Seconds from timeouts.<which> of `obj`, or the 30-minute default
+ * (k8s_res_timeout_or: or `dflt`). */
 long k8s_res_timeout(const tf_value *obj, const char *which);
+long k8s_res_timeout_or(const tf_value *obj, const char *which, long dflt);
 
 /* Poll until `check` returns true (done), a negative k8s_code (error: its
  * err is filled), the deadline passes (K8S_E_TIMEOUT) or the stop flag is

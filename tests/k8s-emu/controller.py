@@ -689,7 +689,7 @@ class Controller:
             if self.get("Secret", ns, sname) is not None:
                 continue
             if suffix == "kubeconfig":
-                data = {"value": b64(self.kubeconfig_for(cname, ep))}
+                data = {"value": b64(self.workload_kubeconfig() or self.kubeconfig_for(cname, ep))}
             else:
                 data = {"tls.crt": b64(FAKE_PEM), "tls.key": b64("k8s-emu fake key\n")}
             self.log("controller: creating Secret %s/%s" % (ns, sname))
@@ -697,6 +697,20 @@ class Controller:
                          "metadata": {"name": sname, "namespace": ns, "labels": {L_CLUSTER: cname},
                                       "ownerReferences": [owner_ref(k, True)]},
                          "data": data})
+
+    def workload_kubeconfig(self):
+        """faults.json "workload_kubeconfig": a file whose content every new
+        <cluster>-kubeconfig Secret carries (e.g. WORKDIR/kubeconfig-token,
+        so the emulator itself serves as the workload cluster)."""
+        path = self.f.get("workload_kubeconfig")
+        if not isinstance(path, str) or not path:
+            return None
+        try:
+            with open(path, encoding="utf-8") as fh:
+                return fh.read()
+        except OSError as e:
+            self.log("controller: workload_kubeconfig %s unreadable: %s" % (path, e))
+            return None
 
     @staticmethod
     def kubeconfig_for(cname, ep):
