@@ -33,6 +33,8 @@
 struct live {
 	json_t *cluster, *kcp, *lxc, *tpl, *secret, *kubeconfig;
 };
+/* (kubeconfig is only read by the readiness check: its content never goes
+ * into the state.) */
 
 static void live_done(struct live *l)
 {
@@ -63,18 +65,15 @@ static int fetch(k8s_client *c, const k8s_capi *capi, const char *ns,
 		 const char *name, const char *secret, struct live *l,
 		 k8s_error *err)
 {
-	char kc[300];
 	int rc;
 
-	snprintf(kc, sizeof(kc), "%s-kubeconfig", name);
 	if ((rc = get_opt(c, &capi->cluster, ns, name, &l->cluster, err)) ||
 	    (rc = get_opt(c, &capi->kubeadm_control_plane, ns, name, &l->kcp, err)) ||
 	    (rc = get_opt(c, &capi->lxc_cluster, ns, name, &l->lxc, err)) ||
 	    (rc = get_opt(c, &capi->lxc_machine_template, ns,
 			  k8s_jstr(l->kcp, "spec.machineTemplate.spec.infrastructureRef.name"),
 			  &l->tpl, err)) ||
-	    (rc = get_opt(c, &k8s_gvr_secret, ns, secret, &l->secret, err)) ||
-	    (rc = get_opt(c, &k8s_gvr_secret, ns, kc, &l->kubeconfig, err)))
+	    (rc = get_opt(c, &k8s_gvr_secret, ns, secret, &l->secret, err)))
 		return rc;
 	return K8S_OK;
 }
@@ -89,14 +88,6 @@ static char *own_secret(const tf_value *v)
 	return k8s_identity_secret_name(name);
 }
 
-static char *kubeconfig_text(const json_t *secret)
-{
-	const char *b = k8s_jstr(secret, "data.value");
-	size_t n;
-
-	return b ? k8s_b64_decode(b, &n) : NULL;
-}
-
 /* Set computed attributes from live objects. only_unknown: leave values
  * the plan already fixed (apply must return what was planned). */
 static void fill_computed(tf_value *st, const struct live *l, bool only_unknown)
@@ -104,7 +95,7 @@ static void fill_computed(tf_value *st, const struct live *l, bool only_unknown)
 	const char *host = k8s_jstr(l->cluster, "spec.controlPlaneEndpoint.host");
 	long port = k8s_jint(l->cluster, "spec.controlPlaneEndpoint.port", 6443);
 	const char *phase = k8s_jstr(l->cluster, "status.phase");
-	char *ep = NULL, *kc = kubeconfig_text(l->kubeconfig);
+	char *ep = NULL;
 	const char *sec = tf_value_attr_string(st, "identity_secret");
 	char *own = own_secret(st);
 
@@ -117,8 +108,6 @@ static void fill_computed(tf_value *st, const struct live *l, bool only_unknown)
 		tf_value_object_set(st, "phase", tf_value_string(phase ? phase : ""));
 	if (WANT("conditions"))
 		tf_value_object_set(st, "conditions", k8s_conditions_value(l->cluster));
-	if (WANT("kubeconfig"))
-		tf_value_object_set(st, "kubeconfig", tf_value_string(kc ? kc : ""));
 	if (WANT("identity_secret_name"))
 		tf_value_object_set(st, "identity_secret_name",
 				    tf_value_string(sec ? sec : own ? own : ""));
@@ -127,7 +116,6 @@ static void fill_computed(tf_value *st, const struct live *l, bool only_unknown)
 #undef WANT
 	free(ep);
 	free(own);
-	free(kc);
 }
 
 /* ---- plan --------------------------------------------------------------- */
@@ -244,9 +232,9 @@ static void cluster_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 	}
 	if (replace->n) {
 		static const char *const comp[] = {
-			"endpoint", "phase", "conditions", "kubeconfig",
+			"endpoint", "phase", "conditions",
 		};
-		for (size_t i = 0; i < 4; i++)
+		for (size_t i = 0; i < 3; i++)
 			tf_plan_mark_unknown(ctx->schema, p, comp[i]);
 	} else if (tf_plan_has_changes(prior, p)) {
 		tf_plan_mark_unknown(ctx->schema, p, "phase");
@@ -796,9 +784,33 @@ done:
 	free(secret);
 }
 
+/* ---- state upgrade -------------------------------------------------------------- */
+
+/* Version 0 stored the admin kubeconfig (`kubeconfig`, credentials) in the
+ * state; version 1 has no such attribute. Drop it from old states, so the
+ * next apply writes the state without it. */
+static int cluster_upgrade(int64_t from_version, json_t *state, tf_diags *d)
+{
+	if (from_version != 0 || !json_is_object(state)) {
+		tf_diags_error(d, NULL, "Unsupported k8s_cluster state",
+			       "The stored k8s_cluster state has schema version "
+			       "%lld, which this provider cannot upgrade (it knows "
+			       "0 and 1). Remove it with `terraform state rm` and "
+			       "import the cluster again.", (long long)from_version);
+		return -1;
+	}
+	if (json_object_get(state, "kubeconfig")) {
+		json_object_del(state, "kubeconfig");
+		tfp_info("k8s_cluster state upgraded from version 0: the stored "
+			 "kubeconfig was dropped (use the k8s_cluster_kubeconfig "
+			 "ephemeral resource)");
+	}
+	return 0;
+}
+
 const tfp_resource k8s_cluster_resource = {
 	.type_name = "k8s_cluster",
-	.version = 0,
+	.version = 1,
 	.schema = &k8s_cluster_schema_def,
 	.modify_plan = cluster_modify_plan,
 	.create = cluster_create,
@@ -806,4 +818,5 @@ const tfp_resource k8s_cluster_resource = {
 	.update = cluster_update,
 	.remove = cluster_delete,
 	.import = cluster_import,
+	.upgrade = cluster_upgrade,
 };

@@ -121,10 +121,8 @@ static const tf_attr_def cluster_attrs[] = {
 	  "judged by conditions)." },
 	{ "conditions", "[\"map\",\"string\"]", TF_COMPUTED, NULL,
 	  "Cluster conditions by type: `True`, or `False: <message>`." },
-	{ "kubeconfig", "\"string\"", TF_COMPUTED | TF_SENSITIVE, NULL,
-	  "Admin kubeconfig of the workload cluster (Secret "
-	  "`<name>-kubeconfig`). Cluster API renews its client certificate; "
-	  "prefer the `k8s_cluster_kubeconfig` ephemeral resource." },
+	/* No kubeconfig: credentials stay out of the state (schema version 1;
+	 * read it with the k8s_cluster_kubeconfig ephemeral resource). */
 };
 
 static const tf_nested_block_def cluster_blocks[] = {
@@ -140,7 +138,9 @@ const tf_block_def k8s_cluster_schema_def = {
 		       "API and CAPN: the Cluster, its KubeadmControlPlane, "
 		       "LXCCluster, control-plane LXCMachineTemplate and (unless "
 		       "`identity_secret` is set) the LXD identity Secret. "
-		       "Import with `namespace/name`.",
+		       "Import with `namespace/name`. Its admin kubeconfig is "
+		       "read with the `k8s_cluster_kubeconfig` ephemeral "
+		       "resource (never stored in the state).",
 };
 
 static const tf_attr_def taint_attrs[] = {

@@ -154,7 +154,7 @@ static void test_cluster_create_defaults(void **state)
 	assert_int_equal(tf_value_get_int(tf_value_attr(o.planned, "control_plane_replicas"), &n), 0);
 	assert_int_equal(n, 1);
 	assert_true(tf_value_is_unknown(tf_value_attr(o.planned, "endpoint")));
-	assert_true(tf_value_is_unknown(tf_value_attr(o.planned, "kubeconfig")));
+	assert_null(tf_value_attr(o.planned, "kubeconfig")); /* not in the schema */
 	plan_done(&o);
 	free(c);
 }
@@ -210,7 +210,6 @@ static char *cluster_state(const char *version, int replicas)
 	tf_value_object_set(st, "control_plane_replicas", tf_value_int(replicas));
 	tf_value_object_set(st, "endpoint", tf_value_string("https://203.0.113.1:6443"));
 	tf_value_object_set(st, "phase", tf_value_string("Provisioned"));
-	tf_value_object_set(st, "kubeconfig", tf_value_string("apiVersion: v1"));
 	{
 		tf_type *mt = tf_type_map(tf_type_string());
 		tf_value_object_set(st, "conditions", tf_value_map_new(mt));
@@ -293,7 +292,7 @@ static void test_cluster_missing_control_plane_replaces(void **state)
 	plan(&k8s_cluster_resource, cs, prior, c, &o);
 	tf_path_push_attr(&want, "control_plane_replicas");
 	assert_true(tf_paths_contains(&o.replace, &want));
-	assert_true(tf_value_is_unknown(tf_value_attr(o.planned, "kubeconfig")));
+	assert_true(tf_value_is_unknown(tf_value_attr(o.planned, "endpoint")));
 	tf_path_done(&want);
 	plan_done(&o);
 	free(c);
@@ -328,6 +327,57 @@ static void test_incomplete_replaces(void **state)
 	tf_value_unref(pv);
 	free(json);
 	free(prior);
+	free(c);
+}
+
+/* A version-0 state (it stored the admin kubeconfig) upgrades to version
+ * 1 without it; the result decodes into the current schema. Unknown
+ * versions are refused with an error. */
+static void test_cluster_state_upgrade(void **state)
+{
+	char *c = cfg(CLUSTER_CFG, ""), *text, err[256];
+	struct plan_out o;
+	json_t *j;
+	tf_value *v = NULL;
+	tf_diags d = TF_DIAGS_INIT;
+	char *json = NULL;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(k8s_cluster_resource.version, 1);
+	assert_non_null(k8s_cluster_resource.upgrade);
+	assert_int_equal(tf_schema_attr_index(cs, "kubeconfig"), -1);
+	plan(&k8s_cluster_resource, cs, NULL, c, &o);
+	{
+		tf_value *st = tf_value_mut(tf_value_ref(o.planned));
+		tf_value_object_set(st, "endpoint", tf_value_string(""));
+		tf_value_object_set(st, "phase", tf_value_string(""));
+		tf_type *mt = tf_type_map(tf_type_string());
+		tf_value_object_set(st, "conditions", tf_value_map_new(mt));
+		tf_type_unref(mt);
+		assert_int_equal(tf_json_encode(st, &json, &len), TF_OK);
+		tf_value_unref(st);
+	}
+	j = json_loads(json, 0, NULL);
+	assert_non_null(j);
+	json_object_set_new(j, "kubeconfig", json_string("apiVersion: v1\nusers: [SECRET]"));
+	assert_int_equal(k8s_cluster_resource.upgrade(0, j, &d), 0);
+	assert_false(tf_diags_has_error(&d));
+	assert_null(json_object_get(j, "kubeconfig"));
+	text = json_dumps(j, JSON_COMPACT);
+	assert_null(strstr(text, "SECRET"));
+	assert_int_equal(tf_json_decode(text, strlen(text), tf_schema_type(cs), 0, &v,
+					err, sizeof(err)), TF_OK);
+	assert_string_equal(tf_value_attr_string(v, "name"), "prod");
+	tf_value_unref(v);
+	free(text);
+
+	assert_int_not_equal(k8s_cluster_resource.upgrade(7, j, &d), 0);
+	assert_true(tf_diags_has_error(&d));
+	json_decref(j);
+	free(json);
+	tf_diags_done(&d);
+	plan_done(&o);
 	free(c);
 }
 
@@ -474,6 +524,7 @@ int main(void)
 		cmocka_unit_test(test_cluster_upgrade_rules),
 		cmocka_unit_test(test_cluster_missing_control_plane_replaces),
 		cmocka_unit_test(test_incomplete_replaces),
+		cmocka_unit_test(test_cluster_state_upgrade),
 		cmocka_unit_test(test_pool_create_plan),
 		cmocka_unit_test(test_pool_autoscaler_rules),
 		cmocka_unit_test(test_pool_rotation_plan),
