@@ -131,6 +131,7 @@ static void cluster_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 	int64_t reps;
 
 	(void)config;
+	k8s_retry_budget_set(0);
 	if (tf_value_is_unknown(tf_value_attr(p, "namespace")) &&
 	    tf_value_is_null(tf_value_attr(config, "namespace")))
 		tf_plan_set(p, "namespace", tf_value_string(k8s_res_default_ns(ctx)));
@@ -395,6 +396,7 @@ static void cluster_create(tfp_ctx *ctx, const tf_value *planned,
 	(void)config;
 	if (!c)
 		return;
+	k8s_res_budget(planned, "create");
 	secret_name = own_secret(planned);
 	if (secret_name) {
 		secret = k8s_identity_secret(planned, secret_name);
@@ -587,6 +589,7 @@ static void cluster_update(tfp_ctx *ctx, const tf_value *prior,
 	(void)config;
 	if (!c)
 		goto done;
+	k8s_res_budget(planned, "update");
 	if (secret && identity_changed(prior, planned)) {
 		snprintf(summary, sizeof(summary), "Cannot update Secret %s/%s", ns, secret);
 		rc = k8s_update(c, &k8s_gvr_secret, ns, secret, put_identity,
@@ -715,6 +718,7 @@ static void cluster_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 
 	if (!c || !ns || !name)
 		goto done;
+	k8s_res_budget(prior, "delete");
 	ga.r = &capi->cluster;
 	snprintf(summary, sizeof(summary), "Cannot delete Cluster %s/%s", ns, name);
 	rc = k8s_delete(c, &capi->cluster, ns, name, "Background", &err);

@@ -285,6 +285,7 @@ static void open_kc(tfp_ctx *ctx, const tf_value *config, tf_value **result,
 	int rc;
 
 	(void)renew_at;
+	k8s_retry_budget_set(k8s_res_timeout_or(config, "open", OPEN_TIMEOUT_S));
 	if (!ns || !*ns)
 		ns = k8s_client_namespace(c);
 	if (!name || !*name) {

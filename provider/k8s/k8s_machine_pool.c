@@ -102,6 +102,7 @@ static void pool_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 	char *infra = NULL, *boot = NULL;
 	int64_t lo, hi;
 
+	k8s_retry_budget_set(0);
 	if (tf_value_is_unknown(tf_value_attr(p, "namespace")) &&
 	    tf_value_is_null(tf_value_attr(config, "namespace")))
 		tf_plan_set(p, "namespace", tf_value_string(k8s_res_default_ns(ctx)));
@@ -321,6 +322,7 @@ static void pool_create(tfp_ctx *ctx, const tf_value *planned,
 	(void)config;
 	if (!c)
 		return;
+	k8s_res_budget(planned, "create");
 	cp = control_plane_version(c, capi, ns, tf_value_attr_string(planned, "cluster_name"));
 	check_version(cp, planned, d);
 	if (tf_diags_has_error(d))
@@ -524,6 +526,7 @@ static void pool_update(tfp_ctx *ctx, const tf_value *prior,
 	(void)config;
 	if (!c)
 		return;
+	k8s_res_budget(planned, "update");
 	cp = control_plane_version(c, capi, ns, tf_value_attr_string(planned, "cluster_name"));
 	check_version(cp, planned, d);
 	if (tf_diags_has_error(d)) {
@@ -631,6 +634,7 @@ static void pool_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 
 	if (!c || !ns || !name)
 		return;
+	k8s_res_budget(prior, "delete");
 	snprintf(summary, sizeof(summary), "Cannot delete MachineDeployment %s/%s", ns, name);
 	if (k8s_get(c, &capi->machine_deployment, ns, name, &md, &err) == K8S_OK) {
 		const char *in = k8s_jstr(md, "spec.template.spec.infrastructureRef.name");

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "../duration.h"
+#include "../log.h"
 #include "k8s_objects.h"
 #include "k8s_res.h"
 
@@ -22,6 +23,8 @@ k8s_client *k8s_res_client(tfp_ctx *ctx, const k8s_capi **capi, tf_diags *d)
 			       "(kubeconfig_path, kubeconfig, context).");
 		return NULL;
 	}
+	/* Until the handler bounds it by its timeouts block. */
+	k8s_retry_budget_set(0);
 	if (k8s_capi_discover(c, capi, &err) != K8S_OK) {
 		k8s_diag(d, NULL, "Cluster API not available", &err);
 		return NULL;
@@ -54,12 +57,25 @@ long k8s_res_timeout(const tf_value *obj, const char *which)
 	return k8s_res_timeout_or(obj, which, DEFAULT_TIMEOUT_S);
 }
 
+long k8s_res_budget(const tf_value *obj, const char *which)
+{
+	long t = k8s_res_timeout(obj, which);
+
+	k8s_retry_budget_set(t);
+	return t;
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+bool k8s_res_transient(int code)
+{
+	return code == K8S_E_UNAVAILABLE || code == K8S_E_SERVER;
 }
 
 int k8s_res_poll(tfp_ctx *ctx, long timeout_s, k8s_check_fn check, void *arg,
@@ -71,14 +87,19 @@ int k8s_res_poll(tfp_ctx *ctx, long timeout_s, k8s_check_fn check, void *arg,
 	for (;;) {
 		int rc = check(arg, err);
 
-		if (rc < 0)
+		if (rc < 0 && !k8s_res_transient(rc))
 			return rc;
 		if (rc > 0)
 			return K8S_OK;
 		if (now_s() >= deadline) {
+			if (rc < 0)
+				return rc; /* still unreachable: say so */
 			err->code = K8S_E_TIMEOUT;
 			return K8S_E_TIMEOUT;
 		}
+		if (rc < 0)
+			tfp_debug("k8s: still waiting after a transient error: %s",
+				  err->message);
 		/* Sleep in 100 ms slices so StopProvider is honoured. */
 		for (long slept = 0; slept < sleep_ms && now_s() < deadline; slept += 100) {
 			struct timespec ts = { 0, 100 * 1000000L };

@@ -11,17 +11,28 @@
 
 /* The configured client and the discovered Cluster API types, or NULL with
  * an error diagnostic (provider not configured, CAPI/CAPN not served, or a
- * management cluster that only serves v1beta1). */
+ * management cluster that only serves v1beta1). Resets the calling
+ * thread's retry budget to the default (k8s_retry_budget_set(0)); handlers
+ * with a timeouts block then bound it with k8s_res_budget. */
 k8s_client *k8s_res_client(tfp_ctx *ctx, const k8s_capi **capi, tf_diags *d);
 
 /* Seconds from timeouts.<which> of `obj`, or the 30-minute default
  * (k8s_res_timeout_or: or `dflt`). */
 long k8s_res_timeout(const tf_value *obj, const char *which);
 long k8s_res_timeout_or(const tf_value *obj, const char *which, long dflt);
+/* k8s_retry_budget_set(k8s_res_timeout(obj, which)): the client's retries
+ * of this operation stay within the resource's timeout. Returns it. */
+long k8s_res_budget(const tf_value *obj, const char *which);
 
 /* Poll until `check` returns true (done), a negative k8s_code (error: its
  * err is filled), the deadline passes (K8S_E_TIMEOUT) or the stop flag is
- * raised (K8S_E_CANCELLED). Sleeps 250 ms doubling to 5 s between checks. */
+ * raised (K8S_E_CANCELLED). Sleeps 250 ms doubling to 5 s between checks.
+ * Transient errors (k8s_res_transient: the management cluster unreachable
+ * or failing, after the client's own retries) do not end the wait: it
+ * goes on until the deadline, then returns that error (not K8S_E_TIMEOUT)
+ * so the caller can say the server was unreachable. A server that stopped
+ * answering (K8S_E_TIMEOUT from the client) ends it at once. */
+bool k8s_res_transient(int code);
 typedef int (*k8s_check_fn)(void *arg, k8s_error *err);
 int k8s_res_poll(tfp_ctx *ctx, long timeout_s, k8s_check_fn check, void *arg,
 		 k8s_error *err);
