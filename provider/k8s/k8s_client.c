@@ -629,7 +629,7 @@ static int curl_code(k8s_client *c, CURLcode res, const struct xfer *x,
 				   (unsigned)K8S_MAX_RESPONSE);
 	switch (res) {
 	case CURLE_ABORTED_BY_CALLBACK:
-		return k8s_set_err(err, K8S_E_CANCELLED, 0, "request cancelled");
+		return k8s_set_err(err, K8S_E_CANCELLED, 0, K8S_CANCELLED_MSG);
 	case CURLE_OPERATION_TIMEDOUT:
 		return k8s_set_err(err, K8S_E_TIMEOUT, 0,
 				   "request to %s timed out: %s", c->base_url, detail);
@@ -880,7 +880,7 @@ static int http_do(k8s_client *c, const char *method, const char *path,
 	memset(reply, 0, sizeof(*reply));
 	*transient = false;
 	if (k8s_stopped(c))
-		return k8s_set_err(err, K8S_E_CANCELLED, 0, "request cancelled");
+		return k8s_set_err(err, K8S_E_CANCELLED, 0, K8S_CANCELLED_MSG);
 	if (atomic_load(&c->dead)) {
 		pthread_mutex_lock(&c->dead_lock);
 		rc = k8s_set_err(err, K8S_E_TIMEOUT, 0, "%s", c->dead_msg);
@@ -1120,7 +1120,7 @@ static int do_text(k8s_client *c, const char *method, const char *path,
 			attempt++;
 			if (!k8s_sleep(c, delay))
 				return k8s_set_err(err, K8S_E_CANCELLED, 0,
-						   "request cancelled");
+						   K8S_CANCELLED_MSG);
 			/* A create that may have landed (anything but a 429,
 			 * which the server refused before acting) is retried
 			 * only once a GET shows it did not. */
@@ -1471,7 +1471,7 @@ int k8s_update(k8s_client *c, const k8s_gvr *r, const char *ns,
 
 	for (attempt = 0; attempt <= K8S_MAX_CONFLICT_RETRIES; attempt++) {
 		if (attempt > 0 && !k8s_sleep(c, 100L << (attempt - 1)))
-			return k8s_set_err(err, K8S_E_CANCELLED, 0, "request cancelled");
+			return k8s_set_err(err, K8S_E_CANCELLED, 0, K8S_CANCELLED_MSG);
 		rc = k8s_get(c, r, ns, name, &obj, err);
 		if (rc != K8S_OK)
 			return rc;

@@ -73,6 +73,8 @@ typedef enum k8s_code {
 } k8s_code;
 
 #define K8S_ERRMSG_MAX 1024
+/* Message of K8S_E_CANCELLED (the stop flag: Terraform's StopProvider). */
+#define K8S_CANCELLED_MSG "Terraform asked the provider to stop (Ctrl-C); request cancelled"
 #define K8S_MAX_CAUSES 8
 
 /* One Status details.causes[] entry (truncated to fit). */

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shellcheck disable=SC2317  # helpers run indirectly through check
+# shellcheck disable=SC2119,SC2317  # write_tf reads stdin; helpers run through check
 # The example of docs/ephemeral-resources/k8s_cluster_kubeconfig.md, taken
 # from the page as is, applied from an EMPTY state in ONE `terraform apply`
 # against the k8s emulator: a k8s_cluster, the ephemeral kubeconfig of it
