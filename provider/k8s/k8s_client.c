@@ -926,8 +926,8 @@ static int http_do(k8s_client *c, const char *method, const char *path,
 		tfp_debug("k8s %s %s: HTTP %d (%lld ms)", method, path, reply->status,
 			  now_ms() - t0);
 	else
-		tfp_debug("k8s %s %s: failed, %s (%lld ms)", method, path,
-			  k8s_code_str(rc), now_ms() - t0);
+		tfp_debug("k8s %s %s: failed, %s (%lld ms): %s", method, path,
+			  k8s_code_str(rc), now_ms() - t0, err ? err->message : "");
 	return rc;
 }
 

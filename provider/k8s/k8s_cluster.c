@@ -371,8 +371,10 @@ static int check_ready(void *argv, k8s_error *err)
 	a->why = NULL;
 	if ((rc = get_opt(a->c, &a->capi->cluster, a->ns, a->name, &l.cluster, err)) ||
 	    (rc = get_opt(a->c, &a->capi->kubeadm_control_plane, a->ns,
-			  KCP_OF(l.cluster, a->name), &l.kcp, err)))
+			  KCP_OF(l.cluster, a->name), &l.kcp, err))) {
+		live_done(&l); /* the Cluster may have been read */
 		return rc;
+	}
 	ok = k8s_cluster_ready(l.cluster, l.kcp, a->version, a->replicas, &a->why);
 	if (ok) {
 		snprintf(kc, sizeof(kc), "%s-kubeconfig", a->name);

@@ -106,6 +106,11 @@ k8s_ownership k8s_op_ownership(const json_t *want, const json_t *live,
 		*why = NULL;
 	if (id && live_id && strcmp(id, live_id) == 0)
 		return K8S_OWN_OURS;
+	if (k8s_jstr(live, "metadata.deletionTimestamp")) {
+		if (why)
+			*why = "it is being deleted; apply again once it is gone";
+		return K8S_OWN_FOREIGN;
+	}
 	if (!mgr || strcmp(mgr, K8S_MANAGER) != 0) {
 		if (why)
 			*why = "it was not made by this provider";
@@ -198,10 +203,11 @@ int k8s_op_create(k8s_op *op, k8s_client *c, const k8s_gvr *r, const char *ns,
 	const char *why = NULL;
 	json_t *live = NULL;
 	k8s_error e2 = {0};
-	int rc;
+	int rc, tries = 0;
 
 	if (resumed)
 		*resumed = false;
+again:
 	rc = post_marked(op, c, r, ns, obj, err);
 	if (rc == K8S_OK) {
 		record(op, r, name, true);
@@ -210,8 +216,8 @@ int k8s_op_create(k8s_op *op, k8s_client *c, const k8s_gvr *r, const char *ns,
 	if (rc != K8S_E_EXISTS)
 		return rc;
 	rc = k8s_get(c, r, ns, name, &live, &e2);
-	if (rc == K8S_E_NOTFOUND) /* gone meanwhile: try once more */
-		return k8s_op_create(op, c, r, ns, obj, resumed, err);
+	if (rc == K8S_E_NOTFOUND && ++tries < 2) /* gone meanwhile: once more */
+		goto again;
 	if (rc != K8S_OK) {
 		*err = e2;
 		return rc;

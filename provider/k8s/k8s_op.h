@@ -21,9 +21,10 @@
  *     operation wants (every field we send has the same value there;
  *     servers may add fields): it is taken over (marker rewritten to our
  *     id) and the create goes on;
- *   - FOREIGN: anything else (someone else's, recorded in another state, or
- *     an orphan that no longer matches the configuration): K8S_E_EXISTS,
- *     never adopted; the caller tells the user to import it.
+ *   - FOREIGN: anything else (someone else's, recorded in another state, an
+ *     orphan that no longer matches the configuration, or one being
+ *     deleted): K8S_E_EXISTS, never adopted; the caller tells the user to
+ *     import it.
  *
  * Not thread-safe per k8s_op (one per handler call); the client is. */
 #ifndef K8S_OP_H

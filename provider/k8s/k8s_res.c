@@ -88,6 +88,13 @@ int k8s_res_poll(tfp_ctx *ctx, long timeout_s, k8s_check_fn check, void *arg,
 	for (;;) {
 		int rc = check(arg, err);
 
+		if (rc == K8S_E_TIMEOUT) {
+			/* A request timed out: the server stopped answering (the
+			 * client fails the rest at once). Not this wait's own
+			 * deadline, so not reported as one. */
+			err->code = K8S_E_UNAVAILABLE;
+			return K8S_E_UNAVAILABLE;
+		}
 		if (rc < 0 && !k8s_res_transient(rc))
 			return rc;
 		if (rc > 0)

@@ -31,7 +31,9 @@ long k8s_res_budget(const tf_value *obj, const char *which);
  * or failing, after the client's own retries) do not end the wait: it
  * goes on until the deadline, then returns that error (not K8S_E_TIMEOUT)
  * so the caller can say the server was unreachable. A server that stopped
- * answering (K8S_E_TIMEOUT from the client) ends it at once. */
+ * answering (K8S_E_TIMEOUT from the client) ends it at once, returned as
+ * K8S_E_UNAVAILABLE with the client's message: K8S_E_TIMEOUT always means
+ * this wait's own deadline. */
 bool k8s_res_transient(int code);
 typedef int (*k8s_check_fn)(void *arg, k8s_error *err);
 int k8s_res_poll(tfp_ctx *ctx, long timeout_s, k8s_check_fn check, void *arg,

@@ -72,7 +72,8 @@ static const tf_attr_def cluster_attrs[] = {
 	  k8s_validate_version },
 	{ "control_plane_replicas", "\"number\"", TF_OPTIONAL | TF_COMPUTED, "1",
 	  "Number of control-plane machines; must be odd (stacked etcd). "
-	  "Scaled in place.", tf_validate_int_range, &cp_range },
+	  "Scaled in place. Like every default here, 1 applies at creation; "
+	  "left unset afterwards, the server's value is kept.", tf_validate_int_range, &cp_range },
 	MACHINE_ATTRS("control-plane"),
 	{ "pod_cidrs", "[\"list\",\"string\"]", TF_OPTIONAL | TF_COMPUTED | TF_FORCE_NEW,
 	  "[\"10.244.0.0/16\"]",
@@ -171,8 +172,9 @@ static const tf_attr_def pool_attrs[] = {
 	  "Kubernetes version of the pool's machines. Never newer than the "
 	  "control plane (checked at plan time).", k8s_validate_version },
 	{ "replicas", "\"number\"", TF_OPTIONAL | TF_COMPUTED, NULL,
-	  "Number of machines (default 1). Scaled in place. Leave unset with "
-	  "the autoscaler bounds: then the autoscaler owns it and it is only "
+	  "Number of machines (1 at creation; left unset afterwards, the "
+	  "server's count is kept). Scaled in place. Leave unset with the "
+	  "autoscaler bounds: then the autoscaler owns it and it is only "
 	  "reported.", tf_validate_int_range, &replicas_range },
 	{ "autoscaler_min", "\"number\"", TF_OPTIONAL, NULL,
 	  "Cluster autoscaler lower bound (annotation "

@@ -108,6 +108,13 @@ static void test_ownership(void **state)
 	assert_int_equal(k8s_op_ownership(want, l, "op-2", &why), K8S_OWN_FOREIGN);
 	assert_non_null(strstr(why, "not made by this provider"));
 	json_decref(l);
+	/* Our orphan, but being deleted: not resumed. */
+	l = live_obj(ours, "op-1", "{'k':'dg=='}");
+	json_object_set_new(json_object_get(l, "metadata"), "deletionTimestamp",
+			    json_string("2026-01-01T00:00:00Z"));
+	assert_int_equal(k8s_op_ownership(want, l, "op-2", &why), K8S_OWN_FOREIGN);
+	assert_non_null(strstr(why, "being deleted"));
+	json_decref(l);
 	/* Labels we set missing: refused. */
 	l = live_obj("{'" K8S_LABEL_MANAGED "':'" K8S_MANAGER "'}", "op-1", "{'k':'dg=='}");
 	assert_int_equal(k8s_op_ownership(want, l, "op-2", &why), K8S_OWN_FOREIGN);

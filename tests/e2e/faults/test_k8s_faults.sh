@@ -10,6 +10,9 @@
 #                        k8s_machine_pool rotates its templates;
 #   k8s-tf-sigint        Terraform gets SIGINT in the middle of a
 #                        k8s_cluster create (StopProvider, partial state);
+#   k8s-emu-hang         the emulator is SIGSTOPped (it accepts connections
+#                        and never answers) while k8s_cluster waits: one
+#                        request times out, the others fail at once;
 #   k8s-provider-kill    the provider process is SIGKILLed in the middle of
 #                        a k8s_cluster create (nothing reaches the state:
 #                        the next apply resumes the objects it finds with
@@ -233,184 +236,233 @@ EOF
 }
 
 # ---- (1) emulator killed while k8s_cluster waits for readiness --------------
-tf_workdir wait
-cluster_tf fa
-require "wait: init" tf init -input=false -no-color
-# Hold the cluster short of ready so the kill lands in the wait.
-faults_json '{"never_ready":["default/fa"]}'
-tf_bg apply -auto-approve -input=false -no-color
-check "wait: the provider created the Cluster and waits" \
-	wait_for 60 exists "$G_CAPI/clusters/fa"
-sleep 2
-emu_kill
-e2e_say "emulator killed during the readiness wait"
-sleep 4
-faults_json '{}'
-emu_restart
-check "wait: the restarted emulator still has the Cluster" exists "$G_CAPI/clusters/fa"
-tf_bg_wait 300
-check "wait: the interrupted apply itself rode out the restart (exit 0)" test "$TF_BG_RC" -eq 0
-after_fault k8s-emu-kill-wait "emulator SIGKILLed and restarted while k8s_cluster waits for readiness"
+sc_emu_kill_wait() {
+	tf_workdir wait
+	cluster_tf fa
+	require "wait: init" tf init -input=false -no-color
+	# Hold the cluster short of ready so the kill lands in the wait.
+	faults_json '{"never_ready":["default/fa"]}'
+	tf_bg apply -auto-approve -input=false -no-color
+	check "wait: the provider created the Cluster and waits" \
+		wait_for 60 exists "$G_CAPI/clusters/fa"
+	sleep 2
+	emu_kill
+	e2e_say "emulator killed during the readiness wait"
+	sleep 4
+	faults_json '{}'
+	emu_restart
+	check "wait: the restarted emulator still has the Cluster" exists "$G_CAPI/clusters/fa"
+	tf_bg_wait 300
+	check "wait: the interrupted apply itself rode out the restart (exit 0)" test "$TF_BG_RC" -eq 0
+	after_fault k8s-emu-kill-wait "emulator SIGKILLed and restarted while k8s_cluster waits for readiness"
+}
 
 # ---- (2) emulator killed while k8s_machine_pool rotates templates --------------
-tf_workdir rotate
-POOL='
-resource "k8s_machine_pool" "p" {
-  name               = "fbw"
-  namespace          = k8s_cluster.c.namespace
-  cluster_name       = k8s_cluster.c.name
-  kubernetes_version = "v1.33.1"
-  replicas           = 2
-  flavor             = "FLAVOR"
-  timeouts {
-    create = "4m"
-    update = "4m"
-    delete = "4m"
-  }
-}'
-cluster_tf fb "${POOL/FLAVOR/c2-m4}"
-require "rotate: init" tf init -input=false -no-color
-require "rotate: cluster and pool created" apply_ok
-old_tpl=$(emu_curl GET "$G_CAPI/machinedeployments/fbw" | jq -r .spec.template.spec.infrastructureRef.name)
-cluster_tf fb "${POOL/FLAVOR/c4-m8}"
-# New machines never get ready until the fault is over: the rotation is
-# under way (MachineDeployment repointed) when the emulator dies.
-faults_json '{"never_ready":["default/fbw"]}'
-tf_bg apply -auto-approve -input=false -no-color
-repointed() {
-	local cur
-	cur=$(emu_curl GET "$G_CAPI/machinedeployments/fbw" | jq -r .spec.template.spec.infrastructureRef.name)
-	[[ -n $cur && $cur != null && $cur != "$old_tpl" ]]
+sc_emu_kill_rotate() {
+	tf_workdir rotate
+	POOL='
+	resource "k8s_machine_pool" "p" {
+	  name               = "fbw"
+	  namespace          = k8s_cluster.c.namespace
+	  cluster_name       = k8s_cluster.c.name
+	  kubernetes_version = "v1.33.1"
+	  replicas           = 2
+	  flavor             = "FLAVOR"
+	  timeouts {
+	    create = "4m"
+	    update = "4m"
+	    delete = "4m"
+	  }
+	}'
+	cluster_tf fb "${POOL/FLAVOR/c2-m4}"
+	require "rotate: init" tf init -input=false -no-color
+	require "rotate: cluster and pool created" apply_ok
+	old_tpl=$(emu_curl GET "$G_CAPI/machinedeployments/fbw" | jq -r .spec.template.spec.infrastructureRef.name)
+	cluster_tf fb "${POOL/FLAVOR/c4-m8}"
+	# New machines never get ready until the fault is over: the rotation is
+	# under way (MachineDeployment repointed) when the emulator dies.
+	faults_json '{"never_ready":["default/fbw"]}'
+	tf_bg apply -auto-approve -input=false -no-color
+	repointed() {
+		local cur
+		cur=$(emu_curl GET "$G_CAPI/machinedeployments/fbw" | jq -r .spec.template.spec.infrastructureRef.name)
+		[[ -n $cur && $cur != null && $cur != "$old_tpl" ]]
+	}
+	check "rotate: the MachineDeployment points at the new template" wait_for 60 repointed
+	sleep 2
+	emu_kill
+	e2e_say "emulator killed during the template rotation"
+	sleep 4
+	faults_json '{}'
+	emu_restart
+	tf_bg_wait 300
+	check "rotate: the interrupted apply itself rode out the restart (exit 0)" test "$TF_BG_RC" -eq 0
+	check "rotate: the old template is gone" absent "$G_INFRA/lxcmachinetemplates/$old_tpl"
+	after_fault k8s-emu-kill-rotate "emulator SIGKILLed and restarted while k8s_machine_pool rotates templates"
 }
-check "rotate: the MachineDeployment points at the new template" wait_for 60 repointed
-sleep 2
-emu_kill
-e2e_say "emulator killed during the template rotation"
-sleep 4
-faults_json '{}'
-emu_restart
-tf_bg_wait 300
-check "rotate: the interrupted apply itself rode out the restart (exit 0)" test "$TF_BG_RC" -eq 0
-check "rotate: the old template is gone" absent "$G_INFRA/lxcmachinetemplates/$old_tpl"
-after_fault k8s-emu-kill-rotate "emulator SIGKILLed and restarted while k8s_machine_pool rotates templates"
 
 # ---- (3) Terraform SIGINT in the middle of a k8s_cluster create -----------------
-tf_workdir sigint
-cluster_tf fc
-require "sigint: init" tf init -input=false -no-color
-faults_json '{"never_ready":["default/fc"]}'
-tf_bg apply -auto-approve -input=false -no-color
-check "sigint: the provider created the Cluster and waits" \
-	wait_for 60 exists "$G_CAPI/clusters/fc"
-sleep 2
-kill -INT "$TF_BG_PID"
-e2e_say "SIGINT sent to terraform (pid $TF_BG_PID)"
-tf_bg_wait 120
-check "sigint: terraform stops with an error" test "$TF_BG_RC" -ne 0
-check "sigint: the provider says it was stopped while waiting" \
-	grep -q 'Stopped while waiting for the cluster' "$TF_BG_LOG"
-check "sigint: the provider process survived SIGINT and exited cleanly" \
-	bash -c "! grep -qE 'plugin process exited.*(signal|exit status [1-9])' '${TF_BG_LOG%.log}.tflog'"
-check "sigint: the partial cluster is in the state" state_has k8s_cluster.c
-tainted() { jq -e '.resources[] | select(.type == "k8s_cluster") | .instances[0].status == "tainted"' "$TF_DIR/terraform.tfstate" >/dev/null; }
-check "sigint: and it is tainted" tainted
-after_fault k8s-tf-sigint "Terraform SIGINT mid-apply of a k8s_cluster (StopProvider, partial state)"
+sc_tf_sigint() {
+	tf_workdir sigint
+	cluster_tf fc
+	require "sigint: init" tf init -input=false -no-color
+	faults_json '{"never_ready":["default/fc"]}'
+	tf_bg apply -auto-approve -input=false -no-color
+	check "sigint: the provider created the Cluster and waits" \
+		wait_for 60 exists "$G_CAPI/clusters/fc"
+	sleep 2
+	kill -INT "$TF_BG_PID"
+	e2e_say "SIGINT sent to terraform (pid $TF_BG_PID)"
+	tf_bg_wait 120
+	check "sigint: terraform stops with an error" test "$TF_BG_RC" -ne 0
+	check "sigint: the provider says it was stopped while waiting" \
+		grep -q 'Stopped while waiting for the cluster' "$TF_BG_LOG"
+	check "sigint: the provider process survived SIGINT and exited cleanly" \
+		bash -c "! grep -qE 'plugin process exited.*(signal|exit status [1-9])' '${TF_BG_LOG%.log}.tflog'"
+	check "sigint: the partial cluster is in the state" state_has k8s_cluster.c
+	tainted() { jq -e '.resources[] | select(.type == "k8s_cluster") | .instances[0].status == "tainted"' "$TF_DIR/terraform.tfstate" >/dev/null; }
+	check "sigint: and it is tainted" tainted
+	after_fault k8s-tf-sigint "Terraform SIGINT mid-apply of a k8s_cluster (StopProvider, partial state)"
+}
+
+# ---- (3b) the emulator hangs (SIGSTOP) while k8s_cluster waits ---------------------
+sc_emu_hang() {
+	# A server that stops answering costs one request timeout (30 s), not one
+	# per request: the client gives up on it and the rest of the apply fails at
+	# once with the same error, returning the partial state.
+	tf_workdir hang
+	cluster_tf fh
+	require "hang: init" tf init -input=false -no-color
+	faults_json '{"never_ready":["default/fh"]}'
+	tf_bg apply -auto-approve -input=false -no-color
+	check "hang: the provider created the Cluster and waits" \
+		wait_for 60 exists "$G_CAPI/clusters/fh"
+	sleep 1
+	kill -STOP "$EMU_PID"
+	hang_t0=$SECONDS
+	e2e_say "emulator stopped (SIGSTOP): it accepts connections and never answers"
+	tf_bg_wait 150
+	hang_secs=$((SECONDS - hang_t0))
+	kill -CONT "$EMU_PID"
+	e2e_say "emulator continued; the apply ended ${hang_secs}s after the stop"
+	check "hang: the apply fails" test "$TF_BG_RC" -ne 0
+	check "hang: it says the management cluster stopped answering" grep -q 'stopped answering' "$TF_BG_LOG"
+	check "hang: one request timeout, not one per request (${hang_secs}s < 55s)" test "$hang_secs" -lt 55
+	check "hang: the partial cluster is in the state" state_has k8s_cluster.c
+	after_fault k8s-emu-hang "emulator SIGSTOPped (accepts, never answers) while k8s_cluster waits: one request timeout, the rest fail fast"
+}
 
 # ---- (4) provider killed in the middle of a k8s_cluster create -------------------
-tf_workdir provkill
-cluster_tf fd
-require "provkill: init" tf init -input=false -no-color
-faults_json '{"never_ready":["default/fd"]}'
-tf_bg apply -auto-approve -input=false -no-color
-check "provkill: the provider created the Cluster and waits" \
-	wait_for 60 exists "$G_CAPI/clusters/fd"
-sleep 1
-pp=$(provider_pid)
-check "provkill: found the provider process" test -n "$pp"
-[[ -n $pp ]] && kill -KILL "$pp"
-e2e_say "provider (pid $pp) killed"
-tf_bg_wait 120 crash
-check "provkill: terraform fails" test "$TF_BG_RC" -ne 0
-check "provkill: nothing reached the state" state_lacks k8s_cluster.c
-marked() { emu_curl GET "$G_CAPI/clusters/fd" | jq -e '.metadata.annotations["lxdcapi.terraform.io/create-id"]' >/dev/null; }
-unmarked() { ! marked; }
-check "provkill: its objects carry the provider's create marker" marked
-faults_json '{}'
-# Not in the state yet on the server: the next apply resumes them instead
-# of failing on "already exists" (the orphans of this fault are expected,
-# and must be gone after convergence).
-uid_before=$(emu_curl GET "$G_CAPI/clusters/fd" | jq -r .metadata.uid)
-n_pk=$(orphan_count)
-pk_ok=yes
-check "provkill: (b) the next apply resumes the objects and succeeds" apply_ok
-((E2E_LAST_OK)) || pk_ok=no
-check "provkill: the Cluster was resumed, not re-created" \
-	test "$(emu_curl GET "$G_CAPI/clusters/fd" | jq -r .metadata.uid)" == "$uid_before"
-check "provkill: the marker is released once in the state" unmarked
-check "provkill: (c) the plan after it is empty" expect_exit 0 plan_exit
-((E2E_LAST_OK)) || pk_ok=no
-m=$(orphan_count)
-check "provkill: (a) no orphans after convergence" test "$m" -eq 0
-check "provkill: (d) destroy" tf_show_on_fail destroy -auto-approve -input=false -no-color
-((E2E_LAST_OK)) || pk_ok=no
-check "provkill: (d) destroy leaves nothing" nothing_left
-((E2E_LAST_OK)) || pk_ok=no
-echo "FAULT-RESULT: id=k8s-provider-kill converged=$pk_ok orphans=$m desc=provider SIGKILLed mid-create of a k8s_cluster (unrecorded objects resumed by marker; $n_pk right after the kill)"
+sc_provider_kill() {
+	tf_workdir provkill
+	cluster_tf fd
+	require "provkill: init" tf init -input=false -no-color
+	faults_json '{"never_ready":["default/fd"]}'
+	tf_bg apply -auto-approve -input=false -no-color
+	check "provkill: the provider created the Cluster and waits" \
+		wait_for 60 exists "$G_CAPI/clusters/fd"
+	sleep 1
+	pp=$(provider_pid)
+	check "provkill: found the provider process" test -n "$pp"
+	[[ -n $pp ]] && kill -KILL "$pp"
+	e2e_say "provider (pid $pp) killed"
+	tf_bg_wait 120 crash
+	check "provkill: terraform fails" test "$TF_BG_RC" -ne 0
+	check "provkill: nothing reached the state" state_lacks k8s_cluster.c
+	marked() { emu_curl GET "$G_CAPI/clusters/fd" | jq -e '.metadata.annotations["lxdcapi.terraform.io/create-id"]' >/dev/null; }
+	unmarked() { ! marked; }
+	check "provkill: its objects carry the provider's create marker" marked
+	faults_json '{}'
+	# Not in the state yet on the server: the next apply resumes them instead
+	# of failing on "already exists" (the orphans of this fault are expected,
+	# and must be gone after convergence).
+	uid_before=$(emu_curl GET "$G_CAPI/clusters/fd" | jq -r .metadata.uid)
+	n_pk=$(orphan_count)
+	pk_ok=yes
+	check "provkill: (b) the next apply resumes the objects and succeeds" apply_ok
+	((E2E_LAST_OK)) || pk_ok=no
+	check "provkill: the Cluster was resumed, not re-created" \
+		test "$(emu_curl GET "$G_CAPI/clusters/fd" | jq -r .metadata.uid)" == "$uid_before"
+	check "provkill: the marker is released once in the state" unmarked
+	check "provkill: (c) the plan after it is empty" expect_exit 0 plan_exit
+	((E2E_LAST_OK)) || pk_ok=no
+	m=$(orphan_count)
+	check "provkill: (a) no orphans after convergence" test "$m" -eq 0
+	check "provkill: (d) destroy" tf_show_on_fail destroy -auto-approve -input=false -no-color
+	((E2E_LAST_OK)) || pk_ok=no
+	check "provkill: (d) destroy leaves nothing" nothing_left
+	((E2E_LAST_OK)) || pk_ok=no
+	echo "FAULT-RESULT: id=k8s-provider-kill converged=$pk_ok orphans=$m desc=provider SIGKILLed mid-create of a k8s_cluster (unrecorded objects resumed by marker; $n_pk right after the kill)"
+}
 
 # ---- a rotation that times out is finished by the next apply -----------------
-# Not a crash but the same gap: the pool's update gives up (timeouts.update)
-# after repointing the MachineDeployment, so the old templates are still
-# there (old machines use them) and the state already names the new ones.
-# The next plan must show an update that finishes the rollout and removes
-# them, not "no changes" with templates left behind.
-tf_workdir rottimeout
-POOL2='
-resource "k8s_machine_pool" "p" {
-  name               = "fgw"
-  namespace          = k8s_cluster.c.namespace
-  cluster_name       = k8s_cluster.c.name
-  kubernetes_version = "v1.33.1"
-  replicas           = 1
-  flavor             = "FLAVOR"
-  timeouts {
-    update = "8s"
-  }
-}'
-cluster_tf fg "${POOL2/FLAVOR/c2-m4}"
-require "rotation timeout: init" tf init -input=false -no-color
-require "rotation timeout: cluster and pool created" apply_ok
-old_g=$(emu_curl GET "$G_CAPI/machinedeployments/fgw" | jq -r .spec.template.spec.infrastructureRef.name)
-cluster_tf fg "${POOL2/FLAVOR/c4-m8}"
-faults_json '{"never_ready":["default/fgw"]}'
-check "rotation timeout: the update times out" expect_exit 1 tf apply -auto-approve -input=false -no-color
-check "rotation timeout: the error says so" out_has 'did not become ready within'
-check "rotation timeout: the old template is still there (old machines use it)" \
-	exists "$G_INFRA/lxcmachinetemplates/$old_g"
-faults_json '{}'
-check "rotation timeout: the next plan shows the unfinished rotation" expect_exit 2 plan_exit
-check "rotation timeout: the next apply finishes it" apply_ok
-check "rotation timeout: the old template is gone" absent "$G_INFRA/lxcmachinetemplates/$old_g"
-check "rotation timeout: then the plan is empty" expect_exit 0 plan_exit
-check "rotation timeout: no orphans" test "$(orphan_count)" -eq 0
-check "rotation timeout: destroy" tf_show_on_fail destroy -auto-approve -input=false -no-color
-check "rotation timeout: destroy leaves nothing" nothing_left
+sc_rotation_timeout() {
+	# Not a crash but the same gap: the pool's update gives up (timeouts.update)
+	# after repointing the MachineDeployment, so the old templates are still
+	# there (old machines use them) and the state already names the new ones.
+	# The next plan must show an update that finishes the rollout and removes
+	# them, not "no changes" with templates left behind.
+	tf_workdir rottimeout
+	POOL2='
+	resource "k8s_machine_pool" "p" {
+	  name               = "fgw"
+	  namespace          = k8s_cluster.c.namespace
+	  cluster_name       = k8s_cluster.c.name
+	  kubernetes_version = "v1.33.1"
+	  replicas           = 1
+	  flavor             = "FLAVOR"
+	  timeouts {
+	    update = "8s"
+	  }
+	}'
+	cluster_tf fg "${POOL2/FLAVOR/c2-m4}"
+	require "rotation timeout: init" tf init -input=false -no-color
+	require "rotation timeout: cluster and pool created" apply_ok
+	old_g=$(emu_curl GET "$G_CAPI/machinedeployments/fgw" | jq -r .spec.template.spec.infrastructureRef.name)
+	cluster_tf fg "${POOL2/FLAVOR/c4-m8}"
+	faults_json '{"never_ready":["default/fgw"]}'
+	check "rotation timeout: the update times out" expect_exit 1 tf apply -auto-approve -input=false -no-color
+	check "rotation timeout: the error says so" out_has 'did not become ready within'
+	check "rotation timeout: the old template is still there (old machines use it)" \
+		exists "$G_INFRA/lxcmachinetemplates/$old_g"
+	faults_json '{}'
+	check "rotation timeout: the next plan shows the unfinished rotation" expect_exit 2 plan_exit
+	check "rotation timeout: the next apply finishes it" apply_ok
+	check "rotation timeout: the old template is gone" absent "$G_INFRA/lxcmachinetemplates/$old_g"
+	check "rotation timeout: then the plan is empty" expect_exit 0 plan_exit
+	check "rotation timeout: no orphans" test "$(orphan_count)" -eq 0
+	check "rotation timeout: destroy" tf_show_on_fail destroy -auto-approve -input=false -no-color
+	check "rotation timeout: destroy leaves nothing" nothing_left
+}
 
 # ---- foreign objects are never adopted ---------------------------------------
-tf_workdir foreign
-cluster_tf fe
-require "foreign: init" tf init -input=false -no-color
-hand='{"apiVersion":"cluster.x-k8s.io/v1beta2","kind":"Cluster","metadata":{"name":"fe","labels":{"team":"other"}},"spec":{"paused":true}}'
-make_hand() { emu_curl POST "$G_CAPI/clusters" "$hand" | jq -e .metadata.uid >/dev/null; }
-check "foreign: a Cluster 'fe' made by hand" make_hand
-hand_rv=$(emu_curl GET "$G_CAPI/clusters/fe" | jq -r .metadata.resourceVersion)
-check "foreign: apply fails" expect_exit 1 tf apply -auto-approve -input=false -no-color
-check "foreign: the error says it was not created by this configuration" out_has 'this configuration did not'
-check "foreign: and to import it" out_has 'Import it instead'
-check "foreign: nothing in the state" state_lacks k8s_cluster.c
-check "foreign: the hand-made Cluster is untouched" \
-	test "$(emu_curl GET "$G_CAPI/clusters/fe" | jq -r .metadata.resourceVersion)" == "$hand_rv"
-check "foreign: what the failed apply made is gone again" nothing_left
-del_hand() { emu_curl DELETE "$G_CAPI/clusters/fe" >/dev/null; }
-check "foreign: remove the hand-made Cluster" del_hand
+sc_foreign() {
+	tf_workdir foreign
+	cluster_tf fe
+	require "foreign: init" tf init -input=false -no-color
+	hand='{"apiVersion":"cluster.x-k8s.io/v1beta2","kind":"Cluster","metadata":{"name":"fe","labels":{"team":"other"}},"spec":{"paused":true}}'
+	make_hand() { emu_curl POST "$G_CAPI/clusters" "$hand" | jq -e .metadata.uid >/dev/null; }
+	check "foreign: a Cluster 'fe' made by hand" make_hand
+	hand_rv=$(emu_curl GET "$G_CAPI/clusters/fe" | jq -r .metadata.resourceVersion)
+	check "foreign: apply fails" expect_exit 1 tf apply -auto-approve -input=false -no-color
+	check "foreign: the error says it was not created by this configuration" out_has 'this configuration did not'
+	check "foreign: and to import it" out_has 'Import it instead'
+	check "foreign: nothing in the state" state_lacks k8s_cluster.c
+	check "foreign: the hand-made Cluster is untouched" \
+		test "$(emu_curl GET "$G_CAPI/clusters/fe" | jq -r .metadata.resourceVersion)" == "$hand_rv"
+	check "foreign: what the failed apply made is gone again" nothing_left
+	del_hand() { emu_curl DELETE "$G_CAPI/clusters/fe" >/dev/null; }
+	check "foreign: remove the hand-made Cluster" del_hand
+}
+
+# K8S_FAULTS_ONLY (a regex on the scenario function names, e.g.
+# "hang|sigint") runs only some of them; the default is all.
+for sc in sc_emu_kill_wait sc_emu_kill_rotate sc_tf_sigint sc_emu_hang sc_provider_kill sc_rotation_timeout sc_foreign; do
+	if [[ -n ${K8S_FAULTS_ONLY:-} && ! $sc =~ $K8S_FAULTS_ONLY ]]; then
+		e2e_say "$sc: not selected by K8S_FAULTS_ONLY"
+		continue
+	fi
+	"$sc"
+done
 
 e2e_end
