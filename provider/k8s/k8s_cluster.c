@@ -4,16 +4,27 @@
  *   Secret <name>-lxd-identity (unless identity_secret names one),
  *   LXCMachineTemplate <name>-control-plane-<hash of its spec>,
  *   LXCCluster <name>, KubeadmControlPlane <name>, Cluster <name>.
+ * An imported cluster may name them otherwise (clusterctl: <name>-control-
+ * plane): the KubeadmControlPlane and LXCCluster are always found through
+ * the Cluster's references.
  *
  * Lifecycle:
- *  - create POSTs them in dependency order, then waits (timeouts.create)
- *    until the Cluster and control plane are ready by conditions; a failure
- *    after the first POST returns the partial state with the error so
- *    Terraform keeps (and taints) what exists.
- *  - update rewrites the identity Secret, rotates the machine template
- *    (new name, repoint, wait for the rollout, delete the old one) and
- *    patches replicas/version of the KubeadmControlPlane in one patch, then
- *    waits (timeouts.update).
+ *  - create POSTs them in dependency order through k8s_op (ownership
+ *    marker: our own orphans of an interrupted create are resumed, foreign
+ *    objects refused and what this create made undone), then waits
+ *    (timeouts.create) until the Cluster and control plane are ready by
+ *    conditions; a failure after something was made returns the partial
+ *    state with the error so Terraform keeps (and taints) what exists.
+ *    The admin kubeconfig is never state (k8s_cluster_kubeconfig reads it;
+ *    schema version 1, the upgrade hook drops it from version-0 states).
+ *  - update rewrites the identity Secret, rotates the machine template when
+ *    the machine settings change (new name, repoint, wait for the rollout,
+ *    delete the old one and any left by an unfinished rotation; otherwise
+ *    the template in use is kept) and patches replicas/version of the
+ *    KubeadmControlPlane in one patch, then waits (timeouts.update).
+ *  - plan: unset optional attributes keep the server's value after
+ *    creation (k8s_res_unset_keeps_live); templates left by an unfinished
+ *    rotation make the plan an update.
  *  - delete removes only the Cluster and waits for it to disappear (Cluster
  *    API deletes the rest in order); then removes leftovers of a partial
  *    create and finally our identity Secret. Finalizers are never touched.

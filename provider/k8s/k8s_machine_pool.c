@@ -1,12 +1,18 @@
 /* k8s_machine_pool: worker machines of a k8s_cluster, as a Cluster API
  * MachineDeployment <name> with a KubeadmConfigTemplate and an
- * LXCMachineTemplate, each named <name>-<hash of its spec>.
+ * LXCMachineTemplate, each named <name>-<hash of its spec> (an imported
+ * pool's keep their own names until their settings change).
  *
  *  - Template names are computed at plan time, so a machine or label/taint
  *    change shows as a rotation: update creates the new templates, repoints
  *    the MachineDeployment (version and references in one patch), waits
  *    until every replica is up to date and available, then deletes the old
- *    templates.
+ *    templates (and any an unfinished rotation left, which also make the
+ *    plan an update). Templates in use whose settings did not change are
+ *    never rewritten.
+ *  - create goes through k8s_op (ownership marker, resume of our own
+ *    orphans, foreign MachineDeployments refused); partial state (the
+ *    templates) when it fails after making something.
  *  - Replicas scale in place. With autoscaler_min/max the bounds go into the
  *    autoscaler annotations and `replicas` is left to the autoscaler: it is
  *    written once at create (the lower bound) and only reported afterwards.
