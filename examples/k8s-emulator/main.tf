@@ -6,7 +6,7 @@
 # The LXD credentials below are placeholders the emulator never uses.
 
 terraform {
-  required_version = ">= 1.5"
+  required_version = ">= 1.11"
   required_providers {
     k8s = {
       source  = "lxdcapi/k8s"

@@ -3,7 +3,7 @@
 # through the k8s provider. See README.md for what each part needs.
 
 terraform {
-  required_version = ">= 1.5"
+  required_version = ">= 1.11"
   required_providers {
     lxd = {
       source  = "lxdcapi/lxd"

@@ -6,12 +6,7 @@ output "staging_endpoint" {
   value = module.staging.endpoint
 }
 
-output "prod_kubeconfig" {
-  value     = module.prod.kubeconfig
-  sensitive = true
-}
-
-output "staging_kubeconfig" {
-  value     = module.staging.kubeconfig
-  sensitive = true
-}
+# The clusters' admin kubeconfigs are not outputs: they are never stored.
+# Use module.<x>.kubeconfig (ephemeral) in provider blocks, or run
+# `kubectl get secret prod-kubeconfig -o jsonpath='{.data.value}' | base64 -d`
+# against the management cluster.

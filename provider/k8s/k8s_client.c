@@ -3,6 +3,7 @@
  * k8s_exec.c, discovery in k8s_discovery.c, errors in k8s_errors.c. */
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -252,6 +253,7 @@ int k8s_client_new(const k8s_client_opts *o, k8s_client **out, k8s_error *err)
 	pthread_mutex_init(&c->cred_lock, NULL);
 	pthread_mutex_init(&c->exec_lock, NULL);
 	pthread_mutex_init(&c->disc_lock, NULL);
+	pthread_mutex_init(&c->dead_lock, NULL);
 	c->base_url = xdup(kc->server);
 	c->tls_server_name = xdup(kc->tls_server_name);
 	c->proxy_url = xdup(kc->proxy_url);
@@ -343,6 +345,7 @@ void k8s_client_free(k8s_client *c)
 	pthread_mutex_destroy(&c->cred_lock);
 	pthread_mutex_destroy(&c->exec_lock);
 	pthread_mutex_destroy(&c->disc_lock);
+	pthread_mutex_destroy(&c->dead_lock);
 	free(c);
 }
 
@@ -611,24 +614,39 @@ static int xferinfo_cb(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut,
 	return k8s_stopped(x->c) ? 1 : 0;
 }
 
+/* Map a libcurl failure. *transient: a retry may cure it (the server
+ * refused or dropped the connection, or closed it without a reply, e.g.
+ * while restarting). */
 static int curl_code(k8s_client *c, CURLcode res, const struct xfer *x,
-		     const char *errbuf, k8s_error *err)
+		     const char *errbuf, bool *transient, k8s_error *err)
 {
 	const char *detail = errbuf[0] ? errbuf : curl_easy_strerror(res);
 
+	*transient = false;
 	if (x->too_big)
 		return k8s_set_err(err, K8S_E_PROTOCOL, 0,
 				   "reply from %s larger than %u bytes", c->base_url,
 				   (unsigned)K8S_MAX_RESPONSE);
 	switch (res) {
 	case CURLE_ABORTED_BY_CALLBACK:
-		return k8s_set_err(err, K8S_E_CANCELLED, 0, "request cancelled");
+		return k8s_set_err(err, K8S_E_CANCELLED, 0, K8S_CANCELLED_MSG);
 	case CURLE_OPERATION_TIMEDOUT:
 		return k8s_set_err(err, K8S_E_TIMEOUT, 0,
 				   "request to %s timed out: %s", c->base_url, detail);
 	case CURLE_OUT_OF_MEMORY:
 		return k8s_set_err(err, K8S_E_NOMEM, 0, "out of memory");
 	case CURLE_SSL_CONNECT_ERROR:
+		/* A connection reset or closed during the handshake (a
+		 * server going down) is not a TLS problem. */
+		if (strcasestr(detail, "reset") || strcasestr(detail, "SSL_ERROR_SYSCALL") ||
+		    strcasestr(detail, "unexpected eof")) {
+			*transient = true;
+			return k8s_set_err(err, K8S_E_UNAVAILABLE, 0,
+					   "cannot reach the management cluster at %s "
+					   "(%s, context \"%s\"): %s", c->base_url,
+					   c->source, c->context, detail);
+		}
+		/* fall through */
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CERTPROBLEM:
 	case CURLE_SSL_CIPHER:
@@ -637,6 +655,15 @@ static int curl_code(k8s_client *c, CURLcode res, const struct xfer *x,
 		return k8s_set_err(err, K8S_E_TLS, 0,
 				   "TLS error talking to %s (%s, context \"%s\"): %s",
 				   c->base_url, c->source, c->context, detail);
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		*transient = true;
+		/* fall through */
 	default:
 		return k8s_set_err(err, K8S_E_UNAVAILABLE, 0,
 				   "cannot reach the management cluster at %s (%s, "
@@ -647,7 +674,7 @@ static int curl_code(k8s_client *c, CURLcode res, const struct xfer *x,
 
 static int http_curl(k8s_client *c, const char *method, const char *path,
 		     const char *ctype, const char *body, const creds *cr,
-		     k8s_http_reply *reply, k8s_error *err)
+		     k8s_http_reply *reply, bool *transient, k8s_error *err)
 {
 	struct xfer x;
 	char errbuf[CURL_ERROR_SIZE];
@@ -784,7 +811,7 @@ static int http_curl(k8s_client *c, const char *method, const char *path,
 
 	res = curl_easy_perform(h);
 	if (res != CURLE_OK) {
-		rc = curl_code(c, res, &x, errbuf, err);
+		rc = curl_code(c, res, &x, errbuf, transient, err);
 		goto cleanup;
 	}
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
@@ -820,18 +847,47 @@ static void reply_done(k8s_http_reply *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* The server stopped answering: remember the error, so every later
+ * request fails at once with it (first one wins). */
+static void mark_dead(k8s_client *c, const char *method, const char *path,
+		      const k8s_error *err)
+{
+	pthread_mutex_lock(&c->dead_lock);
+	if (!atomic_load(&c->dead)) {
+		snprintf(c->dead_msg, sizeof(c->dead_msg),
+			 "the management cluster at %.200s stopped answering "
+			 "(%.16s %.200s: %.300s); the provider gives up on it "
+			 "for the rest of this "
+			 "run, later requests fail at once. Check that the API "
+			 "server is up and reachable, then run Terraform again.",
+			 c->base_url, method, path, err ? err->message : "timed out");
+		k8s_utf8_trim(c->dead_msg, sizeof(c->dead_msg) - 1);
+		atomic_store(&c->dead, 1);
+	}
+	pthread_mutex_unlock(&c->dead_lock);
+}
+
 /* One exchange via curl or the test transport. Logs method, path, status
- * and duration at debug level (never bodies or headers). */
+ * and duration at debug level (never bodies or headers). *transient: see
+ * curl_code; a test transport's K8S_E_UNAVAILABLE counts as transient. */
 static int http_do(k8s_client *c, const char *method, const char *path,
 		   const char *ctype, const char *body, const creds *cr,
-		   k8s_http_reply *reply, k8s_error *err)
+		   k8s_http_reply *reply, bool *transient, k8s_error *err)
 {
 	long long t0 = now_ms();
 	int rc;
 
 	memset(reply, 0, sizeof(*reply));
+	*transient = false;
 	if (k8s_stopped(c))
-		return k8s_set_err(err, K8S_E_CANCELLED, 0, "request cancelled");
+		return k8s_set_err(err, K8S_E_CANCELLED, 0, K8S_CANCELLED_MSG);
+	if (atomic_load(&c->dead)) {
+		pthread_mutex_lock(&c->dead_lock);
+		rc = k8s_set_err(err, K8S_E_TIMEOUT, 0, "%s", c->dead_msg);
+		pthread_mutex_unlock(&c->dead_lock);
+		tfp_debug("k8s %s %s: not sent, the server stopped answering", method, path);
+		return rc;
+	}
 	if (c->transport) {
 		rc = c->transport(c->transport_ud, method, path, body ? ctype : NULL,
 				  body, cr->authorization, reply);
@@ -839,9 +895,13 @@ static int http_do(k8s_client *c, const char *method, const char *path,
 			reply_done(reply);
 			if (rc < K8S_E_TLS || rc > K8S_E_NOMEM)
 				rc = K8S_E_UNAVAILABLE;
-			rc = k8s_set_err(err, rc, 0, "cannot reach the management "
-					 "cluster at %s: %s", c->base_url,
-					 k8s_code_str(rc));
+			*transient = rc == K8S_E_UNAVAILABLE;
+			rc = rc == K8S_E_TIMEOUT
+				? k8s_set_err(err, rc, 0, "request to %s timed out",
+					      c->base_url)
+				: k8s_set_err(err, rc, 0, "cannot reach the management "
+					      "cluster at %s: %s", c->base_url,
+					      k8s_code_str(rc));
 		} else if (reply->body && reply->body_len == 0) {
 			reply->body_len = strlen(reply->body);
 		}
@@ -852,14 +912,22 @@ static int http_do(k8s_client *c, const char *method, const char *path,
 					 c->base_url, (unsigned)K8S_MAX_RESPONSE);
 		}
 	} else {
-		rc = http_curl(c, method, path, ctype, body, cr, reply, err);
+		rc = http_curl(c, method, path, ctype, body, cr, reply, transient, err);
+	}
+	if (rc == K8S_E_TIMEOUT) {
+		mark_dead(c, method, path, err);
+		if (err) {
+			pthread_mutex_lock(&c->dead_lock);
+			k8s_set_err(err, K8S_E_TIMEOUT, 0, "%s", c->dead_msg);
+			pthread_mutex_unlock(&c->dead_lock);
+		}
 	}
 	if (rc == K8S_OK)
 		tfp_debug("k8s %s %s: HTTP %d (%lld ms)", method, path, reply->status,
 			  now_ms() - t0);
 	else
-		tfp_debug("k8s %s %s: failed, %s (%lld ms)", method, path,
-			  k8s_code_str(rc), now_ms() - t0);
+		tfp_debug("k8s %s %s: failed, %s (%lld ms): %s", method, path,
+			  k8s_code_str(rc), now_ms() - t0, err ? err->message : "");
 	return rc;
 }
 
@@ -881,13 +949,62 @@ static long retry_after_s(const char *v)
 	return s;
 }
 
-static bool retryable(const k8s_http_reply *r)
+long k8s_retry_delay(const k8s_retry_in *in)
 {
-	if (r->status == 429 || r->status == 503)
-		return true;
-	/* Webhooks not yet up while CAPI starts: InternalError, retry. */
-	return r->status == 500 && r->body &&
-	       strstr(r->body, "failed calling webhook") != NULL;
+	long long d;
+
+	if (in->attempt >= K8S_MAX_RETRIES)
+		return -1;
+	if (in->rc != K8S_OK) {
+		if (!in->transient)
+			return -1;
+	} else if (!(in->status == 429 || in->status == 502 || in->status == 503 ||
+		     in->status == 504 || (in->status == 500 && in->webhook_500))) {
+		return -1;
+	}
+	if (in->rc == K8S_OK && in->retry_after_s >= 0) {
+		d = (long long)(in->retry_after_s > K8S_MAX_RETRY_AFTER_S
+					? K8S_MAX_RETRY_AFTER_S : in->retry_after_s) * 1000;
+	} else {
+		d = K8S_RETRY_BASE_MS;
+		for (int i = 0; i < in->attempt && d < K8S_RETRY_CAP_MS; i++)
+			d *= 2;
+		if (d > K8S_RETRY_CAP_MS)
+			d = K8S_RETRY_CAP_MS;
+		/* Equal jitter: keep half, randomise the other half. */
+		d = d / 2 + (long long)(in->random % (unsigned)(d / 2 + 1));
+	}
+	if (d > in->left_ms)
+		return -1;
+	return (long)d;
+}
+
+/* The calling thread's retry deadline (monotonic ms; 0: none set). */
+static _Thread_local long long tl_retry_deadline;
+static _Thread_local unsigned tl_rand;
+
+void k8s_retry_budget_set(long seconds)
+{
+	tl_retry_deadline = seconds > 0 ? now_ms() + (long long)seconds * 1000 : 0;
+}
+
+/* xorshift32, seeded per thread: only for spreading retries. */
+static unsigned jitter_bits(void)
+{
+	unsigned x = tl_rand;
+
+	if (!x) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		x = (unsigned)ts.tv_nsec ^ (unsigned)(uintptr_t)&tl_rand ^ 0x9e3779b9u;
+		if (!x)
+			x = 1;
+	}
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return tl_rand = x;
 }
 
 static void set_request(k8s_error *err, const char *method, const char *path)
@@ -899,19 +1016,63 @@ static void set_request(k8s_error *err, const char *method, const char *path)
 	k8s_utf8_trim(err->request, sizeof(err->request) - 1);
 }
 
-/* The core: body text in, parsed JSON out (JSON null for an empty 2xx). */
+/* What a create (POST) needs to check, after an unknown outcome, whether
+ * its object exists: the object's path and the create id it carries. */
+struct create_check {
+	char *path;            /* GET path of the object, malloc'd */
+	const char *create_id; /* K8S_ANN_CREATE_ID value sent, or NULL */
+};
+
 static int do_text(k8s_client *c, const char *method, const char *path,
 		   const char *ctype, const char *body, json_t **out,
-		   k8s_error *err)
+		   k8s_error *err, const struct create_check *cc);
+
+/* After a POST whose outcome is unknown: K8S_OK with *out = the object
+ * when it exists and is ours (same create id), K8S_E_NOTFOUND when it does
+ * not exist (the POST may be retried), K8S_E_EXISTS when something else
+ * holds the name, or the GET's error. */
+static int create_landed(k8s_client *c, const struct create_check *cc,
+			 json_t **out, k8s_error *err)
+{
+	json_t *live = NULL;
+	const char *id;
+	int rc = do_text(c, "GET", cc->path, NULL, NULL, &live, err, NULL);
+
+	if (rc != K8S_OK)
+		return rc;
+	id = json_string_value(json_object_get(json_object_get(
+		json_object_get(live, "metadata"), "annotations"), K8S_ANN_CREATE_ID));
+	if (cc->create_id && id && strcmp(id, cc->create_id) == 0) {
+		tfp_debug("k8s POST: the earlier attempt created %s", cc->path);
+		if (out)
+			*out = live;
+		else
+			json_decref(live);
+		return K8S_OK;
+	}
+	json_decref(live);
+	return k8s_set_err(err, K8S_E_EXISTS, 409,
+			   "%s already exists and was not created by this request "
+			   "(a retried create found it after an unanswered first "
+			   "attempt)", cc->path);
+}
+
+/* The core: body text in, parsed JSON out (JSON null for an empty 2xx).
+ * cc: this is a create (see create_landed); NULL otherwise. */
+static int do_text(k8s_client *c, const char *method, const char *path,
+		   const char *ctype, const char *body, json_t **out,
+		   k8s_error *err, const struct create_check *cc)
 {
 	k8s_http_reply r;
 	creds cr;
 	json_error_t jerr;
 	json_t *root;
-	bool refresh = false, refreshed = false;
+	bool refresh = false, refreshed = false, transient;
 	unsigned gen = 0;
 	int attempt = 0, rc;
+	long long t0 = now_ms(), left;
 	long delay;
+	k8s_retry_in in;
 
 	set_request(err, method, path);
 	for (;;) {
@@ -920,12 +1081,8 @@ static int do_text(k8s_client *c, const char *method, const char *path,
 			return rc;
 		gen = cr.generation;
 		rc = http_do(c, method, path, ctype ? ctype : "application/json",
-			     body, &cr, &r, err);
-		if (rc != K8S_OK) {
-			creds_done(&cr);
-			return rc;
-		}
-		if (r.status == 401 && cr.refreshable && !refreshed) {
+			     body, &cr, &r, &transient, err);
+		if (rc == K8S_OK && r.status == 401 && cr.refreshable && !refreshed) {
 			tfp_debug("k8s: 401, refreshing credentials once");
 			creds_done(&cr);
 			reply_done(&r);
@@ -934,21 +1091,49 @@ static int do_text(k8s_client *c, const char *method, const char *path,
 		}
 		creds_done(&cr);
 		refresh = false;
-		if (retryable(&r) && attempt < K8S_MAX_RETRIES) {
-			delay = retry_after_s(r.retry_after);
-			if (delay < 0)
-				delay = 1L << attempt;
-			if (delay > K8S_MAX_RETRY_AFTER_S)
-				delay = K8S_MAX_RETRY_AFTER_S;
-			tfp_debug("k8s %s %s: HTTP %d, retrying in %ld s", method, path,
-				  r.status, delay);
+		if (rc == K8S_OK && cc && attempt > 0 && r.status == 409) {
+			/* AlreadyExists on a retry: maybe our first attempt. */
+			reply_done(&r);
+			return create_landed(c, cc, out, err);
+		}
+		memset(&in, 0, sizeof(in));
+		in.rc = rc;
+		in.transient = transient;
+		in.status = rc == K8S_OK ? r.status : 0;
+		in.webhook_500 = rc == K8S_OK && r.status == 500 && r.body &&
+				 strstr(r.body, "failed calling webhook") != NULL;
+		in.retry_after_s = rc == K8S_OK ? retry_after_s(r.retry_after) : -1;
+		in.attempt = attempt;
+		left = tl_retry_deadline ? tl_retry_deadline - now_ms()
+					 : K8S_RETRY_BUDGET_S * 1000LL - (now_ms() - t0);
+		in.left_ms = left > 0 ? left : 0;
+		in.random = jitter_bits();
+		if ((rc != K8S_OK || r.status < 200 || r.status > 299) &&
+		    (delay = k8s_retry_delay(&in)) >= 0) {
+			if (rc == K8S_OK)
+				tfp_debug("k8s %s %s: HTTP %d, retry %d in %ld ms", method,
+					  path, r.status, attempt + 1, delay);
+			else
+				tfp_debug("k8s %s %s: %s, retry %d in %ld ms", method, path,
+					  k8s_code_str(rc), attempt + 1, delay);
 			reply_done(&r);
 			attempt++;
-			if (!k8s_sleep(c, delay * 1000L))
+			if (!k8s_sleep(c, delay))
 				return k8s_set_err(err, K8S_E_CANCELLED, 0,
-						   "request cancelled");
+						   K8S_CANCELLED_MSG);
+			/* A create that may have landed (anything but a 429,
+			 * which the server refused before acting) is retried
+			 * only once a GET shows it did not. */
+			if (cc && !(in.rc == K8S_OK && in.status == 429)) {
+				rc = create_landed(c, cc, out, err);
+				if (rc != K8S_E_NOTFOUND)
+					return rc;
+				set_request(err, method, path);
+			}
 			continue;
 		}
+		if (rc != K8S_OK)
+			return rc;
 		break;
 	}
 	if (r.status < 200 || r.status > 299) {
@@ -976,10 +1161,33 @@ static int do_text(k8s_client *c, const char *method, const char *path,
 	return K8S_OK;
 }
 
+/* For a POST of an object with a name: where it will live (the path
+ * without its query, plus the escaped name) and its create id. */
+static bool create_check_for(const char *method, const char *path,
+			     const json_t *body, struct create_check *cc)
+{
+	const json_t *md = json_object_get(body, "metadata");
+	const char *name = json_string_value(json_object_get(md, "name"));
+	size_t plen = strcspn(path, "?");
+	char *ename;
+
+	memset(cc, 0, sizeof(*cc));
+	if (strcmp(method, "POST") != 0 || !name || !*name)
+		return false;
+	ename = escape(name);
+	if (!ename || asprintf(&cc->path, "%.*s/%s", (int)plen, path, ename) < 0)
+		cc->path = NULL;
+	free(ename);
+	cc->create_id = json_string_value(json_object_get(
+		json_object_get(md, "annotations"), K8S_ANN_CREATE_ID));
+	return cc->path != NULL;
+}
+
 int k8s_request(k8s_client *c, const char *method, const char *path,
 		const char *content_type, const json_t *body, json_t **out,
 		k8s_error *err)
 {
+	struct create_check cc;
 	char *text = NULL;
 	int rc;
 
@@ -990,7 +1198,12 @@ int k8s_request(k8s_client *c, const char *method, const char *path,
 		if (!text)
 			return k8s_set_err(err, K8S_E_NOMEM, 0, "out of memory");
 	}
-	rc = do_text(c, method, path, content_type, text, out, err);
+	if (create_check_for(method, path, body, &cc)) {
+		rc = do_text(c, method, path, content_type, text, out, err, &cc);
+		free(cc.path);
+	} else {
+		rc = do_text(c, method, path, content_type, text, out, err, NULL);
+	}
 	/* Bodies may be Secrets. */
 	k8s_free_secret(text);
 	return rc;
@@ -1258,7 +1471,7 @@ int k8s_update(k8s_client *c, const k8s_gvr *r, const char *ns,
 
 	for (attempt = 0; attempt <= K8S_MAX_CONFLICT_RETRIES; attempt++) {
 		if (attempt > 0 && !k8s_sleep(c, 100L << (attempt - 1)))
-			return k8s_set_err(err, K8S_E_CANCELLED, 0, "request cancelled");
+			return k8s_set_err(err, K8S_E_CANCELLED, 0, K8S_CANCELLED_MSG);
 		rc = k8s_get(c, r, ns, name, &obj, err);
 		if (rc != K8S_OK)
 			return rc;

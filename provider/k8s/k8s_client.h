@@ -12,10 +12,27 @@
  * are owned by the caller (json_decref). Input JSON is borrowed.
  *
  * BOUNDS: every request has a timeout (request_timeout_ms), replies are
- * capped at K8S_MAX_RESPONSE, 429/503 are retried at most K8S_MAX_RETRIES
- * times honouring Retry-After (capped at K8S_MAX_RETRY_AFTER_S), the 409
+ * capped at K8S_MAX_RESPONSE, transient failures are retried by
+ * k8s_retry_delay() (at most K8S_MAX_RETRIES times, within the calling
+ * thread's retry budget, see k8s_retry_budget_set), the 409
  * read-modify-write loop at most K8S_MAX_CONFLICT_RETRIES times, and every
  * wait checks the stop flag (K8S_E_CANCELLED).
+ *
+ * TRANSIENT FAILURES: connection refused/reset (or closed without a reply)
+ * and HTTP 429, 502, 503, 504 and "failed calling webhook" 500 are retried
+ * with capped exponential backoff and jitter (Retry-After honoured). A POST
+ * (create) whose outcome is unknown is retried only after a GET of the
+ * object shows it does not exist; if it exists and carries the
+ * K8S_ANN_CREATE_ID annotation value the POST sent, the first attempt
+ * landed and the create succeeds with that object; otherwise it is
+ * K8S_E_EXISTS (never adopted). A 409 AlreadyExists answering a retried
+ * POST is checked the same way.
+ *
+ * UNRESPONSIVE SERVER: when a request times out (the server accepted the
+ * connection, or not even that, and did not answer within
+ * request_timeout_ms), the client stops talking to that server: every
+ * later request fails at once with the same K8S_E_TIMEOUT error and
+ * message, instead of each waiting out its own timeout.
  *
  * In the k8s provider, tfp_ctx.client is a k8s_client * (NULL before
  * ConfigureProvider); resources get API types from k8s_capi_discover().
@@ -56,6 +73,8 @@ typedef enum k8s_code {
 } k8s_code;
 
 #define K8S_ERRMSG_MAX 1024
+/* Message of K8S_E_CANCELLED (the stop flag: Terraform's StopProvider). */
+#define K8S_CANCELLED_MSG "Terraform asked the provider to stop (Ctrl-C); request cancelled"
 #define K8S_MAX_CAUSES 8
 
 /* One Status details.causes[] entry (truncated to fit). */
@@ -79,8 +98,14 @@ typedef struct k8s_error {
 
 /* Replies larger than this are K8S_E_PROTOCOL. */
 #define K8S_MAX_RESPONSE (64u * 1024 * 1024)
-#define K8S_MAX_RETRIES 5
+/* Retries of one request (see k8s_retry_delay). With the backoff below they
+ * span about half a minute: an API server restart is ridden out. */
+#define K8S_MAX_RETRIES 8
+#define K8S_RETRY_BASE_MS 250
+#define K8S_RETRY_CAP_MS 8000
 #define K8S_MAX_RETRY_AFTER_S 30
+/* Retry budget of a thread that set none (k8s_retry_budget_set). */
+#define K8S_RETRY_BUDGET_S 120
 #define K8S_MAX_CONFLICT_RETRIES 5
 /* Exec credential plugin bounds. */
 #define K8S_EXEC_TIMEOUT_S 60
@@ -103,6 +128,41 @@ typedef struct k8s_http_reply {
 typedef int (*k8s_transport_fn)(void *ud, const char *method, const char *path,
 				const char *content_type, const char *body,
 				const char *authorization, k8s_http_reply *reply);
+
+/* ---- retry policy -------------------------------------------------------- */
+
+/* One failed attempt, as the retry policy sees it. */
+typedef struct k8s_retry_in {
+	int rc;             /* K8S_OK: an HTTP reply came (status); else the
+			     * transport failure code */
+	bool transient;     /* transport failure that a retry may cure
+			     * (refused, reset, closed without a reply) */
+	int status;         /* HTTP status when rc == K8S_OK */
+	bool webhook_500;   /* a 500 saying "failed calling webhook" */
+	long retry_after_s; /* Retry-After delta-seconds, -1 when absent */
+	int attempt;        /* retries already made (0 after the first try) */
+	long long left_ms;  /* what is left of the retry budget */
+	unsigned random;    /* random bits for the jitter */
+} k8s_retry_in;
+
+/* Milliseconds to wait before the next attempt, or -1: do not retry, the
+ * failure is the answer. Retried: transient transport failures, HTTP 429,
+ * 502, 503, 504 and the webhook 500, at most K8S_MAX_RETRIES times. The
+ * wait is Retry-After when given (capped at K8S_MAX_RETRY_AFTER_S), else
+ * K8S_RETRY_BASE_MS * 2^attempt capped at K8S_RETRY_CAP_MS, of which a
+ * random part (up to half) is dropped so clients do not retry in step.
+ * Never a wait that ends past left_ms (then -1). Pure: no I/O, no clock. */
+long k8s_retry_delay(const k8s_retry_in *in);
+
+/* Bound the time the calling thread's requests spend retrying to `seconds`
+ * from now (<= 0: K8S_RETRY_BUDGET_S from each request's first attempt).
+ * Resource handlers set it from their timeouts block, so retries stay
+ * within the resource's timeout. Thread-local; lasts until set again. */
+void k8s_retry_budget_set(long seconds);
+
+/* Annotation a create may carry to recognise its own object after a retry
+ * (see TRANSIENT FAILURES above): a value unique to the operation. */
+#define K8S_ANN_CREATE_ID "lxdcapi.terraform.io/create-id"
 
 /* ---- client ------------------------------------------------------------ */
 

@@ -4,16 +4,27 @@
  *   Secret <name>-lxd-identity (unless identity_secret names one),
  *   LXCMachineTemplate <name>-control-plane-<hash of its spec>,
  *   LXCCluster <name>, KubeadmControlPlane <name>, Cluster <name>.
+ * An imported cluster may name them otherwise (clusterctl: <name>-control-
+ * plane): the KubeadmControlPlane and LXCCluster are always found through
+ * the Cluster's references.
  *
  * Lifecycle:
- *  - create POSTs them in dependency order, then waits (timeouts.create)
- *    until the Cluster and control plane are ready by conditions; a failure
- *    after the first POST returns the partial state with the error so
- *    Terraform keeps (and taints) what exists.
- *  - update rewrites the identity Secret, rotates the machine template
- *    (new name, repoint, wait for the rollout, delete the old one) and
- *    patches replicas/version of the KubeadmControlPlane in one patch, then
- *    waits (timeouts.update).
+ *  - create POSTs them in dependency order through k8s_op (ownership
+ *    marker: our own orphans of an interrupted create are resumed, foreign
+ *    objects refused and what this create made undone), then waits
+ *    (timeouts.create) until the Cluster and control plane are ready by
+ *    conditions; a failure after something was made returns the partial
+ *    state with the error so Terraform keeps (and taints) what exists.
+ *    The admin kubeconfig is never state (k8s_cluster_kubeconfig reads it;
+ *    schema version 1, the upgrade hook drops it from version-0 states).
+ *  - update rewrites the identity Secret, rotates the machine template when
+ *    the machine settings change (new name, repoint, wait for the rollout,
+ *    delete the old one and any left by an unfinished rotation; otherwise
+ *    the template in use is kept) and patches replicas/version of the
+ *    KubeadmControlPlane in one patch, then waits (timeouts.update).
+ *  - plan: unset optional attributes keep the server's value after
+ *    creation (k8s_res_unset_keeps_live); templates left by an unfinished
+ *    rotation make the plan an update.
  *  - delete removes only the Cluster and waits for it to disappear (Cluster
  *    API deletes the rest in order); then removes leftovers of a partial
  *    create and finally our identity Secret. Finalizers are never touched.
@@ -26,6 +37,7 @@
 #include "../../schema/plan.h"
 #include "../log.h"
 #include "k8s_objects.h"
+#include "k8s_op.h"
 #include "k8s_res.h"
 
 /* ---- live objects ------------------------------------------------------- */
@@ -33,6 +45,8 @@
 struct live {
 	json_t *cluster, *kcp, *lxc, *tpl, *secret, *kubeconfig;
 };
+/* (kubeconfig is only read by the readiness check: its content never goes
+ * into the state.) */
 
 static void live_done(struct live *l)
 {
@@ -58,23 +72,37 @@ static int get_opt(k8s_client *c, const k8s_gvr *r, const char *ns,
 	return rc == K8S_E_NOTFOUND ? K8S_OK : rc;
 }
 
+/* The name of the object a Cluster references (`path` is its ref field):
+ * our clusters name the KubeadmControlPlane and LXCCluster like the
+ * Cluster, but ones made with clusterctl (then imported) call them
+ * <name>-control-plane and so on, so follow the reference when there is
+ * one. Borrowed from `cluster`, or `name`. */
+static const char *ref_name(const json_t *cluster, const char *path, const char *name)
+{
+	const char *r = k8s_jstr(cluster, path);
+
+	return r && *r ? r : name;
+}
+
+#define KCP_OF(cl, name) ref_name((cl), "spec.controlPlaneRef.name", (name))
+#define LXC_OF(cl, name) ref_name((cl), "spec.infrastructureRef.name", (name))
+
 /* Everything read needs. `secret` names our identity Secret (NULL: none). */
 static int fetch(k8s_client *c, const k8s_capi *capi, const char *ns,
 		 const char *name, const char *secret, struct live *l,
 		 k8s_error *err)
 {
-	char kc[300];
 	int rc;
 
-	snprintf(kc, sizeof(kc), "%s-kubeconfig", name);
 	if ((rc = get_opt(c, &capi->cluster, ns, name, &l->cluster, err)) ||
-	    (rc = get_opt(c, &capi->kubeadm_control_plane, ns, name, &l->kcp, err)) ||
-	    (rc = get_opt(c, &capi->lxc_cluster, ns, name, &l->lxc, err)) ||
+	    (rc = get_opt(c, &capi->kubeadm_control_plane, ns,
+			  KCP_OF(l->cluster, name), &l->kcp, err)) ||
+	    (rc = get_opt(c, &capi->lxc_cluster, ns, LXC_OF(l->cluster, name), &l->lxc,
+			  err)) ||
 	    (rc = get_opt(c, &capi->lxc_machine_template, ns,
 			  k8s_jstr(l->kcp, "spec.machineTemplate.spec.infrastructureRef.name"),
 			  &l->tpl, err)) ||
-	    (rc = get_opt(c, &k8s_gvr_secret, ns, secret, &l->secret, err)) ||
-	    (rc = get_opt(c, &k8s_gvr_secret, ns, kc, &l->kubeconfig, err)))
+	    (rc = get_opt(c, &k8s_gvr_secret, ns, secret, &l->secret, err)))
 		return rc;
 	return K8S_OK;
 }
@@ -89,14 +117,6 @@ static char *own_secret(const tf_value *v)
 	return k8s_identity_secret_name(name);
 }
 
-static char *kubeconfig_text(const json_t *secret)
-{
-	const char *b = k8s_jstr(secret, "data.value");
-	size_t n;
-
-	return b ? k8s_b64_decode(b, &n) : NULL;
-}
-
 /* Set computed attributes from live objects. only_unknown: leave values
  * the plan already fixed (apply must return what was planned). */
 static void fill_computed(tf_value *st, const struct live *l, bool only_unknown)
@@ -104,7 +124,7 @@ static void fill_computed(tf_value *st, const struct live *l, bool only_unknown)
 	const char *host = k8s_jstr(l->cluster, "spec.controlPlaneEndpoint.host");
 	long port = k8s_jint(l->cluster, "spec.controlPlaneEndpoint.port", 6443);
 	const char *phase = k8s_jstr(l->cluster, "status.phase");
-	char *ep = NULL, *kc = kubeconfig_text(l->kubeconfig);
+	char *ep = NULL;
 	const char *sec = tf_value_attr_string(st, "identity_secret");
 	char *own = own_secret(st);
 
@@ -117,8 +137,6 @@ static void fill_computed(tf_value *st, const struct live *l, bool only_unknown)
 		tf_value_object_set(st, "phase", tf_value_string(phase ? phase : ""));
 	if (WANT("conditions"))
 		tf_value_object_set(st, "conditions", k8s_conditions_value(l->cluster));
-	if (WANT("kubeconfig"))
-		tf_value_object_set(st, "kubeconfig", tf_value_string(kc ? kc : ""));
 	if (WANT("identity_secret_name"))
 		tf_value_object_set(st, "identity_secret_name",
 				    tf_value_string(sec ? sec : own ? own : ""));
@@ -127,10 +145,94 @@ static void fill_computed(tf_value *st, const struct live *l, bool only_unknown)
 #undef WANT
 	free(ep);
 	free(own);
-	free(kc);
 }
 
 /* ---- plan --------------------------------------------------------------- */
+
+/* ---- templates ----------------------------------------------------------- */
+
+static char *cp_template_base(const char *name)
+{
+	char *b = NULL;
+
+	if (asprintf(&b, "%s-control-plane", name) < 0)
+		return NULL;
+	return b;
+}
+
+/* The control-plane LXCMachineTemplate for `plan`; *tname gets its name. */
+static json_t *cp_template(const tf_value *plan, char **tname)
+{
+	const char *name = tf_value_attr_string(plan, "name");
+	json_t *spec = k8s_machine_spec(plan), *tpl = NULL;
+	char *base = cp_template_base(name);
+
+	*tname = base && spec ? k8s_template_name(base, spec) : NULL;
+	if (*tname)
+		tpl = k8s_lxc_machine_template(tf_value_attr_string(plan, "namespace"),
+					       *tname, name, spec);
+	json_decref(spec);
+	free(base);
+	return tpl;
+}
+
+/* Delete the control-plane templates of `name` other than `keep` that a
+ * rotation left behind (see k8s_res_stale_templates). */
+static void delete_stale_templates(k8s_client *c, const k8s_capi *capi,
+				   const char *ns, const char *name, const char *keep)
+{
+	char *base = cp_template_base(name);
+	char **stale = k8s_res_stale_templates(c, &capi->lxc_machine_template, ns,
+					       name, base, keep);
+	k8s_error err = {0};
+
+	for (size_t i = 0; stale && stale[i]; i++)
+		if (k8s_res_delete(c, &capi->lxc_machine_template, ns, stale[i], &err))
+			tfp_warn("cannot delete the unused LXCMachineTemplate %s/%s: %s",
+				 ns, stale[i], err.message);
+	k8s_res_free_names(stale);
+	free(base);
+}
+
+/* Control-plane templates a rotation left behind (it was interrupted after
+ * the control plane was repointed): the plan then shows an update, which
+ * waits for the rollout and removes them. */
+static bool stale_templates(tfp_ctx *ctx, const tf_value *p)
+{
+	const k8s_capi *capi = NULL;
+	const char *ns = tf_value_attr_string(p, "namespace");
+	const char *name = tf_value_attr_string(p, "name");
+	char *base, **stale, *keep = NULL, *tname = NULL;
+	json_t *kcp = NULL, *tpl;
+	k8s_error err = {0};
+	bool any;
+
+	if (!ctx->client || !ns || !name ||
+	    k8s_capi_discover(ctx->client, &capi, &err) != K8S_OK)
+		return false;
+	if (k8s_get(ctx->client, &capi->kubeadm_control_plane, ns, name, &kcp, &err) == K8S_OK &&
+	    k8s_jstr(kcp, "spec.machineTemplate.spec.infrastructureRef.name"))
+		keep = strdup(k8s_jstr(kcp, "spec.machineTemplate.spec.infrastructureRef.name"));
+	json_decref(kcp);
+	/* The planned template counts as current too. */
+	tpl = tf_value_is_wholly_known(p) ? cp_template(p, &tname) : NULL;
+	json_decref(tpl);
+	base = cp_template_base(name);
+	stale = k8s_res_stale_templates(ctx->client, &capi->lxc_machine_template, ns,
+					name, base, keep);
+	any = false;
+	for (size_t i = 0; stale && stale[i]; i++)
+		if (!tname || strcmp(stale[i], tname) != 0)
+			any = true;
+	if (any)
+		tfp_info("cluster %s/%s: unused control-plane templates of an "
+			 "unfinished rotation remain; planning an update", ns, name);
+	k8s_res_free_names(stale);
+	free(base);
+	free(keep);
+	free(tname);
+	return any;
+}
 
 static void cluster_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 				const tf_value *config, tf_value **planned,
@@ -142,7 +244,8 @@ static void cluster_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 	const tf_value *host = tf_value_attr(p, "control_plane_host");
 	int64_t reps;
 
-	(void)config;
+	k8s_retry_budget_set(0);
+	k8s_res_unset_keeps_live(ctx->schema, prior, config, p, replace);
 	if (tf_value_is_unknown(tf_value_attr(p, "namespace")) &&
 	    tf_value_is_null(tf_value_attr(config, "namespace")))
 		tf_plan_set(p, "namespace", tf_value_string(k8s_res_default_ns(ctx)));
@@ -244,11 +347,11 @@ static void cluster_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 	}
 	if (replace->n) {
 		static const char *const comp[] = {
-			"endpoint", "phase", "conditions", "kubeconfig",
+			"endpoint", "phase", "conditions",
 		};
-		for (size_t i = 0; i < 4; i++)
+		for (size_t i = 0; i < 3; i++)
 			tf_plan_mark_unknown(ctx->schema, p, comp[i]);
-	} else if (tf_plan_has_changes(prior, p)) {
+	} else if (tf_plan_has_changes(prior, p) || stale_templates(ctx, p)) {
 		tf_plan_mark_unknown(ctx->schema, p, "phase");
 		tf_plan_mark_unknown(ctx->schema, p, "conditions");
 		if (!tf_value_attr_string(prior, "endpoint") ||
@@ -278,9 +381,11 @@ static int check_ready(void *argv, k8s_error *err)
 	free(a->why);
 	a->why = NULL;
 	if ((rc = get_opt(a->c, &a->capi->cluster, a->ns, a->name, &l.cluster, err)) ||
-	    (rc = get_opt(a->c, &a->capi->kubeadm_control_plane, a->ns, a->name,
-			  &l.kcp, err)))
+	    (rc = get_opt(a->c, &a->capi->kubeadm_control_plane, a->ns,
+			  KCP_OF(l.cluster, a->name), &l.kcp, err))) {
+		live_done(&l); /* the Cluster may have been read */
 		return rc;
+	}
 	ok = k8s_cluster_ready(l.cluster, l.kcp, a->version, a->replicas, &a->why);
 	if (ok) {
 		snprintf(kc, sizeof(kc), "%s-kubeconfig", a->name);
@@ -338,6 +443,13 @@ static bool wait_ready(tfp_ctx *ctx, k8s_client *c, const k8s_capi *capi,
 			       buf ? buf : " none reported", which);
 		free(buf);
 		live_done(&l);
+	} else if (rc == K8S_E_CANCELLED) {
+		tf_diags_error(d, NULL, "Stopped while waiting for the cluster",
+			       "Terraform asked the provider to stop (Ctrl-C) while "
+			       "cluster %s/%s was not ready yet (%s). What exists is "
+			       "kept in the state; if Terraform marks it tainted, the "
+			       "next apply replaces it.", a.ns, a.name,
+			       a.why ? a.why : "not ready");
 	} else if (rc) {
 		k8s_diag(d, NULL, "Cannot wait for the cluster", &err);
 	}
@@ -366,31 +478,6 @@ static tf_value *state_from_plan(k8s_client *c, const k8s_capi *capi,
 	return st;
 }
 
-static char *cp_template_base(const char *name)
-{
-	char *b = NULL;
-
-	if (asprintf(&b, "%s-control-plane", name) < 0)
-		return NULL;
-	return b;
-}
-
-/* The control-plane LXCMachineTemplate for `plan`; *tname gets its name. */
-static json_t *cp_template(const tf_value *plan, char **tname)
-{
-	const char *name = tf_value_attr_string(plan, "name");
-	json_t *spec = k8s_machine_spec(plan), *tpl = NULL;
-	char *base = cp_template_base(name);
-
-	*tname = base && spec ? k8s_template_name(base, spec) : NULL;
-	if (*tname)
-		tpl = k8s_lxc_machine_template(tf_value_attr_string(plan, "namespace"),
-					       *tname, name, spec);
-	json_decref(spec);
-	free(base);
-	return tpl;
-}
-
 static void cluster_create(tfp_ctx *ctx, const tf_value *planned,
 			   const tf_value *config, tf_value **out, tf_diags *d)
 {
@@ -401,64 +488,76 @@ static void cluster_create(tfp_ctx *ctx, const tf_value *planned,
 	char *secret_name = NULL, *tname = NULL, summary[200];
 	json_t *secret = NULL, *tpl = NULL, *lxc = NULL, *kcp = NULL, *cl = NULL;
 	k8s_error err = {0};
-	bool created = false;
+	bool secret_conflict = false;
+	k8s_op op;
 	int rc;
 
 	(void)config;
 	if (!c)
 		return;
+	k8s_op_begin(&op);
+	k8s_res_budget(planned, "create");
 	secret_name = own_secret(planned);
 	if (secret_name) {
 		secret = k8s_identity_secret(planned, secret_name);
 		snprintf(summary, sizeof(summary), "Cannot create Secret %s/%s",
 			 ns, secret_name);
-		rc = secret ? k8s_res_create(c, &k8s_gvr_secret, ns, secret, &err)
+		rc = secret ? k8s_op_create(&op, c, &k8s_gvr_secret, ns, secret, NULL, &err)
 			    : K8S_E_NOMEM;
-		if (rc == K8S_E_EXISTS) {
-			tf_diags_error(d, NULL, "Identity Secret already exists",
-				       "Secret %s/%s exists already. If it holds "
-				       "the LXD credentials you want, set "
-				       "identity_secret = \"%s\" instead of the "
-				       "lxd_* attributes; otherwise delete it or "
-				       "pick another cluster name.", ns, secret_name,
-				       secret_name);
-			goto done;
-		}
+		secret_conflict = rc == K8S_E_EXISTS;
 		if (rc)
 			goto fail;
-		created = true;
 	}
 	tpl = cp_template(planned, &tname);
 	snprintf(summary, sizeof(summary), "Cannot create LXCMachineTemplate %s/%s",
 		 ns, tname ? tname : "");
-	if (!tpl || (rc = k8s_res_ensure(c, &capi->lxc_machine_template, ns, tpl, &err)))
+	if (!tpl || (rc = k8s_op_ensure(&op, c, &capi->lxc_machine_template, ns, tpl,
+					 true, &err)))
 		goto fail;
-	created = true;
 	lxc = k8s_lxc_cluster(planned, secret_name ? secret_name :
 			      tf_value_attr_string(planned, "identity_secret"));
 	snprintf(summary, sizeof(summary), "Cannot create LXCCluster %s/%s", ns, name);
-	if (!lxc || (rc = k8s_res_create(c, &capi->lxc_cluster, ns, lxc, &err)))
+	if (!lxc || (rc = k8s_op_create(&op, c, &capi->lxc_cluster, ns, lxc, NULL, &err)))
 		goto fail;
 	kcp = k8s_kubeadm_control_plane(planned, tname);
 	snprintf(summary, sizeof(summary), "Cannot create KubeadmControlPlane %s/%s",
 		 ns, name);
-	if (!kcp || (rc = k8s_res_create(c, &capi->kubeadm_control_plane, ns, kcp, &err)))
+	if (!kcp || (rc = k8s_op_create(&op, c, &capi->kubeadm_control_plane, ns, kcp,
+					 NULL, &err)))
 		goto fail;
 	cl = k8s_cluster_object(planned);
 	snprintf(summary, sizeof(summary), "Cannot create Cluster %s/%s", ns, name);
-	if (!cl || (rc = k8s_res_create(c, &capi->cluster, ns, cl, &err)))
+	if (!cl || (rc = k8s_op_create(&op, c, &capi->cluster, ns, cl, NULL, &err)))
 		goto fail;
 	wait_ready(ctx, c, capi, planned, "create", d);
 	*out = state_from_plan(c, capi, planned);
+	k8s_op_release(&op, c, ns);
 	goto done;
 fail:
-	if (rc == K8S_E_EXISTS)
-		tf_diags_error(d, NULL, summary,
-			       "An object of that name already exists in namespace "
-			       "%s: import the cluster (`terraform import "
-			       "k8s_cluster.<name> %s/%s`) or pick another name.",
-			       ns, ns, name);
-	else if (rc == K8S_E_NOTFOUND && !created)
+	if (rc == K8S_E_EXISTS) {
+		/* Someone else's object holds one of our names: take back
+		 * what this create made and leave theirs alone. */
+		if (secret_conflict)
+			tf_diags_error(d, NULL, "Identity Secret already exists",
+				       "%s. If it holds the LXD credentials you "
+				       "want, set identity_secret = \"%s\" instead "
+				       "of the lxd_* attributes; if it belongs to "
+				       "this cluster, import the cluster (`terraform "
+				       "import k8s_cluster.<name> %s/%s`); otherwise "
+				       "delete it or pick another cluster name.",
+				       err.message, secret_name, ns, name);
+		else
+			tf_diags_error(d, NULL, summary,
+				       "%s. Import it instead (`terraform import "
+				       "k8s_cluster.<name> %s/%s`, or an `import` "
+				       "block) or pick another name. Nothing was "
+				       "changed: what this apply had created for "
+				       "the cluster is removed again.",
+				       err.message, ns, name);
+		k8s_op_undo(&op, c, ns);
+		goto done;
+	}
+	if (rc == K8S_E_NOTFOUND && !k8s_op_made_any(&op))
 		tf_diags_error(d, NULL, summary,
 			       "The namespace \"%s\" does not exist on the management "
 			       "cluster. Create it (kubectl create namespace %s) or "
@@ -467,9 +566,14 @@ fail:
 		k8s_diag(d, NULL, summary, &err);
 	else
 		tf_diags_error(d, NULL, summary, "Out of memory building the object.");
-	if (created)
+	/* What was made is in the state (tainted): the next apply replaces
+	 * it, so nothing is lost. */
+	if (k8s_op_made_any(&op)) {
 		*out = state_from_plan(c, capi, planned);
+		k8s_op_release(&op, c, ns);
+	}
 done:
+	k8s_op_done(&op);
 	json_decref(secret);
 	json_decref(tpl);
 	json_decref(lxc);
@@ -560,6 +664,19 @@ static int put_identity(json_t *obj, void *arg, k8s_error *err)
 	return K8S_OK;
 }
 
+/* Are the control-plane machine settings of `planned` those of `prior`? */
+static bool same_machine(const tf_value *prior, const tf_value *planned)
+{
+	static const char *const attrs[] = {
+		"instance_type", "flavor", "profiles", "image", "target",
+	};
+
+	for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++)
+		if (tf_plan_attr_changed(prior, planned, attrs[i]))
+			return false;
+	return true;
+}
+
 static bool identity_changed(const tf_value *prior, const tf_value *planned)
 {
 	static const char *const attrs[] = {
@@ -590,39 +707,58 @@ static void cluster_update(tfp_ctx *ctx, const tf_value *prior,
 	const char *ns = tf_value_attr_string(planned, "namespace");
 	const char *name = tf_value_attr_string(planned, "name");
 	char *secret = own_secret(planned), *tname = NULL, *version = NULL;
-	char *old_tname = NULL, summary[200];
-	json_t *tpl = NULL, *kcp = NULL, *patch = NULL;
+	char *old_tname = NULL, *kcp_name = NULL, summary[200];
+	json_t *tpl = NULL, *kcp = NULL, *cl = NULL, *patch = NULL;
 	k8s_error err = {0};
 	int64_t reps = 1;
 	int rc = K8S_OK;
+	k8s_op op;
 
 	(void)config;
+	k8s_op_begin(&op);
 	if (!c)
 		goto done;
+	k8s_res_budget(planned, "update");
 	if (secret && identity_changed(prior, planned)) {
 		snprintf(summary, sizeof(summary), "Cannot update Secret %s/%s", ns, secret);
 		rc = k8s_update(c, &k8s_gvr_secret, ns, secret, put_identity,
 				(void *)planned, NULL, &err);
 		if (rc == K8S_E_NOTFOUND) {
 			json_t *s = k8s_identity_secret(planned, secret);
-			rc = s ? k8s_res_create(c, &k8s_gvr_secret, ns, s, &err)
+			rc = s ? k8s_op_create(&op, c, &k8s_gvr_secret, ns, s, NULL, &err)
 			       : K8S_E_NOMEM;
 			json_decref(s);
 		}
 		if (rc)
 			goto fail;
 	}
+	snprintf(summary, sizeof(summary), "Cannot read Cluster %s/%s", ns, name);
+	if ((rc = k8s_get(c, &capi->cluster, ns, name, &cl, &err)))
+		goto fail;
+	kcp_name = strdup(KCP_OF(cl, name));
 	snprintf(summary, sizeof(summary), "Cannot read KubeadmControlPlane %s/%s",
-		 ns, name);
-	if ((rc = k8s_get(c, &capi->kubeadm_control_plane, ns, name, &kcp, &err)))
+		 ns, kcp_name ? kcp_name : name);
+	if (!kcp_name)
+		goto fail;
+	if ((rc = k8s_get(c, &capi->kubeadm_control_plane, ns, kcp_name, &kcp, &err)))
 		goto fail;
 	old_tname = strdup(k8s_jstr(kcp, "spec.machineTemplate.spec.infrastructureRef.name") ?
 			   k8s_jstr(kcp, "spec.machineTemplate.spec.infrastructureRef.name") : "");
-	tpl = cp_template(planned, &tname);
-	snprintf(summary, sizeof(summary), "Cannot create LXCMachineTemplate %s/%s",
-		 ns, tname ? tname : "");
-	if (!tpl || !old_tname ||
-	    (rc = k8s_res_ensure(c, &capi->lxc_machine_template, ns, tpl, &err)))
+	if (old_tname && *old_tname && same_machine(prior, planned)) {
+		/* The machine settings did not change: keep the template in
+		 * use (an imported cluster's need not be named after its hash),
+		 * no rollout for a scale or version change alone. */
+		tname = strdup(old_tname);
+	} else {
+		tpl = cp_template(planned, &tname);
+		snprintf(summary, sizeof(summary), "Cannot create LXCMachineTemplate %s/%s",
+			 ns, tname ? tname : "");
+		if (!tpl || !old_tname ||
+		    (rc = k8s_op_ensure(&op, c, &capi->lxc_machine_template, ns, tpl,
+					true, &err)))
+			goto fail;
+	}
+	if (!tname || !old_tname)
 		goto fail;
 	tf_value_get_int(tf_value_attr(planned, "control_plane_replicas"), &reps);
 	version = k8s_version_canonical(tf_value_attr_string(planned, "kubernetes_version"));
@@ -631,8 +767,8 @@ static void cluster_update(tfp_ctx *ctx, const tf_value *prior,
 			  "replicas", (json_int_t)reps, "version", version ? version : "",
 			  "machineTemplate", "spec", "infrastructureRef", "name", tname);
 	snprintf(summary, sizeof(summary), "Cannot update KubeadmControlPlane %s/%s",
-		 ns, name);
-	if (!patch || (rc = k8s_merge_patch(c, &capi->kubeadm_control_plane, ns, name,
+		 ns, kcp_name);
+	if (!patch || (rc = k8s_merge_patch(c, &capi->kubeadm_control_plane, ns, kcp_name,
 					    patch, 0, NULL, &err)))
 		goto fail;
 	if (!wait_ready(ctx, c, capi, planned, "update", d)) {
@@ -651,6 +787,8 @@ static void cluster_update(tfp_ctx *ctx, const tf_value *prior,
 				      k8s_error_text(&e2, text, sizeof(text)));
 		}
 	}
+	/* And those of an earlier rotation that never finished. */
+	delete_stale_templates(c, capi, ns, name, tname);
 	*out = state_from_plan(c, capi, planned);
 	goto done;
 fail:
@@ -660,9 +798,14 @@ fail:
 		tf_diags_error(d, NULL, summary, "Out of memory building the request.");
 	partial_update(ctx, prior, out);
 done:
+	if (c)
+		k8s_op_release(&op, c, ns);
+	k8s_op_done(&op);
 	json_decref(tpl);
 	json_decref(kcp);
+	json_decref(cl);
 	json_decref(patch);
+	free(kcp_name);
 	free(secret);
 	free(tname);
 	free(old_tname);
@@ -693,23 +836,11 @@ static int check_gone(void *argv, k8s_error *err)
 static void delete_leftovers(k8s_client *c, const k8s_capi *capi, const char *ns,
 			     const char *name, tf_diags *d)
 {
-	char sel[300], *base = cp_template_base(name);
-	json_t *items = NULL, *it;
 	k8s_error err = {0};
-	size_t i, blen = base ? strlen(base) : 0;
 
 	k8s_res_delete(c, &capi->kubeadm_control_plane, ns, name, &err);
 	k8s_res_delete(c, &capi->lxc_cluster, ns, name, &err);
-	snprintf(sel, sizeof(sel), K8S_LABEL_CLUSTER "=%s," K8S_LABEL_MANAGED "=%s",
-		 name, K8S_MANAGER);
-	if (base && k8s_list(c, &capi->lxc_machine_template, ns, sel, &items, &err) == K8S_OK)
-		json_array_foreach(items, i, it) {
-			const char *n = k8s_jstr(it, "metadata.name");
-			if (n && strncmp(n, base, blen) == 0 && n[blen] == '-')
-				k8s_res_delete(c, &capi->lxc_machine_template, ns, n, &err);
-		}
-	json_decref(items);
-	free(base);
+	delete_stale_templates(c, capi, ns, name, NULL);
 	(void)d;
 }
 
@@ -727,6 +858,7 @@ static void cluster_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 
 	if (!c || !ns || !name)
 		goto done;
+	k8s_res_budget(prior, "delete");
 	ga.r = &capi->cluster;
 	snprintf(summary, sizeof(summary), "Cannot delete Cluster %s/%s", ns, name);
 	rc = k8s_delete(c, &capi->cluster, ns, name, "Background", &err);
@@ -796,9 +928,33 @@ done:
 	free(secret);
 }
 
+/* ---- state upgrade -------------------------------------------------------------- */
+
+/* Version 0 stored the admin kubeconfig (`kubeconfig`, credentials) in the
+ * state; version 1 has no such attribute. Drop it from old states, so the
+ * next apply writes the state without it. */
+static int cluster_upgrade(int64_t from_version, json_t *state, tf_diags *d)
+{
+	if (from_version != 0 || !json_is_object(state)) {
+		tf_diags_error(d, NULL, "Unsupported k8s_cluster state",
+			       "The stored k8s_cluster state has schema version "
+			       "%lld, which this provider cannot upgrade (it knows "
+			       "0 and 1). Remove it with `terraform state rm` and "
+			       "import the cluster again.", (long long)from_version);
+		return -1;
+	}
+	if (json_object_get(state, "kubeconfig")) {
+		json_object_del(state, "kubeconfig");
+		tfp_info("k8s_cluster state upgraded from version 0: the stored "
+			 "kubeconfig was dropped (use the k8s_cluster_kubeconfig "
+			 "ephemeral resource)");
+	}
+	return 0;
+}
+
 const tfp_resource k8s_cluster_resource = {
 	.type_name = "k8s_cluster",
-	.version = 0,
+	.version = 1,
 	.schema = &k8s_cluster_schema_def,
 	.modify_plan = cluster_modify_plan,
 	.create = cluster_create,
@@ -806,4 +962,5 @@ const tfp_resource k8s_cluster_resource = {
 	.update = cluster_update,
 	.remove = cluster_delete,
 	.import = cluster_import,
+	.upgrade = cluster_upgrade,
 };

@@ -56,6 +56,12 @@ struct k8s_client {
 	char *file_token;         /* SECRET: last read of token_file */
 	time_t file_token_read;
 
+	/* Set once a request timed out (the server stopped answering):
+	 * later requests fail at once with dead_msg (guarded by dead_lock). */
+	atomic_int dead;
+	pthread_mutex_t dead_lock;
+	char dead_msg[K8S_ERRMSG_MAX];
+
 	/* Discovery cache, guarded by disc_lock. */
 	pthread_mutex_t disc_lock;
 	json_t *apis;          /* GET /apis reply */

@@ -1,12 +1,18 @@
 /* k8s_machine_pool: worker machines of a k8s_cluster, as a Cluster API
  * MachineDeployment <name> with a KubeadmConfigTemplate and an
- * LXCMachineTemplate, each named <name>-<hash of its spec>.
+ * LXCMachineTemplate, each named <name>-<hash of its spec> (an imported
+ * pool's keep their own names until their settings change).
  *
  *  - Template names are computed at plan time, so a machine or label/taint
  *    change shows as a rotation: update creates the new templates, repoints
  *    the MachineDeployment (version and references in one patch), waits
  *    until every replica is up to date and available, then deletes the old
- *    templates.
+ *    templates (and any an unfinished rotation left, which also make the
+ *    plan an update). Templates in use whose settings did not change are
+ *    never rewritten.
+ *  - create goes through k8s_op (ownership marker, resume of our own
+ *    orphans, foreign MachineDeployments refused); partial state (the
+ *    templates) when it fails after making something.
  *  - Replicas scale in place. With autoscaler_min/max the bounds go into the
  *    autoscaler annotations and `replicas` is left to the autoscaler: it is
  *    written once at create (the lower bound) and only reported afterwards.
@@ -22,6 +28,7 @@
 #include "../../schema/plan.h"
 #include "../log.h"
 #include "k8s_objects.h"
+#include "k8s_op.h"
 #include "k8s_res.h"
 
 static bool autoscaled(const tf_value *v)
@@ -36,19 +43,41 @@ static bool on_delete(const tf_value *v)
 	return s && strcmp(s, "OnDelete") == 0;
 }
 
+/* The attributes the templates are made from. */
+static const char *const template_inputs[] = {
+	"name", "instance_type", "flavor", "profiles", "image", "target",
+	"labels", "taint",
+};
+#define NINPUTS (sizeof(template_inputs) / sizeof(template_inputs[0]))
+
+/* Are the template inputs of `plan` those of `prior`, whose templates
+ * exist (names known and not empty)? */
+static bool same_template_inputs(const tf_value *prior, const tf_value *plan)
+{
+	const char *in = tf_value_attr_string(prior, "infrastructure_template");
+	const char *bn = tf_value_attr_string(prior, "bootstrap_template");
+
+	if (!in || !*in || !bn || !*bn)
+		return false;
+	for (size_t i = 0; i < NINPUTS; i++) {
+		const tf_value *a = tf_value_attr(prior, template_inputs[i]);
+		const tf_value *b = tf_value_attr(plan, template_inputs[i]);
+
+		if (!tf_value_is_wholly_known(b) || !tf_value_equal(a, b))
+			return false;
+	}
+	return true;
+}
+
 /* Template names of `plan`; false when an input is still unknown. */
 static bool template_names(const tf_value *plan, char **infra, char **boot)
 {
-	static const char *const inputs[] = {
-		"name", "instance_type", "flavor", "profiles", "image", "target",
-		"labels", "taint",
-	};
 	const char *name = tf_value_attr_string(plan, "name");
 	json_t *ms, *bs;
 
 	*infra = *boot = NULL;
-	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++)
-		if (!tf_value_is_wholly_known(tf_value_attr(plan, inputs[i])))
+	for (size_t i = 0; i < NINPUTS; i++)
+		if (!tf_value_is_wholly_known(tf_value_attr(plan, template_inputs[i])))
 			return false;
 	ms = k8s_machine_spec(plan);
 	bs = k8s_bootstrap_spec(plan);
@@ -61,18 +90,73 @@ static bool template_names(const tf_value *plan, char **infra, char **boot)
 	return *infra && *boot;
 }
 
+/* Delete this pool's templates other than the current infra/boot ones
+ * (NULL: all of them) that a rotation left behind, or all after the
+ * MachineDeployment is gone (see k8s_res_stale_templates). Returns how
+ * many there were (with only_count, nothing is deleted). */
+static int stale_templates(k8s_client *c, const k8s_capi *capi, const char *ns,
+			   const char *cluster, const char *pool, const char *infra,
+			   const char *boot, bool only_count)
+{
+	char **si = k8s_res_stale_templates(c, &capi->lxc_machine_template, ns,
+					    cluster, pool, infra);
+	char **sb = k8s_res_stale_templates(c, &capi->kubeadm_config_template, ns,
+					    cluster, pool, boot);
+	k8s_error err = {0};
+	int n = 0;
+
+	for (size_t i = 0; si && si[i]; i++, n++)
+		if (!only_count &&
+		    k8s_res_delete(c, &capi->lxc_machine_template, ns, si[i], &err))
+			tfp_warn("cannot delete the unused LXCMachineTemplate %s/%s: %s",
+				 ns, si[i], err.message);
+	for (size_t i = 0; sb && sb[i]; i++, n++)
+		if (!only_count &&
+		    k8s_res_delete(c, &capi->kubeadm_config_template, ns, sb[i], &err))
+			tfp_warn("cannot delete the unused KubeadmConfigTemplate %s/%s: %s",
+				 ns, sb[i], err.message);
+	k8s_res_free_names(si);
+	k8s_res_free_names(sb);
+	return n;
+}
+
+/* The template names the plan settled on (see pool_modify_plan), else the
+ * hashed names of its settings. */
+static bool planned_templates(const tf_value *plan, char **infra, char **boot)
+{
+	const char *in = tf_value_attr_string(plan, "infrastructure_template");
+	const char *bn = tf_value_attr_string(plan, "bootstrap_template");
+
+	if (in && *in && bn && *bn) {
+		*infra = strdup(in);
+		*boot = strdup(bn);
+		if (*infra && *boot)
+			return true;
+		free(*infra);
+		free(*boot);
+	}
+	return template_names(plan, infra, boot);
+}
+
 /* spec.version of the cluster's KubeadmControlPlane (malloc'd) or NULL. */
 static char *control_plane_version(k8s_client *c, const k8s_capi *capi,
 				   const char *ns, const char *cluster)
 {
-	json_t *kcp = NULL;
+	json_t *kcp = NULL, *cl = NULL;
 	k8s_error err = {0};
+	const char *kname = cluster;
 	char *v = NULL;
 
-	if (k8s_get(c, &capi->kubeadm_control_plane, ns, cluster, &kcp, &err) == K8S_OK &&
+	/* The Cluster names its control plane (clusterctl-made clusters call
+	 * it <cluster>-control-plane; ours, like the Cluster). */
+	if (k8s_get(c, &capi->cluster, ns, cluster, &cl, &err) == K8S_OK &&
+	    k8s_jstr(cl, "spec.controlPlaneRef.name") && *k8s_jstr(cl, "spec.controlPlaneRef.name"))
+		kname = k8s_jstr(cl, "spec.controlPlaneRef.name");
+	if (k8s_get(c, &capi->kubeadm_control_plane, ns, kname, &kcp, &err) == K8S_OK &&
 	    k8s_jstr(kcp, "spec.version"))
 		v = strdup(k8s_jstr(kcp, "spec.version"));
 	json_decref(kcp);
+	json_decref(cl);
 	return v;
 }
 
@@ -92,6 +176,30 @@ static void check_version(const char *cp, const tf_value *plan, tf_diags *d)
 
 /* ---- plan --------------------------------------------------------------- */
 
+/* A RollingUpdate pool whose templates of an interrupted rotation remain:
+ * the plan then shows an update, which waits for the rollout and removes
+ * them (OnDelete pools keep old templates on purpose). */
+static bool pending_cleanup(tfp_ctx *ctx, const tf_value *p)
+{
+	const k8s_capi *capi = NULL;
+	k8s_error err = {0};
+	const char *infra = tf_value_attr_string(p, "infrastructure_template");
+	const char *boot = tf_value_attr_string(p, "bootstrap_template");
+	int n;
+
+	if (!ctx->client || on_delete(p) || !infra || !boot ||
+	    !tf_value_attr_string(p, "namespace") ||
+	    k8s_capi_discover(ctx->client, &capi, &err) != K8S_OK)
+		return false;
+	n = stale_templates(ctx->client, capi, tf_value_attr_string(p, "namespace"),
+			    tf_value_attr_string(p, "cluster_name"),
+			    tf_value_attr_string(p, "name"), infra, boot, true);
+	if (n > 0)
+		tfp_info("pool %s: %d unused templates of an unfinished rotation "
+			 "remain; planning an update", tf_value_attr_string(p, "name"), n);
+	return n > 0;
+}
+
 static void pool_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 			     const tf_value *config, tf_value **planned,
 			     tf_paths *replace, tf_diags *d)
@@ -102,6 +210,8 @@ static void pool_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 	char *infra = NULL, *boot = NULL;
 	int64_t lo, hi;
 
+	k8s_retry_budget_set(0);
+	k8s_res_unset_keeps_live(ctx->schema, prior, config, p, replace);
 	if (tf_value_is_unknown(tf_value_attr(p, "namespace")) &&
 	    tf_value_is_null(tf_value_attr(config, "namespace")))
 		tf_plan_set(p, "namespace", tf_value_string(k8s_res_default_ns(ctx)));
@@ -124,10 +234,21 @@ static void pool_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 					    "remove `replicas`.");
 		else if (!tf_value_is_null(prior) && !autoscaled(prior))
 			tf_plan_set(p, "replicas", tf_value_ref(tf_value_attr(prior, "replicas")));
-	} else if (tf_value_is_null(tf_value_attr(config, "replicas"))) {
+	} else if (tf_value_is_null(tf_value_attr(config, "replicas")) &&
+		   (tf_value_is_null(prior) ||
+		    tf_value_is_null(tf_value_attr(prior, "replicas")))) {
+		/* 1 at creation; afterwards unset keeps the server's count. */
 		tf_plan_set(p, "replicas", tf_value_int(1));
 	}
-	if (template_names(p, &infra, &boot)) {
+	if (!tf_value_is_null(prior) && same_template_inputs(prior, p)) {
+		/* Nothing that goes into the templates changed: keep the ones
+		 * in use, whatever their names (an imported pool's need not be
+		 * <name>-<hash>). */
+		tf_plan_set(p, "infrastructure_template",
+			    tf_value_ref((tf_value *)tf_value_attr(prior, "infrastructure_template")));
+		tf_plan_set(p, "bootstrap_template",
+			    tf_value_ref((tf_value *)tf_value_attr(prior, "bootstrap_template")));
+	} else if (template_names(p, &infra, &boot)) {
 		tf_plan_set(p, "infrastructure_template", tf_value_string(infra));
 		tf_plan_set(p, "bootstrap_template", tf_value_string(boot));
 	} else {
@@ -156,7 +277,8 @@ static void pool_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 		tf_paths_add(replace, &path);
 		tf_path_done(&path);
 	}
-	if (!tf_value_is_null(prior) && (replace->n || tf_plan_has_changes(prior, p))) {
+	if (!tf_value_is_null(prior) && (replace->n || tf_plan_has_changes(prior, p) ||
+					  pending_cleanup(ctx, p))) {
 		static const char *const comp[] = {
 			"ready_replicas", "available_replicas", "up_to_date_replicas",
 			"phase",
@@ -221,6 +343,12 @@ static bool wait_ready(tfp_ctx *ctx, k8s_client *c, const k8s_capi *capi,
 			       timeout, a.why ? a.why : "not ready",
 			       buf ? buf : " none reported", which);
 		free(buf);
+	} else if (rc == K8S_E_CANCELLED) {
+		tf_diags_error(d, NULL, "Stopped while waiting for the machine pool",
+			       "Terraform asked the provider to stop (Ctrl-C) while "
+			       "MachineDeployment %s/%s was not ready yet (%s). What "
+			       "exists is kept in the state; the next apply goes on "
+			       "from there.", a.ns, a.name, a.why ? a.why : "not ready");
 	} else if (rc) {
 		k8s_diag(d, NULL, "Cannot wait for the machine pool", &err);
 	}
@@ -273,11 +401,11 @@ static tf_value *state_from_plan(k8s_client *c, const k8s_capi *capi,
 
 /* ---- create --------------------------------------------------------------- */
 
-/* Create or repair both templates of `plan`. */
-static int ensure_templates(k8s_client *c, const k8s_capi *capi,
+/* Create or repair both templates of `plan` (recorded in op). */
+static int ensure_templates(k8s_op *op, k8s_client *c, const k8s_capi *capi,
 			    const tf_value *plan, const char *infra,
-			    const char *boot, char *summary, size_t slen,
-			    k8s_error *err)
+			    const char *boot, bool repair, char *summary,
+			    size_t slen, k8s_error *err)
 {
 	const char *ns = tf_value_attr_string(plan, "namespace");
 	json_t *ms = k8s_machine_spec(plan);
@@ -287,9 +415,9 @@ static int ensure_templates(k8s_client *c, const k8s_capi *capi,
 	int rc = K8S_E_NOMEM;
 
 	snprintf(summary, slen, "Cannot create KubeadmConfigTemplate %s/%s", ns, boot);
-	if (bt && (rc = k8s_res_ensure(c, &capi->kubeadm_config_template, ns, bt, err)) == 0) {
+	if (bt && (rc = k8s_op_ensure(op, c, &capi->kubeadm_config_template, ns, bt, repair, err)) == 0) {
 		snprintf(summary, slen, "Cannot create LXCMachineTemplate %s/%s", ns, infra);
-		rc = it ? k8s_res_ensure(c, &capi->lxc_machine_template, ns, it, err)
+		rc = it ? k8s_op_ensure(op, c, &capi->lxc_machine_template, ns, it, repair, err)
 			: K8S_E_NOMEM;
 	}
 	json_decref(ms);
@@ -316,11 +444,14 @@ static void pool_create(tfp_ctx *ctx, const tf_value *planned,
 	char *infra = NULL, *boot = NULL, *cp = NULL, summary[200];
 	json_t *md = NULL;
 	k8s_error err = {0};
+	k8s_op op;
 	int rc;
 
 	(void)config;
 	if (!c)
 		return;
+	k8s_op_begin(&op);
+	k8s_res_budget(planned, "create");
 	cp = control_plane_version(c, capi, ns, tf_value_attr_string(planned, "cluster_name"));
 	check_version(cp, planned, d);
 	if (tf_diags_has_error(d))
@@ -330,38 +461,48 @@ static void pool_create(tfp_ctx *ctx, const tf_value *planned,
 			       "Pool \"%s\": out of memory naming its templates.", name);
 		goto done;
 	}
-	rc = ensure_templates(c, capi, planned, infra, boot, summary, sizeof(summary), &err);
-	if (rc == K8S_E_NOTFOUND) {
+	rc = ensure_templates(&op, c, capi, planned, infra, boot, true, summary,
+			      sizeof(summary), &err);
+	if (rc == K8S_E_NOTFOUND && !k8s_op_made_any(&op)) {
 		tf_diags_error(d, NULL, summary,
 			       "The namespace \"%s\" does not exist on the management "
 			       "cluster; use the namespace of cluster \"%s\".", ns,
 			       tf_value_attr_string(planned, "cluster_name"));
 		goto done;
 	}
-	if (rc) {
-		report(d, summary, &err, rc);
-		*out = state_from_plan(NULL, capi, planned);
-		goto done;
-	}
+	if (rc)
+		goto partial;
 	md = k8s_machine_deployment(planned, infra, boot, k8s_pool_replicas(planned, true));
 	snprintf(summary, sizeof(summary), "Cannot create MachineDeployment %s/%s", ns, name);
-	rc = md ? k8s_res_create(c, &capi->machine_deployment, ns, md, &err)
+	rc = md ? k8s_op_create(&op, c, &capi->machine_deployment, ns, md, NULL, &err)
 		: K8S_E_NOMEM;
-	if (rc) {
-		if (rc == K8S_E_EXISTS)
-			tf_diags_error(d, NULL, summary,
-				       "A MachineDeployment of that name exists; import "
-				       "it (`terraform import k8s_machine_pool.<name> "
-				       "%s/%s`) or pick another name.", ns, name);
-		else
-			report(d, summary, &err, rc);
-		*out = state_from_plan(NULL, capi, planned);
+	if (rc == K8S_E_EXISTS) {
+		/* Someone else's MachineDeployment: never adopted; the
+		 * templates this create made go again. */
+		tf_diags_error(d, NULL, summary,
+			       "%s. Import it instead (`terraform import "
+			       "k8s_machine_pool.<name> %s/%s`, or an `import` "
+			       "block) or pick another name.", err.message, ns, name);
+		k8s_op_undo(&op, c, ns);
 		goto done;
 	}
+	if (rc)
+		goto partial;
 	wait_ready(ctx, c, capi, planned,
 		   autoscaled(planned) ? -1 : k8s_pool_replicas(planned, true), "create", d);
 	*out = state_from_plan(c, capi, planned);
+	k8s_op_release(&op, c, ns);
+	goto done;
+partial:
+	report(d, summary, &err, rc);
+	/* The templates made so far are in the state (tainted); the next
+	 * apply replaces the pool and removes them. */
+	if (k8s_op_made_any(&op)) {
+		*out = state_from_plan(NULL, capi, planned);
+		k8s_op_release(&op, c, ns);
+	}
 done:
+	k8s_op_done(&op);
 	json_decref(md);
 	free(infra);
 	free(boot);
@@ -519,11 +660,15 @@ static void pool_update(tfp_ctx *ctx, const tf_value *prior,
 	char *old_infra = NULL, *old_boot = NULL;
 	json_t *md = NULL, *patch = NULL;
 	k8s_error err = {0};
+	bool repair;
+	k8s_op op;
 	int rc;
 
 	(void)config;
 	if (!c)
 		return;
+	k8s_op_begin(&op);
+	k8s_res_budget(planned, "update");
 	cp = control_plane_version(c, capi, ns, tf_value_attr_string(planned, "cluster_name"));
 	check_version(cp, planned, d);
 	if (tf_diags_has_error(d)) {
@@ -538,10 +683,16 @@ static void pool_update(tfp_ctx *ctx, const tf_value *prior,
 	old_boot = strdup(k8s_jstr(md, "spec.template.spec.bootstrap.configRef.name") ?
 			  k8s_jstr(md, "spec.template.spec.bootstrap.configRef.name") : "");
 	rc = K8S_E_NOMEM;
-	if (!old_infra || !old_boot || !template_names(planned, &infra, &boot))
+	if (!old_infra || !old_boot || !planned_templates(planned, &infra, &boot))
 		goto fail;
-	if ((rc = ensure_templates(c, capi, planned, infra, boot, summary,
-				   sizeof(summary), &err)))
+	/* A rotation (new names), or the same templates with settings put
+	 * back (edited by hand): create or repair them. The same templates
+	 * and settings: only re-create one that went missing, never rewrite
+	 * one in use (an imported pool's may hold more than ours). */
+	repair = strcmp(infra, old_infra) != 0 || strcmp(boot, old_boot) != 0 ||
+		 !same_template_inputs(prior, planned);
+	if ((rc = ensure_templates(&op, c, capi, planned, infra, boot, repair,
+				   summary, sizeof(summary), &err)))
 		goto fail;
 	patch = md_patch(prior, planned, infra, boot);
 	snprintf(summary, sizeof(summary), "Cannot update MachineDeployment %s/%s", ns, name);
@@ -566,12 +717,17 @@ static void pool_update(tfp_ctx *ctx, const tf_value *prior,
 		k8s_res_delete(c, &capi->lxc_machine_template, ns, old_infra, &err);
 	if (*old_boot && strcmp(old_boot, boot) != 0)
 		k8s_res_delete(c, &capi->kubeadm_config_template, ns, old_boot, &err);
+	/* And those of an earlier rotation that never finished. */
+	stale_templates(c, capi, ns, tf_value_attr_string(planned, "cluster_name"), name,
+			infra, boot, false);
 	*out = state_from_plan(c, capi, planned);
 	goto done;
 fail:
 	report(d, summary, &err, rc);
 	partial_update(ctx, prior, out);
 done:
+	k8s_op_release(&op, c, ns);
+	k8s_op_done(&op);
 	json_decref(md);
 	json_decref(patch);
 	free(infra);
@@ -631,6 +787,7 @@ static void pool_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 
 	if (!c || !ns || !name)
 		return;
+	k8s_res_budget(prior, "delete");
 	snprintf(summary, sizeof(summary), "Cannot delete MachineDeployment %s/%s", ns, name);
 	if (k8s_get(c, &capi->machine_deployment, ns, name, &md, &err) == K8S_OK) {
 		const char *in = k8s_jstr(md, "spec.template.spec.infrastructureRef.name");
@@ -662,6 +819,10 @@ static void pool_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 	}
 	tpl_names[2] = live_infra;
 	tpl_names[3] = live_boot;
+	/* Templates of rotations that never finished go too: nothing uses
+	 * them once the MachineDeployment and its Machines are gone. */
+	stale_templates(c, capi, ns, tf_value_attr_string(prior, "cluster_name"), name,
+			NULL, NULL, false);
 	for (int i = 0; i < 4; i++) {
 		const k8s_gvr *r = (i % 2 == 0) ? &capi->lxc_machine_template
 						: &capi->kubeadm_config_template;

@@ -4,7 +4,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "../../schema/plan.h"
 #include "../duration.h"
+#include "../log.h"
 #include "k8s_objects.h"
 #include "k8s_res.h"
 
@@ -22,6 +24,8 @@ k8s_client *k8s_res_client(tfp_ctx *ctx, const k8s_capi **capi, tf_diags *d)
 			       "(kubeconfig_path, kubeconfig, context).");
 		return NULL;
 	}
+	/* Until the handler bounds it by its timeouts block. */
+	k8s_retry_budget_set(0);
 	if (k8s_capi_discover(c, capi, &err) != K8S_OK) {
 		k8s_diag(d, NULL, "Cluster API not available", &err);
 		return NULL;
@@ -38,7 +42,7 @@ k8s_client *k8s_res_client(tfp_ctx *ctx, const k8s_capi **capi, tf_diags *d)
 	return c;
 }
 
-long k8s_res_timeout(const tf_value *obj, const char *which)
+long k8s_res_timeout_or(const tf_value *obj, const char *which, long dflt)
 {
 	const tf_value *t = tf_value_attr(obj, "timeouts");
 	const char *s = tf_value_attr_string(t, which);
@@ -46,7 +50,20 @@ long k8s_res_timeout(const tf_value *obj, const char *which)
 
 	if (s && tfp_parse_duration(s, &secs) == 0 && secs > 0)
 		return secs;
-	return DEFAULT_TIMEOUT_S;
+	return dflt;
+}
+
+long k8s_res_timeout(const tf_value *obj, const char *which)
+{
+	return k8s_res_timeout_or(obj, which, DEFAULT_TIMEOUT_S);
+}
+
+long k8s_res_budget(const tf_value *obj, const char *which)
+{
+	long t = k8s_res_timeout(obj, which);
+
+	k8s_retry_budget_set(t);
+	return t;
 }
 
 static double now_s(void)
@@ -55,6 +72,11 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+bool k8s_res_transient(int code)
+{
+	return code == K8S_E_UNAVAILABLE || code == K8S_E_SERVER;
 }
 
 int k8s_res_poll(tfp_ctx *ctx, long timeout_s, k8s_check_fn check, void *arg,
@@ -66,21 +88,33 @@ int k8s_res_poll(tfp_ctx *ctx, long timeout_s, k8s_check_fn check, void *arg,
 	for (;;) {
 		int rc = check(arg, err);
 
-		if (rc < 0)
+		if (rc == K8S_E_TIMEOUT) {
+			/* A request timed out: the server stopped answering (the
+			 * client fails the rest at once). Not this wait's own
+			 * deadline, so not reported as one. */
+			err->code = K8S_E_UNAVAILABLE;
+			return K8S_E_UNAVAILABLE;
+		}
+		if (rc < 0 && !k8s_res_transient(rc))
 			return rc;
 		if (rc > 0)
 			return K8S_OK;
 		if (now_s() >= deadline) {
+			if (rc < 0)
+				return rc; /* still unreachable: say so */
 			err->code = K8S_E_TIMEOUT;
 			return K8S_E_TIMEOUT;
 		}
+		if (rc < 0)
+			tfp_debug("k8s: still waiting after a transient error: %s",
+				  err->message);
 		/* Sleep in 100 ms slices so StopProvider is honoured. */
 		for (long slept = 0; slept < sleep_ms && now_s() < deadline; slept += 100) {
 			struct timespec ts = { 0, 100 * 1000000L };
 			if (ctx->stop && atomic_load(ctx->stop)) {
 				err->code = K8S_E_CANCELLED;
-				snprintf(err->message, sizeof(err->message),
-					 "Terraform asked the provider to stop");
+				snprintf(err->message, sizeof(err->message), "%s",
+					 K8S_CANCELLED_MSG);
 				return K8S_E_CANCELLED;
 			}
 			nanosleep(&ts, NULL);
@@ -109,24 +143,56 @@ int k8s_res_create(k8s_client *c, const k8s_gvr *r, const char *ns,
 	return rc;
 }
 
-int k8s_res_ensure(k8s_client *c, const k8s_gvr *r, const char *ns,
-		   const json_t *obj, k8s_error *err)
+static bool hash_suffix(const char *s)
 {
-	const char *name = k8s_jstr(obj, "metadata.name");
-	json_t *live = NULL;
-	int rc = k8s_res_create(c, r, ns, obj, err);
+	size_t n = 0;
 
-	if (rc != K8S_E_EXISTS)
-		return rc;
-	rc = k8s_get(c, r, ns, name, &live, err);
-	if (rc)
-		return rc;
-	if (!json_equal(json_object_get(live, "spec"), json_object_get(obj, "spec"))) {
-		json_object_set(live, "spec", json_object_get(obj, "spec"));
-		rc = k8s_replace(c, r, ns, name, live, 0, NULL, err);
+	for (; s[n]; n++)
+		if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
+			return false;
+	return n == 10;
+}
+
+char **k8s_res_stale_templates(k8s_client *c, const k8s_gvr *r, const char *ns,
+			       const char *cluster, const char *base,
+			       const char *keep)
+{
+	char sel[400], **out = NULL;
+	json_t *items = NULL, *it;
+	k8s_error err = {0};
+	size_t i, n = 0, blen = base ? strlen(base) : 0;
+
+	if (!base || !cluster)
+		return NULL;
+	snprintf(sel, sizeof(sel), K8S_LABEL_CLUSTER "=%s," K8S_LABEL_MANAGED "=%s",
+		 cluster, K8S_MANAGER);
+	if (k8s_list(c, r, ns, sel, &items, &err) != K8S_OK)
+		return NULL;
+	json_array_foreach(items, i, it) {
+		const char *name = k8s_jstr(it, "metadata.name");
+		char **grown;
+
+		if (!name || strncmp(name, base, blen) != 0 || name[blen] != '-' ||
+		    !hash_suffix(name + blen + 1) || (keep && strcmp(name, keep) == 0))
+			continue;
+		grown = realloc(out, (n + 2) * sizeof(*out));
+		if (!grown)
+			break;
+		out = grown;
+		out[n] = strdup(name);
+		if (out[n])
+			n++;
+		out[n] = NULL;
 	}
-	json_decref(live);
-	return rc;
+	json_decref(items);
+	return out;
+}
+
+void k8s_res_free_names(char **names)
+{
+	for (size_t i = 0; names && names[i]; i++)
+		free(names[i]);
+	free(names);
 }
 
 int k8s_res_delete(k8s_client *c, const k8s_gvr *r, const char *ns,
@@ -183,6 +249,64 @@ void k8s_res_import(tfp_ctx *ctx, const char *id, const char *example,
 	}
 	free(ns);
 	free(name);
+}
+
+/* Remove the one-step path `attr` from ps. */
+static void drop_path(tf_paths *ps, const char *attr)
+{
+	size_t i = 0;
+
+	while (i < ps->n) {
+		tf_path *p = &ps->items[i];
+
+		if (p->n == 1 && p->steps[0].kind == TF_STEP_ATTR &&
+		    strcmp(p->steps[0].name, attr) == 0) {
+			tf_path_done(p);
+			memmove(p, p + 1, (ps->n - i - 1) * sizeof(*p));
+			ps->n--;
+		} else {
+			i++;
+		}
+	}
+}
+
+void k8s_res_unset_keeps_live(const tf_schema *s, const tf_value *prior,
+			      const tf_value *config, tf_value *planned,
+			      tf_paths *replace)
+{
+	const tf_block_def *def = tf_schema_def(s);
+	bool replacing = replace->n > 0;
+
+	if (tf_value_is_null(prior))
+		return;
+	for (size_t i = 0; i < def->nattrs; i++) {
+		const tf_attr_def *a = &def->attrs[i];
+		const tf_value *pv = tf_value_attr(prior, a->name);
+		const char *ps;
+
+		if ((a->flags & (TF_OPTIONAL | TF_COMPUTED)) != (TF_OPTIONAL | TF_COMPUTED) ||
+		    !tf_schema_attr_default(s, i) ||
+		    !tf_value_is_null(tf_value_attr(config, a->name)) ||
+		    !pv || !tf_value_is_known(pv) || tf_value_is_null(pv))
+			continue;
+		ps = tf_value_get_string(pv);
+		if (ps && !*ps)
+			continue;
+		tf_plan_set(planned, a->name, tf_value_ref((tf_value *)pv));
+		drop_path(replace, a->name);
+	}
+	/* The planner made every computed attribute unknown because of a
+	 * replacement that no longer happens: they keep their values. */
+	if (replacing && replace->n == 0)
+		for (size_t i = 0; i < def->nattrs; i++) {
+			const tf_attr_def *a = &def->attrs[i];
+			const tf_value *pv = tf_value_attr(prior, a->name);
+
+			if ((a->flags & TF_COMPUTED) && pv &&
+			    tf_value_is_null(tf_value_attr(config, a->name)) &&
+			    tf_value_is_unknown(tf_value_attr(planned, a->name)))
+				tf_plan_set(planned, a->name, tf_value_ref((tf_value *)pv));
+		}
 }
 
 const char *k8s_res_default_ns(tfp_ctx *ctx)

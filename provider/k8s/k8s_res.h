@@ -11,15 +11,30 @@
 
 /* The configured client and the discovered Cluster API types, or NULL with
  * an error diagnostic (provider not configured, CAPI/CAPN not served, or a
- * management cluster that only serves v1beta1). */
+ * management cluster that only serves v1beta1). Resets the calling
+ * thread's retry budget to the default (k8s_retry_budget_set(0)); handlers
+ * with a timeouts block then bound it with k8s_res_budget. */
 k8s_client *k8s_res_client(tfp_ctx *ctx, const k8s_capi **capi, tf_diags *d);
 
-/* Seconds from timeouts.<which> of `obj`, or the 30-minute default. */
+/* Seconds from timeouts.<which> of `obj`, or the 30-minute default
+ * (k8s_res_timeout_or: or `dflt`). */
 long k8s_res_timeout(const tf_value *obj, const char *which);
+long k8s_res_timeout_or(const tf_value *obj, const char *which, long dflt);
+/* k8s_retry_budget_set(k8s_res_timeout(obj, which)): the client's retries
+ * of this operation stay within the resource's timeout. Returns it. */
+long k8s_res_budget(const tf_value *obj, const char *which);
 
 /* Poll until `check` returns true (done), a negative k8s_code (error: its
  * err is filled), the deadline passes (K8S_E_TIMEOUT) or the stop flag is
- * raised (K8S_E_CANCELLED). Sleeps 250 ms doubling to 5 s between checks. */
+ * raised (K8S_E_CANCELLED). Sleeps 250 ms doubling to 5 s between checks.
+ * Transient errors (k8s_res_transient: the management cluster unreachable
+ * or failing, after the client's own retries) do not end the wait: it
+ * goes on until the deadline, then returns that error (not K8S_E_TIMEOUT)
+ * so the caller can say the server was unreachable. A server that stopped
+ * answering (K8S_E_TIMEOUT from the client) ends it at once, returned as
+ * K8S_E_UNAVAILABLE with the client's message: K8S_E_TIMEOUT always means
+ * this wait's own deadline. */
+bool k8s_res_transient(int code);
 typedef int (*k8s_check_fn)(void *arg, k8s_error *err);
 int k8s_res_poll(tfp_ctx *ctx, long timeout_s, k8s_check_fn check, void *arg,
 		 k8s_error *err);
@@ -29,15 +44,22 @@ int k8s_res_poll(tfp_ctx *ctx, long timeout_s, k8s_check_fn check, void *arg,
 
 /* POST `obj` with fieldValidation=Strict: a field the served CRD does not
  * know is an error (K8S_E_INVALID naming it) instead of being pruned
- * silently. 409 AlreadyExists -> K8S_E_EXISTS. */
+ * silently. 409 AlreadyExists -> K8S_E_EXISTS. Handlers create through
+ * k8s_op_create / k8s_op_ensure (k8s_op.h), which add the ownership
+ * marker and resolve conflicts. */
 int k8s_res_create(k8s_client *c, const k8s_gvr *r, const char *ns,
 		   const json_t *obj, k8s_error *err);
 
-/* Create `obj` (a template) unless an object of that name exists with the
- * same spec; an existing one with a different spec (edited by hand) gets
- * its spec put back. */
-int k8s_res_ensure(k8s_client *c, const k8s_gvr *r, const char *ns,
-		   const json_t *obj, k8s_error *err);
+/* Templates of kind `r` in ns that this provider made for `base` (labels
+ * managed-by and cluster-name=`cluster`, name "<base>-<10 hex digits>")
+ * other than `keep` (may be NULL): left behind by a rotation that did not
+ * finish (the apply failed or was killed after the owner was repointed).
+ * A NULL-terminated malloc'd array (free with k8s_res_free_names), or NULL
+ * when there are none or the list failed. */
+char **k8s_res_stale_templates(k8s_client *c, const k8s_gvr *r, const char *ns,
+			       const char *cluster, const char *base,
+			       const char *keep);
+void k8s_res_free_names(char **names);
 
 /* DELETE treating 404 as success. */
 int k8s_res_delete(k8s_client *c, const k8s_gvr *r, const char *ns,
@@ -53,6 +75,17 @@ bool k8s_res_import_id(const char *id, const char *example, char **ns,
  * "namespace/name" (left NULL with an error naming `example` otherwise). */
 void k8s_res_import(tfp_ctx *ctx, const char *id, const char *example,
 		    tf_value **out, tf_diags *d);
+
+/* "Unset means whatever the server says": on an update (prior not null),
+ * an optional+computed attribute with a schema default that the
+ * configuration leaves unset keeps its prior value (read from the server:
+ * an imported object's setting, or a change made with kubectl) instead of
+ * the default the generic planner put there, and is dropped from
+ * `replace`. Defaults apply at creation only. A prior null or "" (nothing
+ * known, e.g. the object is missing) keeps the default. */
+void k8s_res_unset_keeps_live(const tf_schema *s, const tf_value *prior,
+			      const tf_value *config, tf_value *planned,
+			      tf_paths *replace);
 
 /* Namespace for a plan whose namespace is unset: the client's default. */
 const char *k8s_res_default_ns(tfp_ctx *ctx);

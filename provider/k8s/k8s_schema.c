@@ -72,7 +72,8 @@ static const tf_attr_def cluster_attrs[] = {
 	  k8s_validate_version },
 	{ "control_plane_replicas", "\"number\"", TF_OPTIONAL | TF_COMPUTED, "1",
 	  "Number of control-plane machines; must be odd (stacked etcd). "
-	  "Scaled in place.", tf_validate_int_range, &cp_range },
+	  "Scaled in place. Like every default here, 1 applies at creation; "
+	  "left unset afterwards, the server's value is kept.", tf_validate_int_range, &cp_range },
 	MACHINE_ATTRS("control-plane"),
 	{ "pod_cidrs", "[\"list\",\"string\"]", TF_OPTIONAL | TF_COMPUTED | TF_FORCE_NEW,
 	  "[\"10.244.0.0/16\"]",
@@ -121,10 +122,8 @@ static const tf_attr_def cluster_attrs[] = {
 	  "judged by conditions)." },
 	{ "conditions", "[\"map\",\"string\"]", TF_COMPUTED, NULL,
 	  "Cluster conditions by type: `True`, or `False: <message>`." },
-	{ "kubeconfig", "\"string\"", TF_COMPUTED | TF_SENSITIVE, NULL,
-	  "Admin kubeconfig of the workload cluster (Secret "
-	  "`<name>-kubeconfig`). Cluster API renews its client certificate; "
-	  "prefer the `k8s_cluster_kubeconfig` ephemeral resource." },
+	/* No kubeconfig: credentials stay out of the state (schema version 1;
+	 * read it with the k8s_cluster_kubeconfig ephemeral resource). */
 };
 
 static const tf_nested_block_def cluster_blocks[] = {
@@ -140,7 +139,9 @@ const tf_block_def k8s_cluster_schema_def = {
 		       "API and CAPN: the Cluster, its KubeadmControlPlane, "
 		       "LXCCluster, control-plane LXCMachineTemplate and (unless "
 		       "`identity_secret` is set) the LXD identity Secret. "
-		       "Import with `namespace/name`.",
+		       "Import with `namespace/name`. Its admin kubeconfig is "
+		       "read with the `k8s_cluster_kubeconfig` ephemeral "
+		       "resource (never stored in the state).",
 };
 
 static const tf_attr_def taint_attrs[] = {
@@ -171,8 +172,9 @@ static const tf_attr_def pool_attrs[] = {
 	  "Kubernetes version of the pool's machines. Never newer than the "
 	  "control plane (checked at plan time).", k8s_validate_version },
 	{ "replicas", "\"number\"", TF_OPTIONAL | TF_COMPUTED, NULL,
-	  "Number of machines (default 1). Scaled in place. Leave unset with "
-	  "the autoscaler bounds: then the autoscaler owns it and it is only "
+	  "Number of machines (1 at creation; left unset afterwards, the "
+	  "server's count is kept). Scaled in place. Leave unset with the "
+	  "autoscaler bounds: then the autoscaler owns it and it is only "
 	  "reported.", tf_validate_int_range, &replicas_range },
 	{ "autoscaler_min", "\"number\"", TF_OPTIONAL, NULL,
 	  "Cluster autoscaler lower bound (annotation "

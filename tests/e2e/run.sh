@@ -2,8 +2,9 @@
 # run.sh BIN — end-to-end suites against real LXD daemons.
 #
 # Installs BIN as lxdcapi/lxd and lxdcapi/k8s 0.1.0 in a private implied
-# local mirror (a temporary HOME), runs tests/e2e/handshake.sh and every
-# tests/e2e/test_*.sh scenario, and ends with exactly one line
+# local mirror (a temporary HOME), runs tests/e2e/handshake.sh, every
+# tests/e2e/test_*.sh scenario, then every tests/e2e/faults/test_*.sh
+# fault scenario, and ends with exactly one line
 #     e2e: N passed, N failed
 # counting the PASS:/FAIL: lines the scenarios print. Exits non-zero on any
 # failure or when nothing ran. Rigs are always torn down.
@@ -146,7 +147,7 @@ else
 fi
 
 shopt -s nullglob
-for s in "$here"/test_*.sh; do
+for s in "$here"/test_*.sh "$here"/faults/test_*.sh; do
 	if [[ -n ${E2E_ONLY:-} && ! $(basename "$s") =~ $E2E_ONLY ]]; then
 		echo "=== $(basename "$s" .sh): not selected by E2E_ONLY=$E2E_ONLY"
 		continue

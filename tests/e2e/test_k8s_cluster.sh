@@ -163,11 +163,6 @@ resource "k8s_machine_pool" "batch" {
 output "endpoint" {
   value = k8s_cluster.prod.endpoint
 }
-
-output "kubeconfig" {
-  value     = k8s_cluster.prod.kubeconfig
-  sensitive = true
-}
 $EXTRA
 EOF
 }
@@ -200,7 +195,6 @@ check "cluster ready by conditions" k_eq "$CAPI/clusters/prod" \
 check "web pool: 2 machines" k_eq "$CAPI/machinedeployments/web" .status.readyReplicas 2
 check "batch pool: autoscaler annotations, replicas at the lower bound" k_eq "$CAPI/machinedeployments/batch" \
 	'[.metadata.annotations["cluster.x-k8s.io/cluster-api-autoscaler-node-group-max-size"], .spec.replicas] | join(",")' 3,1
-check "kubeconfig output" bash -c "cd '$TF_DIR' && '$TERRAFORM' output -raw kubeconfig | grep -q 'server:'"
 check "endpoint output" bash -c "cd '$TF_DIR' && '$TERRAFORM' output -raw endpoint | grep -qE '^https://203\\.0\\.113\\.[0-9]+:6443\$'"
 
 # ---- scale ----------------------------------------------------------------

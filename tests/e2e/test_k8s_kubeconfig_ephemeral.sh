@@ -3,8 +3,10 @@
 # The k8s_cluster_kubeconfig ephemeral resource with the real terraform CLI
 # against the k8s emulator: plan and apply open it, its kubeconfig
 # configures a second provider instance (which opens another one through
-# it), nothing of it reaches the plan or state files, and the errors for a
-# missing cluster and a cluster without its Secret are clear.
+# it), nothing of it reaches the plan or state files; a missing cluster is
+# a warning with unknown values, a paused cluster without its Secret an
+# error at once, and one whose Secret never comes an error after
+# timeouts.open that carries the cluster's conditions.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -24,12 +26,13 @@ secret() {
 }
 cluster() {
 	emu_curl POST /apis/cluster.x-k8s.io/v1beta2/namespaces/default/clusters \
-		"{\"apiVersion\":\"cluster.x-k8s.io/v1beta2\",\"kind\":\"Cluster\",\"metadata\":{\"name\":\"$1\"},\"spec\":{\"paused\":true}}" |
+		"{\"apiVersion\":\"cluster.x-k8s.io/v1beta2\",\"kind\":\"Cluster\",\"metadata\":{\"name\":\"$1\"},\"spec\":{\"paused\":${2:-true}}}" |
 		jq -e '.metadata.uid' >/dev/null
 }
 check "kubeconfig Secret demo-kubeconfig created" secret demo-kubeconfig "$kc_b64"
 check "kubeconfig Secret inner-kubeconfig created" secret inner-kubeconfig "$(printf 'not-used: true\n' | base64 -w0)"
-check "Cluster 'pending' created (no kubeconfig Secret yet)" cluster pending
+check "Cluster 'pending' created (paused, no kubeconfig Secret)" cluster pending
+check "Cluster 'stuck' created (no control plane: never gets a kubeconfig)" cluster stuck false
 
 tf_workdir main
 write_tf <<EOF
@@ -173,6 +176,9 @@ variable "name" {
 
 ephemeral "k8s_cluster_kubeconfig" "x" {
   name = var.name
+  timeouts {
+    open = "3s"
+  }
 }
 
 provider "k8s" {
@@ -181,9 +187,16 @@ provider "k8s" {
 }
 EOF
 check "init (errors)" tf_show_on_fail init -input=false -no-color
-check "missing cluster: plan fails" expect_exit 1 tf plan -input=false -no-color -var name=ghost
-check "missing cluster: clear message" out_has 'no Cluster API Cluster "ghost" in namespace "default"'
-check "cluster without Secret: plan fails" expect_exit 1 tf plan -input=false -no-color -var name=pending
-check "cluster without Secret: clear message" out_has 'Kubeconfig not available yet'
+# A Cluster that does not exist is not an error: it may be created by this
+# very apply (see test_k8s_kubeconfig_first_apply.sh). Unknown + a warning.
+check "missing cluster: plan succeeds" expect_exit 0 tf plan -input=false -no-color -var name=ghost
+check "missing cluster: warning names it" out_has 'no Cluster API Cluster "ghost" in namespace'
+check "missing cluster: warning says so" out_has 'Warning: Cluster does not exist yet'
+check "paused cluster without Secret: plan fails at once" expect_exit 1 tf plan -input=false -no-color -var name=pending
+check "paused cluster: clear message" out_has 'Kubeconfig not available: cluster paused'
+check "cluster without Secret: plan waits, then fails" expect_exit 1 tf plan -input=false -no-color -var name=stuck
+check "cluster without Secret: message names the Secret" out_has 'kubeconfig Secret "stuck-kubeconfig"'
+check "cluster without Secret: message names the timeout" out_has 'after timeouts.open \(3s\)'
+check "cluster without Secret: message carries Cluster API's conditions" out_has 'False conditions:'
 
 e2e_end

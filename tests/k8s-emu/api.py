@@ -97,6 +97,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             app.log("INTERNAL ERROR on %s %s:\n%s" % (method, self.path, traceback.format_exc()))
             err = errors.ApiError(500, "k8s-emu internal error: %s" % e)
             code, body, headers = 500, err.status(), {}
+        if method != "GET":
+            # A write is acknowledged only once it is on disk (see store.py).
+            try:
+                app.store.flush()
+            except OSError as e:
+                app.log("ERROR: cannot save the state: %s" % e)
+                err = errors.ApiError(500, "k8s-emu cannot save its state: %s" % e)
+                code, body, headers = 500, err.status(), {}
         self._send(code, body, headers)
         app.log("%s %s -> %d (%.0f ms)" % (method, self.path, code, (time.time() - t0) * 1000))
 

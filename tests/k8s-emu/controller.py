@@ -155,14 +155,31 @@ class Controller:
         self.delay = delay
         self.log = log
         self.f = {}
-        self.ip_next = 10
+        # Timing only (lost on restart: a deletion then takes one more pass).
         self.seen_deleting = set()   # uids whose deletion was noticed once
-        self.cfg_fallback = set()    # Machine uids whose KubeadmConfig spec was emptied
         self.k = {n: registry.by_kind(av, n) for av, n in (
             ("v1", "Secret"), (CAPI, "Cluster"), (CAPI, "MachineDeployment"),
             (CAPI, "MachineSet"), (CAPI, "Machine"), (KCPV, "KubeadmControlPlane"),
             (BOOT, "KubeadmConfig"), (BOOT, "KubeadmConfigTemplate"),
             (INFRA, "LXCCluster"), (INFRA, "LXCMachine"), (INFRA, "LXCMachineTemplate"))}
+
+    # State that must survive a restart lives in the store (saved with
+    # the objects): the next load-balancer address and the Machines whose
+    # KubeadmConfig was created with an empty spec.
+
+    @property
+    def ip_next(self):
+        return self.s.extra.get("ip_next", 10)
+
+    @ip_next.setter
+    def ip_next(self, v):
+        self.s.set_extra("ip_next", v)
+
+    def cfg_fallback_has(self, uid):
+        return uid in (self.s.extra.get("cfg_fallback") or [])
+
+    def cfg_fallback_add(self, uid):
+        self.s.set_extra("cfg_fallback", sorted(set(self.s.extra.get("cfg_fallback") or []) | {uid}))
 
     # ------------------------------------------------------------- loop
 
@@ -184,6 +201,7 @@ class Controller:
                     self.pass_once(f)
                     # Only a pass that wrote nothing proves a steady state.
                     last = key if self.s.current_rv() == key[0] else None
+                self.s.flush()
             except Exception:  # noqa: BLE001 - keep the controller alive, loudly
                 last = None
                 self.log("controller: pass failed:\n" + traceback.format_exc())
@@ -549,7 +567,7 @@ class Controller:
             cloned = (md(lm).get("annotations") or {}).get(A_CLONED_NAME) if lm else None
             if mspec.get("version") != version or cloned != tref.get("name"):
                 return False
-            if md(m)["uid"] in self.cfg_fallback:
+            if self.cfg_fallback_has(md(m)["uid"]):
                 return True
             cfg = self.get("KubeadmConfig", ns, ((mspec.get("bootstrap") or {}).get("configRef") or {}).get("name"))
             if cfg is None:
@@ -679,7 +697,7 @@ class Controller:
             self.log("controller: KubeadmConfig %s/%s rejected (%s); creating it with an empty spec" % (ns, name, e.message))
             cfg["spec"] = {}
             self.create(cfg)
-            self.cfg_fallback.add(md(m)["uid"])
+            self.cfg_fallback_add(md(m)["uid"])
 
     def ensure_cluster_secrets(self, k, cluster):
         ns, cname = md(cluster)["namespace"], md(cluster)["name"]
@@ -689,7 +707,7 @@ class Controller:
             if self.get("Secret", ns, sname) is not None:
                 continue
             if suffix == "kubeconfig":
-                data = {"value": b64(self.kubeconfig_for(cname, ep))}
+                data = {"value": b64(self.workload_kubeconfig() or self.kubeconfig_for(cname, ep))}
             else:
                 data = {"tls.crt": b64(FAKE_PEM), "tls.key": b64("k8s-emu fake key\n")}
             self.log("controller: creating Secret %s/%s" % (ns, sname))
@@ -697,6 +715,20 @@ class Controller:
                          "metadata": {"name": sname, "namespace": ns, "labels": {L_CLUSTER: cname},
                                       "ownerReferences": [owner_ref(k, True)]},
                          "data": data})
+
+    def workload_kubeconfig(self):
+        """faults.json "workload_kubeconfig": a file whose content every new
+        <cluster>-kubeconfig Secret carries (e.g. WORKDIR/kubeconfig-token,
+        so the emulator itself serves as the workload cluster)."""
+        path = self.f.get("workload_kubeconfig")
+        if not isinstance(path, str) or not path:
+            return None
+        try:
+            with open(path, encoding="utf-8") as fh:
+                return fh.read()
+        except OSError as e:
+            self.log("controller: workload_kubeconfig %s unreadable: %s" % (path, e))
+            return None
 
     @staticmethod
     def kubeconfig_for(cname, ep):

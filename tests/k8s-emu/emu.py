@@ -3,8 +3,13 @@
 controller, for tests. See README.md next to this file for the contract.
 
 Usage: emu.py --dir WORKDIR [--crds DIR] [--controller-delay S] [--port N]
-Writes WORKDIR/{ca.crt,...,kubeconfig,kubeconfig-token,token,pid} and,
+Writes WORKDIR/{ca.crt,...,kubeconfig,kubeconfig-token,token,port,pid} and,
 last, WORKDIR/ready (the URL). Runs until SIGTERM/SIGINT.
+
+A restart in the same WORKDIR is the same cluster: same CA, certificates,
+token and port (WORKDIR/port, unless --port says otherwise), and the stored
+objects come back from WORKDIR/state.json (see store.py), so a SIGKILL
+loses nothing that was acknowledged.
 """
 
 import argparse
@@ -123,7 +128,10 @@ def main():
     reg = kinds.Registry()
     kinds.builtin_kinds(reg)
     crds = kinds.load_crds(reg, a.crds)
-    st = storelib.Store(reg, log)
+    try:
+        st = storelib.Store(reg, log, state_path=os.path.join(d, "state.json"))
+    except storelib.StateError as e:
+        raise SystemExit("k8s-emu: %s (remove it to start empty)" % e) from None
     crd_kind = reg.by_kind("apiextensions.k8s.io/v1", "CustomResourceDefinition")
     for crd in crds:
         crd_kind.read_only = False
@@ -150,8 +158,20 @@ def main():
 
     fl = faultslib.faults_for(d, log)
     app = api.App(reg, st, fl, token, log)
-    srv = api.Server(("127.0.0.1", a.port), ctx, app)
+    port_path = os.path.join(d, "port")
+    port = a.port
+    if port == 0 and os.path.exists(port_path):
+        with open(port_path, encoding="utf-8") as f:
+            port = int(f.read().strip() or 0)
+    try:
+        srv = api.Server(("127.0.0.1", port), ctx, app)
+    except OSError as e:
+        raise SystemExit("k8s-emu: cannot listen on 127.0.0.1:%d (%s): the port of this "
+                         "WORKDIR (%s) is taken; stop what uses it or remove the file"
+                         % (port, e, port_path)) from None
     port = srv.server_address[1]
+    write_atomic(port_path, "%d\n" % port, 0o644)
+    st.flush()
     url = "https://127.0.0.1:%d" % port
     app.server_address = "127.0.0.1:%d" % port
 
@@ -195,6 +215,7 @@ def main():
     app.stopping = True
     srv.shutdown()
     srv.server_close()
+    st.flush()
     for n in ("ready", "pid"):
         try:
             os.unlink(os.path.join(d, n))

@@ -9,11 +9,26 @@ lock for a whole pass. Public methods return deep copies; internal ones
 (_find, _all) return the stored dicts, to be used under the lock only.
 
 Errors are raised as errors.ApiError.
+
+Persistence (like the etcd behind a real API server): with a state_path,
+the store is loaded from that file at start, and flush() writes it after
+every acknowledged change (the HTTP layer flushes before it answers a
+write; the controller after each pass). Objects keep their uid,
+resourceVersion and everything else; the resourceVersion counter goes on
+from the saved one. The file is written whole to a temporary file and
+renamed over the old one, so a SIGKILL at any moment leaves either the
+previous or the new state, never a torn one (no fsync: survives a killed
+process, not a power cut). CustomResourceDefinitions are not saved (they
+are loaded from the CRD files at every start) except their uids. The watch
+event log is not saved: after a restart, watches start from the current
+state.
 """
 
 import collections
 import copy
 import datetime
+import json
+import os
 import random
 import threading
 import uuid
@@ -50,8 +65,16 @@ def body_without(obj, *keys):
     return {k: v for k, v in obj.items() if k not in keys}
 
 
+STATE_FORMAT = 1
+NOT_SAVED_GROUPS = ("apiextensions.k8s.io",)
+
+
+class StateError(Exception):
+    """The state file exists but cannot be loaded."""
+
+
 class Store:
-    def __init__(self, registry, log=print):
+    def __init__(self, registry, log=print, state_path=None):
         self.reg = registry
         self.log = log
         self.lock = threading.RLock()
@@ -59,10 +82,76 @@ class Store:
         self.rv = 1000
         # Watch event log: (rv:int, type, (group, plural), namespace, object copy).
         self.events = collections.deque(maxlen=5000)
+        # Small state of the simulated controllers, saved with the objects
+        # (set_extra marks it changed).
+        self.extra = {}
+        self.state_path = state_path
+        self.save_lock = threading.Lock()
+        self.saved = None         # (rv, extra text) last written
+        self.uid_hints = {}       # (group, plural, name) -> uid for unsaved kinds
+        if state_path and os.path.exists(state_path):
+            self._load(state_path)
+            return
         ns_kind = registry.by_kind("v1", "Namespace")
         for ns in ("default", "kube-system", "kube-public"):
             self.create(ns_kind, None, {"apiVersion": "v1", "kind": "Namespace",
                                         "metadata": {"name": ns}})
+
+    # ------------------------------------------------------------- persistence
+
+    def _load(self, path):
+        try:
+            with open(path, encoding="utf-8") as f:
+                d = json.load(f)
+        except (OSError, ValueError) as e:
+            raise StateError("cannot load %s: %s" % (path, e)) from None
+        if not isinstance(d, dict) or d.get("format") != STATE_FORMAT:
+            raise StateError("%s is not a k8s-emu state file (format %d)" % (path, STATE_FORMAT))
+        for o in d.get("objects") or []:
+            kind = self._kind_of(o)
+            if kind is None:
+                raise StateError("%s: object of unknown kind %s %s" % (
+                    path, o.get("apiVersion"), o.get("kind")))
+            m = o["metadata"]
+            self.objs[self._key(kind, m.get("namespace"), m["name"])] = o
+        self.rv = int(d["rv"])
+        self.extra = d.get("extra") or {}
+        for k, uid in (d.get("uid_hints") or {}).items():
+            g, p, n = k.split("|", 2)
+            self.uid_hints[(g, p, n)] = uid
+        self.saved = (self.rv, json.dumps(self.extra, sort_keys=True))
+        self.log("store: loaded %d objects from %s (resourceVersion %d)"
+                 % (len(self.objs), path, self.rv))
+
+    def set_extra(self, key, value):
+        with self.lock:
+            self.extra[key] = value
+
+    def flush(self):
+        """Write the state file if anything changed since the last write.
+        Callers flush before acknowledging a change."""
+        if not self.state_path:
+            return
+        with self.save_lock:
+            with self.lock:
+                extra = json.dumps(self.extra, sort_keys=True)
+                if self.saved == (self.rv, extra):
+                    return
+                objs, hints = [], {}
+                for (g, p, _, n), o in self.objs.items():
+                    if g in NOT_SAVED_GROUPS:
+                        hints["%s|%s|%s" % (g, p, n)] = o["metadata"]["uid"]
+                    else:
+                        objs.append(o)
+                text = json.dumps({"format": STATE_FORMAT, "rv": self.rv, "objects": objs,
+                                   "extra": self.extra, "uid_hints": hints},
+                                  separators=(",", ":"))
+                key = (self.rv, extra)
+            tmp = self.state_path + ".tmp"
+            with open(tmp, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.replace(tmp, self.state_path)
+            self.saved = key
 
     # ------------------------------------------------------------- helpers
 
@@ -271,7 +360,8 @@ class Store:
             for f in ("deletionTimestamp", "deletionGracePeriodSeconds", "managedFields",
                       "selfLink"):
                 m.pop(f, None)
-            m["uid"] = str(uuid.uuid4())
+            m["uid"] = self.uid_hints.pop((kind.group, kind.plural, name), None) \
+                or str(uuid.uuid4())
             m["creationTimestamp"] = now()
             if kind.is_custom:
                 m["generation"] = 1

@@ -85,6 +85,16 @@ class ControllerTest(unittest.TestCase):
         t = self.get("LXCMachineTemplate", "c1-md-a")
         self.assertEqual([r["kind"] for r in t["metadata"]["ownerReferences"]], ["Cluster"])
 
+    def test_workload_kubeconfig_fault(self):
+        path = os.path.join(self.tmp.name, "wl.yaml")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("apiVersion: v1\nkind: Config\nclusters: []\n# points at the emulator\n")
+        self.set_faults('{"workload_kubeconfig": "%s"}' % path)
+        self.until(self.cluster_available)
+        import base64
+        sec = self.s.get(self.c.k["Secret"], "default", "c1-kubeconfig")
+        self.assertIn("# points at the emulator", base64.b64decode(sec["data"]["value"]).decode())
+
     def test_kcp_rollout_replaces_machines(self):
         self.until(self.cluster_available)
         old = {m["metadata"]["name"] for m in self.s.list(self.c.k["Machine"], "default", "cluster.x-k8s.io/control-plane")[0]}

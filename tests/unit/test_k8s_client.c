@@ -324,8 +324,13 @@ static void test_k8s_status_error_text(void **state)
 	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), K8S_E_FORBIDDEN);
 	k8s_error_text(&e, text, sizeof(text));
 	assert_non_null(strstr(text, "RBAC"));
+	/* 502 is retried (the last step repeats) until the 1 s budget runs out. */
+	s.repeat_last = true;
+	k8s_retry_budget_set(1);
 	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), K8S_E_UNAVAILABLE);
+	k8s_retry_budget_set(0);
 	assert_string_equal(e.message, "HTTP 502: <html>Bad Gateway</html>");
+	assert_true(s.calls > 6);
 	/* The create body got apiVersion and kind. */
 	assert_non_null(strstr(s.recs[0].body, "\"apiVersion\":\"controlplane.cluster.x-k8s.io/v1beta2\""));
 	assert_non_null(strstr(s.recs[0].body, "\"kind\":\"KubeadmControlPlane\""));
@@ -549,21 +554,321 @@ static void test_k8s_update_conflict_retry(void **state)
 
 static void test_k8s_transport_failures(void **state)
 {
+	static const step down[] = { { 0, NULL, NULL, K8S_E_UNAVAILABLE } };
+	static const step steps[] = { { 200, "not json" } };
+	script s;
+	k8s_client *c;
+	k8s_error e;
+
+	(void)state;
+	/* Connection refused every time: retried within the budget, then the
+	 * error names the server. */
+	script_init(&s, down, 1);
+	s.repeat_last = true;
+	c = client_from(KC_TOKEN, &s, NULL);
+	k8s_retry_budget_set(1);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), K8S_E_UNAVAILABLE);
+	k8s_retry_budget_set(0);
+	assert_non_null(strstr(e.message, "https://192.0.2.10:6443"));
+	assert_true(s.calls >= 2);
+	k8s_client_free(c);
+	script_done(&s);
+
+	script_init(&s, steps, 1);
+	c = client_from(KC_TOKEN, &s, NULL);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), K8S_E_PROTOCOL);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "", NULL, &e), K8S_E_INVALID);
+	k8s_client_free(c);
+	script_done(&s);
+}
+
+/* ---- transient failures, creates, unresponsive server ---------------- */
+
+static long delay_of(int rc, bool transient, int status, long ra, int attempt,
+		     long long left, unsigned rnd)
+{
+	k8s_retry_in in = {
+		.rc = rc, .transient = transient, .status = status,
+		.webhook_500 = false, .retry_after_s = ra, .attempt = attempt,
+		.left_ms = left, .random = rnd,
+	};
+	return k8s_retry_delay(&in);
+}
+
+/* The policy alone: what is retried, the capped exponential backoff with
+ * its jitter bounds, Retry-After, the attempt limit and the budget. */
+static void test_k8s_retry_policy(void **state)
+{
+	static const int retried[] = { 429, 502, 503, 504 };
+	static const int final[] = { 400, 401, 403, 404, 409, 410, 422, 500, 501 };
+	k8s_retry_in in = { .rc = K8S_OK, .status = 500, .webhook_500 = true,
+			    .retry_after_s = -1, .left_ms = 60000 };
+	long d;
+	size_t i;
+	int a;
+
+	(void)state;
+	for (i = 0; i < NELEM(retried); i++)
+		assert_true(delay_of(K8S_OK, false, retried[i], -1, 0, 60000, 7) >= 0);
+	for (i = 0; i < NELEM(final); i++)
+		assert_int_equal(delay_of(K8S_OK, false, final[i], -1, 0, 60000, 7), -1);
+	assert_true(k8s_retry_delay(&in) >= 0); /* webhook not up yet */
+	/* Transport: refused/reset yes; a timeout or a non-transient failure
+	 * (TLS, DNS) no. */
+	assert_true(delay_of(K8S_E_UNAVAILABLE, true, 0, -1, 0, 60000, 7) >= 0);
+	assert_int_equal(delay_of(K8S_E_UNAVAILABLE, false, 0, -1, 0, 60000, 7), -1);
+	assert_int_equal(delay_of(K8S_E_TIMEOUT, false, 0, -1, 0, 60000, 7), -1);
+	assert_int_equal(delay_of(K8S_E_TLS, false, 0, -1, 0, 60000, 7), -1);
+	/* Backoff: base * 2^attempt, capped, of which up to half is jitter. */
+	for (a = 0; a < K8S_MAX_RETRIES; a++) {
+		long full = K8S_RETRY_BASE_MS << a;
+
+		if (full > K8S_RETRY_CAP_MS)
+			full = K8S_RETRY_CAP_MS;
+		assert_int_equal(delay_of(K8S_E_UNAVAILABLE, true, 0, -1, a, 600000, 0),
+				 full / 2);
+		assert_int_equal(delay_of(K8S_E_UNAVAILABLE, true, 0, -1, a, 600000,
+					  (unsigned)(full / 2)), full);
+		for (unsigned r = 1; r < 2000; r += 97) {
+			d = delay_of(K8S_E_UNAVAILABLE, true, 0, -1, a, 600000, r * 2654435761u);
+			assert_true(d >= full / 2 && d <= full);
+		}
+	}
+	assert_int_equal(delay_of(K8S_E_UNAVAILABLE, true, 0, -1, K8S_MAX_RETRIES, 600000, 0), -1);
+	/* Retry-After wins, capped; never past the budget. */
+	assert_int_equal(delay_of(K8S_OK, false, 429, 3, 0, 60000, 12345), 3000);
+	assert_int_equal(delay_of(K8S_OK, false, 503, 100, 0, 60000, 1),
+			 K8S_MAX_RETRY_AFTER_S * 1000L);
+	assert_int_equal(delay_of(K8S_OK, false, 429, 3, 0, 2999, 1), -1);
+	assert_int_equal(delay_of(K8S_E_UNAVAILABLE, true, 0, -1, 3, 100, 0), -1);
+	assert_int_equal(delay_of(K8S_E_UNAVAILABLE, true, 0, -1, 0, 0, 0), -1);
+}
+
+static const char *SECRET_PATH = "/api/v1/namespaces/team/secrets/s";
+
+/* Refused, reset, then an answer: the request succeeds. */
+static void test_k8s_retry_transient_then_ok(void **state)
+{
 	static const step steps[] = {
 		{ 0, NULL, NULL, K8S_E_UNAVAILABLE },
-		{ 200, "not json" },
+		{ 503, "" },
+		{ 504, "" },
+		{ 200, "{\"ok\":true}" },
 	};
 	script s;
 	k8s_client *c;
 	k8s_error e;
 
 	(void)state;
-	script_init(&s, steps, 2);
+	script_init(&s, steps, NELEM(steps));
 	c = client_from(KC_TOKEN, &s, NULL);
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), K8S_E_UNAVAILABLE);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), K8S_OK);
+	assert_int_equal(s.calls, 4);
+	k8s_client_free(c);
+	script_done(&s);
+}
+
+static json_t *secret_body(const char *create_id)
+{
+	json_t *b = json_pack("{s:{s:s}, s:{s:s}}", "metadata", "name", "s",
+			      "data", "k", "dg==");
+
+	if (create_id)
+		json_object_set_new(json_object_get(b, "metadata"), "annotations",
+				    json_pack("{s:s}", K8S_ANN_CREATE_ID, create_id));
+	return b;
+}
+
+#define LIVE_S(id)                                                            \
+	"{\"kind\":\"Secret\",\"metadata\":{\"name\":\"s\",\"uid\":\"u1\","    \
+	"\"annotations\":{\"" K8S_ANN_CREATE_ID "\":\"" id "\"}}}"
+
+/* A create whose answer is lost is retried only after a GET shows the
+ * object absent; the POST is sent again. */
+static void test_k8s_create_verified_before_retry(void **state)
+{
+	static const step steps[] = {
+		{ 0, NULL, NULL, K8S_E_UNAVAILABLE },  /* POST: connection reset */
+		{ 404, "{\"kind\":\"Status\",\"reason\":\"NotFound\",\"code\":404}" },
+		{ 201, LIVE_S("op-1") },               /* POST again */
+	};
+	script s;
+	k8s_client *c;
+	k8s_error e;
+	json_t *body = secret_body("op-1"), *out = NULL;
+
+	(void)state;
+	script_init(&s, steps, NELEM(steps));
+	c = client_from(KC_TOKEN, &s, NULL);
+	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, &out, &e), K8S_OK);
+	assert_int_equal(s.calls, 3);
+	assert_string_equal(s.recs[0].method, "POST");
+	assert_string_equal(s.recs[1].method, "GET");
+	assert_string_equal(s.recs[1].path, SECRET_PATH);
+	assert_string_equal(s.recs[2].method, "POST");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(out, "metadata"), "uid")), "u1");
+	json_decref(out);
+	json_decref(body);
+	k8s_client_free(c);
+	script_done(&s);
+}
+
+/* The first attempt landed (502 after the server stored it): the GET finds
+ * the object with our create id, no second POST. */
+static void test_k8s_create_first_attempt_landed(void **state)
+{
+	static const step steps[] = {
+		{ 502, "<html>Bad Gateway</html>" },
+		{ 200, LIVE_S("op-2") },
+	};
+	script s;
+	k8s_client *c;
+	k8s_error e;
+	json_t *body = secret_body("op-2"), *out = NULL;
+
+	(void)state;
+	script_init(&s, steps, NELEM(steps));
+	c = client_from(KC_TOKEN, &s, NULL);
+	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, &out, &e), K8S_OK);
+	assert_int_equal(s.calls, 2);
+	assert_non_null(out);
+	json_decref(out);
+	json_decref(body);
+	k8s_client_free(c);
+	script_done(&s);
+}
+
+/* Something else holds the name (another create id, or none): never
+ * adopted, K8S_E_EXISTS. Also when a retried POST meets a 409 and the
+ * GET shows a foreign object; a 409 on a retry whose object is ours
+ * succeeds. */
+static void test_k8s_create_never_adopts_foreign(void **state)
+{
+	static const step foreign[] = {
+		{ 0, NULL, NULL, K8S_E_UNAVAILABLE },
+		{ 200, LIVE_S("someone-else") },
+	};
+	static const step nomarker[] = {
+		{ 0, NULL, NULL, K8S_E_UNAVAILABLE },
+		{ 200, "{\"kind\":\"Secret\",\"metadata\":{\"name\":\"s\"}}" },
+	};
+	static const step race_ours[] = {
+		{ 503, "" },
+		{ 404, "{\"kind\":\"Status\",\"reason\":\"NotFound\",\"code\":404}" },
+		{ 409, "{\"kind\":\"Status\",\"reason\":\"AlreadyExists\",\"code\":409}" },
+		{ 200, LIVE_S("op-3") },
+	};
+	static const step race_foreign[] = {
+		{ 503, "" },
+		{ 404, "{\"kind\":\"Status\",\"reason\":\"NotFound\",\"code\":404}" },
+		{ 409, "{\"kind\":\"Status\",\"reason\":\"AlreadyExists\",\"code\":409}" },
+		{ 200, LIVE_S("other") },
+	};
+	script s;
+	k8s_client *c;
+	k8s_error e;
+	json_t *body = secret_body("op-3"), *plain = secret_body(NULL);
+
+	(void)state;
+	script_init(&s, foreign, NELEM(foreign));
+	c = client_from(KC_TOKEN, &s, NULL);
+	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, NULL, &e), K8S_E_EXISTS);
+	assert_non_null(strstr(e.message, "not created by this request"));
+	assert_int_equal(s.calls, 2);
+	k8s_client_free(c);
+	script_done(&s);
+
+	/* Without a create id nothing can be recognised as ours. */
+	script_init(&s, nomarker, NELEM(nomarker));
+	c = client_from(KC_TOKEN, &s, NULL);
+	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, plain, 0, NULL, &e), K8S_E_EXISTS);
+	k8s_client_free(c);
+	script_done(&s);
+
+	script_init(&s, race_ours, NELEM(race_ours));
+	c = client_from(KC_TOKEN, &s, NULL);
+	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, NULL, &e), K8S_OK);
+	assert_int_equal(s.calls, 4);
+	k8s_client_free(c);
+	script_done(&s);
+
+	script_init(&s, race_foreign, NELEM(race_foreign));
+	c = client_from(KC_TOKEN, &s, NULL);
+	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, NULL, &e), K8S_E_EXISTS);
+	k8s_client_free(c);
+	script_done(&s);
+
+	/* A 409 on the FIRST attempt is a plain AlreadyExists: no GET. */
+	{
+		static const step first[] = {
+			{ 409, "{\"kind\":\"Status\",\"reason\":\"AlreadyExists\",\"code\":409}" },
+		};
+		script_init(&s, first, 1);
+		c = client_from(KC_TOKEN, &s, NULL);
+		assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, NULL, &e),
+				 K8S_E_EXISTS);
+		assert_int_equal(s.calls, 1);
+		k8s_client_free(c);
+		script_done(&s);
+	}
+	json_decref(body);
+	json_decref(plain);
+}
+
+/* 429: the server refused before acting, so the POST is repeated without
+ * a GET. */
+static void test_k8s_create_429_no_check(void **state)
+{
+	static const step steps[] = {
+		{ 429, "{}", "0" },
+		{ 201, LIVE_S("op-4") },
+	};
+	script s;
+	k8s_client *c;
+	k8s_error e;
+	json_t *body = secret_body("op-4");
+
+	(void)state;
+	script_init(&s, steps, NELEM(steps));
+	c = client_from(KC_TOKEN, &s, NULL);
+	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, NULL, &e), K8S_OK);
+	assert_int_equal(s.calls, 2);
+	assert_string_equal(s.recs[1].method, "POST");
+	json_decref(body);
+	k8s_client_free(c);
+	script_done(&s);
+}
+
+/* A request that times out marks the server unresponsive: the next ones
+ * fail at once with the same error, without being sent. */
+static void test_k8s_unresponsive_fails_fast(void **state)
+{
+	static const step steps[] = {
+		{ 200, "{}" },
+		{ 0, NULL, NULL, K8S_E_TIMEOUT },
+	};
+	script s;
+	k8s_client *c;
+	k8s_error e, e2;
+	json_t *body = secret_body("op-5");
+	long long t0;
+
+	(void)state;
+	script_init(&s, steps, NELEM(steps));
+	c = client_from(KC_TOKEN, &s, NULL);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), K8S_OK);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), K8S_E_TIMEOUT);
+	assert_non_null(strstr(e.message, "stopped answering"));
 	assert_non_null(strstr(e.message, "https://192.0.2.10:6443"));
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), K8S_E_PROTOCOL);
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "", NULL, &e), K8S_E_INVALID);
+	assert_int_equal(s.calls, 2);
+	t0 = mono_ms();
+	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "x", NULL, &e2), K8S_E_TIMEOUT);
+	assert_string_equal(e2.message, e.message);
+	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, NULL, &e2), K8S_E_TIMEOUT);
+	assert_string_equal(e2.message, e.message);
+	assert_true(mono_ms() - t0 < 100);
+	assert_int_equal(s.calls, 2); /* nothing more was sent */
+	json_decref(body);
 	k8s_client_free(c);
 	script_done(&s);
 }
@@ -1285,10 +1590,13 @@ static void test_live_tls_modes(void **state)
 	c = emu_client_yaml("    insecure-skip-tls-verify: true", ready, user);
 	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default", NULL, &e), K8S_OK);
 	k8s_client_free(c);
-	/* tls-server-name: the certificate names localhost, not 127.0.0.2. */
+	/* tls-server-name: the certificate names localhost, not 127.0.0.2
+	 * (where nothing listens: refused, retried, so keep the budget short). */
 	snprintf(server, sizeof(server), "https://127.0.0.2%s", port);
 	c = emu_client_yaml(ca, server, user);
+	k8s_retry_budget_set(1);
 	assert_int_not_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default", NULL, &e), K8S_OK);
+	k8s_retry_budget_set(0);
 	k8s_client_free(c);
 	snprintf(extra, sizeof(extra), "%s\n    tls-server-name: localhost", ca);
 	c = emu_client_yaml(extra, ready, user);
@@ -1360,6 +1668,13 @@ int main(void)
 		cmocka_unit_test(test_k8s_retry_cancelled_by_stop),
 		cmocka_unit_test(test_k8s_update_conflict_retry),
 		cmocka_unit_test(test_k8s_transport_failures),
+		cmocka_unit_test(test_k8s_retry_policy),
+		cmocka_unit_test(test_k8s_retry_transient_then_ok),
+		cmocka_unit_test(test_k8s_create_verified_before_retry),
+		cmocka_unit_test(test_k8s_create_first_attempt_landed),
+		cmocka_unit_test(test_k8s_create_never_adopts_foreign),
+		cmocka_unit_test(test_k8s_create_429_no_check),
+		cmocka_unit_test(test_k8s_unresponsive_fails_fast),
 		cmocka_unit_test(test_k8s_token_file_reread_on_401),
 		cmocka_unit_test(test_k8s_exec_plugin_cache_and_401),
 		cmocka_unit_test(test_k8s_exec_plugin_expiry),

@@ -154,7 +154,7 @@ static void test_cluster_create_defaults(void **state)
 	assert_int_equal(tf_value_get_int(tf_value_attr(o.planned, "control_plane_replicas"), &n), 0);
 	assert_int_equal(n, 1);
 	assert_true(tf_value_is_unknown(tf_value_attr(o.planned, "endpoint")));
-	assert_true(tf_value_is_unknown(tf_value_attr(o.planned, "kubeconfig")));
+	assert_null(tf_value_attr(o.planned, "kubeconfig")); /* not in the schema */
 	plan_done(&o);
 	free(c);
 }
@@ -210,7 +210,6 @@ static char *cluster_state(const char *version, int replicas)
 	tf_value_object_set(st, "control_plane_replicas", tf_value_int(replicas));
 	tf_value_object_set(st, "endpoint", tf_value_string("https://203.0.113.1:6443"));
 	tf_value_object_set(st, "phase", tf_value_string("Provisioned"));
-	tf_value_object_set(st, "kubeconfig", tf_value_string("apiVersion: v1"));
 	{
 		tf_type *mt = tf_type_map(tf_type_string());
 		tf_value_object_set(st, "conditions", tf_value_map_new(mt));
@@ -293,7 +292,7 @@ static void test_cluster_missing_control_plane_replaces(void **state)
 	plan(&k8s_cluster_resource, cs, prior, c, &o);
 	tf_path_push_attr(&want, "control_plane_replicas");
 	assert_true(tf_paths_contains(&o.replace, &want));
-	assert_true(tf_value_is_unknown(tf_value_attr(o.planned, "kubeconfig")));
+	assert_true(tf_value_is_unknown(tf_value_attr(o.planned, "endpoint")));
 	tf_path_done(&want);
 	plan_done(&o);
 	free(c);
@@ -328,6 +327,57 @@ static void test_incomplete_replaces(void **state)
 	tf_value_unref(pv);
 	free(json);
 	free(prior);
+	free(c);
+}
+
+/* A version-0 state (it stored the admin kubeconfig) upgrades to version
+ * 1 without it; the result decodes into the current schema. Unknown
+ * versions are refused with an error. */
+static void test_cluster_state_upgrade(void **state)
+{
+	char *c = cfg(CLUSTER_CFG, ""), *text, err[256];
+	struct plan_out o;
+	json_t *j;
+	tf_value *v = NULL;
+	tf_diags d = TF_DIAGS_INIT;
+	char *json = NULL;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(k8s_cluster_resource.version, 1);
+	assert_non_null(k8s_cluster_resource.upgrade);
+	assert_int_equal(tf_schema_attr_index(cs, "kubeconfig"), -1);
+	plan(&k8s_cluster_resource, cs, NULL, c, &o);
+	{
+		tf_value *st = tf_value_mut(tf_value_ref(o.planned));
+		tf_value_object_set(st, "endpoint", tf_value_string(""));
+		tf_value_object_set(st, "phase", tf_value_string(""));
+		tf_type *mt = tf_type_map(tf_type_string());
+		tf_value_object_set(st, "conditions", tf_value_map_new(mt));
+		tf_type_unref(mt);
+		assert_int_equal(tf_json_encode(st, &json, &len), TF_OK);
+		tf_value_unref(st);
+	}
+	j = json_loads(json, 0, NULL);
+	assert_non_null(j);
+	json_object_set_new(j, "kubeconfig", json_string("apiVersion: v1\nusers: [SECRET]"));
+	assert_int_equal(k8s_cluster_resource.upgrade(0, j, &d), 0);
+	assert_false(tf_diags_has_error(&d));
+	assert_null(json_object_get(j, "kubeconfig"));
+	text = json_dumps(j, JSON_COMPACT);
+	assert_null(strstr(text, "SECRET"));
+	assert_int_equal(tf_json_decode(text, strlen(text), tf_schema_type(cs), 0, &v,
+					err, sizeof(err)), TF_OK);
+	assert_string_equal(tf_value_attr_string(v, "name"), "prod");
+	tf_value_unref(v);
+	free(text);
+
+	assert_int_not_equal(k8s_cluster_resource.upgrade(7, j, &d), 0);
+	assert_true(tf_diags_has_error(&d));
+	json_decref(j);
+	free(json);
+	tf_diags_done(&d);
+	plan_done(&o);
 	free(c);
 }
 
@@ -466,6 +516,107 @@ static void test_pool_rotation_plan(void **state)
 	free(c);
 }
 
+/* What an import reads for a cluster made with clusterctl and kubectl: a
+ * full state (no schema defaults: other CIDRs, 3 replicas, an identity
+ * Secret of its own). */
+#define IMPORTED_CLUSTER                                                    \
+	"{'name':'c1','namespace':'default','kubernetes_version':'v1.33.1',"   \
+	"'control_plane_replicas':3,'instance_type':'container',"             \
+	"'flavor':'c2-m4','profiles':['default'],"                            \
+	"'pod_cidrs':['192.168.0.0/16'],'service_cidrs':['10.128.0.0/12'],"   \
+	"'load_balancer':'lxc','control_plane_port':6443,'lxd_project':'default'," \
+	"'identity_secret':'lxc-secret','identity_secret_name':'lxc-secret',"  \
+	"'endpoint':'https://203.0.113.10:6443','phase':'Provisioned','conditions':{}}"
+
+/* "Unset means whatever the server says": the minimal configuration of an
+ * imported cluster plans no change, no replacement, no unknown; a
+ * configured value still wins. */
+static void test_cluster_unset_keeps_server_values(void **state)
+{
+	const char *minimal =
+		"{'name':'c1','kubernetes_version':'v1.33.1','identity_secret':'lxc-secret',"
+		"'flavor':'c2-m4','profiles':['default']}";
+	const char *pinned =
+		"{'name':'c1','kubernetes_version':'v1.33.1','identity_secret':'lxc-secret',"
+		"'flavor':'c2-m4','profiles':['default'],'pod_cidrs':['10.244.0.0/16'],"
+		"'control_plane_replicas':1}";
+	struct plan_out o;
+	tf_value *prior;
+	tf_path want = {0};
+
+	(void)state;
+	prior = val(cs, IMPORTED_CLUSTER);
+	plan(&k8s_cluster_resource, cs, IMPORTED_CLUSTER, minimal, &o);
+	assert_false(tf_diags_has_error(&o.d));
+	assert_int_equal(o.replace.n, 0);
+	assert_true(tf_value_is_wholly_known(o.planned));
+	assert_false(tf_plan_has_changes(prior, o.planned));
+	plan_done(&o);
+
+	/* Set in the configuration: the configured value, replacement where
+	 * the attribute forces it. */
+	plan(&k8s_cluster_resource, cs, IMPORTED_CLUSTER, pinned, &o);
+	tf_path_push_attr(&want, "pod_cidrs");
+	assert_true(tf_paths_contains(&o.replace, &want));
+	tf_path_done(&want);
+	plan_done(&o);
+	tf_value_unref(prior);
+}
+
+/* A prior that knows nothing (the template is gone: instance_type "")
+ * keeps the default, so the plan shows the template coming back. */
+static void test_cluster_missing_template_keeps_default(void **state)
+{
+	char *text = strdup(IMPORTED_CLUSTER), *p;
+	struct plan_out o;
+
+	(void)state;
+	p = strstr(text, "'container'");
+	memcpy(p, "''         ", 11);
+	plan(&k8s_cluster_resource, cs, text,
+	     "{'name':'c1','kubernetes_version':'v1.33.1','identity_secret':'lxc-secret',"
+	     "'flavor':'c2-m4','profiles':['default']}", &o);
+	assert_string_equal(tf_value_attr_string(o.planned, "instance_type"), "virtual-machine");
+	plan_done(&o);
+	free(text);
+}
+
+/* An imported pool: its templates keep their names (not <name>-<hash>)
+ * while nothing that goes into them changes, and replicas stay what the
+ * server says when unset; a machine change still rotates to hashed names. */
+static void test_pool_imported_keeps_templates(void **state)
+{
+	static const char prior[] =
+		"{'name':'c1-md-0','namespace':'default','cluster_name':'c1',"
+		"'kubernetes_version':'v1.33.1','replicas':2,'instance_type':'container',"
+		"'flavor':'c2-m4','rollout_strategy':'RollingUpdate','max_surge':'1',"
+		"'max_unavailable':'0','infrastructure_template':'c1-md-0',"
+		"'bootstrap_template':'c1-md-0','ready_replicas':2,'available_replicas':2,"
+		"'up_to_date_replicas':2,'phase':'Running','taint':[]}";
+	struct plan_out o;
+	tf_value *pv = val(ps, prior);
+
+	(void)state;
+	plan(&k8s_machine_pool_resource, ps, prior,
+	     "{'name':'c1-md-0','cluster_name':'c1','kubernetes_version':'v1.33.1',"
+	     "'flavor':'c2-m4'}", &o);
+	assert_false(tf_diags_has_error(&o.d));
+	assert_string_equal(tf_value_attr_string(o.planned, "infrastructure_template"), "c1-md-0");
+	assert_string_equal(tf_value_attr_string(o.planned, "bootstrap_template"), "c1-md-0");
+	assert_false(tf_plan_has_changes(pv, o.planned));
+	plan_done(&o);
+
+	plan(&k8s_machine_pool_resource, ps, prior,
+	     "{'name':'c1-md-0','cluster_name':'c1','kubernetes_version':'v1.33.1',"
+	     "'flavor':'c4-m8'}", &o);
+	assert_string_not_equal(tf_value_attr_string(o.planned, "infrastructure_template"),
+				"c1-md-0");
+	assert_non_null(strstr(tf_value_attr_string(o.planned, "infrastructure_template"),
+			       "c1-md-0-"));
+	plan_done(&o);
+	tf_value_unref(pv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -474,6 +625,10 @@ int main(void)
 		cmocka_unit_test(test_cluster_upgrade_rules),
 		cmocka_unit_test(test_cluster_missing_control_plane_replaces),
 		cmocka_unit_test(test_incomplete_replaces),
+		cmocka_unit_test(test_cluster_state_upgrade),
+		cmocka_unit_test(test_cluster_unset_keeps_server_values),
+		cmocka_unit_test(test_cluster_missing_template_keeps_default),
+		cmocka_unit_test(test_pool_imported_keeps_templates),
 		cmocka_unit_test(test_pool_create_plan),
 		cmocka_unit_test(test_pool_autoscaler_rules),
 		cmocka_unit_test(test_pool_rotation_plan),

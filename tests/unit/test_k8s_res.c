@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -27,6 +28,8 @@ struct counter {
 	int calls;
 	int done_at;  /* return 1 on this call (0: never) */
 	int fail_at;  /* return an error on this call (0: never) */
+	int fail_code; /* that error (0: K8S_E_FORBIDDEN) */
+	int flaky_until; /* K8S_E_UNAVAILABLE on calls up to this one */
 	atomic_int *stop_at_2; /* raise this flag on the 2nd call */
 };
 
@@ -38,8 +41,13 @@ static int check(void *argv, k8s_error *err)
 	if (c->stop_at_2 && c->calls == 2)
 		atomic_store(c->stop_at_2, 1);
 	if (c->fail_at && c->calls == c->fail_at) {
-		err->code = K8S_E_FORBIDDEN;
-		return K8S_E_FORBIDDEN;
+		err->code = c->fail_code ? c->fail_code : K8S_E_FORBIDDEN;
+		return err->code;
+	}
+	if (c->calls <= c->flaky_until) {
+		err->code = K8S_E_UNAVAILABLE;
+		snprintf(err->message, sizeof(err->message), "connection refused");
+		return K8S_E_UNAVAILABLE;
 	}
 	return c->done_at && c->calls >= c->done_at ? 1 : 0;
 }
@@ -93,6 +101,35 @@ static void test_poll_error(void **state)
 	(void)state;
 	assert_int_equal(k8s_res_poll(&ctx, 30, check, &c, &err), K8S_E_FORBIDDEN);
 	assert_int_equal(c.calls, 2);
+}
+
+/* The management cluster unreachable for a while (a restart): the wait
+ * goes on; unreachable until the deadline: that error, not a timeout; a
+ * server that stopped answering ends the wait at once. */
+static void test_poll_transient(void **state)
+{
+	tfp_ctx ctx = {0};
+	struct counter c = { .flaky_until = 3, .done_at = 5 };
+	struct counter down = { .flaky_until = 1000 };
+	struct counter dead = { .fail_at = 2, .fail_code = K8S_E_TIMEOUT };
+	k8s_error err = {0};
+	double t0;
+
+	(void)state;
+	assert_int_equal(k8s_res_poll(&ctx, 30, check, &c, &err), K8S_OK);
+	assert_int_equal(c.calls, 5);
+	t0 = now_s();
+	assert_int_equal(k8s_res_poll(&ctx, 1, check, &down, &err), K8S_E_UNAVAILABLE);
+	assert_true(now_s() - t0 >= 0.9);
+	assert_string_equal(err.message, "connection refused");
+	/* Reported as unreachable, not as this wait's deadline. */
+	assert_int_equal(k8s_res_poll(&ctx, 30, check, &dead, &err), K8S_E_UNAVAILABLE);
+	assert_int_equal(err.code, K8S_E_UNAVAILABLE);
+	assert_int_equal(dead.calls, 2);
+	assert_true(k8s_res_transient(K8S_E_SERVER));
+	assert_false(k8s_res_transient(K8S_E_TIMEOUT));
+	assert_false(k8s_res_transient(K8S_E_CANCELLED));
+	assert_false(k8s_res_transient(K8S_E_INVALID));
 }
 
 static void test_timeouts_and_marker(void **state)
@@ -162,6 +199,7 @@ int main(void)
 		cmocka_unit_test(test_poll_deadline),
 		cmocka_unit_test(test_poll_stop),
 		cmocka_unit_test(test_poll_error),
+		cmocka_unit_test(test_poll_transient),
 		cmocka_unit_test(test_timeouts_and_marker),
 		cmocka_unit_test(test_import_ids),
 	};

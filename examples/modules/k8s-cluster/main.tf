@@ -32,6 +32,13 @@ resource "k8s_cluster" "this" {
   }
 }
 
+# The admin kubeconfig, read on demand and never stored (see the
+# k8s_cluster_kubeconfig docs; before the cluster exists it is unknown).
+ephemeral "k8s_cluster_kubeconfig" "this" {
+  name      = k8s_cluster.this.name
+  namespace = k8s_cluster.this.namespace
+}
+
 resource "k8s_machine_pool" "this" {
   for_each = var.pools
 

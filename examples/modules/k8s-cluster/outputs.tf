@@ -11,10 +11,12 @@ output "endpoint" {
   value       = k8s_cluster.this.endpoint
 }
 
+# Ephemeral: usable in provider blocks and other ephemeral contexts of the
+# caller, never stored in its plan or state (Terraform >= 1.10).
 output "kubeconfig" {
-  description = "Admin kubeconfig of the workload cluster."
-  value       = k8s_cluster.this.kubeconfig
-  sensitive   = true
+  description = "Admin kubeconfig of the workload cluster (ephemeral)."
+  value       = ephemeral.k8s_cluster_kubeconfig.this.kubeconfig
+  ephemeral   = true
 }
 
 output "pools" {

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2119,SC2317  # write_tf reads stdin; helpers run through check
+# k8s_cluster schema version 0 kept the admin kubeconfig (credentials) in the
+# state. A state written by that version — made here from a current one by
+# setting schema_version 0 and adding the kubeconfig read from the
+# cluster's Secret, exactly what the old provider stored — is upgraded:
+# plan shows no change, and after `terraform apply` the kubeconfig text is
+# gone from terraform.tfstate, `terraform show -json` and every log.
+set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=k8s_emu_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/k8s_emu_lib.sh"
+
+e2e_begin k8s_cluster_state_upgrade
+emu_up emu
+
+tf_workdir main
+write_tf <<EOF
+terraform {
+  required_providers {
+    k8s = { source = "lxdcapi/k8s" }
+  }
+}
+
+provider "k8s" {
+  kubeconfig_path = "$EMU_DIR/kubeconfig"
+}
+
+resource "k8s_cluster" "old" {
+  name                   = "old"
+  kubernetes_version     = "v1.33.1"
+  lxd_server_url         = "https://192.0.2.10:8443"
+  lxd_client_certificate = "test-certificate"
+  lxd_client_key         = "test-key"
+}
+EOF
+require "init" tf_show_on_fail init -input=false -no-color
+require "create the cluster" apply_ok
+state=$TF_DIR/terraform.tfstate
+check "current state has schema_version 1" \
+	jq -e '.resources[0].instances[0].schema_version == 1' "$state"
+
+# The kubeconfig the old provider kept in the state.
+kc=$(emu_curl GET /api/v1/namespaces/default/secrets/old-kubeconfig | jq -r '.data.value | @base64d')
+check "the cluster has a kubeconfig Secret" grep -q 'client-key-data' <<<"$kc"
+key_line=$(grep 'client-key-data' <<<"$kc" | awk '{ print $2 }')
+make_v0_state() {
+	jq --arg kc "$kc" '.serial += 1
+		| .resources[0].instances[0].schema_version = 0
+		| .resources[0].instances[0].attributes.kubeconfig = $kc
+		| .resources[0].instances[0].sensitive_attributes += [[{"type": "get_attr", "value": "kubeconfig"}]]' \
+		"$state" >"$state.v0" && mv "$state.v0" "$state"
+}
+check "write a version-0 state holding the kubeconfig" make_v0_state
+check "the crafted state holds it" grep -qF "$key_line" "$state"
+rm -f "$state.backup"
+
+check "plan on the old state: no changes" expect_exit 0 plan_exit
+check "apply upgrades and rewrites the state" apply_ok
+check "upgraded state has schema_version 1" \
+	jq -e '.resources[0].instances[0].schema_version == 1' "$state"
+check "upgraded state has no kubeconfig attribute" \
+	jq -e '.resources[0].instances[0].attributes | has("kubeconfig") | not' "$state"
+no_kc_in() {
+	local f
+	for f in "$@"; do
+		if grep -qF -e "$key_line" -e 'current-context' "$f"; then
+			echo "  $f still holds the kubeconfig"
+			return 1
+		fi
+	done
+}
+check "terraform.tfstate no longer holds the kubeconfig text" no_kc_in "$state"
+show_clean() {
+	(cd "$TF_DIR" && timeout 120 "$TERRAFORM" show -json) >"$TF_DIR/show.json" || return 1
+	no_kc_in "$TF_DIR/show.json"
+}
+check "terraform show -json holds no kubeconfig" show_clean
+check "terraform and provider logs hold no kubeconfig" no_kc_in "$TF_DIR"/logs/*
+check "plan after the upgrade: empty" expect_exit 0 plan_exit
+check "destroy" tf_show_on_fail destroy -auto-approve -input=false -no-color
+check "state empty" state_empty
+
+e2e_end
