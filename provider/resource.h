@@ -106,8 +106,11 @@ typedef struct tfp_ephemeral {
 	const tf_block_def *schema;   /* version 0 */
 	/* Optional extra validation (no client available). */
 	void (*validate)(tfp_ctx *ctx, const tf_value *config, tf_diags *d);
-	/* Open: set *result to a wholly known, non-null object of the schema
-	 * type (the RPC layer rejects anything else with an error). Optionally
+	/* Open: set *result to a non-null object of the schema type, wholly
+	 * known except, when the object cannot be read yet (it will exist at
+	 * apply), top-level computed attributes the configuration leaves null,
+	 * which may be unknown (the RPC layer rejects anything else with an
+	 * error). Optionally
 	 * set *renew_at (Unix seconds; 0 = never) to be called back through
 	 * renew, and ctx->private_out: bytes handed to renew and close. */
 	void (*open)(tfp_ctx *ctx, const tf_value *config, tf_value **result,

@@ -2,12 +2,16 @@
  * ValidateEphemeralResourceConfig, OpenEphemeralResource,
  * RenewEphemeralResource, CloseEphemeralResource.
  *
- * Invariants enforced here: Open's result is a non-null, wholly known
- * object of the schema type (else an error and no result), except before
- * the values it needs are known (provider not configured, or unknowns in
- * its configuration): then Open answers without calling the handler, with
- * the configuration and unknown computed attributes, or a deferral when
- * Terraform allows one. Private bytes
+ * Invariants enforced here: Open's result is a non-null object of the
+ * schema type whose only unknowns are top-level computed attributes that
+ * the configuration leaves null (else an error and no result). Terraform
+ * checks the result like a plan against a null prior
+ * (objchange.AssertPlanValid in node_resource_ephemeral.go), which accepts
+ * exactly those unknowns; a handler uses them when the object cannot be
+ * read yet (it will exist at apply). Before the values it needs are known
+ * (provider not configured, or unknowns in its configuration) Open answers
+ * without calling the handler, with the configuration and unknown computed
+ * attributes, or a deferral when Terraform allows one. Private bytes
  * are passed through to Renew/Close (a handler that sets none keeps the
  * previous ones on Renew). Results are never logged: they are usually
  * secrets. */
@@ -73,6 +77,31 @@ static tf_value *unknown_result(const tf_schema *schema, const tf_value *config)
 					    tf_value_unknown(tf_schema_attr_type(schema, i)));
 	}
 	return v;
+}
+
+/* Are the unknowns of `result` only where a handler may leave them:
+ * top-level computed attributes that `config` leaves null? Nested blocks
+ * and every other attribute must be wholly known. */
+static bool unknowns_allowed(const tf_schema *schema, const tf_value *config,
+			     const tf_value *result)
+{
+	const tf_block_def *def = tf_schema_def(schema);
+	size_t i;
+
+	for (i = 0; i < def->nattrs; i++) {
+		const tf_attr_def *a = &def->attrs[i];
+
+		if (tf_value_is_wholly_known(tf_value_attr(result, a->name)))
+			continue;
+		if (!(a->flags & TF_COMPUTED) ||
+		    !tf_value_is_null(tf_value_attr(config, a->name)))
+			return false;
+	}
+	for (i = 0; i < def->nblocks; i++)
+		if (!tf_value_is_wholly_known(tf_value_attr(result,
+							    def->blocks[i].type_name)))
+			return false;
+	return true;
 }
 
 int rpc_validate_ephemeral(rpc_app *app, const uint8_t *req, size_t len,
@@ -168,12 +197,15 @@ int rpc_open_ephemeral(rpc_app *app, const uint8_t *req, size_t len,
 		ctx.private_out = NULL;
 		goto reply;
 	}
-	if (!result || tf_value_is_null(result) || !tf_value_conforms(result, t) ||
-	    !tf_value_is_wholly_known(result)) {
+	if (!result || !tf_value_is_known(result) || tf_value_is_null(result) ||
+	    !tf_value_conforms(result, t) ||
+	    !unknowns_allowed(e->schema, config, result)) {
 		tf_diags_error(&d, NULL, "Provider produced an invalid ephemeral result",
-			       "%s returned a result that is null, unknown or not "
-			       "of its schema type. This is a provider bug; please "
-			       "report it.", e->def->type_name);
+			       "%s returned a result that is null, not of its "
+			       "schema type, or unknown outside the computed "
+			       "attributes the configuration leaves unset. This "
+			       "is a provider bug; please report it.",
+			       e->def->type_name);
 		tf_value_unref(result);
 		result = NULL;
 		free(ctx.private_out);

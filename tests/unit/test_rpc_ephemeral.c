@@ -23,6 +23,7 @@
 static const tf_attr_def secret_attrs[] = {
 	{ "name", "\"string\"", TF_REQUIRED, NULL, "Name." },
 	{ "value", "\"string\"", TF_COMPUTED | TF_SENSITIVE, NULL, "Secret." },
+	{ "scope", "\"string\"", TF_OPTIONAL | TF_COMPUTED, NULL, "Scope." },
 };
 static const tf_block_def secret_schema = { secret_attrs, TF_COUNT(secret_attrs) };
 
@@ -45,9 +46,17 @@ static void secret_open(tfp_ctx *ctx, const tf_value *config, tf_value **out,
 	tf_value *v = tf_value_object_new(tf_schema_type(ctx->schema));
 	char buf[64];
 
-	tf_value_object_set(v, "name", tf_value_string(n));
-	if (strcmp(n, "bad") == 0) {
+	/* "bad": a required attribute unknown; "later": the object does not
+	 * exist yet, computed attributes unknown (as the k8s kubeconfig does
+	 * at plan time); "scope?": scope unknown whatever the config says. */
+	tf_value_object_set(v, "name", strcmp(n, "bad") == 0
+				       ? tf_value_unknown(tf_type_string())
+				       : tf_value_string(n));
+	tf_value_object_set(v, "scope", tf_value_ref((tf_value *)tf_value_attr(config, "scope")));
+	if (strcmp(n, "later") == 0 || strcmp(n, "scope?") == 0) {
 		tf_value_object_set(v, "value", tf_value_unknown(tf_type_string()));
+		if (tf_value_is_null(tf_value_attr(config, "scope")) || strcmp(n, "scope?") == 0)
+			tf_value_object_set(v, "scope", tf_value_unknown(tf_type_string()));
 	} else {
 		snprintf(buf, sizeof(buf), "s3cret-%s", n);
 		tf_value_object_set(v, "value", tf_value_string(buf));
@@ -163,8 +172,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Config with name = `name`, null when NULL, unknown when "?". */
-static Tfplugin6__DynamicValue *dv_name(const char *name)
+/* Config with name = `name`, null when NULL, unknown when "?"; scope set
+ * when `scope` is not NULL. */
+static Tfplugin6__DynamicValue *dv_cfg(const char *name, const char *scope)
 {
 	Tfplugin6__DynamicValue *d = calloc(1, sizeof(*d));
 	tf_value *v = tf_value_object_new(secret_type);
@@ -172,10 +182,17 @@ static Tfplugin6__DynamicValue *dv_name(const char *name)
 	tf_value_object_set(v, "name", !name ? tf_value_null(tf_type_string())
 				       : strcmp(name, "?") == 0 ? tf_value_unknown(tf_type_string())
 								: tf_value_string(name));
+	if (scope)
+		tf_value_object_set(v, "scope", tf_value_string(scope));
 	tfplugin6__dynamic_value__init(d);
 	assert_int_equal(tf_msgpack_encode(v, &d->msgpack.data, &d->msgpack.len), TF_OK);
 	tf_value_unref(v);
 	return d;
+}
+
+static Tfplugin6__DynamicValue *dv_name(const char *name)
+{
+	return dv_cfg(name, NULL);
 }
 
 static void dv_free(Tfplugin6__DynamicValue *d)
@@ -185,10 +202,11 @@ static void dv_free(Tfplugin6__DynamicValue *d)
 	free(d);
 }
 
-static Tfplugin6__OpenEphemeralResource__Response *open_name(rpc_app *a,
-							     const char *type,
-							     const char *name,
-							     bool deferral)
+static Tfplugin6__OpenEphemeralResource__Response *open_cfg(rpc_app *a,
+							    const char *type,
+							    const char *name,
+							    const char *scope,
+							    bool deferral)
 {
 	Tfplugin6__OpenEphemeralResource__Request rq =
 		TFPLUGIN6__OPEN_EPHEMERAL_RESOURCE__REQUEST__INIT;
@@ -198,7 +216,7 @@ static Tfplugin6__OpenEphemeralResource__Response *open_name(rpc_app *a,
 	uint8_t *b;
 
 	rq.type_name = (char *)type;
-	rq.config = dv_name(name);
+	rq.config = dv_cfg(name, scope);
 	caps.deferral_allowed = deferral;
 	rq.client_capabilities = &caps;
 	b = call_app(a, M "OpenEphemeralResource", &rq.base, &rlen);
@@ -207,6 +225,14 @@ static Tfplugin6__OpenEphemeralResource__Response *open_name(rpc_app *a,
 	free(b);
 	assert_non_null(rs);
 	return rs;
+}
+
+static Tfplugin6__OpenEphemeralResource__Response *open_name(rpc_app *a,
+							     const char *type,
+							     const char *name,
+							     bool deferral)
+{
+	return open_cfg(a, type, name, NULL, deferral);
 }
 
 /* ---- tests ------------------------------------------------------------- */
@@ -232,7 +258,7 @@ static void test_eph_schema_and_metadata(void **state)
 	assert_string_equal(rs->ephemeral_resource_schemas[0]->key, "fake_secret");
 	blk = rs->ephemeral_resource_schemas[0]->value->block;
 	assert_non_null(blk);
-	assert_int_equal(blk->n_attributes, 2);
+	assert_int_equal(blk->n_attributes, 3);
 	for (i = 0; i < blk->n_attributes; i++)
 		if (strcmp(blk->attributes[i]->name, "value") == 0)
 			sensitive_value = blk->attributes[i]->sensitive &&
@@ -338,12 +364,21 @@ static void test_eph_open_invalid_and_failed(void **state)
 	Tfplugin6__OpenEphemeralResource__Response *rs;
 
 	(void)state;
-	/* An unknown inside the result is a provider bug: error, no result. */
+	/* An unknown in a non-computed attribute is a provider bug: error,
+	 * no result, no private. */
 	rs = open_name(app, "fake_secret", "bad", false);
 	assert_null(rs->result);
 	assert_int_equal(rs->n_diagnostics, 1);
 	assert_non_null(strstr(rs->diagnostics[0]->summary, "invalid ephemeral result"));
 	assert_int_equal(rs->private_.len, 0);
+	RPC_FREE(rs);
+
+	/* So is an unknown in a computed attribute the configuration sets
+	 * (Terraform requires the configured value there). */
+	rs = open_cfg(app, "fake_secret", "scope?", "team", false);
+	assert_null(rs->result);
+	assert_int_equal(rs->n_diagnostics, 1);
+	assert_non_null(strstr(rs->diagnostics[0]->summary, "invalid ephemeral result"));
 	RPC_FREE(rs);
 
 	/* A handler error drops the result and the private. */
@@ -432,6 +467,36 @@ static void test_eph_open_unknown_config(void **state)
 	RPC_FREE(rs);
 }
 
+/* A handler that cannot read the object yet (it is created at apply)
+ * answers with its computed attributes unknown: accepted as is, the
+ * configured values kept, the handler's private passed on. */
+static void test_eph_open_unknown_computed(void **state)
+{
+	Tfplugin6__OpenEphemeralResource__Response *rs;
+	tf_value *v;
+
+	(void)state;
+	rs = open_name(app, "fake_secret", "later", false);
+	assert_int_equal(rs->n_diagnostics, 0);
+	assert_null(rs->deferred);
+	v = result_of(rs);
+	assert_string_equal(tf_value_attr_string(v, "name"), "later");
+	assert_true(tf_value_is_unknown(tf_value_attr(v, "value")));
+	assert_true(tf_value_is_unknown(tf_value_attr(v, "scope")));
+	tf_value_unref(v);
+	assert_int_equal(rs->private_.len, 10);
+	RPC_FREE(rs);
+
+	/* scope set in the configuration stays known; value unknown. */
+	rs = open_cfg(app, "fake_secret", "later", "team", false);
+	assert_int_equal(rs->n_diagnostics, 0);
+	v = result_of(rs);
+	assert_string_equal(tf_value_attr_string(v, "scope"), "team");
+	assert_true(tf_value_is_unknown(tf_value_attr(v, "value")));
+	tf_value_unref(v);
+	RPC_FREE(rs);
+}
+
 static void test_eph_renew_and_close(void **state)
 {
 	Tfplugin6__RenewEphemeralResource__Request rq =
@@ -515,6 +580,7 @@ int main(void)
 		cmocka_unit_test(test_eph_open_invalid_and_failed),
 		cmocka_unit_test(test_eph_open_unconfigured),
 		cmocka_unit_test(test_eph_open_unknown_config),
+		cmocka_unit_test(test_eph_open_unknown_computed),
 		cmocka_unit_test(test_eph_renew_and_close),
 		cmocka_unit_test(test_eph_bad_request_bytes),
 	};
