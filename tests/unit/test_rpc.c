@@ -11,7 +11,8 @@
 
 #include <cmocka.h>
 
-#include "provider/rpc/rpc_internal.h"
+#include "provider/rpc/rpc_app.h"
+#include "provider/rpc/rpc_values.h"
 #include "provider/server/server.h"
 #include "schema/codec.h"
 #include "schema/tf_err.h"

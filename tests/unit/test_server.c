@@ -472,23 +472,24 @@ static void test_log_kv_and_long(void **state)
 /* ------------------------------------------------------------------ */
 /* The server, in a child process */
 
-static const char *const child_methods[] = {
-	"/tfplugin6.Provider/GetProviderSchema",
-	"/tfplugin6.Provider/ValidateProviderConfig",
-	"/tfplugin6.Provider/ReadResource",
-	"/tfplugin6.Provider/PlanResourceChange",
-	"/tfplugin6.Provider/ImportResourceState",
-	NULL,
+static const srv_method child_methods[] = {
+	{ "/tfplugin6.Provider/GetProviderSchema", SRV_UNARY, NULL },
+	{ "/tfplugin6.Provider/ValidateProviderConfig", SRV_UNARY, NULL },
+	{ "/tfplugin6.Provider/ReadResource", SRV_UNARY, NULL },
+	{ "/tfplugin6.Provider/PlanResourceChange", SRV_UNARY, NULL },
+	{ "/tfplugin6.Provider/ImportResourceState", SRV_UNARY, NULL },
 };
 
 /* Stub: GetProviderSchema and PlanResourceChange echo the request,
  * ReadResource sleeps 200 ms then answers "slept", ImportResourceState
  * sleeps 5 s (a handler stuck past shutdown), ValidateProviderConfig
  * fails with INVALID_ARGUMENT. */
-static int child_handler(void *app, const char *method, const uint8_t *req,
+static int child_handler(void *app, const srv_method *m, const uint8_t *req,
 			 size_t req_len, uint8_t **resp, size_t *resp_len,
 			 const char **status_msg)
 {
+	const char *method = m->path;
+
 	(void)app;
 	if (strcmp(method, "/tfplugin6.Provider/ValidateProviderConfig") == 0) {
 		*status_msg = "bad config";
@@ -520,7 +521,8 @@ static int child_main(const char *mode)
 {
 	srv_config cfg = {
 		.methods = child_methods,
-		.handler = child_handler,
+		.n_methods = sizeof(child_methods) / sizeof(child_methods[0]),
+		.unary = child_handler,
 		.app = NULL,
 		.debug = strcmp(mode, "debug") == 0,
 		.reattach_address = "registry.terraform.io/test/test",
