@@ -417,7 +417,9 @@ static void dispatch(srv_call *c)
 		return;
 
 	/* No thread: queue it if another worker will drain the queue,
-	 * else run it here (blocking the loop, but never losing it). */
+	 * else run it here (blocking the loop, but never losing it). A
+	 * stream cannot run here: its sends wait for completions only this
+	 * thread delivers; it is ended with UNAVAILABLE instead. */
 	tfp_warn("gRPC: cannot start a worker thread: %s", strerror(rc));
 	pthread_mutex_lock(&pool_lock);
 	pool_workers--;
@@ -431,8 +433,13 @@ static void dispatch(srv_call *c)
 		c = NULL;
 	}
 	pthread_mutex_unlock(&pool_lock);
-	if (c)
+	if (c && c->streaming) {
+		if (srv__stream_finish(c, GRPC_STATUS_UNAVAILABLE,
+				       "no thread to run the stream"))
+			to_dead_list(c);
+	} else if (c) {
 		call_run(c);
+	}
 }
 
 static void begin_shutdown(srv_grpc *s, const char *why)

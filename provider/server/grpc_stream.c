@@ -22,6 +22,7 @@
 #include "provider/server/srv_call.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
