@@ -99,9 +99,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: internal schema error: %s\n", argv[0], err);
 		return 1;
 	}
-	cfg.methods = rpc_methods;
-	cfg.handler = rpc_handle;
-	cfg.app = app;
+	rpc_server_config(app, &cfg);
 	cfg.reattach_address = provider->source_address;
 	rc = srv_run(&cfg);
 	rpc_app_free(app);

@@ -1,4 +1,5 @@
-/* Ephemeral resource RPCs (tfplugin6 6.7+, Terraform 1.10+):
+/* provider/rpc handlers for the ephemeral resource RPCs (tfplugin6 6.7+,
+ * Terraform 1.10+; contract: rpc_call.h, rows: rpc_table.c):
  * ValidateEphemeralResourceConfig, OpenEphemeralResource,
  * RenewEphemeralResource, CloseEphemeralResource.
  *
@@ -20,7 +21,8 @@
 
 #include "../log.h"
 #include "../server/server.h"
-#include "rpc_internal.h"
+#include "rpc_app.h"
+#include "rpc_handlers.h"
 
 static void unknown_eph(tf_diags *d, const char *name)
 {
@@ -104,20 +106,16 @@ static bool unknowns_allowed(const tf_schema *schema, const tf_value *config,
 	return true;
 }
 
-int rpc_validate_ephemeral(rpc_app *app, const uint8_t *req, size_t len,
-			   uint8_t **resp, size_t *resp_len)
+int rpc_validate_ephemeral(rpc_call *c, const void *req, void *resp)
 {
-	Tfplugin6__ValidateEphemeralResourceConfig__Request *rq;
-	Tfplugin6__ValidateEphemeralResourceConfig__Response rs =
-		TFPLUGIN6__VALIDATE_EPHEMERAL_RESOURCE_CONFIG__RESPONSE__INIT;
+	const Tfplugin6__ValidateEphemeralResourceConfig__Request *rq = req;
+	Tfplugin6__ValidateEphemeralResourceConfig__Response *rs = resp;
+	rpc_app *app = c->app;
+	rpc_arena *ar = &c->arena;
 	tf_diags d = TF_DIAGS_INIT;
-	rpc_arena ar = {0};
 	tf_value *config = NULL;
 	const struct rpc_eph *e;
 
-	rq = RPC_UNPACK(tfplugin6__validate_ephemeral_resource_config__request, len, req);
-	if (!rq)
-		return SRV_STATUS_INVALID_ARGUMENT;
 	e = rpc_find_eph(app, rq->type_name);
 	if (!e) {
 		unknown_eph(&d, rq->type_name);
@@ -132,34 +130,25 @@ int rpc_validate_ephemeral(rpc_app *app, const uint8_t *req, size_t len,
 			free(ctx.private_out);
 		}
 	}
-	rpc_put_diags(&ar, &d, &rs.n_diagnostics, &rs.diagnostics);
-	RPC_PACK(tfplugin6__validate_ephemeral_resource_config__response, &rs,
-		 resp, resp_len);
+	rpc_put_diags(ar, &d, &rs->n_diagnostics, &rs->diagnostics);
 	tf_value_unref(config);
 	tf_diags_done(&d);
-	rpc_arena_done(&ar);
-	RPC_FREE(rq);
 	return SRV_STATUS_OK;
 }
 
-int rpc_open_ephemeral(rpc_app *app, const uint8_t *req, size_t len,
-		       uint8_t **resp, size_t *resp_len)
+int rpc_open_ephemeral(rpc_call *c, const void *req, void *resp)
 {
-	Tfplugin6__OpenEphemeralResource__Request *rq;
-	Tfplugin6__OpenEphemeralResource__Response rs =
-		TFPLUGIN6__OPEN_EPHEMERAL_RESOURCE__RESPONSE__INIT;
-	Tfplugin6__Deferred deferred = TFPLUGIN6__DEFERRED__INIT;
+	const Tfplugin6__OpenEphemeralResource__Request *rq = req;
+	Tfplugin6__OpenEphemeralResource__Response *rs = resp;
+	rpc_app *app = c->app;
+	rpc_arena *ar = &c->arena;
 	tf_diags d = TF_DIAGS_INIT;
-	rpc_arena ar = {0};
 	tf_value *config = NULL, *result = NULL;
 	const struct rpc_eph *e;
 	tfp_ctx ctx = {0};
 	int64_t renew_at = 0;
 	tf_type *t;
 
-	rq = RPC_UNPACK(tfplugin6__open_ephemeral_resource__request, len, req);
-	if (!rq)
-		return SRV_STATUS_INVALID_ARGUMENT;
 	e = rpc_find_eph(app, rq->type_name);
 	if (!e) {
 		unknown_eph(&d, rq->type_name);
@@ -177,13 +166,16 @@ int rpc_open_ephemeral(rpc_app *app, const uint8_t *req, size_t len,
 		 * the configuration and every computed attribute unknown
 		 * (or defer, when Terraform allows it). */
 		if (rq->client_capabilities && rq->client_capabilities->deferral_allowed) {
-			deferred.reason = ctx.client
+			Tfplugin6__Deferred *deferred = rpc_alloc(ar, sizeof(*deferred));
+
+			tfplugin6__deferred__init(deferred);
+			deferred->reason = ctx.client
 				? TFPLUGIN6__DEFERRED__REASON__RESOURCE_CONFIG_UNKNOWN
 				: TFPLUGIN6__DEFERRED__REASON__PROVIDER_CONFIG_UNKNOWN;
-			rs.deferred = &deferred;
+			rs->deferred = deferred;
 		} else {
 			result = unknown_result(e->schema, config);
-			rs.result = rpc_encode_dv(&ar, result, t, &d);
+			rs->result = rpc_encode_dv(ar, result, t, &d);
 		}
 		tfp_debug("%s not opened: %s not known yet", e->def->type_name,
 			  ctx.client ? "configuration" : "provider configuration");
@@ -212,36 +204,29 @@ int rpc_open_ephemeral(rpc_app *app, const uint8_t *req, size_t len,
 		ctx.private_out = NULL;
 		goto reply;
 	}
-	rs.result = rpc_encode_dv(&ar, result, t, &d);
-	rs.renew_at = put_time(&ar, renew_at);
-	put_private(&ar, &ctx, &rs.private_, false);
+	rs->result = rpc_encode_dv(ar, result, t, &d);
+	rs->renew_at = put_time(ar, renew_at);
+	put_private(ar, &ctx, &rs->private_, false);
 reply:
-	rpc_put_diags(&ar, &d, &rs.n_diagnostics, &rs.diagnostics);
-	RPC_PACK(tfplugin6__open_ephemeral_resource__response, &rs, resp, resp_len);
+	rpc_put_diags(ar, &d, &rs->n_diagnostics, &rs->diagnostics);
 	tf_value_unref(config);
 	tf_value_unref(result);
 	free(ctx.private_out);
 	tf_diags_done(&d);
-	rpc_arena_done(&ar);
-	RPC_FREE(rq);
 	return SRV_STATUS_OK;
 }
 
-int rpc_renew_ephemeral(rpc_app *app, const uint8_t *req, size_t len,
-			uint8_t **resp, size_t *resp_len)
+int rpc_renew_ephemeral(rpc_call *c, const void *req, void *resp)
 {
-	Tfplugin6__RenewEphemeralResource__Request *rq;
-	Tfplugin6__RenewEphemeralResource__Response rs =
-		TFPLUGIN6__RENEW_EPHEMERAL_RESOURCE__RESPONSE__INIT;
+	const Tfplugin6__RenewEphemeralResource__Request *rq = req;
+	Tfplugin6__RenewEphemeralResource__Response *rs = resp;
+	rpc_app *app = c->app;
+	rpc_arena *ar = &c->arena;
 	tf_diags d = TF_DIAGS_INIT;
-	rpc_arena ar = {0};
 	const struct rpc_eph *e;
 	tfp_ctx ctx = {0};
 	int64_t renew_at = 0;
 
-	rq = RPC_UNPACK(tfplugin6__renew_ephemeral_resource__request, len, req);
-	if (!rq)
-		return SRV_STATUS_INVALID_ARGUMENT;
 	e = rpc_find_eph(app, rq->type_name);
 	if (!e) {
 		unknown_eph(&d, rq->type_name);
@@ -250,32 +235,25 @@ int rpc_renew_ephemeral(rpc_app *app, const uint8_t *req, size_t len,
 	rpc_ctx_init(&ctx, app, e->schema, e->def->type_name, &rq->private_);
 	if (e->def->renew)
 		e->def->renew(&ctx, &renew_at, &d);
-	rs.renew_at = put_time(&ar, renew_at);
-	put_private(&ar, &ctx, &rs.private_, true);
+	rs->renew_at = put_time(ar, renew_at);
+	put_private(ar, &ctx, &rs->private_, true);
 reply:
-	rpc_put_diags(&ar, &d, &rs.n_diagnostics, &rs.diagnostics);
-	RPC_PACK(tfplugin6__renew_ephemeral_resource__response, &rs, resp, resp_len);
+	rpc_put_diags(ar, &d, &rs->n_diagnostics, &rs->diagnostics);
 	free(ctx.private_out);
 	tf_diags_done(&d);
-	rpc_arena_done(&ar);
-	RPC_FREE(rq);
 	return SRV_STATUS_OK;
 }
 
-int rpc_close_ephemeral(rpc_app *app, const uint8_t *req, size_t len,
-			uint8_t **resp, size_t *resp_len)
+int rpc_close_ephemeral(rpc_call *c, const void *req, void *resp)
 {
-	Tfplugin6__CloseEphemeralResource__Request *rq;
-	Tfplugin6__CloseEphemeralResource__Response rs =
-		TFPLUGIN6__CLOSE_EPHEMERAL_RESOURCE__RESPONSE__INIT;
+	const Tfplugin6__CloseEphemeralResource__Request *rq = req;
+	Tfplugin6__CloseEphemeralResource__Response *rs = resp;
+	rpc_app *app = c->app;
+	rpc_arena *ar = &c->arena;
 	tf_diags d = TF_DIAGS_INIT;
-	rpc_arena ar = {0};
 	const struct rpc_eph *e;
 	tfp_ctx ctx = {0};
 
-	rq = RPC_UNPACK(tfplugin6__close_ephemeral_resource__request, len, req);
-	if (!rq)
-		return SRV_STATUS_INVALID_ARGUMENT;
 	e = rpc_find_eph(app, rq->type_name);
 	if (!e) {
 		unknown_eph(&d, rq->type_name);
@@ -287,10 +265,7 @@ int rpc_close_ephemeral(rpc_app *app, const uint8_t *req, size_t len,
 	free(ctx.private_out); /* nothing follows a close */
 	ctx.private_out = NULL;
 reply:
-	rpc_put_diags(&ar, &d, &rs.n_diagnostics, &rs.diagnostics);
-	RPC_PACK(tfplugin6__close_ephemeral_resource__response, &rs, resp, resp_len);
+	rpc_put_diags(ar, &d, &rs->n_diagnostics, &rs->diagnostics);
 	tf_diags_done(&d);
-	rpc_arena_done(&ar);
-	RPC_FREE(rq);
 	return SRV_STATUS_OK;
 }

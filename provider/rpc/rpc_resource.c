@@ -1,7 +1,9 @@
-/* Resource and data source RPCs: decode, call the generic machinery and the
- * resource's handlers, enforce Terraform's invariants on what we return,
- * encode. Every handler answers with gRPC OK and diagnostics; a non-OK
- * status is used only for a request protobuf that does not decode. */
+/* provider/rpc handlers for managed resources and data sources: decode
+ * DynamicValues, call the generic machinery and the resource's handlers,
+ * enforce Terraform's invariants on what we return, encode. Every handler
+ * answers with gRPC OK and diagnostics (the table answers a request that
+ * does not decode with INVALID_ARGUMENT). Contract: rpc_call.h; rows:
+ * rpc_table.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +13,8 @@
 #include "../../schema/tf_err.h"
 #include "../log.h"
 #include "../server/server.h"
-#include "rpc_internal.h"
+#include "rpc_app.h"
+#include "rpc_handlers.h"
 
 static void unknown_type(tf_diags *d, const char *kind, const char *name)
 {
@@ -70,20 +73,16 @@ static int no_client(const tfp_ctx *ctx)
 
 /* ---- ValidateResourceConfig / ValidateDataResourceConfig -------------- */
 
-int rpc_validate_resource(rpc_app *app, const uint8_t *req, size_t len,
-			  uint8_t **resp, size_t *resp_len)
+int rpc_validate_resource(rpc_call *c, const void *req, void *resp)
 {
-	Tfplugin6__ValidateResourceConfig__Request *rq;
-	Tfplugin6__ValidateResourceConfig__Response rs =
-		TFPLUGIN6__VALIDATE_RESOURCE_CONFIG__RESPONSE__INIT;
+	const Tfplugin6__ValidateResourceConfig__Request *rq = req;
+	Tfplugin6__ValidateResourceConfig__Response *rs = resp;
+	rpc_app *app = c->app;
+	rpc_arena *ar = &c->arena;
 	tf_diags d = TF_DIAGS_INIT;
-	rpc_arena ar = {0};
 	tf_value *config = NULL;
 	const struct rpc_res *r;
 
-	rq = RPC_UNPACK(tfplugin6__validate_resource_config__request, len, req);
-	if (!rq)
-		return SRV_STATUS_INVALID_ARGUMENT;
 	r = rpc_find_res(app, rq->type_name);
 	if (!r) {
 		unknown_type(&d, "resource type", rq->type_name);
@@ -97,29 +96,22 @@ int rpc_validate_resource(rpc_app *app, const uint8_t *req, size_t len,
 			free(ctx.private_out);
 		}
 	}
-	rpc_put_diags(&ar, &d, &rs.n_diagnostics, &rs.diagnostics);
-	RPC_PACK(tfplugin6__validate_resource_config__response, &rs, resp, resp_len);
+	rpc_put_diags(ar, &d, &rs->n_diagnostics, &rs->diagnostics);
 	tf_value_unref(config);
 	tf_diags_done(&d);
-	rpc_arena_done(&ar);
-	RPC_FREE(rq);
 	return SRV_STATUS_OK;
 }
 
-int rpc_validate_data_source(rpc_app *app, const uint8_t *req, size_t len,
-			     uint8_t **resp, size_t *resp_len)
+int rpc_validate_data_source(rpc_call *c, const void *req, void *resp)
 {
-	Tfplugin6__ValidateDataResourceConfig__Request *rq;
-	Tfplugin6__ValidateDataResourceConfig__Response rs =
-		TFPLUGIN6__VALIDATE_DATA_RESOURCE_CONFIG__RESPONSE__INIT;
+	const Tfplugin6__ValidateDataResourceConfig__Request *rq = req;
+	Tfplugin6__ValidateDataResourceConfig__Response *rs = resp;
+	rpc_app *app = c->app;
+	rpc_arena *ar = &c->arena;
 	tf_diags d = TF_DIAGS_INIT;
-	rpc_arena ar = {0};
 	tf_value *config = NULL;
 	const struct rpc_ds *s;
 
-	rq = RPC_UNPACK(tfplugin6__validate_data_resource_config__request, len, req);
-	if (!rq)
-		return SRV_STATUS_INVALID_ARGUMENT;
 	s = rpc_find_ds(app, rq->type_name);
 	if (!s) {
 		unknown_type(&d, "data source", rq->type_name);
@@ -133,13 +125,9 @@ int rpc_validate_data_source(rpc_app *app, const uint8_t *req, size_t len,
 			free(ctx.private_out);
 		}
 	}
-	rpc_put_diags(&ar, &d, &rs.n_diagnostics, &rs.diagnostics);
-	RPC_PACK(tfplugin6__validate_data_resource_config__response, &rs, resp,
-		 resp_len);
+	rpc_put_diags(ar, &d, &rs->n_diagnostics, &rs->diagnostics);
 	tf_value_unref(config);
 	tf_diags_done(&d);
-	rpc_arena_done(&ar);
-	RPC_FREE(rq);
 	return SRV_STATUS_OK;
 }
 
@@ -203,20 +191,16 @@ out:
 	return v;
 }
 
-int rpc_upgrade_state(rpc_app *app, const uint8_t *req, size_t len,
-		      uint8_t **resp, size_t *resp_len)
+int rpc_upgrade_state(rpc_call *c, const void *req, void *resp)
 {
-	Tfplugin6__UpgradeResourceState__Request *rq;
-	Tfplugin6__UpgradeResourceState__Response rs =
-		TFPLUGIN6__UPGRADE_RESOURCE_STATE__RESPONSE__INIT;
+	const Tfplugin6__UpgradeResourceState__Request *rq = req;
+	Tfplugin6__UpgradeResourceState__Response *rs = resp;
+	rpc_app *app = c->app;
+	rpc_arena *ar = &c->arena;
 	tf_diags d = TF_DIAGS_INIT;
-	rpc_arena ar = {0};
 	tf_value *v = NULL;
 	const struct rpc_res *r;
 
-	rq = RPC_UNPACK(tfplugin6__upgrade_resource_state__request, len, req);
-	if (!rq)
-		return SRV_STATUS_INVALID_ARGUMENT;
 	r = rpc_find_res(app, rq->type_name);
 	if (!r) {
 		unknown_type(&d, "resource type", rq->type_name);
@@ -232,32 +216,26 @@ int rpc_upgrade_state(rpc_app *app, const uint8_t *req, size_t len,
 		v = upgrade_json(r, rq->version, &rq->raw_state->json, &d);
 	}
 	if (r && v)
-		rs.upgraded_state = rpc_encode_dv(&ar, v, tf_schema_type(r->schema), &d);
-	rpc_put_diags(&ar, &d, &rs.n_diagnostics, &rs.diagnostics);
-	RPC_PACK(tfplugin6__upgrade_resource_state__response, &rs, resp, resp_len);
+		rs->upgraded_state = rpc_encode_dv(ar, v, tf_schema_type(r->schema), &d);
+	rpc_put_diags(ar, &d, &rs->n_diagnostics, &rs->diagnostics);
 	tf_value_unref(v);
 	tf_diags_done(&d);
-	rpc_arena_done(&ar);
-	RPC_FREE(rq);
 	return SRV_STATUS_OK;
 }
 
 /* ---- ReadResource ----------------------------------------------------- */
 
-int rpc_read_resource(rpc_app *app, const uint8_t *req, size_t len,
-		      uint8_t **resp, size_t *resp_len)
+int rpc_read_resource(rpc_call *c, const void *req, void *resp)
 {
-	Tfplugin6__ReadResource__Request *rq;
-	Tfplugin6__ReadResource__Response rs = TFPLUGIN6__READ_RESOURCE__RESPONSE__INIT;
+	const Tfplugin6__ReadResource__Request *rq = req;
+	Tfplugin6__ReadResource__Response *rs = resp;
+	rpc_app *app = c->app;
+	rpc_arena *ar = &c->arena;
 	tf_diags d = TF_DIAGS_INIT;
-	rpc_arena ar = {0};
 	tf_value *cur = NULL, *next = NULL;
 	const struct rpc_res *r;
 	tfp_ctx ctx = {0};
 
-	rq = RPC_UNPACK(tfplugin6__read_resource__request, len, req);
-	if (!rq)
-		return SRV_STATUS_INVALID_ARGUMENT;
 	r = rpc_find_res(app, rq->type_name);
 	if (!r) {
 		unknown_type(&d, "resource type", rq->type_name);
@@ -279,38 +257,31 @@ int rpc_read_resource(rpc_app *app, const uint8_t *req, size_t len,
 			next = tf_value_ref(cur); /* failed read never drops the object */
 	}
 	if (cur)
-		rs.new_state = rpc_encode_dv(&ar, next, tf_schema_type(r->schema), &d);
-	put_private(&ar, &ctx, &rs.private_, &rq->private_);
+		rs->new_state = rpc_encode_dv(ar, next, tf_schema_type(r->schema), &d);
+	put_private(ar, &ctx, &rs->private_, &rq->private_);
 reply:
-	rpc_put_diags(&ar, &d, &rs.n_diagnostics, &rs.diagnostics);
-	RPC_PACK(tfplugin6__read_resource__response, &rs, resp, resp_len);
+	rpc_put_diags(ar, &d, &rs->n_diagnostics, &rs->diagnostics);
 	tf_value_unref(cur);
 	tf_value_unref(next);
 	tf_diags_done(&d);
-	rpc_arena_done(&ar);
-	RPC_FREE(rq);
 	return SRV_STATUS_OK;
 }
 
 /* ---- PlanResourceChange ----------------------------------------------- */
 
-int rpc_plan_change(rpc_app *app, const uint8_t *req, size_t len,
-		    uint8_t **resp, size_t *resp_len)
+int rpc_plan_change(rpc_call *c, const void *req, void *resp)
 {
-	Tfplugin6__PlanResourceChange__Request *rq;
-	Tfplugin6__PlanResourceChange__Response rs =
-		TFPLUGIN6__PLAN_RESOURCE_CHANGE__RESPONSE__INIT;
+	const Tfplugin6__PlanResourceChange__Request *rq = req;
+	Tfplugin6__PlanResourceChange__Response *rs = resp;
+	rpc_app *app = c->app;
+	rpc_arena *ar = &c->arena;
 	tf_diags d = TF_DIAGS_INIT;
 	tf_paths replace = {0};
-	rpc_arena ar = {0};
 	tf_value *prior = NULL, *proposed = NULL, *config = NULL, *planned = NULL;
 	const struct rpc_res *r;
 	tfp_ctx ctx = {0};
 	tf_type *t;
 
-	rq = RPC_UNPACK(tfplugin6__plan_resource_change__request, len, req);
-	if (!rq)
-		return SRV_STATUS_INVALID_ARGUMENT;
 	r = rpc_find_res(app, rq->type_name);
 	if (!r) {
 		unknown_type(&d, "resource type", rq->type_name);
@@ -336,46 +307,39 @@ int rpc_plan_change(rpc_app *app, const uint8_t *req, size_t len,
 		tf_value_unref(planned);
 		planned = NULL;
 	}
-	rs.n_requires_replace = replace.n;
-	rs.requires_replace = rpc_alloc(&ar, replace.n * sizeof(*rs.requires_replace));
+	rs->n_requires_replace = replace.n;
+	rs->requires_replace = rpc_alloc(ar, replace.n * sizeof(*rs->requires_replace));
 	for (size_t i = 0; i < replace.n; i++)
-		rs.requires_replace[i] = rpc_put_path(&ar, &replace.items[i]);
+		rs->requires_replace[i] = rpc_put_path(ar, &replace.items[i]);
 encode:
 	if (planned)
-		rs.planned_state = rpc_encode_dv(&ar, planned, t, &d);
-	put_private(&ar, &ctx, &rs.planned_private, &rq->prior_private);
+		rs->planned_state = rpc_encode_dv(ar, planned, t, &d);
+	put_private(ar, &ctx, &rs->planned_private, &rq->prior_private);
 reply:
-	rpc_put_diags(&ar, &d, &rs.n_diagnostics, &rs.diagnostics);
-	RPC_PACK(tfplugin6__plan_resource_change__response, &rs, resp, resp_len);
+	rpc_put_diags(ar, &d, &rs->n_diagnostics, &rs->diagnostics);
 	tf_value_unref(prior);
 	tf_value_unref(proposed);
 	tf_value_unref(config);
 	tf_value_unref(planned);
 	tf_paths_done(&replace);
 	tf_diags_done(&d);
-	rpc_arena_done(&ar);
-	RPC_FREE(rq);
 	return SRV_STATUS_OK;
 }
 
 /* ---- ApplyResourceChange ---------------------------------------------- */
 
-int rpc_apply_change(rpc_app *app, const uint8_t *req, size_t len,
-		     uint8_t **resp, size_t *resp_len)
+int rpc_apply_change(rpc_call *c, const void *req, void *resp)
 {
-	Tfplugin6__ApplyResourceChange__Request *rq;
-	Tfplugin6__ApplyResourceChange__Response rs =
-		TFPLUGIN6__APPLY_RESOURCE_CHANGE__RESPONSE__INIT;
+	const Tfplugin6__ApplyResourceChange__Request *rq = req;
+	Tfplugin6__ApplyResourceChange__Response *rs = resp;
+	rpc_app *app = c->app;
+	rpc_arena *ar = &c->arena;
 	tf_diags d = TF_DIAGS_INIT;
-	rpc_arena ar = {0};
 	tf_value *prior = NULL, *planned = NULL, *config = NULL, *next = NULL;
 	const struct rpc_res *r;
 	tfp_ctx ctx = {0};
 	tf_type *t;
 
-	rq = RPC_UNPACK(tfplugin6__apply_resource_change__request, len, req);
-	if (!rq)
-		return SRV_STATUS_INVALID_ARGUMENT;
 	r = rpc_find_res(app, rq->type_name);
 	if (!r) {
 		unknown_type(&d, "resource type", rq->type_name);
@@ -417,38 +381,31 @@ int rpc_apply_change(rpc_app *app, const uint8_t *req, size_t len,
 		tfp_warn("%s: applied state differs from a wholly known plan",
 			 r->def->type_name);
 encode:
-	rs.new_state = rpc_encode_dv(&ar, next, t, &d);
-	put_private(&ar, &ctx, &rs.private_, &rq->planned_private);
+	rs->new_state = rpc_encode_dv(ar, next, t, &d);
+	put_private(ar, &ctx, &rs->private_, &rq->planned_private);
 reply:
-	rpc_put_diags(&ar, &d, &rs.n_diagnostics, &rs.diagnostics);
-	RPC_PACK(tfplugin6__apply_resource_change__response, &rs, resp, resp_len);
+	rpc_put_diags(ar, &d, &rs->n_diagnostics, &rs->diagnostics);
 	tf_value_unref(prior);
 	tf_value_unref(planned);
 	tf_value_unref(config);
 	tf_value_unref(next);
 	tf_diags_done(&d);
-	rpc_arena_done(&ar);
-	RPC_FREE(rq);
 	return SRV_STATUS_OK;
 }
 
 /* ---- ImportResourceState ---------------------------------------------- */
 
-int rpc_import_state(rpc_app *app, const uint8_t *req, size_t len,
-		     uint8_t **resp, size_t *resp_len)
+int rpc_import_state(rpc_call *c, const void *req, void *resp)
 {
-	Tfplugin6__ImportResourceState__Request *rq;
-	Tfplugin6__ImportResourceState__Response rs =
-		TFPLUGIN6__IMPORT_RESOURCE_STATE__RESPONSE__INIT;
+	const Tfplugin6__ImportResourceState__Request *rq = req;
+	Tfplugin6__ImportResourceState__Response *rs = resp;
+	rpc_app *app = c->app;
+	rpc_arena *ar = &c->arena;
 	tf_diags d = TF_DIAGS_INIT;
-	rpc_arena ar = {0};
 	tf_value *state = NULL;
 	const struct rpc_res *r;
 	tfp_ctx ctx = {0};
 
-	rq = RPC_UNPACK(tfplugin6__import_resource_state__request, len, req);
-	if (!rq)
-		return SRV_STATUS_INVALID_ARGUMENT;
 	r = rpc_find_res(app, rq->type_name);
 	if (!r) {
 		unknown_type(&d, "resource type", rq->type_name);
@@ -466,43 +423,36 @@ int rpc_import_state(rpc_app *app, const uint8_t *req, size_t len,
 	}
 	if (state && !tf_diags_has_error(&d)) {
 		Tfplugin6__ImportResourceState__ImportedResource *ir =
-			rpc_alloc(&ar, sizeof(*ir));
+			rpc_alloc(ar, sizeof(*ir));
 		tfplugin6__import_resource_state__imported_resource__init(ir);
 		ir->type_name = rq->type_name;
-		ir->state = rpc_encode_dv(&ar, state, tf_schema_type(r->schema), &d);
-		put_private(&ar, &ctx, &ir->private_, NULL);
-		rs.n_imported_resources = 1;
-		rs.imported_resources = rpc_alloc(&ar, sizeof(*rs.imported_resources));
-		rs.imported_resources[0] = ir;
+		ir->state = rpc_encode_dv(ar, state, tf_schema_type(r->schema), &d);
+		put_private(ar, &ctx, &ir->private_, NULL);
+		rs->n_imported_resources = 1;
+		rs->imported_resources = rpc_alloc(ar, sizeof(*rs->imported_resources));
+		rs->imported_resources[0] = ir;
 	}
 	free(ctx.private_out);
 reply:
-	rpc_put_diags(&ar, &d, &rs.n_diagnostics, &rs.diagnostics);
-	RPC_PACK(tfplugin6__import_resource_state__response, &rs, resp, resp_len);
+	rpc_put_diags(ar, &d, &rs->n_diagnostics, &rs->diagnostics);
 	tf_value_unref(state);
 	tf_diags_done(&d);
-	rpc_arena_done(&ar);
-	RPC_FREE(rq);
 	return SRV_STATUS_OK;
 }
 
 /* ---- ReadDataSource --------------------------------------------------- */
 
-int rpc_read_data_source(rpc_app *app, const uint8_t *req, size_t len,
-			 uint8_t **resp, size_t *resp_len)
+int rpc_read_data_source(rpc_call *c, const void *req, void *resp)
 {
-	Tfplugin6__ReadDataSource__Request *rq;
-	Tfplugin6__ReadDataSource__Response rs =
-		TFPLUGIN6__READ_DATA_SOURCE__RESPONSE__INIT;
+	const Tfplugin6__ReadDataSource__Request *rq = req;
+	Tfplugin6__ReadDataSource__Response *rs = resp;
+	rpc_app *app = c->app;
+	rpc_arena *ar = &c->arena;
 	tf_diags d = TF_DIAGS_INIT;
-	rpc_arena ar = {0};
 	tf_value *config = NULL, *state = NULL;
 	const struct rpc_ds *s;
 	tfp_ctx ctx = {0};
 
-	rq = RPC_UNPACK(tfplugin6__read_data_source__request, len, req);
-	if (!rq)
-		return SRV_STATUS_INVALID_ARGUMENT;
 	s = rpc_find_ds(app, rq->type_name);
 	if (!s) {
 		unknown_type(&d, "data source", rq->type_name);
@@ -521,14 +471,11 @@ int rpc_read_data_source(rpc_app *app, const uint8_t *req, size_t len,
 	if (state)
 		state = checked_state(&ctx, state, &d);
 	if (state && !tf_diags_has_error(&d))
-		rs.state = rpc_encode_dv(&ar, state, tf_schema_type(s->schema), &d);
+		rs->state = rpc_encode_dv(ar, state, tf_schema_type(s->schema), &d);
 reply:
-	rpc_put_diags(&ar, &d, &rs.n_diagnostics, &rs.diagnostics);
-	RPC_PACK(tfplugin6__read_data_source__response, &rs, resp, resp_len);
+	rpc_put_diags(ar, &d, &rs->n_diagnostics, &rs->diagnostics);
 	tf_value_unref(config);
 	tf_value_unref(state);
 	tf_diags_done(&d);
-	rpc_arena_done(&ar);
-	RPC_FREE(rq);
 	return SRV_STATUS_OK;
 }

@@ -1,11 +1,11 @@
-/* GetProviderSchema: the compiled schema tables rendered as tfplugin6
- * Schema messages. Built and packed once at start-up (the reply never
- * changes), so each schema request is a memcpy. */
+/* provider/rpc helper: the compiled schema tables rendered as tfplugin6
+ * Schema messages, and the GetProviderSchema reply (see rpc_schema.h).
+ * The reply is built once per process, on first use (rpc_provider.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "rpc_internal.h"
+#include "rpc_schema.h"
 
 static Tfplugin6__Schema__Block *put_block(rpc_arena *ar, const tf_schema *s,
 					   int64_t version);
@@ -97,54 +97,50 @@ Tfplugin6__Schema *rpc_put_schema(rpc_arena *ar, const tf_schema *s)
 	return ps;
 }
 
-int rpc_build_schema_reply(rpc_app *app, char *err, size_t errlen)
+Tfplugin6__GetProviderSchema__Response *rpc_schema_reply(rpc_arena *ar,
+							 const rpc_app *app)
 {
-	Tfplugin6__GetProviderSchema__Response rs =
-		TFPLUGIN6__GET_PROVIDER_SCHEMA__RESPONSE__INIT;
-	Tfplugin6__ServerCapabilities caps = TFPLUGIN6__SERVER_CAPABILITIES__INIT;
-	rpc_arena ar = {0};
+	Tfplugin6__GetProviderSchema__Response *rs = rpc_alloc(ar, sizeof(*rs));
+	Tfplugin6__ServerCapabilities *caps = rpc_alloc(ar, sizeof(*caps));
 
-	(void)err;
-	(void)errlen;
-	caps.plan_destroy = 1;
-	caps.get_provider_schema_optional = 1;
-	rs.server_capabilities = &caps;
-	rs.provider = rpc_put_schema(&ar, app->provider_schema);
+	tfplugin6__get_provider_schema__response__init(rs);
+	tfplugin6__server_capabilities__init(caps);
+	caps->plan_destroy = 1;
+	caps->get_provider_schema_optional = 1;
+	rs->server_capabilities = caps;
+	rs->provider = rpc_put_schema(ar, app->provider_schema);
 
-	rs.n_resource_schemas = app->nres;
-	rs.resource_schemas = rpc_alloc(&ar, app->nres * sizeof(*rs.resource_schemas));
+	rs->n_resource_schemas = app->nres;
+	rs->resource_schemas = rpc_alloc(ar, app->nres * sizeof(*rs->resource_schemas));
 	for (size_t i = 0; i < app->nres; i++) {
 		Tfplugin6__GetProviderSchema__Response__ResourceSchemasEntry *e =
-			rpc_alloc(&ar, sizeof(*e));
+			rpc_alloc(ar, sizeof(*e));
 		tfplugin6__get_provider_schema__response__resource_schemas_entry__init(e);
 		e->key = (char *)app->res[i].def->type_name;
-		e->value = rpc_put_schema(&ar, app->res[i].schema);
-		rs.resource_schemas[i] = e;
+		e->value = rpc_put_schema(ar, app->res[i].schema);
+		rs->resource_schemas[i] = e;
 	}
-	rs.n_data_source_schemas = app->nds;
-	rs.data_source_schemas =
-		rpc_alloc(&ar, app->nds * sizeof(*rs.data_source_schemas));
+	rs->n_data_source_schemas = app->nds;
+	rs->data_source_schemas =
+		rpc_alloc(ar, app->nds * sizeof(*rs->data_source_schemas));
 	for (size_t i = 0; i < app->nds; i++) {
 		Tfplugin6__GetProviderSchema__Response__DataSourceSchemasEntry *e =
-			rpc_alloc(&ar, sizeof(*e));
+			rpc_alloc(ar, sizeof(*e));
 		tfplugin6__get_provider_schema__response__data_source_schemas_entry__init(e);
 		e->key = (char *)app->ds[i].def->type_name;
-		e->value = rpc_put_schema(&ar, app->ds[i].schema);
-		rs.data_source_schemas[i] = e;
+		e->value = rpc_put_schema(ar, app->ds[i].schema);
+		rs->data_source_schemas[i] = e;
 	}
-	rs.n_ephemeral_resource_schemas = app->neph;
-	rs.ephemeral_resource_schemas =
-		rpc_alloc(&ar, app->neph * sizeof(*rs.ephemeral_resource_schemas));
+	rs->n_ephemeral_resource_schemas = app->neph;
+	rs->ephemeral_resource_schemas =
+		rpc_alloc(ar, app->neph * sizeof(*rs->ephemeral_resource_schemas));
 	for (size_t i = 0; i < app->neph; i++) {
 		Tfplugin6__GetProviderSchema__Response__EphemeralResourceSchemasEntry *e =
-			rpc_alloc(&ar, sizeof(*e));
+			rpc_alloc(ar, sizeof(*e));
 		tfplugin6__get_provider_schema__response__ephemeral_resource_schemas_entry__init(e);
 		e->key = (char *)app->eph[i].def->type_name;
-		e->value = rpc_put_schema(&ar, app->eph[i].schema);
-		rs.ephemeral_resource_schemas[i] = e;
+		e->value = rpc_put_schema(ar, app->eph[i].schema);
+		rs->ephemeral_resource_schemas[i] = e;
 	}
-	RPC_PACK(tfplugin6__get_provider_schema__response, &rs,
-		 &app->schema_reply, &app->schema_reply_len);
-	rpc_arena_done(&ar);
-	return 0;
+	return rs;
 }

@@ -1,26 +1,30 @@
 /* The gRPC C-core server: one completion queue, one poller thread (the
- * caller of srv__grpc_serve), and detached worker threads for handlers.
+ * caller of srv__grpc_serve), and joinable worker threads for handlers.
+ * Server-streaming calls are in grpc_stream.c; the tags and the call
+ * record are in srv_call.h.
  *
- * Tags. Every event on the queue carries either &srv_grpc.shutdown_tag
- * (server shutdown finished) or an srv_call. An srv_call goes through:
+ * States. An srv_call goes through:
  *
  *   WAITING  requested from the server (registered method, or any
  *            unregistered method for the UNIMPLEMENTED catch-all);
  *   RUNNING  arrived and handed to a worker (registered methods only);
- *   SENDING  reply batch started (initial metadata, message, status,
- *            close); its completion is the call's last event.
+ *            a streaming call also has its close batch started;
+ *   SENDING  final batch started (unary: initial metadata, message,
+ *            status, close; stream: the status). For a unary call its
+ *            completion is the call's last event; a stream call ends when
+ *            grpc_stream.c says no batch is left in flight.
  *
  * Ownership. The poller creates every srv_call and is the only thread that
  * frees one (call_drop), always in response to its last queue event or,
  * when a worker could not start a reply batch, from the dead list. A
- * worker owns a call from dispatch until grpc_call_start_batch returns
- * and must not touch it afterwards: the completion can race ahead.
+ * worker owns a call from dispatch until it starts the final batch and
+ * must not touch it afterwards: the completion can race ahead.
  * `live` counts srv_calls not yet freed; it is touched by the poller only.
  *
  * Requests are re-armed before an arrived call is handled, and topped up
  * on every loop turn, so each registered method always has
  * SRV_ARMED_PER_METHOD requests outstanding and the catch-all one. */
-#include "provider/server/srv_internal.h"
+#include "provider/server/srv_call.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -54,33 +58,6 @@
 
 volatile sig_atomic_t srv__stop_requested;
 
-typedef enum call_kind {
-	CALL_REGISTERED,
-	CALL_UNKNOWN,
-} call_kind;
-
-typedef enum call_state {
-	CALL_WAITING,
-	CALL_RUNNING,
-	CALL_SENDING,
-} call_state;
-
-typedef struct srv_call {
-	srv_grpc *srv;
-	call_kind kind;
-	call_state state;
-	size_t method; /* index into srv_grpc.names (registered) */
-	grpc_call *call;
-	gpr_timespec deadline;
-	grpc_metadata_array md;	   /* request metadata */
-	grpc_call_details details; /* CALL_UNKNOWN only */
-	grpc_byte_buffer *request; /* registered: the unary request */
-	grpc_byte_buffer *response;
-	grpc_slice status_details;
-	int cancelled; /* RECV_CLOSE_ON_SERVER output */
-	struct srv_call *next; /* pool queue / dead list link */
-} srv_call;
-
 struct srv_grpc {
 	const srv_config *cfg;
 	grpc_server *server;
@@ -89,7 +66,7 @@ struct srv_grpc {
 	 * Shutdown path, then Shutdown itself at index shutdown_index. */
 	size_t n_methods;
 	size_t shutdown_index;
-	const char **names;
+	const srv_method **methods;
 	void **handles;
 	int *armed;
 	int armed_unknown;
@@ -117,6 +94,8 @@ static atomic_int pool_stopping;	/* shutdown began: skip queued work */
 static pthread_t pool_exited[SRV_EXITED_CAP];
 static int pool_nexited;
 static pthread_cond_t pool_idle = PTHREAD_COND_INITIALIZER; /* workers == 0 */
+
+static const srv_method shutdown_method = { SHUTDOWN_METHOD, SRV_UNARY, NULL };
 
 static gpr_timespec deadline_ms(long ms)
 {
@@ -146,6 +125,7 @@ static void call_drop(srv_call *c)
 	if (c->response)
 		grpc_byte_buffer_destroy(c->response);
 	grpc_slice_unref(c->status_details);
+	srv__stream_drop(c);
 	free(c);
 	s->live--;
 }
@@ -160,6 +140,9 @@ static srv_call *call_new(srv_grpc *s, call_kind kind, size_t method)
 	c->kind = kind;
 	c->method = method;
 	c->state = CALL_WAITING;
+	c->tag = (srv_tag){ c, TAG_CALL };
+	c->send_tag = (srv_tag){ c, TAG_SEND };
+	c->close_tag = (srv_tag){ c, TAG_CLOSE };
 	grpc_metadata_array_init(&c->md);
 	if (kind == CALL_UNKNOWN)
 		grpc_call_details_init(&c->details);
@@ -178,10 +161,10 @@ static int arm_registered(srv_grpc *s, size_t m)
 		return -1;
 	e = grpc_server_request_registered_call(s->server, s->handles[m],
 						&c->call, &c->deadline, &c->md,
-						&c->request, s->cq, s->cq, c);
+						&c->request, s->cq, s->cq, &c->tag);
 	if (e != GRPC_CALL_OK) {
 		tfp_debug("gRPC: requesting a call for %s failed (%d)",
-			  s->names[m], (int)e);
+			  s->methods[m]->path, (int)e);
 		call_drop(c);
 		return -1;
 	}
@@ -198,7 +181,7 @@ static int arm_unknown(srv_grpc *s)
 	if (!c)
 		return -1;
 	e = grpc_server_request_call(s->server, &c->call, &c->details, &c->md,
-				     s->cq, s->cq, c);
+				     s->cq, s->cq, &c->tag);
 	if (e != GRPC_CALL_OK) {
 		tfp_debug("gRPC: requesting a catch-all call failed (%d)",
 			  (int)e);
@@ -227,6 +210,15 @@ static void refill(srv_grpc *s)
 	while (s->armed_unknown < 1)
 		if (arm_unknown(s) < 0)
 			return;
+}
+
+/* Hand a call no event will come for to the poller, which frees it. */
+static void to_dead_list(srv_call *c)
+{
+	pthread_mutex_lock(&pool_lock);
+	c->next = pool_dead;
+	pool_dead = c;
+	pthread_mutex_unlock(&pool_lock);
 }
 
 /* Start the reply batch: initial metadata, c->response if set, the status
@@ -262,14 +254,69 @@ static void call_reply(srv_call *c, grpc_status_code status,
 	/* Set before starting: the completion may be processed before
 	 * grpc_call_start_batch returns. */
 	c->state = CALL_SENDING;
-	e = grpc_call_start_batch(c->call, ops, n, c, NULL);
+	e = grpc_call_start_batch(c->call, ops, n, &c->tag, NULL);
 	if (e != GRPC_CALL_OK) {
 		tfp_warn("gRPC: cannot send a reply (error %d)", (int)e);
-		pthread_mutex_lock(&pool_lock);
-		c->next = pool_dead;
-		pool_dead = c;
-		pthread_mutex_unlock(&pool_lock);
+		to_dead_list(c);
 	}
+}
+
+/* Take the request bytes of an arrived registered call into *req (the
+ * byte buffer is freed: a handler may run long). 0, or a status with
+ * *msg set. */
+static int take_request(srv_call *c, grpc_slice *req, const char **msg)
+{
+	grpc_byte_buffer_reader reader;
+
+	if (atomic_load(&pool_stopping)) {
+		*msg = "provider is shutting down";
+		return SRV_STATUS_CANCELLED;
+	}
+	if (!c->request) {
+		*msg = "request message missing";
+		return SRV_STATUS_INTERNAL;
+	}
+	if (!grpc_byte_buffer_reader_init(&reader, c->request)) {
+		*msg = "cannot read the request message";
+		return SRV_STATUS_INTERNAL;
+	}
+	*req = grpc_byte_buffer_reader_readall(&reader);
+	grpc_byte_buffer_reader_destroy(&reader);
+	grpc_byte_buffer_destroy(c->request);
+	c->request = NULL;
+	return SRV_STATUS_OK;
+}
+
+/* A handler's status, or INTERNAL for one that is not a gRPC status. */
+static int checked_status(const srv_call *c, int status, const char **msg)
+{
+	if (status >= 0 && status <= GRPC_STATUS_UNAUTHENTICATED)
+		return status;
+	tfp_error("Handler for %s returned invalid status %d",
+		  c->srv->methods[c->method]->path, status);
+	*msg = "invalid handler status";
+	return SRV_STATUS_INTERNAL;
+}
+
+/* Run the stream handler for an arrived streaming call and end it.
+ * Worker thread. */
+static void call_run_stream(srv_call *c)
+{
+	srv_grpc *s = c->srv;
+	const char *msg = NULL;
+	grpc_slice req;
+	int status;
+
+	status = take_request(c, &req, &msg);
+	if (status == SRV_STATUS_OK) {
+		status = s->cfg->stream(s->cfg->app, s->methods[c->method],
+					GRPC_SLICE_START_PTR(req),
+					GRPC_SLICE_LENGTH(req), &c->st, &msg);
+		grpc_slice_unref(req);
+	}
+	status = checked_status(c, status, &msg);
+	if (srv__stream_finish(c, (grpc_status_code)status, msg ? msg : ""))
+		to_dead_list(c);
 }
 
 /* Run the handler for an arrived registered call and start its reply.
@@ -277,43 +324,25 @@ static void call_reply(srv_call *c, grpc_status_code status,
 static void call_run(srv_call *c)
 {
 	srv_grpc *s = c->srv;
-	const char *method = s->names[c->method];
 	const char *msg = NULL;
 	uint8_t *resp = NULL;
 	size_t resp_len = 0;
 	int status;
-	grpc_byte_buffer_reader reader;
 	grpc_slice req, out;
 
-	if (atomic_load(&pool_stopping)) {
-		status = SRV_STATUS_CANCELLED;
-		msg = "provider is shutting down";
-	} else if (!c->request) {
-		status = SRV_STATUS_INTERNAL;
-		msg = "request message missing";
-	} else if (!grpc_byte_buffer_reader_init(&reader, c->request)) {
-		status = SRV_STATUS_INTERNAL;
-		msg = "cannot read the request message";
-	} else {
-		req = grpc_byte_buffer_reader_readall(&reader);
-		grpc_byte_buffer_reader_destroy(&reader);
-		/* The request is no longer needed; free it before a
-		 * possibly long handler. */
-		grpc_byte_buffer_destroy(c->request);
-		c->request = NULL;
-		status = s->cfg->handler(s->cfg->app, method,
-					 GRPC_SLICE_START_PTR(req),
-					 GRPC_SLICE_LENGTH(req), &resp,
-					 &resp_len, &msg);
+	if (c->streaming) {
+		call_run_stream(c);
+		return;
+	}
+	status = take_request(c, &req, &msg);
+	if (status == SRV_STATUS_OK) {
+		status = s->cfg->unary(s->cfg->app, s->methods[c->method],
+				       GRPC_SLICE_START_PTR(req),
+				       GRPC_SLICE_LENGTH(req), &resp, &resp_len,
+				       &msg);
 		grpc_slice_unref(req);
 	}
-
-	if (status < 0 || status > GRPC_STATUS_UNAUTHENTICATED) {
-		tfp_error("Handler for %s returned invalid status %d", method,
-			  status);
-		status = SRV_STATUS_INTERNAL;
-		msg = "invalid handler status";
-	}
+	status = checked_status(c, status, &msg);
 	if (status == SRV_STATUS_OK) {
 		/* The slice takes over resp; free() runs when gRPC is done
 		 * with the bytes. */
@@ -388,7 +417,9 @@ static void dispatch(srv_call *c)
 		return;
 
 	/* No thread: queue it if another worker will drain the queue,
-	 * else run it here (blocking the loop, but never losing it). */
+	 * else run it here (blocking the loop, but never losing it). A
+	 * stream cannot run here: its sends wait for completions only this
+	 * thread delivers; it is ended with UNAVAILABLE instead. */
 	tfp_warn("gRPC: cannot start a worker thread: %s", strerror(rc));
 	pthread_mutex_lock(&pool_lock);
 	pool_workers--;
@@ -402,8 +433,13 @@ static void dispatch(srv_call *c)
 		c = NULL;
 	}
 	pthread_mutex_unlock(&pool_lock);
-	if (c)
+	if (c && c->streaming) {
+		if (srv__stream_finish(c, GRPC_STATUS_UNAVAILABLE,
+				       "no thread to run the stream"))
+			to_dead_list(c);
+	} else if (c) {
 		call_run(c);
+	}
 }
 
 static void begin_shutdown(srv_grpc *s, const char *why)
@@ -417,14 +453,17 @@ static void begin_shutdown(srv_grpc *s, const char *why)
 	grpc_server_shutdown_and_notify(s->server, s->cq, &s->shutdown_tag);
 }
 
-/* An event for call c with the given success flag. Poller thread. */
+/* A TAG_CALL event for call c with the given success flag. Poller
+ * thread. */
 static void on_call_event(srv_grpc *s, srv_call *c, int success)
 {
 	grpc_slice m;
 
 	if (c->state != CALL_WAITING) {
-		/* The reply batch finished (or failed): the call is over. */
-		call_drop(c);
+		/* The final batch finished (or failed): the call is over,
+		 * or for a stream once its other batches are done too. */
+		if (!c->streaming || srv__stream_event(c, TAG_CALL, success))
+			call_drop(c);
 		return;
 	}
 	if (c->kind == CALL_REGISTERED)
@@ -454,9 +493,24 @@ static void on_call_event(srv_grpc *s, srv_call *c, int success)
 		c->response = grpc_raw_byte_buffer_create(&empty, 1);
 		call_reply(c, GRPC_STATUS_OK, "");
 		begin_shutdown(s, "Shutdown called");
+	} else if (s->methods[c->method]->kind == SRV_SERVER_STREAM &&
+		   srv__stream_begin(c, s->cfg->stop, &pool_stopping,
+				     s->cfg->stream_stall_ms) < 0) {
+		call_reply(c, GRPC_STATUS_INTERNAL, "cannot start the stream");
 	} else {
 		dispatch(c);
 	}
+}
+
+/* Route one completion-queue event. Poller thread. */
+static void on_event(srv_grpc *s, const srv_tag *t, int success)
+{
+	srv_call *c = t->call;
+
+	if (t->kind == TAG_CALL)
+		on_call_event(s, c, success);
+	else if (srv__stream_event(c, t->kind, success))
+		call_drop(c);
 }
 
 /* Free calls whose reply could not be started. Poller thread. */
@@ -519,7 +573,7 @@ static void srv_free(srv_grpc *s)
 {
 	if (!s)
 		return;
-	free(s->names);
+	free(s->methods);
 	free(s->handles);
 	free(s->armed);
 	free(s);
@@ -558,19 +612,18 @@ int srv__grpc_start(srv_grpc **out, const srv_config *cfg, const char *addr,
 	if (!s)
 		goto cleanup;
 	s->cfg = cfg;
-	for (i = 0; cfg->methods && cfg->methods[i]; i++)
-		n++;
-	s->names = calloc(n + 1, sizeof(*s->names));
+	n = cfg->methods ? cfg->n_methods : 0;
+	s->methods = calloc(n + 1, sizeof(*s->methods));
 	s->handles = calloc(n + 1, sizeof(*s->handles));
 	s->armed = calloc(n + 1, sizeof(*s->armed));
-	if (!s->names || !s->handles || !s->armed)
+	if (!s->methods || !s->handles || !s->armed)
 		goto cleanup;
 	for (i = 0, m = 0; i < n; i++) {
-		if (strcmp(cfg->methods[i], SHUTDOWN_METHOD) != 0)
-			s->names[m++] = cfg->methods[i];
+		if (strcmp(cfg->methods[i].path, SHUTDOWN_METHOD) != 0)
+			s->methods[m++] = &cfg->methods[i];
 	}
 	s->shutdown_index = m;
-	s->names[m++] = SHUTDOWN_METHOD;
+	s->methods[m++] = &shutdown_method;
 	s->n_methods = m;
 
 	memset(args, 0, sizeof(args));
@@ -590,12 +643,12 @@ int srv__grpc_start(srv_grpc **out, const srv_config *cfg, const char *addr,
 	grpc_server_register_completion_queue(s->server, s->cq, NULL);
 	for (m = 0; m < s->n_methods; m++) {
 		s->handles[m] = grpc_server_register_method(
-			s->server, s->names[m], NULL,
+			s->server, s->methods[m]->path, NULL,
 			GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
 		if (!s->handles[m]) {
 			tfp_error("gRPC: cannot register method %s "
 				  "(duplicate?)",
-				  s->names[m]);
+				  s->methods[m]->path);
 			goto cleanup;
 		}
 	}
@@ -671,7 +724,7 @@ int srv__grpc_serve(srv_grpc *s)
 			if (ev.tag == &s->shutdown_tag)
 				s->shutdown_notified = 1;
 			else
-				on_call_event(s, ev.tag, ev.success);
+				on_event(s, ev.tag, ev.success);
 		} else if (ev.type == GRPC_QUEUE_SHUTDOWN) {
 			/* Not shut by us before the loop ends; cannot
 			 * happen, but never spin on it. */
@@ -711,7 +764,7 @@ int srv__grpc_serve(srv_grpc *s)
 		ev = grpc_completion_queue_next(
 			s->cq, deadline_ms(SRV_DRAIN_LIMIT_MS), NULL);
 		if (ev.type == GRPC_OP_COMPLETE && ev.tag != &s->shutdown_tag)
-			call_drop(ev.tag); /* not expected: live was 0 */
+			call_drop(((srv_tag *)ev.tag)->call); /* not expected: live was 0 */
 		else if (ev.type != GRPC_OP_COMPLETE)
 			break;
 	}

@@ -9,10 +9,13 @@
 # No LXD or Terraform run is needed. Runs the client's own tests first.
 #
 # What the provider answers today is asserted as is: GetResourceIdentity-
-# Schemas answers an empty map, ListResource and ValidateListResource-
-# Config are UNIMPLEMENTED. When the identity / list work lands, change
-# those checks (marked TODAY) to the new answers: tfclient.py `list`
-# already decodes events with the identity schema and runs the checker.
+# Schemas answers an empty map; ListResource (a server stream, served
+# through the RPC table since it gained streaming) answers one event
+# carrying an error diagnostic, then OK, since no type has a list resource
+# yet; ValidateListResourceConfig is UNIMPLEMENTED. When the identity /
+# list work lands, change those checks (marked TODAY) to the new answers:
+# tfclient.py `list` already decodes events with the identity schema and
+# runs the checker.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -148,9 +151,14 @@ done
 
 for t in lxd_storage_pool lxd_ovn_network; do
 	check "$t: ListResource stream call" tfc "list_$t" list "$t" --limit 5
-	check "$t: TODAY ListResource UNIMPLEMENTED within 1 s, no events" \
-		is "list_$t" '.status == "UNIMPLEMENTED" and .seconds < 1
-		 and .events == [] and (.has_list_schema | not)'
+	# NEW (RPC table): was UNIMPLEMENTED with no events; the stream is
+	# now served and must still end as promptly.
+	check "$t: TODAY ListResource within 1 s: OK after one error event (no list resources)" \
+		is "list_$t" '.status == "OK" and .seconds < 1
+		 and (.events | length) == 1
+		 and .events[0].errors == ["Unsupported list resource type"]
+		 and .events[0].warnings == [] and .events[0].identity == null
+		 and (.has_list_schema | not)'
 	check "$t: exit after the stream call" is "list_$t" "$EXITED"
 done
 check "ValidateListResourceConfig call" tfc vlist call \

@@ -11,7 +11,9 @@
 
 #include <cmocka.h>
 
-#include "provider/rpc/rpc_internal.h"
+#include "provider/rpc/rpc_app.h"
+#include "provider/rpc/rpc_table.h"
+#include "provider/rpc/rpc_values.h"
 #include "provider/server/server.h"
 #include "schema/codec.h"
 #include "schema/tf_err.h"
@@ -525,6 +527,242 @@ static void test_rpc_stop_raises_flag(void **state)
 	free(b);
 }
 
+/* ---- the method table -------------------------------------------------- */
+
+/* Every registered method has its row, with descriptors of its own
+ * messages (Name.Request -> Name.Response, or a stream's Name.Event), and
+ * the served set is the one before the table plus ListResource. */
+static void test_rpc_table_rows(void **state)
+{
+	static const char *const served[] = {
+		"GetProviderSchema", "GetMetadata", "ValidateProviderConfig",
+		"ValidateResourceConfig", "ValidateDataResourceConfig",
+		"UpgradeResourceState", "ConfigureProvider", "ReadResource",
+		"PlanResourceChange", "ApplyResourceChange",
+		"ImportResourceState", "ReadDataSource", "StopProvider",
+		"GetFunctions", "GetResourceIdentitySchemas",
+		"ValidateEphemeralResourceConfig", "OpenEphemeralResource",
+		"RenewEphemeralResource", "CloseEphemeralResource",
+		"ListResource",
+	};
+	srv_config cfg = { 0 };
+	char want[128];
+	size_t i, j;
+
+	(void)state;
+	rpc_server_config(app, &cfg);
+	assert_ptr_equal(cfg.app, app);
+	assert_ptr_equal(cfg.stop, &app->stop);
+	assert_non_null(cfg.unary);
+	assert_non_null(cfg.stream);
+	assert_int_equal(cfg.n_methods, TF_COUNT(served));
+	for (i = 0; i < TF_COUNT(served); i++) {
+		const rpc_method *m;
+		const srv_method *sm = NULL;
+
+		snprintf(want, sizeof(want), M "%s", served[i]);
+		for (j = 0; j < cfg.n_methods; j++)
+			if (strcmp(cfg.methods[j].path, want) == 0)
+				sm = &cfg.methods[j];
+		assert_non_null(sm);
+		m = rpc_method_find(want);
+		assert_non_null(m);
+		assert_ptr_equal(sm->data, m);
+		assert_int_equal(sm->kind, m->kind);
+		assert_int_equal(m->kind, strcmp(served[i], "ListResource") == 0
+					  ? SRV_SERVER_STREAM : SRV_UNARY);
+		snprintf(want, sizeof(want), "tfplugin6.%s.Request", served[i]);
+		assert_string_equal(m->req->name, want);
+		snprintf(want, sizeof(want), "tfplugin6.%s.%s", served[i],
+			 m->kind == SRV_UNARY ? "Response" : "Event");
+		assert_string_equal(m->resp->name, want);
+	}
+	assert_null(rpc_method_find(M "NoSuchMethod"));
+	assert_null(rpc_method_find(NULL));
+}
+
+/* A sink that keeps every message, or refuses them all. */
+typedef struct sink {
+	uint8_t *msgs[16];
+	size_t lens[16];
+	size_t n, calls;
+	int refuse;
+} sink;
+
+static int sink_take(void *ctx, uint8_t *msg, size_t len)
+{
+	sink *k = ctx;
+
+	k->calls++;
+	if (k->refuse || k->n == TF_COUNT(k->msgs)) {
+		free(msg);
+		return -1;
+	}
+	k->msgs[k->n] = msg;
+	k->lens[k->n++] = len;
+	return 0;
+}
+
+static void sink_done(sink *k)
+{
+	for (size_t i = 0; i < k->n; i++)
+		free(k->msgs[i]);
+}
+
+static int list(const char *type, sink *k, const char **msg)
+{
+	Tfplugin6__ListResource__Request rq = TFPLUGIN6__LIST_RESOURCE__REQUEST__INIT;
+	uint8_t *req;
+	size_t len;
+	int st;
+
+	rq.type_name = (char *)type;
+	rq.limit = 10;
+	RPC_PACK(x, &rq, &req, &len);
+	st = rpc_stream_call(app, rpc_method_find(M "ListResource"), req, len,
+			     sink_take, k, msg);
+	free(req);
+	return st;
+}
+
+/* No type has a list resource: one event with an error diagnostic naming
+ * the type, then OK (what Terraform reads as a diagnostic). A stream
+ * whose client is gone ends CANCELLED; ListResource is no unary call. */
+static void test_rpc_list_resource_unknown_type(void **state)
+{
+	Tfplugin6__ListResource__Event *ev;
+	const char *msg = NULL;
+	uint8_t *resp = NULL;
+	size_t rlen = 0;
+	sink k = { 0 };
+
+	(void)state;
+	assert_int_equal(list("fake_thing", &k, &msg), SRV_STATUS_OK);
+	assert_int_equal(k.n, 1);
+	ev = RPC_UNPACK(tfplugin6__list_resource__event, k.lens[0], k.msgs[0]);
+	assert_non_null(ev);
+	assert_null(ev->identity);
+	assert_null(ev->resource_object);
+	assert_int_equal(ev->n_diagnostic, 1);
+	assert_int_equal(ev->diagnostic[0]->severity,
+			 TFPLUGIN6__DIAGNOSTIC__SEVERITY__ERROR);
+	assert_string_equal(ev->diagnostic[0]->summary,
+			    "Unsupported list resource type");
+	assert_non_null(strstr(ev->diagnostic[0]->detail, "\"fake_thing\""));
+	RPC_FREE(ev);
+	sink_done(&k);
+
+	memset(&k, 0, sizeof(k));
+	k.refuse = 1;
+	assert_int_equal(list("fake_thing", &k, &msg), SRV_STATUS_CANCELLED);
+	assert_int_equal(k.calls, 1);
+
+	assert_int_equal(rpc_stream_call(app, rpc_method_find(M "ListResource"),
+					 (const uint8_t *)"\x0a\xff", 2,
+					 sink_take, &k, &msg),
+			 SRV_STATUS_INVALID_ARGUMENT);
+	assert_string_equal(msg, "request could not be decoded");
+	assert_int_equal(k.calls, 1);
+
+	assert_int_equal(rpc_handle(app, M "ListResource", NULL, 0, &resp,
+				    &rlen, &msg),
+			 SRV_STATUS_UNIMPLEMENTED);
+	assert_null(resp);
+}
+
+/* The generic stream wrapper: each send packs the message, then empties
+ * the per-message arena and re-initialises the message, so a long stream
+ * holds one message at a time. A handler made for this test sends 10,000
+ * events, each with arena-allocated strings and a diagnostic. */
+static size_t counted;
+
+static int count_sink(void *ctx, uint8_t *msg, size_t len)
+{
+	Tfplugin6__ListResource__Event *ev =
+		RPC_UNPACK(tfplugin6__list_resource__event, len, msg);
+	char want[32];
+
+	snprintf(want, sizeof(want), "object-%zu", counted);
+	assert_non_null(ev);
+	assert_string_equal(ev->display_name, want);
+	assert_int_equal(ev->n_diagnostic, 1);
+	RPC_FREE(ev);
+	free(msg);
+	(void)ctx;
+	counted++;
+	return 0;
+}
+
+static int many_events(rpc_call *c, const void *req, rpc_stream *out)
+{
+	tf_diags d = TF_DIAGS_INIT;
+	char name[32];
+
+	(void)req;
+	rpc_strdup(&c->arena, "per call");
+	tf_diags_warn(&d, NULL, "Slow listing", "Still listing.");
+	for (int i = 0; i < 10000; i++) {
+		Tfplugin6__ListResource__Event *ev = out->msg;
+
+		snprintf(name, sizeof(name), "object-%d", i);
+		ev->display_name = rpc_strdup(&out->arena, name);
+		rpc_put_diags(&out->arena, &d, &ev->n_diagnostic, &ev->diagnostic);
+		assert_int_equal(rpc_stream_send(out), 0);
+		assert_int_equal(out->arena.n, 0);
+		assert_string_equal(ev->display_name, "");
+		assert_int_equal(ev->n_diagnostic, 0);
+		assert_int_equal(c->arena.n, 1);
+	}
+	tf_diags_done(&d);
+	return SRV_STATUS_OK;
+}
+
+static void test_rpc_stream_writer_resets(void **state)
+{
+	const rpc_method row = {
+		"/test/Many", &tfplugin6__list_resource__request__descriptor,
+		&tfplugin6__list_resource__event__descriptor, SRV_SERVER_STREAM,
+		{ .stream = many_events },
+	};
+
+	(void)state;
+	counted = 0;
+	assert_int_equal(rpc_stream_call(app, &row, NULL, 0, count_sink, NULL,
+					 NULL),
+			 SRV_STATUS_OK);
+	assert_int_equal(counted, 10000);
+}
+
+/* The generic unary wrapper: a handler's non-OK status and details pass
+ * through without a reply; what it allocated in the arena is freed. */
+static int refuse(rpc_call *c, const void *req, void *resp)
+{
+	(void)req;
+	rpc_strdup(&c->arena, "scratch");
+	((Tfplugin6__StopProvider__Response *)resp)->error =
+		rpc_strdup(&c->arena, "never sent");
+	c->status_msg = "refused";
+	return SRV_STATUS_INTERNAL;
+}
+
+static void test_rpc_unary_wrapper_status(void **state)
+{
+	const rpc_method row = {
+		"/test/Refuse", &tfplugin6__stop_provider__request__descriptor,
+		&tfplugin6__stop_provider__response__descriptor, SRV_UNARY,
+		{ .unary = refuse },
+	};
+	uint8_t *resp = NULL;
+	size_t rlen = 0;
+	const char *msg = NULL;
+
+	(void)state;
+	assert_int_equal(rpc_unary_call(app, &row, NULL, 0, &resp, &rlen, &msg),
+			 SRV_STATUS_INTERNAL);
+	assert_string_equal(msg, "refused");
+	assert_null(resp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -536,6 +774,10 @@ int main(void)
 		cmocka_unit_test(test_rpc_read_gone_and_private_echo),
 		cmocka_unit_test(test_rpc_import),
 		cmocka_unit_test(test_rpc_unknown_type_and_bad_requests),
+		cmocka_unit_test(test_rpc_table_rows),
+		cmocka_unit_test(test_rpc_list_resource_unknown_type),
+		cmocka_unit_test(test_rpc_stream_writer_resets),
+		cmocka_unit_test(test_rpc_unary_wrapper_status),
 		cmocka_unit_test(test_rpc_stop_raises_flag),
 	};
 	return cmocka_run_group_tests_name("rpc", tests, setup, teardown);

@@ -13,7 +13,8 @@
 
 #include <cmocka.h>
 
-#include "provider/rpc/rpc_internal.h"
+#include "provider/rpc/rpc_app.h"
+#include "provider/rpc/rpc_values.h"
 #include "provider/server/server.h"
 #include "schema/codec.h"
 #include "schema/tf_err.h"
@@ -281,15 +282,17 @@ static void test_eph_methods_registered(void **state)
 		M "ValidateEphemeralResourceConfig", M "OpenEphemeralResource",
 		M "RenewEphemeralResource", M "CloseEphemeralResource",
 	};
+	srv_config cfg = { 0 };
 	size_t i, j;
 	bool found;
 
 	(void)state;
+	rpc_server_config(app, &cfg);
 	for (i = 0; i < 4; i++) {
 		found = false;
-		for (j = 0; rpc_methods[j]; j++)
-			if (strcmp(rpc_methods[j], want[i]) == 0)
-				found = true;
+		for (j = 0; j < cfg.n_methods; j++)
+			if (strcmp(cfg.methods[j].path, want[i]) == 0)
+				found = cfg.methods[j].kind == SRV_UNARY;
 		assert_true(found);
 	}
 }

@@ -8,6 +8,7 @@
  * handshake line and talks to it with a gRPC core client over mTLS,
  * plaintext or the debug-mode reattach address. */
 #include <errno.h>
+#include <stdatomic.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -472,23 +473,24 @@ static void test_log_kv_and_long(void **state)
 /* ------------------------------------------------------------------ */
 /* The server, in a child process */
 
-static const char *const child_methods[] = {
-	"/tfplugin6.Provider/GetProviderSchema",
-	"/tfplugin6.Provider/ValidateProviderConfig",
-	"/tfplugin6.Provider/ReadResource",
-	"/tfplugin6.Provider/PlanResourceChange",
-	"/tfplugin6.Provider/ImportResourceState",
-	NULL,
+static const srv_method child_methods[] = {
+	{ "/tfplugin6.Provider/GetProviderSchema", SRV_UNARY, NULL },
+	{ "/tfplugin6.Provider/ValidateProviderConfig", SRV_UNARY, NULL },
+	{ "/tfplugin6.Provider/ReadResource", SRV_UNARY, NULL },
+	{ "/tfplugin6.Provider/PlanResourceChange", SRV_UNARY, NULL },
+	{ "/tfplugin6.Provider/ImportResourceState", SRV_UNARY, NULL },
 };
 
 /* Stub: GetProviderSchema and PlanResourceChange echo the request,
  * ReadResource sleeps 200 ms then answers "slept", ImportResourceState
  * sleeps 5 s (a handler stuck past shutdown), ValidateProviderConfig
  * fails with INVALID_ARGUMENT. */
-static int child_handler(void *app, const char *method, const uint8_t *req,
+static int child_handler(void *app, const srv_method *m, const uint8_t *req,
 			 size_t req_len, uint8_t **resp, size_t *resp_len,
 			 const char **status_msg)
 {
+	const char *method = m->path;
+
 	(void)app;
 	if (strcmp(method, "/tfplugin6.Provider/ValidateProviderConfig") == 0) {
 		*status_msg = "bad config";
@@ -516,16 +518,148 @@ static int child_handler(void *app, const char *method, const uint8_t *req,
 	return SRV_STATUS_OK;
 }
 
+/* ---- the streaming child ("stream" and "stall" modes) ----
+ *
+ * /test.Stream/Count    request "N SIZE": N messages of SIZE bytes, each
+ *                       starting with its 8-digit sequence number, then
+ *                       a trailer "stats live=L max=M inflight=F" (the
+ *                       server's srv_stream_stats before the trailer),
+ *                       then OK;
+ * /test.Stream/Endless  1 KiB numbered messages until a send fails (at
+ *                       most STREAM_ENDLESS_MAX), then CANCELLED; its
+ *                       outcome is kept for State;
+ * /test.Stream/Fail     no message, INVALID_ARGUMENT "no such list";
+ * /test.Stream/State    unary: "running=R finished=F rc=RC sent=N" for
+ *                       the Endless streams;
+ * /test.Stream/Stop     unary: raises the stop flag (as StopProvider). */
+#define STREAM_ENDLESS_MAX 1000000
+#define STREAM_MSG_SIZE 1024
+
+static atomic_int child_stop;
+static atomic_int endless_running, endless_finished, endless_rc;
+static atomic_uint endless_sent;
+
+static const srv_method stream_methods[] = {
+	{ "/test.Stream/Count", SRV_SERVER_STREAM, NULL },
+	{ "/test.Stream/Endless", SRV_SERVER_STREAM, NULL },
+	{ "/test.Stream/Fail", SRV_SERVER_STREAM, NULL },
+	{ "/test.Stream/State", SRV_UNARY, NULL },
+	{ "/test.Stream/Stop", SRV_UNARY, NULL },
+};
+
+/* A malloc'd message of `size` bytes starting with `seq`. */
+static uint8_t *numbered(unsigned seq, size_t size)
+{
+	uint8_t *m = malloc(size);
+	char head[16];
+
+	if (!m)
+		abort();
+	memset(m, 'x', size);
+	snprintf(head, sizeof(head), "%08u", seq);
+	memcpy(m, head, 8);
+	return m;
+}
+
+static int stream_count(const uint8_t *req, size_t req_len, srv_stream *out)
+{
+	char buf[64];
+	unsigned n = 0, size = 0, i;
+	srv_stream_stats st;
+	char *trailer;
+
+	snprintf(buf, sizeof(buf), "%.*s", (int)req_len, (const char *)req);
+	if (sscanf(buf, "%u %u", &n, &size) != 2 || size < 8)
+		return SRV_STATUS_INVALID_ARGUMENT;
+	for (i = 0; i < n; i++)
+		if (srv_stream_send(out, numbered(i, size), size) != 0)
+			return SRV_STATUS_CANCELLED;
+	srv_stream_stats_get(&st);
+	if (asprintf(&trailer, "stats live=%zu max=%zu inflight=%u",
+		     st.live_bytes, st.max_live_bytes, st.max_in_flight) < 0)
+		abort();
+	if (srv_stream_send(out, (uint8_t *)trailer, strlen(trailer)) != 0)
+		return SRV_STATUS_CANCELLED;
+	return SRV_STATUS_OK;
+}
+
+static int stream_endless(srv_stream *out)
+{
+	unsigned i;
+	int rc = 0;
+
+	atomic_fetch_add(&endless_running, 1);
+	for (i = 0; i < STREAM_ENDLESS_MAX && rc == 0; i++) {
+		rc = srv_stream_send(out, numbered(i, STREAM_MSG_SIZE),
+				     STREAM_MSG_SIZE);
+		if (rc == 0)
+			atomic_fetch_add(&endless_sent, 1);
+	}
+	atomic_store(&endless_rc, rc);
+	atomic_fetch_add(&endless_finished, 1);
+	atomic_fetch_sub(&endless_running, 1);
+	return rc ? SRV_STATUS_CANCELLED : SRV_STATUS_OK;
+}
+
+static int child_stream(void *app, const srv_method *m, const uint8_t *req,
+			size_t req_len, srv_stream *out,
+			const char **status_msg)
+{
+	(void)app;
+	if (strcmp(m->path, "/test.Stream/Count") == 0)
+		return stream_count(req, req_len, out);
+	if (strcmp(m->path, "/test.Stream/Endless") == 0)
+		return stream_endless(out);
+	*status_msg = "no such list";
+	return SRV_STATUS_INVALID_ARGUMENT;
+}
+
+static int child_stream_unary(void *app, const srv_method *m,
+			      const uint8_t *req, size_t req_len,
+			      uint8_t **resp, size_t *resp_len,
+			      const char **status_msg)
+{
+	char *out;
+
+	(void)app;
+	(void)req;
+	(void)req_len;
+	(void)status_msg;
+	if (strcmp(m->path, "/test.Stream/Stop") == 0) {
+		atomic_store(&child_stop, 1);
+		return SRV_STATUS_OK;
+	}
+	/* /test.Stream/State */
+	if (asprintf(&out, "running=%d finished=%d rc=%d sent=%u",
+		     atomic_load(&endless_running),
+		     atomic_load(&endless_finished), atomic_load(&endless_rc),
+		     atomic_load(&endless_sent)) < 0)
+		abort();
+	*resp = (uint8_t *)out;
+	*resp_len = strlen(out);
+	return SRV_STATUS_OK;
+}
+
 static int child_main(const char *mode)
 {
 	srv_config cfg = {
 		.methods = child_methods,
-		.handler = child_handler,
+		.n_methods = sizeof(child_methods) / sizeof(child_methods[0]),
+		.unary = child_handler,
 		.app = NULL,
 		.debug = strcmp(mode, "debug") == 0,
 		.reattach_address = "registry.terraform.io/test/test",
 	};
 
+	if (strcmp(mode, "stream") == 0 || strcmp(mode, "stall") == 0) {
+		cfg.methods = stream_methods;
+		cfg.n_methods = sizeof(stream_methods) / sizeof(stream_methods[0]);
+		cfg.unary = child_stream_unary;
+		cfg.stream = child_stream;
+		cfg.stop = &child_stop;
+		if (strcmp(mode, "stall") == 0)
+			cfg.stream_stall_ms = 300;
+	}
 	return srv_run(&cfg);
 }
 
@@ -734,12 +868,15 @@ typedef struct client {
 	grpc_completion_queue *cq;
 } client;
 
-static void client_open(client *cl, const char *path, const char *server_pem,
-			const srv_cert *mine)
+/* small_window: a 16 KiB HTTP/2 stream window without BDP probing, so a
+ * client that does not read makes the server's sends wait. */
+static void client_open_ex(client *cl, const char *path,
+			   const char *server_pem, const srv_cert *mine,
+			   int small_window)
 {
 	char target[1100];
 	grpc_channel_credentials *creds;
-	grpc_arg args[2];
+	grpc_arg args[4];
 	grpc_channel_args ca;
 
 	grpc_init();
@@ -753,6 +890,15 @@ static void client_open(client *cl, const char *path, const char *server_pem,
 	args[1].value.integer = 64 * 1024 * 1024;
 	ca.num_args = 2;
 	ca.args = args;
+	if (small_window) {
+		args[2].type = GRPC_ARG_INTEGER;
+		args[2].key = (char *)GRPC_ARG_HTTP2_BDP_PROBE;
+		args[2].value.integer = 0;
+		args[3].type = GRPC_ARG_INTEGER;
+		args[3].key = (char *)GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES;
+		args[3].value.integer = 16 * 1024;
+		ca.num_args = 4;
+	}
 	if (server_pem) {
 		grpc_ssl_pem_key_cert_pair pair = {
 			.private_key = mine->key_pem,
@@ -769,6 +915,12 @@ static void client_open(client *cl, const char *path, const char *server_pem,
 	grpc_channel_credentials_release(creds);
 	assert_non_null(cl->ch);
 	cl->cq = grpc_completion_queue_create_for_next(NULL);
+}
+
+static void client_open(client *cl, const char *path, const char *server_pem,
+			const srv_cert *mine)
+{
+	client_open_ex(cl, path, server_pem, mine, 0);
 }
 
 static void client_close(client *cl)
@@ -1182,6 +1334,358 @@ static void test_server_sigterm_stuck_handler(void **state)
 	client_close(&cl);
 }
 
+/* ------------------------------------------------------------------ */
+/* Server streaming */
+
+/* A server-streaming call on its own completion queue (so unary calls on
+ * the client's queue never see its events). Tags are the addresses of
+ * the three flags each batch sets when it completes. */
+typedef struct cstream {
+	grpc_completion_queue *cq;
+	grpc_call *call;
+	grpc_metadata_array initial_md, trailing_md;
+	grpc_byte_buffer *send, *recv;
+	grpc_status_code status;
+	grpc_slice details;
+	int sent, got_status, got_message; /* the tags */
+	int md_asked;
+} cstream;
+
+/* Start `method` with `req`; the status batch is posted at once. */
+static void cs_start(client *cl, cstream *cs, const char *method,
+		     const char *req)
+{
+	grpc_op ops[3];
+	grpc_slice m = grpc_slice_from_static_string(method), body;
+	gpr_timespec dl = gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
+				       gpr_time_from_seconds(60, GPR_TIMESPAN));
+
+	memset(cs, 0, sizeof(*cs));
+	cs->cq = grpc_completion_queue_create_for_next(NULL);
+	grpc_metadata_array_init(&cs->initial_md);
+	grpc_metadata_array_init(&cs->trailing_md);
+	cs->details = grpc_empty_slice();
+	cs->call = grpc_channel_create_call(cl->ch, NULL, GRPC_PROPAGATE_DEFAULTS,
+					    cs->cq, m, NULL, dl, NULL);
+	assert_non_null(cs->call);
+	body = grpc_slice_from_copied_string(req);
+	cs->send = grpc_raw_byte_buffer_create(&body, 1);
+	grpc_slice_unref(body);
+
+	memset(ops, 0, sizeof(ops));
+	ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+	ops[1].op = GRPC_OP_SEND_MESSAGE;
+	ops[1].data.send_message.send_message = cs->send;
+	ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
+	assert_int_equal(grpc_call_start_batch(cs->call, ops, 3, &cs->sent,
+					       NULL),
+			 GRPC_CALL_OK);
+	memset(ops, 0, sizeof(ops));
+	ops[0].op = GRPC_OP_RECV_STATUS_ON_CLIENT;
+	ops[0].data.recv_status_on_client.trailing_metadata = &cs->trailing_md;
+	ops[0].data.recv_status_on_client.status = &cs->status;
+	ops[0].data.recv_status_on_client.status_details = &cs->details;
+	assert_int_equal(grpc_call_start_batch(cs->call, ops, 1,
+					       &cs->got_status, NULL),
+			 GRPC_CALL_OK);
+}
+
+/* Wait (at most 10 s) for one event and set its flag. */
+static void cs_next(cstream *cs)
+{
+	grpc_event ev = grpc_completion_queue_next(
+		cs->cq,
+		gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
+			     gpr_time_from_seconds(10, GPR_TIMESPAN)),
+		NULL);
+
+	assert_int_equal(ev.type, GRPC_OP_COMPLETE);
+	*(int *)ev.tag = 1;
+}
+
+/* Read the next message into buf (NUL-terminated, truncated to cap-1);
+ * returns its full length, or -1 at the end of the stream. */
+static long cs_read(cstream *cs, char *buf, size_t cap)
+{
+	grpc_op ops[2];
+	size_t n = 0;
+	long len = -1;
+
+	memset(ops, 0, sizeof(ops));
+	if (!cs->md_asked) {
+		ops[n].op = GRPC_OP_RECV_INITIAL_METADATA;
+		ops[n].data.recv_initial_metadata.recv_initial_metadata =
+			&cs->initial_md;
+		n++;
+		cs->md_asked = 1;
+	}
+	ops[n].op = GRPC_OP_RECV_MESSAGE;
+	ops[n].data.recv_message.recv_message = &cs->recv;
+	n++;
+	cs->got_message = 0;
+	assert_int_equal(grpc_call_start_batch(cs->call, ops, n,
+					       &cs->got_message, NULL),
+			 GRPC_CALL_OK);
+	while (!cs->got_message)
+		cs_next(cs);
+	if (cs->recv) {
+		grpc_byte_buffer_reader r;
+		grpc_slice sl;
+		size_t k;
+
+		assert_true(grpc_byte_buffer_reader_init(&r, cs->recv));
+		sl = grpc_byte_buffer_reader_readall(&r);
+		grpc_byte_buffer_reader_destroy(&r);
+		len = (long)GRPC_SLICE_LENGTH(sl);
+		k = (size_t)len < cap - 1 ? (size_t)len : cap - 1;
+		memcpy(buf, GRPC_SLICE_START_PTR(sl), k);
+		buf[k] = '\0';
+		grpc_slice_unref(sl);
+		grpc_byte_buffer_destroy(cs->recv);
+		cs->recv = NULL;
+	}
+	return len;
+}
+
+/* Drain what is left, wait for the status and release the call. Returns
+ * the status; *details (may be NULL) gets a malloc'd copy. */
+static grpc_status_code cs_finish(cstream *cs, char **details)
+{
+	char buf[64];
+	grpc_event ev;
+
+	while (cs_read(cs, buf, sizeof(buf)) >= 0)
+		;
+	while (!cs->got_status || !cs->sent)
+		cs_next(cs);
+	if (details)
+		*details = grpc_slice_to_c_string(cs->details);
+	grpc_call_unref(cs->call);
+	grpc_byte_buffer_destroy(cs->send);
+	grpc_metadata_array_destroy(&cs->initial_md);
+	grpc_metadata_array_destroy(&cs->trailing_md);
+	grpc_slice_unref(cs->details);
+	grpc_completion_queue_shutdown(cs->cq);
+	do {
+		ev = grpc_completion_queue_next(
+			cs->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+	} while (ev.type != GRPC_QUEUE_SHUTDOWN);
+	grpc_completion_queue_destroy(cs->cq);
+	return cs->status;
+}
+
+/* The child's Endless bookkeeping, through the State method. */
+typedef struct endless_state {
+	int running, finished, rc;
+	unsigned sent;
+} endless_state;
+
+static endless_state endless_get(client *cl)
+{
+	endless_state e = { 0 };
+	char *body = NULL;
+
+	assert_int_equal(call1(cl, "/test.Stream/State", "", 0, &body, NULL,
+			       NULL),
+			 GRPC_STATUS_OK);
+	assert_int_equal(sscanf(body, "running=%d finished=%d rc=%d sent=%u",
+				&e.running, &e.finished, &e.rc, &e.sent),
+			 4);
+	free(body);
+	return e;
+}
+
+/* Poll State until `finished` Endless streams have ended (at most 10 s:
+ * the ends are prompt; the bound only survives a loaded machine). */
+static endless_state endless_wait(client *cl, int finished)
+{
+	endless_state e;
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		e = endless_get(cl);
+		if (e.finished >= finished && e.running == 0)
+			return e;
+		usleep(10 * 1000);
+	}
+	fail_msg("the stream handler did not end (running=%d finished=%d)",
+		 e.running, e.finished);
+	return e;
+}
+
+/* Shutdown, exit 0 (an ASan child fails on leaks), socket removed. */
+static void stream_child_end(child *c, client *cl)
+{
+	int st;
+
+	assert_int_equal(call1(cl, "/plugin.GRPCController/Shutdown", "", 0,
+			       NULL, NULL, NULL),
+			 GRPC_STATUS_OK);
+	st = child_wait(c, EXIT_WAIT_MS);
+	if (st == -1) {
+		child_kill(c);
+		fail_msg("server still running %d s after Shutdown", EXIT_WAIT_MS / 1000);
+	}
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_false(path_exists(c->path));
+}
+
+static void stream_child_start(child *c, client *cl, const char *mode,
+			       int small_window)
+{
+	child_start(c, mode, NULL, 1);
+	assert_true(child_read_line(c) > 0);
+	parse_handshake(c);
+	client_open_ex(cl, c->path, NULL, NULL, small_window);
+}
+
+/* 10,000 messages arrive complete and in order, after the client held
+ * back reading (a 16 KiB window: the server's sends must wait), with one
+ * send in flight at a time and the server holding a bounded number of
+ * message bytes: a few messages' worth, not the stream's 10 MB. A stream
+ * of no message ends with the handler's status and details. */
+static void test_server_stream_10000(void **state)
+{
+	enum { N = 10000, SIZE = 1024 };
+	char req[32], buf[128], want[16];
+	size_t live = 0, max = 0;
+	unsigned inflight = 0;
+	char *details = NULL;
+	child c;
+	client cl;
+	cstream cs;
+	long len;
+	int i;
+
+	(void)state;
+	stream_child_start(&c, &cl, "stream", 1);
+	snprintf(req, sizeof(req), "%d %d", N, SIZE);
+	cs_start(&cl, &cs, "/test.Stream/Count", req);
+	usleep(300 * 1000); /* not reading: the window fills up */
+	for (i = 0; i < N; i++) {
+		len = cs_read(&cs, buf, sizeof(buf));
+		assert_int_equal(len, SIZE);
+		snprintf(want, sizeof(want), "%08d", i);
+		assert_memory_equal(buf, want, 8);
+	}
+	len = cs_read(&cs, buf, sizeof(buf));
+	assert_true(len > 0);
+	assert_int_equal(sscanf(buf, "stats live=%zu max=%zu inflight=%u",
+				&live, &max, &inflight),
+			 3);
+	assert_int_equal(inflight, 1);
+	assert_true(max >= SIZE);
+	assert_true(max <= 4 * SIZE);
+	assert_true(live <= 4 * SIZE);
+	assert_int_equal(cs_read(&cs, buf, sizeof(buf)), -1);
+	assert_int_equal(cs_finish(&cs, NULL), GRPC_STATUS_OK);
+
+	cs_start(&cl, &cs, "/test.Stream/Fail", "");
+	assert_int_equal(cs_finish(&cs, &details), GRPC_STATUS_INVALID_ARGUMENT);
+	assert_string_equal(details, "no such list");
+	gpr_free(details);
+
+	stream_child_end(&c, &cl);
+	client_close(&cl);
+}
+
+/* A stream the client cancels: the handler's next send fails with
+ * SRV_STREAM_CLOSED, the handler ends, the server frees the call (an
+ * ASan child fails on leaks at exit) and goes on serving. */
+static void test_server_stream_client_cancel(void **state)
+{
+	char buf[64], want[16];
+	endless_state e;
+	child c;
+	client cl;
+	cstream cs;
+	int i;
+
+	(void)state;
+	stream_child_start(&c, &cl, "stream", 0);
+	cs_start(&cl, &cs, "/test.Stream/Endless", "");
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(cs_read(&cs, buf, sizeof(buf)), STREAM_MSG_SIZE);
+		snprintf(want, sizeof(want), "%08d", i);
+		assert_memory_equal(buf, want, 8);
+	}
+	grpc_call_cancel(cs.call, NULL);
+	assert_int_equal(cs_finish(&cs, NULL), GRPC_STATUS_CANCELLED);
+	e = endless_wait(&cl, 1);
+	assert_int_equal(e.rc, SRV_STREAM_CLOSED);
+	assert_true(e.sent >= 5);
+	assert_true(e.sent < STREAM_ENDLESS_MAX);
+
+	/* The server still streams. */
+	cs_start(&cl, &cs, "/test.Stream/Count", "3 8");
+	for (i = 0; i < 3; i++)
+		assert_int_equal(cs_read(&cs, buf, sizeof(buf)), 8);
+	assert_int_equal(cs_finish(&cs, NULL), GRPC_STATUS_OK);
+	stream_child_end(&c, &cl);
+	client_close(&cl);
+}
+
+/* StopProvider (the stop flag) ends a stream promptly with CANCELLED,
+ * both while its sends wait for a client that is not reading and for a
+ * stream started afterwards; unary calls are still served. */
+static void test_server_stream_stop(void **state)
+{
+	char buf[64];
+	char *details = NULL;
+	endless_state e;
+	child c;
+	client cl;
+	cstream cs;
+	int i;
+
+	(void)state;
+	stream_child_start(&c, &cl, "stream", 1);
+	cs_start(&cl, &cs, "/test.Stream/Endless", "");
+	for (i = 0; i < 5; i++)
+		assert_int_equal(cs_read(&cs, buf, sizeof(buf)), STREAM_MSG_SIZE);
+	usleep(200 * 1000); /* the window fills: the handler waits in send */
+	assert_int_equal(endless_get(&cl).finished, 0);
+	assert_int_equal(call1(&cl, "/test.Stream/Stop", "", 0, NULL, NULL,
+			       NULL),
+			 GRPC_STATUS_OK);
+	assert_int_equal(cs_finish(&cs, &details), GRPC_STATUS_CANCELLED);
+	assert_string_equal(details, "provider is stopping");
+	gpr_free(details);
+	e = endless_wait(&cl, 1);
+	assert_int_equal(e.rc, SRV_STREAM_STOPPED);
+
+	cs_start(&cl, &cs, "/test.Stream/Endless", "");
+	assert_int_equal(cs_finish(&cs, NULL), GRPC_STATUS_CANCELLED);
+	e = endless_wait(&cl, 2);
+	assert_int_equal(e.rc, SRV_STREAM_STOPPED);
+	stream_child_end(&c, &cl);
+	client_close(&cl);
+}
+
+/* A client that stops reading and never cancels: after the stall bound
+ * (300 ms in this child) the stream ends with DEADLINE_EXCEEDED. */
+static void test_server_stream_stall(void **state)
+{
+	char buf[64];
+	char *details = NULL;
+	endless_state e;
+	child c;
+	client cl;
+	cstream cs;
+
+	(void)state;
+	stream_child_start(&c, &cl, "stall", 1);
+	cs_start(&cl, &cs, "/test.Stream/Endless", "");
+	assert_int_equal(cs_read(&cs, buf, sizeof(buf)), STREAM_MSG_SIZE);
+	e = endless_wait(&cl, 1);
+	assert_int_equal(e.rc, SRV_STREAM_STALLED);
+	assert_int_equal(cs_finish(&cs, &details), GRPC_STATUS_DEADLINE_EXCEEDED);
+	gpr_free(details);
+	stream_child_end(&c, &cl);
+	client_close(&cl);
+}
+
 static void test_server_no_cookie(void **state)
 {
 	child c;
@@ -1267,6 +1771,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_server_debug),
 		cmocka_unit_test(test_server_shutdown_busy),
 		cmocka_unit_test(test_server_sigterm_stuck_handler),
+		cmocka_unit_test(test_server_stream_10000),
+		cmocka_unit_test(test_server_stream_client_cancel),
+		cmocka_unit_test(test_server_stream_stop),
+		cmocka_unit_test(test_server_stream_stall),
 	};
 	ssize_t n;
 

@@ -1,0 +1,140 @@
+/* provider/rpc helper: application state (rpc_app_new compiles every
+ * schema of the provider once at start-up), lookup by type name and the
+ * per-call handler context. See rpc_app.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../schema/tf_err.h"
+#include "rpc_app.h"
+
+const struct rpc_res *rpc_find_res(const rpc_app *app, const char *name)
+{
+	for (size_t i = 0; name && i < app->nres; i++)
+		if (strcmp(app->res[i].def->type_name, name) == 0)
+			return &app->res[i];
+	return NULL;
+}
+
+const struct rpc_ds *rpc_find_ds(const rpc_app *app, const char *name)
+{
+	for (size_t i = 0; name && i < app->nds; i++)
+		if (strcmp(app->ds[i].def->type_name, name) == 0)
+			return &app->ds[i];
+	return NULL;
+}
+
+const struct rpc_eph *rpc_find_eph(const rpc_app *app, const char *name)
+{
+	for (size_t i = 0; name && i < app->neph; i++)
+		if (strcmp(app->eph[i].def->type_name, name) == 0)
+			return &app->eph[i];
+	return NULL;
+}
+
+void rpc_ctx_init(tfp_ctx *ctx, rpc_app *app, const tf_schema *schema,
+		  const char *type_name, const ProtobufCBinaryData *private_in)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	pthread_mutex_lock(&app->lock);
+	ctx->client = app->client;
+	pthread_mutex_unlock(&app->lock);
+	ctx->schema = schema;
+	ctx->type_name = type_name;
+	ctx->stop = &app->stop;
+	if (private_in && private_in->len) {
+		ctx->private_in = private_in->data;
+		ctx->private_in_len = private_in->len;
+	}
+}
+
+/* ---- application ------------------------------------------------------- */
+
+static int compile_one(const tf_block_def *def, int64_t version,
+		       const char *what, tf_schema **out, char *err,
+		       size_t errlen)
+{
+	char msg[256] = "";
+
+	if (tf_schema_compile(def, version, out, msg, sizeof(msg)) != TF_OK) {
+		snprintf(err, errlen, "%s: %s", what, msg);
+		return -1;
+	}
+	return 0;
+}
+
+rpc_app *rpc_app_new(const tfp_provider *p, char *err, size_t errlen)
+{
+	rpc_app *app = calloc(1, sizeof(*app));
+
+	if (!app) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	app->provider = p;
+	pthread_mutex_init(&app->lock, NULL);
+	atomic_init(&app->stop, 0);
+	if (compile_one(p->schema, 0, "provider schema", &app->provider_schema,
+			err, errlen))
+		goto fail;
+	app->res = calloc(p->nresources + 1, sizeof(*app->res));
+	app->ds = calloc(p->ndata_sources + 1, sizeof(*app->ds));
+	app->eph = calloc(p->nephemerals + 1, sizeof(*app->eph));
+	if (!app->res || !app->ds || !app->eph) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < p->nresources; i++) {
+		app->res[i].def = p->resources[i];
+		if (compile_one(p->resources[i]->schema, p->resources[i]->version,
+				p->resources[i]->type_name, &app->res[i].schema,
+				err, errlen))
+			goto fail;
+		app->nres++;
+	}
+	for (size_t i = 0; i < p->ndata_sources; i++) {
+		app->ds[i].def = p->data_sources[i];
+		if (compile_one(p->data_sources[i]->schema, 0,
+				p->data_sources[i]->type_name, &app->ds[i].schema,
+				err, errlen))
+			goto fail;
+		app->nds++;
+	}
+	for (size_t i = 0; i < p->nephemerals; i++) {
+		app->eph[i].def = p->ephemerals[i];
+		if (compile_one(p->ephemerals[i]->schema, 0,
+				p->ephemerals[i]->type_name, &app->eph[i].schema,
+				err, errlen))
+			goto fail;
+		app->neph++;
+	}
+	return app;
+fail:
+	rpc_app_free(app);
+	return NULL;
+}
+
+void rpc_app_free(rpc_app *app)
+{
+	if (!app)
+		return;
+	if (app->client && app->provider->client_free)
+		app->provider->client_free(app->client);
+	for (size_t i = 0; i < app->nretired; i++)
+		if (app->provider->client_free)
+			app->provider->client_free(app->retired[i]);
+	free(app->retired);
+	for (size_t i = 0; i < app->nres; i++)
+		tf_schema_free(app->res[i].schema);
+	for (size_t i = 0; i < app->nds; i++)
+		tf_schema_free(app->ds[i].schema);
+	for (size_t i = 0; i < app->neph; i++)
+		tf_schema_free(app->eph[i].schema);
+	free(app->res);
+	free(app->ds);
+	free(app->eph);
+	tf_schema_free(app->provider_schema);
+	rpc_arena_done(&app->schema_arena);
+	pthread_mutex_destroy(&app->lock);
+	free(app);
+}

@@ -1,0 +1,161 @@
+/* provider/rpc handlers for the provider-level RPCs: schema and metadata,
+ * provider validation and configuration, StopProvider, and the RPCs this
+ * provider answers empty (functions, identity schemas). Contract:
+ * rpc_call.h; rows: rpc_table.c. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../log.h"
+#include "../server/server.h"
+#include "rpc_app.h"
+#include "rpc_handlers.h"
+#include "rpc_schema.h"
+
+/* GetProviderSchema: the reply never changes; it is built on first use and
+ * kept by the app (see rpc_app.h). The response borrows its fields. */
+int rpc_get_schema(rpc_call *c, const void *req, void *resp)
+{
+	Tfplugin6__GetProviderSchema__Response *rs = resp;
+	rpc_app *app = c->app;
+
+	(void)req;
+	pthread_mutex_lock(&app->lock);
+	if (!app->schema_msg)
+		app->schema_msg = rpc_schema_reply(&app->schema_arena, app);
+	*rs = *app->schema_msg;
+	pthread_mutex_unlock(&app->lock);
+	return SRV_STATUS_OK;
+}
+
+int rpc_get_metadata(rpc_call *c, const void *req, void *resp)
+{
+	Tfplugin6__GetMetadata__Response *rs = resp;
+	Tfplugin6__ServerCapabilities *caps = rpc_alloc(&c->arena, sizeof(*caps));
+	const rpc_app *app = c->app;
+	rpc_arena *ar = &c->arena;
+
+	(void)req;
+	tfplugin6__server_capabilities__init(caps);
+	caps->plan_destroy = 1;
+	caps->get_provider_schema_optional = 1;
+	rs->server_capabilities = caps;
+	rs->n_resources = app->nres;
+	rs->resources = rpc_alloc(ar, app->nres * sizeof(*rs->resources));
+	for (size_t i = 0; i < app->nres; i++) {
+		Tfplugin6__GetMetadata__ResourceMetadata *m = rpc_alloc(ar, sizeof(*m));
+		tfplugin6__get_metadata__resource_metadata__init(m);
+		m->type_name = (char *)app->res[i].def->type_name;
+		rs->resources[i] = m;
+	}
+	rs->n_data_sources = app->nds;
+	rs->data_sources = rpc_alloc(ar, app->nds * sizeof(*rs->data_sources));
+	for (size_t i = 0; i < app->nds; i++) {
+		Tfplugin6__GetMetadata__DataSourceMetadata *m = rpc_alloc(ar, sizeof(*m));
+		tfplugin6__get_metadata__data_source_metadata__init(m);
+		m->type_name = (char *)app->ds[i].def->type_name;
+		rs->data_sources[i] = m;
+	}
+	rs->n_ephemeral_resources = app->neph;
+	rs->ephemeral_resources = rpc_alloc(ar, app->neph * sizeof(*rs->ephemeral_resources));
+	for (size_t i = 0; i < app->neph; i++) {
+		Tfplugin6__GetMetadata__EphemeralMetadata *m = rpc_alloc(ar, sizeof(*m));
+		tfplugin6__get_metadata__ephemeral_metadata__init(m);
+		m->type_name = (char *)app->eph[i].def->type_name;
+		rs->ephemeral_resources[i] = m;
+	}
+	return SRV_STATUS_OK;
+}
+
+int rpc_validate_provider(rpc_call *c, const void *req, void *resp)
+{
+	const Tfplugin6__ValidateProviderConfig__Request *rq = req;
+	Tfplugin6__ValidateProviderConfig__Response *rs = resp;
+	rpc_app *app = c->app;
+	tf_diags d = TF_DIAGS_INIT;
+	tf_value *config;
+
+	config = rpc_decode_dv(rq->config, tf_schema_type(app->provider_schema),
+			       "provider configuration", &d);
+	if (config) {
+		tf_schema_validate(app->provider_schema, config, &d);
+		if (app->provider->validate)
+			app->provider->validate(config, &d);
+	}
+	rpc_put_diags(&c->arena, &d, &rs->n_diagnostics, &rs->diagnostics);
+	tf_value_unref(config);
+	tf_diags_done(&d);
+	return SRV_STATUS_OK;
+}
+
+int rpc_configure(rpc_call *c, const void *req, void *resp)
+{
+	const Tfplugin6__ConfigureProvider__Request *rq = req;
+	Tfplugin6__ConfigureProvider__Response *rs = resp;
+	rpc_app *app = c->app;
+	tf_diags d = TF_DIAGS_INIT;
+	tf_value *config;
+	void *client = NULL;
+
+	config = rpc_decode_dv(rq->config, tf_schema_type(app->provider_schema),
+			       "provider configuration", &d);
+	if (config && !tf_value_is_wholly_known(config)) {
+		/* Values that depend on resources not yet created: plan without
+		 * server checks; the apply walk configures with known values. */
+		pthread_mutex_lock(&app->lock);
+		app->config_unknown = 1;
+		pthread_mutex_unlock(&app->lock);
+		tfp_info("Provider configuration is not fully known yet; "
+			 "server-side plan checks are skipped");
+	} else if (config) {
+		client = app->provider->configure(config, rq->terraform_version,
+						  &app->stop, &d);
+		if (client) {
+			pthread_mutex_lock(&app->lock);
+			if (app->client) {
+				void **nr = realloc(app->retired,
+						    (app->nretired + 1) * sizeof(*nr));
+				if (!nr)
+					abort();
+				app->retired = nr;
+				app->retired[app->nretired++] = app->client;
+			}
+			app->client = client;
+			app->config_unknown = 0;
+			pthread_mutex_unlock(&app->lock);
+		}
+	}
+	rpc_put_diags(&c->arena, &d, &rs->n_diagnostics, &rs->diagnostics);
+	tf_value_unref(config);
+	tf_diags_done(&d);
+	return SRV_STATUS_OK;
+}
+
+int rpc_stop(rpc_call *c, const void *req, void *resp)
+{
+	Tfplugin6__StopProvider__Response *rs = resp;
+
+	(void)req;
+	atomic_store(&c->app->stop, 1);
+	tfp_info("StopProvider received: cancelling in-flight operations");
+	rs->error = (char *)"";
+	return SRV_STATUS_OK;
+}
+
+/* No provider functions: an empty map. */
+int rpc_get_functions(rpc_call *c, const void *req, void *resp)
+{
+	(void)c;
+	(void)req;
+	(void)resp;
+	return SRV_STATUS_OK;
+}
+
+/* No resource identities yet: an empty map (Terraform 1.12+ asks after
+ * every GetProviderSchema). */
+int rpc_identity_schemas(rpc_call *c, const void *req, void *resp)
+{
+	(void)c;
+	(void)req;
+	(void)resp;
+	return SRV_STATUS_OK;
+}
