@@ -1,0 +1,130 @@
+/* Unit tests for provider/util: base64 (OpenSSL-backed; padded, unpadded,
+ * whitespace, hostile input), UTF-8 trimming and validation, secret
+ * freeing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "provider/util/b64.h"
+#include "provider/util/secret.h"
+#include "provider/util/text.h"
+
+static void roundtrip(const char *plain, const char *padded)
+{
+	size_t n = strlen(plain), got = 0;
+	char *e = util_b64_encode(plain, n, false), *u = util_b64_encode(plain, n, true);
+	char *d;
+
+	assert_string_equal(e, padded);
+	assert_int_equal(strlen(u), strcspn(padded, "="));
+	d = util_b64_decode(e, strlen(e), &got);
+	assert_non_null(d);
+	assert_int_equal(got, n);
+	assert_memory_equal(d, plain, n);
+	free(d);
+	d = util_b64_decode(u, strlen(u), &got); /* padding optional */
+	assert_non_null(d);
+	assert_int_equal(got, n);
+	assert_memory_equal(d, plain, n);
+	free(d);
+	free(e);
+	free(u);
+}
+
+static void test_b64_vectors(void **state)
+{
+	(void)state;
+	roundtrip("", "");
+	roundtrip("f", "Zg==");
+	roundtrip("fo", "Zm8=");
+	roundtrip("foo", "Zm9v");
+	roundtrip("foob", "Zm9vYg==");
+	roundtrip("fooba", "Zm9vYmE=");
+	roundtrip("foobar", "Zm9vYmFy");
+}
+
+static void test_b64_binary_and_whitespace(void **state)
+{
+	unsigned char bin[256];
+	size_t got = 0;
+	char *e, *d;
+
+	(void)state;
+	for (int i = 0; i < 256; i++)
+		bin[i] = (unsigned char)i;
+	e = util_b64_encode(bin, sizeof(bin), false);
+	d = util_b64_decode(e, strlen(e), &got);
+	assert_int_equal(got, sizeof(bin));
+	assert_memory_equal(d, bin, sizeof(bin));
+	free(d);
+	free(e);
+	d = util_b64_decode("Zm9v\nYmFy\r\n", 11, &got);
+	assert_non_null(d);
+	assert_string_equal(d, "foobar");
+	free(d);
+	/* len stops before the NUL */
+	d = util_b64_decode("Zm9vYmFyXXXX", 8, &got);
+	assert_string_equal(d, "foobar");
+	free(d);
+}
+
+static void test_b64_hostile(void **state)
+{
+	size_t got = 0;
+
+	(void)state;
+	assert_null(util_b64_decode("Zm9v!", 5, &got));  /* bad digit */
+	assert_null(util_b64_decode("Zg==Zg", 6, &got)); /* data after padding */
+	assert_null(util_b64_decode("Z", 1, &got));       /* one digit */
+	assert_null(util_b64_decode("Zg===", 5, &got));   /* too much padding */
+	assert_null(util_b64_decode("Z===", 4, &got));
+}
+
+static void test_utf8(void **state)
+{
+	char s[16];
+
+	(void)state;
+	strcpy(s, "ab\xc3\xa9");   /* "abé" */
+	util_utf8_trim(s, 3);       /* would split é */
+	assert_string_equal(s, "ab");
+	strcpy(s, "ab\xc3\xa9");
+	util_utf8_trim(s, 4);
+	assert_string_equal(s, "ab\xc3\xa9");
+	strcpy(s, "\xe2\x82\xac\xe2\x82\xac"); /* "€€" */
+	util_utf8_trim(s, 5);
+	assert_string_equal(s, "\xe2\x82\xac");
+	assert_true(util_utf8_valid("ab\xc3\xa9", 4));
+	assert_false(util_utf8_valid("ab\xc3", 3));       /* truncated */
+	assert_false(util_utf8_valid("a\0b", 3));         /* NUL */
+	assert_false(util_utf8_valid("\xff", 1));         /* invalid lead */
+	assert_false(util_utf8_valid("\xe2\x28\xa1", 3)); /* bad continuation */
+}
+
+static void test_secret(void **state)
+{
+	char *s = strdup("token");
+
+	(void)state;
+	util_secret_free(s);
+	util_secret_free(NULL);
+	util_secret_free_n(NULL, 3);
+	util_secret_free_n(malloc(8), 8);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_b64_vectors),
+		cmocka_unit_test(test_b64_binary_and_whitespace),
+		cmocka_unit_test(test_b64_hostile),
+		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_secret),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
