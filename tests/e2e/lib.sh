@@ -120,7 +120,7 @@ e2e_begin() {
 		# Standalone run.
 		E2E_OWN_ROOT=1
 		local root
-		root=$(mktemp -d /tmp/e2e-standalone.XXXXXX)
+		root=$(mktemp -d "${TMPDIR:-/tmp}/e2e-standalone.XXXXXX")
 		e2e_install_provider "${E2E_BIN:-$REPO_ROOT/build/terraform-provider-lxdcapi}" "$root" || {
 			echo "FAIL: $E2E_SCENARIO: provider binary missing"
 			rm -rf "$root"

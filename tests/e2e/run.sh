@@ -45,7 +45,7 @@ tfver=$(CHECKPOINT_DISABLE=1 timeout 60 "$TERRAFORM" version -json 2>/dev/null |
 [[ $(id -u) == 0 ]] || die "the e2e suites need root (network namespaces, LXD)"
 
 child=""
-root=$(mktemp -d /tmp/e2e.XXXXXX)
+root=$(mktemp -d "${TMPDIR:-/tmp}/e2e.XXXXXX")
 chmod 0755 "$root"
 : >"$root/rigs"
 
