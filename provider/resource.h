@@ -122,6 +122,32 @@ typedef struct tfp_ephemeral {
 	void (*close)(tfp_ctx *ctx, tf_diags *d);
 } tfp_ephemeral;
 
+/* A provider function (Terraform 1.8+, OpenTofu 1.7+), called as
+ * provider::<type>::<name>(...). Functions are pure: no client, no state.
+ * Types are cty type JSON (e.g. "\"string\"", "\"dynamic\""). */
+typedef struct tfp_func_param {
+	const char *name;
+	const char *type;
+	const char *description;   /* Markdown */
+	bool allow_null;           /* else Terraform rejects null first */
+} tfp_func_param;
+
+typedef struct tfp_function {
+	const char *name;
+	const char *summary;
+	const char *description;   /* Markdown */
+	const tfp_func_param *params;
+	size_t nparams;
+	const char *return_type;
+	/* args[i] has params[i]'s type, wholly known (Terraform does not
+	 * call a function with unknown arguments it does not allow). On
+	 * success set *result (a new value of return_type) and return 0. On
+	 * failure return -1 after writing a message into errbuf and, when it
+	 * is one argument's fault, its index into *err_arg (else leave -1). */
+	int (*call)(const tf_value *const *args, tf_value **result,
+		    char *errbuf, size_t errlen, int64_t *err_arg);
+} tfp_function;
+
 /* One provider type served by this binary. */
 typedef struct tfp_provider {
 	const char *type;             /* "lxd" or "k8s" */
@@ -140,6 +166,8 @@ typedef struct tfp_provider {
 	size_t ndata_sources;
 	const tfp_ephemeral *const *ephemerals;  /* may be NULL */
 	size_t nephemerals;
+	const tfp_function *const *functions;    /* may be NULL */
+	size_t nfunctions;
 } tfp_provider;
 
 /* Registered provider types (provider/registry.c). */

@@ -136,6 +136,12 @@ static const tfp_resource *const k8s_resources[] = {
 	&k8s_machine_pool_resource,
 };
 
+extern const tfp_function k8s_fn_kubeconfig_server;
+
+static const tfp_function *const k8s_functions[] = {
+	&k8s_fn_kubeconfig_server,
+};
+
 static const tfp_provider k8s_provider = {
 	.type = "k8s",
 	.source_address = "registry.terraform.io/lxdcapi/k8s",
@@ -147,6 +153,8 @@ static const tfp_provider k8s_provider = {
 	.nresources = sizeof(k8s_resources) / sizeof(k8s_resources[0]),
 	.ephemerals = k8s_ephemerals,
 	.nephemerals = TF_COUNT(k8s_ephemerals),
+	.functions = k8s_functions,
+	.nfunctions = TF_COUNT(k8s_functions),
 };
 
 const tfp_provider *tfp_provider_k8s(void)

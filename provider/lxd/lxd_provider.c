@@ -152,6 +152,14 @@ static const tfp_data_source *const lxd_data_sources[] = {
 	&lxd_server_data_source,
 };
 
+extern const tfp_function lxd_fn_cert_fingerprint;
+extern const tfp_function lxd_fn_member_config;
+
+static const tfp_function *const lxd_functions[] = {
+	&lxd_fn_cert_fingerprint,
+	&lxd_fn_member_config,
+};
+
 static const tfp_provider lxd_provider = {
 	.type = "lxd",
 	.source_address = "registry.terraform.io/lxdcapi/lxd",
@@ -163,6 +171,8 @@ static const tfp_provider lxd_provider = {
 	.nresources = TF_COUNT(lxd_resources),
 	.data_sources = lxd_data_sources,
 	.ndata_sources = TF_COUNT(lxd_data_sources),
+	.functions = lxd_functions,
+	.nfunctions = TF_COUNT(lxd_functions),
 };
 
 const tfp_provider *tfp_provider_lxd(void)

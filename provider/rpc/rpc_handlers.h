@@ -14,7 +14,9 @@ int rpc_get_metadata(rpc_call *c, const void *req, void *resp);
 int rpc_validate_provider(rpc_call *c, const void *req, void *resp);
 int rpc_configure(rpc_call *c, const void *req, void *resp);
 int rpc_stop(rpc_call *c, const void *req, void *resp);
+/* Provider functions (rpc_function.c). */
 int rpc_get_functions(rpc_call *c, const void *req, void *resp);
+int rpc_call_function(rpc_call *c, const void *req, void *resp);
 int rpc_identity_schemas(rpc_call *c, const void *req, void *resp);
 
 /* Managed resources and data sources (rpc_resource.c). */

@@ -63,6 +63,14 @@ int rpc_get_metadata(rpc_call *c, const void *req, void *resp)
 		m->type_name = (char *)app->eph[i].def->type_name;
 		rs->ephemeral_resources[i] = m;
 	}
+	rs->n_functions = app->provider->nfunctions;
+	rs->functions = rpc_alloc(ar, (rs->n_functions + 1) * sizeof(*rs->functions));
+	for (size_t i = 0; i < rs->n_functions; i++) {
+		Tfplugin6__GetMetadata__FunctionMetadata *m = rpc_alloc(ar, sizeof(*m));
+		tfplugin6__get_metadata__function_metadata__init(m);
+		m->name = (char *)app->provider->functions[i]->name;
+		rs->functions[i] = m;
+	}
 	return SRV_STATUS_OK;
 }
 
@@ -138,15 +146,6 @@ int rpc_stop(rpc_call *c, const void *req, void *resp)
 	atomic_store(&c->app->stop, 1);
 	tfp_info("StopProvider received: cancelling in-flight operations");
 	rs->error = (char *)"";
-	return SRV_STATUS_OK;
-}
-
-/* No provider functions: an empty map. */
-int rpc_get_functions(rpc_call *c, const void *req, void *resp)
-{
-	(void)c;
-	(void)req;
-	(void)resp;
 	return SRV_STATUS_OK;
 }
 

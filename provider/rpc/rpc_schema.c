@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rpc_function.h"
 #include "rpc_schema.h"
 
 static Tfplugin6__Schema__Block *put_block(rpc_arena *ar, const tf_schema *s,
@@ -109,6 +110,7 @@ Tfplugin6__GetProviderSchema__Response *rpc_schema_reply(rpc_arena *ar,
 	caps->get_provider_schema_optional = 1;
 	rs->server_capabilities = caps;
 	rs->provider = rpc_put_schema(ar, app->provider_schema);
+	rpc_put_functions(ar, app, &rs->n_functions, &rs->functions);
 
 	rs->n_resource_schemas = app->nres;
 	rs->resource_schemas = rpc_alloc(ar, app->nres * sizeof(*rs->resource_schemas));

@@ -41,6 +41,7 @@ static const rpc_method table[] = {
 	UNARY(ReadDataSource, read_data_source, rpc_read_data_source),
 	UNARY(StopProvider, stop_provider, rpc_stop),
 	UNARY(GetFunctions, get_functions, rpc_get_functions),
+	UNARY(CallFunction, call_function, rpc_call_function),
 	UNARY(GetResourceIdentitySchemas, get_resource_identity_schemas,
 	      rpc_identity_schemas),
 	UNARY(ValidateEphemeralResourceConfig, validate_ephemeral_resource_config,

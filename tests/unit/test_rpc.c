@@ -540,7 +540,7 @@ static void test_rpc_table_rows(void **state)
 		"UpgradeResourceState", "ConfigureProvider", "ReadResource",
 		"PlanResourceChange", "ApplyResourceChange",
 		"ImportResourceState", "ReadDataSource", "StopProvider",
-		"GetFunctions", "GetResourceIdentitySchemas",
+		"GetFunctions", "CallFunction", "GetResourceIdentitySchemas",
 		"ValidateEphemeralResourceConfig", "OpenEphemeralResource",
 		"RenewEphemeralResource", "CloseEphemeralResource",
 		"ListResource",
