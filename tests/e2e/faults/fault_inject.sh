@@ -15,6 +15,8 @@
 #   fault_bg_wait                          wait for it (bounded)
 #   fault_when SECS COND... -- ACTION...   poll COND every 50 ms for at most
 #                                          SECS, then run ACTION (once)
+#   log_count_at_least FILE RE N           N lines of terraform's output
+#                                          (tf_next_log CMD names the file)
 #   pools_at_least RE N, pools_at_most RE N, pools_described_at_least RE D N
 # Deterministic triggers: the fault proxy (faultproxy.py) in front of
 # member 1's socket:
@@ -46,21 +48,33 @@ fault_rig() {
 	"$RIG" "$sub" "$FAULT_RIG" "$@" >>"$(fault_log)" 2>&1
 }
 
-# fault_kill_restart K [DOWN] — LXD down for DOWN seconds (default 1).
+# fault_kill_restart K [DOWN] — LXD down for DOWN seconds (default 1). The
+# fault counts as injected only if terraform was still running.
 fault_kill_restart() {
 	local k=$1 down=${2:-1}
 	if fault_rig kill "$k"; then
-		fault_mark_fired "SIGKILL daemon $k"
+		# Still running after the kill: it was running at the kill.
+		if fault_tf_pid >/dev/null; then
+			fault_mark_fired "SIGKILL daemon $k while terraform ran"
+		else
+			echo "fault_kill_restart: terraform had already ended: the kill came too late"
+		fi
 	fi
 	sleep "$down"
 	fault_rig start "$k"
 }
 
 # fault_lxd_back K... — every daemon K running and answering, cluster Online.
+# A daemon an injector restarts in the background gets 20 s to show up
+# before it is started here.
 fault_lxd_back() {
-	local k sock deadline out online total
+	local k sock deadline out online total i
 	# shellcheck disable=SC2153  # FAULT_ID: set by fault_begin (fault_lib.sh)
 	for k in "$@"; do
+		for ((i = 0; i < 100; i++)); do
+			fault_rig pid "$k" && break
+			sleep 0.2
+		done
 		if ! fault_rig pid "$k"; then
 			e2e_say "fault $FAULT_ID: daemon $k is not running; starting it"
 			fault_rig start "$k" || {
@@ -108,7 +122,7 @@ fault_bg_wait() {
 	done
 	if kill -0 "$FAULT_BG_PID" 2>/dev/null; then
 		echo "  the injector (pid $FAULT_BG_PID) still runs after 120s; killing it"
-		kill -KILL "$FAULT_BG_PID" 2>/dev/null
+		kill -KILL "$FAULT_BG_PID" 2>/dev/null || true
 	fi
 	wait "$FAULT_BG_PID" 2>/dev/null || true
 	FAULT_BG_PID=""
@@ -134,6 +148,16 @@ fault_when() {
 	done
 	echo "fault_when: '${cond[*]}' holds; injecting: $*"
 	"$@"
+}
+
+# tf_next_log CMD — the log the next `tf CMD ...` writes (lib.sh's naming).
+tf_next_log() { printf '%s/logs/%03d-%s.log' "$TF_DIR" $((TF_SEQ + 1)) "$1"; }
+
+# log_count_at_least FILE REGEX N — terraform's progress lines so far.
+log_count_at_least() {
+	local n
+	n=$(grep -cE -- "$2" "$1" 2>/dev/null) || n=0
+	((n >= $3))
 }
 
 # Pool counts on the server, read from member 1's own socket.
@@ -188,13 +212,13 @@ fault_proxy_start() {
 fault_proxy_stop() {
 	local i
 	[[ -n $FP_PID ]] || return 0
-	kill -TERM "$FP_PID" 2>/dev/null
+	kill -TERM "$FP_PID" 2>/dev/null || true
 	for ((i = 0; i < 50; i++)); do
 		kill -0 "$FP_PID" 2>/dev/null || break
 		sleep 0.1
 	done
-	kill -KILL "$FP_PID" 2>/dev/null
-	wait "$FP_PID" 2>/dev/null
+	kill -KILL "$FP_PID" 2>/dev/null || true
+	wait "$FP_PID" 2>/dev/null || true
 	FP_PID=""
 	return 0
 }
@@ -224,10 +248,10 @@ fault_cmd_kill_restart() {
 # fault_tf_pid — pid of the terraform process working in $TF_DIR.
 fault_tf_pid() {
 	local p
-	for p in /proc/[0-9]*; do
-		[[ $(readlink "$p/exe" 2>/dev/null) == "$FAULT_TF_EXE" ]] || continue
-		[[ $(readlink "$p/cwd" 2>/dev/null) == "$TF_DIR" ]] || continue
-		printf '%s\n' "${p#/proc/}"
+	for p in $(ps -C "${FAULT_TF_EXE##*/}" -o pid= 2>/dev/null); do
+		[[ $(readlink "/proc/$p/exe" 2>/dev/null) == "$FAULT_TF_EXE" ]] || continue
+		[[ $(readlink "/proc/$p/cwd" 2>/dev/null) == "$TF_DIR" ]] || continue
+		printf '%s\n' "$p"
 		return 0
 	done
 	return 1

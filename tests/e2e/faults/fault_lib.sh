@@ -77,7 +77,8 @@ fault_run() {
 	FAULT_RC=0
 	tf "$@" || FAULT_RC=$?
 	echo "  [$FAULT_ID] terraform $1 under the fault: exit $FAULT_RC after $((SECONDS - t0))s"
-	grep -E -A3 '^(│ )?Error: ' "$TF_LAST_LOG" | grep -vE '^(│ )?$|^--$' | head -n 12 | sed 's/^/  | /'
+	{ grep -E -A8 '^(│ )?Error: ' "$TF_LAST_LOG" | grep -vE '^(│ )?$|^--$|^(│ )? *(with|on) ' |
+		head -n 12 | sed 's/^/  | /'; } || true
 	return 0
 }
 

@@ -7,10 +7,10 @@
 #
 #   pool_fault_timed ID create|update|delete K DESC
 #       a purely timed SIGKILL of daemon K (restarted 1 s later) once the
-#       command is visibly under way on the server (some pools created,
-#       updated or deleted)
+#       command is visibly under way (terraform reported a few pools done)
 #   pool_fault_proxy ID DESC RULE...
-#       a create through the fault proxy, whose RULE 1 is the fault
+#       a create through the fault proxy (-parallelism=1, so the request
+#       RULE 1 hits is the only one in flight), whose RULE 1 is the fault
 
 POOL_COUNT=${POOL_COUNT:-24}
 POOL_ARGS=(-parallelism=10)
@@ -37,29 +37,33 @@ pool_re() { printf '^%s-[0-9]+$' "$1"; }
 
 pool_members() { seq 1 "$RIG_MEMBERS"; }
 
-# pool_fault_timed ID PHASE K DESC
+# pool_fault_timed ID PHASE K DESC — the kill comes when terraform has
+# reported pools done (its output, polled every 50 ms: a few creates, the
+# first update or delete, which are much faster): mid-command, at no
+# particular request.
 pool_fault_timed() {
-	local id=$1 phase=$2 k=$3 desc=$4 re third=$((POOL_COUNT / 4))
+	local id=$1 phase=$2 k=$3 desc=$4 re few=$((POOL_COUNT / 8))
 	re=$(pool_re "$id")
 	fault_begin "$id" "$desc" pools "$re"
 	pool_tf "$RIG_N1_SOCKET" "$id" first 10MB
 	fault_check "init" tf_show_on_fail init -input=false -no-color
 	case $phase in
 	create)
-		fault_bg fault_when 60 pools_at_least "$re" "$third" -- fault_kill_restart "$k" 1
+		fault_bg fault_when 60 log_count_at_least "$(tf_next_log apply)" \
+			'Creation complete' "$few" -- fault_kill_restart "$k" 1
 		fault_run apply -auto-approve -input=false -no-color "${POOL_ARGS[@]}"
 		;;
 	update)
 		fault_check "setup: create the pools" apply_ok "${POOL_ARGS[@]}"
 		pool_tf "$RIG_N1_SOCKET" "$id" second 20MB
-		fault_bg fault_when 60 pools_described_at_least "$re" second "$third" -- \
-			fault_kill_restart "$k" 1
+		fault_bg fault_when 60 log_count_at_least "$(tf_next_log apply)" \
+			'Modifications complete' 1 -- fault_kill_restart "$k" 1
 		fault_run apply -auto-approve -input=false -no-color "${POOL_ARGS[@]}"
 		;;
 	delete)
 		fault_check "setup: create the pools" apply_ok "${POOL_ARGS[@]}"
-		fault_bg fault_when 60 pools_at_most "$re" $((POOL_COUNT - third)) -- \
-			fault_kill_restart "$k" 1
+		fault_bg fault_when 60 log_count_at_least "$(tf_next_log destroy)" \
+			'Destruction complete' 1 -- fault_kill_restart "$k" 1
 		fault_run destroy -auto-approve -input=false -no-color "${POOL_ARGS[@]}"
 		;;
 	esac
@@ -85,7 +89,8 @@ pool_fault_proxy() {
 	fi
 	pool_tf "$FP_SOCK" "$id" first 10MB
 	fault_check "init" tf_show_on_fail init -input=false -no-color
-	fault_run apply -auto-approve -input=false -no-color "${POOL_ARGS[@]}"
+	# One request at a time: the rule's request is the only one in flight.
+	fault_run apply -auto-approve -input=false -no-color -parallelism=1
 	fault_proxy_fired 1
 	fault_injected
 	# shellcheck disable=SC2046  # one word per member
