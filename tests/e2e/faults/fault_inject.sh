@@ -7,7 +7,7 @@
 #   fault_rig SUB K...                     "$RIG" SUB NAME K... (kill, start,
 #                                          freeze, thaw, link, pid), logged
 #   fault_kill_restart K [DOWN-SECONDS]    SIGKILL daemon K, start it again
-#   fault_lxd_back K...                    wait until daemons K... answer
+#   fault_lxd_back [--daemons-only] K...   wait until daemons K... answer
 #                                          (starting a dead one) and every
 #                                          cluster member is Online
 # Timed triggers (in the background while terraform runs in the foreground):
@@ -64,11 +64,13 @@ fault_kill_restart() {
 	fault_rig start "$k"
 }
 
-# fault_lxd_back K... — every daemon K running and answering, cluster Online.
-# A daemon an injector restarts in the background gets 20 s to show up
-# before it is started here.
+# fault_lxd_back [--daemons-only] K... — every daemon K running and
+# answering and (unless --daemons-only) every cluster member Online. A
+# daemon an injector restarts in the background gets 20 s to show up before
+# it is started here.
 fault_lxd_back() {
-	local k sock deadline out online total i
+	local k sock deadline out online total i only=0
+	[[ ${1:-} == --daemons-only ]] && { only=1; shift; }
 	# shellcheck disable=SC2153  # FAULT_ID: set by fault_begin (fault_lib.sh)
 	for k in "$@"; do
 		for ((i = 0; i < 100; i++)); do
@@ -89,6 +91,7 @@ fault_lxd_back() {
 			return 1
 		}
 	done
+	((only)) && return 0
 	deadline=$((SECONDS + FAULT_STARTUP_TIMEOUT))
 	while :; do
 		out=$(curl -s --max-time 10 --unix-socket "$RIG_N1_SOCKET" \

@@ -136,12 +136,12 @@ fault_orphans() {
 	return 1
 }
 
-# fault_nothing_left — (d): nothing owned on the server, state empty.
+# fault_nothing_left — (d): nothing owned left on the server (whether in
+# state or not; fault_orphans counts those not in state).
 fault_nothing_left() {
 	local server n
 	server=$(fault_owned_on_server) || return 1
 	n=$(sed '/^$/d' <<<"$server" | wc -l)
-	((n > FAULT_ORPHANS)) && FAULT_ORPHANS=$n
 	((n == 0)) || {
 		echo "  left on the server after destroy: $(tr '\n' ' ' <<<"$server")"
 		return 1
@@ -165,6 +165,7 @@ fault_invariants() {
 	((E2E_LAST_OK)) || FAULT_CONVERGED=0
 	fault_check "(d) nothing left on the server" fault_nothing_left
 	((E2E_LAST_OK)) || FAULT_CONVERGED=0
+	fault_check "(a) no orphans after the destroy" fault_orphans "after the destroy"
 }
 
 # fault_end — the FAULT-RESULT line; removes what is left so that the next
