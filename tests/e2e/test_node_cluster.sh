@@ -18,7 +18,7 @@ if ! "$RIG" standalone nodec 3; then
 	fail "could not start standalone daemon 3 of rig nodec"
 	e2e_end
 fi
-eval "$(rig_standalone_env nodec 3)"
+eval "$(rig_standalone_env "$RIG_NAME" 3)" # RIG_NAME: with LXDRIG_PREFIX
 
 # api3 PATH — GET metadata on daemon 3's own socket.
 api3_get() {
