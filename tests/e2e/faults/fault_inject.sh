@@ -51,10 +51,12 @@ fault_rig() {
 # fault_kill_restart K [DOWN] — LXD down for DOWN seconds (default 1). The
 # fault counts as injected only if terraform was still running.
 fault_kill_restart() {
-	local k=$1 down=${2:-1}
+	local k=$1 down=${2:-1} running=no
+	# Looked up just before the kill (the kill waits for the daemon to be
+	# gone, by which time a failing terraform may have ended).
+	fault_tf_pid >/dev/null && running=yes
 	if fault_rig kill "$k"; then
-		# Still running after the kill: it was running at the kill.
-		if fault_tf_pid >/dev/null; then
+		if [[ $running == yes ]]; then
 			fault_mark_fired "SIGKILL daemon $k while terraform ran"
 		else
 			echo "fault_kill_restart: terraform had already ended: the kill came too late"
