@@ -24,6 +24,7 @@
 #                                          provider) and FP_LOG
 #   fault_proxy_stop, fault_proxy_fired K
 #   fault_cmd_kill_restart K sync|async    a shell command for exec rules
+#   fault_cmd_fastkill_restart K           the same, killing within ms
 # Terraform:
 #   fault_tf_pid, fault_tf_signal SIG      the terraform running in $TF_DIR
 
@@ -246,6 +247,17 @@ fault_cmd_kill_restart() {
 	else
 		printf '%s; (sleep 1; %s) >/dev/null 2>&1 &' "$kill" "$start"
 	fi
+}
+
+# fault_cmd_fastkill_restart K — like fault_cmd_kill_restart K sync, but the
+# SIGKILL comes within a few milliseconds (no rig script start-up first):
+# for `when=during`, while LXD is in the middle of a request.
+fault_cmd_fastkill_restart() {
+	local k=$1 pidfile
+	pidfile="$RIG_STATE/n$k/lxd.pid"
+	# shellcheck disable=SC2016  # $(cat ...) runs in the proxy's shell
+	printf 'kill -KILL "$(cat %q)"; %q kill %q %q >/dev/null 2>&1; %q start %q %q' \
+		"$pidfile" "$RIG" "$FAULT_RIG" "$k" "$RIG" "$FAULT_RIG" "$k"
 }
 
 # ------------------------------------------------------------ terraform

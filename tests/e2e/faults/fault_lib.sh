@@ -148,10 +148,30 @@ fault_nothing_left() {
 	}
 }
 
+# fault_snapshot — what the fault left, for the reader (no verdict): the
+# owned objects LXD does not report Created/Online, and the state's
+# tainted instances (which the next apply replaces).
+fault_snapshot() {
+	local odd tainted js
+	case $FAULT_KIND in
+	pools) odd=$(api_get '/1.0/storage-pools?recursion=1' 2>/dev/null |
+		jq -r --arg re "$FAULT_NAMES" '.[]? | select((.name | test($re)) and .status != "Created") | "\(.name)(\(.status))"') ;;
+	networks) odd=$(api_get '/1.0/networks?recursion=1' 2>/dev/null |
+		jq -r --arg re "$FAULT_NAMES" '.[]? | select(.managed and (.name | test($re)) and .status != "Created") | "\(.name)(\(.status))"') ;;
+	members) odd=$(api_get '/1.0/cluster/members?recursion=1' 2>/dev/null |
+		jq -r --arg re "$FAULT_NAMES" '.[]? | select((.server_name | test($re)) and .status != "Online") | "\(.server_name)(\(.status))"') ;;
+	esac
+	js=$(cd "$TF_DIR" && timeout 120 "$TERRAFORM" show -json 2>/dev/null) || js='{}'
+	tainted=$(jq -r '.values.root_module.resources[]? | select(.tainted) | .values.name // .address' <<<"$js")
+	echo "  [$FAULT_ID] after the fault: not Created/Online on the server: $(tr '\n' ' ' <<<"${odd:-none}")" \
+		"| tainted in state: $(tr '\n' ' ' <<<"${tainted:-none}")"
+}
+
 # ------------------------------------------------------------ invariants
 
 # fault_invariants [APPLY-ARGS...] — (a) to (d). Call once LXD is back.
 fault_invariants() {
+	fault_snapshot
 	fault_check "(a) no orphans after the fault" fault_orphans "after the fault"
 	fault_check "(b) the next apply succeeds" apply_ok "$@"
 	((E2E_LAST_OK)) || FAULT_CONVERGED=0
@@ -175,6 +195,11 @@ fault_end() {
 	((FAULT_CONVERGED)) && conv=yes
 	echo "FAULT-RESULT: id=$FAULT_ID converged=$conv orphans=$FAULT_ORPHANS desc=$FAULT_DESC"
 	e2e_say "fault $FAULT_ID done in $((SECONDS - FAULT_T0))s"
+	# The daemons' logs, kept with the fault's terraform logs.
+	local f
+	for f in "$RIG_STATE"/n*/lxd.log; do
+		[[ -f $f ]] && cp "$f" "$TF_DIR/logs/lxd-$(basename "$(dirname "$f")").log"
+	done
 	fault_cleanup
 	FAULT_ID=""
 }

@@ -18,10 +18,14 @@ last and takes the rest of the line):
     path=RE       Python regex searched in the request target (default: any)
     body=RE       regex searched in the request body (default: any)
     when=W        before: before forwarding to LXD;
+                  during: secs=S after the request went to LXD, while LXD
+                  works on it (action=exec only; the answer is relayed if
+                  one still comes);
                   after: after LXD answered, before relaying the answer
     action=A      exec (run cmd with bash, bounded by timeout=S, default 60),
                   drop (close the client connection without an answer),
                   delay (sleep secs=S, at most 600)
+    secs=S        the delay, or how long after forwarding `during` fires
     then=T        after exec or delay: continue (default) or drop
     cmd=...       the shell command of action=exec; it sees FP_RULE,
                   FP_METHOD, FP_PATH and (when=after) FP_STATUS
@@ -100,8 +104,10 @@ class Rule:
         self.timeout = min(float(words.get("timeout", "60")), MAX_EXEC)
         if self.nth < 1 or self.times < 0:
             raise ValueError("rule %d: nth must be >= 1, times >= 0" % index)
-        if self.when not in ("before", "after"):
-            raise ValueError("rule %d: when must be before or after" % index)
+        if self.when not in ("before", "during", "after"):
+            raise ValueError("rule %d: when must be before, during or after" % index)
+        if self.when == "during" and self.action != "exec":
+            raise ValueError("rule %d: when=during needs action=exec" % index)
         if self.action not in ("exec", "drop", "delay"):
             raise ValueError("rule %d: action must be exec, drop or delay" % index)
         if self.then not in ("continue", "drop"):
@@ -141,8 +147,8 @@ class Proxy:
     # ------------------------------------------------------------ rules
     def plan(self, method, target, body):
         """Count this request against every rule; return the rules that
-        fire for it, as (before forwarding, after the answer)."""
-        before, after = [], []
+        fire for it, as (before forwarding, during, after the answer)."""
+        before, during, after = [], [], []
         with self.lock:
             for r in self.rules:
                 if not r.matches(method, target, body):
@@ -150,8 +156,8 @@ class Proxy:
                 r.seen += 1
                 if r.seen < r.nth or (r.times and r.seen >= r.nth + r.times):
                     continue
-                (before if r.when == "before" else after).append(r)
-        return before, after
+                {"before": before, "during": during, "after": after}[r.when].append(r)
+        return before, during, after
 
     def fire(self, rule, method, target, status=None):
         with self.lock:
@@ -177,6 +183,12 @@ class Proxy:
                      time.monotonic() - t0)
         if rule.then == "drop":
             raise Drop()
+
+    def fire_during(self, rule, method, target):
+        try:
+            self.fire(rule, method, target)
+        except Drop:
+            pass  # then=drop has no meaning here: the answer may still come
 
     # ------------------------------------------------------------ HTTP
     def serve(self, server):
@@ -216,13 +228,18 @@ class Proxy:
                 body_raw, body = read_body(creader, headers, request=True)
                 t0 = time.monotonic()
                 try:
-                    before, after = self.plan(method, target, body)
+                    before, during, after = self.plan(method, target, body)
                     for r in before:
                         self.fire(r, method, target)
                     if upstream is None:
                         upstream = self.connect()
                         ureader = Reader(upstream)
                     upstream.sendall(encode_head(start, headers) + body_raw)
+                    for r in during:
+                        t = threading.Timer(r.secs, self.fire_during,
+                                            (r, method, target))
+                        t.daemon = True
+                        t.start()
                     rhead = ureader.read_head()
                     if rhead is None:
                         raise Closed("LXD closed the connection before answering")

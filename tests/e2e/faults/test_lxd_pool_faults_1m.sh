@@ -2,11 +2,11 @@
 # shellcheck disable=SC2119,SC2317  # helpers run indirectly through check
 # Storage-pool faults on a 1-member LXD cluster: LXD SIGKILLed and restarted
 # during create, update and delete (timed), and at exact points of a create
-# through the fault proxy: (i) before a POST reaches LXD, (ii) after LXD
-# created the pool but before the answer reaches the provider (LXD back at
-# once, and LXD still down), and an answer lost with LXD alive. After each:
-# the invariants of fault_lib.sh (no orphans, apply converges, empty plan,
-# clean destroy).
+# through the fault proxy: (i) before a POST reaches LXD, while LXD works on
+# it (2 ms in), (ii) after LXD created the pool but before the answer
+# reaches the provider (LXD back at once, and LXD still down), and an
+# answer lost with LXD alive. After each: the invariants of fault_lib.sh
+# (no orphans, apply converges, empty plan, clean destroy).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../lib.sh
@@ -32,6 +32,11 @@ pool_fault_timed p1-delete-kill delete 1 \
 pool_fault_proxy p1-post-before \
 	"1 member: LXD killed before the 5th pool POST reaches it (restarted at once)" \
 	"nth=5 $POST_GLOBAL when=before action=exec then=drop cmd=$(fault_cmd_kill_restart 1 sync)"
+# Where LXD is when it dies varies from run to run here (nothing yet, a
+# database row only, a Pending pool with its directory, or Created).
+pool_fault_proxy p1-post-during \
+	"1 member: LXD killed while it creates the 5th pool (2 ms in; restarted at once)" \
+	"nth=5 $POST_GLOBAL when=during secs=0.002 action=exec cmd=$(fault_cmd_fastkill_restart 1)"
 pool_fault_proxy p1-post-after \
 	"1 member: LXD killed after creating the 5th pool, before the answer (restarted at once)" \
 	"nth=5 $POST_GLOBAL when=after action=exec then=drop cmd=$(fault_cmd_kill_restart 1 sync)"
