@@ -7,9 +7,11 @@
 #  - during an apply of 6 pools (-parallelism=3), once the first pool
 #    exists: the apply must fail within the same bound after the freeze,
 #    naming the server.
-# Then SIGCONT and the invariants. A provider without `request_timeout` is
-# a FAIL; the faults then still run with the provider's default request
-# timeout (30 s) and a bound of 30 + 30 s, so that the rest is measured.
+# A command still running 5 s past the bound gets a SIGINT (as a user's
+# ^C), so that the provider can record what it did; then SIGCONT and the
+# invariants. A provider without `request_timeout` is a FAIL; the faults
+# then still run with the provider's default request timeout (30 s) and a
+# bound of 30 + 30 s, so that the rest is measured.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../lib.sh
@@ -88,6 +90,30 @@ freeze_now() {
 	fault_rig freeze 1 && date +%s >"$TF_DIR/freeze-time" && fault_mark_fired "SIGSTOP LXD"
 }
 
+# interrupt_after SECS — a user's ^C when the command overruns its bound:
+# SIGINT to terraform SECS after the freeze (it stops the provider, which
+# records what it did), rather than the hard kill of the whole command.
+interrupt_after() {
+	local i
+	for ((i = 0; i < 600; i++)); do
+		[[ -s $TF_DIR/freeze-time ]] && break
+		sleep 0.1
+	done
+	[[ -s $TF_DIR/freeze-time ]] || return 0
+	while (($(date +%s) < $(cat "$TF_DIR/freeze-time") + $1)); do
+		fault_tf_pid >/dev/null || return 0
+		sleep 0.5
+	done
+	if fault_tf_pid >/dev/null; then
+		echo "interrupt_after: terraform still runs ${1}s after the freeze: SIGINT"
+		fault_tf_signal INT
+	fi
+}
+
+freeze_then_interrupt() {
+	freeze_now && interrupt_after "$1"
+}
+
 # ------------------------------------------------------------ plan
 fault_begin freeze-plan "LXD frozen (SIGSTOP) during terraform plan; must fail within ${BOUND}s naming the server" \
 	pools '^frz-plan-[0-9]+$'
@@ -95,8 +121,11 @@ freeze_tf frz-plan 4
 fault_check "init" tf_show_on_fail init -input=false -no-color
 fault_check "setup: create the pools" apply_ok
 freeze_now
-# Cut off a little after the bound: a hang is a FAIL, not a stuck suite.
-E2E_TF_TIMEOUT=$((BOUND + 15)) fault_run plan -detailed-exitcode -input=false -no-color
+# Past the bound, a SIGINT; past that, the hard cut-off: a hang is a FAIL,
+# not a stuck suite.
+fault_bg interrupt_after $((BOUND + 5))
+E2E_TF_TIMEOUT=$((BOUND + 30)) fault_run plan -detailed-exitcode -input=false -no-color
+fault_bg_wait
 fault_injected
 fault_check "the plan fails" test "$FAULT_RC" -eq 1
 fault_check "the plan ends within ${BOUND}s" ended_within "$BOUND" "$(cat "$TF_DIR/freeze-time")"
@@ -111,8 +140,9 @@ fault_begin freeze-apply "LXD frozen (SIGSTOP) during an apply of 6 pools; must 
 	pools '^frz-apply-[0-9]+$'
 freeze_tf frz-apply 6
 fault_check "init" tf_show_on_fail init -input=false -no-color
-fault_bg fault_when 60 log_count_at_least "$(tf_next_log apply)" 'Creation complete' 1 -- freeze_now
-E2E_TF_TIMEOUT=$((BOUND + 15)) fault_run apply -auto-approve -input=false -no-color -parallelism=3
+fault_bg fault_when 60 log_count_at_least "$(tf_next_log apply)" 'Creation complete' 1 -- \
+	freeze_then_interrupt $((BOUND + 5))
+E2E_TF_TIMEOUT=$((BOUND + 90)) fault_run apply -auto-approve -input=false -no-color -parallelism=3
 fault_bg_wait
 fault_injected
 fault_check "the apply fails" test "$FAULT_RC" -ne 0
