@@ -4,9 +4,9 @@
 # 1-member cluster, with the provider's `request_timeout = 5`:
 #  - during `terraform plan` (the refresh of 4 pools): the plan must fail
 #    within request_timeout + 30 s, with an error naming the server;
-#  - during an apply of 6 pools (-parallelism=3), once the first pool
-#    exists: the apply must fail within the same bound after the freeze,
-#    naming the server.
+#  - during an apply of 6 pools (-parallelism=3), just before the 2nd
+#    create reaches LXD (through the fault proxy): the apply must fail
+#    within the same bound after the freeze, naming the server.
 # A command still running 5 s past the bound gets a SIGINT (as a user's
 # ^C), so that the provider can record what it did; then SIGCONT and the
 # invariants. A provider without `request_timeout` is a FAIL; the faults
@@ -46,7 +46,8 @@ else
 	BOUND=$((DEFAULT_REQUEST_TIMEOUT + 30))
 fi
 
-# freeze_tf PREFIX COUNT — COUNT pools, the provider with request_timeout.
+# freeze_tf PREFIX COUNT SOCKET — COUNT pools, the provider with
+# request_timeout.
 freeze_tf() {
 	cat <<EOF | write_tf
 terraform {
@@ -58,7 +59,7 @@ terraform {
 }
 
 provider "lxd" {
-  socket = "$RIG_N1_SOCKET"
+  socket = "$3"
   $TIMEOUT_HCL
 }
 
@@ -78,10 +79,10 @@ ended_within() {
 	((took <= $1))
 }
 
-# names_the_server — the error says which LXD did not answer.
+# names_the_server SOCKET — the error says which LXD did not answer.
 names_the_server() {
-	tr '\n' ' ' <"$TF_LAST_LOG" | grep -qF -- "$RIG_N1_SOCKET" || {
-		echo "  the output does not name the server ($RIG_N1_SOCKET)"
+	tr '\n' ' ' <"$TF_LAST_LOG" | grep -qF -- "$1" || {
+		echo "  the output does not name the server ($1)"
 		return 1
 	}
 }
@@ -110,14 +111,10 @@ interrupt_after() {
 	fi
 }
 
-freeze_then_interrupt() {
-	freeze_now && interrupt_after "$1"
-}
-
 # ------------------------------------------------------------ plan
 fault_begin freeze-plan "LXD frozen (SIGSTOP) during terraform plan; must fail within ${BOUND}s naming the server" \
 	pools '^frz-plan-[0-9]+$'
-freeze_tf frz-plan 4
+freeze_tf frz-plan 4 "$RIG_N1_SOCKET"
 fault_check "init" tf_show_on_fail init -input=false -no-color
 fault_check "setup: create the pools" apply_ok
 freeze_now
@@ -129,30 +126,41 @@ fault_bg_wait
 fault_injected
 fault_check "the plan fails" test "$FAULT_RC" -eq 1
 fault_check "the plan ends within ${BOUND}s" ended_within "$BOUND" "$(cat "$TF_DIR/freeze-time")"
-fault_check "the error names the server" names_the_server
+fault_check "the error names the server" names_the_server "$RIG_N1_SOCKET"
 fault_rig thaw 1
 fault_check "LXD is back" fault_lxd_back 1
 fault_invariants
 fault_end
 
 # ------------------------------------------------------------ apply
+# Deterministic: the proxy freezes LXD just before the 2nd create reaches
+# it (which then hangs in LXD's socket, as do the others in flight).
 fault_begin freeze-apply "LXD frozen (SIGSTOP) during an apply of 6 pools; must fail within ${BOUND}s naming the server" \
 	pools '^frz-apply-[0-9]+$'
-freeze_tf frz-apply 6
-fault_check "init" tf_show_on_fail init -input=false -no-color
-fault_bg fault_when 60 log_count_at_least "$(tf_next_log apply)" 'Creation complete' 1 -- \
-	freeze_then_interrupt $((BOUND + 5))
-E2E_TF_TIMEOUT=$((BOUND + 90)) fault_run apply -auto-approve -input=false -no-color -parallelism=3
-fault_bg_wait
-fault_injected
-fault_check "the apply fails" test "$FAULT_RC" -ne 0
-if [[ -s $TF_DIR/freeze-time ]]; then
-	fault_check "the apply ends within ${BOUND}s of the freeze" ended_within "$BOUND" "$(cat "$TF_DIR/freeze-time")"
+freeze_cmd=$(printf '%q freeze %q 1 && date +%%s >%q' "$RIG" "$FAULT_RIG" "$TF_DIR/freeze-time")
+if fault_proxy_start "$RIG_N1_SOCKET" \
+	"nth=2 method=POST path=^/1\.0/storage-pools$ when=before action=exec cmd=$freeze_cmd"; then
+	freeze_tf frz-apply 6 "$FP_SOCK"
+	fault_check "init" tf_show_on_fail init -input=false -no-color
+	fault_bg interrupt_after $((BOUND + 5))
+	E2E_TF_TIMEOUT=$((BOUND + 30)) fault_run apply -auto-approve -input=false -no-color -parallelism=3
+	fault_bg_wait
+	fault_proxy_fired 1
+	fault_injected
+	fault_check "the apply fails" test "$FAULT_RC" -ne 0
+	if [[ -s $TF_DIR/freeze-time ]]; then
+		fault_check "the apply ends within ${BOUND}s of the freeze" \
+			ended_within "$BOUND" "$(cat "$TF_DIR/freeze-time")"
+	fi
+	fault_check "the error names the server" names_the_server "$FP_SOCK"
+	fault_rig thaw 1
+	fault_check "LXD is back" fault_lxd_back 1
+	fault_invariants -parallelism=3
+	fault_proxy_stop
+else
+	fail "freeze-apply: the fault proxy did not start"
+	FAULT_CONVERGED=0
 fi
-fault_check "the error names the server" names_the_server
-fault_rig thaw 1
-fault_check "LXD is back" fault_lxd_back 1
-fault_invariants -parallelism=3
 fault_end
 
 e2e_end
