@@ -3,11 +3,13 @@
 #
 #   make            build build/terraform-provider-lxdcapi
 #   make test       install Debian deps, build with -Werror, run unit tests,
-#                   the same under ASan+UBSan, and the end-to-end suites
+#                   the tfplugin6 test client's own tests, the unit tests
+#                   under ASan+UBSan, and the end-to-end suites
 #   make demo       sandboxed LXD + examples/quickstart, show an empty plan
 #   make install    put the binary in the implied local mirror (both types)
 #   make fuzz       libFuzzer targets (FUZZ_SECONDS each)
 #   make bench      handshake latency, peak RSS, overhead against raw curl
+#   make docs       regenerate the schema parts of docs/ from the C tables
 #
 # Variant builds: BUILD=build-asan SAN="-fsanitize=address,undefined".
 
@@ -58,7 +60,7 @@ TEST_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
 .SECONDARY:
 
-.PHONY: all deps test unit asan e2e fuzz bench demo install lint clean proto FORCE
+.PHONY: all deps test unit tfclient asan e2e fuzz bench demo install lint clean proto docs docs-check FORCE
 
 all: $(BIN)
 
@@ -95,6 +97,12 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
 unit: $(BIN) $(TEST_BIN)
 	@tests/run-unit.sh $(BUILD)/tests
 
+# The Python tfplugin6 test client's own tests (tests/tfclient; no provider
+# binary needed: it talks to a fake go-plugin server). The client against
+# the real binary is the e2e scenario test_protocol_client.sh.
+tfclient:
+	@tests/tfclient/run-tests.sh
+
 asan:
 	$(MAKE) BUILD=build-asan OPT=-O1 \
 	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" unit
@@ -120,9 +128,19 @@ deps:
 
 test: deps
 	$(MAKE) all
+	$(MAKE) docs-check
 	$(MAKE) unit
+	$(MAKE) tfclient
 	$(MAKE) asan
 	$(MAKE) e2e
+
+# The schema parts of docs/ (between <!-- schema: ... --> markers) come from
+# the description strings in the C schema tables (tests/docs/gen_docs.py).
+docs: $(BIN)
+	@tests/docs/docs.sh $(BIN) write
+
+docs-check: $(BIN)
+	@tests/docs/docs.sh $(BIN) check
 
 install: $(BIN)
 	@for t in lxd k8s; do \

@@ -15,6 +15,8 @@ PACKAGES=(
 	openvswitch-switch ovn-central ovn-host
 	iproute2 curl jq openssl procps bc python3
 	python3-yaml
+	python3-grpcio python3-protobuf python3-msgpack python3-cryptography
+	protobuf-compiler
 )
 # kubectl for the k8s emulator's fidelity test: Debian's kubernetes-client,
 # unless a kubectl is already installed (any source).
@@ -62,7 +64,7 @@ fi
 
 # Commands the build and the tests call directly.
 for c in cc clang pkg-config protoc-c lxd lxc ip curl jq openssl ovsdb-tool \
-	ovs-vswitchd ovn-northd ovn-controller iptables setsid timeout kubectl; do
+	ovs-vswitchd ovn-northd ovn-controller iptables setsid timeout kubectl protoc; do
 	command -v "$c" >/dev/null 2>&1 || die "command '$c' not found after installing packages"
 done
 

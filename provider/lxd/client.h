@@ -1,8 +1,21 @@
-/* LXD REST client over libcurl + jansson. Knows nothing about Terraform:
- * returns parsed JSON and typed errors that resources turn into diagnostics.
+/* LXD REST client: LXD's protocol (envelopes, async operations, ETags,
+ * which answers mean "not ready yet") over the HTTP layer
+ * (provider/http/http.h: one exchange, retries, the "not answering"
+ * breaker). Knows nothing about Terraform: returns parsed JSON and typed
+ * errors that resources turn into diagnostics.
  *
  * Thread safety: one lxd_client may be used from many threads at once (each
- * request uses its own curl easy handle); the cached server info is guarded.
+ * exchange uses its own curl easy handle); the cached server info is guarded.
+ *
+ * Retries (see docs/internals/architecture.md): GET, PUT, PATCH and DELETE
+ * are retried on connection failures and transient answers (502/503/504,
+ * LXD starting or its cluster database not ready) within a retry budget
+ * (default: the request timeout); POST only when it was provably not sent
+ * or refused unprocessed, or after a verify callback says it did not take
+ * effect (lxd_request_verify). Once a request times out with the
+ * connection open (a frozen LXD), or a whole budget is spent on refused
+ * connections, later requests fail at once with the same message until
+ * the server answers a probe again.
  *
  * Return codes: LXD_OK (0) or a negative lxd_code. On failure the optional
  * lxd_error receives the HTTP status and LXD's own message (kept verbatim:
@@ -17,6 +30,8 @@
 #include <stddef.h>
 
 #include <jansson.h>
+
+#include "provider/http/http.h"
 
 typedef enum lxd_code {
 	LXD_OK = 0,
@@ -39,15 +54,29 @@ typedef enum lxd_code {
 typedef struct lxd_error {
 	int code;         /* lxd_code */
 	int http_status;  /* 0 when no HTTP response */
+	bool outcome_unknown; /* the request may or may not have taken effect
+			       * (see lxd_error_outcome_unknown) */
 	char message[LXD_ERRMSG_MAX];
 } lxd_error;
+
+/* Did the failed request perhaps take effect anyway? True when a request
+ * that is not idempotent (POST) was sent and no answer, or only a transient
+ * one, came back and no verify callback settled it; and when waiting for an
+ * async operation failed without the operation itself failing (LXD
+ * restarted and forgot it, the wait timed out, was cancelled, or LXD
+ * stopped answering). A resource then records what it can see as partial
+ * state instead of assuming nothing happened. NULL-tolerant (false). */
+bool lxd_error_outcome_unknown(const lxd_error *err);
 
 /* Replies larger than this are rejected with LXD_E_PROTOCOL. */
 #define LXD_MAX_RESPONSE (64u * 1024 * 1024)
 
 /* A raw HTTP exchange, for the pluggable transport used by unit tests.
  * The transport fills status, a malloc'd body (may be NULL) and optional
- * malloc'd etag / location header values. */
+ * malloc'd etag / location header values, and returns 0; or it returns a
+ * negative http_class to simulate a failed exchange: HTTP_E_NOT_SENT
+ * (connection refused, no socket), HTTP_E_NO_ANSWER (sent, then reset or
+ * EOF), HTTP_E_TIMEOUT (sent, no answer in time), HTTP_E_TLS, ... */
 typedef struct lxd_http_reply {
 	int status;
 	char *body;
@@ -77,6 +106,10 @@ typedef struct lxd_client_opts {
 	bool insecure_skip_verify;
 	const char *project;      /* default "default" */
 	long request_timeout_ms;  /* one HTTP exchange; default 30000 */
+	long retry_budget_ms;     /* retries of one request; 0: the request
+				   * timeout; < 0: no retries */
+	long backoff_cap_ms;      /* longest pause between retries; default
+				   * 4000 (the first pause is at most 250) */
 	long operation_timeout_s; /* one async operation; default 600 */
 	atomic_int *stop;         /* abort promptly when non-zero; may be NULL */
 	lxd_transport_fn transport; /* tests only */
@@ -103,9 +136,12 @@ enum {
 typedef struct lxd_response {
 	int http_status;
 	json_t *metadata;  /* sync metadata, or for async the finished
-			    * operation's metadata (the operation object) */
+			    * operation's metadata (the operation object);
+			    * JSON null when `verified` */
 	char *etag;        /* ETag header without changes, or NULL */
 	char *operation;   /* "/1.0/operations/<id>" for async, or NULL */
+	bool verified;     /* no answer to show: the verify callback found
+			    * that the request took effect */
 } lxd_response;
 
 void lxd_response_done(lxd_response *r);
@@ -122,11 +158,34 @@ int lxd_request(lxd_client *c, const char *method, const char *path,
 		const json_t *body, const char *if_match, unsigned flags,
 		lxd_response *out, lxd_error *err);
 
+/* Did a request whose outcome is unknown take effect? Called (on the
+ * requesting thread, possibly more than once, at most 3 times) after a POST
+ * got no answer or only a transient one; typically a GET of what the POST
+ * creates, through the same client. */
+typedef enum lxd_verdict {
+	LXD_TOOK_EFFECT = HTTP_TOOK_EFFECT,         /* success: not resent */
+	LXD_DID_NOT_TAKE_EFFECT = HTTP_DID_NOT_TAKE_EFFECT, /* resent */
+	LXD_CANNOT_TELL = HTTP_CANNOT_TELL,         /* error, outcome unknown */
+} lxd_verdict;
+typedef lxd_verdict (*lxd_verify_fn)(lxd_client *c, void *arg);
+
+/* lxd_request with a verify callback (for POSTs; `verify` may be NULL).
+ * When the callback says the request took effect, returns LXD_OK with
+ * out->verified set and out->metadata JSON null: callers that need the
+ * answer's metadata (an operation's secret, say) must not use this. */
+int lxd_request_verify(lxd_client *c, const char *method, const char *path,
+		       const json_t *body, unsigned flags, lxd_verify_fn verify,
+		       void *verify_arg, lxd_response *out, lxd_error *err);
+
 /* GET convenience: metadata and (optionally) ETag. */
 int lxd_get(lxd_client *c, const char *path, unsigned flags, json_t **metadata,
 	    char **etag, lxd_error *err);
 
-/* Wait for an operation ("/1.0/operations/<id>") up to timeout_s. */
+/* Wait for an operation ("/1.0/operations/<id>") up to timeout_s. A wait
+ * that ends without the operation's own result (LXD forgot it: 404 after a
+ * restart; LXD unreachable or not answering; the deadline; the stop flag)
+ * sets err->outcome_unknown; a 404 is then LXD_E_UNAVAILABLE, never
+ * LXD_E_NOTFOUND. */
 int lxd_wait_operation(lxd_client *c, const char *op_path, long timeout_s,
 		       json_t **op_out, lxd_error *err);
 
@@ -149,6 +208,13 @@ int lxd_server_info(lxd_client *c, const json_t **info, lxd_error *err);
 void lxd_server_info_forget(lxd_client *c);
 /* Is the API extension present? (false if the server is unreachable) */
 bool lxd_has_extension(lxd_client *c, const char *ext);
+
+/* Is LXD considered answering? (false once a request timed out with the
+ * connection open, or a retry budget was spent on refused connections,
+ * until LXD answers again) */
+bool lxd_client_answering(lxd_client *c);
+/* Transport counters (exchanges, retries, fast failures, ...). */
+void lxd_client_stats(lxd_client *c, http_stats *out);
 
 /* Percent-encode one path segment (malloc'd). */
 char *lxd_escape(const char *segment);

@@ -20,8 +20,9 @@ static const char *hint_for(int code)
 		return " The server certificate does not match "
 		       "`server_certificate`/`server_fingerprint`.";
 	case LXD_E_TIMEOUT:
-		return " The operation did not finish in time; raise the "
-		       "provider's `operation_timeout` if the server is slow.";
+		return " LXD did not answer or finish in time: check that the "
+		       "daemon is responsive. The provider's `request_timeout` "
+		       "bounds one request, `operation_timeout` one operation.";
 	case LXD_E_CANCELLED:
 		return " Terraform asked the provider to stop.";
 	default:
@@ -38,9 +39,18 @@ void lxd_diag(tf_diags *d, const tf_path *path, const char *summary,
 	va_start(ap, what_fmt);
 	vsnprintf(what, sizeof(what), what_fmt, ap);
 	va_end(ap);
-	tf_diags_add(d, TF_DIAG_ERROR, path, summary, "%s: %s.%s", what,
+	tf_diags_add(d, TF_DIAG_ERROR, path, summary, "%s: %s.%s%s", what,
 		     err && err->message[0] ? err->message : lxd_code_str(err ? err->code : 0),
-		     hint_for(err ? err->code : 0));
+		     hint_for(err ? err->code : 0),
+		     lxd_error_outcome_unknown(err) ?
+		     " The request may or may not have taken effect on the "
+		     "server; the next plan shows what it holds." : "");
+}
+
+bool lxd_outcome_unknown(const lxd_error *err)
+{
+	return lxd_error_outcome_unknown(err) ||
+	       (err && err->code == LXD_E_CANCELLED && err->http_status == 0);
 }
 
 lxd_client *lxd_ctx_client(tfp_ctx *ctx, tf_diags *d)

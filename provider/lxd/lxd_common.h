@@ -20,6 +20,12 @@ void lxd_diag(tf_diags *d, const tf_path *path, const char *summary,
 	      const lxd_error *err, const char *what_fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
+/* Could the failed request have taken effect anyway (no answer came
+ * back)? The transport's verdict (lxd_error_outcome_unknown), and a request
+ * cancelled by StopProvider while in flight. Resources then read back what
+ * happened, and record partial state when they cannot. */
+bool lxd_outcome_unknown(const lxd_error *err);
+
 /* The client from a handler context, or NULL with an error diagnostic. */
 lxd_client *lxd_ctx_client(tfp_ctx *ctx, tf_diags *d);
 

@@ -5,8 +5,12 @@
  *    `bootstrap` turns the provider's standalone server into the first
  *    member (lxd_node_join.c). `join_target` and `member_config` are only
  *    used then; later changes to them are recorded without any server call.
- *  - description, failure_domain, groups, user roles and the managed
- *    `config` keys are updated in place (GET + PUT with If-Match). Automatic
+ *  - description, failure_domain, groups, user roles and `config` are
+ *    updated in place (GET + PUT with If-Match). `config`, when set, is
+ *    authoritative: a key set by hand shows as a removal (keys the server
+ *    had before are recorded in private state: lxd_server_keys.h); unset,
+ *    it is whatever the server has, so an imported member plans empty with
+ *    a minimal configuration. Automatic
  *    roles (database, database-leader, database-standby, database-voter) are
  *    echoed untouched, reported in `database_roles`, and never diff.
  *  - `evacuated` is state: true maps to POST .../state action=evacuate,
@@ -18,11 +22,13 @@
 #include <time.h>
 
 #include "../../schema/plan.h"
+#include "../../schema/tf_err.h"
 #include "../log.h"
 #include "../resource.h"
 #include "client.h"
 #include "lxd_common.h"
 #include "lxd_node.h"
+#include "lxd_server_keys.h"
 
 static const char *const user_roles[] = {
 	"event-hub", "ovn-chassis", "control-plane", NULL,
@@ -92,9 +98,11 @@ static const tf_attr_def node_attrs[] = {
 	  "Roles set by the user (`event-hub`, `ovn-chassis`, `control-plane`, "
 	  "depending on the LXD version). Automatic database roles are not "
 	  "listed here; see `database_roles`." },
-	{ "config", "[\"map\",\"string\"]", TF_OPTIONAL, NULL,
-	  "Member configuration keys managed by Terraform: "
-	  "`scheduler.instance` (`all`, `group` or `manual`) and `user.*`." },
+	{ "config", "[\"map\",\"string\"]", TF_OPTIONAL | TF_COMPUTED, NULL,
+	  "Member configuration: `scheduler.instance` (`all`, `group` or "
+	  "`manual`) and `user.*`. When set, authoritative: a key set on the "
+	  "server outside Terraform shows in the plan as a removal. Left unset, "
+	  "it is whatever the server has." },
 	{ "evacuated", "\"bool\"", TF_OPTIONAL | TF_COMPUTED, "false",
 	  "Whether the member is evacuated. `true` evacuates it, `false` "
 	  "restores it. Default `false`." },
@@ -204,23 +212,6 @@ static tf_value *strings_set(const json_t *arr)
 	return s;
 }
 
-/* Live value of each managed key; a null `managed` stays null. */
-static tf_value *refresh_keys(const tf_value *managed, const json_t *live)
-{
-	tf_value *out;
-
-	if (!tf_value_is_known(managed))
-		return NULL;
-	out = tf_value_map_new(tf_value_type(managed));
-	for (size_t i = 0; out && i < tf_value_len(managed); i++) {
-		const char *k = tf_value_map_key(managed, i);
-		const json_t *v = json_object_get(live, k);
-		if (json_is_string(v))
-			tf_value_map_set(out, k, tf_value_string(json_string_value(v)));
-	}
-	return out;
-}
-
 static const char *jstr(const json_t *o, const char *k)
 {
 	const char *s = json_string_value(json_object_get(o, k));
@@ -234,7 +225,7 @@ static void set_bool_default(tf_value *st, const tf_value *keep, const char *n)
 }
 
 tf_value *lxd_node_state(const tf_schema *s, const tf_value *keep,
-			 const json_t *m)
+			 const json_t *m, const json_t *rec)
 {
 	tf_value *st = tf_schema_empty_object(s);
 	const char *url = jstr(m, "url");
@@ -261,8 +252,14 @@ tf_value *lxd_node_state(const tf_schema *s, const tf_value *keep,
 	tf_value_object_set(st, "database_roles",
 			    roles_value(json_object_get(m, "roles"), true));
 	if (keep) {
-		cfg = refresh_keys(tf_value_attr(keep, "config"),
-				   json_object_get(m, "config"));
+		bool failed = false;
+		cfg = lxd_refresh_config(tf_value_attr(keep, "config"),
+					 json_object_get(m, "config"), rec, false,
+					 NULL, NULL, &failed);
+		if (failed) {
+			tf_value_unref(st);
+			return NULL;
+		}
 	} else {
 		/* Import: every key of a member is user-set. */
 		cfg = lxd_config_to_map(json_object_get(m, "config"), NULL, NULL);
@@ -607,8 +604,54 @@ static void node_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 			 "Reading member \"%s\"", name);
 		return;
 	}
-	*out = lxd_node_state(ctx->schema, state, m);
+	{
+		json_t *priv = lxd_private_load(ctx);
+		const tf_value *managed = tf_value_attr(state, "config");
+		const json_t *rec = priv ? lxd_server_keys_get(priv, "") : NULL;
+
+		/* State of an older version: what is there now is the
+		 * server's, once. */
+		if (priv && !rec &&
+		    lxd_server_keys_record(priv, "", json_object_get(m, "config"),
+					   managed, NULL, NULL, NULL) == 0 &&
+		    lxd_private_save(ctx, priv) == 0)
+			rec = lxd_server_keys_get(priv, "");
+		*out = lxd_node_state(ctx->schema, state, m, rec);
+		json_decref(priv);
+	}
+	if (!*out)
+		tf_diags_error(d, NULL, "Out of memory", "Refreshing member \"%s\"", name);
 	json_decref(m);
+}
+
+json_t *lxd_node_record_keys(tfp_ctx *ctx, const json_t *m,
+			     const tf_value *planned, const tf_value *prior)
+{
+	json_t *priv = json_object(), *old = NULL, *cand = NULL;
+	const json_t *rec;
+	int rc = TF_E_NOMEM;
+
+	if (!priv)
+		return NULL;
+	if (prior) {
+		old = lxd_private_load(ctx);
+		rec = old ? lxd_server_keys_get(old, "") : NULL;
+		/* An update's candidates: recorded or managed before. */
+		if (rec && !(cand = lxd_key_union(rec, tf_value_attr(prior, "config"))))
+			goto out;
+	}
+	rc = lxd_server_keys_record(priv, "", json_object_get(m, "config"),
+				    tf_value_attr(planned, "config"), cand, NULL, NULL);
+	if (rc == 0)
+		rc = lxd_private_save(ctx, priv);
+out:
+	json_decref(old);
+	json_decref(cand);
+	if (rc) {
+		json_decref(priv);
+		return NULL;
+	}
+	return priv;
 }
 
 static void node_import(tfp_ctx *ctx, const char *id, tf_value **out,
@@ -632,7 +675,7 @@ static void node_import(tfp_ctx *ctx, const char *id, tf_value **out,
 		/* ReadResource then reports "Cannot import non-existent
 		 * remote object". */
 		json_t *stub = json_pack("{s:s}", "server_name", id);
-		*out = lxd_node_state(ctx->schema, NULL, stub);
+		*out = lxd_node_state(ctx->schema, NULL, stub, NULL);
 		json_decref(stub);
 		return;
 	}
@@ -641,7 +684,16 @@ static void node_import(tfp_ctx *ctx, const char *id, tf_value **out,
 			 "Reading member \"%s\"", id);
 		return;
 	}
-	*out = lxd_node_state(ctx->schema, NULL, m);
+	/* Every key is put in state (member config holds only user keys):
+	 * nothing is the server's. */
+	{
+		json_t *priv = json_pack("{s:{s:[]}}", "server_keys", "");
+		if (priv && lxd_private_save(ctx, priv) == 0)
+			*out = lxd_node_state(ctx->schema, NULL, m, NULL);
+		json_decref(priv);
+	}
+	if (!*out)
+		tf_diags_error(d, NULL, "Out of memory", "Importing member \"%s\"", id);
 	json_decref(m);
 }
 
@@ -695,7 +747,15 @@ reread:
 				 "Reading member \"%s\" after updating it", name);
 		return;
 	}
-	*out = lxd_node_state(ctx->schema, keep, m);
+	{
+		/* After a write, the server's keys are recorded anew; after a
+		 * failed one, the prior record stands. */
+		json_t *priv = keep == planned ? lxd_node_record_keys(ctx, m, planned, prior)
+					       : lxd_private_load(ctx);
+		*out = lxd_node_state(ctx->schema, keep, m,
+				      priv ? lxd_server_keys_get(priv, "") : NULL);
+		json_decref(priv);
+	}
 	json_decref(m);
 }
 

@@ -30,9 +30,17 @@ int lxd_node_get(lxd_client *c, const char *name, json_t **member,
 /* The resource state from a live member object. `keep` (borrowed, may be
  * NULL on import) supplies what the server does not report: join_target,
  * member_config, bootstrap, force, the managed `config` keys and a
- * user-given server_address. Returns a new value or NULL (out of memory). */
+ * user-given server_address. `rec` is the record of the server's config
+ * keys (lxd_server_keys.h; NULL: report only the managed keys); on import
+ * every key goes to `config`. Returns a new value or NULL (out of memory). */
 tf_value *lxd_node_state(const tf_schema *s, const tf_value *keep,
-			 const json_t *member);
+			 const json_t *member, const json_t *rec);
+
+/* Record the server's config keys of the member `m` after a create
+ * (`prior` NULL) or an update in ctx's private state. Returns the new
+ * private state (caller json_decref) or NULL on failure. */
+json_t *lxd_node_record_keys(tfp_ctx *ctx, const json_t *m,
+			     const tf_value *planned, const tf_value *prior);
 
 /* Write the member's writable fields from `planned`: description,
  * failure_domain, groups, user roles and managed config keys (`prior`,

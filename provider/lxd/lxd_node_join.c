@@ -23,6 +23,7 @@
 #include "client.h"
 #include "lxd_common.h"
 #include "lxd_node.h"
+#include "lxd_server_keys.h"
 
 /* Padded standard base64 (what Go's base64.StdEncoding decodes), malloc'd. */
 static char *base64_std(const unsigned char *in, size_t len)
@@ -238,8 +239,73 @@ static void cancel_token(lxd_client *c, const char *op_path)
 	lxd_response_done(&r);
 }
 
-/* Steps 1-4. Returns true when the server is now a member. */
-static bool join(tfp_ctx *ctx, lxd_client *c, const tf_value *planned, tf_diags *d)
+
+
+/* The join request failed (`err`). Find out what is true:
+ *  - the member is listed and the joining server says it is that member:
+ *    the join went through (its answer was lost): true, go on;
+ *  - the member is listed at the joining server's address but the server
+ *    is not clustered: a join that stopped half-way left a dangling member
+ *    record; it is removed (?force=1) so the next apply can join again;
+ *  - the cluster cannot be read: *unknown is set (the caller records
+ *    partial state, which Terraform taints).
+ * Adds the diagnostic; returns whether the server is now a member. */
+static bool join_failed(lxd_client *c, lxd_client *jc, const char *name,
+			const char *addr, const lxd_error *err, bool *unknown,
+			tf_diags *d)
+{
+	json_t *m = NULL, *ti = NULL;
+	lxd_error e2 = {0};
+	const json_t *env;
+	char url[300];
+	int rc = lxd_node_get(c, name, &m, &e2);
+
+	if (rc == LXD_OK) {
+		bool joined = lxd_get(jc, "/1.0", 0, &ti, NULL, &e2) == LXD_OK;
+		env = json_object_get(ti, "environment");
+		joined = joined && json_is_true(json_object_get(env, "server_clustered")) &&
+			 strcmp(json_string_value(json_object_get(env, "server_name")) ?: "",
+				name) == 0;
+		snprintf(url, sizeof(url), "https://%s", addr ? addr : "");
+		if (joined) {
+			tfp_info("lxd_node: the join of \"%s\" went through (%s)",
+				 name, err->message);
+			json_decref(m);
+			json_decref(ti);
+			return true;
+		}
+		if (ti && strcmp(json_string_value(json_object_get(m, "url")) ?: "", url) == 0) {
+			char *path = lxd_node_path(name, "?force=1");
+			lxd_response r = {0};
+
+			tfp_info("lxd_node: removing the record the half-way join of "
+				 "\"%s\" left", name);
+			if (path && lxd_request(c, "DELETE", path, NULL, NULL, 0, &r, &e2))
+				tfp_warn("lxd_node: cannot remove the half-way member "
+					 "\"%s\": %s", name, e2.message);
+			lxd_response_done(&r);
+			free(path);
+		} else if (!ti) {
+			*unknown = true; /* the joining server does not answer */
+		}
+	} else if (rc != LXD_E_NOTFOUND) {
+		*unknown = true;
+	}
+	json_decref(m);
+	json_decref(ti);
+	lxd_diag(d, NULL, "Cannot join the cluster", err,
+		 "Server \"%s\" could not join the cluster%s", name,
+		 *unknown || lxd_outcome_unknown(err) ?
+		 " (whether it joined is not known yet: it is recorded, and "
+		 "the next apply replaces it)" : "");
+	*unknown = *unknown || (lxd_outcome_unknown(err) && rc != LXD_E_NOTFOUND);
+	return false;
+}
+
+/* Steps 1-4. Returns true when the server is now a member. *unknown is
+ * set when it may be one without the cluster saying so. */
+static bool join(tfp_ctx *ctx, lxd_client *c, const tf_value *planned,
+		 bool *unknown, tf_diags *d)
 {
 	const char *name = tf_value_attr_string(planned, "name");
 	const char *addr = tf_value_attr_string(planned, "server_address");
@@ -324,16 +390,8 @@ static bool join(tfp_ctx *ctx, lxd_client *c, const tf_value *planned, tf_diags 
 		  : LXD_E_NOMEM;
 	lxd_response_done(&jr);
 	if (rc) {
-		json_t *m = NULL;
-		lxd_error e2 = {0};
-
-		lxd_diag(d, NULL, "Cannot join the cluster", &err,
-			 "Server \"%s\" could not join the cluster", name);
 		cancel_token(c, tok.operation);
-		/* It may have got far enough to be a member. */
-		if (lxd_node_get(c, name, &m, &e2) == LXD_OK)
-			ok = true;
-		json_decref(m);
+		ok = join_failed(c, jc, name, addr, &err, unknown, d);
 		goto out;
 	}
 	ok = true;
@@ -420,6 +478,7 @@ void lxd_node_create(tfp_ctx *ctx, const tf_value *planned,
 	const char *name = tf_value_attr_string(planned, "name");
 	const tf_value *ev = tf_value_attr(planned, "evacuated");
 	bool is_bootstrap = tf_value_get_bool(tf_value_attr(planned, "bootstrap"));
+	bool unknown = false;
 	json_t *m = NULL;
 	lxd_error err = {0};
 	int rc;
@@ -427,7 +486,7 @@ void lxd_node_create(tfp_ctx *ctx, const tf_value *planned,
 	(void)config;
 	if (!c || !name)
 		return;
-	if (!(is_bootstrap ? bootstrap(c, planned, d) : join(ctx, c, planned, d))) {
+	if (!(is_bootstrap ? bootstrap(c, planned, d) : join(ctx, c, planned, &unknown, d))) {
 		if (!tf_diags_has_error(d))
 			tf_diags_error(d, NULL, "Cannot create cluster member",
 				       "Member \"%s\" was not created.", name);
@@ -449,8 +508,23 @@ void lxd_node_create(tfp_ctx *ctx, const tf_value *planned,
 			 "Member \"%s\" joined, but evacuating it failed", name);
 record:
 	/* Whatever happened: if the member exists, it goes into state. */
-	if (lxd_node_get(c, name, &m, &err) == LXD_OK) {
-		*out = lxd_node_state(ctx->schema, planned, m);
+	rc = lxd_node_get(c, name, &m, &err);
+	if (rc == LXD_OK) {
+		json_t *priv = lxd_node_record_keys(ctx, m, planned, NULL);
+		*out = lxd_node_state(ctx->schema, planned, m,
+				      priv ? lxd_server_keys_get(priv, "") : NULL);
+		json_decref(priv);
+	} else if (unknown && rc != LXD_E_NOTFOUND) {
+		/* It may exist: record it as planned (Terraform taints it). */
+		const char *addr = tf_value_attr_string(planned, "server_address");
+		char url[300];
+		json_t *stub;
+
+		snprintf(url, sizeof(url), "https://%s", addr ? addr : "");
+		stub = json_pack("{s:s, s:s, s:s}", "server_name", name, "url", url,
+				 "status", "Unknown");
+		*out = stub ? lxd_node_state(ctx->schema, planned, stub, NULL) : NULL;
+		json_decref(stub);
 	} else if (!tf_diags_has_error(d)) {
 		lxd_diag(d, NULL, "Cannot read new cluster member", &err,
 			 "Reading member \"%s\" after creating it", name);

@@ -2,10 +2,23 @@
  * with features.networks.
  *
  * State model (key logic in lxd_ovn_keys.c):
- *  - Managed keys are `config` plus the first-class attributes; refresh reads
- *    the live value of exactly those keys. An `auto` address stays `auto`
- *    while LXD holds a generated subnet; server-filled keys (volatile.*,
- *    derived bridge.mtu, generated subnets) never cause a diff.
+ *  - Managed keys are `config` plus the first-class attributes. Refresh
+ *    reads their live values and, unless `ignore_unmanaged_keys`, every other
+ *    live key that is not the server's (recorded in private state at create
+ *    or import: lxd_server_keys.h), so a key set by hand shows in the plan
+ *    as a removal. An `auto` address stays `auto` while LXD holds a
+ *    generated subnet; server-filled keys (volatile.*, derived bridge.mtu,
+ *    generated subnets) never cause a diff.
+ *  - `config` and the first-class attributes are optional+computed: unset,
+ *    they are whatever the server has, so an imported network plans empty
+ *    with a minimal configuration (and with one that spells the values
+ *    out). Removing one from the configuration leaves the server's value;
+ *    set `""` / `[]` to clear it.
+ *  - Create never adopts a network it did not make: one that exists is
+ *    refused with "import it", except a half-created one (Pending/Errored)
+ *    with this very definition, which is removed and created again. A POST
+ *    whose answer was lost is read back before it is ever sent again, and a
+ *    failure after a request may have landed returns partial state.
  *  - The generated subnets and the router's addresses on the uplink are
  *    computed attributes, planned unknown when a change may move them.
  *  - OVN networks have no member-specific keys: one POST creates them on
@@ -20,14 +33,18 @@
 #include <time.h>
 
 #include "../../schema/plan.h"
+#include "../../schema/tf_err.h"
 #include "../log.h"
 #include "../resource.h"
 #include "client.h"
 #include "lxd_common.h"
 #include "lxd_ovn_keys.h"
+#include "lxd_server_keys.h"
 
 /* Upper bound for "the network is usable" after create/update. */
 #define OVN_READY_TIMEOUT_S 60
+/* POSTs re-sent after a lost answer showed they did not take effect. */
+#define OVN_CREATE_RETRIES 3
 
 static const tf_attr_def ovn_attrs[] = {
 	{ "name", "\"string\"", TF_REQUIRED | TF_FORCE_NEW, NULL,
@@ -45,29 +62,35 @@ static const tf_attr_def ovn_attrs[] = {
 	  tf_validate_lxd_name },
 	{ "description", "\"string\"", TF_OPTIONAL | TF_COMPUTED, "\"\"",
 	  "Description of the network." },
-	{ "config", "[\"map\",\"string\"]", TF_OPTIONAL, NULL,
-	  "Other network configuration keys managed by Terraform (for example "
-	  "`dns.search` or `user.*`). Keys LXD fills in (`volatile.*`, the "
-	  "derived `bridge.mtu`, generated subnets) are not reported unless you "
-	  "set them. `network` is the `uplink` attribute; a key may not be set "
-	  "both here and through its attribute." },
-	{ "ipv4_address", "\"string\"", TF_OPTIONAL, NULL,
+	{ "config", "[\"map\",\"string\"]", TF_OPTIONAL | TF_COMPUTED, NULL,
+	  "Other network configuration keys (for example `dns.search` or "
+	  "`user.*`). When set, authoritative: a key set on the server outside "
+	  "Terraform shows in the plan as a removal. Keys LXD fills in "
+	  "(`volatile.*`, the derived `bridge.mtu`, generated subnets) are never "
+	  "reported unless you set them. Left unset, it is whatever the server "
+	  "has (an imported network plans empty). `network` is the `uplink` "
+	  "attribute; a key may not be set both here and through its attribute." },
+	{ "ignore_unmanaged_keys", "\"bool\"", TF_OPTIONAL, NULL,
+	  "Set to `true` to manage only the keys listed in `config` and the "
+	  "first-class attributes: keys set on the server outside Terraform are "
+	  "then neither reported as drift nor removed. Default: `false`." },
+	{ "ipv4_address", "\"string\"", TF_OPTIONAL | TF_COMPUTED, NULL,
 	  "`ipv4.address`: the router address in CIDR form, `auto` (LXD picks a "
 	  "free subnet once; `auto` stays in state and is never sent again) or "
 	  "`none`." },
-	{ "ipv4_nat", "\"bool\"", TF_OPTIONAL, NULL,
+	{ "ipv4_nat", "\"bool\"", TF_OPTIONAL | TF_COMPUTED, NULL,
 	  "`ipv4.nat`: masquerade IPv4 traffic leaving through the uplink." },
-	{ "ipv6_address", "\"string\"", TF_OPTIONAL, NULL,
+	{ "ipv6_address", "\"string\"", TF_OPTIONAL | TF_COMPUTED, NULL,
 	  "`ipv6.address`: CIDR, `auto` or `none` (as `ipv4_address`)." },
-	{ "ipv6_nat", "\"bool\"", TF_OPTIONAL, NULL,
+	{ "ipv6_nat", "\"bool\"", TF_OPTIONAL | TF_COMPUTED, NULL,
 	  "`ipv6.nat`: masquerade IPv6 traffic leaving through the uplink." },
-	{ "dns_domain", "\"string\"", TF_OPTIONAL, NULL,
+	{ "dns_domain", "\"string\"", TF_OPTIONAL | TF_COMPUTED, NULL,
 	  "`dns.domain`: DNS domain announced to instances." },
-	{ "mtu", "\"number\"", TF_OPTIONAL, NULL,
+	{ "mtu", "\"number\"", TF_OPTIONAL | TF_COMPUTED, NULL,
 	  "`bridge.mtu`: MTU of the network. Unset, LXD derives it from the "
 	  "underlay (typically 1442 with Geneve) and that value is not "
 	  "reported." },
-	{ "acls", "[\"list\",\"string\"]", TF_OPTIONAL, NULL,
+	{ "acls", "[\"list\",\"string\"]", TF_OPTIONAL | TF_COMPUTED, NULL,
 	  "`security.acls`: names of network ACLs applied to the network." },
 	{ "ipv4_subnet", "\"string\"", TF_COMPUTED, NULL,
 	  "The IPv4 router address and subnet in use (e.g. `10.47.12.1/24`, "
@@ -157,17 +180,59 @@ static tf_value *state_from_plan(lxd_client *c, const tf_value *planned,
 		return NULL;
 	if (!tf_value_is_known(tf_value_attr(st, "project"))) /* provider unknown at plan */
 		tf_value_object_set(st, "project", tf_value_string(lxd_client_project(c)));
+	/* Optional+computed attributes left unset are planned unknown on
+	 * create: nothing beyond the server's own keys (all recorded as
+	 * such) was set, so they are null. */
+	if (!tf_value_is_known(tf_value_attr(st, "config"))) {
+		tf_type *mt = tf_type_map(tf_type_string());
+		tf_value_object_set(st, "config", tf_value_null(mt));
+		tf_type_unref(mt);
+	}
+	for (const ovn_attr_key *k = ovn_attr_keys; k->attr; k++) {
+		const tf_value *v = tf_value_attr(st, k->attr);
+		if (v && tf_value_is_unknown(v))
+			tf_value_object_set(st, k->attr, tf_value_null(tf_value_type(v)));
+	}
 	put_computed(st, net);
 	return st;
 }
 
 /* ---- refresh -------------------------------------------------------- */
 
+/* Live keys that are neither managed, nor the server's (`rec`), nor the
+ * uplink, nor volatile: set by hand, reported so the plan removes them.
+ * Added to `values` (an LXD key -> string object). */
+static void add_unmanaged(json_t *values, const json_t *live, const json_t *managed,
+			  const json_t *rec)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+	bool recorded;
+
+	json_object_foreach((json_t *)live, k, v) {
+		json_t *r;
+
+		if (!json_is_string(v) || json_object_get(managed, k) ||
+		    strcmp(k, "network") == 0 || strncmp(k, "volatile.", 9) == 0)
+			continue;
+		recorded = false;
+		json_array_foreach(rec, i, r)
+			if (strcmp(json_string_value(r) ?: "", k) == 0)
+				recorded = true;
+		if (!recorded)
+			json_object_set(values, k, v);
+	}
+}
+
 /* New state from the live network. `shape` is the prior state (managed keys
- * and where they live), or NULL for import (importable keys, first-class
- * attributes first). */
+ * and where they live), or NULL for import (importable keys, all in
+ * `config`, which is optional+computed, so a minimal configuration plans
+ * empty). `rec` is the record of the server's keys (NULL: none, only the
+ * managed keys are reported). */
 static tf_value *state_from_live(const tf_schema *s, const char *project,
-				 const json_t *net, const tf_value *shape)
+				 const json_t *net, const tf_value *shape,
+				 const json_t *rec)
 {
 	tf_value *st = tf_schema_empty_object(s);
 	const json_t *live = json_object_get(net, "config");
@@ -190,6 +255,9 @@ static tf_value *state_from_live(const tf_schema *s, const char *project,
 			if (r)
 				json_object_set_new(values, k, json_string(r));
 		}
+		if (rec && managed &&
+		    !tf_value_get_bool(tf_value_attr(shape, "ignore_unmanaged_keys")))
+			add_unmanaged(values, live, managed, rec);
 		json_decref(managed);
 	} else {
 		json_object_foreach((json_t *)live, k, v) {
@@ -206,6 +274,10 @@ static tf_value *state_from_live(const tf_schema *s, const char *project,
 		tf_value_unref(st);
 		st = NULL;
 	} else {
+		const tf_value *ign = shape ? tf_value_attr(shape, "ignore_unmanaged_keys") : NULL;
+		if (ign && tf_value_is_known(ign))
+			tf_value_object_set(st, "ignore_unmanaged_keys",
+					    tf_value_ref((tf_value *)ign));
 		put_computed(st, net);
 	}
 	json_decref(values);
@@ -216,6 +288,50 @@ static const char *project_of(lxd_client *c, const tf_value *obj)
 {
 	const char *p = tf_value_attr_string(obj, "project");
 	return p ? p : lxd_client_project(c);
+}
+
+/* Record in `priv` the live keys of `net` that are the server's: not in
+ * `managed` (an LXD key -> string object), not the uplink, not volatile,
+ * and, for an update, among `cand` (NULL: any). */
+static int record_server_keys(json_t *priv, const json_t *net, const json_t *managed,
+			      const json_t *cand)
+{
+	const json_t *live = json_object_get(net, "config");
+	json_t *keep = json_deep_copy(live);
+	const char *k;
+	json_t *v;
+	void *tmp;
+	int rc;
+
+	if (!keep)
+		return TF_E_NOMEM;
+	json_object_foreach_safe(keep, tmp, k, v) {
+		if (json_object_get(managed, k) || strcmp(k, "network") == 0)
+			json_object_del(keep, k);
+	}
+	rc = lxd_server_keys_record(priv, "", keep, NULL, cand, NULL, NULL);
+	json_decref(keep);
+	return rc;
+}
+
+/* The record for a read: the one in private state, or (state of an older
+ * version) every live key not managed now, recorded once. */
+static const json_t *read_record(tfp_ctx *ctx, json_t *priv, const json_t *net,
+				 const tf_value *state)
+{
+	const json_t *rec = lxd_server_keys_get(priv, "");
+	json_t *managed;
+
+	if (rec)
+		return rec;
+	managed = ovn_managed_keys(state);
+	if (!managed || record_server_keys(priv, net, managed, NULL) ||
+	    lxd_private_save(ctx, priv)) {
+		json_decref(managed);
+		return NULL;
+	}
+	json_decref(managed);
+	return lxd_server_keys_get(priv, "");
 }
 
 static void ovn_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
@@ -253,7 +369,15 @@ static void ovn_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 		json_decref(net);
 		return;
 	}
-	*out = state_from_live(ctx->schema, project, net, state);
+	{
+		json_t *priv = lxd_private_load(ctx);
+		const json_t *rec = priv ? read_record(ctx, priv, net, state) : NULL;
+
+		*out = state_from_live(ctx->schema, project, net, state, rec);
+		json_decref(priv);
+	}
+	if (!*out)
+		tf_diags_error(d, NULL, "Out of memory", "Refreshing network \"%s\"", name);
 	json_decref(net);
 }
 
@@ -313,7 +437,21 @@ static void ovn_import(tfp_ctx *ctx, const char *id, tf_value **out, tf_diags *d
 		json_decref(net);
 		return;
 	}
-	*out = state_from_live(ctx->schema, project, net, NULL);
+	*out = state_from_live(ctx->schema, project, net, NULL, NULL);
+	{
+		/* Everything not put in state is the server's. */
+		json_t *priv = json_object();
+		json_t *managed = *out ? ovn_managed_keys(*out) : NULL;
+
+		if (!priv || !managed || record_server_keys(priv, net, managed, NULL) ||
+		    lxd_private_save(ctx, priv)) {
+			tf_value_unref(*out);
+			*out = NULL;
+			tf_diags_error(d, NULL, "Out of memory", "Importing network \"%s\"", name);
+		}
+		json_decref(priv);
+		json_decref(managed);
+	}
 	json_decref(net);
 }
 
@@ -535,18 +673,142 @@ static int wait_ready(tfp_ctx *ctx, lxd_client *c, const char *project,
 
 /* ---- create --------------------------------------------------------- */
 
-/* State after a failed create/update: what the server now holds. */
+/* State after a failed create/update: what the server now holds, or, when
+ * it cannot be read, the planned values with status "Unknown" (Terraform
+ * taints it; destroying it when it turns out not to exist succeeds). */
 static void partial_state(lxd_client *c, const tf_value *planned, tf_value **out)
 {
 	const char *name = tf_value_attr_string(planned, "name");
 	const char *project = project_of(c, planned);
 	json_t *net = NULL;
 	lxd_error err = {0};
+	int rc = get_net(c, project, name, NULL, &net, &err);
 
-	if (get_net(c, project, name, NULL, &net, &err) != LXD_OK)
+	if (rc == LXD_E_NOTFOUND)
 		return; /* nothing there */
-	*out = state_from_plan(c, planned, net);
+	*out = state_from_plan(c, planned, rc == LXD_OK ? net : NULL);
 	json_decref(net);
+}
+
+
+
+/* Is `net` a half-created OVN network (Pending/Errored) of exactly the
+ * planned definition, i.e. left by an interrupted create of this one? */
+static bool half_created_ours(const json_t *net, const tf_value *planned,
+			      const json_t *managed)
+{
+	const char *status = json_string_value(json_object_get(net, "status"));
+	const char *type = json_string_value(json_object_get(net, "type"));
+	const char *uplink = tf_value_attr_string(planned, "uplink");
+	const char *k;
+	json_t *v;
+
+	if (!status || (strcmp(status, "Pending") && strcmp(status, "Errored")) ||
+	    !type || strcmp(type, "ovn") || !uplink ||
+	    strcmp(live_key(net, "network") ?: "", uplink))
+		return false;
+	json_object_foreach((json_t *)managed, k, v) {
+		const char *want = json_string_value(v);
+		const char *got = ovn_refresh_value(k, want, live_key(net, k));
+		if (!got || strcmp(got, want))
+			return false;
+	}
+	return true;
+}
+
+/* Before the first POST: a network in the way is refused, unless it is a
+ * half-created one of ours, which is removed to start again. Returns true
+ * to go on. */
+static bool clear_the_way(lxd_client *c, const char *project, const char *name,
+			  const tf_value *planned, const json_t *managed,
+			  tf_diags *d)
+{
+	json_t *net = NULL;
+	lxd_response r = {0};
+	lxd_error err = {0};
+	char *path;
+	int rc = get_net(c, project, name, NULL, &net, &err);
+
+	if (rc == LXD_E_NOTFOUND)
+		return true;
+	if (rc) {
+		lxd_diag(d, NULL, "Cannot create OVN network", &err,
+			 "Reading network \"%s\" in project \"%s\" before creating it",
+			 name, project);
+		return false;
+	}
+	if (!half_created_ours(net, planned, managed)) {
+		/* Never adopt a network someone else made: it would be
+		 * recorded as ours and destroyed by a later apply. */
+		tf_diags_attr_error(d, "name", "Network already exists",
+				    "Project \"%s\" already has a network \"%s\" "
+				    "(type %s, status %s). Import it (`terraform "
+				    "import <address> %s/%s`) or choose another name.",
+				    project, name,
+				    json_string_value(json_object_get(net, "type")) ?: "?",
+				    json_string_value(json_object_get(net, "status")) ?: "?",
+				    project, name);
+		json_decref(net);
+		return false;
+	}
+	tfp_info("OVN network \"%s\" is half-created (status %s) with this "
+		 "definition: removing it to create it again", name,
+		 json_string_value(json_object_get(net, "status")));
+	json_decref(net);
+	path = net_path(project, name, NULL);
+	rc = path ? lxd_request(c, "DELETE", path, NULL, NULL, 0, &r, &err) : LXD_E_NOMEM;
+	lxd_response_done(&r);
+	free(path);
+	if (rc && rc != LXD_E_NOTFOUND) {
+		lxd_diag(d, NULL, "Cannot create OVN network", &err,
+			 "Removing the half-created network \"%s\" to start again", name);
+		return false;
+	}
+	return true;
+}
+
+/* POST the network; an answer that was lost is read back before the POST
+ * is ever sent again. *sent: a request may have reached LXD. */
+static int post_network(lxd_client *c, const char *path, const json_t *body,
+			const char *project, const char *name, bool *sent,
+			lxd_error *err)
+{
+	for (int attempt = 0;; attempt++) {
+		lxd_response r = {0};
+		json_t *net = NULL;
+		lxd_error rerr = {0};
+		int rc = lxd_request(c, "POST", path, body, NULL, 0, &r, err);
+
+		lxd_response_done(&r);
+		if (rc == LXD_OK) {
+			*sent = true;
+			return rc;
+		}
+		if (!lxd_outcome_unknown(err) || rc == LXD_E_CANCELLED ||
+		    attempt >= OVN_CREATE_RETRIES) {
+			*sent = *sent || lxd_outcome_unknown(err);
+			return rc;
+		}
+		*sent = true;
+		rc = get_net(c, project, name, NULL, &net, &rerr);
+		json_decref(net);
+		if (rc == LXD_OK) {
+			tfp_info("OVN network \"%s\": the create's answer was lost, "
+				 "but the network exists", name);
+			return LXD_OK;
+		}
+		if (rc != LXD_E_NOTFOUND)
+			return rc == LXD_E_CANCELLED ? rc : LXD_E_UNAVAILABLE;
+		tfp_debug("OVN network \"%s\": create did not take effect; again", name);
+	}
+}
+
+/* Record the server's keys of the new network in private state. */
+static void save_record(tfp_ctx *ctx, const json_t *net, const json_t *managed,
+			const json_t *cand, json_t *priv)
+{
+	if (record_server_keys(priv, net, managed, cand) == 0)
+		lxd_private_save(ctx, priv);
 }
 
 static void ovn_create(tfp_ctx *ctx, const tf_value *planned,
@@ -557,10 +819,10 @@ static void ovn_create(tfp_ctx *ctx, const tf_value *planned,
 	const char *desc = tf_value_attr_string(planned, "description");
 	const char *uplink = tf_value_attr_string(planned, "uplink");
 	const char *project;
-	json_t *cfg = NULL, *body = NULL, *net = NULL;
+	json_t *cfg = NULL, *body = NULL, *net = NULL, *priv = NULL;
 	char *ep = NULL, *path = NULL;
-	lxd_response r = {0};
 	lxd_error err = {0};
+	bool sent = false;
 	int rc;
 
 	(void)config;
@@ -568,40 +830,31 @@ static void ovn_create(tfp_ctx *ctx, const tf_value *planned,
 		return;
 	project = project_of(c, planned);
 	cfg = ovn_managed_keys(planned);
-	if (cfg && uplink)
-		json_object_set_new(cfg, "network", json_string(uplink));
-	body = cfg ? json_pack("{s:s, s:s, s:s, s:O}", "name", name, "type", "ovn",
-			       "description", desc ? desc : "", "config", cfg) : NULL;
+	priv = json_object();
+	/* The body's config: the managed keys plus the uplink (cfg itself
+	 * stays the managed keys, for the record). */
+	body = cfg ? json_pack("{s:s, s:s, s:s, s:o}", "name", name, "type", "ovn",
+			       "description", desc ? desc : "", "config",
+			       json_deep_copy(cfg)) : NULL;
+	if (body && uplink)
+		json_object_set_new(json_object_get(body, "config"), "network",
+				    json_string(uplink));
 	ep = lxd_escape(project);
-	if (!body || !ep || asprintf(&path, "/1.0/networks?project=%s", ep) < 0) {
+	if (!body || !ep || !priv ||
+	    asprintf(&path, "/1.0/networks?project=%s", ep) < 0) {
 		path = NULL;
 		tf_diags_error(d, NULL, "Out of memory", "Creating network \"%s\"", name);
 		goto done;
 	}
-	/* Never adopt a network someone else made: it would be recorded as
-	 * ours (tainted) and destroyed by the next apply. */
-	if (get_net(c, project, name, NULL, &net, &err) == LXD_OK) {
-		tf_diags_attr_error(d, "name", "Network already exists",
-				    "Project \"%s\" already has a network \"%s\" "
-				    "(type %s). Import it (`terraform import "
-				    "<address> %s/%s`) or choose another name.",
-				    project, name,
-				    json_string_value(json_object_get(net, "type")) ?: "?",
-				    project, name);
+	if (!clear_the_way(c, project, name, planned, cfg, d))
 		goto done;
-	}
-	rc = lxd_request(c, "POST", path, body, NULL, 0, &r, &err);
-	lxd_response_done(&r);
-	if (rc == LXD_E_CONFLICT) {
-		lxd_diag(d, NULL, "Cannot create OVN network", &err,
-			 "Creating OVN network \"%s\" in project \"%s\"", name, project);
-		goto done;
-	}
+	rc = post_network(c, path, body, project, name, &sent, &err);
 	if (rc) {
 		lxd_diag(d, NULL, "Cannot create OVN network", &err,
 			 "Creating OVN network \"%s\" on uplink \"%s\" in project \"%s\"",
 			 name, uplink ? uplink : "?", project);
-		partial_state(c, planned, out);
+		if (sent)
+			partial_state(c, planned, out);
 		goto done;
 	}
 	if ((rc = wait_ready(ctx, c, project, name, &err))) {
@@ -616,11 +869,13 @@ static void ovn_create(tfp_ctx *ctx, const tf_value *planned,
 		*out = state_from_plan(c, planned, NULL);
 		goto done;
 	}
+	save_record(ctx, net, cfg, NULL, priv);
 	*out = state_from_plan(c, planned, net);
 done:
 	json_decref(cfg);
 	json_decref(body);
 	json_decref(net);
+	json_decref(priv);
 	free(ep);
 	free(path);
 }
@@ -686,6 +941,24 @@ static void ovn_update(tfp_ctx *ctx, const tf_value *prior,
 		lxd_diag(d, NULL, "Cannot read OVN network", &err,
 			 "Reading network \"%s\" after updating it", name);
 		goto partial;
+	}
+	{
+		json_t *priv = lxd_private_load(ctx);
+		json_t *next = priv ? json_object() : NULL;
+		const json_t *rec = priv ? lxd_server_keys_get(priv, "") : NULL;
+		json_t *cand = rec ? json_deep_copy(rec) : NULL;
+		const char *k;
+		json_t *v;
+
+		/* Candidates: the keys recorded or managed before. */
+		json_object_foreach(a.prior, k, v)
+			if (cand)
+				json_array_append_new(cand, json_string(k));
+		if (next)
+			save_record(ctx, net, a.planned, cand, next);
+		json_decref(cand);
+		json_decref(next);
+		json_decref(priv);
 	}
 	*out = state_from_plan(c, planned, net);
 	goto done;

@@ -44,6 +44,11 @@ static const tf_attr_def lxd_provider_attrs[] = {
 	{ "operation_timeout", "\"string\"", TF_OPTIONAL, NULL,
 	  "Upper bound for one LXD operation, as a duration such as `10m` "
 	  "(default `10m`).", tfp_validate_duration },
+	{ "request_timeout", "\"number\"", TF_OPTIONAL, NULL,
+	  "Seconds one HTTP request to LXD may take (default 30, from 1 to "
+	  "3600). Also the time a request keeps retrying while LXD restarts "
+	  "or its cluster database is not ready. Once a request times out, "
+	  "LXD is considered frozen and later requests fail at once." },
 };
 
 static const tf_block_def lxd_provider_schema = {
@@ -53,10 +58,28 @@ static const tf_block_def lxd_provider_schema = {
 		       "networks.",
 };
 
+#define REQUEST_TIMEOUT_DEFAULT_S 30
+#define REQUEST_TIMEOUT_MIN_S 1
+#define REQUEST_TIMEOUT_MAX_S 3600
+
 static void lxd_provider_validate(const tf_value *config, tf_diags *d)
 {
 	const char *addr = tf_value_attr_string(config, "address");
+	const tf_value *rt = tf_value_attr(config, "request_timeout");
+	double secs;
 
+	if (rt && tf_value_is_known(rt) && !tf_value_is_null(rt)) {
+		secs = tf_value_get_double(rt);
+		if (!(secs >= REQUEST_TIMEOUT_MIN_S &&
+		      secs <= REQUEST_TIMEOUT_MAX_S))
+			tf_diags_attr_error(d, "request_timeout",
+					    "Invalid request timeout",
+					    "`request_timeout` is %s; it must be a number "
+					    "of seconds from %d to %d.",
+					    tf_value_number_text(rt),
+					    REQUEST_TIMEOUT_MIN_S,
+					    REQUEST_TIMEOUT_MAX_S);
+	}
 	if (addr && strncmp(addr, "https://", 8) != 0)
 		tf_diags_attr_error(d, "address", "Invalid LXD address",
 				    "\"%s\" is not an HTTPS URL. Use the form "
@@ -76,6 +99,8 @@ static void *lxd_configure(const tf_value *config, const char *tf_version,
 	lxd_client *c = NULL;
 	lxd_error err = {0};
 	const char *timeout = tf_value_attr_string(config, "operation_timeout");
+	const tf_value *rt = tf_value_attr(config, "request_timeout");
+	double rsecs = REQUEST_TIMEOUT_DEFAULT_S;
 	long secs = 600;
 
 	(void)tf_version;
@@ -91,6 +116,11 @@ static void *lxd_configure(const tf_value *config, const char *tf_version,
 	if (timeout && tfp_parse_duration(timeout, &secs) != 0)
 		secs = 600;
 	o.operation_timeout_s = secs;
+	if (rt && tf_value_is_known(rt) && !tf_value_is_null(rt))
+		rsecs = tf_value_get_double(rt);
+	if (!(rsecs >= REQUEST_TIMEOUT_MIN_S && rsecs <= REQUEST_TIMEOUT_MAX_S))
+		rsecs = REQUEST_TIMEOUT_DEFAULT_S; /* validate() reported it */
+	o.request_timeout_ms = (long)(rsecs * 1000.0 + 0.5);
 	o.stop = stop;
 	if (lxd_client_new(&o, &c, &err) != LXD_OK) {
 		tf_diags_error(d, NULL, "Cannot set up the LXD connection",
@@ -100,7 +130,8 @@ static void *lxd_configure(const tf_value *config, const char *tf_version,
 			       err.message[0] ? err.message : lxd_code_str(err.code));
 		return NULL;
 	}
-	tfp_debug("LXD client configured (%s)", o.url ? "https" : "unix socket");
+	tfp_debug("LXD client configured (%s, request timeout %ld ms)",
+		  o.url ? "https" : "unix socket", o.request_timeout_ms);
 	return c;
 }
 

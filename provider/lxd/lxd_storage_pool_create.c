@@ -49,15 +49,7 @@ struct run {
 	int retries;
 };
 
-/* Did the request perhaps reach the server without an answer coming back?
- * (Then only a read can tell whether it took effect.) */
-static bool outcome_unknown(const lxd_error *err)
-{
-	if (err->http_status != 0)
-		return false; /* LXD answered: the answer is definite */
-	return err->code == LXD_E_UNAVAILABLE || err->code == LXD_E_TIMEOUT ||
-	       err->code == LXD_E_PROTOCOL || err->code == LXD_E_CANCELLED;
-}
+
 
 static const tf_value *member_keys_of(const struct run *r, const char *m)
 {
@@ -121,7 +113,7 @@ static int step_post(struct run *r, const char *target, lxd_error *err)
 	rc = pool_post(r->c, target, r->name, r->driver,
 		       r->two_step ? NULL : desc, cfg, err);
 	json_decref(cfg);
-	if (rc == LXD_OK || outcome_unknown(err))
+	if (rc == LXD_OK || lxd_outcome_unknown(err))
 		r->sent = true;
 	return rc;
 }
@@ -338,7 +330,7 @@ static int run_steps(struct run *r, lxd_error *err, tf_diags *d)
 			return rc;
 		/* Read back what happened: a step with an unknown outcome
 		 * may have taken effect; a refusal may be a pool in the way. */
-		unknown = outcome_unknown(err);
+		unknown = lxd_outcome_unknown(err);
 		s = resync(r, !r->sent, &rerr, d);
 		if (s == RESYNC_CREATED)
 			return LXD_OK;

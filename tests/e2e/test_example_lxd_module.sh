@@ -157,7 +157,7 @@ if ! "$RIG" standalone mod2 3; then
 	fail "could not start standalone daemon 3 of rig mod2"
 	e2e_end
 fi
-eval "$(rig_standalone_env "$RIG_NAME" 3)" # RIG_NAME: with LXDRIG_PREFIX
+eval "$(rig_standalone_env mod2 3)"
 mkdir -p "$RIG_N1_POOLS/seed" "$RIG_N2_POOLS/seed" "$RIG_N3_POOLS/seed"
 
 # join_vars FAILURE-DOMAIN [EXTRA-SOURCES-JQ]

@@ -18,7 +18,7 @@ if ! "$RIG" standalone nodec 3; then
 	fail "could not start standalone daemon 3 of rig nodec"
 	e2e_end
 fi
-eval "$(rig_standalone_env "$RIG_NAME" 3)" # RIG_NAME: with LXDRIG_PREFIX
+eval "$(rig_standalone_env nodec 3)"
 
 # api3 PATH — GET metadata on daemon 3's own socket.
 api3_get() {
@@ -191,6 +191,28 @@ check "drift: the plan shows evacuated" out_has 'evacuated'
 check "drift: apply restores" apply_ok
 check "drift: plan is empty" expect_exit 0 plan_exit
 check "drift: status Online" api_eq /1.0/cluster/members/node3 .status Online
+
+# A member config key set by hand is drift: `config` is authoritative.
+check "unmanaged key: lxc cluster set node3 user.other" lxc_n1 cluster set node3 user.other=x
+check "unmanaged key: plan reports it (exit 2)" expect_exit 2 plan_exit
+check "unmanaged key: ... as a removal" out_has '"user.other" = "x" -> null'
+check "unmanaged key: apply removes it" apply_ok
+check "unmanaged key: gone" api_eq /1.0/cluster/members/node3 '.config["user.other"] // "absent"' absent
+check "unmanaged key: managed key kept" api_eq /1.0/cluster/members/node3 '.config["user.rack"]' b
+check "unmanaged key: plan is empty" expect_exit 0 plan_exit
+
+# Re-import with the original join settings: at most one in-place update
+# that changes nothing on the server, never a replacement.
+check "re-import: state rm lxd_node.n3" tf_show_on_fail state rm lxd_node.n3
+check "re-import: terraform import lxd_node.n3 node3" \
+	tf_show_on_fail import -input=false -no-color lxd_node.n3 node3
+plan_exit >/dev/null || true
+check "re-import: no replacement" out_lacks 'must be replaced'
+check "re-import: nothing to add or destroy" out_has '(No changes|0 to add, [01] to change, 0 to destroy)'
+etag_before=$(curl --silent --unix-socket "$RIG_N1_SOCKET" -D - -o /dev/null http://lxd/1.0/cluster/members/node3 | tr -d '\r' | sed -n 's/^[Ee][Tt]ag: //p')
+check "re-import: apply" apply_ok
+check "re-import: the member is unchanged (same ETag)" bash -c "[[ -n '$etag_before' && \$(curl --silent --unix-socket '$RIG_N1_SOCKET' -D - -o /dev/null http://lxd/1.0/cluster/members/node3 | tr -d '\r' | sed -n 's/^[Ee][Tt]ag: //p') == '$etag_before' ]]"
+check "re-import: plan is empty" expect_exit 0 plan_exit
 
 # ------------------------------------------------------------ clustered pool
 tf_workdir pool

@@ -17,7 +17,7 @@ if ! "$RIG" standalone nodeh 2; then
 	fail "could not start standalone daemon 2 of rig nodeh"
 	e2e_end
 fi
-eval "$(rig_standalone_env "$RIG_NAME" 2)" # RIG_NAME: with LXDRIG_PREFIX
+eval "$(rig_standalone_env nodeh 2)"
 
 rig_api "$RIG_N2_SOCKET" PATCH /1.0 \
 	"{\"config\":{\"core.https_address\":\"$RIG_N2_ADDRESS\",\"core.trust_password\":\"sekret-e2e\"}}" >/dev/null

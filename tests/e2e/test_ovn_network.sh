@@ -195,13 +195,16 @@ check "drift: plan wants b.example.test back" out_has 'b.example.test'
 check "drift: apply restores it" apply_ok
 check "drift: server dns.domain restored" api_eq "$A" '.config["dns.domain"]' b.example.test
 check "drift: plan is empty" expect_exit 0 plan_exit
+# `config` is authoritative: a key set by hand shows as a removal.
 check "unmanaged: lxc network set user.other" lxc_n1 network set tfovn-a user.other=x
-check "unmanaged: plan stays empty" expect_exit 0 plan_exit
+check "unmanaged: plan reports it (exit 2)" expect_exit 2 plan_exit
+check "unmanaged: ... as a removal of user.other" out_has '"user.other" = "x" -> null'
 check "drift: lxc network unset a config key" lxc_n1 network unset tfovn-a user.team
 check "drift: plan detects the missing key" expect_exit 2 plan_exit
 check "drift: apply puts it back" apply_ok
 check "drift: user.team is back" api_eq "$A" '.config["user.team"]' blue
-check "drift: unmanaged key survives the update" api_eq "$A" '.config["user.other"]' x
+check "drift: the key set by hand is removed" api_eq "$A" '.config["user.other"] // "absent"' absent
+check "drift: LXD's own keys are kept" api_eq "$A" '.config["volatile.network.ipv4.address"] | length > 0' true
 check "drift: plan is empty again" expect_exit 0 plan_exit
 
 # ------------------------------------------------------------ fixed address, then auto again
@@ -263,6 +266,21 @@ main_tf second b.example.test blue 'mtu = 1400' "$imp_hcl"
 check "import: terraform import by name" tf_show_on_fail import -input=false -no-color lxd_ovn_network.imp tfimp
 check "import: state has it" state_has lxd_ovn_network.imp
 check "import: plan is empty" expect_exit 0 plan_exit
+
+# ------------------------------------------------------------ import with a minimal configuration
+check "minimal import: lxc network create with keys" lxc_n1 network create tfmin --type=ovn \
+	network=tfup dns.domain=min.example.test user.owner=ops ipv4.nat=true
+min_hcl='
+resource "lxd_ovn_network" "min" {
+  name   = "tfmin"
+  uplink = "tfup"
+}'
+main_tf second b.example.test blue 'mtu = 1400' "$imp_hcl
+$min_hcl"
+check "minimal import: terraform import" tf_show_on_fail import -input=false -no-color lxd_ovn_network.min tfmin
+check "minimal import: plan is empty" expect_exit 0 plan_exit
+check "minimal import: state rm (left alone)" tf_show_on_fail state rm lxd_ovn_network.min
+check "minimal import: delete it" lxc_n1 network delete tfmin
 
 # ------------------------------------------------------------ project with features.networks
 check "project: create tfproj with features.networks" lxc_n1 project create tfproj -c features.networks=true

@@ -1,6 +1,6 @@
 #!/bin/sh
-# Build and run the libFuzzer targets for the value codecs and the
-# kubeconfig reader.
+# Build and run the libFuzzer targets for the value codecs, the
+# kubeconfig reader and the HTTP layer's Retry-After parser.
 #   tests/fuzz/run.sh [seconds-per-target]   (default 60)
 # Builds into build-fuzz/, seeds a working corpus from tests/fuzz/corpus/<t>/
 # and exits non-zero if any target crashes, leaks or fails to build.
@@ -11,7 +11,7 @@ OUT=$ROOT/build-fuzz
 CC=${FUZZ_CC:-clang}
 # Only the value layer: other schema/ files may not compile yet.
 SRCS="schema/type.c schema/value.c schema/msgpack.c schema/json.c schema/diag.c"
-TARGETS="fuzz_msgpack fuzz_json_state fuzz_kubeconfig"
+TARGETS="fuzz_msgpack fuzz_json_state fuzz_kubeconfig fuzz_retry_after"
 
 cd "$ROOT" || exit 2
 mkdir -p "$OUT"
@@ -20,13 +20,14 @@ for t in $TARGETS; do
 	echo "== $t: build"
 	case $t in
 	fuzz_kubeconfig) tsrcs="provider/k8s/kubeconfig.c" tpkgs="yaml-0.1" ;;
+	fuzz_retry_after) tsrcs="provider/http/retry_after.c" tpkgs="" ;;
 	*) tsrcs=$SRCS tpkgs="jansson msgpack" ;;
 	esac
 	# shellcheck disable=SC2086
 	if ! $CC -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -D_GNU_SOURCE -I. \
 		"tests/fuzz/$t.c" $tsrcs \
-		$(pkg-config --cflags --libs $tpkgs) -lm -o "$OUT/$t"; then
+		$([ -n "$tpkgs" ] && pkg-config --cflags --libs $tpkgs) -lm -o "$OUT/$t"; then
 		echo "== $t: BUILD FAILED"
 		status=1
 		continue

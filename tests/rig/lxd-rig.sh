@@ -8,6 +8,8 @@
 #   lxd-rig.sh status NAME               print the cluster members (JSON)
 #   lxd-rig.sh standalone NAME K         add an UNCLUSTERED daemon K (2..3) to
 #                                        rig NAME (not yet a member; for join tests)
+#   lxd-rig.sh restart NAME K            crash member K (SIGKILL) and start it
+#                                        again, waiting until it is ready
 # Fault injection (K is a member or standalone daemon of rig NAME):
 #   lxd-rig.sh kill NAME K               SIGKILL daemon K, wait until it is gone
 #   lxd-rig.sh start NAME K              start a stopped daemon K again (same
@@ -399,6 +401,33 @@ rig_stop_daemon() {
 	fi
 }
 
+# rig_restart_daemon NAME K — crash member K (SIGKILL, as a power cut or OOM
+# kill would) and start it again on the same state; returns once it is ready.
+rig_restart_daemon() {
+	local name=$1 k=$2 pidfile pid i
+	pidfile="$(rig_state "$name")/n$k/lxd.pid"
+	[[ -s $pidfile ]] || {
+		rig_fail "member $k of rig '$name' has no pid file ($pidfile)"
+		return 1
+	}
+	pid=$(<"$pidfile")
+	[[ $pid =~ ^[0-9]+$ ]] || {
+		rig_fail "bad pid '$pid' in $pidfile"
+		return 1
+	}
+	rig_log "member $k: SIGKILL pid $pid"
+	kill -KILL "$pid" 2>/dev/null || true
+	for ((i = 0; i < 50; i++)); do
+		rig_alive "$pid" || break
+		sleep 0.1
+	done
+	if rig_alive "$pid"; then
+		rig_fail "member $k (pid $pid) still alive after SIGKILL"
+		return 1
+	fi
+	rig_start_daemon "$name" "$k"
+}
+
 # Kill whatever still runs inside one of the rig's namespaces.
 rig_kill_netns_pids() {
 	local ns=$1 pid pids
@@ -531,6 +560,11 @@ rig_standalone_up() {
 # rig_standalone_env NAME K — shell exports for standalone daemon K.
 rig_standalone_env() {
 	local name=$1 k=$2 state
+	# Also called directly by sourcing scripts, with the name they gave
+	# `up`: the same LXDRIG_PREFIX applies (once).
+	if [[ -n ${LXDRIG_PREFIX:-} && $name != "$LXDRIG_PREFIX"* ]]; then
+		name=$LXDRIG_PREFIX$name
+	fi
 	state=$(rig_state "$name")
 	printf 'export RIG_N%s_SOCKET=%q\n' "$k" "$(rig_socket "$name" "$k")"
 	printf 'export RIG_N%s_LXD_DIR=%q\n' "$k" "$(rig_lxd_dir "$name" "$k")"
@@ -586,10 +620,10 @@ rig_kill_daemon() {
 	rig_fail "daemon $2 of '$1' (pid $pid) still alive 10s after SIGKILL"
 }
 
-# rig_restart_daemon NAME K — start daemon K again after a kill, exactly as
+# rig_start_again NAME K — start daemon K again after a kill, exactly as
 # `up`/`standalone` started it (rig_start_daemon: namespace, LXD_DIR, OVS
 # environment), and wait until it is ready (LXDRIG_START_TIMEOUT).
-rig_restart_daemon() {
+rig_start_again() {
 	local dir pid
 	dir=$(rig_daemon_dir "$1" "$2") || return 1
 	pid=$(cat "$dir/lxd.pid" 2>/dev/null) || pid=""
@@ -822,6 +856,14 @@ rig_main() {
 			exit 1
 		}
 		;;
+	restart)
+		[[ $# -eq 2 && $2 =~ ^[1-3]$ ]] || {
+			echo "usage: $0 restart NAME K" >&2
+			exit 2
+		}
+		rig_check_name "$1"
+		rig_restart_daemon "$1" "$2"
+		;;
 	kill | start | freeze | thaw | pid)
 		[[ $# -eq 2 ]] || {
 			echo "usage: $0 $cmd NAME K" >&2
@@ -829,7 +871,7 @@ rig_main() {
 		}
 		case $cmd in
 		kill) rig_kill_daemon "$1" "$2" ;;
-		start) rig_restart_daemon "$1" "$2" ;;
+		start) rig_start_again "$1" "$2" ;;
 		freeze) rig_signal_daemon "$1" "$2" STOP ;;
 		thaw) rig_signal_daemon "$1" "$2" CONT ;;
 		pid) rig_daemon_pid "$1" "$2" ;;
@@ -852,7 +894,7 @@ rig_main() {
 			jq '[.metadata[] | {server_name, url, status, roles}]'
 		;;
 	*)
-		sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2
+		sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2
 		exit 2
 		;;
 	esac

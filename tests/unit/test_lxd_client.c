@@ -8,6 +8,7 @@
  *
  * Usage: test_lxd_client [REPO_ROOT]   (for tests/data/lxd; default ".") */
 #include <errno.h>
+#include <signal.h>
 #include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -136,6 +137,8 @@ static lxd_client *new_scripted(script *s, const char *project,
 	o.project = project;
 	o.operation_timeout_s = op_timeout_s;
 	o.stop = stop;
+	o.retry_budget_ms = -1; /* one exchange per request (retry tests below
+				 * build their own client) */
 	assert_int_equal(lxd_client_new(&o, &c, &e), LXD_OK);
 	assert_non_null(c);
 	return c;
@@ -687,7 +690,7 @@ static void test_lxd_client_protocol_errors(void **state)
 		{ .status = 200, .body = "" },
 		{ .status = 202, .body = "{\"type\":\"async\",\"metadata\":{}}" },
 		{ .status = 200, .big = true },
-		{ .rc = LXD_E_UNAVAILABLE },
+		{ .rc = HTTP_E_NOT_SENT },
 	};
 	script s = { .steps = steps, .n = 8 };
 	lxd_client *c = new_scripted(&s, NULL, 0, NULL);
@@ -760,7 +763,7 @@ static void test_lxd_client_has_extension(void **state)
 
 static void test_lxd_client_has_extension_unreachable(void **state)
 {
-	static const step steps[] = { { .rc = LXD_E_UNAVAILABLE } };
+	static const step steps[] = { { .rc = HTTP_E_NOT_SENT } };
 	script s = { .steps = steps, .n = 1 };
 	lxd_client *c = new_scripted(&s, NULL, 0, NULL);
 
@@ -860,6 +863,301 @@ static void test_lxd_client_new_validation(void **state)
 	o.socket_path = "/tmp/x.sock";
 	assert_int_equal(lxd_client_new(&o, &c, &e), LXD_E_INVALID);
 	lxd_client_free(NULL);
+}
+
+/* ---- retries, verification, outcome unknown ------------------------------ */
+
+/* A scripted client that retries like production, with tiny pauses. */
+static lxd_client *new_retrying(script *s)
+{
+	lxd_client_opts o;
+	lxd_client *c = NULL;
+	lxd_error e;
+
+	memset(&o, 0, sizeof(o));
+	o.transport = scripted;
+	o.transport_ud = s;
+	o.retry_budget_ms = 60000;
+	o.backoff_cap_ms = 2;
+	assert_int_equal(lxd_client_new(&o, &c, &e), LXD_OK);
+	return c;
+}
+
+static void test_lxd_client_restart_get_retried(void **state)
+{
+	/* What LXD 5.0.2 answers while it is killed and restarts, and while
+	 * its cluster database has no leader (seen on a real rig). */
+	static const step steps[] = {
+		{ .rc = HTTP_E_NO_ANSWER }, /* killed mid-request: reset */
+		{ .rc = HTTP_E_NOT_SENT },  /* refused */
+		{ .status = 503, .body = ERR(503, "LXD daemon setup in progress") },
+		{ .status = 500, .body = ERR(500, "Failed to begin transaction: context deadline exceeded") },
+		{ .status = 503, .body = ERR(503, "Failed to begin transaction: failed to create dqlite connection: no available dqlite leader server found") },
+		{ .status = 200, .body = SYNC("{\"name\":\"p\"}") },
+	};
+	script s = { .steps = steps, .n = 6 };
+	lxd_client *c = new_retrying(&s);
+	json_t *meta = NULL;
+	http_stats st;
+	lxd_error e;
+
+	(void)state;
+	assert_int_equal(lxd_get(c, "/1.0/storage-pools/p", 0, &meta, NULL, &e),
+			 LXD_OK);
+	assert_string_equal(json_string_value(json_object_get(meta, "name")), "p");
+	assert_int_equal(s.calls, 6);
+	lxd_client_stats(c, &st);
+	assert_int_equal(st.retries, 5);
+	assert_true(lxd_client_answering(c));
+	json_decref(meta);
+	lxd_client_free(c);
+	script_done(&s);
+}
+
+static void test_lxd_client_final_errors_not_retried(void **state)
+{
+	static const step steps[] = {
+		{ .status = 500, .body = ERR(500, "Unknown driver") },
+		{ .status = 404, .body = ERR(404, "Storage pool not found") },
+	};
+	script s = { .steps = steps, .n = 2 };
+	lxd_client *c = new_retrying(&s);
+	lxd_error e;
+
+	(void)state;
+	assert_int_equal(lxd_get(c, "/1.0/storage-pools/a", 0, NULL, NULL, &e),
+			 LXD_E_SERVER);
+	assert_int_equal(lxd_get(c, "/1.0/storage-pools/b", 0, NULL, NULL, &e),
+			 LXD_E_NOTFOUND);
+	assert_false(lxd_error_outcome_unknown(&e));
+	assert_false(lxd_error_outcome_unknown(NULL));
+	assert_int_equal(s.calls, 2);
+	lxd_client_free(c);
+	script_done(&s);
+}
+
+static void test_lxd_client_post_refused_unprocessed_resent(void **state)
+{
+	static const step steps[] = {
+		{ .rc = HTTP_E_NOT_SENT },
+		{ .status = 503, .body = ERR(503, "LXD daemon setup in progress") },
+		{ .status = 200, .body = SYNC("{}") },
+	};
+	script s = { .steps = steps, .n = 3 };
+	lxd_client *c = new_retrying(&s);
+	json_t *body = json_pack("{s:s}", "name", "p");
+	lxd_error e;
+
+	(void)state;
+	assert_int_equal(lxd_request(c, "POST", "/1.0/storage-pools", body,
+				     NULL, 0, NULL, &e), LXD_OK);
+	assert_int_equal(s.calls, 3);
+	assert_string_equal(s.recs[2].method, "POST");
+	assert_string_equal(s.recs[2].body, "{\"name\":\"p\"}");
+	json_decref(body);
+	lxd_client_free(c);
+	script_done(&s);
+}
+
+static void test_lxd_client_post_db_not_ready_unknown(void **state)
+{
+	/* 5.0.2 answers a POST with 500 when the cluster database has no
+	 * leader: a handler may have run part of its work. */
+	static const step steps[] = {
+		{ .status = 500, .body = ERR(500, "Failed to begin transaction: failed to create dqlite connection: no available dqlite leader server found") },
+		{ .rc = HTTP_E_NO_ANSWER },
+	};
+	script s = { .steps = steps, .n = 2 };
+	lxd_client *c = new_retrying(&s);
+	json_t *body = json_pack("{s:s}", "name", "p");
+	lxd_error e;
+
+	(void)state;
+	assert_int_equal(lxd_request(c, "POST", "/1.0/storage-pools", body,
+				     NULL, 0, NULL, &e), LXD_E_SERVER);
+	assert_true(lxd_error_outcome_unknown(&e));
+	assert_non_null(strstr(e.message, "dqlite"));
+	assert_int_equal(s.calls, 1);
+	/* A lost connection: also unknown, also not resent. */
+	assert_int_equal(lxd_request(c, "POST", "/1.0/storage-pools", body,
+				     NULL, 0, NULL, &e), LXD_E_UNAVAILABLE);
+	assert_true(lxd_error_outcome_unknown(&e));
+	assert_int_equal(s.calls, 2);
+	json_decref(body);
+	lxd_client_free(c);
+	script_done(&s);
+}
+
+/* Verify callback: GET the pool; 404 = did not, 200 = took effect. */
+static lxd_verdict pool_exists(lxd_client *c, void *arg)
+{
+	int *calls = arg;
+	lxd_error e;
+	int rc = lxd_get(c, "/1.0/storage-pools/p", 0, NULL, NULL, &e);
+
+	(*calls)++;
+	if (rc == LXD_OK)
+		return LXD_TOOK_EFFECT;
+	return rc == LXD_E_NOTFOUND ? LXD_DID_NOT_TAKE_EFFECT : LXD_CANNOT_TELL;
+}
+
+static void test_lxd_client_post_verify_took_effect(void **state)
+{
+	static const step steps[] = {
+		{ .rc = HTTP_E_NO_ANSWER },                      /* POST */
+		{ .status = 200, .body = SYNC("{\"name\":\"p\"}") }, /* GET */
+	};
+	script s = { .steps = steps, .n = 2 };
+	lxd_client *c = new_retrying(&s);
+	json_t *body = json_pack("{s:s}", "name", "p");
+	lxd_response r;
+	int verifies = 0;
+	lxd_error e;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(lxd_request_verify(c, "POST", "/1.0/storage-pools",
+					    body, 0, pool_exists, &verifies,
+					    &r, &e), LXD_OK);
+	assert_true(r.verified);
+	assert_true(json_is_null(r.metadata));
+	assert_null(r.operation);
+	assert_int_equal(verifies, 1);
+	assert_int_equal(s.calls, 2); /* POST, GET: no resend */
+	assert_string_equal(s.recs[1].method, "GET");
+	lxd_response_done(&r);
+	json_decref(body);
+	lxd_client_free(c);
+	script_done(&s);
+}
+
+static void test_lxd_client_post_verify_did_not(void **state)
+{
+	static const step steps[] = {
+		{ .rc = HTTP_E_NO_ANSWER },                                /* POST */
+		{ .status = 404, .body = ERR(404, "Storage pool not found") }, /* GET */
+		{ .status = 200, .body = SYNC("{}") },                     /* POST */
+	};
+	script s = { .steps = steps, .n = 3 };
+	lxd_client *c = new_retrying(&s);
+	json_t *body = json_pack("{s:s}", "name", "p");
+	lxd_response r;
+	int verifies = 0;
+	lxd_error e;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(lxd_request_verify(c, "POST", "/1.0/storage-pools",
+					    body, 0, pool_exists, &verifies,
+					    &r, &e), LXD_OK);
+	assert_false(r.verified);
+	assert_int_equal(r.http_status, 200);
+	assert_int_equal(verifies, 1);
+	assert_int_equal(s.calls, 3); /* resent exactly once */
+	assert_string_equal(s.recs[2].method, "POST");
+	assert_string_equal(s.recs[2].body, "{\"name\":\"p\"}");
+	lxd_response_done(&r);
+	json_decref(body);
+	lxd_client_free(c);
+	script_done(&s);
+}
+
+static void test_lxd_client_post_verify_cannot_tell(void **state)
+{
+	static const step steps[] = {
+		{ .rc = HTTP_E_NO_ANSWER },                               /* POST */
+		{ .status = 500, .body = ERR(500, "something odd") },     /* GET */
+	};
+	script s = { .steps = steps, .n = 2 };
+	lxd_client *c = new_retrying(&s);
+	json_t *body = json_pack("{s:s}", "name", "p");
+	lxd_response r;
+	int verifies = 0;
+	lxd_error e;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(lxd_request_verify(c, "POST", "/1.0/storage-pools",
+					    body, 0, pool_exists, &verifies,
+					    &r, &e), LXD_E_UNAVAILABLE);
+	assert_true(lxd_error_outcome_unknown(&e));
+	assert_int_equal(e.http_status, 0);
+	assert_int_equal(verifies, 1);
+	assert_int_equal(s.calls, 2);
+	assert_null(r.metadata);
+	json_decref(body);
+	lxd_client_free(c);
+	script_done(&s);
+}
+
+static void test_lxd_client_wait_lost_in_restart(void **state)
+{
+	/* An async POST whose operation LXD forgets when it restarts. */
+	static const step steps[] = {
+		{ .status = 202, .body = ASYNC(OP(103, "")) },
+		{ .rc = HTTP_E_NO_ANSWER },  /* wait: killed */
+		{ .rc = HTTP_E_NOT_SENT },   /* wait: refused */
+		{ .status = 404, .body = ERR(404, "Operation not found") },
+	};
+	script s = { .steps = steps, .n = 4 };
+	lxd_client *c = new_retrying(&s);
+	lxd_response r;
+	lxd_error e;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(lxd_request(c, "POST", "/1.0/cluster/members/n/state",
+				     NULL, NULL, 0, &r, &e), LXD_E_UNAVAILABLE);
+	assert_true(lxd_error_outcome_unknown(&e));
+	assert_non_null(strstr(e.message, "no longer knows operation /1.0/operations/abc"));
+	assert_int_equal(s.calls, 4);
+	assert_null(r.metadata);
+	lxd_client_free(c);
+	script_done(&s);
+}
+
+static void test_lxd_client_wait_frozen(void **state)
+{
+	static const step steps[] = {
+		{ .status = 202, .body = ASYNC(OP(103, "")) },
+		{ .rc = HTTP_E_TIMEOUT },    /* wait: LXD frozen */
+	};
+	script s = { .steps = steps, .n = 2 };
+	lxd_client *c = new_retrying(&s);
+	lxd_error e, e2;
+
+	(void)state;
+	assert_int_equal(lxd_request(c, "DELETE", "/1.0/storage-pools/p", NULL,
+				     NULL, 0, NULL, &e), LXD_E_TIMEOUT);
+	assert_true(lxd_error_outcome_unknown(&e));
+	assert_non_null(strstr(e.message, "LXD at http://lxd did not answer within"));
+	assert_false(lxd_client_answering(c));
+	/* Every later request fails at once with the same text. */
+	assert_int_equal(lxd_get(c, "/1.0", 0, NULL, NULL, &e2), LXD_E_TIMEOUT);
+	assert_string_equal(e2.message, e.message);
+	assert_false(lxd_error_outcome_unknown(&e2));
+	assert_int_equal(s.calls, 2);
+	lxd_client_free(c);
+	script_done(&s);
+}
+
+static void test_lxd_client_failed_op_outcome_known(void **state)
+{
+	static const step steps[] = {
+		{ .status = 202, .body = ASYNC(OP(103, "")) },
+		{ .status = 200, .body = SYNC(OP(400, "Failed to join")) },
+	};
+	script s = { .steps = steps, .n = 2 };
+	lxd_client *c = new_retrying(&s);
+	lxd_error e;
+
+	(void)state;
+	assert_int_equal(lxd_request(c, "PUT", "/1.0/cluster", NULL, NULL, 0,
+				     NULL, &e), LXD_E_SERVER);
+	assert_string_equal(e.message, "Failed to join");
+	assert_false(lxd_error_outcome_unknown(&e));
+	lxd_client_free(c);
+	script_done(&s);
 }
 
 /* ---- real libcurl against a local HTTP server on a unix socket ---------- */
@@ -1121,6 +1419,250 @@ static void test_lxd_client_live(void **state)
 	lxd_client_free(c);
 }
 
+/* ---- live: a frozen LXD, and an LXD restarted mid-burst -------------------
+ * Run by tests/e2e/test_lxd_client_live.sh, which sets LXD_TEST_PIDFILE (the
+ * rig member's pid file) and LXD_TEST_RESTART (a command that crashes the
+ * daemon with SIGKILL and starts it again). Durations are printed as
+ * figures, never asserted. */
+
+static void nap(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static pid_t live_pid(void)
+{
+	const char *pf = getenv("LXD_TEST_PIDFILE");
+	char buf[32] = "";
+	FILE *f;
+	long pid;
+
+	if (!pf)
+		fail_msg("LXD_TEST_PIDFILE is not set");
+	f = fopen(pf, "r");
+	if (!f)
+		fail_msg("cannot open %s", pf);
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	pid = strtol(buf, NULL, 10);
+	if (pid <= 1)
+		fail_msg("no pid in %s", pf);
+	return (pid_t)pid;
+}
+
+static lxd_client *live_client(long timeout_ms)
+{
+	lxd_client_opts o;
+	lxd_client *c = NULL;
+	lxd_error e;
+
+	memset(&o, 0, sizeof(o));
+	o.socket_path = getenv("LXD_TEST_SOCKET");
+	o.request_timeout_ms = timeout_ms;
+	assert_int_equal(lxd_client_new(&o, &c, &e), LXD_OK);
+	return c;
+}
+
+/* Like `terraform plan -parallelism=10` over 24 resources that each read
+ * two objects. */
+#define BURST_WORKERS 10
+#define BURST_JOBS 24
+#define BURST_REQS 2
+#define FROZEN_TIMEOUT_MS 2000L
+
+typedef struct live_burst {
+	lxd_client *c;
+	atomic_int next_job;
+	pthread_mutex_t lock;
+	int ok, timeouts, other, differ;
+	char first[LXD_ERRMSG_MAX];
+} live_burst;
+
+static void *frozen_worker(void *arg)
+{
+	static const char *const paths[BURST_REQS] = {
+		"/1.0/storage-pools/default", "/1.0",
+	};
+	live_burst *b = arg;
+	lxd_error e;
+	int j, r, rc;
+
+	while ((j = atomic_fetch_add(&b->next_job, 1)) < BURST_JOBS) {
+		for (r = 0; r < BURST_REQS; r++) {
+			memset(&e, 0, sizeof(e));
+			rc = lxd_get(b->c, paths[r], 0, NULL, NULL, &e);
+			pthread_mutex_lock(&b->lock);
+			if (rc == LXD_OK || rc == LXD_E_NOTFOUND) {
+				b->ok++;
+			} else if (rc == LXD_E_TIMEOUT) {
+				b->timeouts++;
+				if (!b->first[0])
+					memcpy(b->first, e.message, sizeof(b->first));
+				else if (strcmp(b->first, e.message) != 0)
+					b->differ++;
+			} else {
+				b->other++;
+			}
+			pthread_mutex_unlock(&b->lock);
+		}
+	}
+	return NULL;
+}
+
+static void test_lxd_client_live_frozen(void **state)
+{
+	const char *sock = getenv("LXD_TEST_SOCKET");
+	pid_t pid = live_pid();
+	live_burst b;
+	pthread_t th[BURST_WORKERS];
+	http_stats st;
+	long long t0, dt;
+	lxd_error e;
+	int i, rc = -1;
+	char want[256];
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(pthread_mutex_init(&b.lock, NULL), 0);
+	b.c = live_client(FROZEN_TIMEOUT_MS);
+	assert_int_equal(lxd_get(b.c, "/1.0", 0, NULL, NULL, &e), LXD_OK);
+	assert_int_equal(kill(pid, SIGSTOP), 0);
+	t0 = mono_ms();
+	for (i = 0; i < BURST_WORKERS; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, frozen_worker, &b), 0);
+	for (i = 0; i < BURST_WORKERS; i++)
+		pthread_join(th[i], NULL);
+	dt = mono_ms() - t0;
+	/* Thaw before any assertion can end the test. */
+	assert_int_equal(kill(pid, SIGCONT), 0);
+	lxd_client_stats(b.c, &st);
+	print_message("frozen LXD: %d requests from %d threads failed in %lld ms "
+		      "(request timeout %ld ms; %lu reached LXD, %lu failed at once)\n",
+		      BURST_JOBS * BURST_REQS, BURST_WORKERS, dt,
+		      FROZEN_TIMEOUT_MS, st.exchanges - 1, st.fast_fails);
+	print_message("frozen LXD: error: %s\n", b.first);
+
+	assert_int_equal(b.ok, 0);
+	assert_int_equal(b.other, 0);
+	assert_int_equal(b.timeouts, BURST_JOBS * BURST_REQS);
+	assert_int_equal(b.differ, 0);
+	/* A clear error: the server and the timeout. */
+	snprintf(want, sizeof(want), "LXD at unix:%s did not answer within 2 s",
+		 sock);
+	assert_non_null(strstr(b.first, want));
+	/* Only the first wave waited for LXD; every other request failed
+	 * at once (the first exchange is the GET before the freeze). */
+	assert_true(st.exchanges - 1 >= 1);
+	assert_true(st.exchanges - 1 <= BURST_WORKERS);
+	assert_int_equal(st.fast_fails,
+			 BURST_JOBS * BURST_REQS - (st.exchanges - 1));
+	assert_int_equal(st.trips, 1);
+	assert_false(lxd_client_answering(b.c));
+
+	/* Thawed, LXD answers the next probe (one per cooldown: bounded). */
+	for (i = 0; i < 40 && rc != LXD_OK; i++) {
+		rc = lxd_get(b.c, "/1.0", 0, NULL, NULL, &e);
+		if (rc != LXD_OK)
+			nap(250);
+	}
+	assert_int_equal(rc, LXD_OK);
+	assert_true(lxd_client_answering(b.c));
+	lxd_client_free(b.c);
+	pthread_mutex_destroy(&b.lock);
+}
+
+#define RESTART_WORKERS 4
+#define RESTART_TIMEOUT_MS 15000L
+
+typedef struct live_restart {
+	lxd_client *c;
+	atomic_int started;
+	atomic_int done;
+	atomic_int ok;
+	atomic_int failed;
+	pthread_mutex_t lock;
+	char failure[LXD_ERRMSG_MAX];
+} live_restart;
+
+static void *restart_worker(void *arg)
+{
+	live_restart *b = arg;
+	bool counted = false;
+	lxd_error e;
+	int rc, last = 0;
+
+	/* Keep reading until the restart is over, then once more. */
+	while (!last) {
+		last = atomic_load(&b->done);
+		memset(&e, 0, sizeof(e));
+		rc = lxd_get(b->c, "/1.0/storage-pools", 0, NULL, NULL, &e);
+		if (rc == LXD_OK)
+			rc = lxd_get(b->c, "/1.0", 0, NULL, NULL, &e);
+		if (rc == LXD_OK) {
+			atomic_fetch_add(&b->ok, 1);
+		} else {
+			atomic_fetch_add(&b->failed, 1);
+			pthread_mutex_lock(&b->lock);
+			if (!b->failure[0])
+				memcpy(b->failure, e.message, sizeof(b->failure));
+			pthread_mutex_unlock(&b->lock);
+		}
+		if (!counted) {
+			atomic_fetch_add(&b->started, 1);
+			counted = true;
+		}
+	}
+	return NULL;
+}
+
+static void test_lxd_client_live_restart(void **state)
+{
+	const char *cmd = getenv("LXD_TEST_RESTART");
+	live_restart b;
+	pthread_t th[RESTART_WORKERS];
+	http_stats st;
+	long long t0, dt;
+	int i, rc;
+
+	(void)state;
+	if (!cmd)
+		fail_msg("LXD_TEST_RESTART is not set");
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(pthread_mutex_init(&b.lock, NULL), 0);
+	b.c = live_client(RESTART_TIMEOUT_MS);
+	for (i = 0; i < RESTART_WORKERS; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, restart_worker, &b), 0);
+	/* Every worker is reading (bounded: a failing LXD ends each read). */
+	for (i = 0; i < 600 && atomic_load(&b.started) < RESTART_WORKERS; i++)
+		nap(50);
+	t0 = mono_ms();
+	rc = system(cmd);
+	dt = mono_ms() - t0;
+	atomic_store(&b.done, 1);
+	for (i = 0; i < RESTART_WORKERS; i++)
+		pthread_join(th[i], NULL);
+	lxd_client_stats(b.c, &st);
+	print_message("restarted LXD: kill + start took %lld ms; %d reads by %d "
+		      "threads, %d failed; %lu exchanges, %lu retries\n",
+		      dt, atomic_load(&b.ok) + atomic_load(&b.failed),
+		      RESTART_WORKERS, atomic_load(&b.failed), st.exchanges,
+		      st.retries);
+	assert_int_equal(rc, 0);
+	assert_int_equal(atomic_load(&b.started), RESTART_WORKERS);
+	if (atomic_load(&b.failed))
+		fail_msg("%d reads failed through the restart, first: %s",
+			 atomic_load(&b.failed), b.failure);
+	assert_true(atomic_load(&b.ok) > 0);
+	/* The restart was seen, and carried through by retries. */
+	assert_true(st.retries > 0);
+	assert_true(lxd_client_answering(b.c));
+	lxd_client_free(b.c);
+	pthread_mutex_destroy(&b.lock);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -1148,6 +1690,16 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_lxd_client_escape),
 		cmocka_unit_test(test_lxd_client_socket_resolve),
 		cmocka_unit_test(test_lxd_client_new_validation),
+		cmocka_unit_test(test_lxd_client_restart_get_retried),
+		cmocka_unit_test(test_lxd_client_final_errors_not_retried),
+		cmocka_unit_test(test_lxd_client_post_refused_unprocessed_resent),
+		cmocka_unit_test(test_lxd_client_post_db_not_ready_unknown),
+		cmocka_unit_test(test_lxd_client_post_verify_took_effect),
+		cmocka_unit_test(test_lxd_client_post_verify_did_not),
+		cmocka_unit_test(test_lxd_client_post_verify_cannot_tell),
+		cmocka_unit_test(test_lxd_client_wait_lost_in_restart),
+		cmocka_unit_test(test_lxd_client_wait_frozen),
+		cmocka_unit_test(test_lxd_client_failed_op_outcome_known),
 		cmocka_unit_test(test_lxd_client_curl_sync_headers),
 		cmocka_unit_test(test_lxd_client_curl_oversized),
 		cmocka_unit_test(test_lxd_client_curl_timeout),
@@ -1157,6 +1709,8 @@ int main(int argc, char **argv)
 	/* Run by tests/e2e/test_lxd_client_live.sh against a real daemon. */
 	const struct CMUnitTest live[] = {
 		cmocka_unit_test(test_lxd_client_live),
+		cmocka_unit_test(test_lxd_client_live_frozen),
+		cmocka_unit_test(test_lxd_client_live_restart),
 	};
 	int rc;
 

@@ -359,7 +359,7 @@ static void test_lxd_node_state_import(void **state)
 	const tf_value *v;
 
 	(void)state;
-	st = lxd_node_state(sc, NULL, m);
+	st = lxd_node_state(sc, NULL, m, NULL);
 	assert_non_null(st);
 	assert_true(tf_value_is_wholly_known(st));
 	assert_string_equal(tf_value_attr_string(st, "name"), "node3");

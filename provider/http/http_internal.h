@@ -1,0 +1,91 @@
+/* Internals shared by the files of provider/http/ (and its unit tests).
+ * Not for the clients: they use http.h. */
+#ifndef TFP_HTTP_INTERNAL_H
+#define TFP_HTTP_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "provider/http/http.h"
+#include "provider/http/http_breaker.h"
+#include "provider/http/http_policy.h"
+#include "provider/http/http_tls.h"
+
+#define HTTP_HEADER_VALUE_MAX 4096 /* longer ETag/Location/...: ignored */
+
+struct http_client {
+	char *base_url;
+	char *unix_socket;
+	char *label;
+	char *log_name;
+	char *user_agent;
+	char *ca_pem;
+	size_t ca_len;
+	char *cert_pem;
+	char *key_pem; /* cleansed on free */
+	char pin[HTTP_FP_HEX_LEN + 1]; /* "" for none */
+	char *tls_server_name;
+	char *proxy;
+	char *url_host; /* with tls_server_name: the URL split for CONNECT_TO */
+	long url_port;
+	char *url_rest;
+	bool insecure;
+	bool https;
+	long request_timeout_ms;
+	long connect_timeout_ms;
+	http_policy_cfg policy;
+	size_t max_response;
+	atomic_int *stop;
+	http_classify_fn classify;
+	void *classify_ud;
+	http_transport_fn transport;
+	void *transport_ud;
+	http_breaker breaker;
+	atomic_ulong exchanges;
+	atomic_ulong retries;
+	atomic_ulong verifies;
+};
+
+/* Per-exchange pin state for the TLS callback. */
+typedef struct http_pin_state {
+	const char *pin; /* expected fingerprint */
+	bool checked;    /* the callback accepted the peer */
+	bool mismatch;   /* the callback rejected the peer */
+	char actual[HTTP_FP_HEX_LEN + 1];
+} http_pin_state;
+
+/* Install the pin check on an OpenSSL SSL_CTX (from CURLOPT_SSL_CTX_*).
+ * Returns 0. */
+int http__pin_ssl_ctx(void *sslctx, http_pin_state *p);
+
+/* One exchange over libcurl with the client's settings; timeout_ms bounds
+ * it. HTTP_OK with *resp filled (status, body, captured headers), or a
+ * class with err filled (cls, sent, message naming the server). */
+int http__curl_exchange(http_client *c, const http_request *req,
+			long timeout_ms, http_response *resp, http_error *err);
+
+/* The one mapping from a libcurl result to a class. `sent`: the request
+ * was handed to the connection (libcurl's pre-request callback ran);
+ * `too_big`: the body sink hit the cap; `pin_mismatch`: the pin callback
+ * rejected the peer; `stopped`: the stop flag was raised. Pure. */
+int http__curl_class(int curl_code, bool sent, bool too_big, bool pin_mismatch,
+		     bool stopped);
+
+/* The HTTP_E_TIMEOUT error of this client for a timeout of timeout_ms:
+ * one text for every request, naming the server and the timeout. */
+int http__timeout_err(const http_client *c, long timeout_ms, bool sent,
+		      http_error *err);
+
+/* Fill err (if not NULL) and return cls. Message is truncated on a UTF-8
+ * boundary. */
+int http__set_err(http_error *err, int cls, bool sent, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* "30 s" for whole seconds, else "1500 ms". */
+void http__fmt_ms(long ms, char *buf, size_t len);
+
+long long http__now_ms(void);
+bool http__stopped(const http_client *c);
+
+#endif
