@@ -23,7 +23,9 @@
 # Result line (run.sh builds its closing table from these):
 #   FAULT-RESULT: id=ID converged=yes|no orphans=N desc=...
 # converged=yes iff (b), (c) and (d) all held; orphans is the largest number
-# of orphans seen at any of the three (a) checks.
+# of orphans seen at any of the three (a) checks. A suite may set
+# FAULT_MATCH_FN to a check that the server holds what the configuration
+# says, run after (c) (an empty plan over a wrong server is missed drift).
 
 # shellcheck disable=SC2034  # used by fault_inject.sh / lib.sh's tf
 FAULT_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -178,6 +180,10 @@ fault_invariants() {
 	fault_check "(a) no orphans after that apply" fault_orphans "after the apply"
 	fault_check "(c) the plan after it is empty" expect_exit 0 plan_exit "$@"
 	((E2E_LAST_OK)) || FAULT_CONVERGED=0
+	if [[ -n ${FAULT_MATCH_FN:-} ]]; then
+		fault_check "(c) no missed drift: the server matches the configuration" "$FAULT_MATCH_FN"
+		((E2E_LAST_OK)) || FAULT_CONVERGED=0
+	fi
 	fault_check "(d) destroy succeeds" tf_show_on_fail destroy -auto-approve \
 		-input=false -no-color "$@"
 	((E2E_LAST_OK)) || FAULT_CONVERGED=0
