@@ -142,6 +142,8 @@ e2e_on_exit() {
 	local rc=$1 r
 	trap - EXIT
 	set +e
+	# A suite's own last words (fault suites report an unfinished fault).
+	declare -F e2e_exit_hook >/dev/null && e2e_exit_hook
 	if ((E2E_ENDED == 0)); then
 		echo "FAIL: $E2E_SCENARIO: aborted (exit $rc) before the end of the scenario"
 		[[ -n $TF_LAST_LOG && -f $TF_LAST_LOG ]] && {

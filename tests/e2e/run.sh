@@ -3,11 +3,14 @@
 #
 # Installs BIN as lxdcapi/lxd and lxdcapi/k8s 0.1.0 in a private implied
 # local mirror (a temporary HOME), runs tests/e2e/handshake.sh, every
-# tests/e2e/test_*.sh scenario, then every tests/e2e/faults/test_*.sh
-# fault scenario, and ends with exactly one line
+# tests/e2e/test_*.sh scenario and every fault suite tests/e2e/faults/test_*.sh,
+# and ends with exactly one line
 #     e2e: N passed, N failed
-# counting the PASS:/FAIL: lines the scenarios print. Exits non-zero on any
-# failure or when nothing ran. Rigs are always torn down.
+# counting the PASS:/FAIL: lines the scenarios print. Before it: the time
+# each suite took and, when fault suites ran, a table with one row per
+# "FAULT-RESULT: id=.. converged=.. orphans=.. desc=.." line they printed.
+# Exits non-zero on any failure or when nothing ran. Rigs are always torn
+# down.
 #
 # Environment: E2E_ONLY (regex on scenario file names), E2E_KEEP=1 (keep the
 # work dir), E2E_SCENARIO_TIMEOUT (seconds per scenario, default 1500).
@@ -21,6 +24,7 @@ scenario_timeout=${E2E_SCENARIO_TIMEOUT:-1500}
 
 passed=0
 failed=0
+durations=()
 summary() { echo "e2e: $passed passed, $failed failed"; }
 
 die() {
@@ -133,6 +137,7 @@ run_one() {
 		f=$((f + 1))
 	fi
 	echo "=== $name: $p passed, $f failed, exit $rc, $((SECONDS - t0))s"
+	durations+=("$(printf '%6ss  %s' "$((SECONDS - t0))" "$name")")
 	passed=$((passed + p))
 	failed=$((failed + f))
 }
@@ -157,6 +162,11 @@ for s in "$here"/test_*.sh "$here"/faults/test_*.sh; do
 done
 
 ((ran > 0)) || echo "e2e: ERROR: no suite ran"
+if ((${#durations[@]} > 0)); then
+	echo "e2e: time per suite:"
+	printf '  %s\n' "${durations[@]}"
+fi
+"$here/faults/fault_table.sh" "$root"/logs/*.log
 summary
 if ((failed > 0 || passed == 0 || ran == 0)); then
 	exit 1

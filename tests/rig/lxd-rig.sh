@@ -10,6 +10,15 @@
 #                                        rig NAME (not yet a member; for join tests)
 #   lxd-rig.sh restart NAME K            crash member K (SIGKILL) and start it
 #                                        again, waiting until it is ready
+# Fault injection (K is a member or standalone daemon of rig NAME):
+#   lxd-rig.sh kill NAME K               SIGKILL daemon K, wait until it is gone
+#   lxd-rig.sh start NAME K              start a stopped daemon K again (same
+#                                        namespace, LXD_DIR and environment) and
+#                                        wait until it is ready (bounded)
+#   lxd-rig.sh freeze NAME K             SIGSTOP daemon K (it hangs, sockets open)
+#   lxd-rig.sh thaw NAME K               SIGCONT daemon K
+#   lxd-rig.sh link NAME K up|down       set eth0 in daemon K's namespace up/down
+#   lxd-rig.sh pid NAME K                print daemon K's pid (fails if not running)
 #
 # Layout (state dir $LXDRIG_ROOT/NAME, default /tmp/lxdrig/NAME):
 #   NAME-br        namespace holding bridge br0 that links the members
@@ -363,7 +372,7 @@ rig_start_daemon() {
 			rig_fail "LXD member $k (pid $pid) exited during startup: LXD cannot start here"
 			return 1
 		fi
-		if LXD_SOCKET= LXD_DIR=$lxddir timeout 10 lxd waitready --timeout 2 >/dev/null 2>&1; then
+		if LXD_SOCKET='' LXD_DIR=$lxddir timeout 10 lxd waitready --timeout 2 >/dev/null 2>&1; then
 			break
 		fi
 		if ((SECONDS >= deadline)); then
@@ -563,6 +572,92 @@ rig_standalone_env() {
 	printf 'export RIG_N%s_NETNS=%q\n' "$k" "$name-n$k"
 	printf 'export RIG_N%s_ADDRESS=%q\n' "$k" "$LXDRIG_SUBNET_PREFIX.$k:8443"
 	printf 'export RIG_N%s_LOG=%q\n' "$k" "$state/n$k/lxd.log"
+}
+
+# ---------------------------------------------------------------- faults
+
+# rig_daemon_dir NAME K — member K's state dir, failing loudly if it has none.
+rig_daemon_dir() {
+	local name=$1 k=$2 dir
+	rig_check_name "$name" || return 1
+	[[ $k =~ ^[1-3]$ ]] || {
+		rig_fail "daemon number K must be 1..3 (got '$k')"
+		return 1
+	}
+	dir="$(rig_state "$name")/n$k"
+	[[ -d $dir/lxd ]] || {
+		rig_fail "rig '$name' has no daemon $k ($dir)"
+		return 1
+	}
+	printf '%s\n' "$dir"
+}
+
+# rig_daemon_pid NAME K — print the pid of running daemon K.
+rig_daemon_pid() {
+	local dir pid
+	dir=$(rig_daemon_dir "$1" "$2") || return 1
+	pid=$(cat "$dir/lxd.pid" 2>/dev/null) || pid=""
+	if [[ ! $pid =~ ^[0-9]+$ ]] || ! rig_alive "$pid"; then
+		rig_fail "daemon $2 of rig '$1' is not running"
+		return 1
+	fi
+	printf '%s\n' "$pid"
+}
+
+# rig_kill_daemon NAME K — SIGKILL (no shutdown, as a crash would), then
+# wait (bounded) until the process is gone.
+rig_kill_daemon() {
+	local pid i
+	pid=$(rig_daemon_pid "$1" "$2") || return 1
+	kill -KILL "$pid" 2>/dev/null || true
+	for ((i = 0; i < 100; i++)); do
+		rig_alive "$pid" || {
+			rig_log "daemon $2 of '$1' (pid $pid) killed with SIGKILL"
+			return 0
+		}
+		sleep 0.1
+	done
+	rig_fail "daemon $2 of '$1' (pid $pid) still alive 10s after SIGKILL"
+}
+
+# rig_start_again NAME K — start daemon K again after a kill, exactly as
+# `up`/`standalone` started it (rig_start_daemon: namespace, LXD_DIR, OVS
+# environment), and wait until it is ready (LXDRIG_START_TIMEOUT).
+rig_start_again() {
+	local dir pid
+	dir=$(rig_daemon_dir "$1" "$2") || return 1
+	pid=$(cat "$dir/lxd.pid" 2>/dev/null) || pid=""
+	if [[ $pid =~ ^[0-9]+$ ]] && rig_alive "$pid"; then
+		rig_fail "daemon $2 of '$1' is still running (pid $pid); kill it first"
+		return 1
+	fi
+	(unset LXD_SOCKET LXD_CONF && rig_start_daemon "$1" "$2")
+}
+
+# rig_signal_daemon NAME K STOP|CONT — freeze or thaw daemon K.
+rig_signal_daemon() {
+	local pid
+	pid=$(rig_daemon_pid "$1" "$2") || return 1
+	kill "-$3" "$pid" || {
+		rig_fail "cannot send SIG$3 to daemon $2 of '$1' (pid $pid)"
+		return 1
+	}
+	rig_log "daemon $2 of '$1' (pid $pid): SIG$3"
+}
+
+# rig_link NAME K up|down — the namespace's only link to the rig's bridge.
+rig_link() {
+	local ns="$1-n$2"
+	[[ $3 == up || $3 == down ]] || {
+		rig_fail "link state must be up or down (got '$3')"
+		return 1
+	}
+	rig_netns_exists "$ns" || {
+		rig_fail "no namespace $ns"
+		return 1
+	}
+	rig_run ip -n "$ns" link set eth0 "$3" || return 1
+	rig_log "eth0 in $ns is $3"
 }
 
 # ---------------------------------------------------------------- commands
@@ -769,6 +864,26 @@ rig_main() {
 		rig_check_name "$1"
 		rig_restart_daemon "$1" "$2"
 		;;
+	kill | start | freeze | thaw | pid)
+		[[ $# -eq 2 ]] || {
+			echo "usage: $0 $cmd NAME K" >&2
+			exit 2
+		}
+		case $cmd in
+		kill) rig_kill_daemon "$1" "$2" ;;
+		start) rig_start_again "$1" "$2" ;;
+		freeze) rig_signal_daemon "$1" "$2" STOP ;;
+		thaw) rig_signal_daemon "$1" "$2" CONT ;;
+		pid) rig_daemon_pid "$1" "$2" ;;
+		esac
+		;;
+	link)
+		[[ $# -eq 3 ]] || {
+			echo "usage: $0 link NAME K up|down" >&2
+			exit 2
+		}
+		rig_link "$1" "$2" "$3"
+		;;
 	status)
 		[[ $# -eq 1 ]] || {
 			echo "usage: $0 status NAME" >&2
@@ -779,7 +894,7 @@ rig_main() {
 			jq '[.metadata[] | {server_name, url, status, roles}]'
 		;;
 	*)
-		sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
+		sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2
 		exit 2
 		;;
 	esac
