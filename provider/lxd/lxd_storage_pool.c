@@ -1011,6 +1011,10 @@ static void pool_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 
 	if (!c || !name)
 		return;
+	/* Recorded half-created (a create that failed, tainted): finish it
+	 * first, so the delete removes the storage on every member. */
+	if (strcmp(tf_value_attr_string(prior, "status") ?: "Created", "Created") != 0)
+		pool_finish_half_created(ctx, c, prior);
 	path = pool_path(name, NULL);
 	if (!path) {
 		tf_diags_error(d, NULL, "Out of memory", "Deleting \"%s\"", name);

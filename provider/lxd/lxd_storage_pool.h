@@ -64,4 +64,11 @@ void pool_path_key(tf_path *p, const char *attr, const char *k1, const char *k2)
 void pool_create(tfp_ctx *ctx, const tf_value *planned, const tf_value *config,
 		 tf_value **out, tf_diags *d);
 
+/* A pool of ours (`state`) left half-created (Pending/Errored) is finished
+ * before it is deleted: LXD 5.0 deletes a half-created pool's database
+ * rows but not the storage a member already made, which would then block
+ * the next create ("Storage pool directory ... already exists"). Best
+ * effort; true when the pool is now Created. */
+bool pool_finish_half_created(tfp_ctx *ctx, lxd_client *c, const tf_value *state);
+
 #endif

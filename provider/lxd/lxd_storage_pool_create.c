@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../log.h"
 #include "lxd_server_keys.h"
@@ -307,6 +308,20 @@ static int remaining_steps(struct run *r, lxd_error *err)
 	return step_post(r, NULL, err);
 }
 
+/* Sleep `seconds`, in steps that watch the stop flag. False when
+ * stopped. */
+static bool pause_s(const struct run *r, int seconds)
+{
+	struct timespec ts = { 0, 100 * 1000000L };
+
+	for (int i = 0; i < seconds * 10; i++) {
+		if (r->ctx->stop && atomic_load(r->ctx->stop))
+			return false;
+		nanosleep(&ts, NULL);
+	}
+	return true;
+}
+
 /* Run the create to the end. Returns LXD_OK, or a code with a diagnostic
  * in d or with *err set for the caller to report. */
 static int run_steps(struct run *r, lxd_error *err, tf_diags *d)
@@ -316,7 +331,7 @@ static int run_steps(struct run *r, lxd_error *err, tf_diags *d)
 	/* Several members: look first, a pool in the way would otherwise be
 	 * half-joined by our first targeted POST. */
 	if (r->two_step) {
-		s = resync(r, true, err, d);
+		s = resync(r, !r->sent, err, d);
 		if (s < 0)
 			return s;
 	}
@@ -344,6 +359,11 @@ static int run_steps(struct run *r, lxd_error *err, tf_diags *d)
 		tfp_debug("storage pool \"%s\": %s; continuing (attempt %d)", r->name,
 			  unknown ? "outcome of a request unknown" : "pool half-created",
 			  attempt + 2);
+		/* A half-created pool refused again is usually a member that
+		 * is restarting ("failed to notify peer"): give it a moment
+		 * (1, 2, 4 s), as Terraform's stop allows. */
+		if (!unknown && !pause_s(r, 1 << attempt))
+			return LXD_E_CANCELLED;
 	}
 }
 
@@ -408,6 +428,42 @@ static void finish(struct run *r, tf_value **out, tf_diags *d)
 	json_decref(priv);
 }
 
+/* LXD refuses the create because a member still has the pool's directory
+ * from an earlier create of the same name that its daemon did not live to
+ * finish (killed mid-create: LXD's own clean-up never ran). LXD 5.0 has no
+ * API to remove it, so say exactly what to do. True when that is the
+ * error (diagnostic added). */
+static bool leftover_dir(const struct run *r, const lxd_error *err, tf_diags *d)
+{
+	const char *m = err->message, *p = strstr(m, "Storage pool directory \"");
+	const char *peer = strstr(m, "failed to notify peer ");
+	char path[512] = "", where[128] = "the server";
+	const char *q;
+
+	if (!p || !strstr(p, "already exists"))
+		return false;
+	p += strlen("Storage pool directory \"");
+	q = strchr(p, '"');
+	if (!q || (size_t)(q - p) >= sizeof(path))
+		return false;
+	memcpy(path, p, (size_t)(q - p));
+	if (peer) {
+		peer += strlen("failed to notify peer ");
+		q = strchr(peer, ':');
+		snprintf(where, sizeof(where), "the member at %.*s",
+			 q ? (int)(q - peer) : 64, peer);
+	}
+	tf_diags_attr_error(d, "name", "Leftover storage pool directory",
+			    "Creating storage pool \"%s\": %s. LXD on %s still has "
+			    "the directory %s from an earlier create of this pool "
+			    "that its daemon did not live to finish (it was stopped "
+			    "mid-create), and LXD has no API to remove it. On that "
+			    "machine, check that no storage pool uses it (`lxc "
+			    "storage list`) and remove it (`rm -r %s`), then apply "
+			    "again.", r->name, err->message, where, path, path);
+	return true;
+}
+
 void pool_create(tfp_ctx *ctx, const tf_value *planned, const tf_value *config,
 		 tf_value **out, tf_diags *d)
 {
@@ -437,7 +493,7 @@ void pool_create(tfp_ctx *ctx, const tf_value *planned, const tf_value *config,
 	if (rc == LXD_OK && r.two_step && desc && *desc)
 		rc = pool_set_description(r.c, r.name, planned, &err);
 	if (rc) {
-		if (!tf_diags_has_error(d))
+		if (!tf_diags_has_error(d) && !leftover_dir(&r, &err, d))
 			lxd_diag(d, NULL, "Cannot create storage pool", &err,
 				 "Creating storage pool \"%s\"%s", r.name,
 				 r.members ? " on the cluster" : "");
@@ -449,4 +505,35 @@ void pool_create(tfp_ctx *ctx, const tf_value *planned, const tf_value *config,
 done:
 	json_decref(r.members);
 	json_decref(r.defined);
+}
+
+bool pool_finish_half_created(tfp_ctx *ctx, lxd_client *c, const tf_value *state)
+{
+	struct run r = {
+		.ctx = ctx,
+		.c = c,
+		.planned = state,
+		.name = tf_value_attr_string(state, "name"),
+		.driver = tf_value_attr_string(state, "driver"),
+		.mc = tf_value_attr(state, "member_config"),
+		.defined = json_object(),
+		.sent = true, /* in our state: ours, whatever it holds */
+	};
+	tf_diags ignore = TF_DIAGS_INIT;
+	lxd_error err = {0};
+	int s = LXD_E_NOMEM;
+
+	if (r.name && r.driver && r.defined && start(&r, &err) == LXD_OK) {
+		s = resync(&r, false, &err, &ignore);
+		if (s == RESYNC_HALF)
+			s = run_steps(&r, &err, &ignore) == LXD_OK ? RESYNC_CREATED : -1;
+	}
+	if (s != RESYNC_CREATED && s != RESYNC_ABSENT)
+		tfp_info("storage pool \"%s\": could not finish the half-created "
+			 "pool before deleting it: %s", r.name ? r.name : "?",
+			 err.message[0] ? err.message : "see the diagnostics above");
+	tf_diags_done(&ignore);
+	json_decref(r.members);
+	json_decref(r.defined);
+	return s == RESYNC_CREATED;
 }
