@@ -110,13 +110,9 @@ tf_value *tf_schema_empty_object(const tf_schema *s);
  * value is never echoed.
  *  - tf_validate_one_of: strings (numbers/bools by their text) must be one
  *    of the listed values; lists/sets/maps of those are checked per element.
- *  - tf_validate_lxd_name: 1..63 bytes of ASCII letters, digits, '-', '_',
- *    '.', starting with a letter or digit (so no '/', whitespace, ".", "..",
- *    leading '-'); `arg` unused.
  *  - tf_validate_int_range: a whole number in [min, max]. */
 void tf_validate_one_of(const tf_value *v, const void *arg /* NULL-terminated const char *[] */,
 			const tf_path *path, tf_diags *d);
-void tf_validate_lxd_name(const tf_value *v, const void *arg, const tf_path *path, tf_diags *d);
 typedef struct tf_int_range { int64_t min, max; } tf_int_range;
 void tf_validate_int_range(const tf_value *v, const void *arg /* tf_int_range */,
 			   const tf_path *path, tf_diags *d);

@@ -8,13 +8,14 @@
 #include "../resource.h"
 #include "client.h"
 #include "lxd_common.h"
+#include "lxd_name.h"
 
 static const tf_attr_def net_ds_attrs[] = {
 	{ "name", "\"string\"", TF_REQUIRED, NULL,
-	  "Name of the network.", tf_validate_lxd_name },
+	  "Name of the network.", lxd_validate_name },
 	{ "project", "\"string\"", TF_OPTIONAL | TF_COMPUTED, NULL,
 	  "Project to look in. Defaults to the provider's `project`. Uplink "
-	  "networks always live in `default`.", tf_validate_lxd_name },
+	  "networks always live in `default`.", lxd_validate_name },
 	{ "type", "\"string\"", TF_COMPUTED, NULL,
 	  "Network type: `bridge`, `ovn`, `physical`, `macvlan`, `sriov`, or "
 	  "for unmanaged interfaces the kernel's type (`loopback`, `broadcast`, "

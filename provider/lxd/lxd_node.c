@@ -27,6 +27,7 @@
 #include "../resource.h"
 #include "client.h"
 #include "lxd_common.h"
+#include "lxd_name.h"
 #include "lxd_node.h"
 #include "lxd_server_keys.h"
 
@@ -72,7 +73,7 @@ static const tf_nested_block_def node_blocks[] = {
 static const tf_attr_def node_attrs[] = {
 	{ "name", "\"string\"", TF_REQUIRED | TF_FORCE_NEW, NULL,
 	  "Member name (`server_name`). Changing it replaces the member.",
-	  tf_validate_lxd_name },
+	  lxd_validate_name },
 	{ "bootstrap", "\"bool\"", TF_OPTIONAL | TF_COMPUTED, "false",
 	  "Create the cluster: enable clustering on the provider's standalone "
 	  "server, which becomes the first member `name`. Default `false` "

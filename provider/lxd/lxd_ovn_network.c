@@ -38,6 +38,7 @@
 #include "../resource.h"
 #include "client.h"
 #include "lxd_common.h"
+#include "lxd_name.h"
 #include "lxd_ovn_keys.h"
 #include "lxd_server_keys.h"
 
@@ -49,17 +50,17 @@
 static const tf_attr_def ovn_attrs[] = {
 	{ "name", "\"string\"", TF_REQUIRED | TF_FORCE_NEW, NULL,
 	  "Name of the network. Changing it replaces the network.",
-	  tf_validate_lxd_name },
+	  lxd_validate_name },
 	{ "project", "\"string\"", TF_OPTIONAL | TF_COMPUTED | TF_FORCE_NEW, NULL,
 	  "Project of the network (it needs `features.networks=true`). Defaults "
 	  "to the provider's `project`. Changing it replaces the network.",
-	  tf_validate_lxd_name },
+	  lxd_validate_name },
 	{ "uplink", "\"string\"", TF_REQUIRED, NULL,
 	  "Uplink network (LXD's `network` key): a managed `bridge` or "
 	  "`physical` network in the `default` project with `ipv4.ovn.ranges` "
 	  "and/or `ipv6.ovn.ranges` set (checked at plan time). Changing it "
 	  "moves the router in place and allocates new uplink addresses.",
-	  tf_validate_lxd_name },
+	  lxd_validate_name },
 	{ "description", "\"string\"", TF_OPTIONAL | TF_COMPUTED, "\"\"",
 	  "Description of the network." },
 	{ "config", "[\"map\",\"string\"]", TF_OPTIONAL | TF_COMPUTED, NULL,

@@ -8,11 +8,12 @@
 #include "../resource.h"
 #include "client.h"
 #include "lxd_common.h"
+#include "lxd_name.h"
 
 static const tf_attr_def server_attrs[] = {
 	{ "target", "\"string\"", TF_OPTIONAL, NULL,
 	  "Cluster member to ask (`?target=`). Defaults to the member the "
-	  "provider is connected to.", tf_validate_lxd_name },
+	  "provider is connected to.", lxd_validate_name },
 	{ "server_name", "\"string\"", TF_COMPUTED, NULL,
 	  "Server (member) name; for a standalone server usually `none`." },
 	{ "server_version", "\"string\"", TF_COMPUTED, NULL,

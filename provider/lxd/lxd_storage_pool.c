@@ -24,6 +24,7 @@
 #include "../resource.h"
 #include "client.h"
 #include "lxd_common.h"
+#include "lxd_name.h"
 #include "lxd_server_keys.h"
 #include "lxd_storage_pool.h"
 
@@ -34,7 +35,7 @@ static const char *const pool_drivers[] = {
 static const tf_attr_def pool_attrs[] = {
 	{ "name", "\"string\"", TF_REQUIRED | TF_FORCE_NEW, NULL,
 	  "Name of the storage pool. Changing it replaces the pool.",
-	  tf_validate_lxd_name },
+	  lxd_validate_name },
 	{ "driver", "\"string\"", TF_REQUIRED | TF_FORCE_NEW, NULL,
 	  "Storage driver: `dir`, `zfs`, `btrfs`, `lvm`, `ceph`, `cephfs` or "
 	  "`cephobject`. Must be supported by the server (checked at plan "
