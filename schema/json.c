@@ -709,3 +709,17 @@ int tf_json_encode(const tf_value *v, char **out, size_t *outlen)
 		*outlen = len;
 	return TF_OK;
 }
+
+json_t *tf_json_strings(const tf_value *list)
+{
+	json_t *a = json_array();
+	size_t n = tf_value_is_known(list) ? tf_value_len(list) : 0;
+
+	for (size_t i = 0; a && i < n; i++) {
+		const char *s = tf_value_get_string(tf_value_index(list, i));
+
+		if (s)
+			json_array_append_new(a, json_string(s));
+	}
+	return a;
+}

@@ -28,6 +28,17 @@
 
 /* ---- tf_paths --------------------------------------------------------- */
 
+int tf_paths_add_attr(tf_paths *ps, const char *attr)
+{
+	tf_path p = {0};
+	int rc = tf_path_push_attr(&p, attr);
+
+	if (rc == TF_OK)
+		rc = tf_paths_add(ps, &p);
+	tf_path_done(&p);
+	return rc;
+}
+
 bool tf_paths_contains(const tf_paths *ps, const tf_path *p)
 {
 	for (size_t i = 0; i < ps->n; i++)
@@ -587,6 +598,19 @@ int tf_plan_mark_unknown(const tf_schema *s, tf_value *planned, const char *name
 	return tf_value_object_set(planned, name, u);
 }
 
+int tf_plan_mark_unknown_all(const tf_schema *s, tf_value *planned,
+			     const char *const *names)
+{
+	int rc = TF_OK;
+
+	for (; *names; names++) {
+		int r = tf_plan_mark_unknown(s, planned, *names);
+
+		rc = rc ? rc : r;
+	}
+	return rc;
+}
+
 int tf_plan_set(tf_value *planned, const char *name, tf_value *take)
 {
 	if (!planned || !name || !tf_value_is_known(planned) ||
@@ -611,4 +635,13 @@ bool tf_plan_attr_changed(const tf_value *prior, const tf_value *planned,
 	if (!a || !b)
 		return false;
 	return !tf_value_is_wholly_known(b) || !tf_value_equal(a, b);
+}
+
+bool tf_plan_any_changed(const tf_value *prior, const tf_value *planned,
+			 const char *const *names)
+{
+	for (; *names; names++)
+		if (tf_plan_attr_changed(prior, planned, *names))
+			return true;
+	return false;
 }

@@ -21,12 +21,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "../../schema/codec.h"
 #include "../../schema/plan.h"
 #include "../../schema/tf_err.h"
 #include "../log.h"
 #include "../resource.h"
+#include "../util/cleanup.h"
 #include "client.h"
 #include "lxd_common.h"
+#include "lxd_kit.h"
 #include "lxd_name.h"
 #include "lxd_node.h"
 #include "lxd_server_keys.h"
@@ -137,86 +140,42 @@ static const tf_block_def node_schema = {
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static bool in_list(const char *k, const char *const *list)
-{
-	for (; *list; list++)
-		if (strcmp(k, *list) == 0)
-			return true;
-	return false;
-}
-
 bool lxd_node_auto_role(const char *role)
 {
 	static const char *const auto_roles[] = {
 		"database", "database-leader", "database-standby",
 		"database-voter", NULL,
 	};
-	return role && in_list(role, auto_roles);
+	return role && lxd_in_list(role, auto_roles);
 }
 
 char *lxd_node_path(const char *name, const char *suffix)
 {
-	char *en = lxd_escape(name), *p = NULL;
-
-	if (en && asprintf(&p, "/1.0/cluster/members/%s%s", en,
-			   suffix ? suffix : "") < 0)
-		p = NULL;
-	free(en);
-	return p;
+	return lxd_url("/1.0/cluster/members/", name, suffix, NULL, NULL);
 }
 
 int lxd_node_get(lxd_client *c, const char *name, json_t **member,
 		 lxd_error *err)
 {
-	char *path = lxd_node_path(name, NULL);
-	int rc;
+	int rc = lxd_get_at(c, lxd_node_path(name, NULL), member, NULL, err);
 
-	if (!path)
-		return LXD_E_NOMEM;
-	rc = lxd_get(c, path, 0, member, NULL, err);
-	free(path);
 	/* A server that is not clustered has no members at all. */
 	if (rc && err && strstr(err->message, "isn't part of a cluster"))
 		rc = LXD_E_NOTFOUND;
 	return rc;
 }
 
-/* set(string) of the roles in `arr` that are (auto=true) or are not
+static bool user_role(const char *role)
+{
+	return !lxd_node_auto_role(role);
+}
+
+/* set(string) of the roles in `arr` that are (automatic) or are not
  * automatic. */
 static tf_value *roles_value(const json_t *arr, bool automatic)
 {
-	tf_type *st = tf_type_set(tf_type_string());
-	tf_value *s = tf_value_set_new(st);
-	size_t i;
-	json_t *r;
-
-	tf_type_unref(st);
-	json_array_foreach(arr, i, r) {
-		const char *n = json_string_value(r);
-		if (s && n && lxd_node_auto_role(n) == automatic)
-			tf_value_list_append(s, tf_value_string(n));
-	}
-	return s;
-}
-
-static tf_value *strings_set(const json_t *arr)
-{
-	tf_type *st = tf_type_set(tf_type_string());
-	tf_value *s = tf_value_set_new(st);
-	size_t i;
-	json_t *r;
-
-	tf_type_unref(st);
-	json_array_foreach(arr, i, r)
-		if (s && json_is_string(r))
-			tf_value_list_append(s, tf_value_string(json_string_value(r)));
-	return s;
-}
-
-static const char *jstr(const json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-	return s ? s : "";
+	return lxd_strings(arr, &(lxd_strings_opts){
+		.set = true, .keep = automatic ? lxd_node_auto_role : user_role });
 }
 
 static void set_bool_default(tf_value *st, const tf_value *keep, const char *n)
@@ -229,14 +188,14 @@ tf_value *lxd_node_state(const tf_schema *s, const tf_value *keep,
 			 const json_t *m, const json_t *rec)
 {
 	tf_value *st = tf_schema_empty_object(s);
-	const char *url = jstr(m, "url");
+	const char *url = lxd_jstr(m, "url");
 	const char *addr = keep ? tf_value_attr_string(keep, "server_address") : NULL;
 	const tf_value *v;
 	tf_value *cfg;
 
 	if (!st)
 		return NULL;
-	tf_value_object_set(st, "name", tf_value_string(jstr(m, "server_name")));
+	tf_value_object_set(st, "name", tf_value_string(lxd_jstr(m, "server_name")));
 	set_bool_default(st, keep, "bootstrap");
 	set_bool_default(st, keep, "force");
 	if (!addr)
@@ -246,9 +205,10 @@ tf_value *lxd_node_state(const tf_schema *s, const tf_value *keep,
 		tf_value_object_set(st, "join_target", tf_value_ref((tf_value *)v));
 	if (keep && (v = tf_value_attr(keep, "member_config")) && !tf_value_is_unknown(v))
 		tf_value_object_set(st, "member_config", tf_value_ref((tf_value *)v));
-	tf_value_object_set(st, "description", tf_value_string(jstr(m, "description")));
-	tf_value_object_set(st, "failure_domain", tf_value_string(jstr(m, "failure_domain")));
-	tf_value_object_set(st, "groups", strings_set(json_object_get(m, "groups")));
+	tf_value_object_set(st, "description", tf_value_string(lxd_jstr(m, "description")));
+	tf_value_object_set(st, "failure_domain", tf_value_string(lxd_jstr(m, "failure_domain")));
+	tf_value_object_set(st, "groups", lxd_strings(json_object_get(m, "groups"),
+						      &(lxd_strings_opts){ .set = true }));
 	tf_value_object_set(st, "roles", roles_value(json_object_get(m, "roles"), false));
 	tf_value_object_set(st, "database_roles",
 			    roles_value(json_object_get(m, "roles"), true));
@@ -272,11 +232,11 @@ tf_value *lxd_node_state(const tf_schema *s, const tf_value *keep,
 	if (cfg)
 		tf_value_object_set(st, "config", cfg);
 	tf_value_object_set(st, "evacuated",
-			    tf_value_bool(strcmp(jstr(m, "status"), "Evacuated") == 0));
+			    tf_value_bool(strcmp(lxd_jstr(m, "status"), "Evacuated") == 0));
 	tf_value_object_set(st, "url", tf_value_string(url));
-	tf_value_object_set(st, "status", tf_value_string(jstr(m, "status")));
-	tf_value_object_set(st, "message", tf_value_string(jstr(m, "message")));
-	tf_value_object_set(st, "architecture", tf_value_string(jstr(m, "architecture")));
+	tf_value_object_set(st, "status", tf_value_string(lxd_jstr(m, "status")));
+	tf_value_object_set(st, "message", tf_value_string(lxd_jstr(m, "message")));
+	tf_value_object_set(st, "architecture", tf_value_string(lxd_jstr(m, "architecture")));
 	tf_value_object_set(st, "database",
 			    tf_value_bool(json_is_true(json_object_get(m, "database"))));
 	return st;
@@ -288,18 +248,6 @@ struct put_arg {
 	const tf_value *prior;
 	const tf_value *planned;
 };
-
-static json_t *set_to_json(const tf_value *set)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; a && i < tf_value_len(set); i++) {
-		const char *s = tf_value_get_string(tf_value_index(set, i));
-		if (s)
-			json_array_append_new(a, json_string(s));
-	}
-	return a;
-}
 
 /* Build the PUT body from the live member and the plan. */
 static int put_mutate(json_t *cur, void *argv, json_t **body, lxd_error *err)
@@ -331,7 +279,7 @@ static int put_mutate(json_t *cur, void *argv, json_t **body, lxd_error *err)
 				json_array_append_new(out_roles, json_string(n));
 		}
 	if (tf_value_is_known(groups) && tf_value_len(groups) > 0)
-		out_groups = set_to_json(groups);
+		out_groups = tf_json_strings(groups);
 	else
 		out_groups = json_deep_copy(json_object_get(cur, "groups"));
 	for (i = 0; tf_value_is_known(pcfg) && i < tf_value_len(pcfg); i++) {
@@ -345,9 +293,9 @@ static int put_mutate(json_t *cur, void *argv, json_t **body, lxd_error *err)
 	}
 	*body = json_pack("{s:s, s:s, s:o, s:o, s:o}",
 			  "description", tf_value_is_known(desc) ? tf_value_get_string(desc)
-						     : jstr(cur, "description"),
+						     : lxd_jstr(cur, "description"),
 			  "failure_domain", tf_value_is_known(fd) ? tf_value_get_string(fd)
-						      : jstr(cur, "failure_domain"),
+						      : lxd_jstr(cur, "failure_domain"),
 			  "groups", out_groups ? out_groups : json_array(),
 			  "roles", out_roles ? out_roles : json_array(),
 			  "config", cfg);
@@ -394,29 +342,19 @@ int lxd_node_put(lxd_client *c, const char *name, const tf_value *prior,
 int lxd_node_set_evacuated(lxd_client *c, const char *name, bool want,
 			   lxd_error *err)
 {
-	json_t *m = NULL, *body;
-	char *path;
-	lxd_response r = {0};
+	_cleanup_(json_decrefp) json_t *m = NULL, *body = NULL;
 	bool is_evac;
 	int rc = lxd_node_get(c, name, &m, err);
 
 	if (rc)
 		return rc;
-	is_evac = strcmp(jstr(m, "status"), "Evacuated") == 0;
-	json_decref(m);
+	is_evac = strcmp(lxd_jstr(m, "status"), "Evacuated") == 0;
 	if (is_evac == want)
 		return LXD_OK;
-	path = lxd_node_path(name, "/state");
 	body = json_pack("{s:s}", "action", want ? "evacuate" : "restore");
-	if (!path || !body) {
-		free(path);
-		json_decref(body);
+	if (!body)
 		return LXD_E_NOMEM;
-	}
-	rc = lxd_request(c, "POST", path, body, NULL, 0, &r, err);
-	lxd_response_done(&r);
-	free(path);
-	json_decref(body);
+	rc = lxd_send_at(c, "POST", lxd_node_path(name, "/state"), body, err);
 	if (rc && err && (strstr(err->message, "already evacuated") ||
 			  strstr(err->message, "already restored")))
 		rc = LXD_OK;
@@ -435,16 +373,12 @@ static void node_validate(tfp_ctx *ctx, const tf_value *config, tf_diags *d)
 	(void)ctx;
 	for (size_t i = 0; tf_value_is_known(cfg) && i < tf_value_len(cfg); i++) {
 		const char *k = tf_value_map_key(cfg, i);
-		if (strcmp(k, "scheduler.instance") != 0 && strncmp(k, "user.", 5) != 0) {
-			tf_path p = {0};
-			tf_path_push_attr(&p, "config");
-			tf_path_push_key(&p, k);
-			tf_diags_error(d, &p, "Unsupported member config key",
-				       "\"%s\" is not a cluster member setting. Members "
-				       "accept `scheduler.instance` and `user.*` keys; "
-				       "server settings belong elsewhere.", k);
-			tf_path_done(&p);
-		}
+		if (strcmp(k, "scheduler.instance") != 0 && strncmp(k, "user.", 5) != 0)
+			tf_diags_key_error(d, "config", k, NULL,
+					   "Unsupported member config key",
+					   "\"%s\" is not a cluster member setting. Members "
+					   "accept `scheduler.instance` and `user.*` keys; "
+					   "server settings belong elsewhere.", k);
 	}
 	for (size_t i = 0; tf_value_is_known(roles) && i < tf_value_len(roles); i++) {
 		const char *r = tf_value_get_string(tf_value_index(roles, i));
@@ -455,7 +389,7 @@ static void node_validate(tfp_ctx *ctx, const tf_value *config, tf_diags *d)
 					    "depending on the LXD version); automatic "
 					    "roles are reported in `database_roles`.",
 					    r, "event-hub, ovn-chassis, control-plane");
-		else if (r && !in_list(r, user_roles))
+		else if (r && !lxd_in_list(r, user_roles))
 			tf_diags_attr_error(d, "roles", "Unknown member role",
 					    "\"%s\" is not an LXD member role. User "
 					    "roles are event-hub, ovn-chassis and "
@@ -568,18 +502,18 @@ static void node_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 			     const tf_value *config, tf_value **planned,
 			     tf_paths *replace, tf_diags *d)
 {
+	static const char *const moving[] = {
+		"status", "message", "database", "database_roles", NULL,
+	};
+
 	if (tf_value_is_null(prior)) {
 		check_create(ctx->client, config, d);
 		return;
 	}
-	if (replace->n == 0 && tf_plan_has_changes(prior, *planned)) {
-		/* Any write may move status and automatic roles (evacuation,
-		 * rebalancing): the result is known after apply. */
-		tf_plan_mark_unknown(ctx->schema, *planned, "status");
-		tf_plan_mark_unknown(ctx->schema, *planned, "message");
-		tf_plan_mark_unknown(ctx->schema, *planned, "database");
-		tf_plan_mark_unknown(ctx->schema, *planned, "database_roles");
-	}
+	/* Any write may move status and automatic roles (evacuation,
+	 * rebalancing): the result is known after apply. */
+	if (replace->n == 0 && tf_plan_has_changes(prior, *planned))
+		tf_plan_mark_unknown_all(ctx->schema, *planned, moving);
 }
 
 /* ---- read / import ------------------------------------------------------ */
@@ -587,13 +521,13 @@ static void node_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 static void node_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 		      tf_diags *d)
 {
-	lxd_client *c = lxd_ctx_client(ctx, d);
-	const char *name = tf_value_attr_string(state, "name");
+	const char *name = NULL;
+	lxd_client *c = lxd_ctx_named(ctx, state, &name, d);
 	json_t *m = NULL;
 	lxd_error err = {0};
 	int rc;
 
-	if (!c || !name)
+	if (!c)
 		return;
 	rc = lxd_node_get(c, name, &m, &err);
 	if (rc == LXD_E_NOTFOUND) {
@@ -607,16 +541,13 @@ static void node_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 	}
 	{
 		json_t *priv = lxd_private_load(ctx);
-		const tf_value *managed = tf_value_attr(state, "config");
-		const json_t *rec = priv ? lxd_server_keys_get(priv, "") : NULL;
+		bool changed = false;
+		const json_t *rec = priv ? lxd_server_keys_ensure(
+			priv, "", json_object_get(m, "config"),
+			tf_value_attr(state, "config"), NULL, &changed) : NULL;
 
-		/* State of an older version: what is there now is the
-		 * server's, once. */
-		if (priv && !rec &&
-		    lxd_server_keys_record(priv, "", json_object_get(m, "config"),
-					   managed, NULL, NULL, NULL) == 0 &&
-		    lxd_private_save(ctx, priv) == 0)
-			rec = lxd_server_keys_get(priv, "");
+		if (changed && lxd_private_save(ctx, priv))
+			rec = NULL;
 		*out = lxd_node_state(ctx->schema, state, m, rec);
 		json_decref(priv);
 	}
@@ -629,18 +560,14 @@ json_t *lxd_node_record_keys(tfp_ctx *ctx, const json_t *m,
 			     const tf_value *planned, const tf_value *prior)
 {
 	json_t *priv = json_object(), *old = NULL, *cand = NULL;
-	const json_t *rec;
 	int rc = TF_E_NOMEM;
 
 	if (!priv)
 		return NULL;
-	if (prior) {
-		old = lxd_private_load(ctx);
-		rec = old ? lxd_server_keys_get(old, "") : NULL;
-		/* An update's candidates: recorded or managed before. */
-		if (rec && !(cand = lxd_key_union(rec, tf_value_attr(prior, "config"))))
-			goto out;
-	}
+	/* An update's candidates: recorded or managed before. */
+	if (prior && (old = lxd_private_load(ctx)) &&
+	    lxd_server_keys_candidates(old, "", tf_value_attr(prior, "config"), &cand))
+		goto out;
 	rc = lxd_server_keys_record(priv, "", json_object_get(m, "config"),
 				    tf_value_attr(planned, "config"), cand, NULL, NULL);
 	if (rc == 0)
@@ -705,18 +632,15 @@ static bool writable_changed(const tf_value *prior, const tf_value *planned)
 	static const char *const w[] = {
 		"description", "failure_domain", "groups", "roles", "config", NULL,
 	};
-	for (const char *const *n = w; *n; n++)
-		if (tf_plan_attr_changed(prior, planned, *n))
-			return true;
-	return false;
+	return tf_plan_any_changed(prior, planned, w);
 }
 
 static void node_update(tfp_ctx *ctx, const tf_value *prior,
 			const tf_value *planned, const tf_value *config,
 			tf_value **out, tf_diags *d)
 {
-	lxd_client *c = lxd_ctx_client(ctx, d);
-	const char *name = tf_value_attr_string(prior, "name");
+	const char *name = NULL;
+	lxd_client *c = lxd_ctx_named(ctx, prior, &name, d);
 	const tf_value *ev = tf_value_attr(planned, "evacuated");
 	const tf_value *keep = planned;
 	json_t *m = NULL;
@@ -724,7 +648,7 @@ static void node_update(tfp_ctx *ctx, const tf_value *prior,
 	int rc;
 
 	(void)config;
-	if (!c || !name)
+	if (!c)
 		return;
 	if (writable_changed(prior, planned) &&
 	    (rc = lxd_node_put(c, name, prior, planned, ctx->stop, &err))) {
@@ -768,7 +692,6 @@ static void disable_clustering(lxd_client *c, const char *name,
 			       lxd_error *why, tf_diags *d)
 {
 	json_t *cl = NULL, *body = json_pack("{s:b}", "enabled", 0);
-	lxd_response r = {0};
 	lxd_error err = {0};
 	const char *self;
 	int rc = lxd_get(c, "/1.0/cluster", 0, &cl, NULL, &err);
@@ -783,8 +706,7 @@ static void disable_clustering(lxd_client *c, const char *name,
 		goto out;
 	}
 	tfp_info("lxd_node: \"%s\" is the last member: disabling clustering", name);
-	rc = lxd_request(c, "PUT", "/1.0/cluster", body, NULL, 0, &r, &err);
-	lxd_response_done(&r);
+	rc = lxd_request(c, "PUT", "/1.0/cluster", body, NULL, 0, NULL, &err);
 	lxd_server_info_forget(c);
 	if (rc)
 		lxd_diag(d, NULL, "Cannot remove cluster member", &err,
@@ -797,24 +719,16 @@ out:
 
 static void node_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 {
-	lxd_client *c = lxd_ctx_client(ctx, d);
-	const char *name = tf_value_attr_string(prior, "name");
+	const char *name = NULL;
+	lxd_client *c = lxd_ctx_named(ctx, prior, &name, d);
 	bool force = tf_value_get_bool(tf_value_attr(prior, "force"));
-	lxd_response r = {0};
 	lxd_error err = {0};
-	char *path;
 	int rc;
 
-	if (!c || !name)
+	if (!c)
 		return;
-	path = lxd_node_path(name, force ? "?force=1" : NULL);
-	if (!path) {
-		tf_diags_error(d, NULL, "Out of memory", "Removing member \"%s\"", name);
-		return;
-	}
-	rc = lxd_request(c, "DELETE", path, NULL, NULL, 0, &r, &err);
-	lxd_response_done(&r);
-	free(path);
+	rc = lxd_send_at(c, "DELETE", lxd_node_path(name, force ? "?force=1" : NULL),
+			 NULL, &err);
 	if (rc == LXD_OK || rc == LXD_E_NOTFOUND ||
 	    strstr(err.message, "isn't part of a cluster"))
 		return;

@@ -20,38 +20,13 @@
 
 #include "../log.h"
 #include "../resource.h"
+#include "../util/b64.h"
+#include "../util/secret.h"
 #include "client.h"
 #include "lxd_common.h"
+#include "lxd_kit.h"
 #include "lxd_node.h"
 #include "lxd_server_keys.h"
-
-/* Padded standard base64 (what Go's base64.StdEncoding decodes), malloc'd. */
-static char *base64_std(const unsigned char *in, size_t len)
-{
-	static const char tbl[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char *out = malloc((len + 2) / 3 * 4 + 1), *o = out;
-	size_t i;
-
-	if (!out)
-		return NULL;
-	for (i = 0; i + 2 < len; i += 3) {
-		unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 | in[i + 2];
-		*o++ = tbl[v >> 18 & 63];
-		*o++ = tbl[v >> 12 & 63];
-		*o++ = tbl[v >> 6 & 63];
-		*o++ = tbl[v & 63];
-	}
-	if (i < len) {
-		unsigned v = (unsigned)in[i] << 16 | (i + 1 < len ? (unsigned)in[i + 1] << 8 : 0);
-		*o++ = tbl[v >> 18 & 63];
-		*o++ = tbl[v >> 12 & 63];
-		*o++ = i + 1 < len ? tbl[v >> 6 & 63] : '=';
-		*o++ = '=';
-	}
-	*o = '\0';
-	return out;
-}
 
 int lxd_node_required_config(lxd_client *c, json_t **required, lxd_error *err)
 {
@@ -149,14 +124,9 @@ static lxd_client *open_target(tfp_ctx *ctx, const tf_value *jt, tf_diags *d)
 	lxd_client *jc = NULL;
 	lxd_error err = {0};
 
+	lxd_tls_opts(&o, jt);
 	o.socket_path = tf_value_attr_string(jt, "socket");
 	o.url = tf_value_attr_string(jt, "address");
-	o.client_cert_pem = tf_value_attr_string(jt, "client_certificate");
-	o.client_key_pem = tf_value_attr_string(jt, "client_key");
-	o.server_cert_pem = tf_value_attr_string(jt, "server_certificate");
-	o.server_fingerprint = tf_value_attr_string(jt, "server_fingerprint");
-	o.insecure_skip_verify =
-		tf_value_get_bool(tf_value_attr(jt, "insecure_skip_verify"));
 	o.stop = ctx->stop;
 	if (!o.socket_path && !o.url) {
 		tf_diags_attr_error(d, "join_target", "Missing join_target",
@@ -178,7 +148,6 @@ static int target_info(lxd_client *jc, const tf_value *jt, json_t **info,
 {
 	const char *pw = tf_value_attr_string(jt, "password");
 	json_t *i = NULL, *body;
-	lxd_response r = {0};
 	int rc = lxd_get(jc, "/1.0", 0, &i, NULL, err);
 
 	if (rc)
@@ -190,9 +159,8 @@ static int target_info(lxd_client *jc, const tf_value *jt, json_t **info,
 		body = json_pack("{s:s, s:s, s:s}", "type", "client", "password", pw,
 				 "trust_token", pw);
 		rc = body ? lxd_request(jc, "POST", "/1.0/certificates", body, NULL,
-					0, &r, err) : LXD_E_NOMEM;
+					0, NULL, err) : LXD_E_NOMEM;
 		json_decref(body);
-		lxd_response_done(&r);
 		json_decref(i);
 		i = NULL;
 		if (rc == LXD_OK)
@@ -219,24 +187,18 @@ static char *token_from_op(const json_t *op, const char **address)
 
 	*address = json_string_value(json_array_get(json_object_get(md, "addresses"), 0));
 	if (s)
-		b = base64_std((const unsigned char *)s, strlen(s));
-	if (s) {
-		/* It carries the join secret. */
-		memset(s, 0, strlen(s));
-		free(s);
-	}
+		b = util_b64_encode(s, strlen(s), false);
+	util_secret_free(s); /* it carries the join secret */
 	json_decref(t);
 	return b;
 }
 
 static void cancel_token(lxd_client *c, const char *op_path)
 {
-	lxd_response r = {0};
 	lxd_error err = {0};
 
-	if (op_path && lxd_request(c, "DELETE", op_path, NULL, NULL, 0, &r, &err))
+	if (op_path && lxd_request(c, "DELETE", op_path, NULL, NULL, 0, NULL, &err))
 		tfp_debug("cancelling join token %s: %s", op_path, err.message);
-	lxd_response_done(&r);
 }
 
 
@@ -275,16 +237,12 @@ static bool join_failed(lxd_client *c, lxd_client *jc, const char *name,
 			return true;
 		}
 		if (ti && strcmp(json_string_value(json_object_get(m, "url")) ?: "", url) == 0) {
-			char *path = lxd_node_path(name, "?force=1");
-			lxd_response r = {0};
-
 			tfp_info("lxd_node: removing the record the half-way join of "
 				 "\"%s\" left", name);
-			if (path && lxd_request(c, "DELETE", path, NULL, NULL, 0, &r, &e2))
+			if (lxd_send_at(c, "DELETE", lxd_node_path(name, "?force=1"), NULL,
+					&e2))
 				tfp_warn("lxd_node: cannot remove the half-way member "
 					 "\"%s\": %s", name, e2.message);
-			lxd_response_done(&r);
-			free(path);
 		} else if (!ti) {
 			*unknown = true; /* the joining server does not answer */
 		}
@@ -312,7 +270,7 @@ static bool join(tfp_ctx *ctx, lxd_client *c, const tf_value *planned,
 	const tf_value *jt = tf_value_attr(planned, "join_target");
 	lxd_client *jc = open_target(ctx, jt, d);
 	json_t *tinfo = NULL, *req = NULL, *mcfg = NULL, *body = NULL, *cinfo = NULL;
-	lxd_response tok = {0}, jr = {0};
+	lxd_response tok = {0};
 	lxd_error err = {0};
 	const char *cert, *cluster_addr = NULL;
 	char *token = NULL;
@@ -386,9 +344,8 @@ static bool join(tfp_ctx *ctx, lxd_client *c, const tf_value *planned,
 			 "member_config", mcfg);
 	tfp_info("lxd_node: joining \"%s\" (%s) to the cluster via %s", name, addr,
 		 cluster_addr);
-	rc = body ? lxd_request(jc, "PUT", "/1.0/cluster", body, NULL, 0, &jr, &err)
+	rc = body ? lxd_request(jc, "PUT", "/1.0/cluster", body, NULL, 0, NULL, &err)
 		  : LXD_E_NOMEM;
-	lxd_response_done(&jr);
 	if (rc) {
 		cancel_token(c, tok.operation);
 		ok = join_failed(c, jc, name, addr, &err, unknown, d);
@@ -401,10 +358,7 @@ out:
 		json_object_del(body, "cluster_token");
 	}
 	json_decref(body);
-	if (token) {
-		memset(token, 0, strlen(token));
-		free(token);
-	}
+	util_secret_free(token);
 	lxd_response_done(&tok);
 	json_decref(tinfo);
 	json_decref(req);
@@ -421,7 +375,6 @@ static bool bootstrap(lxd_client *c, const tf_value *planned, tf_diags *d)
 	const char *addr = tf_value_attr_string(planned, "server_address");
 	json_t *info = NULL, *body = NULL;
 	const json_t *cfg;
-	lxd_response r = {0};
 	lxd_error err = {0};
 	const char *cur;
 	int rc;
@@ -443,9 +396,8 @@ static bool bootstrap(lxd_client *c, const tf_value *planned, tf_diags *d)
 	}
 	if (addr && (!cur || strcmp(cur, addr) != 0)) {
 		body = json_pack("{s:{s:s}}", "config", "core.https_address", addr);
-		rc = body ? lxd_request(c, "PATCH", "/1.0", body, NULL, 0, &r, &err)
+		rc = body ? lxd_request(c, "PATCH", "/1.0", body, NULL, 0, NULL, &err)
 			  : LXD_E_NOMEM;
-		lxd_response_done(&r);
 		json_decref(body);
 		if (rc) {
 			lxd_diag(d, NULL, "Cannot bootstrap the cluster", &err,
@@ -454,9 +406,8 @@ static bool bootstrap(lxd_client *c, const tf_value *planned, tf_diags *d)
 		}
 	}
 	body = json_pack("{s:s, s:b}", "server_name", name, "enabled", 1);
-	rc = body ? lxd_request(c, "PUT", "/1.0/cluster", body, NULL, 0, &r, &err)
+	rc = body ? lxd_request(c, "PUT", "/1.0/cluster", body, NULL, 0, NULL, &err)
 		  : LXD_E_NOMEM;
-	lxd_response_done(&r);
 	json_decref(body);
 	lxd_server_info_forget(c);
 	if (rc) {
@@ -474,8 +425,8 @@ fail:
 void lxd_node_create(tfp_ctx *ctx, const tf_value *planned,
 		     const tf_value *config, tf_value **out, tf_diags *d)
 {
-	lxd_client *c = lxd_ctx_client(ctx, d);
-	const char *name = tf_value_attr_string(planned, "name");
+	const char *name = NULL;
+	lxd_client *c = lxd_ctx_named(ctx, planned, &name, d);
 	const tf_value *ev = tf_value_attr(planned, "evacuated");
 	bool is_bootstrap = tf_value_get_bool(tf_value_attr(planned, "bootstrap"));
 	bool unknown = false;
@@ -484,7 +435,7 @@ void lxd_node_create(tfp_ctx *ctx, const tf_value *planned,
 	int rc;
 
 	(void)config;
-	if (!c || !name)
+	if (!c)
 		return;
 	if (!(is_bootstrap ? bootstrap(c, planned, d) : join(ctx, c, planned, &unknown, d))) {
 		if (!tf_diags_has_error(d))

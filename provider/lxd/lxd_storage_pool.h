@@ -58,9 +58,6 @@ int pool_post(lxd_client *c, const char *target, const char *name,
 int pool_set_description(lxd_client *c, const char *name,
 			 const tf_value *planned, lxd_error *err);
 
-/* Add a diagnostic path config["k"] / member_config["m"]["k"]. */
-void pool_path_key(tf_path *p, const char *attr, const char *k1, const char *k2);
-
 void pool_create(tfp_ctx *ctx, const tf_value *planned, const tf_value *config,
 		 tf_value **out, tf_diags *d);
 
