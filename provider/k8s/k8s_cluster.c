@@ -36,6 +36,7 @@
 
 #include "../../schema/plan.h"
 #include "../log.h"
+#include "../util/cleanup.h"
 #include "k8s_objects.h"
 #include "k8s_op.h"
 #include "k8s_res.h"
@@ -57,19 +58,6 @@ static void live_done(struct live *l)
 	json_decref(l->secret);
 	json_decref(l->kubeconfig);
 	memset(l, 0, sizeof(*l));
-}
-
-/* GET that maps 404 to a NULL object. */
-static int get_opt(k8s_client *c, const k8s_gvr *r, const char *ns,
-		   const char *name, json_t **out, k8s_error *err)
-{
-	int rc;
-
-	*out = NULL;
-	if (!name || !*name)
-		return K8S_OK;
-	rc = k8s_get(c, r, ns, name, out, err);
-	return rc == K8S_E_NOTFOUND ? K8S_OK : rc;
 }
 
 /* The name of the object a Cluster references (`path` is its ref field):
@@ -94,15 +82,15 @@ static int fetch(k8s_client *c, const k8s_capi *capi, const char *ns,
 {
 	int rc;
 
-	if ((rc = get_opt(c, &capi->cluster, ns, name, &l->cluster, err)) ||
-	    (rc = get_opt(c, &capi->kubeadm_control_plane, ns,
+	if ((rc = k8s_res_get_opt(c, &capi->cluster, ns, name, &l->cluster, err)) ||
+	    (rc = k8s_res_get_opt(c, &capi->kubeadm_control_plane, ns,
 			  KCP_OF(l->cluster, name), &l->kcp, err)) ||
-	    (rc = get_opt(c, &capi->lxc_cluster, ns, LXC_OF(l->cluster, name), &l->lxc,
+	    (rc = k8s_res_get_opt(c, &capi->lxc_cluster, ns, LXC_OF(l->cluster, name), &l->lxc,
 			  err)) ||
-	    (rc = get_opt(c, &capi->lxc_machine_template, ns,
+	    (rc = k8s_res_get_opt(c, &capi->lxc_machine_template, ns,
 			  k8s_jstr(l->kcp, "spec.machineTemplate.spec.infrastructureRef.name"),
 			  &l->tpl, err)) ||
-	    (rc = get_opt(c, &k8s_gvr_secret, ns, secret, &l->secret, err)))
+	    (rc = k8s_res_get_opt(c, &k8s_gvr_secret, ns, secret, &l->secret, err)))
 		return rc;
 	return K8S_OK;
 }
@@ -181,17 +169,10 @@ static json_t *cp_template(const tf_value *plan, char **tname)
 static void delete_stale_templates(k8s_client *c, const k8s_capi *capi,
 				   const char *ns, const char *name, const char *keep)
 {
-	char *base = cp_template_base(name);
-	char **stale = k8s_res_stale_templates(c, &capi->lxc_machine_template, ns,
-					       name, base, keep);
-	k8s_error err = {0};
+	_cleanup_(freep) char *base = cp_template_base(name);
 
-	for (size_t i = 0; stale && stale[i]; i++)
-		if (k8s_res_delete(c, &capi->lxc_machine_template, ns, stale[i], &err))
-			tfp_warn("cannot delete the unused LXCMachineTemplate %s/%s: %s",
-				 ns, stale[i], err.message);
-	k8s_res_free_names(stale);
-	free(base);
+	k8s_res_delete_stale(c, &capi->lxc_machine_template, ns, name, base, keep,
+			     false);
 }
 
 /* Control-plane templates a rotation left behind (it was interrupted after
@@ -244,11 +225,7 @@ static void cluster_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 	const tf_value *host = tf_value_attr(p, "control_plane_host");
 	int64_t reps;
 
-	k8s_retry_budget_set(0);
-	k8s_res_unset_keeps_live(ctx->schema, prior, config, p, replace);
-	if (tf_value_is_unknown(tf_value_attr(p, "namespace")) &&
-	    tf_value_is_null(tf_value_attr(config, "namespace")))
-		tf_plan_set(p, "namespace", tf_value_string(k8s_res_default_ns(ctx)));
+	k8s_res_plan_begin(ctx, prior, config, p, replace);
 	if (lb && strcmp(lb, "ovn") == 0 && tf_value_is_null(net))
 		tf_diags_attr_error(d, "load_balancer_network",
 				    "OVN load balancer needs a network",
@@ -330,27 +307,18 @@ static void cluster_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 					    tf_value_attr_string(p, "name"), why);
 		free(why);
 	}
+	/* The KubeadmControlPlane is gone: only a new cluster helps. */
 	if (tf_value_get_int(tf_value_attr(prior, "control_plane_replicas"), &reps) == 0 &&
-	    reps == 0) {
-		/* The KubeadmControlPlane is gone: only a new cluster helps. */
-		tf_path path = {0};
-		tf_path_push_attr(&path, "control_plane_replicas");
-		tf_paths_add(replace, &path);
-		tf_path_done(&path);
-	}
-	if (k8s_phase_incomplete(prior)) {
-		/* The Cluster object is missing (see cluster_read). */
-		tf_path path = {0};
-		tf_path_push_attr(&path, "phase");
-		tf_paths_add(replace, &path);
-		tf_path_done(&path);
-	}
+	    reps == 0)
+		tf_paths_add_attr(replace, "control_plane_replicas");
+	/* The Cluster object is missing (see cluster_read). */
+	if (k8s_phase_incomplete(prior))
+		tf_paths_add_attr(replace, "phase");
 	if (replace->n) {
 		static const char *const comp[] = {
-			"endpoint", "phase", "conditions",
+			"endpoint", "phase", "conditions", NULL,
 		};
-		for (size_t i = 0; i < 3; i++)
-			tf_plan_mark_unknown(ctx->schema, p, comp[i]);
+		tf_plan_mark_unknown_all(ctx->schema, p, comp);
 	} else if (tf_plan_has_changes(prior, p) || stale_templates(ctx, p)) {
 		tf_plan_mark_unknown(ctx->schema, p, "phase");
 		tf_plan_mark_unknown(ctx->schema, p, "conditions");
@@ -380,8 +348,8 @@ static int check_ready(void *argv, k8s_error *err)
 
 	free(a->why);
 	a->why = NULL;
-	if ((rc = get_opt(a->c, &a->capi->cluster, a->ns, a->name, &l.cluster, err)) ||
-	    (rc = get_opt(a->c, &a->capi->kubeadm_control_plane, a->ns,
+	if ((rc = k8s_res_get_opt(a->c, &a->capi->cluster, a->ns, a->name, &l.cluster, err)) ||
+	    (rc = k8s_res_get_opt(a->c, &a->capi->kubeadm_control_plane, a->ns,
 			  KCP_OF(l.cluster, a->name), &l.kcp, err))) {
 		live_done(&l); /* the Cluster may have been read */
 		return rc;
@@ -389,7 +357,7 @@ static int check_ready(void *argv, k8s_error *err)
 	ok = k8s_cluster_ready(l.cluster, l.kcp, a->version, a->replicas, &a->why);
 	if (ok) {
 		snprintf(kc, sizeof(kc), "%s-kubeconfig", a->name);
-		rc = get_opt(a->c, &k8s_gvr_secret, a->ns, kc, &l.kubeconfig, err);
+		rc = k8s_res_get_opt(a->c, &k8s_gvr_secret, a->ns, kc, &l.kubeconfig, err);
 		if (rc == K8S_OK && !l.kubeconfig) {
 			ok = false;
 			if (asprintf(&a->why, "the Secret %s does not exist yet", kc) < 0)
@@ -668,34 +636,20 @@ static int put_identity(json_t *obj, void *arg, k8s_error *err)
 static bool same_machine(const tf_value *prior, const tf_value *planned)
 {
 	static const char *const attrs[] = {
-		"instance_type", "flavor", "profiles", "image", "target",
+		"instance_type", "flavor", "profiles", "image", "target", NULL,
 	};
 
-	for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++)
-		if (tf_plan_attr_changed(prior, planned, attrs[i]))
-			return false;
-	return true;
+	return !tf_plan_any_changed(prior, planned, attrs);
 }
 
 static bool identity_changed(const tf_value *prior, const tf_value *planned)
 {
 	static const char *const attrs[] = {
 		"lxd_server_url", "lxd_server_certificate", "lxd_client_certificate",
-		"lxd_client_key", "lxd_project",
+		"lxd_client_key", "lxd_project", NULL,
 	};
 
-	for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++)
-		if (tf_plan_attr_changed(prior, planned, attrs[i]))
-			return true;
-	return false;
-}
-
-static void partial_update(tfp_ctx *ctx, const tf_value *prior, tf_value **out)
-{
-	tf_diags ignore = TF_DIAGS_INIT;
-
-	cluster_read(ctx, prior, out, &ignore);
-	tf_diags_done(&ignore);
+	return tf_plan_any_changed(prior, planned, attrs);
 }
 
 static void cluster_update(tfp_ctx *ctx, const tf_value *prior,
@@ -772,7 +726,7 @@ static void cluster_update(tfp_ctx *ctx, const tf_value *prior,
 					    patch, 0, NULL, &err)))
 		goto fail;
 	if (!wait_ready(ctx, c, capi, planned, "update", d)) {
-		partial_update(ctx, prior, out);
+		tfp_reread(cluster_read, ctx, prior, out);
 		goto done;
 	}
 	if (*old_tname && strcmp(old_tname, tname) != 0) {
@@ -796,7 +750,7 @@ fail:
 		k8s_diag(d, NULL, summary, &err);
 	else
 		tf_diags_error(d, NULL, summary, "Out of memory building the request.");
-	partial_update(ctx, prior, out);
+	tfp_reread(cluster_read, ctx, prior, out);
 done:
 	if (c)
 		k8s_op_release(&op, c, ns);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../schema/codec.h"
 #include "k8s_objects.h"
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -39,18 +40,6 @@ long k8s_jint(const json_t *obj, const char *dotted, long dflt)
 {
 	json_t *v = k8s_jget(obj, dotted);
 	return json_is_integer(v) ? (long)json_integer_value(v) : dflt;
-}
-
-static json_t *str_list(const tf_value *l)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; a && tf_value_is_known(l) && i < tf_value_len(l); i++) {
-		const char *s = tf_value_get_string(tf_value_index(l, i));
-		if (s)
-			json_array_append_new(a, json_string(s));
-	}
-	return a;
 }
 
 static json_t *ref(const char *group, const char *kind, const char *name)
@@ -271,7 +260,7 @@ json_t *k8s_machine_spec(const tf_value *plan)
 	if ((s = attr_str(plan, "flavor")))
 		json_object_set_new(spec, "flavor", json_string(s));
 	if (tf_value_is_known(profiles) && tf_value_len(profiles) > 0)
-		json_object_set_new(spec, "profiles", str_list(profiles));
+		json_object_set_new(spec, "profiles", tf_json_strings(profiles));
 	if ((s = attr_str(plan, "image")))
 		json_object_set_new(spec, "image", json_pack("{s:s}", "name", s));
 	if ((s = attr_str(plan, "target")))
@@ -490,8 +479,8 @@ json_t *k8s_cluster_object(const tf_value *plan)
 	json_t *spec = json_pack(
 		"{s:{s:{s:o}, s:{s:o}}, s:o, s:o}",
 		"clusterNetwork",
-		"pods", "cidrBlocks", str_list(tf_value_attr(plan, "pod_cidrs")),
-		"services", "cidrBlocks", str_list(tf_value_attr(plan, "service_cidrs")),
+		"pods", "cidrBlocks", tf_json_strings(tf_value_attr(plan, "pod_cidrs")),
+		"services", "cidrBlocks", tf_json_strings(tf_value_attr(plan, "service_cidrs")),
 		"controlPlaneRef", ref(K8S_KCP_GROUP, "KubeadmControlPlane", name),
 		"infrastructureRef", ref(K8S_INFRA_GROUP, "LXCCluster", name));
 

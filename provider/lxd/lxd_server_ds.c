@@ -61,12 +61,14 @@ static const tf_block_def server_schema = {
 enum { FROM_INFO, FROM_ENV };
 enum { AS_STRING, AS_LIST, AS_BOOL };
 
-static const struct fact {
+struct fact {
 	const char *attr;
 	int from, as;
 	const char *key;
 	const char *field; /* AS_LIST of objects: the member to list */
-} facts[] = {
+};
+
+static const struct fact facts[] = {
 	{ "server_name", FROM_ENV, AS_STRING, "server_name", NULL },
 	{ "server_version", FROM_ENV, AS_STRING, "server_version", NULL },
 	{ "server", FROM_ENV, AS_STRING, "server", NULL },
