@@ -1,6 +1,9 @@
 /* Internal contract between the files of the lxd_node resource:
- *   lxd_node.c       schema, plan, read, update, delete, import
- *   lxd_node_join.c  create: join an existing cluster or bootstrap one
+ *   lxd_node.c        schema, plan, read, update, delete, import
+ *   lxd_node_join.c   create: join an existing cluster or bootstrap one
+ *   lxd_node_member.c what both use: the member's reads, state, writes,
+ *                     key record and join requirements (depends on
+ *                     neither of the others)
  * Not used by other resources. Return codes are lxd_code values; JSON and
  * strings returned through out-parameters are owned by the caller. */
 #ifndef LXD_NODE_H
@@ -68,7 +71,7 @@ char *lxd_node_mc_key(const json_t *entry);
 void lxd_node_check_member_config(const json_t *required, const tf_value *mc,
 				  const char *name, tf_diags *d);
 
-/* CreateResource (lxd_node_join.c). */
+/* CreateResource (lxd_node_join.c; the rest above is lxd_node_member.c). */
 void lxd_node_create(tfp_ctx *ctx, const tf_value *planned,
 		     const tf_value *config, tf_value **out, tf_diags *d);
 

@@ -28,68 +28,6 @@
 #include "lxd_node.h"
 #include "lxd_server_keys.h"
 
-int lxd_node_required_config(lxd_client *c, json_t **required, lxd_error *err)
-{
-	json_t *cl = NULL, *mc;
-	int rc = lxd_get(c, "/1.0/cluster", 0, &cl, NULL, err);
-
-	if (rc)
-		return rc;
-	mc = json_object_get(cl, "member_config");
-	*required = json_is_array(mc) ? json_incref(mc) : json_array();
-	json_decref(cl);
-	return *required ? LXD_OK : LXD_E_NOMEM;
-}
-
-char *lxd_node_mc_key(const json_t *e)
-{
-	char *k = NULL;
-	const char *ent = json_string_value(json_object_get(e, "entity"));
-	const char *name = json_string_value(json_object_get(e, "name"));
-	const char *key = json_string_value(json_object_get(e, "key"));
-
-	if (asprintf(&k, "%s/%s/%s", ent ? ent : "", name ? name : "",
-		     key ? key : "") < 0)
-		k = NULL;
-	return k;
-}
-
-void lxd_node_check_member_config(const json_t *required, const tf_value *mc,
-				  const char *name, tf_diags *d)
-{
-	size_t i, len = 1, off = 0;
-	const json_t *e;
-	char *missing;
-
-	json_array_foreach(required, i, e) {
-		char *k = lxd_node_mc_key(e);
-		if (k && !(tf_value_is_known(mc) && tf_value_map_get(mc, k)))
-			len += strlen(k) + 4;
-		free(k);
-	}
-	if (len == 1)
-		return;
-	missing = calloc(1, len);
-	if (!missing) {
-		tf_diags_attr_error(d, "member_config", "Out of memory", "%s", "");
-		return;
-	}
-	json_array_foreach(required, i, e) {
-		char *k = lxd_node_mc_key(e);
-		if (k && !(tf_value_is_known(mc) && tf_value_map_get(mc, k)))
-			off += (size_t)snprintf(missing + off, len - off, "%s\"%s\"",
-						off ? ", " : "", k);
-		free(k);
-	}
-	tf_diags_attr_error(d, "member_config", "Missing member_config keys",
-			    "To join member \"%s\", the cluster needs these "
-			    "member-specific settings in `member_config`: %s. "
-			    "Add them (an empty value takes LXD's default, e.g. "
-			    "the default path for a dir pool `source`).",
-			    name ? name : "", missing);
-	free(missing);
-}
-
 /* The member_config array for PUT /1.0/cluster, or NULL (diagnostic added). */
 static json_t *join_member_config(const json_t *required, const tf_value *mc,
 				  const char *name, tf_diags *d)

@@ -82,77 +82,6 @@ static const tf_block_def pool_schema = {
 		       "name: `terraform import lxd_storage_pool.example NAME`.",
 };
 
-/* ---- key tables ------------------------------------------------------- */
-
-/* LXD 5.0.2 NodeSpecificStorageConfig plus the keys later releases add. */
-static const char *const member_keys[] = {
-	"source", "size", "zfs.pool_name", "lvm.thinpool_name", "lvm.vg_name",
-	"volatile.initial_source", "source.wipe", "source.recover", NULL,
-};
-
-/* Keys LXD refuses to change once the pool exists: a change replaces it. */
-static const char *const immutable_keys[] = {
-	"source", "zfs.pool_name", "lvm.use_thinpool",
-	"lvm.thinpool_metadata_size", NULL,
-};
-
-bool pool_is_member_key(const char *k)
-{
-	return lxd_in_list(k, member_keys);
-}
-
-bool pool_member_key_filter(const char *k, const json_t *v, void *arg)
-{
-	(void)v;
-	(void)arg;
-	return pool_is_member_key(k);
-}
-
-/* ---- paths and small helpers ----------------------------------------- */
-
-char *pool_path(const char *name, const char *target)
-{
-	return lxd_url("/1.0/storage-pools/", name, NULL, "target", target);
-}
-
-int pool_get(lxd_client *c, const char *name, const char *target,
-	     json_t **pool, char **etag, lxd_error *err)
-{
-	return lxd_get_at(c, pool_path(name, target), pool, etag, err);
-}
-
-tf_value *pool_state(const tf_schema *s, const tf_value *planned,
-		     const tf_value *config, const tf_value *member_config,
-		     const json_t *pool)
-{
-	tf_value *st = tf_schema_empty_object(s);
-	const char *status = json_string_value(json_object_get(pool, "status"));
-	const char *driver = tf_value_attr_string(planned, "driver");
-	const char *desc = tf_value_attr_string(planned, "description");
-	const tf_value *ign = tf_value_attr(planned, "ignore_unmanaged_keys");
-
-	if (!st)
-		return NULL;
-	tf_value_object_set(st, "name",
-			    tf_value_string(tf_value_attr_string(planned, "name")));
-	tf_value_object_set(st, "driver", tf_value_string(driver ? driver : ""));
-	tf_value_object_set(st, "description", tf_value_string(desc ? desc : ""));
-	if (config)
-		tf_value_object_set(st, "config", tf_value_ref((tf_value *)config));
-	if (member_config)
-		tf_value_object_set(st, "member_config",
-				    tf_value_ref((tf_value *)member_config));
-	if (ign && tf_value_is_known(ign))
-		tf_value_object_set(st, "ignore_unmanaged_keys", tf_value_ref((tf_value *)ign));
-	tf_value_object_set(st, "status", tf_value_string(status ? status : "Unknown"));
-	tf_value_object_set(st, "locations",
-			    lxd_strings(json_object_get(pool, "locations"),
-					&(lxd_strings_opts){ .sorted = true }));
-	return st;
-}
-
-/* The user's attributes as the server reports them (read and import):
- * name, driver and description from `pool`, the opt-in from `state`. */
 static tf_value *live_identity(const tf_schema *s, const char *name,
 			       const json_t *pool, const tf_value *state)
 {
@@ -168,52 +97,6 @@ static tf_value *live_identity(const tf_schema *s, const char *name,
 	if (ign && tf_value_is_known(ign))
 		tf_value_object_set(v, "ignore_unmanaged_keys", tf_value_ref((tf_value *)ign));
 	return v;
-}
-
-/* ---- server keys ------------------------------------------------------- */
-
-int pool_record_server_keys(lxd_client *c, const char *name, json_t *priv,
-			    const json_t *pool, const tf_value *planned,
-			    const json_t *prior_priv, const tf_value *prior,
-			    const json_t *only_members, lxd_error *err)
-{
-	const tf_value *mc = tf_value_attr(planned, "member_config");
-	const tf_value *pm = prior ? tf_value_attr(prior, "member_config") : NULL;
-	json_t *cand = NULL;
-	int rc = LXD_OK;
-
-	/* An update's candidates; none (every unset key) without a record. */
-	if (prior && lxd_server_keys_candidates(prior_priv, "",
-						tf_value_attr(prior, "config"), &cand))
-		return LXD_E_NOMEM;
-	if (lxd_server_keys_record(priv, "", json_object_get(pool, "config"),
-				   tf_value_attr(planned, "config"), cand, NULL, NULL))
-		rc = LXD_E_NOMEM;
-	json_decref(cand);
-	cand = NULL;
-	for (size_t i = 0; rc == LXD_OK && tf_value_is_known(mc) && i < tf_value_len(mc); i++) {
-		const char *m = tf_value_map_key(mc, i);
-		json_t *mp = NULL;
-
-		if (only_members && !json_object_get(only_members, m))
-			continue;
-		if (prior && lxd_server_keys_candidates(
-				     prior_priv, m,
-				     tf_value_is_known(pm) ? tf_value_map_get(pm, m) : NULL,
-				     &cand))
-			return LXD_E_NOMEM;
-		rc = pool_get(c, name, m, &mp, NULL, err);
-		if (rc == LXD_OK &&
-		    lxd_server_keys_record(priv, m, json_object_get(mp, "config"),
-					   tf_value_map_value(mc, i), cand,
-					   pool_member_key_filter, NULL))
-			rc = LXD_E_NOMEM;
-		json_decref(mp);
-		json_decref(cand);
-		cand = NULL;
-	}
-	lxd_server_keys_prune(priv, mc);
-	return rc;
 }
 
 /* ---- read --------------------------------------------------------------- */
@@ -557,7 +440,7 @@ static bool check_immutable(const tf_value *prior_map, const tf_value *planned_m
 		const tf_value *nv = tf_value_map_value(planned_map, i);
 		const tf_value *ov = tf_value_map_get(prior_map, k);
 
-		if (!lxd_in_list(k, immutable_keys) || !ov)
+		if (!pool_is_immutable_key(k) || !ov)
 			continue;
 		if (tf_value_is_unknown(nv) || !tf_value_equal(ov, nv)) {
 			tf_path p = {0};
@@ -701,59 +584,6 @@ static void pool_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 
 /* ---- update ------------------------------------------------------------- */
 
-struct merge_arg {
-	const tf_value *prior_keys;   /* map(string) or null */
-	const tf_value *planned_keys; /* map(string) or null */
-	const tf_value *description;  /* planned description, or NULL: keep */
-};
-
-/* Build the PUT body: live config minus keys the user stopped managing,
- * plus the planned keys. Keys the server owns are preserved. */
-static int merge_mutate(json_t *current, void *argv, json_t **body, lxd_error *err)
-{
-	struct merge_arg *a = argv;
-	json_t *cfg = json_deep_copy(json_object_get(current, "config"));
-	const char *cur_desc = json_string_value(json_object_get(current, "description"));
-	const char *desc = a->description ? tf_value_get_string(a->description) : NULL;
-
-	(void)err;
-	if (!cfg)
-		cfg = json_object();
-	for (size_t i = 0; tf_value_is_known(a->prior_keys) && i < tf_value_len(a->prior_keys); i++) {
-		const char *k = tf_value_map_key(a->prior_keys, i);
-		if (tf_value_is_known(a->planned_keys) && tf_value_map_get(a->planned_keys, k))
-			continue;
-		if (lxd_in_list(k, immutable_keys))
-			continue; /* cannot be removed: just stop managing it */
-		json_object_del(cfg, k);
-	}
-	for (size_t i = 0; tf_value_is_known(a->planned_keys) && i < tf_value_len(a->planned_keys); i++) {
-		const char *s = tf_value_get_string(tf_value_map_value(a->planned_keys, i));
-		json_object_set_new(cfg, tf_value_map_key(a->planned_keys, i),
-				    json_string(s ? s : ""));
-	}
-	*body = json_pack("{s:o, s:s}", "config", cfg, "description",
-			  desc ? desc : (cur_desc ? cur_desc : ""));
-	return *body ? LXD_OK : LXD_E_NOMEM;
-}
-
-int pool_set_description(lxd_client *c, const char *name,
-			 const tf_value *planned, lxd_error *err)
-{
-	struct merge_arg a = { .prior_keys = tf_value_attr(planned, "config"),
-			       .planned_keys = tf_value_attr(planned, "config"),
-			       .description = tf_value_attr(planned, "description") };
-
-	return lxd_update_at(c, pool_path(name, NULL), merge_mutate, &a, err);
-}
-
-/* One read-merge-write of the pool (target NULL) or of one member. */
-static int merge_write(lxd_client *c, const char *name, const char *target,
-		       struct merge_arg *a, lxd_error *err)
-{
-	return lxd_update_at(c, pool_path(name, target), merge_mutate, a, err);
-}
-
 /* Members dropped from member_config: stop managing their mutable keys.
  * Returns false (diagnostic added) on failure. */
 static bool release_members(lxd_client *c, const char *name,
@@ -762,7 +592,7 @@ static bool release_members(lxd_client *c, const char *name,
 {
 	for (size_t i = 0; tf_value_is_known(pmc) && i < tf_value_len(pmc); i++) {
 		const char *m = tf_value_map_key(pmc, i);
-		struct merge_arg a = { .prior_keys = tf_value_map_value(pmc, i),
+		pool_merge a = { .prior_keys = tf_value_map_value(pmc, i),
 				       .planned_keys = NULL };
 		bool has_mutable = false;
 		lxd_error err = {0};
@@ -770,9 +600,9 @@ static bool release_members(lxd_client *c, const char *name,
 		if (tf_value_is_known(nmc) && tf_value_map_get(nmc, m))
 			continue;
 		for (size_t j = 0; j < tf_value_len(a.prior_keys); j++)
-			if (!lxd_in_list(tf_value_map_key(a.prior_keys, j), immutable_keys))
+			if (!pool_is_immutable_key(tf_value_map_key(a.prior_keys, j)))
 				has_mutable = true;
-		if (has_mutable && merge_write(c, name, m, &a, &err)) {
+		if (has_mutable && pool_merge_write(c, name, m, &a, &err)) {
 			lxd_diag(d, NULL, "Cannot update storage pool", &err,
 				 "Removing settings of storage pool \"%s\" on member \"%s\"",
 				 name, m);
@@ -798,12 +628,12 @@ static void pool_update(tfp_ctx *ctx, const tf_value *prior,
 		goto partial;
 	if (tf_plan_attr_changed(prior, planned, "description") ||
 	    tf_plan_attr_changed(prior, planned, "config")) {
-		struct merge_arg a = {
+		pool_merge a = {
 			.prior_keys = tf_value_attr(prior, "config"),
 			.planned_keys = tf_value_attr(planned, "config"),
 			.description = tf_value_attr(planned, "description"),
 		};
-		if (merge_write(c, name, NULL, &a, &err)) {
+		if (pool_merge_write(c, name, NULL, &a, &err)) {
 			lxd_diag(d, NULL, "Cannot update storage pool", &err,
 				 "Updating storage pool \"%s\"", name);
 			goto partial;
@@ -813,12 +643,12 @@ static void pool_update(tfp_ctx *ctx, const tf_value *prior,
 		const char *m = tf_value_map_key(nmc, i);
 		const tf_value *nv = tf_value_map_value(nmc, i);
 		const tf_value *pv = tf_value_is_known(pmc) ? tf_value_map_get(pmc, m) : NULL;
-		struct merge_arg a = { .prior_keys = pv, .planned_keys = nv };
+		pool_merge a = { .prior_keys = pv, .planned_keys = nv };
 
 		if (pv && tf_value_equal(pv, nv))
 			continue;
 		json_object_set_new(touched, m, json_true());
-		if (merge_write(c, name, m, &a, &err)) {
+		if (pool_merge_write(c, name, m, &a, &err)) {
 			tf_path p = {0};
 			tf_path_attr_keys(&p, "member_config", m, NULL);
 			lxd_diag(d, &p, "Cannot update storage pool", &err,

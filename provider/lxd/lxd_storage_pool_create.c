@@ -72,9 +72,11 @@ static json_t *direct_config(const struct run *r)
 	return cfg;
 }
 
-int pool_post(lxd_client *c, const char *target, const char *name,
-	      const char *driver, const char *description, const json_t *cfg,
-	      lxd_error *err)
+/* POST /1.0/storage-pools[?target=<member>] {name, driver, config,
+ * description if not NULL}. `cfg` is borrowed. */
+static int pool_post(lxd_client *c, const char *target, const char *name,
+		     const char *driver, const char *description,
+		     const json_t *cfg, lxd_error *err)
 {
 	_cleanup_(json_decrefp) json_t *body = json_pack(
 		"{s:s, s:s, s:O}", "name", name, "driver", driver, "config", cfg);
