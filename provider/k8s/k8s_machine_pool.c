@@ -615,6 +615,34 @@ static json_t *md_patch(const tf_value *prior, const tf_value *plan,
 	return patch;
 }
 
+/* Rolled out: the old templates are unused now, and so are those of an
+ * earlier rotation that never finished. Not with OnDelete: machines of the
+ * old MachineSet remain until someone deletes them, so their templates
+ * stay (Cluster API's ownerReference removes them with the cluster). */
+static void retire_templates(k8s_client *c, const k8s_capi *capi,
+			     const tf_value *plan, const char *old_infra,
+			     const char *old_boot, const char *infra,
+			     const char *boot)
+{
+	const char *ns = tf_value_attr_string(plan, "namespace");
+	k8s_error err = {0};
+
+	if (on_delete(plan))
+		return;
+	if (*old_infra && strcmp(old_infra, infra) != 0)
+		k8s_res_delete(c, &capi->lxc_machine_template, ns, old_infra, &err);
+	if (*old_boot && strcmp(old_boot, boot) != 0)
+		k8s_res_delete(c, &capi->kubeadm_config_template, ns, old_boot, &err);
+	stale_templates(c, capi, ns, tf_value_attr_string(plan, "cluster_name"),
+			tf_value_attr_string(plan, "name"), infra, boot, false);
+}
+
+/* strdup of s, "" for NULL. */
+static char *dup_or_empty(const char *s)
+{
+	return strdup(s ? s : "");
+}
+
 static void pool_update(tfp_ctx *ctx, const tf_value *prior,
 			const tf_value *planned, const tf_value *config,
 			tf_value **out, tf_diags *d)
@@ -623,9 +651,10 @@ static void pool_update(tfp_ctx *ctx, const tf_value *prior,
 	k8s_client *c = k8s_res_client(ctx, &capi, d);
 	const char *ns = tf_value_attr_string(planned, "namespace");
 	const char *name = tf_value_attr_string(planned, "name");
-	char *infra = NULL, *boot = NULL, summary[200];
-	char *old_infra = NULL, *old_boot = NULL;
-	json_t *md = NULL, *patch = NULL;
+	_cleanup_(freep) char *infra = NULL, *boot = NULL;
+	_cleanup_(freep) char *old_infra = NULL, *old_boot = NULL;
+	_cleanup_(json_decrefp) json_t *md = NULL, *patch = NULL;
+	char summary[200];
 	k8s_error err = {0};
 	bool repair;
 	k8s_op op;
@@ -643,10 +672,8 @@ static void pool_update(tfp_ctx *ctx, const tf_value *prior,
 	snprintf(summary, sizeof(summary), "Cannot read MachineDeployment %s/%s", ns, name);
 	if ((rc = k8s_get(c, &capi->machine_deployment, ns, name, &md, &err)))
 		goto fail;
-	old_infra = strdup(k8s_jstr(md, "spec.template.spec.infrastructureRef.name") ?
-			   k8s_jstr(md, "spec.template.spec.infrastructureRef.name") : "");
-	old_boot = strdup(k8s_jstr(md, "spec.template.spec.bootstrap.configRef.name") ?
-			  k8s_jstr(md, "spec.template.spec.bootstrap.configRef.name") : "");
+	old_infra = dup_or_empty(k8s_jstr(md, "spec.template.spec.infrastructureRef.name"));
+	old_boot = dup_or_empty(k8s_jstr(md, "spec.template.spec.bootstrap.configRef.name"));
 	rc = K8S_E_NOMEM;
 	if (!old_infra || !old_boot || !planned_templates(planned, &infra, &boot))
 		goto fail;
@@ -664,28 +691,14 @@ static void pool_update(tfp_ctx *ctx, const tf_value *prior,
 	if (!patch || (rc = k8s_merge_patch(c, &capi->machine_deployment, ns, name,
 					    patch, 0, NULL, &err)))
 		goto fail;
-	if (!wait_ready(ctx, c, capi, planned,
-			autoscaled(planned) ? -1 : k8s_pool_replicas(planned, false),
-			"update", d)) {
-		tfp_reread(pool_read, ctx, prior, out);
-		goto done;
-	}
-	/* Rolled out: the old templates are unused now. Not with OnDelete:
-	 * machines of the old MachineSet remain until someone deletes them,
-	 * so their templates stay (Cluster API's ownerReference removes them
-	 * with the cluster). */
-	if (on_delete(planned)) {
+	if (wait_ready(ctx, c, capi, planned,
+		       autoscaled(planned) ? -1 : k8s_pool_replicas(planned, false),
+		       "update", d)) {
+		retire_templates(c, capi, planned, old_infra, old_boot, infra, boot);
 		*out = state_from_plan(c, capi, planned);
-		goto done;
+	} else {
+		tfp_reread(pool_read, ctx, prior, out);
 	}
-	if (*old_infra && strcmp(old_infra, infra) != 0)
-		k8s_res_delete(c, &capi->lxc_machine_template, ns, old_infra, &err);
-	if (*old_boot && strcmp(old_boot, boot) != 0)
-		k8s_res_delete(c, &capi->kubeadm_config_template, ns, old_boot, &err);
-	/* And those of an earlier rotation that never finished. */
-	stale_templates(c, capi, ns, tf_value_attr_string(planned, "cluster_name"), name,
-			infra, boot, false);
-	*out = state_from_plan(c, capi, planned);
 	goto done;
 fail:
 	report(d, summary, &err, rc);
@@ -693,12 +706,6 @@ fail:
 done:
 	k8s_op_release(&op, c, ns);
 	k8s_op_done(&op);
-	json_decref(md);
-	json_decref(patch);
-	free(infra);
-	free(boot);
-	free(old_infra);
-	free(old_boot);
 }
 
 /* ---- delete ------------------------------------------------------------------ */

@@ -136,6 +136,13 @@ int k8s_false_conditions(const json_t *obj, const char *const *skip, char **buf)
 	return n;
 }
 
+bool k8s_cluster_paused(const json_t *cluster)
+{
+	return json_is_true(k8s_jget(cluster, "spec.paused")) ||
+	       json_object_get(k8s_jget(cluster, "metadata.annotations"),
+			       "cluster.x-k8s.io/paused") != NULL;
+}
+
 static bool generation_seen(const json_t *obj, const char *what, char **why)
 {
 	long gen = k8s_jint(obj, "metadata.generation", 0);

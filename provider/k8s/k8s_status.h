@@ -20,6 +20,10 @@ tf_value *k8s_conditions_value(const json_t *obj);
  * to *buf (malloc'd, grows). Returns the number appended. */
 int k8s_false_conditions(const json_t *obj, const char *const *skip, char **buf);
 
+/* Is the Cluster paused (spec.paused, or the cluster.x-k8s.io/paused
+ * annotation)? Cluster API then leaves it as it is. */
+bool k8s_cluster_paused(const json_t *cluster);
+
 /* Readiness predicates (docs/cluster-api.md section 2). On false, *why
  * (malloc'd) says what is still missing. */
 bool k8s_cluster_ready(const json_t *cluster, const json_t *kcp,
