@@ -60,6 +60,61 @@ static uint64_t be(const uint8_t *p, size_t n)
 
 /* Check that buf holds exactly one well-framed msgpack object within the
  * bounds described above. Returns TF_OK, TF_E_INVALID or TF_E_LIMIT. */
+/* What a msgpack type byte announces: `skip` bytes that follow it; or a
+ * length in the next `lenbytes` big-endian bytes (added to skip, or for a
+ * container its element count); or, for a fix container, `count`
+ * elements (a map's pairs counted as two). */
+struct mp_head {
+	uint64_t count, skip;
+	size_t lenbytes;
+	bool container;
+};
+
+/* A table in switch form: one case per type byte. */
+static int classify(uint8_t c, struct mp_head *h)
+{
+	memset(h, 0, sizeof(*h));
+	if (c <= 0x7f || c >= 0xe0 || c == 0xc0 || c == 0xc2 || c == 0xc3)
+		return TF_OK;
+	if (c >= 0x80 && c <= 0x8f) {
+		h->container = true;
+		h->count = 2ull * (c & 0x0f);
+		return TF_OK;
+	}
+	if (c >= 0x90 && c <= 0x9f) {
+		h->container = true;
+		h->count = c & 0x0f;
+		return TF_OK;
+	}
+	if (c >= 0xa0 && c <= 0xbf) {
+		h->skip = c & 0x1f;
+		return TF_OK;
+	}
+	switch (c) {
+	case 0xc4: case 0xd9: h->lenbytes = 1; break; /* bin8 str8 */
+	case 0xc5: case 0xda: h->lenbytes = 2; break;
+	case 0xc6: case 0xdb: h->lenbytes = 4; break;
+	case 0xc7: h->lenbytes = 1; h->skip = 1; break;  /* ext8 + type */
+	case 0xc8: h->lenbytes = 2; h->skip = 1; break;
+	case 0xc9: h->lenbytes = 4; h->skip = 1; break;
+	case 0xca: h->skip = 4; break;
+	case 0xcb: h->skip = 8; break;
+	case 0xcc: case 0xd0: h->skip = 1; break;
+	case 0xcd: case 0xd1: h->skip = 2; break;
+	case 0xce: case 0xd2: h->skip = 4; break;
+	case 0xcf: case 0xd3: h->skip = 8; break;
+	case 0xd4: h->skip = 2; break;                 /* fixext */
+	case 0xd5: h->skip = 3; break;
+	case 0xd6: h->skip = 5; break;
+	case 0xd7: h->skip = 9; break;
+	case 0xd8: h->skip = 17; break;
+	case 0xdc: case 0xde: h->container = true; h->lenbytes = 2; break;
+	case 0xdd: case 0xdf: h->container = true; h->lenbytes = 4; break;
+	default: return TF_E_INVALID; /* 0xc1 never used */
+	}
+	return TF_OK;
+}
+
 static int prescan(const uint8_t *buf, size_t len)
 {
 	uint64_t pending[MP_MAX_NEST + 1];
@@ -68,9 +123,7 @@ static int prescan(const uint8_t *buf, size_t len)
 
 	pending[0] = 1; /* the root object */
 	while (top >= 0) {
-		uint64_t count = 0, skip = 0;
-		size_t lenbytes = 0;
-		bool container = false;
+		struct mp_head h;
 		uint8_t c;
 
 		if (pending[top] == 0) {
@@ -81,69 +134,35 @@ static int prescan(const uint8_t *buf, size_t len)
 		if (off >= len)
 			return TF_E_INVALID;
 		c = buf[off++];
-		if (c <= 0x7f || c >= 0xe0 || c == 0xc0 || c == 0xc2 || c == 0xc3) {
-			skip = 0;
-		} else if (c >= 0x80 && c <= 0x8f) {
-			container = true;
-			count = 2ull * (c & 0x0f);
-		} else if (c >= 0x90 && c <= 0x9f) {
-			container = true;
-			count = c & 0x0f;
-		} else if (c >= 0xa0 && c <= 0xbf) {
-			skip = c & 0x1f;
-		} else {
-			switch (c) {
-			case 0xc4: case 0xd9: lenbytes = 1; break; /* bin8 str8 */
-			case 0xc5: case 0xda: lenbytes = 2; break;
-			case 0xc6: case 0xdb: lenbytes = 4; break;
-			case 0xc7: lenbytes = 1; skip = 1; break;  /* ext8 + type */
-			case 0xc8: lenbytes = 2; skip = 1; break;
-			case 0xc9: lenbytes = 4; skip = 1; break;
-			case 0xca: skip = 4; break;
-			case 0xcb: skip = 8; break;
-			case 0xcc: case 0xd0: skip = 1; break;
-			case 0xcd: case 0xd1: skip = 2; break;
-			case 0xce: case 0xd2: skip = 4; break;
-			case 0xcf: case 0xd3: skip = 8; break;
-			case 0xd4: skip = 2; break;                 /* fixext */
-			case 0xd5: skip = 3; break;
-			case 0xd6: skip = 5; break;
-			case 0xd7: skip = 9; break;
-			case 0xd8: skip = 17; break;
-			case 0xdc: container = true; lenbytes = 2; break;
-			case 0xdd: container = true; lenbytes = 4; break;
-			case 0xde: container = true; lenbytes = 2; break;
-			case 0xdf: container = true; lenbytes = 4; break;
-			default: return TF_E_INVALID; /* 0xc1 never used */
-			}
-			if (lenbytes) {
-				uint64_t n;
+		if (classify(c, &h) != TF_OK)
+			return TF_E_INVALID;
+		if (h.lenbytes) {
+			uint64_t n;
 
-				if (len - off < lenbytes)
-					return TF_E_INVALID;
-				n = be(buf + off, lenbytes);
-				off += lenbytes;
-				if (container)
-					count = c >= 0xde ? 2 * n : n;
-				else
-					skip += n;
-			}
-		}
-		if (!container) {
-			if (skip > len - off)
+			if (len - off < h.lenbytes)
 				return TF_E_INVALID;
-			off += (size_t)skip;
+			n = be(buf + off, h.lenbytes);
+			off += h.lenbytes;
+			if (h.container)
+				h.count = c >= 0xde ? 2 * n : n;
+			else
+				h.skip += n;
+		}
+		if (!h.container) {
+			if (h.skip > len - off)
+				return TF_E_INVALID;
+			off += (size_t)h.skip;
 			continue;
 		}
-		if (count > 2ull * TF_MAX_ELEMS)
+		if (h.count > 2ull * TF_MAX_ELEMS)
 			return TF_E_LIMIT;
-		if (count > len - off)
+		if (h.count > len - off)
 			return TF_E_INVALID;
-		if (count == 0)
+		if (h.count == 0)
 			continue;
 		if (top + 1 > MP_MAX_NEST)
 			return TF_E_LIMIT;
-		pending[++top] = count;
+		pending[++top] = h.count;
 	}
 	return off == len ? TF_OK : TF_E_INVALID;
 }
@@ -357,12 +376,73 @@ static int dec_number(struct dctx *c, const msgpack_object *o, tf_value **out)
 }
 
 /* Parse the ext 12 payload into r (owned parts: prefix, lower, upper). */
+#define REF_MALFORMED 1 /* a refinement entry of the wrong shape */
+
+/* A number bound [value] or [value, inclusive]. */
+static int dec_bound(struct dctx *c, const msgpack_object *v, tf_value **bound,
+		     bool *inclusive)
+{
+	if (v->type != MSGPACK_OBJECT_ARRAY || v->via.array.size < 1 ||
+	    v->via.array.size > 2)
+		return REF_MALFORMED;
+	if (v->via.array.size == 2 &&
+	    v->via.array.ptr[1].type != MSGPACK_OBJECT_BOOLEAN)
+		return REF_MALFORMED;
+	tf_value_unref(*bound);
+	*bound = NULL;
+	*inclusive = v->via.array.size == 2 && v->via.array.ptr[1].via.boolean;
+	return dec_number(c, &v->via.array.ptr[0], bound);
+}
+
+/* A length bound: a non-negative int64. */
+static int dec_len(const msgpack_object *v, bool *has, int64_t *n)
+{
+	if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER || v->via.u64 > INT64_MAX)
+		return REF_MALFORMED;
+	*has = true;
+	*n = (int64_t)v->via.u64;
+	return TF_OK;
+}
+
+/* One entry of the refinements map (unknown keys are ignored). Returns
+ * TF_OK, REF_MALFORMED, or a failure already recorded with fail(). */
+static int dec_refine_entry(struct dctx *c, uint64_t key, const msgpack_object *v,
+			    tf_refinement *r)
+{
+	const char *s;
+	size_t slen;
+
+	switch (key) {
+	case REF_NULLNESS:
+		if (v->type != MSGPACK_OBJECT_BOOLEAN)
+			return REF_MALFORMED;
+		r->has_nullness = true;
+		r->not_null = !v->via.boolean;
+		return TF_OK;
+	case REF_PREFIX:
+		if (!str_of(v, &s, &slen))
+			return REF_MALFORMED;
+		free(r->prefix);
+		r->prefix = strndup(s, slen); /* stops at a NUL */
+		return r->prefix ? TF_OK : fail(c, TF_E_NOMEM, "out of memory");
+	case REF_LOWER:
+		return dec_bound(c, v, &r->lower, &r->lower_inclusive);
+	case REF_UPPER:
+		return dec_bound(c, v, &r->upper, &r->upper_inclusive);
+	case REF_LEN_MIN:
+		return dec_len(v, &r->has_len_min, &r->len_min);
+	case REF_LEN_MAX:
+		return dec_len(v, &r->has_len_max, &r->len_max);
+	default:
+		return TF_OK;
+	}
+}
+
 static int dec_refinement(struct dctx *c, const char *p, size_t len,
 			  tf_refinement *r)
 {
 	msgpack_unpacked u;
 	const msgpack_object *m;
-	size_t i;
 	int rc;
 
 	rc = unpack((const uint8_t *)p, len, &u);
@@ -373,74 +453,14 @@ static int dec_refinement(struct dctx *c, const char *p, size_t len,
 		rc = fail(c, TF_E_INVALID, "unknown-value refinements must be a map");
 		goto out;
 	}
-	for (i = 0; i < m->via.map.size; i++) {
+	for (size_t i = 0; rc == TF_OK && i < m->via.map.size; i++) {
 		const msgpack_object *k = &m->via.map.ptr[i].key;
-		const msgpack_object *v = &m->via.map.ptr[i].val;
-		const char *s;
-		size_t slen;
-		tf_value **bound;
 
-		if (k->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
-			continue; /* unknown keys are ignored */
-		switch (k->via.u64) {
-		case REF_NULLNESS:
-			if (v->type != MSGPACK_OBJECT_BOOLEAN)
-				goto bad;
-			r->has_nullness = true;
-			r->not_null = !v->via.boolean;
-			break;
-		case REF_PREFIX:
-			if (!str_of(v, &s, &slen))
-				goto bad;
-			free(r->prefix);
-			r->prefix = strndup(s, slen); /* stops at a NUL */
-			if (!r->prefix) {
-				rc = fail(c, TF_E_NOMEM, "out of memory");
-				goto out;
-			}
-			break;
-		case REF_LOWER:
-		case REF_UPPER:
-			if (v->type != MSGPACK_OBJECT_ARRAY || v->via.array.size < 1 ||
-			    v->via.array.size > 2)
-				goto bad;
-			if (v->via.array.size == 2 &&
-			    v->via.array.ptr[1].type != MSGPACK_OBJECT_BOOLEAN)
-				goto bad;
-			bound = k->via.u64 == REF_LOWER ? &r->lower : &r->upper;
-			tf_value_unref(*bound);
-			*bound = NULL;
-			rc = dec_number(c, &v->via.array.ptr[0], bound);
-			if (rc)
-				goto out;
-			if (k->via.u64 == REF_LOWER)
-				r->lower_inclusive = v->via.array.size == 2 &&
-						     v->via.array.ptr[1].via.boolean;
-			else
-				r->upper_inclusive = v->via.array.size == 2 &&
-						     v->via.array.ptr[1].via.boolean;
-			break;
-		case REF_LEN_MIN:
-		case REF_LEN_MAX:
-			if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
-			    v->via.u64 > INT64_MAX)
-				goto bad;
-			if (k->via.u64 == REF_LEN_MIN) {
-				r->has_len_min = true;
-				r->len_min = (int64_t)v->via.u64;
-			} else {
-				r->has_len_max = true;
-				r->len_max = (int64_t)v->via.u64;
-			}
-			break;
-		default:
-			break;
-		}
+		if (k->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+			rc = dec_refine_entry(c, k->via.u64, &m->via.map.ptr[i].val, r);
 	}
-	rc = TF_OK;
-	goto out;
-bad:
-	rc = fail(c, TF_E_INVALID, "malformed unknown-value refinements");
+	if (rc == REF_MALFORMED)
+		rc = fail(c, TF_E_INVALID, "malformed unknown-value refinements");
 out:
 	msgpack_unpacked_destroy(&u);
 	return rc;

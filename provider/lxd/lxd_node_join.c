@@ -21,6 +21,7 @@
 #include "../log.h"
 #include "../resource.h"
 #include "../util/b64.h"
+#include "../util/cleanup.h"
 #include "../util/secret.h"
 #include "client.h"
 #include "lxd_common.h"
@@ -198,110 +199,158 @@ static bool join_failed(lxd_client *c, lxd_client *jc, const char *name,
 	return false;
 }
 
+/* Step 1: the joining server answers (trusting us with the password if
+ * needed), is not clustered, and has an address the cluster reaches it
+ * on: server_address, else its core.https_address (*addr, borrowed from
+ * `planned` or *tinfo, which the caller frees). */
+static bool check_target(lxd_client *jc, const tf_value *planned,
+			 json_t **tinfo, const char **addr, tf_diags *d)
+{
+	const char *name = tf_value_attr_string(planned, "name");
+	lxd_error err = {0};
+
+	if (target_info(jc, tf_value_attr(planned, "join_target"), tinfo, &err)) {
+		lxd_diag(d, NULL, "Cannot reach the joining server", &err,
+			 "Reading server info of the server that should join as \"%s\"",
+			 name);
+		return false;
+	}
+	if (json_is_true(json_object_get(json_object_get(*tinfo, "environment"),
+					 "server_clustered"))) {
+		tf_diags_attr_error(d, "join_target", "Server is already clustered",
+				    "The server at join_target is already a cluster "
+				    "member, so it cannot join as \"%s\". If it is a "
+				    "member of this cluster, import it instead.", name);
+		return false;
+	}
+	*addr = tf_value_attr_string(planned, "server_address");
+	if (!*addr)
+		*addr = json_string_value(json_object_get(
+			json_object_get(*tinfo, "config"), "core.https_address"));
+	if (!*addr || !**addr) {
+		tf_diags_attr_error(d, "server_address", "Missing server_address",
+				    "The joining server has no `core.https_address`; "
+				    "set `server_address` (e.g. \"203.0.113.3:8443\") "
+				    "to the address other members reach it on.");
+		return false;
+	}
+	return true;
+}
+
+/* Step 2: the member_config the cluster asks for, from the user's (NULL,
+ * diagnostic added, when keys are missing or the cluster cannot say). */
+static json_t *member_config_for(lxd_client *c, const tf_value *planned,
+				 tf_diags *d)
+{
+	_cleanup_(json_decrefp) json_t *req = NULL;
+	lxd_error err = {0};
+
+	if (lxd_node_required_config(c, &req, &err)) {
+		lxd_diag(d, NULL, "Cannot read cluster join requirements", &err,
+			 "GET /1.0/cluster");
+		return NULL;
+	}
+	return join_member_config(req, tf_value_attr(planned, "member_config"),
+				  tf_value_attr_string(planned, "name"), d);
+}
+
+/* What step 3 gets from the cluster. */
+struct token {
+	lxd_response op;          /* the token operation (cancels it) */
+	json_t *info;             /* the cluster's GET /1.0 */
+	char *secret;             /* the token (malloc'd, wiped on free) */
+	const char *address;      /* borrowed from op */
+	const char *certificate;  /* borrowed from info */
+};
+
+static void token_done(struct token *t)
+{
+	lxd_response_done(&t->op);
+	json_decref(t->info);
+	util_secret_free(t->secret);
+}
+
+/* Step 3: a join token for `name` on the cluster, with the cluster's
+ * certificate. */
+static bool issue_token(lxd_client *c, const char *name, struct token *t,
+			tf_diags *d)
+{
+	_cleanup_(json_decrefp) json_t *body = NULL;
+	lxd_error err = {0};
+	int rc;
+
+	if (lxd_get(c, "/1.0", 0, &t->info, NULL, &err)) {
+		lxd_diag(d, NULL, "Cannot read cluster certificate", &err, "GET /1.0");
+		return false;
+	}
+	t->certificate = json_string_value(json_object_get(
+		json_object_get(t->info, "environment"), "certificate"));
+	body = json_pack("{s:s}", "server_name", name);
+	rc = body ? lxd_request(c, "POST", "/1.0/cluster/members", body, NULL,
+				LXD_REQ_NO_WAIT, &t->op, &err) : LXD_E_NOMEM;
+	if (rc) {
+		lxd_diag(d, NULL, "Cannot issue a join token", &err,
+			 "Issuing a join token for \"%s\"", name);
+		return false;
+	}
+	t->secret = token_from_op(t->op.metadata, &t->address);
+	if (!t->secret || !t->address || !t->certificate) {
+		tf_diags_error(d, NULL, "Cannot issue a join token",
+			       "The cluster's token for \"%s\" lacks an address, "
+			       "secret or certificate; check that the cluster "
+			       "listens on `cluster.https_address`.", name);
+		cancel_token(c, t->op.operation);
+		return false;
+	}
+	return true;
+}
+
+/* Step 4: PUT /1.0/cluster on the joining server (5.0 reads
+ * cluster_password, 5.21+ cluster_token: both are sent). */
+static int put_join(lxd_client *jc, const char *name, const char *addr,
+		    const struct token *t, const json_t *mcfg, lxd_error *err)
+{
+	json_t *body = json_pack("{s:s, s:b, s:s, s:s, s:s, s:s, s:s, s:O}",
+				 "server_name", name, "enabled", 1,
+				 "server_address", addr, "cluster_address", t->address,
+				 "cluster_certificate", t->certificate,
+				 "cluster_password", t->secret, "cluster_token", t->secret,
+				 "member_config", mcfg);
+	int rc;
+
+	if (!body)
+		return LXD_E_NOMEM;
+	tfp_info("lxd_node: joining \"%s\" (%s) to the cluster via %s", name, addr,
+		 t->address);
+	rc = lxd_request(jc, "PUT", "/1.0/cluster", body, NULL, 0, NULL, err);
+	json_object_del(body, "cluster_password");
+	json_object_del(body, "cluster_token");
+	json_decref(body);
+	return rc;
+}
+
 /* Steps 1-4. Returns true when the server is now a member. *unknown is
  * set when it may be one without the cluster saying so. */
 static bool join(tfp_ctx *ctx, lxd_client *c, const tf_value *planned,
 		 bool *unknown, tf_diags *d)
 {
 	const char *name = tf_value_attr_string(planned, "name");
-	const char *addr = tf_value_attr_string(planned, "server_address");
-	const tf_value *jt = tf_value_attr(planned, "join_target");
-	lxd_client *jc = open_target(ctx, jt, d);
-	json_t *tinfo = NULL, *req = NULL, *mcfg = NULL, *body = NULL, *cinfo = NULL;
-	lxd_response tok = {0};
+	lxd_client *jc = open_target(ctx, tf_value_attr(planned, "join_target"), d);
+	_cleanup_(json_decrefp) json_t *tinfo = NULL, *mcfg = NULL;
+	struct token t = {0};
 	lxd_error err = {0};
-	const char *cert, *cluster_addr = NULL;
-	char *token = NULL;
+	const char *addr = NULL;
 	bool ok = false;
-	int rc;
 
-	if (!jc)
-		return false;
-	if ((rc = target_info(jc, jt, &tinfo, &err))) {
-		lxd_diag(d, NULL, "Cannot reach the joining server", &err,
-			 "Reading server info of the server that should join as \"%s\"",
-			 name);
-		goto out;
+	if (jc && check_target(jc, planned, &tinfo, &addr, d) &&
+	    (mcfg = member_config_for(c, planned, d)) && issue_token(c, name, &t, d)) {
+		ok = put_join(jc, name, addr, &t, mcfg, &err) == LXD_OK;
+		if (!ok) {
+			cancel_token(c, t.op.operation);
+			ok = join_failed(c, jc, name, addr, &err, unknown, d);
+		}
 	}
-	if (json_is_true(json_object_get(json_object_get(tinfo, "environment"),
-					 "server_clustered"))) {
-		tf_diags_attr_error(d, "join_target", "Server is already clustered",
-				    "The server at join_target is already a cluster "
-				    "member, so it cannot join as \"%s\". If it is a "
-				    "member of this cluster, import it instead.", name);
-		goto out;
-	}
-	if (!addr)
-		addr = json_string_value(json_object_get(
-			json_object_get(tinfo, "config"), "core.https_address"));
-	if (!addr || !*addr) {
-		tf_diags_attr_error(d, "server_address", "Missing server_address",
-				    "The joining server has no `core.https_address`; "
-				    "set `server_address` (e.g. \"203.0.113.3:8443\") "
-				    "to the address other members reach it on.");
-		goto out;
-	}
-	if ((rc = lxd_node_required_config(c, &req, &err))) {
-		lxd_diag(d, NULL, "Cannot read cluster join requirements", &err,
-			 "GET /1.0/cluster");
-		goto out;
-	}
-	mcfg = join_member_config(req, tf_value_attr(planned, "member_config"), name, d);
-	if (!mcfg)
-		goto out;
-	if ((rc = lxd_get(c, "/1.0", 0, &cinfo, NULL, &err))) {
-		lxd_diag(d, NULL, "Cannot read cluster certificate", &err, "GET /1.0");
-		goto out;
-	}
-	cert = json_string_value(json_object_get(json_object_get(cinfo, "environment"),
-						 "certificate"));
-	body = json_pack("{s:s}", "server_name", name);
-	rc = body ? lxd_request(c, "POST", "/1.0/cluster/members", body, NULL,
-				LXD_REQ_NO_WAIT, &tok, &err) : LXD_E_NOMEM;
-	json_decref(body);
-	body = NULL;
-	if (rc) {
-		lxd_diag(d, NULL, "Cannot issue a join token", &err,
-			 "Issuing a join token for \"%s\"", name);
-		goto out;
-	}
-	token = token_from_op(tok.metadata, &cluster_addr);
-	if (!token || !cluster_addr || !cert) {
-		tf_diags_error(d, NULL, "Cannot issue a join token",
-			       "The cluster's token for \"%s\" lacks an address, "
-			       "secret or certificate; check that the cluster "
-			       "listens on `cluster.https_address`.", name);
-		cancel_token(c, tok.operation);
-		goto out;
-	}
-	/* 5.0 reads cluster_password, 5.21+ cluster_token: send both. */
-	body = json_pack("{s:s, s:b, s:s, s:s, s:s, s:s, s:s, s:O}",
-			 "server_name", name, "enabled", 1, "server_address", addr,
-			 "cluster_address", cluster_addr, "cluster_certificate", cert,
-			 "cluster_password", token, "cluster_token", token,
-			 "member_config", mcfg);
-	tfp_info("lxd_node: joining \"%s\" (%s) to the cluster via %s", name, addr,
-		 cluster_addr);
-	rc = body ? lxd_request(jc, "PUT", "/1.0/cluster", body, NULL, 0, NULL, &err)
-		  : LXD_E_NOMEM;
-	if (rc) {
-		cancel_token(c, tok.operation);
-		ok = join_failed(c, jc, name, addr, &err, unknown, d);
-		goto out;
-	}
-	ok = true;
-out:
-	if (body) {
-		json_object_del(body, "cluster_password");
-		json_object_del(body, "cluster_token");
-	}
-	json_decref(body);
-	util_secret_free(token);
-	lxd_response_done(&tok);
-	json_decref(tinfo);
-	json_decref(req);
-	json_decref(mcfg);
-	json_decref(cinfo);
+	token_done(&t);
 	lxd_client_free(jc);
 	return ok;
 }
