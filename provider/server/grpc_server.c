@@ -389,6 +389,17 @@ static void *worker_main(void *arg)
 	}
 }
 
+/* Queue a call for the next free worker. pool_lock held. */
+static void pool_append(srv_call *c)
+{
+	c->next = NULL;
+	if (pool_tail)
+		pool_tail->next = c;
+	else
+		pool_head = c;
+	pool_tail = c;
+}
+
 /* Hand an arrived call to a worker: a new (joinable) thread while fewer
  * than SRV_MAX_WORKERS run, else the FIFO that finishing workers drain.
  * Poller thread. */
@@ -400,12 +411,7 @@ static void dispatch(srv_call *c)
 	c->state = CALL_RUNNING;
 	pthread_mutex_lock(&pool_lock);
 	if (pool_workers >= SRV_MAX_WORKERS) {
-		c->next = NULL;
-		if (pool_tail)
-			pool_tail->next = c;
-		else
-			pool_head = c;
-		pool_tail = c;
+		pool_append(c);
 		pthread_mutex_unlock(&pool_lock);
 		return;
 	}
@@ -424,12 +430,7 @@ static void dispatch(srv_call *c)
 	pthread_mutex_lock(&pool_lock);
 	pool_workers--;
 	if (pool_workers > 0) {
-		c->next = NULL;
-		if (pool_tail)
-			pool_tail->next = c;
-		else
-			pool_head = c;
-		pool_tail = c;
+		pool_append(c);
 		c = NULL;
 	}
 	pthread_mutex_unlock(&pool_lock);
@@ -683,9 +684,9 @@ static void discard_unstarted(srv_grpc *s)
 int srv__grpc_start(srv_grpc **out, const srv_config *cfg, const char *addr,
 		    const srv_cert *cert, const char *client_pem)
 {
-	grpc_server_credentials *creds = NULL;
+	grpc_server_credentials *creds;
 	srv_grpc *s;
-	int rc = -1;
+	int listening, rc = -1;
 
 	*out = NULL;
 	gpr_set_log_function(grpc_log_hook);
@@ -701,7 +702,9 @@ int srv__grpc_start(srv_grpc **out, const srv_config *cfg, const char *addr,
 		tfp_error("gRPC: cannot create server credentials");
 		goto cleanup;
 	}
-	if (!grpc_server_add_http2_port(s->server, addr, creds)) {
+	listening = grpc_server_add_http2_port(s->server, addr, creds);
+	grpc_server_credentials_release(creds); /* the port holds its own */
+	if (!listening) {
 		tfp_error("gRPC: cannot listen on %s", addr);
 		goto cleanup;
 	}
@@ -712,8 +715,6 @@ int srv__grpc_start(srv_grpc **out, const srv_config *cfg, const char *addr,
 	s = NULL;
 	rc = 0;
 cleanup:
-	if (creds)
-		grpc_server_credentials_release(creds);
 	if (s)
 		discard_unstarted(s);
 	return rc;
