@@ -189,89 +189,43 @@ static int unpack(const uint8_t *buf, size_t len, msgpack_unpacked *u)
 
 /* ---- step 3: typed decoding ------------------------------------------- */
 
-enum step_kind { STEP_ATTR, STEP_KEY, STEP_IDX };
-
-struct step {
-	enum step_kind kind;
-	const char *s;
-	size_t len;
-	size_t idx;
-};
-
 struct dctx {
-	char *err;
-	size_t errlen;
-	bool failed;
-	struct step path[TF_MAX_DEPTH + 1];
-	int npath;
+	tfv__where w;
 };
 
-static void push(struct dctx *c, enum step_kind k, const char *s, size_t len,
-		 size_t idx)
+/* "attribute \"a.b[key][0]" (or "element \"..." when the path does not
+ * start at an attribute): keys in brackets, cut at 64 bytes, with
+ * unprintable bytes and quotes as '?'. */
+static void render(tfv__buf *b, const tfv__step *path, int n)
 {
-	if (c->npath < TF_MAX_DEPTH)
-		c->path[c->npath] = (struct step){ k, s, len, idx };
-	c->npath++;
-}
+	tfv__buf_str(b, path[0].kind == TFV__STEP_ATTR ? "attribute \"" : "element \"");
+	for (int i = 0; i < n; i++) {
+		const tfv__step *s = &path[i];
 
-static void pop(struct dctx *c)
-{
-	c->npath--;
-}
-
-/* Record the first (innermost) failure as "attribute \"a.b[0]\": msg". */
-__attribute__((format(printf, 3, 4)))
-static int fail(struct dctx *c, int rc, const char *fmt, ...)
-{
-	tfv__buf b = { 0 };
-	char *msg;
-	va_list ap;
-	int i, n;
-
-	if (c->failed || !c->err || c->errlen == 0)
-		goto out;
-	n = c->npath < TF_MAX_DEPTH ? c->npath : TF_MAX_DEPTH;
-	for (i = 0; i < n; i++) {
-		const struct step *s = &c->path[i];
-
-		if (i == 0)
-			tfv__buf_str(&b, s->kind == STEP_ATTR ? "attribute \"" :
-								"element \"");
-		if (s->kind == STEP_ATTR) {
+		if (s->kind == TFV__STEP_ATTR) {
 			if (i)
-				tfv__buf_str(&b, ".");
-			tfv__buf_str(&b, s->s);
-		} else if (s->kind == STEP_KEY) {
+				tfv__buf_str(b, ".");
+			tfv__buf_str(b, s->s);
+		} else if (s->kind == TFV__STEP_KEY) {
 			size_t k, m = s->len < 64 ? s->len : 64;
 
-			tfv__buf_str(&b, "[");
+			tfv__buf_str(b, "[");
 			for (k = 0; k < m; k++) {
 				char ch = s->s[k];
 
-				tfv__buf_add(&b, ch >= 0x20 && ch < 0x7f && ch != '"' ?
-							 &ch : "?", 1);
+				tfv__buf_add(b, ch >= 0x20 && ch < 0x7f && ch != '"' ?
+						 &ch : "?", 1);
 			}
-			tfv__buf_str(&b, m < s->len ? "...]" : "]");
+			tfv__buf_str(b, m < s->len ? "...]" : "]");
 		} else {
-			tfv__buf_printf(&b, "[%zu]", s->idx);
+			tfv__buf_printf(b, "[%zu]", s->idx);
 		}
 	}
-	if (n)
-		tfv__buf_str(&b, "\": ");
-	msg = tfv__buf_take(&b, NULL);
-	{
-		size_t used;
+}
 
-		snprintf(c->err, c->errlen, "%s", msg ? msg : "");
-		used = strlen(c->err);
-		va_start(ap, fmt);
-		vsnprintf(c->err + used, c->errlen - used, fmt, ap);
-		va_end(ap);
-	}
-	free(msg);
-out:
-	c->failed = true;
-	return rc;
+static int nomem(struct dctx *c)
+{
+	return tfv__fail(&c->w, TF_E_NOMEM, "out of memory");
 }
 
 static const char *mp_name(const msgpack_object *o)
@@ -292,26 +246,10 @@ static const char *mp_name(const msgpack_object *o)
 	return "?";
 }
 
-static const char *kind_name(tf_type_kind k)
-{
-	switch (k) {
-	case TF_T_DYNAMIC: return "dynamic";
-	case TF_T_BOOL: return "bool";
-	case TF_T_NUMBER: return "number";
-	case TF_T_STRING: return "string";
-	case TF_T_LIST: return "list";
-	case TF_T_SET: return "set";
-	case TF_T_MAP: return "map";
-	case TF_T_OBJECT: return "object";
-	case TF_T_TUPLE: return "tuple";
-	}
-	return "?";
-}
-
 static int mismatch(struct dctx *c, const msgpack_object *o, tf_type *t)
 {
-	return fail(c, TF_E_INVALID, "expected %s, got msgpack %s",
-		    kind_name(tf_type_kind_of(t)), mp_name(o));
+	return tfv__fail(&c->w, TF_E_INVALID, "expected %s, got msgpack %s",
+		    tft__kind_name(tf_type_kind_of(t)), mp_name(o));
 }
 
 /* str or bin payload (never a NULL pointer: msgpack-c uses NULL for an
@@ -358,7 +296,7 @@ static int dec_number(struct dctx *c, const msgpack_object *o, tf_value **out)
 	case MSGPACK_OBJECT_FLOAT32:
 	case MSGPACK_OBJECT_FLOAT64:
 		if (isnan(o->via.f64))
-			return fail(c, TF_E_INVALID, "NaN is not a valid number");
+			return tfv__fail(&c->w, TF_E_INVALID, "NaN is not a valid number");
 		v = tf_value_double(o->via.f64);
 		break;
 	case MSGPACK_OBJECT_STR:
@@ -369,8 +307,8 @@ static int dec_number(struct dctx *c, const msgpack_object *o, tf_value **out)
 		return mismatch(c, o, tf_type_number());
 	}
 	if (!v)
-		return bad ? fail(c, TF_E_INVALID, "malformed number") :
-			     fail(c, TF_E_NOMEM, "out of memory");
+		return bad ? tfv__fail(&c->w, TF_E_INVALID, "malformed number") :
+			     nomem(c);
 	*out = v;
 	return TF_OK;
 }
@@ -405,7 +343,7 @@ static int dec_len(const msgpack_object *v, bool *has, int64_t *n)
 }
 
 /* One entry of the refinements map (unknown keys are ignored). Returns
- * TF_OK, REF_MALFORMED, or a failure already recorded with fail(). */
+ * TF_OK, REF_MALFORMED, or a failure already recorded with tfv__fail(). */
 static int dec_refine_entry(struct dctx *c, uint64_t key, const msgpack_object *v,
 			    tf_refinement *r)
 {
@@ -424,7 +362,7 @@ static int dec_refine_entry(struct dctx *c, uint64_t key, const msgpack_object *
 			return REF_MALFORMED;
 		free(r->prefix);
 		r->prefix = strndup(s, slen); /* stops at a NUL */
-		return r->prefix ? TF_OK : fail(c, TF_E_NOMEM, "out of memory");
+		return r->prefix ? TF_OK : nomem(c);
 	case REF_LOWER:
 		return dec_bound(c, v, &r->lower, &r->lower_inclusive);
 	case REF_UPPER:
@@ -447,10 +385,10 @@ static int dec_refinement(struct dctx *c, const char *p, size_t len,
 
 	rc = unpack((const uint8_t *)p, len, &u);
 	if (rc)
-		return fail(c, rc, "malformed unknown-value refinements");
+		return tfv__fail(&c->w, rc, "malformed unknown-value refinements");
 	m = &u.data;
 	if (m->type != MSGPACK_OBJECT_MAP) {
-		rc = fail(c, TF_E_INVALID, "unknown-value refinements must be a map");
+		rc = tfv__fail(&c->w, TF_E_INVALID, "unknown-value refinements must be a map");
 		goto out;
 	}
 	for (size_t i = 0; rc == TF_OK && i < m->via.map.size; i++) {
@@ -460,7 +398,7 @@ static int dec_refinement(struct dctx *c, const char *p, size_t len,
 			rc = dec_refine_entry(c, k->via.u64, &m->via.map.ptr[i].val, r);
 	}
 	if (rc == REF_MALFORMED)
-		rc = fail(c, TF_E_INVALID, "malformed unknown-value refinements");
+		rc = tfv__fail(&c->w, TF_E_INVALID, "malformed unknown-value refinements");
 out:
 	msgpack_unpacked_destroy(&u);
 	return rc;
@@ -485,7 +423,7 @@ static int dec_unknown(struct dctx *c, const msgpack_object *o, tf_type *t,
 			return rc;
 	}
 	if (!v)
-		return fail(c, TF_E_NOMEM, "out of memory");
+		return nomem(c);
 	*out = v;
 	return TF_OK;
 }
@@ -500,197 +438,149 @@ static int dec_dynamic(struct dctx *c, const msgpack_object *o, int depth,
 
 	if (o->type == MSGPACK_OBJECT_NIL) {
 		*out = tf_value_null(tf_type_dynamic());
-		return *out ? TF_OK : fail(c, TF_E_NOMEM, "out of memory");
+		return *out ? TF_OK : nomem(c);
 	}
 	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 2 ||
 	    !str_of(&o->via.array.ptr[0], &s, &len))
-		return fail(c, TF_E_INVALID,
+		return tfv__fail(&c->w, TF_E_INVALID,
 			    "dynamic value must be [type JSON, value], got msgpack %s",
 			    mp_name(o));
 	rc = tf_type_from_json(s, len, &t);
 	if (rc)
-		return fail(c, rc, "invalid type JSON in dynamic value");
+		return tfv__fail(&c->w, rc, "invalid type JSON in dynamic value");
 	rc = dec_value(c, &o->via.array.ptr[1], t, depth + 1, out);
 	tf_type_unref(t);
 	return rc;
+}
+
+/* The container from its collected elements when rc is TF_OK; else they
+ * are released and rc returned. */
+static int built(struct dctx *c, tfv__coll *col, tf_type *t, int rc,
+		 tf_value **out)
+{
+	if (rc) {
+		tfv__coll_done(col);
+		return rc;
+	}
+	*out = tfv__coll_build(col, t);
+	return *out ? TF_OK : nomem(c);
 }
 
 static int dec_seq(struct dctx *c, const msgpack_object *o, tf_type *t,
 		   int depth, tf_value **out)
 {
 	tf_type_kind k = tf_type_kind_of(t);
-	size_t n, i, got = 0;
-	tf_value **items;
-	int rc = TF_OK;
+	tfv__coll col;
+	size_t n;
+	int rc;
 
 	if (o->type != MSGPACK_OBJECT_ARRAY)
 		return mismatch(c, o, t);
 	n = o->via.array.size;
 	if (k == TF_T_TUPLE && n != tf_type_tuple_len(t))
-		return fail(c, TF_E_INVALID, "tuple needs %zu elements, got %zu",
+		return tfv__fail(&c->w, TF_E_INVALID, "tuple needs %zu elements, got %zu",
 			    tf_type_tuple_len(t), n);
-	items = malloc((n ? n : 1) * sizeof(*items));
-	if (!items)
-		return fail(c, TF_E_NOMEM, "out of memory");
-	for (i = 0; i < n; i++) {
+	rc = tfv__coll_init(&col, n, false) ? nomem(c) : TF_OK;
+	for (size_t i = 0; rc == TF_OK && i < n; i++) {
 		tf_type *et = k == TF_T_TUPLE ? tf_type_tuple_elem(t, i) :
 						tf_type_elem(t);
+		tf_value *v = NULL;
 
-		push(c, STEP_IDX, NULL, 0, i);
-		rc = dec_value(c, &o->via.array.ptr[i], et, depth + 1, &items[i]);
-		pop(c);
-		if (rc)
-			break;
-		got++;
+		tfv__where_push(&c->w, TFV__STEP_IDX, NULL, 0, i);
+		rc = dec_value(c, &o->via.array.ptr[i], et, depth + 1, &v);
+		tfv__where_pop(&c->w);
+		if (rc == TF_OK && tfv__coll_add(&col, v, NULL, 0))
+			rc = nomem(c);
 	}
-	if (rc) {
-		while (got > 0)
-			tf_value_unref(items[--got]);
-		free(items);
-		return rc;
-	}
-	*out = tfv__seq_from(t, items, n);
-	return *out ? TF_OK : fail(c, TF_E_NOMEM, "out of memory");
+	return built(c, &col, t, rc, out);
+}
+
+/* A map key: a str or bin payload holding UTF-8 text without NULs. */
+static int map_key(struct dctx *c, const msgpack_object *key, const char **s,
+		   size_t *len)
+{
+	if (!str_of(key, s, len))
+		return tfv__fail(&c->w, TF_E_INVALID,
+				 "map key must be a string, got msgpack %s",
+				 mp_name(key));
+	if (memchr(*s, '\0', *len) || !tfv__utf8_valid(*s, *len))
+		return tfv__fail(&c->w, TF_E_INVALID,
+				 "map key is not valid UTF-8 text");
+	return TF_OK;
 }
 
 static int dec_map(struct dctx *c, const msgpack_object *o, tf_type *t,
 		   int depth, tf_value **out)
 {
-	size_t n, i, got = 0;
-	char **keys = NULL;
-	tf_value **vals = NULL;
-	int rc = TF_OK;
+	tfv__coll col;
+	size_t n;
+	int rc;
 
 	if (o->type != MSGPACK_OBJECT_MAP)
 		return mismatch(c, o, t);
 	n = o->via.map.size;
-	keys = malloc((n ? n : 1) * sizeof(*keys));
-	vals = malloc((n ? n : 1) * sizeof(*vals));
-	if (!keys || !vals) {
-		rc = fail(c, TF_E_NOMEM, "out of memory");
-		goto fail;
-	}
-	for (i = 0; i < n; i++) {
+	rc = tfv__coll_init(&col, n, true) ? nomem(c) : TF_OK;
+	for (size_t i = 0; rc == TF_OK && i < n; i++) {
 		const msgpack_object_kv *kv = &o->via.map.ptr[i];
-		const char *s;
-		size_t len;
+		tf_value *v = NULL;
+		const char *s = NULL;
+		size_t len = 0;
 
-		if (!str_of(&kv->key, &s, &len)) {
-			rc = fail(c, TF_E_INVALID, "map key must be a string, got msgpack %s",
-				  mp_name(&kv->key));
-			goto fail;
-		}
-		if (memchr(s, '\0', len) || !tfv__utf8_valid(s, len)) {
-			rc = fail(c, TF_E_INVALID,
-				  "map key is not valid UTF-8 text");
-			goto fail;
-		}
-		push(c, STEP_KEY, s, len, 0);
-		rc = dec_value(c, &kv->val, tf_type_elem(t), depth + 1, &vals[i]);
-		pop(c);
-		if (rc)
-			goto fail;
-		keys[i] = strndup(s, len);
-		if (!keys[i]) {
-			tf_value_unref(vals[i]);
-			rc = fail(c, TF_E_NOMEM, "out of memory");
-			goto fail;
-		}
-		got++;
+		if ((rc = map_key(c, &kv->key, &s, &len)))
+			break;
+		tfv__where_push(&c->w, TFV__STEP_KEY, s, len, 0);
+		rc = dec_value(c, &kv->val, tf_type_elem(t), depth + 1, &v);
+		tfv__where_pop(&c->w);
+		if (rc == TF_OK && tfv__coll_add(&col, v, s, len))
+			rc = nomem(c);
 	}
-	*out = tfv__map_from(t, keys, vals, n);
-	return *out ? TF_OK : fail(c, TF_E_NOMEM, "out of memory");
-fail:
-	while (got > 0) {
-		got--;
-		free(keys[got]);
-		tf_value_unref(vals[got]);
-	}
-	free(keys);
-	free(vals);
-	return rc;
-}
-
-/* Attribute index of the non-NUL-terminated name s[0..len), or -1. */
-static long attr_index_n(const tf_type *t, const char *s, size_t len)
-{
-	size_t lo = 0, hi = tf_type_attr_count(t);
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const char *name = tf_type_attr_name(t, mid);
-		size_t nl = strlen(name), m = nl < len ? nl : len;
-		int cmp = memcmp(s, name, m);
-
-		if (cmp == 0)
-			cmp = len < nl ? -1 : len > nl;
-		if (cmp == 0)
-			return (long)mid;
-		if (cmp < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return -1;
+	return built(c, &col, t, rc, out);
 }
 
 static int dec_object(struct dctx *c, const msgpack_object *o, tf_type *t,
 		      int depth, tf_value **out)
 {
-	size_t n = tf_type_attr_count(t), i;
-	tf_value **items;
-	int rc = TF_OK;
+	size_t n = tf_type_attr_count(t);
+	tfv__coll col;
+	int rc;
 
 	if (o->type != MSGPACK_OBJECT_MAP)
 		return mismatch(c, o, t);
-	items = calloc(n ? n : 1, sizeof(*items));
-	if (!items)
-		return fail(c, TF_E_NOMEM, "out of memory");
-	for (i = 0; i < o->via.map.size; i++) {
+	rc = tfv__coll_slots(&col, n) ? nomem(c) : TF_OK;
+	for (size_t i = 0; rc == TF_OK && i < o->via.map.size; i++) {
 		const msgpack_object_kv *kv = &o->via.map.ptr[i];
 		const char *s;
 		size_t len;
 		long idx;
 
 		if (!str_of(&kv->key, &s, &len)) {
-			rc = fail(c, TF_E_INVALID,
+			rc = tfv__fail(&c->w, TF_E_INVALID,
 				  "object key must be a string, got msgpack %s",
 				  mp_name(&kv->key));
-			goto out;
+			break;
 		}
-		idx = attr_index_n(t, s, len);
+		idx = tft__attr_index_n(t, s, len);
 		if (idx < 0) {
-			rc = fail(c, TF_E_INVALID, "unsupported attribute \"%.*s\"",
+			rc = tfv__fail(&c->w, TF_E_INVALID, "unsupported attribute \"%.*s\"",
 				  (int)(len < 64 ? len : 64), s);
-			goto out;
+			break;
 		}
-		if (items[idx]) {
-			rc = fail(c, TF_E_INVALID, "duplicate attribute \"%s\"",
+		if (col.vals[idx]) {
+			rc = tfv__fail(&c->w, TF_E_INVALID, "duplicate attribute \"%s\"",
 				  tf_type_attr_name(t, (size_t)idx));
-			goto out;
+			break;
 		}
-		push(c, STEP_ATTR, tf_type_attr_name(t, (size_t)idx), 0, 0);
+		tfv__where_push(&c->w, TFV__STEP_ATTR, tf_type_attr_name(t, (size_t)idx), 0, 0);
 		rc = dec_value(c, &kv->val, tf_type_attr_type(t, (size_t)idx),
-			       depth + 1, &items[idx]);
-		pop(c);
-		if (rc)
-			goto out;
+			       depth + 1, &col.vals[idx]);
+		tfv__where_pop(&c->w);
 	}
-	for (i = 0; i < n; i++) {
-		if (!items[i]) {
-			rc = fail(c, TF_E_INVALID,
-				  "missing attribute \"%s\" (an object with %zu attributes is required, %" PRIu32 " given)",
-				  tf_type_attr_name(t, i), n, o->via.map.size);
-			goto out;
-		}
-	}
-	*out = tfv__object_from(t, items);
-	return *out ? TF_OK : fail(c, TF_E_NOMEM, "out of memory");
-out:
-	for (i = 0; i < n; i++)
-		tf_value_unref(items[i]);
-	free(items);
-	return rc;
+	for (size_t i = 0; rc == TF_OK && i < n; i++)
+		if (!col.vals[i])
+			rc = tfv__fail(&c->w, TF_E_INVALID,
+				       "missing attribute \"%s\" (an object with %zu attributes is required, %" PRIu32 " given)",
+				       tf_type_attr_name(t, i), n, o->via.map.size);
+	return built(c, &col, t, rc, out);
 }
 
 static int dec_value(struct dctx *c, const msgpack_object *o, tf_type *t,
@@ -700,14 +590,14 @@ static int dec_value(struct dctx *c, const msgpack_object *o, tf_type *t,
 	size_t len;
 
 	if (depth > TF_MAX_DEPTH)
-		return fail(c, TF_E_LIMIT, "value nested too deeply");
+		return tfv__fail(&c->w, TF_E_LIMIT, "value nested too deeply");
 	if (o->type == MSGPACK_OBJECT_EXT)
 		return dec_unknown(c, o, t, out);
 	if (tf_type_kind_of(t) == TF_T_DYNAMIC)
 		return dec_dynamic(c, o, depth, out);
 	if (o->type == MSGPACK_OBJECT_NIL) {
 		*out = tf_value_null(t);
-		return *out ? TF_OK : fail(c, TF_E_NOMEM, "out of memory");
+		return *out ? TF_OK : nomem(c);
 	}
 	switch (tf_type_kind_of(t)) {
 	case TF_T_BOOL:
@@ -721,7 +611,7 @@ static int dec_value(struct dctx *c, const msgpack_object *o, tf_type *t,
 		if (!str_of(o, &s, &len))
 			return mismatch(c, o, t);
 		if (!tfv__utf8_valid(s, len))
-			return fail(c, TF_E_INVALID, "string is not valid UTF-8");
+			return tfv__fail(&c->w, TF_E_INVALID, "string is not valid UTF-8");
 		*out = tf_value_string_n(s, len);
 		break;
 	case TF_T_LIST:
@@ -735,13 +625,13 @@ static int dec_value(struct dctx *c, const msgpack_object *o, tf_type *t,
 	default:
 		return mismatch(c, o, t);
 	}
-	return *out ? TF_OK : fail(c, TF_E_NOMEM, "out of memory");
+	return *out ? TF_OK : nomem(c);
 }
 
 int tf_msgpack_decode(const uint8_t *buf, size_t len, tf_type *type,
 		      tf_value **out, char *err, size_t errlen)
 {
-	struct dctx c = { .err = err, .errlen = errlen };
+	struct dctx c = { .w = { .err = err, .errlen = errlen, .render = render } };
 	msgpack_unpacked u;
 	tf_value *v = NULL;
 	int rc;
@@ -749,16 +639,16 @@ int tf_msgpack_decode(const uint8_t *buf, size_t len, tf_type *type,
 	if (err && errlen)
 		err[0] = '\0';
 	if ((!buf && len) || !type || !out)
-		return fail(&c, TF_E_INVALID, "invalid arguments");
+		return tfv__fail(&c.w, TF_E_INVALID, "invalid arguments");
 	if (len > TF_MAX_INPUT)
-		return fail(&c, TF_E_LIMIT, "input exceeds %u bytes", TF_MAX_INPUT);
+		return tfv__fail(&c.w, TF_E_LIMIT, "input exceeds %u bytes", TF_MAX_INPUT);
 	rc = unpack(buf, len, &u);
 	if (rc == TF_E_LIMIT)
-		return fail(&c, rc, "msgpack nesting or element count exceeds limits");
+		return tfv__fail(&c.w, rc, "msgpack nesting or element count exceeds limits");
 	if (rc == TF_E_NOMEM)
-		return fail(&c, rc, "out of memory");
+		return tfv__fail(&c.w, rc, "out of memory");
 	if (rc)
-		return fail(&c, rc, "malformed or truncated msgpack");
+		return tfv__fail(&c.w, rc, "malformed or truncated msgpack");
 	rc = dec_value(&c, &u.data, type, 0, &v);
 	msgpack_unpacked_destroy(&u);
 	if (rc)

@@ -173,56 +173,33 @@ static int plan_elem(const tf_schema *inner, const tf_value *prior,
 	return plan_object(inner, prior, proposed, ce, out);
 }
 
-static int plan_list(const tf_schema *inner, tf_type *bt, const tf_value *pv,
-		     const tf_value *ppv, const tf_value *cv, tf_value **out)
+/* LIST and MAP blocks: each configured element is planned against the
+ * prior and proposed elements at the same index (LIST, as Terraform's
+ * ProposedNew correlates them) or key (MAP). */
+static int plan_indexed(const tf_schema *inner, tf_type *bt, bool by_key,
+			const tf_value *pv, const tf_value *ppv,
+			const tf_value *cv, tf_value **out)
 {
-	tf_value *res = tf_value_list_new(bt), *e = NULL;
+	tf_value *res = by_key ? tf_value_map_new(bt) : tf_value_list_new(bt);
 	size_t n = tf_value_is_known(cv) ? tf_value_len(cv) : 0;
-	int rc = TF_OK;
+	int rc = res ? TF_OK : TF_E_NOMEM;
 
-	if (!res)
-		return TF_E_NOMEM;
-	/* Elements are correlated with prior and proposed by index, as
-	 * Terraform's ProposedNew does. */
-	for (size_t k = 0; k < n; k++) {
-		rc = plan_elem(inner, list_elem(pv, k), list_elem(ppv, k),
-			       tf_value_index(cv, k), &e);
-		if (rc != TF_OK)
-			goto cleanup;
-		rc = builder_rc(tf_value_list_append(res, e));
-		if (rc != TF_OK)
-			goto cleanup;
+	for (size_t k = 0; rc == TF_OK && k < n; k++) {
+		const char *key = by_key ? tf_value_map_key(cv, k) : NULL;
+		tf_value *e = NULL;
+
+		rc = by_key ? plan_elem(inner, map_elem(pv, key), map_elem(ppv, key),
+					tf_value_map_value(cv, k), &e)
+			    : plan_elem(inner, list_elem(pv, k), list_elem(ppv, k),
+					tf_value_index(cv, k), &e);
+		if (rc == TF_OK)
+			rc = builder_rc(by_key ? tf_value_map_set(res, key, e)
+					       : tf_value_list_append(res, e));
 	}
-	*out = res;
-	res = NULL;
-cleanup:
-	tf_value_unref(res);
-	return rc;
-}
-
-static int plan_map(const tf_schema *inner, tf_type *bt, const tf_value *pv,
-		    const tf_value *ppv, const tf_value *cv, tf_value **out)
-{
-	tf_value *res = tf_value_map_new(bt), *e = NULL;
-	size_t n = tf_value_is_known(cv) ? tf_value_len(cv) : 0;
-	int rc = TF_OK;
-
-	if (!res)
-		return TF_E_NOMEM;
-	for (size_t k = 0; k < n; k++) {
-		const char *key = tf_value_map_key(cv, k);
-
-		rc = plan_elem(inner, map_elem(pv, key), map_elem(ppv, key),
-			       tf_value_map_value(cv, k), &e);
-		if (rc != TF_OK)
-			goto cleanup;
-		rc = builder_rc(tf_value_map_set(res, key, e));
-		if (rc != TF_OK)
-			goto cleanup;
+	if (rc == TF_OK) {
+		*out = res;
+		res = NULL;
 	}
-	*out = res;
-	res = NULL;
-cleanup:
 	tf_value_unref(res);
 	return rc;
 }
@@ -292,9 +269,9 @@ static int plan_block(const tf_schema *s, size_t i, const tf_value *prior,
 	}
 	switch (nb->nesting) {
 	case TF_NEST_LIST:
-		return plan_list(inner, bt, pv, ppv, cv, out);
+		return plan_indexed(inner, bt, false, pv, ppv, cv, out);
 	case TF_NEST_MAP:
-		return plan_map(inner, bt, pv, ppv, cv, out);
+		return plan_indexed(inner, bt, true, pv, ppv, cv, out);
 	case TF_NEST_SET:
 		return plan_set(inner, bt, pv, ppv, cv, prior != NULL, out);
 	default:

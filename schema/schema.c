@@ -113,19 +113,13 @@ static bool block_has_write_only(const tf_block_def *b)
 
 static const char *nesting_name(tf_nesting n)
 {
-	switch (n) {
-	case TF_NEST_SINGLE:
-		return "SINGLE";
-	case TF_NEST_LIST:
-		return "LIST";
-	case TF_NEST_SET:
-		return "SET";
-	case TF_NEST_MAP:
-		return "MAP";
-	case TF_NEST_GROUP:
-		return "GROUP";
-	}
-	return "INVALID";
+	static const char *const names[] = {
+		[TF_NEST_SINGLE] = "SINGLE", [TF_NEST_LIST] = "LIST",
+		[TF_NEST_SET] = "SET", [TF_NEST_MAP] = "MAP",
+		[TF_NEST_GROUP] = "GROUP",
+	};
+
+	return n >= TF_NEST_SINGLE && n <= TF_NEST_GROUP ? names[n] : "INVALID";
 }
 
 #define KNOWN_ATTR_FLAGS (TF_REQUIRED | TF_OPTIONAL | TF_COMPUTED | \
