@@ -96,3 +96,14 @@ void tfv__coll_done(tfv__coll *c)
 	free(c->vals);
 	memset(c, 0, sizeof(*c));
 }
+
+int tfv__coll_finish(tfv__where *w, tfv__coll *col, tf_type *t, int rc,
+		     tf_value **out)
+{
+	if (rc) {
+		tfv__coll_done(col);
+		return rc;
+	}
+	*out = tfv__coll_build(col, t);
+	return *out ? TF_OK : tfv__fail(w, TF_E_NOMEM, "out of memory");
+}

@@ -199,18 +199,6 @@ static int nomem(struct jctx *c)
 	return tfv__fail(&c->w, TF_E_NOMEM, "out of memory");
 }
 
-/* The container from its collected elements when rc is TF_OK; else they
- * are released and rc returned. */
-static int built(struct jctx *c, tfv__coll *col, tf_type *t, int rc,
-		 tf_value **out)
-{
-	if (rc) {
-		tfv__coll_done(col);
-		return rc;
-	}
-	*out = tfv__coll_build(col, t);
-	return *out ? TF_OK : nomem(c);
-}
 
 static int jdec_dynamic(struct jctx *c, const json_t *j, int depth,
 			tf_value **out)
@@ -269,7 +257,7 @@ static int jdec_seq(struct jctx *c, const json_t *j, tf_type *t, int depth,
 		if (rc == TF_OK && tfv__coll_add(&col, v, NULL, 0))
 			rc = nomem(c);
 	}
-	return built(c, &col, t, rc, out);
+	return tfv__coll_finish(&c->w, &col, t, rc, out);
 }
 
 static int jdec_map(struct jctx *c, const json_t *j, tf_type *t, int depth,
@@ -300,7 +288,7 @@ static int jdec_map(struct jctx *c, const json_t *j, tf_type *t, int depth,
 		if (rc == TF_OK && tfv__coll_add(&col, v, k, strlen(k)))
 			rc = nomem(c);
 	}
-	return built(c, &col, t, rc, out);
+	return tfv__coll_finish(&c->w, &col, t, rc, out);
 }
 
 static int jdec_object(struct jctx *c, const json_t *j, tf_type *t, int depth,
@@ -343,7 +331,7 @@ static int jdec_object(struct jctx *c, const json_t *j, tf_type *t, int depth,
 		else if (!(col.vals[i] = tf_value_null(tf_type_attr_type(t, i))))
 			rc = nomem(c);
 	}
-	return built(c, &col, t, rc, out);
+	return tfv__coll_finish(&c->w, &col, t, rc, out);
 }
 
 static int jdec_number(struct jctx *c, enum jkind jk, const char *s, size_t len,

@@ -453,18 +453,6 @@ static int dec_dynamic(struct dctx *c, const msgpack_object *o, int depth,
 	return rc;
 }
 
-/* The container from its collected elements when rc is TF_OK; else they
- * are released and rc returned. */
-static int built(struct dctx *c, tfv__coll *col, tf_type *t, int rc,
-		 tf_value **out)
-{
-	if (rc) {
-		tfv__coll_done(col);
-		return rc;
-	}
-	*out = tfv__coll_build(col, t);
-	return *out ? TF_OK : nomem(c);
-}
 
 static int dec_seq(struct dctx *c, const msgpack_object *o, tf_type *t,
 		   int depth, tf_value **out)
@@ -492,7 +480,7 @@ static int dec_seq(struct dctx *c, const msgpack_object *o, tf_type *t,
 		if (rc == TF_OK && tfv__coll_add(&col, v, NULL, 0))
 			rc = nomem(c);
 	}
-	return built(c, &col, t, rc, out);
+	return tfv__coll_finish(&c->w, &col, t, rc, out);
 }
 
 /* A map key: a str or bin payload holding UTF-8 text without NULs. */
@@ -534,7 +522,7 @@ static int dec_map(struct dctx *c, const msgpack_object *o, tf_type *t,
 		if (rc == TF_OK && tfv__coll_add(&col, v, s, len))
 			rc = nomem(c);
 	}
-	return built(c, &col, t, rc, out);
+	return tfv__coll_finish(&c->w, &col, t, rc, out);
 }
 
 static int dec_object(struct dctx *c, const msgpack_object *o, tf_type *t,
@@ -580,7 +568,7 @@ static int dec_object(struct dctx *c, const msgpack_object *o, tf_type *t,
 			rc = tfv__fail(&c->w, TF_E_INVALID,
 				       "missing attribute \"%s\" (an object with %zu attributes is required, %" PRIu32 " given)",
 				       tf_type_attr_name(t, i), n, o->via.map.size);
-	return built(c, &col, t, rc, out);
+	return tfv__coll_finish(&c->w, &col, t, rc, out);
 }
 
 static int dec_value(struct dctx *c, const msgpack_object *o, tf_type *t,

@@ -156,5 +156,10 @@ int tfv__coll_add(tfv__coll *c, tf_value *take, const char *key, size_t keylen);
 tf_value *tfv__coll_build(tfv__coll *c, tf_type *t);
 /* Release what is collected. */
 void tfv__coll_done(tfv__coll *c);
+/* How a decoder ends a container: rc TF_OK, the value into *out (out of
+ * memory is reported at w); otherwise the collection released and rc
+ * returned. */
+int tfv__coll_finish(tfv__where *w, tfv__coll *col, tf_type *t, int rc,
+		     tf_value **out);
 
 #endif
