@@ -22,6 +22,7 @@
 #include "../../schema/plan.h"
 #include "../log.h"
 #include "../resource.h"
+#include "../util/cleanup.h"
 #include "client.h"
 #include "lxd_common.h"
 #include "lxd_kit.h"
@@ -389,7 +390,7 @@ static void node_update(tfp_ctx *ctx, const tf_value *prior,
 	lxd_client *c = lxd_ctx_named(ctx, prior, &name, d);
 	const tf_value *ev = tf_value_attr(planned, "evacuated");
 	const tf_value *keep = planned;
-	json_t *m = NULL;
+	_cleanup_(json_decrefp) json_t *m = NULL;
 	lxd_error err = {0};
 	int rc;
 
@@ -418,16 +419,7 @@ reread:
 				 "Reading member \"%s\" after updating it", name);
 		return;
 	}
-	{
-		/* After a write, the server's keys are recorded anew; after a
-		 * failed one, the prior record stands. */
-		json_t *priv = keep == planned ? lxd_node_record_keys(ctx, m, planned, prior)
-					       : lxd_private_load(ctx);
-		*out = lxd_node_state(ctx->schema, keep, m,
-				      priv ? lxd_server_keys_get(priv, "") : NULL);
-		json_decref(priv);
-	}
-	json_decref(m);
+	*out = lxd_node_state_now(ctx, m, keep, prior, keep == planned);
 }
 
 /* The last member (the bootstrapped one) cannot be removed; the reverse of

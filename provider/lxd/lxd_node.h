@@ -39,11 +39,12 @@ int lxd_node_get(lxd_client *c, const char *name, json_t **member,
 tf_value *lxd_node_state(const tf_schema *s, const tf_value *keep,
 			 const json_t *member, const json_t *rec);
 
-/* Record the server's config keys of the member `m` after a create
- * (`prior` NULL) or an update in ctx's private state. Returns the new
- * private state (caller json_decref) or NULL on failure. */
-json_t *lxd_node_record_keys(tfp_ctx *ctx, const json_t *m,
-			     const tf_value *planned, const tf_value *prior);
+/* The state after a create or update, from the live member `m`: when the
+ * member was `written`, its server keys are recorded anew (`prior` NULL on
+ * create); otherwise (a failed write) the prior record stands. `keep` as
+ * for lxd_node_state. NULL when out of memory. */
+tf_value *lxd_node_state_now(tfp_ctx *ctx, const json_t *m, const tf_value *keep,
+			     const tf_value *prior, bool written);
 
 /* Write the member's writable fields from `planned`: description,
  * failure_domain, groups, user roles and managed config keys (`prior`,

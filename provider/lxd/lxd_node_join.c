@@ -448,10 +448,7 @@ record:
 	/* Whatever happened: if the member exists, it goes into state. */
 	rc = lxd_node_get(c, name, &m, &err);
 	if (rc == LXD_OK) {
-		json_t *priv = lxd_node_record_keys(ctx, m, planned, NULL);
-		*out = lxd_node_state(ctx->schema, planned, m,
-				      priv ? lxd_server_keys_get(priv, "") : NULL);
-		json_decref(priv);
+		*out = lxd_node_state_now(ctx, m, planned, NULL, true);
 	} else if (unknown && rc != LXD_E_NOTFOUND) {
 		/* It may exist: record it as planned (Terraform taints it). */
 		const char *addr = tf_value_attr_string(planned, "server_address");

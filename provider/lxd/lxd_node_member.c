@@ -242,8 +242,11 @@ int lxd_node_set_evacuated(lxd_client *c, const char *name, bool want,
 
 /* ---- server keys ------------------------------------------------------- */
 
-json_t *lxd_node_record_keys(tfp_ctx *ctx, const json_t *m,
-			     const tf_value *planned, const tf_value *prior)
+/* Record the server's config keys of the member `m` after a create
+ * (`prior` NULL) or an update in ctx's private state. Returns the new
+ * private state (caller json_decref) or NULL on failure. */
+static json_t *record_keys(tfp_ctx *ctx, const json_t *m,
+			  const tf_value *planned, const tf_value *prior)
 {
 	json_t *priv = json_object(), *old = NULL, *cand = NULL;
 	int rc = TF_E_NOMEM;
@@ -266,6 +269,18 @@ out:
 		return NULL;
 	}
 	return priv;
+}
+
+tf_value *lxd_node_state_now(tfp_ctx *ctx, const json_t *m, const tf_value *keep,
+			     const tf_value *prior, bool written)
+{
+	json_t *priv = written ? record_keys(ctx, m, keep, prior)
+			       : lxd_private_load(ctx);
+	tf_value *st = lxd_node_state(ctx->schema, keep, m,
+				      priv ? lxd_server_keys_get(priv, "") : NULL);
+
+	json_decref(priv);
+	return st;
 }
 
 /* ---- joining: what the cluster asks for --------------------------------- */
