@@ -107,3 +107,15 @@ int tfv__coll_finish(tfv__where *w, tfv__coll *col, tf_type *t, int rc,
 	*out = tfv__coll_build(col, t);
 	return *out ? TF_OK : tfv__fail(w, TF_E_NOMEM, "out of memory");
 }
+
+int tfv__decode_begin(tfv__where *w, const void *buf, size_t len,
+		      const tf_type *type, tf_value **out)
+{
+	if (w->err && w->errlen)
+		w->err[0] = '\0';
+	if ((!buf && len) || !type || !out)
+		return tfv__fail(w, TF_E_INVALID, "invalid arguments");
+	if (len > TF_MAX_INPUT)
+		return tfv__fail(w, TF_E_LIMIT, "input exceeds %u bytes", TF_MAX_INPUT);
+	return TF_OK;
+}

@@ -451,12 +451,8 @@ int tf_json_decode(const char *buf, size_t len, tf_type *type,
 	tf_value *v = NULL;
 	int rc;
 
-	if (err && errlen)
-		err[0] = '\0';
-	if ((!buf && len) || !type || !out)
-		return tfv__fail(&c.w, TF_E_INVALID, "invalid arguments");
-	if (len > TF_MAX_INPUT)
-		return tfv__fail(&c.w, TF_E_LIMIT, "input exceeds %u bytes", TF_MAX_INPUT);
+	if ((rc = tfv__decode_begin(&c.w, buf, len, type, out)))
+		return rc;
 	rc = rewrite(buf ? buf : "", len, &text, &tlen);
 	if (rc == TF_E_LIMIT)
 		return tfv__fail(&c.w, rc, "JSON nested more than %d levels", JSON_MAX_NEST);

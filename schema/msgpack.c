@@ -624,12 +624,8 @@ int tf_msgpack_decode(const uint8_t *buf, size_t len, tf_type *type,
 	tf_value *v = NULL;
 	int rc;
 
-	if (err && errlen)
-		err[0] = '\0';
-	if ((!buf && len) || !type || !out)
-		return tfv__fail(&c.w, TF_E_INVALID, "invalid arguments");
-	if (len > TF_MAX_INPUT)
-		return tfv__fail(&c.w, TF_E_LIMIT, "input exceeds %u bytes", TF_MAX_INPUT);
+	if ((rc = tfv__decode_begin(&c.w, buf, len, type, out)))
+		return rc;
 	rc = unpack(buf, len, &u);
 	if (rc == TF_E_LIMIT)
 		return tfv__fail(&c.w, rc, "msgpack nesting or element count exceeds limits");

@@ -327,18 +327,6 @@ cleanup:
 
 /* ---- pass 2: requires-replace paths ------------------------------------ */
 
-static bool block_has_force_new(const tf_block_def *b)
-{
-	for (size_t i = 0; i < b->nattrs; i++)
-		if (b->attrs[i].flags & TF_FORCE_NEW)
-			return true;
-	for (size_t i = 0; i < b->nblocks; i++)
-		if ((b->blocks[i].flags & TF_FORCE_NEW) ||
-		    block_has_force_new(b->blocks[i].block))
-			return true;
-	return false;
-}
-
 /* Record `path` when the value there changed between prior (`a`) and
  * planned (`b`). NULL means the path does not exist on that side (its
  * parent is null or absent); it then compares as null, and a path absent on
@@ -448,7 +436,7 @@ static int collect_replace(const tf_schema *s, const tf_value *prior,
 		const tf_value *pv = attr_of(prior, nb->type_name);
 		const tf_value *nv = attr_of(planned, nb->type_name);
 
-		if (!(nb->flags & TF_FORCE_NEW) && !block_has_force_new(nb->block))
+		if (!(nb->flags & TF_FORCE_NEW) && !tf_block_has_flag(nb->block, TF_FORCE_NEW))
 			continue;
 		rc = tf_path_push_attr(path, nb->type_name);
 		if (rc != TF_OK)

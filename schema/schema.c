@@ -99,14 +99,14 @@ static bool type_has_dynamic(const tf_type *t)
 	}
 }
 
-/* Does the block (recursively) contain a write-only attribute? */
-static bool block_has_write_only(const tf_block_def *b)
+bool tf_block_has_flag(const tf_block_def *b, unsigned flag)
 {
 	for (size_t i = 0; i < b->nattrs; i++)
-		if (b->attrs[i].flags & TF_WRITE_ONLY)
+		if (b->attrs[i].flags & flag)
 			return true;
 	for (size_t i = 0; i < b->nblocks; i++)
-		if (b->blocks[i].block && block_has_write_only(b->blocks[i].block))
+		if ((b->blocks[i].flags & flag) ||
+		    (b->blocks[i].block && tf_block_has_flag(b->blocks[i].block, flag)))
 			return true;
 	return false;
 }
@@ -271,7 +271,7 @@ static int check_nested(compile_ctx *c, const tf_nested_block_def *nb,
 			     "MaxItems in %s mode", where, nesting_name(nb->nesting));
 			return TF_E_INVALID;
 		}
-		if (nb->nesting == TF_NEST_SET && block_has_write_only(nb->block)) {
+		if (nb->nesting == TF_NEST_SET && tf_block_has_flag(nb->block, TF_WRITE_ONLY)) {
 			cerr(c, "block \"%s\": SET blocks may not contain WriteOnly "
 			     "attributes", where);
 			return TF_E_INVALID;

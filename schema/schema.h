@@ -101,6 +101,11 @@ long tf_schema_attr_index(const tf_schema *s, const char *name);
  * known null. */
 void tf_schema_validate(const tf_schema *s, const tf_value *config, tf_diags *d);
 
+/* Does an attribute of block `b`, or a nested block (its own flags or,
+ * recursively, its contents), carry `flag` (TF_FORCE_NEW, TF_WRITE_ONLY,
+ * ...)? */
+bool tf_block_has_flag(const tf_block_def *b, unsigned flag);
+
 /* A null value of the schema type and an object with every attribute null
  * (nested LIST/SET/MAP blocks as empty collections, as Terraform requires). */
 tf_value *tf_schema_empty_object(const tf_schema *s);

@@ -126,6 +126,10 @@ typedef struct tfv__where {
 	int npath;
 } tfv__where;
 
+/* A decoder's entry checks: err emptied; arguments present (buf may be
+ * NULL only when len is 0); input within TF_MAX_INPUT. */
+int tfv__decode_begin(tfv__where *w, const void *buf, size_t len,
+		      const tf_type *type, tf_value **out);
 void tfv__where_push(tfv__where *w, int kind, const char *s, size_t len,
 		     size_t idx);
 void tfv__where_pop(tfv__where *w);
