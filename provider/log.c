@@ -131,6 +131,11 @@ static size_t utf8_seq_len(const unsigned char *s, size_t avail)
 	return n;
 }
 
+/* The two-character JSON escapes, by ASCII character. */
+static const char *const json_escapes[0x80] = {
+	['"'] = "\\\"", ['\\'] = "\\\\", ['\n'] = "\\n", ['\r'] = "\\r", ['\t'] = "\\t",
+};
+
 /* Append `s` (n bytes) as a quoted JSON string. Control characters are
  * escaped; bytes that are not valid UTF-8 become U+FFFD so the line is
  * always valid JSON. */
@@ -144,29 +149,12 @@ static void buf_put_json_string(log_buf *b, const char *s, size_t n)
 	while (i < n) {
 		unsigned char c = p[i];
 
-		switch (c) {
-		case '"':
-			buf_put(b, "\\\"", 2);
+		const char *short_esc = c < 0x80 ? json_escapes[c] : NULL;
+
+		if (short_esc) {
+			buf_put(b, short_esc, 2);
 			i++;
 			continue;
-		case '\\':
-			buf_put(b, "\\\\", 2);
-			i++;
-			continue;
-		case '\n':
-			buf_put(b, "\\n", 2);
-			i++;
-			continue;
-		case '\r':
-			buf_put(b, "\\r", 2);
-			i++;
-			continue;
-		case '\t':
-			buf_put(b, "\\t", 2);
-			i++;
-			continue;
-		default:
-			break;
 		}
 		if (c < 0x20 || c == 0x7f) {
 			snprintf(esc, sizeof(esc), "\\u%04x", c);

@@ -87,6 +87,21 @@ typedef struct tfp_resource {
 	int (*upgrade)(int64_t from_version, json_t *state, tf_diags *d);
 } tfp_resource;
 
+/* The state that is true after an update failed half-way: the resource's
+ * own `read` of `prior`, its diagnostics dropped (the failure itself was
+ * reported). *out stays NULL when nothing can be read; the RPC layer then
+ * keeps the prior state. */
+static inline void tfp_reread(void (*read)(tfp_ctx *, const tf_value *,
+					   tf_value **, tf_diags *),
+			      tfp_ctx *ctx, const tf_value *prior,
+			      tf_value **out)
+{
+	tf_diags ignore = TF_DIAGS_INIT;
+
+	read(ctx, prior, out, &ignore);
+	tf_diags_done(&ignore);
+}
+
 typedef struct tfp_data_source {
 	const char *type_name;
 	const tf_block_def *schema;
@@ -169,6 +184,21 @@ typedef struct tfp_provider {
 	const tfp_function *const *functions;    /* may be NULL */
 	size_t nfunctions;
 } tfp_provider;
+
+/* A provider type's tables (lxd_provider.c, k8s_provider.c) come from one
+ * X-macro list of its types: each row names a tfp_resource (data source,
+ * ephemeral) defined in its own file, and gives both the extern
+ * declaration and the table entry:
+ *	#define LXD_RESOURCES(X) X(lxd_storage_pool_resource) ...
+ *	LXD_RESOURCES(TFP_EXTERN_RESOURCE)
+ *	static const tfp_resource *const lxd_resources[] = {
+ *		LXD_RESOURCES(TFP_ADDRESS_OF)
+ *	};
+ * so a new type is its file plus one row. */
+#define TFP_EXTERN_RESOURCE(name) extern const tfp_resource name;
+#define TFP_EXTERN_DATA_SOURCE(name) extern const tfp_data_source name;
+#define TFP_EXTERN_EPHEMERAL(name) extern const tfp_ephemeral name;
+#define TFP_ADDRESS_OF(name) &name,
 
 /* Registered provider types (provider/registry.c). */
 const tfp_provider *tfp_provider_lxd(void);

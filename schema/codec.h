@@ -60,4 +60,8 @@ int tf_json_decode_tree(const json_t *j, tf_type *type, int lenient_objects,
  * Unknown values anywhere: TF_E_INVALID. */
 int tf_json_encode(const tf_value *v, char **out, size_t *outlen);
 
+/* The string elements of a list or set as a new JSON array (null, unknown:
+ * empty; non-string elements skipped). NULL when out of memory. */
+json_t *tf_json_strings(const tf_value *list);
+
 #endif

@@ -67,6 +67,18 @@ int tf_path_push_index(tf_path *p, int64_t index)
 	return push_step(p, TF_STEP_KEY_INT, NULL, index);
 }
 
+int tf_path_attr_keys(tf_path *p, const char *attr, const char *k1,
+		      const char *k2)
+{
+	int rc = attr ? tf_path_push_attr(p, attr) : TF_OK;
+
+	if (rc == TF_OK && attr && k1)
+		rc = tf_path_push_key(p, k1);
+	if (rc == TF_OK && attr && k1 && k2)
+		rc = tf_path_push_key(p, k2);
+	return rc;
+}
+
 void tf_path_pop(tf_path *p)
 {
 	if (!p || p->n == 0)
@@ -280,22 +292,41 @@ void tf_diags_add(tf_diags *d, tf_diag_severity sev, const tf_path *path,
 	va_end(ap);
 }
 
-void tf_diags_attr_error(tf_diags *d, const char *attr, const char *summary,
-			 const char *detail_fmt, ...)
+/* An error at attr["k1"]["k2"]. */
+static void vadd_at(tf_diags *d, const char *attr, const char *k1,
+		    const char *k2, const char *summary, const char *fmt,
+		    va_list ap)
 {
 	tf_path p = { 0 };
-	va_list ap;
 
 	if (!d)
 		return;
-	if (attr && tf_path_push_attr(&p, attr)) {
+	if (tf_path_attr_keys(&p, attr, k1, k2))
 		add_oom(d);
-		return;
-	}
-	va_start(ap, detail_fmt);
-	vadd(d, TF_DIAG_ERROR, &p, summary, detail_fmt, ap);
-	va_end(ap);
+	else
+		vadd(d, TF_DIAG_ERROR, &p, summary, fmt, ap);
 	tf_path_done(&p);
+}
+
+void tf_diags_attr_error(tf_diags *d, const char *attr, const char *summary,
+			 const char *detail_fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, detail_fmt);
+	vadd_at(d, attr, NULL, NULL, summary, detail_fmt, ap);
+	va_end(ap);
+}
+
+void tf_diags_key_error(tf_diags *d, const char *attr, const char *k1,
+			const char *k2, const char *summary,
+			const char *detail_fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, detail_fmt);
+	vadd_at(d, attr, k1, k2, summary, detail_fmt, ap);
+	va_end(ap);
 }
 
 bool tf_diags_has_error(const tf_diags *d)

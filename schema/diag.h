@@ -43,6 +43,11 @@ int tf_path_push_index(tf_path *p, int64_t index);
 void tf_path_pop(tf_path *p);
 int tf_path_copy(tf_path *dst, const tf_path *src); /* dst is overwritten */
 bool tf_path_equal(const tf_path *a, const tf_path *b);
+/* attr, then the map keys k1 and k2 (each may be NULL to stop there):
+ * config["source"], member_config["node1"]["size"]. Appended to p (attr
+ * NULL: nothing, the whole object). */
+int tf_path_attr_keys(tf_path *p, const char *attr, const char *k1,
+		      const char *k2);
 /* Render as `config["source"]` / `members[0].name`; malloc'd. */
 char *tf_path_to_string(const tf_path *p);
 void tf_path_done(tf_path *p);
@@ -76,6 +81,12 @@ void tf_diags_add(tf_diags *d, tf_diag_severity sev, const tf_path *path,
 void tf_diags_attr_error(tf_diags *d, const char *attr, const char *summary,
 			 const char *detail_fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/* Error at attr["k1"]["k2"] (see tf_path_attr_keys). */
+void tf_diags_key_error(tf_diags *d, const char *attr, const char *k1,
+			const char *k2, const char *summary,
+			const char *detail_fmt, ...)
+	__attribute__((format(printf, 6, 7)));
 
 bool tf_diags_has_error(const tf_diags *d);
 /* Move all of src's items to the end of dst; src becomes empty. */

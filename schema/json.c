@@ -101,63 +101,20 @@ static int rewrite(const char *in, size_t len, char **out, size_t *outlen)
 struct jctx {
 	int prefixed;
 	int lenient;
-	char *err;
-	size_t errlen;
-	bool failed;
-	/* path for messages: attribute/key names or indices */
-	struct {
-		const char *name; /* NULL: index */
-		size_t idx;
-	} path[TF_MAX_DEPTH + 1];
-	int npath;
+	tfv__where w; /* attribute/key names or indices, for messages */
 };
 
-static void push(struct jctx *c, const char *name, size_t idx)
+/* "attribute \"a.b[0]": names (attributes and map keys alike, each cut
+ * at 64 bytes) after dots, indices in brackets. */
+static void render(tfv__buf *b, const tfv__step *path, int n)
 {
-	if (c->npath < TF_MAX_DEPTH) {
-		c->path[c->npath].name = name;
-		c->path[c->npath].idx = idx;
-	}
-	c->npath++;
-}
-
-static void pop(struct jctx *c)
-{
-	c->npath--;
-}
-
-__attribute__((format(printf, 3, 4)))
-static int fail(struct jctx *c, int rc, const char *fmt, ...)
-{
-	tfv__buf b = { 0 };
-	char *where;
-	va_list ap;
-	size_t used;
-	int i, n;
-
-	if (c->failed || !c->err || c->errlen == 0)
-		goto out;
-	n = c->npath < TF_MAX_DEPTH ? c->npath : TF_MAX_DEPTH;
-	for (i = 0; i < n; i++) {
-		if (i == 0)
-			tfv__buf_str(&b, "attribute \"");
-		if (c->path[i].name)
-			tfv__buf_printf(&b, "%s%.64s", i ? "." : "", c->path[i].name);
+	tfv__buf_str(b, "attribute \"");
+	for (int i = 0; i < n; i++) {
+		if (path[i].kind == TFV__STEP_IDX)
+			tfv__buf_printf(b, "[%zu]", path[i].idx);
 		else
-			tfv__buf_printf(&b, "[%zu]", c->path[i].idx);
+			tfv__buf_printf(b, "%s%.64s", i ? "." : "", path[i].s);
 	}
-	if (n)
-		tfv__buf_str(&b, "\": ");
-	where = tfv__buf_take(&b, NULL);
-	snprintf(c->err, c->errlen, "%s", where ? where : "");
-	free(where);
-	used = strlen(c->err);
-	va_start(ap, fmt);
-	vsnprintf(c->err + used, c->errlen - used, fmt, ap);
-	va_end(ap);
-out:
-	c->failed = true;
-	return rc;
 }
 
 enum jkind { J_BAD, J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
@@ -226,21 +183,6 @@ static const char *jkind_name(enum jkind k)
 	}
 }
 
-static const char *type_name(const tf_type *t)
-{
-	switch (tf_type_kind_of(t)) {
-	case TF_T_BOOL: return "bool";
-	case TF_T_NUMBER: return "number";
-	case TF_T_STRING: return "string";
-	case TF_T_LIST: return "list";
-	case TF_T_SET: return "set";
-	case TF_T_MAP: return "map";
-	case TF_T_OBJECT: return "object";
-	case TF_T_TUPLE: return "tuple";
-	default: return "dynamic";
-	}
-}
-
 /* Object key text (tag stripped), or NULL when the key is not a string. */
 static const char *key_text(const struct jctx *c, const char *key)
 {
@@ -254,8 +196,9 @@ static int jdec(struct jctx *c, const json_t *j, tf_type *t, int depth,
 
 static int nomem(struct jctx *c)
 {
-	return fail(c, TF_E_NOMEM, "out of memory");
+	return tfv__fail(&c->w, TF_E_NOMEM, "out of memory");
 }
+
 
 static int jdec_dynamic(struct jctx *c, const json_t *j, int depth,
 			tf_value **out)
@@ -266,7 +209,7 @@ static int jdec_dynamic(struct jctx *c, const json_t *j, int depth,
 	int rc;
 
 	if (!json_is_object(j))
-		return fail(c, TF_E_INVALID,
+		return tfv__fail(&c->w, TF_E_INVALID,
 			    "dynamic value must be {\"value\":...,\"type\":...}");
 	json_object_foreach((json_t *)j, key, val) {
 		k = key_text(c, key);
@@ -275,15 +218,15 @@ static int jdec_dynamic(struct jctx *c, const json_t *j, int depth,
 		else if (k && strcmp(k, "value") == 0)
 			vj = val;
 		else
-			return fail(c, TF_E_INVALID,
+			return tfv__fail(&c->w, TF_E_INVALID,
 				    "invalid key in dynamic value");
 	}
 	if (!tj || !vj)
-		return fail(c, TF_E_INVALID,
+		return tfv__fail(&c->w, TF_E_INVALID,
 			    "dynamic value needs both \"value\" and \"type\"");
 	rc = tft__from_tree(tj, c->prefixed, 0, &t);
 	if (rc)
-		return fail(c, rc, "invalid type in dynamic value");
+		return tfv__fail(&c->w, rc, "invalid type in dynamic value");
 	rc = jdec(c, vj, t, depth + 1, out);
 	tf_type_unref(t);
 	return rc;
@@ -293,142 +236,102 @@ static int jdec_seq(struct jctx *c, const json_t *j, tf_type *t, int depth,
 		    tf_value **out)
 {
 	tf_type_kind k = tf_type_kind_of(t);
-	size_t n = json_array_size(j), i, got = 0;
-	tf_value **items;
-	int rc = TF_OK;
+	size_t n = json_array_size(j);
+	tfv__coll col;
+	int rc;
 
 	if (n > TF_MAX_ELEMS)
-		return fail(c, TF_E_LIMIT, "too many elements");
+		return tfv__fail(&c->w, TF_E_LIMIT, "too many elements");
 	if (k == TF_T_TUPLE && n != tf_type_tuple_len(t))
-		return fail(c, TF_E_INVALID, "tuple needs %zu elements, got %zu",
+		return tfv__fail(&c->w, TF_E_INVALID, "tuple needs %zu elements, got %zu",
 			    tf_type_tuple_len(t), n);
-	items = malloc((n ? n : 1) * sizeof(*items));
-	if (!items)
-		return nomem(c);
-	for (i = 0; i < n; i++) {
-		push(c, NULL, i);
+	rc = tfv__coll_init(&col, n, false) ? nomem(c) : TF_OK;
+	for (size_t i = 0; rc == TF_OK && i < n; i++) {
+		tf_value *v = NULL;
+
+		tfv__where_push(&c->w, TFV__STEP_IDX, NULL, 0, i);
 		rc = jdec(c, json_array_get(j, i),
 			  k == TF_T_TUPLE ? tf_type_tuple_elem(t, i) : tf_type_elem(t),
-			  depth + 1, &items[i]);
-		pop(c);
-		if (rc)
-			break;
-		got++;
+			  depth + 1, &v);
+		tfv__where_pop(&c->w);
+		if (rc == TF_OK && tfv__coll_add(&col, v, NULL, 0))
+			rc = nomem(c);
 	}
-	if (rc) {
-		while (got > 0)
-			tf_value_unref(items[--got]);
-		free(items);
-		return rc;
-	}
-	*out = tfv__seq_from(t, items, n);
-	return *out ? TF_OK : nomem(c);
+	return tfv__coll_finish(&c->w, &col, t, rc, out);
 }
 
 static int jdec_map(struct jctx *c, const json_t *j, tf_type *t, int depth,
 		    tf_value **out)
 {
-	size_t n = json_object_size(j), got = 0;
-	char **keys;
-	tf_value **vals;
+	size_t n = json_object_size(j);
 	const char *key, *k;
+	tfv__coll col;
 	json_t *val;
-	int rc = TF_OK;
+	int rc;
 
 	if (n > TF_MAX_ELEMS)
-		return fail(c, TF_E_LIMIT, "too many elements");
-	keys = malloc((n ? n : 1) * sizeof(*keys));
-	vals = malloc((n ? n : 1) * sizeof(*vals));
-	if (!keys || !vals) {
-		rc = nomem(c);
-		goto fail;
-	}
+		return tfv__fail(&c->w, TF_E_LIMIT, "too many elements");
+	rc = tfv__coll_init(&col, n, true) ? nomem(c) : TF_OK;
 	json_object_foreach((json_t *)j, key, val) {
+		tf_value *v = NULL;
+
+		if (rc)
+			break;
 		k = key_text(c, key);
 		if (!k) {
-			rc = fail(c, TF_E_INVALID, "map key must be a string");
-			goto fail;
+			rc = tfv__fail(&c->w, TF_E_INVALID, "map key must be a string");
+			break;
 		}
-		push(c, k, 0);
-		rc = jdec(c, val, tf_type_elem(t), depth + 1, &vals[got]);
-		pop(c);
-		if (rc)
-			goto fail;
-		keys[got] = strdup(k);
-		if (!keys[got]) {
-			tf_value_unref(vals[got]);
+		tfv__where_push(&c->w, TFV__STEP_KEY, k, 0, 0);
+		rc = jdec(c, val, tf_type_elem(t), depth + 1, &v);
+		tfv__where_pop(&c->w);
+		if (rc == TF_OK && tfv__coll_add(&col, v, k, strlen(k)))
 			rc = nomem(c);
-			goto fail;
-		}
-		got++;
 	}
-	*out = tfv__map_from(t, keys, vals, got);
-	return *out ? TF_OK : nomem(c);
-fail:
-	while (got > 0) {
-		got--;
-		free(keys[got]);
-		tf_value_unref(vals[got]);
-	}
-	free(keys);
-	free(vals);
-	return rc;
+	return tfv__coll_finish(&c->w, &col, t, rc, out);
 }
 
 static int jdec_object(struct jctx *c, const json_t *j, tf_type *t, int depth,
 		       tf_value **out)
 {
-	size_t n = tf_type_attr_count(t), i;
-	tf_value **items;
+	size_t n = tf_type_attr_count(t);
 	const char *key, *k;
+	tfv__coll col;
 	json_t *val;
 	long idx;
-	int rc = TF_OK;
+	int rc = tfv__coll_slots(&col, n) ? nomem(c) : TF_OK;
 
-	items = calloc(n ? n : 1, sizeof(*items));
-	if (!items)
-		return nomem(c);
 	json_object_foreach((json_t *)j, key, val) {
+		if (rc)
+			break;
 		k = key_text(c, key);
 		if (!k) {
-			rc = fail(c, TF_E_INVALID, "object key must be a string");
-			goto out;
+			rc = tfv__fail(&c->w, TF_E_INVALID, "object key must be a string");
+			break;
 		}
 		idx = tf_type_attr_index(t, k);
 		if (idx < 0) {
 			if (c->lenient)
 				continue; /* removed attribute: dropped */
-			rc = fail(c, TF_E_INVALID, "unsupported attribute \"%.64s\"", k);
-			goto out;
+			rc = tfv__fail(&c->w, TF_E_INVALID, "unsupported attribute \"%.64s\"", k);
+			break;
 		}
-		push(c, tf_type_attr_name(t, (size_t)idx), 0);
+		tfv__where_push(&c->w, TFV__STEP_ATTR, tf_type_attr_name(t, (size_t)idx), 0, 0);
 		rc = jdec(c, val, tf_type_attr_type(t, (size_t)idx), depth + 1,
-			  &items[idx]);
-		pop(c);
-		if (rc)
-			goto out;
+			  &col.vals[idx]);
+		tfv__where_pop(&c->w);
 	}
-	for (i = 0; i < n; i++) {
-		if (items[i])
+	/* Missing attributes: an error, or (lenient) null. */
+	for (size_t i = 0; rc == TF_OK && i < n; i++) {
+		if (col.vals[i])
 			continue;
-		if (!c->lenient) {
-			rc = fail(c, TF_E_INVALID, "missing attribute \"%s\"",
-				  tf_type_attr_name(t, i));
-			goto out;
-		}
-		items[i] = tf_value_null(tf_type_attr_type(t, i));
-		if (!items[i]) {
+		if (!c->lenient)
+			rc = tfv__fail(&c->w, TF_E_INVALID, "missing attribute \"%s\"",
+				       tf_type_attr_name(t, i));
+		else if (!(col.vals[i] = tf_value_null(tf_type_attr_type(t, i))))
 			rc = nomem(c);
-			goto out;
-		}
 	}
-	*out = tfv__object_from(t, items);
-	return *out ? TF_OK : nomem(c);
-out:
-	for (i = 0; i < n; i++)
-		tf_value_unref(items[i]);
-	free(items);
-	return rc;
+	return tfv__coll_finish(&c->w, &col, t, rc, out);
 }
 
 static int jdec_number(struct jctx *c, enum jkind jk, const char *s, size_t len,
@@ -439,15 +342,15 @@ static int jdec_number(struct jctx *c, enum jkind jk, const char *s, size_t len,
 
 	/* tagged numbers come straight from the lexer: enforce JSON syntax */
 	if (jk == J_NUM && c->prefixed && !tfv__json_number_ok(s, len))
-		return fail(c, TF_E_INVALID, "malformed number");
+		return tfv__fail(&c->w, TF_E_INVALID, "malformed number");
 	*out = tfv__decimal_n(s, len, &bad);
 	if (!*out)
-		return bad ? fail(c, TF_E_INVALID, "malformed number") : nomem(c);
+		return bad ? tfv__fail(&c->w, TF_E_INVALID, "malformed number") : nomem(c);
 	/* "Inf" in a string: JSON can never carry it back out, so refuse it */
 	if (tfv__num_kind(*out, NULL, &d) == TFV_NUM_DOUBLE && isinf(d)) {
 		tf_value_unref(*out);
 		*out = NULL;
-		return fail(c, TF_E_INVALID, "infinity is not a valid JSON number");
+		return tfv__fail(&c->w, TF_E_INVALID, "infinity is not a valid JSON number");
 	}
 	return TF_OK;
 }
@@ -462,10 +365,10 @@ static int jdec(struct jctx *c, const json_t *j, tf_type *t, int depth,
 	tf_type_kind k = tf_type_kind_of(t);
 
 	if (depth > TF_MAX_DEPTH)
-		return fail(c, TF_E_LIMIT, "value nested too deeply");
+		return tfv__fail(&c->w, TF_E_LIMIT, "value nested too deeply");
 	jk = classify(c, j, &s, &len, numbuf);
 	if (jk == J_BAD)
-		return fail(c, TF_E_INVALID, "invalid JSON token");
+		return tfv__fail(&c->w, TF_E_INVALID, "invalid JSON token");
 	if (jk == J_NULL) {
 		*out = tf_value_null(t);
 		return *out ? TF_OK : nomem(c);
@@ -489,7 +392,7 @@ static int jdec(struct jctx *c, const json_t *j, tf_type *t, int depth,
 		return jdec_number(c, jk, s, len, out);
 	case TF_T_STRING:
 		if (jk == J_NUM && c->prefixed && !tfv__json_number_ok(s, len))
-			return fail(c, TF_E_INVALID, "malformed number");
+			return tfv__fail(&c->w, TF_E_INVALID, "malformed number");
 		if (jk == J_BOOL) {
 			s = json_is_true(j) ? "true" : "false";
 			len = strlen(s);
@@ -513,21 +416,22 @@ static int jdec(struct jctx *c, const json_t *j, tf_type *t, int depth,
 			break;
 		return jdec_object(c, j, t, depth, out);
 	}
-	return fail(c, TF_E_INVALID, "expected %s, got %s", type_name(t),
+	return tfv__fail(&c->w, TF_E_INVALID, "expected %s, got %s", tft__kind_name(tf_type_kind_of(t)),
 		    jkind_name(jk));
 }
 
 int tf_json_decode_tree(const json_t *j, tf_type *type, int lenient_objects,
 			tf_value **out, char *err, size_t errlen)
 {
-	struct jctx c = { .lenient = lenient_objects, .err = err, .errlen = errlen };
+	struct jctx c = { .lenient = lenient_objects,
+			  .w = { .err = err, .errlen = errlen, .render = render } };
 	tf_value *v = NULL;
 	int rc;
 
 	if (err && errlen)
 		err[0] = '\0';
 	if (!j || !type || !out)
-		return fail(&c, TF_E_INVALID, "invalid arguments");
+		return tfv__fail(&c.w, TF_E_INVALID, "invalid arguments");
 	rc = jdec(&c, j, type, 0, &v);
 	if (rc)
 		return rc;
@@ -539,7 +443,7 @@ int tf_json_decode(const char *buf, size_t len, tf_type *type,
 		   int lenient_objects, tf_value **out, char *err, size_t errlen)
 {
 	struct jctx c = { .prefixed = 1, .lenient = lenient_objects,
-			  .err = err, .errlen = errlen };
+			  .w = { .err = err, .errlen = errlen, .render = render } };
 	char *text = NULL;
 	size_t tlen = 0;
 	json_error_t je;
@@ -547,15 +451,11 @@ int tf_json_decode(const char *buf, size_t len, tf_type *type,
 	tf_value *v = NULL;
 	int rc;
 
-	if (err && errlen)
-		err[0] = '\0';
-	if ((!buf && len) || !type || !out)
-		return fail(&c, TF_E_INVALID, "invalid arguments");
-	if (len > TF_MAX_INPUT)
-		return fail(&c, TF_E_LIMIT, "input exceeds %u bytes", TF_MAX_INPUT);
+	if ((rc = tfv__decode_begin(&c.w, buf, len, type, out)))
+		return rc;
 	rc = rewrite(buf ? buf : "", len, &text, &tlen);
 	if (rc == TF_E_LIMIT)
-		return fail(&c, rc, "JSON nested more than %d levels", JSON_MAX_NEST);
+		return tfv__fail(&c.w, rc, "JSON nested more than %d levels", JSON_MAX_NEST);
 	if (rc)
 		return nomem(&c);
 	j = json_loadb(text, tlen,
@@ -566,7 +466,7 @@ int tf_json_decode(const char *buf, size_t len, tf_type *type,
 		if (json_error_code(&je) == json_error_out_of_memory)
 			return nomem(&c);
 		/* positions refer to the rewritten text: report only the kind */
-		return fail(&c, TF_E_INVALID, "malformed JSON");
+		return tfv__fail(&c.w, TF_E_INVALID, "malformed JSON");
 	}
 	rc = jdec(&c, j, type, 0, &v);
 	json_decref(j);
@@ -708,4 +608,18 @@ int tf_json_encode(const tf_value *v, char **out, size_t *outlen)
 	if (outlen)
 		*outlen = len;
 	return TF_OK;
+}
+
+json_t *tf_json_strings(const tf_value *list)
+{
+	json_t *a = json_array();
+	size_t n = tf_value_is_known(list) ? tf_value_len(list) : 0;
+
+	for (size_t i = 0; a && i < n; i++) {
+		const char *s = tf_value_get_string(tf_value_index(list, i));
+
+		if (s)
+			json_array_append_new(a, json_string(s));
+	}
+	return a;
 }

@@ -60,6 +60,61 @@ static uint64_t be(const uint8_t *p, size_t n)
 
 /* Check that buf holds exactly one well-framed msgpack object within the
  * bounds described above. Returns TF_OK, TF_E_INVALID or TF_E_LIMIT. */
+/* What a msgpack type byte announces: `skip` bytes that follow it; or a
+ * length in the next `lenbytes` big-endian bytes (added to skip, or for a
+ * container its element count); or, for a fix container, `count`
+ * elements (a map's pairs counted as two). */
+struct mp_head {
+	uint64_t count, skip;
+	size_t lenbytes;
+	bool container;
+};
+
+/* A table in switch form: one case per type byte. */
+static int classify(uint8_t c, struct mp_head *h)
+{
+	memset(h, 0, sizeof(*h));
+	if (c <= 0x7f || c >= 0xe0 || c == 0xc0 || c == 0xc2 || c == 0xc3)
+		return TF_OK;
+	if (c >= 0x80 && c <= 0x8f) {
+		h->container = true;
+		h->count = 2ull * (c & 0x0f);
+		return TF_OK;
+	}
+	if (c >= 0x90 && c <= 0x9f) {
+		h->container = true;
+		h->count = c & 0x0f;
+		return TF_OK;
+	}
+	if (c >= 0xa0 && c <= 0xbf) {
+		h->skip = c & 0x1f;
+		return TF_OK;
+	}
+	switch (c) {
+	case 0xc4: case 0xd9: h->lenbytes = 1; break; /* bin8 str8 */
+	case 0xc5: case 0xda: h->lenbytes = 2; break;
+	case 0xc6: case 0xdb: h->lenbytes = 4; break;
+	case 0xc7: h->lenbytes = 1; h->skip = 1; break;  /* ext8 + type */
+	case 0xc8: h->lenbytes = 2; h->skip = 1; break;
+	case 0xc9: h->lenbytes = 4; h->skip = 1; break;
+	case 0xca: h->skip = 4; break;
+	case 0xcb: h->skip = 8; break;
+	case 0xcc: case 0xd0: h->skip = 1; break;
+	case 0xcd: case 0xd1: h->skip = 2; break;
+	case 0xce: case 0xd2: h->skip = 4; break;
+	case 0xcf: case 0xd3: h->skip = 8; break;
+	case 0xd4: h->skip = 2; break;                 /* fixext */
+	case 0xd5: h->skip = 3; break;
+	case 0xd6: h->skip = 5; break;
+	case 0xd7: h->skip = 9; break;
+	case 0xd8: h->skip = 17; break;
+	case 0xdc: case 0xde: h->container = true; h->lenbytes = 2; break;
+	case 0xdd: case 0xdf: h->container = true; h->lenbytes = 4; break;
+	default: return TF_E_INVALID; /* 0xc1 never used */
+	}
+	return TF_OK;
+}
+
 static int prescan(const uint8_t *buf, size_t len)
 {
 	uint64_t pending[MP_MAX_NEST + 1];
@@ -68,9 +123,7 @@ static int prescan(const uint8_t *buf, size_t len)
 
 	pending[0] = 1; /* the root object */
 	while (top >= 0) {
-		uint64_t count = 0, skip = 0;
-		size_t lenbytes = 0;
-		bool container = false;
+		struct mp_head h;
 		uint8_t c;
 
 		if (pending[top] == 0) {
@@ -81,69 +134,35 @@ static int prescan(const uint8_t *buf, size_t len)
 		if (off >= len)
 			return TF_E_INVALID;
 		c = buf[off++];
-		if (c <= 0x7f || c >= 0xe0 || c == 0xc0 || c == 0xc2 || c == 0xc3) {
-			skip = 0;
-		} else if (c >= 0x80 && c <= 0x8f) {
-			container = true;
-			count = 2ull * (c & 0x0f);
-		} else if (c >= 0x90 && c <= 0x9f) {
-			container = true;
-			count = c & 0x0f;
-		} else if (c >= 0xa0 && c <= 0xbf) {
-			skip = c & 0x1f;
-		} else {
-			switch (c) {
-			case 0xc4: case 0xd9: lenbytes = 1; break; /* bin8 str8 */
-			case 0xc5: case 0xda: lenbytes = 2; break;
-			case 0xc6: case 0xdb: lenbytes = 4; break;
-			case 0xc7: lenbytes = 1; skip = 1; break;  /* ext8 + type */
-			case 0xc8: lenbytes = 2; skip = 1; break;
-			case 0xc9: lenbytes = 4; skip = 1; break;
-			case 0xca: skip = 4; break;
-			case 0xcb: skip = 8; break;
-			case 0xcc: case 0xd0: skip = 1; break;
-			case 0xcd: case 0xd1: skip = 2; break;
-			case 0xce: case 0xd2: skip = 4; break;
-			case 0xcf: case 0xd3: skip = 8; break;
-			case 0xd4: skip = 2; break;                 /* fixext */
-			case 0xd5: skip = 3; break;
-			case 0xd6: skip = 5; break;
-			case 0xd7: skip = 9; break;
-			case 0xd8: skip = 17; break;
-			case 0xdc: container = true; lenbytes = 2; break;
-			case 0xdd: container = true; lenbytes = 4; break;
-			case 0xde: container = true; lenbytes = 2; break;
-			case 0xdf: container = true; lenbytes = 4; break;
-			default: return TF_E_INVALID; /* 0xc1 never used */
-			}
-			if (lenbytes) {
-				uint64_t n;
+		if (classify(c, &h) != TF_OK)
+			return TF_E_INVALID;
+		if (h.lenbytes) {
+			uint64_t n;
 
-				if (len - off < lenbytes)
-					return TF_E_INVALID;
-				n = be(buf + off, lenbytes);
-				off += lenbytes;
-				if (container)
-					count = c >= 0xde ? 2 * n : n;
-				else
-					skip += n;
-			}
-		}
-		if (!container) {
-			if (skip > len - off)
+			if (len - off < h.lenbytes)
 				return TF_E_INVALID;
-			off += (size_t)skip;
+			n = be(buf + off, h.lenbytes);
+			off += h.lenbytes;
+			if (h.container)
+				h.count = c >= 0xde ? 2 * n : n;
+			else
+				h.skip += n;
+		}
+		if (!h.container) {
+			if (h.skip > len - off)
+				return TF_E_INVALID;
+			off += (size_t)h.skip;
 			continue;
 		}
-		if (count > 2ull * TF_MAX_ELEMS)
+		if (h.count > 2ull * TF_MAX_ELEMS)
 			return TF_E_LIMIT;
-		if (count > len - off)
+		if (h.count > len - off)
 			return TF_E_INVALID;
-		if (count == 0)
+		if (h.count == 0)
 			continue;
 		if (top + 1 > MP_MAX_NEST)
 			return TF_E_LIMIT;
-		pending[++top] = count;
+		pending[++top] = h.count;
 	}
 	return off == len ? TF_OK : TF_E_INVALID;
 }
@@ -170,89 +189,43 @@ static int unpack(const uint8_t *buf, size_t len, msgpack_unpacked *u)
 
 /* ---- step 3: typed decoding ------------------------------------------- */
 
-enum step_kind { STEP_ATTR, STEP_KEY, STEP_IDX };
-
-struct step {
-	enum step_kind kind;
-	const char *s;
-	size_t len;
-	size_t idx;
-};
-
 struct dctx {
-	char *err;
-	size_t errlen;
-	bool failed;
-	struct step path[TF_MAX_DEPTH + 1];
-	int npath;
+	tfv__where w;
 };
 
-static void push(struct dctx *c, enum step_kind k, const char *s, size_t len,
-		 size_t idx)
+/* "attribute \"a.b[key][0]" (or "element \"..." when the path does not
+ * start at an attribute): keys in brackets, cut at 64 bytes, with
+ * unprintable bytes and quotes as '?'. */
+static void render(tfv__buf *b, const tfv__step *path, int n)
 {
-	if (c->npath < TF_MAX_DEPTH)
-		c->path[c->npath] = (struct step){ k, s, len, idx };
-	c->npath++;
-}
+	tfv__buf_str(b, path[0].kind == TFV__STEP_ATTR ? "attribute \"" : "element \"");
+	for (int i = 0; i < n; i++) {
+		const tfv__step *s = &path[i];
 
-static void pop(struct dctx *c)
-{
-	c->npath--;
-}
-
-/* Record the first (innermost) failure as "attribute \"a.b[0]\": msg". */
-__attribute__((format(printf, 3, 4)))
-static int fail(struct dctx *c, int rc, const char *fmt, ...)
-{
-	tfv__buf b = { 0 };
-	char *msg;
-	va_list ap;
-	int i, n;
-
-	if (c->failed || !c->err || c->errlen == 0)
-		goto out;
-	n = c->npath < TF_MAX_DEPTH ? c->npath : TF_MAX_DEPTH;
-	for (i = 0; i < n; i++) {
-		const struct step *s = &c->path[i];
-
-		if (i == 0)
-			tfv__buf_str(&b, s->kind == STEP_ATTR ? "attribute \"" :
-								"element \"");
-		if (s->kind == STEP_ATTR) {
+		if (s->kind == TFV__STEP_ATTR) {
 			if (i)
-				tfv__buf_str(&b, ".");
-			tfv__buf_str(&b, s->s);
-		} else if (s->kind == STEP_KEY) {
+				tfv__buf_str(b, ".");
+			tfv__buf_str(b, s->s);
+		} else if (s->kind == TFV__STEP_KEY) {
 			size_t k, m = s->len < 64 ? s->len : 64;
 
-			tfv__buf_str(&b, "[");
+			tfv__buf_str(b, "[");
 			for (k = 0; k < m; k++) {
 				char ch = s->s[k];
 
-				tfv__buf_add(&b, ch >= 0x20 && ch < 0x7f && ch != '"' ?
-							 &ch : "?", 1);
+				tfv__buf_add(b, ch >= 0x20 && ch < 0x7f && ch != '"' ?
+						 &ch : "?", 1);
 			}
-			tfv__buf_str(&b, m < s->len ? "...]" : "]");
+			tfv__buf_str(b, m < s->len ? "...]" : "]");
 		} else {
-			tfv__buf_printf(&b, "[%zu]", s->idx);
+			tfv__buf_printf(b, "[%zu]", s->idx);
 		}
 	}
-	if (n)
-		tfv__buf_str(&b, "\": ");
-	msg = tfv__buf_take(&b, NULL);
-	{
-		size_t used;
+}
 
-		snprintf(c->err, c->errlen, "%s", msg ? msg : "");
-		used = strlen(c->err);
-		va_start(ap, fmt);
-		vsnprintf(c->err + used, c->errlen - used, fmt, ap);
-		va_end(ap);
-	}
-	free(msg);
-out:
-	c->failed = true;
-	return rc;
+static int nomem(struct dctx *c)
+{
+	return tfv__fail(&c->w, TF_E_NOMEM, "out of memory");
 }
 
 static const char *mp_name(const msgpack_object *o)
@@ -273,26 +246,10 @@ static const char *mp_name(const msgpack_object *o)
 	return "?";
 }
 
-static const char *kind_name(tf_type_kind k)
-{
-	switch (k) {
-	case TF_T_DYNAMIC: return "dynamic";
-	case TF_T_BOOL: return "bool";
-	case TF_T_NUMBER: return "number";
-	case TF_T_STRING: return "string";
-	case TF_T_LIST: return "list";
-	case TF_T_SET: return "set";
-	case TF_T_MAP: return "map";
-	case TF_T_OBJECT: return "object";
-	case TF_T_TUPLE: return "tuple";
-	}
-	return "?";
-}
-
 static int mismatch(struct dctx *c, const msgpack_object *o, tf_type *t)
 {
-	return fail(c, TF_E_INVALID, "expected %s, got msgpack %s",
-		    kind_name(tf_type_kind_of(t)), mp_name(o));
+	return tfv__fail(&c->w, TF_E_INVALID, "expected %s, got msgpack %s",
+		    tft__kind_name(tf_type_kind_of(t)), mp_name(o));
 }
 
 /* str or bin payload (never a NULL pointer: msgpack-c uses NULL for an
@@ -339,7 +296,7 @@ static int dec_number(struct dctx *c, const msgpack_object *o, tf_value **out)
 	case MSGPACK_OBJECT_FLOAT32:
 	case MSGPACK_OBJECT_FLOAT64:
 		if (isnan(o->via.f64))
-			return fail(c, TF_E_INVALID, "NaN is not a valid number");
+			return tfv__fail(&c->w, TF_E_INVALID, "NaN is not a valid number");
 		v = tf_value_double(o->via.f64);
 		break;
 	case MSGPACK_OBJECT_STR:
@@ -350,97 +307,98 @@ static int dec_number(struct dctx *c, const msgpack_object *o, tf_value **out)
 		return mismatch(c, o, tf_type_number());
 	}
 	if (!v)
-		return bad ? fail(c, TF_E_INVALID, "malformed number") :
-			     fail(c, TF_E_NOMEM, "out of memory");
+		return bad ? tfv__fail(&c->w, TF_E_INVALID, "malformed number") :
+			     nomem(c);
 	*out = v;
 	return TF_OK;
 }
 
 /* Parse the ext 12 payload into r (owned parts: prefix, lower, upper). */
+#define REF_MALFORMED 1 /* a refinement entry of the wrong shape */
+
+/* A number bound [value] or [value, inclusive]. */
+static int dec_bound(struct dctx *c, const msgpack_object *v, tf_value **bound,
+		     bool *inclusive)
+{
+	if (v->type != MSGPACK_OBJECT_ARRAY || v->via.array.size < 1 ||
+	    v->via.array.size > 2)
+		return REF_MALFORMED;
+	if (v->via.array.size == 2 &&
+	    v->via.array.ptr[1].type != MSGPACK_OBJECT_BOOLEAN)
+		return REF_MALFORMED;
+	tf_value_unref(*bound);
+	*bound = NULL;
+	*inclusive = v->via.array.size == 2 && v->via.array.ptr[1].via.boolean;
+	return dec_number(c, &v->via.array.ptr[0], bound);
+}
+
+/* A length bound: a non-negative int64. */
+static int dec_len(const msgpack_object *v, bool *has, int64_t *n)
+{
+	if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER || v->via.u64 > INT64_MAX)
+		return REF_MALFORMED;
+	*has = true;
+	*n = (int64_t)v->via.u64;
+	return TF_OK;
+}
+
+/* One entry of the refinements map (unknown keys are ignored). Returns
+ * TF_OK, REF_MALFORMED, or a failure already recorded with tfv__fail(). */
+static int dec_refine_entry(struct dctx *c, uint64_t key, const msgpack_object *v,
+			    tf_refinement *r)
+{
+	const char *s;
+	size_t slen;
+
+	switch (key) {
+	case REF_NULLNESS:
+		if (v->type != MSGPACK_OBJECT_BOOLEAN)
+			return REF_MALFORMED;
+		r->has_nullness = true;
+		r->not_null = !v->via.boolean;
+		return TF_OK;
+	case REF_PREFIX:
+		if (!str_of(v, &s, &slen))
+			return REF_MALFORMED;
+		free(r->prefix);
+		r->prefix = strndup(s, slen); /* stops at a NUL */
+		return r->prefix ? TF_OK : nomem(c);
+	case REF_LOWER:
+		return dec_bound(c, v, &r->lower, &r->lower_inclusive);
+	case REF_UPPER:
+		return dec_bound(c, v, &r->upper, &r->upper_inclusive);
+	case REF_LEN_MIN:
+		return dec_len(v, &r->has_len_min, &r->len_min);
+	case REF_LEN_MAX:
+		return dec_len(v, &r->has_len_max, &r->len_max);
+	default:
+		return TF_OK;
+	}
+}
+
 static int dec_refinement(struct dctx *c, const char *p, size_t len,
 			  tf_refinement *r)
 {
 	msgpack_unpacked u;
 	const msgpack_object *m;
-	size_t i;
 	int rc;
 
 	rc = unpack((const uint8_t *)p, len, &u);
 	if (rc)
-		return fail(c, rc, "malformed unknown-value refinements");
+		return tfv__fail(&c->w, rc, "malformed unknown-value refinements");
 	m = &u.data;
 	if (m->type != MSGPACK_OBJECT_MAP) {
-		rc = fail(c, TF_E_INVALID, "unknown-value refinements must be a map");
+		rc = tfv__fail(&c->w, TF_E_INVALID, "unknown-value refinements must be a map");
 		goto out;
 	}
-	for (i = 0; i < m->via.map.size; i++) {
+	for (size_t i = 0; rc == TF_OK && i < m->via.map.size; i++) {
 		const msgpack_object *k = &m->via.map.ptr[i].key;
-		const msgpack_object *v = &m->via.map.ptr[i].val;
-		const char *s;
-		size_t slen;
-		tf_value **bound;
 
-		if (k->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
-			continue; /* unknown keys are ignored */
-		switch (k->via.u64) {
-		case REF_NULLNESS:
-			if (v->type != MSGPACK_OBJECT_BOOLEAN)
-				goto bad;
-			r->has_nullness = true;
-			r->not_null = !v->via.boolean;
-			break;
-		case REF_PREFIX:
-			if (!str_of(v, &s, &slen))
-				goto bad;
-			free(r->prefix);
-			r->prefix = strndup(s, slen); /* stops at a NUL */
-			if (!r->prefix) {
-				rc = fail(c, TF_E_NOMEM, "out of memory");
-				goto out;
-			}
-			break;
-		case REF_LOWER:
-		case REF_UPPER:
-			if (v->type != MSGPACK_OBJECT_ARRAY || v->via.array.size < 1 ||
-			    v->via.array.size > 2)
-				goto bad;
-			if (v->via.array.size == 2 &&
-			    v->via.array.ptr[1].type != MSGPACK_OBJECT_BOOLEAN)
-				goto bad;
-			bound = k->via.u64 == REF_LOWER ? &r->lower : &r->upper;
-			tf_value_unref(*bound);
-			*bound = NULL;
-			rc = dec_number(c, &v->via.array.ptr[0], bound);
-			if (rc)
-				goto out;
-			if (k->via.u64 == REF_LOWER)
-				r->lower_inclusive = v->via.array.size == 2 &&
-						     v->via.array.ptr[1].via.boolean;
-			else
-				r->upper_inclusive = v->via.array.size == 2 &&
-						     v->via.array.ptr[1].via.boolean;
-			break;
-		case REF_LEN_MIN:
-		case REF_LEN_MAX:
-			if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
-			    v->via.u64 > INT64_MAX)
-				goto bad;
-			if (k->via.u64 == REF_LEN_MIN) {
-				r->has_len_min = true;
-				r->len_min = (int64_t)v->via.u64;
-			} else {
-				r->has_len_max = true;
-				r->len_max = (int64_t)v->via.u64;
-			}
-			break;
-		default:
-			break;
-		}
+		if (k->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+			rc = dec_refine_entry(c, k->via.u64, &m->via.map.ptr[i].val, r);
 	}
-	rc = TF_OK;
-	goto out;
-bad:
-	rc = fail(c, TF_E_INVALID, "malformed unknown-value refinements");
+	if (rc == REF_MALFORMED)
+		rc = tfv__fail(&c->w, TF_E_INVALID, "malformed unknown-value refinements");
 out:
 	msgpack_unpacked_destroy(&u);
 	return rc;
@@ -465,7 +423,7 @@ static int dec_unknown(struct dctx *c, const msgpack_object *o, tf_type *t,
 			return rc;
 	}
 	if (!v)
-		return fail(c, TF_E_NOMEM, "out of memory");
+		return nomem(c);
 	*out = v;
 	return TF_OK;
 }
@@ -480,197 +438,137 @@ static int dec_dynamic(struct dctx *c, const msgpack_object *o, int depth,
 
 	if (o->type == MSGPACK_OBJECT_NIL) {
 		*out = tf_value_null(tf_type_dynamic());
-		return *out ? TF_OK : fail(c, TF_E_NOMEM, "out of memory");
+		return *out ? TF_OK : nomem(c);
 	}
 	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 2 ||
 	    !str_of(&o->via.array.ptr[0], &s, &len))
-		return fail(c, TF_E_INVALID,
+		return tfv__fail(&c->w, TF_E_INVALID,
 			    "dynamic value must be [type JSON, value], got msgpack %s",
 			    mp_name(o));
 	rc = tf_type_from_json(s, len, &t);
 	if (rc)
-		return fail(c, rc, "invalid type JSON in dynamic value");
+		return tfv__fail(&c->w, rc, "invalid type JSON in dynamic value");
 	rc = dec_value(c, &o->via.array.ptr[1], t, depth + 1, out);
 	tf_type_unref(t);
 	return rc;
 }
 
+
 static int dec_seq(struct dctx *c, const msgpack_object *o, tf_type *t,
 		   int depth, tf_value **out)
 {
 	tf_type_kind k = tf_type_kind_of(t);
-	size_t n, i, got = 0;
-	tf_value **items;
-	int rc = TF_OK;
+	tfv__coll col;
+	size_t n;
+	int rc;
 
 	if (o->type != MSGPACK_OBJECT_ARRAY)
 		return mismatch(c, o, t);
 	n = o->via.array.size;
 	if (k == TF_T_TUPLE && n != tf_type_tuple_len(t))
-		return fail(c, TF_E_INVALID, "tuple needs %zu elements, got %zu",
+		return tfv__fail(&c->w, TF_E_INVALID, "tuple needs %zu elements, got %zu",
 			    tf_type_tuple_len(t), n);
-	items = malloc((n ? n : 1) * sizeof(*items));
-	if (!items)
-		return fail(c, TF_E_NOMEM, "out of memory");
-	for (i = 0; i < n; i++) {
+	rc = tfv__coll_init(&col, n, false) ? nomem(c) : TF_OK;
+	for (size_t i = 0; rc == TF_OK && i < n; i++) {
 		tf_type *et = k == TF_T_TUPLE ? tf_type_tuple_elem(t, i) :
 						tf_type_elem(t);
+		tf_value *v = NULL;
 
-		push(c, STEP_IDX, NULL, 0, i);
-		rc = dec_value(c, &o->via.array.ptr[i], et, depth + 1, &items[i]);
-		pop(c);
-		if (rc)
-			break;
-		got++;
+		tfv__where_push(&c->w, TFV__STEP_IDX, NULL, 0, i);
+		rc = dec_value(c, &o->via.array.ptr[i], et, depth + 1, &v);
+		tfv__where_pop(&c->w);
+		if (rc == TF_OK && tfv__coll_add(&col, v, NULL, 0))
+			rc = nomem(c);
 	}
-	if (rc) {
-		while (got > 0)
-			tf_value_unref(items[--got]);
-		free(items);
-		return rc;
-	}
-	*out = tfv__seq_from(t, items, n);
-	return *out ? TF_OK : fail(c, TF_E_NOMEM, "out of memory");
+	return tfv__coll_finish(&c->w, &col, t, rc, out);
+}
+
+/* A map key: a str or bin payload holding UTF-8 text without NULs. */
+static int map_key(struct dctx *c, const msgpack_object *key, const char **s,
+		   size_t *len)
+{
+	if (!str_of(key, s, len))
+		return tfv__fail(&c->w, TF_E_INVALID,
+				 "map key must be a string, got msgpack %s",
+				 mp_name(key));
+	if (memchr(*s, '\0', *len) || !tfv__utf8_valid(*s, *len))
+		return tfv__fail(&c->w, TF_E_INVALID,
+				 "map key is not valid UTF-8 text");
+	return TF_OK;
 }
 
 static int dec_map(struct dctx *c, const msgpack_object *o, tf_type *t,
 		   int depth, tf_value **out)
 {
-	size_t n, i, got = 0;
-	char **keys = NULL;
-	tf_value **vals = NULL;
-	int rc = TF_OK;
+	tfv__coll col;
+	size_t n;
+	int rc;
 
 	if (o->type != MSGPACK_OBJECT_MAP)
 		return mismatch(c, o, t);
 	n = o->via.map.size;
-	keys = malloc((n ? n : 1) * sizeof(*keys));
-	vals = malloc((n ? n : 1) * sizeof(*vals));
-	if (!keys || !vals) {
-		rc = fail(c, TF_E_NOMEM, "out of memory");
-		goto fail;
-	}
-	for (i = 0; i < n; i++) {
+	rc = tfv__coll_init(&col, n, true) ? nomem(c) : TF_OK;
+	for (size_t i = 0; rc == TF_OK && i < n; i++) {
 		const msgpack_object_kv *kv = &o->via.map.ptr[i];
-		const char *s;
-		size_t len;
+		tf_value *v = NULL;
+		const char *s = NULL;
+		size_t len = 0;
 
-		if (!str_of(&kv->key, &s, &len)) {
-			rc = fail(c, TF_E_INVALID, "map key must be a string, got msgpack %s",
-				  mp_name(&kv->key));
-			goto fail;
-		}
-		if (memchr(s, '\0', len) || !tfv__utf8_valid(s, len)) {
-			rc = fail(c, TF_E_INVALID,
-				  "map key is not valid UTF-8 text");
-			goto fail;
-		}
-		push(c, STEP_KEY, s, len, 0);
-		rc = dec_value(c, &kv->val, tf_type_elem(t), depth + 1, &vals[i]);
-		pop(c);
-		if (rc)
-			goto fail;
-		keys[i] = strndup(s, len);
-		if (!keys[i]) {
-			tf_value_unref(vals[i]);
-			rc = fail(c, TF_E_NOMEM, "out of memory");
-			goto fail;
-		}
-		got++;
+		if ((rc = map_key(c, &kv->key, &s, &len)))
+			break;
+		tfv__where_push(&c->w, TFV__STEP_KEY, s, len, 0);
+		rc = dec_value(c, &kv->val, tf_type_elem(t), depth + 1, &v);
+		tfv__where_pop(&c->w);
+		if (rc == TF_OK && tfv__coll_add(&col, v, s, len))
+			rc = nomem(c);
 	}
-	*out = tfv__map_from(t, keys, vals, n);
-	return *out ? TF_OK : fail(c, TF_E_NOMEM, "out of memory");
-fail:
-	while (got > 0) {
-		got--;
-		free(keys[got]);
-		tf_value_unref(vals[got]);
-	}
-	free(keys);
-	free(vals);
-	return rc;
-}
-
-/* Attribute index of the non-NUL-terminated name s[0..len), or -1. */
-static long attr_index_n(const tf_type *t, const char *s, size_t len)
-{
-	size_t lo = 0, hi = tf_type_attr_count(t);
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const char *name = tf_type_attr_name(t, mid);
-		size_t nl = strlen(name), m = nl < len ? nl : len;
-		int cmp = memcmp(s, name, m);
-
-		if (cmp == 0)
-			cmp = len < nl ? -1 : len > nl;
-		if (cmp == 0)
-			return (long)mid;
-		if (cmp < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return -1;
+	return tfv__coll_finish(&c->w, &col, t, rc, out);
 }
 
 static int dec_object(struct dctx *c, const msgpack_object *o, tf_type *t,
 		      int depth, tf_value **out)
 {
-	size_t n = tf_type_attr_count(t), i;
-	tf_value **items;
-	int rc = TF_OK;
+	size_t n = tf_type_attr_count(t);
+	tfv__coll col;
+	int rc;
 
 	if (o->type != MSGPACK_OBJECT_MAP)
 		return mismatch(c, o, t);
-	items = calloc(n ? n : 1, sizeof(*items));
-	if (!items)
-		return fail(c, TF_E_NOMEM, "out of memory");
-	for (i = 0; i < o->via.map.size; i++) {
+	rc = tfv__coll_slots(&col, n) ? nomem(c) : TF_OK;
+	for (size_t i = 0; rc == TF_OK && i < o->via.map.size; i++) {
 		const msgpack_object_kv *kv = &o->via.map.ptr[i];
 		const char *s;
 		size_t len;
 		long idx;
 
 		if (!str_of(&kv->key, &s, &len)) {
-			rc = fail(c, TF_E_INVALID,
+			rc = tfv__fail(&c->w, TF_E_INVALID,
 				  "object key must be a string, got msgpack %s",
 				  mp_name(&kv->key));
-			goto out;
+			break;
 		}
-		idx = attr_index_n(t, s, len);
+		idx = tft__attr_index_n(t, s, len);
 		if (idx < 0) {
-			rc = fail(c, TF_E_INVALID, "unsupported attribute \"%.*s\"",
+			rc = tfv__fail(&c->w, TF_E_INVALID, "unsupported attribute \"%.*s\"",
 				  (int)(len < 64 ? len : 64), s);
-			goto out;
+			break;
 		}
-		if (items[idx]) {
-			rc = fail(c, TF_E_INVALID, "duplicate attribute \"%s\"",
+		if (col.vals[idx]) {
+			rc = tfv__fail(&c->w, TF_E_INVALID, "duplicate attribute \"%s\"",
 				  tf_type_attr_name(t, (size_t)idx));
-			goto out;
+			break;
 		}
-		push(c, STEP_ATTR, tf_type_attr_name(t, (size_t)idx), 0, 0);
+		tfv__where_push(&c->w, TFV__STEP_ATTR, tf_type_attr_name(t, (size_t)idx), 0, 0);
 		rc = dec_value(c, &kv->val, tf_type_attr_type(t, (size_t)idx),
-			       depth + 1, &items[idx]);
-		pop(c);
-		if (rc)
-			goto out;
+			       depth + 1, &col.vals[idx]);
+		tfv__where_pop(&c->w);
 	}
-	for (i = 0; i < n; i++) {
-		if (!items[i]) {
-			rc = fail(c, TF_E_INVALID,
-				  "missing attribute \"%s\" (an object with %zu attributes is required, %" PRIu32 " given)",
-				  tf_type_attr_name(t, i), n, o->via.map.size);
-			goto out;
-		}
-	}
-	*out = tfv__object_from(t, items);
-	return *out ? TF_OK : fail(c, TF_E_NOMEM, "out of memory");
-out:
-	for (i = 0; i < n; i++)
-		tf_value_unref(items[i]);
-	free(items);
-	return rc;
+	for (size_t i = 0; rc == TF_OK && i < n; i++)
+		if (!col.vals[i])
+			rc = tfv__fail(&c->w, TF_E_INVALID,
+				       "missing attribute \"%s\" (an object with %zu attributes is required, %" PRIu32 " given)",
+				       tf_type_attr_name(t, i), n, o->via.map.size);
+	return tfv__coll_finish(&c->w, &col, t, rc, out);
 }
 
 static int dec_value(struct dctx *c, const msgpack_object *o, tf_type *t,
@@ -680,14 +578,14 @@ static int dec_value(struct dctx *c, const msgpack_object *o, tf_type *t,
 	size_t len;
 
 	if (depth > TF_MAX_DEPTH)
-		return fail(c, TF_E_LIMIT, "value nested too deeply");
+		return tfv__fail(&c->w, TF_E_LIMIT, "value nested too deeply");
 	if (o->type == MSGPACK_OBJECT_EXT)
 		return dec_unknown(c, o, t, out);
 	if (tf_type_kind_of(t) == TF_T_DYNAMIC)
 		return dec_dynamic(c, o, depth, out);
 	if (o->type == MSGPACK_OBJECT_NIL) {
 		*out = tf_value_null(t);
-		return *out ? TF_OK : fail(c, TF_E_NOMEM, "out of memory");
+		return *out ? TF_OK : nomem(c);
 	}
 	switch (tf_type_kind_of(t)) {
 	case TF_T_BOOL:
@@ -701,7 +599,7 @@ static int dec_value(struct dctx *c, const msgpack_object *o, tf_type *t,
 		if (!str_of(o, &s, &len))
 			return mismatch(c, o, t);
 		if (!tfv__utf8_valid(s, len))
-			return fail(c, TF_E_INVALID, "string is not valid UTF-8");
+			return tfv__fail(&c->w, TF_E_INVALID, "string is not valid UTF-8");
 		*out = tf_value_string_n(s, len);
 		break;
 	case TF_T_LIST:
@@ -715,30 +613,26 @@ static int dec_value(struct dctx *c, const msgpack_object *o, tf_type *t,
 	default:
 		return mismatch(c, o, t);
 	}
-	return *out ? TF_OK : fail(c, TF_E_NOMEM, "out of memory");
+	return *out ? TF_OK : nomem(c);
 }
 
 int tf_msgpack_decode(const uint8_t *buf, size_t len, tf_type *type,
 		      tf_value **out, char *err, size_t errlen)
 {
-	struct dctx c = { .err = err, .errlen = errlen };
+	struct dctx c = { .w = { .err = err, .errlen = errlen, .render = render } };
 	msgpack_unpacked u;
 	tf_value *v = NULL;
 	int rc;
 
-	if (err && errlen)
-		err[0] = '\0';
-	if ((!buf && len) || !type || !out)
-		return fail(&c, TF_E_INVALID, "invalid arguments");
-	if (len > TF_MAX_INPUT)
-		return fail(&c, TF_E_LIMIT, "input exceeds %u bytes", TF_MAX_INPUT);
+	if ((rc = tfv__decode_begin(&c.w, buf, len, type, out)))
+		return rc;
 	rc = unpack(buf, len, &u);
 	if (rc == TF_E_LIMIT)
-		return fail(&c, rc, "msgpack nesting or element count exceeds limits");
+		return tfv__fail(&c.w, rc, "msgpack nesting or element count exceeds limits");
 	if (rc == TF_E_NOMEM)
-		return fail(&c, rc, "out of memory");
+		return tfv__fail(&c.w, rc, "out of memory");
 	if (rc)
-		return fail(&c, rc, "malformed or truncated msgpack");
+		return tfv__fail(&c.w, rc, "malformed or truncated msgpack");
 	rc = dec_value(&c, &u.data, type, 0, &v);
 	msgpack_unpacked_destroy(&u);
 	if (rc)

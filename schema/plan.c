@@ -28,6 +28,17 @@
 
 /* ---- tf_paths --------------------------------------------------------- */
 
+int tf_paths_add_attr(tf_paths *ps, const char *attr)
+{
+	tf_path p = {0};
+	int rc = tf_path_push_attr(&p, attr);
+
+	if (rc == TF_OK)
+		rc = tf_paths_add(ps, &p);
+	tf_path_done(&p);
+	return rc;
+}
+
 bool tf_paths_contains(const tf_paths *ps, const tf_path *p)
 {
 	for (size_t i = 0; i < ps->n; i++)
@@ -162,56 +173,33 @@ static int plan_elem(const tf_schema *inner, const tf_value *prior,
 	return plan_object(inner, prior, proposed, ce, out);
 }
 
-static int plan_list(const tf_schema *inner, tf_type *bt, const tf_value *pv,
-		     const tf_value *ppv, const tf_value *cv, tf_value **out)
+/* LIST and MAP blocks: each configured element is planned against the
+ * prior and proposed elements at the same index (LIST, as Terraform's
+ * ProposedNew correlates them) or key (MAP). */
+static int plan_indexed(const tf_schema *inner, tf_type *bt, bool by_key,
+			const tf_value *pv, const tf_value *ppv,
+			const tf_value *cv, tf_value **out)
 {
-	tf_value *res = tf_value_list_new(bt), *e = NULL;
+	tf_value *res = by_key ? tf_value_map_new(bt) : tf_value_list_new(bt);
 	size_t n = tf_value_is_known(cv) ? tf_value_len(cv) : 0;
-	int rc = TF_OK;
+	int rc = res ? TF_OK : TF_E_NOMEM;
 
-	if (!res)
-		return TF_E_NOMEM;
-	/* Elements are correlated with prior and proposed by index, as
-	 * Terraform's ProposedNew does. */
-	for (size_t k = 0; k < n; k++) {
-		rc = plan_elem(inner, list_elem(pv, k), list_elem(ppv, k),
-			       tf_value_index(cv, k), &e);
-		if (rc != TF_OK)
-			goto cleanup;
-		rc = builder_rc(tf_value_list_append(res, e));
-		if (rc != TF_OK)
-			goto cleanup;
+	for (size_t k = 0; rc == TF_OK && k < n; k++) {
+		const char *key = by_key ? tf_value_map_key(cv, k) : NULL;
+		tf_value *e = NULL;
+
+		rc = by_key ? plan_elem(inner, map_elem(pv, key), map_elem(ppv, key),
+					tf_value_map_value(cv, k), &e)
+			    : plan_elem(inner, list_elem(pv, k), list_elem(ppv, k),
+					tf_value_index(cv, k), &e);
+		if (rc == TF_OK)
+			rc = builder_rc(by_key ? tf_value_map_set(res, key, e)
+					       : tf_value_list_append(res, e));
 	}
-	*out = res;
-	res = NULL;
-cleanup:
-	tf_value_unref(res);
-	return rc;
-}
-
-static int plan_map(const tf_schema *inner, tf_type *bt, const tf_value *pv,
-		    const tf_value *ppv, const tf_value *cv, tf_value **out)
-{
-	tf_value *res = tf_value_map_new(bt), *e = NULL;
-	size_t n = tf_value_is_known(cv) ? tf_value_len(cv) : 0;
-	int rc = TF_OK;
-
-	if (!res)
-		return TF_E_NOMEM;
-	for (size_t k = 0; k < n; k++) {
-		const char *key = tf_value_map_key(cv, k);
-
-		rc = plan_elem(inner, map_elem(pv, key), map_elem(ppv, key),
-			       tf_value_map_value(cv, k), &e);
-		if (rc != TF_OK)
-			goto cleanup;
-		rc = builder_rc(tf_value_map_set(res, key, e));
-		if (rc != TF_OK)
-			goto cleanup;
+	if (rc == TF_OK) {
+		*out = res;
+		res = NULL;
 	}
-	*out = res;
-	res = NULL;
-cleanup:
 	tf_value_unref(res);
 	return rc;
 }
@@ -281,9 +269,9 @@ static int plan_block(const tf_schema *s, size_t i, const tf_value *prior,
 	}
 	switch (nb->nesting) {
 	case TF_NEST_LIST:
-		return plan_list(inner, bt, pv, ppv, cv, out);
+		return plan_indexed(inner, bt, false, pv, ppv, cv, out);
 	case TF_NEST_MAP:
-		return plan_map(inner, bt, pv, ppv, cv, out);
+		return plan_indexed(inner, bt, true, pv, ppv, cv, out);
 	case TF_NEST_SET:
 		return plan_set(inner, bt, pv, ppv, cv, prior != NULL, out);
 	default:
@@ -338,18 +326,6 @@ cleanup:
 }
 
 /* ---- pass 2: requires-replace paths ------------------------------------ */
-
-static bool block_has_force_new(const tf_block_def *b)
-{
-	for (size_t i = 0; i < b->nattrs; i++)
-		if (b->attrs[i].flags & TF_FORCE_NEW)
-			return true;
-	for (size_t i = 0; i < b->nblocks; i++)
-		if ((b->blocks[i].flags & TF_FORCE_NEW) ||
-		    block_has_force_new(b->blocks[i].block))
-			return true;
-	return false;
-}
 
 /* Record `path` when the value there changed between prior (`a`) and
  * planned (`b`). NULL means the path does not exist on that side (its
@@ -460,7 +436,7 @@ static int collect_replace(const tf_schema *s, const tf_value *prior,
 		const tf_value *pv = attr_of(prior, nb->type_name);
 		const tf_value *nv = attr_of(planned, nb->type_name);
 
-		if (!(nb->flags & TF_FORCE_NEW) && !block_has_force_new(nb->block))
+		if (!(nb->flags & TF_FORCE_NEW) && !tf_block_has_flag(nb->block, TF_FORCE_NEW))
 			continue;
 		rc = tf_path_push_attr(path, nb->type_name);
 		if (rc != TF_OK)
@@ -587,6 +563,19 @@ int tf_plan_mark_unknown(const tf_schema *s, tf_value *planned, const char *name
 	return tf_value_object_set(planned, name, u);
 }
 
+int tf_plan_mark_unknown_all(const tf_schema *s, tf_value *planned,
+			     const char *const *names)
+{
+	int rc = TF_OK;
+
+	for (; *names; names++) {
+		int r = tf_plan_mark_unknown(s, planned, *names);
+
+		rc = rc ? rc : r;
+	}
+	return rc;
+}
+
 int tf_plan_set(tf_value *planned, const char *name, tf_value *take)
 {
 	if (!planned || !name || !tf_value_is_known(planned) ||
@@ -611,4 +600,13 @@ bool tf_plan_attr_changed(const tf_value *prior, const tf_value *planned,
 	if (!a || !b)
 		return false;
 	return !tf_value_is_wholly_known(b) || !tf_value_equal(a, b);
+}
+
+bool tf_plan_any_changed(const tf_value *prior, const tf_value *planned,
+			 const char *const *names)
+{
+	for (; *names; names++)
+		if (tf_plan_attr_changed(prior, planned, *names))
+			return true;
+	return false;
 }

@@ -29,6 +29,7 @@ typedef struct tf_paths {
 } tf_paths;
 
 int tf_paths_add(tf_paths *ps, const tf_path *p); /* copies p; dedupes */
+int tf_paths_add_attr(tf_paths *ps, const char *attr); /* one-step path */
 bool tf_paths_contains(const tf_paths *ps, const tf_path *p);
 void tf_paths_done(tf_paths *ps);
 
@@ -51,10 +52,16 @@ bool tf_plan_has_changes(const tf_value *prior, const tf_value *planned);
  * Set top-level attribute `name` to unknown / to `take`. */
 int tf_plan_mark_unknown(const tf_schema *s, tf_value *planned, const char *name);
 int tf_plan_set(tf_value *planned, const char *name, tf_value *take);
+/* tf_plan_mark_unknown for each of the NULL-terminated `names`. */
+int tf_plan_mark_unknown_all(const tf_schema *s, tf_value *planned,
+			     const char *const *names);
 
 /* Did top-level attribute `name` change between prior and planned (unknown
  * in planned counts as a change)? False on create (prior null). */
 bool tf_plan_attr_changed(const tf_value *prior, const tf_value *planned,
 			  const char *name);
+/* Did any of the NULL-terminated `names` change (tf_plan_attr_changed)? */
+bool tf_plan_any_changed(const tf_value *prior, const tf_value *planned,
+			 const char *const *names);
 
 #endif

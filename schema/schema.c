@@ -99,33 +99,27 @@ static bool type_has_dynamic(const tf_type *t)
 	}
 }
 
-/* Does the block (recursively) contain a write-only attribute? */
-static bool block_has_write_only(const tf_block_def *b)
+bool tf_block_has_flag(const tf_block_def *b, unsigned flag)
 {
 	for (size_t i = 0; i < b->nattrs; i++)
-		if (b->attrs[i].flags & TF_WRITE_ONLY)
+		if (b->attrs[i].flags & flag)
 			return true;
 	for (size_t i = 0; i < b->nblocks; i++)
-		if (b->blocks[i].block && block_has_write_only(b->blocks[i].block))
+		if ((b->blocks[i].flags & flag) ||
+		    (b->blocks[i].block && tf_block_has_flag(b->blocks[i].block, flag)))
 			return true;
 	return false;
 }
 
 static const char *nesting_name(tf_nesting n)
 {
-	switch (n) {
-	case TF_NEST_SINGLE:
-		return "SINGLE";
-	case TF_NEST_LIST:
-		return "LIST";
-	case TF_NEST_SET:
-		return "SET";
-	case TF_NEST_MAP:
-		return "MAP";
-	case TF_NEST_GROUP:
-		return "GROUP";
-	}
-	return "INVALID";
+	static const char *const names[] = {
+		[TF_NEST_SINGLE] = "SINGLE", [TF_NEST_LIST] = "LIST",
+		[TF_NEST_SET] = "SET", [TF_NEST_MAP] = "MAP",
+		[TF_NEST_GROUP] = "GROUP",
+	};
+
+	return n >= TF_NEST_SINGLE && n <= TF_NEST_GROUP ? names[n] : "INVALID";
 }
 
 #define KNOWN_ATTR_FLAGS (TF_REQUIRED | TF_OPTIONAL | TF_COMPUTED | \
@@ -277,7 +271,7 @@ static int check_nested(compile_ctx *c, const tf_nested_block_def *nb,
 			     "MaxItems in %s mode", where, nesting_name(nb->nesting));
 			return TF_E_INVALID;
 		}
-		if (nb->nesting == TF_NEST_SET && block_has_write_only(nb->block)) {
+		if (nb->nesting == TF_NEST_SET && tf_block_has_flag(nb->block, TF_WRITE_ONLY)) {
 			cerr(c, "block \"%s\": SET blocks may not contain WriteOnly "
 			     "attributes", where);
 			return TF_E_INVALID;
@@ -902,66 +896,6 @@ void tf_validate_one_of(const tf_value *v, const void *arg,
 	}
 	one_of_check(v, (const char *const *)arg, &p, d);
 	tf_path_done(&p);
-}
-
-/* LXD object names (storage pools, networks, profiles, projects, cluster
- * members). The rule is the intersection of what LXD accepts for these
- * objects, so a name that passes is accepted by every one of them:
- *   - 1 to 63 bytes (a DNS label; LXD cluster member and instance names are
- *     host names);
- *   - only ASCII letters, digits, '-', '_' and '.';
- *   - the first character is a letter or a digit (so never "-x", ".",
- *     "..", or a leading dot, which LXD refuses or treats specially).
- * In particular '/' (which LXD rejects in every entity name because names
- * are URL path segments), whitespace and non-ASCII are refused. `arg` is
- * unused. Resources with stricter rules (a bridge network's 15-character
- * interface name) add their own check. */
-#define LXD_NAME_MAX 63
-
-static const char *lxd_name_problem(const char *s, size_t len)
-{
-	if (len == 0)
-		return "it must not be empty";
-	if (len > LXD_NAME_MAX)
-		return "it must be at most 63 characters long";
-	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
-	      (s[0] >= '0' && s[0] <= '9')))
-		return "it must start with an ASCII letter or digit";
-	for (size_t i = 0; i < len; i++) {
-		char ch = s[i];
-
-		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.')
-			continue;
-		if (ch == '/')
-			return "it must not contain '/'";
-		if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' ||
-		    ch == '\v' || ch == '\f')
-			return "it must not contain whitespace";
-		return "it may contain only ASCII letters, digits, '-', '_' and '.'";
-	}
-	return NULL;
-}
-
-void tf_validate_lxd_name(const tf_value *v, const void *arg,
-			  const tf_path *path, tf_diags *d)
-{
-	const char *s = tf_value_get_string(v);
-	const char *problem;
-	char *where;
-
-	(void)arg;
-	if (!s)
-		return;
-	problem = lxd_name_problem(s, tf_value_string_len(v));
-	if (!problem)
-		return;
-	where = path_text(path);
-	/* The name is printed only when it is short and printable. */
-	tf_diags_error(d, path, "Invalid LXD name",
-		       "The value \"%.63s\" is not a valid name for %s: %s.",
-		       s, where ? where : "this attribute", problem);
-	free(where);
 }
 
 void tf_validate_int_range(const tf_value *v, const void *arg,

@@ -101,6 +101,11 @@ long tf_schema_attr_index(const tf_schema *s, const char *name);
  * known null. */
 void tf_schema_validate(const tf_schema *s, const tf_value *config, tf_diags *d);
 
+/* Does an attribute of block `b`, or a nested block (its own flags or,
+ * recursively, its contents), carry `flag` (TF_FORCE_NEW, TF_WRITE_ONLY,
+ * ...)? */
+bool tf_block_has_flag(const tf_block_def *b, unsigned flag);
+
 /* A null value of the schema type and an object with every attribute null
  * (nested LIST/SET/MAP blocks as empty collections, as Terraform requires). */
 tf_value *tf_schema_empty_object(const tf_schema *s);
@@ -110,13 +115,9 @@ tf_value *tf_schema_empty_object(const tf_schema *s);
  * value is never echoed.
  *  - tf_validate_one_of: strings (numbers/bools by their text) must be one
  *    of the listed values; lists/sets/maps of those are checked per element.
- *  - tf_validate_lxd_name: 1..63 bytes of ASCII letters, digits, '-', '_',
- *    '.', starting with a letter or digit (so no '/', whitespace, ".", "..",
- *    leading '-'); `arg` unused.
  *  - tf_validate_int_range: a whole number in [min, max]. */
 void tf_validate_one_of(const tf_value *v, const void *arg /* NULL-terminated const char *[] */,
 			const tf_path *path, tf_diags *d);
-void tf_validate_lxd_name(const tf_value *v, const void *arg, const tf_path *path, tf_diags *d);
 typedef struct tf_int_range { int64_t min, max; } tf_int_range;
 void tf_validate_int_range(const tf_value *v, const void *arg /* tf_int_range */,
 			   const tf_path *path, tf_diags *d);

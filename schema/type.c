@@ -200,17 +200,18 @@ tf_type *tf_type_attr_type(const tf_type *t, size_t i)
 	return t->kind == TF_T_OBJECT && i < t->n ? t->types[i] : NULL;
 }
 
-long tf_type_attr_index(const tf_type *t, const char *name)
+long tft__attr_index_n(const tf_type *t, const char *s, size_t len)
 {
-	size_t lo = 0, hi;
+	size_t lo = 0, hi = t->kind == TF_T_OBJECT ? t->n : 0;
 
-	if (t->kind != TF_T_OBJECT || !name)
-		return -1;
-	hi = t->n;
+	/* Binary search: names are sorted (byte order, as strcmp). */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(name, t->names[mid]);
+		size_t nl = strlen(t->names[mid]), m = nl < len ? nl : len;
+		int c = memcmp(s, t->names[mid], m);
 
+		if (c == 0)
+			c = len < nl ? -1 : len > nl;
 		if (c == 0)
 			return (long)mid;
 		if (c < 0)
@@ -219,6 +220,11 @@ long tf_type_attr_index(const tf_type *t, const char *name)
 			lo = mid + 1;
 	}
 	return -1;
+}
+
+long tf_type_attr_index(const tf_type *t, const char *name)
+{
+	return name ? tft__attr_index_n(t, name, strlen(name)) : -1;
 }
 
 size_t tf_type_tuple_len(const tf_type *t)
@@ -274,20 +280,15 @@ bool tf_type_equal(const tf_type *a, const tf_type *b)
 
 /* ---- type JSON ------------------------------------------------------- */
 
-static const char *kind_name(tf_type_kind k)
+static const char *const kind_names[] = {
+	[TF_T_DYNAMIC] = "dynamic", [TF_T_BOOL] = "bool", [TF_T_NUMBER] = "number",
+	[TF_T_STRING] = "string", [TF_T_LIST] = "list", [TF_T_SET] = "set",
+	[TF_T_MAP] = "map", [TF_T_OBJECT] = "object", [TF_T_TUPLE] = "tuple",
+};
+
+const char *tft__kind_name(tf_type_kind k)
 {
-	switch (k) {
-	case TF_T_DYNAMIC: return "dynamic";
-	case TF_T_BOOL: return "bool";
-	case TF_T_NUMBER: return "number";
-	case TF_T_STRING: return "string";
-	case TF_T_LIST: return "list";
-	case TF_T_SET: return "set";
-	case TF_T_MAP: return "map";
-	case TF_T_OBJECT: return "object";
-	case TF_T_TUPLE: return "tuple";
-	}
-	return "?";
+	return (size_t)k < sizeof(kind_names) / sizeof(kind_names[0]) ? kind_names[k] : "?";
 }
 
 /* New jansson tree for t, or NULL on allocation failure (or an attribute
@@ -298,9 +299,9 @@ static json_t *type_tree(const tf_type *t)
 	size_t i;
 
 	if (tf_type_is_primitive(t) || t->kind == TF_T_DYNAMIC)
-		return json_string(kind_name(t->kind));
+		return json_string(tft__kind_name(t->kind));
 	arr = json_array();
-	if (!arr || json_array_append_new(arr, json_string(kind_name(t->kind))))
+	if (!arr || json_array_append_new(arr, json_string(tft__kind_name(t->kind))))
 		goto fail;
 	switch (t->kind) {
 	case TF_T_LIST:

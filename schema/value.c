@@ -970,6 +970,24 @@ static size_t lower_bound(tf_value *const *items, size_t n, const tf_value *x)
 	return lo;
 }
 
+/* Put `take` (and, for a map, its key, taken) at pos of a collection
+ * with room for one more (grow()), shifting the rest. */
+static void insert_at(tf_value *v, size_t pos, tf_value *take, char *key)
+{
+	size_t after = v->u.c.n - pos;
+
+	memmove(v->u.c.items + pos + 1, v->u.c.items + pos,
+		after * sizeof(*v->u.c.items));
+	v->u.c.items[pos] = take;
+	if (key) {
+		memmove(v->u.c.keys + pos + 1, v->u.c.keys + pos,
+			after * sizeof(*v->u.c.keys));
+		v->u.c.keys[pos] = key;
+	}
+	v->u.c.n++;
+	v->wk = v->wk && take->wk;
+}
+
 int tf_value_list_append(tf_value *v, tf_value *take)
 {
 	tf_type_kind k;
@@ -997,11 +1015,7 @@ int tf_value_list_append(tf_value *v, tf_value *take)
 	rc = grow(v, false);
 	if (rc)
 		goto fail;
-	memmove(v->u.c.items + pos + 1, v->u.c.items + pos,
-		(v->u.c.n - pos) * sizeof(*v->u.c.items));
-	v->u.c.items[pos] = take;
-	v->u.c.n++;
-	v->wk = v->wk && take->wk;
+	insert_at(v, pos, take, NULL);
 	return TF_OK;
 fail:
 	tf_value_unref(take);
@@ -1047,14 +1061,7 @@ int tf_value_map_set(tf_value *v, const char *key, tf_value *take)
 	k = strdup(key);
 	if (!k)
 		goto fail;
-	memmove(v->u.c.items + lo + 1, v->u.c.items + lo,
-		(v->u.c.n - lo) * sizeof(*v->u.c.items));
-	memmove(v->u.c.keys + lo + 1, v->u.c.keys + lo,
-		(v->u.c.n - lo) * sizeof(*v->u.c.keys));
-	v->u.c.items[lo] = take;
-	v->u.c.keys[lo] = k;
-	v->u.c.n++;
-	v->wk = v->wk && take->wk;
+	insert_at(v, lo, take, k);
 	return TF_OK;
 fail:
 	tf_value_unref(take);

@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "tf_err.h"
 #include "type.h"
 #include "value.h"
 
@@ -20,6 +21,10 @@
 
 /* Total order on types (kind, then structure); 0 iff tf_type_equal. */
 int tft__cmp(const tf_type *a, const tf_type *b);
+/* The kind's name in Terraform's type JSON ("string", "list", ...). */
+const char *tft__kind_name(tf_type_kind k);
+/* tf_type_attr_index for a name that is not NUL-terminated (s[0..len)). */
+long tft__attr_index_n(const tf_type *t, const char *s, size_t len);
 
 /* Build a type from a parsed type-JSON tree. When `prefixed` is set, every
  * JSON string (and object key) carries a one-byte 's' tag in front of its
@@ -75,6 +80,7 @@ tf_value *tfv__map_from(tf_type *t, char **keys, tf_value **vals, size_t n);
 int tfv__cmp(const tf_value *a, const tf_value *b);
 
 /* ---- growable string buffer ------------------------------------------ */
+/* (declared first: the decoder position below renders into one) */
 
 typedef struct tfv__buf {
 	char *p;
@@ -92,5 +98,72 @@ void tfv__buf_json_string(tfv__buf *b, const char *s, size_t n);
  * allocation failure. The buffer is reset either way. */
 char *tfv__buf_take(tfv__buf *b, size_t *len);
 void tfv__buf_done(tfv__buf *b);
+
+/* ---- decoders (decoding.c) --------------------------------------------- */
+
+/* Where a decoder (json.c, msgpack.c) is inside the value it decodes, so
+ * its first (innermost) failure reads `attribute "a.b[0]": message`. The
+ * decoder pushes a step entering an attribute, map key or element and
+ * pops it leaving; only TF_MAX_DEPTH steps are kept (deeper ones are
+ * counted, and the depth limit fails the decode anyway). */
+enum { TFV__STEP_ATTR, TFV__STEP_KEY, TFV__STEP_IDX };
+
+typedef struct tfv__step {
+	int kind;        /* TFV__STEP_* */
+	const char *s;   /* attribute name or key (borrowed) */
+	size_t len;      /* key length (keys may hold NULs) */
+	size_t idx;      /* element index */
+} tfv__step;
+
+typedef struct tfv__where {
+	char *err;       /* the message buffer (may be NULL: none kept) */
+	size_t errlen;
+	bool failed;     /* a failure was recorded: later ones are not */
+	/* The decoder's rendering of steps 0..n-1 (n > 0), opening quote
+	 * included; the closing `": ` is added after it. */
+	void (*render)(tfv__buf *b, const tfv__step *path, int n);
+	tfv__step path[TF_MAX_DEPTH + 1];
+	int npath;
+} tfv__where;
+
+/* A decoder's entry checks: err emptied; arguments present (buf may be
+ * NULL only when len is 0); input within TF_MAX_INPUT. */
+int tfv__decode_begin(tfv__where *w, const void *buf, size_t len,
+		      const tf_type *type, tf_value **out);
+void tfv__where_push(tfv__where *w, int kind, const char *s, size_t len,
+		     size_t idx);
+void tfv__where_pop(tfv__where *w);
+/* Record the message (the first failure only) and return rc. */
+int tfv__fail(tfv__where *w, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* The elements of a list, set, tuple or map being decoded, collected in
+ * order (with their keys, for a map), then built into the value at once
+ * or released. */
+typedef struct tfv__coll {
+	tf_value **vals;
+	char **keys;     /* NULL unless keyed (a map) */
+	size_t got;
+} tfv__coll;
+
+/* Room for n elements (keyed: with keys). TF_OK or TF_E_NOMEM (then
+ * release with tfv__coll_done). */
+int tfv__coll_init(tfv__coll *c, size_t n, bool keyed);
+/* An object's attributes instead: n slots, NULL until the decoder sets
+ * vals[i] (a NULL left at build time is the caller's to prevent). */
+int tfv__coll_slots(tfv__coll *c, size_t n);
+/* Append `take` (and, keyed, a copy of key[0..keylen)). TF_E_NOMEM:
+ * `take` was released. */
+int tfv__coll_add(tfv__coll *c, tf_value *take, const char *key, size_t keylen);
+/* The value of type t (tfv__seq_from / tfv__map_from), NULL when out of
+ * memory; either way the collection is emptied. */
+tf_value *tfv__coll_build(tfv__coll *c, tf_type *t);
+/* Release what is collected. */
+void tfv__coll_done(tfv__coll *c);
+/* How a decoder ends a container: rc TF_OK, the value into *out (out of
+ * memory is reported at w); otherwise the collection released and rc
+ * returned. */
+int tfv__coll_finish(tfv__where *w, tfv__coll *col, tf_type *t, int rc,
+		     tf_value **out);
 
 #endif

@@ -36,6 +36,7 @@
 
 #include "../../schema/plan.h"
 #include "../log.h"
+#include "../util/cleanup.h"
 #include "k8s_objects.h"
 #include "k8s_op.h"
 #include "k8s_res.h"
@@ -57,19 +58,6 @@ static void live_done(struct live *l)
 	json_decref(l->secret);
 	json_decref(l->kubeconfig);
 	memset(l, 0, sizeof(*l));
-}
-
-/* GET that maps 404 to a NULL object. */
-static int get_opt(k8s_client *c, const k8s_gvr *r, const char *ns,
-		   const char *name, json_t **out, k8s_error *err)
-{
-	int rc;
-
-	*out = NULL;
-	if (!name || !*name)
-		return K8S_OK;
-	rc = k8s_get(c, r, ns, name, out, err);
-	return rc == K8S_E_NOTFOUND ? K8S_OK : rc;
 }
 
 /* The name of the object a Cluster references (`path` is its ref field):
@@ -94,15 +82,15 @@ static int fetch(k8s_client *c, const k8s_capi *capi, const char *ns,
 {
 	int rc;
 
-	if ((rc = get_opt(c, &capi->cluster, ns, name, &l->cluster, err)) ||
-	    (rc = get_opt(c, &capi->kubeadm_control_plane, ns,
+	if ((rc = k8s_res_get_opt(c, &capi->cluster, ns, name, &l->cluster, err)) ||
+	    (rc = k8s_res_get_opt(c, &capi->kubeadm_control_plane, ns,
 			  KCP_OF(l->cluster, name), &l->kcp, err)) ||
-	    (rc = get_opt(c, &capi->lxc_cluster, ns, LXC_OF(l->cluster, name), &l->lxc,
+	    (rc = k8s_res_get_opt(c, &capi->lxc_cluster, ns, LXC_OF(l->cluster, name), &l->lxc,
 			  err)) ||
-	    (rc = get_opt(c, &capi->lxc_machine_template, ns,
+	    (rc = k8s_res_get_opt(c, &capi->lxc_machine_template, ns,
 			  k8s_jstr(l->kcp, "spec.machineTemplate.spec.infrastructureRef.name"),
 			  &l->tpl, err)) ||
-	    (rc = get_opt(c, &k8s_gvr_secret, ns, secret, &l->secret, err)))
+	    (rc = k8s_res_get_opt(c, &k8s_gvr_secret, ns, secret, &l->secret, err)))
 		return rc;
 	return K8S_OK;
 }
@@ -181,17 +169,10 @@ static json_t *cp_template(const tf_value *plan, char **tname)
 static void delete_stale_templates(k8s_client *c, const k8s_capi *capi,
 				   const char *ns, const char *name, const char *keep)
 {
-	char *base = cp_template_base(name);
-	char **stale = k8s_res_stale_templates(c, &capi->lxc_machine_template, ns,
-					       name, base, keep);
-	k8s_error err = {0};
+	_cleanup_(freep) char *base = cp_template_base(name);
 
-	for (size_t i = 0; stale && stale[i]; i++)
-		if (k8s_res_delete(c, &capi->lxc_machine_template, ns, stale[i], &err))
-			tfp_warn("cannot delete the unused LXCMachineTemplate %s/%s: %s",
-				 ns, stale[i], err.message);
-	k8s_res_free_names(stale);
-	free(base);
+	k8s_res_delete_stale(c, &capi->lxc_machine_template, ns, name, base, keep,
+			     false);
 }
 
 /* Control-plane templates a rotation left behind (it was interrupted after
@@ -234,21 +215,15 @@ static bool stale_templates(tfp_ctx *ctx, const tf_value *p)
 	return any;
 }
 
-static void cluster_modify_plan(tfp_ctx *ctx, const tf_value *prior,
-				const tf_value *config, tf_value **planned,
-				tf_paths *replace, tf_diags *d)
+/* Load balancer, control-plane address and replicas: errors on
+ * combinations that cannot work. */
+static void check_placement(const tf_value *p, tf_diags *d)
 {
-	tf_value *p = *planned;
 	const char *lb = tf_value_attr_string(p, "load_balancer");
 	const tf_value *net = tf_value_attr(p, "load_balancer_network");
 	const tf_value *host = tf_value_attr(p, "control_plane_host");
 	int64_t reps;
 
-	k8s_retry_budget_set(0);
-	k8s_res_unset_keeps_live(ctx->schema, prior, config, p, replace);
-	if (tf_value_is_unknown(tf_value_attr(p, "namespace")) &&
-	    tf_value_is_null(tf_value_attr(config, "namespace")))
-		tf_plan_set(p, "namespace", tf_value_string(k8s_res_default_ns(ctx)));
 	if (lb && strcmp(lb, "ovn") == 0 && tf_value_is_null(net))
 		tf_diags_attr_error(d, "load_balancer_network",
 				    "OVN load balancer needs a network",
@@ -281,83 +256,88 @@ static void cluster_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 				    "%lld control-plane machines cannot keep an etcd "
 				    "quorum (stacked etcd): use 1, 3 or 5.",
 				    (long long)reps);
-	if (tf_value_is_known(tf_value_attr(p, "identity_secret"))) {
-		static const char *const creds[] = {
-			"lxd_server_url", "lxd_server_certificate",
-			"lxd_client_certificate", "lxd_client_key",
-		};
-		for (size_t i = 0; i < 4; i++)
-			if (!tf_value_is_null(tf_value_attr(config, creds[i])))
-				tf_diags_attr_error(d, creds[i], "Conflicting LXD identity",
-						    "identity_secret names an existing "
-						    "Secret, so %s would not be used: set "
-						    "either identity_secret or the lxd_* "
-						    "credentials.", creds[i]);
-	}
-	if (tf_value_is_null(tf_value_attr(p, "identity_secret"))) {
-		static const char *const need[] = {
-			"lxd_server_url", "lxd_client_certificate", "lxd_client_key",
-		};
-		for (size_t i = 0; i < 3; i++)
-			if (tf_value_is_null(tf_value_attr(p, need[i])))
-				tf_diags_attr_error(d, need[i], "LXD identity incomplete",
-						    "CAPN needs the LXD server URL, a "
-						    "client certificate and its key: set "
-						    "%s, or name an existing identity "
-						    "Secret in identity_secret.", need[i]);
-	}
-	if (tf_value_is_unknown(tf_value_attr(p, "identity_secret_name"))) {
-		const tf_value *is = tf_value_attr(p, "identity_secret");
-		char *own = own_secret(p);
-		if (tf_value_is_known(is))
-			tf_plan_set(p, "identity_secret_name", tf_value_ref((tf_value *)is));
-		else if (own && tf_value_is_known(tf_value_attr(p, "name")) && tf_value_is_null(is))
-			tf_plan_set(p, "identity_secret_name", tf_value_string(own));
-		free(own);
-	}
-	if (tf_value_is_null(prior))
+}
+
+/* The LXD identity: either an existing Secret (identity_secret) or the
+ * lxd_* credentials, never both; identity_secret_name planned when it can
+ * be known. */
+static void plan_identity(tf_value *p, const tf_value *config, tf_diags *d)
+{
+	static const char *const creds[] = {
+		"lxd_server_url", "lxd_server_certificate",
+		"lxd_client_certificate", "lxd_client_key",
+	};
+	const tf_value *is = tf_value_attr(p, "identity_secret");
+	_cleanup_(freep) char *own = NULL;
+
+	for (size_t i = 0; tf_value_is_known(is) && i < TF_COUNT(creds); i++)
+		if (!tf_value_is_null(tf_value_attr(config, creds[i])))
+			tf_diags_attr_error(d, creds[i], "Conflicting LXD identity",
+					    "identity_secret names an existing "
+					    "Secret, so %s would not be used: set "
+					    "either identity_secret or the lxd_* "
+					    "credentials.", creds[i]);
+	/* The server certificate is optional; the other three are needed. */
+	for (size_t i = 0; tf_value_is_null(is) && i < TF_COUNT(creds); i++)
+		if (i != 1 && tf_value_is_null(tf_value_attr(p, creds[i])))
+			tf_diags_attr_error(d, creds[i], "LXD identity incomplete",
+					    "CAPN needs the LXD server URL, a "
+					    "client certificate and its key: set "
+					    "%s, or name an existing identity "
+					    "Secret in identity_secret.", creds[i]);
+	if (!tf_value_is_unknown(tf_value_attr(p, "identity_secret_name")))
 		return;
-	{
-		const char *from = tf_value_attr_string(prior, "kubernetes_version");
-		const char *to = tf_value_attr_string(p, "kubernetes_version");
-		char *why = NULL;
-		if (from && to && !k8s_version_step_ok(from, to, &why))
-			tf_diags_attr_error(d, "kubernetes_version",
-					    "Unsupported Kubernetes version change",
-					    "Cluster \"%s\": %s, and apply each "
-					    "step separately (Cluster API rejects "
-					    "bigger jumps).",
-					    tf_value_attr_string(p, "name"), why);
-		free(why);
-	}
+	own = own_secret(p);
+	if (tf_value_is_known(is))
+		tf_plan_set(p, "identity_secret_name", tf_value_ref((tf_value *)is));
+	else if (own && tf_value_is_known(tf_value_attr(p, "name")) && tf_value_is_null(is))
+		tf_plan_set(p, "identity_secret_name", tf_value_string(own));
+}
+
+/* An update: the version step rule, what forces a new cluster, and the
+ * computed attributes the change moves. */
+static void plan_update(tfp_ctx *ctx, const tf_value *prior, tf_value *p,
+			tf_paths *replace, tf_diags *d)
+{
+	static const char *const moving[] = { "endpoint", "phase", "conditions", NULL };
+	const char *from = tf_value_attr_string(prior, "kubernetes_version");
+	const char *to = tf_value_attr_string(p, "kubernetes_version");
+	const char *endpoint = tf_value_attr_string(prior, "endpoint");
+	_cleanup_(freep) char *why = NULL;
+	int64_t reps;
+
+	if (from && to && !k8s_version_step_ok(from, to, &why))
+		tf_diags_attr_error(d, "kubernetes_version",
+				    "Unsupported Kubernetes version change",
+				    "Cluster \"%s\": %s, and apply each "
+				    "step separately (Cluster API rejects "
+				    "bigger jumps).",
+				    tf_value_attr_string(p, "name"), why);
+	/* The KubeadmControlPlane is gone: only a new cluster helps. */
 	if (tf_value_get_int(tf_value_attr(prior, "control_plane_replicas"), &reps) == 0 &&
-	    reps == 0) {
-		/* The KubeadmControlPlane is gone: only a new cluster helps. */
-		tf_path path = {0};
-		tf_path_push_attr(&path, "control_plane_replicas");
-		tf_paths_add(replace, &path);
-		tf_path_done(&path);
-	}
-	if (k8s_phase_incomplete(prior)) {
-		/* The Cluster object is missing (see cluster_read). */
-		tf_path path = {0};
-		tf_path_push_attr(&path, "phase");
-		tf_paths_add(replace, &path);
-		tf_path_done(&path);
-	}
+	    reps == 0)
+		tf_paths_add_attr(replace, "control_plane_replicas");
+	/* The Cluster object is missing (see cluster_read). */
+	if (k8s_phase_incomplete(prior))
+		tf_paths_add_attr(replace, "phase");
 	if (replace->n) {
-		static const char *const comp[] = {
-			"endpoint", "phase", "conditions",
-		};
-		for (size_t i = 0; i < 3; i++)
-			tf_plan_mark_unknown(ctx->schema, p, comp[i]);
+		tf_plan_mark_unknown_all(ctx->schema, p, moving);
 	} else if (tf_plan_has_changes(prior, p) || stale_templates(ctx, p)) {
-		tf_plan_mark_unknown(ctx->schema, p, "phase");
-		tf_plan_mark_unknown(ctx->schema, p, "conditions");
-		if (!tf_value_attr_string(prior, "endpoint") ||
-		    !*tf_value_attr_string(prior, "endpoint"))
-			tf_plan_mark_unknown(ctx->schema, p, "endpoint");
+		/* The endpoint stays once known. */
+		tf_plan_mark_unknown_all(ctx->schema, p,
+					 endpoint && *endpoint ? moving + 1 : moving);
 	}
+}
+
+static void cluster_modify_plan(tfp_ctx *ctx, const tf_value *prior,
+				const tf_value *config, tf_value **planned,
+				tf_paths *replace, tf_diags *d)
+{
+	k8s_res_plan_begin(ctx, prior, config, *planned, replace);
+	check_placement(*planned, d);
+	plan_identity(*planned, config, d);
+	if (!tf_value_is_null(prior))
+		plan_update(ctx, prior, *planned, replace, d);
 }
 
 /* ---- waiting -------------------------------------------------------------- */
@@ -380,8 +360,8 @@ static int check_ready(void *argv, k8s_error *err)
 
 	free(a->why);
 	a->why = NULL;
-	if ((rc = get_opt(a->c, &a->capi->cluster, a->ns, a->name, &l.cluster, err)) ||
-	    (rc = get_opt(a->c, &a->capi->kubeadm_control_plane, a->ns,
+	if ((rc = k8s_res_get_opt(a->c, &a->capi->cluster, a->ns, a->name, &l.cluster, err)) ||
+	    (rc = k8s_res_get_opt(a->c, &a->capi->kubeadm_control_plane, a->ns,
 			  KCP_OF(l.cluster, a->name), &l.kcp, err))) {
 		live_done(&l); /* the Cluster may have been read */
 		return rc;
@@ -389,7 +369,7 @@ static int check_ready(void *argv, k8s_error *err)
 	ok = k8s_cluster_ready(l.cluster, l.kcp, a->version, a->replicas, &a->why);
 	if (ok) {
 		snprintf(kc, sizeof(kc), "%s-kubeconfig", a->name);
-		rc = get_opt(a->c, &k8s_gvr_secret, a->ns, kc, &l.kubeconfig, err);
+		rc = k8s_res_get_opt(a->c, &k8s_gvr_secret, a->ns, kc, &l.kubeconfig, err);
 		if (rc == K8S_OK && !l.kubeconfig) {
 			ok = false;
 			if (asprintf(&a->why, "the Secret %s does not exist yet", kc) < 0)
@@ -478,109 +458,127 @@ static tf_value *state_from_plan(k8s_client *c, const k8s_capi *capi,
 	return st;
 }
 
-static void cluster_create(tfp_ctx *ctx, const tf_value *planned,
-			   const tf_value *config, tf_value **out, tf_diags *d)
-{
-	const k8s_capi *capi = NULL;
-	k8s_client *c = k8s_res_client(ctx, &capi, d);
-	const char *ns = tf_value_attr_string(planned, "namespace");
-	const char *name = tf_value_attr_string(planned, "name");
-	char *secret_name = NULL, *tname = NULL, summary[200];
-	json_t *secret = NULL, *tpl = NULL, *lxc = NULL, *kcp = NULL, *cl = NULL;
-	k8s_error err = {0};
-	bool secret_conflict = false;
+/* One create or update: what its steps share. `summary` names the step
+ * that failed (the diagnostic's summary); err holds the failure when it
+ * came from the server. */
+struct run {
+	k8s_client *c;
+	const k8s_capi *capi;
+	const char *ns, *name;
 	k8s_op op;
+	char summary[200];
+	k8s_error err;
+};
+
+/* POST `obj` (taken; NULL: out of memory) under the ownership marker. */
+static int create_step(struct run *r, const k8s_gvr *gvr, json_t *obj,
+		       const char *name)
+{
+	_cleanup_(json_decrefp) json_t *o = obj;
+
+	snprintf(r->summary, sizeof(r->summary), "Cannot create %s %s/%s", gvr->kind,
+		 r->ns, name);
+	return o ? k8s_op_create(&r->op, r->c, gvr, r->ns, o, NULL, &r->err)
+		 : K8S_E_NOMEM;
+}
+
+/* The objects in dependency order: our identity Secret (`secret`, NULL
+ * when the user names one), the control-plane template, the LXCCluster,
+ * the KubeadmControlPlane, the Cluster. */
+static int create_objects(struct run *r, const tf_value *planned,
+			  const char *secret)
+{
+	_cleanup_(freep) char *tname = NULL;
+	_cleanup_(json_decrefp) json_t *tpl = cp_template(planned, &tname);
 	int rc;
 
-	(void)config;
-	if (!c)
-		return;
-	k8s_op_begin(&op);
-	k8s_res_budget(planned, "create");
-	secret_name = own_secret(planned);
-	if (secret_name) {
-		secret = k8s_identity_secret(planned, secret_name);
-		snprintf(summary, sizeof(summary), "Cannot create Secret %s/%s",
-			 ns, secret_name);
-		rc = secret ? k8s_op_create(&op, c, &k8s_gvr_secret, ns, secret, NULL, &err)
-			    : K8S_E_NOMEM;
-		secret_conflict = rc == K8S_E_EXISTS;
-		if (rc)
-			goto fail;
-	}
-	tpl = cp_template(planned, &tname);
-	snprintf(summary, sizeof(summary), "Cannot create LXCMachineTemplate %s/%s",
-		 ns, tname ? tname : "");
-	if (!tpl || (rc = k8s_op_ensure(&op, c, &capi->lxc_machine_template, ns, tpl,
-					 true, &err)))
-		goto fail;
-	lxc = k8s_lxc_cluster(planned, secret_name ? secret_name :
-			      tf_value_attr_string(planned, "identity_secret"));
-	snprintf(summary, sizeof(summary), "Cannot create LXCCluster %s/%s", ns, name);
-	if (!lxc || (rc = k8s_op_create(&op, c, &capi->lxc_cluster, ns, lxc, NULL, &err)))
-		goto fail;
-	kcp = k8s_kubeadm_control_plane(planned, tname);
-	snprintf(summary, sizeof(summary), "Cannot create KubeadmControlPlane %s/%s",
-		 ns, name);
-	if (!kcp || (rc = k8s_op_create(&op, c, &capi->kubeadm_control_plane, ns, kcp,
-					 NULL, &err)))
-		goto fail;
-	cl = k8s_cluster_object(planned);
-	snprintf(summary, sizeof(summary), "Cannot create Cluster %s/%s", ns, name);
-	if (!cl || (rc = k8s_op_create(&op, c, &capi->cluster, ns, cl, NULL, &err)))
-		goto fail;
-	wait_ready(ctx, c, capi, planned, "create", d);
-	*out = state_from_plan(c, capi, planned);
-	k8s_op_release(&op, c, ns);
-	goto done;
-fail:
-	if (rc == K8S_E_EXISTS) {
-		/* Someone else's object holds one of our names: take back
-		 * what this create made and leave theirs alone. */
-		if (secret_conflict)
-			tf_diags_error(d, NULL, "Identity Secret already exists",
-				       "%s. If it holds the LXD credentials you "
-				       "want, set identity_secret = \"%s\" instead "
-				       "of the lxd_* attributes; if it belongs to "
-				       "this cluster, import the cluster (`terraform "
-				       "import k8s_cluster.<name> %s/%s`); otherwise "
-				       "delete it or pick another cluster name.",
-				       err.message, secret_name, ns, name);
-		else
-			tf_diags_error(d, NULL, summary,
-				       "%s. Import it instead (`terraform import "
-				       "k8s_cluster.<name> %s/%s`, or an `import` "
-				       "block) or pick another name. Nothing was "
-				       "changed: what this apply had created for "
-				       "the cluster is removed again.",
-				       err.message, ns, name);
-		k8s_op_undo(&op, c, ns);
-		goto done;
-	}
-	if (rc == K8S_E_NOTFOUND && !k8s_op_made_any(&op))
-		tf_diags_error(d, NULL, summary,
+	if (secret && (rc = create_step(r, &k8s_gvr_secret,
+					k8s_identity_secret(planned, secret), secret)))
+		return rc;
+	snprintf(r->summary, sizeof(r->summary), "Cannot create LXCMachineTemplate %s/%s",
+		 r->ns, tname ? tname : "");
+	if (!tpl)
+		return K8S_E_NOMEM;
+	if ((rc = k8s_op_ensure(&r->op, r->c, &r->capi->lxc_machine_template, r->ns,
+				tpl, true, &r->err)) ||
+	    (rc = create_step(r, &r->capi->lxc_cluster,
+			      k8s_lxc_cluster(planned, secret ? secret :
+					      tf_value_attr_string(planned, "identity_secret")),
+			      r->name)) ||
+	    (rc = create_step(r, &r->capi->kubeadm_control_plane,
+			      k8s_kubeadm_control_plane(planned, tname), r->name)))
+		return rc;
+	return create_step(r, &r->capi->cluster, k8s_cluster_object(planned), r->name);
+}
+
+/* Diagnose a failed create. Someone else's object holding one of our
+ * names (K8S_E_EXISTS): what this create made is taken back. Anything
+ * else: what was made stays, and goes into the state. Returns whether
+ * there is such partial state. */
+static bool create_failed(struct run *r, int rc, const char *secret, tf_diags *d)
+{
+	const char *ns = r->ns, *name = r->name;
+
+	if (rc == K8S_E_EXISTS && secret && !k8s_op_made_any(&r->op))
+		tf_diags_error(d, NULL, "Identity Secret already exists",
+			       "%s. If it holds the LXD credentials you "
+			       "want, set identity_secret = \"%s\" instead "
+			       "of the lxd_* attributes; if it belongs to "
+			       "this cluster, import the cluster (`terraform "
+			       "import k8s_cluster.<name> %s/%s`); otherwise "
+			       "delete it or pick another cluster name.",
+			       r->err.message, secret, ns, name);
+	else if (rc == K8S_E_EXISTS)
+		tf_diags_error(d, NULL, r->summary,
+			       "%s. Import it instead (`terraform import "
+			       "k8s_cluster.<name> %s/%s`, or an `import` "
+			       "block) or pick another name. Nothing was "
+			       "changed: what this apply had created for "
+			       "the cluster is removed again.",
+			       r->err.message, ns, name);
+	else if (rc == K8S_E_NOTFOUND && !k8s_op_made_any(&r->op))
+		tf_diags_error(d, NULL, r->summary,
 			       "The namespace \"%s\" does not exist on the management "
 			       "cluster. Create it (kubectl create namespace %s) or "
 			       "set namespace to an existing one.", ns, ns);
-	else if (err.code)
-		k8s_diag(d, NULL, summary, &err);
+	else if (r->err.code)
+		k8s_diag(d, NULL, r->summary, &r->err);
 	else
-		tf_diags_error(d, NULL, summary, "Out of memory building the object.");
-	/* What was made is in the state (tainted): the next apply replaces
-	 * it, so nothing is lost. */
-	if (k8s_op_made_any(&op)) {
-		*out = state_from_plan(c, capi, planned);
-		k8s_op_release(&op, c, ns);
+		tf_diags_error(d, NULL, r->summary, "Out of memory building the object.");
+	if (rc == K8S_E_EXISTS) {
+		k8s_op_undo(&r->op, r->c, ns);
+		return false;
 	}
-done:
-	k8s_op_done(&op);
-	json_decref(secret);
-	json_decref(tpl);
-	json_decref(lxc);
-	json_decref(kcp);
-	json_decref(cl);
-	free(secret_name);
-	free(tname);
+	return k8s_op_made_any(&r->op);
+}
+
+static void cluster_create(tfp_ctx *ctx, const tf_value *planned,
+			   const tf_value *config, tf_value **out, tf_diags *d)
+{
+	struct run r = {
+		.ns = tf_value_attr_string(planned, "namespace"),
+		.name = tf_value_attr_string(planned, "name"),
+	};
+	_cleanup_(freep) char *secret = NULL;
+	int rc;
+
+	(void)config;
+	r.c = k8s_res_client(ctx, &r.capi, d);
+	if (!r.c)
+		return;
+	k8s_op_begin(&r.op);
+	k8s_res_budget(planned, "create");
+	secret = own_secret(planned);
+	rc = create_objects(&r, planned, secret);
+	if (rc == K8S_OK)
+		wait_ready(ctx, r.c, r.capi, planned, "create", d);
+	/* What was made is in the state (tainted after an error): the next
+	 * apply replaces it, so nothing is lost. */
+	if (rc == K8S_OK || create_failed(&r, rc, secret, d)) {
+		*out = state_from_plan(r.c, r.capi, planned);
+		k8s_op_release(&r.op, r.c, r.ns);
+	}
+	k8s_op_done(&r.op);
 }
 
 /* ---- read ------------------------------------------------------------------ */
@@ -668,148 +666,161 @@ static int put_identity(json_t *obj, void *arg, k8s_error *err)
 static bool same_machine(const tf_value *prior, const tf_value *planned)
 {
 	static const char *const attrs[] = {
-		"instance_type", "flavor", "profiles", "image", "target",
+		"instance_type", "flavor", "profiles", "image", "target", NULL,
 	};
 
-	for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++)
-		if (tf_plan_attr_changed(prior, planned, attrs[i]))
-			return false;
-	return true;
+	return !tf_plan_any_changed(prior, planned, attrs);
 }
 
 static bool identity_changed(const tf_value *prior, const tf_value *planned)
 {
 	static const char *const attrs[] = {
 		"lxd_server_url", "lxd_server_certificate", "lxd_client_certificate",
-		"lxd_client_key", "lxd_project",
+		"lxd_client_key", "lxd_project", NULL,
 	};
 
-	for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++)
-		if (tf_plan_attr_changed(prior, planned, attrs[i]))
-			return true;
-	return false;
+	return tf_plan_any_changed(prior, planned, attrs);
 }
 
-static void partial_update(tfp_ctx *ctx, const tf_value *prior, tf_value **out)
+/* Rewrite our identity Secret (re-created when it went missing). */
+static int update_identity(struct run *u, const tf_value *planned,
+			   const char *secret)
 {
-	tf_diags ignore = TF_DIAGS_INIT;
+	int rc;
 
-	cluster_read(ctx, prior, out, &ignore);
-	tf_diags_done(&ignore);
+	snprintf(u->summary, sizeof(u->summary), "Cannot update Secret %s/%s", u->ns,
+		 secret);
+	rc = k8s_update(u->c, &k8s_gvr_secret, u->ns, secret, put_identity,
+			(void *)planned, NULL, &u->err);
+	if (rc == K8S_E_NOTFOUND) {
+		_cleanup_(json_decrefp) json_t *s = k8s_identity_secret(planned, secret);
+
+		rc = s ? k8s_op_create(&u->op, u->c, &k8s_gvr_secret, u->ns, s, NULL, &u->err)
+		       : K8S_E_NOMEM;
+	}
+	return rc;
+}
+
+/* The KubeadmControlPlane's name (*kcp_name, through the Cluster's
+ * reference) and its template now (*old_tname, "" when none); the
+ * template it should use (*tname): the one in use when the machine
+ * settings did not change (an imported cluster's need not be named after
+ * its hash; no rollout for a scale or version change alone), else the
+ * planned one, created if needed. Outputs are malloc'd. */
+static int control_plane_template(struct run *u, const tf_value *prior,
+				  const tf_value *planned, char **kcp_name,
+				  char **old_tname, char **tname)
+{
+	_cleanup_(json_decrefp) json_t *cl = NULL, *kcp = NULL, *tpl = NULL;
+	const char *cur;
+	int rc;
+
+	snprintf(u->summary, sizeof(u->summary), "Cannot read Cluster %s/%s", u->ns,
+		 u->name);
+	if ((rc = k8s_get(u->c, &u->capi->cluster, u->ns, u->name, &cl, &u->err)))
+		return rc;
+	*kcp_name = strdup(KCP_OF(cl, u->name));
+	snprintf(u->summary, sizeof(u->summary), "Cannot read KubeadmControlPlane %s/%s",
+		 u->ns, *kcp_name ? *kcp_name : u->name);
+	if (!*kcp_name)
+		return K8S_E_NOMEM;
+	if ((rc = k8s_get(u->c, &u->capi->kubeadm_control_plane, u->ns, *kcp_name,
+			  &kcp, &u->err)))
+		return rc;
+	cur = k8s_jstr(kcp, "spec.machineTemplate.spec.infrastructureRef.name");
+	if (!(*old_tname = strdup(cur ? cur : "")))
+		return K8S_E_NOMEM;
+	if (**old_tname && same_machine(prior, planned)) {
+		*tname = strdup(*old_tname);
+		return *tname ? K8S_OK : K8S_E_NOMEM;
+	}
+	tpl = cp_template(planned, tname);
+	snprintf(u->summary, sizeof(u->summary), "Cannot create LXCMachineTemplate %s/%s",
+		 u->ns, *tname ? *tname : "");
+	if (!tpl || !*tname)
+		return K8S_E_NOMEM;
+	return k8s_op_ensure(&u->op, u->c, &u->capi->lxc_machine_template, u->ns, tpl,
+			     true, &u->err);
+}
+
+/* Replicas, version and template of the control plane in one patch: a
+ * pinned image changes with the version (docs/cluster-api.md). */
+static int patch_control_plane(struct run *u, const tf_value *planned,
+			       const char *kcp_name, const char *tname)
+{
+	_cleanup_(freep) char *version = k8s_version_canonical(
+		tf_value_attr_string(planned, "kubernetes_version"));
+	_cleanup_(json_decrefp) json_t *patch = NULL;
+	int64_t reps = 1;
+
+	tf_value_get_int(tf_value_attr(planned, "control_plane_replicas"), &reps);
+	patch = json_pack("{s:{s:I, s:s, s:{s:{s:{s:s}}}}}", "spec",
+			  "replicas", (json_int_t)reps, "version", version ? version : "",
+			  "machineTemplate", "spec", "infrastructureRef", "name", tname);
+	snprintf(u->summary, sizeof(u->summary), "Cannot update KubeadmControlPlane %s/%s",
+		 u->ns, kcp_name);
+	if (!patch)
+		return K8S_E_NOMEM;
+	return k8s_merge_patch(u->c, &u->capi->kubeadm_control_plane, u->ns, kcp_name,
+			       patch, 0, NULL, &u->err);
+}
+
+/* After the rollout: the template no longer used goes (a warning when it
+ * cannot: the cluster is fine), and those of an earlier rotation that
+ * never finished. */
+static void retire_templates(struct run *u, const char *old_tname,
+			     const char *tname, tf_diags *d)
+{
+	k8s_error e2 = {0};
+	char text[2048];
+
+	if (*old_tname && strcmp(old_tname, tname) != 0 &&
+	    k8s_res_delete(u->c, &u->capi->lxc_machine_template, u->ns, old_tname, &e2))
+		tf_diags_warn(d, NULL, "Old machine template left behind",
+			      "The control plane now uses %s; deleting the "
+			      "unused LXCMachineTemplate %s/%s failed: %s",
+			      tname, u->ns, old_tname,
+			      k8s_error_text(&e2, text, sizeof(text)));
+	delete_stale_templates(u->c, u->capi, u->ns, u->name, tname);
 }
 
 static void cluster_update(tfp_ctx *ctx, const tf_value *prior,
 			   const tf_value *planned, const tf_value *config,
 			   tf_value **out, tf_diags *d)
 {
-	const k8s_capi *capi = NULL;
-	k8s_client *c = k8s_res_client(ctx, &capi, d);
-	const char *ns = tf_value_attr_string(planned, "namespace");
-	const char *name = tf_value_attr_string(planned, "name");
-	char *secret = own_secret(planned), *tname = NULL, *version = NULL;
-	char *old_tname = NULL, *kcp_name = NULL, summary[200];
-	json_t *tpl = NULL, *kcp = NULL, *cl = NULL, *patch = NULL;
-	k8s_error err = {0};
-	int64_t reps = 1;
+	struct run u = {
+		.ns = tf_value_attr_string(planned, "namespace"),
+		.name = tf_value_attr_string(planned, "name"),
+	};
+	_cleanup_(freep) char *secret = own_secret(planned), *kcp_name = NULL;
+	_cleanup_(freep) char *old_tname = NULL, *tname = NULL;
 	int rc = K8S_OK;
-	k8s_op op;
 
 	(void)config;
-	k8s_op_begin(&op);
-	if (!c)
+	u.c = k8s_res_client(ctx, &u.capi, d);
+	k8s_op_begin(&u.op);
+	if (!u.c)
 		goto done;
 	k8s_res_budget(planned, "update");
-	if (secret && identity_changed(prior, planned)) {
-		snprintf(summary, sizeof(summary), "Cannot update Secret %s/%s", ns, secret);
-		rc = k8s_update(c, &k8s_gvr_secret, ns, secret, put_identity,
-				(void *)planned, NULL, &err);
-		if (rc == K8S_E_NOTFOUND) {
-			json_t *s = k8s_identity_secret(planned, secret);
-			rc = s ? k8s_op_create(&op, c, &k8s_gvr_secret, ns, s, NULL, &err)
-			       : K8S_E_NOMEM;
-			json_decref(s);
-		}
-		if (rc)
-			goto fail;
-	}
-	snprintf(summary, sizeof(summary), "Cannot read Cluster %s/%s", ns, name);
-	if ((rc = k8s_get(c, &capi->cluster, ns, name, &cl, &err)))
-		goto fail;
-	kcp_name = strdup(KCP_OF(cl, name));
-	snprintf(summary, sizeof(summary), "Cannot read KubeadmControlPlane %s/%s",
-		 ns, kcp_name ? kcp_name : name);
-	if (!kcp_name)
-		goto fail;
-	if ((rc = k8s_get(c, &capi->kubeadm_control_plane, ns, kcp_name, &kcp, &err)))
-		goto fail;
-	old_tname = strdup(k8s_jstr(kcp, "spec.machineTemplate.spec.infrastructureRef.name") ?
-			   k8s_jstr(kcp, "spec.machineTemplate.spec.infrastructureRef.name") : "");
-	if (old_tname && *old_tname && same_machine(prior, planned)) {
-		/* The machine settings did not change: keep the template in
-		 * use (an imported cluster's need not be named after its hash),
-		 * no rollout for a scale or version change alone. */
-		tname = strdup(old_tname);
+	if ((secret && identity_changed(prior, planned) &&
+	     (rc = update_identity(&u, planned, secret))) ||
+	    (rc = control_plane_template(&u, prior, planned, &kcp_name, &old_tname,
+					 &tname)) ||
+	    (rc = patch_control_plane(&u, planned, kcp_name, tname))) {
+		if (u.err.code)
+			k8s_diag(d, NULL, u.summary, &u.err);
+		else
+			tf_diags_error(d, NULL, u.summary, "Out of memory building the request.");
+		tfp_reread(cluster_read, ctx, prior, out);
+	} else if (!wait_ready(ctx, u.c, u.capi, planned, "update", d)) {
+		tfp_reread(cluster_read, ctx, prior, out);
 	} else {
-		tpl = cp_template(planned, &tname);
-		snprintf(summary, sizeof(summary), "Cannot create LXCMachineTemplate %s/%s",
-			 ns, tname ? tname : "");
-		if (!tpl || !old_tname ||
-		    (rc = k8s_op_ensure(&op, c, &capi->lxc_machine_template, ns, tpl,
-					true, &err)))
-			goto fail;
+		retire_templates(&u, old_tname, tname, d);
+		*out = state_from_plan(u.c, u.capi, planned);
 	}
-	if (!tname || !old_tname)
-		goto fail;
-	tf_value_get_int(tf_value_attr(planned, "control_plane_replicas"), &reps);
-	version = k8s_version_canonical(tf_value_attr_string(planned, "kubernetes_version"));
-	/* One patch: a pinned image changes with the version (docs/cluster-api.md). */
-	patch = json_pack("{s:{s:I, s:s, s:{s:{s:{s:s}}}}}", "spec",
-			  "replicas", (json_int_t)reps, "version", version ? version : "",
-			  "machineTemplate", "spec", "infrastructureRef", "name", tname);
-	snprintf(summary, sizeof(summary), "Cannot update KubeadmControlPlane %s/%s",
-		 ns, kcp_name);
-	if (!patch || (rc = k8s_merge_patch(c, &capi->kubeadm_control_plane, ns, kcp_name,
-					    patch, 0, NULL, &err)))
-		goto fail;
-	if (!wait_ready(ctx, c, capi, planned, "update", d)) {
-		partial_update(ctx, prior, out);
-		goto done;
-	}
-	if (*old_tname && strcmp(old_tname, tname) != 0) {
-		k8s_error e2 = {0};
-		if (k8s_res_delete(c, &capi->lxc_machine_template, ns, old_tname, &e2)) {
-			char text[2048];
-			/* Not fatal for the cluster: a warning. */
-			tf_diags_warn(d, NULL, "Old machine template left behind",
-				      "The control plane now uses %s; deleting the "
-				      "unused LXCMachineTemplate %s/%s failed: %s",
-				      tname, ns, old_tname,
-				      k8s_error_text(&e2, text, sizeof(text)));
-		}
-	}
-	/* And those of an earlier rotation that never finished. */
-	delete_stale_templates(c, capi, ns, name, tname);
-	*out = state_from_plan(c, capi, planned);
-	goto done;
-fail:
-	if (err.code)
-		k8s_diag(d, NULL, summary, &err);
-	else
-		tf_diags_error(d, NULL, summary, "Out of memory building the request.");
-	partial_update(ctx, prior, out);
+	k8s_op_release(&u.op, u.c, u.ns);
 done:
-	if (c)
-		k8s_op_release(&op, c, ns);
-	k8s_op_done(&op);
-	json_decref(tpl);
-	json_decref(kcp);
-	json_decref(cl);
-	json_decref(patch);
-	free(kcp_name);
-	free(secret);
-	free(tname);
-	free(old_tname);
-	free(version);
+	k8s_op_done(&u.op);
 }
 
 /* ---- delete -------------------------------------------------------------------- */
@@ -844,6 +855,40 @@ static void delete_leftovers(k8s_client *c, const k8s_capi *capi, const char *ns
 	(void)d;
 }
 
+/* The Cluster is still there after timeouts.delete: say why, from its
+ * conditions (Cluster API says where the deletion is in its Deleting
+ * condition, True while deleting) and whether it is paused. */
+static void deletion_timed_out(k8s_client *c, const k8s_capi *capi,
+			       const char *ns, const char *name, long timeout,
+			       tf_diags *d)
+{
+	_cleanup_(json_decrefp) json_t *cl = NULL;
+	_cleanup_(freep) char *buf = NULL;
+	k8s_error e2 = {0};
+	size_t i;
+	json_t *cd;
+
+	k8s_get(c, &capi->cluster, ns, name, &cl, &e2);
+	k8s_res_explain(c, cl, NULL, ns, NULL, &buf);
+	json_array_foreach(k8s_jget(cl, "status.conditions"), i, cd) {
+		const char *t = k8s_jstr(cd, "type"), *m = k8s_jstr(cd, "message");
+		const char *reason = k8s_jstr(cd, "reason");
+
+		if (t && strcmp(t, "Deleting") == 0 && m && *m)
+			k8s_appendf(&buf, "\n  Deleting (%s): %s", reason ? reason : "", m);
+	}
+	tf_diags_error(d, NULL, "Cluster deletion did not finish",
+		       "Cluster %s/%s still exists after timeouts.delete "
+		       "(%lds)%s.%s%s\nCluster API is still removing its "
+		       "machines and load balancer; the provider never "
+		       "removes finalizers (that would orphan LXD "
+		       "instances). Fix the cause and run destroy again.",
+		       ns, name, timeout,
+		       k8s_cluster_paused(cl) ? " because it is paused (unpause it: "
+						"spec.paused=false)" : "",
+		       buf ? "\nConditions:" : "", buf ? buf : "");
+}
+
 static void cluster_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 {
 	const k8s_capi *capi = NULL;
@@ -868,50 +913,7 @@ static void cluster_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 	}
 	rc = k8s_res_poll(ctx, timeout, check_gone, &ga, &err);
 	if (rc == K8S_E_TIMEOUT) {
-		json_t *cl = NULL;
-		char *buf = NULL;
-		k8s_error e2 = {0};
-		bool paused;
-
-		k8s_get(c, &capi->cluster, ns, name, &cl, &e2);
-		paused = json_is_true(k8s_jget(cl, "spec.paused")) ||
-			 json_object_get(k8s_jget(cl, "metadata.annotations"),
-					 "cluster.x-k8s.io/paused");
-		k8s_res_explain(c, cl, NULL, ns, NULL, &buf);
-		/* Cluster API says where the deletion is in its Deleting
-		 * condition (True while deleting). */
-		{
-			const json_t *conds = k8s_jget(cl, "status.conditions");
-			size_t i;
-			json_t *cd;
-			json_array_foreach(conds, i, cd) {
-				const char *t = k8s_jstr(cd, "type");
-				const char *m = k8s_jstr(cd, "message");
-				if (t && strcmp(t, "Deleting") == 0 && m && *m) {
-					char *line = NULL;
-					if (asprintf(&line, "%s\n  Deleting (%s): %s",
-						     buf ? buf : "",
-						     k8s_jstr(cd, "reason") ?
-						     k8s_jstr(cd, "reason") : "",
-						     m) >= 0) {
-						free(buf);
-						buf = line;
-					}
-				}
-			}
-		}
-		tf_diags_error(d, NULL, "Cluster deletion did not finish",
-			       "Cluster %s/%s still exists after timeouts.delete "
-			       "(%lds)%s.%s%s\nCluster API is still removing its "
-			       "machines and load balancer; the provider never "
-			       "removes finalizers (that would orphan LXD "
-			       "instances). Fix the cause and run destroy again.",
-			       ns, name, timeout,
-			       paused ? " because it is paused (unpause it: "
-					"spec.paused=false)" : "",
-			       buf ? "\nConditions:" : "", buf ? buf : "");
-		free(buf);
-		json_decref(cl);
+		deletion_timed_out(c, capi, ns, name, timeout, d);
 		goto done;
 	}
 	if (rc) {

@@ -113,13 +113,6 @@ static bool deleting(const json_t *obj)
 	return k8s_jstr(obj, "metadata.deletionTimestamp") != NULL;
 }
 
-static bool paused(const json_t *cl)
-{
-	return json_is_true(k8s_jget(cl, "spec.paused")) ||
-	       json_object_get(k8s_jget(cl, "metadata.annotations"),
-			       "cluster.x-k8s.io/paused") != NULL;
-}
-
 /* k8s_check_fn: 1 when the Secret exists (or the Cluster is gone), 0 to
  * keep waiting, a negative k8s_code on an API error. */
 static int check_secret(void *argv, k8s_error *err)
@@ -185,7 +178,7 @@ static int wait_for_secret(tfp_ctx *ctx, k8s_client *c, const tf_value *config,
 		k8s_diag(d, NULL, "Cannot read the Cluster", &err);
 		return KC_ERROR;
 	}
-	if (paused(a.cluster)) {
+	if (k8s_cluster_paused(a.cluster)) {
 		tf_diags_attr_error(d, "name", "Kubeconfig not available: cluster paused",
 				    "Cluster \"%s/%s\" exists but its kubeconfig Secret "
 				    "\"%s\" does not, and the Cluster is paused (spec.paused "

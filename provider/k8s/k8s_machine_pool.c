@@ -27,6 +27,7 @@
 
 #include "../../schema/plan.h"
 #include "../log.h"
+#include "../util/cleanup.h"
 #include "k8s_objects.h"
 #include "k8s_op.h"
 #include "k8s_res.h"
@@ -98,26 +99,10 @@ static int stale_templates(k8s_client *c, const k8s_capi *capi, const char *ns,
 			   const char *cluster, const char *pool, const char *infra,
 			   const char *boot, bool only_count)
 {
-	char **si = k8s_res_stale_templates(c, &capi->lxc_machine_template, ns,
-					    cluster, pool, infra);
-	char **sb = k8s_res_stale_templates(c, &capi->kubeadm_config_template, ns,
-					    cluster, pool, boot);
-	k8s_error err = {0};
-	int n = 0;
-
-	for (size_t i = 0; si && si[i]; i++, n++)
-		if (!only_count &&
-		    k8s_res_delete(c, &capi->lxc_machine_template, ns, si[i], &err))
-			tfp_warn("cannot delete the unused LXCMachineTemplate %s/%s: %s",
-				 ns, si[i], err.message);
-	for (size_t i = 0; sb && sb[i]; i++, n++)
-		if (!only_count &&
-		    k8s_res_delete(c, &capi->kubeadm_config_template, ns, sb[i], &err))
-			tfp_warn("cannot delete the unused KubeadmConfigTemplate %s/%s: %s",
-				 ns, sb[i], err.message);
-	k8s_res_free_names(si);
-	k8s_res_free_names(sb);
-	return n;
+	return k8s_res_delete_stale(c, &capi->lxc_machine_template, ns, cluster, pool,
+				    infra, only_count) +
+	       k8s_res_delete_stale(c, &capi->kubeadm_config_template, ns, cluster,
+				    pool, boot, only_count);
 }
 
 /* The template names the plan settled on (see pool_modify_plan), else the
@@ -160,9 +145,15 @@ static char *control_plane_version(k8s_client *c, const k8s_capi *capi,
 	return v;
 }
 
-static void check_version(const char *cp, const tf_value *plan, tf_diags *d)
+/* The pool's version against its control plane's: an error when it is
+ * newer. Returns whether d holds no error. */
+static bool check_version(k8s_client *c, const k8s_capi *capi,
+			  const tf_value *plan, tf_diags *d)
 {
 	const char *v = tf_value_attr_string(plan, "kubernetes_version");
+	_cleanup_(freep) char *cp = control_plane_version(
+		c, capi, tf_value_attr_string(plan, "namespace"),
+		tf_value_attr_string(plan, "cluster_name"));
 
 	if (cp && v && k8s_version_cmp(v, cp) > 0)
 		tf_diags_attr_error(d, "kubernetes_version",
@@ -172,6 +163,7 @@ static void check_version(const char *cp, const tf_value *plan, tf_diags *d)
 				    "Upgrade the k8s_cluster first (apply), then "
 				    "the pool.", tf_value_attr_string(plan, "name"), v,
 				    tf_value_attr_string(plan, "cluster_name"), cp);
+	return !tf_diags_has_error(d);
 }
 
 /* ---- plan --------------------------------------------------------------- */
@@ -210,11 +202,7 @@ static void pool_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 	char *infra = NULL, *boot = NULL;
 	int64_t lo, hi;
 
-	k8s_retry_budget_set(0);
-	k8s_res_unset_keeps_live(ctx->schema, prior, config, p, replace);
-	if (tf_value_is_unknown(tf_value_attr(p, "namespace")) &&
-	    tf_value_is_null(tf_value_attr(config, "namespace")))
-		tf_plan_set(p, "namespace", tf_value_string(k8s_res_default_ns(ctx)));
+	k8s_res_plan_begin(ctx, prior, config, p, replace);
 	if (tf_value_is_null(amin) != tf_value_is_null(amax))
 		tf_diags_attr_error(d, tf_value_is_null(amin) ? "autoscaler_min" :
 				    "autoscaler_max", "Incomplete autoscaler bounds",
@@ -262,29 +250,19 @@ static void pool_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 	    tf_value_is_known(tf_value_attr(p, "kubernetes_version"))) {
 		const k8s_capi *capi = NULL;
 		k8s_error err = {0};
-		if (k8s_capi_discover(ctx->client, &capi, &err) == K8S_OK) {
-			char *cp = control_plane_version(
-				ctx->client, capi, tf_value_attr_string(p, "namespace"),
-				tf_value_attr_string(p, "cluster_name"));
-			check_version(cp, p, d);
-			free(cp);
-		}
+		if (k8s_capi_discover(ctx->client, &capi, &err) == K8S_OK)
+			check_version(ctx->client, capi, p, d);
 	}
-	if (k8s_phase_incomplete(prior)) {
-		/* The MachineDeployment is missing (see pool_read). */
-		tf_path path = {0};
-		tf_path_push_attr(&path, "phase");
-		tf_paths_add(replace, &path);
-		tf_path_done(&path);
-	}
+	/* The MachineDeployment is missing (see pool_read). */
+	if (k8s_phase_incomplete(prior))
+		tf_paths_add_attr(replace, "phase");
 	if (!tf_value_is_null(prior) && (replace->n || tf_plan_has_changes(prior, p) ||
 					  pending_cleanup(ctx, p))) {
 		static const char *const comp[] = {
 			"ready_replicas", "available_replicas", "up_to_date_replicas",
-			"phase",
+			"phase", NULL,
 		};
-		for (size_t i = 0; i < 4; i++)
-			tf_plan_mark_unknown(ctx->schema, p, comp[i]);
+		tf_plan_mark_unknown_all(ctx->schema, p, comp);
 		if (autoscaled(p) && replace->n)
 			tf_plan_mark_unknown(ctx->schema, p, "replicas");
 	}
@@ -441,7 +419,7 @@ static void pool_create(tfp_ctx *ctx, const tf_value *planned,
 	k8s_client *c = k8s_res_client(ctx, &capi, d);
 	const char *ns = tf_value_attr_string(planned, "namespace");
 	const char *name = tf_value_attr_string(planned, "name");
-	char *infra = NULL, *boot = NULL, *cp = NULL, summary[200];
+	char *infra = NULL, *boot = NULL, summary[200];
 	json_t *md = NULL;
 	k8s_error err = {0};
 	k8s_op op;
@@ -452,9 +430,7 @@ static void pool_create(tfp_ctx *ctx, const tf_value *planned,
 		return;
 	k8s_op_begin(&op);
 	k8s_res_budget(planned, "create");
-	cp = control_plane_version(c, capi, ns, tf_value_attr_string(planned, "cluster_name"));
-	check_version(cp, planned, d);
-	if (tf_diags_has_error(d))
+	if (!check_version(c, capi, planned, d))
 		goto done;
 	if (!template_names(planned, &infra, &boot)) {
 		tf_diags_error(d, NULL, "Cannot create machine pool",
@@ -506,7 +482,6 @@ done:
 	json_decref(md);
 	free(infra);
 	free(boot);
-	free(cp);
 }
 
 /* ---- read ------------------------------------------------------------------ */
@@ -640,12 +615,32 @@ static json_t *md_patch(const tf_value *prior, const tf_value *plan,
 	return patch;
 }
 
-static void partial_update(tfp_ctx *ctx, const tf_value *prior, tf_value **out)
+/* Rolled out: the old templates are unused now, and so are those of an
+ * earlier rotation that never finished. Not with OnDelete: machines of the
+ * old MachineSet remain until someone deletes them, so their templates
+ * stay (Cluster API's ownerReference removes them with the cluster). */
+static void retire_templates(k8s_client *c, const k8s_capi *capi,
+			     const tf_value *plan, const char *old_infra,
+			     const char *old_boot, const char *infra,
+			     const char *boot)
 {
-	tf_diags ignore = TF_DIAGS_INIT;
+	const char *ns = tf_value_attr_string(plan, "namespace");
+	k8s_error err = {0};
 
-	pool_read(ctx, prior, out, &ignore);
-	tf_diags_done(&ignore);
+	if (on_delete(plan))
+		return;
+	if (*old_infra && strcmp(old_infra, infra) != 0)
+		k8s_res_delete(c, &capi->lxc_machine_template, ns, old_infra, &err);
+	if (*old_boot && strcmp(old_boot, boot) != 0)
+		k8s_res_delete(c, &capi->kubeadm_config_template, ns, old_boot, &err);
+	stale_templates(c, capi, ns, tf_value_attr_string(plan, "cluster_name"),
+			tf_value_attr_string(plan, "name"), infra, boot, false);
+}
+
+/* strdup of s, "" for NULL. */
+static char *dup_or_empty(const char *s)
+{
+	return strdup(s ? s : "");
 }
 
 static void pool_update(tfp_ctx *ctx, const tf_value *prior,
@@ -656,9 +651,10 @@ static void pool_update(tfp_ctx *ctx, const tf_value *prior,
 	k8s_client *c = k8s_res_client(ctx, &capi, d);
 	const char *ns = tf_value_attr_string(planned, "namespace");
 	const char *name = tf_value_attr_string(planned, "name");
-	char *infra = NULL, *boot = NULL, *cp = NULL, summary[200];
-	char *old_infra = NULL, *old_boot = NULL;
-	json_t *md = NULL, *patch = NULL;
+	_cleanup_(freep) char *infra = NULL, *boot = NULL;
+	_cleanup_(freep) char *old_infra = NULL, *old_boot = NULL;
+	_cleanup_(json_decrefp) json_t *md = NULL, *patch = NULL;
+	char summary[200];
 	k8s_error err = {0};
 	bool repair;
 	k8s_op op;
@@ -669,19 +665,15 @@ static void pool_update(tfp_ctx *ctx, const tf_value *prior,
 		return;
 	k8s_op_begin(&op);
 	k8s_res_budget(planned, "update");
-	cp = control_plane_version(c, capi, ns, tf_value_attr_string(planned, "cluster_name"));
-	check_version(cp, planned, d);
-	if (tf_diags_has_error(d)) {
-		partial_update(ctx, prior, out);
+	if (!check_version(c, capi, planned, d)) {
+		tfp_reread(pool_read, ctx, prior, out);
 		goto done;
 	}
 	snprintf(summary, sizeof(summary), "Cannot read MachineDeployment %s/%s", ns, name);
 	if ((rc = k8s_get(c, &capi->machine_deployment, ns, name, &md, &err)))
 		goto fail;
-	old_infra = strdup(k8s_jstr(md, "spec.template.spec.infrastructureRef.name") ?
-			   k8s_jstr(md, "spec.template.spec.infrastructureRef.name") : "");
-	old_boot = strdup(k8s_jstr(md, "spec.template.spec.bootstrap.configRef.name") ?
-			  k8s_jstr(md, "spec.template.spec.bootstrap.configRef.name") : "");
+	old_infra = dup_or_empty(k8s_jstr(md, "spec.template.spec.infrastructureRef.name"));
+	old_boot = dup_or_empty(k8s_jstr(md, "spec.template.spec.bootstrap.configRef.name"));
 	rc = K8S_E_NOMEM;
 	if (!old_infra || !old_boot || !planned_templates(planned, &infra, &boot))
 		goto fail;
@@ -699,42 +691,21 @@ static void pool_update(tfp_ctx *ctx, const tf_value *prior,
 	if (!patch || (rc = k8s_merge_patch(c, &capi->machine_deployment, ns, name,
 					    patch, 0, NULL, &err)))
 		goto fail;
-	if (!wait_ready(ctx, c, capi, planned,
-			autoscaled(planned) ? -1 : k8s_pool_replicas(planned, false),
-			"update", d)) {
-		partial_update(ctx, prior, out);
-		goto done;
-	}
-	/* Rolled out: the old templates are unused now. Not with OnDelete:
-	 * machines of the old MachineSet remain until someone deletes them,
-	 * so their templates stay (Cluster API's ownerReference removes them
-	 * with the cluster). */
-	if (on_delete(planned)) {
+	if (wait_ready(ctx, c, capi, planned,
+		       autoscaled(planned) ? -1 : k8s_pool_replicas(planned, false),
+		       "update", d)) {
+		retire_templates(c, capi, planned, old_infra, old_boot, infra, boot);
 		*out = state_from_plan(c, capi, planned);
-		goto done;
+	} else {
+		tfp_reread(pool_read, ctx, prior, out);
 	}
-	if (*old_infra && strcmp(old_infra, infra) != 0)
-		k8s_res_delete(c, &capi->lxc_machine_template, ns, old_infra, &err);
-	if (*old_boot && strcmp(old_boot, boot) != 0)
-		k8s_res_delete(c, &capi->kubeadm_config_template, ns, old_boot, &err);
-	/* And those of an earlier rotation that never finished. */
-	stale_templates(c, capi, ns, tf_value_attr_string(planned, "cluster_name"), name,
-			infra, boot, false);
-	*out = state_from_plan(c, capi, planned);
 	goto done;
 fail:
 	report(d, summary, &err, rc);
-	partial_update(ctx, prior, out);
+	tfp_reread(pool_read, ctx, prior, out);
 done:
 	k8s_op_release(&op, c, ns);
 	k8s_op_done(&op);
-	json_decref(md);
-	json_decref(patch);
-	free(infra);
-	free(boot);
-	free(old_infra);
-	free(old_boot);
-	free(cp);
 }
 
 /* ---- delete ------------------------------------------------------------------ */

@@ -1,57 +1,14 @@
 /* Builders and readers for the Cluster API objects (see k8s_objects.h). */
 #include <ctype.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../schema/codec.h"
 #include "k8s_objects.h"
 
 /* ---- small helpers ------------------------------------------------------ */
-
-json_t *k8s_jget(const json_t *obj, const char *dotted)
-{
-	char key[128];
-	const char *p = dotted;
-	json_t *cur = (json_t *)obj;
-
-	while (cur && *p) {
-		const char *dot = strchr(p, '.');
-		size_t n = dot ? (size_t)(dot - p) : strlen(p);
-
-		if (n >= sizeof(key))
-			return NULL;
-		memcpy(key, p, n);
-		key[n] = '\0';
-		cur = json_object_get(cur, key);
-		p += n + (dot ? 1 : 0);
-	}
-	return cur;
-}
-
-const char *k8s_jstr(const json_t *obj, const char *dotted)
-{
-	return json_string_value(k8s_jget(obj, dotted));
-}
-
-long k8s_jint(const json_t *obj, const char *dotted, long dflt)
-{
-	json_t *v = k8s_jget(obj, dotted);
-	return json_is_integer(v) ? (long)json_integer_value(v) : dflt;
-}
-
-static json_t *str_list(const tf_value *l)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; a && tf_value_is_known(l) && i < tf_value_len(l); i++) {
-		const char *s = tf_value_get_string(tf_value_index(l, i));
-		if (s)
-			json_array_append_new(a, json_string(s));
-	}
-	return a;
-}
 
 static json_t *ref(const char *group, const char *kind, const char *name)
 {
@@ -110,119 +67,6 @@ void k8s_validate_dns_label(const tf_value *v, const void *arg,
 			       "letter or digit.", s ? s : "");
 }
 
-void k8s_validate_version(const tf_value *v, const void *arg,
-			  const tf_path *path, tf_diags *d)
-{
-	const char *s = tf_value_get_string(v);
-	k8s_version kv;
-
-	(void)arg;
-	if (!s || k8s_version_parse(s, &kv) != 0)
-		tf_diags_error(d, path, "Invalid Kubernetes version",
-			       "\"%s\" is not a Kubernetes version; write it as "
-			       "v1.33.1 (major.minor.patch).", s ? s : "");
-}
-
-/* ---- versions ------------------------------------------------------------ */
-
-static int parse_num(const char **p)
-{
-	long n = 0;
-
-	if (!isdigit((unsigned char)**p))
-		return -1;
-	while (isdigit((unsigned char)**p)) {
-		n = n * 10 + (**p - '0');
-		if (n > 100000)
-			return -1;
-		(*p)++;
-	}
-	return (int)n;
-}
-
-int k8s_version_parse(const char *s, k8s_version *out)
-{
-	k8s_version v;
-
-	if (!s)
-		return -1;
-	if (*s == 'v')
-		s++;
-	if ((v.major = parse_num(&s)) < 0 || *s++ != '.' ||
-	    (v.minor = parse_num(&s)) < 0 || *s++ != '.' ||
-	    (v.patch = parse_num(&s)) < 0)
-		return -1;
-	if (*s && *s != '-' && *s != '+')
-		return -1;
-	*out = v;
-	return 0;
-}
-
-int k8s_version_cmp(const char *a, const char *b)
-{
-	k8s_version x, y;
-
-	if (k8s_version_parse(a, &x) || k8s_version_parse(b, &y))
-		return 0;
-	if (x.major != y.major)
-		return x.major < y.major ? -1 : 1;
-	if (x.minor != y.minor)
-		return x.minor < y.minor ? -1 : 1;
-	if (x.patch != y.patch)
-		return x.patch < y.patch ? -1 : 1;
-	return 0;
-}
-
-bool k8s_version_same(const char *a, const char *b)
-{
-	if (!a || !b)
-		return a == b;
-	if (*a == 'v')
-		a++;
-	if (*b == 'v')
-		b++;
-	return strcmp(a, b) == 0;
-}
-
-char *k8s_version_canonical(const char *s)
-{
-	char *out = NULL;
-
-	if (!s)
-		return NULL;
-	if (asprintf(&out, "%s%s", *s == 'v' ? "" : "v", s) < 0)
-		return NULL;
-	return out;
-}
-
-bool k8s_version_step_ok(const char *from, const char *to, char **why)
-{
-	k8s_version f, t;
-
-	*why = NULL;
-	if (k8s_version_parse(from, &f) || k8s_version_parse(to, &t))
-		return true; /* the validators report malformed versions */
-	if (t.major != f.major) {
-		k8s_appendf(why, "cannot change the major version (%s to %s)", from, to);
-		return false;
-	}
-	if (t.minor < f.minor) {
-		k8s_appendf(why, "cannot downgrade from %s to %s", from, to);
-		return false;
-	}
-	if (t.minor > f.minor + 1) {
-		k8s_appendf(why, "%s to %s skips minor versions; upgrade one minor "
-			"version at a time (next: v%d.%d.x)", from, to, f.major,
-			f.minor + 1);
-		return false;
-	}
-	if (t.minor == f.minor && t.patch < f.patch) {
-		k8s_appendf(why, "cannot downgrade from %s to %s", from, to);
-		return false;
-	}
-	return true;
-}
-
 /* ---- names ---------------------------------------------------------------- */
 
 char *k8s_template_name(const char *base, const json_t *spec)
@@ -271,7 +115,7 @@ json_t *k8s_machine_spec(const tf_value *plan)
 	if ((s = attr_str(plan, "flavor")))
 		json_object_set_new(spec, "flavor", json_string(s));
 	if (tf_value_is_known(profiles) && tf_value_len(profiles) > 0)
-		json_object_set_new(spec, "profiles", str_list(profiles));
+		json_object_set_new(spec, "profiles", tf_json_strings(profiles));
 	if ((s = attr_str(plan, "image")))
 		json_object_set_new(spec, "image", json_pack("{s:s}", "name", s));
 	if ((s = attr_str(plan, "target")))
@@ -490,8 +334,8 @@ json_t *k8s_cluster_object(const tf_value *plan)
 	json_t *spec = json_pack(
 		"{s:{s:{s:o}, s:{s:o}}, s:o, s:o}",
 		"clusterNetwork",
-		"pods", "cidrBlocks", str_list(tf_value_attr(plan, "pod_cidrs")),
-		"services", "cidrBlocks", str_list(tf_value_attr(plan, "service_cidrs")),
+		"pods", "cidrBlocks", tf_json_strings(tf_value_attr(plan, "pod_cidrs")),
+		"services", "cidrBlocks", tf_json_strings(tf_value_attr(plan, "service_cidrs")),
 		"controlPlaneRef", ref(K8S_KCP_GROUP, "KubeadmControlPlane", name),
 		"infrastructureRef", ref(K8S_INFRA_GROUP, "LXCCluster", name));
 

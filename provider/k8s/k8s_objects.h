@@ -22,6 +22,9 @@
 #include "../../schema/diag.h"
 #include "../../schema/schema.h"
 #include "../../schema/value.h"
+#include "k8s_json.h"
+#include "k8s_status.h"
+#include "k8s_version.h"
 
 #define K8S_CAPI_GROUP "cluster.x-k8s.io"
 #define K8S_CAPI_VERSION "cluster.x-k8s.io/v1beta2"
@@ -44,31 +47,14 @@
 extern const tf_block_def k8s_cluster_schema_def;
 extern const tf_block_def k8s_pool_schema_def;
 
+/* The vocabulary the resources use with these objects is included here:
+ * JSON path reads (k8s_json.h), versions (k8s_version.h), conditions and
+ * readiness (k8s_status.h). */
+
 /* Validators (tf_validate_fn). DNS-1123 label: 1..63 of [a-z0-9-], starting
- * and ending alphanumeric. Version: "[v]MAJOR.MINOR.PATCH[-pre][+build]". */
+ * and ending alphanumeric. (Versions: k8s_validate_version.) */
 void k8s_validate_dns_label(const tf_value *v, const void *arg,
 			    const tf_path *path, tf_diags *d);
-void k8s_validate_version(const tf_value *v, const void *arg,
-			  const tf_path *path, tf_diags *d);
-
-/* ---- versions ---------------------------------------------------------- */
-
-typedef struct k8s_version {
-	int major, minor, patch;
-} k8s_version;
-
-/* Parse "v1.33.2" or "1.33.2" (pre-release/build suffixes ignored).
- * Returns 0 or -1 when malformed. */
-int k8s_version_parse(const char *s, k8s_version *out);
-/* <0, 0, >0 like strcmp; malformed versions compare as equal (0). */
-int k8s_version_cmp(const char *a, const char *b);
-/* Equal modulo the optional "v" prefix. */
-bool k8s_version_same(const char *a, const char *b);
-/* The version with a "v" prefix, as the webhooks store it (malloc'd). */
-char *k8s_version_canonical(const char *s);
-/* Is `to` a valid control-plane upgrade from `from`: same major, minor at
- * most one higher, never lower. On false, *why (malloc'd) explains. */
-bool k8s_version_step_ok(const char *from, const char *to, char **why);
 
 /* ---- names -------------------------------------------------------------- */
 
@@ -132,38 +118,9 @@ long k8s_pool_replicas(const tf_value *plan, bool creating);
 void k8s_pool_read_into(tf_value *st, const json_t *md, const json_t *boot,
 			const json_t *infra, const char *prior_version);
 
-/* ---- status (k8s_status.c) ------------------------------------------------- */
-
-/* Append printf text to *buf (malloc'd, grown; NULL starts a new one). On
- * allocation failure *buf is left as it was. */
-void k8s_appendf(char **buf, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-/* Status of condition `type` in status.conditions: 1 True, 0 False,
- * -1 Unknown or absent. */
-int k8s_condition(const json_t *obj, const char *type);
-/* map(string) value: type -> "True" / "False: message" / "Unknown". */
-tf_value *k8s_conditions_value(const json_t *obj);
-/* Append "Kind name: Type=False (Reason): message" lines for every False
- * condition of obj (types in `skip` ignored, NULL-terminated list or NULL)
- * to *buf (malloc'd, grows). Returns the number appended. */
-int k8s_false_conditions(const json_t *obj, const char *const *skip, char **buf);
-
-/* Readiness predicates (docs/cluster-api.md section 2). On false, *why
- * (malloc'd) says what is still missing. */
-bool k8s_cluster_ready(const json_t *cluster, const json_t *kcp,
-		       const char *version, long replicas, char **why);
-bool k8s_pool_ready(const json_t *md, long replicas, char **why);
-
 /* Standard base64 with padding (Secret data). Malloc'd, NUL-terminated;
  * decode returns NULL on a character outside the alphabet. */
 char *k8s_b64_encode(const void *buf, size_t len);
 char *k8s_b64_decode(const char *text, size_t *len);
-
-/* JSON helpers: json_object_get along a dotted path ("spec.template.spec"). */
-json_t *k8s_jget(const json_t *obj, const char *dotted);
-const char *k8s_jstr(const json_t *obj, const char *dotted);
-/* Integer at path or `dflt`. */
-long k8s_jint(const json_t *obj, const char *dotted, long dflt);
 
 #endif

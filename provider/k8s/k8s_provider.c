@@ -1,7 +1,5 @@
 /* The lxdcapi/k8s provider type: settings for the Cluster API management
- * cluster. Its resources (k8s_cluster, k8s_machine_pool) are added by the
- * Kubernetes half of the product; until then this serves the provider
- * block so configurations validate. */
+ * cluster and the table of k8s_* resources and ephemeral resources. */
 #include <stdlib.h>
 
 #include "../log.h"
@@ -9,10 +7,22 @@
 #include "k8s_client.h"
 #include "kubeconfig.h"
 
-extern const tfp_ephemeral k8s_cluster_kubeconfig_ephemeral;
+/* The types of this provider, one row each (see resource.h): a new
+ * resource is its file plus a row here. */
+#define K8S_RESOURCES(X)        \
+	X(k8s_cluster_resource) \
+	X(k8s_machine_pool_resource)
+#define K8S_EPHEMERALS(X) X(k8s_cluster_kubeconfig_ephemeral)
+
+K8S_RESOURCES(TFP_EXTERN_RESOURCE)
+K8S_EPHEMERALS(TFP_EXTERN_EPHEMERAL)
+
+static const tfp_resource *const k8s_resources[] = {
+	K8S_RESOURCES(TFP_ADDRESS_OF)
+};
 
 static const tfp_ephemeral *const k8s_ephemerals[] = {
-	&k8s_cluster_kubeconfig_ephemeral,
+	K8S_EPHEMERALS(TFP_ADDRESS_OF)
 };
 
 static const tf_attr_def k8s_provider_attrs[] = {
@@ -128,14 +138,6 @@ static void k8s_client_release(void *client)
 	k8s_client_free(client);
 }
 
-/* Resources of this provider type (k8s_cluster.c, k8s_machine_pool.c). */
-extern const tfp_resource k8s_cluster_resource;
-extern const tfp_resource k8s_machine_pool_resource;
-static const tfp_resource *const k8s_resources[] = {
-	&k8s_cluster_resource,
-	&k8s_machine_pool_resource,
-};
-
 extern const tfp_function k8s_fn_kubeconfig_server;
 
 static const tfp_function *const k8s_functions[] = {
@@ -150,7 +152,7 @@ static const tfp_provider k8s_provider = {
 	.configure = k8s_configure,
 	.client_free = k8s_client_release,
 	.resources = k8s_resources,
-	.nresources = sizeof(k8s_resources) / sizeof(k8s_resources[0]),
+	.nresources = TF_COUNT(k8s_resources),
 	.ephemerals = k8s_ephemerals,
 	.nephemerals = TF_COUNT(k8s_ephemerals),
 	.functions = k8s_functions,

@@ -188,6 +188,34 @@ char **k8s_res_stale_templates(k8s_client *c, const k8s_gvr *r, const char *ns,
 	return out;
 }
 
+int k8s_res_delete_stale(k8s_client *c, const k8s_gvr *r, const char *ns,
+			 const char *cluster, const char *base, const char *keep,
+			 bool only_count)
+{
+	char **stale = k8s_res_stale_templates(c, r, ns, cluster, base, keep);
+	k8s_error err = {0};
+	int n = 0;
+
+	for (; stale && stale[n]; n++)
+		if (!only_count && k8s_res_delete(c, r, ns, stale[n], &err))
+			tfp_warn("cannot delete the unused %s %s/%s: %s", r->kind, ns,
+				 stale[n], err.message);
+	k8s_res_free_names(stale);
+	return n;
+}
+
+int k8s_res_get_opt(k8s_client *c, const k8s_gvr *r, const char *ns,
+		    const char *name, json_t **out, k8s_error *err)
+{
+	int rc;
+
+	*out = NULL;
+	if (!name || !*name)
+		return K8S_OK;
+	rc = k8s_get(c, r, ns, name, out, err);
+	return rc == K8S_E_NOTFOUND ? K8S_OK : rc;
+}
+
 void k8s_res_free_names(char **names)
 {
 	for (size_t i = 0; names && names[i]; i++)
@@ -313,6 +341,17 @@ const char *k8s_res_default_ns(tfp_ctx *ctx)
 {
 	const char *ns = ctx->client ? k8s_client_namespace(ctx->client) : NULL;
 	return ns && *ns ? ns : "default";
+}
+
+void k8s_res_plan_begin(tfp_ctx *ctx, const tf_value *prior,
+			const tf_value *config, tf_value *planned,
+			tf_paths *replace)
+{
+	k8s_retry_budget_set(0);
+	k8s_res_unset_keeps_live(ctx->schema, prior, config, planned, replace);
+	if (tf_value_is_unknown(tf_value_attr(planned, "namespace")) &&
+	    tf_value_is_null(tf_value_attr(config, "namespace")))
+		tf_plan_set(planned, "namespace", tf_value_string(k8s_res_default_ns(ctx)));
 }
 
 void k8s_res_explain(k8s_client *c, const json_t *obj, const k8s_gvr *r,

@@ -61,6 +61,17 @@ char **k8s_res_stale_templates(k8s_client *c, const k8s_gvr *r, const char *ns,
 			       const char *keep);
 void k8s_res_free_names(char **names);
 
+/* Delete the templates of k8s_res_stale_templates (a warning is logged for
+ * each that cannot be deleted); with only_count nothing is deleted.
+ * Returns how many there were. */
+int k8s_res_delete_stale(k8s_client *c, const k8s_gvr *r, const char *ns,
+			 const char *cluster, const char *base, const char *keep,
+			 bool only_count);
+
+/* GET that maps 404 (and an empty or NULL name) to *out = NULL, K8S_OK. */
+int k8s_res_get_opt(k8s_client *c, const k8s_gvr *r, const char *ns,
+		    const char *name, json_t **out, k8s_error *err);
+
 /* DELETE treating 404 as success. */
 int k8s_res_delete(k8s_client *c, const k8s_gvr *r, const char *ns,
 		   const char *name, k8s_error *err);
@@ -89,6 +100,13 @@ void k8s_res_unset_keeps_live(const tf_schema *s, const tf_value *prior,
 
 /* Namespace for a plan whose namespace is unset: the client's default. */
 const char *k8s_res_default_ns(tfp_ctx *ctx);
+
+/* What every k8s modify_plan does first: the default retry budget (plan
+ * time has no timeouts block), k8s_res_unset_keeps_live, and an unset
+ * `namespace` planned as k8s_res_default_ns. */
+void k8s_res_plan_begin(tfp_ctx *ctx, const tf_value *prior,
+			const tf_value *config, tf_value *planned,
+			tf_paths *replace);
 
 /* "Kind name: Type=False (Reason): message" lines for `obj` and for every
  * object of `r` matching `selector` in ns, appended to *buf. */

@@ -1,35 +1,12 @@
-/* Conditions and readiness of Cluster API objects (see k8s_objects.h,
- * "status"): condition lookups, the condition report shown on timeouts, and
- * the wait predicates of docs/cluster-api.md section 2. Pure, no I/O. */
+/* Conditions and readiness of Cluster API objects (see k8s_status.h). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "k8s_objects.h"
-
-/* Appends printf text to a malloc'd, growing buffer. */
-void k8s_appendf(char **buf, const char *fmt, ...)
-{
-	char *add = NULL, *joined = NULL;
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&add, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		return;
-	if (!*buf) {
-		*buf = add;
-		return;
-	}
-	if (asprintf(&joined, "%s%s", *buf, add) >= 0) {
-		free(*buf);
-		*buf = joined;
-	}
-	free(add);
-}
+#include "k8s_json.h"
+#include "k8s_status.h"
+#include "k8s_version.h"
 
 /* ---- status -------------------------------------------------------------------- */
 
@@ -157,6 +134,13 @@ int k8s_false_conditions(const json_t *obj, const char *const *skip, char **buf)
 		n++;
 	}
 	return n;
+}
+
+bool k8s_cluster_paused(const json_t *cluster)
+{
+	return json_is_true(k8s_jget(cluster, "spec.paused")) ||
+	       json_object_get(k8s_jget(cluster, "metadata.annotations"),
+			       "cluster.x-k8s.io/paused") != NULL;
 }
 
 static bool generation_seen(const json_t *obj, const char *what, char **why)

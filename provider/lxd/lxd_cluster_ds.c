@@ -8,6 +8,7 @@
 #include "../resource.h"
 #include "client.h"
 #include "lxd_common.h"
+#include "lxd_kit.h"
 
 #define MEMBER_T "[\"object\",{\"name\":\"string\",\"url\":\"string\"," \
 	"\"status\":\"string\",\"message\":\"string\",\"architecture\":\"string\"," \
@@ -38,24 +39,9 @@ static const tf_block_def cluster_schema = {
 		       "members and groups.",
 };
 
-static tf_value *str_list(const json_t *arr)
-{
-	tf_type *lt = tf_type_list(tf_type_string());
-	tf_value *l = tf_value_list_new(lt);
-	size_t i;
-	json_t *v;
-
-	tf_type_unref(lt);
-	json_array_foreach(arr, i, v)
-		if (l && json_is_string(v))
-			tf_value_list_append(l, tf_value_string(json_string_value(v)));
-	return l;
-}
-
 static tf_value *jstrv(const json_t *o, const char *k)
 {
-	const char *s = json_string_value(json_object_get(o, k));
-	return tf_value_string(s ? s : "");
+	return tf_value_string(lxd_jstr(o, k));
 }
 
 static int by_name(const void *a, const void *b, const char *key)
@@ -114,15 +100,15 @@ static void fill_member(tf_value *o, const json_t *m)
 	tf_value_object_set(o, "failure_domain", jstrv(m, "failure_domain"));
 	tf_value_object_set(o, "database",
 			    tf_value_bool(json_is_true(json_object_get(m, "database"))));
-	tf_value_object_set(o, "roles", str_list(json_object_get(m, "roles")));
-	tf_value_object_set(o, "groups", str_list(json_object_get(m, "groups")));
+	tf_value_object_set(o, "roles", lxd_strings(json_object_get(m, "roles"), NULL));
+	tf_value_object_set(o, "groups", lxd_strings(json_object_get(m, "groups"), NULL));
 }
 
 static void fill_group(tf_value *o, const json_t *g)
 {
 	tf_value_object_set(o, "name", jstrv(g, "name"));
 	tf_value_object_set(o, "description", jstrv(g, "description"));
-	tf_value_object_set(o, "members", str_list(json_object_get(g, "members")));
+	tf_value_object_set(o, "members", lxd_strings(json_object_get(g, "members"), NULL));
 }
 
 static void cluster_read(tfp_ctx *ctx, const tf_value *config, tf_value **out,

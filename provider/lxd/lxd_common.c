@@ -6,6 +6,7 @@
 
 #include "../../schema/plan.h"
 #include "lxd_common.h"
+#include "lxd_kit.h"
 
 static const char *hint_for(int code)
 {
@@ -63,6 +64,15 @@ lxd_client *lxd_ctx_client(tfp_ctx *ctx, tf_diags *d)
 	return ctx->client;
 }
 
+lxd_client *lxd_ctx_named(tfp_ctx *ctx, const tf_value *obj, const char **name,
+			  tf_diags *d)
+{
+	lxd_client *c = lxd_ctx_client(ctx, d);
+
+	*name = tf_value_attr_string(obj, "name");
+	return *name ? c : NULL;
+}
+
 int lxd_is_clustered(lxd_client *c, bool *clustered, lxd_error *err)
 {
 	const json_t *info;
@@ -105,8 +115,8 @@ int lxd_driver_supported(lxd_client *c, const char *driver, bool *ok,
 			 char **supported_list, lxd_error *err)
 {
 	const json_t *info, *drivers, *dj;
-	size_t i, len = 1;
 	char *list;
+	size_t i;
 	int rc = lxd_server_info(c, &info, err);
 
 	if (rc)
@@ -114,28 +124,12 @@ int lxd_driver_supported(lxd_client *c, const char *driver, bool *ok,
 	drivers = json_object_get(json_object_get(info, "environment"),
 				  "storage_supported_drivers");
 	*ok = false;
-	json_array_foreach(drivers, i, dj) {
-		const char *n = json_string_value(json_object_get(dj, "Name"));
-		if (!n)
-			continue;
-		len += strlen(n) + 2;
-		if (strcmp(n, driver) == 0)
+	json_array_foreach(drivers, i, dj)
+		if (strcmp(lxd_jstr(dj, "Name"), driver) == 0)
 			*ok = true;
-	}
-	list = calloc(1, len);
+	list = lxd_join(drivers, "Name");
 	if (!list)
 		return LXD_E_NOMEM;
-	{
-		size_t off = 0;
-		json_array_foreach(drivers, i, dj) {
-			const char *n = json_string_value(json_object_get(dj, "Name"));
-			if (!n)
-				continue;
-			/* len counts every name plus its ", " separator */
-			off += (size_t)snprintf(list + off, len - off, "%s%s",
-						off ? ", " : "", n);
-		}
-	}
 	*supported_list = list;
 	return LXD_OK;
 }
@@ -151,15 +145,8 @@ tf_value *lxd_config_to_map(const json_t *obj, lxd_key_filter keep, void *arg)
 	if (!m)
 		return NULL;
 	json_object_foreach((json_t *)obj, k, v) {
-		if (keep && !keep(k, v, arg))
-			continue;
-		if (json_is_string(v)) {
-			tf_value_map_set(m, k, tf_value_string(json_string_value(v)));
-		} else {
-			char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-			tf_value_map_set(m, k, tf_value_string(s ? s : ""));
-			free(s);
-		}
+		if (!keep || keep(k, v, arg))
+			tf_value_map_set(m, k, lxd_config_value(v));
 	}
 	return m;
 }

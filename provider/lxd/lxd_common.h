@@ -28,6 +28,11 @@ bool lxd_outcome_unknown(const lxd_error *err);
 
 /* The client from a handler context, or NULL with an error diagnostic. */
 lxd_client *lxd_ctx_client(tfp_ctx *ctx, tf_diags *d);
+/* The client for a handler and the `name` of `obj` (borrowed): NULL when
+ * the provider is not configured (error added) or the name is missing
+ * (nothing to do). */
+lxd_client *lxd_ctx_named(tfp_ctx *ctx, const tf_value *obj, const char **name,
+			  tf_diags *d);
 
 /* environment.server_clustered from GET /1.0. */
 int lxd_is_clustered(lxd_client *c, bool *clustered, lxd_error *err);

@@ -8,13 +8,15 @@
 #include "../resource.h"
 #include "client.h"
 #include "lxd_common.h"
+#include "lxd_kit.h"
+#include "lxd_name.h"
 
 static const tf_attr_def net_ds_attrs[] = {
 	{ "name", "\"string\"", TF_REQUIRED, NULL,
-	  "Name of the network.", tf_validate_lxd_name },
+	  "Name of the network.", lxd_validate_name },
 	{ "project", "\"string\"", TF_OPTIONAL | TF_COMPUTED, NULL,
 	  "Project to look in. Defaults to the provider's `project`. Uplink "
-	  "networks always live in `default`.", tf_validate_lxd_name },
+	  "networks always live in `default`.", lxd_validate_name },
 	{ "type", "\"string\"", TF_COMPUTED, NULL,
 	  "Network type: `bridge`, `ovn`, `physical`, `macvlan`, `sriov`, or "
 	  "for unmanaged interfaces the kernel's type (`loopback`, `broadcast`, "
@@ -41,67 +43,23 @@ static const tf_block_def net_ds_schema = {
 	.description = "Reads an existing LXD network of any type.",
 };
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* list(string) of the array's strings, optionally sorted. */
-static tf_value *string_list(const json_t *arr, bool sort)
-{
-	tf_type *lt = tf_type_list(tf_type_string());
-	tf_value *l = lt ? tf_value_list_new(lt) : NULL;
-	size_t n = json_array_size(arr), i;
-	const char **v = calloc(n + 1, sizeof(*v));
-
-	tf_type_unref(lt);
-	if (!l || !v) {
-		free(v);
-		tf_value_unref(l);
-		return NULL;
-	}
-	for (i = 0; i < n; i++)
-		v[i] = json_string_value(json_array_get(arr, i));
-	if (sort) {
-		size_t m = 0;
-		for (i = 0; i < n; i++)
-			if (v[i])
-				v[m++] = v[i];
-		n = m;
-		qsort(v, n, sizeof(*v), cmp_str);
-	}
-	for (i = 0; i < n; i++)
-		if (v[i])
-			tf_value_list_append(l, tf_value_string(v[i]));
-	free(v);
-	return l;
-}
-
 static void net_ds_read(tfp_ctx *ctx, const tf_value *config, tf_value **out,
 			tf_diags *d)
 {
-	lxd_client *c = lxd_ctx_client(ctx, d);
-	const char *name = tf_value_attr_string(config, "name");
+	const char *name = NULL;
+	lxd_client *c = lxd_ctx_named(ctx, config, &name, d);
 	const char *project = tf_value_attr_string(config, "project");
-	char *en = NULL, *ep = NULL, *path = NULL;
 	json_t *net = NULL;
 	lxd_error err = {0};
 	tf_value *st = NULL;
-	const char *s;
 	int rc;
 
-	if (!c || !name)
+	if (!c)
 		return;
 	if (!project)
 		project = lxd_client_project(c);
-	en = lxd_escape(name);
-	ep = lxd_escape(project);
-	if (!en || !ep || asprintf(&path, "/1.0/networks/%s?project=%s", en, ep) < 0) {
-		path = NULL;
-		tf_diags_error(d, NULL, "Out of memory", "Reading network \"%s\"", name);
-		goto done;
-	}
-	rc = lxd_get(c, path, 0, &net, NULL, &err);
+	rc = lxd_get_at(c, lxd_url("/1.0/networks/", name, NULL, "project", project),
+			&net, NULL, &err);
 	if (rc == LXD_E_NOTFOUND) {
 		tf_diags_attr_error(d, "name", "Network not found",
 				    "LXD has no network \"%s\" in project \"%s\". "
@@ -121,25 +79,20 @@ static void net_ds_read(tfp_ctx *ctx, const tf_value *config, tf_value **out,
 	}
 	tf_value_object_set(st, "name", tf_value_string(name));
 	tf_value_object_set(st, "project", tf_value_string(project));
-	s = json_string_value(json_object_get(net, "type"));
-	tf_value_object_set(st, "type", tf_value_string(s ? s : ""));
-	s = json_string_value(json_object_get(net, "description"));
-	tf_value_object_set(st, "description", tf_value_string(s ? s : ""));
+	tf_value_object_set(st, "type", tf_value_string(lxd_jstr(net, "type")));
+	tf_value_object_set(st, "description", tf_value_string(lxd_jstr(net, "description")));
 	tf_value_object_set(st, "config",
 			    lxd_config_to_map(json_object_get(net, "config"), NULL, NULL));
 	tf_value_object_set(st, "managed",
 			    tf_value_bool(json_is_true(json_object_get(net, "managed"))));
-	s = json_string_value(json_object_get(net, "status"));
-	tf_value_object_set(st, "status", tf_value_string(s ? s : ""));
-	tf_value_object_set(st, "used_by", string_list(json_object_get(net, "used_by"), false));
+	tf_value_object_set(st, "status", tf_value_string(lxd_jstr(net, "status")));
+	tf_value_object_set(st, "used_by", lxd_strings(json_object_get(net, "used_by"), NULL));
 	tf_value_object_set(st, "locations",
-			    string_list(json_object_get(net, "locations"), true));
+			    lxd_strings(json_object_get(net, "locations"),
+					&(lxd_strings_opts){ .sorted = true }));
 	*out = st;
 done:
 	json_decref(net);
-	free(en);
-	free(ep);
-	free(path);
 }
 
 const tfp_data_source lxd_network_data_source = {

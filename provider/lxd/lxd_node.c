@@ -16,17 +16,17 @@
  *  - `evacuated` is state: true maps to POST .../state action=evacuate,
  *    false to action=restore; refresh reads it from status "Evacuated".
  *  - Delete removes the member (?force=1 with `force`). */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "../../schema/plan.h"
-#include "../../schema/tf_err.h"
 #include "../log.h"
 #include "../resource.h"
+#include "../util/cleanup.h"
 #include "client.h"
 #include "lxd_common.h"
+#include "lxd_kit.h"
+#include "lxd_name.h"
 #include "lxd_node.h"
 #include "lxd_server_keys.h"
 
@@ -72,7 +72,7 @@ static const tf_nested_block_def node_blocks[] = {
 static const tf_attr_def node_attrs[] = {
 	{ "name", "\"string\"", TF_REQUIRED | TF_FORCE_NEW, NULL,
 	  "Member name (`server_name`). Changing it replaces the member.",
-	  tf_validate_lxd_name },
+	  lxd_validate_name },
 	{ "bootstrap", "\"bool\"", TF_OPTIONAL | TF_COMPUTED, "false",
 	  "Create the cluster: enable clustering on the provider's standalone "
 	  "server, which becomes the first member `name`. Default `false` "
@@ -134,294 +134,6 @@ static const tf_block_def node_schema = {
 		       "the member name: `terraform import lxd_node.n2 node2`.",
 };
 
-/* ---- helpers ------------------------------------------------------------ */
-
-static bool in_list(const char *k, const char *const *list)
-{
-	for (; *list; list++)
-		if (strcmp(k, *list) == 0)
-			return true;
-	return false;
-}
-
-bool lxd_node_auto_role(const char *role)
-{
-	static const char *const auto_roles[] = {
-		"database", "database-leader", "database-standby",
-		"database-voter", NULL,
-	};
-	return role && in_list(role, auto_roles);
-}
-
-char *lxd_node_path(const char *name, const char *suffix)
-{
-	char *en = lxd_escape(name), *p = NULL;
-
-	if (en && asprintf(&p, "/1.0/cluster/members/%s%s", en,
-			   suffix ? suffix : "") < 0)
-		p = NULL;
-	free(en);
-	return p;
-}
-
-int lxd_node_get(lxd_client *c, const char *name, json_t **member,
-		 lxd_error *err)
-{
-	char *path = lxd_node_path(name, NULL);
-	int rc;
-
-	if (!path)
-		return LXD_E_NOMEM;
-	rc = lxd_get(c, path, 0, member, NULL, err);
-	free(path);
-	/* A server that is not clustered has no members at all. */
-	if (rc && err && strstr(err->message, "isn't part of a cluster"))
-		rc = LXD_E_NOTFOUND;
-	return rc;
-}
-
-/* set(string) of the roles in `arr` that are (auto=true) or are not
- * automatic. */
-static tf_value *roles_value(const json_t *arr, bool automatic)
-{
-	tf_type *st = tf_type_set(tf_type_string());
-	tf_value *s = tf_value_set_new(st);
-	size_t i;
-	json_t *r;
-
-	tf_type_unref(st);
-	json_array_foreach(arr, i, r) {
-		const char *n = json_string_value(r);
-		if (s && n && lxd_node_auto_role(n) == automatic)
-			tf_value_list_append(s, tf_value_string(n));
-	}
-	return s;
-}
-
-static tf_value *strings_set(const json_t *arr)
-{
-	tf_type *st = tf_type_set(tf_type_string());
-	tf_value *s = tf_value_set_new(st);
-	size_t i;
-	json_t *r;
-
-	tf_type_unref(st);
-	json_array_foreach(arr, i, r)
-		if (s && json_is_string(r))
-			tf_value_list_append(s, tf_value_string(json_string_value(r)));
-	return s;
-}
-
-static const char *jstr(const json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-	return s ? s : "";
-}
-
-static void set_bool_default(tf_value *st, const tf_value *keep, const char *n)
-{
-	const tf_value *v = keep ? tf_value_attr(keep, n) : NULL;
-	tf_value_object_set(st, n, tf_value_bool(tf_value_is_known(v) && tf_value_get_bool(v)));
-}
-
-tf_value *lxd_node_state(const tf_schema *s, const tf_value *keep,
-			 const json_t *m, const json_t *rec)
-{
-	tf_value *st = tf_schema_empty_object(s);
-	const char *url = jstr(m, "url");
-	const char *addr = keep ? tf_value_attr_string(keep, "server_address") : NULL;
-	const tf_value *v;
-	tf_value *cfg;
-
-	if (!st)
-		return NULL;
-	tf_value_object_set(st, "name", tf_value_string(jstr(m, "server_name")));
-	set_bool_default(st, keep, "bootstrap");
-	set_bool_default(st, keep, "force");
-	if (!addr)
-		addr = strncmp(url, "https://", 8) == 0 ? url + 8 : url;
-	tf_value_object_set(st, "server_address", tf_value_string(addr));
-	if (keep && (v = tf_value_attr(keep, "join_target")) && !tf_value_is_unknown(v))
-		tf_value_object_set(st, "join_target", tf_value_ref((tf_value *)v));
-	if (keep && (v = tf_value_attr(keep, "member_config")) && !tf_value_is_unknown(v))
-		tf_value_object_set(st, "member_config", tf_value_ref((tf_value *)v));
-	tf_value_object_set(st, "description", tf_value_string(jstr(m, "description")));
-	tf_value_object_set(st, "failure_domain", tf_value_string(jstr(m, "failure_domain")));
-	tf_value_object_set(st, "groups", strings_set(json_object_get(m, "groups")));
-	tf_value_object_set(st, "roles", roles_value(json_object_get(m, "roles"), false));
-	tf_value_object_set(st, "database_roles",
-			    roles_value(json_object_get(m, "roles"), true));
-	if (keep) {
-		bool failed = false;
-		cfg = lxd_refresh_config(tf_value_attr(keep, "config"),
-					 json_object_get(m, "config"), rec, false,
-					 NULL, NULL, &failed);
-		if (failed) {
-			tf_value_unref(st);
-			return NULL;
-		}
-	} else {
-		/* Import: every key of a member is user-set. */
-		cfg = lxd_config_to_map(json_object_get(m, "config"), NULL, NULL);
-		if (cfg && tf_value_len(cfg) == 0) {
-			tf_value_unref(cfg);
-			cfg = NULL;
-		}
-	}
-	if (cfg)
-		tf_value_object_set(st, "config", cfg);
-	tf_value_object_set(st, "evacuated",
-			    tf_value_bool(strcmp(jstr(m, "status"), "Evacuated") == 0));
-	tf_value_object_set(st, "url", tf_value_string(url));
-	tf_value_object_set(st, "status", tf_value_string(jstr(m, "status")));
-	tf_value_object_set(st, "message", tf_value_string(jstr(m, "message")));
-	tf_value_object_set(st, "architecture", tf_value_string(jstr(m, "architecture")));
-	tf_value_object_set(st, "database",
-			    tf_value_bool(json_is_true(json_object_get(m, "database"))));
-	return st;
-}
-
-/* ---- update ------------------------------------------------------------- */
-
-struct put_arg {
-	const tf_value *prior;
-	const tf_value *planned;
-};
-
-static json_t *set_to_json(const tf_value *set)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; a && i < tf_value_len(set); i++) {
-		const char *s = tf_value_get_string(tf_value_index(set, i));
-		if (s)
-			json_array_append_new(a, json_string(s));
-	}
-	return a;
-}
-
-/* Build the PUT body from the live member and the plan. */
-static int put_mutate(json_t *cur, void *argv, json_t **body, lxd_error *err)
-{
-	struct put_arg *a = argv;
-	const tf_value *desc = tf_value_attr(a->planned, "description");
-	const tf_value *fd = tf_value_attr(a->planned, "failure_domain");
-	const tf_value *groups = tf_value_attr(a->planned, "groups");
-	const tf_value *roles = tf_value_attr(a->planned, "roles");
-	const tf_value *pcfg = a->prior ? tf_value_attr(a->prior, "config") : NULL;
-	const tf_value *ncfg = tf_value_attr(a->planned, "config");
-	json_t *cfg = json_deep_copy(json_object_get(cur, "config"));
-	json_t *out_roles = json_array(), *out_groups, *r;
-	size_t i;
-
-	(void)err;
-	if (!cfg)
-		cfg = json_object();
-	/* Automatic roles exactly as they are; user roles from the plan. */
-	json_array_foreach(json_object_get(cur, "roles"), i, r) {
-		const char *n = json_string_value(r);
-		if (n && (lxd_node_auto_role(n) || !tf_value_is_known(roles)))
-			json_array_append_new(out_roles, json_string(n));
-	}
-	if (tf_value_is_known(roles))
-		for (i = 0; i < tf_value_len(roles); i++) {
-			const char *n = tf_value_get_string(tf_value_index(roles, i));
-			if (n && !lxd_node_auto_role(n))
-				json_array_append_new(out_roles, json_string(n));
-		}
-	if (tf_value_is_known(groups) && tf_value_len(groups) > 0)
-		out_groups = set_to_json(groups);
-	else
-		out_groups = json_deep_copy(json_object_get(cur, "groups"));
-	for (i = 0; tf_value_is_known(pcfg) && i < tf_value_len(pcfg); i++) {
-		const char *k = tf_value_map_key(pcfg, i);
-		if (!tf_value_is_known(ncfg) || !tf_value_map_get(ncfg, k))
-			json_object_del(cfg, k);
-	}
-	for (i = 0; tf_value_is_known(ncfg) && i < tf_value_len(ncfg); i++) {
-		const char *s = tf_value_get_string(tf_value_map_value(ncfg, i));
-		json_object_set_new(cfg, tf_value_map_key(ncfg, i), json_string(s ? s : ""));
-	}
-	*body = json_pack("{s:s, s:s, s:o, s:o, s:o}",
-			  "description", tf_value_is_known(desc) ? tf_value_get_string(desc)
-						     : jstr(cur, "description"),
-			  "failure_domain", tf_value_is_known(fd) ? tf_value_get_string(fd)
-						      : jstr(cur, "failure_domain"),
-			  "groups", out_groups ? out_groups : json_array(),
-			  "roles", out_roles ? out_roles : json_array(),
-			  "config", cfg);
-	return *body ? LXD_OK : LXD_E_NOMEM;
-}
-
-static bool wait_ms(atomic_int *stop, long ms)
-{
-	struct timespec ts = { 0, 100 * 1000000L };
-
-	for (long t = 0; t < ms; t += 100) {
-		if (stop && atomic_load(stop))
-			return false;
-		nanosleep(&ts, NULL);
-	}
-	return true;
-}
-
-int lxd_node_put(lxd_client *c, const char *name, const tf_value *prior,
-		 const tf_value *planned, atomic_int *stop, lxd_error *err)
-{
-	struct put_arg a = { prior, planned };
-	char *path = lxd_node_path(name, NULL);
-	int rc = LXD_E_NOMEM;
-
-	if (!path)
-		return rc;
-	/* Automatic roles move while LXD rebalances (a member just joined or
-	 * left); LXD then refuses the PUT. Re-read and retry, bounded. */
-	for (int attempt = 1; attempt <= 5; attempt++) {
-		rc = lxd_update_etag(c, path, 0, put_mutate, &a, err);
-		if (rc == LXD_OK || !err || !strstr(err->message, "role") ||
-		    strstr(err->message, "nvalid") || strstr(err->message, "nknown"))
-			break;
-		tfp_debug("lxd_node %s: role race (attempt %d): %s", name, attempt,
-			  err->message);
-		if (!wait_ms(stop, 1000L * attempt))
-			break;
-	}
-	free(path);
-	return rc;
-}
-
-int lxd_node_set_evacuated(lxd_client *c, const char *name, bool want,
-			   lxd_error *err)
-{
-	json_t *m = NULL, *body;
-	char *path;
-	lxd_response r = {0};
-	bool is_evac;
-	int rc = lxd_node_get(c, name, &m, err);
-
-	if (rc)
-		return rc;
-	is_evac = strcmp(jstr(m, "status"), "Evacuated") == 0;
-	json_decref(m);
-	if (is_evac == want)
-		return LXD_OK;
-	path = lxd_node_path(name, "/state");
-	body = json_pack("{s:s}", "action", want ? "evacuate" : "restore");
-	if (!path || !body) {
-		free(path);
-		json_decref(body);
-		return LXD_E_NOMEM;
-	}
-	rc = lxd_request(c, "POST", path, body, NULL, 0, &r, err);
-	lxd_response_done(&r);
-	free(path);
-	json_decref(body);
-	if (rc && err && (strstr(err->message, "already evacuated") ||
-			  strstr(err->message, "already restored")))
-		rc = LXD_OK;
-	return rc;
-}
-
 /* ---- validate / plan ---------------------------------------------------- */
 
 static void node_validate(tfp_ctx *ctx, const tf_value *config, tf_diags *d)
@@ -434,16 +146,12 @@ static void node_validate(tfp_ctx *ctx, const tf_value *config, tf_diags *d)
 	(void)ctx;
 	for (size_t i = 0; tf_value_is_known(cfg) && i < tf_value_len(cfg); i++) {
 		const char *k = tf_value_map_key(cfg, i);
-		if (strcmp(k, "scheduler.instance") != 0 && strncmp(k, "user.", 5) != 0) {
-			tf_path p = {0};
-			tf_path_push_attr(&p, "config");
-			tf_path_push_key(&p, k);
-			tf_diags_error(d, &p, "Unsupported member config key",
-				       "\"%s\" is not a cluster member setting. Members "
-				       "accept `scheduler.instance` and `user.*` keys; "
-				       "server settings belong elsewhere.", k);
-			tf_path_done(&p);
-		}
+		if (strcmp(k, "scheduler.instance") != 0 && strncmp(k, "user.", 5) != 0)
+			tf_diags_key_error(d, "config", k, NULL,
+					   "Unsupported member config key",
+					   "\"%s\" is not a cluster member setting. Members "
+					   "accept `scheduler.instance` and `user.*` keys; "
+					   "server settings belong elsewhere.", k);
 	}
 	for (size_t i = 0; tf_value_is_known(roles) && i < tf_value_len(roles); i++) {
 		const char *r = tf_value_get_string(tf_value_index(roles, i));
@@ -454,7 +162,7 @@ static void node_validate(tfp_ctx *ctx, const tf_value *config, tf_diags *d)
 					    "depending on the LXD version); automatic "
 					    "roles are reported in `database_roles`.",
 					    r, "event-hub, ovn-chassis, control-plane");
-		else if (r && !in_list(r, user_roles))
+		else if (r && !lxd_in_list(r, user_roles))
 			tf_diags_attr_error(d, "roles", "Unknown member role",
 					    "\"%s\" is not an LXD member role. User "
 					    "roles are event-hub, ovn-chassis and "
@@ -567,18 +275,18 @@ static void node_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 			     const tf_value *config, tf_value **planned,
 			     tf_paths *replace, tf_diags *d)
 {
+	static const char *const moving[] = {
+		"status", "message", "database", "database_roles", NULL,
+	};
+
 	if (tf_value_is_null(prior)) {
 		check_create(ctx->client, config, d);
 		return;
 	}
-	if (replace->n == 0 && tf_plan_has_changes(prior, *planned)) {
-		/* Any write may move status and automatic roles (evacuation,
-		 * rebalancing): the result is known after apply. */
-		tf_plan_mark_unknown(ctx->schema, *planned, "status");
-		tf_plan_mark_unknown(ctx->schema, *planned, "message");
-		tf_plan_mark_unknown(ctx->schema, *planned, "database");
-		tf_plan_mark_unknown(ctx->schema, *planned, "database_roles");
-	}
+	/* Any write may move status and automatic roles (evacuation,
+	 * rebalancing): the result is known after apply. */
+	if (replace->n == 0 && tf_plan_has_changes(prior, *planned))
+		tf_plan_mark_unknown_all(ctx->schema, *planned, moving);
 }
 
 /* ---- read / import ------------------------------------------------------ */
@@ -586,13 +294,13 @@ static void node_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 static void node_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 		      tf_diags *d)
 {
-	lxd_client *c = lxd_ctx_client(ctx, d);
-	const char *name = tf_value_attr_string(state, "name");
+	const char *name = NULL;
+	lxd_client *c = lxd_ctx_named(ctx, state, &name, d);
 	json_t *m = NULL;
 	lxd_error err = {0};
 	int rc;
 
-	if (!c || !name)
+	if (!c)
 		return;
 	rc = lxd_node_get(c, name, &m, &err);
 	if (rc == LXD_E_NOTFOUND) {
@@ -606,52 +314,19 @@ static void node_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 	}
 	{
 		json_t *priv = lxd_private_load(ctx);
-		const tf_value *managed = tf_value_attr(state, "config");
-		const json_t *rec = priv ? lxd_server_keys_get(priv, "") : NULL;
+		bool changed = false;
+		const json_t *rec = priv ? lxd_server_keys_ensure(
+			priv, "", json_object_get(m, "config"),
+			tf_value_attr(state, "config"), NULL, &changed) : NULL;
 
-		/* State of an older version: what is there now is the
-		 * server's, once. */
-		if (priv && !rec &&
-		    lxd_server_keys_record(priv, "", json_object_get(m, "config"),
-					   managed, NULL, NULL, NULL) == 0 &&
-		    lxd_private_save(ctx, priv) == 0)
-			rec = lxd_server_keys_get(priv, "");
+		if (changed && lxd_private_save(ctx, priv))
+			rec = NULL;
 		*out = lxd_node_state(ctx->schema, state, m, rec);
 		json_decref(priv);
 	}
 	if (!*out)
 		tf_diags_error(d, NULL, "Out of memory", "Refreshing member \"%s\"", name);
 	json_decref(m);
-}
-
-json_t *lxd_node_record_keys(tfp_ctx *ctx, const json_t *m,
-			     const tf_value *planned, const tf_value *prior)
-{
-	json_t *priv = json_object(), *old = NULL, *cand = NULL;
-	const json_t *rec;
-	int rc = TF_E_NOMEM;
-
-	if (!priv)
-		return NULL;
-	if (prior) {
-		old = lxd_private_load(ctx);
-		rec = old ? lxd_server_keys_get(old, "") : NULL;
-		/* An update's candidates: recorded or managed before. */
-		if (rec && !(cand = lxd_key_union(rec, tf_value_attr(prior, "config"))))
-			goto out;
-	}
-	rc = lxd_server_keys_record(priv, "", json_object_get(m, "config"),
-				    tf_value_attr(planned, "config"), cand, NULL, NULL);
-	if (rc == 0)
-		rc = lxd_private_save(ctx, priv);
-out:
-	json_decref(old);
-	json_decref(cand);
-	if (rc) {
-		json_decref(priv);
-		return NULL;
-	}
-	return priv;
 }
 
 static void node_import(tfp_ctx *ctx, const char *id, tf_value **out,
@@ -704,26 +379,23 @@ static bool writable_changed(const tf_value *prior, const tf_value *planned)
 	static const char *const w[] = {
 		"description", "failure_domain", "groups", "roles", "config", NULL,
 	};
-	for (const char *const *n = w; *n; n++)
-		if (tf_plan_attr_changed(prior, planned, *n))
-			return true;
-	return false;
+	return tf_plan_any_changed(prior, planned, w);
 }
 
 static void node_update(tfp_ctx *ctx, const tf_value *prior,
 			const tf_value *planned, const tf_value *config,
 			tf_value **out, tf_diags *d)
 {
-	lxd_client *c = lxd_ctx_client(ctx, d);
-	const char *name = tf_value_attr_string(prior, "name");
+	const char *name = NULL;
+	lxd_client *c = lxd_ctx_named(ctx, prior, &name, d);
 	const tf_value *ev = tf_value_attr(planned, "evacuated");
 	const tf_value *keep = planned;
-	json_t *m = NULL;
+	_cleanup_(json_decrefp) json_t *m = NULL;
 	lxd_error err = {0};
 	int rc;
 
 	(void)config;
-	if (!c || !name)
+	if (!c)
 		return;
 	if (writable_changed(prior, planned) &&
 	    (rc = lxd_node_put(c, name, prior, planned, ctx->stop, &err))) {
@@ -747,16 +419,7 @@ reread:
 				 "Reading member \"%s\" after updating it", name);
 		return;
 	}
-	{
-		/* After a write, the server's keys are recorded anew; after a
-		 * failed one, the prior record stands. */
-		json_t *priv = keep == planned ? lxd_node_record_keys(ctx, m, planned, prior)
-					       : lxd_private_load(ctx);
-		*out = lxd_node_state(ctx->schema, keep, m,
-				      priv ? lxd_server_keys_get(priv, "") : NULL);
-		json_decref(priv);
-	}
-	json_decref(m);
+	*out = lxd_node_state_now(ctx, m, keep, prior, keep == planned);
 }
 
 /* The last member (the bootstrapped one) cannot be removed; the reverse of
@@ -767,7 +430,6 @@ static void disable_clustering(lxd_client *c, const char *name,
 			       lxd_error *why, tf_diags *d)
 {
 	json_t *cl = NULL, *body = json_pack("{s:b}", "enabled", 0);
-	lxd_response r = {0};
 	lxd_error err = {0};
 	const char *self;
 	int rc = lxd_get(c, "/1.0/cluster", 0, &cl, NULL, &err);
@@ -782,8 +444,7 @@ static void disable_clustering(lxd_client *c, const char *name,
 		goto out;
 	}
 	tfp_info("lxd_node: \"%s\" is the last member: disabling clustering", name);
-	rc = lxd_request(c, "PUT", "/1.0/cluster", body, NULL, 0, &r, &err);
-	lxd_response_done(&r);
+	rc = lxd_request(c, "PUT", "/1.0/cluster", body, NULL, 0, NULL, &err);
 	lxd_server_info_forget(c);
 	if (rc)
 		lxd_diag(d, NULL, "Cannot remove cluster member", &err,
@@ -796,24 +457,16 @@ out:
 
 static void node_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 {
-	lxd_client *c = lxd_ctx_client(ctx, d);
-	const char *name = tf_value_attr_string(prior, "name");
+	const char *name = NULL;
+	lxd_client *c = lxd_ctx_named(ctx, prior, &name, d);
 	bool force = tf_value_get_bool(tf_value_attr(prior, "force"));
-	lxd_response r = {0};
 	lxd_error err = {0};
-	char *path;
 	int rc;
 
-	if (!c || !name)
+	if (!c)
 		return;
-	path = lxd_node_path(name, force ? "?force=1" : NULL);
-	if (!path) {
-		tf_diags_error(d, NULL, "Out of memory", "Removing member \"%s\"", name);
-		return;
-	}
-	rc = lxd_request(c, "DELETE", path, NULL, NULL, 0, &r, &err);
-	lxd_response_done(&r);
-	free(path);
+	rc = lxd_send_at(c, "DELETE", lxd_node_path(name, force ? "?force=1" : NULL),
+			 NULL, &err);
 	if (rc == LXD_OK || rc == LXD_E_NOTFOUND ||
 	    strstr(err.message, "isn't part of a cluster"))
 		return;

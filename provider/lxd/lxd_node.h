@@ -1,6 +1,9 @@
 /* Internal contract between the files of the lxd_node resource:
- *   lxd_node.c       schema, plan, read, update, delete, import
- *   lxd_node_join.c  create: join an existing cluster or bootstrap one
+ *   lxd_node.c        schema, plan, read, update, delete, import
+ *   lxd_node_join.c   create: join an existing cluster or bootstrap one
+ *   lxd_node_member.c what both use: the member's reads, state, writes,
+ *                     key record and join requirements (depends on
+ *                     neither of the others)
  * Not used by other resources. Return codes are lxd_code values; JSON and
  * strings returned through out-parameters are owned by the caller. */
 #ifndef LXD_NODE_H
@@ -36,11 +39,12 @@ int lxd_node_get(lxd_client *c, const char *name, json_t **member,
 tf_value *lxd_node_state(const tf_schema *s, const tf_value *keep,
 			 const json_t *member, const json_t *rec);
 
-/* Record the server's config keys of the member `m` after a create
- * (`prior` NULL) or an update in ctx's private state. Returns the new
- * private state (caller json_decref) or NULL on failure. */
-json_t *lxd_node_record_keys(tfp_ctx *ctx, const json_t *m,
-			     const tf_value *planned, const tf_value *prior);
+/* The state after a create or update, from the live member `m`: when the
+ * member was `written`, its server keys are recorded anew (`prior` NULL on
+ * create); otherwise (a failed write) the prior record stands. `keep` as
+ * for lxd_node_state. NULL when out of memory. */
+tf_value *lxd_node_state_now(tfp_ctx *ctx, const json_t *m, const tf_value *keep,
+			     const tf_value *prior, bool written);
 
 /* Write the member's writable fields from `planned`: description,
  * failure_domain, groups, user roles and managed config keys (`prior`,
@@ -68,7 +72,7 @@ char *lxd_node_mc_key(const json_t *entry);
 void lxd_node_check_member_config(const json_t *required, const tf_value *mc,
 				  const char *name, tf_diags *d);
 
-/* CreateResource (lxd_node_join.c). */
+/* CreateResource (lxd_node_join.c; the rest above is lxd_node_member.c). */
 void lxd_node_create(tfp_ctx *ctx, const tf_value *planned,
 		     const tf_value *config, tf_value **out, tf_diags *d);
 

@@ -20,100 +20,14 @@
 
 #include "../log.h"
 #include "../resource.h"
+#include "../util/b64.h"
+#include "../util/cleanup.h"
+#include "../util/secret.h"
 #include "client.h"
 #include "lxd_common.h"
+#include "lxd_kit.h"
 #include "lxd_node.h"
 #include "lxd_server_keys.h"
-
-/* Padded standard base64 (what Go's base64.StdEncoding decodes), malloc'd. */
-static char *base64_std(const unsigned char *in, size_t len)
-{
-	static const char tbl[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char *out = malloc((len + 2) / 3 * 4 + 1), *o = out;
-	size_t i;
-
-	if (!out)
-		return NULL;
-	for (i = 0; i + 2 < len; i += 3) {
-		unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 | in[i + 2];
-		*o++ = tbl[v >> 18 & 63];
-		*o++ = tbl[v >> 12 & 63];
-		*o++ = tbl[v >> 6 & 63];
-		*o++ = tbl[v & 63];
-	}
-	if (i < len) {
-		unsigned v = (unsigned)in[i] << 16 | (i + 1 < len ? (unsigned)in[i + 1] << 8 : 0);
-		*o++ = tbl[v >> 18 & 63];
-		*o++ = tbl[v >> 12 & 63];
-		*o++ = i + 1 < len ? tbl[v >> 6 & 63] : '=';
-		*o++ = '=';
-	}
-	*o = '\0';
-	return out;
-}
-
-int lxd_node_required_config(lxd_client *c, json_t **required, lxd_error *err)
-{
-	json_t *cl = NULL, *mc;
-	int rc = lxd_get(c, "/1.0/cluster", 0, &cl, NULL, err);
-
-	if (rc)
-		return rc;
-	mc = json_object_get(cl, "member_config");
-	*required = json_is_array(mc) ? json_incref(mc) : json_array();
-	json_decref(cl);
-	return *required ? LXD_OK : LXD_E_NOMEM;
-}
-
-char *lxd_node_mc_key(const json_t *e)
-{
-	char *k = NULL;
-	const char *ent = json_string_value(json_object_get(e, "entity"));
-	const char *name = json_string_value(json_object_get(e, "name"));
-	const char *key = json_string_value(json_object_get(e, "key"));
-
-	if (asprintf(&k, "%s/%s/%s", ent ? ent : "", name ? name : "",
-		     key ? key : "") < 0)
-		k = NULL;
-	return k;
-}
-
-void lxd_node_check_member_config(const json_t *required, const tf_value *mc,
-				  const char *name, tf_diags *d)
-{
-	size_t i, len = 1, off = 0;
-	const json_t *e;
-	char *missing;
-
-	json_array_foreach(required, i, e) {
-		char *k = lxd_node_mc_key(e);
-		if (k && !(tf_value_is_known(mc) && tf_value_map_get(mc, k)))
-			len += strlen(k) + 4;
-		free(k);
-	}
-	if (len == 1)
-		return;
-	missing = calloc(1, len);
-	if (!missing) {
-		tf_diags_attr_error(d, "member_config", "Out of memory", "%s", "");
-		return;
-	}
-	json_array_foreach(required, i, e) {
-		char *k = lxd_node_mc_key(e);
-		if (k && !(tf_value_is_known(mc) && tf_value_map_get(mc, k)))
-			off += (size_t)snprintf(missing + off, len - off, "%s\"%s\"",
-						off ? ", " : "", k);
-		free(k);
-	}
-	tf_diags_attr_error(d, "member_config", "Missing member_config keys",
-			    "To join member \"%s\", the cluster needs these "
-			    "member-specific settings in `member_config`: %s. "
-			    "Add them (an empty value takes LXD's default, e.g. "
-			    "the default path for a dir pool `source`).",
-			    name ? name : "", missing);
-	free(missing);
-}
 
 /* The member_config array for PUT /1.0/cluster, or NULL (diagnostic added). */
 static json_t *join_member_config(const json_t *required, const tf_value *mc,
@@ -149,14 +63,9 @@ static lxd_client *open_target(tfp_ctx *ctx, const tf_value *jt, tf_diags *d)
 	lxd_client *jc = NULL;
 	lxd_error err = {0};
 
+	lxd_tls_opts(&o, jt);
 	o.socket_path = tf_value_attr_string(jt, "socket");
 	o.url = tf_value_attr_string(jt, "address");
-	o.client_cert_pem = tf_value_attr_string(jt, "client_certificate");
-	o.client_key_pem = tf_value_attr_string(jt, "client_key");
-	o.server_cert_pem = tf_value_attr_string(jt, "server_certificate");
-	o.server_fingerprint = tf_value_attr_string(jt, "server_fingerprint");
-	o.insecure_skip_verify =
-		tf_value_get_bool(tf_value_attr(jt, "insecure_skip_verify"));
 	o.stop = ctx->stop;
 	if (!o.socket_path && !o.url) {
 		tf_diags_attr_error(d, "join_target", "Missing join_target",
@@ -178,7 +87,6 @@ static int target_info(lxd_client *jc, const tf_value *jt, json_t **info,
 {
 	const char *pw = tf_value_attr_string(jt, "password");
 	json_t *i = NULL, *body;
-	lxd_response r = {0};
 	int rc = lxd_get(jc, "/1.0", 0, &i, NULL, err);
 
 	if (rc)
@@ -190,9 +98,8 @@ static int target_info(lxd_client *jc, const tf_value *jt, json_t **info,
 		body = json_pack("{s:s, s:s, s:s}", "type", "client", "password", pw,
 				 "trust_token", pw);
 		rc = body ? lxd_request(jc, "POST", "/1.0/certificates", body, NULL,
-					0, &r, err) : LXD_E_NOMEM;
+					0, NULL, err) : LXD_E_NOMEM;
 		json_decref(body);
-		lxd_response_done(&r);
 		json_decref(i);
 		i = NULL;
 		if (rc == LXD_OK)
@@ -219,24 +126,18 @@ static char *token_from_op(const json_t *op, const char **address)
 
 	*address = json_string_value(json_array_get(json_object_get(md, "addresses"), 0));
 	if (s)
-		b = base64_std((const unsigned char *)s, strlen(s));
-	if (s) {
-		/* It carries the join secret. */
-		memset(s, 0, strlen(s));
-		free(s);
-	}
+		b = util_b64_encode(s, strlen(s), false);
+	util_secret_free(s); /* it carries the join secret */
 	json_decref(t);
 	return b;
 }
 
 static void cancel_token(lxd_client *c, const char *op_path)
 {
-	lxd_response r = {0};
 	lxd_error err = {0};
 
-	if (op_path && lxd_request(c, "DELETE", op_path, NULL, NULL, 0, &r, &err))
+	if (op_path && lxd_request(c, "DELETE", op_path, NULL, NULL, 0, NULL, &err))
 		tfp_debug("cancelling join token %s: %s", op_path, err.message);
-	lxd_response_done(&r);
 }
 
 
@@ -275,16 +176,12 @@ static bool join_failed(lxd_client *c, lxd_client *jc, const char *name,
 			return true;
 		}
 		if (ti && strcmp(json_string_value(json_object_get(m, "url")) ?: "", url) == 0) {
-			char *path = lxd_node_path(name, "?force=1");
-			lxd_response r = {0};
-
 			tfp_info("lxd_node: removing the record the half-way join of "
 				 "\"%s\" left", name);
-			if (path && lxd_request(c, "DELETE", path, NULL, NULL, 0, &r, &e2))
+			if (lxd_send_at(c, "DELETE", lxd_node_path(name, "?force=1"), NULL,
+					&e2))
 				tfp_warn("lxd_node: cannot remove the half-way member "
 					 "\"%s\": %s", name, e2.message);
-			lxd_response_done(&r);
-			free(path);
 		} else if (!ti) {
 			*unknown = true; /* the joining server does not answer */
 		}
@@ -302,114 +199,158 @@ static bool join_failed(lxd_client *c, lxd_client *jc, const char *name,
 	return false;
 }
 
+/* Step 1: the joining server answers (trusting us with the password if
+ * needed), is not clustered, and has an address the cluster reaches it
+ * on: server_address, else its core.https_address (*addr, borrowed from
+ * `planned` or *tinfo, which the caller frees). */
+static bool check_target(lxd_client *jc, const tf_value *planned,
+			 json_t **tinfo, const char **addr, tf_diags *d)
+{
+	const char *name = tf_value_attr_string(planned, "name");
+	lxd_error err = {0};
+
+	if (target_info(jc, tf_value_attr(planned, "join_target"), tinfo, &err)) {
+		lxd_diag(d, NULL, "Cannot reach the joining server", &err,
+			 "Reading server info of the server that should join as \"%s\"",
+			 name);
+		return false;
+	}
+	if (json_is_true(json_object_get(json_object_get(*tinfo, "environment"),
+					 "server_clustered"))) {
+		tf_diags_attr_error(d, "join_target", "Server is already clustered",
+				    "The server at join_target is already a cluster "
+				    "member, so it cannot join as \"%s\". If it is a "
+				    "member of this cluster, import it instead.", name);
+		return false;
+	}
+	*addr = tf_value_attr_string(planned, "server_address");
+	if (!*addr)
+		*addr = json_string_value(json_object_get(
+			json_object_get(*tinfo, "config"), "core.https_address"));
+	if (!*addr || !**addr) {
+		tf_diags_attr_error(d, "server_address", "Missing server_address",
+				    "The joining server has no `core.https_address`; "
+				    "set `server_address` (e.g. \"203.0.113.3:8443\") "
+				    "to the address other members reach it on.");
+		return false;
+	}
+	return true;
+}
+
+/* Step 2: the member_config the cluster asks for, from the user's (NULL,
+ * diagnostic added, when keys are missing or the cluster cannot say). */
+static json_t *member_config_for(lxd_client *c, const tf_value *planned,
+				 tf_diags *d)
+{
+	_cleanup_(json_decrefp) json_t *req = NULL;
+	lxd_error err = {0};
+
+	if (lxd_node_required_config(c, &req, &err)) {
+		lxd_diag(d, NULL, "Cannot read cluster join requirements", &err,
+			 "GET /1.0/cluster");
+		return NULL;
+	}
+	return join_member_config(req, tf_value_attr(planned, "member_config"),
+				  tf_value_attr_string(planned, "name"), d);
+}
+
+/* What step 3 gets from the cluster. */
+struct token {
+	lxd_response op;          /* the token operation (cancels it) */
+	json_t *info;             /* the cluster's GET /1.0 */
+	char *secret;             /* the token (malloc'd, wiped on free) */
+	const char *address;      /* borrowed from op */
+	const char *certificate;  /* borrowed from info */
+};
+
+static void token_done(struct token *t)
+{
+	lxd_response_done(&t->op);
+	json_decref(t->info);
+	util_secret_free(t->secret);
+}
+
+/* Step 3: a join token for `name` on the cluster, with the cluster's
+ * certificate. */
+static bool issue_token(lxd_client *c, const char *name, struct token *t,
+			tf_diags *d)
+{
+	_cleanup_(json_decrefp) json_t *body = NULL;
+	lxd_error err = {0};
+	int rc;
+
+	if (lxd_get(c, "/1.0", 0, &t->info, NULL, &err)) {
+		lxd_diag(d, NULL, "Cannot read cluster certificate", &err, "GET /1.0");
+		return false;
+	}
+	t->certificate = json_string_value(json_object_get(
+		json_object_get(t->info, "environment"), "certificate"));
+	body = json_pack("{s:s}", "server_name", name);
+	rc = body ? lxd_request(c, "POST", "/1.0/cluster/members", body, NULL,
+				LXD_REQ_NO_WAIT, &t->op, &err) : LXD_E_NOMEM;
+	if (rc) {
+		lxd_diag(d, NULL, "Cannot issue a join token", &err,
+			 "Issuing a join token for \"%s\"", name);
+		return false;
+	}
+	t->secret = token_from_op(t->op.metadata, &t->address);
+	if (!t->secret || !t->address || !t->certificate) {
+		tf_diags_error(d, NULL, "Cannot issue a join token",
+			       "The cluster's token for \"%s\" lacks an address, "
+			       "secret or certificate; check that the cluster "
+			       "listens on `cluster.https_address`.", name);
+		cancel_token(c, t->op.operation);
+		return false;
+	}
+	return true;
+}
+
+/* Step 4: PUT /1.0/cluster on the joining server (5.0 reads
+ * cluster_password, 5.21+ cluster_token: both are sent). */
+static int put_join(lxd_client *jc, const char *name, const char *addr,
+		    const struct token *t, const json_t *mcfg, lxd_error *err)
+{
+	json_t *body = json_pack("{s:s, s:b, s:s, s:s, s:s, s:s, s:s, s:O}",
+				 "server_name", name, "enabled", 1,
+				 "server_address", addr, "cluster_address", t->address,
+				 "cluster_certificate", t->certificate,
+				 "cluster_password", t->secret, "cluster_token", t->secret,
+				 "member_config", mcfg);
+	int rc;
+
+	if (!body)
+		return LXD_E_NOMEM;
+	tfp_info("lxd_node: joining \"%s\" (%s) to the cluster via %s", name, addr,
+		 t->address);
+	rc = lxd_request(jc, "PUT", "/1.0/cluster", body, NULL, 0, NULL, err);
+	json_object_del(body, "cluster_password");
+	json_object_del(body, "cluster_token");
+	json_decref(body);
+	return rc;
+}
+
 /* Steps 1-4. Returns true when the server is now a member. *unknown is
  * set when it may be one without the cluster saying so. */
 static bool join(tfp_ctx *ctx, lxd_client *c, const tf_value *planned,
 		 bool *unknown, tf_diags *d)
 {
 	const char *name = tf_value_attr_string(planned, "name");
-	const char *addr = tf_value_attr_string(planned, "server_address");
-	const tf_value *jt = tf_value_attr(planned, "join_target");
-	lxd_client *jc = open_target(ctx, jt, d);
-	json_t *tinfo = NULL, *req = NULL, *mcfg = NULL, *body = NULL, *cinfo = NULL;
-	lxd_response tok = {0}, jr = {0};
+	lxd_client *jc = open_target(ctx, tf_value_attr(planned, "join_target"), d);
+	_cleanup_(json_decrefp) json_t *tinfo = NULL, *mcfg = NULL;
+	struct token t = {0};
 	lxd_error err = {0};
-	const char *cert, *cluster_addr = NULL;
-	char *token = NULL;
+	const char *addr = NULL;
 	bool ok = false;
-	int rc;
 
-	if (!jc)
-		return false;
-	if ((rc = target_info(jc, jt, &tinfo, &err))) {
-		lxd_diag(d, NULL, "Cannot reach the joining server", &err,
-			 "Reading server info of the server that should join as \"%s\"",
-			 name);
-		goto out;
+	if (jc && check_target(jc, planned, &tinfo, &addr, d) &&
+	    (mcfg = member_config_for(c, planned, d)) && issue_token(c, name, &t, d)) {
+		ok = put_join(jc, name, addr, &t, mcfg, &err) == LXD_OK;
+		if (!ok) {
+			cancel_token(c, t.op.operation);
+			ok = join_failed(c, jc, name, addr, &err, unknown, d);
+		}
 	}
-	if (json_is_true(json_object_get(json_object_get(tinfo, "environment"),
-					 "server_clustered"))) {
-		tf_diags_attr_error(d, "join_target", "Server is already clustered",
-				    "The server at join_target is already a cluster "
-				    "member, so it cannot join as \"%s\". If it is a "
-				    "member of this cluster, import it instead.", name);
-		goto out;
-	}
-	if (!addr)
-		addr = json_string_value(json_object_get(
-			json_object_get(tinfo, "config"), "core.https_address"));
-	if (!addr || !*addr) {
-		tf_diags_attr_error(d, "server_address", "Missing server_address",
-				    "The joining server has no `core.https_address`; "
-				    "set `server_address` (e.g. \"203.0.113.3:8443\") "
-				    "to the address other members reach it on.");
-		goto out;
-	}
-	if ((rc = lxd_node_required_config(c, &req, &err))) {
-		lxd_diag(d, NULL, "Cannot read cluster join requirements", &err,
-			 "GET /1.0/cluster");
-		goto out;
-	}
-	mcfg = join_member_config(req, tf_value_attr(planned, "member_config"), name, d);
-	if (!mcfg)
-		goto out;
-	if ((rc = lxd_get(c, "/1.0", 0, &cinfo, NULL, &err))) {
-		lxd_diag(d, NULL, "Cannot read cluster certificate", &err, "GET /1.0");
-		goto out;
-	}
-	cert = json_string_value(json_object_get(json_object_get(cinfo, "environment"),
-						 "certificate"));
-	body = json_pack("{s:s}", "server_name", name);
-	rc = body ? lxd_request(c, "POST", "/1.0/cluster/members", body, NULL,
-				LXD_REQ_NO_WAIT, &tok, &err) : LXD_E_NOMEM;
-	json_decref(body);
-	body = NULL;
-	if (rc) {
-		lxd_diag(d, NULL, "Cannot issue a join token", &err,
-			 "Issuing a join token for \"%s\"", name);
-		goto out;
-	}
-	token = token_from_op(tok.metadata, &cluster_addr);
-	if (!token || !cluster_addr || !cert) {
-		tf_diags_error(d, NULL, "Cannot issue a join token",
-			       "The cluster's token for \"%s\" lacks an address, "
-			       "secret or certificate; check that the cluster "
-			       "listens on `cluster.https_address`.", name);
-		cancel_token(c, tok.operation);
-		goto out;
-	}
-	/* 5.0 reads cluster_password, 5.21+ cluster_token: send both. */
-	body = json_pack("{s:s, s:b, s:s, s:s, s:s, s:s, s:s, s:O}",
-			 "server_name", name, "enabled", 1, "server_address", addr,
-			 "cluster_address", cluster_addr, "cluster_certificate", cert,
-			 "cluster_password", token, "cluster_token", token,
-			 "member_config", mcfg);
-	tfp_info("lxd_node: joining \"%s\" (%s) to the cluster via %s", name, addr,
-		 cluster_addr);
-	rc = body ? lxd_request(jc, "PUT", "/1.0/cluster", body, NULL, 0, &jr, &err)
-		  : LXD_E_NOMEM;
-	lxd_response_done(&jr);
-	if (rc) {
-		cancel_token(c, tok.operation);
-		ok = join_failed(c, jc, name, addr, &err, unknown, d);
-		goto out;
-	}
-	ok = true;
-out:
-	if (body) {
-		json_object_del(body, "cluster_password");
-		json_object_del(body, "cluster_token");
-	}
-	json_decref(body);
-	if (token) {
-		memset(token, 0, strlen(token));
-		free(token);
-	}
-	lxd_response_done(&tok);
-	json_decref(tinfo);
-	json_decref(req);
-	json_decref(mcfg);
-	json_decref(cinfo);
+	token_done(&t);
 	lxd_client_free(jc);
 	return ok;
 }
@@ -421,7 +362,6 @@ static bool bootstrap(lxd_client *c, const tf_value *planned, tf_diags *d)
 	const char *addr = tf_value_attr_string(planned, "server_address");
 	json_t *info = NULL, *body = NULL;
 	const json_t *cfg;
-	lxd_response r = {0};
 	lxd_error err = {0};
 	const char *cur;
 	int rc;
@@ -443,9 +383,8 @@ static bool bootstrap(lxd_client *c, const tf_value *planned, tf_diags *d)
 	}
 	if (addr && (!cur || strcmp(cur, addr) != 0)) {
 		body = json_pack("{s:{s:s}}", "config", "core.https_address", addr);
-		rc = body ? lxd_request(c, "PATCH", "/1.0", body, NULL, 0, &r, &err)
+		rc = body ? lxd_request(c, "PATCH", "/1.0", body, NULL, 0, NULL, &err)
 			  : LXD_E_NOMEM;
-		lxd_response_done(&r);
 		json_decref(body);
 		if (rc) {
 			lxd_diag(d, NULL, "Cannot bootstrap the cluster", &err,
@@ -454,9 +393,8 @@ static bool bootstrap(lxd_client *c, const tf_value *planned, tf_diags *d)
 		}
 	}
 	body = json_pack("{s:s, s:b}", "server_name", name, "enabled", 1);
-	rc = body ? lxd_request(c, "PUT", "/1.0/cluster", body, NULL, 0, &r, &err)
+	rc = body ? lxd_request(c, "PUT", "/1.0/cluster", body, NULL, 0, NULL, &err)
 		  : LXD_E_NOMEM;
-	lxd_response_done(&r);
 	json_decref(body);
 	lxd_server_info_forget(c);
 	if (rc) {
@@ -474,8 +412,8 @@ fail:
 void lxd_node_create(tfp_ctx *ctx, const tf_value *planned,
 		     const tf_value *config, tf_value **out, tf_diags *d)
 {
-	lxd_client *c = lxd_ctx_client(ctx, d);
-	const char *name = tf_value_attr_string(planned, "name");
+	const char *name = NULL;
+	lxd_client *c = lxd_ctx_named(ctx, planned, &name, d);
 	const tf_value *ev = tf_value_attr(planned, "evacuated");
 	bool is_bootstrap = tf_value_get_bool(tf_value_attr(planned, "bootstrap"));
 	bool unknown = false;
@@ -484,7 +422,7 @@ void lxd_node_create(tfp_ctx *ctx, const tf_value *planned,
 	int rc;
 
 	(void)config;
-	if (!c || !name)
+	if (!c)
 		return;
 	if (!(is_bootstrap ? bootstrap(c, planned, d) : join(ctx, c, planned, &unknown, d))) {
 		if (!tf_diags_has_error(d))
@@ -510,10 +448,7 @@ record:
 	/* Whatever happened: if the member exists, it goes into state. */
 	rc = lxd_node_get(c, name, &m, &err);
 	if (rc == LXD_OK) {
-		json_t *priv = lxd_node_record_keys(ctx, m, planned, NULL);
-		*out = lxd_node_state(ctx->schema, planned, m,
-				      priv ? lxd_server_keys_get(priv, "") : NULL);
-		json_decref(priv);
+		*out = lxd_node_state_now(ctx, m, planned, NULL, true);
 	} else if (unknown && rc != LXD_E_NOTFOUND) {
 		/* It may exist: record it as planned (Terraform taints it). */
 		const char *addr = tf_value_attr_string(planned, "server_address");

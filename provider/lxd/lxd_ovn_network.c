@@ -36,8 +36,11 @@
 #include "../../schema/tf_err.h"
 #include "../log.h"
 #include "../resource.h"
+#include "../util/cleanup.h"
 #include "client.h"
 #include "lxd_common.h"
+#include "lxd_kit.h"
+#include "lxd_name.h"
 #include "lxd_ovn_keys.h"
 #include "lxd_server_keys.h"
 
@@ -49,17 +52,17 @@
 static const tf_attr_def ovn_attrs[] = {
 	{ "name", "\"string\"", TF_REQUIRED | TF_FORCE_NEW, NULL,
 	  "Name of the network. Changing it replaces the network.",
-	  tf_validate_lxd_name },
+	  lxd_validate_name },
 	{ "project", "\"string\"", TF_OPTIONAL | TF_COMPUTED | TF_FORCE_NEW, NULL,
 	  "Project of the network (it needs `features.networks=true`). Defaults "
 	  "to the provider's `project`. Changing it replaces the network.",
-	  tf_validate_lxd_name },
+	  lxd_validate_name },
 	{ "uplink", "\"string\"", TF_REQUIRED, NULL,
 	  "Uplink network (LXD's `network` key): a managed `bridge` or "
 	  "`physical` network in the `default` project with `ipv4.ovn.ranges` "
 	  "and/or `ipv6.ovn.ranges` set (checked at plan time). Changing it "
 	  "moves the router in place and allocates new uplink addresses.",
-	  tf_validate_lxd_name },
+	  lxd_validate_name },
 	{ "description", "\"string\"", TF_OPTIONAL | TF_COMPUTED, "\"\"",
 	  "Description of the network." },
 	{ "config", "[\"map\",\"string\"]", TF_OPTIONAL | TF_COMPUTED, NULL,
@@ -116,30 +119,31 @@ static const tf_block_def ovn_schema = {
 		       "`NAME` or `PROJECT/NAME`.",
 };
 
-/* "/1.0/networks/<name>[/<suffix>]?project=<project>", malloc'd or NULL. */
+/* "/1.0/networks/<name>[<suffix>]?project=<project>", malloc'd or NULL. */
 static char *net_path(const char *project, const char *name, const char *suffix)
 {
-	char *en = lxd_escape(name), *ep = lxd_escape(project ? project : "default");
-	char *p = NULL;
-
-	if (en && ep && asprintf(&p, "/1.0/networks/%s%s%s?project=%s", en,
-				 suffix ? "/" : "", suffix ? suffix : "", ep) < 0)
-		p = NULL;
-	free(en);
-	free(ep);
-	return p;
+	return lxd_url("/1.0/networks/", name, suffix, "project",
+		       project ? project : "default");
 }
 
 static int get_net(lxd_client *c, const char *project, const char *name,
 		   const char *suffix, json_t **out, lxd_error *err)
 {
-	char *path = net_path(project, name, suffix);
-	int rc;
+	return lxd_get_at(c, net_path(project, name, suffix), out, NULL, err);
+}
 
-	if (!path)
-		return LXD_E_NOMEM;
-	rc = lxd_get(c, path, 0, out, NULL, err);
-	free(path);
+/* GET a managed network; an unmanaged interface of that name counts as
+ * absent (LXD_E_NOTFOUND). */
+static int get_managed(lxd_client *c, const char *project, const char *name,
+		       json_t **out, lxd_error *err)
+{
+	int rc = get_net(c, project, name, NULL, out, err);
+
+	if (rc == LXD_OK && !json_is_true(json_object_get(*out, "managed"))) {
+		json_decref(*out);
+		*out = NULL;
+		return LXD_E_NOTFOUND;
+	}
 	return rc;
 }
 
@@ -207,20 +211,12 @@ static void add_unmanaged(json_t *values, const json_t *live, const json_t *mana
 {
 	const char *k;
 	json_t *v;
-	size_t i;
-	bool recorded;
 
 	json_object_foreach((json_t *)live, k, v) {
-		json_t *r;
-
 		if (!json_is_string(v) || json_object_get(managed, k) ||
 		    strcmp(k, "network") == 0 || strncmp(k, "volatile.", 9) == 0)
 			continue;
-		recorded = false;
-		json_array_foreach(rec, i, r)
-			if (strcmp(json_string_value(r) ?: "", k) == 0)
-				recorded = true;
-		if (!recorded)
+		if (!lxd_json_has(rec, k))
 			json_object_set(values, k, v);
 	}
 }
@@ -237,7 +233,6 @@ static tf_value *state_from_live(const tf_schema *s, const char *project,
 	tf_value *st = tf_schema_empty_object(s);
 	const json_t *live = json_object_get(net, "config");
 	json_t *values = json_object();
-	const char *desc = json_string_value(json_object_get(net, "description"));
 	const char *uplink = live_key(net, "network");
 	const char *k;
 	json_t *v;
@@ -269,7 +264,8 @@ static tf_value *state_from_live(const tf_schema *s, const char *project,
 		json_string_value(json_object_get(net, "name"))));
 	tf_value_object_set(st, "project", tf_value_string(project));
 	tf_value_object_set(st, "uplink", tf_value_string(uplink ? uplink : ""));
-	tf_value_object_set(st, "description", tf_value_string(desc ? desc : ""));
+	tf_value_object_set(st, "description",
+			    tf_value_string(lxd_jstr(net, "description")));
 	if (ovn_put_managed(st, values, shape) != 0) {
 		tf_value_unref(st);
 		st = NULL;
@@ -337,21 +333,19 @@ static const json_t *read_record(tfp_ctx *ctx, json_t *priv, const json_t *net,
 static void ovn_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 		     tf_diags *d)
 {
-	lxd_client *c = lxd_ctx_client(ctx, d);
-	const char *name = tf_value_attr_string(state, "name");
+	const char *name = NULL;
+	lxd_client *c = lxd_ctx_named(ctx, state, &name, d);
 	const char *project;
 	json_t *net = NULL;
 	lxd_error err = {0};
 	int rc;
 
-	if (!c || !name)
+	if (!c)
 		return;
 	project = project_of(c, state);
-	rc = get_net(c, project, name, NULL, &net, &err);
-	if (rc == LXD_E_NOTFOUND ||
-	    (rc == LXD_OK && !json_is_true(json_object_get(net, "managed")))) {
+	rc = get_managed(c, project, name, &net, &err);
+	if (rc == LXD_E_NOTFOUND) {
 		tfp_info("OVN network \"%s\" (project %s) no longer exists", name, project);
-		json_decref(net);
 		return; /* gone */
 	}
 	if (rc) {
@@ -408,9 +402,8 @@ static void ovn_import(tfp_ctx *ctx, const char *id, tf_value **out, tf_diags *d
 			       "or `... tenant-a/my-ovn` (got \"%s\").", id);
 		return;
 	}
-	rc = get_net(c, project, name, NULL, &net, &err);
-	if (rc == LXD_E_NOTFOUND ||
-	    (rc == LXD_OK && !json_is_true(json_object_get(net, "managed")))) {
+	rc = get_managed(c, project, name, &net, &err);
+	if (rc == LXD_E_NOTFOUND) {
 		tf_value *st = tf_schema_empty_object(ctx->schema);
 		/* ReadResource then reports "Cannot import non-existent remote
 		 * object". */
@@ -419,7 +412,6 @@ static void ovn_import(tfp_ctx *ctx, const char *id, tf_value **out, tf_diags *d
 			tf_value_object_set(st, "project", tf_value_string(project));
 		}
 		*out = st;
-		json_decref(net);
 		return;
 	}
 	if (rc) {
@@ -470,10 +462,9 @@ static void check_uplink(lxd_client *c, const char *uplink, tf_diags *d)
 	json_t *net = NULL;
 	lxd_error err = {0};
 	const char *type, *r4, *r6;
-	int rc = get_net(c, "default", uplink, NULL, &net, &err);
+	int rc = get_managed(c, "default", uplink, &net, &err);
 
-	if (rc == LXD_E_NOTFOUND ||
-	    (rc == LXD_OK && !json_is_true(json_object_get(net, "managed")))) {
+	if (rc == LXD_E_NOTFOUND) {
 		tf_diags_attr_error(d, "uplink", "Uplink network not found",
 				    "There is no managed network \"%s\" in the "
 				    "`default` project. Create a bridge (or "
@@ -482,7 +473,6 @@ static void check_uplink(lxd_client *c, const char *uplink, tf_diags *d)
 				    "create %s ipv4.address=192.0.2.1/24 "
 				    "ipv4.ovn.ranges=192.0.2.100-192.0.2.150`, or "
 				    "set `uplink` to an existing one.", uplink, uplink);
-		json_decref(net);
 		return;
 	}
 	if (rc) {
@@ -515,17 +505,12 @@ static void check_project(lxd_client *c, const char *project, tf_diags *d)
 {
 	json_t *p = NULL;
 	lxd_error err = {0};
-	char *ep = lxd_escape(project), *path = NULL;
-	int rc = LXD_E_NOMEM;
+	int rc;
 
-	if (strcmp(project, "default") == 0) {
-		free(ep);
+	if (strcmp(project, "default") == 0)
 		return;
-	}
-	if (ep && asprintf(&path, "/1.0/projects/%s", ep) >= 0)
-		rc = lxd_get(c, path, 0, &p, NULL, &err);
-	free(ep);
-	free(path);
+	rc = lxd_get_at(c, lxd_url("/1.0/projects/", project, NULL, NULL, NULL), &p,
+			NULL, &err);
 	if (rc == LXD_E_NOTFOUND) {
 		tf_diags_attr_error(d, "project", "Project not found",
 				    "LXD has no project \"%s\". Create it with "
@@ -634,7 +619,7 @@ static int wait_ready(tfp_ctx *ctx, lxd_client *c, const char *project,
 		}
 		status = json_string_value(json_object_get(net, "status"));
 		if (status && strcmp(status, "Created") == 0) {
-			if (get_net(c, project, name, "state", &st, &e) == LXD_OK)
+			if (get_net(c, project, name, "/state", &st, &e) == LXD_OK)
 				chassis = json_string_value(json_object_get(
 					json_object_get(st, "ovn"), "chassis"));
 			if (chassis && *chassis) {
@@ -724,9 +709,7 @@ static bool clear_the_way(lxd_client *c, const char *project, const char *name,
 			  tf_diags *d)
 {
 	json_t *net = NULL;
-	lxd_response r = {0};
 	lxd_error err = {0};
-	char *path;
 	int rc = get_net(c, project, name, NULL, &net, &err);
 
 	if (rc == LXD_E_NOTFOUND)
@@ -755,10 +738,7 @@ static bool clear_the_way(lxd_client *c, const char *project, const char *name,
 		 "definition: removing it to create it again", name,
 		 json_string_value(json_object_get(net, "status")));
 	json_decref(net);
-	path = net_path(project, name, NULL);
-	rc = path ? lxd_request(c, "DELETE", path, NULL, NULL, 0, &r, &err) : LXD_E_NOMEM;
-	lxd_response_done(&r);
-	free(path);
+	rc = lxd_send_at(c, "DELETE", net_path(project, name, NULL), NULL, &err);
 	if (rc && rc != LXD_E_NOTFOUND) {
 		lxd_diag(d, NULL, "Cannot create OVN network", &err,
 			 "Removing the half-created network \"%s\" to start again", name);
@@ -774,12 +754,10 @@ static int post_network(lxd_client *c, const char *path, const json_t *body,
 			lxd_error *err)
 {
 	for (int attempt = 0;; attempt++) {
-		lxd_response r = {0};
 		json_t *net = NULL;
 		lxd_error rerr = {0};
-		int rc = lxd_request(c, "POST", path, body, NULL, 0, &r, err);
+		int rc = lxd_request(c, "POST", path, body, NULL, 0, NULL, err);
 
-		lxd_response_done(&r);
 		if (rc == LXD_OK) {
 			*sent = true;
 			return rc;
@@ -814,13 +792,13 @@ static void save_record(tfp_ctx *ctx, const json_t *net, const json_t *managed,
 static void ovn_create(tfp_ctx *ctx, const tf_value *planned,
 		       const tf_value *config, tf_value **out, tf_diags *d)
 {
-	lxd_client *c = lxd_ctx_client(ctx, d);
-	const char *name = tf_value_attr_string(planned, "name");
+	const char *name = NULL;
+	lxd_client *c = lxd_ctx_named(ctx, planned, &name, d);
 	const char *desc = tf_value_attr_string(planned, "description");
 	const char *uplink = tf_value_attr_string(planned, "uplink");
 	const char *project;
 	json_t *cfg = NULL, *body = NULL, *net = NULL, *priv = NULL;
-	char *ep = NULL, *path = NULL;
+	char *path = NULL;
 	lxd_error err = {0};
 	bool sent = false;
 	int rc;
@@ -839,10 +817,8 @@ static void ovn_create(tfp_ctx *ctx, const tf_value *planned,
 	if (body && uplink)
 		json_object_set_new(json_object_get(body, "config"), "network",
 				    json_string(uplink));
-	ep = lxd_escape(project);
-	if (!body || !ep || !priv ||
-	    asprintf(&path, "/1.0/networks?project=%s", ep) < 0) {
-		path = NULL;
+	path = lxd_url("/1.0/networks", NULL, NULL, "project", project);
+	if (!body || !priv || !path) {
 		tf_diags_error(d, NULL, "Out of memory", "Creating network \"%s\"", name);
 		goto done;
 	}
@@ -876,7 +852,6 @@ done:
 	json_decref(body);
 	json_decref(net);
 	json_decref(priv);
-	free(ep);
 	free(path);
 }
 
@@ -915,7 +890,6 @@ static void ovn_update(tfp_ctx *ctx, const tf_value *prior,
 	struct merge_arg a = {0};
 	json_t *net = NULL;
 	lxd_error err = {0};
-	char *path = NULL;
 
 	(void)config;
 	if (!c)
@@ -925,9 +899,8 @@ static void ovn_update(tfp_ctx *ctx, const tf_value *prior,
 	a.planned = ovn_managed_keys(planned);
 	a.uplink = tf_value_attr_string(planned, "uplink");
 	a.description = tf_value_attr_string(planned, "description");
-	path = net_path(project, name, NULL);
-	if (!path || !a.prior || !a.planned ||
-	    lxd_update_etag(c, path, 0, merge_mutate, &a, &err)) {
+	if (!a.prior || !a.planned ||
+	    lxd_update_at(c, net_path(project, name, NULL), merge_mutate, &a, &err)) {
 		lxd_diag(d, NULL, "Cannot update OVN network", &err,
 			 "Updating network \"%s\" in project \"%s\"", name, project);
 		goto partial;
@@ -964,16 +937,11 @@ static void ovn_update(tfp_ctx *ctx, const tf_value *prior,
 	goto done;
 partial:
 	/* What is true now: the prior keys at their live values. */
-	{
-		tf_diags ignore = TF_DIAGS_INIT;
-		ovn_read(ctx, prior, out, &ignore);
-		tf_diags_done(&ignore);
-	}
+	tfp_reread(ovn_read, ctx, prior, out);
 done:
 	json_decref(a.prior);
 	json_decref(a.planned);
 	json_decref(net);
-	free(path);
 }
 
 /* ---- delete --------------------------------------------------------- */
@@ -981,22 +949,12 @@ done:
 /* ", "-joined used_by of the network (malloc'd), or NULL. */
 static char *used_by_list(lxd_client *c, const char *project, const char *name)
 {
-	json_t *net = NULL, *u;
+	_cleanup_(json_decrefp) json_t *net = NULL;
 	lxd_error err = {0};
-	size_t i, len = 1, off = 0;
-	char *s = NULL;
 
 	if (get_net(c, project, name, NULL, &net, &err) != LXD_OK)
 		return NULL;
-	json_array_foreach(json_object_get(net, "used_by"), i, u)
-		len += strlen(json_string_value(u) ?: "") + 2;
-	s = calloc(1, len);
-	json_array_foreach(json_object_get(net, "used_by"), i, u)
-		if (s)
-			off += (size_t)snprintf(s + off, len - off, "%s%s",
-						off ? ", " : "", json_string_value(u) ?: "");
-	json_decref(net);
-	return s;
+	return lxd_join(json_object_get(net, "used_by"), NULL);
 }
 
 static void ovn_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
@@ -1004,22 +962,13 @@ static void ovn_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 	lxd_client *c = lxd_ctx_client(ctx, d);
 	const char *name = tf_value_attr_string(prior, "name");
 	const char *project;
-	lxd_response r = {0};
 	lxd_error err = {0};
-	char *path;
 	int rc;
 
-	if (!c || !name)
+	if (!c)
 		return;
 	project = project_of(c, prior);
-	path = net_path(project, name, NULL);
-	if (!path) {
-		tf_diags_error(d, NULL, "Out of memory", "Deleting \"%s\"", name);
-		return;
-	}
-	rc = lxd_request(c, "DELETE", path, NULL, NULL, 0, &r, &err);
-	lxd_response_done(&r);
-	free(path);
+	rc = lxd_send_at(c, "DELETE", net_path(project, name, NULL), NULL, &err);
 	if (rc == LXD_OK || rc == LXD_E_NOTFOUND)
 		return;
 	if (strstr(err.message, "in use")) {

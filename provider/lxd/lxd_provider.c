@@ -7,13 +7,21 @@
 #include "../log.h"
 #include "../resource.h"
 #include "client.h"
+#include "lxd_kit.h"
 
-extern const tfp_resource lxd_storage_pool_resource;
-extern const tfp_resource lxd_ovn_network_resource;
-extern const tfp_data_source lxd_network_data_source;
-extern const tfp_resource lxd_node_resource;
-extern const tfp_data_source lxd_cluster_data_source;
-extern const tfp_data_source lxd_server_data_source;
+/* The types of this provider, one row each (see resource.h): a new
+ * resource is its file plus a row here. */
+#define LXD_RESOURCES(X)             \
+	X(lxd_storage_pool_resource) \
+	X(lxd_ovn_network_resource)  \
+	X(lxd_node_resource)
+#define LXD_DATA_SOURCES(X)        \
+	X(lxd_network_data_source) \
+	X(lxd_cluster_data_source) \
+	X(lxd_server_data_source)
+
+LXD_RESOURCES(TFP_EXTERN_RESOURCE)
+LXD_DATA_SOURCES(TFP_EXTERN_DATA_SOURCE)
 
 static const tf_attr_def lxd_provider_attrs[] = {
 	{ "socket", "\"string\"", TF_OPTIONAL, NULL,
@@ -104,14 +112,9 @@ static void *lxd_configure(const tf_value *config, const char *tf_version,
 	long secs = 600;
 
 	(void)tf_version;
+	lxd_tls_opts(&o, config);
 	o.url = tf_value_attr_string(config, "address");
 	o.socket_path = o.url ? NULL : tf_value_attr_string(config, "socket");
-	o.client_cert_pem = tf_value_attr_string(config, "client_certificate");
-	o.client_key_pem = tf_value_attr_string(config, "client_key");
-	o.server_cert_pem = tf_value_attr_string(config, "server_certificate");
-	o.server_fingerprint = tf_value_attr_string(config, "server_fingerprint");
-	o.insecure_skip_verify =
-		tf_value_get_bool(tf_value_attr(config, "insecure_skip_verify"));
 	o.project = tf_value_attr_string(config, "project");
 	if (timeout && tfp_parse_duration(timeout, &secs) != 0)
 		secs = 600;
@@ -141,15 +144,11 @@ static void lxd_client_release(void *c)
 }
 
 static const tfp_resource *const lxd_resources[] = {
-	&lxd_storage_pool_resource,
-	&lxd_ovn_network_resource,
-	&lxd_node_resource,
+	LXD_RESOURCES(TFP_ADDRESS_OF)
 };
 
 static const tfp_data_source *const lxd_data_sources[] = {
-	&lxd_network_data_source,
-	&lxd_cluster_data_source,
-	&lxd_server_data_source,
+	LXD_DATA_SOURCES(TFP_ADDRESS_OF)
 };
 
 extern const tfp_function lxd_fn_cert_fingerprint;

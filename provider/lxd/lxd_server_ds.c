@@ -8,11 +8,13 @@
 #include "../resource.h"
 #include "client.h"
 #include "lxd_common.h"
+#include "lxd_kit.h"
+#include "lxd_name.h"
 
 static const tf_attr_def server_attrs[] = {
 	{ "target", "\"string\"", TF_OPTIONAL, NULL,
 	  "Cluster member to ask (`?target=`). Defaults to the member the "
-	  "provider is connected to.", tf_validate_lxd_name },
+	  "provider is connected to.", lxd_validate_name },
 	{ "server_name", "\"string\"", TF_COMPUTED, NULL,
 	  "Server (member) name; for a standalone server usually `none`." },
 	{ "server_version", "\"string\"", TF_COMPUTED, NULL,
@@ -54,27 +56,53 @@ static const tf_block_def server_schema = {
 		       "and kernel.",
 };
 
-static tf_value *str_list(const json_t *arr, const char *field)
-{
-	tf_type *lt = tf_type_list(tf_type_string());
-	tf_value *l = tf_value_list_new(lt);
-	size_t i;
-	json_t *v;
+/* Where each computed attribute comes from in GET /1.0 (the reply itself,
+ * or its `environment`) and how it is read. */
+enum { FROM_INFO, FROM_ENV };
+enum { AS_STRING, AS_LIST, AS_BOOL };
 
-	tf_type_unref(lt);
-	json_array_foreach(arr, i, v) {
-		const json_t *s = field ? json_object_get(v, field) : v;
-		if (l && json_is_string(s))
-			tf_value_list_append(l, tf_value_string(json_string_value(s)));
+struct fact {
+	const char *attr;
+	int from, as;
+	const char *key;
+	const char *field; /* AS_LIST of objects: the member to list */
+};
+
+static const struct fact facts[] = {
+	{ "server_name", FROM_ENV, AS_STRING, "server_name", NULL },
+	{ "server_version", FROM_ENV, AS_STRING, "server_version", NULL },
+	{ "server", FROM_ENV, AS_STRING, "server", NULL },
+	{ "api_version", FROM_INFO, AS_STRING, "api_version", NULL },
+	{ "api_status", FROM_INFO, AS_STRING, "api_status", NULL },
+	{ "api_extensions", FROM_INFO, AS_LIST, "api_extensions", NULL },
+	{ "auth", FROM_INFO, AS_STRING, "auth", NULL },
+	{ "clustered", FROM_ENV, AS_BOOL, "server_clustered", NULL },
+	{ "addresses", FROM_ENV, AS_LIST, "addresses", NULL },
+	{ "certificate", FROM_ENV, AS_STRING, "certificate", NULL },
+	{ "certificate_fingerprint", FROM_ENV, AS_STRING, "certificate_fingerprint", NULL },
+	{ "storage_drivers", FROM_ENV, AS_LIST, "storage_supported_drivers", "Name" },
+	{ "kernel", FROM_ENV, AS_STRING, "kernel", NULL },
+	{ "kernel_version", FROM_ENV, AS_STRING, "kernel_version", NULL },
+	{ "kernel_architecture", FROM_ENV, AS_STRING, "kernel_architecture", NULL },
+	{ "architectures", FROM_ENV, AS_LIST, "architectures", NULL },
+	{ "os_name", FROM_ENV, AS_STRING, "os_name", NULL },
+	{ "os_version", FROM_ENV, AS_STRING, "os_version", NULL },
+	{ "firewall", FROM_ENV, AS_STRING, "firewall", NULL },
+};
+
+static tf_value *fact_value(const struct fact *f, const json_t *info)
+{
+	const json_t *o = f->from == FROM_ENV ? json_object_get(info, "environment") : info;
+	const json_t *v = json_object_get(o, f->key);
+
+	switch (f->as) {
+	case AS_LIST:
+		return lxd_strings(v, &(lxd_strings_opts){ .field = f->field });
+	case AS_BOOL:
+		return tf_value_bool(json_is_true(v));
+	default:
+		return tf_value_string(lxd_jstr(o, f->key));
 	}
-	return l;
-}
-
-static void set_str(tf_value *st, const char *attr, const json_t *o,
-		    const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-	tf_value_object_set(st, attr, tf_value_string(s ? s : ""));
 }
 
 static void server_read(tfp_ctx *ctx, const tf_value *config, tf_value **out,
@@ -83,26 +111,14 @@ static void server_read(tfp_ctx *ctx, const tf_value *config, tf_value **out,
 	lxd_client *c = lxd_ctx_client(ctx, d);
 	const char *target = tf_value_attr_string(config, "target");
 	json_t *info = NULL;
-	const json_t *env;
 	lxd_error err = {0};
-	char *path = NULL, *et = NULL;
 	tf_value *st;
 	int rc;
 
 	if (!c)
 		return;
-	if (target) {
-		et = lxd_escape(target);
-		if (!et || asprintf(&path, "/1.0?target=%s", et) < 0)
-			path = NULL;
-		free(et);
-		if (!path) {
-			tf_diags_error(d, NULL, "Out of memory", "%s", "");
-			return;
-		}
-	}
-	rc = lxd_get(c, path ? path : "/1.0", 0, &info, NULL, &err);
-	free(path);
+	rc = lxd_get_at(c, lxd_url("/1.0", NULL, NULL, "target", target), &info, NULL,
+			&err);
 	if (rc) {
 		tf_path p = {0};
 		tf_path_push_attr(&p, "target");
@@ -112,37 +128,11 @@ static void server_read(tfp_ctx *ctx, const tf_value *config, tf_value **out,
 		tf_path_done(&p);
 		return;
 	}
-	env = json_object_get(info, "environment");
 	st = tf_schema_empty_object(ctx->schema);
-	if (st) {
-		if (target)
-			tf_value_object_set(st, "target", tf_value_string(target));
-		set_str(st, "server_name", env, "server_name");
-		set_str(st, "server_version", env, "server_version");
-		set_str(st, "server", env, "server");
-		set_str(st, "api_version", info, "api_version");
-		set_str(st, "api_status", info, "api_status");
-		tf_value_object_set(st, "api_extensions",
-				    str_list(json_object_get(info, "api_extensions"), NULL));
-		set_str(st, "auth", info, "auth");
-		tf_value_object_set(st, "clustered", tf_value_bool(json_is_true(
-					    json_object_get(env, "server_clustered"))));
-		tf_value_object_set(st, "addresses",
-				    str_list(json_object_get(env, "addresses"), NULL));
-		set_str(st, "certificate", env, "certificate");
-		set_str(st, "certificate_fingerprint", env, "certificate_fingerprint");
-		tf_value_object_set(st, "storage_drivers",
-				    str_list(json_object_get(env, "storage_supported_drivers"),
-					     "Name"));
-		set_str(st, "kernel", env, "kernel");
-		set_str(st, "kernel_version", env, "kernel_version");
-		set_str(st, "kernel_architecture", env, "kernel_architecture");
-		tf_value_object_set(st, "architectures",
-				    str_list(json_object_get(env, "architectures"), NULL));
-		set_str(st, "os_name", env, "os_name");
-		set_str(st, "os_version", env, "os_version");
-		set_str(st, "firewall", env, "firewall");
-	}
+	if (st && target)
+		tf_value_object_set(st, "target", tf_value_string(target));
+	for (size_t i = 0; st && i < TF_COUNT(facts); i++)
+		tf_value_object_set(st, facts[i].attr, fact_value(&facts[i], info));
 	*out = st;
 	json_decref(info);
 }

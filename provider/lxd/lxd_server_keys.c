@@ -4,6 +4,7 @@
 
 #include "../../schema/tf_err.h"
 #include "../log.h"
+#include "lxd_kit.h"
 #include "lxd_server_keys.h"
 
 #define PRIVATE_MAX (1u << 20) /* a private blob larger than this is not ours */
@@ -44,17 +45,6 @@ const json_t *lxd_server_keys_get(const json_t *priv, const char *scope)
 	return json_is_array(v) ? v : NULL;
 }
 
-static bool array_has(const json_t *arr, const char *s)
-{
-	size_t i;
-	json_t *v;
-
-	json_array_foreach(arr, i, v)
-		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
-			return true;
-	return false;
-}
-
 static bool is_volatile(const char *k)
 {
 	return strncmp(k, "volatile.", 9) == 0;
@@ -80,7 +70,7 @@ int lxd_server_keys_record(json_t *priv, const char *scope, const json_t *live,
 	json_object_foreach((json_t *)live, k, v) {
 		if (is_volatile(k) || managed_has(managed, k) ||
 		    (keep && !keep(k, v, arg)) ||
-		    (candidates && !array_has(candidates, k)))
+		    (candidates && !lxd_json_has(candidates, k)))
 			continue;
 		if (json_array_append_new(keys, json_string(k))) {
 			json_decref(keys);
@@ -116,7 +106,7 @@ json_t *lxd_key_union(const json_t *a, const tf_value *m)
 
 	for (size_t i = 0; out && m && tf_value_is_known(m) && i < tf_value_len(m); i++) {
 		const char *k = tf_value_map_key(m, i);
-		if (!array_has(out, k) && json_array_append_new(out, json_string(k))) {
+		if (!lxd_json_has(out, k) && json_array_append_new(out, json_string(k))) {
 			json_decref(out);
 			return NULL;
 		}
@@ -124,19 +114,30 @@ json_t *lxd_key_union(const json_t *a, const tf_value *m)
 	return out;
 }
 
-/* A live config value as state text: strings as they are, anything else
- * (LXD 5.0 sends only strings, but be lenient) as compact JSON. */
-static tf_value *live_value(const json_t *v)
+const json_t *lxd_server_keys_ensure(json_t *priv, const char *scope,
+				    const json_t *live, const tf_value *managed,
+				    lxd_key_filter keep, bool *changed)
 {
-	char *t;
-	tf_value *out;
+	const json_t *rec = lxd_server_keys_get(priv, scope);
 
-	if (json_is_string(v))
-		return tf_value_string(json_string_value(v));
-	t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-	out = tf_value_string(t ? t : "");
-	free(t);
-	return out;
+	if (rec)
+		return rec;
+	if (lxd_server_keys_record(priv, scope, live, managed, NULL, keep, NULL))
+		return NULL;
+	*changed = true;
+	return lxd_server_keys_get(priv, scope);
+}
+
+int lxd_server_keys_candidates(const json_t *prior_priv, const char *scope,
+			       const tf_value *prior_managed, json_t **cand)
+{
+	const json_t *rec = lxd_server_keys_get(prior_priv, scope);
+
+	*cand = NULL;
+	if (!rec)
+		return TF_OK;
+	*cand = lxd_key_union(rec, prior_managed);
+	return *cand ? TF_OK : TF_E_NOMEM;
 }
 
 tf_value *lxd_refresh_config(const tf_value *managed, const json_t *live,
@@ -155,16 +156,16 @@ tf_value *lxd_refresh_config(const tf_value *managed, const json_t *live,
 	for (size_t i = 0; have_managed && i < tf_value_len(managed); i++) {
 		k = tf_value_map_key(managed, i);
 		v = json_object_get(live, k);
-		if (v && !json_is_null(v) && tf_value_map_set(out, k, live_value(v)))
+		if (v && !json_is_null(v) && tf_value_map_set(out, k, lxd_config_value(v)))
 			goto nomem;
 	}
 	if (!only_managed && server_keys) {
 		json_object_foreach((json_t *)live, k, v) {
 			if (is_volatile(k) || json_is_null(v) ||
 			    managed_has(managed, k) ||
-			    array_has(server_keys, k) || (keep && !keep(k, v, arg)))
+			    lxd_json_has(server_keys, k) || (keep && !keep(k, v, arg)))
 				continue;
-			if (tf_value_map_set(out, k, live_value(v)))
+			if (tf_value_map_set(out, k, lxd_config_value(v)))
 				goto nomem;
 		}
 	}

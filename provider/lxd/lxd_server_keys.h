@@ -58,6 +58,21 @@ int lxd_server_keys_record(json_t *priv, const char *scope, const json_t *live,
  * keys are the scopes to keep, besides ""; NULL keeps only ""). */
 void lxd_server_keys_prune(json_t *priv, const tf_value *scopes);
 
+/* The scope's record; when there is none (a state written before records
+ * existed, or by a failed create), every live key that passes `keep` and is
+ * not managed is recorded now as the server's, once, and *changed is set
+ * (the caller saves priv). NULL only when out of memory. */
+const json_t *lxd_server_keys_ensure(json_t *priv, const char *scope,
+				    const json_t *live, const tf_value *managed,
+				    lxd_key_filter keep, bool *changed);
+
+/* An update's candidates for the scope's new record: the keys recorded in
+ * `prior_priv` plus the keys the prior state managed (`prior_managed`, a
+ * map, may be NULL/null). *cand is NULL when the scope has no record (any
+ * unset key then counts); returns 0 or TF_E_NOMEM. */
+int lxd_server_keys_candidates(const json_t *prior_priv, const char *scope,
+			       const tf_value *prior_managed, json_t **cand);
+
 /* New array: the strings of `a` plus the keys of the map `m` (either may
  * be NULL). NULL only when out of memory. */
 json_t *lxd_key_union(const json_t *a, const tf_value *m);

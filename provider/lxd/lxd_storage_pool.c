@@ -24,6 +24,8 @@
 #include "../resource.h"
 #include "client.h"
 #include "lxd_common.h"
+#include "lxd_kit.h"
+#include "lxd_name.h"
 #include "lxd_server_keys.h"
 #include "lxd_storage_pool.h"
 
@@ -34,7 +36,7 @@ static const char *const pool_drivers[] = {
 static const tf_attr_def pool_attrs[] = {
 	{ "name", "\"string\"", TF_REQUIRED | TF_FORCE_NEW, NULL,
 	  "Name of the storage pool. Changing it replaces the pool.",
-	  tf_validate_lxd_name },
+	  lxd_validate_name },
 	{ "driver", "\"string\"", TF_REQUIRED | TF_FORCE_NEW, NULL,
 	  "Storage driver: `dir`, `zfs`, `btrfs`, `lvm`, `ceph`, `cephfs` or "
 	  "`cephobject`. Must be supported by the server (checked at plan "
@@ -80,223 +82,24 @@ static const tf_block_def pool_schema = {
 		       "name: `terraform import lxd_storage_pool.example NAME`.",
 };
 
-/* ---- key tables ------------------------------------------------------- */
-
-static bool in_list(const char *k, const char *const *list)
-{
-	for (; *list; list++)
-		if (strcmp(k, *list) == 0)
-			return true;
-	return false;
-}
-
-/* LXD 5.0.2 NodeSpecificStorageConfig plus the keys later releases add. */
-static const char *const member_keys[] = {
-	"source", "size", "zfs.pool_name", "lvm.thinpool_name", "lvm.vg_name",
-	"volatile.initial_source", "source.wipe", "source.recover", NULL,
-};
-
-/* Keys LXD refuses to change once the pool exists: a change replaces it. */
-static const char *const immutable_keys[] = {
-	"source", "zfs.pool_name", "lvm.use_thinpool",
-	"lvm.thinpool_metadata_size", NULL,
-};
-
-bool pool_is_member_key(const char *k)
-{
-	return in_list(k, member_keys);
-}
-
-bool pool_member_key_filter(const char *k, const json_t *v, void *arg)
-{
-	(void)v;
-	(void)arg;
-	return pool_is_member_key(k);
-}
-
-/* ---- paths and small helpers ----------------------------------------- */
-
-char *pool_path(const char *name, const char *target)
-{
-	char *en = lxd_escape(name), *et = target ? lxd_escape(target) : NULL;
-	char *p = NULL;
-
-	if (en && (!target || et)) {
-		if (asprintf(&p, "/1.0/storage-pools/%s%s%s", en,
-			     target ? "?target=" : "", target ? et : "") < 0)
-			p = NULL;
-	}
-	free(en);
-	free(et);
-	return p;
-}
-
-int pool_get(lxd_client *c, const char *name, const char *target,
-	     json_t **pool, char **etag, lxd_error *err)
-{
-	char *path = pool_path(name, target);
-	int rc;
-
-	if (!path)
-		return LXD_E_NOMEM;
-	rc = lxd_get(c, path, 0, pool, etag, err);
-	free(path);
-	return rc;
-}
-
-void pool_path_key(tf_path *p, const char *attr, const char *k1, const char *k2)
-{
-	tf_path_push_attr(p, attr);
-	if (k1)
-		tf_path_push_key(p, k1);
-	if (k2)
-		tf_path_push_key(p, k2);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Sorted list(string) of the pool's `locations`. */
-static tf_value *locations_value(const json_t *pool)
-{
-	tf_type *lt = tf_type_list(tf_type_string());
-	tf_value *l = tf_value_list_new(lt);
-	const json_t *locs = json_object_get(pool, "locations");
-	size_t n = json_array_size(locs), i;
-	const char **names = calloc(n + 1, sizeof(*names));
-
-	tf_type_unref(lt);
-	if (!l || !names) {
-		free(names);
-		return l;
-	}
-	for (i = 0; i < n; i++)
-		names[i] = json_string_value(json_array_get(locs, i));
-	qsort(names, n, sizeof(*names), cmp_str);
-	for (i = 0; i < n; i++)
-		if (names[i])
-			tf_value_list_append(l, tf_value_string(names[i]));
-	free(names);
-	return l;
-}
-
-tf_value *pool_state(const tf_schema *s, const tf_value *planned,
-		     const tf_value *config, const tf_value *member_config,
-		     const json_t *pool)
-{
-	tf_value *st = tf_schema_empty_object(s);
-	const char *status = json_string_value(json_object_get(pool, "status"));
-	const char *driver = tf_value_attr_string(planned, "driver");
-	const char *desc = tf_value_attr_string(planned, "description");
-	const tf_value *ign = tf_value_attr(planned, "ignore_unmanaged_keys");
-
-	if (!st)
-		return NULL;
-	tf_value_object_set(st, "name",
-			    tf_value_string(tf_value_attr_string(planned, "name")));
-	tf_value_object_set(st, "driver", tf_value_string(driver ? driver : ""));
-	tf_value_object_set(st, "description", tf_value_string(desc ? desc : ""));
-	if (config)
-		tf_value_object_set(st, "config", tf_value_ref((tf_value *)config));
-	if (member_config)
-		tf_value_object_set(st, "member_config",
-				    tf_value_ref((tf_value *)member_config));
-	if (ign && tf_value_is_known(ign))
-		tf_value_object_set(st, "ignore_unmanaged_keys", tf_value_ref((tf_value *)ign));
-	tf_value_object_set(st, "status", tf_value_string(status ? status : "Unknown"));
-	tf_value_object_set(st, "locations", locations_value(pool));
-	return st;
-}
-
-/* The user's attributes as the server reports them (read and import):
- * name, driver and description from `pool`, the opt-in from `state`. */
 static tf_value *live_identity(const tf_schema *s, const char *name,
 			       const json_t *pool, const tf_value *state)
 {
 	tf_value *v = tf_schema_empty_object(s);
-	const char *drv = json_string_value(json_object_get(pool, "driver"));
-	const char *desc = json_string_value(json_object_get(pool, "description"));
 	const tf_value *ign = state ? tf_value_attr(state, "ignore_unmanaged_keys") : NULL;
 
 	if (!v)
 		return NULL;
 	tf_value_object_set(v, "name", tf_value_string(name));
-	tf_value_object_set(v, "driver", tf_value_string(drv ? drv : ""));
-	tf_value_object_set(v, "description", tf_value_string(desc ? desc : ""));
+	tf_value_object_set(v, "driver", tf_value_string(lxd_jstr(pool, "driver")));
+	tf_value_object_set(v, "description",
+			    tf_value_string(lxd_jstr(pool, "description")));
 	if (ign && tf_value_is_known(ign))
 		tf_value_object_set(v, "ignore_unmanaged_keys", tf_value_ref((tf_value *)ign));
 	return v;
 }
 
-/* ---- server keys ------------------------------------------------------- */
-
-int pool_record_server_keys(lxd_client *c, const char *name, json_t *priv,
-			    const json_t *pool, const tf_value *planned,
-			    const json_t *prior_priv, const tf_value *prior,
-			    const json_t *only_members, lxd_error *err)
-{
-	const tf_value *mc = tf_value_attr(planned, "member_config");
-	json_t *cand = NULL;
-	int rc = LXD_OK;
-
-	/* An update's candidates; none (every unset key) without a record. */
-	if (prior && lxd_server_keys_get(prior_priv, "")) {
-		cand = lxd_key_union(lxd_server_keys_get(prior_priv, ""),
-				     tf_value_attr(prior, "config"));
-		if (!cand)
-			return LXD_E_NOMEM;
-	}
-	if (lxd_server_keys_record(priv, "", json_object_get(pool, "config"),
-				   tf_value_attr(planned, "config"), cand, NULL, NULL))
-		rc = LXD_E_NOMEM;
-	json_decref(cand);
-	cand = NULL;
-	for (size_t i = 0; rc == LXD_OK && tf_value_is_known(mc) && i < tf_value_len(mc); i++) {
-		const char *m = tf_value_map_key(mc, i);
-		const tf_value *pm = prior ? tf_value_attr(prior, "member_config") : NULL;
-		json_t *mp = NULL;
-
-		if (only_members && !json_object_get(only_members, m))
-			continue;
-		if (prior && lxd_server_keys_get(prior_priv, m)) {
-			cand = lxd_key_union(lxd_server_keys_get(prior_priv, m),
-					     tf_value_is_known(pm) ? tf_value_map_get(pm, m) : NULL);
-			if (!cand)
-				return LXD_E_NOMEM;
-		}
-		rc = pool_get(c, name, m, &mp, NULL, err);
-		if (rc == LXD_OK &&
-		    lxd_server_keys_record(priv, m, json_object_get(mp, "config"),
-					   tf_value_map_value(mc, i), cand,
-					   pool_member_key_filter, NULL))
-			rc = LXD_E_NOMEM;
-		json_decref(mp);
-		json_decref(cand);
-		cand = NULL;
-	}
-	lxd_server_keys_prune(priv, mc);
-	return rc;
-}
-
 /* ---- read --------------------------------------------------------------- */
-
-/* The scope's record, made now from the live keys when there is none
- * (older state): what is there now is taken as the server's, once. */
-static const json_t *scope_record(json_t *priv, const char *scope,
-				  const json_t *live, const tf_value *managed,
-				  lxd_key_filter keep, bool *changed)
-{
-	const json_t *rec = lxd_server_keys_get(priv, scope);
-
-	if (rec)
-		return rec;
-	if (lxd_server_keys_record(priv, scope, live, managed, NULL, keep, NULL))
-		return NULL;
-	*changed = true;
-	return lxd_server_keys_get(priv, scope);
-}
 
 /* Refresh member_config: each listed member's keys, read with ?target=.
  * Members that left the cluster are dropped. */
@@ -329,7 +132,7 @@ static tf_value *refresh_members(lxd_client *c, const char *name,
 			return NULL;
 		}
 		live = json_object_get(pool, "config");
-		rec = scope_record(priv, m, live, managed, pool_member_key_filter, changed);
+		rec = lxd_server_keys_ensure(priv, m, live, managed, pool_member_key_filter, changed);
 		keys = lxd_refresh_config(managed, live, rec, only_managed,
 					  pool_member_key_filter, NULL, &failed);
 		if (!keys && !failed) {
@@ -352,8 +155,8 @@ static tf_value *refresh_members(lxd_client *c, const char *name,
 static void pool_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 		      tf_diags *d)
 {
-	lxd_client *c = lxd_ctx_client(ctx, d);
-	const char *name = tf_value_attr_string(state, "name");
+	const char *name = NULL;
+	lxd_client *c = lxd_ctx_named(ctx, state, &name, d);
 	const tf_value *managed = tf_value_attr(state, "config");
 	bool only = tf_value_get_bool(tf_value_attr(state, "ignore_unmanaged_keys"));
 	tf_value *cfg = NULL, *mc = NULL, *ident = NULL;
@@ -363,7 +166,7 @@ static void pool_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 	bool changed = false, failed = false;
 	int rc;
 
-	if (!c || !name)
+	if (!c)
 		return;
 	rc = pool_get(c, name, NULL, &pool, NULL, &err);
 	if (rc == LXD_E_NOTFOUND) {
@@ -379,7 +182,7 @@ static void pool_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 	if (!priv)
 		goto nomem;
 	live = json_object_get(pool, "config");
-	rec = scope_record(priv, "", live, managed, NULL, &changed);
+	rec = lxd_server_keys_ensure(priv, "", live, managed, NULL, &changed);
 	cfg = lxd_refresh_config(managed, live, rec, only, NULL, NULL, &failed);
 	if (failed)
 		goto nomem;
@@ -408,39 +211,29 @@ done:
  * a server fills in by itself, per driver, as LXD 5.0-6.x do. */
 static bool is_server_filled(const char *driver, const char *k)
 {
-	static const char *const dir_k[] = { "source", NULL };
-	static const char *const zfs_k[] = { "source", "size", "zfs.pool_name", NULL };
-	static const char *const btrfs_k[] = { "source", "size", NULL };
-	static const char *const lvm_k[] = {
-		"source", "size", "lvm.vg_name", "lvm.thinpool_name",
-		"lvm.thinpool_metadata_size", NULL };
-	static const char *const ceph_k[] = {
-		"source", "ceph.cluster_name", "ceph.osd.pg_num",
-		"ceph.osd.pool_name", "ceph.user.name", NULL };
-	static const char *const cephfs_k[] = {
-		"source", "cephfs.cluster_name", "cephfs.path", "cephfs.user.name",
-		NULL };
-	static const char *const cephobject_k[] = {
-		"cephobject.cluster_name", "cephobject.user.name", NULL };
+	/* Server-filled keys per driver, one row each. */
+	static const struct {
+		const char *driver;
+		const char *const keys[6];
+	} filled[] = {
+		{ "dir", { "source", NULL } },
+		{ "zfs", { "source", "size", "zfs.pool_name", NULL } },
+		{ "btrfs", { "source", "size", NULL } },
+		{ "lvm", { "source", "size", "lvm.vg_name", "lvm.thinpool_name",
+			   "lvm.thinpool_metadata_size", NULL } },
+		{ "ceph", { "source", "ceph.cluster_name", "ceph.osd.pg_num",
+			    "ceph.osd.pool_name", "ceph.user.name", NULL } },
+		{ "cephfs", { "source", "cephfs.cluster_name", "cephfs.path",
+			      "cephfs.user.name", NULL } },
+		{ "cephobject", { "cephobject.cluster_name", "cephobject.user.name",
+				  NULL } },
+	};
 
 	if (strncmp(k, "volatile.", 9) == 0)
 		return true;
-	if (!driver)
-		return false;
-	if (strcmp(driver, "dir") == 0)
-		return in_list(k, dir_k);
-	if (strcmp(driver, "zfs") == 0)
-		return in_list(k, zfs_k);
-	if (strcmp(driver, "btrfs") == 0)
-		return in_list(k, btrfs_k);
-	if (strcmp(driver, "lvm") == 0)
-		return in_list(k, lvm_k);
-	if (strcmp(driver, "ceph") == 0)
-		return in_list(k, ceph_k);
-	if (strcmp(driver, "cephfs") == 0)
-		return in_list(k, cephfs_k);
-	if (strcmp(driver, "cephobject") == 0)
-		return in_list(k, cephobject_k);
+	for (size_t i = 0; driver && i < TF_COUNT(filled); i++)
+		if (strcmp(driver, filled[i].driver) == 0)
+			return lxd_in_list(k, filled[i].keys);
 	return false;
 }
 
@@ -647,47 +440,17 @@ static bool check_immutable(const tf_value *prior_map, const tf_value *planned_m
 		const tf_value *nv = tf_value_map_value(planned_map, i);
 		const tf_value *ov = tf_value_map_get(prior_map, k);
 
-		if (!in_list(k, immutable_keys) || !ov)
+		if (!pool_is_immutable_key(k) || !ov)
 			continue;
 		if (tf_value_is_unknown(nv) || !tf_value_equal(ov, nv)) {
 			tf_path p = {0};
-			pool_path_key(&p, attr, member, member ? k : NULL);
-			if (!member)
-				tf_path_push_key(&p, k);
+			tf_path_attr_keys(&p, attr, member ? member : k, member ? k : NULL);
 			tf_paths_add(replace, &p);
 			tf_path_done(&p);
 			any = true;
 		}
 	}
 	return any;
-}
-
-static bool json_array_has(const json_t *arr, const char *s)
-{
-	size_t i;
-	json_t *v;
-
-	json_array_foreach(arr, i, v)
-		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
-			return true;
-	return false;
-}
-
-static char *join_names(const json_t *arr)
-{
-	size_t i, len = 1, off = 0;
-	json_t *v;
-	char *s;
-
-	json_array_foreach(arr, i, v)
-		len += strlen(json_string_value(v)) + 2;
-	s = calloc(1, len);
-	if (!s)
-		return NULL;
-	json_array_foreach(arr, i, v)
-		off += (size_t)snprintf(s + off, len - off, "%s%s", off ? ", " : "",
-					json_string_value(v));
-	return s;
 }
 
 /* Plan-time checks the server can answer: driver support, clustering and
@@ -733,16 +496,13 @@ static void check_against_server(lxd_client *c, const tf_value *config,
 	}
 	for (size_t i = 0; tf_value_is_known(cfg) && i < tf_value_len(cfg); i++) {
 		const char *k = tf_value_map_key(cfg, i);
-		if (pool_is_member_key(k)) {
-			tf_path p = {0};
-			pool_path_key(&p, "config", k, NULL);
-			tf_diags_error(d, &p, "Member-specific key in config",
-				       "\"%s\" is specific to each cluster member. "
-				       "Set it per member in `member_config`, e.g. "
-				       "member_config = { node1 = { %s = \"...\" } }.",
-				       k, k);
-			tf_path_done(&p);
-		}
+		if (pool_is_member_key(k))
+			tf_diags_key_error(d, "config", k, NULL,
+					   "Member-specific key in config",
+					   "\"%s\" is specific to each cluster member. "
+					   "Set it per member in `member_config`, e.g. "
+					   "member_config = { node1 = { %s = \"...\" } }.",
+					   k, k);
 	}
 	if (!tf_value_is_known(mc) || tf_value_len(mc) == 0)
 		return;
@@ -755,27 +515,22 @@ static void check_against_server(lxd_client *c, const tf_value *config,
 		const char *m = tf_value_map_key(mc, i);
 		const tf_value *keys = tf_value_map_value(mc, i);
 
-		if (!json_array_has(members, m)) {
-			char *all = join_names(members);
-			tf_path p = {0};
-			pool_path_key(&p, "member_config", m, NULL);
-			tf_diags_error(d, &p, "Unknown cluster member",
-				       "The LXD cluster has no member named \"%s\" "
-				       "(members: %s).", m, all ? all : "");
-			tf_path_done(&p);
+		if (!lxd_json_has(members, m)) {
+			char *all = lxd_join(members, NULL);
+			tf_diags_key_error(d, "member_config", m, NULL,
+					   "Unknown cluster member",
+					   "The LXD cluster has no member named \"%s\" "
+					   "(members: %s).", m, all ? all : "");
 			free(all);
 			continue;
 		}
 		for (size_t j = 0; tf_value_is_known(keys) && j < tf_value_len(keys); j++) {
 			const char *k = tf_value_map_key(keys, j);
-			if (!pool_is_member_key(k)) {
-				tf_path p = {0};
-				pool_path_key(&p, "member_config", m, k);
-				tf_diags_error(d, &p, "Not a member-specific key",
-					       "\"%s\" applies to the whole cluster; "
-					       "set it in `config` instead.", k);
-				tf_path_done(&p);
-			}
+			if (!pool_is_member_key(k))
+				tf_diags_key_error(d, "member_config", m, k,
+						   "Not a member-specific key",
+						   "\"%s\" applies to the whole cluster; "
+						   "set it in `config` instead.", k);
 		}
 	}
 	json_decref(members);
@@ -829,66 +584,6 @@ static void pool_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 
 /* ---- update ------------------------------------------------------------- */
 
-struct merge_arg {
-	const tf_value *prior_keys;   /* map(string) or null */
-	const tf_value *planned_keys; /* map(string) or null */
-	const tf_value *description;  /* planned description, or NULL: keep */
-};
-
-/* Build the PUT body: live config minus keys the user stopped managing,
- * plus the planned keys. Keys the server owns are preserved. */
-static int merge_mutate(json_t *current, void *argv, json_t **body, lxd_error *err)
-{
-	struct merge_arg *a = argv;
-	json_t *cfg = json_deep_copy(json_object_get(current, "config"));
-	const char *cur_desc = json_string_value(json_object_get(current, "description"));
-	const char *desc = a->description ? tf_value_get_string(a->description) : NULL;
-
-	(void)err;
-	if (!cfg)
-		cfg = json_object();
-	for (size_t i = 0; tf_value_is_known(a->prior_keys) && i < tf_value_len(a->prior_keys); i++) {
-		const char *k = tf_value_map_key(a->prior_keys, i);
-		if (tf_value_is_known(a->planned_keys) && tf_value_map_get(a->planned_keys, k))
-			continue;
-		if (in_list(k, immutable_keys))
-			continue; /* cannot be removed: just stop managing it */
-		json_object_del(cfg, k);
-	}
-	for (size_t i = 0; tf_value_is_known(a->planned_keys) && i < tf_value_len(a->planned_keys); i++) {
-		const char *s = tf_value_get_string(tf_value_map_value(a->planned_keys, i));
-		json_object_set_new(cfg, tf_value_map_key(a->planned_keys, i),
-				    json_string(s ? s : ""));
-	}
-	*body = json_pack("{s:o, s:s}", "config", cfg, "description",
-			  desc ? desc : (cur_desc ? cur_desc : ""));
-	return *body ? LXD_OK : LXD_E_NOMEM;
-}
-
-int pool_set_description(lxd_client *c, const char *name,
-			 const tf_value *planned, lxd_error *err)
-{
-	struct merge_arg a = { .prior_keys = tf_value_attr(planned, "config"),
-			       .planned_keys = tf_value_attr(planned, "config"),
-			       .description = tf_value_attr(planned, "description") };
-	char *path = pool_path(name, NULL);
-	int rc = path ? lxd_update_etag(c, path, 0, merge_mutate, &a, err) : LXD_E_NOMEM;
-
-	free(path);
-	return rc;
-}
-
-/* One read-merge-write of the pool (target NULL) or of one member. */
-static int merge_write(lxd_client *c, const char *name, const char *target,
-		       struct merge_arg *a, lxd_error *err)
-{
-	char *path = pool_path(name, target);
-	int rc = path ? lxd_update_etag(c, path, 0, merge_mutate, a, err) : LXD_E_NOMEM;
-
-	free(path);
-	return rc;
-}
-
 /* Members dropped from member_config: stop managing their mutable keys.
  * Returns false (diagnostic added) on failure. */
 static bool release_members(lxd_client *c, const char *name,
@@ -897,7 +592,7 @@ static bool release_members(lxd_client *c, const char *name,
 {
 	for (size_t i = 0; tf_value_is_known(pmc) && i < tf_value_len(pmc); i++) {
 		const char *m = tf_value_map_key(pmc, i);
-		struct merge_arg a = { .prior_keys = tf_value_map_value(pmc, i),
+		pool_merge a = { .prior_keys = tf_value_map_value(pmc, i),
 				       .planned_keys = NULL };
 		bool has_mutable = false;
 		lxd_error err = {0};
@@ -905,9 +600,9 @@ static bool release_members(lxd_client *c, const char *name,
 		if (tf_value_is_known(nmc) && tf_value_map_get(nmc, m))
 			continue;
 		for (size_t j = 0; j < tf_value_len(a.prior_keys); j++)
-			if (!in_list(tf_value_map_key(a.prior_keys, j), immutable_keys))
+			if (!pool_is_immutable_key(tf_value_map_key(a.prior_keys, j)))
 				has_mutable = true;
-		if (has_mutable && merge_write(c, name, m, &a, &err)) {
+		if (has_mutable && pool_merge_write(c, name, m, &a, &err)) {
 			lxd_diag(d, NULL, "Cannot update storage pool", &err,
 				 "Removing settings of storage pool \"%s\" on member \"%s\"",
 				 name, m);
@@ -921,8 +616,8 @@ static void pool_update(tfp_ctx *ctx, const tf_value *prior,
 			const tf_value *planned, const tf_value *config,
 			tf_value **out, tf_diags *d)
 {
-	lxd_client *c = lxd_ctx_client(ctx, d);
-	const char *name = tf_value_attr_string(prior, "name");
+	const char *name = NULL;
+	lxd_client *c = lxd_ctx_named(ctx, prior, &name, d);
 	const tf_value *pmc = tf_value_attr(prior, "member_config");
 	const tf_value *nmc = tf_value_attr(planned, "member_config");
 	json_t *pool = NULL, *priv = NULL, *new_priv = NULL, *touched = json_object();
@@ -933,12 +628,12 @@ static void pool_update(tfp_ctx *ctx, const tf_value *prior,
 		goto partial;
 	if (tf_plan_attr_changed(prior, planned, "description") ||
 	    tf_plan_attr_changed(prior, planned, "config")) {
-		struct merge_arg a = {
+		pool_merge a = {
 			.prior_keys = tf_value_attr(prior, "config"),
 			.planned_keys = tf_value_attr(planned, "config"),
 			.description = tf_value_attr(planned, "description"),
 		};
-		if (merge_write(c, name, NULL, &a, &err)) {
+		if (pool_merge_write(c, name, NULL, &a, &err)) {
 			lxd_diag(d, NULL, "Cannot update storage pool", &err,
 				 "Updating storage pool \"%s\"", name);
 			goto partial;
@@ -948,14 +643,14 @@ static void pool_update(tfp_ctx *ctx, const tf_value *prior,
 		const char *m = tf_value_map_key(nmc, i);
 		const tf_value *nv = tf_value_map_value(nmc, i);
 		const tf_value *pv = tf_value_is_known(pmc) ? tf_value_map_get(pmc, m) : NULL;
-		struct merge_arg a = { .prior_keys = pv, .planned_keys = nv };
+		pool_merge a = { .prior_keys = pv, .planned_keys = nv };
 
 		if (pv && tf_value_equal(pv, nv))
 			continue;
 		json_object_set_new(touched, m, json_true());
-		if (merge_write(c, name, m, &a, &err)) {
+		if (pool_merge_write(c, name, m, &a, &err)) {
 			tf_path p = {0};
-			pool_path_key(&p, "member_config", m, NULL);
+			tf_path_attr_keys(&p, "member_config", m, NULL);
 			lxd_diag(d, &p, "Cannot update storage pool", &err,
 				 "Updating storage pool \"%s\" on member \"%s\"", name, m);
 			tf_path_done(&p);
@@ -986,11 +681,8 @@ partial:
 	/* Record what is true now: the prior keys at their live values. The
 	 * next plan shows whatever is still to do. Without an answer the RPC
 	 * layer keeps the prior state. */
-	if (c) {
-		tf_diags ignore = TF_DIAGS_INIT;
-		pool_read(ctx, prior, out, &ignore);
-		tf_diags_done(&ignore);
-	}
+	if (c)
+		tfp_reread(pool_read, ctx, prior, out);
 done:
 	json_decref(pool);
 	json_decref(priv);
@@ -1004,25 +696,16 @@ static void pool_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 {
 	lxd_client *c = lxd_ctx_client(ctx, d);
 	const char *name = tf_value_attr_string(prior, "name");
-	char *path;
-	lxd_response r = {0};
 	lxd_error err = {0};
 	int rc;
 
-	if (!c || !name)
+	if (!c)
 		return;
 	/* Recorded half-created (a create that failed, tainted): finish it
 	 * first, so the delete removes the storage on every member. */
 	if (strcmp(tf_value_attr_string(prior, "status") ?: "Created", "Created") != 0)
 		pool_finish_half_created(ctx, c, prior);
-	path = pool_path(name, NULL);
-	if (!path) {
-		tf_diags_error(d, NULL, "Out of memory", "Deleting \"%s\"", name);
-		return;
-	}
-	rc = lxd_request(c, "DELETE", path, NULL, NULL, 0, &r, &err);
-	lxd_response_done(&r);
-	free(path);
+	rc = lxd_send_at(c, "DELETE", pool_path(name, NULL), NULL, &err);
 	if (rc == LXD_OK || rc == LXD_E_NOTFOUND)
 		return;
 	if (strstr(err.message, "in use"))

@@ -1,7 +1,10 @@
-/* lxd_storage_pool internals shared by its two files:
- * lxd_storage_pool.c (schema, read, import, plan, update, delete) and
- * lxd_storage_pool_create.c (create, resuming a half-finished create,
- * partial state). Not used by any other resource. */
+/* lxd_storage_pool internals shared by its files:
+ *   lxd_storage_pool.c        schema, read, import, plan, update, delete
+ *   lxd_storage_pool_create.c create, resuming a half-finished create,
+ *                             partial state
+ *   lxd_storage_pool_obj.c    what both use (declared first below; depends
+ *                             on neither of the others)
+ * Not used by any other resource. */
 #ifndef LXD_STORAGE_POOL_H
 #define LXD_STORAGE_POOL_H
 
@@ -17,6 +20,10 @@
  * releases add): set per member with ?target=, stripped from untargeted
  * reads. */
 bool pool_is_member_key(const char *k);
+
+/* Keys LXD refuses to change once the pool exists (a change replaces the
+ * pool; an update never removes them, it stops managing them). */
+bool pool_is_immutable_key(const char *k);
 
 /* lxd_key_filter: keeps member-specific keys only. */
 bool pool_member_key_filter(const char *k, const json_t *v, void *arg);
@@ -47,19 +54,27 @@ int pool_record_server_keys(lxd_client *c, const char *name, json_t *priv,
 			    const json_t *prior_priv, const tf_value *prior,
 			    const json_t *only_members, lxd_error *err);
 
-/* POST /1.0/storage-pools[?target=<member>] {name, driver, config,
- * description if not NULL}. `cfg` is borrowed. */
-int pool_post(lxd_client *c, const char *target, const char *name,
-	      const char *driver, const char *description, const json_t *cfg,
-	      lxd_error *err);
+/* ---- lxd_storage_pool_create.c ----------------------------------------- */
+
+/* One read-merge-write of the pool's config (GET, PUT with If-Match,
+ * retried on 412): the live config minus the keys of prior_keys that
+ * planned_keys no longer has (immutable ones are kept), plus planned_keys;
+ * the description from `description` (NULL: kept). Keys the server owns
+ * are preserved. */
+typedef struct pool_merge {
+	const tf_value *prior_keys;   /* map(string) or null */
+	const tf_value *planned_keys; /* map(string) or null */
+	const tf_value *description;  /* planned description, or NULL: keep */
+} pool_merge;
+
+/* The pool (target NULL) or its member `target`. */
+int pool_merge_write(lxd_client *c, const char *name, const char *target,
+		     const pool_merge *a, lxd_error *err);
 
 /* Set the description of a clustered pool (LXD ignores it on the
  * clustered create). */
 int pool_set_description(lxd_client *c, const char *name,
 			 const tf_value *planned, lxd_error *err);
-
-/* Add a diagnostic path config["k"] / member_config["m"]["k"]. */
-void pool_path_key(tf_path *p, const char *attr, const char *k1, const char *k2);
 
 void pool_create(tfp_ctx *ctx, const tf_value *planned, const tf_value *config,
 		 tf_value **out, tf_diags *d);

@@ -29,6 +29,8 @@
 #include <time.h>
 
 #include "../log.h"
+#include "../util/cleanup.h"
+#include "lxd_kit.h"
 #include "lxd_server_keys.h"
 #include "lxd_storage_pool.h"
 
@@ -71,26 +73,21 @@ static json_t *direct_config(const struct run *r)
 	return cfg;
 }
 
-int pool_post(lxd_client *c, const char *target, const char *name,
-	      const char *driver, const char *description, const json_t *cfg,
-	      lxd_error *err)
+/* POST /1.0/storage-pools[?target=<member>] {name, driver, config,
+ * description if not NULL}. `cfg` is borrowed. */
+static int pool_post(lxd_client *c, const char *target, const char *name,
+		     const char *driver, const char *description,
+		     const json_t *cfg, lxd_error *err)
 {
-	json_t *body = json_pack("{s:s, s:s, s:O}", "name", name, "driver", driver,
-				 "config", cfg);
-	char *path = NULL, *et = target ? lxd_escape(target) : NULL;
-	int rc = LXD_E_NOMEM;
+	_cleanup_(json_decrefp) json_t *body = json_pack(
+		"{s:s, s:s, s:O}", "name", name, "driver", driver, "config", cfg);
 
-	if (body && (!target || et) && (!description ||
-	    json_object_set_new(body, "description", json_string(description)) == 0) &&
-	    asprintf(&path, "/1.0/storage-pools%s%s", target ? "?target=" : "",
-		     target ? et : "") >= 0)
-		rc = lxd_request(c, "POST", path, body, NULL, 0, NULL, err);
-	else
-		path = NULL;
-	json_decref(body);
-	free(path);
-	free(et);
-	return rc;
+	if (!body || (description && json_object_set_new(body, "description",
+							 json_string(description))))
+		return LXD_E_NOMEM;
+	return lxd_send_at(c, "POST", lxd_url("/1.0/storage-pools", NULL, NULL,
+					      "target", target),
+			   body, err);
 }
 
 /* One step (target NULL: the global POST). Notes whether it may have
@@ -119,61 +116,58 @@ static int step_post(struct run *r, const char *target, lxd_error *err)
 	return rc;
 }
 
+/* Does the live `config` object (filtered by `keep`) hold exactly the
+ * planned map `want` (none when want is NULL or not known)? 1 yes, 0 no,
+ * -1 out of memory. */
+static int config_is(const json_t *config, lxd_key_filter keep,
+		     const tf_value *want)
+{
+	_cleanup_(tf_value_unrefp) tf_value *live = lxd_config_to_map(config, keep, NULL);
+
+	if (!live)
+		return -1;
+	return want && tf_value_is_known(want) ? tf_value_equal(live, want)
+	       : tf_value_len(live) == 0;
+}
+
+/* A member's own keys, without volatile.initial_source (LXD's own record
+ * of `source`). */
+static bool member_key_not_record(const char *k, const json_t *v, void *arg)
+{
+	return pool_member_key_filter(k, v, arg) &&
+	       strcmp(k, "volatile.initial_source") != 0;
+}
+
+static bool not_volatile(const char *k, const json_t *v, void *arg)
+{
+	(void)v;
+	(void)arg;
+	return strncmp(k, "volatile.", 9) != 0;
+}
+
 /* A member's pending definition as LXD holds it equals what we send? */
 static bool member_matches(const struct run *r, const char *m, lxd_error *err,
 			   int *rc)
 {
-	json_t *mp = NULL;
-	tf_value *live;
-	const tf_value *want = member_keys_of(r, m);
-	bool same;
+	_cleanup_(json_decrefp) json_t *mp = NULL;
+	int same;
 
 	*rc = pool_get(r->c, r->name, m, &mp, NULL, err);
 	if (*rc)
 		return false;
-	live = lxd_config_to_map(json_object_get(mp, "config"),
-				 pool_member_key_filter, NULL);
-	json_decref(mp);
-	if (!live) {
+	same = config_is(json_object_get(mp, "config"), member_key_not_record,
+			 member_keys_of(r, m));
+	if (same < 0)
 		*rc = LXD_E_NOMEM;
-		return false;
-	}
-	/* volatile.initial_source is LXD's own record of `source`. */
-	if (tf_value_map_get(live, "volatile.initial_source")) {
-		tf_value *t = lxd_config_to_map(NULL, NULL, NULL);
-		for (size_t i = 0; t && i < tf_value_len(live); i++)
-			if (strcmp(tf_value_map_key(live, i), "volatile.initial_source"))
-				tf_value_map_set(t, tf_value_map_key(live, i),
-						 tf_value_ref(tf_value_map_value(live, i)));
-		tf_value_unref(live);
-		live = t;
-	}
-	same = live && (want && tf_value_is_known(want) ?
-			tf_value_equal(live, want) : tf_value_len(live) == 0);
-	tf_value_unref(live);
-	return same;
+	return same > 0;
 }
 
 /* An Errored pool keeps the global config of the failed create: it must
  * be the planned one. */
 static bool global_matches(const struct run *r, const json_t *pool)
 {
-	tf_value *live = lxd_config_to_map(json_object_get(pool, "config"), NULL, NULL);
-	const tf_value *want = tf_value_attr(r->planned, "config");
-	bool same = false;
-
-	if (live) {
-		tf_value *t = lxd_config_to_map(NULL, NULL, NULL);
-		for (size_t i = 0; t && i < tf_value_len(live); i++)
-			if (strncmp(tf_value_map_key(live, i), "volatile.", 9))
-				tf_value_map_set(t, tf_value_map_key(live, i),
-						 tf_value_ref(tf_value_map_value(live, i)));
-		same = t && (tf_value_is_known(want) ? tf_value_equal(t, want)
-			     : tf_value_len(t) == 0);
-		tf_value_unref(t);
-	}
-	tf_value_unref(live);
-	return same;
+	return config_is(json_object_get(pool, "config"), not_volatile,
+			 tf_value_attr(r->planned, "config")) > 0;
 }
 
 static void import_it(const struct run *r, const char *status, tf_diags *d)
@@ -367,14 +361,6 @@ static int run_steps(struct run *r, lxd_error *err, tf_diags *d)
 	}
 }
 
-/* A planned map for the state: NULL (null) when it is not known, i.e. the
- * configuration left the optional+computed attribute unset and the pool
- * was created with LXD's defaults, all recorded as the server's. */
-static const tf_value *known_or_null(const tf_value *v)
-{
-	return v && tf_value_is_known(v) ? v : NULL;
-}
-
 /* State after a failed create: what LXD now holds, or, when it cannot be
  * read, the planned values with status "Unknown" (Terraform taints it; a
  * later destroy of a pool that turns out not to exist succeeds). */
@@ -387,8 +373,8 @@ static void partial_state(struct run *r, tf_value **out)
 	if (rc == LXD_E_NOTFOUND)
 		return; /* nothing was created */
 	*out = pool_state(r->ctx->schema, r->planned,
-			  known_or_null(tf_value_attr(r->planned, "config")),
-			  known_or_null(r->mc), rc == LXD_OK ? pool : NULL);
+			  lxd_known_or_null(tf_value_attr(r->planned, "config")),
+			  lxd_known_or_null(r->mc), rc == LXD_OK ? pool : NULL);
 	json_decref(pool);
 }
 
@@ -422,8 +408,8 @@ static void finish(struct run *r, tf_value **out, tf_diags *d)
 			 "Reading storage pool \"%s\" after creating it", r->name);
 	/* Exists either way: record it (without a read, as planned). */
 	*out = pool_state(r->ctx->schema, r->planned,
-			  known_or_null(tf_value_attr(r->planned, "config")),
-			  known_or_null(r->mc), rc == LXD_OK ? pool : NULL);
+			  lxd_known_or_null(tf_value_attr(r->planned, "config")),
+			  lxd_known_or_null(r->mc), rc == LXD_OK ? pool : NULL);
 	json_decref(pool);
 	json_decref(priv);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../../schema/tf_err.h"
+#include "../util/cleanup.h"
 #include "rpc_app.h"
 
 const struct rpc_res *rpc_find_res(const rpc_app *app, const char *name)
@@ -30,6 +31,65 @@ const struct rpc_eph *rpc_find_eph(const rpc_app *app, const char *name)
 		if (strcmp(app->eph[i].def->type_name, name) == 0)
 			return &app->eph[i];
 	return NULL;
+}
+
+static void unknown_type(tf_diags *d, const char *kind, const char *name)
+{
+	tf_diags_error(d, NULL, "Unsupported type",
+		       "This provider has no %s named \"%s\". Check the type "
+		       "name and that the right provider (lxdcapi/lxd for lxd_*, "
+		       "lxdcapi/k8s for k8s_*) is configured.",
+		       kind, name ? name : "");
+}
+
+const struct rpc_res *rpc_res_of(const rpc_app *app, const char *name, tf_diags *d)
+{
+	const struct rpc_res *r = rpc_find_res(app, name);
+
+	if (!r)
+		unknown_type(d, "resource type", name);
+	return r;
+}
+
+const struct rpc_ds *rpc_ds_of(const rpc_app *app, const char *name, tf_diags *d)
+{
+	const struct rpc_ds *s = rpc_find_ds(app, name);
+
+	if (!s)
+		unknown_type(d, "data source", name);
+	return s;
+}
+
+const struct rpc_eph *rpc_eph_of(const rpc_app *app, const char *name, tf_diags *d)
+{
+	const struct rpc_eph *e = rpc_find_eph(app, name);
+
+	if (!e)
+		tf_diags_error(d, NULL, "Unknown ephemeral resource type",
+			       "This provider has no ephemeral resource \"%s\". Check "
+			       "the type name and the provider version.",
+			       name ? name : "");
+	return e;
+}
+
+void rpc_validate_config(rpc_app *app, const tf_schema *schema,
+			 const char *type_name,
+			 void (*hook)(tfp_ctx *, const tf_value *, tf_diags *),
+			 const Tfplugin6__DynamicValue *dv, const char *what,
+			 tf_diags *d)
+{
+	_cleanup_(tf_value_unrefp) tf_value *config =
+		rpc_decode_dv(dv, tf_schema_type(schema), what, d);
+	tfp_ctx ctx;
+
+	if (!config)
+		return;
+	tf_schema_validate(schema, config, d);
+	if (!hook)
+		return;
+	rpc_ctx_init(&ctx, app, schema, type_name, NULL);
+	hook(&ctx, config, d);
+	free(ctx.private_out);
 }
 
 void rpc_ctx_init(tfp_ctx *ctx, rpc_app *app, const tf_schema *schema,

@@ -16,20 +16,11 @@
 #include "rpc.h"
 #include "rpc_values.h"
 
-struct rpc_res {
-	const tfp_resource *def;
-	tf_schema *schema;
-};
-
-struct rpc_ds {
-	const tfp_data_source *def;
-	tf_schema *schema;
-};
-
-struct rpc_eph {
-	const tfp_ephemeral *def;
-	tf_schema *schema;
-};
+/* A type the provider serves, with its compiled schema. */
+#define RPC_TYPE_OF(def_type) { const def_type *def; tf_schema *schema; }
+struct rpc_res RPC_TYPE_OF(tfp_resource);
+struct rpc_ds RPC_TYPE_OF(tfp_data_source);
+struct rpc_eph RPC_TYPE_OF(tfp_ephemeral);
 
 struct rpc_app {
 	const tfp_provider *provider;
@@ -61,6 +52,20 @@ struct rpc_app {
 const struct rpc_res *rpc_find_res(const rpc_app *app, const char *name);
 const struct rpc_ds *rpc_find_ds(const rpc_app *app, const char *name);
 const struct rpc_eph *rpc_find_eph(const rpc_app *app, const char *name);
+/* The same for a handler: an unknown name adds the error the user sees
+ * (no such type in this provider) to d. */
+const struct rpc_res *rpc_res_of(const rpc_app *app, const char *name, tf_diags *d);
+const struct rpc_ds *rpc_ds_of(const rpc_app *app, const char *name, tf_diags *d);
+const struct rpc_eph *rpc_eph_of(const rpc_app *app, const char *name, tf_diags *d);
+
+/* Validate<Kind>Config for any kind: decode `dv` as a configuration of
+ * `schema` (`what` names it in errors), validate it against the schema,
+ * then with the type's own hook (NULL: none; it runs without a client). */
+void rpc_validate_config(rpc_app *app, const tf_schema *schema,
+			 const char *type_name,
+			 void (*hook)(tfp_ctx *, const tf_value *, tf_diags *),
+			 const Tfplugin6__DynamicValue *dv, const char *what,
+			 tf_diags *d);
 
 /* Prepare a handler context for one call: the configured client (read
  * under the lock), the schema and type name (borrowed), the stop flag,

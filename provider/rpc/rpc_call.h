@@ -41,6 +41,14 @@ typedef struct rpc_call {
  * everything the user can act on; a status is for protocol failures. */
 typedef int (*rpc_unary_fn)(rpc_call *c, const void *req, void *resp);
 
+/* How a unary handler ends: the diagnostics it gathered go into its
+ * response's `diagnostics` field (arena-allocated), then status OK (the
+ * file includes server/server.h). A handler declares its accumulator
+ * with _cleanup_(tf_diags_done), so nothing else is left to free. */
+#define RPC_REPLY(c, d, rs)                                                   \
+	(rpc_put_diags(&(c)->arena, (d), &(rs)->n_diagnostics, &(rs)->diagnostics), \
+	 SRV_STATUS_OK)
+
 /* The writer a server-streaming handler pushes its messages through. */
 typedef struct rpc_stream rpc_stream;
 struct rpc_stream {

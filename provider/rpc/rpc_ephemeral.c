@@ -20,17 +20,10 @@
 #include <string.h>
 
 #include "../log.h"
+#include "../util/cleanup.h"
 #include "../server/server.h"
 #include "rpc_app.h"
 #include "rpc_handlers.h"
-
-static void unknown_eph(tf_diags *d, const char *name)
-{
-	tf_diags_error(d, NULL, "Unknown ephemeral resource type",
-		       "This provider has no ephemeral resource \"%s\". Check "
-		       "the type name and the provider version.",
-		       name ? name : "");
-}
 
 static Google__Protobuf__Timestamp *put_time(rpc_arena *ar, int64_t secs)
 {
@@ -110,52 +103,32 @@ int rpc_validate_ephemeral(rpc_call *c, const void *req, void *resp)
 {
 	const Tfplugin6__ValidateEphemeralResourceConfig__Request *rq = req;
 	Tfplugin6__ValidateEphemeralResourceConfig__Response *rs = resp;
-	rpc_app *app = c->app;
-	rpc_arena *ar = &c->arena;
-	tf_diags d = TF_DIAGS_INIT;
-	tf_value *config = NULL;
-	const struct rpc_eph *e;
+	_cleanup_(tf_diags_done) tf_diags d = TF_DIAGS_INIT;
+	const struct rpc_eph *e = rpc_eph_of(c->app, rq->type_name, &d);
 
-	e = rpc_find_eph(app, rq->type_name);
-	if (!e) {
-		unknown_eph(&d, rq->type_name);
-	} else if ((config = rpc_decode_dv(rq->config, tf_schema_type(e->schema),
-					   "ephemeral resource configuration", &d))) {
-		tf_schema_validate(e->schema, config, &d);
-		if (e->def->validate) {
-			tfp_ctx ctx;
-
-			rpc_ctx_init(&ctx, app, e->schema, e->def->type_name, NULL);
-			e->def->validate(&ctx, config, &d);
-			free(ctx.private_out);
-		}
-	}
-	rpc_put_diags(ar, &d, &rs->n_diagnostics, &rs->diagnostics);
-	tf_value_unref(config);
-	tf_diags_done(&d);
-	return SRV_STATUS_OK;
+	if (e)
+		rpc_validate_config(c->app, e->schema, e->def->type_name,
+				    e->def->validate, rq->config,
+				    "ephemeral resource configuration", &d);
+	return RPC_REPLY(c, &d, rs);
 }
 
 int rpc_open_ephemeral(rpc_call *c, const void *req, void *resp)
 {
 	const Tfplugin6__OpenEphemeralResource__Request *rq = req;
 	Tfplugin6__OpenEphemeralResource__Response *rs = resp;
-	rpc_app *app = c->app;
 	rpc_arena *ar = &c->arena;
-	tf_diags d = TF_DIAGS_INIT;
-	tf_value *config = NULL, *result = NULL;
-	const struct rpc_eph *e;
+	_cleanup_(tf_diags_done) tf_diags d = TF_DIAGS_INIT;
+	_cleanup_(tf_value_unrefp) tf_value *config = NULL, *result = NULL;
+	const struct rpc_eph *e = rpc_eph_of(c->app, rq->type_name, &d);
 	tfp_ctx ctx = {0};
 	int64_t renew_at = 0;
 	tf_type *t;
 
-	e = rpc_find_eph(app, rq->type_name);
-	if (!e) {
-		unknown_eph(&d, rq->type_name);
+	if (!e)
 		goto reply;
-	}
 	t = tf_schema_type(e->schema);
-	rpc_ctx_init(&ctx, app, e->schema, e->def->type_name, NULL);
+	rpc_ctx_init(&ctx, c->app, e->schema, e->def->type_name, NULL);
 	config = rpc_decode_dv(rq->config, t, "ephemeral resource configuration", &d);
 	if (!config)
 		goto reply;
@@ -208,64 +181,43 @@ int rpc_open_ephemeral(rpc_call *c, const void *req, void *resp)
 	rs->renew_at = put_time(ar, renew_at);
 	put_private(ar, &ctx, &rs->private_, false);
 reply:
-	rpc_put_diags(ar, &d, &rs->n_diagnostics, &rs->diagnostics);
-	tf_value_unref(config);
-	tf_value_unref(result);
 	free(ctx.private_out);
-	tf_diags_done(&d);
-	return SRV_STATUS_OK;
+	return RPC_REPLY(c, &d, rs);
 }
 
 int rpc_renew_ephemeral(rpc_call *c, const void *req, void *resp)
 {
 	const Tfplugin6__RenewEphemeralResource__Request *rq = req;
 	Tfplugin6__RenewEphemeralResource__Response *rs = resp;
-	rpc_app *app = c->app;
-	rpc_arena *ar = &c->arena;
-	tf_diags d = TF_DIAGS_INIT;
-	const struct rpc_eph *e;
+	_cleanup_(tf_diags_done) tf_diags d = TF_DIAGS_INIT;
+	const struct rpc_eph *e = rpc_eph_of(c->app, rq->type_name, &d);
 	tfp_ctx ctx = {0};
 	int64_t renew_at = 0;
 
-	e = rpc_find_eph(app, rq->type_name);
-	if (!e) {
-		unknown_eph(&d, rq->type_name);
-		goto reply;
+	if (e) {
+		rpc_ctx_init(&ctx, c->app, e->schema, e->def->type_name, &rq->private_);
+		if (e->def->renew)
+			e->def->renew(&ctx, &renew_at, &d);
+		rs->renew_at = put_time(&c->arena, renew_at);
+		put_private(&c->arena, &ctx, &rs->private_, true);
 	}
-	rpc_ctx_init(&ctx, app, e->schema, e->def->type_name, &rq->private_);
-	if (e->def->renew)
-		e->def->renew(&ctx, &renew_at, &d);
-	rs->renew_at = put_time(ar, renew_at);
-	put_private(ar, &ctx, &rs->private_, true);
-reply:
-	rpc_put_diags(ar, &d, &rs->n_diagnostics, &rs->diagnostics);
 	free(ctx.private_out);
-	tf_diags_done(&d);
-	return SRV_STATUS_OK;
+	return RPC_REPLY(c, &d, rs);
 }
 
 int rpc_close_ephemeral(rpc_call *c, const void *req, void *resp)
 {
 	const Tfplugin6__CloseEphemeralResource__Request *rq = req;
 	Tfplugin6__CloseEphemeralResource__Response *rs = resp;
-	rpc_app *app = c->app;
-	rpc_arena *ar = &c->arena;
-	tf_diags d = TF_DIAGS_INIT;
-	const struct rpc_eph *e;
+	_cleanup_(tf_diags_done) tf_diags d = TF_DIAGS_INIT;
+	const struct rpc_eph *e = rpc_eph_of(c->app, rq->type_name, &d);
 	tfp_ctx ctx = {0};
 
-	e = rpc_find_eph(app, rq->type_name);
-	if (!e) {
-		unknown_eph(&d, rq->type_name);
-		goto reply;
+	if (e) {
+		rpc_ctx_init(&ctx, c->app, e->schema, e->def->type_name, &rq->private_);
+		if (e->def->close)
+			e->def->close(&ctx, &d);
+		free(ctx.private_out); /* nothing follows a close */
 	}
-	rpc_ctx_init(&ctx, app, e->schema, e->def->type_name, &rq->private_);
-	if (e->def->close)
-		e->def->close(&ctx, &d);
-	free(ctx.private_out); /* nothing follows a close */
-	ctx.private_out = NULL;
-reply:
-	rpc_put_diags(ar, &d, &rs->n_diagnostics, &rs->diagnostics);
-	tf_diags_done(&d);
-	return SRV_STATUS_OK;
+	return RPC_REPLY(c, &d, rs);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../log.h"
+#include "../util/cleanup.h"
 #include "../server/server.h"
 #include "rpc_app.h"
 #include "rpc_handlers.h"
@@ -30,47 +31,28 @@ int rpc_get_schema(rpc_call *c, const void *req, void *resp)
 int rpc_get_metadata(rpc_call *c, const void *req, void *resp)
 {
 	Tfplugin6__GetMetadata__Response *rs = resp;
-	Tfplugin6__ServerCapabilities *caps = rpc_alloc(&c->arena, sizeof(*caps));
 	const rpc_app *app = c->app;
 	rpc_arena *ar = &c->arena;
 
 	(void)req;
-	tfplugin6__server_capabilities__init(caps);
-	caps->plan_destroy = 1;
-	caps->get_provider_schema_optional = 1;
-	rs->server_capabilities = caps;
-	rs->n_resources = app->nres;
-	rs->resources = rpc_alloc(ar, app->nres * sizeof(*rs->resources));
-	for (size_t i = 0; i < app->nres; i++) {
-		Tfplugin6__GetMetadata__ResourceMetadata *m = rpc_alloc(ar, sizeof(*m));
-		tfplugin6__get_metadata__resource_metadata__init(m);
-		m->type_name = (char *)app->res[i].def->type_name;
-		rs->resources[i] = m;
-	}
-	rs->n_data_sources = app->nds;
-	rs->data_sources = rpc_alloc(ar, app->nds * sizeof(*rs->data_sources));
-	for (size_t i = 0; i < app->nds; i++) {
-		Tfplugin6__GetMetadata__DataSourceMetadata *m = rpc_alloc(ar, sizeof(*m));
-		tfplugin6__get_metadata__data_source_metadata__init(m);
-		m->type_name = (char *)app->ds[i].def->type_name;
-		rs->data_sources[i] = m;
-	}
-	rs->n_ephemeral_resources = app->neph;
-	rs->ephemeral_resources = rpc_alloc(ar, app->neph * sizeof(*rs->ephemeral_resources));
-	for (size_t i = 0; i < app->neph; i++) {
-		Tfplugin6__GetMetadata__EphemeralMetadata *m = rpc_alloc(ar, sizeof(*m));
-		tfplugin6__get_metadata__ephemeral_metadata__init(m);
-		m->type_name = (char *)app->eph[i].def->type_name;
-		rs->ephemeral_resources[i] = m;
-	}
-	rs->n_functions = app->provider->nfunctions;
-	rs->functions = rpc_alloc(ar, (rs->n_functions + 1) * sizeof(*rs->functions));
-	for (size_t i = 0; i < rs->n_functions; i++) {
-		Tfplugin6__GetMetadata__FunctionMetadata *m = rpc_alloc(ar, sizeof(*m));
-		tfplugin6__get_metadata__function_metadata__init(m);
-		m->name = (char *)app->provider->functions[i]->name;
-		rs->functions[i] = m;
-	}
+	rs->server_capabilities = rpc_server_capabilities(ar);
+	/* One row per kind: the response field, the app's list, the message. */
+	RPC_PUT_TYPES(ar, rs, resources, app->nres,
+		      Tfplugin6__GetMetadata__ResourceMetadata,
+		      tfplugin6__get_metadata__resource_metadata__init,
+		      m->type_name = (char *)app->res[i].def->type_name);
+	RPC_PUT_TYPES(ar, rs, data_sources, app->nds,
+		      Tfplugin6__GetMetadata__DataSourceMetadata,
+		      tfplugin6__get_metadata__data_source_metadata__init,
+		      m->type_name = (char *)app->ds[i].def->type_name);
+	RPC_PUT_TYPES(ar, rs, ephemeral_resources, app->neph,
+		      Tfplugin6__GetMetadata__EphemeralMetadata,
+		      tfplugin6__get_metadata__ephemeral_metadata__init,
+		      m->type_name = (char *)app->eph[i].def->type_name);
+	RPC_PUT_TYPES(ar, rs, functions, app->provider->nfunctions,
+		      Tfplugin6__GetMetadata__FunctionMetadata,
+		      tfplugin6__get_metadata__function_metadata__init,
+		      m->name = (char *)app->provider->functions[i]->name);
 	return SRV_STATUS_OK;
 }
 
@@ -79,20 +61,17 @@ int rpc_validate_provider(rpc_call *c, const void *req, void *resp)
 	const Tfplugin6__ValidateProviderConfig__Request *rq = req;
 	Tfplugin6__ValidateProviderConfig__Response *rs = resp;
 	rpc_app *app = c->app;
-	tf_diags d = TF_DIAGS_INIT;
-	tf_value *config;
+	_cleanup_(tf_diags_done) tf_diags d = TF_DIAGS_INIT;
+	_cleanup_(tf_value_unrefp) tf_value *config = rpc_decode_dv(
+		rq->config, tf_schema_type(app->provider_schema),
+		"provider configuration", &d);
 
-	config = rpc_decode_dv(rq->config, tf_schema_type(app->provider_schema),
-			       "provider configuration", &d);
 	if (config) {
 		tf_schema_validate(app->provider_schema, config, &d);
 		if (app->provider->validate)
 			app->provider->validate(config, &d);
 	}
-	rpc_put_diags(&c->arena, &d, &rs->n_diagnostics, &rs->diagnostics);
-	tf_value_unref(config);
-	tf_diags_done(&d);
-	return SRV_STATUS_OK;
+	return RPC_REPLY(c, &d, rs);
 }
 
 int rpc_configure(rpc_call *c, const void *req, void *resp)
@@ -100,12 +79,12 @@ int rpc_configure(rpc_call *c, const void *req, void *resp)
 	const Tfplugin6__ConfigureProvider__Request *rq = req;
 	Tfplugin6__ConfigureProvider__Response *rs = resp;
 	rpc_app *app = c->app;
-	tf_diags d = TF_DIAGS_INIT;
-	tf_value *config;
+	_cleanup_(tf_diags_done) tf_diags d = TF_DIAGS_INIT;
+	_cleanup_(tf_value_unrefp) tf_value *config = rpc_decode_dv(
+		rq->config, tf_schema_type(app->provider_schema),
+		"provider configuration", &d);
 	void *client = NULL;
 
-	config = rpc_decode_dv(rq->config, tf_schema_type(app->provider_schema),
-			       "provider configuration", &d);
 	if (config && !tf_value_is_wholly_known(config)) {
 		/* Values that depend on resources not yet created: plan without
 		 * server checks; the apply walk configures with known values. */
@@ -132,10 +111,7 @@ int rpc_configure(rpc_call *c, const void *req, void *resp)
 			pthread_mutex_unlock(&app->lock);
 		}
 	}
-	rpc_put_diags(&c->arena, &d, &rs->n_diagnostics, &rs->diagnostics);
-	tf_value_unref(config);
-	tf_diags_done(&d);
-	return SRV_STATUS_OK;
+	return RPC_REPLY(c, &d, rs);
 }
 
 int rpc_stop(rpc_call *c, const void *req, void *resp)

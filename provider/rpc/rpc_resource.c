@@ -12,18 +12,10 @@
 
 #include "../../schema/tf_err.h"
 #include "../log.h"
+#include "../util/cleanup.h"
 #include "../server/server.h"
 #include "rpc_app.h"
 #include "rpc_handlers.h"
-
-static void unknown_type(tf_diags *d, const char *kind, const char *name)
-{
-	tf_diags_error(d, NULL, "Unsupported type",
-		       "This provider has no %s named \"%s\". Check the type "
-		       "name and that the right provider (lxdcapi/lxd for lxd_*, "
-		       "lxdcapi/k8s for k8s_*) is configured.",
-		       kind, name ? name : "");
-}
 
 /* Private state to return: the handler's replacement, else the input. */
 static void put_private(rpc_arena *ar, tfp_ctx *ctx, ProtobufCBinaryData *out,
@@ -77,58 +69,28 @@ int rpc_validate_resource(rpc_call *c, const void *req, void *resp)
 {
 	const Tfplugin6__ValidateResourceConfig__Request *rq = req;
 	Tfplugin6__ValidateResourceConfig__Response *rs = resp;
-	rpc_app *app = c->app;
-	rpc_arena *ar = &c->arena;
-	tf_diags d = TF_DIAGS_INIT;
-	tf_value *config = NULL;
-	const struct rpc_res *r;
+	_cleanup_(tf_diags_done) tf_diags d = TF_DIAGS_INIT;
+	const struct rpc_res *r = rpc_res_of(c->app, rq->type_name, &d);
 
-	r = rpc_find_res(app, rq->type_name);
-	if (!r) {
-		unknown_type(&d, "resource type", rq->type_name);
-	} else if ((config = rpc_decode_dv(rq->config, tf_schema_type(r->schema),
-					   "resource configuration", &d))) {
-		tf_schema_validate(r->schema, config, &d);
-		if (r->def->validate) {
-			tfp_ctx ctx;
-			rpc_ctx_init(&ctx, app, r->schema, r->def->type_name, NULL);
-			r->def->validate(&ctx, config, &d);
-			free(ctx.private_out);
-		}
-	}
-	rpc_put_diags(ar, &d, &rs->n_diagnostics, &rs->diagnostics);
-	tf_value_unref(config);
-	tf_diags_done(&d);
-	return SRV_STATUS_OK;
+	if (r)
+		rpc_validate_config(c->app, r->schema, r->def->type_name,
+				    r->def->validate, rq->config,
+				    "resource configuration", &d);
+	return RPC_REPLY(c, &d, rs);
 }
 
 int rpc_validate_data_source(rpc_call *c, const void *req, void *resp)
 {
 	const Tfplugin6__ValidateDataResourceConfig__Request *rq = req;
 	Tfplugin6__ValidateDataResourceConfig__Response *rs = resp;
-	rpc_app *app = c->app;
-	rpc_arena *ar = &c->arena;
-	tf_diags d = TF_DIAGS_INIT;
-	tf_value *config = NULL;
-	const struct rpc_ds *s;
+	_cleanup_(tf_diags_done) tf_diags d = TF_DIAGS_INIT;
+	const struct rpc_ds *s = rpc_ds_of(c->app, rq->type_name, &d);
 
-	s = rpc_find_ds(app, rq->type_name);
-	if (!s) {
-		unknown_type(&d, "data source", rq->type_name);
-	} else if ((config = rpc_decode_dv(rq->config, tf_schema_type(s->schema),
-					   "data source configuration", &d))) {
-		tf_schema_validate(s->schema, config, &d);
-		if (s->def->validate) {
-			tfp_ctx ctx;
-			rpc_ctx_init(&ctx, app, s->schema, s->def->type_name, NULL);
-			s->def->validate(&ctx, config, &d);
-			free(ctx.private_out);
-		}
-	}
-	rpc_put_diags(ar, &d, &rs->n_diagnostics, &rs->diagnostics);
-	tf_value_unref(config);
-	tf_diags_done(&d);
-	return SRV_STATUS_OK;
+	if (s)
+		rpc_validate_config(c->app, s->schema, s->def->type_name,
+				    s->def->validate, rq->config,
+				    "data source configuration", &d);
+	return RPC_REPLY(c, &d, rs);
 }
 
 /* ---- UpgradeResourceState --------------------------------------------- */
@@ -195,15 +157,12 @@ int rpc_upgrade_state(rpc_call *c, const void *req, void *resp)
 {
 	const Tfplugin6__UpgradeResourceState__Request *rq = req;
 	Tfplugin6__UpgradeResourceState__Response *rs = resp;
-	rpc_app *app = c->app;
-	rpc_arena *ar = &c->arena;
-	tf_diags d = TF_DIAGS_INIT;
-	tf_value *v = NULL;
-	const struct rpc_res *r;
+	_cleanup_(tf_diags_done) tf_diags d = TF_DIAGS_INIT;
+	_cleanup_(tf_value_unrefp) tf_value *v = NULL;
+	const struct rpc_res *r = rpc_res_of(c->app, rq->type_name, &d);
 
-	r = rpc_find_res(app, rq->type_name);
 	if (!r) {
-		unknown_type(&d, "resource type", rq->type_name);
+		/* reported */
 	} else if (!rq->raw_state || rq->raw_state->json.len == 0) {
 		if (rq->raw_state && rq->raw_state->n_flatmap)
 			tf_diags_error(&d, NULL, "Unsupported legacy state",
@@ -216,11 +175,9 @@ int rpc_upgrade_state(rpc_call *c, const void *req, void *resp)
 		v = upgrade_json(r, rq->version, &rq->raw_state->json, &d);
 	}
 	if (r && v)
-		rs->upgraded_state = rpc_encode_dv(ar, v, tf_schema_type(r->schema), &d);
-	rpc_put_diags(ar, &d, &rs->n_diagnostics, &rs->diagnostics);
-	tf_value_unref(v);
-	tf_diags_done(&d);
-	return SRV_STATUS_OK;
+		rs->upgraded_state = rpc_encode_dv(&c->arena, v, tf_schema_type(r->schema),
+						   &d);
+	return RPC_REPLY(c, &d, rs);
 }
 
 /* ---- ReadResource ----------------------------------------------------- */
@@ -229,19 +186,14 @@ int rpc_read_resource(rpc_call *c, const void *req, void *resp)
 {
 	const Tfplugin6__ReadResource__Request *rq = req;
 	Tfplugin6__ReadResource__Response *rs = resp;
-	rpc_app *app = c->app;
-	rpc_arena *ar = &c->arena;
-	tf_diags d = TF_DIAGS_INIT;
-	tf_value *cur = NULL, *next = NULL;
-	const struct rpc_res *r;
+	_cleanup_(tf_diags_done) tf_diags d = TF_DIAGS_INIT;
+	_cleanup_(tf_value_unrefp) tf_value *cur = NULL, *next = NULL;
+	const struct rpc_res *r = rpc_res_of(c->app, rq->type_name, &d);
 	tfp_ctx ctx = {0};
 
-	r = rpc_find_res(app, rq->type_name);
-	if (!r) {
-		unknown_type(&d, "resource type", rq->type_name);
-		goto reply;
-	}
-	rpc_ctx_init(&ctx, app, r->schema, r->def->type_name, &rq->private_);
+	if (!r)
+		return RPC_REPLY(c, &d, rs);
+	rpc_ctx_init(&ctx, c->app, r->schema, r->def->type_name, &rq->private_);
 	cur = rpc_decode_dv(rq->current_state, tf_schema_type(r->schema),
 			    "current state", &d);
 	if (!cur || tf_value_is_null(cur)) {
@@ -257,14 +209,9 @@ int rpc_read_resource(rpc_call *c, const void *req, void *resp)
 			next = tf_value_ref(cur); /* failed read never drops the object */
 	}
 	if (cur)
-		rs->new_state = rpc_encode_dv(ar, next, tf_schema_type(r->schema), &d);
-	put_private(ar, &ctx, &rs->private_, &rq->private_);
-reply:
-	rpc_put_diags(ar, &d, &rs->n_diagnostics, &rs->diagnostics);
-	tf_value_unref(cur);
-	tf_value_unref(next);
-	tf_diags_done(&d);
-	return SRV_STATUS_OK;
+		rs->new_state = rpc_encode_dv(&c->arena, next, tf_schema_type(r->schema), &d);
+	put_private(&c->arena, &ctx, &rs->private_, &rq->private_);
+	return RPC_REPLY(c, &d, rs);
 }
 
 /* ---- PlanResourceChange ----------------------------------------------- */
@@ -273,22 +220,19 @@ int rpc_plan_change(rpc_call *c, const void *req, void *resp)
 {
 	const Tfplugin6__PlanResourceChange__Request *rq = req;
 	Tfplugin6__PlanResourceChange__Response *rs = resp;
-	rpc_app *app = c->app;
 	rpc_arena *ar = &c->arena;
-	tf_diags d = TF_DIAGS_INIT;
-	tf_paths replace = {0};
-	tf_value *prior = NULL, *proposed = NULL, *config = NULL, *planned = NULL;
-	const struct rpc_res *r;
+	_cleanup_(tf_diags_done) tf_diags d = TF_DIAGS_INIT;
+	_cleanup_(tf_paths_done) tf_paths replace = {0};
+	_cleanup_(tf_value_unrefp) tf_value *prior = NULL, *proposed = NULL;
+	_cleanup_(tf_value_unrefp) tf_value *config = NULL, *planned = NULL;
+	const struct rpc_res *r = rpc_res_of(c->app, rq->type_name, &d);
 	tfp_ctx ctx = {0};
 	tf_type *t;
 
-	r = rpc_find_res(app, rq->type_name);
-	if (!r) {
-		unknown_type(&d, "resource type", rq->type_name);
-		goto reply;
-	}
+	if (!r)
+		return RPC_REPLY(c, &d, rs);
 	t = tf_schema_type(r->schema);
-	rpc_ctx_init(&ctx, app, r->schema, r->def->type_name, &rq->prior_private);
+	rpc_ctx_init(&ctx, c->app, r->schema, r->def->type_name, &rq->prior_private);
 	prior = rpc_decode_dv(rq->prior_state, t, "prior state", &d);
 	proposed = rpc_decode_dv(rq->proposed_new_state, t, "proposed new state", &d);
 	config = rpc_decode_dv(rq->config, t, "configuration", &d);
@@ -315,15 +259,7 @@ encode:
 	if (planned)
 		rs->planned_state = rpc_encode_dv(ar, planned, t, &d);
 	put_private(ar, &ctx, &rs->planned_private, &rq->prior_private);
-reply:
-	rpc_put_diags(ar, &d, &rs->n_diagnostics, &rs->diagnostics);
-	tf_value_unref(prior);
-	tf_value_unref(proposed);
-	tf_value_unref(config);
-	tf_value_unref(planned);
-	tf_paths_done(&replace);
-	tf_diags_done(&d);
-	return SRV_STATUS_OK;
+	return RPC_REPLY(c, &d, rs);
 }
 
 /* ---- ApplyResourceChange ---------------------------------------------- */
@@ -332,21 +268,17 @@ int rpc_apply_change(rpc_call *c, const void *req, void *resp)
 {
 	const Tfplugin6__ApplyResourceChange__Request *rq = req;
 	Tfplugin6__ApplyResourceChange__Response *rs = resp;
-	rpc_app *app = c->app;
-	rpc_arena *ar = &c->arena;
-	tf_diags d = TF_DIAGS_INIT;
-	tf_value *prior = NULL, *planned = NULL, *config = NULL, *next = NULL;
-	const struct rpc_res *r;
+	_cleanup_(tf_diags_done) tf_diags d = TF_DIAGS_INIT;
+	_cleanup_(tf_value_unrefp) tf_value *prior = NULL, *planned = NULL;
+	_cleanup_(tf_value_unrefp) tf_value *config = NULL, *next = NULL;
+	const struct rpc_res *r = rpc_res_of(c->app, rq->type_name, &d);
 	tfp_ctx ctx = {0};
 	tf_type *t;
 
-	r = rpc_find_res(app, rq->type_name);
-	if (!r) {
-		unknown_type(&d, "resource type", rq->type_name);
-		goto reply;
-	}
+	if (!r)
+		return RPC_REPLY(c, &d, rs);
 	t = tf_schema_type(r->schema);
-	rpc_ctx_init(&ctx, app, r->schema, r->def->type_name, &rq->planned_private);
+	rpc_ctx_init(&ctx, c->app, r->schema, r->def->type_name, &rq->planned_private);
 	prior = rpc_decode_dv(rq->prior_state, t, "prior state", &d);
 	planned = rpc_decode_dv(rq->planned_state, t, "planned state", &d);
 	config = rpc_decode_dv(rq->config, t, "configuration", &d);
@@ -359,7 +291,7 @@ int rpc_apply_change(rpc_call *c, const void *req, void *resp)
 			       "The %s provider configuration was not known when "
 			       "this %s was applied. Make sure the provider "
 			       "block's values are known at apply time.",
-			       app->provider->type, r->def->type_name);
+			       c->app->provider->type, r->def->type_name);
 		next = tf_value_ref(prior);
 		goto encode;
 	}
@@ -381,16 +313,9 @@ int rpc_apply_change(rpc_call *c, const void *req, void *resp)
 		tfp_warn("%s: applied state differs from a wholly known plan",
 			 r->def->type_name);
 encode:
-	rs->new_state = rpc_encode_dv(ar, next, t, &d);
-	put_private(ar, &ctx, &rs->private_, &rq->planned_private);
-reply:
-	rpc_put_diags(ar, &d, &rs->n_diagnostics, &rs->diagnostics);
-	tf_value_unref(prior);
-	tf_value_unref(planned);
-	tf_value_unref(config);
-	tf_value_unref(next);
-	tf_diags_done(&d);
-	return SRV_STATUS_OK;
+	rs->new_state = rpc_encode_dv(&c->arena, next, t, &d);
+	put_private(&c->arena, &ctx, &rs->private_, &rq->planned_private);
+	return RPC_REPLY(c, &d, rs);
 }
 
 /* ---- ImportResourceState ---------------------------------------------- */
@@ -399,19 +324,15 @@ int rpc_import_state(rpc_call *c, const void *req, void *resp)
 {
 	const Tfplugin6__ImportResourceState__Request *rq = req;
 	Tfplugin6__ImportResourceState__Response *rs = resp;
-	rpc_app *app = c->app;
 	rpc_arena *ar = &c->arena;
-	tf_diags d = TF_DIAGS_INIT;
-	tf_value *state = NULL;
-	const struct rpc_res *r;
+	_cleanup_(tf_diags_done) tf_diags d = TF_DIAGS_INIT;
+	_cleanup_(tf_value_unrefp) tf_value *state = NULL;
+	const struct rpc_res *r = rpc_res_of(c->app, rq->type_name, &d);
 	tfp_ctx ctx = {0};
 
-	r = rpc_find_res(app, rq->type_name);
-	if (!r) {
-		unknown_type(&d, "resource type", rq->type_name);
-		goto reply;
-	}
-	rpc_ctx_init(&ctx, app, r->schema, r->def->type_name, NULL);
+	if (!r)
+		return RPC_REPLY(c, &d, rs);
+	rpc_ctx_init(&ctx, c->app, r->schema, r->def->type_name, NULL);
 	if (!r->def->import) {
 		tf_diags_error(&d, NULL, "Import not supported",
 			       "%s cannot be imported.", r->def->type_name);
@@ -433,11 +354,7 @@ int rpc_import_state(rpc_call *c, const void *req, void *resp)
 		rs->imported_resources[0] = ir;
 	}
 	free(ctx.private_out);
-reply:
-	rpc_put_diags(ar, &d, &rs->n_diagnostics, &rs->diagnostics);
-	tf_value_unref(state);
-	tf_diags_done(&d);
-	return SRV_STATUS_OK;
+	return RPC_REPLY(c, &d, rs);
 }
 
 /* ---- ReadDataSource --------------------------------------------------- */
@@ -446,19 +363,14 @@ int rpc_read_data_source(rpc_call *c, const void *req, void *resp)
 {
 	const Tfplugin6__ReadDataSource__Request *rq = req;
 	Tfplugin6__ReadDataSource__Response *rs = resp;
-	rpc_app *app = c->app;
-	rpc_arena *ar = &c->arena;
-	tf_diags d = TF_DIAGS_INIT;
-	tf_value *config = NULL, *state = NULL;
-	const struct rpc_ds *s;
+	_cleanup_(tf_diags_done) tf_diags d = TF_DIAGS_INIT;
+	_cleanup_(tf_value_unrefp) tf_value *config = NULL, *state = NULL;
+	const struct rpc_ds *s = rpc_ds_of(c->app, rq->type_name, &d);
 	tfp_ctx ctx = {0};
 
-	s = rpc_find_ds(app, rq->type_name);
-	if (!s) {
-		unknown_type(&d, "data source", rq->type_name);
-		goto reply;
-	}
-	rpc_ctx_init(&ctx, app, s->schema, s->def->type_name, NULL);
+	if (!s)
+		return RPC_REPLY(c, &d, rs);
+	rpc_ctx_init(&ctx, c->app, s->schema, s->def->type_name, NULL);
 	config = rpc_decode_dv(rq->config, tf_schema_type(s->schema),
 			       "data source configuration", &d);
 	if (config && no_client(&ctx))
@@ -471,11 +383,6 @@ int rpc_read_data_source(rpc_call *c, const void *req, void *resp)
 	if (state)
 		state = checked_state(&ctx, state, &d);
 	if (state && !tf_diags_has_error(&d))
-		rs->state = rpc_encode_dv(ar, state, tf_schema_type(s->schema), &d);
-reply:
-	rpc_put_diags(ar, &d, &rs->n_diagnostics, &rs->diagnostics);
-	tf_value_unref(config);
-	tf_value_unref(state);
-	tf_diags_done(&d);
-	return SRV_STATUS_OK;
+		rs->state = rpc_encode_dv(&c->arena, state, tf_schema_type(s->schema), &d);
+	return RPC_REPLY(c, &d, rs);
 }

@@ -33,6 +33,15 @@ static Tfplugin6__Schema__Attribute *put_attr(rpc_arena *ar,
 	return pa;
 }
 
+/* tf_nesting -> the protocol's nesting mode. */
+static const Tfplugin6__Schema__NestedBlock__NestingMode nesting_modes[] = {
+	[TF_NEST_SINGLE] = TFPLUGIN6__SCHEMA__NESTED_BLOCK__NESTING_MODE__SINGLE,
+	[TF_NEST_LIST] = TFPLUGIN6__SCHEMA__NESTED_BLOCK__NESTING_MODE__LIST,
+	[TF_NEST_SET] = TFPLUGIN6__SCHEMA__NESTED_BLOCK__NESTING_MODE__SET,
+	[TF_NEST_MAP] = TFPLUGIN6__SCHEMA__NESTED_BLOCK__NESTING_MODE__MAP,
+	[TF_NEST_GROUP] = TFPLUGIN6__SCHEMA__NESTED_BLOCK__NESTING_MODE__GROUP,
+};
+
 static Tfplugin6__Schema__NestedBlock *put_nested(rpc_arena *ar,
 						  const tf_nested_block_def *nb,
 						  const tf_schema *inner)
@@ -42,23 +51,8 @@ static Tfplugin6__Schema__NestedBlock *put_nested(rpc_arena *ar,
 	tfplugin6__schema__nested_block__init(pn);
 	pn->type_name = (char *)nb->type_name;
 	pn->block = put_block(ar, inner, 0);
-	switch (nb->nesting) {
-	case TF_NEST_SINGLE:
-		pn->nesting = TFPLUGIN6__SCHEMA__NESTED_BLOCK__NESTING_MODE__SINGLE;
-		break;
-	case TF_NEST_LIST:
-		pn->nesting = TFPLUGIN6__SCHEMA__NESTED_BLOCK__NESTING_MODE__LIST;
-		break;
-	case TF_NEST_SET:
-		pn->nesting = TFPLUGIN6__SCHEMA__NESTED_BLOCK__NESTING_MODE__SET;
-		break;
-	case TF_NEST_MAP:
-		pn->nesting = TFPLUGIN6__SCHEMA__NESTED_BLOCK__NESTING_MODE__MAP;
-		break;
-	case TF_NEST_GROUP:
-		pn->nesting = TFPLUGIN6__SCHEMA__NESTED_BLOCK__NESTING_MODE__GROUP;
-		break;
-	}
+	if (nb->nesting >= TF_NEST_SINGLE && nb->nesting <= TF_NEST_GROUP)
+		pn->nesting = nesting_modes[nb->nesting];
 	pn->min_items = nb->min_items;
 	pn->max_items = nb->max_items;
 	return pn;
@@ -102,47 +96,36 @@ Tfplugin6__GetProviderSchema__Response *rpc_schema_reply(rpc_arena *ar,
 							 const rpc_app *app)
 {
 	Tfplugin6__GetProviderSchema__Response *rs = rpc_alloc(ar, sizeof(*rs));
-	Tfplugin6__ServerCapabilities *caps = rpc_alloc(ar, sizeof(*caps));
 
 	tfplugin6__get_provider_schema__response__init(rs);
+	rs->server_capabilities = rpc_server_capabilities(ar);
+	rs->provider = rpc_put_schema(ar, app->provider_schema);
+	rpc_put_functions(ar, app, &rs->n_functions, &rs->functions);
+	/* One row per kind: the response field, the app's list, the entry. */
+	RPC_PUT_TYPES(ar, rs, resource_schemas, app->nres,
+		      Tfplugin6__GetProviderSchema__Response__ResourceSchemasEntry,
+		      tfplugin6__get_provider_schema__response__resource_schemas_entry__init,
+		      (m->key = (char *)app->res[i].def->type_name,
+		       m->value = rpc_put_schema(ar, app->res[i].schema)));
+	RPC_PUT_TYPES(ar, rs, data_source_schemas, app->nds,
+		      Tfplugin6__GetProviderSchema__Response__DataSourceSchemasEntry,
+		      tfplugin6__get_provider_schema__response__data_source_schemas_entry__init,
+		      (m->key = (char *)app->ds[i].def->type_name,
+		       m->value = rpc_put_schema(ar, app->ds[i].schema)));
+	RPC_PUT_TYPES(ar, rs, ephemeral_resource_schemas, app->neph,
+		      Tfplugin6__GetProviderSchema__Response__EphemeralResourceSchemasEntry,
+		      tfplugin6__get_provider_schema__response__ephemeral_resource_schemas_entry__init,
+		      (m->key = (char *)app->eph[i].def->type_name,
+		       m->value = rpc_put_schema(ar, app->eph[i].schema)));
+	return rs;
+}
+
+Tfplugin6__ServerCapabilities *rpc_server_capabilities(rpc_arena *ar)
+{
+	Tfplugin6__ServerCapabilities *caps = rpc_alloc(ar, sizeof(*caps));
+
 	tfplugin6__server_capabilities__init(caps);
 	caps->plan_destroy = 1;
 	caps->get_provider_schema_optional = 1;
-	rs->server_capabilities = caps;
-	rs->provider = rpc_put_schema(ar, app->provider_schema);
-	rpc_put_functions(ar, app, &rs->n_functions, &rs->functions);
-
-	rs->n_resource_schemas = app->nres;
-	rs->resource_schemas = rpc_alloc(ar, app->nres * sizeof(*rs->resource_schemas));
-	for (size_t i = 0; i < app->nres; i++) {
-		Tfplugin6__GetProviderSchema__Response__ResourceSchemasEntry *e =
-			rpc_alloc(ar, sizeof(*e));
-		tfplugin6__get_provider_schema__response__resource_schemas_entry__init(e);
-		e->key = (char *)app->res[i].def->type_name;
-		e->value = rpc_put_schema(ar, app->res[i].schema);
-		rs->resource_schemas[i] = e;
-	}
-	rs->n_data_source_schemas = app->nds;
-	rs->data_source_schemas =
-		rpc_alloc(ar, app->nds * sizeof(*rs->data_source_schemas));
-	for (size_t i = 0; i < app->nds; i++) {
-		Tfplugin6__GetProviderSchema__Response__DataSourceSchemasEntry *e =
-			rpc_alloc(ar, sizeof(*e));
-		tfplugin6__get_provider_schema__response__data_source_schemas_entry__init(e);
-		e->key = (char *)app->ds[i].def->type_name;
-		e->value = rpc_put_schema(ar, app->ds[i].schema);
-		rs->data_source_schemas[i] = e;
-	}
-	rs->n_ephemeral_resource_schemas = app->neph;
-	rs->ephemeral_resource_schemas =
-		rpc_alloc(ar, app->neph * sizeof(*rs->ephemeral_resource_schemas));
-	for (size_t i = 0; i < app->neph; i++) {
-		Tfplugin6__GetProviderSchema__Response__EphemeralResourceSchemasEntry *e =
-			rpc_alloc(ar, sizeof(*e));
-		tfplugin6__get_provider_schema__response__ephemeral_resource_schemas_entry__init(e);
-		e->key = (char *)app->eph[i].def->type_name;
-		e->value = rpc_put_schema(ar, app->eph[i].schema);
-		rs->ephemeral_resource_schemas[i] = e;
-	}
-	return rs;
+	return caps;
 }

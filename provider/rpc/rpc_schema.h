@@ -21,4 +21,24 @@ Tfplugin6__Schema *rpc_put_schema(rpc_arena *ar, const tf_schema *s);
 Tfplugin6__GetProviderSchema__Response *rpc_schema_reply(rpc_arena *ar,
 							 const rpc_app *app);
 
+/* What this server can do (GetProviderSchema and GetMetadata): plan
+ * destroy, and GetProviderSchema optional. */
+Tfplugin6__ServerCapabilities *rpc_server_capabilities(rpc_arena *ar);
+
+/* rs-><field> and rs->n_<field>: `n` messages of type T (one per type of
+ * a kind of the app), each initialised with `init` and then filled by
+ * `fill`, an expression on `m` (the message) and `i` (its index); all
+ * arena-allocated. */
+#define RPC_PUT_TYPES(ar, rs, field, n, T, init, fill)                       \
+	do {                                                                 \
+		(rs)->n_##field = (n);                                       \
+		(rs)->field = rpc_alloc((ar), (n) * sizeof(*(rs)->field));   \
+		for (size_t i = 0; i < (n); i++) {                           \
+			T *m = rpc_alloc((ar), sizeof(*m));                  \
+			init(m);                                             \
+			fill;                                                \
+			(rs)->field[i] = m;                                  \
+		}                                                            \
+	} while (0)
+
 #endif

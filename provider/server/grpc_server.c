@@ -389,6 +389,17 @@ static void *worker_main(void *arg)
 	}
 }
 
+/* Queue a call for the next free worker. pool_lock held. */
+static void pool_append(srv_call *c)
+{
+	c->next = NULL;
+	if (pool_tail)
+		pool_tail->next = c;
+	else
+		pool_head = c;
+	pool_tail = c;
+}
+
 /* Hand an arrived call to a worker: a new (joinable) thread while fewer
  * than SRV_MAX_WORKERS run, else the FIFO that finishing workers drain.
  * Poller thread. */
@@ -400,12 +411,7 @@ static void dispatch(srv_call *c)
 	c->state = CALL_RUNNING;
 	pthread_mutex_lock(&pool_lock);
 	if (pool_workers >= SRV_MAX_WORKERS) {
-		c->next = NULL;
-		if (pool_tail)
-			pool_tail->next = c;
-		else
-			pool_head = c;
-		pool_tail = c;
+		pool_append(c);
 		pthread_mutex_unlock(&pool_lock);
 		return;
 	}
@@ -424,12 +430,7 @@ static void dispatch(srv_call *c)
 	pthread_mutex_lock(&pool_lock);
 	pool_workers--;
 	if (pool_workers > 0) {
-		c->next = NULL;
-		if (pool_tail)
-			pool_tail->next = c;
-		else
-			pool_head = c;
-		pool_tail = c;
+		pool_append(c);
 		c = NULL;
 	}
 	pthread_mutex_unlock(&pool_lock);
@@ -594,37 +595,32 @@ static void grpc_log_hook(gpr_log_func_args *a)
 		  NULL);
 }
 
-int srv__grpc_start(srv_grpc **out, const srv_config *cfg, const char *addr,
-		    const srv_cert *cert, const char *client_pem)
+/* The methods served: the configured ones, then go-plugin's Shutdown
+ * (a configured Shutdown row is replaced by ours). */
+static int list_methods(srv_grpc *s, const srv_config *cfg)
 {
-	srv_grpc *s = NULL;
-	grpc_server_credentials *creds = NULL;
-	grpc_arg args[2];
-	grpc_channel_args chargs;
-	size_t n = 0, i, m;
-	int rc = -1;
+	size_t n = cfg->methods ? cfg->n_methods : 0, m = 0;
 
-	*out = NULL;
-	gpr_set_log_function(grpc_log_hook);
-	grpc_init();
-
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		goto cleanup;
-	s->cfg = cfg;
-	n = cfg->methods ? cfg->n_methods : 0;
 	s->methods = calloc(n + 1, sizeof(*s->methods));
 	s->handles = calloc(n + 1, sizeof(*s->handles));
 	s->armed = calloc(n + 1, sizeof(*s->armed));
 	if (!s->methods || !s->handles || !s->armed)
-		goto cleanup;
-	for (i = 0, m = 0; i < n; i++) {
+		return -1;
+	for (size_t i = 0; i < n; i++)
 		if (strcmp(cfg->methods[i].path, SHUTDOWN_METHOD) != 0)
 			s->methods[m++] = &cfg->methods[i];
-	}
 	s->shutdown_index = m;
 	s->methods[m++] = &shutdown_method;
 	s->n_methods = m;
+	return 0;
+}
+
+/* The gRPC server (message size bounds both ways), its completion queue,
+ * and every method registered. */
+static int create_server(srv_grpc *s)
+{
+	grpc_arg args[2];
+	grpc_channel_args chargs = { .num_args = 2, .args = args };
 
 	memset(args, 0, sizeof(args));
 	args[0].type = GRPC_ARG_INTEGER;
@@ -633,15 +629,12 @@ int srv__grpc_start(srv_grpc **out, const srv_config *cfg, const char *addr,
 	args[1].type = GRPC_ARG_INTEGER;
 	args[1].key = (char *)GRPC_ARG_MAX_SEND_MESSAGE_LENGTH;
 	args[1].value.integer = SRV_MAX_MESSAGE;
-	chargs.num_args = 2;
-	chargs.args = args;
-
 	s->server = grpc_server_create(&chargs, NULL);
 	s->cq = grpc_completion_queue_create_for_next(NULL);
 	if (!s->server || !s->cq)
-		goto cleanup;
+		return -1;
 	grpc_server_register_completion_queue(s->server, s->cq, NULL);
-	for (m = 0; m < s->n_methods; m++) {
+	for (size_t m = 0; m < s->n_methods; m++) {
 		s->handles[m] = grpc_server_register_method(
 			s->server, s->methods[m]->path, NULL,
 			GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
@@ -649,57 +642,81 @@ int srv__grpc_start(srv_grpc **out, const srv_config *cfg, const char *addr,
 			tfp_error("gRPC: cannot register method %s "
 				  "(duplicate?)",
 				  s->methods[m]->path);
-			goto cleanup;
+			return -1;
 		}
 	}
+	return 0;
+}
 
-	if (cert && client_pem) {
-		grpc_ssl_pem_key_cert_pair pair = {
-			.private_key = cert->key_pem,
-			.cert_chain = cert->cert_pem,
-		};
+/* Mutual TLS with our certificate, requiring the client certificate
+ * Terraform sent (AutoMTLS), or plaintext without one. NULL on failure. */
+static grpc_server_credentials *server_credentials(const srv_cert *cert,
+						   const char *client_pem)
+{
+	grpc_ssl_pem_key_cert_pair pair;
 
-		creds = grpc_ssl_server_credentials_create_ex(
-			client_pem, &pair, 1,
-			GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY,
-			NULL);
-	} else {
-		creds = grpc_insecure_server_credentials_create();
+	if (!cert || !client_pem)
+		return grpc_insecure_server_credentials_create();
+	pair.private_key = cert->key_pem;
+	pair.cert_chain = cert->cert_pem;
+	return grpc_ssl_server_credentials_create_ex(
+		client_pem, &pair, 1,
+		GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY, NULL);
+}
+
+/* A server that never started: no calls, so it is destroyed directly. */
+static void discard_unstarted(srv_grpc *s)
+{
+	if (s->server)
+		grpc_server_destroy(s->server);
+	if (s->cq) {
+		grpc_completion_queue_shutdown(s->cq);
+		while (grpc_completion_queue_next(
+			       s->cq, deadline_ms(SRV_DRAIN_LIMIT_MS), NULL)
+			       .type == GRPC_OP_COMPLETE)
+			;
+		grpc_completion_queue_destroy(s->cq);
 	}
+	srv_free(s);
+	grpc_shutdown_blocking();
+}
+
+int srv__grpc_start(srv_grpc **out, const srv_config *cfg, const char *addr,
+		    const srv_cert *cert, const char *client_pem)
+{
+	grpc_server_credentials *creds;
+	srv_grpc *s;
+	int listening, rc = -1;
+
+	*out = NULL;
+	gpr_set_log_function(grpc_log_hook);
+	grpc_init();
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		goto cleanup;
+	s->cfg = cfg;
+	if (list_methods(s, cfg) || create_server(s))
+		goto cleanup;
+	creds = server_credentials(cert, client_pem);
 	if (!creds) {
 		tfp_error("gRPC: cannot create server credentials");
 		goto cleanup;
 	}
-	if (!grpc_server_add_http2_port(s->server, addr, creds)) {
+	listening = grpc_server_add_http2_port(s->server, addr, creds);
+	grpc_server_credentials_release(creds); /* the port holds its own */
+	if (!listening) {
 		tfp_error("gRPC: cannot listen on %s", addr);
 		goto cleanup;
 	}
 	grpc_server_start(s->server);
 	atomic_store(&pool_stopping, 0);
 	refill(s);
-
 	*out = s;
 	s = NULL;
 	rc = 0;
 cleanup:
-	if (creds)
-		grpc_server_credentials_release(creds);
-	if (s) {
-		/* Never started: no calls, so destroy directly. */
-		if (s->server)
-			grpc_server_destroy(s->server);
-		if (s->cq) {
-			grpc_completion_queue_shutdown(s->cq);
-			while (grpc_completion_queue_next(
-				       s->cq, deadline_ms(SRV_DRAIN_LIMIT_MS),
-				       NULL)
-				       .type == GRPC_OP_COMPLETE)
-				;
-			grpc_completion_queue_destroy(s->cq);
-		}
-		srv_free(s);
-		grpc_shutdown_blocking();
-	}
+	if (s)
+		discard_unstarted(s);
 	return rc;
 }
 

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,17 +273,16 @@ cleanup:
 	return rc;
 }
 
-int srv_run(const srv_config *cfg)
+/* Was the process started by go-plugin (magic cookie, a protocol version
+ * we speak)? *client_pem: Terraform's AutoMTLS certificate, or NULL for
+ * plaintext (and with -debug). False (message on stderr) otherwise. */
+static bool launched_by_plugin_client(const srv_config *cfg,
+				      const char **client_pem)
 {
 	const char *cookie = getenv(MAGIC_COOKIE_KEY);
 	const char *versions = getenv("PLUGIN_PROTOCOL_VERSIONS");
-	const char *client_pem = NULL;
-	char *dir = NULL, *path = NULL, *addr = NULL, *b64 = NULL;
-	srv_cert cert = { 0 };
-	srv_grpc *srv = NULL;
-	int tls, rc = 1;
 
-	tfp_log_init();
+	*client_pem = NULL;
 	if (!cfg->debug) {
 		if (!cookie || strcmp(cookie, MAGIC_COOKIE_VALUE) != 0) {
 			fprintf(stderr,
@@ -291,7 +291,7 @@ int srv_run(const srv_config *cfg)
 				"Terraform starts it when a configuration "
 				"uses the provider; to run it standalone for "
 				"debugging, start it with -debug.\n");
-			return 1;
+			return false;
 		}
 		if (!srv_protocol_versions_ok(versions)) {
 			fprintf(stderr,
@@ -300,19 +300,49 @@ int srv_run(const srv_config *cfg)
 				"\"%s\". Use Terraform 1.0 or later.\n",
 				APP_PROTOCOL_VERSION,
 				versions ? versions : "");
-			return 1;
+			return false;
 		}
-		client_pem = getenv("PLUGIN_CLIENT_CERT");
-		if (client_pem && !*client_pem)
-			client_pem = NULL;
+		*client_pem = getenv("PLUGIN_CLIENT_CERT");
+		if (*client_pem && !**client_pem)
+			*client_pem = NULL;
 	}
-	tls = client_pem != NULL;
-	if (tls && !client_cert_ok(client_pem)) {
+	if (*client_pem && !client_cert_ok(*client_pem)) {
 		fprintf(stderr, "PLUGIN_CLIENT_CERT does not hold a PEM "
 				"certificate\n");
-		return 1;
+		return false;
 	}
+	return true;
+}
 
+/* Tell the client where we listen: the handshake line on stdout (with
+ * the server certificate, unpadded base64 DER, under AutoMTLS), or with
+ * -debug the reattach settings. */
+static void announce(const srv_config *cfg, const char *path, const char *b64)
+{
+	if (cfg->debug) {
+		if (print_reattach(cfg, path) < 0)
+			srv__stop_requested = 1;
+	} else {
+		printf("%d|%d|unix|%s|grpc|%s\n", CORE_PROTOCOL_VERSION,
+		       APP_PROTOCOL_VERSION, path, b64 ? b64 : "");
+		fflush(stdout);
+	}
+	tfp_debug("Plugin server listening on %s (%s)", path,
+		  b64 ? "mTLS" : "plaintext");
+}
+
+int srv_run(const srv_config *cfg)
+{
+	const char *client_pem;
+	char *dir = NULL, *path = NULL, *addr = NULL, *b64 = NULL;
+	srv_cert cert = { 0 };
+	srv_grpc *srv = NULL;
+	int tls, rc = 1;
+
+	tfp_log_init();
+	if (!launched_by_plugin_client(cfg, &client_pem))
+		return 1;
+	tls = client_pem != NULL;
 	install_signals(cfg->debug);
 	if (make_socket_dir(&dir, &path) < 0)
 		goto cleanup;
@@ -337,17 +367,7 @@ int srv_run(const srv_config *cfg)
 	/* gRPC copied the key material; drop our copy now. */
 	srv__cert_done(&cert);
 	apply_socket_group(dir, path);
-
-	if (cfg->debug) {
-		if (print_reattach(cfg, path) < 0)
-			srv__stop_requested = 1;
-	} else {
-		printf("%d|%d|unix|%s|grpc|%s\n", CORE_PROTOCOL_VERSION,
-		       APP_PROTOCOL_VERSION, path, b64 ? b64 : "");
-		fflush(stdout);
-	}
-	tfp_debug("Plugin server listening on %s (%s)", path,
-		  tls ? "mTLS" : "plaintext");
+	announce(cfg, path, b64);
 
 	if (srv__grpc_serve(srv) < 0) {
 		/* Handlers still running: the server cannot be torn down

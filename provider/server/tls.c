@@ -89,32 +89,18 @@ cleanup:
 	return rc;
 }
 
-int srv__cert_generate(srv_cert *out, srv_curve curve)
+/* The self-signed certificate for `key`, as go-plugin makes it: O
+ * HashiCorp, CN and SAN localhost, a CA usable for server and client auth,
+ * backdated a little, signed with `md`. NULL on failure (logged). */
+static X509 *build_cert(EVP_PKEY *key, const EVP_MD *md)
 {
-	EVP_PKEY *key = NULL;
-	X509 *x = NULL;
+	X509 *x = X509_new();
 	X509_NAME *name;
 	X509V3_CTX ctx;
-	BIO *bio = NULL;
-	unsigned char *der = NULL;
-	int der_len;
-	const char *group = curve == SRV_CURVE_P521 ? "P-521" : "P-256";
-	const EVP_MD *md = curve == SRV_CURVE_P521 ? EVP_sha512() : EVP_sha256();
-	srv_cert c = { 0 };
-	int rc = -1;
 
-	memset(out, 0, sizeof(*out));
-
-	key = EVP_EC_gen(group);
-	if (!key) {
-		log_ssl_error("key generation");
-		goto cleanup;
-	}
-	x = X509_new();
-	if (!x || !X509_set_version(x, X509_VERSION_3) ||
-	    set_random_serial(x) < 0) {
+	if (!x || !X509_set_version(x, X509_VERSION_3) || set_random_serial(x) < 0) {
 		log_ssl_error("certificate setup");
-		goto cleanup;
+		goto fail;
 	}
 	/* X509_gmtime_adj works in UTC whatever the local time zone. The
 	 * end date, past 2049, is encoded as GeneralizedTime. */
@@ -122,7 +108,7 @@ int srv__cert_generate(srv_cert *out, srv_curve curve)
 	    !X509_gmtime_adj(X509_getm_notAfter(x),
 			     CERT_LIFETIME_SECONDS - CERT_BACKDATE_SECONDS)) {
 		log_ssl_error("validity");
-		goto cleanup;
+		goto fail;
 	}
 	name = X509_get_subject_name(x);
 	if (!X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
@@ -133,7 +119,7 @@ int srv__cert_generate(srv_cert *out, srv_curve curve)
 					-1, 0) ||
 	    !X509_set_issuer_name(x, name) || !X509_set_pubkey(x, key)) {
 		log_ssl_error("names");
-		goto cleanup;
+		goto fail;
 	}
 	X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
 	if (add_ext(x, &ctx, NID_basic_constraints, "critical,CA:TRUE") < 0 ||
@@ -144,47 +130,76 @@ int srv__cert_generate(srv_cert *out, srv_curve curve)
 	    add_ext(x, &ctx, NID_subject_key_identifier, "hash") < 0 ||
 	    add_ext(x, &ctx, NID_subject_alt_name, "DNS:localhost") < 0) {
 		log_ssl_error("extensions");
-		goto cleanup;
+		goto fail;
 	}
 	if (!X509_sign(x, key, md)) {
 		log_ssl_error("signing");
-		goto cleanup;
+		goto fail;
 	}
+	return x;
+fail:
+	X509_free(x);
+	return NULL;
+}
 
-	der_len = i2d_X509(x, &der);
+/* The DER and PEM forms of the certificate and the key's PEM (through
+ * secure memory, so no stray copy outlives it) into *c. */
+static int encode_cert(X509 *x, EVP_PKEY *key, srv_cert *c)
+{
+	unsigned char *der = NULL;
+	int der_len = i2d_X509(x, &der);
+	BIO *bio = NULL;
+	int rc = -1;
+
 	if (der_len <= 0) {
 		log_ssl_error("DER encoding");
-		goto cleanup;
+		goto out;
 	}
-	c.der = malloc((size_t)der_len);
-	if (!c.der)
-		goto cleanup;
-	memcpy(c.der, der, (size_t)der_len);
-	c.der_len = (size_t)der_len;
-
+	c->der = malloc((size_t)der_len);
+	if (!c->der)
+		goto out;
+	memcpy(c->der, der, (size_t)der_len);
+	c->der_len = (size_t)der_len;
 	bio = BIO_new(BIO_s_mem());
 	if (!bio || !PEM_write_bio_X509(bio, x) ||
-	    !(c.cert_pem = bio_to_string(bio))) {
+	    !(c->cert_pem = bio_to_string(bio))) {
 		log_ssl_error("certificate PEM");
-		goto cleanup;
+		goto out;
 	}
 	BIO_free(bio);
-	/* The key goes through secure memory so no stray copy outlives it. */
 	bio = BIO_new(BIO_s_secmem());
 	if (!bio ||
 	    !PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL) ||
-	    !(c.key_pem = bio_to_string(bio))) {
+	    !(c->key_pem = bio_to_string(bio))) {
 		log_ssl_error("key PEM");
-		goto cleanup;
+		goto out;
 	}
-
-	*out = c;
-	memset(&c, 0, sizeof(c));
 	rc = 0;
-cleanup:
-	srv__cert_done(&c);
+out:
 	BIO_free(bio);
 	OPENSSL_free(der);
+	return rc;
+}
+
+int srv__cert_generate(srv_cert *out, srv_curve curve)
+{
+	const char *group = curve == SRV_CURVE_P521 ? "P-521" : "P-256";
+	const EVP_MD *md = curve == SRV_CURVE_P521 ? EVP_sha512() : EVP_sha256();
+	EVP_PKEY *key;
+	X509 *x = NULL;
+	srv_cert c = { 0 };
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	key = EVP_EC_gen(group);
+	if (!key)
+		log_ssl_error("key generation");
+	else if ((x = build_cert(key, md)) && encode_cert(x, key, &c) == 0) {
+		*out = c;
+		memset(&c, 0, sizeof(c));
+		rc = 0;
+	}
+	srv__cert_done(&c);
 	X509_free(x);
 	EVP_PKEY_free(key);
 	return rc;

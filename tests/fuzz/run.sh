@@ -10,7 +10,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=$ROOT/build-fuzz
 CC=${FUZZ_CC:-clang}
 # Only the value layer: other schema/ files may not compile yet.
-SRCS="schema/type.c schema/value.c schema/msgpack.c schema/json.c schema/diag.c"
+SRCS="schema/type.c schema/value.c schema/decoding.c schema/msgpack.c schema/json.c schema/diag.c"
 TARGETS="fuzz_msgpack fuzz_json_state fuzz_kubeconfig fuzz_retry_after"
 
 cd "$ROOT" || exit 2

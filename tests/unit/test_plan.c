@@ -23,6 +23,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "provider/lxd/lxd_name.h"
 #include "schema/diag.h"
 #include "schema/plan.h"
 #include "schema/schema.h"
@@ -82,7 +83,7 @@ static const tf_block_def settings_block = {
 
 static const tf_attr_def pool_attrs[] = {
 	{ .name = "name", .type = "\"string\"", .flags = TF_REQUIRED | TF_FORCE_NEW,
-	  .validate = tf_validate_lxd_name },
+	  .validate = lxd_validate_name },
 	{ .name = "description", .type = "\"string\"",
 	  .flags = TF_OPTIONAL | TF_COMPUTED, .default_json = "\"\"" },
 	{ .name = "config", .type = "[\"map\",\"string\"]", .flags = TF_OPTIONAL },

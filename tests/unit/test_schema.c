@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "provider/lxd/lxd_name.h"
 #include "schema/codec.h"
 #include "schema/diag.h"
 #include "schema/schema.h"
@@ -42,7 +43,7 @@ static const tf_block_def single_block = {
 
 static const tf_attr_def good_attrs[] = {
 	{ .name = "name", .type = STR, .flags = TF_REQUIRED | TF_FORCE_NEW,
-	  .validate = tf_validate_lxd_name },
+	  .validate = lxd_validate_name },
 	{ .name = "description", .type = STR, .flags = TF_OPTIONAL | TF_COMPUTED,
 	  .default_json = "\"\"" },
 	{ .name = "size", .type = NUM, .flags = TF_OPTIONAL | TF_COMPUTED,
@@ -612,57 +613,6 @@ static void test_validate_one_of(void **state)
 	tf_type_unref(lt);
 }
 
-static void test_validate_lxd_name(void **state)
-{
-	static const char *const good[] = {
-		"default", "pool1", "my-pool", "my_pool", "lxdbr0", "a", "0abc",
-		"Pool.V2",
-		"abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij123",
-	};
-	static const struct {
-		const char *name, *why;
-	} bad[] = {
-		{ "", "must not be empty" },
-		{ "-pool", "must start with an ASCII letter or digit" },
-		{ ".", "must start with" },
-		{ "..", "must start with" },
-		{ ".hidden", "must start with" },
-		{ "a/b", "must not contain '/'" },
-		{ "a b", "must not contain whitespace" },
-		{ "tab\there", "must not contain whitespace" },
-		{ "caf\xc3\xa9", "may contain only ASCII letters" },
-		{ "semi;colon", "may contain only ASCII letters" },
-		{ "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij1234",
-		  "at most 63 characters" },
-	};
-	char detail[512];
-
-	(void)state;
-	for (size_t i = 0; i < TF_COUNT(good); i++) {
-		if (run_validator(tf_validate_lxd_name, NULL, tf_value_string(good[i]),
-				  detail, sizeof(detail)) != 0) {
-			print_error("\"%s\" rejected: %s\n", good[i], detail);
-			fail();
-		}
-	}
-	for (size_t i = 0; i < TF_COUNT(bad); i++) {
-		if (run_validator(tf_validate_lxd_name, NULL, tf_value_string(bad[i].name),
-				  detail, sizeof(detail)) != 1 ||
-		    !strstr(detail, bad[i].why)) {
-			print_error("\"%s\": got \"%s\", want \"%s\"\n", bad[i].name,
-				    detail, bad[i].why);
-			fail();
-		}
-		assert_non_null(strstr(detail, "not a valid name for attr"));
-	}
-	/* Embedded NUL is caught through the length. */
-	assert_int_equal(run_validator(tf_validate_lxd_name, NULL,
-				       tf_value_string_n("ab\0c", 4), NULL, 0), 1);
-	/* Non-strings are ignored. */
-	assert_int_equal(run_validator(tf_validate_lxd_name, NULL, tf_value_int(1),
-				       NULL, 0), 0);
-}
-
 static void test_validate_int_range(void **state)
 {
 	static const tf_int_range r = { -5, 10 };
@@ -698,7 +648,6 @@ int main(void)
 		cmocka_unit_test(test_validate_table),
 		cmocka_unit_test(test_validate_skips_unknown),
 		cmocka_unit_test(test_validate_one_of),
-		cmocka_unit_test(test_validate_lxd_name),
 		cmocka_unit_test(test_validate_int_range),
 	};
 
