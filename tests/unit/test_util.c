@@ -1,6 +1,6 @@
 /* Unit tests for provider/util: base64 (OpenSSL-backed; padded, unpadded,
  * whitespace, hostile input), UTF-8 trimming and validation, secret
- * freeing. */
+ * freeing, scope-bound cleanup. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,9 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cmocka.h>
 
 #include "provider/util/b64.h"
+#include "provider/util/cleanup.h"
 #include "provider/util/secret.h"
 #include "provider/util/text.h"
 
@@ -117,6 +121,53 @@ static void test_secret(void **state)
 	util_secret_free_n(malloc(8), 8);
 }
 
+static char *take_out(void)
+{
+	_cleanup_free_ char *s = strdup("kept");
+	_cleanup_free_ char *t = strdup("dropped"); /* freed at return */
+
+	assert_non_null(t);
+	return TAKE_PTR(s);
+}
+
+static int fd_of_scope(void)
+{
+	_cleanup_close_ int fd = open("/dev/null", O_RDONLY);
+	_cleanup_close_ int none = -1;
+
+	assert_true(fd >= 0);
+	(void)none;
+	return fd; /* closed when the scope ends */
+}
+
+static void test_cleanup(void **state)
+{
+	_cleanup_free_ char *s = take_out();
+	_cleanup_secret_ char *secret = strdup("token");
+	_cleanup_free_ char *never = NULL;
+	char *p;
+	int fd, kept;
+
+	(void)state;
+	assert_string_equal(s, "kept");
+	assert_non_null(secret);
+	assert_null(never);
+	p = TAKE_PTR(s);
+	assert_null(s);
+	assert_string_equal(p, "kept");
+	free(p);
+	fd = fd_of_scope();
+	assert_int_equal(fcntl(fd, F_GETFD), -1); /* no longer open */
+	{
+		_cleanup_close_ int f = open("/dev/null", O_RDONLY);
+
+		kept = TAKE_FD(f);
+		assert_int_equal(f, -1);
+	}
+	assert_true(fcntl(kept, F_GETFD) >= 0);
+	close(kept);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -125,6 +176,7 @@ int main(void)
 		cmocka_unit_test(test_b64_hostile),
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_secret),
+		cmocka_unit_test(test_cleanup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
