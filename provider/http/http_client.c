@@ -13,6 +13,7 @@
 
 #include "provider/http/http_internal.h"
 #include "provider/log.h"
+#include "provider/util/text.h"
 
 #define DEFAULT_REQUEST_TIMEOUT_MS 30000L
 #define DEFAULT_CONNECT_TIMEOUT_MS 10000L
@@ -46,30 +47,6 @@ bool http__stopped(const http_client *c)
 	return c->stop && atomic_load(c->stop) != 0;
 }
 
-/* Cut s back to at most max bytes without splitting a UTF-8 sequence:
- * messages end up in protobuf strings, which must be valid UTF-8. */
-static void utf8_trim(char *s, size_t max)
-{
-	size_t n = strlen(s), end, i, need;
-	unsigned char lead;
-
-	if (n > max)
-		n = max;
-	end = n;
-	i = end;
-	while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80 && end - i < 3)
-		i--;
-	if (i > 0) {
-		lead = (unsigned char)s[i - 1];
-		if (lead >= 0xC0) {
-			need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
-			if (end - (i - 1) < need)
-				end = i - 1;
-		}
-	}
-	s[end] = '\0';
-}
-
 int http__set_err(http_error *err, int cls, bool sent, const char *fmt, ...)
 {
 	va_list ap;
@@ -83,7 +60,7 @@ int http__set_err(http_error *err, int cls, bool sent, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err->message, sizeof(err->message), fmt, ap);
 	va_end(ap);
-	utf8_trim(err->message, sizeof(err->message) - 1);
+	util_utf8_trim(err->message, sizeof(err->message) - 1);
 	return cls;
 }
 

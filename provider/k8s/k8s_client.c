@@ -13,6 +13,7 @@
 #include <curl/curl.h>
 
 #include "../log.h"
+#include "../util/text.h"
 #include "k8s_internal.h"
 
 #define HEADER_VALUE_MAX 4096
@@ -861,7 +862,7 @@ static void mark_dead(k8s_client *c, const char *method, const char *path,
 			 "run, later requests fail at once. Check that the API "
 			 "server is up and reachable, then run Terraform again.",
 			 c->base_url, method, path, err ? err->message : "timed out");
-		k8s_utf8_trim(c->dead_msg, sizeof(c->dead_msg) - 1);
+		util_utf8_trim(c->dead_msg, sizeof(c->dead_msg) - 1);
 		atomic_store(&c->dead, 1);
 	}
 	pthread_mutex_unlock(&c->dead_lock);
@@ -1013,7 +1014,7 @@ static void set_request(k8s_error *err, const char *method, const char *path)
 		return;
 	memset(err, 0, sizeof(*err));
 	snprintf(err->request, sizeof(err->request), "%s %s", method, path);
-	k8s_utf8_trim(err->request, sizeof(err->request) - 1);
+	util_utf8_trim(err->request, sizeof(err->request) - 1);
 }
 
 /* What a create (POST) needs to check, after an unknown outcome, whether

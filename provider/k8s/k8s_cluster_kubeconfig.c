@@ -26,6 +26,7 @@
 #include "../duration.h"
 #include "../log.h"
 #include "../resource.h"
+#include "../util/text.h"
 #include "k8s_client.h"
 #include "k8s_objects.h"
 #include "k8s_res.h"
@@ -73,28 +74,6 @@ static const tf_block_def schema = {
 		       "cluster (the `<name>-kubeconfig` Secret) without storing "
 		       "it in the plan or state.",
 };
-
-/* Is s valid UTF-8 without NULs (Terraform strings must be)? */
-static bool utf8_ok(const char *s, size_t n)
-{
-	size_t i = 0, k, need;
-	unsigned char c;
-
-	while (i < n) {
-		c = (unsigned char)s[i];
-		if (c == 0)
-			return false;
-		need = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2
-			: (c & 0xF8) == 0xF0 ? 3 : 9;
-		if (need == 9 || i + need >= n + (need ? 0 : 1))
-			return false;
-		for (k = 1; k <= need; k++)
-			if (((unsigned char)s[i + k] & 0xC0) != 0x80)
-				return false;
-		i += need + 1;
-	}
-	return true;
-}
 
 /* Outcomes of looking for the kubeconfig. */
 enum { KC_ERROR = -1, KC_NO_CLUSTER = 0, KC_FOUND = 1 };
@@ -247,7 +226,7 @@ static tf_value *result_from(tfp_ctx *ctx, const json_t *secret, const char *ns,
 	size_t len = 0;
 
 	if (!b64 || kc_base64_decode(b64, strlen(b64), &text, &len) != 0 ||
-	    !utf8_ok(text, len)) {
+	    !util_utf8_valid(text, len)) {
 		tf_diags_attr_error(d, "name", "Invalid kubeconfig Secret",
 				    "Secret %s/%s has no base64 `data.value` holding "
 				    "a UTF-8 kubeconfig. Cluster API writes it there; "

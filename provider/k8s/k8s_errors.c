@@ -4,29 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../util/text.h"
 #include "k8s_internal.h"
-
-void k8s_utf8_trim(char *s, size_t max)
-{
-	size_t n = strlen(s), end, i, need;
-	unsigned char lead;
-
-	if (n > max)
-		n = max;
-	end = n;
-	i = end;
-	while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80 && end - i < 3)
-		i--;
-	if (i > 0) {
-		lead = (unsigned char)s[i - 1];
-		if (lead >= 0xC0) {
-			need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
-			if (end - (i - 1) < need)
-				end = i - 1;
-		}
-	}
-	s[end] = '\0';
-}
 
 int k8s_set_err(k8s_error *err, int code, int http_status, const char *fmt, ...)
 {
@@ -45,14 +24,14 @@ int k8s_set_err(k8s_error *err, int code, int http_status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err->message, sizeof(err->message), fmt, ap);
 	va_end(ap);
-	k8s_utf8_trim(err->message, sizeof(err->message) - 1);
+	util_utf8_trim(err->message, sizeof(err->message) - 1);
 	return code;
 }
 
 static void copy_str(char *dst, size_t len, const char *src)
 {
 	snprintf(dst, len, "%s", src ? src : "");
-	k8s_utf8_trim(dst, len - 1);
+	util_utf8_trim(dst, len - 1);
 }
 
 static int code_for(int status, const char *reason)
@@ -236,7 +215,7 @@ const char *k8s_error_text(const k8s_error *e, char *buf, size_t len)
 	hint = hint_for(e);
 	if (hint)
 		append(buf, len, &off, "\n%s", hint);
-	k8s_utf8_trim(buf, len - 1);
+	util_utf8_trim(buf, len - 1);
 	return buf;
 }
 

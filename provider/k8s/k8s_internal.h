@@ -74,8 +74,6 @@ struct k8s_client {
 /* Record a failure in the optional err and return code. */
 int k8s_set_err(k8s_error *err, int code, int http_status, const char *fmt,
 		...) __attribute__((format(printf, 4, 5)));
-/* Cut s to at most max bytes without splitting a UTF-8 sequence. */
-void k8s_utf8_trim(char *s, size_t max);
 /* Fill err from a non-2xx reply (a Status body or raw text). Returns the
  * mapped code. */
 int k8s_status_error(int http_status, const char *body, size_t len,

@@ -18,39 +18,13 @@
 #include "provider/http/http_tls.h"
 #include "provider/log.h"
 #include "provider/lxd/client_internal.h"
+#include "provider/util/text.h"
 
 #define DEFAULT_REQUEST_TIMEOUT_MS 30000L
 #define DEFAULT_OPERATION_TIMEOUT_S 600L
 #define SOCKET_PATH_MAX 4096
 
 /* ---- errors -------------------------------------------------------- */
-
-/* Cut s back to at most max bytes without splitting a UTF-8 sequence:
- * messages end up in protobuf strings, which must be valid UTF-8. */
-static void utf8_trim(char *s, size_t max)
-{
-	size_t n = strlen(s);
-	size_t end, i;
-	unsigned char lead;
-	size_t need;
-
-	if (n > max)
-		n = max;
-	end = n;
-	/* Find the start of the last (possibly partial) sequence. */
-	i = end;
-	while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80 && end - i < 3)
-		i--;
-	if (i > 0) {
-		lead = (unsigned char)s[i - 1];
-		if (lead >= 0xC0) {
-			need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
-			if (end - (i - 1) < need)
-				end = i - 1;
-		}
-	}
-	s[end] = '\0';
-}
 
 int lxd__set_err(lxd_error *err, int code, int http_status, const char *fmt,
 		 ...)
@@ -65,7 +39,7 @@ int lxd__set_err(lxd_error *err, int code, int http_status, const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(err->message, sizeof(err->message), fmt, ap);
 	va_end(ap);
-	utf8_trim(err->message, sizeof(err->message) - 1);
+	util_utf8_trim(err->message, sizeof(err->message) - 1);
 	return code;
 }
 
