@@ -9,10 +9,10 @@
 #include <time.h>
 
 #include <curl/curl.h>
-#include <openssl/crypto.h>
 
 #include "provider/http/http_internal.h"
 #include "provider/log.h"
+#include "provider/util/secret.h"
 #include "provider/util/text.h"
 
 #define DEFAULT_REQUEST_TIMEOUT_MS 30000L
@@ -324,10 +324,7 @@ void http_client_free(http_client *c)
 	free(c->user_agent);
 	free(c->ca_pem);
 	free(c->cert_pem);
-	if (c->key_pem) {
-		OPENSSL_cleanse(c->key_pem, strlen(c->key_pem));
-		free(c->key_pem);
-	}
+	util_secret_free(c->key_pem);
 	free(c->tls_server_name);
 	free(c->proxy);
 	free(c->url_host);

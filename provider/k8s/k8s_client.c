@@ -13,6 +13,7 @@
 #include <curl/curl.h>
 
 #include "../log.h"
+#include "../util/secret.h"
 #include "../util/text.h"
 #include "k8s_internal.h"
 
@@ -34,20 +35,6 @@ static void global_init(void)
 }
 
 /* ---- small helpers --------------------------------------------------- */
-
-void k8s_free_secret_n(char *s, size_t n)
-{
-	if (!s)
-		return;
-	explicit_bzero(s, n);
-	free(s);
-}
-
-void k8s_free_secret(char *s)
-{
-	if (s)
-		k8s_free_secret_n(s, strlen(s));
-}
 
 static long long now_ms(void)
 {
@@ -172,7 +159,7 @@ static void exec_free(kc_exec *e)
 	free(e->args);
 	for (i = 0; i < e->nenv; i++) {
 		free(e->env_names ? e->env_names[i] : NULL);
-		k8s_free_secret(e->env_values ? e->env_values[i] : NULL);
+		util_secret_free(e->env_values ? e->env_values[i] : NULL);
 	}
 	free(e->env_names);
 	free(e->env_values);
@@ -325,8 +312,8 @@ void k8s_client_free(k8s_client *c)
 	free(c->proxy_url);
 	free(c->ca_pem);
 	free(c->cert_pem);
-	k8s_free_secret(c->key_pem);
-	k8s_free_secret(c->token);
+	util_secret_free(c->key_pem);
+	util_secret_free(c->token);
 	free(c->token_file);
 	exec_free(c->exec);
 	free(c->source);
@@ -339,7 +326,7 @@ void k8s_client_free(k8s_client *c)
 		free(c->warnings[i]);
 	free(c->warnings);
 	k8s_exec_cred_done(&c->exec_cred);
-	k8s_free_secret(c->file_token);
+	util_secret_free(c->file_token);
 	json_decref(c->apis);
 	json_decref(c->gv_lists);
 	json_decref(c->strings);
@@ -383,9 +370,9 @@ typedef struct creds {
 
 static void creds_done(creds *cr)
 {
-	k8s_free_secret(cr->authorization);
+	util_secret_free(cr->authorization);
 	free(cr->cert_pem);
-	k8s_free_secret(cr->key_pem);
+	util_secret_free(cr->key_pem);
 	memset(cr, 0, sizeof(*cr));
 }
 
@@ -491,11 +478,11 @@ static int file_creds(k8s_client *c, bool refresh, creds *cr, k8s_error *err)
 		while (len && isspace((unsigned char)buf[len - 1]))
 			buf[--len] = '\0';
 		if (!token_ok(buf)) {
-			k8s_free_secret_n(buf, len);
+			util_secret_free_n(buf, len);
 			rc = bad_token(c, "tokenFile", err);
 			goto out;
 		}
-		k8s_free_secret(c->file_token);
+		util_secret_free(c->file_token);
 		c->file_token = buf;
 		c->file_token_read = time(NULL);
 	}
@@ -833,7 +820,7 @@ cleanup:
 	curl_slist_free_all(conn);
 	curl_easy_cleanup(h);
 	free(hdr);
-	k8s_free_secret(auth);
+	util_secret_free(auth);
 	free(connect_to);
 	free(url);
 	free(x.buf);
@@ -1206,7 +1193,7 @@ int k8s_request(k8s_client *c, const char *method, const char *path,
 		rc = do_text(c, method, path, content_type, text, out, err, NULL);
 	}
 	/* Bodies may be Secrets. */
-	k8s_free_secret(text);
+	util_secret_free(text);
 	return rc;
 }
 

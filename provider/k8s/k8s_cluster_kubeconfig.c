@@ -26,6 +26,7 @@
 #include "../duration.h"
 #include "../log.h"
 #include "../resource.h"
+#include "../util/secret.h"
 #include "../util/text.h"
 #include "k8s_client.h"
 #include "k8s_objects.h"
@@ -244,10 +245,7 @@ static tf_value *result_from(tfp_ctx *ctx, const json_t *secret, const char *ns,
 		tf_value_object_set(out, "server", tf_value_string(kc->server));
 	kubeconfig_free(kc);
 out:
-	if (text) {
-		explicit_bzero(text, len);
-		free(text);
-	}
+	util_secret_free_n(text, len);
 	return out;
 }
 

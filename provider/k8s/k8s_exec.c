@@ -17,9 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "../log.h"
+#include "../util/secret.h"
 #include "k8s_internal.h"
 
 extern char **environ;
@@ -28,9 +30,9 @@ extern char **environ;
 
 void k8s_exec_cred_done(k8s_exec_cred *ec)
 {
-	k8s_free_secret(ec->token);
-	k8s_free_secret(ec->cert_pem);
-	k8s_free_secret(ec->key_pem);
+	util_secret_free(ec->token);
+	util_secret_free(ec->cert_pem);
+	util_secret_free(ec->key_pem);
 	memset(ec, 0, sizeof(*ec));
 }
 
@@ -182,7 +184,7 @@ static void free_env(char **env)
 				break;
 			}
 		if (!borrowed)
-			k8s_free_secret(env[i]);
+			util_secret_free(env[i]);
 	}
 	free(env);
 }
@@ -395,7 +397,7 @@ int k8s_exec_run(k8s_client *c, k8s_exec_cred *out, k8s_error *err)
 					}
 					if (obuf) {
 						memcpy(nb, obuf, olen);
-						k8s_free_secret_n(obuf, ocap);
+						util_secret_free_n(obuf, ocap);
 					}
 					obuf = nb;
 					ocap = nc;
@@ -403,7 +405,7 @@ int k8s_exec_run(k8s_client *c, k8s_exec_cred *out, k8s_error *err)
 				memcpy(obuf + olen, tmp, (size_t)r);
 				olen += (size_t)r;
 				obuf[olen] = '\0';
-				explicit_bzero(tmp, sizeof(tmp));
+				OPENSSL_cleanse(tmp, sizeof(tmp));
 			} else {
 				size_t keep = (size_t)r;
 
@@ -485,9 +487,9 @@ done:
 			close(errp[i]);
 	}
 	if (obuf)
-		k8s_free_secret_n(obuf, ocap);
+		util_secret_free_n(obuf, ocap);
 	free(argv);
 	free_env(env);
-	k8s_free_secret(info);
+	util_secret_free(info);
 	return rc;
 }

@@ -90,8 +90,5 @@ int k8s_exec_run(k8s_client *c, k8s_exec_cred *out, k8s_error *err);
 /* RFC 3339 timestamp -> time_t (UTC); -1 on error. */
 time_t k8s_parse_time(const char *s);
 
-/* Wipe and free. NULL-tolerant. */
-void k8s_free_secret(char *s);
-void k8s_free_secret_n(char *s, size_t n); /* wipes n bytes */
 
 #endif

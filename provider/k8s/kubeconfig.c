@@ -18,6 +18,7 @@
 
 #include <yaml.h>
 
+#include "../util/secret.h"
 #include "kubeconfig.h"
 
 #define KC_MAX_DEPTH 64
@@ -341,16 +342,6 @@ static void list_names(const yn *root, const char *key, char *buf, size_t len)
 
 /* ---- helpers --------------------------------------------------------- */
 
-static void wipe_free(char *s, size_t len)
-{
-	if (!s)
-		return;
-	if (!len)
-		len = strlen(s);
-	explicit_bzero(s, len);
-	free(s);
-}
-
 static void kc_err(char *buf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void kc_err(char *buf, size_t len, const char *fmt, ...)
@@ -426,8 +417,7 @@ int kc_base64_decode(const char *in, size_t len, char **out, size_t *outlen)
 	*outlen = n;
 	return 0;
 bad:
-	explicit_bzero(o, len / 4 * 3 + 4);
-	free(o);
+	util_secret_free_n(o, len / 4 * 3 + 4);
 	return -1;
 }
 
@@ -463,14 +453,14 @@ int kc_read_file(const char *path, size_t max, char **out, size_t *outlen)
 			char *nb;
 
 			if (cap > max) {
-				wipe_free(buf, n);
+				util_secret_free_n(buf, n);
 				close(fd);
 				errno = EFBIG;
 				return -1;
 			}
 			nb = realloc(buf, cap * 2 > max + 1 ? max + 1 : cap * 2);
 			if (!nb) {
-				wipe_free(buf, n);
+				util_secret_free_n(buf, n);
 				close(fd);
 				return -1;
 			}
@@ -481,7 +471,7 @@ int kc_read_file(const char *path, size_t max, char **out, size_t *outlen)
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			wipe_free(buf, n);
+			util_secret_free_n(buf, n);
 			close(fd);
 			return -1;
 		}
@@ -635,7 +625,7 @@ static void exec_free(kc_exec *e)
 	free(e->args);
 	for (i = 0; i < e->nenv; i++) {
 		free(e->env_names[i]);
-		wipe_free(e->env_values[i], 0);
+		util_secret_free(e->env_values[i]);
 	}
 	free(e->env_names);
 	free(e->env_values);
@@ -951,7 +941,7 @@ int kubeconfig_load(const kubeconfig_source *src, kubeconfig **out,
 	ytree_free(&t);
 out:
 	if (file)
-		wipe_free(file, len);
+		util_secret_free_n(file, len);
 	free(dir);
 	if (rc == 0)
 		*out = kc;
@@ -976,8 +966,8 @@ void kubeconfig_free(kubeconfig *kc)
 	free(kc->tls_server_name);
 	free(kc->proxy_url);
 	free(kc->client_cert_pem);
-	wipe_free(kc->client_key_pem, kc->client_key_pem_len);
-	wipe_free(kc->token, 0);
+	util_secret_free_n(kc->client_key_pem, kc->client_key_pem_len);
+	util_secret_free(kc->token);
 	free(kc->token_file);
 	exec_free(kc->exec);
 	for (i = 0; i < kc->nwarnings; i++)
