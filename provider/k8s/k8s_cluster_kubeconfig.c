@@ -26,6 +26,7 @@
 #include "../duration.h"
 #include "../log.h"
 #include "../resource.h"
+#include "../util/b64.h"
 #include "../util/secret.h"
 #include "../util/text.h"
 #include "k8s_client.h"
@@ -226,7 +227,7 @@ static tf_value *result_from(tfp_ctx *ctx, const json_t *secret, const char *ns,
 	char *text = NULL, errbuf[256];
 	size_t len = 0;
 
-	if (!b64 || kc_base64_decode(b64, strlen(b64), &text, &len) != 0 ||
+	if (!b64 || !(text = util_b64_decode(b64, strlen(b64), &len)) ||
 	    !util_utf8_valid(text, len)) {
 		tf_diags_attr_error(d, "name", "Invalid kubeconfig Secret",
 				    "Secret %s/%s has no base64 `data.value` holding "

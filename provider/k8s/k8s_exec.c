@@ -18,9 +18,9 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "../log.h"
+#include "../util/b64.h"
 #include "../util/secret.h"
 #include "k8s_internal.h"
 
@@ -71,17 +71,6 @@ time_t k8s_parse_time(const char *s)
 	return *p ? -1 : t;
 }
 
-static char *b64(const char *in, size_t len)
-{
-	size_t olen = 4 * ((len + 2) / 3) + 1;
-	char *o = malloc(olen);
-
-	if (!o)
-		return NULL;
-	EVP_EncodeBlock((unsigned char *)o, (const unsigned char *)in, (int)len);
-	return o;
-}
-
 /* The ExecCredential handed to the plugin (malloc'd JSON text). */
 static char *exec_info(const k8s_client *c)
 {
@@ -104,7 +93,7 @@ static char *exec_info(const k8s_client *c)
 		if (cl && c->insecure)
 			json_object_set_new(cl, "insecure-skip-tls-verify", json_true());
 		if (cl && c->ca_pem) {
-			ca = b64(c->ca_pem, c->ca_len);
+			ca = util_b64_encode(c->ca_pem, c->ca_len, false);
 			if (ca)
 				json_object_set_new(cl, "certificate-authority-data",
 						    json_string(ca));

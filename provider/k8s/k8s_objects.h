@@ -155,11 +155,6 @@ bool k8s_cluster_ready(const json_t *cluster, const json_t *kcp,
 		       const char *version, long replicas, char **why);
 bool k8s_pool_ready(const json_t *md, long replicas, char **why);
 
-/* Standard base64 with padding (Secret data). Malloc'd, NUL-terminated;
- * decode returns NULL on a character outside the alphabet. */
-char *k8s_b64_encode(const void *buf, size_t len);
-char *k8s_b64_decode(const char *text, size_t *len);
-
 /* JSON helpers: json_object_get along a dotted path ("spec.template.spec"). */
 json_t *k8s_jget(const json_t *obj, const char *dotted);
 const char *k8s_jstr(const json_t *obj, const char *dotted);

@@ -18,6 +18,7 @@
 
 #include <yaml.h>
 
+#include "../util/b64.h"
 #include "../util/secret.h"
 #include "kubeconfig.h"
 
@@ -355,72 +356,6 @@ static void kc_err(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Value of a base64 digit, or -1. */
-static int b64_digit(unsigned char ch)
-{
-	if (ch >= 'A' && ch <= 'Z')
-		return ch - 'A';
-	if (ch >= 'a' && ch <= 'z')
-		return ch - 'a' + 26;
-	if (ch >= '0' && ch <= '9')
-		return ch - '0' + 52;
-	if (ch == '+')
-		return 62;
-	if (ch == '/')
-		return 63;
-	return -1;
-}
-
-int kc_base64_decode(const char *in, size_t len, char **out, size_t *outlen)
-{
-	unsigned char *o;
-	size_t i, n = 0, pad = 0, q = 0;
-	unsigned acc = 0;
-	int v;
-
-	o = malloc(len / 4 * 3 + 4);
-	if (!o)
-		return -1;
-	for (i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)in[i];
-
-		if (ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t')
-			continue;
-		if (ch == '=') {
-			pad++;
-			continue;
-		}
-		if (pad)
-			goto bad; /* data after padding */
-		v = b64_digit(ch);
-		if (v < 0)
-			goto bad;
-		acc = (acc << 6) | (unsigned)v;
-		if (++q == 4) {
-			o[n++] = (unsigned char)(acc >> 16);
-			o[n++] = (unsigned char)(acc >> 8);
-			o[n++] = (unsigned char)acc;
-			q = 0;
-			acc = 0;
-		}
-	}
-	if (q == 1 || pad > 2 || (pad && q + pad != 4))
-		goto bad;
-	if (q == 2) {
-		o[n++] = (unsigned char)(acc >> 4);
-	} else if (q == 3) {
-		o[n++] = (unsigned char)(acc >> 10);
-		o[n++] = (unsigned char)(acc >> 2);
-	}
-	o[n] = '\0';
-	*out = (char *)o;
-	*outlen = n;
-	return 0;
-bad:
-	util_secret_free_n(o, len / 4 * 3 + 4);
-	return -1;
-}
-
 int kc_read_file(const char *path, size_t max, char **out, size_t *outlen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -543,7 +478,8 @@ static int load_pem(const yn *m, const char *key, const char *dir,
 	data = ystr(m, dkey);
 	file = ystr(m, key);
 	if (data) {
-		if (kc_base64_decode(data, strlen(data), out, outlen) != 0) {
+		*out = util_b64_decode(data, strlen(data), outlen);
+		if (!*out) {
 			kc_err(err, errlen,
 			       "%s, context \"%s\": %s of %s is not valid base64. "
 			       "Re-encode the PEM with `base64 -w0`.",

@@ -100,10 +100,6 @@ void kubeconfig_free(kubeconfig *kc); /* NULL-tolerant; wipes secrets */
 const char *kubeconfig_default_path(char *buf, size_t len);
 
 /* Helpers shared with the client and resources. */
-/* Standard base64 (whitespace ignored, padding optional but checked).
- * Returns 0 and a malloc'd NUL-terminated buffer (*outlen bytes), or -1 on
- * invalid input / NOMEM. */
-int kc_base64_decode(const char *in, size_t len, char **out, size_t *outlen);
 /* Read a regular file of at most `max` bytes into a malloc'd NUL-terminated
  * buffer. Returns 0, or -1 with errno (EFBIG when larger than max). */
 int kc_read_file(const char *path, size_t max, char **out, size_t *outlen);

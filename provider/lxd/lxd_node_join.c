@@ -20,38 +20,11 @@
 
 #include "../log.h"
 #include "../resource.h"
+#include "../util/b64.h"
 #include "client.h"
 #include "lxd_common.h"
 #include "lxd_node.h"
 #include "lxd_server_keys.h"
-
-/* Padded standard base64 (what Go's base64.StdEncoding decodes), malloc'd. */
-static char *base64_std(const unsigned char *in, size_t len)
-{
-	static const char tbl[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char *out = malloc((len + 2) / 3 * 4 + 1), *o = out;
-	size_t i;
-
-	if (!out)
-		return NULL;
-	for (i = 0; i + 2 < len; i += 3) {
-		unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 | in[i + 2];
-		*o++ = tbl[v >> 18 & 63];
-		*o++ = tbl[v >> 12 & 63];
-		*o++ = tbl[v >> 6 & 63];
-		*o++ = tbl[v & 63];
-	}
-	if (i < len) {
-		unsigned v = (unsigned)in[i] << 16 | (i + 1 < len ? (unsigned)in[i + 1] << 8 : 0);
-		*o++ = tbl[v >> 18 & 63];
-		*o++ = tbl[v >> 12 & 63];
-		*o++ = i + 1 < len ? tbl[v >> 6 & 63] : '=';
-		*o++ = '=';
-	}
-	*o = '\0';
-	return out;
-}
 
 int lxd_node_required_config(lxd_client *c, json_t **required, lxd_error *err)
 {
@@ -219,7 +192,7 @@ static char *token_from_op(const json_t *op, const char **address)
 
 	*address = json_string_value(json_array_get(json_object_get(md, "addresses"), 0));
 	if (s)
-		b = base64_std((const unsigned char *)s, strlen(s));
+		b = util_b64_encode(s, strlen(s), false); /* Go StdEncoding */
 	if (s) {
 		/* It carries the join secret. */
 		memset(s, 0, strlen(s));

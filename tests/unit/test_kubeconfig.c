@@ -397,29 +397,6 @@ static void test_kc_hostile_inputs(void **state)
 	assert_null(kc);
 }
 
-static void test_kc_base64(void **state)
-{
-	char *out = NULL;
-	size_t n = 0;
-
-	(void)state;
-	assert_int_equal(kc_base64_decode("aGVsbG8=", 8, &out, &n), 0);
-	assert_int_equal(n, 5);
-	assert_string_equal(out, "hello");
-	free(out);
-	assert_int_equal(kc_base64_decode("aGVs\nbG8", 8, &out, &n), 0); /* no padding, newline */
-	assert_string_equal(out, "hello");
-	free(out);
-	assert_int_equal(kc_base64_decode("", 0, &out, &n), 0);
-	assert_int_equal(n, 0);
-	free(out);
-	assert_int_equal(kc_base64_decode("a", 1, &out, &n), -1);
-	assert_int_equal(kc_base64_decode("aGVsbG8=x", 9, &out, &n), -1);
-	assert_int_equal(kc_base64_decode("aGV=bG8=", 8, &out, &n), -1);
-	assert_int_equal(kc_base64_decode("aGVsbG8===", 10, &out, &n), -1);
-	assert_int_equal(kc_base64_decode("a$Vs", 4, &out, &n), -1);
-}
-
 static void test_kc_default_path(void **state)
 {
 	char buf[256];
@@ -454,7 +431,6 @@ int main(void)
 		cmocka_unit_test(test_kc_structure_errors),
 		cmocka_unit_test(test_kc_anonymous_user_and_aliases),
 		cmocka_unit_test(test_kc_hostile_inputs),
-		cmocka_unit_test(test_kc_base64),
 		cmocka_unit_test(test_kc_default_path),
 	};
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
 
 #include "provider/util/b64.h"
 #include "provider/util/cleanup.h"
@@ -87,6 +88,114 @@ static void test_b64_hostile(void **state)
 	assert_null(util_b64_decode("Z", 1, &got));       /* one digit */
 	assert_null(util_b64_decode("Zg===", 5, &got));   /* too much padding */
 	assert_null(util_b64_decode("Z===", 4, &got));
+}
+
+/* ---- unpadded (go-plugin's handshake certificate; was srv_base64_unpadded) */
+
+static void check_unpadded(const char *in, const char *want)
+{
+	char *got = util_b64_encode(in, strlen(in), true);
+
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_b64_unpadded_vectors(void **state)
+{
+	(void)state;
+	/* RFC 4648 section 10 vectors without padding. */
+	check_unpadded("", "");
+	check_unpadded("f", "Zg");
+	check_unpadded("fo", "Zm8");
+	check_unpadded("foo", "Zm9v");
+	check_unpadded("foob", "Zm9vYg");
+	check_unpadded("fooba", "Zm9vYmE");
+	check_unpadded("foobar", "Zm9vYmFy");
+}
+
+/* Random inputs of every length mod 3 against OpenSSL's padded encoder
+ * with the '=' stripped. */
+static void test_b64_unpadded_random(void **state)
+{
+	uint8_t in[300];
+	unsigned char ref[420];
+	size_t len, i;
+
+	(void)state;
+	srand(12345);
+	for (i = 0; i < sizeof(in); i++)
+		in[i] = (uint8_t)rand();
+	for (len = 0; len <= sizeof(in); len++) {
+		char *got = util_b64_encode(in, len, true);
+		int n = EVP_EncodeBlock(ref, in, (int)len);
+
+		assert_non_null(got);
+		while (n > 0 && ref[n - 1] == '=')
+			ref[--n] = '\0';
+		assert_string_equal(got, (const char *)ref);
+		assert_null(strchr(got, '='));
+		assert_int_equal(strlen(got), (len * 4 + 2) / 3);
+		free(got);
+	}
+}
+
+
+/* ---- Kubernetes Secret data (was k8s_b64_encode/decode) ---------------- */
+
+static void test_b64_secret_data(void **state)
+{
+	static const char *const in[] = { "", "f", "fo", "foo", "foob", "fooba",
+		"foobar", "-----BEGIN CERTIFICATE-----\nMII\n", NULL };
+	static const char *const out[] = { "", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==",
+		"Zm9vYmE=", "Zm9vYmFy", NULL };
+
+	(void)state;
+	for (int i = 0; in[i]; i++) {
+		char *e = util_b64_encode(in[i], strlen(in[i]), false);
+		size_t n = 0;
+		char *d = util_b64_decode(e, strlen(e), &n);
+		if (out[i])
+			assert_string_equal(e, out[i]);
+		assert_int_equal(n, strlen(in[i]));
+		assert_string_equal(d, in[i]);
+		free(e);
+		free(d);
+	}
+	{
+		size_t n;
+		assert_null(util_b64_decode("Zm9v!", 5, &n));
+	}
+}
+
+
+/* ---- kubeconfig *-data (was kc_base64_decode) --------------------------- */
+
+/* Decode `in`: the byte count, or -1 when refused. */
+static long dec_len(const char *in, size_t len, char *want)
+{
+	size_t n = 0;
+	char *out = util_b64_decode(in, len, &n);
+
+	if (!out)
+		return -1;
+	if (want)
+		assert_string_equal(out, want);
+	free(out);
+	return (long)n;
+}
+
+static void test_b64_kubeconfig_data(void **state)
+{
+	(void)state;
+	assert_int_equal(dec_len("aGVsbG8=", 8, "hello"), 5);
+	assert_int_equal(dec_len("aGVs\nbG8", 8, "hello"), 5); /* no padding, newline */
+	assert_int_equal(dec_len("", 0, ""), 0);
+	assert_int_equal(dec_len("a", 1, NULL), -1);
+	assert_int_equal(dec_len("aGVsbG8=x", 9, NULL), -1);
+	assert_int_equal(dec_len("aGV=bG8=", 8, NULL), -1);
+	assert_int_equal(dec_len("aGVsbG8===", 10, NULL), -1);
+	assert_int_equal(dec_len("a$Vs", 4, NULL), -1);
 }
 
 static void test_utf8(void **state)
@@ -174,6 +283,10 @@ int main(void)
 		cmocka_unit_test(test_b64_vectors),
 		cmocka_unit_test(test_b64_binary_and_whitespace),
 		cmocka_unit_test(test_b64_hostile),
+		cmocka_unit_test(test_b64_unpadded_vectors),
+		cmocka_unit_test(test_b64_unpadded_random),
+		cmocka_unit_test(test_b64_secret_data),
+		cmocka_unit_test(test_b64_kubeconfig_data),
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_secret),
 		cmocka_unit_test(test_cleanup),
