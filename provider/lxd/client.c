@@ -188,10 +188,10 @@ static int https_opts(const lxd_client_opts *o, http_client_opts *ho,
 }
 
 /* An HTTP layer setup failure as an LXD error. */
-static int http_setup_err(const http_error *he, lxd_error *err)
+static int http_setup_err(const tfp_error *he, lxd_error *err)
 {
-	int code = he->cls == HTTP_E_NOMEM ? LXD_E_NOMEM :
-		   he->cls == HTTP_E_TLS ? LXD_E_TLS : LXD_E_INVALID;
+	int code = he->code == TFP_E_NOMEM ? LXD_E_NOMEM :
+		   he->code == TFP_E_TLS ? LXD_E_TLS : LXD_E_INVALID;
 
 	return lxd__set_err(err, code, 0, "%s", he->message);
 }
@@ -199,7 +199,7 @@ static int http_setup_err(const http_error *he, lxd_error *err)
 int lxd_client_new(const lxd_client_opts *o, lxd_client **out, lxd_error *err)
 {
 	http_client_opts ho;
-	http_error he;
+	tfp_error he;
 	lxd_client *c = NULL;
 	char sock[SOCKET_PATH_MAX], pin[HTTP_FP_HEX_LEN + 1], *label = NULL;
 	const char *sp;
@@ -267,7 +267,7 @@ int lxd_client_new(const lxd_client_opts *o, lxd_client **out, lxd_error *err)
 	ho.max_response = LXD_MAX_RESPONSE;
 	ho.stop = o->stop;
 	ho.classify = lxd__classify;
-	if (http_client_new(&ho, &c->http, &he) != HTTP_OK) {
+	if (http_client_new(&ho, &c->http, &he) != TFP_OK) {
 		rc = http_setup_err(&he, err);
 		goto cleanup;
 	}

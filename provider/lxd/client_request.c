@@ -120,18 +120,15 @@ static int code_for_status(int status, const char *msg)
 	return code;
 }
 
-static int code_for_class(int cls)
+static int code_for_tfp(int code)
 {
-	switch (cls) {
-	case HTTP_E_NOMEM: return LXD_E_NOMEM;
-	case HTTP_E_INVALID: return LXD_E_INVALID;
-	case HTTP_E_NOT_SENT:
-	case HTTP_E_NO_ANSWER: return LXD_E_UNAVAILABLE;
-	case HTTP_E_TIMEOUT: return LXD_E_TIMEOUT;
-	case HTTP_E_TLS: return LXD_E_TLS;
-	case HTTP_E_CANCELLED: return LXD_E_CANCELLED;
-	case HTTP_E_TOO_BIG:
-	case HTTP_E_PROTOCOL:
+	switch (code) {
+	case TFP_E_NOMEM: return LXD_E_NOMEM;
+	case TFP_E_INVALID: return LXD_E_INVALID;
+	case TFP_E_UNAVAILABLE: return LXD_E_UNAVAILABLE;
+	case TFP_E_TIMEOUT: return LXD_E_TIMEOUT;
+	case TFP_E_TLS: return LXD_E_TLS;
+	case TFP_E_CANCELLED: return LXD_E_CANCELLED;
 	default: return LXD_E_PROTOCOL;
 	}
 }
@@ -160,7 +157,7 @@ static int send_http(lxd_client *c, const char *method, const char *path,
 		     struct verify_ctx *vc, http_response *resp, lxd_error *err)
 {
 	http_request hr;
-	http_error he;
+	tfp_error he;
 	int rc;
 
 	memset(&hr, 0, sizeof(hr));
@@ -175,9 +172,9 @@ static int send_http(lxd_client *c, const char *method, const char *path,
 		hr.verify_ud = vc;
 	}
 	rc = http_send(c->http, &hr, resp, &he);
-	if (rc == HTTP_OK)
+	if (rc == TFP_OK)
 		return LXD_OK;
-	rc = lxd__set_err(err, code_for_class(he.cls), 0, "%s", he.message);
+	rc = lxd__set_err(err, code_for_tfp(he.code), 0, "%s", he.message);
 	if (err)
 		err->outcome_unknown = he.outcome_unknown;
 	return rc;
