@@ -158,14 +158,16 @@ demo: deps
 	$(MAKE) install
 	@tests/rig/demo.sh
 
-# Also: provider/rpc, provider/server and provider/http have no file-level
-# dependency cycle (tests/lint/objdeps.py reads the objects' symbols).
+# Also: provider/rpc, provider/server, provider/http and the LXD client
+# have no file-level dependency cycle (tests/lint/objdeps.py reads the
+# objects' symbols).
 lint: $(LIB)
 	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h') 2>&1 | head -50 || true
 	@! git grep -nE '\b(strcpy|strcat|sprintf|atoi|strtok)\(' -- '*.c' '*.h'
 	@python3 tests/lint/objdeps.py $(filter $(BUILD)/obj/provider/rpc/%,$(LIB_OBJ))
 	@python3 tests/lint/objdeps.py $(filter $(BUILD)/obj/provider/server/%,$(LIB_OBJ))
 	@python3 tests/lint/objdeps.py $(filter $(BUILD)/obj/provider/http/%,$(LIB_OBJ))
+	@python3 tests/lint/objdeps.py $(filter $(BUILD)/obj/provider/lxd/client%,$(LIB_OBJ))
 
 clean:
 	rm -rf build build-asan build-fuzz

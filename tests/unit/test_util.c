@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -203,13 +204,13 @@ static void test_utf8(void **state)
 	char s[16];
 
 	(void)state;
-	strcpy(s, "ab\xc3\xa9");   /* "abé" */
+	snprintf(s, sizeof(s), "%s", "ab\xc3\xa9");   /* "abé" */
 	util_utf8_trim(s, 3);       /* would split é */
 	assert_string_equal(s, "ab");
-	strcpy(s, "ab\xc3\xa9");
+	snprintf(s, sizeof(s), "%s", "ab\xc3\xa9");
 	util_utf8_trim(s, 4);
 	assert_string_equal(s, "ab\xc3\xa9");
-	strcpy(s, "\xe2\x82\xac\xe2\x82\xac"); /* "€€" */
+	snprintf(s, sizeof(s), "%s", "\xe2\x82\xac\xe2\x82\xac"); /* "€€" */
 	util_utf8_trim(s, 5);
 	assert_string_equal(s, "\xe2\x82\xac");
 	assert_true(util_utf8_valid("ab\xc3\xa9", 4));
