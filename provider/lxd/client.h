@@ -196,25 +196,4 @@ void lxd_client_stats(lxd_client *c, http_stats *out);
 /* Percent-encode one path segment (malloc'd). */
 char *lxd_escape(const char *segment);
 
-/* Transitional names, while the lxd_* resources move to provider/err.h
- * (the next commit removes them). A resource's LXD_E_CONFLICT always meant
- * "something already exists". */
-typedef tfp_error lxd_error;
-#define LXD_OK TFP_OK
-#define LXD_E_NOMEM TFP_E_NOMEM
-#define LXD_E_NOTFOUND TFP_E_NOTFOUND
-#define LXD_E_CONFLICT TFP_E_EXISTS
-#define LXD_E_PRECONDITION TFP_E_PRECONDITION
-#define LXD_E_INVALID TFP_E_INVALID
-#define LXD_E_FORBIDDEN TFP_E_FORBIDDEN
-#define LXD_E_UNAVAILABLE TFP_E_UNAVAILABLE
-#define LXD_E_SERVER TFP_E_SERVER
-#define LXD_E_TIMEOUT TFP_E_TIMEOUT
-#define LXD_E_CANCELLED TFP_E_CANCELLED
-#define LXD_E_PROTOCOL TFP_E_PROTOCOL
-#define LXD_E_TLS TFP_E_TLS
-#define LXD_ERRMSG_MAX TFP_ERRMSG_MAX
-#define lxd_error_outcome_unknown tfp_err_outcome_unknown
-#define lxd_code_str tfp_code_str
-
 #endif

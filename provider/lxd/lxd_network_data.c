@@ -85,7 +85,7 @@ static void net_ds_read(tfp_ctx *ctx, const tf_value *config, tf_value **out,
 	const char *project = tf_value_attr_string(config, "project");
 	char *en = NULL, *ep = NULL, *path = NULL;
 	json_t *net = NULL;
-	lxd_error err = {0};
+	tfp_error err = {0};
 	tf_value *st = NULL;
 	const char *s;
 	int rc;
@@ -102,7 +102,7 @@ static void net_ds_read(tfp_ctx *ctx, const tf_value *config, tf_value **out,
 		goto done;
 	}
 	rc = lxd_get(c, path, 0, &net, NULL, &err);
-	if (rc == LXD_E_NOTFOUND) {
+	if (rc == TFP_E_NOTFOUND) {
 		tf_diags_attr_error(d, "name", "Network not found",
 				    "LXD has no network \"%s\" in project \"%s\". "
 				    "Check the name (`lxc network list --project "

@@ -165,18 +165,18 @@ char *lxd_node_path(const char *name, const char *suffix)
 }
 
 int lxd_node_get(lxd_client *c, const char *name, json_t **member,
-		 lxd_error *err)
+		 tfp_error *err)
 {
 	char *path = lxd_node_path(name, NULL);
 	int rc;
 
 	if (!path)
-		return LXD_E_NOMEM;
+		return TFP_E_NOMEM;
 	rc = lxd_get(c, path, 0, member, NULL, err);
 	free(path);
 	/* A server that is not clustered has no members at all. */
 	if (rc && err && strstr(err->message, "isn't part of a cluster"))
-		rc = LXD_E_NOTFOUND;
+		rc = TFP_E_NOTFOUND;
 	return rc;
 }
 
@@ -301,7 +301,7 @@ static json_t *set_to_json(const tf_value *set)
 }
 
 /* Build the PUT body from the live member and the plan. */
-static int put_mutate(json_t *cur, void *argv, json_t **body, lxd_error *err)
+static int put_mutate(json_t *cur, void *argv, json_t **body, tfp_error *err)
 {
 	struct put_arg *a = argv;
 	const tf_value *desc = tf_value_attr(a->planned, "description");
@@ -350,7 +350,7 @@ static int put_mutate(json_t *cur, void *argv, json_t **body, lxd_error *err)
 			  "groups", out_groups ? out_groups : json_array(),
 			  "roles", out_roles ? out_roles : json_array(),
 			  "config", cfg);
-	return *body ? LXD_OK : LXD_E_NOMEM;
+	return *body ? TFP_OK : TFP_E_NOMEM;
 }
 
 static bool wait_ms(atomic_int *stop, long ms)
@@ -366,11 +366,11 @@ static bool wait_ms(atomic_int *stop, long ms)
 }
 
 int lxd_node_put(lxd_client *c, const char *name, const tf_value *prior,
-		 const tf_value *planned, atomic_int *stop, lxd_error *err)
+		 const tf_value *planned, atomic_int *stop, tfp_error *err)
 {
 	struct put_arg a = { prior, planned };
 	char *path = lxd_node_path(name, NULL);
-	int rc = LXD_E_NOMEM;
+	int rc = TFP_E_NOMEM;
 
 	if (!path)
 		return rc;
@@ -378,7 +378,7 @@ int lxd_node_put(lxd_client *c, const char *name, const tf_value *prior,
 	 * left); LXD then refuses the PUT. Re-read and retry, bounded. */
 	for (int attempt = 1; attempt <= 5; attempt++) {
 		rc = lxd_update_etag(c, path, 0, put_mutate, &a, err);
-		if (rc == LXD_OK || !err || !strstr(err->message, "role") ||
+		if (rc == TFP_OK || !err || !strstr(err->message, "role") ||
 		    strstr(err->message, "nvalid") || strstr(err->message, "nknown"))
 			break;
 		tfp_debug("lxd_node %s: role race (attempt %d): %s", name, attempt,
@@ -391,7 +391,7 @@ int lxd_node_put(lxd_client *c, const char *name, const tf_value *prior,
 }
 
 int lxd_node_set_evacuated(lxd_client *c, const char *name, bool want,
-			   lxd_error *err)
+			   tfp_error *err)
 {
 	json_t *m = NULL, *body;
 	char *path;
@@ -404,13 +404,13 @@ int lxd_node_set_evacuated(lxd_client *c, const char *name, bool want,
 	is_evac = strcmp(jstr(m, "status"), "Evacuated") == 0;
 	json_decref(m);
 	if (is_evac == want)
-		return LXD_OK;
+		return TFP_OK;
 	path = lxd_node_path(name, "/state");
 	body = json_pack("{s:s}", "action", want ? "evacuate" : "restore");
 	if (!path || !body) {
 		free(path);
 		json_decref(body);
-		return LXD_E_NOMEM;
+		return TFP_E_NOMEM;
 	}
 	rc = lxd_request(c, "POST", path, body, NULL, 0, &r, err);
 	lxd_response_done(&r);
@@ -418,7 +418,7 @@ int lxd_node_set_evacuated(lxd_client *c, const char *name, bool want,
 	json_decref(body);
 	if (rc && err && (strstr(err->message, "already evacuated") ||
 			  strstr(err->message, "already restored")))
-		rc = LXD_OK;
+		rc = TFP_OK;
 	return rc;
 }
 
@@ -500,7 +500,7 @@ static void check_create(lxd_client *c, const tf_value *config, tf_diags *d)
 	bool bootstrap = tf_value_is_known(bs) && tf_value_get_bool(bs);
 	bool clustered = false;
 	json_t *m = NULL, *req = NULL;
-	lxd_error err = {0};
+	tfp_error err = {0};
 	int rc;
 
 	if (bootstrap && jt && !tf_value_is_null(jt))
@@ -540,14 +540,14 @@ static void check_create(lxd_client *c, const tf_value *config, tf_diags *d)
 	}
 	rc = lxd_node_get(c, name, &m, &err);
 	json_decref(m);
-	if (rc == LXD_OK) {
+	if (rc == TFP_OK) {
 		tf_diags_attr_error(d, "name", "Member already exists",
 				    "The cluster already has a member named \"%s\". "
 				    "Import it with `terraform import lxd_node.<name> "
 				    "%s` instead of joining it.", name, name);
 		return;
 	}
-	if (rc != LXD_E_NOTFOUND) {
+	if (rc != TFP_E_NOTFOUND) {
 		lxd_diag(d, NULL, "Cannot read cluster member", &err,
 			 "Reading member \"%s\"", name);
 		return;
@@ -589,13 +589,13 @@ static void node_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 	lxd_client *c = lxd_ctx_client(ctx, d);
 	const char *name = tf_value_attr_string(state, "name");
 	json_t *m = NULL;
-	lxd_error err = {0};
+	tfp_error err = {0};
 	int rc;
 
 	if (!c || !name)
 		return;
 	rc = lxd_node_get(c, name, &m, &err);
-	if (rc == LXD_E_NOTFOUND) {
+	if (rc == TFP_E_NOTFOUND) {
 		tfp_info("Cluster member \"%s\" no longer exists", name);
 		return;
 	}
@@ -659,7 +659,7 @@ static void node_import(tfp_ctx *ctx, const char *id, tf_value **out,
 {
 	lxd_client *c = lxd_ctx_client(ctx, d);
 	json_t *m = NULL;
-	lxd_error err = {0};
+	tfp_error err = {0};
 	int rc;
 
 	if (!c)
@@ -671,7 +671,7 @@ static void node_import(tfp_ctx *ctx, const char *id, tf_value **out,
 		return;
 	}
 	rc = lxd_node_get(c, id, &m, &err);
-	if (rc == LXD_E_NOTFOUND) {
+	if (rc == TFP_E_NOTFOUND) {
 		/* ReadResource then reports "Cannot import non-existent
 		 * remote object". */
 		json_t *stub = json_pack("{s:s}", "server_name", id);
@@ -719,7 +719,7 @@ static void node_update(tfp_ctx *ctx, const tf_value *prior,
 	const tf_value *ev = tf_value_attr(planned, "evacuated");
 	const tf_value *keep = planned;
 	json_t *m = NULL;
-	lxd_error err = {0};
+	tfp_error err = {0};
 	int rc;
 
 	(void)config;
@@ -741,7 +741,7 @@ static void node_update(tfp_ctx *ctx, const tf_value *prior,
 	}
 reread:
 	/* Record what is true now (also after a failure). */
-	if (lxd_node_get(c, name, &m, &err) != LXD_OK) {
+	if (lxd_node_get(c, name, &m, &err) != TFP_OK) {
 		if (!tf_diags_has_error(d))
 			lxd_diag(d, NULL, "Cannot read cluster member", &err,
 				 "Reading member \"%s\" after updating it", name);
@@ -764,11 +764,11 @@ reread:
  * {enabled:false} makes it a standalone server again (it keeps its
  * pools and networks). Only done on the provider's own server. */
 static void disable_clustering(lxd_client *c, const char *name,
-			       lxd_error *why, tf_diags *d)
+			       tfp_error *why, tf_diags *d)
 {
 	json_t *cl = NULL, *body = json_pack("{s:b}", "enabled", 0);
 	lxd_response r = {0};
-	lxd_error err = {0};
+	tfp_error err = {0};
 	const char *self;
 	int rc = lxd_get(c, "/1.0/cluster", 0, &cl, NULL, &err);
 
@@ -800,7 +800,7 @@ static void node_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 	const char *name = tf_value_attr_string(prior, "name");
 	bool force = tf_value_get_bool(tf_value_attr(prior, "force"));
 	lxd_response r = {0};
-	lxd_error err = {0};
+	tfp_error err = {0};
 	char *path;
 	int rc;
 
@@ -814,7 +814,7 @@ static void node_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 	rc = lxd_request(c, "DELETE", path, NULL, NULL, 0, &r, &err);
 	lxd_response_done(&r);
 	free(path);
-	if (rc == LXD_OK || rc == LXD_E_NOTFOUND ||
+	if (rc == TFP_OK || rc == TFP_E_NOTFOUND ||
 	    strstr(err.message, "isn't part of a cluster"))
 		return;
 	if (strstr(err.message, "only member")) {
@@ -826,8 +826,8 @@ static void node_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 		 * reset the server itself (it is unreachable): the member is
 		 * gone, which is what destroy asked for. */
 		json_t *m = NULL;
-		lxd_error e2 = {0};
-		if (lxd_node_get(c, name, &m, &e2) == LXD_E_NOTFOUND) {
+		tfp_error e2 = {0};
+		if (lxd_node_get(c, name, &m, &e2) == TFP_E_NOTFOUND) {
 			tf_diags_warn(d, NULL, "Cluster member removed, server not reset",
 				      "Member \"%s\" was removed from the cluster, but "
 				      "LXD could not reset the server itself: %s. Wipe "
@@ -839,7 +839,7 @@ static void node_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 	}
 	tf_diags_error(d, NULL, "Cannot remove cluster member",
 		       "LXD refused to remove member \"%s\": %s. %s", name,
-		       err.message[0] ? err.message : lxd_code_str(rc),
+		       err.message[0] ? err.message : tfp_code_str(rc),
 		       force ? "" : "Move or delete its instances and custom "
 				    "volumes first, or, for a dead member, set "
 				    "`force = true`, apply, then destroy.");

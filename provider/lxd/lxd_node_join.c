@@ -26,7 +26,7 @@
 #include "lxd_node.h"
 #include "lxd_server_keys.h"
 
-int lxd_node_required_config(lxd_client *c, json_t **required, lxd_error *err)
+int lxd_node_required_config(lxd_client *c, json_t **required, tfp_error *err)
 {
 	json_t *cl = NULL, *mc;
 	int rc = lxd_get(c, "/1.0/cluster", 0, &cl, NULL, err);
@@ -36,7 +36,7 @@ int lxd_node_required_config(lxd_client *c, json_t **required, lxd_error *err)
 	mc = json_object_get(cl, "member_config");
 	*required = json_is_array(mc) ? json_incref(mc) : json_array();
 	json_decref(cl);
-	return *required ? LXD_OK : LXD_E_NOMEM;
+	return *required ? TFP_OK : TFP_E_NOMEM;
 }
 
 char *lxd_node_mc_key(const json_t *e)
@@ -120,7 +120,7 @@ static lxd_client *open_target(tfp_ctx *ctx, const tf_value *jt, tf_diags *d)
 {
 	lxd_client_opts o = {0};
 	lxd_client *jc = NULL;
-	lxd_error err = {0};
+	tfp_error err = {0};
 
 	o.socket_path = tf_value_attr_string(jt, "socket");
 	o.url = tf_value_attr_string(jt, "address");
@@ -136,7 +136,7 @@ static lxd_client *open_target(tfp_ctx *ctx, const tf_value *jt, tf_diags *d)
 				    "Set `join_target.socket` or `join_target.address`.");
 		return NULL;
 	}
-	if (lxd_client_new(&o, &jc, &err) != LXD_OK) {
+	if (lxd_client_new(&o, &jc, &err) != TFP_OK) {
 		lxd_diag(d, NULL, "Cannot reach the joining server", &err,
 			 "Connecting to %s", o.url ? o.url : o.socket_path);
 		return NULL;
@@ -147,7 +147,7 @@ static lxd_client *open_target(tfp_ctx *ctx, const tf_value *jt, tf_diags *d)
 /* GET /1.0 on the joining server (trusting our certificate first with the
  * password when it is untrusted). *info is new. */
 static int target_info(lxd_client *jc, const tf_value *jt, json_t **info,
-		       lxd_error *err)
+		       tfp_error *err)
 {
 	const char *pw = tf_value_attr_string(jt, "password");
 	json_t *i = NULL, *body;
@@ -163,18 +163,18 @@ static int target_info(lxd_client *jc, const tf_value *jt, json_t **info,
 		body = json_pack("{s:s, s:s, s:s}", "type", "client", "password", pw,
 				 "trust_token", pw);
 		rc = body ? lxd_request(jc, "POST", "/1.0/certificates", body, NULL,
-					0, &r, err) : LXD_E_NOMEM;
+					0, &r, err) : TFP_E_NOMEM;
 		json_decref(body);
 		lxd_response_done(&r);
 		json_decref(i);
 		i = NULL;
-		if (rc == LXD_OK)
+		if (rc == TFP_OK)
 			rc = lxd_get(jc, "/1.0", 0, &i, NULL, err);
 		if (rc)
 			return rc;
 	}
 	*info = i;
-	return LXD_OK;
+	return TFP_OK;
 }
 
 /* The join token (base64 JSON, as `lxc cluster add` prints it) from the
@@ -205,7 +205,7 @@ static char *token_from_op(const json_t *op, const char **address)
 static void cancel_token(lxd_client *c, const char *op_path)
 {
 	lxd_response r = {0};
-	lxd_error err = {0};
+	tfp_error err = {0};
 
 	if (op_path && lxd_request(c, "DELETE", op_path, NULL, NULL, 0, &r, &err))
 		tfp_debug("cancelling join token %s: %s", op_path, err.message);
@@ -224,17 +224,17 @@ static void cancel_token(lxd_client *c, const char *op_path)
  *    partial state, which Terraform taints).
  * Adds the diagnostic; returns whether the server is now a member. */
 static bool join_failed(lxd_client *c, lxd_client *jc, const char *name,
-			const char *addr, const lxd_error *err, bool *unknown,
+			const char *addr, const tfp_error *err, bool *unknown,
 			tf_diags *d)
 {
 	json_t *m = NULL, *ti = NULL;
-	lxd_error e2 = {0};
+	tfp_error e2 = {0};
 	const json_t *env;
 	char url[300];
 	int rc = lxd_node_get(c, name, &m, &e2);
 
-	if (rc == LXD_OK) {
-		bool joined = lxd_get(jc, "/1.0", 0, &ti, NULL, &e2) == LXD_OK;
+	if (rc == TFP_OK) {
+		bool joined = lxd_get(jc, "/1.0", 0, &ti, NULL, &e2) == TFP_OK;
 		env = json_object_get(ti, "environment");
 		joined = joined && json_is_true(json_object_get(env, "server_clustered")) &&
 			 strcmp(json_string_value(json_object_get(env, "server_name")) ?: "",
@@ -261,7 +261,7 @@ static bool join_failed(lxd_client *c, lxd_client *jc, const char *name,
 		} else if (!ti) {
 			*unknown = true; /* the joining server does not answer */
 		}
-	} else if (rc != LXD_E_NOTFOUND) {
+	} else if (rc != TFP_E_NOTFOUND) {
 		*unknown = true;
 	}
 	json_decref(m);
@@ -271,7 +271,7 @@ static bool join_failed(lxd_client *c, lxd_client *jc, const char *name,
 		 *unknown || lxd_outcome_unknown(err) ?
 		 " (whether it joined is not known yet: it is recorded, and "
 		 "the next apply replaces it)" : "");
-	*unknown = *unknown || (lxd_outcome_unknown(err) && rc != LXD_E_NOTFOUND);
+	*unknown = *unknown || (lxd_outcome_unknown(err) && rc != TFP_E_NOTFOUND);
 	return false;
 }
 
@@ -286,7 +286,7 @@ static bool join(tfp_ctx *ctx, lxd_client *c, const tf_value *planned,
 	lxd_client *jc = open_target(ctx, jt, d);
 	json_t *tinfo = NULL, *req = NULL, *mcfg = NULL, *body = NULL, *cinfo = NULL;
 	lxd_response tok = {0}, jr = {0};
-	lxd_error err = {0};
+	tfp_error err = {0};
 	const char *cert, *cluster_addr = NULL;
 	char *token = NULL;
 	bool ok = false;
@@ -334,7 +334,7 @@ static bool join(tfp_ctx *ctx, lxd_client *c, const tf_value *planned,
 						 "certificate"));
 	body = json_pack("{s:s}", "server_name", name);
 	rc = body ? lxd_request(c, "POST", "/1.0/cluster/members", body, NULL,
-				LXD_REQ_NO_WAIT, &tok, &err) : LXD_E_NOMEM;
+				LXD_REQ_NO_WAIT, &tok, &err) : TFP_E_NOMEM;
 	json_decref(body);
 	body = NULL;
 	if (rc) {
@@ -360,7 +360,7 @@ static bool join(tfp_ctx *ctx, lxd_client *c, const tf_value *planned,
 	tfp_info("lxd_node: joining \"%s\" (%s) to the cluster via %s", name, addr,
 		 cluster_addr);
 	rc = body ? lxd_request(jc, "PUT", "/1.0/cluster", body, NULL, 0, &jr, &err)
-		  : LXD_E_NOMEM;
+		  : TFP_E_NOMEM;
 	lxd_response_done(&jr);
 	if (rc) {
 		cancel_token(c, tok.operation);
@@ -395,7 +395,7 @@ static bool bootstrap(lxd_client *c, const tf_value *planned, tf_diags *d)
 	json_t *info = NULL, *body = NULL;
 	const json_t *cfg;
 	lxd_response r = {0};
-	lxd_error err = {0};
+	tfp_error err = {0};
 	const char *cur;
 	int rc;
 
@@ -417,7 +417,7 @@ static bool bootstrap(lxd_client *c, const tf_value *planned, tf_diags *d)
 	if (addr && (!cur || strcmp(cur, addr) != 0)) {
 		body = json_pack("{s:{s:s}}", "config", "core.https_address", addr);
 		rc = body ? lxd_request(c, "PATCH", "/1.0", body, NULL, 0, &r, &err)
-			  : LXD_E_NOMEM;
+			  : TFP_E_NOMEM;
 		lxd_response_done(&r);
 		json_decref(body);
 		if (rc) {
@@ -428,7 +428,7 @@ static bool bootstrap(lxd_client *c, const tf_value *planned, tf_diags *d)
 	}
 	body = json_pack("{s:s, s:b}", "server_name", name, "enabled", 1);
 	rc = body ? lxd_request(c, "PUT", "/1.0/cluster", body, NULL, 0, &r, &err)
-		  : LXD_E_NOMEM;
+		  : TFP_E_NOMEM;
 	lxd_response_done(&r);
 	json_decref(body);
 	lxd_server_info_forget(c);
@@ -453,7 +453,7 @@ void lxd_node_create(tfp_ctx *ctx, const tf_value *planned,
 	bool is_bootstrap = tf_value_get_bool(tf_value_attr(planned, "bootstrap"));
 	bool unknown = false;
 	json_t *m = NULL;
-	lxd_error err = {0};
+	tfp_error err = {0};
 	int rc;
 
 	(void)config;
@@ -482,12 +482,12 @@ void lxd_node_create(tfp_ctx *ctx, const tf_value *planned,
 record:
 	/* Whatever happened: if the member exists, it goes into state. */
 	rc = lxd_node_get(c, name, &m, &err);
-	if (rc == LXD_OK) {
+	if (rc == TFP_OK) {
 		json_t *priv = lxd_node_record_keys(ctx, m, planned, NULL);
 		*out = lxd_node_state(ctx->schema, planned, m,
 				      priv ? lxd_server_keys_get(priv, "") : NULL);
 		json_decref(priv);
-	} else if (unknown && rc != LXD_E_NOTFOUND) {
+	} else if (unknown && rc != TFP_E_NOTFOUND) {
 		/* It may exist: record it as planned (Terraform taints it). */
 		const char *addr = tf_value_attr_string(planned, "server_address");
 		char url[300];

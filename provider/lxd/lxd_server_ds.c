@@ -84,7 +84,7 @@ static void server_read(tfp_ctx *ctx, const tf_value *config, tf_value **out,
 	const char *target = tf_value_attr_string(config, "target");
 	json_t *info = NULL;
 	const json_t *env;
-	lxd_error err = {0};
+	tfp_error err = {0};
 	char *path = NULL, *et = NULL;
 	tf_value *st;
 	int rc;

@@ -132,13 +132,13 @@ char *pool_path(const char *name, const char *target)
 }
 
 int pool_get(lxd_client *c, const char *name, const char *target,
-	     json_t **pool, char **etag, lxd_error *err)
+	     json_t **pool, char **etag, tfp_error *err)
 {
 	char *path = pool_path(name, target);
 	int rc;
 
 	if (!path)
-		return LXD_E_NOMEM;
+		return TFP_E_NOMEM;
 	rc = lxd_get(c, path, 0, pool, etag, err);
 	free(path);
 	return rc;
@@ -235,25 +235,25 @@ static tf_value *live_identity(const tf_schema *s, const char *name,
 int pool_record_server_keys(lxd_client *c, const char *name, json_t *priv,
 			    const json_t *pool, const tf_value *planned,
 			    const json_t *prior_priv, const tf_value *prior,
-			    const json_t *only_members, lxd_error *err)
+			    const json_t *only_members, tfp_error *err)
 {
 	const tf_value *mc = tf_value_attr(planned, "member_config");
 	json_t *cand = NULL;
-	int rc = LXD_OK;
+	int rc = TFP_OK;
 
 	/* An update's candidates; none (every unset key) without a record. */
 	if (prior && lxd_server_keys_get(prior_priv, "")) {
 		cand = lxd_key_union(lxd_server_keys_get(prior_priv, ""),
 				     tf_value_attr(prior, "config"));
 		if (!cand)
-			return LXD_E_NOMEM;
+			return TFP_E_NOMEM;
 	}
 	if (lxd_server_keys_record(priv, "", json_object_get(pool, "config"),
 				   tf_value_attr(planned, "config"), cand, NULL, NULL))
-		rc = LXD_E_NOMEM;
+		rc = TFP_E_NOMEM;
 	json_decref(cand);
 	cand = NULL;
-	for (size_t i = 0; rc == LXD_OK && tf_value_is_known(mc) && i < tf_value_len(mc); i++) {
+	for (size_t i = 0; rc == TFP_OK && tf_value_is_known(mc) && i < tf_value_len(mc); i++) {
 		const char *m = tf_value_map_key(mc, i);
 		const tf_value *pm = prior ? tf_value_attr(prior, "member_config") : NULL;
 		json_t *mp = NULL;
@@ -264,14 +264,14 @@ int pool_record_server_keys(lxd_client *c, const char *name, json_t *priv,
 			cand = lxd_key_union(lxd_server_keys_get(prior_priv, m),
 					     tf_value_is_known(pm) ? tf_value_map_get(pm, m) : NULL);
 			if (!cand)
-				return LXD_E_NOMEM;
+				return TFP_E_NOMEM;
 		}
 		rc = pool_get(c, name, m, &mp, NULL, err);
-		if (rc == LXD_OK &&
+		if (rc == TFP_OK &&
 		    lxd_server_keys_record(priv, m, json_object_get(mp, "config"),
 					   tf_value_map_value(mc, i), cand,
 					   pool_member_key_filter, NULL))
-			rc = LXD_E_NOMEM;
+			rc = TFP_E_NOMEM;
 		json_decref(mp);
 		json_decref(cand);
 		cand = NULL;
@@ -315,11 +315,11 @@ static tf_value *refresh_members(lxd_client *c, const char *name,
 		const tf_value *managed = tf_value_map_value(prior_mc, i);
 		const json_t *live, *rec;
 		json_t *pool = NULL;
-		lxd_error err = {0};
+		tfp_error err = {0};
 		tf_value *keys;
 		int rc = pool_get(c, name, m, &pool, NULL, &err);
 
-		if (rc == LXD_E_NOTFOUND || rc == LXD_E_INVALID)
+		if (rc == TFP_E_NOTFOUND || rc == TFP_E_INVALID)
 			continue; /* member gone: the plan shows it re-added */
 		if (rc) {
 			lxd_diag(d, NULL, "Cannot read storage pool", &err,
@@ -359,14 +359,14 @@ static void pool_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 	tf_value *cfg = NULL, *mc = NULL, *ident = NULL;
 	json_t *pool = NULL, *priv = NULL;
 	const json_t *live, *rec;
-	lxd_error err = {0};
+	tfp_error err = {0};
 	bool changed = false, failed = false;
 	int rc;
 
 	if (!c || !name)
 		return;
 	rc = pool_get(c, name, NULL, &pool, NULL, &err);
-	if (rc == LXD_E_NOTFOUND) {
+	if (rc == TFP_E_NOTFOUND) {
 		tfp_info("Storage pool \"%s\" no longer exists", name);
 		return; /* *out stays NULL: gone */
 	}
@@ -520,7 +520,7 @@ static tf_value *import_scope(json_t *priv, const char *scope, const json_t *poo
 /* member_config of an imported clustered pool: each member's own keys. */
 static int import_members(lxd_client *c, const char *id, const json_t *pool,
 			  json_t *priv, struct filter_arg *fa, tf_value **out,
-			  bool *failed, lxd_error *err)
+			  bool *failed, tfp_error *err)
 {
 	tf_type *inner = tf_type_map(tf_type_string());
 	tf_type *mt = inner ? tf_type_map(inner) : NULL;
@@ -532,7 +532,7 @@ static int import_members(lxd_client *c, const char *id, const json_t *pool,
 	tf_type_unref(inner);
 	if (!mc) {
 		*failed = true;
-		return LXD_E_NOMEM;
+		return TFP_E_NOMEM;
 	}
 	fa->global_only = false;
 	fa->member_only = true;
@@ -559,7 +559,7 @@ static int import_members(lxd_client *c, const char *id, const json_t *pool,
 		mc = NULL;
 	}
 	*out = mc;
-	return LXD_OK;
+	return TFP_OK;
 }
 
 /* What an import puts in state is what the pool has that a user would
@@ -574,7 +574,7 @@ static void pool_import(tfp_ctx *ctx, const char *id, tf_value **out,
 	struct filter_arg fa = {0};
 	tf_value *ident = NULL, *cfg = NULL, *mc = NULL;
 	json_t *pool = NULL, *priv = NULL;
-	lxd_error err = {0};
+	tfp_error err = {0};
 	bool clustered = false, failed = false;
 	int rc;
 
@@ -589,14 +589,14 @@ static void pool_import(tfp_ctx *ctx, const char *id, tf_value **out,
 		return;
 	}
 	rc = pool_get(c, id, NULL, &pool, NULL, &err);
-	if (rc == LXD_E_NOTFOUND) {
+	if (rc == TFP_E_NOTFOUND) {
 		/* ReadResource reports it: Terraform then says "Cannot import
 		 * non-existent remote object". */
 		ident = live_identity(ctx->schema, id, NULL, NULL);
 		*out = ident ? pool_state(ctx->schema, ident, NULL, NULL, NULL) : NULL;
 		goto done;
 	}
-	if (rc == LXD_OK)
+	if (rc == TFP_OK)
 		rc = lxd_is_clustered(c, &clustered, &err);
 	if (rc) {
 		lxd_diag(d, NULL, "Cannot import storage pool", &err,
@@ -699,7 +699,7 @@ static void check_against_server(lxd_client *c, const tf_value *config,
 	const tf_value *cfg = tf_value_attr(config, "config");
 	const tf_value *mc = tf_value_attr(config, "member_config");
 	json_t *members = NULL;
-	lxd_error err = {0};
+	tfp_error err = {0};
 	bool clustered = false, ok = false;
 	char *supported = NULL;
 
@@ -837,7 +837,7 @@ struct merge_arg {
 
 /* Build the PUT body: live config minus keys the user stopped managing,
  * plus the planned keys. Keys the server owns are preserved. */
-static int merge_mutate(json_t *current, void *argv, json_t **body, lxd_error *err)
+static int merge_mutate(json_t *current, void *argv, json_t **body, tfp_error *err)
 {
 	struct merge_arg *a = argv;
 	json_t *cfg = json_deep_copy(json_object_get(current, "config"));
@@ -862,17 +862,17 @@ static int merge_mutate(json_t *current, void *argv, json_t **body, lxd_error *e
 	}
 	*body = json_pack("{s:o, s:s}", "config", cfg, "description",
 			  desc ? desc : (cur_desc ? cur_desc : ""));
-	return *body ? LXD_OK : LXD_E_NOMEM;
+	return *body ? TFP_OK : TFP_E_NOMEM;
 }
 
 int pool_set_description(lxd_client *c, const char *name,
-			 const tf_value *planned, lxd_error *err)
+			 const tf_value *planned, tfp_error *err)
 {
 	struct merge_arg a = { .prior_keys = tf_value_attr(planned, "config"),
 			       .planned_keys = tf_value_attr(planned, "config"),
 			       .description = tf_value_attr(planned, "description") };
 	char *path = pool_path(name, NULL);
-	int rc = path ? lxd_update_etag(c, path, 0, merge_mutate, &a, err) : LXD_E_NOMEM;
+	int rc = path ? lxd_update_etag(c, path, 0, merge_mutate, &a, err) : TFP_E_NOMEM;
 
 	free(path);
 	return rc;
@@ -880,10 +880,10 @@ int pool_set_description(lxd_client *c, const char *name,
 
 /* One read-merge-write of the pool (target NULL) or of one member. */
 static int merge_write(lxd_client *c, const char *name, const char *target,
-		       struct merge_arg *a, lxd_error *err)
+		       struct merge_arg *a, tfp_error *err)
 {
 	char *path = pool_path(name, target);
-	int rc = path ? lxd_update_etag(c, path, 0, merge_mutate, a, err) : LXD_E_NOMEM;
+	int rc = path ? lxd_update_etag(c, path, 0, merge_mutate, a, err) : TFP_E_NOMEM;
 
 	free(path);
 	return rc;
@@ -900,7 +900,7 @@ static bool release_members(lxd_client *c, const char *name,
 		struct merge_arg a = { .prior_keys = tf_value_map_value(pmc, i),
 				       .planned_keys = NULL };
 		bool has_mutable = false;
-		lxd_error err = {0};
+		tfp_error err = {0};
 
 		if (tf_value_is_known(nmc) && tf_value_map_get(nmc, m))
 			continue;
@@ -926,7 +926,7 @@ static void pool_update(tfp_ctx *ctx, const tf_value *prior,
 	const tf_value *pmc = tf_value_attr(prior, "member_config");
 	const tf_value *nmc = tf_value_attr(planned, "member_config");
 	json_t *pool = NULL, *priv = NULL, *new_priv = NULL, *touched = json_object();
-	lxd_error err = {0};
+	tfp_error err = {0};
 
 	(void)config;
 	if (!c || !touched)
@@ -964,7 +964,7 @@ static void pool_update(tfp_ctx *ctx, const tf_value *prior,
 	}
 	if (!release_members(c, name, pmc, nmc, d))
 		goto partial;
-	if (pool_get(c, name, NULL, &pool, NULL, &err) != LXD_OK) {
+	if (pool_get(c, name, NULL, &pool, NULL, &err) != TFP_OK) {
 		lxd_diag(d, NULL, "Cannot read storage pool", &err,
 			 "Reading storage pool \"%s\" after updating it", name);
 		goto partial;
@@ -1006,7 +1006,7 @@ static void pool_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 	const char *name = tf_value_attr_string(prior, "name");
 	char *path;
 	lxd_response r = {0};
-	lxd_error err = {0};
+	tfp_error err = {0};
 	int rc;
 
 	if (!c || !name)
@@ -1019,7 +1019,7 @@ static void pool_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 	rc = lxd_request(c, "DELETE", path, NULL, NULL, 0, &r, &err);
 	lxd_response_done(&r);
 	free(path);
-	if (rc == LXD_OK || rc == LXD_E_NOTFOUND)
+	if (rc == TFP_OK || rc == TFP_E_NOTFOUND)
 		return;
 	if (strstr(err.message, "in use"))
 		tf_diags_error(d, NULL, "Storage pool is in use",

@@ -26,7 +26,7 @@ char *pool_path(const char *name, const char *target);
 
 /* GET the pool (optionally as seen by one member). */
 int pool_get(lxd_client *c, const char *name, const char *target,
-	     json_t **pool, char **etag, lxd_error *err);
+	     json_t **pool, char **etag, tfp_error *err);
 
 /* The whole state object. `planned` gives the user's attributes (name,
  * driver, description, ignore_unmanaged_keys); `config` and
@@ -41,22 +41,22 @@ tf_value *pool_state(const tf_schema *s, const tf_value *planned,
  * scope "" from `pool` (untargeted live metadata) and one scope per member
  * of `members` (the planned member_config; each read with ?target=).
  * `prior_priv`/`prior` (may be NULL) give the candidates of an update: the
- * keys recorded or managed before. Returns LXD_OK or the failed read. */
+ * keys recorded or managed before. Returns TFP_OK or the failed read. */
 int pool_record_server_keys(lxd_client *c, const char *name, json_t *priv,
 			    const json_t *pool, const tf_value *planned,
 			    const json_t *prior_priv, const tf_value *prior,
-			    const json_t *only_members, lxd_error *err);
+			    const json_t *only_members, tfp_error *err);
 
 /* POST /1.0/storage-pools[?target=<member>] {name, driver, config,
  * description if not NULL}. `cfg` is borrowed. */
 int pool_post(lxd_client *c, const char *target, const char *name,
 	      const char *driver, const char *description, const json_t *cfg,
-	      lxd_error *err);
+	      tfp_error *err);
 
 /* Set the description of a clustered pool (LXD ignores it on the
  * clustered create). */
 int pool_set_description(lxd_client *c, const char *name,
-			 const tf_value *planned, lxd_error *err);
+			 const tf_value *planned, tfp_error *err);
 
 /* Add a diagnostic path config["k"] / member_config["m"]["k"]. */
 void pool_path_key(tf_path *p, const char *attr, const char *k1, const char *k2);
