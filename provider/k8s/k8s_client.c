@@ -13,6 +13,7 @@
 #include <curl/curl.h>
 
 #include "../log.h"
+#include "../util/file.h"
 #include "../util/secret.h"
 #include "../util/text.h"
 #include "k8s_internal.h"
@@ -112,76 +113,6 @@ static char *escape(const char *s)
 
 /* ---- client ---------------------------------------------------------- */
 
-static kc_exec *exec_copy(const kc_exec *e)
-{
-	kc_exec *n = calloc(1, sizeof(*n));
-	size_t i;
-
-	if (!n)
-		return NULL;
-	n->api_version = xdup(e->api_version);
-	n->command = xdup(e->command);
-	n->install_hint = xdup(e->install_hint);
-	n->interactive_mode = xdup(e->interactive_mode);
-	n->provide_cluster_info = e->provide_cluster_info;
-	if (e->nargs) {
-		n->args = calloc(e->nargs, sizeof(char *));
-		if (n->args)
-			for (i = 0; i < e->nargs; i++)
-				if ((n->args[i] = xdup(e->args[i])))
-					n->nargs++;
-	}
-	if (e->nenv) {
-		n->env_names = calloc(e->nenv, sizeof(char *));
-		n->env_values = calloc(e->nenv, sizeof(char *));
-		if (n->env_names && n->env_values)
-			for (i = 0; i < e->nenv; i++) {
-				n->env_names[i] = xdup(e->env_names[i]);
-				n->env_values[i] = xdup(e->env_values[i]);
-				n->nenv++;
-				if (!n->env_names[i] || !n->env_values[i])
-					break;
-			}
-	}
-	return n;
-}
-
-static void exec_free(kc_exec *e)
-{
-	size_t i;
-
-	if (!e)
-		return;
-	free(e->api_version);
-	free(e->command);
-	for (i = 0; i < e->nargs; i++)
-		free(e->args[i]);
-	free(e->args);
-	for (i = 0; i < e->nenv; i++) {
-		free(e->env_names ? e->env_names[i] : NULL);
-		util_secret_free(e->env_values ? e->env_values[i] : NULL);
-	}
-	free(e->env_names);
-	free(e->env_values);
-	free(e->install_hint);
-	free(e->interactive_mode);
-	free(e);
-}
-
-static bool exec_complete(const kc_exec *s, const kc_exec *d)
-{
-	size_t i;
-
-	if (!d->api_version || !d->command || d->nargs != s->nargs ||
-	    d->nenv != s->nenv || (s->install_hint && !d->install_hint) ||
-	    (s->interactive_mode && !d->interactive_mode))
-		return false;
-	for (i = 0; i < d->nenv; i++)
-		if (!d->env_names[i] || !d->env_values[i])
-			return false;
-	return true;
-}
-
 /* Split "https://host:port/rest" into host (with IPv6 brackets), port and
  * rest. */
 static int split_url(k8s_client *c)
@@ -256,7 +187,7 @@ int k8s_client_new(const k8s_client_opts *o, k8s_client **out, k8s_error *err)
 			     : NULL;
 	c->token = xdup(kc->token);
 	c->token_file = xdup(kc->token_file);
-	c->exec = kc->exec ? exec_copy(kc->exec) : NULL;
+	c->exec = kc->exec ? kc_exec_dup(kc->exec) : NULL;
 	c->source = xdup(kc->source ? kc->source : "kubeconfig");
 	c->context = xdup(kc->context ? kc->context : "");
 	c->user_name = xdup(kc->user_name ? kc->user_name : "");
@@ -276,7 +207,7 @@ int k8s_client_new(const k8s_client_opts *o, k8s_client **out, k8s_error *err)
 	    (kc->ca_pem && !c->ca_pem) || (kc->client_cert_pem && !c->cert_pem) ||
 	    (kc->client_key_pem && !c->key_pem) || (kc->token && !c->token) ||
 	    (kc->token_file && !c->token_file) ||
-	    (kc->exec && (!c->exec || !exec_complete(kc->exec, c->exec))) ||
+	    (kc->exec && !c->exec) ||
 	    !c->source || !c->context || !c->user_name || !c->namespace ||
 	    !c->user_agent || !c->field_manager || !c->gv_lists || !c->strings) {
 		k8s_client_free(c);
@@ -315,7 +246,7 @@ void k8s_client_free(k8s_client *c)
 	util_secret_free(c->key_pem);
 	util_secret_free(c->token);
 	free(c->token_file);
-	exec_free(c->exec);
+	kc_exec_free(c->exec);
 	free(c->source);
 	free(c->context);
 	free(c->user_name);
@@ -468,7 +399,7 @@ static int file_creds(k8s_client *c, bool refresh, creds *cr, k8s_error *err)
 	pthread_mutex_lock(&c->cred_lock);
 	if (!c->file_token || refresh ||
 	    time(NULL) - c->file_token_read >= TOKEN_FILE_TTL_S) {
-		if (kc_read_file(c->token_file, KC_MAX_FILE, &buf, &len) != 0) {
+		if (util_read_file(c->token_file, KC_MAX_FILE, &buf, &len) != 0) {
 			rc = k8s_set_err(err, K8S_E_CREDENTIALS, 0,
 					 "cannot read tokenFile \"%s\" of user \"%s\" "
 					 "(%s): %s", c->token_file, c->user_name,

@@ -224,7 +224,7 @@ static tf_value *result_from(tfp_ctx *ctx, const json_t *secret, const char *ns,
 	kubeconfig_source src = {0};
 	kubeconfig *kc = NULL;
 	tf_value *out = NULL;
-	char *text = NULL, errbuf[256];
+	char *text = NULL;
 	size_t len = 0;
 
 	if (!b64 || !(text = util_b64_decode(b64, strlen(b64), &len)) ||
@@ -242,7 +242,7 @@ static tf_value *result_from(tfp_ctx *ctx, const json_t *secret, const char *ns,
 	tf_value_object_set(out, "kubeconfig", tf_value_string_n(text, len));
 	src.content = text;
 	src.content_len = len;
-	if (kubeconfig_load(&src, &kc, errbuf, sizeof(errbuf)) == 0 && kc->server)
+	if (kubeconfig_load(&src, &kc, NULL) == TFP_OK && kc->server)
 		tf_value_object_set(out, "server", tf_value_string(kc->server));
 	kubeconfig_free(kc);
 out:

@@ -14,6 +14,7 @@
 #ifndef UTIL_CLEANUP_H
 #define UTIL_CLEANUP_H
 
+#include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -42,10 +43,15 @@ static inline void util_secret_freep(char **p)
 }
 #define _cleanup_secret_ _cleanup_(util_secret_freep)
 
+/* Closes a descriptor >= 0, keeping errno (a return value's errno must
+ * survive the scope's end). */
 static inline void closep(int *fd)
 {
+	int saved = errno;
+
 	if (*fd >= 0)
 		close(*fd);
+	errno = saved;
 }
 #define _cleanup_close_ _cleanup_(closep)
 

@@ -32,6 +32,7 @@
 
 #include "provider/k8s/k8s_client.h"
 #include "provider/k8s/kubeconfig.h"
+#include "provider/util/file.h"
 
 /* ---- scripted transport ---------------------------------------------- */
 
@@ -159,10 +160,10 @@ static k8s_client *client_from(const char *yaml, script *s, atomic_int *stop)
 	k8s_client_opts o = {0};
 	k8s_client *c = NULL;
 	k8s_error err;
-	char msg[512];
+	tfp_error kerr;
 
-	if (kubeconfig_load(&src, &kc, msg, sizeof(msg)) != 0)
-		fail_msg("kubeconfig: %s", msg);
+	if (kubeconfig_load(&src, &kc, &kerr) != TFP_OK)
+		fail_msg("kubeconfig: %s", kerr.message);
 	o.kc = kc;
 	o.transport = s ? scripted : NULL;
 	o.transport_ud = s;
@@ -1006,7 +1007,7 @@ static void test_k8s_exec_plugin_cache_and_401(void **state)
 	assert_int_equal(read_count(count), 2);
 	assert_string_equal(s.recs[3].auth, "Bearer tok-2");
 	/* The ExecCredential input: v1, not interactive, cluster info. */
-	assert_int_equal(kc_read_file(info, 65536, &buf, &len), 0);
+	assert_int_equal(util_read_file(info, 65536, &buf, &len), 0);
 	j = json_loadb(buf, len, 0, &je);
 	assert_non_null(j);
 	assert_string_equal(json_string_value(json_object_get(j, "kind")), "ExecCredential");
@@ -1019,7 +1020,7 @@ static void test_k8s_exec_plugin_cache_and_401(void **state)
 		json_object_get(j, "spec"), "cluster"), "certificate-authority-data")), "Q0EtREFUQQ==");
 	json_decref(j);
 	free(buf);
-	assert_int_equal(kc_read_file(env, 64, &buf, &len), 0);
+	assert_int_equal(util_read_file(env, 64, &buf, &len), 0);
 	assert_string_equal(buf, "hello\n");
 	free(buf);
 	k8s_client_free(c);
@@ -1467,7 +1468,7 @@ static char *emu_file(const char *name)
 	size_t len;
 
 	snprintf(path, sizeof(path), "%s/%s", emu, name);
-	assert_int_equal(kc_read_file(path, 1 << 20, &buf, &len), 0);
+	assert_int_equal(util_read_file(path, 1 << 20, &buf, &len), 0);
 	while (len && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
 		buf[--len] = '\0';
 	return buf;
@@ -1475,7 +1476,8 @@ static char *emu_file(const char *name)
 
 static k8s_client *emu_client_path(const char *file)
 {
-	char path[700], msg[512];
+	char path[700];
+	tfp_error kerr;
 	kubeconfig_source src = {0};
 	kubeconfig *kc = NULL;
 	k8s_client_opts o = {0};
@@ -1484,8 +1486,8 @@ static k8s_client *emu_client_path(const char *file)
 
 	snprintf(path, sizeof(path), "%s/%s", emu, file);
 	src.path = path;
-	if (kubeconfig_load(&src, &kc, msg, sizeof(msg)) != 0)
-		fail_msg("%s", msg);
+	if (kubeconfig_load(&src, &kc, &kerr) != TFP_OK)
+		fail_msg("%s", kerr.message);
 	o.kc = kc;
 	o.request_timeout_ms = 10000;
 	assert_int_equal(k8s_client_new(&o, &c, &e), K8S_OK);

@@ -177,10 +177,9 @@ static k8s_client *client(script *s)
 	kubeconfig *kc = NULL;
 	k8s_client_opts o = {0};
 	k8s_client *c = NULL;
-	char err[256];
 	k8s_error e;
 
-	assert_int_equal(kubeconfig_load(&src, &kc, err, sizeof(err)), 0);
+	assert_int_equal(kubeconfig_load(&src, &kc, NULL), TFP_OK);
 	o.kc = kc;
 	o.transport = scripted;
 	o.transport_ud = s;

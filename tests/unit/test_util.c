@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -17,6 +18,8 @@
 
 #include "provider/util/b64.h"
 #include "provider/util/cleanup.h"
+#include "provider/util/file.h"
+#include "provider/util/url.h"
 #include "provider/util/secret.h"
 #include "provider/util/text.h"
 
@@ -278,6 +281,46 @@ static void test_cleanup(void **state)
 	close(kept);
 }
 
+static void test_read_file(void **state)
+{
+	char path[] = "/tmp/test_util.XXXXXX", *buf = NULL;
+	size_t len = 0;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "token\n", 6), 6);
+	close(fd);
+	assert_int_equal(util_read_file(path, 64, &buf, &len), 0);
+	assert_int_equal(len, 6);
+	assert_string_equal(buf, "token\n");
+	util_secret_free_n(buf, len);
+	/* Larger than allowed, not a regular file, absent. */
+	assert_int_equal(util_read_file(path, 5, &buf, &len), -1);
+	assert_int_equal(errno, EFBIG);
+	assert_int_equal(util_read_file("/tmp", 64, &buf, &len), -1);
+	assert_int_equal(errno, EINVAL);
+	unlink(path);
+	assert_int_equal(util_read_file(path, 64, &buf, &len), -1);
+	assert_int_equal(errno, ENOENT);
+}
+
+static void test_url_escape(void **state)
+{
+	char *e;
+
+	(void)state;
+	e = util_url_escape("a-z_0.9~");
+	assert_string_equal(e, "a-z_0.9~");
+	free(e);
+	e = util_url_escape("a b/c?d=e&f+\xc3\xa9");
+	assert_string_equal(e, "a%20b%2Fc%3Fd%3De%26f%2B%C3%A9");
+	free(e);
+	e = util_url_escape("");
+	assert_string_equal(e, "");
+	free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -291,6 +334,8 @@ int main(void)
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_secret),
 		cmocka_unit_test(test_cleanup),
+		cmocka_unit_test(test_read_file),
+		cmocka_unit_test(test_url_escape),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
