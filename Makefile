@@ -158,9 +158,11 @@ demo: deps
 	$(MAKE) install
 	@tests/rig/demo.sh
 
-# Also: provider/rpc, provider/server, provider/http and the LXD client
-# have no file-level dependency cycle (tests/lint/objdeps.py reads the
-# objects' symbols).
+# Also: provider/rpc, provider/server, provider/http and the LXD and
+# Kubernetes clients have no file-level dependency cycle
+# (tests/lint/objdeps.py reads the objects' symbols).
+K8S_CLIENT_OBJ := k8s_client.o k8s_creds.o k8s_discovery.o k8s_errors.o \
+                  k8s_exec.o k8s_ops.o k8s_request.o kubeconfig.o kc_yaml.o
 lint: $(LIB)
 	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h') 2>&1 | head -50 || true
 	@! git grep -nE '\b(strcpy|strcat|sprintf|atoi|strtok)\(' -- '*.c' '*.h'
@@ -168,6 +170,7 @@ lint: $(LIB)
 	@python3 tests/lint/objdeps.py $(filter $(BUILD)/obj/provider/server/%,$(LIB_OBJ))
 	@python3 tests/lint/objdeps.py $(filter $(BUILD)/obj/provider/http/%,$(LIB_OBJ))
 	@python3 tests/lint/objdeps.py $(filter $(BUILD)/obj/provider/lxd/client%,$(LIB_OBJ))
+	@python3 tests/lint/objdeps.py $(addprefix $(BUILD)/obj/provider/k8s/,$(K8S_CLIENT_OBJ))
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -1,4 +1,5 @@
 /* Shared plumbing of the k8s_* resources (see k8s_res.h). */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include "../../schema/plan.h"
 #include "../duration.h"
 #include "../log.h"
+#include "../util/text.h"
 #include "k8s_objects.h"
 #include "k8s_res.h"
 
@@ -339,4 +341,100 @@ bool k8s_phase_incomplete(const tf_value *state)
 {
 	const char *ph = tf_value_attr_string(state, "phase");
 	return ph && strcmp(ph, K8S_PHASE_INCOMPLETE) == 0;
+}
+
+/* ---- errors as diagnostics ------------------------------------------------- */
+
+static void append(char *buf, size_t len, size_t *off, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void append(char *buf, size_t len, size_t *off, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*off + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *off, len - *off, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	*off += (size_t)n;
+	if (*off >= len)
+		*off = len - 1;
+}
+
+/* What to do about it, for the codes a user can act on. */
+static const char *hint_for(const tfp_error *e)
+{
+	switch (e->code) {
+	case TFP_E_UNAUTHORIZED:
+		return "The management cluster rejected the credentials: check the "
+		       "user of the kubeconfig context (token, client certificate "
+		       "or exec plugin) and that it has not expired.";
+	case TFP_E_FORBIDDEN:
+		return "The credentials are valid but not allowed to do this: grant "
+		       "the user RBAC permissions on the Cluster API objects, "
+		       "Secrets and Namespaces.";
+	case TFP_E_UNAVAILABLE:
+		return "The management cluster is unreachable or overloaded: check "
+		       "the kubeconfig server URL and that the API server is up, "
+		       "then retry.";
+	case TFP_E_TLS:
+		return "Check certificate-authority(-data) and tls-server-name of the "
+		       "kubeconfig cluster.";
+	case TFP_E_TIMEOUT:
+		return "The request did not finish in time; retry, or check the "
+		       "API server's health.";
+	case TFP_E_CANCELLED:
+		return "Terraform asked the provider to stop (Ctrl-C).";
+	default:
+		return NULL;
+	}
+}
+
+const char *k8s_error_text(const tfp_error *e, char *buf, size_t len)
+{
+	size_t off = 0, i;
+	const char *hint;
+
+	if (!len)
+		return buf;
+	buf[0] = '\0';
+	if (!e) {
+		append(buf, len, &off, "unknown error");
+		return buf;
+	}
+	append(buf, len, &off, "%s", e->message[0] ? e->message : tfp_code_str(e->code));
+	if (e->http_status && e->reason[0])
+		append(buf, len, &off, " (reason %s, HTTP %d)", e->reason, e->http_status);
+	else if (e->http_status)
+		append(buf, len, &off, " (HTTP %d)", e->http_status);
+	for (i = 0; i < e->ncauses; i++) {
+		const tfp_cause *kc = &e->causes[i];
+
+		if (!kc->message[0] && !kc->field[0])
+			continue;
+		/* The message usually repeats the cause; show distinct ones. */
+		if (kc->message[0] && strstr(e->message, kc->message) && !kc->field[0])
+			continue;
+		append(buf, len, &off, "\n  - %s%s%s", kc->field, kc->field[0] ? ": " : "",
+		       kc->message[0] ? kc->message : kc->reason);
+	}
+	if (e->request[0])
+		append(buf, len, &off, "\nRequest: %s", e->request);
+	hint = hint_for(e);
+	if (hint)
+		append(buf, len, &off, "\n%s", hint);
+	util_utf8_trim(buf, len - 1);
+	return buf;
+}
+
+void k8s_diag(tf_diags *d, const tf_path *path, const char *summary,
+	      const tfp_error *err)
+{
+	char text[4096];
+
+	k8s_error_text(err, text, sizeof(text));
+	tf_diags_add(d, TF_DIAG_ERROR, path, summary, "%s", text);
 }

@@ -6,6 +6,8 @@
 
 #include <stdbool.h>
 
+#include "../../schema/diag.h"
+#include "../err.h"
 #include "../resource.h"
 #include "k8s_client.h"
 
@@ -100,5 +102,17 @@ void k8s_res_explain(k8s_client *c, const json_t *obj, const k8s_gvr *r,
  * the plan then replaces the resource, so they are cleaned up. */
 #define K8S_PHASE_INCOMPLETE "Incomplete"
 bool k8s_phase_incomplete(const tf_value *state);
+
+/* Render a client error as diagnostic detail text: the message, "(reason
+ * Invalid, HTTP 422)", one line per cause ("spec.replicas: must be odd"),
+ * the request, and a hint for the codes a user can act on (credentials,
+ * RBAC, reachability, TLS, timeouts, a stop). Writes into buf (always
+ * NUL-terminated when len > 0); returns buf. */
+const char *k8s_error_text(const tfp_error *err, char *buf, size_t len);
+
+/* Add an error diagnostic with `summary` (e.g. "Cannot create Cluster
+ * default/a") and k8s_error_text() as detail. path may be NULL. */
+void k8s_diag(tf_diags *d, const tf_path *path, const char *summary,
+	      const tfp_error *err);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -19,6 +20,7 @@
 #include "provider/util/b64.h"
 #include "provider/util/cleanup.h"
 #include "provider/util/file.h"
+#include "provider/util/subprocess.h"
 #include "provider/util/url.h"
 #include "provider/util/secret.h"
 #include "provider/util/text.h"
@@ -321,6 +323,45 @@ static void test_url_escape(void **state)
 	free(e);
 }
 
+static int run_sh(const char *script, size_t max_out, long timeout_ms,
+		  util_run_result *r)
+{
+	char *const argv[] = { "sh", "-c", (char *)script, NULL };
+	char *const envp[] = { "PATH=/usr/bin:/bin", NULL };
+	util_run_opts o = { .file = "sh", .argv = argv, .envp = envp,
+			    .timeout_ms = timeout_ms, .max_stdout = max_out };
+
+	return util_run(&o, r);
+}
+
+static void test_run(void **state)
+{
+	util_run_result r;
+	char *const argv[] = { "no-such-program-util-test", NULL };
+	util_run_opts o = { .file = argv[0], .argv = argv, .envp = argv + 1,
+			    .timeout_ms = 1000, .max_stdout = 10 };
+
+	(void)state;
+	assert_int_equal(run_sh("echo out; printf 'bad\\nthing\\n' >&2; exit 3",
+				64, 5000, &r), 0);
+	assert_true(WIFEXITED(r.status));
+	assert_int_equal(WEXITSTATUS(r.status), 3);
+	assert_string_equal(r.out, "out\n");
+	assert_string_equal(r.err, "bad thing"); /* one line */
+	assert_false(r.timed_out || r.too_big || r.cancelled);
+	util_run_result_done(&r);
+	/* Bounded: killed past the output cap, and at the deadline. */
+	assert_int_equal(run_sh("while :; do echo xxxxxxxx; done", 1000, 5000, &r), 0);
+	assert_true(r.too_big);
+	util_run_result_done(&r);
+	assert_int_equal(run_sh("exec sleep 30", 64, 200, &r), 0);
+	assert_true(r.timed_out);
+	util_run_result_done(&r);
+	/* Not there: an errno, nothing to free. */
+	assert_int_not_equal(util_run(&o, &r), 0);
+	util_run_result_done(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -336,6 +377,7 @@ int main(void)
 		cmocka_unit_test(test_cleanup),
 		cmocka_unit_test(test_read_file),
 		cmocka_unit_test(test_url_escape),
+		cmocka_unit_test(test_run),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
