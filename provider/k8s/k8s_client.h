@@ -283,30 +283,4 @@ typedef struct k8s_capi {
 } k8s_capi;
 int k8s_capi_discover(k8s_client *c, const k8s_capi **out, tfp_error *err);
 
-/* Transitional names, while the k8s_* resources move to provider/err.h
- * (the next commit removes them). */
-typedef tfp_error k8s_error;
-typedef tfp_cause k8s_cause;
-#define K8S_OK TFP_OK
-#define K8S_E_NOMEM TFP_E_NOMEM
-#define K8S_E_NOTFOUND TFP_E_NOTFOUND
-#define K8S_E_CONFLICT TFP_E_CONFLICT
-#define K8S_E_EXISTS TFP_E_EXISTS
-#define K8S_E_INVALID TFP_E_INVALID
-#define K8S_E_UNAUTHORIZED TFP_E_UNAUTHORIZED
-#define K8S_E_FORBIDDEN TFP_E_FORBIDDEN
-#define K8S_E_UNAVAILABLE TFP_E_UNAVAILABLE
-#define K8S_E_SERVER TFP_E_SERVER
-#define K8S_E_TIMEOUT TFP_E_TIMEOUT
-#define K8S_E_CANCELLED TFP_E_CANCELLED
-#define K8S_E_PROTOCOL TFP_E_PROTOCOL
-#define K8S_E_CONFIG TFP_E_CONFIG
-#define K8S_E_CREDENTIALS TFP_E_CREDENTIALS
-#define K8S_E_GONE TFP_E_GONE
-#define K8S_E_NOTSERVED TFP_E_NOTSERVED
-#define K8S_E_TLS TFP_E_TLS
-#define K8S_ERRMSG_MAX TFP_ERRMSG_MAX
-#define K8S_MAX_CAUSES TFP_MAX_CAUSES
-#define k8s_code_str tfp_code_str
-
 #endif

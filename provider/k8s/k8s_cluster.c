@@ -61,15 +61,15 @@ static void live_done(struct live *l)
 
 /* GET that maps 404 to a NULL object. */
 static int get_opt(k8s_client *c, const k8s_gvr *r, const char *ns,
-		   const char *name, json_t **out, k8s_error *err)
+		   const char *name, json_t **out, tfp_error *err)
 {
 	int rc;
 
 	*out = NULL;
 	if (!name || !*name)
-		return K8S_OK;
+		return TFP_OK;
 	rc = k8s_get(c, r, ns, name, out, err);
-	return rc == K8S_E_NOTFOUND ? K8S_OK : rc;
+	return rc == TFP_E_NOTFOUND ? TFP_OK : rc;
 }
 
 /* The name of the object a Cluster references (`path` is its ref field):
@@ -90,7 +90,7 @@ static const char *ref_name(const json_t *cluster, const char *path, const char 
 /* Everything read needs. `secret` names our identity Secret (NULL: none). */
 static int fetch(k8s_client *c, const k8s_capi *capi, const char *ns,
 		 const char *name, const char *secret, struct live *l,
-		 k8s_error *err)
+		 tfp_error *err)
 {
 	int rc;
 
@@ -104,7 +104,7 @@ static int fetch(k8s_client *c, const k8s_capi *capi, const char *ns,
 			  &l->tpl, err)) ||
 	    (rc = get_opt(c, &k8s_gvr_secret, ns, secret, &l->secret, err)))
 		return rc;
-	return K8S_OK;
+	return TFP_OK;
 }
 
 /* Our identity Secret's name, or NULL when the user supplied one. */
@@ -184,7 +184,7 @@ static void delete_stale_templates(k8s_client *c, const k8s_capi *capi,
 	char *base = cp_template_base(name);
 	char **stale = k8s_res_stale_templates(c, &capi->lxc_machine_template, ns,
 					       name, base, keep);
-	k8s_error err = {0};
+	tfp_error err = {0};
 
 	for (size_t i = 0; stale && stale[i]; i++)
 		if (k8s_res_delete(c, &capi->lxc_machine_template, ns, stale[i], &err))
@@ -204,13 +204,13 @@ static bool stale_templates(tfp_ctx *ctx, const tf_value *p)
 	const char *name = tf_value_attr_string(p, "name");
 	char *base, **stale, *keep = NULL, *tname = NULL;
 	json_t *kcp = NULL, *tpl;
-	k8s_error err = {0};
+	tfp_error err = {0};
 	bool any;
 
 	if (!ctx->client || !ns || !name ||
-	    k8s_capi_discover(ctx->client, &capi, &err) != K8S_OK)
+	    k8s_capi_discover(ctx->client, &capi, &err) != TFP_OK)
 		return false;
-	if (k8s_get(ctx->client, &capi->kubeadm_control_plane, ns, name, &kcp, &err) == K8S_OK &&
+	if (k8s_get(ctx->client, &capi->kubeadm_control_plane, ns, name, &kcp, &err) == TFP_OK &&
 	    k8s_jstr(kcp, "spec.machineTemplate.spec.infrastructureRef.name"))
 		keep = strdup(k8s_jstr(kcp, "spec.machineTemplate.spec.infrastructureRef.name"));
 	json_decref(kcp);
@@ -370,7 +370,7 @@ struct ready_arg {
 	char *why; /* last reason it was not ready */
 };
 
-static int check_ready(void *argv, k8s_error *err)
+static int check_ready(void *argv, tfp_error *err)
 {
 	struct ready_arg *a = argv;
 	struct live l = {0};
@@ -390,7 +390,7 @@ static int check_ready(void *argv, k8s_error *err)
 	if (ok) {
 		snprintf(kc, sizeof(kc), "%s-kubeconfig", a->name);
 		rc = get_opt(a->c, &k8s_gvr_secret, a->ns, kc, &l.kubeconfig, err);
-		if (rc == K8S_OK && !l.kubeconfig) {
+		if (rc == TFP_OK && !l.kubeconfig) {
 			ok = false;
 			if (asprintf(&a->why, "the Secret %s does not exist yet", kc) < 0)
 				a->why = NULL;
@@ -414,17 +414,17 @@ static bool wait_ready(tfp_ctx *ctx, k8s_client *c, const k8s_capi *capi,
 		.version = tf_value_attr_string(plan, "kubernetes_version"),
 	};
 	long timeout = k8s_res_timeout(plan, which);
-	k8s_error err = {0};
+	tfp_error err = {0};
 	int64_t reps = 1;
 	int rc;
 
 	tf_value_get_int(tf_value_attr(plan, "control_plane_replicas"), &reps);
 	a.replicas = (long)reps;
 	rc = k8s_res_poll(ctx, timeout, check_ready, &a, &err);
-	if (rc == K8S_E_TIMEOUT) {
+	if (rc == TFP_E_TIMEOUT) {
 		struct live l = {0};
 		char sel[300], *buf = NULL;
-		k8s_error e2 = {0};
+		tfp_error e2 = {0};
 
 		fetch(c, capi, a.ns, a.name, NULL, &l, &e2);
 		snprintf(sel, sizeof(sel), K8S_LABEL_CLUSTER "=%s", a.name);
@@ -443,7 +443,7 @@ static bool wait_ready(tfp_ctx *ctx, k8s_client *c, const k8s_capi *capi,
 			       buf ? buf : " none reported", which);
 		free(buf);
 		live_done(&l);
-	} else if (rc == K8S_E_CANCELLED) {
+	} else if (rc == TFP_E_CANCELLED) {
 		tf_diags_error(d, NULL, "Stopped while waiting for the cluster",
 			       "Terraform asked the provider to stop (Ctrl-C) while "
 			       "cluster %s/%s was not ready yet (%s). What exists is "
@@ -454,7 +454,7 @@ static bool wait_ready(tfp_ctx *ctx, k8s_client *c, const k8s_capi *capi,
 		k8s_diag(d, NULL, "Cannot wait for the cluster", &err);
 	}
 	free(a.why);
-	return rc == K8S_OK;
+	return rc == TFP_OK;
 }
 
 /* ---- create --------------------------------------------------------------- */
@@ -466,7 +466,7 @@ static tf_value *state_from_plan(k8s_client *c, const k8s_capi *capi,
 {
 	tf_value *st = tf_value_mut(tf_value_ref((tf_value *)planned));
 	struct live l = {0};
-	k8s_error err = {0};
+	tfp_error err = {0};
 
 	if (!st)
 		return NULL;
@@ -487,7 +487,7 @@ static void cluster_create(tfp_ctx *ctx, const tf_value *planned,
 	const char *name = tf_value_attr_string(planned, "name");
 	char *secret_name = NULL, *tname = NULL, summary[200];
 	json_t *secret = NULL, *tpl = NULL, *lxc = NULL, *kcp = NULL, *cl = NULL;
-	k8s_error err = {0};
+	tfp_error err = {0};
 	bool secret_conflict = false;
 	k8s_op op;
 	int rc;
@@ -503,8 +503,8 @@ static void cluster_create(tfp_ctx *ctx, const tf_value *planned,
 		snprintf(summary, sizeof(summary), "Cannot create Secret %s/%s",
 			 ns, secret_name);
 		rc = secret ? k8s_op_create(&op, c, &k8s_gvr_secret, ns, secret, NULL, &err)
-			    : K8S_E_NOMEM;
-		secret_conflict = rc == K8S_E_EXISTS;
+			    : TFP_E_NOMEM;
+		secret_conflict = rc == TFP_E_EXISTS;
 		if (rc)
 			goto fail;
 	}
@@ -534,7 +534,7 @@ static void cluster_create(tfp_ctx *ctx, const tf_value *planned,
 	k8s_op_release(&op, c, ns);
 	goto done;
 fail:
-	if (rc == K8S_E_EXISTS) {
+	if (rc == TFP_E_EXISTS) {
 		/* Someone else's object holds one of our names: take back
 		 * what this create made and leave theirs alone. */
 		if (secret_conflict)
@@ -557,7 +557,7 @@ fail:
 		k8s_op_undo(&op, c, ns);
 		goto done;
 	}
-	if (rc == K8S_E_NOTFOUND && !k8s_op_made_any(&op))
+	if (rc == TFP_E_NOTFOUND && !k8s_op_made_any(&op))
 		tf_diags_error(d, NULL, summary,
 			       "The namespace \"%s\" does not exist on the management "
 			       "cluster. Create it (kubectl create namespace %s) or "
@@ -594,7 +594,7 @@ static void cluster_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 	const char *name = tf_value_attr_string(state, "name");
 	char *secret = own_secret(state);
 	struct live l = {0};
-	k8s_error err = {0};
+	tfp_error err = {0};
 	tf_value *st;
 	int rc;
 
@@ -654,14 +654,14 @@ static void cluster_import(tfp_ctx *ctx, const char *id, tf_value **out,
 
 /* ---- update ------------------------------------------------------------------- */
 
-static int put_identity(json_t *obj, void *arg, k8s_error *err)
+static int put_identity(json_t *obj, void *arg, tfp_error *err)
 {
 	const tf_value *planned = arg;
 
 	(void)err;
 	json_object_set_new(obj, "data", k8s_identity_data(planned));
 	json_object_del(obj, "stringData");
-	return K8S_OK;
+	return TFP_OK;
 }
 
 /* Are the control-plane machine settings of `planned` those of `prior`? */
@@ -709,9 +709,9 @@ static void cluster_update(tfp_ctx *ctx, const tf_value *prior,
 	char *secret = own_secret(planned), *tname = NULL, *version = NULL;
 	char *old_tname = NULL, *kcp_name = NULL, summary[200];
 	json_t *tpl = NULL, *kcp = NULL, *cl = NULL, *patch = NULL;
-	k8s_error err = {0};
+	tfp_error err = {0};
 	int64_t reps = 1;
-	int rc = K8S_OK;
+	int rc = TFP_OK;
 	k8s_op op;
 
 	(void)config;
@@ -723,10 +723,10 @@ static void cluster_update(tfp_ctx *ctx, const tf_value *prior,
 		snprintf(summary, sizeof(summary), "Cannot update Secret %s/%s", ns, secret);
 		rc = k8s_update(c, &k8s_gvr_secret, ns, secret, put_identity,
 				(void *)planned, NULL, &err);
-		if (rc == K8S_E_NOTFOUND) {
+		if (rc == TFP_E_NOTFOUND) {
 			json_t *s = k8s_identity_secret(planned, secret);
 			rc = s ? k8s_op_create(&op, c, &k8s_gvr_secret, ns, s, NULL, &err)
-			       : K8S_E_NOMEM;
+			       : TFP_E_NOMEM;
 			json_decref(s);
 		}
 		if (rc)
@@ -776,7 +776,7 @@ static void cluster_update(tfp_ctx *ctx, const tf_value *prior,
 		goto done;
 	}
 	if (*old_tname && strcmp(old_tname, tname) != 0) {
-		k8s_error e2 = {0};
+		tfp_error e2 = {0};
 		if (k8s_res_delete(c, &capi->lxc_machine_template, ns, old_tname, &e2)) {
 			char text[2048];
 			/* Not fatal for the cluster: a warning. */
@@ -820,14 +820,14 @@ struct gone_arg {
 	const char *ns, *name;
 };
 
-static int check_gone(void *argv, k8s_error *err)
+static int check_gone(void *argv, tfp_error *err)
 {
 	struct gone_arg *a = argv;
 	json_t *obj = NULL;
 	int rc = k8s_get(a->c, a->r, a->ns, a->name, &obj, err);
 
 	json_decref(obj);
-	if (rc == K8S_E_NOTFOUND)
+	if (rc == TFP_E_NOTFOUND)
 		return 1;
 	return rc < 0 ? rc : 0;
 }
@@ -836,7 +836,7 @@ static int check_gone(void *argv, k8s_error *err)
 static void delete_leftovers(k8s_client *c, const k8s_capi *capi, const char *ns,
 			     const char *name, tf_diags *d)
 {
-	k8s_error err = {0};
+	tfp_error err = {0};
 
 	k8s_res_delete(c, &capi->kubeadm_control_plane, ns, name, &err);
 	k8s_res_delete(c, &capi->lxc_cluster, ns, name, &err);
@@ -853,7 +853,7 @@ static void cluster_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 	char *secret = own_secret(prior), summary[200];
 	struct gone_arg ga = { .c = c, .ns = ns, .name = name };
 	long timeout = k8s_res_timeout(prior, "delete");
-	k8s_error err = {0};
+	tfp_error err = {0};
 	int rc;
 
 	if (!c || !ns || !name)
@@ -862,15 +862,15 @@ static void cluster_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 	ga.r = &capi->cluster;
 	snprintf(summary, sizeof(summary), "Cannot delete Cluster %s/%s", ns, name);
 	rc = k8s_delete(c, &capi->cluster, ns, name, "Background", &err);
-	if (rc && rc != K8S_E_NOTFOUND) {
+	if (rc && rc != TFP_E_NOTFOUND) {
 		k8s_diag(d, NULL, summary, &err);
 		goto done;
 	}
 	rc = k8s_res_poll(ctx, timeout, check_gone, &ga, &err);
-	if (rc == K8S_E_TIMEOUT) {
+	if (rc == TFP_E_TIMEOUT) {
 		json_t *cl = NULL;
 		char *buf = NULL;
-		k8s_error e2 = {0};
+		tfp_error e2 = {0};
 		bool paused;
 
 		k8s_get(c, &capi->cluster, ns, name, &cl, &e2);

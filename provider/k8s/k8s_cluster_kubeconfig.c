@@ -103,21 +103,21 @@ static bool paused(const json_t *cl)
 
 /* k8s_check_fn: 1 when the Secret exists (or the Cluster is gone), 0 to
  * keep waiting, a negative k8s_code on an API error. */
-static int check_secret(void *argv, k8s_error *err)
+static int check_secret(void *argv, tfp_error *err)
 {
 	struct wait_arg *a = argv;
 	json_t *cl = NULL;
 	int rc = k8s_get(a->c, &k8s_gvr_secret, a->ns, a->sname, &a->secret, err);
 
-	if (rc != K8S_E_NOTFOUND)
-		return rc == K8S_OK ? 1 : rc;
+	if (rc != TFP_E_NOTFOUND)
+		return rc == TFP_OK ? 1 : rc;
 	rc = k8s_get(a->c, &a->capi->cluster, a->ns, a->name, &cl, err);
-	if (rc == K8S_E_NOTFOUND || (rc == K8S_OK && deleting(cl))) {
+	if (rc == TFP_E_NOTFOUND || (rc == TFP_OK && deleting(cl))) {
 		json_decref(cl);
 		a->gone = true;
 		return 1;
 	}
-	if (rc != K8S_OK)
+	if (rc != TFP_OK)
 		return rc;
 	json_decref(a->cluster);
 	a->cluster = cl;
@@ -150,19 +150,19 @@ static int wait_for_secret(tfp_ctx *ctx, k8s_client *c, const tf_value *config,
 {
 	struct wait_arg a = { .c = c, .ns = ns, .name = name, .sname = sname };
 	long timeout = k8s_res_timeout_or(config, "open", OPEN_TIMEOUT_S);
-	k8s_error err = {0};
+	tfp_error err = {0};
 	char *why = NULL;
 	int rc;
 
 	rc = k8s_capi_discover(c, &a.capi, &err);
-	if (rc == K8S_OK)
+	if (rc == TFP_OK)
 		rc = k8s_get(c, &a.capi->cluster, ns, name, &a.cluster, &err);
-	if (rc == K8S_E_NOTFOUND || (rc == K8S_OK && deleting(a.cluster))) {
-		no_cluster_warning(c, ns, name, rc == K8S_OK, d);
+	if (rc == TFP_E_NOTFOUND || (rc == TFP_OK && deleting(a.cluster))) {
+		no_cluster_warning(c, ns, name, rc == TFP_OK, d);
 		json_decref(a.cluster);
 		return KC_NO_CLUSTER;
 	}
-	if (rc != K8S_OK) {
+	if (rc != TFP_OK) {
 		k8s_diag(d, NULL, "Cannot read the Cluster", &err);
 		return KC_ERROR;
 	}
@@ -179,19 +179,19 @@ static int wait_for_secret(tfp_ctx *ctx, k8s_client *c, const tf_value *config,
 	tfp_debug("k8s_cluster_kubeconfig: waiting up to %lds for Secret %s/%s",
 		  timeout, ns, sname);
 	rc = k8s_res_poll(ctx, timeout, check_secret, &a, &err);
-	if (rc == K8S_OK && a.gone) {
+	if (rc == TFP_OK && a.gone) {
 		no_cluster_warning(c, ns, name, true, d);
 		rc = KC_NO_CLUSTER;
-	} else if (rc == K8S_OK) {
+	} else if (rc == TFP_OK) {
 		*secret = a.secret;
 		a.secret = NULL;
 		rc = KC_FOUND;
-	} else if (rc == K8S_E_TIMEOUT) {
+	} else if (rc == TFP_E_TIMEOUT) {
 		json_t *kcp = NULL;
-		k8s_error e2 = {0};
+		tfp_error e2 = {0};
 
 		k8s_res_explain(c, a.cluster, NULL, ns, NULL, &why);
-		if (k8s_get(c, &a.capi->kubeadm_control_plane, ns, name, &kcp, &e2) == K8S_OK)
+		if (k8s_get(c, &a.capi->kubeadm_control_plane, ns, name, &kcp, &e2) == TFP_OK)
 			k8s_res_explain(c, kcp, NULL, ns, NULL, &why);
 		json_decref(kcp);
 		tf_diags_attr_error(d, "name", "Kubeconfig not available in time",
@@ -257,7 +257,7 @@ static void open_kc(tfp_ctx *ctx, const tf_value *config, tf_value **result,
 	const char *name = tf_value_attr_string(config, "name");
 	const char *ns = tf_value_attr_string(config, "namespace");
 	char sname[300], summary[400];
-	k8s_error err = {0};
+	tfp_error err = {0};
 	json_t *secret = NULL;
 	tf_value *out;
 	int rc;
@@ -273,7 +273,7 @@ static void open_kc(tfp_ctx *ctx, const tf_value *config, tf_value **result,
 	}
 	snprintf(sname, sizeof(sname), "%s-kubeconfig", name);
 	rc = k8s_get(c, &k8s_gvr_secret, ns, sname, &secret, &err);
-	if (rc == K8S_E_NOTFOUND) {
+	if (rc == TFP_E_NOTFOUND) {
 		rc = wait_for_secret(ctx, c, config, ns, name, sname, &secret, d);
 		if (rc == KC_ERROR)
 			return;
@@ -290,7 +290,7 @@ static void open_kc(tfp_ctx *ctx, const tf_value *config, tf_value **result,
 			*result = out;
 			return;
 		}
-	} else if (rc != K8S_OK) {
+	} else if (rc != TFP_OK) {
 		snprintf(summary, sizeof(summary), "Cannot read Secret %s/%s", ns, sname);
 		k8s_diag(d, NULL, summary, &err);
 		return;

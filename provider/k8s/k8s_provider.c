@@ -76,7 +76,7 @@ static void *k8s_configure(const tf_value *config, const char *tf_version,
 	kubeconfig *kc = NULL;
 	k8s_client_opts o = {0};
 	k8s_client *c = NULL;
-	k8s_error err = {0};
+	tfp_error err = {0};
 	size_t i;
 
 	(void)tf_version;
@@ -112,7 +112,7 @@ static void *k8s_configure(const tf_value *config, const char *tf_version,
 	o.kc = kc;
 	o.namespace = tf_value_attr_string(config, "namespace");
 	o.stop = stop;
-	if (k8s_client_new(&o, &c, &err) != K8S_OK) {
+	if (k8s_client_new(&o, &c, &err) != TFP_OK) {
 		tf_diags_error(d, NULL, "Cannot set up the management cluster client",
 			       "%s", err.message);
 		kubeconfig_free(kc);

@@ -17,7 +17,7 @@
 k8s_client *k8s_res_client(tfp_ctx *ctx, const k8s_capi **capi, tf_diags *d)
 {
 	k8s_client *c = ctx->client;
-	k8s_error err = {0};
+	tfp_error err = {0};
 
 	if (!c) {
 		tf_diags_error(d, NULL, "Provider not configured",
@@ -28,7 +28,7 @@ k8s_client *k8s_res_client(tfp_ctx *ctx, const k8s_capi **capi, tf_diags *d)
 	}
 	/* Until the handler bounds it by its timeouts block. */
 	k8s_retry_budget_set(0);
-	if (k8s_capi_discover(c, capi, &err) != K8S_OK) {
+	if (k8s_capi_discover(c, capi, &err) != TFP_OK) {
 		k8s_diag(d, NULL, "Cluster API not available", &err);
 		return NULL;
 	}
@@ -78,11 +78,11 @@ static double now_s(void)
 
 bool k8s_res_transient(int code)
 {
-	return code == K8S_E_UNAVAILABLE || code == K8S_E_SERVER;
+	return code == TFP_E_UNAVAILABLE || code == TFP_E_SERVER;
 }
 
 int k8s_res_poll(tfp_ctx *ctx, long timeout_s, k8s_check_fn check, void *arg,
-		 k8s_error *err)
+		 tfp_error *err)
 {
 	double deadline = now_s() + (double)timeout_s;
 	long sleep_ms = 250;
@@ -90,22 +90,22 @@ int k8s_res_poll(tfp_ctx *ctx, long timeout_s, k8s_check_fn check, void *arg,
 	for (;;) {
 		int rc = check(arg, err);
 
-		if (rc == K8S_E_TIMEOUT) {
+		if (rc == TFP_E_TIMEOUT) {
 			/* A request timed out: the server stopped answering (the
 			 * client fails the rest at once). Not this wait's own
 			 * deadline, so not reported as one. */
-			err->code = K8S_E_UNAVAILABLE;
-			return K8S_E_UNAVAILABLE;
+			err->code = TFP_E_UNAVAILABLE;
+			return TFP_E_UNAVAILABLE;
 		}
 		if (rc < 0 && !k8s_res_transient(rc))
 			return rc;
 		if (rc > 0)
-			return K8S_OK;
+			return TFP_OK;
 		if (now_s() >= deadline) {
 			if (rc < 0)
 				return rc; /* still unreachable: say so */
-			err->code = K8S_E_TIMEOUT;
-			return K8S_E_TIMEOUT;
+			err->code = TFP_E_TIMEOUT;
+			return TFP_E_TIMEOUT;
 		}
 		if (rc < 0)
 			tfp_debug("k8s: still waiting after a transient error: %s",
@@ -114,10 +114,10 @@ int k8s_res_poll(tfp_ctx *ctx, long timeout_s, k8s_check_fn check, void *arg,
 		for (long slept = 0; slept < sleep_ms && now_s() < deadline; slept += 100) {
 			struct timespec ts = { 0, 100 * 1000000L };
 			if (ctx->stop && atomic_load(ctx->stop)) {
-				err->code = K8S_E_CANCELLED;
+				err->code = TFP_E_CANCELLED;
 				snprintf(err->message, sizeof(err->message), "%s",
 					 K8S_CANCELLED_MSG);
-				return K8S_E_CANCELLED;
+				return TFP_E_CANCELLED;
 			}
 			nanosleep(&ts, NULL);
 		}
@@ -127,7 +127,7 @@ int k8s_res_poll(tfp_ctx *ctx, long timeout_s, k8s_check_fn check, void *arg,
 }
 
 int k8s_res_create(k8s_client *c, const k8s_gvr *r, const char *ns,
-		   const json_t *obj, k8s_error *err)
+		   const json_t *obj, tfp_error *err)
 {
 	char *base = k8s_path(r, ns, NULL, NULL), *path = NULL;
 	int rc;
@@ -135,9 +135,9 @@ int k8s_res_create(k8s_client *c, const k8s_gvr *r, const char *ns,
 	if (!base || asprintf(&path, "%s?fieldManager=%s&fieldValidation=Strict",
 			      base, K8S_FIELD_MANAGER) < 0) {
 		free(base);
-		err->code = K8S_E_NOMEM;
+		err->code = TFP_E_NOMEM;
 		snprintf(err->message, sizeof(err->message), "out of memory");
-		return K8S_E_NOMEM;
+		return TFP_E_NOMEM;
 	}
 	rc = k8s_request(c, "POST", path, NULL, obj, NULL, err);
 	free(base);
@@ -161,14 +161,14 @@ char **k8s_res_stale_templates(k8s_client *c, const k8s_gvr *r, const char *ns,
 {
 	char sel[400], **out = NULL;
 	json_t *items = NULL, *it;
-	k8s_error err = {0};
+	tfp_error err = {0};
 	size_t i, n = 0, blen = base ? strlen(base) : 0;
 
 	if (!base || !cluster)
 		return NULL;
 	snprintf(sel, sizeof(sel), K8S_LABEL_CLUSTER "=%s," K8S_LABEL_MANAGED "=%s",
 		 cluster, K8S_MANAGER);
-	if (k8s_list(c, r, ns, sel, &items, &err) != K8S_OK)
+	if (k8s_list(c, r, ns, sel, &items, &err) != TFP_OK)
 		return NULL;
 	json_array_foreach(items, i, it) {
 		const char *name = k8s_jstr(it, "metadata.name");
@@ -198,14 +198,14 @@ void k8s_res_free_names(char **names)
 }
 
 int k8s_res_delete(k8s_client *c, const k8s_gvr *r, const char *ns,
-		   const char *name, k8s_error *err)
+		   const char *name, tfp_error *err)
 {
 	int rc;
 
 	if (!name || !*name)
-		return K8S_OK;
+		return TFP_OK;
 	rc = k8s_delete(c, r, ns, name, "Background", err);
-	return rc == K8S_E_NOTFOUND ? K8S_OK : rc;
+	return rc == TFP_E_NOTFOUND ? TFP_OK : rc;
 }
 
 static bool dns_label(const char *s, size_t n)
@@ -321,12 +321,12 @@ void k8s_res_explain(k8s_client *c, const json_t *obj, const k8s_gvr *r,
 		     const char *ns, const char *selector, char **buf)
 {
 	json_t *items = NULL, *it;
-	k8s_error err = {0};
+	tfp_error err = {0};
 	size_t i;
 
 	if (obj)
 		k8s_false_conditions(obj, NULL, buf);
-	if (!r || k8s_list(c, r, ns, selector, &items, &err) != K8S_OK)
+	if (!r || k8s_list(c, r, ns, selector, &items, &err) != TFP_OK)
 		return;
 	json_array_foreach(items, i, it) {
 		/* Items of a list carry no kind: name it for the message. */
