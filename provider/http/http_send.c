@@ -332,6 +332,8 @@ int http_send_fate(http_client *c, const http_request *req,
 		return http__class_code(http__fail(err, fate, HTTP_E_NOMEM,
 						   false, "out of memory"));
 	start(a, c, req);
+	if (err) /* keep the caller's request context */
+		memcpy(a->e.request, err->request, sizeof(a->e.request));
 	for (;;) {
 		if (http__stopped(c)) {
 			a->cls = http__fail(&a->e, &a->fate, HTTP_E_CANCELLED,

@@ -574,6 +574,8 @@ static void test_k8s_transport_failures(void **state)
 	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_E_UNAVAILABLE);
 	k8s_retry_budget_set(0);
 	assert_non_null(strstr(e.message, "https://192.0.2.10:6443"));
+	/* A transport failure keeps the request it concerns. */
+	assert_string_equal(e.request, "GET /api/v1/namespaces/team/secrets/s");
 	assert_true(s.calls >= 2);
 	k8s_client_free(c);
 	script_done(&s);
