@@ -320,65 +320,57 @@ static void start(attempts *a, http_client *c, const http_request *req)
 int http_send_fate(http_client *c, const http_request *req,
 		   http_response *resp, tfp_error *err, http_fate *fate)
 {
-	attempts *a;
+	attempts a;
 	long delay = 0;
-	int rc;
 
 	if (!c || !resp || !request_ok(req))
 		return http__class_code(http__fail(err, fate, HTTP_E_INVALID,
 						   false, "invalid HTTP request"));
-	a = malloc(sizeof(*a)); /* two tfp_errors: keep them off the stack */
-	if (!a)
-		return http__class_code(http__fail(err, fate, HTTP_E_NOMEM,
-						   false, "out of memory"));
-	start(a, c, req);
+	start(&a, c, req);
 	if (err) /* keep the caller's request context */
-		memcpy(a->e.request, err->request, sizeof(a->e.request));
+		memcpy(a.e.request, err->request, sizeof(a.e.request));
 	for (;;) {
 		if (http__stopped(c)) {
-			a->cls = http__fail(&a->e, &a->fate, HTTP_E_CANCELLED,
-					    false, "request cancelled");
+			a.cls = http__fail(&a.e, &a.fate, HTTP_E_CANCELLED, false,
+					   "request cancelled");
 			break;
 		}
-		if (!http_breaker_admit(&c->breaker, http__now_ms(), &a->probe,
-					&a->e, &a->fate)) {
+		if (!http_breaker_admit(&c->breaker, http__now_ms(), &a.probe,
+					&a.e, &a.fate)) {
 			tfp_debug("%s %s %s: failing at once (server marked as not answering)",
 				  c->log_name, req->method, req->path);
-			a->cls = a->fate.cls;
+			a.cls = a.fate.cls;
 			break;
 		}
-		attempt(a);
-		if ((a->cls == HTTP_OK && a->f == HTTP_F_FINAL) ||
-		    decide(a, &delay) != HTTP_ACT_RETRY)
+		attempt(&a);
+		if ((a.cls == HTTP_OK && a.f == HTTP_F_FINAL) ||
+		    decide(&a, &delay) != HTTP_ACT_RETRY)
 			break;
 		tfp_debug("%s %s %s: retry %u in %ld ms", c->log_name,
-			  req->method, req->path, a->retry + 1, delay);
-		a->retry++;
+			  req->method, req->path, a.retry + 1, delay);
+		a.retry++;
 		if (!sleep_ms(c, delay)) {
-			http_response_done(&a->r);
-			a->cls = http__fail(&a->e, &a->fate, HTTP_E_CANCELLED,
-					    false, "request cancelled");
+			http_response_done(&a.r);
+			a.cls = http__fail(&a.e, &a.fate, HTTP_E_CANCELLED, false,
+					   "request cancelled");
 			break;
 		}
 	}
-	if (a->cls == HTTP_OK) {
+	if (a.cls == HTTP_OK) {
 		/* An answer (or a verified request): the caller's to
 		 * interpret; an error answer may leave the outcome unknown. */
-		a->r.outcome_unknown = a->unknown;
-		a->r.attempts = a->n;
-		*resp = a->r;
-		rc = TFP_OK;
-	} else {
-		http_response_done(&a->r);
-		a->e.outcome_unknown = a->unknown;
-		if (err)
-			*err = a->e;
-		if (fate)
-			*fate = a->fate;
-		rc = a->e.code;
+		a.r.outcome_unknown = a.unknown;
+		a.r.attempts = a.n;
+		*resp = a.r;
+		return TFP_OK;
 	}
-	free(a);
-	return rc;
+	http_response_done(&a.r);
+	a.e.outcome_unknown = a.unknown;
+	if (err)
+		*err = a.e;
+	if (fate)
+		*fate = a.fate;
+	return a.e.code;
 }
 
 int http_send(http_client *c, const http_request *req, http_response *resp,
