@@ -15,12 +15,12 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include <time.h>
 
 #include "provider/http/http.h"
 #include "provider/http/http_breaker.h"
 #include "provider/http/http_policy.h"
 #include "provider/http/http_tls.h"
+#include "provider/util/clock.h"
 
 #define HTTP_HEADER_VALUE_MAX 4096 /* longer ETag/Location/...: ignored */
 
@@ -56,14 +56,6 @@ struct http_client {
 	atomic_ulong retries;
 	atomic_ulong verifies;
 };
-
-static inline long long http__now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static inline bool http__stopped(const http_client *c)
 {

@@ -9,8 +9,7 @@
 #include "provider/http/http_internal.h"
 #include "provider/log.h"
 
-#define MAX_VERIFIES 3   /* verify-and-resend rounds per request */
-#define SLEEP_STEP_MS 20 /* stop flag checked this often while waiting */
+#define MAX_VERIFIES 3 /* verify-and-resend rounds per request */
 
 void http_response_done(http_response *r)
 {
@@ -35,24 +34,6 @@ http_answer http_classify_default(const http_response *resp)
 	default:
 		return HTTP_ANSWER_FINAL;
 	}
-}
-
-/* Sleep up to ms, waking early (false) when the stop flag is raised. */
-static bool sleep_ms(const http_client *c, long ms)
-{
-	struct timespec ts;
-	long step;
-
-	while (ms > 0) {
-		if (http__stopped(c))
-			return false;
-		step = ms < SLEEP_STEP_MS ? ms : SLEEP_STEP_MS;
-		ts.tv_sec = 0;
-		ts.tv_nsec = step * 1000000L;
-		nanosleep(&ts, NULL);
-		ms -= step;
-	}
-	return !http__stopped(c);
 }
 
 /* Per-thread xorshift64*, seeded from the clock and the thread: only
@@ -113,7 +94,7 @@ static int transport_exchange(http_client *c, const http_request *req,
 static int exchange(http_client *c, const http_request *req, long timeout_ms,
 		    http_response *resp, tfp_error *err, http_fate *fate)
 {
-	long long t0 = http__now_ms();
+	long long t0 = util_now_ms();
 	int rc;
 
 	memset(resp, 0, sizeof(*resp));
@@ -125,10 +106,10 @@ static int exchange(http_client *c, const http_request *req, long timeout_ms,
 	if (rc == HTTP_OK)
 		tfp_debug("%s %s %s: HTTP %d (%lld ms)", c->log_name,
 			  req->method, req->path, resp->status,
-			  http__now_ms() - t0);
+			  util_now_ms() - t0);
 	else
 		tfp_debug("%s %s %s: %s (%lld ms)", c->log_name, req->method,
-			  req->path, http_class_str(rc), http__now_ms() - t0);
+			  req->path, http_class_str(rc), util_now_ms() - t0);
 	return rc;
 }
 
@@ -196,7 +177,7 @@ static void attempt(attempts *a)
 	}
 	a->f = failure_of(a->cls);
 	if (a->cls == HTTP_E_TIMEOUT) /* frozen: no one else should wait */
-		http_breaker_trip(&c->breaker, http__now_ms(), a->cls,
+		http_breaker_trip(&c->breaker, util_now_ms(), a->cls,
 				  a->e.message);
 	else
 		http_breaker_release(&c->breaker, a->probe);
@@ -250,7 +231,7 @@ static long next_delay(attempts *a)
 	ra = a->cls == HTTP_OK ? http_retry_after_ms(a->r.retry_after,
 						     time(NULL)) : -1;
 	delay = http_policy_delay(&a->cfg, a->retry,
-				  (long)(http__now_ms() - a->start), ra,
+				  (long)(util_now_ms() - a->start), ra,
 				  jitter_rand());
 	if (delay >= 0 || a->f != HTTP_F_NOT_SENT || a->cfg.budget_ms < 0)
 		return delay;
@@ -263,7 +244,7 @@ static long next_delay(attempts *a)
 		http__fail(&a->e, &a->fate, a->cls, false, "%.900s (retried for %s)",
 			   msg, t);
 	}
-	http_breaker_trip(&a->c->breaker, http__now_ms(), a->cls, a->e.message);
+	http_breaker_trip(&a->c->breaker, util_now_ms(), a->cls, a->e.message);
 	return -1;
 }
 
@@ -314,7 +295,7 @@ static void start(attempts *a, http_client *c, const http_request *req)
 		a->cfg.budget_ms = req->budget_ms;
 	a->timeout_ms = req->timeout_ms > 0 ? req->timeout_ms :
 					      c->request_timeout_ms;
-	a->start = http__now_ms();
+	a->start = util_now_ms();
 }
 
 int http_send_fate(http_client *c, const http_request *req,
@@ -335,7 +316,7 @@ int http_send_fate(http_client *c, const http_request *req,
 					   "request cancelled");
 			break;
 		}
-		if (!http_breaker_admit(&c->breaker, http__now_ms(), &a.probe,
+		if (!http_breaker_admit(&c->breaker, util_now_ms(), &a.probe,
 					&a.e, &a.fate)) {
 			tfp_debug("%s %s %s: failing at once (server marked as not answering)",
 				  c->log_name, req->method, req->path);
@@ -349,7 +330,7 @@ int http_send_fate(http_client *c, const http_request *req,
 		tfp_debug("%s %s %s: retry %u in %ld ms", c->log_name,
 			  req->method, req->path, a.retry + 1, delay);
 		a.retry++;
-		if (!sleep_ms(c, delay)) {
+		if (!util_sleep_ms(delay, c->stop)) {
 			http_response_done(&a.r);
 			a.cls = http__fail(&a.e, &a.fate, HTTP_E_CANCELLED, false,
 					   "request cancelled");

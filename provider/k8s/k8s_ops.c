@@ -3,10 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "../log.h"
 #include "../util/cleanup.h"
+#include "../util/clock.h"
 #include "../util/url.h"
 #include "k8s_internal.h"
 
@@ -15,26 +15,6 @@
 
 const k8s_gvr k8s_gvr_secret = { "", "v1", "secrets", "Secret", true };
 const k8s_gvr k8s_gvr_namespace = { "", "v1", "namespaces", "Namespace", false };
-
-/* Sleep up to ms, waking early (false) when the stop flag rises. */
-static bool nap(const k8s_client *c, long ms)
-{
-	struct timespec ts;
-	long step;
-
-	while (ms > 0) {
-		if (c->stop && atomic_load(c->stop))
-			return false;
-		step = ms < 50 ? ms : 50;
-		ts.tv_sec = 0;
-		ts.tv_nsec = step * 1000000L;
-		nanosleep(&ts, NULL);
-		ms -= step;
-	}
-	return !(c->stop && atomic_load(c->stop));
-}
-
-/* ---- paths ----------------------------------------------------------- */
 
 char *k8s_path(const k8s_gvr *r, const char *ns, const char *name,
 	       const char *subresource)
@@ -295,7 +275,7 @@ int k8s_update(k8s_client *c, const k8s_gvr *r, const char *ns,
 	int attempt, rc = TFP_E_CONFLICT;
 
 	for (attempt = 0; attempt <= K8S_MAX_CONFLICT_RETRIES; attempt++) {
-		if (attempt > 0 && !nap(c, 100L << (attempt - 1)))
+		if (attempt > 0 && !util_sleep_ms(100L << (attempt - 1), c->stop))
 			return tfp_err_set(err, TFP_E_CANCELLED, 0, "request cancelled");
 		rc = k8s_get(c, r, ns, name, &obj, err);
 		if (rc != TFP_OK)

@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "../log.h"
 #include "../util/cleanup.h"
+#include "../util/clock.h"
 #include "../util/secret.h"
 #include "../util/url.h"
 #include "k8s_internal.h"
@@ -16,17 +16,9 @@
 /* The calling thread's retry deadline (monotonic ms; 0: none set). */
 static _Thread_local long long tl_retry_deadline;
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void k8s_retry_budget_set(long seconds)
 {
-	tl_retry_deadline = seconds > 0 ? now_ms() + (long long)seconds * 1000 : 0;
+	tl_retry_deadline = seconds > 0 ? util_now_ms() + (long long)seconds * 1000 : 0;
 }
 
 /* The retry budget of a request starting now: what is left of the
@@ -37,7 +29,7 @@ static long request_budget_ms(void)
 
 	if (!tl_retry_deadline)
 		return 0;
-	left = tl_retry_deadline - now_ms();
+	left = tl_retry_deadline - util_now_ms();
 	return left > 0 ? (long)left : -1;
 }
 

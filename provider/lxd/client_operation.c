@@ -3,10 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "provider/lxd/client_internal.h"
 #include "provider/util/cleanup.h"
+#include "provider/util/clock.h"
 
 #define WAIT_SLICE_S 5           /* longest single operation wait call */
 #define WAIT_MIN_INTERVAL_MS 100 /* floor between polls of a running op */
@@ -22,29 +22,6 @@ static char *wait_path(const char *op_path, long slice)
 		     q ? q : "", q ? '&' : '?', slice) < 0)
 		return NULL;
 	return p;
-}
-
-/* Sleep up to ms, waking early when the stop flag is raised. */
-static void nap_ms(const lxd_client *c, long ms)
-{
-	struct timespec ts;
-	long step;
-
-	while (ms > 0 && !lxd__stopped(c)) {
-		step = ms < 20 ? ms : 20;
-		ts.tv_sec = 0;
-		ts.tv_nsec = step * 1000000L;
-		nanosleep(&ts, NULL);
-		ms -= step;
-	}
-}
-
-static long long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* The answer to one wait call: 1 still running, TFP_OK done (*op_out
@@ -96,7 +73,7 @@ static int wait_slice(lxd_client *c, const char *op_path, long long deadline,
 {
 	http_response r = { 0 };
 	_cleanup_free_ char *path = NULL;
-	long long left = deadline - mono_ms(), t0;
+	long long left = deadline - util_now_ms(), t0;
 	long slice;
 	int rc;
 
@@ -113,7 +90,7 @@ static int wait_slice(lxd_client *c, const char *op_path, long long deadline,
 	path = wait_path(op_path, slice);
 	if (!path)
 		return tfp_err_set(err, TFP_E_NOMEM, 0, "out of memory");
-	t0 = mono_ms();
+	t0 = util_now_ms();
 	rc = lxd__send(c, "GET", path, NULL, NULL,
 		       slice * 1000 + c->request_timeout_ms, NULL, &r, err);
 	if (rc == TFP_E_CANCELLED)
@@ -124,10 +101,10 @@ static int wait_slice(lxd_client *c, const char *op_path, long long deadline,
 	http_response_done(&r);
 	/* Still running. A server that answers faster than asked is polled
 	 * no more often than every WAIT_MIN_INTERVAL_MS. */
-	left = deadline - mono_ms();
-	if (rc == 1 && mono_ms() - t0 < WAIT_MIN_INTERVAL_MS && left > 0)
-		nap_ms(c, left < WAIT_MIN_INTERVAL_MS ? (long)left :
-			  WAIT_MIN_INTERVAL_MS);
+	left = deadline - util_now_ms();
+	if (rc == 1 && util_now_ms() - t0 < WAIT_MIN_INTERVAL_MS && left > 0)
+		util_sleep_ms(left < WAIT_MIN_INTERVAL_MS ? (long)left :
+			      WAIT_MIN_INTERVAL_MS, c->stop);
 	return rc;
 }
 
@@ -144,7 +121,7 @@ int lxd_wait_operation(lxd_client *c, const char *op_path, long timeout_s,
 				   "invalid operation path");
 	if (timeout_s <= 0)
 		timeout_s = c->operation_timeout_s;
-	deadline = mono_ms() + (long long)timeout_s * 1000;
+	deadline = util_now_ms() + (long long)timeout_s * 1000;
 	do
 		rc = wait_slice(c, op_path, deadline, timeout_s, op_out,
 				&op_failed, err);

@@ -14,19 +14,12 @@
 
 #include <openssl/crypto.h>
 
+#include "provider/util/clock.h"
 #include "provider/util/secret.h"
 
 #define READ_CHUNK 4096
 #define POLL_SLICE_MS 100 /* the stop flag is checked this often */
 #define REAP_SLICE_MS 20
-
-static long long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static bool stopped(const util_run_opts *o)
 {
@@ -134,7 +127,7 @@ static void collect(const util_run_opts *o, util_run_result *r, int *out,
 	int pr;
 
 	while ((*out >= 0 || *err >= 0) && !r->too_big) {
-		left = deadline - mono_ms();
+		left = deadline - util_now_ms();
 		if (left <= 0) {
 			r->timed_out = true;
 			return;
@@ -180,7 +173,7 @@ static void reap(const util_run_opts *o, util_run_result *r, pid_t pid,
 			return;
 		if (w != 0)
 			continue;
-		if (mono_ms() >= deadline)
+		if (util_now_ms() >= deadline)
 			r->timed_out = true;
 		else if (stopped(o))
 			r->cancelled = true;
@@ -204,7 +197,7 @@ static void one_line(char *s)
 int util_run(const util_run_opts *o, util_run_result *r)
 {
 	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, rc;
-	long long deadline = mono_ms() + o->timeout_ms;
+	long long deadline = util_now_ms() + o->timeout_ms;
 	pid_t pid = -1;
 
 	memset(r, 0, sizeof(*r));

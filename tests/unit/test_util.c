@@ -19,6 +19,7 @@
 
 #include "provider/util/b64.h"
 #include "provider/util/cleanup.h"
+#include "provider/util/clock.h"
 #include "provider/util/file.h"
 #include "provider/util/subprocess.h"
 #include "provider/util/url.h"
@@ -362,6 +363,22 @@ static void test_run(void **state)
 	util_run_result_done(&r);
 }
 
+static void test_clock(void **state)
+{
+	atomic_int stop = 0;
+	long long t0 = util_now_ms();
+
+	(void)state;
+	assert_true(util_sleep_ms(30, &stop));
+	assert_true(util_sleep_ms(0, NULL));
+	assert_true(util_now_ms() - t0 >= 30);
+	atomic_store(&stop, 1);
+	t0 = util_now_ms();
+	assert_false(util_sleep_ms(60000, &stop)); /* at once */
+	assert_false(util_sleep_ms(0, &stop));
+	assert_true(util_now_ms() - t0 < 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -378,6 +395,7 @@ int main(void)
 		cmocka_unit_test(test_read_file),
 		cmocka_unit_test(test_url_escape),
 		cmocka_unit_test(test_run),
+		cmocka_unit_test(test_clock),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
