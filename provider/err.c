@@ -3,22 +3,39 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "provider/util/text.h"
 
 int tfp_err_set(tfp_error *err, int code, int http_status, const char *fmt, ...)
 {
+	char request[sizeof(err->request)], message[sizeof(err->message)];
 	va_list ap;
 
 	if (!err)
 		return code;
+	/* Format first: the arguments may point into *err. */
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	util_utf8_trim(message, sizeof(message) - 1);
+	memcpy(request, err->request, sizeof(request));
+	memset(err, 0, sizeof(*err));
+	memcpy(err->message, message, sizeof(message));
+	memcpy(err->request, request, sizeof(request));
+	err->request[sizeof(err->request) - 1] = '\0';
 	err->code = code;
 	err->http_status = http_status;
-	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
-	va_end(ap);
-	util_utf8_trim(err->message, sizeof(err->message) - 1);
 	return code;
+}
+
+void tfp_err_request(tfp_error *err, const char *method, const char *path)
+{
+	if (!err)
+		return;
+	memset(err, 0, sizeof(*err));
+	snprintf(err->request, sizeof(err->request), "%s %s", method, path);
+	util_utf8_trim(err->request, sizeof(err->request) - 1);
 }
 
 const char *tfp_code_str(int code)

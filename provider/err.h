@@ -63,10 +63,17 @@ typedef struct tfp_error {
 	size_t ncauses;
 } tfp_error;
 
-/* Set err (when not NULL) to code + printf-style message (cut to fit on a
- * UTF-8 boundary); other fields are left as they are. Returns code. */
+/* Record a failure in err (when not NULL): code, HTTP status (0: none)
+ * and a printf-style message, cut to fit on a UTF-8 boundary. The reason,
+ * the causes and outcome_unknown are cleared; `request` is kept (the
+ * operation sets it first, see tfp_err_request). Returns code, so
+ * `return tfp_err_set(err, TFP_E_INVALID, 0, "...");` reads as one step. */
 int tfp_err_set(tfp_error *err, int code, int http_status, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/* Start an operation: clear err (when not NULL) and set its request
+ * context to "METHOD PATH" (cut on a UTF-8 boundary). */
+void tfp_err_request(tfp_error *err, const char *method, const char *path);
 
 /* Human name of a code, e.g. "not found". Never NULL. */
 const char *tfp_code_str(int code);

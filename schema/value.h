@@ -100,6 +100,12 @@ tf_value *tf_value_mut(tf_value *take);
 
 tf_value *tf_value_ref(tf_value *v);
 void tf_value_unref(tf_value *v); /* NULL-tolerant */
+/* For scope-bound cleanup (provider/util/cleanup.h):
+ * _cleanup_(tf_value_unrefp) tf_value *v = NULL; */
+static inline void tf_value_unrefp(tf_value **p)
+{
+	tf_value_unref(*p);
+}
 
 /* ---- inspection ------------------------------------------------------- */
 

@@ -1,5 +1,6 @@
 /* Per-client breaker (see http_breaker.h). */
 #include "provider/http/http_breaker.h"
+#include "provider/http/http_internal.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -18,7 +19,7 @@ void http_breaker_destroy(http_breaker *b)
 }
 
 bool http_breaker_admit(http_breaker *b, long long now_ms, bool *probe,
-			http_error *err)
+			tfp_error *err, http_fate *fate)
 {
 	bool go = true;
 
@@ -41,13 +42,9 @@ bool http_breaker_admit(http_breaker *b, long long now_ms, bool *probe,
 	}
 	if (!go) {
 		b->fast_fails++;
-		if (err) {
-			err->cls = b->cls;
-			err->sent = false;
-			err->fast_fail = true;
-			err->outcome_unknown = false;
-			memcpy(err->message, b->message, sizeof(err->message));
-		}
+		http__fail(err, fate, b->cls, false, "%s", b->message);
+		if (fate)
+			fate->fast_fail = true;
 	}
 	pthread_mutex_unlock(&b->lock);
 	return go;

@@ -35,7 +35,7 @@ typedef struct http_breaker {
 	long long opened_at_ms;
 	long cooldown_ms;
 	int cls;                       /* http_class that opened it */
-	char message[HTTP_ERRMSG_MAX]; /* its message, repeated verbatim */
+	char message[TFP_ERRMSG_MAX];  /* its message, repeated verbatim */
 	unsigned long trips;
 	unsigned long fast_fails;
 } http_breaker;
@@ -46,10 +46,11 @@ void http_breaker_destroy(http_breaker *b);
 
 /* May an attempt start at now_ms? true: go ahead (*probe tells whether it
  * is the half-open probe; pass it to release()). false: fail fast; err (if
- * not NULL) receives the opening failure's class and message, fast_fail set,
- * sent and outcome_unknown cleared. */
+ * not NULL) receives the opening failure's code and message (outcome
+ * unknown cleared), fate (if not NULL) its class, fast_fail set and sent
+ * cleared. */
 bool http_breaker_admit(http_breaker *b, long long now_ms, bool *probe,
-			http_error *err);
+			tfp_error *err, http_fate *fate);
 /* The server answered (any HTTP status): close. */
 void http_breaker_answered(http_breaker *b);
 /* Open (or re-open) with this failure; message is copied (truncated). */

@@ -1,19 +1,26 @@
-/* One HTTP exchange over libcurl (loaded lazily by curl_lazy.c), and the
- * one mapping from libcurl results to http_class.
+/* One HTTP exchange over libcurl (loaded lazily by curl_lazy.c).
  *
  * A fresh easy handle per exchange: no shared state between threads, no
  * connection or TLS session reuse (so the pin is checked on every
  * handshake). Bounded: total and connect timeouts, the body cap, header
- * value length, and the stop flag checked by the progress callback. */
+ * value length, and the stop flag checked by the progress callback. What a
+ * libcurl result means is http__curl_class (http_errors.c). */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 
 #include "provider/http/http_internal.h"
+#include "provider/log.h"
+#include "provider/util/cleanup.h"
 
-/* State of one exchange, shared with the curl callbacks. */
+#define WARNING_LOG_MAX 512 /* bytes of a Warning header logged */
+
+/* State of one exchange, shared with the curl callbacks; owns what the
+ * handle points at until curl_easy_cleanup. */
 struct xfer {
 	const http_client *c;
 	char *buf;
@@ -24,63 +31,31 @@ struct xfer {
 	char *etag;
 	char *location;
 	char *retry_after;
+	char *url;
+	char *connect_to;
+	struct curl_slist *conn;
+	struct curl_slist *hdrs; /* may hold tokens: wiped */
+	char errbuf[CURL_ERROR_SIZE];
 };
 
-int http__curl_class(int curl_code, bool sent, bool too_big, bool pin_mismatch,
-		     bool stopped)
+static void xfer_done(struct xfer *x)
 {
-	if (pin_mismatch)
-		return HTTP_E_TLS;
-	if (too_big)
-		return HTTP_E_TOO_BIG;
-	switch ((CURLcode)curl_code) {
-	case CURLE_OK:
-		return HTTP_OK;
-	case CURLE_ABORTED_BY_CALLBACK:
-		return stopped ? HTTP_E_CANCELLED : HTTP_E_PROTOCOL;
-	case CURLE_OPERATION_TIMEDOUT:
-		return HTTP_E_TIMEOUT;
-	case CURLE_OUT_OF_MEMORY:
-	case CURLE_WRITE_ERROR: /* the sink failed without hitting the cap */
-		return HTTP_E_NOMEM;
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_RESOLVE_PROXY:
-	case CURLE_COULDNT_CONNECT:
-		return HTTP_E_NOT_SENT;
-	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
-	case CURLE_GOT_NOTHING:
-	case CURLE_PARTIAL_FILE:
-	case CURLE_HTTP2:
-	case CURLE_HTTP2_STREAM:
-		/* Before the request was handed over, nothing was sent. */
-		return sent ? HTTP_E_NO_ANSWER : HTTP_E_NOT_SENT;
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CERTPROBLEM:
-	case CURLE_SSL_CIPHER:
-	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_SSL_ENGINE_NOTFOUND:
-	case CURLE_SSL_ENGINE_SETFAILED:
-	case CURLE_SSL_ENGINE_INITFAILED:
-	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-	case CURLE_SSL_INVALIDCERTSTATUS:
-	case CURLE_SSL_CRL_BADFILE:
-	case CURLE_SSL_ISSUER_ERROR:
-	case CURLE_USE_SSL_FAILED:
-		return HTTP_E_TLS;
-	case CURLE_UNSUPPORTED_PROTOCOL:
-	case CURLE_URL_MALFORMAT:
-	case CURLE_BAD_FUNCTION_ARGUMENT:
-	case CURLE_UNKNOWN_OPTION:
-	case CURLE_NOT_BUILT_IN:
-	case CURLE_FAILED_INIT:
-		return HTTP_E_INVALID;
-	default:
-		/* WEIRD_SERVER_REPLY and the rest: not a usable answer. */
-		return HTTP_E_PROTOCOL;
-	}
+	struct curl_slist *nh;
+
+	/* Extra header lines may hold tokens: wipe before freeing. */
+	for (nh = x->hdrs; nh; nh = nh->next)
+		OPENSSL_cleanse(nh->data, strlen(nh->data));
+	curl_slist_free_all(x->hdrs);
+	curl_slist_free_all(x->conn);
+	free(x->url);
+	free(x->connect_to);
+	free(x->buf);
+	free(x->etag);
+	free(x->location);
+	free(x->retry_after);
 }
+
+/* ---- callbacks ------------------------------------------------------------ */
 
 static size_t write_cb(char *data, size_t size, size_t nmemb, void *ud)
 {
@@ -110,12 +85,10 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
-/* Keep a header value, whitespace-trimmed, replacing an earlier one;
- * empty or longer than HTTP_HEADER_VALUE_MAX: ignored. */
-static void keep_header(char **slot, const char *v, size_t n)
+/* A header value, whitespace-trimmed (malloc'd); NULL when empty or longer
+ * than HTTP_HEADER_VALUE_MAX. */
+static char *header_value(const char *v, size_t n)
 {
-	char *s;
-
 	while (n && (*v == ' ' || *v == '\t')) {
 		v++;
 		n--;
@@ -124,12 +97,19 @@ static void keep_header(char **slot, const char *v, size_t n)
 		     v[n - 1] == '\t'))
 		n--;
 	if (n == 0 || n > HTTP_HEADER_VALUE_MAX)
-		return;
-	s = strndup(v, n);
-	if (!s)
-		return;
-	free(*slot);
-	*slot = s;
+		return NULL;
+	return strndup(v, n);
+}
+
+/* Keep a header value, replacing an earlier one. */
+static void keep_header(char **slot, const char *v, size_t n)
+{
+	char *s = header_value(v, n);
+
+	if (s) {
+		free(*slot);
+		*slot = s;
+	}
 }
 
 static bool header_is(const char *data, size_t n, const char *name,
@@ -147,6 +127,7 @@ static size_t header_cb(char *data, size_t size, size_t nitems, void *ud)
 {
 	struct xfer *x = ud;
 	size_t n = size * nitems, v;
+	_cleanup_free_ char *warning = NULL;
 
 	if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
 		/* A new response (e.g. after 100 Continue): start over. */
@@ -160,6 +141,12 @@ static size_t header_cb(char *data, size_t size, size_t nitems, void *ud)
 		keep_header(&x->location, data + n - v, v);
 	} else if (header_is(data, n, "Retry-After:", &v)) {
 		keep_header(&x->retry_after, data + n - v, v);
+	} else if (header_is(data, n, "Warning:", &v)) {
+		/* Kubernetes: deprecated APIs, fields the server dropped. */
+		warning = header_value(data + n - v, v);
+		if (warning)
+			tfp_warn("%s API warning: %.*s", x->c->log_name,
+				 WARNING_LOG_MAX, warning);
 	}
 	return n;
 }
@@ -200,271 +187,287 @@ static CURLcode ssl_ctx_cb(CURL *h, void *sslctx, void *arg)
 	return CURLE_OK;
 }
 
-int http__timeout_err(const http_client *c, long timeout_ms, bool sent,
-		      http_error *err)
-{
-	char t[32];
+/* ---- setting the handle up ---------------------------------------------- */
 
-	/* The same text for every request that hits it: the breaker
-	 * repeats it for the requests it fails at once. */
-	http__fmt_ms(timeout_ms, t, sizeof(t));
-	return http__set_err(err, HTTP_E_TIMEOUT, sent,
-			     "%s did not answer within %s (request timeout): it is frozen, overloaded or unreachable",
-			     c->label, t);
+/* Set a curl option or fail the exchange as HTTP_E_INVALID. Used by
+ * functions returning an http_class with `err` and `fate` in scope. */
+#define SETOPT(h, opt, val)                                                  \
+	do {                                                                 \
+		CURLcode res_ = curl_easy_setopt(h, opt, val);               \
+		if (res_ != CURLE_OK)                                        \
+			return http__fail(err, fate, HTTP_E_INVALID, false,  \
+					  "curl option " #opt ": %s",        \
+					  curl_easy_strerror(res_));         \
+	} while (0)
+
+static int nomem(tfp_error *err, http_fate *fate)
+{
+	return http__fail(err, fate, HTTP_E_NOMEM, false, "out of memory");
 }
 
-/* Message for a failed exchange; names the server, never the body. */
-static int fail(const http_client *c, struct xfer *x, int cls, CURLcode res,
-		const char *errbuf, long timeout_ms, http_error *err)
-{
-	const char *detail = errbuf[0] ? errbuf : curl_easy_strerror(res);
-
-	switch (cls) {
-	case HTTP_E_TLS:
-		if (x->pin.mismatch)
-			return http__set_err(err, cls, false,
-					     "server certificate fingerprint mismatch for %s: expected %s, got %s",
-					     c->label, c->pin, x->pin.actual);
-		return http__set_err(err, cls, false,
-				     "TLS error talking to %s: %s", c->label,
-				     detail);
-	case HTTP_E_TOO_BIG:
-		return http__set_err(err, cls, true,
-				     "answer from %s larger than %zu bytes",
-				     c->label, c->max_response);
-	case HTTP_E_CANCELLED:
-		return http__set_err(err, cls, x->sent, "request cancelled");
-	case HTTP_E_TIMEOUT:
-		return http__timeout_err(c, timeout_ms, x->sent, err);
-	case HTTP_E_NOT_SENT:
-		return http__set_err(err, cls, false, "cannot connect to %s: %s",
-				     c->label, detail);
-	case HTTP_E_NO_ANSWER:
-		return http__set_err(err, cls, true,
-				     "connection to %s lost before a complete answer: %s",
-				     c->label, detail);
-	case HTTP_E_NOMEM:
-		return http__set_err(err, cls, x->sent, "out of memory");
-	case HTTP_E_INVALID:
-		return http__set_err(err, cls, false, "cannot send to %s: %s",
-				     c->label, detail);
-	default:
-		return http__set_err(err, cls, x->sent,
-				     "invalid answer from %s: %s", c->label,
-				     detail);
-	}
-}
-
-static struct curl_slist *add_header(struct curl_slist **l, const char *line)
+/* Append a header line; false when out of memory. */
+static bool add_header(struct curl_slist **l, const char *line)
 {
 	struct curl_slist *n = curl_slist_append(*l, line);
 
 	if (n)
 		*l = n;
-	return n;
+	return n != NULL;
+}
+
+/* The URL; with tls_server_name, the URL names that host and CONNECT_TO
+ * sends the connection to the real one (SNI and verification then use
+ * the name). */
+static int set_url(CURL *h, struct xfer *x, const http_request *req,
+		   tfp_error *err, http_fate *fate)
+{
+	const http_client *c = x->c;
+
+	if (c->https && c->tls_server_name) {
+		if (asprintf(&x->url, "https://%s:%ld%s%s", c->tls_server_name,
+			     c->url_port, c->url_rest, req->path) < 0 ||
+		    asprintf(&x->connect_to, "%s:%ld:%s:%ld",
+			     c->tls_server_name, c->url_port, c->url_host,
+			     c->url_port) < 0) {
+			x->url = x->connect_to = NULL;
+			return nomem(err, fate);
+		}
+		if (!add_header(&x->conn, x->connect_to))
+			return nomem(err, fate);
+		SETOPT(h, CURLOPT_CONNECT_TO, x->conn);
+	} else if (asprintf(&x->url, "%s%s", c->base_url, req->path) < 0) {
+		x->url = NULL;
+		return nomem(err, fate);
+	}
+	SETOPT(h, CURLOPT_URL, x->url);
+	return HTTP_OK;
+}
+
+/* Protocol, bounds, callbacks, where to connect. */
+static int set_transfer(CURL *h, struct xfer *x, long timeout_ms,
+			tfp_error *err, http_fate *fate)
+{
+	const http_client *c = x->c;
+
+	SETOPT(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	SETOPT(h, CURLOPT_NOSIGNAL, 1L);
+	SETOPT(h, CURLOPT_ERRORBUFFER, x->errbuf);
+	SETOPT(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+	SETOPT(h, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms < timeout_ms ?
+					     c->connect_timeout_ms : timeout_ms);
+	SETOPT(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+	SETOPT(h, CURLOPT_USERAGENT, c->user_agent);
+	SETOPT(h, CURLOPT_WRITEFUNCTION, write_cb);
+	SETOPT(h, CURLOPT_WRITEDATA, x);
+	SETOPT(h, CURLOPT_HEADERFUNCTION, header_cb);
+	SETOPT(h, CURLOPT_HEADERDATA, x);
+	SETOPT(h, CURLOPT_XFERINFOFUNCTION, xferinfo_cb);
+	SETOPT(h, CURLOPT_XFERINFODATA, x);
+	SETOPT(h, CURLOPT_NOPROGRESS, 0L);
+	SETOPT(h, CURLOPT_PREREQFUNCTION, prereq_cb);
+	SETOPT(h, CURLOPT_PREREQDATA, x);
+	if (c->unix_socket)
+		SETOPT(h, CURLOPT_UNIX_SOCKET_PATH, c->unix_socket);
+	/* proxy wins; without it libcurl follows the proxy environment
+	 * variables (https_proxy, no_proxy), as kubectl does. */
+	if (c->proxy)
+		SETOPT(h, CURLOPT_PROXY, c->proxy);
+	return HTTP_OK;
+}
+
+/* Server verification (pin, CA, or none) and the client certificate: the
+ * request's own, else the client's. Blobs point at memory that outlives
+ * the exchange. */
+static int set_tls(CURL *h, struct xfer *x, const http_request *req,
+		   tfp_error *err, http_fate *fate)
+{
+	const http_client *c = x->c;
+	const char *cert = req->client_cert_pem ? req->client_cert_pem : c->cert_pem;
+	const char *key = req->client_cert_pem ? req->client_key_pem : c->key_pem;
+	struct curl_blob blob = { .flags = CURL_BLOB_NOCOPY };
+
+	SETOPT(h, CURLOPT_SSL_SESSIONID_CACHE, 0L);
+	if (c->insecure || c->pin[0]) {
+		/* The pin replaces chain and name checks. */
+		SETOPT(h, CURLOPT_SSL_VERIFYPEER, 0L);
+		SETOPT(h, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	if (c->pin[0] && !c->insecure) {
+		SETOPT(h, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
+		SETOPT(h, CURLOPT_SSL_CTX_DATA, x);
+	} else if (c->ca_pem && !c->insecure) {
+		blob.data = c->ca_pem;
+		blob.len = c->ca_len;
+		SETOPT(h, CURLOPT_CAINFO_BLOB, &blob);
+	}
+	if (cert && key) {
+		blob.data = (void *)cert;
+		blob.len = strlen(cert);
+		SETOPT(h, CURLOPT_SSLCERT_BLOB, &blob);
+		SETOPT(h, CURLOPT_SSLCERTTYPE, "PEM");
+		blob.data = (void *)key;
+		blob.len = strlen(key);
+		SETOPT(h, CURLOPT_SSLKEY_BLOB, &blob);
+		SETOPT(h, CURLOPT_SSLKEYTYPE, "PEM");
+	}
+	return HTTP_OK;
+}
+
+/* Append a printf-formatted header line; false when out of memory. */
+static bool add_headerf(struct curl_slist **l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static bool add_headerf(struct curl_slist **l, const char *fmt, ...)
+{
+	_cleanup_free_ char *line = NULL;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&line, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		line = NULL;
+		return false;
+	}
+	return add_header(l, line);
+}
+
+/* Method, body and header lines. */
+static int set_request(CURL *h, struct xfer *x, const http_request *req,
+		       tfp_error *err, http_fate *fate)
+{
+	const http_client *c = x->c;
+	const char *const *hp;
+	bool ok = true;
+
+	if (strcmp(req->method, "GET") != 0)
+		SETOPT(h, CURLOPT_CUSTOMREQUEST, req->method);
+	if (req->body) {
+		SETOPT(h, CURLOPT_POSTFIELDSIZE, (long)strlen(req->body));
+		SETOPT(h, CURLOPT_POSTFIELDS, req->body);
+		ok = add_headerf(&x->hdrs, "Content-Type: %s", req->content_type ?
+				 req->content_type : "application/json");
+	} else if (strcmp(req->method, "POST") == 0 ||
+		   strcmp(req->method, "PUT") == 0 ||
+		   strcmp(req->method, "PATCH") == 0) {
+		SETOPT(h, CURLOPT_POSTFIELDSIZE, 0L);
+		SETOPT(h, CURLOPT_POSTFIELDS, "");
+	}
+	ok = ok && add_header(&x->hdrs, "Expect:");
+	if (ok && x->conn) {
+		/* tls_server_name changes only SNI and verification: the
+		 * Host header stays the server URL's, as with kubectl. */
+		ok = add_headerf(&x->hdrs, "Host: %s:%ld", c->url_host,
+				 c->url_port);
+	}
+	if (ok && req->if_match)
+		ok = add_headerf(&x->hdrs, "If-Match: %s", req->if_match);
+	for (hp = req->headers; ok && hp && *hp; hp++)
+		ok = add_header(&x->hdrs, *hp);
+	if (!ok)
+		return nomem(err, fate);
+	SETOPT(h, CURLOPT_HTTPHEADER, x->hdrs);
+	return HTTP_OK;
+}
+
+#undef SETOPT
+
+/* ---- outcome ---------------------------------------------------------- */
+
+/* Message for a failed exchange; names the server, never the body. */
+static int fail(const struct xfer *x, int cls, CURLcode res, long timeout_ms,
+		tfp_error *err, http_fate *fate)
+{
+	const http_client *c = x->c;
+	const char *detail = x->errbuf[0] ? x->errbuf : curl_easy_strerror(res);
+
+	switch (cls) {
+	case HTTP_E_TLS:
+		if (x->pin.mismatch)
+			return http__fail(err, fate, cls, false,
+					  "server certificate fingerprint mismatch for %s: expected %s, got %s",
+					  c->label, c->pin, x->pin.actual);
+		return http__fail(err, fate, cls, false,
+				  "TLS error talking to %s: %s", c->label, detail);
+	case HTTP_E_TOO_BIG:
+		return http__fail(err, fate, cls, true,
+				  "answer from %s larger than %zu bytes",
+				  c->label, c->max_response);
+	case HTTP_E_CANCELLED:
+		return http__fail(err, fate, cls, x->sent, "request cancelled");
+	case HTTP_E_TIMEOUT:
+		return http__timeout_fail(c, timeout_ms, x->sent, err, fate);
+	case HTTP_E_NOT_SENT:
+		return http__fail(err, fate, cls, false,
+				  "cannot connect to %s: %s", c->label, detail);
+	case HTTP_E_NO_ANSWER:
+		return http__fail(err, fate, cls, true,
+				  "connection to %s lost before a complete answer: %s",
+				  c->label, detail);
+	case HTTP_E_NOMEM:
+		return http__fail(err, fate, cls, x->sent, "out of memory");
+	case HTTP_E_INVALID:
+		return http__fail(err, fate, cls, false,
+				  "cannot send to %s: %s", c->label, detail);
+	default:
+		return http__fail(err, fate, cls, x->sent,
+				  "invalid answer from %s: %s", c->label, detail);
+	}
+}
+
+/* Run the prepared handle; HTTP_OK moves the answer into resp. */
+static int perform(CURL *h, struct xfer *x, long timeout_ms,
+		   http_response *resp, tfp_error *err, http_fate *fate)
+{
+	const http_client *c = x->c;
+	CURLcode res = curl_easy_perform(h);
+	long status = 0;
+
+	if (res != CURLE_OK)
+		return fail(x, http__curl_class(res, x->sent, x->too_big,
+						x->pin.mismatch, http__stopped(c),
+						x->errbuf[0] ? x->errbuf :
+						curl_easy_strerror(res)),
+			    res, timeout_ms, err, fate);
+	if (c->https && c->pin[0] && !c->insecure && !x->pin.checked)
+		/* Defensive: the pin callback must have run for this
+		 * handshake. */
+		return http__fail(err, fate, HTTP_E_TLS, false,
+				  "server certificate of %s was not verified",
+				  c->label);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	resp->status = (int)status;
+	resp->body_len = x->len;
+	resp->body = TAKE_PTR(x->buf);
+	resp->etag = TAKE_PTR(x->etag);
+	resp->location = TAKE_PTR(x->location);
+	resp->retry_after = TAKE_PTR(x->retry_after);
+	return HTTP_OK;
 }
 
 int http__curl_exchange(http_client *c, const http_request *req,
-			long timeout_ms, http_response *resp, http_error *err)
+			long timeout_ms, http_response *resp, tfp_error *err,
+			http_fate *fate)
 {
 	struct xfer x;
-	char errbuf[CURL_ERROR_SIZE];
-	struct curl_slist *hdrs = NULL, *conn = NULL, *nh;
-	struct curl_blob blob;
-	char *url = NULL, *line = NULL, *connect_to = NULL;
-	const char *const *hp;
-	CURL *h = NULL;
-	CURLcode res;
-	long status = 0;
+	CURL *h;
 	int rc;
 
 	memset(&x, 0, sizeof(x));
 	x.c = c;
 	x.pin.pin = c->pin;
-	errbuf[0] = '\0';
-	if (c->https && c->tls_server_name) {
-		/* Verify and send SNI for tls_server_name while connecting
-		 * to the URL's host: rewrite the URL's host and pin the
-		 * connection with CONNECT_TO. */
-		if (asprintf(&url, "https://%s:%ld%s%s", c->tls_server_name,
-			     c->url_port, c->url_rest, req->path) < 0 ||
-		    asprintf(&connect_to, "%s:%ld:%s:%ld", c->tls_server_name,
-			     c->url_port, c->url_host, c->url_port) < 0) {
-			url = connect_to = NULL;
-			goto nomem;
-		}
-		if (!add_header(&conn, connect_to))
-			goto nomem;
-	} else if (asprintf(&url, "%s%s", c->base_url, req->path) < 0) {
-		url = NULL;
-		goto nomem;
-	}
 	h = curl_easy_init();
-	if (!h) {
-		rc = http__set_err(err, HTTP_E_NOMEM, false,
-				   "cannot create a curl handle: %s",
-				   curl_easy_strerror(CURLE_FAILED_INIT));
-		goto cleanup;
-	}
-
-#define SETOPT(opt, val)                                                     \
-	do {                                                                 \
-		res = curl_easy_setopt(h, opt, val);                         \
-		if (res != CURLE_OK) {                                       \
-			rc = http__set_err(err, HTTP_E_INVALID, false,       \
-					   "curl option " #opt ": %s",       \
-					   curl_easy_strerror(res));         \
-			goto cleanup;                                        \
-		}                                                            \
-	} while (0)
-
-	SETOPT(CURLOPT_URL, url);
-	SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
-	SETOPT(CURLOPT_NOSIGNAL, 1L);
-	SETOPT(CURLOPT_ERRORBUFFER, errbuf);
-	SETOPT(CURLOPT_TIMEOUT_MS, timeout_ms);
-	SETOPT(CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms < timeout_ms ?
-					   c->connect_timeout_ms : timeout_ms);
-	SETOPT(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-	SETOPT(CURLOPT_USERAGENT, c->user_agent);
-	SETOPT(CURLOPT_WRITEFUNCTION, write_cb);
-	SETOPT(CURLOPT_WRITEDATA, &x);
-	SETOPT(CURLOPT_HEADERFUNCTION, header_cb);
-	SETOPT(CURLOPT_HEADERDATA, &x);
-	SETOPT(CURLOPT_XFERINFOFUNCTION, xferinfo_cb);
-	SETOPT(CURLOPT_XFERINFODATA, &x);
-	SETOPT(CURLOPT_NOPROGRESS, 0L);
-	SETOPT(CURLOPT_PREREQFUNCTION, prereq_cb);
-	SETOPT(CURLOPT_PREREQDATA, &x);
-	if (c->unix_socket)
-		SETOPT(CURLOPT_UNIX_SOCKET_PATH, c->unix_socket);
-	/* proxy wins; without it libcurl follows the proxy environment
-	 * variables (https_proxy, no_proxy), as kubectl does. */
-	if (c->proxy)
-		SETOPT(CURLOPT_PROXY, c->proxy);
-	if (conn)
-		SETOPT(CURLOPT_CONNECT_TO, conn);
-
-	if (c->https) {
-		SETOPT(CURLOPT_SSL_SESSIONID_CACHE, 0L);
-		if (c->insecure || c->pin[0]) {
-			/* The pin replaces chain and name checks. */
-			SETOPT(CURLOPT_SSL_VERIFYPEER, 0L);
-			SETOPT(CURLOPT_SSL_VERIFYHOST, 0L);
-		}
-		if (c->pin[0] && !c->insecure) {
-			SETOPT(CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
-			SETOPT(CURLOPT_SSL_CTX_DATA, &x);
-		} else if (c->ca_pem && !c->insecure) {
-			blob.data = c->ca_pem;
-			blob.len = c->ca_len;
-			blob.flags = CURL_BLOB_NOCOPY;
-			SETOPT(CURLOPT_CAINFO_BLOB, &blob);
-		}
-		if (c->cert_pem && c->key_pem) {
-			blob.data = c->cert_pem;
-			blob.len = strlen(c->cert_pem);
-			blob.flags = CURL_BLOB_NOCOPY;
-			SETOPT(CURLOPT_SSLCERT_BLOB, &blob);
-			SETOPT(CURLOPT_SSLCERTTYPE, "PEM");
-			blob.data = c->key_pem;
-			blob.len = strlen(c->key_pem);
-			blob.flags = CURL_BLOB_NOCOPY;
-			SETOPT(CURLOPT_SSLKEY_BLOB, &blob);
-			SETOPT(CURLOPT_SSLKEYTYPE, "PEM");
-		}
-	}
-
-	if (strcmp(req->method, "GET") != 0)
-		SETOPT(CURLOPT_CUSTOMREQUEST, req->method);
-	if (req->body) {
-		SETOPT(CURLOPT_POSTFIELDSIZE, (long)strlen(req->body));
-		SETOPT(CURLOPT_POSTFIELDS, req->body);
-		if (asprintf(&line, "Content-Type: %s",
-			     req->content_type ? req->content_type :
-						 "application/json") < 0) {
-			line = NULL;
-			goto nomem;
-		}
-		if (!add_header(&hdrs, line))
-			goto nomem;
-	} else if (strcmp(req->method, "POST") == 0 ||
-		   strcmp(req->method, "PUT") == 0 ||
-		   strcmp(req->method, "PATCH") == 0) {
-		SETOPT(CURLOPT_POSTFIELDSIZE, 0L);
-		SETOPT(CURLOPT_POSTFIELDS, "");
-	}
-	if (!add_header(&hdrs, "Expect:"))
-		goto nomem;
-	if (conn) {
-		/* tls_server_name changes only SNI and verification: the
-		 * Host header stays the server URL's, as with kubectl. */
-		free(line);
-		if (asprintf(&line, "Host: %s:%ld", c->url_host,
-			     c->url_port) < 0) {
-			line = NULL;
-			goto nomem;
-		}
-		if (!add_header(&hdrs, line))
-			goto nomem;
-	}
-	if (req->if_match) {
-		free(line);
-		if (asprintf(&line, "If-Match: %s", req->if_match) < 0) {
-			line = NULL;
-			goto nomem;
-		}
-		if (!add_header(&hdrs, line))
-			goto nomem;
-	}
-	for (hp = req->headers; hp && *hp; hp++)
-		if (!add_header(&hdrs, *hp))
-			goto nomem;
-	SETOPT(CURLOPT_HTTPHEADER, hdrs);
-#undef SETOPT
-
-	res = curl_easy_perform(h);
-	if (res == CURLE_OK && c->https && c->pin[0] && !c->insecure &&
-	    !x.pin.checked) {
-		/* Defensive: the pin callback must have run for this
-		 * handshake. */
-		rc = http__set_err(err, HTTP_E_TLS, false,
-				   "server certificate of %s was not verified",
-				   c->label);
-		goto cleanup;
-	}
-	if (res != CURLE_OK) {
-		rc = fail(c, &x,
-			  http__curl_class(res, x.sent, x.too_big,
-					   x.pin.mismatch, http__stopped(c)),
-			  res, errbuf, timeout_ms, err);
-		goto cleanup;
-	}
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	resp->status = (int)status;
-	resp->body = x.buf;
-	resp->body_len = x.len;
-	resp->etag = x.etag;
-	resp->location = x.location;
-	resp->retry_after = x.retry_after;
-	x.buf = x.etag = x.location = x.retry_after = NULL;
-	rc = HTTP_OK;
-	goto cleanup;
-nomem:
-	rc = http__set_err(err, HTTP_E_NOMEM, false, "out of memory");
-cleanup:
-	/* Extra header lines may hold tokens: wipe before freeing. */
-	for (nh = hdrs; nh; nh = nh->next)
-		explicit_bzero(nh->data, strlen(nh->data));
-	curl_slist_free_all(hdrs);
-	curl_slist_free_all(conn);
+	if (!h)
+		rc = http__fail(err, fate, HTTP_E_NOMEM, false,
+				"cannot create a curl handle: %s",
+				curl_easy_strerror(CURLE_FAILED_INIT));
+	else if ((rc = set_url(h, &x, req, err, fate)) == HTTP_OK &&
+		 (rc = set_transfer(h, &x, timeout_ms, err, fate)) == HTTP_OK &&
+		 (!c->https || (rc = set_tls(h, &x, req, err, fate)) == HTTP_OK) &&
+		 (rc = set_request(h, &x, req, err, fate)) == HTTP_OK)
+		rc = perform(h, &x, timeout_ms, resp, err, fate);
+	/* The handle refers to x's lists and buffers: clean it up first. */
 	curl_easy_cleanup(h);
-	free(line);
-	free(connect_to);
-	free(url);
-	free(x.buf);
-	free(x.etag);
-	free(x.location);
-	free(x.retry_after);
+	xfer_done(&x);
 	return rc;
 }

@@ -78,7 +78,7 @@ static const char *ref_name(const json_t *cluster, const char *path, const char 
 /* Everything read needs. `secret` names our identity Secret (NULL: none). */
 static int fetch(k8s_client *c, const k8s_capi *capi, const char *ns,
 		 const char *name, const char *secret, struct live *l,
-		 k8s_error *err)
+		 tfp_error *err)
 {
 	int rc;
 
@@ -92,7 +92,7 @@ static int fetch(k8s_client *c, const k8s_capi *capi, const char *ns,
 			  &l->tpl, err)) ||
 	    (rc = k8s_res_get_opt(c, &k8s_gvr_secret, ns, secret, &l->secret, err)))
 		return rc;
-	return K8S_OK;
+	return TFP_OK;
 }
 
 /* Our identity Secret's name, or NULL when the user supplied one. */
@@ -185,13 +185,13 @@ static bool stale_templates(tfp_ctx *ctx, const tf_value *p)
 	const char *name = tf_value_attr_string(p, "name");
 	char *base, **stale, *keep = NULL, *tname = NULL;
 	json_t *kcp = NULL, *tpl;
-	k8s_error err = {0};
+	tfp_error err = {0};
 	bool any;
 
 	if (!ctx->client || !ns || !name ||
-	    k8s_capi_discover(ctx->client, &capi, &err) != K8S_OK)
+	    k8s_capi_discover(ctx->client, &capi, &err) != TFP_OK)
 		return false;
-	if (k8s_get(ctx->client, &capi->kubeadm_control_plane, ns, name, &kcp, &err) == K8S_OK &&
+	if (k8s_get(ctx->client, &capi->kubeadm_control_plane, ns, name, &kcp, &err) == TFP_OK &&
 	    k8s_jstr(kcp, "spec.machineTemplate.spec.infrastructureRef.name"))
 		keep = strdup(k8s_jstr(kcp, "spec.machineTemplate.spec.infrastructureRef.name"));
 	json_decref(kcp);
@@ -350,7 +350,7 @@ struct ready_arg {
 	char *why; /* last reason it was not ready */
 };
 
-static int check_ready(void *argv, k8s_error *err)
+static int check_ready(void *argv, tfp_error *err)
 {
 	struct ready_arg *a = argv;
 	struct live l = {0};
@@ -370,7 +370,7 @@ static int check_ready(void *argv, k8s_error *err)
 	if (ok) {
 		snprintf(kc, sizeof(kc), "%s-kubeconfig", a->name);
 		rc = k8s_res_get_opt(a->c, &k8s_gvr_secret, a->ns, kc, &l.kubeconfig, err);
-		if (rc == K8S_OK && !l.kubeconfig) {
+		if (rc == TFP_OK && !l.kubeconfig) {
 			ok = false;
 			if (asprintf(&a->why, "the Secret %s does not exist yet", kc) < 0)
 				a->why = NULL;
@@ -394,17 +394,17 @@ static bool wait_ready(tfp_ctx *ctx, k8s_client *c, const k8s_capi *capi,
 		.version = tf_value_attr_string(plan, "kubernetes_version"),
 	};
 	long timeout = k8s_res_timeout(plan, which);
-	k8s_error err = {0};
+	tfp_error err = {0};
 	int64_t reps = 1;
 	int rc;
 
 	tf_value_get_int(tf_value_attr(plan, "control_plane_replicas"), &reps);
 	a.replicas = (long)reps;
 	rc = k8s_res_poll(ctx, timeout, check_ready, &a, &err);
-	if (rc == K8S_E_TIMEOUT) {
+	if (rc == TFP_E_TIMEOUT) {
 		struct live l = {0};
 		char sel[300], *buf = NULL;
-		k8s_error e2 = {0};
+		tfp_error e2 = {0};
 
 		fetch(c, capi, a.ns, a.name, NULL, &l, &e2);
 		snprintf(sel, sizeof(sel), K8S_LABEL_CLUSTER "=%s", a.name);
@@ -423,7 +423,7 @@ static bool wait_ready(tfp_ctx *ctx, k8s_client *c, const k8s_capi *capi,
 			       buf ? buf : " none reported", which);
 		free(buf);
 		live_done(&l);
-	} else if (rc == K8S_E_CANCELLED) {
+	} else if (rc == TFP_E_CANCELLED) {
 		tf_diags_error(d, NULL, "Stopped while waiting for the cluster",
 			       "Terraform asked the provider to stop (Ctrl-C) while "
 			       "cluster %s/%s was not ready yet (%s). What exists is "
@@ -434,7 +434,7 @@ static bool wait_ready(tfp_ctx *ctx, k8s_client *c, const k8s_capi *capi,
 		k8s_diag(d, NULL, "Cannot wait for the cluster", &err);
 	}
 	free(a.why);
-	return rc == K8S_OK;
+	return rc == TFP_OK;
 }
 
 /* ---- create --------------------------------------------------------------- */
@@ -446,7 +446,7 @@ static tf_value *state_from_plan(k8s_client *c, const k8s_capi *capi,
 {
 	tf_value *st = tf_value_mut(tf_value_ref((tf_value *)planned));
 	struct live l = {0};
-	k8s_error err = {0};
+	tfp_error err = {0};
 
 	if (!st)
 		return NULL;
@@ -467,7 +467,7 @@ struct run {
 	const char *ns, *name;
 	k8s_op op;
 	char summary[200];
-	k8s_error err;
+	tfp_error err;
 };
 
 /* POST `obj` (taken; NULL: out of memory) under the ownership marker. */
@@ -479,7 +479,7 @@ static int create_step(struct run *r, const k8s_gvr *gvr, json_t *obj,
 	snprintf(r->summary, sizeof(r->summary), "Cannot create %s %s/%s", gvr->kind,
 		 r->ns, name);
 	return o ? k8s_op_create(&r->op, r->c, gvr, r->ns, o, NULL, &r->err)
-		 : K8S_E_NOMEM;
+		 : TFP_E_NOMEM;
 }
 
 /* The objects in dependency order: our identity Secret (`secret`, NULL
@@ -498,7 +498,7 @@ static int create_objects(struct run *r, const tf_value *planned,
 	snprintf(r->summary, sizeof(r->summary), "Cannot create LXCMachineTemplate %s/%s",
 		 r->ns, tname ? tname : "");
 	if (!tpl)
-		return K8S_E_NOMEM;
+		return TFP_E_NOMEM;
 	if ((rc = k8s_op_ensure(&r->op, r->c, &r->capi->lxc_machine_template, r->ns,
 				tpl, true, &r->err)) ||
 	    (rc = create_step(r, &r->capi->lxc_cluster,
@@ -512,14 +512,14 @@ static int create_objects(struct run *r, const tf_value *planned,
 }
 
 /* Diagnose a failed create. Someone else's object holding one of our
- * names (K8S_E_EXISTS): what this create made is taken back. Anything
+ * names (TFP_E_EXISTS): what this create made is taken back. Anything
  * else: what was made stays, and goes into the state. Returns whether
  * there is such partial state. */
 static bool create_failed(struct run *r, int rc, const char *secret, tf_diags *d)
 {
 	const char *ns = r->ns, *name = r->name;
 
-	if (rc == K8S_E_EXISTS && secret && !k8s_op_made_any(&r->op))
+	if (rc == TFP_E_EXISTS && secret && !k8s_op_made_any(&r->op))
 		tf_diags_error(d, NULL, "Identity Secret already exists",
 			       "%s. If it holds the LXD credentials you "
 			       "want, set identity_secret = \"%s\" instead "
@@ -528,7 +528,7 @@ static bool create_failed(struct run *r, int rc, const char *secret, tf_diags *d
 			       "import k8s_cluster.<name> %s/%s`); otherwise "
 			       "delete it or pick another cluster name.",
 			       r->err.message, secret, ns, name);
-	else if (rc == K8S_E_EXISTS)
+	else if (rc == TFP_E_EXISTS)
 		tf_diags_error(d, NULL, r->summary,
 			       "%s. Import it instead (`terraform import "
 			       "k8s_cluster.<name> %s/%s`, or an `import` "
@@ -536,7 +536,7 @@ static bool create_failed(struct run *r, int rc, const char *secret, tf_diags *d
 			       "changed: what this apply had created for "
 			       "the cluster is removed again.",
 			       r->err.message, ns, name);
-	else if (rc == K8S_E_NOTFOUND && !k8s_op_made_any(&r->op))
+	else if (rc == TFP_E_NOTFOUND && !k8s_op_made_any(&r->op))
 		tf_diags_error(d, NULL, r->summary,
 			       "The namespace \"%s\" does not exist on the management "
 			       "cluster. Create it (kubectl create namespace %s) or "
@@ -545,7 +545,7 @@ static bool create_failed(struct run *r, int rc, const char *secret, tf_diags *d
 		k8s_diag(d, NULL, r->summary, &r->err);
 	else
 		tf_diags_error(d, NULL, r->summary, "Out of memory building the object.");
-	if (rc == K8S_E_EXISTS) {
+	if (rc == TFP_E_EXISTS) {
 		k8s_op_undo(&r->op, r->c, ns);
 		return false;
 	}
@@ -570,11 +570,11 @@ static void cluster_create(tfp_ctx *ctx, const tf_value *planned,
 	k8s_res_budget(planned, "create");
 	secret = own_secret(planned);
 	rc = create_objects(&r, planned, secret);
-	if (rc == K8S_OK)
+	if (rc == TFP_OK)
 		wait_ready(ctx, r.c, r.capi, planned, "create", d);
 	/* What was made is in the state (tainted after an error): the next
 	 * apply replaces it, so nothing is lost. */
-	if (rc == K8S_OK || create_failed(&r, rc, secret, d)) {
+	if (rc == TFP_OK || create_failed(&r, rc, secret, d)) {
 		*out = state_from_plan(r.c, r.capi, planned);
 		k8s_op_release(&r.op, r.c, r.ns);
 	}
@@ -592,7 +592,7 @@ static void cluster_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 	const char *name = tf_value_attr_string(state, "name");
 	char *secret = own_secret(state);
 	struct live l = {0};
-	k8s_error err = {0};
+	tfp_error err = {0};
 	tf_value *st;
 	int rc;
 
@@ -652,14 +652,14 @@ static void cluster_import(tfp_ctx *ctx, const char *id, tf_value **out,
 
 /* ---- update ------------------------------------------------------------------- */
 
-static int put_identity(json_t *obj, void *arg, k8s_error *err)
+static int put_identity(json_t *obj, void *arg, tfp_error *err)
 {
 	const tf_value *planned = arg;
 
 	(void)err;
 	json_object_set_new(obj, "data", k8s_identity_data(planned));
 	json_object_del(obj, "stringData");
-	return K8S_OK;
+	return TFP_OK;
 }
 
 /* Are the control-plane machine settings of `planned` those of `prior`? */
@@ -692,11 +692,11 @@ static int update_identity(struct run *u, const tf_value *planned,
 		 secret);
 	rc = k8s_update(u->c, &k8s_gvr_secret, u->ns, secret, put_identity,
 			(void *)planned, NULL, &u->err);
-	if (rc == K8S_E_NOTFOUND) {
+	if (rc == TFP_E_NOTFOUND) {
 		_cleanup_(json_decrefp) json_t *s = k8s_identity_secret(planned, secret);
 
 		rc = s ? k8s_op_create(&u->op, u->c, &k8s_gvr_secret, u->ns, s, NULL, &u->err)
-		       : K8S_E_NOMEM;
+		       : TFP_E_NOMEM;
 	}
 	return rc;
 }
@@ -723,22 +723,22 @@ static int control_plane_template(struct run *u, const tf_value *prior,
 	snprintf(u->summary, sizeof(u->summary), "Cannot read KubeadmControlPlane %s/%s",
 		 u->ns, *kcp_name ? *kcp_name : u->name);
 	if (!*kcp_name)
-		return K8S_E_NOMEM;
+		return TFP_E_NOMEM;
 	if ((rc = k8s_get(u->c, &u->capi->kubeadm_control_plane, u->ns, *kcp_name,
 			  &kcp, &u->err)))
 		return rc;
 	cur = k8s_jstr(kcp, "spec.machineTemplate.spec.infrastructureRef.name");
 	if (!(*old_tname = strdup(cur ? cur : "")))
-		return K8S_E_NOMEM;
+		return TFP_E_NOMEM;
 	if (**old_tname && same_machine(prior, planned)) {
 		*tname = strdup(*old_tname);
-		return *tname ? K8S_OK : K8S_E_NOMEM;
+		return *tname ? TFP_OK : TFP_E_NOMEM;
 	}
 	tpl = cp_template(planned, tname);
 	snprintf(u->summary, sizeof(u->summary), "Cannot create LXCMachineTemplate %s/%s",
 		 u->ns, *tname ? *tname : "");
 	if (!tpl || !*tname)
-		return K8S_E_NOMEM;
+		return TFP_E_NOMEM;
 	return k8s_op_ensure(&u->op, u->c, &u->capi->lxc_machine_template, u->ns, tpl,
 			     true, &u->err);
 }
@@ -760,7 +760,7 @@ static int patch_control_plane(struct run *u, const tf_value *planned,
 	snprintf(u->summary, sizeof(u->summary), "Cannot update KubeadmControlPlane %s/%s",
 		 u->ns, kcp_name);
 	if (!patch)
-		return K8S_E_NOMEM;
+		return TFP_E_NOMEM;
 	return k8s_merge_patch(u->c, &u->capi->kubeadm_control_plane, u->ns, kcp_name,
 			       patch, 0, NULL, &u->err);
 }
@@ -771,7 +771,7 @@ static int patch_control_plane(struct run *u, const tf_value *planned,
 static void retire_templates(struct run *u, const char *old_tname,
 			     const char *tname, tf_diags *d)
 {
-	k8s_error e2 = {0};
+	tfp_error e2 = {0};
 	char text[2048];
 
 	if (*old_tname && strcmp(old_tname, tname) != 0 &&
@@ -794,7 +794,7 @@ static void cluster_update(tfp_ctx *ctx, const tf_value *prior,
 	};
 	_cleanup_(freep) char *secret = own_secret(planned), *kcp_name = NULL;
 	_cleanup_(freep) char *old_tname = NULL, *tname = NULL;
-	int rc = K8S_OK;
+	int rc = TFP_OK;
 
 	(void)config;
 	u.c = k8s_res_client(ctx, &u.capi, d);
@@ -831,14 +831,14 @@ struct gone_arg {
 	const char *ns, *name;
 };
 
-static int check_gone(void *argv, k8s_error *err)
+static int check_gone(void *argv, tfp_error *err)
 {
 	struct gone_arg *a = argv;
 	json_t *obj = NULL;
 	int rc = k8s_get(a->c, a->r, a->ns, a->name, &obj, err);
 
 	json_decref(obj);
-	if (rc == K8S_E_NOTFOUND)
+	if (rc == TFP_E_NOTFOUND)
 		return 1;
 	return rc < 0 ? rc : 0;
 }
@@ -847,7 +847,7 @@ static int check_gone(void *argv, k8s_error *err)
 static void delete_leftovers(k8s_client *c, const k8s_capi *capi, const char *ns,
 			     const char *name, tf_diags *d)
 {
-	k8s_error err = {0};
+	tfp_error err = {0};
 
 	k8s_res_delete(c, &capi->kubeadm_control_plane, ns, name, &err);
 	k8s_res_delete(c, &capi->lxc_cluster, ns, name, &err);
@@ -864,7 +864,7 @@ static void deletion_timed_out(k8s_client *c, const k8s_capi *capi,
 {
 	_cleanup_(json_decrefp) json_t *cl = NULL;
 	_cleanup_(freep) char *buf = NULL;
-	k8s_error e2 = {0};
+	tfp_error e2 = {0};
 	size_t i;
 	json_t *cd;
 
@@ -898,7 +898,7 @@ static void cluster_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 	char *secret = own_secret(prior), summary[200];
 	struct gone_arg ga = { .c = c, .ns = ns, .name = name };
 	long timeout = k8s_res_timeout(prior, "delete");
-	k8s_error err = {0};
+	tfp_error err = {0};
 	int rc;
 
 	if (!c || !ns || !name)
@@ -907,12 +907,12 @@ static void cluster_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 	ga.r = &capi->cluster;
 	snprintf(summary, sizeof(summary), "Cannot delete Cluster %s/%s", ns, name);
 	rc = k8s_delete(c, &capi->cluster, ns, name, "Background", &err);
-	if (rc && rc != K8S_E_NOTFOUND) {
+	if (rc && rc != TFP_E_NOTFOUND) {
 		k8s_diag(d, NULL, summary, &err);
 		goto done;
 	}
 	rc = k8s_res_poll(ctx, timeout, check_gone, &ga, &err);
-	if (rc == K8S_E_TIMEOUT) {
+	if (rc == TFP_E_TIMEOUT) {
 		deletion_timed_out(c, capi, ns, name, timeout, d);
 		goto done;
 	}

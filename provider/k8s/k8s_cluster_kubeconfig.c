@@ -26,6 +26,9 @@
 #include "../duration.h"
 #include "../log.h"
 #include "../resource.h"
+#include "../util/b64.h"
+#include "../util/secret.h"
+#include "../util/text.h"
 #include "k8s_client.h"
 #include "k8s_objects.h"
 #include "k8s_res.h"
@@ -74,28 +77,6 @@ static const tf_block_def schema = {
 		       "it in the plan or state.",
 };
 
-/* Is s valid UTF-8 without NULs (Terraform strings must be)? */
-static bool utf8_ok(const char *s, size_t n)
-{
-	size_t i = 0, k, need;
-	unsigned char c;
-
-	while (i < n) {
-		c = (unsigned char)s[i];
-		if (c == 0)
-			return false;
-		need = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2
-			: (c & 0xF8) == 0xF0 ? 3 : 9;
-		if (need == 9 || i + need >= n + (need ? 0 : 1))
-			return false;
-		for (k = 1; k <= need; k++)
-			if (((unsigned char)s[i + k] & 0xC0) != 0x80)
-				return false;
-		i += need + 1;
-	}
-	return true;
-}
-
 /* Outcomes of looking for the kubeconfig. */
 enum { KC_ERROR = -1, KC_NO_CLUSTER = 0, KC_FOUND = 1 };
 
@@ -115,21 +96,21 @@ static bool deleting(const json_t *obj)
 
 /* k8s_check_fn: 1 when the Secret exists (or the Cluster is gone), 0 to
  * keep waiting, a negative k8s_code on an API error. */
-static int check_secret(void *argv, k8s_error *err)
+static int check_secret(void *argv, tfp_error *err)
 {
 	struct wait_arg *a = argv;
 	json_t *cl = NULL;
 	int rc = k8s_get(a->c, &k8s_gvr_secret, a->ns, a->sname, &a->secret, err);
 
-	if (rc != K8S_E_NOTFOUND)
-		return rc == K8S_OK ? 1 : rc;
+	if (rc != TFP_E_NOTFOUND)
+		return rc == TFP_OK ? 1 : rc;
 	rc = k8s_get(a->c, &a->capi->cluster, a->ns, a->name, &cl, err);
-	if (rc == K8S_E_NOTFOUND || (rc == K8S_OK && deleting(cl))) {
+	if (rc == TFP_E_NOTFOUND || (rc == TFP_OK && deleting(cl))) {
 		json_decref(cl);
 		a->gone = true;
 		return 1;
 	}
-	if (rc != K8S_OK)
+	if (rc != TFP_OK)
 		return rc;
 	json_decref(a->cluster);
 	a->cluster = cl;
@@ -162,19 +143,19 @@ static int wait_for_secret(tfp_ctx *ctx, k8s_client *c, const tf_value *config,
 {
 	struct wait_arg a = { .c = c, .ns = ns, .name = name, .sname = sname };
 	long timeout = k8s_res_timeout_or(config, "open", OPEN_TIMEOUT_S);
-	k8s_error err = {0};
+	tfp_error err = {0};
 	char *why = NULL;
 	int rc;
 
 	rc = k8s_capi_discover(c, &a.capi, &err);
-	if (rc == K8S_OK)
+	if (rc == TFP_OK)
 		rc = k8s_get(c, &a.capi->cluster, ns, name, &a.cluster, &err);
-	if (rc == K8S_E_NOTFOUND || (rc == K8S_OK && deleting(a.cluster))) {
-		no_cluster_warning(c, ns, name, rc == K8S_OK, d);
+	if (rc == TFP_E_NOTFOUND || (rc == TFP_OK && deleting(a.cluster))) {
+		no_cluster_warning(c, ns, name, rc == TFP_OK, d);
 		json_decref(a.cluster);
 		return KC_NO_CLUSTER;
 	}
-	if (rc != K8S_OK) {
+	if (rc != TFP_OK) {
 		k8s_diag(d, NULL, "Cannot read the Cluster", &err);
 		return KC_ERROR;
 	}
@@ -191,19 +172,19 @@ static int wait_for_secret(tfp_ctx *ctx, k8s_client *c, const tf_value *config,
 	tfp_debug("k8s_cluster_kubeconfig: waiting up to %lds for Secret %s/%s",
 		  timeout, ns, sname);
 	rc = k8s_res_poll(ctx, timeout, check_secret, &a, &err);
-	if (rc == K8S_OK && a.gone) {
+	if (rc == TFP_OK && a.gone) {
 		no_cluster_warning(c, ns, name, true, d);
 		rc = KC_NO_CLUSTER;
-	} else if (rc == K8S_OK) {
+	} else if (rc == TFP_OK) {
 		*secret = a.secret;
 		a.secret = NULL;
 		rc = KC_FOUND;
-	} else if (rc == K8S_E_TIMEOUT) {
+	} else if (rc == TFP_E_TIMEOUT) {
 		json_t *kcp = NULL;
-		k8s_error e2 = {0};
+		tfp_error e2 = {0};
 
 		k8s_res_explain(c, a.cluster, NULL, ns, NULL, &why);
-		if (k8s_get(c, &a.capi->kubeadm_control_plane, ns, name, &kcp, &e2) == K8S_OK)
+		if (k8s_get(c, &a.capi->kubeadm_control_plane, ns, name, &kcp, &e2) == TFP_OK)
 			k8s_res_explain(c, kcp, NULL, ns, NULL, &why);
 		json_decref(kcp);
 		tf_diags_attr_error(d, "name", "Kubeconfig not available in time",
@@ -236,11 +217,11 @@ static tf_value *result_from(tfp_ctx *ctx, const json_t *secret, const char *ns,
 	kubeconfig_source src = {0};
 	kubeconfig *kc = NULL;
 	tf_value *out = NULL;
-	char *text = NULL, errbuf[256];
+	char *text = NULL;
 	size_t len = 0;
 
-	if (!b64 || kc_base64_decode(b64, strlen(b64), &text, &len) != 0 ||
-	    !utf8_ok(text, len)) {
+	if (!b64 || !(text = util_b64_decode(b64, strlen(b64), &len)) ||
+	    !util_utf8_valid(text, len)) {
 		tf_diags_attr_error(d, "name", "Invalid kubeconfig Secret",
 				    "Secret %s/%s has no base64 `data.value` holding "
 				    "a UTF-8 kubeconfig. Cluster API writes it there; "
@@ -254,14 +235,11 @@ static tf_value *result_from(tfp_ctx *ctx, const json_t *secret, const char *ns,
 	tf_value_object_set(out, "kubeconfig", tf_value_string_n(text, len));
 	src.content = text;
 	src.content_len = len;
-	if (kubeconfig_load(&src, &kc, errbuf, sizeof(errbuf)) == 0 && kc->server)
+	if (kubeconfig_load(&src, &kc, NULL) == TFP_OK && kc->server)
 		tf_value_object_set(out, "server", tf_value_string(kc->server));
 	kubeconfig_free(kc);
 out:
-	if (text) {
-		explicit_bzero(text, len);
-		free(text);
-	}
+	util_secret_free_n(text, len);
 	return out;
 }
 
@@ -272,7 +250,7 @@ static void open_kc(tfp_ctx *ctx, const tf_value *config, tf_value **result,
 	const char *name = tf_value_attr_string(config, "name");
 	const char *ns = tf_value_attr_string(config, "namespace");
 	char sname[300], summary[400];
-	k8s_error err = {0};
+	tfp_error err = {0};
 	json_t *secret = NULL;
 	tf_value *out;
 	int rc;
@@ -288,7 +266,7 @@ static void open_kc(tfp_ctx *ctx, const tf_value *config, tf_value **result,
 	}
 	snprintf(sname, sizeof(sname), "%s-kubeconfig", name);
 	rc = k8s_get(c, &k8s_gvr_secret, ns, sname, &secret, &err);
-	if (rc == K8S_E_NOTFOUND) {
+	if (rc == TFP_E_NOTFOUND) {
 		rc = wait_for_secret(ctx, c, config, ns, name, sname, &secret, d);
 		if (rc == KC_ERROR)
 			return;
@@ -305,7 +283,7 @@ static void open_kc(tfp_ctx *ctx, const tf_value *config, tf_value **result,
 			*result = out;
 			return;
 		}
-	} else if (rc != K8S_OK) {
+	} else if (rc != TFP_OK) {
 		snprintf(summary, sizeof(summary), "Cannot read Secret %s/%s", ns, sname);
 		k8s_diag(d, NULL, summary, &err);
 		return;

@@ -12,25 +12,25 @@
 
 /* GET /apis once; returns a borrowed reference valid for the client's life
  * (disc_lock must be held). */
-static int apis_locked(k8s_client *c, json_t **apis, k8s_error *err)
+static int apis_locked(k8s_client *c, json_t **apis, tfp_error *err)
 {
 	json_t *j = NULL;
 	int rc;
 
 	if (!c->apis) {
 		rc = k8s_request(c, "GET", "/apis", NULL, NULL, &j, err);
-		if (rc != K8S_OK)
+		if (rc != TFP_OK)
 			return rc;
 		if (!json_is_array(json_object_get(j, "groups"))) {
 			json_decref(j);
-			return k8s_set_err(err, K8S_E_PROTOCOL, 0,
+			return tfp_err_set(err, TFP_E_PROTOCOL, 0,
 					   "GET %s/apis did not return an APIGroupList; "
-					   "is this a Kubernetes API server?", c->base_url);
+					   "is this a Kubernetes API server?", c->server);
 		}
 		c->apis = j;
 	}
 	*apis = c->apis;
-	return K8S_OK;
+	return TFP_OK;
 }
 
 static json_t *find_group(json_t *apis, const char *group)
@@ -48,7 +48,7 @@ static json_t *find_group(json_t *apis, const char *group)
 }
 
 static int versions_locked(k8s_client *c, const char *group, json_t **out,
-			   k8s_error *err)
+			   tfp_error *err)
 {
 	json_t *apis = NULL, *g, *vs, *v, *res;
 	const char *pref, *s;
@@ -56,16 +56,16 @@ static int versions_locked(k8s_client *c, const char *group, json_t **out,
 	int rc;
 
 	rc = apis_locked(c, &apis, err);
-	if (rc != K8S_OK)
+	if (rc != TFP_OK)
 		return rc;
 	g = find_group(apis, group);
 	if (!g)
-		return k8s_set_err(err, K8S_E_NOTSERVED, 0,
+		return tfp_err_set(err, TFP_E_NOTSERVED, 0,
 				   "the management cluster at %s does not serve the "
-				   "API group %s", c->base_url, group);
+				   "API group %s", c->server, group);
 	res = json_array();
 	if (!res)
-		return k8s_set_err(err, K8S_E_NOMEM, 0, "out of memory");
+		return tfp_err_set(err, TFP_E_NOMEM, 0, "out of memory");
 	pref = json_string_value(json_object_get(json_object_get(g, "preferredVersion"),
 						 "version"));
 	if (pref)
@@ -77,11 +77,11 @@ static int versions_locked(k8s_client *c, const char *group, json_t **out,
 			json_array_append_new(res, json_string(s));
 	}
 	*out = res;
-	return K8S_OK;
+	return TFP_OK;
 }
 
 int k8s_group_versions(k8s_client *c, const char *group, json_t **versions,
-		       k8s_error *err)
+		       tfp_error *err)
 {
 	int rc;
 
@@ -93,7 +93,7 @@ int k8s_group_versions(k8s_client *c, const char *group, json_t **versions,
 
 /* APIResourceList of group/version (borrowed, cached). */
 static int resources_locked(k8s_client *c, const char *group,
-			    const char *version, json_t **out, k8s_error *err)
+			    const char *version, json_t **out, tfp_error *err)
 {
 	char key[512], path[600];
 	json_t *j = NULL;
@@ -107,22 +107,22 @@ static int resources_locked(k8s_client *c, const char *group,
 		else
 			snprintf(path, sizeof(path), "/api/%s", version);
 		rc = k8s_request(c, "GET", path, NULL, NULL, &j, err);
-		if (rc == K8S_E_NOTFOUND)
-			return k8s_set_err(err, K8S_E_NOTSERVED, 0,
+		if (rc == TFP_E_NOTFOUND)
+			return tfp_err_set(err, TFP_E_NOTSERVED, 0,
 					   "the management cluster at %s does not serve "
-					   "%s", c->base_url, key);
-		if (rc != K8S_OK)
+					   "%s", c->server, key);
+		if (rc != TFP_OK)
 			return rc;
 		if (!json_is_array(json_object_get(j, "resources"))) {
 			json_decref(j);
-			return k8s_set_err(err, K8S_E_PROTOCOL, 0,
+			return tfp_err_set(err, TFP_E_PROTOCOL, 0,
 					   "GET %s did not return an APIResourceList", path);
 		}
 		if (json_object_set_new(c->gv_lists, key, j) != 0)
-			return k8s_set_err(err, K8S_E_NOMEM, 0, "out of memory");
+			return tfp_err_set(err, TFP_E_NOMEM, 0, "out of memory");
 	}
 	*out = j;
-	return K8S_OK;
+	return TFP_OK;
 }
 
 /* Keep a string alive for the client's life; returns it or NULL. */
@@ -135,16 +135,16 @@ static const char *keep(k8s_client *c, const char *s)
 	return json_string_value(j);
 }
 
-/* Look up kind in one group/version. K8S_E_NOTSERVED when absent. */
+/* Look up kind in one group/version. TFP_E_NOTSERVED when absent. */
 static int kind_in_locked(k8s_client *c, const char *group, const char *version,
-			  const char *kind, k8s_gvr *out, k8s_error *err)
+			  const char *kind, k8s_gvr *out, tfp_error *err)
 {
 	json_t *list = NULL, *r;
 	size_t i;
 	int rc;
 
 	rc = resources_locked(c, group, version, &list, err);
-	if (rc != K8S_OK)
+	if (rc != TFP_OK)
 		return rc;
 	json_array_foreach(json_object_get(list, "resources"), i, r) {
 		const char *name = json_string_value(json_object_get(r, "name"));
@@ -158,27 +158,27 @@ static int kind_in_locked(k8s_client *c, const char *group, const char *version,
 		out->kind = keep(c, kind);
 		out->namespaced = json_is_true(json_object_get(r, "namespaced"));
 		if (!out->group || !out->version || !out->resource || !out->kind)
-			return k8s_set_err(err, K8S_E_NOMEM, 0, "out of memory");
-		return K8S_OK;
+			return tfp_err_set(err, TFP_E_NOMEM, 0, "out of memory");
+		return TFP_OK;
 	}
-	return k8s_set_err(err, K8S_E_NOTSERVED, 0,
+	return tfp_err_set(err, TFP_E_NOTSERVED, 0,
 			   "the management cluster at %s serves %s/%s but not the "
-			   "kind %s", c->base_url, group, version, kind);
+			   "kind %s", c->server, group, version, kind);
 }
 
 static int resolve_locked(k8s_client *c, const char *group, const char *kind,
-			  const char *const *prefer, k8s_gvr *out, k8s_error *err)
+			  const char *const *prefer, k8s_gvr *out, tfp_error *err)
 {
 	json_t *vs = NULL, *v;
 	size_t i, j;
 	int rc;
 
 	rc = versions_locked(c, group, &vs, err);
-	if (rc != K8S_OK)
+	if (rc != TFP_OK)
 		return rc;
-	rc = K8S_E_NOTSERVED;
+	rc = TFP_E_NOTSERVED;
 	/* Preferred versions first (if served), then the server's order. */
-	for (j = 0; prefer && prefer[j] && rc == K8S_E_NOTSERVED; j++)
+	for (j = 0; prefer && prefer[j] && rc == TFP_E_NOTSERVED; j++)
 		json_array_foreach(vs, i, v)
 			if (strcmp(json_string_value(v), prefer[j]) == 0) {
 				rc = kind_in_locked(c, group, prefer[j], kind, out, err);
@@ -187,11 +187,11 @@ static int resolve_locked(k8s_client *c, const char *group, const char *kind,
 	if (!prefer) {
 		json_array_foreach(vs, i, v) {
 			rc = kind_in_locked(c, group, json_string_value(v), kind, out, err);
-			if (rc != K8S_E_NOTSERVED)
+			if (rc != TFP_E_NOTSERVED)
 				break;
 		}
 	}
-	if (rc == K8S_E_NOTSERVED) {
+	if (rc == TFP_E_NOTSERVED) {
 		char served[256] = "";
 		size_t off = 0;
 
@@ -202,9 +202,9 @@ static int resolve_locked(k8s_client *c, const char *group, const char *kind,
 				break;
 			off += (size_t)n;
 		}
-		k8s_set_err(err, K8S_E_NOTSERVED, 0,
+		tfp_err_set(err, TFP_E_NOTSERVED, 0,
 			    "the management cluster at %s does not serve kind %s "
-			    "in %s%s (served versions: %s)", c->base_url, kind, group,
+			    "in %s%s (served versions: %s)", c->server, kind, group,
 			    prefer ? " at a supported version" : "",
 			    served[0] ? served : "none");
 	}
@@ -213,7 +213,7 @@ static int resolve_locked(k8s_client *c, const char *group, const char *kind,
 }
 
 int k8s_resolve(k8s_client *c, const char *group, const char *kind,
-		const char *const *prefer, k8s_gvr *out, k8s_error *err)
+		const char *const *prefer, k8s_gvr *out, tfp_error *err)
 {
 	k8s_gvr tmp;
 	int rc;
@@ -221,12 +221,12 @@ int k8s_resolve(k8s_client *c, const char *group, const char *kind,
 	pthread_mutex_lock(&c->disc_lock);
 	rc = resolve_locked(c, group, kind, prefer, &tmp, err);
 	pthread_mutex_unlock(&c->disc_lock);
-	if (rc == K8S_OK)
+	if (rc == TFP_OK)
 		*out = tmp;
 	return rc;
 }
 
-static int capi_locked(k8s_client *c, k8s_error *err)
+static int capi_locked(k8s_client *c, tfp_error *err)
 {
 	static const char *const v2[] = { "v1beta2", "v1beta1", NULL };
 	static const char *const infra[] = { "v1alpha2", NULL };
@@ -238,18 +238,18 @@ static int capi_locked(k8s_client *c, k8s_error *err)
 	memset(&k, 0, sizeof(k));
 	rc = versions_locked(c, CAPI_GROUP, &vs, err);
 	json_decref(vs);
-	if (rc == K8S_E_NOTSERVED)
-		return k8s_set_err(err, K8S_E_NOTSERVED, 0,
+	if (rc == TFP_E_NOTSERVED)
+		return tfp_err_set(err, TFP_E_NOTSERVED, 0,
 				   "the management cluster at %s (%s, context \"%s\") "
 				   "does not serve %s: install Cluster API with the "
 				   "CAPN infrastructure provider (for example "
 				   "`clusterctl init --infrastructure incus`), or "
 				   "point the provider at the right cluster",
-				   c->base_url, c->source, c->context, CAPI_GROUP);
-	if (rc != K8S_OK)
+				   c->server, c->source, c->context, CAPI_GROUP);
+	if (rc != TFP_OK)
 		return rc;
 	rc = resolve_locked(c, CAPI_GROUP, "Cluster", v2, &k.cluster, err);
-	if (rc != K8S_OK)
+	if (rc != TFP_OK)
 		return rc;
 	k.capi_version = k.cluster.version;
 	/* One CAPI version for the core, control plane and bootstrap kinds. */
@@ -261,60 +261,60 @@ static int capi_locked(k8s_client *c, k8s_error *err)
 		return rc;
 	rc = resolve_locked(c, CP_GROUP, "KubeadmControlPlane", one,
 			    &k.kubeadm_control_plane, err);
-	if (rc == K8S_E_NOTSERVED)
-		return k8s_set_err(err, K8S_E_NOTSERVED, 0,
+	if (rc == TFP_E_NOTSERVED)
+		return tfp_err_set(err, TFP_E_NOTSERVED, 0,
 				   "the management cluster at %s does not serve "
 				   "KubeadmControlPlane %s/%s: install the kubeadm "
 				   "control plane provider (`clusterctl init` installs "
 				   "it by default) at the same version as Cluster API",
-				   c->base_url, CP_GROUP, k.capi_version);
-	if (rc != K8S_OK)
+				   c->server, CP_GROUP, k.capi_version);
+	if (rc != TFP_OK)
 		return rc;
 	rc = resolve_locked(c, BOOT_GROUP, "KubeadmConfigTemplate", one,
 			    &k.kubeadm_config_template, err);
-	if (rc == K8S_OK)
+	if (rc == TFP_OK)
 		rc = resolve_locked(c, BOOT_GROUP, "KubeadmConfig", one,
 				    &k.kubeadm_config, err);
-	if (rc == K8S_E_NOTSERVED)
-		return k8s_set_err(err, K8S_E_NOTSERVED, 0,
+	if (rc == TFP_E_NOTSERVED)
+		return tfp_err_set(err, TFP_E_NOTSERVED, 0,
 				   "the management cluster at %s does not serve the "
 				   "kubeadm bootstrap kinds in %s/%s: install the "
 				   "kubeadm bootstrap provider (`clusterctl init` "
 				   "installs it by default)",
-				   c->base_url, BOOT_GROUP, k.capi_version);
-	if (rc != K8S_OK)
+				   c->server, BOOT_GROUP, k.capi_version);
+	if (rc != TFP_OK)
 		return rc;
 	rc = resolve_locked(c, INFRA_GROUP, "LXCCluster", infra, &k.lxc_cluster, err);
-	if (rc == K8S_OK)
+	if (rc == TFP_OK)
 		rc = resolve_locked(c, INFRA_GROUP, "LXCMachineTemplate", infra,
 				    &k.lxc_machine_template, err);
-	if (rc == K8S_OK)
+	if (rc == TFP_OK)
 		rc = resolve_locked(c, INFRA_GROUP, "LXCMachine", infra,
 				    &k.lxc_machine, err);
-	if (rc == K8S_E_NOTSERVED)
-		return k8s_set_err(err, K8S_E_NOTSERVED, 0,
+	if (rc == TFP_E_NOTSERVED)
+		return tfp_err_set(err, TFP_E_NOTSERVED, 0,
 				   "the management cluster at %s does not serve the "
 				   "CAPN kinds (LXCCluster, LXCMachineTemplate) in "
 				   "%s/v1alpha2: install the CAPN infrastructure "
 				   "provider, lxc/cluster-api-provider-incus v0.7 or "
 				   "later (`clusterctl init --infrastructure incus`)",
-				   c->base_url, INFRA_GROUP);
-	if (rc != K8S_OK)
+				   c->server, INFRA_GROUP);
+	if (rc != TFP_OK)
 		return rc;
 	c->capi = k;
 	c->have_capi = true;
-	return K8S_OK;
+	return TFP_OK;
 }
 
-int k8s_capi_discover(k8s_client *c, const k8s_capi **out, k8s_error *err)
+int k8s_capi_discover(k8s_client *c, const k8s_capi **out, tfp_error *err)
 {
-	int rc = K8S_OK;
+	int rc = TFP_OK;
 
 	pthread_mutex_lock(&c->disc_lock);
 	if (!c->have_capi)
 		rc = capi_locked(c, err);
 	pthread_mutex_unlock(&c->disc_lock);
-	if (rc == K8S_OK)
+	if (rc == TFP_OK)
 		*out = &c->capi;
 	return rc;
 }

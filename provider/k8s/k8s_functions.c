@@ -24,10 +24,10 @@ static int kubeconfig_server_call(const tf_value *const *args, tf_value **result
 	const char *text = tf_value_get_string(args[0]);
 	kubeconfig_source src = { .content = text, .content_len = strlen(text) };
 	kubeconfig *kc = NULL;
-	char why[512];
+	tfp_error why = {0};
 
-	if (kubeconfig_load(&src, &kc, why, sizeof(why)) != 0) {
-		snprintf(errbuf, errlen, "kubeconfig: %s", why);
+	if (kubeconfig_load(&src, &kc, &why) != TFP_OK) {
+		snprintf(errbuf, errlen, "kubeconfig: %s", why.message);
 		*err_arg = 0;
 		return -1;
 	}

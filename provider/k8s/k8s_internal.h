@@ -1,66 +1,62 @@
-/* Private to the k8s client files (k8s_client.c, k8s_exec.c,
- * k8s_discovery.c, k8s_errors.c). */
+/* Private to the Kubernetes client. Files, each using only those below it
+ * (make lint checks it):
+ *   k8s_discovery.c  API discovery, the Cluster API / CAPN type set
+ *   k8s_ops.c        typed operations, paths, LIST pages, update loop
+ *   k8s_request.c    k8s_request: credentials attached, 401 refresh, the
+ *                    create-id check, Status errors, JSON answers
+ *   k8s_client.c     set-up (onto provider/http), the test transport
+ *   k8s_creds.c      what a request authenticates with: token, token file,
+ *                    exec plugin (cached), client certificate
+ *   k8s_errors.c     what Kubernetes answers mean: Status -> tfp_error,
+ *                    retryable answers
+ *   k8s_exec.c       the exec plugin protocol (leaf) */
 #ifndef K8S_INTERNAL_H
 #define K8S_INTERNAL_H
 
 #include <pthread.h>
 #include <time.h>
 
+#include "../http/http.h"
 #include "k8s_client.h"
+#include "k8s_exec.h"
 
-/* A credential produced by an exec plugin. Secret fields are wiped. */
-typedef struct k8s_exec_cred {
-	char *token;
-	char *cert_pem;
-	char *key_pem;
-	time_t expires; /* 0: no expiry */
-} k8s_exec_cred;
-
-void k8s_exec_cred_done(k8s_exec_cred *ec);
-
-struct k8s_client {
-	char *base_url;        /* as in the kubeconfig, no trailing '/' */
-	char *url_host;        /* for tls-server-name: host and port parsed */
-	long url_port;
-	char *url_rest;        /* path prefix after host:port, may be "" */
-	char *tls_server_name;
-	char *proxy_url;
-	char *ca_pem;
-	size_t ca_len;
-	bool insecure;
-	char *cert_pem;        /* static client certificate (kubeconfig) */
-	char *key_pem;         /* SECRET */
+/* Credentials and their caches, guarded by lock. exec_lock serialises
+ * plugin runs (held while running; never taken while holding lock). */
+typedef struct k8s_creds {
+	bool ready;            /* k8s__creds_init got as far as its locks */
 	char *token;           /* SECRET: static token */
 	char *token_file;
 	kc_exec *exec;         /* deep copy, or NULL */
-	char *source;          /* kubeconfig source, for messages */
-	char *context;
-	char *user_name;
-	char *namespace;
-	char *user_agent;
-	char *field_manager;
-	long timeout_ms;
-	atomic_int *stop;
-	k8s_transport_fn transport;
-	void *transport_ud;
-	char **warnings;
-	size_t nwarnings;
-
-	/* Credential cache, guarded by cred_lock. exec_lock serialises plugin
-	 * runs (held while running; never while holding cred_lock). */
-	pthread_mutex_t cred_lock;
+	k8s_exec_ctx exec_ctx; /* points into the client */
+	const char *user_name; /* for messages (the client's) */
+	const char *source;
+	pthread_mutex_t lock;
 	pthread_mutex_t exec_lock;
 	k8s_exec_cred exec_cred;
 	bool have_exec_cred;
 	unsigned exec_generation; /* bumped on every plugin run */
 	char *file_token;         /* SECRET: last read of token_file */
 	time_t file_token_read;
+} k8s_creds;
 
-	/* Set once a request timed out (the server stopped answering):
-	 * later requests fail at once with dead_msg (guarded by dead_lock). */
-	atomic_int dead;
-	pthread_mutex_t dead_lock;
-	char dead_msg[K8S_ERRMSG_MAX];
+struct k8s_client {
+	http_client *http;     /* transport: TLS, retries, breaker */
+	char *server;          /* as in the kubeconfig, no trailing '/' */
+	char *tls_server_name; /* these three for exec plugins' cluster info */
+	char *ca_pem;
+	size_t ca_len;
+	bool insecure;
+	char *source;          /* kubeconfig source, for messages */
+	char *context;
+	char *user_name;
+	char *namespace;
+	char *field_manager;
+	atomic_int *stop;
+	k8s_transport_fn transport; /* tests only, behind the HTTP layer */
+	void *transport_ud;
+	char **warnings;
+	size_t nwarnings;
+	k8s_creds creds;
 
 	/* Discovery cache, guarded by disc_lock. */
 	pthread_mutex_t disc_lock;
@@ -71,29 +67,41 @@ struct k8s_client {
 	bool have_capi;
 };
 
-/* Record a failure in the optional err and return code. */
-int k8s_set_err(k8s_error *err, int code, int http_status, const char *fmt,
-		...) __attribute__((format(printf, 4, 5)));
-/* Cut s to at most max bytes without splitting a UTF-8 sequence. */
-void k8s_utf8_trim(char *s, size_t max);
-/* Fill err from a non-2xx reply (a Status body or raw text). Returns the
- * mapped code. */
-int k8s_status_error(int http_status, const char *body, size_t len,
-		     k8s_error *err);
+/* ---- k8s_creds.c --------------------------------------------------------- */
 
-/* Sleep up to ms, waking early (returning false) when the stop flag rises. */
-bool k8s_sleep(k8s_client *c, long ms);
-bool k8s_stopped(const k8s_client *c);
+/* What one request authenticates with: copies, wiped by k8s__auth_done. */
+typedef struct k8s_auth {
+	char *header;        /* "Authorization: Bearer ...", or NULL */
+	char *cert_pem;      /* an exec plugin's client certificate, or NULL */
+	char *key_pem;
+	unsigned generation; /* exec generation these came from */
+	bool refreshable;    /* a 401 may be cured by reading them again */
+} k8s_auth;
 
-/* Run the exec plugin once (bounded by K8S_EXEC_TIMEOUT_S and the stop
- * flag). Returns K8S_OK with *out filled, or K8S_E_CREDENTIALS (message
- * names the command and what to do, never the output). */
-int k8s_exec_run(k8s_client *c, k8s_exec_cred *out, k8s_error *err);
-/* RFC 3339 timestamp -> time_t (UTC); -1 on error. */
-time_t k8s_parse_time(const char *s);
+/* Set up c->creds from the kubeconfig (copies; contacts nothing), after
+ * the client's strings. k8s__creds_done undoes it, also a failed one, and
+ * does nothing for zeroed creds. */
+int k8s__creds_init(k8s_client *c, const kubeconfig *kc, tfp_error *err);
+void k8s__creds_done(k8s_creds *cr);
 
-/* Wipe and free. NULL-tolerant. */
-void k8s_free_secret(char *s);
-void k8s_free_secret_n(char *s, size_t n); /* wipes n bytes */
+/* The credentials of the next request. `refresh`: the previous ones got a
+ * 401 (the exec plugin runs again unless another thread already refreshed
+ * generation `stale_gen`; the token file is read again).
+ * TFP_E_CREDENTIALS naming the source; TFP_E_CANCELLED; TFP_E_NOMEM. */
+int k8s__auth(k8s_client *c, bool refresh, unsigned stale_gen, k8s_auth *a,
+	      tfp_error *err);
+void k8s__auth_done(k8s_auth *a);
+
+/* ---- k8s_errors.c -------------------------------------------------------- */
+
+/* Fill err from a non-2xx answer (a Status body, or raw text) and return
+ * the code: http_status_code, 409 AlreadyExists TFP_E_EXISTS. */
+int k8s__status_error(int http_status, const char *body, size_t len,
+		      tfp_error *err);
+
+/* The retry classification of an answer (http_classify_fn): the stock one,
+ * plus a 500 "failed calling webhook" (a webhook not up yet) transient. */
+http_answer k8s__classify(void *ud, const http_request *req,
+			  const http_response *resp);
 
 #endif

@@ -128,16 +128,16 @@ static char *control_plane_version(k8s_client *c, const k8s_capi *capi,
 				   const char *ns, const char *cluster)
 {
 	json_t *kcp = NULL, *cl = NULL;
-	k8s_error err = {0};
+	tfp_error err = {0};
 	const char *kname = cluster;
 	char *v = NULL;
 
 	/* The Cluster names its control plane (clusterctl-made clusters call
 	 * it <cluster>-control-plane; ours, like the Cluster). */
-	if (k8s_get(c, &capi->cluster, ns, cluster, &cl, &err) == K8S_OK &&
+	if (k8s_get(c, &capi->cluster, ns, cluster, &cl, &err) == TFP_OK &&
 	    k8s_jstr(cl, "spec.controlPlaneRef.name") && *k8s_jstr(cl, "spec.controlPlaneRef.name"))
 		kname = k8s_jstr(cl, "spec.controlPlaneRef.name");
-	if (k8s_get(c, &capi->kubeadm_control_plane, ns, kname, &kcp, &err) == K8S_OK &&
+	if (k8s_get(c, &capi->kubeadm_control_plane, ns, kname, &kcp, &err) == TFP_OK &&
 	    k8s_jstr(kcp, "spec.version"))
 		v = strdup(k8s_jstr(kcp, "spec.version"));
 	json_decref(kcp);
@@ -174,14 +174,14 @@ static bool check_version(k8s_client *c, const k8s_capi *capi,
 static bool pending_cleanup(tfp_ctx *ctx, const tf_value *p)
 {
 	const k8s_capi *capi = NULL;
-	k8s_error err = {0};
+	tfp_error err = {0};
 	const char *infra = tf_value_attr_string(p, "infrastructure_template");
 	const char *boot = tf_value_attr_string(p, "bootstrap_template");
 	int n;
 
 	if (!ctx->client || on_delete(p) || !infra || !boot ||
 	    !tf_value_attr_string(p, "namespace") ||
-	    k8s_capi_discover(ctx->client, &capi, &err) != K8S_OK)
+	    k8s_capi_discover(ctx->client, &capi, &err) != TFP_OK)
 		return false;
 	n = stale_templates(ctx->client, capi, tf_value_attr_string(p, "namespace"),
 			    tf_value_attr_string(p, "cluster_name"),
@@ -249,8 +249,8 @@ static void pool_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 	    tf_value_is_known(tf_value_attr(p, "namespace")) &&
 	    tf_value_is_known(tf_value_attr(p, "kubernetes_version"))) {
 		const k8s_capi *capi = NULL;
-		k8s_error err = {0};
-		if (k8s_capi_discover(ctx->client, &capi, &err) == K8S_OK)
+		tfp_error err = {0};
+		if (k8s_capi_discover(ctx->client, &capi, &err) == TFP_OK)
 			check_version(ctx->client, capi, p, d);
 	}
 	/* The MachineDeployment is missing (see pool_read). */
@@ -279,7 +279,7 @@ struct ready_arg {
 	json_t *md;    /* last MachineDeployment read */
 };
 
-static int check_ready(void *argv, k8s_error *err)
+static int check_ready(void *argv, tfp_error *err)
 {
 	struct ready_arg *a = argv;
 	int rc;
@@ -304,10 +304,10 @@ static bool wait_ready(tfp_ctx *ctx, k8s_client *c, const k8s_capi *capi,
 		.name = tf_value_attr_string(plan, "name"),
 	};
 	long timeout = k8s_res_timeout(plan, which);
-	k8s_error err = {0};
+	tfp_error err = {0};
 	int rc = k8s_res_poll(ctx, timeout, check_ready, &a, &err);
 
-	if (rc == K8S_E_TIMEOUT) {
+	if (rc == TFP_E_TIMEOUT) {
 		char sel[300], *buf = NULL;
 
 		snprintf(sel, sizeof(sel), K8S_LABEL_DEPLOYMENT "=%s", a.name);
@@ -321,7 +321,7 @@ static bool wait_ready(tfp_ctx *ctx, k8s_client *c, const k8s_capi *capi,
 			       timeout, a.why ? a.why : "not ready",
 			       buf ? buf : " none reported", which);
 		free(buf);
-	} else if (rc == K8S_E_CANCELLED) {
+	} else if (rc == TFP_E_CANCELLED) {
 		tf_diags_error(d, NULL, "Stopped while waiting for the machine pool",
 			       "Terraform asked the provider to stop (Ctrl-C) while "
 			       "MachineDeployment %s/%s was not ready yet (%s). What "
@@ -332,7 +332,7 @@ static bool wait_ready(tfp_ctx *ctx, k8s_client *c, const k8s_capi *capi,
 	}
 	free(a.why);
 	json_decref(a.md);
-	return rc == K8S_OK;
+	return rc == TFP_OK;
 }
 
 /* ---- state ------------------------------------------------------------------ */
@@ -344,7 +344,7 @@ static tf_value *state_from_plan(k8s_client *c, const k8s_capi *capi,
 {
 	tf_value *st = tf_value_mut(tf_value_ref((tf_value *)planned));
 	json_t *md = NULL;
-	k8s_error err = {0};
+	tfp_error err = {0};
 	static const struct { const char *attr, *path; } counters[] = {
 		{ "ready_replicas", "status.readyReplicas" },
 		{ "available_replicas", "status.availableReplicas" },
@@ -383,20 +383,20 @@ static tf_value *state_from_plan(k8s_client *c, const k8s_capi *capi,
 static int ensure_templates(k8s_op *op, k8s_client *c, const k8s_capi *capi,
 			    const tf_value *plan, const char *infra,
 			    const char *boot, bool repair, char *summary,
-			    size_t slen, k8s_error *err)
+			    size_t slen, tfp_error *err)
 {
 	const char *ns = tf_value_attr_string(plan, "namespace");
 	json_t *ms = k8s_machine_spec(plan);
 	json_t *it = ms ? k8s_lxc_machine_template(ns, infra,
 			tf_value_attr_string(plan, "cluster_name"), ms) : NULL;
 	json_t *bt = k8s_kubeadm_config_template(plan, boot);
-	int rc = K8S_E_NOMEM;
+	int rc = TFP_E_NOMEM;
 
 	snprintf(summary, slen, "Cannot create KubeadmConfigTemplate %s/%s", ns, boot);
 	if (bt && (rc = k8s_op_ensure(op, c, &capi->kubeadm_config_template, ns, bt, repair, err)) == 0) {
 		snprintf(summary, slen, "Cannot create LXCMachineTemplate %s/%s", ns, infra);
 		rc = it ? k8s_op_ensure(op, c, &capi->lxc_machine_template, ns, it, repair, err)
-			: K8S_E_NOMEM;
+			: TFP_E_NOMEM;
 	}
 	json_decref(ms);
 	json_decref(it);
@@ -404,12 +404,12 @@ static int ensure_templates(k8s_op *op, k8s_client *c, const k8s_capi *capi,
 	return rc;
 }
 
-static void report(tf_diags *d, const char *summary, const k8s_error *err, int rc)
+static void report(tf_diags *d, const char *summary, const tfp_error *err, int rc)
 {
 	if (err->code)
 		k8s_diag(d, NULL, summary, err);
 	else
-		tf_diags_error(d, NULL, summary, "Failed: %s.", k8s_code_str(rc));
+		tf_diags_error(d, NULL, summary, "Failed: %s.", tfp_code_str(rc));
 }
 
 static void pool_create(tfp_ctx *ctx, const tf_value *planned,
@@ -421,7 +421,7 @@ static void pool_create(tfp_ctx *ctx, const tf_value *planned,
 	const char *name = tf_value_attr_string(planned, "name");
 	char *infra = NULL, *boot = NULL, summary[200];
 	json_t *md = NULL;
-	k8s_error err = {0};
+	tfp_error err = {0};
 	k8s_op op;
 	int rc;
 
@@ -439,7 +439,7 @@ static void pool_create(tfp_ctx *ctx, const tf_value *planned,
 	}
 	rc = ensure_templates(&op, c, capi, planned, infra, boot, true, summary,
 			      sizeof(summary), &err);
-	if (rc == K8S_E_NOTFOUND && !k8s_op_made_any(&op)) {
+	if (rc == TFP_E_NOTFOUND && !k8s_op_made_any(&op)) {
 		tf_diags_error(d, NULL, summary,
 			       "The namespace \"%s\" does not exist on the management "
 			       "cluster; use the namespace of cluster \"%s\".", ns,
@@ -451,8 +451,8 @@ static void pool_create(tfp_ctx *ctx, const tf_value *planned,
 	md = k8s_machine_deployment(planned, infra, boot, k8s_pool_replicas(planned, true));
 	snprintf(summary, sizeof(summary), "Cannot create MachineDeployment %s/%s", ns, name);
 	rc = md ? k8s_op_create(&op, c, &capi->machine_deployment, ns, md, NULL, &err)
-		: K8S_E_NOMEM;
-	if (rc == K8S_E_EXISTS) {
+		: TFP_E_NOMEM;
+	if (rc == TFP_E_EXISTS) {
 		/* Someone else's MachineDeployment: never adopted; the
 		 * templates this create made go again. */
 		tf_diags_error(d, NULL, summary,
@@ -493,16 +493,16 @@ static bool templates_left(k8s_client *c, const k8s_capi *capi,
 	const char *ns = tf_value_attr_string(state, "namespace");
 	const char *in = tf_value_attr_string(state, "infrastructure_template");
 	const char *bn = tf_value_attr_string(state, "bootstrap_template");
-	k8s_error err = {0};
+	tfp_error err = {0};
 	json_t *o = NULL;
 	bool left = false;
 
-	if (in && *in && k8s_get(c, &capi->lxc_machine_template, ns, in, &o, &err) == K8S_OK)
+	if (in && *in && k8s_get(c, &capi->lxc_machine_template, ns, in, &o, &err) == TFP_OK)
 		left = true;
 	json_decref(o);
 	o = NULL;
 	if (!left && bn && *bn &&
-	    k8s_get(c, &capi->kubeadm_config_template, ns, bn, &o, &err) == K8S_OK)
+	    k8s_get(c, &capi->kubeadm_config_template, ns, bn, &o, &err) == TFP_OK)
 		left = true;
 	json_decref(o);
 	return left;
@@ -516,7 +516,7 @@ static void pool_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 	const char *ns = tf_value_attr_string(state, "namespace");
 	const char *name = tf_value_attr_string(state, "name");
 	json_t *md = NULL, *boot = NULL, *infra = NULL;
-	k8s_error err = {0};
+	tfp_error err = {0};
 	char summary[200];
 	tf_value *st;
 	int rc;
@@ -525,7 +525,7 @@ static void pool_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 		return;
 	snprintf(summary, sizeof(summary), "Cannot read machine pool %s/%s", ns, name);
 	rc = k8s_get(c, &capi->machine_deployment, ns, name, &md, &err);
-	if (rc == K8S_E_NOTFOUND) {
+	if (rc == TFP_E_NOTFOUND) {
 		/* Templates of a create that failed half-way stay in state,
 		 * marked Incomplete, so the plan replaces the pool. */
 		if (templates_left(c, capi, state)) {
@@ -538,17 +538,17 @@ static void pool_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 		tfp_info("MachineDeployment %s/%s no longer exists", ns, name);
 		return;
 	}
-	if (rc == K8S_OK) {
+	if (rc == TFP_OK) {
 		const char *bn = k8s_jstr(md, "spec.template.spec.bootstrap.configRef.name");
 		const char *in = k8s_jstr(md, "spec.template.spec.infrastructureRef.name");
 		rc = k8s_get(c, &capi->kubeadm_config_template, ns, bn ? bn : "", &boot, &err);
-		if (rc == K8S_E_NOTFOUND || !bn)
-			rc = K8S_OK;
-		if (rc == K8S_OK) {
+		if (rc == TFP_E_NOTFOUND || !bn)
+			rc = TFP_OK;
+		if (rc == TFP_OK) {
 			rc = k8s_get(c, &capi->lxc_machine_template, ns, in ? in : "",
 				     &infra, &err);
-			if (rc == K8S_E_NOTFOUND || !in)
-				rc = K8S_OK;
+			if (rc == TFP_E_NOTFOUND || !in)
+				rc = TFP_OK;
 		}
 	}
 	if (rc) {
@@ -625,7 +625,7 @@ static void retire_templates(k8s_client *c, const k8s_capi *capi,
 			     const char *boot)
 {
 	const char *ns = tf_value_attr_string(plan, "namespace");
-	k8s_error err = {0};
+	tfp_error err = {0};
 
 	if (on_delete(plan))
 		return;
@@ -655,7 +655,7 @@ static void pool_update(tfp_ctx *ctx, const tf_value *prior,
 	_cleanup_(freep) char *old_infra = NULL, *old_boot = NULL;
 	_cleanup_(json_decrefp) json_t *md = NULL, *patch = NULL;
 	char summary[200];
-	k8s_error err = {0};
+	tfp_error err = {0};
 	bool repair;
 	k8s_op op;
 	int rc;
@@ -674,7 +674,7 @@ static void pool_update(tfp_ctx *ctx, const tf_value *prior,
 		goto fail;
 	old_infra = dup_or_empty(k8s_jstr(md, "spec.template.spec.infrastructureRef.name"));
 	old_boot = dup_or_empty(k8s_jstr(md, "spec.template.spec.bootstrap.configRef.name"));
-	rc = K8S_E_NOMEM;
+	rc = TFP_E_NOMEM;
 	if (!old_infra || !old_boot || !planned_templates(planned, &infra, &boot))
 		goto fail;
 	/* A rotation (new names), or the same templates with settings put
@@ -717,7 +717,7 @@ struct gone_arg {
 	long left; /* Machines still there */
 };
 
-static int check_gone(void *argv, k8s_error *err)
+static int check_gone(void *argv, tfp_error *err)
 {
 	struct gone_arg *a = argv;
 	json_t *obj = NULL, *items = NULL;
@@ -725,9 +725,9 @@ static int check_gone(void *argv, k8s_error *err)
 	int rc = k8s_get(a->c, &a->capi->machine_deployment, a->ns, a->name, &obj, err);
 
 	json_decref(obj);
-	if (rc == K8S_OK)
+	if (rc == TFP_OK)
 		return 0;
-	if (rc != K8S_E_NOTFOUND)
+	if (rc != TFP_E_NOTFOUND)
 		return rc;
 	snprintf(sel, sizeof(sel), K8S_LABEL_DEPLOYMENT "=%s", a->name);
 	rc = k8s_list(a->c, &a->capi->machine, a->ns, sel, &items, err);
@@ -747,7 +747,7 @@ static void pool_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 	struct gone_arg ga = { .c = c, .capi = capi, .ns = ns, .name = name, .left = -1 };
 	long timeout = k8s_res_timeout(prior, "delete");
 	json_t *md = NULL;
-	k8s_error err = {0};
+	tfp_error err = {0};
 	char summary[200];
 	const char *tpl_names[4] = {
 		tf_value_attr_string(prior, "infrastructure_template"),
@@ -760,7 +760,7 @@ static void pool_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 		return;
 	k8s_res_budget(prior, "delete");
 	snprintf(summary, sizeof(summary), "Cannot delete MachineDeployment %s/%s", ns, name);
-	if (k8s_get(c, &capi->machine_deployment, ns, name, &md, &err) == K8S_OK) {
+	if (k8s_get(c, &capi->machine_deployment, ns, name, &md, &err) == TFP_OK) {
 		const char *in = k8s_jstr(md, "spec.template.spec.infrastructureRef.name");
 		const char *bn = k8s_jstr(md, "spec.template.spec.bootstrap.configRef.name");
 		live_infra = in ? strdup(in) : NULL;
@@ -768,12 +768,12 @@ static void pool_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 	}
 	json_decref(md);
 	rc = k8s_delete(c, &capi->machine_deployment, ns, name, "Background", &err);
-	if (rc && rc != K8S_E_NOTFOUND) {
+	if (rc && rc != TFP_E_NOTFOUND) {
 		k8s_diag(d, NULL, summary, &err);
 		goto done;
 	}
 	rc = k8s_res_poll(ctx, timeout, check_gone, &ga, &err);
-	if (rc == K8S_E_TIMEOUT) {
+	if (rc == TFP_E_TIMEOUT) {
 		tf_diags_error(d, NULL, "Machine pool deletion did not finish",
 			       "MachineDeployment %s/%s %s after timeouts.delete "
 			       "(%lds). Cluster API is still draining and deleting "

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../../schema/codec.h"
+#include "../util/b64.h"
 #include "k8s_objects.h"
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -150,7 +151,7 @@ json_t *k8s_identity_data(const tf_value *plan)
 
 	for (size_t i = 0; data && i < NIDENTITY; i++) {
 		const char *v = attr_str(plan, identity_keys[i].attr);
-		char *b = v ? k8s_b64_encode(v, strlen(v)) : NULL;
+		char *b = v ? util_b64_encode(v, strlen(v), false) : NULL;
 		if (b)
 			json_object_set_new(data, identity_keys[i].key, json_string(b));
 		free(b);
@@ -183,7 +184,7 @@ void k8s_identity_read_into(tf_value *st, const json_t *secret)
 	for (size_t i = 0; i < NIDENTITY; i++) {
 		const char *b = json_string_value(json_object_get(data, identity_keys[i].key));
 		size_t n = 0;
-		char *v = b ? k8s_b64_decode(b, &n) : NULL;
+		char *v = b ? util_b64_decode(b, strlen(b), &n) : NULL;
 
 		if (strcmp(identity_keys[i].attr, "lxd_project") == 0)
 			set_str(st, "lxd_project", v && *v ? v : "default");
@@ -191,65 +192,6 @@ void k8s_identity_read_into(tf_value *st, const json_t *secret)
 			set_opt_str(st, identity_keys[i].attr, v);
 		free(v);
 	}
-}
-
-/* ---- base64 ---------------------------------------------------------------- */
-
-static const char b64chars[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-char *k8s_b64_encode(const void *buf, size_t len)
-{
-	const unsigned char *p = buf;
-	char *out = malloc((len + 2) / 3 * 4 + 1), *o = out;
-
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < len; i += 3) {
-		unsigned v = (unsigned)p[i] << 16;
-		if (i + 1 < len)
-			v |= (unsigned)p[i + 1] << 8;
-		if (i + 2 < len)
-			v |= p[i + 2];
-		*o++ = b64chars[(v >> 18) & 63];
-		*o++ = b64chars[(v >> 12) & 63];
-		*o++ = i + 1 < len ? b64chars[(v >> 6) & 63] : '=';
-		*o++ = i + 2 < len ? b64chars[v & 63] : '=';
-	}
-	*o = '\0';
-	return out;
-}
-
-char *k8s_b64_decode(const char *text, size_t *len)
-{
-	size_t n = strlen(text), k = 0;
-	char *out = malloc(n / 4 * 3 + 4);
-	unsigned v = 0;
-	int bits = 0;
-
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		const char *c;
-		if (text[i] == '=')
-			break;
-		if (text[i] == '\n' || text[i] == '\r')
-			continue;
-		c = memchr(b64chars, text[i], 64);
-		if (!c || !text[i]) {
-			free(out);
-			return NULL;
-		}
-		v = (v << 6) | (unsigned)(c - b64chars);
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[k++] = (char)((v >> bits) & 0xff);
-		}
-	}
-	out[k] = '\0';
-	*len = k;
-	return out;
 }
 
 json_t *k8s_lxc_cluster(const tf_value *plan, const char *secret_name)

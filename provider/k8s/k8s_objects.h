@@ -118,9 +118,5 @@ long k8s_pool_replicas(const tf_value *plan, bool creating);
 void k8s_pool_read_into(tf_value *st, const json_t *md, const json_t *boot,
 			const json_t *infra, const char *prior_version);
 
-/* Standard base64 with padding (Secret data). Malloc'd, NUL-terminated;
- * decode returns NULL on a character outside the alphabet. */
-char *k8s_b64_encode(const void *buf, size_t len);
-char *k8s_b64_decode(const char *text, size_t *len);
 
 #endif

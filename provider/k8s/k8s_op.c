@@ -168,15 +168,15 @@ static json_t *marked(const k8s_op *op, const json_t *obj)
 }
 
 static int post_marked(k8s_op *op, k8s_client *c, const k8s_gvr *r,
-		       const char *ns, const json_t *obj, k8s_error *err)
+		       const char *ns, const json_t *obj, tfp_error *err)
 {
 	json_t *m = marked(op, obj);
 	int rc;
 
 	if (!m) {
-		err->code = K8S_E_NOMEM;
+		err->code = TFP_E_NOMEM;
 		snprintf(err->message, sizeof(err->message), "out of memory");
-		return K8S_E_NOMEM;
+		return TFP_E_NOMEM;
 	}
 	rc = k8s_res_create(c, r, ns, m, err);
 	json_decref(m);
@@ -185,83 +185,83 @@ static int post_marked(k8s_op *op, k8s_client *c, const k8s_gvr *r,
 
 /* Rewrite the create-id of an object we take over. */
 static int take_over(k8s_op *op, k8s_client *c, const k8s_gvr *r,
-		     const char *ns, const char *name, k8s_error *err)
+		     const char *ns, const char *name, tfp_error *err)
 {
 	json_t *patch = json_pack("{s:{s:{s:s}}}", "metadata", "annotations",
 				  K8S_ANN_CREATE_ID, op->id);
 	int rc = patch ? k8s_merge_patch(c, r, ns, name, patch, 0, NULL, err)
-		       : K8S_E_NOMEM;
+		       : TFP_E_NOMEM;
 
 	json_decref(patch);
 	return rc;
 }
 
 int k8s_op_create(k8s_op *op, k8s_client *c, const k8s_gvr *r, const char *ns,
-		  const json_t *obj, bool *resumed, k8s_error *err)
+		  const json_t *obj, bool *resumed, tfp_error *err)
 {
 	const char *name = k8s_jstr(obj, "metadata.name");
 	const char *why = NULL;
 	json_t *live = NULL;
-	k8s_error e2 = {0};
+	tfp_error e2 = {0};
 	int rc, tries = 0;
 
 	if (resumed)
 		*resumed = false;
 again:
 	rc = post_marked(op, c, r, ns, obj, err);
-	if (rc == K8S_OK) {
+	if (rc == TFP_OK) {
 		record(op, r, name, true);
-		return K8S_OK;
+		return TFP_OK;
 	}
-	if (rc != K8S_E_EXISTS)
+	if (rc != TFP_E_EXISTS)
 		return rc;
 	rc = k8s_get(c, r, ns, name, &live, &e2);
-	if (rc == K8S_E_NOTFOUND && ++tries < 2) /* gone meanwhile: once more */
+	if (rc == TFP_E_NOTFOUND && ++tries < 2) /* gone meanwhile: once more */
 		goto again;
-	if (rc != K8S_OK) {
+	if (rc != TFP_OK) {
 		*err = e2;
 		return rc;
 	}
 	switch (k8s_op_ownership(obj, live, op->id, &why)) {
 	case K8S_OWN_OURS:
 		record(op, r, name, true);
-		rc = K8S_OK;
+		rc = TFP_OK;
 		break;
 	case K8S_OWN_RESUME:
 		tfp_info("resuming %s %s/%s left by an interrupted create", r->kind, ns, name);
 		rc = take_over(op, c, r, ns, name, err);
-		if (rc == K8S_OK) {
+		if (rc == TFP_OK) {
 			record(op, r, name, false);
 			if (resumed)
 				*resumed = true;
 		}
 		break;
 	default:
-		err->code = K8S_E_EXISTS;
+		err->code = TFP_E_EXISTS;
 		err->http_status = 409;
 		snprintf(err->reason, sizeof(err->reason), "AlreadyExists");
 		snprintf(err->message, sizeof(err->message),
 			 "%s %s/%s already exists and this configuration did not "
 			 "create it: %s", r->kind, ns, name, why ? why : "unknown");
 		err->ncauses = 0;
-		rc = K8S_E_EXISTS;
+		rc = TFP_E_EXISTS;
 	}
 	json_decref(live);
 	return rc;
 }
 
 int k8s_op_ensure(k8s_op *op, k8s_client *c, const k8s_gvr *r, const char *ns,
-		  const json_t *obj, bool repair, k8s_error *err)
+		  const json_t *obj, bool repair, tfp_error *err)
 {
 	const char *name = k8s_jstr(obj, "metadata.name");
 	json_t *live = NULL;
 	int rc = post_marked(op, c, r, ns, obj, err);
 
-	if (rc == K8S_OK) {
+	if (rc == TFP_OK) {
 		record(op, r, name, true);
-		return K8S_OK;
+		return TFP_OK;
 	}
-	if (rc != K8S_E_EXISTS)
+	if (rc != TFP_E_EXISTS)
 		return rc;
 	rc = k8s_get(c, r, ns, name, &live, err);
 	if (rc)
@@ -272,7 +272,7 @@ int k8s_op_ensure(k8s_op *op, k8s_client *c, const k8s_gvr *r, const char *ns,
 	}
 	/* Still marked by a create that never reported (ours included): it
 	 * goes into this state now, so release it with ours. */
-	if (rc == K8S_OK && create_id_of(live))
+	if (rc == TFP_OK && create_id_of(live))
 		record(op, r, name, false);
 	json_decref(live);
 	return rc;
@@ -281,7 +281,7 @@ int k8s_op_ensure(k8s_op *op, k8s_client *c, const k8s_gvr *r, const char *ns,
 void k8s_op_release(k8s_op *op, k8s_client *c, const char *ns)
 {
 	char path[128];
-	k8s_error err = {0};
+	tfp_error err = {0};
 
 	/* A JSON patch that removes the marker only if it is still ours. */
 	snprintf(path, sizeof(path), "/metadata/annotations/%s", "lxdcapi.terraform.io~1create-id");
@@ -290,12 +290,12 @@ void k8s_op_release(k8s_op *op, k8s_client *c, const char *ns)
 					"path", path, "value", op->id, "op", "remove",
 					"path", path);
 		int rc = ops ? k8s_json_patch(c, op->objs[i].r, ns, op->objs[i].name,
-					      ops, 0, NULL, &err) : K8S_E_NOMEM;
+					      ops, 0, NULL, &err) : TFP_E_NOMEM;
 
 		json_decref(ops);
-		if (rc == K8S_E_CANCELLED || rc == K8S_E_TIMEOUT || rc == K8S_E_UNAVAILABLE) {
+		if (rc == TFP_E_CANCELLED || rc == TFP_E_TIMEOUT || rc == TFP_E_UNAVAILABLE) {
 			tfp_debug("create markers left in place (%s): the objects are "
-				  "in the state", k8s_code_str(rc));
+				  "in the state", tfp_code_str(rc));
 			return;
 		}
 	}
@@ -303,11 +303,11 @@ void k8s_op_release(k8s_op *op, k8s_client *c, const char *ns)
 
 void k8s_op_undo(k8s_op *op, k8s_client *c, const char *ns)
 {
-	k8s_error err = {0};
+	tfp_error err = {0};
 
 	for (size_t i = op->n; i-- > 0;)
 		if (op->objs[i].posted &&
-		    k8s_res_delete(c, op->objs[i].r, ns, op->objs[i].name, &err) != K8S_OK)
+		    k8s_res_delete(c, op->objs[i].r, ns, op->objs[i].name, &err) != TFP_OK)
 			tfp_warn("could not remove %s %s/%s after a failed create: %s",
 				 op->objs[i].r->kind, ns, op->objs[i].name, err.message);
 }

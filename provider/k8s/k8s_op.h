@@ -23,7 +23,7 @@
  *     id) and the create goes on;
  *   - FOREIGN: anything else (someone else's, recorded in another state, an
  *     orphan that no longer matches the configuration, or one being
- *     deleted): K8S_E_EXISTS, never adopted; the caller tells the user to
+ *     deleted): TFP_E_EXISTS, never adopted; the caller tells the user to
  *     import it.
  *
  * Not thread-safe per k8s_op (one per handler call); the client is. */
@@ -73,11 +73,11 @@ bool k8s_json_subset(const json_t *want, const json_t *live);
 
 /* POST `obj` (fieldValidation=Strict, our create id added to a copy) and
  * record it; on a conflict resolve ownership as above: OURS and RESUME are
- * success (RESUME logs and rewrites the marker), FOREIGN is K8S_E_EXISTS
+ * success (RESUME logs and rewrites the marker), FOREIGN is TFP_E_EXISTS
  * with a message saying the object was not created by this configuration.
  * *resumed (may be NULL) says the object existed already. */
 int k8s_op_create(k8s_op *op, k8s_client *c, const k8s_gvr *r, const char *ns,
-		  const json_t *obj, bool *resumed, k8s_error *err);
+		  const json_t *obj, bool *resumed, tfp_error *err);
 
 /* Templates are named after the hash of their spec, so an existing one of
  * the name is the same template: create `obj` unless it exists; with
@@ -87,7 +87,7 @@ int k8s_op_create(k8s_op *op, k8s_client *c, const k8s_gvr *r, const char *ns,
  * this operation creates (or that still carry another create's marker)
  * are recorded for k8s_op_release. */
 int k8s_op_ensure(k8s_op *op, k8s_client *c, const k8s_gvr *r, const char *ns,
-		  const json_t *obj, bool repair, k8s_error *err);
+		  const json_t *obj, bool repair, tfp_error *err);
 
 /* The state describing the recorded objects goes back to Terraform: drop
  * their create-id markers (best effort: skipped when the provider is

@@ -80,12 +80,13 @@ static void *k8s_configure(const tf_value *config, const char *tf_version,
 	const char *inline_kc = tf_value_attr_string(config, "kubeconfig");
 	const char *path = tf_value_attr_string(config, "kubeconfig_path");
 	const char *attr = inline_kc ? "kubeconfig" : "kubeconfig_path";
-	char defpath[4096], errbuf[1024];
+	char defpath[4096];
+	tfp_error kerr;
 	kubeconfig_source src = {0};
 	kubeconfig *kc = NULL;
 	k8s_client_opts o = {0};
 	k8s_client *c = NULL;
-	k8s_error err = {0};
+	tfp_error err = {0};
 	size_t i;
 
 	(void)tf_version;
@@ -106,13 +107,13 @@ static void *k8s_configure(const tf_value *config, const char *tf_version,
 		}
 	}
 	src.context = tf_value_attr_string(config, "context");
-	if (kubeconfig_load(&src, &kc, errbuf, sizeof(errbuf)) != 0) {
+	if (kubeconfig_load(&src, &kc, &kerr) != TFP_OK) {
 		if (inline_kc || (path && *path))
 			tf_diags_attr_error(d, attr, "Cannot load the kubeconfig",
-					    "%s", errbuf);
+					    "%s", kerr.message);
 		else
 			tf_diags_error(d, NULL, "Cannot load the kubeconfig", "%s",
-				       errbuf);
+				       kerr.message);
 		return NULL;
 	}
 	for (i = 0; i < kc->nwarnings; i++)
@@ -121,7 +122,7 @@ static void *k8s_configure(const tf_value *config, const char *tf_version,
 	o.kc = kc;
 	o.namespace = tf_value_attr_string(config, "namespace");
 	o.stop = stop;
-	if (k8s_client_new(&o, &c, &err) != K8S_OK) {
+	if (k8s_client_new(&o, &c, &err) != TFP_OK) {
 		tf_diags_error(d, NULL, "Cannot set up the management cluster client",
 			       "%s", err.message);
 		kubeconfig_free(kc);

@@ -1,4 +1,5 @@
 /* Shared plumbing of the k8s_* resources (see k8s_res.h). */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include "../../schema/plan.h"
 #include "../duration.h"
 #include "../log.h"
+#include "../util/text.h"
 #include "k8s_objects.h"
 #include "k8s_res.h"
 
@@ -15,7 +17,7 @@
 k8s_client *k8s_res_client(tfp_ctx *ctx, const k8s_capi **capi, tf_diags *d)
 {
 	k8s_client *c = ctx->client;
-	k8s_error err = {0};
+	tfp_error err = {0};
 
 	if (!c) {
 		tf_diags_error(d, NULL, "Provider not configured",
@@ -26,7 +28,7 @@ k8s_client *k8s_res_client(tfp_ctx *ctx, const k8s_capi **capi, tf_diags *d)
 	}
 	/* Until the handler bounds it by its timeouts block. */
 	k8s_retry_budget_set(0);
-	if (k8s_capi_discover(c, capi, &err) != K8S_OK) {
+	if (k8s_capi_discover(c, capi, &err) != TFP_OK) {
 		k8s_diag(d, NULL, "Cluster API not available", &err);
 		return NULL;
 	}
@@ -76,11 +78,11 @@ static double now_s(void)
 
 bool k8s_res_transient(int code)
 {
-	return code == K8S_E_UNAVAILABLE || code == K8S_E_SERVER;
+	return code == TFP_E_UNAVAILABLE || code == TFP_E_SERVER;
 }
 
 int k8s_res_poll(tfp_ctx *ctx, long timeout_s, k8s_check_fn check, void *arg,
-		 k8s_error *err)
+		 tfp_error *err)
 {
 	double deadline = now_s() + (double)timeout_s;
 	long sleep_ms = 250;
@@ -88,22 +90,22 @@ int k8s_res_poll(tfp_ctx *ctx, long timeout_s, k8s_check_fn check, void *arg,
 	for (;;) {
 		int rc = check(arg, err);
 
-		if (rc == K8S_E_TIMEOUT) {
+		if (rc == TFP_E_TIMEOUT) {
 			/* A request timed out: the server stopped answering (the
 			 * client fails the rest at once). Not this wait's own
 			 * deadline, so not reported as one. */
-			err->code = K8S_E_UNAVAILABLE;
-			return K8S_E_UNAVAILABLE;
+			err->code = TFP_E_UNAVAILABLE;
+			return TFP_E_UNAVAILABLE;
 		}
 		if (rc < 0 && !k8s_res_transient(rc))
 			return rc;
 		if (rc > 0)
-			return K8S_OK;
+			return TFP_OK;
 		if (now_s() >= deadline) {
 			if (rc < 0)
 				return rc; /* still unreachable: say so */
-			err->code = K8S_E_TIMEOUT;
-			return K8S_E_TIMEOUT;
+			err->code = TFP_E_TIMEOUT;
+			return TFP_E_TIMEOUT;
 		}
 		if (rc < 0)
 			tfp_debug("k8s: still waiting after a transient error: %s",
@@ -112,10 +114,10 @@ int k8s_res_poll(tfp_ctx *ctx, long timeout_s, k8s_check_fn check, void *arg,
 		for (long slept = 0; slept < sleep_ms && now_s() < deadline; slept += 100) {
 			struct timespec ts = { 0, 100 * 1000000L };
 			if (ctx->stop && atomic_load(ctx->stop)) {
-				err->code = K8S_E_CANCELLED;
+				err->code = TFP_E_CANCELLED;
 				snprintf(err->message, sizeof(err->message), "%s",
 					 K8S_CANCELLED_MSG);
-				return K8S_E_CANCELLED;
+				return TFP_E_CANCELLED;
 			}
 			nanosleep(&ts, NULL);
 		}
@@ -125,7 +127,7 @@ int k8s_res_poll(tfp_ctx *ctx, long timeout_s, k8s_check_fn check, void *arg,
 }
 
 int k8s_res_create(k8s_client *c, const k8s_gvr *r, const char *ns,
-		   const json_t *obj, k8s_error *err)
+		   const json_t *obj, tfp_error *err)
 {
 	char *base = k8s_path(r, ns, NULL, NULL), *path = NULL;
 	int rc;
@@ -133,9 +135,9 @@ int k8s_res_create(k8s_client *c, const k8s_gvr *r, const char *ns,
 	if (!base || asprintf(&path, "%s?fieldManager=%s&fieldValidation=Strict",
 			      base, K8S_FIELD_MANAGER) < 0) {
 		free(base);
-		err->code = K8S_E_NOMEM;
+		err->code = TFP_E_NOMEM;
 		snprintf(err->message, sizeof(err->message), "out of memory");
-		return K8S_E_NOMEM;
+		return TFP_E_NOMEM;
 	}
 	rc = k8s_request(c, "POST", path, NULL, obj, NULL, err);
 	free(base);
@@ -159,14 +161,14 @@ char **k8s_res_stale_templates(k8s_client *c, const k8s_gvr *r, const char *ns,
 {
 	char sel[400], **out = NULL;
 	json_t *items = NULL, *it;
-	k8s_error err = {0};
+	tfp_error err = {0};
 	size_t i, n = 0, blen = base ? strlen(base) : 0;
 
 	if (!base || !cluster)
 		return NULL;
 	snprintf(sel, sizeof(sel), K8S_LABEL_CLUSTER "=%s," K8S_LABEL_MANAGED "=%s",
 		 cluster, K8S_MANAGER);
-	if (k8s_list(c, r, ns, sel, &items, &err) != K8S_OK)
+	if (k8s_list(c, r, ns, sel, &items, &err) != TFP_OK)
 		return NULL;
 	json_array_foreach(items, i, it) {
 		const char *name = k8s_jstr(it, "metadata.name");
@@ -193,7 +195,7 @@ int k8s_res_delete_stale(k8s_client *c, const k8s_gvr *r, const char *ns,
 			 bool only_count)
 {
 	char **stale = k8s_res_stale_templates(c, r, ns, cluster, base, keep);
-	k8s_error err = {0};
+	tfp_error err = {0};
 	int n = 0;
 
 	for (; stale && stale[n]; n++)
@@ -205,15 +207,15 @@ int k8s_res_delete_stale(k8s_client *c, const k8s_gvr *r, const char *ns,
 }
 
 int k8s_res_get_opt(k8s_client *c, const k8s_gvr *r, const char *ns,
-		    const char *name, json_t **out, k8s_error *err)
+		    const char *name, json_t **out, tfp_error *err)
 {
 	int rc;
 
 	*out = NULL;
 	if (!name || !*name)
-		return K8S_OK;
+		return TFP_OK;
 	rc = k8s_get(c, r, ns, name, out, err);
-	return rc == K8S_E_NOTFOUND ? K8S_OK : rc;
+	return rc == TFP_E_NOTFOUND ? TFP_OK : rc;
 }
 
 void k8s_res_free_names(char **names)
@@ -224,14 +226,14 @@ void k8s_res_free_names(char **names)
 }
 
 int k8s_res_delete(k8s_client *c, const k8s_gvr *r, const char *ns,
-		   const char *name, k8s_error *err)
+		   const char *name, tfp_error *err)
 {
 	int rc;
 
 	if (!name || !*name)
-		return K8S_OK;
+		return TFP_OK;
 	rc = k8s_delete(c, r, ns, name, "Background", err);
-	return rc == K8S_E_NOTFOUND ? K8S_OK : rc;
+	return rc == TFP_E_NOTFOUND ? TFP_OK : rc;
 }
 
 static bool dns_label(const char *s, size_t n)
@@ -358,12 +360,12 @@ void k8s_res_explain(k8s_client *c, const json_t *obj, const k8s_gvr *r,
 		     const char *ns, const char *selector, char **buf)
 {
 	json_t *items = NULL, *it;
-	k8s_error err = {0};
+	tfp_error err = {0};
 	size_t i;
 
 	if (obj)
 		k8s_false_conditions(obj, NULL, buf);
-	if (!r || k8s_list(c, r, ns, selector, &items, &err) != K8S_OK)
+	if (!r || k8s_list(c, r, ns, selector, &items, &err) != TFP_OK)
 		return;
 	json_array_foreach(items, i, it) {
 		/* Items of a list carry no kind: name it for the message. */
@@ -378,4 +380,100 @@ bool k8s_phase_incomplete(const tf_value *state)
 {
 	const char *ph = tf_value_attr_string(state, "phase");
 	return ph && strcmp(ph, K8S_PHASE_INCOMPLETE) == 0;
+}
+
+/* ---- errors as diagnostics ------------------------------------------------- */
+
+static void append(char *buf, size_t len, size_t *off, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void append(char *buf, size_t len, size_t *off, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*off + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *off, len - *off, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	*off += (size_t)n;
+	if (*off >= len)
+		*off = len - 1;
+}
+
+/* What to do about it, for the codes a user can act on. */
+static const char *hint_for(const tfp_error *e)
+{
+	switch (e->code) {
+	case TFP_E_UNAUTHORIZED:
+		return "The management cluster rejected the credentials: check the "
+		       "user of the kubeconfig context (token, client certificate "
+		       "or exec plugin) and that it has not expired.";
+	case TFP_E_FORBIDDEN:
+		return "The credentials are valid but not allowed to do this: grant "
+		       "the user RBAC permissions on the Cluster API objects, "
+		       "Secrets and Namespaces.";
+	case TFP_E_UNAVAILABLE:
+		return "The management cluster is unreachable or overloaded: check "
+		       "the kubeconfig server URL and that the API server is up, "
+		       "then retry.";
+	case TFP_E_TLS:
+		return "Check certificate-authority(-data) and tls-server-name of the "
+		       "kubeconfig cluster.";
+	case TFP_E_TIMEOUT:
+		return "The request did not finish in time; retry, or check the "
+		       "API server's health.";
+	case TFP_E_CANCELLED:
+		return "Terraform asked the provider to stop (Ctrl-C).";
+	default:
+		return NULL;
+	}
+}
+
+const char *k8s_error_text(const tfp_error *e, char *buf, size_t len)
+{
+	size_t off = 0, i;
+	const char *hint;
+
+	if (!len)
+		return buf;
+	buf[0] = '\0';
+	if (!e) {
+		append(buf, len, &off, "unknown error");
+		return buf;
+	}
+	append(buf, len, &off, "%s", e->message[0] ? e->message : tfp_code_str(e->code));
+	if (e->http_status && e->reason[0])
+		append(buf, len, &off, " (reason %s, HTTP %d)", e->reason, e->http_status);
+	else if (e->http_status)
+		append(buf, len, &off, " (HTTP %d)", e->http_status);
+	for (i = 0; i < e->ncauses; i++) {
+		const tfp_cause *kc = &e->causes[i];
+
+		if (!kc->message[0] && !kc->field[0])
+			continue;
+		/* The message usually repeats the cause; show distinct ones. */
+		if (kc->message[0] && strstr(e->message, kc->message) && !kc->field[0])
+			continue;
+		append(buf, len, &off, "\n  - %s%s%s", kc->field, kc->field[0] ? ": " : "",
+		       kc->message[0] ? kc->message : kc->reason);
+	}
+	if (e->request[0])
+		append(buf, len, &off, "\nRequest: %s", e->request);
+	hint = hint_for(e);
+	if (hint)
+		append(buf, len, &off, "\n%s", hint);
+	util_utf8_trim(buf, len - 1);
+	return buf;
+}
+
+void k8s_diag(tf_diags *d, const tf_path *path, const char *summary,
+	      const tfp_error *err)
+{
+	char text[4096];
+
+	k8s_error_text(err, text, sizeof(text));
+	tf_diags_add(d, TF_DIAG_ERROR, path, summary, "%s", text);
 }

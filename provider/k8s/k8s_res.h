@@ -6,6 +6,8 @@
 
 #include <stdbool.h>
 
+#include "../../schema/diag.h"
+#include "../err.h"
 #include "../resource.h"
 #include "k8s_client.h"
 
@@ -25,30 +27,30 @@ long k8s_res_timeout_or(const tf_value *obj, const char *which, long dflt);
 long k8s_res_budget(const tf_value *obj, const char *which);
 
 /* Poll until `check` returns true (done), a negative k8s_code (error: its
- * err is filled), the deadline passes (K8S_E_TIMEOUT) or the stop flag is
- * raised (K8S_E_CANCELLED). Sleeps 250 ms doubling to 5 s between checks.
+ * err is filled), the deadline passes (TFP_E_TIMEOUT) or the stop flag is
+ * raised (TFP_E_CANCELLED). Sleeps 250 ms doubling to 5 s between checks.
  * Transient errors (k8s_res_transient: the management cluster unreachable
  * or failing, after the client's own retries) do not end the wait: it
- * goes on until the deadline, then returns that error (not K8S_E_TIMEOUT)
+ * goes on until the deadline, then returns that error (not TFP_E_TIMEOUT)
  * so the caller can say the server was unreachable. A server that stopped
- * answering (K8S_E_TIMEOUT from the client) ends it at once, returned as
- * K8S_E_UNAVAILABLE with the client's message: K8S_E_TIMEOUT always means
+ * answering (TFP_E_TIMEOUT from the client) ends it at once, returned as
+ * TFP_E_UNAVAILABLE with the client's message: TFP_E_TIMEOUT always means
  * this wait's own deadline. */
 bool k8s_res_transient(int code);
-typedef int (*k8s_check_fn)(void *arg, k8s_error *err);
+typedef int (*k8s_check_fn)(void *arg, tfp_error *err);
 int k8s_res_poll(tfp_ctx *ctx, long timeout_s, k8s_check_fn check, void *arg,
-		 k8s_error *err);
+		 tfp_error *err);
 
 /* Field manager recorded on our writes (the client's default). */
 #define K8S_FIELD_MANAGER "terraform-lxdcapi"
 
 /* POST `obj` with fieldValidation=Strict: a field the served CRD does not
- * know is an error (K8S_E_INVALID naming it) instead of being pruned
- * silently. 409 AlreadyExists -> K8S_E_EXISTS. Handlers create through
+ * know is an error (TFP_E_INVALID naming it) instead of being pruned
+ * silently. 409 AlreadyExists -> TFP_E_EXISTS. Handlers create through
  * k8s_op_create / k8s_op_ensure (k8s_op.h), which add the ownership
  * marker and resolve conflicts. */
 int k8s_res_create(k8s_client *c, const k8s_gvr *r, const char *ns,
-		   const json_t *obj, k8s_error *err);
+		   const json_t *obj, tfp_error *err);
 
 /* Templates of kind `r` in ns that this provider made for `base` (labels
  * managed-by and cluster-name=`cluster`, name "<base>-<10 hex digits>")
@@ -68,13 +70,13 @@ int k8s_res_delete_stale(k8s_client *c, const k8s_gvr *r, const char *ns,
 			 const char *cluster, const char *base, const char *keep,
 			 bool only_count);
 
-/* GET that maps 404 (and an empty or NULL name) to *out = NULL, K8S_OK. */
+/* GET that maps 404 (and an empty or NULL name) to *out = NULL, TFP_OK. */
 int k8s_res_get_opt(k8s_client *c, const k8s_gvr *r, const char *ns,
-		    const char *name, json_t **out, k8s_error *err);
+		    const char *name, json_t **out, tfp_error *err);
 
 /* DELETE treating 404 as success. */
 int k8s_res_delete(k8s_client *c, const k8s_gvr *r, const char *ns,
-		   const char *name, k8s_error *err);
+		   const char *name, tfp_error *err);
 
 /* Split "namespace/name" (both DNS labels). Returns false with an error
  * diagnostic naming `example` otherwise. Outputs are malloc'd. */
@@ -118,5 +120,17 @@ void k8s_res_explain(k8s_client *c, const json_t *obj, const k8s_gvr *r,
  * the plan then replaces the resource, so they are cleaned up. */
 #define K8S_PHASE_INCOMPLETE "Incomplete"
 bool k8s_phase_incomplete(const tf_value *state);
+
+/* Render a client error as diagnostic detail text: the message, "(reason
+ * Invalid, HTTP 422)", one line per cause ("spec.replicas: must be odd"),
+ * the request, and a hint for the codes a user can act on (credentials,
+ * RBAC, reachability, TLS, timeouts, a stop). Writes into buf (always
+ * NUL-terminated when len > 0); returns buf. */
+const char *k8s_error_text(const tfp_error *err, char *buf, size_t len);
+
+/* Add an error diagnostic with `summary` (e.g. "Cannot create Cluster
+ * default/a") and k8s_error_text() as detail. path may be NULL. */
+void k8s_diag(tf_diags *d, const tf_path *path, const char *summary,
+	      const tfp_error *err);
 
 #endif

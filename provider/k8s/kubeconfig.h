@@ -10,15 +10,18 @@
  *    inline content resolves them against the current directory.
  *  - Referenced certificate/key files are read at load time (bounded);
  *    tokenFile is only recorded: the client re-reads it.
- *  - Errors go into a caller buffer and name the kubeconfig source and the
- *    context/cluster/user concerned, and what to do. They never contain
- *    secret values (tokens, keys, file contents).
+ *  - Errors (provider/err.h) are TFP_E_CONFIG with a message naming the
+ *    kubeconfig source and the context/cluster/user concerned, and what to
+ *    do; TFP_E_LIMIT past a bound of the YAML reader; TFP_E_NOMEM. They
+ *    never contain secret values (tokens, keys, file contents).
  *  - Secret fields (token, client_key_pem) are wiped when freed. */
 #ifndef K8S_KUBECONFIG_H
 #define K8S_KUBECONFIG_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "../err.h"
 
 /* Largest kubeconfig accepted (file or inline). */
 #define KC_MAX_INPUT (4u * 1024 * 1024)
@@ -82,14 +85,14 @@ typedef struct kubeconfig_source {
 	const char *context;
 } kubeconfig_source;
 
-/* Load and resolve. Returns 0 and *out (caller frees with kubeconfig_free),
- * or -1 with a one-paragraph message in errbuf (always NUL-terminated when
- * errlen > 0). Fails when the context, its cluster, or the cluster's server
- * is missing, when a referenced file cannot be read, when *-data is not
- * valid base64, when the user uses the legacy auth-provider or basic auth,
- * or when the exec apiVersion is not v1/v1beta1. */
+/* Load and resolve. TFP_OK and *out (caller frees with kubeconfig_free),
+ * or an error (see the top of this file) with a one-paragraph message in
+ * err (may be NULL). Fails when the context, its cluster, or the cluster's
+ * server is missing, when a referenced file cannot be read, when *-data is
+ * not valid base64, when the user uses the legacy auth-provider or basic
+ * auth, or when the exec apiVersion is not v1/v1beta1. */
 int kubeconfig_load(const kubeconfig_source *src, kubeconfig **out,
-		    char *errbuf, size_t errlen);
+		    tfp_error *err);
 
 void kubeconfig_free(kubeconfig *kc); /* NULL-tolerant; wipes secrets */
 
@@ -99,13 +102,9 @@ void kubeconfig_free(kubeconfig *kc); /* NULL-tolerant; wipes secrets */
  * check that the file exists. */
 const char *kubeconfig_default_path(char *buf, size_t len);
 
-/* Helpers shared with the client and resources. */
-/* Standard base64 (whitespace ignored, padding optional but checked).
- * Returns 0 and a malloc'd NUL-terminated buffer (*outlen bytes), or -1 on
- * invalid input / NOMEM. */
-int kc_base64_decode(const char *in, size_t len, char **out, size_t *outlen);
-/* Read a regular file of at most `max` bytes into a malloc'd NUL-terminated
- * buffer. Returns 0, or -1 with errno (EFBIG when larger than max). */
-int kc_read_file(const char *path, size_t max, char **out, size_t *outlen);
+/* A deep copy of an exec plugin's settings (NULL when out of memory),
+ * and its destructor (NULL-tolerant; wipes the env values). */
+kc_exec *kc_exec_dup(const kc_exec *e);
+void kc_exec_free(kc_exec *e);
 
 #endif

@@ -17,11 +17,22 @@
  * connections, later requests fail at once with the same message until
  * the server answers a probe again.
  *
- * Return codes: LXD_OK (0) or a negative lxd_code. On failure the optional
- * lxd_error receives the HTTP status and LXD's own message (kept verbatim:
- * HTTP codes are not a reliable classifier, the message is what users need).
- * Output parameters are written only on success, and are owned by the caller
- * (json_decref / free). */
+ * Return codes (provider/err.h): TFP_OK (0) or a negative tfp_code. On
+ * failure the optional tfp_error receives the HTTP status and LXD's own
+ * message (kept verbatim: HTTP codes are not a reliable classifier, the
+ * message is what users need), and outcome_unknown (see
+ * tfp_err_outcome_unknown): a request that is not idempotent (POST) was
+ * sent and no answer, or only a transient one, came back and no verify
+ * callback settled it; or waiting for an async operation failed without
+ * the operation itself failing (LXD restarted and forgot it, the wait
+ * timed out, was cancelled, or LXD stopped answering). A resource then
+ * records what it can see as partial state instead of assuming nothing
+ * happened. LXD's answers map through the common status table
+ * (http_status_code) except that 401 is TFP_E_FORBIDDEN like 403 (not
+ * trusted), 502/504 (a proxy in front of LXD) are TFP_E_SERVER, and
+ * "already exists" in LXD's message is TFP_E_EXISTS whatever the status;
+ * failed operations are TFP_E_SERVER. Output parameters are written only
+ * on success, and are owned by the caller (json_decref / free). */
 #ifndef LXD_CLIENT_H
 #define LXD_CLIENT_H
 
@@ -31,44 +42,10 @@
 
 #include <jansson.h>
 
+#include "provider/err.h"
 #include "provider/http/http.h"
 
-typedef enum lxd_code {
-	LXD_OK = 0,
-	LXD_E_NOMEM = -1,
-	LXD_E_NOTFOUND = -2,     /* 404 */
-	LXD_E_CONFLICT = -3,     /* 409, or "already exists" */
-	LXD_E_PRECONDITION = -4, /* 412: ETag mismatch */
-	LXD_E_INVALID = -5,      /* 400 and other client errors */
-	LXD_E_FORBIDDEN = -6,    /* 401 / 403: not trusted */
-	LXD_E_UNAVAILABLE = -7,  /* cannot connect, 503 */
-	LXD_E_SERVER = -8,       /* 500 and failed operations */
-	LXD_E_TIMEOUT = -9,      /* request or operation wait bound exceeded */
-	LXD_E_CANCELLED = -10,   /* the stop flag was raised */
-	LXD_E_PROTOCOL = -11,    /* malformed or oversized response */
-	LXD_E_TLS = -12,         /* server certificate does not match the pin */
-} lxd_code;
-
-#define LXD_ERRMSG_MAX 1024
-
-typedef struct lxd_error {
-	int code;         /* lxd_code */
-	int http_status;  /* 0 when no HTTP response */
-	bool outcome_unknown; /* the request may or may not have taken effect
-			       * (see lxd_error_outcome_unknown) */
-	char message[LXD_ERRMSG_MAX];
-} lxd_error;
-
-/* Did the failed request perhaps take effect anyway? True when a request
- * that is not idempotent (POST) was sent and no answer, or only a transient
- * one, came back and no verify callback settled it; and when waiting for an
- * async operation failed without the operation itself failing (LXD
- * restarted and forgot it, the wait timed out, was cancelled, or LXD
- * stopped answering). A resource then records what it can see as partial
- * state instead of assuming nothing happened. NULL-tolerant (false). */
-bool lxd_error_outcome_unknown(const lxd_error *err);
-
-/* Replies larger than this are rejected with LXD_E_PROTOCOL. */
+/* Replies larger than this are rejected with TFP_E_PROTOCOL. */
 #define LXD_MAX_RESPONSE (64u * 1024 * 1024)
 
 /* A raw HTTP exchange, for the pluggable transport used by unit tests.
@@ -123,7 +100,7 @@ typedef struct lxd_client lxd_client;
  * Writes into buf; returns buf, or NULL if none exists. */
 const char *lxd_socket_resolve(char *buf, size_t len);
 
-int lxd_client_new(const lxd_client_opts *o, lxd_client **out, lxd_error *err);
+int lxd_client_new(const lxd_client_opts *o, lxd_client **out, tfp_error *err);
 void lxd_client_free(lxd_client *c); /* NULL-tolerant */
 const char *lxd_client_project(const lxd_client *c);
 
@@ -151,12 +128,12 @@ void lxd_response_done(lxd_response *r);
  * Handles sync, async and error envelopes. An async reply is waited for
  * (bounded by operation_timeout_s, checking the stop flag) unless
  * LXD_REQ_NO_WAIT (then metadata is the operation as first returned); a
- * failed operation (status_code >= 400 or err set) is LXD_E_SERVER, or
- * LXD_E_CONFLICT when err says "already exists", with err as message.
+ * failed operation (status_code >= 400 or err set) is TFP_E_SERVER, or
+ * TFP_E_EXISTS when err says "already exists", with err as message.
  * `out` may be NULL; it is written only on success (start from {0}). */
 int lxd_request(lxd_client *c, const char *method, const char *path,
 		const json_t *body, const char *if_match, unsigned flags,
-		lxd_response *out, lxd_error *err);
+		lxd_response *out, tfp_error *err);
 
 /* Did a request whose outcome is unknown take effect? Called (on the
  * requesting thread, possibly more than once, at most 3 times) after a POST
@@ -170,37 +147,37 @@ typedef enum lxd_verdict {
 typedef lxd_verdict (*lxd_verify_fn)(lxd_client *c, void *arg);
 
 /* lxd_request with a verify callback (for POSTs; `verify` may be NULL).
- * When the callback says the request took effect, returns LXD_OK with
+ * When the callback says the request took effect, returns TFP_OK with
  * out->verified set and out->metadata JSON null: callers that need the
  * answer's metadata (an operation's secret, say) must not use this. */
 int lxd_request_verify(lxd_client *c, const char *method, const char *path,
 		       const json_t *body, unsigned flags, lxd_verify_fn verify,
-		       void *verify_arg, lxd_response *out, lxd_error *err);
+		       void *verify_arg, lxd_response *out, tfp_error *err);
 
 /* GET convenience: metadata and (optionally) ETag. */
 int lxd_get(lxd_client *c, const char *path, unsigned flags, json_t **metadata,
-	    char **etag, lxd_error *err);
+	    char **etag, tfp_error *err);
 
 /* Wait for an operation ("/1.0/operations/<id>") up to timeout_s. A wait
  * that ends without the operation's own result (LXD forgot it: 404 after a
  * restart; LXD unreachable or not answering; the deadline; the stop flag)
- * sets err->outcome_unknown; a 404 is then LXD_E_UNAVAILABLE, never
- * LXD_E_NOTFOUND. */
+ * sets err->outcome_unknown; a 404 is then TFP_E_UNAVAILABLE, never
+ * TFP_E_NOTFOUND. */
 int lxd_wait_operation(lxd_client *c, const char *op_path, long timeout_s,
-		       json_t **op_out, lxd_error *err);
+		       json_t **op_out, tfp_error *err);
 
 /* Read-modify-write with ETag/If-Match, retried on 412 (up to 5 times):
  * GET path, hand the metadata to `mutate` which builds the PUT body (new
- * reference in *body; return LXD_OK, or an error to stop), PUT with If-Match.
+ * reference in *body; return TFP_OK, or an error to stop), PUT with If-Match.
  * A GET without ETag (5.0.2 storage pools never send one) is PUT without
  * If-Match. */
 typedef int (*lxd_mutate_fn)(json_t *current, void *arg, json_t **body,
-			     lxd_error *err);
+			     tfp_error *err);
 int lxd_update_etag(lxd_client *c, const char *path, unsigned flags,
-		    lxd_mutate_fn mutate, void *arg, lxd_error *err);
+		    lxd_mutate_fn mutate, void *arg, tfp_error *err);
 
 /* GET /1.0, cached for the client's life time (borrowed). */
-int lxd_server_info(lxd_client *c, const json_t **info, lxd_error *err);
+int lxd_server_info(lxd_client *c, const json_t **info, tfp_error *err);
 /* Drop the cached GET /1.0 (after a change that alters it, e.g. clustering
  * was enabled); the next lxd_server_info() fetches it again. Pointers
  * previously returned by lxd_server_info() stay valid until
@@ -218,8 +195,5 @@ void lxd_client_stats(lxd_client *c, http_stats *out);
 
 /* Percent-encode one path segment (malloc'd). */
 char *lxd_escape(const char *segment);
-
-/* Human name of a code, e.g. "not found". */
-const char *lxd_code_str(int code);
 
 #endif

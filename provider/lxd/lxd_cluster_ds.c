@@ -116,7 +116,7 @@ static void cluster_read(tfp_ctx *ctx, const tf_value *config, tf_value **out,
 {
 	lxd_client *c = lxd_ctx_client(ctx, d);
 	json_t *cl = NULL, *members = NULL, *groups = NULL;
-	lxd_error err = {0};
+	tfp_error err = {0};
 	tf_value *st;
 	bool enabled;
 

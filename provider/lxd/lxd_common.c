@@ -11,20 +11,20 @@
 static const char *hint_for(int code)
 {
 	switch (code) {
-	case LXD_E_UNAVAILABLE:
+	case TFP_E_UNAVAILABLE:
 		return " Check that LXD is running and that the provider's "
 		       "`socket` or `address` points at it.";
-	case LXD_E_FORBIDDEN:
+	case TFP_E_FORBIDDEN:
 		return " The client certificate is not trusted by this LXD "
 		       "server; add it with `lxc config trust add`.";
-	case LXD_E_TLS:
+	case TFP_E_TLS:
 		return " The server certificate does not match "
 		       "`server_certificate`/`server_fingerprint`.";
-	case LXD_E_TIMEOUT:
+	case TFP_E_TIMEOUT:
 		return " LXD did not answer or finish in time: check that the "
 		       "daemon is responsive. The provider's `request_timeout` "
 		       "bounds one request, `operation_timeout` one operation.";
-	case LXD_E_CANCELLED:
+	case TFP_E_CANCELLED:
 		return " Terraform asked the provider to stop.";
 	default:
 		return "";
@@ -32,7 +32,7 @@ static const char *hint_for(int code)
 }
 
 void lxd_diag(tf_diags *d, const tf_path *path, const char *summary,
-	      const lxd_error *err, const char *what_fmt, ...)
+	      const tfp_error *err, const char *what_fmt, ...)
 {
 	char what[512];
 	va_list ap;
@@ -41,17 +41,17 @@ void lxd_diag(tf_diags *d, const tf_path *path, const char *summary,
 	vsnprintf(what, sizeof(what), what_fmt, ap);
 	va_end(ap);
 	tf_diags_add(d, TF_DIAG_ERROR, path, summary, "%s: %s.%s%s", what,
-		     err && err->message[0] ? err->message : lxd_code_str(err ? err->code : 0),
+		     err && err->message[0] ? err->message : tfp_code_str(err ? err->code : 0),
 		     hint_for(err ? err->code : 0),
-		     lxd_error_outcome_unknown(err) ?
+		     tfp_err_outcome_unknown(err) ?
 		     " The request may or may not have taken effect on the "
 		     "server; the next plan shows what it holds." : "");
 }
 
-bool lxd_outcome_unknown(const lxd_error *err)
+bool lxd_outcome_unknown(const tfp_error *err)
 {
-	return lxd_error_outcome_unknown(err) ||
-	       (err && err->code == LXD_E_CANCELLED && err->http_status == 0);
+	return tfp_err_outcome_unknown(err) ||
+	       (err && err->code == TFP_E_CANCELLED && err->http_status == 0);
 }
 
 lxd_client *lxd_ctx_client(tfp_ctx *ctx, tf_diags *d)
@@ -73,7 +73,7 @@ lxd_client *lxd_ctx_named(tfp_ctx *ctx, const tf_value *obj, const char **name,
 	return *name ? c : NULL;
 }
 
-int lxd_is_clustered(lxd_client *c, bool *clustered, lxd_error *err)
+int lxd_is_clustered(lxd_client *c, bool *clustered, tfp_error *err)
 {
 	const json_t *info;
 	int rc = lxd_server_info(c, &info, err);
@@ -82,7 +82,7 @@ int lxd_is_clustered(lxd_client *c, bool *clustered, lxd_error *err)
 		return rc;
 	*clustered = json_is_true(json_object_get(
 		json_object_get(info, "environment"), "server_clustered"));
-	return LXD_OK;
+	return TFP_OK;
 }
 
 const char *lxd_url_basename(const char *url)
@@ -91,7 +91,7 @@ const char *lxd_url_basename(const char *url)
 	return s ? s + 1 : url;
 }
 
-int lxd_member_names(lxd_client *c, json_t **names, lxd_error *err)
+int lxd_member_names(lxd_client *c, json_t **names, tfp_error *err)
 {
 	json_t *list = NULL, *out;
 	size_t i;
@@ -108,11 +108,11 @@ int lxd_member_names(lxd_client *c, json_t **names, lxd_error *err)
 	}
 	json_decref(list);
 	*names = out;
-	return LXD_OK;
+	return TFP_OK;
 }
 
 int lxd_driver_supported(lxd_client *c, const char *driver, bool *ok,
-			 char **supported_list, lxd_error *err)
+			 char **supported_list, tfp_error *err)
 {
 	const json_t *info, *drivers, *dj;
 	char *list;
@@ -129,9 +129,9 @@ int lxd_driver_supported(lxd_client *c, const char *driver, bool *ok,
 			*ok = true;
 	list = lxd_join(drivers, "Name");
 	if (!list)
-		return LXD_E_NOMEM;
+		return TFP_E_NOMEM;
 	*supported_list = list;
-	return LXD_OK;
+	return TFP_OK;
 }
 
 tf_value *lxd_config_to_map(const json_t *obj, lxd_key_filter keep, void *arg)

@@ -17,14 +17,14 @@
  * "<what>: <LXD's message>" plus a hint for common codes. `path` may be
  * NULL. */
 void lxd_diag(tf_diags *d, const tf_path *path, const char *summary,
-	      const lxd_error *err, const char *what_fmt, ...)
+	      const tfp_error *err, const char *what_fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
 /* Could the failed request have taken effect anyway (no answer came
- * back)? The transport's verdict (lxd_error_outcome_unknown), and a request
+ * back)? The transport's verdict (tfp_err_outcome_unknown), and a request
  * cancelled by StopProvider while in flight. Resources then read back what
  * happened, and record partial state when they cannot. */
-bool lxd_outcome_unknown(const lxd_error *err);
+bool lxd_outcome_unknown(const tfp_error *err);
 
 /* The client from a handler context, or NULL with an error diagnostic. */
 lxd_client *lxd_ctx_client(tfp_ctx *ctx, tf_diags *d);
@@ -35,13 +35,13 @@ lxd_client *lxd_ctx_named(tfp_ctx *ctx, const tf_value *obj, const char **name,
 			  tf_diags *d);
 
 /* environment.server_clustered from GET /1.0. */
-int lxd_is_clustered(lxd_client *c, bool *clustered, lxd_error *err);
+int lxd_is_clustered(lxd_client *c, bool *clustered, tfp_error *err);
 /* Names of the cluster members (new JSON array of strings). */
-int lxd_member_names(lxd_client *c, json_t **names, lxd_error *err);
+int lxd_member_names(lxd_client *c, json_t **names, tfp_error *err);
 /* Is `driver` listed in environment.storage_supported_drivers? On success
  * *supported_list is a malloc'd ", "-joined list of supported names. */
 int lxd_driver_supported(lxd_client *c, const char *driver, bool *ok,
-			 char **supported_list, lxd_error *err);
+			 char **supported_list, tfp_error *err);
 
 /* LXD config object -> map(string) value (non-string values are rendered
  * as JSON text). `keep(key, arg)` filters keys (NULL keeps all). */

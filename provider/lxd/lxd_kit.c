@@ -22,19 +22,19 @@ char *lxd_url(const char *prefix, const char *segment, const char *suffix,
 	return url;
 }
 
-/* A path that could not be built: LXD_E_NOMEM, reported like a failed
+/* A path that could not be built: TFP_E_NOMEM, reported like a failed
  * request. */
-static int no_path(lxd_error *err)
+static int no_path(tfp_error *err)
 {
 	if (err) {
-		err->code = LXD_E_NOMEM;
+		err->code = TFP_E_NOMEM;
 		snprintf(err->message, sizeof(err->message), "out of memory");
 	}
-	return LXD_E_NOMEM;
+	return TFP_E_NOMEM;
 }
 
 int lxd_get_at(lxd_client *c, char *take_path, json_t **metadata,
-	       char **etag, lxd_error *err)
+	       char **etag, tfp_error *err)
 {
 	_cleanup_(freep) char *path = take_path;
 
@@ -44,7 +44,7 @@ int lxd_get_at(lxd_client *c, char *take_path, json_t **metadata,
 }
 
 int lxd_send_at(lxd_client *c, const char *method, char *take_path,
-		const json_t *body, lxd_error *err)
+		const json_t *body, tfp_error *err)
 {
 	_cleanup_(freep) char *path = take_path;
 
@@ -54,7 +54,7 @@ int lxd_send_at(lxd_client *c, const char *method, char *take_path,
 }
 
 int lxd_update_at(lxd_client *c, char *take_path, lxd_mutate_fn mutate,
-		  void *arg, lxd_error *err)
+		  void *arg, tfp_error *err)
 {
 	_cleanup_(freep) char *path = take_path;
 

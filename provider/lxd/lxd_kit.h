@@ -31,16 +31,16 @@ char *lxd_url(const char *prefix, const char *segment, const char *suffix,
 	      const char *qkey, const char *qval);
 
 /* lxd_get / lxd_request / lxd_update_etag on a path that is `take`n (freed
- * here; NULL means it could not be built: LXD_E_NOMEM in the return value
+ * here; NULL means it could not be built: TFP_E_NOMEM in the return value
  * and *err, nothing sent).
  * lxd_send_at discards the answer (a DELETE, a PUT, a POST whose answer is
  * not needed); `body` may be NULL. */
 int lxd_get_at(lxd_client *c, char *take_path, json_t **metadata,
-	       char **etag, lxd_error *err);
+	       char **etag, tfp_error *err);
 int lxd_send_at(lxd_client *c, const char *method, char *take_path,
-		const json_t *body, lxd_error *err);
+		const json_t *body, tfp_error *err);
 int lxd_update_at(lxd_client *c, char *take_path, lxd_mutate_fn mutate,
-		  void *arg, lxd_error *err);
+		  void *arg, tfp_error *err);
 
 /* The HTTPS settings of `o` from an object with the attributes
  * client_certificate, client_key, server_certificate, server_fingerprint

@@ -50,7 +50,7 @@ static void net_ds_read(tfp_ctx *ctx, const tf_value *config, tf_value **out,
 	lxd_client *c = lxd_ctx_named(ctx, config, &name, d);
 	const char *project = tf_value_attr_string(config, "project");
 	json_t *net = NULL;
-	lxd_error err = {0};
+	tfp_error err = {0};
 	tf_value *st = NULL;
 	int rc;
 
@@ -60,7 +60,7 @@ static void net_ds_read(tfp_ctx *ctx, const tf_value *config, tf_value **out,
 		project = lxd_client_project(c);
 	rc = lxd_get_at(c, lxd_url("/1.0/networks/", name, NULL, "project", project),
 			&net, NULL, &err);
-	if (rc == LXD_E_NOTFOUND) {
+	if (rc == TFP_E_NOTFOUND) {
 		tf_diags_attr_error(d, "name", "Network not found",
 				    "LXD has no network \"%s\" in project \"%s\". "
 				    "Check the name (`lxc network list --project "

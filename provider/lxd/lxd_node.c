@@ -208,7 +208,7 @@ static void check_create(lxd_client *c, const tf_value *config, tf_diags *d)
 	bool bootstrap = tf_value_is_known(bs) && tf_value_get_bool(bs);
 	bool clustered = false;
 	json_t *m = NULL, *req = NULL;
-	lxd_error err = {0};
+	tfp_error err = {0};
 	int rc;
 
 	if (bootstrap && jt && !tf_value_is_null(jt))
@@ -248,14 +248,14 @@ static void check_create(lxd_client *c, const tf_value *config, tf_diags *d)
 	}
 	rc = lxd_node_get(c, name, &m, &err);
 	json_decref(m);
-	if (rc == LXD_OK) {
+	if (rc == TFP_OK) {
 		tf_diags_attr_error(d, "name", "Member already exists",
 				    "The cluster already has a member named \"%s\". "
 				    "Import it with `terraform import lxd_node.<name> "
 				    "%s` instead of joining it.", name, name);
 		return;
 	}
-	if (rc != LXD_E_NOTFOUND) {
+	if (rc != TFP_E_NOTFOUND) {
 		lxd_diag(d, NULL, "Cannot read cluster member", &err,
 			 "Reading member \"%s\"", name);
 		return;
@@ -297,13 +297,13 @@ static void node_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 	const char *name = NULL;
 	lxd_client *c = lxd_ctx_named(ctx, state, &name, d);
 	json_t *m = NULL;
-	lxd_error err = {0};
+	tfp_error err = {0};
 	int rc;
 
 	if (!c)
 		return;
 	rc = lxd_node_get(c, name, &m, &err);
-	if (rc == LXD_E_NOTFOUND) {
+	if (rc == TFP_E_NOTFOUND) {
 		tfp_info("Cluster member \"%s\" no longer exists", name);
 		return;
 	}
@@ -334,7 +334,7 @@ static void node_import(tfp_ctx *ctx, const char *id, tf_value **out,
 {
 	lxd_client *c = lxd_ctx_client(ctx, d);
 	json_t *m = NULL;
-	lxd_error err = {0};
+	tfp_error err = {0};
 	int rc;
 
 	if (!c)
@@ -346,7 +346,7 @@ static void node_import(tfp_ctx *ctx, const char *id, tf_value **out,
 		return;
 	}
 	rc = lxd_node_get(c, id, &m, &err);
-	if (rc == LXD_E_NOTFOUND) {
+	if (rc == TFP_E_NOTFOUND) {
 		/* ReadResource then reports "Cannot import non-existent
 		 * remote object". */
 		json_t *stub = json_pack("{s:s}", "server_name", id);
@@ -391,7 +391,7 @@ static void node_update(tfp_ctx *ctx, const tf_value *prior,
 	const tf_value *ev = tf_value_attr(planned, "evacuated");
 	const tf_value *keep = planned;
 	_cleanup_(json_decrefp) json_t *m = NULL;
-	lxd_error err = {0};
+	tfp_error err = {0};
 	int rc;
 
 	(void)config;
@@ -413,7 +413,7 @@ static void node_update(tfp_ctx *ctx, const tf_value *prior,
 	}
 reread:
 	/* Record what is true now (also after a failure). */
-	if (lxd_node_get(c, name, &m, &err) != LXD_OK) {
+	if (lxd_node_get(c, name, &m, &err) != TFP_OK) {
 		if (!tf_diags_has_error(d))
 			lxd_diag(d, NULL, "Cannot read cluster member", &err,
 				 "Reading member \"%s\" after updating it", name);
@@ -427,10 +427,10 @@ reread:
  * {enabled:false} makes it a standalone server again (it keeps its
  * pools and networks). Only done on the provider's own server. */
 static void disable_clustering(lxd_client *c, const char *name,
-			       lxd_error *why, tf_diags *d)
+			       tfp_error *why, tf_diags *d)
 {
 	json_t *cl = NULL, *body = json_pack("{s:b}", "enabled", 0);
-	lxd_error err = {0};
+	tfp_error err = {0};
 	const char *self;
 	int rc = lxd_get(c, "/1.0/cluster", 0, &cl, NULL, &err);
 
@@ -460,14 +460,14 @@ static void node_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 	const char *name = NULL;
 	lxd_client *c = lxd_ctx_named(ctx, prior, &name, d);
 	bool force = tf_value_get_bool(tf_value_attr(prior, "force"));
-	lxd_error err = {0};
+	tfp_error err = {0};
 	int rc;
 
 	if (!c)
 		return;
 	rc = lxd_send_at(c, "DELETE", lxd_node_path(name, force ? "?force=1" : NULL),
 			 NULL, &err);
-	if (rc == LXD_OK || rc == LXD_E_NOTFOUND ||
+	if (rc == TFP_OK || rc == TFP_E_NOTFOUND ||
 	    strstr(err.message, "isn't part of a cluster"))
 		return;
 	if (strstr(err.message, "only member")) {
@@ -479,8 +479,8 @@ static void node_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 		 * reset the server itself (it is unreachable): the member is
 		 * gone, which is what destroy asked for. */
 		json_t *m = NULL;
-		lxd_error e2 = {0};
-		if (lxd_node_get(c, name, &m, &e2) == LXD_E_NOTFOUND) {
+		tfp_error e2 = {0};
+		if (lxd_node_get(c, name, &m, &e2) == TFP_E_NOTFOUND) {
 			tf_diags_warn(d, NULL, "Cluster member removed, server not reset",
 				      "Member \"%s\" was removed from the cluster, but "
 				      "LXD could not reset the server itself: %s. Wipe "
@@ -492,7 +492,7 @@ static void node_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 	}
 	tf_diags_error(d, NULL, "Cannot remove cluster member",
 		       "LXD refused to remove member \"%s\": %s. %s", name,
-		       err.message[0] ? err.message : lxd_code_str(rc),
+		       err.message[0] ? err.message : tfp_code_str(rc),
 		       force ? "" : "Move or delete its instances and custom "
 				    "volumes first, or, for a dead member, set "
 				    "`force = true`, apply, then destroy.");

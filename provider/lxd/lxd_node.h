@@ -26,9 +26,9 @@ char *lxd_node_path(const char *name, const char *suffix);
  * and are reported in `database_roles`, not in `roles`. */
 bool lxd_node_auto_role(const char *role);
 
-/* GET the member (metadata). LXD_E_NOTFOUND when it is not a member. */
+/* GET the member (metadata). TFP_E_NOTFOUND when it is not a member. */
 int lxd_node_get(lxd_client *c, const char *name, json_t **member,
-		 lxd_error *err);
+		 tfp_error *err);
 
 /* The resource state from a live member object. `keep` (borrowed, may be
  * NULL on import) supplies what the server does not report: join_target,
@@ -52,16 +52,16 @@ tf_value *lxd_node_state_now(tfp_ctx *ctx, const json_t *m, const tf_value *keep
  * echoed as they are on the server. Unknown planned values keep the live
  * value. GET + PUT with If-Match, retried on 412 and on role races. */
 int lxd_node_put(lxd_client *c, const char *name, const tf_value *prior,
-		 const tf_value *planned, atomic_int *stop, lxd_error *err);
+		 const tf_value *planned, atomic_int *stop, tfp_error *err);
 
 /* Evacuate (want=true) or restore the member; no-op when the member is
  * already in that state ("already evacuated/restored" counts as done). */
 int lxd_node_set_evacuated(lxd_client *c, const char *name, bool want,
-			   lxd_error *err);
+			   tfp_error *err);
 
 /* Keys the cluster needs from a joining server: GET /1.0/cluster on the
  * cluster, member_config as a new JSON array of {entity, name, key, ...}. */
-int lxd_node_required_config(lxd_client *c, json_t **required, lxd_error *err);
+int lxd_node_required_config(lxd_client *c, json_t **required, tfp_error *err);
 
 /* "ENTITY/NAME/KEY", the `member_config` map key of one required entry,
  * malloc'd or NULL. */

@@ -61,7 +61,7 @@ static lxd_client *open_target(tfp_ctx *ctx, const tf_value *jt, tf_diags *d)
 {
 	lxd_client_opts o = {0};
 	lxd_client *jc = NULL;
-	lxd_error err = {0};
+	tfp_error err = {0};
 
 	lxd_tls_opts(&o, jt);
 	o.socket_path = tf_value_attr_string(jt, "socket");
@@ -72,7 +72,7 @@ static lxd_client *open_target(tfp_ctx *ctx, const tf_value *jt, tf_diags *d)
 				    "Set `join_target.socket` or `join_target.address`.");
 		return NULL;
 	}
-	if (lxd_client_new(&o, &jc, &err) != LXD_OK) {
+	if (lxd_client_new(&o, &jc, &err) != TFP_OK) {
 		lxd_diag(d, NULL, "Cannot reach the joining server", &err,
 			 "Connecting to %s", o.url ? o.url : o.socket_path);
 		return NULL;
@@ -83,7 +83,7 @@ static lxd_client *open_target(tfp_ctx *ctx, const tf_value *jt, tf_diags *d)
 /* GET /1.0 on the joining server (trusting our certificate first with the
  * password when it is untrusted). *info is new. */
 static int target_info(lxd_client *jc, const tf_value *jt, json_t **info,
-		       lxd_error *err)
+		       tfp_error *err)
 {
 	const char *pw = tf_value_attr_string(jt, "password");
 	json_t *i = NULL, *body;
@@ -98,17 +98,17 @@ static int target_info(lxd_client *jc, const tf_value *jt, json_t **info,
 		body = json_pack("{s:s, s:s, s:s}", "type", "client", "password", pw,
 				 "trust_token", pw);
 		rc = body ? lxd_request(jc, "POST", "/1.0/certificates", body, NULL,
-					0, NULL, err) : LXD_E_NOMEM;
+					0, NULL, err) : TFP_E_NOMEM;
 		json_decref(body);
 		json_decref(i);
 		i = NULL;
-		if (rc == LXD_OK)
+		if (rc == TFP_OK)
 			rc = lxd_get(jc, "/1.0", 0, &i, NULL, err);
 		if (rc)
 			return rc;
 	}
 	*info = i;
-	return LXD_OK;
+	return TFP_OK;
 }
 
 /* The join token (base64 JSON, as `lxc cluster add` prints it) from the
@@ -134,7 +134,7 @@ static char *token_from_op(const json_t *op, const char **address)
 
 static void cancel_token(lxd_client *c, const char *op_path)
 {
-	lxd_error err = {0};
+	tfp_error err = {0};
 
 	if (op_path && lxd_request(c, "DELETE", op_path, NULL, NULL, 0, NULL, &err))
 		tfp_debug("cancelling join token %s: %s", op_path, err.message);
@@ -152,17 +152,17 @@ static void cancel_token(lxd_client *c, const char *op_path)
  *    partial state, which Terraform taints).
  * Adds the diagnostic; returns whether the server is now a member. */
 static bool join_failed(lxd_client *c, lxd_client *jc, const char *name,
-			const char *addr, const lxd_error *err, bool *unknown,
+			const char *addr, const tfp_error *err, bool *unknown,
 			tf_diags *d)
 {
 	json_t *m = NULL, *ti = NULL;
-	lxd_error e2 = {0};
+	tfp_error e2 = {0};
 	const json_t *env;
 	char url[300];
 	int rc = lxd_node_get(c, name, &m, &e2);
 
-	if (rc == LXD_OK) {
-		bool joined = lxd_get(jc, "/1.0", 0, &ti, NULL, &e2) == LXD_OK;
+	if (rc == TFP_OK) {
+		bool joined = lxd_get(jc, "/1.0", 0, &ti, NULL, &e2) == TFP_OK;
 		env = json_object_get(ti, "environment");
 		joined = joined && json_is_true(json_object_get(env, "server_clustered")) &&
 			 strcmp(json_string_value(json_object_get(env, "server_name")) ?: "",
@@ -185,7 +185,7 @@ static bool join_failed(lxd_client *c, lxd_client *jc, const char *name,
 		} else if (!ti) {
 			*unknown = true; /* the joining server does not answer */
 		}
-	} else if (rc != LXD_E_NOTFOUND) {
+	} else if (rc != TFP_E_NOTFOUND) {
 		*unknown = true;
 	}
 	json_decref(m);
@@ -195,7 +195,7 @@ static bool join_failed(lxd_client *c, lxd_client *jc, const char *name,
 		 *unknown || lxd_outcome_unknown(err) ?
 		 " (whether it joined is not known yet: it is recorded, and "
 		 "the next apply replaces it)" : "");
-	*unknown = *unknown || (lxd_outcome_unknown(err) && rc != LXD_E_NOTFOUND);
+	*unknown = *unknown || (lxd_outcome_unknown(err) && rc != TFP_E_NOTFOUND);
 	return false;
 }
 
@@ -207,7 +207,7 @@ static bool check_target(lxd_client *jc, const tf_value *planned,
 			 json_t **tinfo, const char **addr, tf_diags *d)
 {
 	const char *name = tf_value_attr_string(planned, "name");
-	lxd_error err = {0};
+	tfp_error err = {0};
 
 	if (target_info(jc, tf_value_attr(planned, "join_target"), tinfo, &err)) {
 		lxd_diag(d, NULL, "Cannot reach the joining server", &err,
@@ -243,7 +243,7 @@ static json_t *member_config_for(lxd_client *c, const tf_value *planned,
 				 tf_diags *d)
 {
 	_cleanup_(json_decrefp) json_t *req = NULL;
-	lxd_error err = {0};
+	tfp_error err = {0};
 
 	if (lxd_node_required_config(c, &req, &err)) {
 		lxd_diag(d, NULL, "Cannot read cluster join requirements", &err,
@@ -276,7 +276,7 @@ static bool issue_token(lxd_client *c, const char *name, struct token *t,
 			tf_diags *d)
 {
 	_cleanup_(json_decrefp) json_t *body = NULL;
-	lxd_error err = {0};
+	tfp_error err = {0};
 	int rc;
 
 	if (lxd_get(c, "/1.0", 0, &t->info, NULL, &err)) {
@@ -287,7 +287,7 @@ static bool issue_token(lxd_client *c, const char *name, struct token *t,
 		json_object_get(t->info, "environment"), "certificate"));
 	body = json_pack("{s:s}", "server_name", name);
 	rc = body ? lxd_request(c, "POST", "/1.0/cluster/members", body, NULL,
-				LXD_REQ_NO_WAIT, &t->op, &err) : LXD_E_NOMEM;
+				LXD_REQ_NO_WAIT, &t->op, &err) : TFP_E_NOMEM;
 	if (rc) {
 		lxd_diag(d, NULL, "Cannot issue a join token", &err,
 			 "Issuing a join token for \"%s\"", name);
@@ -308,7 +308,7 @@ static bool issue_token(lxd_client *c, const char *name, struct token *t,
 /* Step 4: PUT /1.0/cluster on the joining server (5.0 reads
  * cluster_password, 5.21+ cluster_token: both are sent). */
 static int put_join(lxd_client *jc, const char *name, const char *addr,
-		    const struct token *t, const json_t *mcfg, lxd_error *err)
+		    const struct token *t, const json_t *mcfg, tfp_error *err)
 {
 	json_t *body = json_pack("{s:s, s:b, s:s, s:s, s:s, s:s, s:s, s:O}",
 				 "server_name", name, "enabled", 1,
@@ -319,7 +319,7 @@ static int put_join(lxd_client *jc, const char *name, const char *addr,
 	int rc;
 
 	if (!body)
-		return LXD_E_NOMEM;
+		return TFP_E_NOMEM;
 	tfp_info("lxd_node: joining \"%s\" (%s) to the cluster via %s", name, addr,
 		 t->address);
 	rc = lxd_request(jc, "PUT", "/1.0/cluster", body, NULL, 0, NULL, err);
@@ -338,13 +338,13 @@ static bool join(tfp_ctx *ctx, lxd_client *c, const tf_value *planned,
 	lxd_client *jc = open_target(ctx, tf_value_attr(planned, "join_target"), d);
 	_cleanup_(json_decrefp) json_t *tinfo = NULL, *mcfg = NULL;
 	struct token t = {0};
-	lxd_error err = {0};
+	tfp_error err = {0};
 	const char *addr = NULL;
 	bool ok = false;
 
 	if (jc && check_target(jc, planned, &tinfo, &addr, d) &&
 	    (mcfg = member_config_for(c, planned, d)) && issue_token(c, name, &t, d)) {
-		ok = put_join(jc, name, addr, &t, mcfg, &err) == LXD_OK;
+		ok = put_join(jc, name, addr, &t, mcfg, &err) == TFP_OK;
 		if (!ok) {
 			cancel_token(c, t.op.operation);
 			ok = join_failed(c, jc, name, addr, &err, unknown, d);
@@ -362,7 +362,7 @@ static bool bootstrap(lxd_client *c, const tf_value *planned, tf_diags *d)
 	const char *addr = tf_value_attr_string(planned, "server_address");
 	json_t *info = NULL, *body = NULL;
 	const json_t *cfg;
-	lxd_error err = {0};
+	tfp_error err = {0};
 	const char *cur;
 	int rc;
 
@@ -384,7 +384,7 @@ static bool bootstrap(lxd_client *c, const tf_value *planned, tf_diags *d)
 	if (addr && (!cur || strcmp(cur, addr) != 0)) {
 		body = json_pack("{s:{s:s}}", "config", "core.https_address", addr);
 		rc = body ? lxd_request(c, "PATCH", "/1.0", body, NULL, 0, NULL, &err)
-			  : LXD_E_NOMEM;
+			  : TFP_E_NOMEM;
 		json_decref(body);
 		if (rc) {
 			lxd_diag(d, NULL, "Cannot bootstrap the cluster", &err,
@@ -394,7 +394,7 @@ static bool bootstrap(lxd_client *c, const tf_value *planned, tf_diags *d)
 	}
 	body = json_pack("{s:s, s:b}", "server_name", name, "enabled", 1);
 	rc = body ? lxd_request(c, "PUT", "/1.0/cluster", body, NULL, 0, NULL, &err)
-		  : LXD_E_NOMEM;
+		  : TFP_E_NOMEM;
 	json_decref(body);
 	lxd_server_info_forget(c);
 	if (rc) {
@@ -418,7 +418,7 @@ void lxd_node_create(tfp_ctx *ctx, const tf_value *planned,
 	bool is_bootstrap = tf_value_get_bool(tf_value_attr(planned, "bootstrap"));
 	bool unknown = false;
 	json_t *m = NULL;
-	lxd_error err = {0};
+	tfp_error err = {0};
 	int rc;
 
 	(void)config;
@@ -447,9 +447,9 @@ void lxd_node_create(tfp_ctx *ctx, const tf_value *planned,
 record:
 	/* Whatever happened: if the member exists, it goes into state. */
 	rc = lxd_node_get(c, name, &m, &err);
-	if (rc == LXD_OK) {
+	if (rc == TFP_OK) {
 		*out = lxd_node_state_now(ctx, m, planned, NULL, true);
-	} else if (unknown && rc != LXD_E_NOTFOUND) {
+	} else if (unknown && rc != TFP_E_NOTFOUND) {
 		/* It may exist: record it as planned (Terraform taints it). */
 		const char *addr = tf_value_attr_string(planned, "server_address");
 		char url[300];

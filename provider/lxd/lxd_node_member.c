@@ -34,13 +34,13 @@ char *lxd_node_path(const char *name, const char *suffix)
 }
 
 int lxd_node_get(lxd_client *c, const char *name, json_t **member,
-		 lxd_error *err)
+		 tfp_error *err)
 {
 	int rc = lxd_get_at(c, lxd_node_path(name, NULL), member, NULL, err);
 
 	/* A server that is not clustered has no members at all. */
 	if (rc && err && strstr(err->message, "isn't part of a cluster"))
-		rc = LXD_E_NOTFOUND;
+		rc = TFP_E_NOTFOUND;
 	return rc;
 }
 
@@ -129,7 +129,7 @@ struct put_arg {
 };
 
 /* Build the PUT body from the live member and the plan. */
-static int put_mutate(json_t *cur, void *argv, json_t **body, lxd_error *err)
+static int put_mutate(json_t *cur, void *argv, json_t **body, tfp_error *err)
 {
 	struct put_arg *a = argv;
 	const tf_value *desc = tf_value_attr(a->planned, "description");
@@ -178,7 +178,7 @@ static int put_mutate(json_t *cur, void *argv, json_t **body, lxd_error *err)
 			  "groups", out_groups ? out_groups : json_array(),
 			  "roles", out_roles ? out_roles : json_array(),
 			  "config", cfg);
-	return *body ? LXD_OK : LXD_E_NOMEM;
+	return *body ? TFP_OK : TFP_E_NOMEM;
 }
 
 static bool wait_ms(atomic_int *stop, long ms)
@@ -194,11 +194,11 @@ static bool wait_ms(atomic_int *stop, long ms)
 }
 
 int lxd_node_put(lxd_client *c, const char *name, const tf_value *prior,
-		 const tf_value *planned, atomic_int *stop, lxd_error *err)
+		 const tf_value *planned, atomic_int *stop, tfp_error *err)
 {
 	struct put_arg a = { prior, planned };
 	char *path = lxd_node_path(name, NULL);
-	int rc = LXD_E_NOMEM;
+	int rc = TFP_E_NOMEM;
 
 	if (!path)
 		return rc;
@@ -206,7 +206,7 @@ int lxd_node_put(lxd_client *c, const char *name, const tf_value *prior,
 	 * left); LXD then refuses the PUT. Re-read and retry, bounded. */
 	for (int attempt = 1; attempt <= 5; attempt++) {
 		rc = lxd_update_etag(c, path, 0, put_mutate, &a, err);
-		if (rc == LXD_OK || !err || !strstr(err->message, "role") ||
+		if (rc == TFP_OK || !err || !strstr(err->message, "role") ||
 		    strstr(err->message, "nvalid") || strstr(err->message, "nknown"))
 			break;
 		tfp_debug("lxd_node %s: role race (attempt %d): %s", name, attempt,
@@ -219,7 +219,7 @@ int lxd_node_put(lxd_client *c, const char *name, const tf_value *prior,
 }
 
 int lxd_node_set_evacuated(lxd_client *c, const char *name, bool want,
-			   lxd_error *err)
+			   tfp_error *err)
 {
 	_cleanup_(json_decrefp) json_t *m = NULL, *body = NULL;
 	bool is_evac;
@@ -229,14 +229,14 @@ int lxd_node_set_evacuated(lxd_client *c, const char *name, bool want,
 		return rc;
 	is_evac = strcmp(lxd_jstr(m, "status"), "Evacuated") == 0;
 	if (is_evac == want)
-		return LXD_OK;
+		return TFP_OK;
 	body = json_pack("{s:s}", "action", want ? "evacuate" : "restore");
 	if (!body)
-		return LXD_E_NOMEM;
+		return TFP_E_NOMEM;
 	rc = lxd_send_at(c, "POST", lxd_node_path(name, "/state"), body, err);
 	if (rc && err && (strstr(err->message, "already evacuated") ||
 			  strstr(err->message, "already restored")))
-		rc = LXD_OK;
+		rc = TFP_OK;
 	return rc;
 }
 
@@ -285,7 +285,7 @@ tf_value *lxd_node_state_now(tfp_ctx *ctx, const json_t *m, const tf_value *keep
 
 /* ---- joining: what the cluster asks for --------------------------------- */
 
-int lxd_node_required_config(lxd_client *c, json_t **required, lxd_error *err)
+int lxd_node_required_config(lxd_client *c, json_t **required, tfp_error *err)
 {
 	json_t *cl = NULL, *mc;
 	int rc = lxd_get(c, "/1.0/cluster", 0, &cl, NULL, err);
@@ -295,7 +295,7 @@ int lxd_node_required_config(lxd_client *c, json_t **required, lxd_error *err)
 	mc = json_object_get(cl, "member_config");
 	*required = json_is_array(mc) ? json_incref(mc) : json_array();
 	json_decref(cl);
-	return *required ? LXD_OK : LXD_E_NOMEM;
+	return *required ? TFP_OK : TFP_E_NOMEM;
 }
 
 char *lxd_node_mc_key(const json_t *e)

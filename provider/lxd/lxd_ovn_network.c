@@ -127,22 +127,22 @@ static char *net_path(const char *project, const char *name, const char *suffix)
 }
 
 static int get_net(lxd_client *c, const char *project, const char *name,
-		   const char *suffix, json_t **out, lxd_error *err)
+		   const char *suffix, json_t **out, tfp_error *err)
 {
 	return lxd_get_at(c, net_path(project, name, suffix), out, NULL, err);
 }
 
 /* GET a managed network; an unmanaged interface of that name counts as
- * absent (LXD_E_NOTFOUND). */
+ * absent (TFP_E_NOTFOUND). */
 static int get_managed(lxd_client *c, const char *project, const char *name,
-		       json_t **out, lxd_error *err)
+		       json_t **out, tfp_error *err)
 {
 	int rc = get_net(c, project, name, NULL, out, err);
 
-	if (rc == LXD_OK && !json_is_true(json_object_get(*out, "managed"))) {
+	if (rc == TFP_OK && !json_is_true(json_object_get(*out, "managed"))) {
 		json_decref(*out);
 		*out = NULL;
-		return LXD_E_NOTFOUND;
+		return TFP_E_NOTFOUND;
 	}
 	return rc;
 }
@@ -337,14 +337,14 @@ static void ovn_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 	lxd_client *c = lxd_ctx_named(ctx, state, &name, d);
 	const char *project;
 	json_t *net = NULL;
-	lxd_error err = {0};
+	tfp_error err = {0};
 	int rc;
 
 	if (!c)
 		return;
 	project = project_of(c, state);
 	rc = get_managed(c, project, name, &net, &err);
-	if (rc == LXD_E_NOTFOUND) {
+	if (rc == TFP_E_NOTFOUND) {
 		tfp_info("OVN network \"%s\" (project %s) no longer exists", name, project);
 		return; /* gone */
 	}
@@ -383,7 +383,7 @@ static void ovn_import(tfp_ctx *ctx, const char *id, tf_value **out, tf_diags *d
 	const char *slash = strchr(id, '/');
 	char project[128] = "", name[128] = "";
 	json_t *net = NULL;
-	lxd_error err = {0};
+	tfp_error err = {0};
 	int rc;
 
 	if (!c)
@@ -403,7 +403,7 @@ static void ovn_import(tfp_ctx *ctx, const char *id, tf_value **out, tf_diags *d
 		return;
 	}
 	rc = get_managed(c, project, name, &net, &err);
-	if (rc == LXD_E_NOTFOUND) {
+	if (rc == TFP_E_NOTFOUND) {
 		tf_value *st = tf_schema_empty_object(ctx->schema);
 		/* ReadResource then reports "Cannot import non-existent remote
 		 * object". */
@@ -460,11 +460,11 @@ static void ovn_validate(tfp_ctx *ctx, const tf_value *config, tf_diags *d)
 static void check_uplink(lxd_client *c, const char *uplink, tf_diags *d)
 {
 	json_t *net = NULL;
-	lxd_error err = {0};
+	tfp_error err = {0};
 	const char *type, *r4, *r6;
 	int rc = get_managed(c, "default", uplink, &net, &err);
 
-	if (rc == LXD_E_NOTFOUND) {
+	if (rc == TFP_E_NOTFOUND) {
 		tf_diags_attr_error(d, "uplink", "Uplink network not found",
 				    "There is no managed network \"%s\" in the "
 				    "`default` project. Create a bridge (or "
@@ -504,14 +504,14 @@ static void check_uplink(lxd_client *c, const char *uplink, tf_diags *d)
 static void check_project(lxd_client *c, const char *project, tf_diags *d)
 {
 	json_t *p = NULL;
-	lxd_error err = {0};
+	tfp_error err = {0};
 	int rc;
 
 	if (strcmp(project, "default") == 0)
 		return;
 	rc = lxd_get_at(c, lxd_url("/1.0/projects/", project, NULL, NULL, NULL), &p,
 			NULL, &err);
-	if (rc == LXD_E_NOTFOUND) {
+	if (rc == TFP_E_NOTFOUND) {
 		tf_diags_attr_error(d, "project", "Project not found",
 				    "LXD has no project \"%s\". Create it with "
 				    "`features.networks=true` first.", project);
@@ -598,17 +598,17 @@ static void sleep_ms(long ms)
 }
 
 /* Wait until the network is Created and its router has an active chassis.
- * Returns LXD_OK, LXD_E_TIMEOUT / LXD_E_CANCELLED (message in err), or a
+ * Returns TFP_OK, TFP_E_TIMEOUT / TFP_E_CANCELLED (message in err), or a
  * read error. */
 static int wait_ready(tfp_ctx *ctx, lxd_client *c, const char *project,
-		      const char *name, lxd_error *err)
+		      const char *name, tfp_error *err)
 {
 	time_t deadline = time(NULL) + OVN_READY_TIMEOUT_S;
 	char last[256] = "no reply yet";
 
 	for (;;) {
 		json_t *net = NULL, *st = NULL;
-		lxd_error e = {0};
+		tfp_error e = {0};
 		const char *status = NULL, *chassis = NULL;
 		int rc = get_net(c, project, name, NULL, &net, &e);
 
@@ -619,7 +619,7 @@ static int wait_ready(tfp_ctx *ctx, lxd_client *c, const char *project,
 		}
 		status = json_string_value(json_object_get(net, "status"));
 		if (status && strcmp(status, "Created") == 0) {
-			if (get_net(c, project, name, "/state", &st, &e) == LXD_OK)
+			if (get_net(c, project, name, "/state", &st, &e) == TFP_OK)
 				chassis = json_string_value(json_object_get(
 					json_object_get(st, "ovn"), "chassis"));
 			if (chassis && *chassis) {
@@ -627,7 +627,7 @@ static int wait_ready(tfp_ctx *ctx, lxd_client *c, const char *project,
 					  chassis);
 				json_decref(net);
 				json_decref(st);
-				return LXD_OK;
+				return TFP_OK;
 			}
 			snprintf(last, sizeof(last), "status Created, no active OVN "
 				 "chassis (%.160s)", e.message[0] ? e.message : "state has none");
@@ -637,20 +637,20 @@ static int wait_ready(tfp_ctx *ctx, lxd_client *c, const char *project,
 		json_decref(net);
 		json_decref(st);
 		if (ctx->stop && atomic_load(ctx->stop)) {
-			err->code = LXD_E_CANCELLED;
+			err->code = TFP_E_CANCELLED;
 			snprintf(err->message, sizeof(err->message),
 				 "stopped while waiting for the network (%s)", last);
-			return LXD_E_CANCELLED;
+			return TFP_E_CANCELLED;
 		}
 		if (time(NULL) >= deadline) {
-			err->code = LXD_E_TIMEOUT;
+			err->code = TFP_E_TIMEOUT;
 			snprintf(err->message, sizeof(err->message),
 				 "not usable after %ds: %s. Check that ovn-controller "
 				 "runs on the cluster members (OVS external_ids "
 				 "ovn-remote, system-id) and that "
 				 "network.ovn.northbound_connection is right",
 				 OVN_READY_TIMEOUT_S, last);
-			return LXD_E_TIMEOUT;
+			return TFP_E_TIMEOUT;
 		}
 		sleep_ms(500);
 	}
@@ -666,12 +666,12 @@ static void partial_state(lxd_client *c, const tf_value *planned, tf_value **out
 	const char *name = tf_value_attr_string(planned, "name");
 	const char *project = project_of(c, planned);
 	json_t *net = NULL;
-	lxd_error err = {0};
+	tfp_error err = {0};
 	int rc = get_net(c, project, name, NULL, &net, &err);
 
-	if (rc == LXD_E_NOTFOUND)
+	if (rc == TFP_E_NOTFOUND)
 		return; /* nothing there */
-	*out = state_from_plan(c, planned, rc == LXD_OK ? net : NULL);
+	*out = state_from_plan(c, planned, rc == TFP_OK ? net : NULL);
 	json_decref(net);
 }
 
@@ -709,10 +709,10 @@ static bool clear_the_way(lxd_client *c, const char *project, const char *name,
 			  tf_diags *d)
 {
 	json_t *net = NULL;
-	lxd_error err = {0};
+	tfp_error err = {0};
 	int rc = get_net(c, project, name, NULL, &net, &err);
 
-	if (rc == LXD_E_NOTFOUND)
+	if (rc == TFP_E_NOTFOUND)
 		return true;
 	if (rc) {
 		lxd_diag(d, NULL, "Cannot create OVN network", &err,
@@ -739,7 +739,7 @@ static bool clear_the_way(lxd_client *c, const char *project, const char *name,
 		 json_string_value(json_object_get(net, "status")));
 	json_decref(net);
 	rc = lxd_send_at(c, "DELETE", net_path(project, name, NULL), NULL, &err);
-	if (rc && rc != LXD_E_NOTFOUND) {
+	if (rc && rc != TFP_E_NOTFOUND) {
 		lxd_diag(d, NULL, "Cannot create OVN network", &err,
 			 "Removing the half-created network \"%s\" to start again", name);
 		return false;
@@ -751,18 +751,18 @@ static bool clear_the_way(lxd_client *c, const char *project, const char *name,
  * is ever sent again. *sent: a request may have reached LXD. */
 static int post_network(lxd_client *c, const char *path, const json_t *body,
 			const char *project, const char *name, bool *sent,
-			lxd_error *err)
+			tfp_error *err)
 {
 	for (int attempt = 0;; attempt++) {
 		json_t *net = NULL;
-		lxd_error rerr = {0};
+		tfp_error rerr = {0};
 		int rc = lxd_request(c, "POST", path, body, NULL, 0, NULL, err);
 
-		if (rc == LXD_OK) {
+		if (rc == TFP_OK) {
 			*sent = true;
 			return rc;
 		}
-		if (!lxd_outcome_unknown(err) || rc == LXD_E_CANCELLED ||
+		if (!lxd_outcome_unknown(err) || rc == TFP_E_CANCELLED ||
 		    attempt >= OVN_CREATE_RETRIES) {
 			*sent = *sent || lxd_outcome_unknown(err);
 			return rc;
@@ -770,13 +770,13 @@ static int post_network(lxd_client *c, const char *path, const json_t *body,
 		*sent = true;
 		rc = get_net(c, project, name, NULL, &net, &rerr);
 		json_decref(net);
-		if (rc == LXD_OK) {
+		if (rc == TFP_OK) {
 			tfp_info("OVN network \"%s\": the create's answer was lost, "
 				 "but the network exists", name);
-			return LXD_OK;
+			return TFP_OK;
 		}
-		if (rc != LXD_E_NOTFOUND)
-			return rc == LXD_E_CANCELLED ? rc : LXD_E_UNAVAILABLE;
+		if (rc != TFP_E_NOTFOUND)
+			return rc == TFP_E_CANCELLED ? rc : TFP_E_UNAVAILABLE;
 		tfp_debug("OVN network \"%s\": create did not take effect; again", name);
 	}
 }
@@ -799,7 +799,7 @@ static void ovn_create(tfp_ctx *ctx, const tf_value *planned,
 	const char *project;
 	json_t *cfg = NULL, *body = NULL, *net = NULL, *priv = NULL;
 	char *path = NULL;
-	lxd_error err = {0};
+	tfp_error err = {0};
 	bool sent = false;
 	int rc;
 
@@ -864,7 +864,7 @@ struct merge_arg {
 	const char *description;
 };
 
-static int merge_mutate(json_t *current, void *argv, json_t **body, lxd_error *err)
+static int merge_mutate(json_t *current, void *argv, json_t **body, tfp_error *err)
 {
 	struct merge_arg *a = argv;
 	json_t *cfg = ovn_merge_config(json_object_get(current, "config"),
@@ -872,12 +872,12 @@ static int merge_mutate(json_t *current, void *argv, json_t **body, lxd_error *e
 
 	(void)err;
 	if (!cfg)
-		return LXD_E_NOMEM;
+		return TFP_E_NOMEM;
 	if (a->uplink)
 		json_object_set_new(cfg, "network", json_string(a->uplink));
 	*body = json_pack("{s:o, s:s}", "config", cfg, "description",
 			  a->description ? a->description : "");
-	return *body ? LXD_OK : LXD_E_NOMEM;
+	return *body ? TFP_OK : TFP_E_NOMEM;
 }
 
 static void ovn_update(tfp_ctx *ctx, const tf_value *prior,
@@ -889,7 +889,7 @@ static void ovn_update(tfp_ctx *ctx, const tf_value *prior,
 	const char *project;
 	struct merge_arg a = {0};
 	json_t *net = NULL;
-	lxd_error err = {0};
+	tfp_error err = {0};
 
 	(void)config;
 	if (!c)
@@ -950,9 +950,9 @@ done:
 static char *used_by_list(lxd_client *c, const char *project, const char *name)
 {
 	_cleanup_(json_decrefp) json_t *net = NULL;
-	lxd_error err = {0};
+	tfp_error err = {0};
 
-	if (get_net(c, project, name, NULL, &net, &err) != LXD_OK)
+	if (get_net(c, project, name, NULL, &net, &err) != TFP_OK)
 		return NULL;
 	return lxd_join(json_object_get(net, "used_by"), NULL);
 }
@@ -962,14 +962,14 @@ static void ovn_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 	lxd_client *c = lxd_ctx_client(ctx, d);
 	const char *name = tf_value_attr_string(prior, "name");
 	const char *project;
-	lxd_error err = {0};
+	tfp_error err = {0};
 	int rc;
 
 	if (!c)
 		return;
 	project = project_of(c, prior);
 	rc = lxd_send_at(c, "DELETE", net_path(project, name, NULL), NULL, &err);
-	if (rc == LXD_OK || rc == LXD_E_NOTFOUND)
+	if (rc == TFP_OK || rc == TFP_E_NOTFOUND)
 		return;
 	if (strstr(err.message, "in use")) {
 		char *users = used_by_list(c, project, name);

@@ -105,7 +105,7 @@ static void *lxd_configure(const tf_value *config, const char *tf_version,
 {
 	lxd_client_opts o = {0};
 	lxd_client *c = NULL;
-	lxd_error err = {0};
+	tfp_error err = {0};
 	const char *timeout = tf_value_attr_string(config, "operation_timeout");
 	const tf_value *rt = tf_value_attr(config, "request_timeout");
 	double rsecs = REQUEST_TIMEOUT_DEFAULT_S;
@@ -125,12 +125,12 @@ static void *lxd_configure(const tf_value *config, const char *tf_version,
 		rsecs = REQUEST_TIMEOUT_DEFAULT_S; /* validate() reported it */
 	o.request_timeout_ms = (long)(rsecs * 1000.0 + 0.5);
 	o.stop = stop;
-	if (lxd_client_new(&o, &c, &err) != LXD_OK) {
+	if (lxd_client_new(&o, &c, &err) != TFP_OK) {
 		tf_diags_error(d, NULL, "Cannot set up the LXD connection",
 			       "%s. Set the provider's `socket` (or `LXD_SOCKET` / "
 			       "`LXD_DIR`) for a local server, or `address` with "
 			       "client credentials for a remote one.",
-			       err.message[0] ? err.message : lxd_code_str(err.code));
+			       err.message[0] ? err.message : tfp_code_str(err.code));
 		return NULL;
 	}
 	tfp_debug("LXD client configured (%s, request timeout %ld ms)",

@@ -111,7 +111,7 @@ static void server_read(tfp_ctx *ctx, const tf_value *config, tf_value **out,
 	lxd_client *c = lxd_ctx_client(ctx, d);
 	const char *target = tf_value_attr_string(config, "target");
 	json_t *info = NULL;
-	lxd_error err = {0};
+	tfp_error err = {0};
 	tf_value *st;
 	int rc;
 

@@ -118,11 +118,11 @@ static tf_value *refresh_members(lxd_client *c, const char *name,
 		const tf_value *managed = tf_value_map_value(prior_mc, i);
 		const json_t *live, *rec;
 		json_t *pool = NULL;
-		lxd_error err = {0};
+		tfp_error err = {0};
 		tf_value *keys;
 		int rc = pool_get(c, name, m, &pool, NULL, &err);
 
-		if (rc == LXD_E_NOTFOUND || rc == LXD_E_INVALID)
+		if (rc == TFP_E_NOTFOUND || rc == TFP_E_INVALID)
 			continue; /* member gone: the plan shows it re-added */
 		if (rc) {
 			lxd_diag(d, NULL, "Cannot read storage pool", &err,
@@ -162,14 +162,14 @@ static void pool_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 	tf_value *cfg = NULL, *mc = NULL, *ident = NULL;
 	json_t *pool = NULL, *priv = NULL;
 	const json_t *live, *rec;
-	lxd_error err = {0};
+	tfp_error err = {0};
 	bool changed = false, failed = false;
 	int rc;
 
 	if (!c)
 		return;
 	rc = pool_get(c, name, NULL, &pool, NULL, &err);
-	if (rc == LXD_E_NOTFOUND) {
+	if (rc == TFP_E_NOTFOUND) {
 		tfp_info("Storage pool \"%s\" no longer exists", name);
 		return; /* *out stays NULL: gone */
 	}
@@ -313,7 +313,7 @@ static tf_value *import_scope(json_t *priv, const char *scope, const json_t *poo
 /* member_config of an imported clustered pool: each member's own keys. */
 static int import_members(lxd_client *c, const char *id, const json_t *pool,
 			  json_t *priv, struct filter_arg *fa, tf_value **out,
-			  bool *failed, lxd_error *err)
+			  bool *failed, tfp_error *err)
 {
 	tf_type *inner = tf_type_map(tf_type_string());
 	tf_type *mt = inner ? tf_type_map(inner) : NULL;
@@ -325,7 +325,7 @@ static int import_members(lxd_client *c, const char *id, const json_t *pool,
 	tf_type_unref(inner);
 	if (!mc) {
 		*failed = true;
-		return LXD_E_NOMEM;
+		return TFP_E_NOMEM;
 	}
 	fa->global_only = false;
 	fa->member_only = true;
@@ -352,7 +352,7 @@ static int import_members(lxd_client *c, const char *id, const json_t *pool,
 		mc = NULL;
 	}
 	*out = mc;
-	return LXD_OK;
+	return TFP_OK;
 }
 
 /* What an import puts in state is what the pool has that a user would
@@ -367,7 +367,7 @@ static void pool_import(tfp_ctx *ctx, const char *id, tf_value **out,
 	struct filter_arg fa = {0};
 	tf_value *ident = NULL, *cfg = NULL, *mc = NULL;
 	json_t *pool = NULL, *priv = NULL;
-	lxd_error err = {0};
+	tfp_error err = {0};
 	bool clustered = false, failed = false;
 	int rc;
 
@@ -382,14 +382,14 @@ static void pool_import(tfp_ctx *ctx, const char *id, tf_value **out,
 		return;
 	}
 	rc = pool_get(c, id, NULL, &pool, NULL, &err);
-	if (rc == LXD_E_NOTFOUND) {
+	if (rc == TFP_E_NOTFOUND) {
 		/* ReadResource reports it: Terraform then says "Cannot import
 		 * non-existent remote object". */
 		ident = live_identity(ctx->schema, id, NULL, NULL);
 		*out = ident ? pool_state(ctx->schema, ident, NULL, NULL, NULL) : NULL;
 		goto done;
 	}
-	if (rc == LXD_OK)
+	if (rc == TFP_OK)
 		rc = lxd_is_clustered(c, &clustered, &err);
 	if (rc) {
 		lxd_diag(d, NULL, "Cannot import storage pool", &err,
@@ -462,7 +462,7 @@ static void check_against_server(lxd_client *c, const tf_value *config,
 	const tf_value *cfg = tf_value_attr(config, "config");
 	const tf_value *mc = tf_value_attr(config, "member_config");
 	json_t *members = NULL;
-	lxd_error err = {0};
+	tfp_error err = {0};
 	bool clustered = false, ok = false;
 	char *supported = NULL;
 
@@ -595,7 +595,7 @@ static bool release_members(lxd_client *c, const char *name,
 		pool_merge a = { .prior_keys = tf_value_map_value(pmc, i),
 				       .planned_keys = NULL };
 		bool has_mutable = false;
-		lxd_error err = {0};
+		tfp_error err = {0};
 
 		if (tf_value_is_known(nmc) && tf_value_map_get(nmc, m))
 			continue;
@@ -621,7 +621,7 @@ static void pool_update(tfp_ctx *ctx, const tf_value *prior,
 	const tf_value *pmc = tf_value_attr(prior, "member_config");
 	const tf_value *nmc = tf_value_attr(planned, "member_config");
 	json_t *pool = NULL, *priv = NULL, *new_priv = NULL, *touched = json_object();
-	lxd_error err = {0};
+	tfp_error err = {0};
 
 	(void)config;
 	if (!c || !touched)
@@ -659,7 +659,7 @@ static void pool_update(tfp_ctx *ctx, const tf_value *prior,
 	}
 	if (!release_members(c, name, pmc, nmc, d))
 		goto partial;
-	if (pool_get(c, name, NULL, &pool, NULL, &err) != LXD_OK) {
+	if (pool_get(c, name, NULL, &pool, NULL, &err) != TFP_OK) {
 		lxd_diag(d, NULL, "Cannot read storage pool", &err,
 			 "Reading storage pool \"%s\" after updating it", name);
 		goto partial;
@@ -696,7 +696,7 @@ static void pool_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 {
 	lxd_client *c = lxd_ctx_client(ctx, d);
 	const char *name = tf_value_attr_string(prior, "name");
-	lxd_error err = {0};
+	tfp_error err = {0};
 	int rc;
 
 	if (!c)
@@ -706,7 +706,7 @@ static void pool_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 	if (strcmp(tf_value_attr_string(prior, "status") ?: "Created", "Created") != 0)
 		pool_finish_half_created(ctx, c, prior);
 	rc = lxd_send_at(c, "DELETE", pool_path(name, NULL), NULL, &err);
-	if (rc == LXD_OK || rc == LXD_E_NOTFOUND)
+	if (rc == TFP_OK || rc == TFP_E_NOTFOUND)
 		return;
 	if (strstr(err.message, "in use"))
 		tf_diags_error(d, NULL, "Storage pool is in use",

@@ -33,7 +33,7 @@ char *pool_path(const char *name, const char *target);
 
 /* GET the pool (optionally as seen by one member). */
 int pool_get(lxd_client *c, const char *name, const char *target,
-	     json_t **pool, char **etag, lxd_error *err);
+	     json_t **pool, char **etag, tfp_error *err);
 
 /* The whole state object. `planned` gives the user's attributes (name,
  * driver, description, ignore_unmanaged_keys); `config` and
@@ -48,11 +48,11 @@ tf_value *pool_state(const tf_schema *s, const tf_value *planned,
  * scope "" from `pool` (untargeted live metadata) and one scope per member
  * of `members` (the planned member_config; each read with ?target=).
  * `prior_priv`/`prior` (may be NULL) give the candidates of an update: the
- * keys recorded or managed before. Returns LXD_OK or the failed read. */
+ * keys recorded or managed before. Returns TFP_OK or the failed read. */
 int pool_record_server_keys(lxd_client *c, const char *name, json_t *priv,
 			    const json_t *pool, const tf_value *planned,
 			    const json_t *prior_priv, const tf_value *prior,
-			    const json_t *only_members, lxd_error *err);
+			    const json_t *only_members, tfp_error *err);
 
 /* ---- lxd_storage_pool_create.c ----------------------------------------- */
 
@@ -69,12 +69,12 @@ typedef struct pool_merge {
 
 /* The pool (target NULL) or its member `target`. */
 int pool_merge_write(lxd_client *c, const char *name, const char *target,
-		     const pool_merge *a, lxd_error *err);
+		     const pool_merge *a, tfp_error *err);
 
 /* Set the description of a clustered pool (LXD ignores it on the
  * clustered create). */
 int pool_set_description(lxd_client *c, const char *name,
-			 const tf_value *planned, lxd_error *err);
+			 const tf_value *planned, tfp_error *err);
 
 void pool_create(tfp_ctx *ctx, const tf_value *planned, const tf_value *config,
 		 tf_value **out, tf_diags *d);

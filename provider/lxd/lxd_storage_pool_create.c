@@ -77,14 +77,14 @@ static json_t *direct_config(const struct run *r)
  * description if not NULL}. `cfg` is borrowed. */
 static int pool_post(lxd_client *c, const char *target, const char *name,
 		     const char *driver, const char *description,
-		     const json_t *cfg, lxd_error *err)
+		     const json_t *cfg, tfp_error *err)
 {
 	_cleanup_(json_decrefp) json_t *body = json_pack(
 		"{s:s, s:s, s:O}", "name", name, "driver", driver, "config", cfg);
 
 	if (!body || (description && json_object_set_new(body, "description",
 							 json_string(description))))
-		return LXD_E_NOMEM;
+		return TFP_E_NOMEM;
 	return lxd_send_at(c, "POST", lxd_url("/1.0/storage-pools", NULL, NULL,
 					      "target", target),
 			   body, err);
@@ -92,7 +92,7 @@ static int pool_post(lxd_client *c, const char *target, const char *name,
 
 /* One step (target NULL: the global POST). Notes whether it may have
  * reached LXD. */
-static int step_post(struct run *r, const char *target, lxd_error *err)
+static int step_post(struct run *r, const char *target, tfp_error *err)
 {
 	const char *desc = tf_value_attr_string(r->planned, "description");
 	json_t *cfg;
@@ -107,11 +107,11 @@ static int step_post(struct run *r, const char *target, lxd_error *err)
 	else
 		cfg = lxd_map_to_config(tf_value_attr(r->planned, "config"));
 	if (!cfg)
-		return LXD_E_NOMEM;
+		return TFP_E_NOMEM;
 	rc = pool_post(r->c, target, r->name, r->driver,
 		       r->two_step ? NULL : desc, cfg, err);
 	json_decref(cfg);
-	if (rc == LXD_OK || lxd_outcome_unknown(err))
+	if (rc == TFP_OK || lxd_outcome_unknown(err))
 		r->sent = true;
 	return rc;
 }
@@ -146,7 +146,7 @@ static bool not_volatile(const char *k, const json_t *v, void *arg)
 }
 
 /* A member's pending definition as LXD holds it equals what we send? */
-static bool member_matches(const struct run *r, const char *m, lxd_error *err,
+static bool member_matches(const struct run *r, const char *m, tfp_error *err,
 			   int *rc)
 {
 	_cleanup_(json_decrefp) json_t *mp = NULL;
@@ -158,7 +158,7 @@ static bool member_matches(const struct run *r, const char *m, lxd_error *err,
 	same = config_is(json_object_get(mp, "config"), member_key_not_record,
 			 member_keys_of(r, m));
 	if (same < 0)
-		*rc = LXD_E_NOMEM;
+		*rc = TFP_E_NOMEM;
 	return same > 0;
 }
 
@@ -200,14 +200,14 @@ enum { RESYNC_CREATED = 0, RESYNC_HALF = 1, RESYNC_ABSENT = 2 };
  * is taken over only when it is half-created with our definition.
  * Returns RESYNC_* or a negative code (diagnostic added, or *err set when
  * the read itself failed). */
-static int resync(struct run *r, bool before_us, lxd_error *err, tf_diags *d)
+static int resync(struct run *r, bool before_us, tfp_error *err, tf_diags *d)
 {
 	json_t *pool = NULL, *loc;
 	const char *status, *drv;
 	size_t i;
 	int rc = pool_get(r->c, r->name, NULL, &pool, NULL, err);
 
-	if (rc == LXD_E_NOTFOUND) {
+	if (rc == TFP_E_NOTFOUND) {
 		json_object_clear(r->defined);
 		r->errored = false;
 		return RESYNC_ABSENT;
@@ -226,19 +226,19 @@ static int resync(struct run *r, bool before_us, lxd_error *err, tf_diags *d)
 		else
 			not_ours(r, status, why, d);
 		r->foreign = before_us;
-		rc = LXD_E_CONFLICT;
+		rc = TFP_E_EXISTS;
 	} else if (strcmp(status, "Created") == 0) {
 		if (before_us) {
 			import_it(r, status, d);
 			r->foreign = true;
-			rc = LXD_E_CONFLICT;
+			rc = TFP_E_EXISTS;
 		} else {
 			rc = RESYNC_CREATED; /* our global POST took effect */
 		}
 	} else if (strcmp(status, "Pending") != 0 && strcmp(status, "Errored") != 0) {
 		import_it(r, status, d);
 		r->foreign = before_us;
-		rc = LXD_E_CONFLICT;
+		rc = TFP_E_EXISTS;
 	}
 	if (rc != RESYNC_HALF)
 		goto out;
@@ -248,7 +248,7 @@ static int resync(struct run *r, bool before_us, lxd_error *err, tf_diags *d)
 	json_object_clear(r->defined);
 	json_array_foreach(json_object_get(pool, "locations"), i, loc) {
 		const char *m = json_string_value(loc);
-		int mrc = LXD_OK;
+		int mrc = TFP_OK;
 
 		if (!m)
 			continue;
@@ -262,7 +262,7 @@ static int resync(struct run *r, bool before_us, lxd_error *err, tf_diags *d)
 				 "member \"%s\" has other member-specific keys", m);
 			not_ours(r, status, why, d);
 			r->foreign = true;
-			rc = LXD_E_CONFLICT;
+			rc = TFP_E_EXISTS;
 			goto out;
 		}
 		json_object_set_new(r->defined, m, json_true());
@@ -270,7 +270,7 @@ static int resync(struct run *r, bool before_us, lxd_error *err, tf_diags *d)
 	if (before_us && r->errored && !global_matches(r, pool)) {
 		not_ours(r, status, "its global config differs", d);
 		r->foreign = true;
-		rc = LXD_E_CONFLICT;
+		rc = TFP_E_EXISTS;
 		goto out;
 	}
 	if (before_us)
@@ -283,7 +283,7 @@ out:
 }
 
 /* The steps not done yet, in order; stops at the first failure. */
-static int remaining_steps(struct run *r, lxd_error *err)
+static int remaining_steps(struct run *r, tfp_error *err)
 {
 	size_t i;
 	json_t *m;
@@ -316,9 +316,9 @@ static bool pause_s(const struct run *r, int seconds)
 	return true;
 }
 
-/* Run the create to the end. Returns LXD_OK, or a code with a diagnostic
+/* Run the create to the end. Returns TFP_OK, or a code with a diagnostic
  * in d or with *err set for the caller to report. */
-static int run_steps(struct run *r, lxd_error *err, tf_diags *d)
+static int run_steps(struct run *r, tfp_error *err, tf_diags *d)
 {
 	int rc, s;
 
@@ -330,11 +330,11 @@ static int run_steps(struct run *r, lxd_error *err, tf_diags *d)
 			return s;
 	}
 	for (int attempt = 0;; attempt++) {
-		lxd_error rerr = {0};
+		tfp_error rerr = {0};
 		bool unknown;
 
 		rc = remaining_steps(r, err);
-		if (rc == LXD_OK || rc == LXD_E_CANCELLED || rc == LXD_E_NOMEM ||
+		if (rc == TFP_OK || rc == TFP_E_CANCELLED || rc == TFP_E_NOMEM ||
 		    attempt >= UNCERTAIN_RETRIES)
 			return rc;
 		/* Read back what happened: a step with an unknown outcome
@@ -342,7 +342,7 @@ static int run_steps(struct run *r, lxd_error *err, tf_diags *d)
 		unknown = lxd_outcome_unknown(err);
 		s = resync(r, !r->sent, &rerr, d);
 		if (s == RESYNC_CREATED)
-			return LXD_OK;
+			return TFP_OK;
 		if (s < 0) {
 			if (!tf_diags_has_error(d))
 				*err = rerr;
@@ -357,7 +357,7 @@ static int run_steps(struct run *r, lxd_error *err, tf_diags *d)
 		 * is restarting ("failed to notify peer"): give it a moment
 		 * (1, 2, 4 s), as Terraform's stop allows. */
 		if (!unknown && !pause_s(r, 1 << attempt))
-			return LXD_E_CANCELLED;
+			return TFP_E_CANCELLED;
 	}
 }
 
@@ -367,23 +367,23 @@ static int run_steps(struct run *r, lxd_error *err, tf_diags *d)
 static void partial_state(struct run *r, tf_value **out)
 {
 	json_t *pool = NULL;
-	lxd_error err = {0};
+	tfp_error err = {0};
 	int rc = pool_get(r->c, r->name, NULL, &pool, NULL, &err);
 
-	if (rc == LXD_E_NOTFOUND)
+	if (rc == TFP_E_NOTFOUND)
 		return; /* nothing was created */
 	*out = pool_state(r->ctx->schema, r->planned,
 			  lxd_known_or_null(tf_value_attr(r->planned, "config")),
-			  lxd_known_or_null(r->mc), rc == LXD_OK ? pool : NULL);
+			  lxd_known_or_null(r->mc), rc == TFP_OK ? pool : NULL);
 	json_decref(pool);
 }
 
-static int start(struct run *r, lxd_error *err)
+static int start(struct run *r, tfp_error *err)
 {
 	bool clustered = false;
 	int rc = lxd_is_clustered(r->c, &clustered, err);
 
-	if (rc == LXD_OK && clustered)
+	if (rc == TFP_OK && clustered)
 		rc = lxd_member_names(r->c, &r->members, err);
 	r->two_step = clustered && json_array_size(r->members) > 1;
 	return rc;
@@ -393,23 +393,23 @@ static int start(struct run *r, lxd_error *err)
 static void finish(struct run *r, tf_value **out, tf_diags *d)
 {
 	json_t *pool = NULL, *priv = json_object();
-	lxd_error err = {0};
-	int rc = LXD_E_NOMEM;
+	tfp_error err = {0};
+	int rc = TFP_E_NOMEM;
 
 	if (priv)
 		rc = pool_get(r->c, r->name, NULL, &pool, NULL, &err);
-	if (rc == LXD_OK)
+	if (rc == TFP_OK)
 		rc = pool_record_server_keys(r->c, r->name, priv, pool, r->planned,
 					     NULL, NULL, NULL, &err);
-	if (rc == LXD_OK && lxd_private_save(r->ctx, priv))
-		rc = LXD_E_NOMEM;
+	if (rc == TFP_OK && lxd_private_save(r->ctx, priv))
+		rc = TFP_E_NOMEM;
 	if (rc)
 		lxd_diag(d, NULL, "Cannot read new storage pool", &err,
 			 "Reading storage pool \"%s\" after creating it", r->name);
 	/* Exists either way: record it (without a read, as planned). */
 	*out = pool_state(r->ctx->schema, r->planned,
 			  lxd_known_or_null(tf_value_attr(r->planned, "config")),
-			  lxd_known_or_null(r->mc), rc == LXD_OK ? pool : NULL);
+			  lxd_known_or_null(r->mc), rc == TFP_OK ? pool : NULL);
 	json_decref(pool);
 	json_decref(priv);
 }
@@ -419,7 +419,7 @@ static void finish(struct run *r, tf_value **out, tf_diags *d)
  * finish (killed mid-create: LXD's own clean-up never ran). LXD 5.0 has no
  * API to remove it, so say exactly what to do. True when that is the
  * error (diagnostic added). */
-static bool leftover_dir(const struct run *r, const lxd_error *err, tf_diags *d)
+static bool leftover_dir(const struct run *r, const tfp_error *err, tf_diags *d)
 {
 	const char *m = err->message, *p = strstr(m, "Storage pool directory \"");
 	const char *peer = strstr(m, "failed to notify peer ");
@@ -463,7 +463,7 @@ void pool_create(tfp_ctx *ctx, const tf_value *planned, const tf_value *config,
 		.defined = json_object(),
 	};
 	const char *desc = tf_value_attr_string(planned, "description");
-	lxd_error err = {0};
+	tfp_error err = {0};
 	int rc;
 
 	(void)config;
@@ -476,7 +476,7 @@ void pool_create(tfp_ctx *ctx, const tf_value *planned, const tf_value *config,
 		goto done;
 	}
 	rc = run_steps(&r, &err, d);
-	if (rc == LXD_OK && r.two_step && desc && *desc)
+	if (rc == TFP_OK && r.two_step && desc && *desc)
 		rc = pool_set_description(r.c, r.name, planned, &err);
 	if (rc) {
 		if (!tf_diags_has_error(d) && !leftover_dir(&r, &err, d))
@@ -506,13 +506,13 @@ bool pool_finish_half_created(tfp_ctx *ctx, lxd_client *c, const tf_value *state
 		.sent = true, /* in our state: ours, whatever it holds */
 	};
 	tf_diags ignore = TF_DIAGS_INIT;
-	lxd_error err = {0};
-	int s = LXD_E_NOMEM;
+	tfp_error err = {0};
+	int s = TFP_E_NOMEM;
 
-	if (r.name && r.driver && r.defined && start(&r, &err) == LXD_OK) {
+	if (r.name && r.driver && r.defined && start(&r, &err) == TFP_OK) {
 		s = resync(&r, false, &err, &ignore);
 		if (s == RESYNC_HALF)
-			s = run_steps(&r, &err, &ignore) == LXD_OK ? RESYNC_CREATED : -1;
+			s = run_steps(&r, &err, &ignore) == TFP_OK ? RESYNC_CREATED : -1;
 	}
 	if (s != RESYNC_CREATED && s != RESYNC_ABSENT)
 		tfp_info("storage pool \"%s\": could not finish the half-created "

@@ -50,7 +50,7 @@ char *pool_path(const char *name, const char *target)
 }
 
 int pool_get(lxd_client *c, const char *name, const char *target,
-	     json_t **pool, char **etag, lxd_error *err)
+	     json_t **pool, char **etag, tfp_error *err)
 {
 	return lxd_get_at(c, pool_path(name, target), pool, etag, err);
 }
@@ -92,23 +92,23 @@ tf_value *pool_state(const tf_schema *s, const tf_value *planned,
 int pool_record_server_keys(lxd_client *c, const char *name, json_t *priv,
 			    const json_t *pool, const tf_value *planned,
 			    const json_t *prior_priv, const tf_value *prior,
-			    const json_t *only_members, lxd_error *err)
+			    const json_t *only_members, tfp_error *err)
 {
 	const tf_value *mc = tf_value_attr(planned, "member_config");
 	const tf_value *pm = prior ? tf_value_attr(prior, "member_config") : NULL;
 	json_t *cand = NULL;
-	int rc = LXD_OK;
+	int rc = TFP_OK;
 
 	/* An update's candidates; none (every unset key) without a record. */
 	if (prior && lxd_server_keys_candidates(prior_priv, "",
 						tf_value_attr(prior, "config"), &cand))
-		return LXD_E_NOMEM;
+		return TFP_E_NOMEM;
 	if (lxd_server_keys_record(priv, "", json_object_get(pool, "config"),
 				   tf_value_attr(planned, "config"), cand, NULL, NULL))
-		rc = LXD_E_NOMEM;
+		rc = TFP_E_NOMEM;
 	json_decref(cand);
 	cand = NULL;
-	for (size_t i = 0; rc == LXD_OK && tf_value_is_known(mc) && i < tf_value_len(mc); i++) {
+	for (size_t i = 0; rc == TFP_OK && tf_value_is_known(mc) && i < tf_value_len(mc); i++) {
 		const char *m = tf_value_map_key(mc, i);
 		json_t *mp = NULL;
 
@@ -118,13 +118,13 @@ int pool_record_server_keys(lxd_client *c, const char *name, json_t *priv,
 				     prior_priv, m,
 				     tf_value_is_known(pm) ? tf_value_map_get(pm, m) : NULL,
 				     &cand))
-			return LXD_E_NOMEM;
+			return TFP_E_NOMEM;
 		rc = pool_get(c, name, m, &mp, NULL, err);
-		if (rc == LXD_OK &&
+		if (rc == TFP_OK &&
 		    lxd_server_keys_record(priv, m, json_object_get(mp, "config"),
 					   tf_value_map_value(mc, i), cand,
 					   pool_member_key_filter, NULL))
-			rc = LXD_E_NOMEM;
+			rc = TFP_E_NOMEM;
 		json_decref(mp);
 		json_decref(cand);
 		cand = NULL;
@@ -137,7 +137,7 @@ int pool_record_server_keys(lxd_client *c, const char *name, json_t *priv,
 
 /* Build the PUT body: live config minus keys the user stopped managing,
  * plus the planned keys. Keys the server owns are preserved. */
-static int merge_mutate(json_t *current, void *argv, json_t **body, lxd_error *err)
+static int merge_mutate(json_t *current, void *argv, json_t **body, tfp_error *err)
 {
 	const pool_merge *a = argv;
 	json_t *cfg = json_deep_copy(json_object_get(current, "config"));
@@ -162,11 +162,11 @@ static int merge_mutate(json_t *current, void *argv, json_t **body, lxd_error *e
 	}
 	*body = json_pack("{s:o, s:s}", "config", cfg, "description",
 			  desc ? desc : (cur_desc ? cur_desc : ""));
-	return *body ? LXD_OK : LXD_E_NOMEM;
+	return *body ? TFP_OK : TFP_E_NOMEM;
 }
 
 int pool_set_description(lxd_client *c, const char *name,
-			 const tf_value *planned, lxd_error *err)
+			 const tf_value *planned, tfp_error *err)
 {
 	pool_merge a = { .prior_keys = tf_value_attr(planned, "config"),
 			       .planned_keys = tf_value_attr(planned, "config"),
@@ -176,7 +176,7 @@ int pool_set_description(lxd_client *c, const char *name,
 }
 
 int pool_merge_write(lxd_client *c, const char *name, const char *target,
-		       const pool_merge *a, lxd_error *err)
+		       const pool_merge *a, tfp_error *err)
 {
 	return lxd_update_at(c, pool_path(name, target), merge_mutate, (void *)a, err);
 }

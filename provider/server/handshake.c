@@ -23,6 +23,7 @@
 #include <openssl/x509.h>
 
 #include "provider/log.h"
+#include "provider/util/b64.h"
 
 #define MAGIC_COOKIE_KEY "TF_PLUGIN_MAGIC_COOKIE"
 #define MAGIC_COOKIE_VALUE \
@@ -64,44 +65,6 @@ int srv_protocol_versions_ok(const char *env)
 		p = end + 1;
 	}
 	return 0;
-}
-
-char *srv_base64_unpadded(const uint8_t *der, size_t len)
-{
-	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				       "abcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t out_len, i, o = 0;
-	char *out;
-
-	if (len > (SIZE_MAX - 4) / 4 * 3)
-		return NULL;
-	out_len = len / 3 * 4 + (len % 3 ? len % 3 + 1 : 0);
-	out = malloc(out_len + 1);
-	if (!out)
-		return NULL;
-	for (i = 0; i + 3 <= len; i += 3) {
-		uint32_t v = (uint32_t)der[i] << 16 | (uint32_t)der[i + 1] << 8 |
-			     der[i + 2];
-
-		out[o++] = alphabet[(v >> 18) & 63];
-		out[o++] = alphabet[(v >> 12) & 63];
-		out[o++] = alphabet[(v >> 6) & 63];
-		out[o++] = alphabet[v & 63];
-	}
-	if (len - i == 1) {
-		uint32_t v = (uint32_t)der[i] << 16;
-
-		out[o++] = alphabet[(v >> 18) & 63];
-		out[o++] = alphabet[(v >> 12) & 63];
-	} else if (len - i == 2) {
-		uint32_t v = (uint32_t)der[i] << 16 | (uint32_t)der[i + 1] << 8;
-
-		out[o++] = alphabet[(v >> 18) & 63];
-		out[o++] = alphabet[(v >> 12) & 63];
-		out[o++] = alphabet[(v >> 6) & 63];
-	}
-	out[o] = '\0';
-	return out;
 }
 
 static void on_stop_signal(int sig)
@@ -351,7 +314,7 @@ int srv_run(const srv_config *cfg)
 			fprintf(stderr, "Cannot create the TLS certificate\n");
 			goto cleanup;
 		}
-		b64 = srv_base64_unpadded(cert.der, cert.der_len);
+		b64 = util_b64_encode(cert.der, cert.der_len, true);
 		if (!b64)
 			goto cleanup;
 	}

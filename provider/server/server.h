@@ -124,7 +124,5 @@ int srv_run(const srv_config *cfg);
 /* Pure helpers, exposed for unit tests. */
 /* Does the comma-separated PLUGIN_PROTOCOL_VERSIONS value contain 6? */
 int srv_protocol_versions_ok(const char *env);
-/* Unpadded standard base64 of `len` bytes into a malloc'd string. */
-char *srv_base64_unpadded(const uint8_t *der, size_t len);
 
 #endif

@@ -8,6 +8,8 @@
 
 #include <openssl/evp.h>
 
+#include "provider/util/secret.h"
+
 char *util_b64_encode(const void *in, size_t len, bool unpadded)
 {
 	size_t cap;
@@ -38,7 +40,7 @@ static bool is_space(char c)
 
 char *util_b64_decode(const char *in, size_t len, size_t *out_len)
 {
-	char *text, *out;
+	char *text, *out = NULL;
 	size_t n = 0, pad = 0, i;
 	int got;
 
@@ -50,41 +52,35 @@ char *util_b64_decode(const char *in, size_t len, size_t *out_len)
 	for (i = 0; i < len; i++) {
 		if (is_space(in[i]))
 			continue;
-		if (in[i] == '=') {
+		if (in[i] == '=')
 			pad++;
-		} else if (pad) {
-			free(text); /* data after padding */
-			return NULL;
-		}
+		else if (pad)
+			goto done; /* data after padding */
 		text[n++] = in[i];
 	}
-	if (pad > 2 || (pad && n % 4)) {
-		free(text);
-		return NULL;
-	}
+	if (pad > 2 || (pad && n % 4))
+		goto done;
 	/* OpenSSL wants whole quads: pad what the text left unpadded. */
 	while (n % 4) {
-		if (n % 4 == 1) {
-			free(text);
-			return NULL;
-		}
+		if (n % 4 == 1)
+			goto done;
 		text[n++] = '=';
 		pad++;
 	}
 	out = malloc(n / 4 * 3 + 1);
-	if (!out) {
-		free(text);
-		return NULL;
-	}
+	if (!out)
+		goto done;
 	got = n ? EVP_DecodeBlock((unsigned char *)out, (unsigned char *)text, (int)n) : 0;
-	OPENSSL_cleanse(text, n);
-	free(text);
 	if (got < 0 || (size_t)got < pad) {
-		free(out);
-		return NULL;
+		util_secret_free_n(out, n / 4 * 3 + 1);
+		out = NULL;
+		goto done;
 	}
 	/* EVP_DecodeBlock counts the zero bytes that padding stands for. */
 	*out_len = (size_t)got - pad;
 	out[*out_len] = '\0';
+done:
+	/* The text may be a secret (kubeconfig keys, Secret data). */
+	util_secret_free_n(text, len + 4);
 	return out;
 }

@@ -14,20 +14,20 @@ static void one(const uint8_t *data, size_t size, const char *ctx)
 {
 	kubeconfig_source src = {0};
 	kubeconfig *kc = NULL;
-	char err[512];
+	tfp_error err;
 
 	src.content = (const char *)data;
 	src.content_len = size;
 	src.context = ctx;
-	err[0] = '\0';
-	if (kubeconfig_load(&src, &kc, err, sizeof(err)) == 0) {
+	memset(&err, 0, sizeof(err));
+	if (kubeconfig_load(&src, &kc, &err) == TFP_OK) {
 		if (!kc || !kc->context || !kc->cluster_name || !kc->server ||
 		    !kc->source)
 			abort();
 		if (!kc->client_cert_pem != !kc->client_key_pem)
 			abort();
 		kubeconfig_free(kc);
-	} else if (kc || err[0] == '\0') {
+	} else if (kc || err.message[0] == '\0' || err.code >= 0) {
 		abort();
 	}
 }

@@ -19,7 +19,9 @@ status=0
 for t in $TARGETS; do
 	echo "== $t: build"
 	case $t in
-	fuzz_kubeconfig) tsrcs="provider/k8s/kubeconfig.c" tpkgs="yaml-0.1" ;;
+	fuzz_kubeconfig)
+		tsrcs="provider/k8s/kubeconfig.c provider/k8s/kc_yaml.c provider/util/file.c provider/util/b64.c provider/util/secret.c provider/util/text.c provider/err.c"
+		tpkgs="yaml-0.1 libcrypto" ;;
 	fuzz_retry_after) tsrcs="provider/http/retry_after.c" tpkgs="" ;;
 	*) tsrcs=$SRCS tpkgs="jansson msgpack" ;;
 	esac

@@ -107,7 +107,7 @@ static http_client *client_for(script *s, long budget_ms, atomic_int *stop)
 {
 	http_client_opts o;
 	http_client *c = NULL;
-	http_error e;
+	tfp_error e;
 
 	memset(&o, 0, sizeof(o));
 	o.base_url = "http://test";
@@ -120,7 +120,7 @@ static http_client *client_for(script *s, long budget_ms, atomic_int *stop)
 	o.backoff_cap_ms = 2;
 	o.breaker_cooldown_ms = 3600 * 1000L;
 	o.stop = stop;
-	assert_int_equal(http_client_new(&o, &c, &e), HTTP_OK);
+	assert_int_equal(http_client_new(&o, &c, &e), TFP_OK);
 	return c;
 }
 
@@ -134,6 +134,22 @@ static http_request req_of(const char *method)
 	if (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0)
 		r.body = "{}";
 	return r;
+}
+
+/* http_send_fate, and the failure's class (HTTP_OK for an answer). The
+ * tfp_code returned must be the one the class is reported as. */
+static int send_cls(http_client *c, const http_request *r, http_response *resp,
+		    tfp_error *e, http_fate *f)
+{
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	rc = http_send_fate(c, r, resp, e, f);
+	if (rc == TFP_OK)
+		return HTTP_OK;
+	assert_int_equal(rc, e->code);
+	assert_int_equal(rc, http__class_code(f->cls));
+	return f->cls;
 }
 
 /* ---- retries by method and failure ---------------------------------------- */
@@ -152,13 +168,14 @@ static void test_http_get_retried_through_restart(void **state)
 	http_client *c;
 	http_request r = req_of("GET");
 	http_response resp;
-	http_error e;
+	tfp_error e;
+	http_fate f;
 	http_stats st;
 
 	(void)state;
 	script_init(&s, steps, 5);
 	c = client_for(&s, 60000, NULL);
-	assert_int_equal(http_send(c, &r, &resp, &e), HTTP_OK);
+	assert_int_equal(send_cls(c, &r, &resp, &e, &f), HTTP_OK);
 	assert_int_equal(resp.status, 200);
 	assert_string_equal(resp.body, "ok");
 	assert_int_equal(resp.attempts, 5);
@@ -190,12 +207,13 @@ static void test_http_idempotent_writes_retried(void **state)
 		http_client *c;
 		http_request r = req_of(methods[i]);
 		http_response resp;
-		http_error e;
+		tfp_error e;
+	http_fate f;
 
 		r.if_match = i == 0 ? "\"etag\"" : NULL;
 		script_init(&s, steps, 4);
 		c = client_for(&s, 60000, NULL);
-		assert_int_equal(http_send(c, &r, &resp, &e), HTTP_OK);
+		assert_int_equal(send_cls(c, &r, &resp, &e, &f), HTTP_OK);
 		assert_int_equal(resp.status, 200);
 		assert_int_equal(s.calls, 4);
 		http_response_done(&resp);
@@ -215,12 +233,13 @@ static void test_http_post_never_sent_is_resent(void **state)
 	http_client *c;
 	http_request r = req_of("POST");
 	http_response resp;
-	http_error e;
+	tfp_error e;
+	http_fate f;
 
 	(void)state;
 	script_init(&s, steps, 3);
 	c = client_for(&s, 60000, NULL);
-	assert_int_equal(http_send(c, &r, &resp, &e), HTTP_OK);
+	assert_int_equal(send_cls(c, &r, &resp, &e, &f), HTTP_OK);
 	assert_int_equal(resp.status, 201);
 	assert_int_equal(s.calls, 3);
 	assert_false(resp.outcome_unknown);
@@ -236,16 +255,17 @@ static void test_http_post_no_answer_outcome_unknown(void **state)
 	http_client *c;
 	http_request r = req_of("POST");
 	http_response resp;
-	http_error e;
+	tfp_error e;
+	http_fate f;
 
 	(void)state;
 	script_init(&s, steps, 1);
 	c = client_for(&s, 60000, NULL);
-	assert_int_equal(http_send(c, &r, &resp, &e), HTTP_E_NO_ANSWER);
-	assert_int_equal(e.cls, HTTP_E_NO_ANSWER);
-	assert_true(e.sent);
+	assert_int_equal(send_cls(c, &r, &resp, &e, &f), HTTP_E_NO_ANSWER);
+	assert_int_equal(f.cls, HTTP_E_NO_ANSWER);
+	assert_true(f.sent);
 	assert_true(e.outcome_unknown);
-	assert_false(e.fast_fail);
+	assert_false(f.fast_fail);
 	assert_non_null(strstr(e.message, "test server"));
 	assert_int_equal(s.calls, 1); /* never resent blindly */
 	http_client_free(c);
@@ -259,13 +279,14 @@ static void test_http_post_transient_answer_outcome_unknown(void **state)
 	http_client *c;
 	http_request r = req_of("POST");
 	http_response resp;
-	http_error e;
+	tfp_error e;
+	http_fate f;
 
 	(void)state;
 	script_init(&s, steps, 1);
 	c = client_for(&s, 60000, NULL);
 	/* The answer is handed back for the caller to read, flagged. */
-	assert_int_equal(http_send(c, &r, &resp, &e), HTTP_OK);
+	assert_int_equal(send_cls(c, &r, &resp, &e, &f), HTTP_OK);
 	assert_int_equal(resp.status, 503);
 	assert_true(resp.outcome_unknown);
 	assert_int_equal(s.calls, 1);
@@ -300,14 +321,15 @@ static void test_http_post_verify_took_effect(void **state)
 	http_client *c;
 	http_request r = req_of("POST");
 	http_response resp;
-	http_error e;
+	tfp_error e;
+	http_fate f;
 
 	(void)state;
 	script_init(&s, steps, 1);
 	c = client_for(&s, 60000, NULL);
 	r.verify = verify_cb;
 	r.verify_ud = &v;
-	assert_int_equal(http_send(c, &r, &resp, &e), HTTP_OK);
+	assert_int_equal(send_cls(c, &r, &resp, &e, &f), HTTP_OK);
 	assert_true(resp.verified);
 	assert_int_equal(resp.status, 0);
 	assert_null(resp.body);
@@ -330,14 +352,15 @@ static void test_http_post_verify_did_not(void **state)
 	http_client *c;
 	http_request r = req_of("POST");
 	http_response resp;
-	http_error e;
+	tfp_error e;
+	http_fate f;
 
 	(void)state;
 	script_init(&s, steps, 2);
 	c = client_for(&s, 60000, NULL);
 	r.verify = verify_cb;
 	r.verify_ud = &v;
-	assert_int_equal(http_send(c, &r, &resp, &e), HTTP_OK);
+	assert_int_equal(send_cls(c, &r, &resp, &e, &f), HTTP_OK);
 	assert_false(resp.verified);
 	assert_int_equal(resp.status, 201);
 	assert_false(resp.outcome_unknown);
@@ -357,14 +380,15 @@ static void test_http_post_verify_cannot_tell(void **state)
 	http_client *c;
 	http_request r = req_of("POST");
 	http_response resp;
-	http_error e;
+	tfp_error e;
+	http_fate f;
 
 	(void)state;
 	script_init(&s, steps, 1);
 	c = client_for(&s, 60000, NULL);
 	r.verify = verify_cb;
 	r.verify_ud = &v;
-	assert_int_equal(http_send(c, &r, &resp, &e), HTTP_OK);
+	assert_int_equal(send_cls(c, &r, &resp, &e, &f), HTTP_OK);
 	assert_int_equal(resp.status, 503);
 	assert_true(resp.outcome_unknown);
 	assert_int_equal(v.calls, 1);
@@ -384,7 +408,8 @@ static void test_http_post_verify_bounded(void **state)
 	http_client *c;
 	http_request r = req_of("POST");
 	http_response resp;
-	http_error e;
+	tfp_error e;
+	http_fate f;
 
 	(void)state;
 	script_init(&s, steps, 1);
@@ -392,7 +417,7 @@ static void test_http_post_verify_bounded(void **state)
 	c = client_for(&s, 60000, NULL);
 	r.verify = verify_cb;
 	r.verify_ud = &v;
-	assert_int_equal(http_send(c, &r, &resp, &e), HTTP_E_NO_ANSWER);
+	assert_int_equal(send_cls(c, &r, &resp, &e, &f), HTTP_E_NO_ANSWER);
 	assert_true(e.outcome_unknown);
 	assert_int_equal(v.calls, 3);
 	assert_int_equal(s.calls, 4);
@@ -409,7 +434,8 @@ static void test_http_refused_budget_opens_breaker(void **state)
 	http_client *c;
 	http_request r = req_of("GET");
 	http_response resp;
-	http_error e, e2;
+	tfp_error e, e2;
+	http_fate f, f2;
 	http_stats st;
 	size_t calls;
 
@@ -417,7 +443,7 @@ static void test_http_refused_budget_opens_breaker(void **state)
 	script_init(&s, steps, 1);
 	s.repeat_last = true;
 	c = client_for(&s, 30, NULL);
-	assert_int_equal(http_send(c, &r, &resp, &e), HTTP_E_NOT_SENT);
+	assert_int_equal(send_cls(c, &r, &resp, &e, &f), HTTP_E_NOT_SENT);
 	assert_true(s.calls > 1); /* retried inside the budget */
 	assert_false(e.outcome_unknown);
 	assert_non_null(strstr(e.message, "retried for 30 ms"));
@@ -425,9 +451,9 @@ static void test_http_refused_budget_opens_breaker(void **state)
 	/* Later requests, any method: at once, same text, nothing sent. */
 	calls = s.calls;
 	r = req_of("POST");
-	assert_int_equal(http_send(c, &r, &resp, &e2), HTTP_E_NOT_SENT);
-	assert_true(e2.fast_fail);
-	assert_false(e2.sent);
+	assert_int_equal(send_cls(c, &r, &resp, &e2, &f2), HTTP_E_NOT_SENT);
+	assert_true(f2.fast_fail);
+	assert_false(f2.sent);
 	assert_false(e2.outcome_unknown);
 	assert_string_equal(e2.message, e.message);
 	assert_int_equal(s.calls, calls);
@@ -445,12 +471,13 @@ static void test_http_no_budget_no_retry(void **state)
 	http_client *c;
 	http_request r = req_of("GET");
 	http_response resp;
-	http_error e;
+	tfp_error e;
+	http_fate f;
 
 	(void)state;
 	script_init(&s, steps, 1);
 	c = client_for(&s, -1, NULL);
-	assert_int_equal(http_send(c, &r, &resp, &e), HTTP_E_NOT_SENT);
+	assert_int_equal(send_cls(c, &r, &resp, &e, &f), HTTP_E_NOT_SENT);
 	assert_int_equal(s.calls, 1);
 	/* No budget was spent retrying: the breaker stays closed. */
 	assert_true(http_client_answering(c));
@@ -469,19 +496,20 @@ static void test_http_retry_after_too_long_gives_up(void **state)
 	http_client *c;
 	http_request r = req_of("GET");
 	http_response resp;
-	http_error e;
+	tfp_error e;
+	http_fate f;
 
 	(void)state;
 	script_init(&s, steps, 3);
 	c = client_for(&s, 60000, NULL);
 	/* An hour is beyond the 30 s allowance: the 503 is the answer. */
-	assert_int_equal(http_send(c, &r, &resp, &e), HTTP_OK);
+	assert_int_equal(send_cls(c, &r, &resp, &e, &f), HTTP_OK);
 	assert_int_equal(resp.status, 503);
 	assert_string_equal(resp.retry_after, "3600");
 	assert_int_equal(s.calls, 1);
 	http_response_done(&resp);
 	/* "Retry now" is honoured. */
-	assert_int_equal(http_send(c, &r, &resp, &e), HTTP_OK);
+	assert_int_equal(send_cls(c, &r, &resp, &e, &f), HTTP_OK);
 	assert_int_equal(resp.status, 200);
 	assert_int_equal(s.calls, 3);
 	http_response_done(&resp);
@@ -497,7 +525,8 @@ static void test_http_stop_ends_retries(void **state)
 	http_client *c;
 	http_request r = req_of("GET");
 	http_response resp;
-	http_error e;
+	tfp_error e;
+	http_fate f;
 
 	(void)state;
 	script_init(&s, steps, 1);
@@ -505,7 +534,7 @@ static void test_http_stop_ends_retries(void **state)
 	s.stop = &stop;
 	s.stop_at = 3;
 	c = client_for(&s, 3600 * 1000L, &stop);
-	assert_int_equal(http_send(c, &r, &resp, &e), HTTP_E_CANCELLED);
+	assert_int_equal(send_cls(c, &r, &resp, &e, &f), HTTP_E_CANCELLED);
 	assert_int_equal(s.calls, 3);
 	http_client_free(c);
 	script_done(&s);
@@ -517,18 +546,23 @@ static void test_http_bad_requests(void **state)
 	http_client *c;
 	http_request r = req_of("GET");
 	http_response resp;
-	http_error e;
+	tfp_error e;
+	http_fate f;
 
 	(void)state;
 	script_init(&s, NULL, 0);
 	c = client_for(&s, 60000, NULL);
 	r.path = "no-slash";
-	assert_int_equal(http_send(c, &r, &resp, &e), HTTP_E_INVALID);
+	assert_int_equal(send_cls(c, &r, &resp, &e, &f), HTTP_E_INVALID);
 	r.path = "/a b";
-	assert_int_equal(http_send(c, &r, &resp, &e), HTTP_E_INVALID);
+	assert_int_equal(send_cls(c, &r, &resp, &e, &f), HTTP_E_INVALID);
 	r.path = "/ok";
 	r.if_match = "\"x\"\r\nX-Evil: 1";
-	assert_int_equal(http_send(c, &r, &resp, &e), HTTP_E_INVALID);
+	assert_int_equal(send_cls(c, &r, &resp, &e, &f), HTTP_E_INVALID);
+	r.if_match = NULL;
+	r.client_cert_pem = "cert"; /* a per-request certificate needs its key */
+	assert_int_equal(send_cls(c, &r, &resp, &e, &f), HTTP_E_INVALID);
+	assert_int_equal(e.code, TFP_E_INVALID);
 	assert_int_equal(s.calls, 0);
 	http_client_free(c);
 	script_done(&s);
@@ -546,19 +580,20 @@ static void test_http_timeout_opens_breaker(void **state)
 	http_client *c;
 	http_request r = req_of("POST");
 	http_response resp;
-	http_error e, e2;
+	tfp_error e, e2;
+	http_fate f, f2;
 
 	(void)state;
 	script_init(&s, steps, 2);
 	c = client_for(&s, 60000, NULL);
-	assert_int_equal(http_send(c, &r, &resp, &e), HTTP_E_TIMEOUT);
+	assert_int_equal(send_cls(c, &r, &resp, &e, &f), HTTP_E_TIMEOUT);
 	assert_int_equal(s.calls, 1); /* a timeout is not retried */
 	assert_true(e.outcome_unknown);
 	assert_non_null(strstr(e.message, "test server did not answer within 1 s"));
 	assert_false(http_client_answering(c));
 	r = req_of("GET");
-	assert_int_equal(http_send(c, &r, &resp, &e2), HTTP_E_TIMEOUT);
-	assert_true(e2.fast_fail);
+	assert_int_equal(send_cls(c, &r, &resp, &e2, &f2), HTTP_E_TIMEOUT);
+	assert_true(f2.fast_fail);
 	assert_false(e2.outcome_unknown);
 	assert_string_equal(e2.message, e.message);
 	assert_int_equal(s.calls, 1);
@@ -577,7 +612,8 @@ static void test_http_breaker_probe_recovers(void **state)
 	http_client *c = NULL;
 	http_request r = req_of("GET");
 	http_response resp;
-	http_error e;
+	tfp_error e;
+	http_fate f;
 	struct timespec ts = { 0, 5 * 1000000L };
 
 	(void)state;
@@ -587,11 +623,11 @@ static void test_http_breaker_probe_recovers(void **state)
 	o.transport = scripted;
 	o.transport_ud = &s;
 	o.breaker_cooldown_ms = 1;
-	assert_int_equal(http_client_new(&o, &c, &e), HTTP_OK);
-	assert_int_equal(http_send(c, &r, &resp, &e), HTTP_E_TIMEOUT);
+	assert_int_equal(http_client_new(&o, &c, &e), TFP_OK);
+	assert_int_equal(send_cls(c, &r, &resp, &e, &f), HTTP_E_TIMEOUT);
 	assert_false(http_client_answering(c));
 	nanosleep(&ts, NULL); /* past the 1 ms cooldown */
-	assert_int_equal(http_send(c, &r, &resp, &e), HTTP_OK);
+	assert_int_equal(send_cls(c, &r, &resp, &e, &f), HTTP_OK);
 	assert_int_equal(resp.status, 200);
 	assert_true(http_client_answering(c));
 	http_response_done(&resp);
@@ -602,41 +638,43 @@ static void test_http_breaker_probe_recovers(void **state)
 static void test_http_breaker_states(void **state)
 {
 	http_breaker b;
-	http_error e;
+	tfp_error e;
+	http_fate f;
 	bool probe;
 
 	(void)state;
 	assert_int_equal(http_breaker_init(&b, 1000), 0);
-	assert_true(http_breaker_admit(&b, 0, &probe, &e));
+	assert_true(http_breaker_admit(&b, 0, &probe, &e, &f));
 	assert_false(probe);
 	http_breaker_trip(&b, 100, HTTP_E_TIMEOUT, "frozen (30 s)");
 	assert_int_equal(http_breaker_get(&b), HTTP_BREAKER_OPEN);
 	/* A second timeout while open keeps the first text. */
 	http_breaker_trip(&b, 150, HTTP_E_NOT_SENT, "other");
 	memset(&e, 0, sizeof(e));
-	assert_false(http_breaker_admit(&b, 500, &probe, &e));
-	assert_int_equal(e.cls, HTTP_E_TIMEOUT);
+	assert_false(http_breaker_admit(&b, 500, &probe, &e, &f));
+	assert_int_equal(f.cls, HTTP_E_TIMEOUT);
+	assert_int_equal(e.code, TFP_E_TIMEOUT);
 	assert_string_equal(e.message, "frozen (30 s)");
-	assert_true(e.fast_fail);
+	assert_true(f.fast_fail);
 	/* Cooldown over (from the last trip): one probe, others refused. */
-	assert_false(http_breaker_admit(&b, 1149, &probe, NULL));
-	assert_true(http_breaker_admit(&b, 1150, &probe, NULL));
+	assert_false(http_breaker_admit(&b, 1149, &probe, NULL, NULL));
+	assert_true(http_breaker_admit(&b, 1150, &probe, NULL, NULL));
 	assert_true(probe);
 	assert_int_equal(http_breaker_get(&b), HTTP_BREAKER_PROBING);
-	assert_false(http_breaker_admit(&b, 5000, &probe, NULL));
+	assert_false(http_breaker_admit(&b, 5000, &probe, NULL, NULL));
 	/* The probe ended without telling: the next one may probe. */
 	http_breaker_release(&b, true);
-	assert_true(http_breaker_admit(&b, 5000, &probe, NULL));
+	assert_true(http_breaker_admit(&b, 5000, &probe, NULL, NULL));
 	assert_true(probe);
 	/* The probe timed out too: open again, new text, new cooldown. */
 	http_breaker_trip(&b, 5000, HTTP_E_NOT_SENT, "refused");
-	assert_false(http_breaker_admit(&b, 5999, &probe, &e));
+	assert_false(http_breaker_admit(&b, 5999, &probe, &e, &f));
 	assert_string_equal(e.message, "refused");
-	assert_true(http_breaker_admit(&b, 6000, &probe, NULL));
+	assert_true(http_breaker_admit(&b, 6000, &probe, NULL, NULL));
 	/* An answer closes it. */
 	http_breaker_answered(&b);
 	assert_int_equal(http_breaker_get(&b), HTTP_BREAKER_CLOSED);
-	assert_true(http_breaker_admit(&b, 6001, &probe, NULL));
+	assert_true(http_breaker_admit(&b, 6001, &probe, NULL, NULL));
 	assert_false(probe);
 	/* Releasing a non-probe changes nothing. */
 	http_breaker_release(&b, false);
@@ -654,10 +692,11 @@ static void test_http_breaker_states(void **state)
 
 typedef struct burst {
 	http_client *c;
-	int rcs[PER_THREAD];
+	int rcs[PER_THREAD];   /* http_class */
+	int codes[PER_THREAD]; /* tfp_code */
 	bool fast[PER_THREAD];
-	char first_msg[HTTP_ERRMSG_MAX];
-	char msgs[PER_THREAD][HTTP_ERRMSG_MAX];
+	char first_msg[TFP_ERRMSG_MAX];
+	char msgs[PER_THREAD][TFP_ERRMSG_MAX];
 } burst;
 
 static void *burst_main(void *arg)
@@ -665,15 +704,19 @@ static void *burst_main(void *arg)
 	burst *b = arg;
 	http_request r = req_of("GET");
 	http_response resp;
-	http_error e;
+	tfp_error e;
+	http_fate f;
 	int i;
 
+	/* No cmocka asserts off the main thread: record, check later. */
 	for (i = 0; i < PER_THREAD; i++) {
 		memset(&e, 0, sizeof(e));
-		b->rcs[i] = http_send(b->c, &r, &resp, &e);
+		memset(&f, 0, sizeof(f));
+		b->codes[i] = http_send_fate(b->c, &r, &resp, &e, &f);
+		b->rcs[i] = b->codes[i] == TFP_OK ? HTTP_OK : f.cls;
 		if (b->rcs[i] == HTTP_OK)
 			http_response_done(&resp);
-		b->fast[i] = e.fast_fail;
+		b->fast[i] = f.fast_fail;
 		memcpy(b->msgs[i], e.message, sizeof(e.message));
 	}
 	return NULL;
@@ -708,9 +751,11 @@ static void test_http_breaker_concurrent_burst(void **state)
 	assert_int_equal(s.calls, THREADS);
 	for (i = 0; i < THREADS; i++) {
 		assert_int_equal(b[i].rcs[0], HTTP_E_TIMEOUT);
+		assert_int_equal(b[i].codes[0], TFP_E_TIMEOUT);
 		assert_false(b[i].fast[0]);
 		for (j = 1; j < PER_THREAD; j++) {
 			assert_int_equal(b[i].rcs[j], HTTP_E_TIMEOUT);
+			assert_int_equal(b[i].codes[j], TFP_E_TIMEOUT);
 			assert_true(b[i].fast[j]);
 			/* Every fast failure repeats one and the same text,
 			 * the one of a real timeout. */
@@ -740,7 +785,7 @@ static void *hammer_main(void *arg)
 	int i;
 
 	for (i = 0; i < 1000; i++) {
-		if (!http_breaker_admit(h->b, 10, &probe, NULL))
+		if (!http_breaker_admit(h->b, 10, &probe, NULL, NULL))
 			h->refused++;
 		if (i % 100 == 0)
 			http_breaker_trip(h->b, 0, HTTP_E_TIMEOUT, "x");
@@ -780,44 +825,97 @@ static void test_http_breaker_threads(void **state)
 static void test_http_curl_classes(void **state)
 {
 	(void)state;
-	assert_int_equal(http__curl_class(CURLE_OK, true, false, false, false),
+	assert_int_equal(http__curl_class(CURLE_OK, true, false, false, false, NULL),
 			 HTTP_OK);
 	assert_int_equal(http__curl_class(CURLE_COULDNT_CONNECT, false, false,
-					  false, false), HTTP_E_NOT_SENT);
+					  false, false, NULL), HTTP_E_NOT_SENT);
 	assert_int_equal(http__curl_class(CURLE_COULDNT_RESOLVE_HOST, false,
-					  false, false, false), HTTP_E_NOT_SENT);
+					  false, false, false, NULL), HTTP_E_NOT_SENT);
 	/* Reset / EOF: unknown once the request went out, else not sent. */
 	assert_int_equal(http__curl_class(CURLE_RECV_ERROR, true, false, false,
-					  false), HTTP_E_NO_ANSWER);
+					  false, NULL), HTTP_E_NO_ANSWER);
 	assert_int_equal(http__curl_class(CURLE_GOT_NOTHING, true, false,
-					  false, false), HTTP_E_NO_ANSWER);
+					  false, false, NULL), HTTP_E_NO_ANSWER);
 	assert_int_equal(http__curl_class(CURLE_PARTIAL_FILE, true, false,
-					  false, false), HTTP_E_NO_ANSWER);
+					  false, false, NULL), HTTP_E_NO_ANSWER);
 	assert_int_equal(http__curl_class(CURLE_SEND_ERROR, true, false, false,
-					  false), HTTP_E_NO_ANSWER);
+					  false, NULL), HTTP_E_NO_ANSWER);
 	assert_int_equal(http__curl_class(CURLE_SEND_ERROR, false, false,
-					  false, false), HTTP_E_NOT_SENT);
+					  false, false, NULL), HTTP_E_NOT_SENT);
 	assert_int_equal(http__curl_class(CURLE_OPERATION_TIMEDOUT, true,
-					  false, false, false), HTTP_E_TIMEOUT);
+					  false, false, false, NULL), HTTP_E_TIMEOUT);
 	assert_int_equal(http__curl_class(CURLE_OPERATION_TIMEDOUT, false,
-					  false, false, false), HTTP_E_TIMEOUT);
+					  false, false, false, NULL), HTTP_E_TIMEOUT);
 	assert_int_equal(http__curl_class(CURLE_SSL_CONNECT_ERROR, false,
-					  false, false, false), HTTP_E_TLS);
+					  false, false, false, NULL), HTTP_E_TLS);
 	assert_int_equal(http__curl_class(CURLE_PEER_FAILED_VERIFICATION,
-					  false, false, false, false), HTTP_E_TLS);
+					  false, false, false, false, NULL), HTTP_E_TLS);
 	/* The sink's own verdicts win over curl's generic code. */
 	assert_int_equal(http__curl_class(CURLE_WRITE_ERROR, true, true, false,
-					  false), HTTP_E_TOO_BIG);
+					  false, NULL), HTTP_E_TOO_BIG);
 	assert_int_equal(http__curl_class(CURLE_WRITE_ERROR, true, false,
-					  false, false), HTTP_E_NOMEM);
+					  false, false, NULL), HTTP_E_NOMEM);
 	assert_int_equal(http__curl_class(CURLE_SSL_CONNECT_ERROR, false,
-					  false, true, false), HTTP_E_TLS);
+					  false, true, false, NULL), HTTP_E_TLS);
 	assert_int_equal(http__curl_class(CURLE_ABORTED_BY_CALLBACK, true,
-					  false, false, true), HTTP_E_CANCELLED);
+					  false, false, true, NULL), HTTP_E_CANCELLED);
 	assert_int_equal(http__curl_class(CURLE_WEIRD_SERVER_REPLY, true,
-					  false, false, false), HTTP_E_PROTOCOL);
+					  false, false, false, NULL), HTTP_E_PROTOCOL);
 	assert_int_equal(http__curl_class(CURLE_URL_MALFORMAT, false, false,
-					  false, false), HTTP_E_INVALID);
+					  false, false, NULL), HTTP_E_INVALID);
+	/* A handshake cut by a reset or EOF (a server going down) is a
+	 * dropped connection, not a certificate problem. */
+	assert_int_equal(http__curl_class(CURLE_SSL_CONNECT_ERROR, false, false,
+					  false, false,
+					  "OpenSSL SSL_connect: Connection reset by peer"),
+			 HTTP_E_NOT_SENT);
+	assert_int_equal(http__curl_class(CURLE_SSL_CONNECT_ERROR, false, false,
+					  false, false,
+					  "OpenSSL SSL_connect: SSL_ERROR_SYSCALL in connection"),
+			 HTTP_E_NOT_SENT);
+	assert_int_equal(http__curl_class(CURLE_SSL_CONNECT_ERROR, false, false,
+					  false, false, "error:0A000126:SSL routines::unexpected eof while reading"),
+			 HTTP_E_NOT_SENT);
+	assert_int_equal(http__curl_class(CURLE_SSL_CONNECT_ERROR, false, false,
+					  false, false,
+					  "error:0A000086:SSL routines::certificate verify failed"),
+			 HTTP_E_TLS);
+	/* Each class is reported as one code. */
+	assert_int_equal(http__class_code(HTTP_E_NOT_SENT), TFP_E_UNAVAILABLE);
+	assert_int_equal(http__class_code(HTTP_E_NO_ANSWER), TFP_E_UNAVAILABLE);
+	assert_int_equal(http__class_code(HTTP_E_TIMEOUT), TFP_E_TIMEOUT);
+	assert_int_equal(http__class_code(HTTP_E_TLS), TFP_E_TLS);
+	assert_int_equal(http__class_code(HTTP_E_TOO_BIG), TFP_E_PROTOCOL);
+	assert_int_equal(http__class_code(HTTP_E_PROTOCOL), TFP_E_PROTOCOL);
+	assert_int_equal(http__class_code(HTTP_E_CANCELLED), TFP_E_CANCELLED);
+	assert_int_equal(http__class_code(HTTP_E_INVALID), TFP_E_INVALID);
+	assert_int_equal(http__class_code(HTTP_E_NOMEM), TFP_E_NOMEM);
+}
+
+/* ---- HTTP statuses as codes --------------------------------------------------- */
+
+static void test_http_status_codes(void **state)
+{
+	static const struct {
+		int status, code;
+	} rows[] = {
+		{ 400, TFP_E_INVALID }, { 415, TFP_E_INVALID },
+		{ 422, TFP_E_INVALID }, { 401, TFP_E_UNAUTHORIZED },
+		{ 403, TFP_E_FORBIDDEN }, { 404, TFP_E_NOTFOUND },
+		{ 409, TFP_E_CONFLICT }, { 410, TFP_E_GONE },
+		{ 412, TFP_E_PRECONDITION }, { 418, TFP_E_INVALID },
+		{ 429, TFP_E_UNAVAILABLE }, { 502, TFP_E_UNAVAILABLE },
+		{ 503, TFP_E_UNAVAILABLE }, { 504, TFP_E_TIMEOUT },
+		{ 500, TFP_E_SERVER }, { 501, TFP_E_SERVER },
+		{ 599, TFP_E_SERVER },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		if (http_status_code(rows[i].status) != rows[i].code)
+			fail_msg("HTTP %d: %d, want %d", rows[i].status,
+				 http_status_code(rows[i].status), rows[i].code);
 }
 
 /* ---- real libcurl against local unix-socket servers ----------------------------- */
@@ -925,7 +1023,7 @@ static http_client *socket_client(const char *path, long timeout_ms,
 {
 	http_client_opts o;
 	http_client *c = NULL;
-	http_error e;
+	tfp_error e;
 
 	memset(&o, 0, sizeof(o));
 	o.base_url = "http://lxd";
@@ -935,7 +1033,7 @@ static http_client *socket_client(const char *path, long timeout_ms,
 	o.retry_budget_ms = budget_ms;
 	o.backoff_base_ms = 1;
 	o.backoff_cap_ms = 2;
-	assert_int_equal(http_client_new(&o, &c, &e), HTTP_OK);
+	assert_int_equal(http_client_new(&o, &c, &e), TFP_OK);
 	return c;
 }
 
@@ -944,11 +1042,12 @@ static void test_http_curl_no_socket_not_sent(void **state)
 	http_client *c = socket_client("/nonexistent/thc/s.sock", 2000, -1);
 	http_request r = req_of("POST");
 	http_response resp;
-	http_error e;
+	tfp_error e;
+	http_fate f;
 
 	(void)state;
-	assert_int_equal(http_send(c, &r, &resp, &e), HTTP_E_NOT_SENT);
-	assert_false(e.sent);
+	assert_int_equal(send_cls(c, &r, &resp, &e, &f), HTTP_E_NOT_SENT);
+	assert_false(f.sent);
 	assert_false(e.outcome_unknown);
 	assert_non_null(strstr(e.message, "cannot connect to LXD at unix:test"));
 	http_client_free(c);
@@ -960,7 +1059,8 @@ static void test_http_curl_refused_not_sent(void **state)
 	http_client *c;
 	http_request r = req_of("POST");
 	http_response resp;
-	http_error e;
+	tfp_error e;
+	http_fate f;
 
 	(void)state;
 	/* A socket file whose daemon died (SIGKILL): connection refused. */
@@ -968,8 +1068,8 @@ static void test_http_curl_refused_not_sent(void **state)
 	close(s.lfd);
 	s.lfd = -1;
 	c = socket_client(s.path, 2000, -1);
-	assert_int_equal(http_send(c, &r, &resp, &e), HTTP_E_NOT_SENT);
-	assert_false(e.sent);
+	assert_int_equal(send_cls(c, &r, &resp, &e, &f), HTTP_E_NOT_SENT);
+	assert_false(f.sent);
 	assert_false(e.outcome_unknown);
 	http_client_free(c);
 	srv_stop(&s);
@@ -981,7 +1081,8 @@ static void test_http_curl_refused_budget_fails_fast(void **state)
 	http_client *c;
 	http_request r = req_of("GET");
 	http_response resp;
-	http_error e, e2;
+	tfp_error e, e2;
+	http_fate f, f2;
 	http_stats st;
 
 	(void)state;
@@ -989,14 +1090,14 @@ static void test_http_curl_refused_budget_fails_fast(void **state)
 	close(s.lfd);
 	s.lfd = -1;
 	c = socket_client(s.path, 2000, 50);
-	assert_int_equal(http_send(c, &r, &resp, &e), HTTP_E_NOT_SENT);
+	assert_int_equal(send_cls(c, &r, &resp, &e, &f), HTTP_E_NOT_SENT);
 	assert_non_null(strstr(e.message, "cannot connect to LXD at unix:test"));
 	assert_non_null(strstr(e.message, "(retried for 50 ms)"));
 	http_client_stats(c, &st);
 	assert_true(st.retries > 0);
 	/* Down for a whole budget: the next request is not even tried. */
-	assert_int_equal(http_send(c, &r, &resp, &e2), HTTP_E_NOT_SENT);
-	assert_true(e2.fast_fail);
+	assert_int_equal(send_cls(c, &r, &resp, &e2, &f2), HTTP_E_NOT_SENT);
+	assert_true(f2.fast_fail);
 	assert_string_equal(e2.message, e.message);
 	http_client_stats(c, &st);
 	assert_int_equal(st.fast_fails, 1);
@@ -1011,13 +1112,14 @@ static void test_http_curl_eof_after_send(void **state)
 	http_client *c;
 	http_request r = req_of("POST");
 	http_response resp;
-	http_error e;
+	tfp_error e;
+	http_fate f;
 
 	(void)state;
 	srv_start(&s, 1, modes, NULL);
 	c = socket_client(s.path, 5000, 60000);
-	assert_int_equal(http_send(c, &r, &resp, &e), HTTP_E_NO_ANSWER);
-	assert_true(e.sent);
+	assert_int_equal(send_cls(c, &r, &resp, &e, &f), HTTP_E_NO_ANSWER);
+	assert_true(f.sent);
 	assert_true(e.outcome_unknown); /* a POST: not resent */
 	srv_stop(&s);
 	assert_non_null(strstr(s.request, "POST /1.0/things HTTP/1.1"));
@@ -1034,12 +1136,13 @@ static void test_http_curl_get_retried_after_eof(void **state)
 	http_client *c;
 	http_request r = req_of("GET");
 	http_response resp;
-	http_error e;
+	tfp_error e;
+	http_fate f;
 
 	(void)state;
 	srv_start(&s, 2, modes, reply);
 	c = socket_client(s.path, 5000, 60000);
-	assert_int_equal(http_send(c, &r, &resp, &e), HTTP_OK);
+	assert_int_equal(send_cls(c, &r, &resp, &e, &f), HTTP_OK);
 	srv_stop(&s);
 	assert_int_equal(resp.status, 200);
 	assert_int_equal(resp.attempts, 2);
@@ -1058,18 +1161,19 @@ static void test_http_curl_timeout_opens_breaker(void **state)
 	http_client *c;
 	http_request r = req_of("GET");
 	http_response resp;
-	http_error e, e2;
+	tfp_error e, e2;
+	http_fate f, f2;
 
 	(void)state;
 	srv_start(&s, 1, modes, NULL);
 	c = socket_client(s.path, 300, 60000);
-	assert_int_equal(http_send(c, &r, &resp, &e), HTTP_E_TIMEOUT);
-	assert_true(e.sent);
+	assert_int_equal(send_cls(c, &r, &resp, &e, &f), HTTP_E_TIMEOUT);
+	assert_true(f.sent);
 	assert_non_null(strstr(e.message,
 			       "LXD at unix:test did not answer within 300 ms"));
 	/* The server is still there, but no one waits for it again. */
-	assert_int_equal(http_send(c, &r, &resp, &e2), HTTP_E_TIMEOUT);
-	assert_true(e2.fast_fail);
+	assert_int_equal(send_cls(c, &r, &resp, &e2, &f2), HTTP_E_TIMEOUT);
+	assert_true(f2.fast_fail);
 	assert_string_equal(e2.message, e.message);
 	srv_stop(&s);
 	http_client_free(c);
@@ -1079,28 +1183,28 @@ static void test_http_client_new_validation(void **state)
 {
 	http_client_opts o;
 	http_client *c = NULL;
-	http_error e;
+	tfp_error e;
 
 	(void)state;
 	memset(&o, 0, sizeof(o));
-	assert_int_equal(http_client_new(&o, &c, &e), HTTP_E_INVALID);
+	assert_int_equal(http_client_new(&o, &c, &e), TFP_E_INVALID);
 	o.base_url = "ftp://x";
-	assert_int_equal(http_client_new(&o, &c, &e), HTTP_E_INVALID);
+	assert_int_equal(http_client_new(&o, &c, &e), TFP_E_INVALID);
 	o.base_url = "https://h:1/ x";
-	assert_int_equal(http_client_new(&o, &c, &e), HTTP_E_INVALID);
+	assert_int_equal(http_client_new(&o, &c, &e), TFP_E_INVALID);
 	o.base_url = "https://h:8443";
 	o.client_cert_pem = "x";
-	assert_int_equal(http_client_new(&o, &c, &e), HTTP_E_INVALID);
+	assert_int_equal(http_client_new(&o, &c, &e), TFP_E_INVALID);
 	o.client_cert_pem = NULL;
 	o.pin_sha256 = "abc";
-	assert_int_equal(http_client_new(&o, &c, &e), HTTP_E_INVALID);
+	assert_int_equal(http_client_new(&o, &c, &e), TFP_E_INVALID);
 	assert_non_null(strstr(e.message, "64 hex"));
 	o.pin_sha256 = NULL;
 	o.tls_server_name = "name";
 	o.base_url = "https://[::1:8443/x";
-	assert_int_equal(http_client_new(&o, &c, &e), HTTP_E_INVALID);
+	assert_int_equal(http_client_new(&o, &c, &e), TFP_E_INVALID);
 	o.base_url = "https://[::1]:8443/x/";
-	assert_int_equal(http_client_new(&o, &c, &e), HTTP_OK);
+	assert_int_equal(http_client_new(&o, &c, &e), TFP_OK);
 	assert_string_equal(http_client_label(c), "https://[::1]:8443/x/");
 	assert_int_equal(http_client_request_timeout_ms(c), 30000);
 	http_client_free(c);
@@ -1130,6 +1234,7 @@ int main(void)
 		cmocka_unit_test(test_http_breaker_concurrent_burst),
 		cmocka_unit_test(test_http_breaker_threads),
 		cmocka_unit_test(test_http_curl_classes),
+		cmocka_unit_test(test_http_status_codes),
 		cmocka_unit_test(test_http_curl_no_socket_not_sent),
 		cmocka_unit_test(test_http_curl_refused_not_sent),
 		cmocka_unit_test(test_http_curl_refused_budget_fails_fast),

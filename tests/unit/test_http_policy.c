@@ -1,7 +1,8 @@
 /* Unit tests for provider/http/http_policy.c and retry_after.c: the retry
  * policy as a table (which failure is retried for which method), the
- * full-jitter backoff bounds, the retry budget, and the Retry-After parser
- * against valid and hostile values. Pure functions: no clock, no I/O. */
+ * full- and equal-jitter backoff bounds, the retry budget and count, a
+ * Retry-After capped or refused, and the Retry-After parser against valid
+ * and hostile values. Pure functions: no clock, no I/O. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <limits.h>
@@ -151,13 +152,55 @@ static void test_http_policy_retry_after(void **state)
 				.max_retry_after_ms = 10000 };
 
 	(void)state;
-	/* Retry-After is a floor over the jittered pause. */
+	/* Retry-After replaces the jittered pause: the server said when. */
 	assert_int_equal(http_policy_delay(&cfg, 0, 0, 5000, 0), 5000);
 	assert_int_equal(http_policy_delay(&cfg, 0, 0, 0, 0), 0);
 	/* Longer than allowed: give up at once rather than sleep. */
 	assert_int_equal(http_policy_delay(&cfg, 0, 0, 10001, 0), -1);
 	/* Inside the allowance but past the budget: give up. */
 	assert_int_equal(http_policy_delay(&cfg, 0, 25000, 6000, 0), -1);
+}
+
+/* Equal jitter, a retry count and a capped Retry-After (the settings the
+ * Kubernetes client uses). */
+static void test_http_policy_equal_jitter_count_cap(void **state)
+{
+	http_policy_cfg cfg = { .budget_ms = 600000, .max_retries = 8,
+				.backoff_base_ms = 250, .backoff_cap_ms = 8000,
+				.jitter = HTTP_JITTER_EQUAL,
+				.max_retry_after_ms = 30000,
+				.retry_after_capped = true };
+	uint64_t s = 3;
+	unsigned retry;
+	long ceil, d;
+	int i;
+
+	(void)state;
+	for (retry = 0; retry < 8; retry++) {
+		ceil = 250L << retry;
+		if (ceil > 8000)
+			ceil = 8000;
+		/* Half is kept, the other half is drawn. */
+		assert_int_equal(http_policy_delay(&cfg, retry, 0, -1, 0), ceil / 2);
+		assert_int_equal(http_policy_delay(&cfg, retry, 0, -1,
+						   (uint64_t)(ceil / 2)), ceil);
+		for (i = 0; i < 500; i++) {
+			d = http_policy_delay(&cfg, retry, 0, -1, next_rnd(&s));
+			assert_true(d >= ceil / 2 && d <= ceil);
+		}
+		assert_int_equal(http_backoff_equal_ms(250, 8000, retry, 0),
+				 ceil / 2);
+	}
+	/* The count: the 8th retry is the last. */
+	assert_int_equal(http_policy_delay(&cfg, 8, 0, -1, 0), -1);
+	assert_int_equal(http_policy_delay(&cfg, 8, 0, 0, 0), -1);
+	/* A long Retry-After is waited for, capped. */
+	assert_int_equal(http_policy_delay(&cfg, 0, 0, 100000, 1), 30000);
+	assert_int_equal(http_policy_delay(&cfg, 0, 0, 3000, 12345), 3000);
+	/* ...but never past the budget. */
+	assert_int_equal(http_policy_delay(&cfg, 0, 600000 - 3000, 3000, 0), -1);
+	/* Degenerate settings: no pause. */
+	assert_int_equal(http_backoff_equal_ms(0, 8000, 3, 7), 0);
 }
 
 /* ---- Retry-After parser ---------------------------------------------------- */
@@ -251,6 +294,7 @@ int main(void)
 		cmocka_unit_test(test_http_policy_backoff_bounds),
 		cmocka_unit_test(test_http_policy_budget),
 		cmocka_unit_test(test_http_policy_retry_after),
+		cmocka_unit_test(test_http_policy_equal_jitter_count_cap),
 		cmocka_unit_test(test_http_retry_after_valid),
 		cmocka_unit_test(test_http_retry_after_hostile),
 	};

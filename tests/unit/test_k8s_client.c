@@ -30,8 +30,12 @@
 
 #include <cmocka.h>
 
+#include "provider/http/http_internal.h"
 #include "provider/k8s/k8s_client.h"
+#include "provider/k8s/k8s_internal.h"
+#include "provider/k8s/k8s_res.h"
 #include "provider/k8s/kubeconfig.h"
+#include "provider/util/file.h"
 
 /* ---- scripted transport ---------------------------------------------- */
 
@@ -158,17 +162,17 @@ static k8s_client *client_from(const char *yaml, script *s, atomic_int *stop)
 	kubeconfig *kc = NULL;
 	k8s_client_opts o = {0};
 	k8s_client *c = NULL;
-	k8s_error err;
-	char msg[512];
+	tfp_error err;
+	tfp_error kerr;
 
-	if (kubeconfig_load(&src, &kc, msg, sizeof(msg)) != 0)
-		fail_msg("kubeconfig: %s", msg);
+	if (kubeconfig_load(&src, &kc, &kerr) != TFP_OK)
+		fail_msg("kubeconfig: %s", kerr.message);
 	o.kc = kc;
 	o.transport = s ? scripted : NULL;
 	o.transport_ud = s;
 	o.stop = stop;
 	o.request_timeout_ms = 5000;
-	if (k8s_client_new(&o, &c, &err) != K8S_OK)
+	if (k8s_client_new(&o, &c, &err) != TFP_OK)
 		fail_msg("client: %s", err.message);
 	kubeconfig_free(kc);
 	return c;
@@ -259,14 +263,14 @@ static void test_k8s_get_default_namespace_and_token(void **state)
 	script s;
 	k8s_client *c;
 	json_t *o = NULL;
-	k8s_error e;
+	tfp_error e;
 
 	(void)state;
 	script_init(&s, steps, 1);
 	c = client_from(KC_TOKEN, &s, NULL);
 	assert_string_equal(k8s_client_namespace(c), "team");
 	assert_string_equal(k8s_client_server(c), "https://192.0.2.10:6443");
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", &o, &e), K8S_OK);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", &o, &e), TFP_OK);
 	assert_string_equal(json_string_value(json_object_get(o, "kind")), "Secret");
 	assert_string_equal(s.recs[0].method, "GET");
 	assert_string_equal(s.recs[0].path, "/api/v1/namespaces/team/secrets/s");
@@ -292,7 +296,7 @@ static void test_k8s_status_error_text(void **state)
 	};
 	script s;
 	k8s_client *c;
-	k8s_error e;
+	tfp_error e;
 	char text[2048];
 	tf_diags d = TF_DIAGS_INIT;
 	json_t *body = json_pack("{s:{s:s}}", "metadata", "name", "cp");
@@ -302,7 +306,7 @@ static void test_k8s_status_error_text(void **state)
 	(void)state;
 	script_init(&s, steps, 6);
 	c = client_from(KC_TOKEN, &s, NULL);
-	assert_int_equal(k8s_create(c, &kcp, "default", body, 0, NULL, &e), K8S_E_INVALID);
+	assert_int_equal(k8s_create(c, &kcp, "default", body, 0, NULL, &e), TFP_E_INVALID);
 	assert_int_equal(e.http_status, 422);
 	assert_string_equal(e.reason, "Invalid");
 	assert_int_equal(e.ncauses, 2);
@@ -318,16 +322,16 @@ static void test_k8s_status_error_text(void **state)
 	assert_non_null(strstr(d.items[0].detail, "spec.replicas"));
 	tf_diags_done(&d);
 
-	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, NULL, &e), K8S_E_EXISTS);
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), K8S_E_CONFLICT);
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), K8S_E_NOTFOUND);
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), K8S_E_FORBIDDEN);
+	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, NULL, &e), TFP_E_EXISTS);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_E_CONFLICT);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_E_NOTFOUND);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_E_FORBIDDEN);
 	k8s_error_text(&e, text, sizeof(text));
 	assert_non_null(strstr(text, "RBAC"));
 	/* 502 is retried (the last step repeats) until the 1 s budget runs out. */
 	s.repeat_last = true;
 	k8s_retry_budget_set(1);
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), K8S_E_UNAVAILABLE);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_E_UNAVAILABLE);
 	k8s_retry_budget_set(0);
 	assert_string_equal(e.message, "HTTP 502: <html>Bad Gateway</html>");
 	assert_true(s.calls > 6);
@@ -348,7 +352,7 @@ static void test_k8s_write_queries_and_content_types(void **state)
 	};
 	script s;
 	k8s_client *c;
-	k8s_error e;
+	tfp_error e;
 	json_t *obj = json_pack("{s:{s:s,s:s}}", "metadata", "name", "a",
 				"resourceVersion", "7");
 	json_t *norv = json_pack("{s:{s:s}}", "metadata", "name", "a");
@@ -359,25 +363,25 @@ static void test_k8s_write_queries_and_content_types(void **state)
 	(void)state;
 	script_init(&s, steps, 7);
 	c = client_from(KC_TOKEN, &s, NULL);
-	assert_int_equal(k8s_create(c, &k8s_gvr_secret, "x", obj, K8S_DRY_RUN, NULL, &e), K8S_OK);
+	assert_int_equal(k8s_create(c, &k8s_gvr_secret, "x", obj, K8S_DRY_RUN, NULL, &e), TFP_OK);
 	assert_string_equal(s.recs[0].path, "/api/v1/namespaces/x/secrets?fieldManager=terraform-lxdcapi&dryRun=All");
-	assert_int_equal(k8s_replace(c, &k8s_gvr_secret, "x", "a", norv, 0, NULL, &e), K8S_E_INVALID);
+	assert_int_equal(k8s_replace(c, &k8s_gvr_secret, "x", "a", norv, 0, NULL, &e), TFP_E_INVALID);
 	assert_int_equal(s.calls, 1); /* refused without a request */
-	assert_int_equal(k8s_replace(c, &k8s_gvr_secret, "x", "a", obj, 0, NULL, &e), K8S_OK);
+	assert_int_equal(k8s_replace(c, &k8s_gvr_secret, "x", "a", obj, 0, NULL, &e), TFP_OK);
 	assert_string_equal(s.recs[1].method, "PUT");
 	assert_string_equal(s.recs[1].ctype, "application/json");
-	assert_int_equal(k8s_merge_patch(c, &k8s_gvr_secret, "x", "a", norv, 0, NULL, &e), K8S_OK);
+	assert_int_equal(k8s_merge_patch(c, &k8s_gvr_secret, "x", "a", norv, 0, NULL, &e), TFP_OK);
 	assert_string_equal(s.recs[2].ctype, "application/merge-patch+json");
-	assert_int_equal(k8s_json_patch(c, &k8s_gvr_secret, "x", "a", ops, 0, NULL, &e), K8S_OK);
+	assert_int_equal(k8s_json_patch(c, &k8s_gvr_secret, "x", "a", ops, 0, NULL, &e), TFP_OK);
 	assert_string_equal(s.recs[3].ctype, "application/json-patch+json");
-	assert_int_equal(k8s_json_patch(c, &k8s_gvr_secret, "x", "a", norv, 0, NULL, &e), K8S_E_INVALID);
-	assert_int_equal(k8s_patch_status(c, &k8s_gvr_secret, "x", "a", norv, NULL, &e), K8S_OK);
+	assert_int_equal(k8s_json_patch(c, &k8s_gvr_secret, "x", "a", norv, 0, NULL, &e), TFP_E_INVALID);
+	assert_int_equal(k8s_patch_status(c, &k8s_gvr_secret, "x", "a", norv, NULL, &e), TFP_OK);
 	assert_string_equal(s.recs[4].path, "/api/v1/namespaces/x/secrets/a/status?fieldManager=terraform-lxdcapi");
-	assert_int_equal(k8s_delete(c, &k8s_gvr_secret, "x", "a", "Foreground", &e), K8S_OK);
+	assert_int_equal(k8s_delete(c, &k8s_gvr_secret, "x", "a", "Foreground", &e), TFP_OK);
 	assert_string_equal(s.recs[5].path, "/api/v1/namespaces/x/secrets/a?propagationPolicy=Foreground");
-	assert_int_equal(k8s_delete(c, &k8s_gvr_secret, "x", "a", "Sideways", &e), K8S_E_INVALID);
+	assert_int_equal(k8s_delete(c, &k8s_gvr_secret, "x", "a", "Sideways", &e), TFP_E_INVALID);
 	/* An empty 2xx body is JSON null. */
-	assert_int_equal(k8s_get_status(c, &k8s_gvr_secret, "x", "a", &out, &e), K8S_OK);
+	assert_int_equal(k8s_get_status(c, &k8s_gvr_secret, "x", "a", &out, &e), TFP_OK);
 	assert_true(json_is_null(out));
 	assert_string_equal(s.recs[6].path, "/api/v1/namespaces/x/secrets/a/status");
 	assert_int_equal(s.calls, 7);
@@ -397,13 +401,13 @@ static void test_k8s_list_pages(void **state)
 	};
 	script s;
 	k8s_client *c;
-	k8s_error e;
+	tfp_error e;
 	json_t *items = NULL;
 
 	(void)state;
 	script_init(&s, steps, 2);
 	c = client_from(KC_TOKEN, &s, NULL);
-	assert_int_equal(k8s_list(c, &k8s_gvr_secret, "ns", "a=b,c in (d,e)", &items, &e), K8S_OK);
+	assert_int_equal(k8s_list(c, &k8s_gvr_secret, "ns", "a=b,c in (d,e)", &items, &e), TFP_OK);
 	assert_int_equal(json_array_size(items), 3);
 	assert_string_equal(s.recs[0].path, "/api/v1/namespaces/ns/secrets?limit=500&labelSelector=a%3Db%2Cc%20in%20%28d%2Ce%29");
 	assert_string_equal(s.recs[1].path, "/api/v1/namespaces/ns/secrets?limit=500&labelSelector=a%3Db%2Cc%20in%20%28d%2Ce%29&continue=tok%2B%2F%3D");
@@ -425,7 +429,7 @@ static void test_k8s_retry_after_429_503(void **state)
 	static const step always[] = { { 429, "{}", "0" } };
 	script s;
 	k8s_client *c;
-	k8s_error e;
+	tfp_error e;
 	json_t *o = NULL;
 	long long t0;
 
@@ -433,7 +437,7 @@ static void test_k8s_retry_after_429_503(void **state)
 	script_init(&s, steps, 4);
 	c = client_from(KC_TOKEN, &s, NULL);
 	t0 = mono_ms();
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", &o, &e), K8S_OK);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", &o, &e), TFP_OK);
 	assert_true(mono_ms() - t0 >= 950);  /* honoured Retry-After: 1 */
 	assert_true(mono_ms() - t0 < 4000);
 	assert_int_equal(s.calls, 4);
@@ -446,7 +450,7 @@ static void test_k8s_retry_after_429_503(void **state)
 	script_init(&s, always, 1);
 	s.repeat_last = true;
 	c = client_from(KC_TOKEN, &s, NULL);
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), K8S_E_UNAVAILABLE);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_E_UNAVAILABLE);
 	assert_int_equal(e.http_status, 429);
 	assert_int_equal(s.calls, 1 + K8S_MAX_RETRIES);
 	k8s_client_free(c);
@@ -458,7 +462,7 @@ static void test_k8s_retry_cancelled_by_stop(void **state)
 	static const step steps[] = { { 429, "{}", "30" } };
 	script s;
 	k8s_client *c;
-	k8s_error e;
+	tfp_error e;
 	atomic_int stop = 0;
 	long long t0;
 
@@ -467,14 +471,14 @@ static void test_k8s_retry_cancelled_by_stop(void **state)
 	s.raise_stop = &stop; /* StopProvider arrives during the first call */
 	c = client_from(KC_TOKEN, &s, &stop);
 	t0 = mono_ms();
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), K8S_E_CANCELLED);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_E_CANCELLED);
 	assert_true(mono_ms() - t0 < 2000);
 	assert_int_equal(s.calls, 1);
 	k8s_client_free(c);
 	script_done(&s);
 }
 
-static int add_label(json_t *obj, void *arg, k8s_error *err)
+static int add_label(json_t *obj, void *arg, tfp_error *err)
 {
 	int *calls = arg;
 	json_t *md = json_object_get(obj, "metadata");
@@ -484,7 +488,7 @@ static int add_label(json_t *obj, void *arg, k8s_error *err)
 	if (json_object_get(json_object_get(md, "labels"), "done"))
 		return K8S_UNCHANGED;
 	json_object_set_new(md, "labels", json_pack("{s:s}", "team", "a"));
-	return K8S_OK;
+	return TFP_OK;
 }
 
 static void test_k8s_update_conflict_retry(void **state)
@@ -504,7 +508,7 @@ static void test_k8s_update_conflict_retry(void **state)
 	};
 	script s;
 	k8s_client *c;
-	k8s_error e;
+	tfp_error e;
 	json_t *out = NULL;
 	int calls = 0;
 	size_t i;
@@ -512,7 +516,7 @@ static void test_k8s_update_conflict_retry(void **state)
 	(void)state;
 	script_init(&s, steps, 4);
 	c = client_from(KC_TOKEN, &s, NULL);
-	assert_int_equal(k8s_update(c, &k8s_gvr_secret, "ns", "a", add_label, &calls, &out, &e), K8S_OK);
+	assert_int_equal(k8s_update(c, &k8s_gvr_secret, "ns", "a", add_label, &calls, &out, &e), TFP_OK);
 	assert_int_equal(calls, 2);
 	assert_int_equal(s.calls, 4);
 	assert_non_null(strstr(s.recs[1].body, "\"resourceVersion\":\"1\""));
@@ -534,7 +538,7 @@ static void test_k8s_update_conflict_retry(void **state)
 		c = client_from(KC_TOKEN, &s, NULL);
 		calls = 0;
 		assert_int_equal(k8s_update(c, &k8s_gvr_secret, "ns", "a", add_label, &calls, NULL, &e),
-				 K8S_E_CONFLICT);
+				 TFP_E_CONFLICT);
 		assert_int_equal(calls, K8S_MAX_CONFLICT_RETRIES + 1);
 		assert_int_equal(s.calls, NELEM(many));
 		k8s_client_free(c);
@@ -544,7 +548,7 @@ static void test_k8s_update_conflict_retry(void **state)
 	script_init(&s, unchanged, 1);
 	c = client_from(KC_TOKEN, &s, NULL);
 	calls = 0;
-	assert_int_equal(k8s_update(c, &k8s_gvr_secret, "ns", "a", add_label, &calls, &out, &e), K8S_OK);
+	assert_int_equal(k8s_update(c, &k8s_gvr_secret, "ns", "a", add_label, &calls, &out, &e), TFP_OK);
 	assert_int_equal(s.calls, 1); /* no PUT */
 	assert_non_null(out);
 	json_decref(out);
@@ -554,11 +558,11 @@ static void test_k8s_update_conflict_retry(void **state)
 
 static void test_k8s_transport_failures(void **state)
 {
-	static const step down[] = { { 0, NULL, NULL, K8S_E_UNAVAILABLE } };
+	static const step down[] = { { 0, NULL, NULL, HTTP_E_NOT_SENT } };
 	static const step steps[] = { { 200, "not json" } };
 	script s;
 	k8s_client *c;
-	k8s_error e;
+	tfp_error e;
 
 	(void)state;
 	/* Connection refused every time: retried within the budget, then the
@@ -567,32 +571,58 @@ static void test_k8s_transport_failures(void **state)
 	s.repeat_last = true;
 	c = client_from(KC_TOKEN, &s, NULL);
 	k8s_retry_budget_set(1);
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), K8S_E_UNAVAILABLE);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_E_UNAVAILABLE);
 	k8s_retry_budget_set(0);
 	assert_non_null(strstr(e.message, "https://192.0.2.10:6443"));
+	/* A transport failure keeps the request it concerns. */
+	assert_string_equal(e.request, "GET /api/v1/namespaces/team/secrets/s");
 	assert_true(s.calls >= 2);
 	k8s_client_free(c);
 	script_done(&s);
 
 	script_init(&s, steps, 1);
 	c = client_from(KC_TOKEN, &s, NULL);
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), K8S_E_PROTOCOL);
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "", NULL, &e), K8S_E_INVALID);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_E_PROTOCOL);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "", NULL, &e), TFP_E_INVALID);
 	k8s_client_free(c);
 	script_done(&s);
 }
 
 /* ---- transient failures, creates, unresponsive server ---------------- */
 
-static long delay_of(int rc, bool transient, int status, long ra, int attempt,
-		     long long left, unsigned rnd)
+/* The delay the client's retry policy gives a failed attempt of an
+ * idempotent request (-1: not retried): an answer with `status` (a
+ * Retry-After of `ra` seconds, -1 for none), or a transport failure of
+ * class `cls` (status 0), at retry `attempt` with `left` ms of budget. The
+ * policy is the HTTP layer's, with the settings the client gave it. */
+static long delay_of(const k8s_client *c, int cls, int status,
+		     const char *body, long ra, int attempt, long long left,
+		     uint64_t rnd)
 {
-	k8s_retry_in in = {
-		.rc = rc, .transient = transient, .status = status,
-		.webhook_500 = false, .retry_after_s = ra, .attempt = attempt,
-		.left_ms = left, .random = rnd,
-	};
-	return k8s_retry_delay(&in);
+	http_policy_cfg cfg = c->http->policy;
+	http_response resp = { .status = status, .body = (char *)body,
+			       .body_len = body ? strlen(body) : 0 };
+	http_request req = { .method = "GET", .path = "/api" };
+	http_failure f;
+
+	if (status) {
+		if (status >= 200 && status < 300)
+			return -1;
+		switch (k8s__classify(NULL, &req, &resp)) {
+		case HTTP_ANSWER_REJECTED: f = HTTP_F_REJECTED; break;
+		case HTTP_ANSWER_TRANSIENT: f = HTTP_F_TRANSIENT; break;
+		default: f = HTTP_F_FINAL; break;
+		}
+	} else {
+		f = cls == HTTP_E_NOT_SENT ? HTTP_F_NOT_SENT :
+		    cls == HTTP_E_NO_ANSWER ? HTTP_F_NO_ANSWER :
+		    cls == HTTP_E_TIMEOUT ? HTTP_F_TIMEOUT : HTTP_F_FINAL;
+	}
+	if (http_policy_action(HTTP_METHOD_IDEMPOTENT, f) != HTTP_ACT_RETRY)
+		return -1;
+	cfg.budget_ms = (long)left;
+	return http_policy_delay(&cfg, (unsigned)attempt, 0,
+				 ra >= 0 ? ra * 1000 : -1, rnd);
 }
 
 /* The policy alone: what is retried, the capped exponential backoff with
@@ -601,47 +631,53 @@ static void test_k8s_retry_policy(void **state)
 {
 	static const int retried[] = { 429, 502, 503, 504 };
 	static const int final[] = { 400, 401, 403, 404, 409, 410, 422, 500, 501 };
-	k8s_retry_in in = { .rc = K8S_OK, .status = 500, .webhook_500 = true,
-			    .retry_after_s = -1, .left_ms = 60000 };
+	k8s_client *c = client_from(KC_TOKEN, NULL, NULL);
 	long d;
 	size_t i;
 	int a;
 
 	(void)state;
 	for (i = 0; i < NELEM(retried); i++)
-		assert_true(delay_of(K8S_OK, false, retried[i], -1, 0, 60000, 7) >= 0);
+		assert_true(delay_of(c, 0, retried[i], NULL, -1, 0, 60000, 7) >= 0);
 	for (i = 0; i < NELEM(final); i++)
-		assert_int_equal(delay_of(K8S_OK, false, final[i], -1, 0, 60000, 7), -1);
-	assert_true(k8s_retry_delay(&in) >= 0); /* webhook not up yet */
-	/* Transport: refused/reset yes; a timeout or a non-transient failure
-	 * (TLS, DNS) no. */
-	assert_true(delay_of(K8S_E_UNAVAILABLE, true, 0, -1, 0, 60000, 7) >= 0);
-	assert_int_equal(delay_of(K8S_E_UNAVAILABLE, false, 0, -1, 0, 60000, 7), -1);
-	assert_int_equal(delay_of(K8S_E_TIMEOUT, false, 0, -1, 0, 60000, 7), -1);
-	assert_int_equal(delay_of(K8S_E_TLS, false, 0, -1, 0, 60000, 7), -1);
+		assert_int_equal(delay_of(c, 0, final[i], NULL, -1, 0, 60000, 7), -1);
+	/* A webhook not up yet. */
+	assert_true(delay_of(c, 0, 500, "{\"message\":\"Internal error occurred: "
+			     "failed calling webhook \\\"x\\\"\"}", -1, 0,
+			     60000, 7) >= 0);
+	/* Transport: refused and reset yes; a timeout, a TLS failure or an
+	 * answer that is not HTTP no. */
+	assert_true(delay_of(c, HTTP_E_NOT_SENT, 0, NULL, -1, 0, 60000, 7) >= 0);
+	assert_true(delay_of(c, HTTP_E_NO_ANSWER, 0, NULL, -1, 0, 60000, 7) >= 0);
+	assert_int_equal(delay_of(c, HTTP_E_TIMEOUT, 0, NULL, -1, 0, 60000, 7), -1);
+	assert_int_equal(delay_of(c, HTTP_E_TLS, 0, NULL, -1, 0, 60000, 7), -1);
+	assert_int_equal(delay_of(c, HTTP_E_PROTOCOL, 0, NULL, -1, 0, 60000, 7), -1);
 	/* Backoff: base * 2^attempt, capped, of which up to half is jitter. */
 	for (a = 0; a < K8S_MAX_RETRIES; a++) {
 		long full = K8S_RETRY_BASE_MS << a;
 
 		if (full > K8S_RETRY_CAP_MS)
 			full = K8S_RETRY_CAP_MS;
-		assert_int_equal(delay_of(K8S_E_UNAVAILABLE, true, 0, -1, a, 600000, 0),
+		assert_int_equal(delay_of(c, HTTP_E_NOT_SENT, 0, NULL, -1, a, 600000, 0),
 				 full / 2);
-		assert_int_equal(delay_of(K8S_E_UNAVAILABLE, true, 0, -1, a, 600000,
-					  (unsigned)(full / 2)), full);
+		assert_int_equal(delay_of(c, HTTP_E_NOT_SENT, 0, NULL, -1, a, 600000,
+					  (uint64_t)(full / 2)), full);
 		for (unsigned r = 1; r < 2000; r += 97) {
-			d = delay_of(K8S_E_UNAVAILABLE, true, 0, -1, a, 600000, r * 2654435761u);
+			d = delay_of(c, HTTP_E_NOT_SENT, 0, NULL, -1, a, 600000,
+				     r * 2654435761u);
 			assert_true(d >= full / 2 && d <= full);
 		}
 	}
-	assert_int_equal(delay_of(K8S_E_UNAVAILABLE, true, 0, -1, K8S_MAX_RETRIES, 600000, 0), -1);
+	assert_int_equal(delay_of(c, HTTP_E_NOT_SENT, 0, NULL, -1, K8S_MAX_RETRIES,
+				  600000, 0), -1);
 	/* Retry-After wins, capped; never past the budget. */
-	assert_int_equal(delay_of(K8S_OK, false, 429, 3, 0, 60000, 12345), 3000);
-	assert_int_equal(delay_of(K8S_OK, false, 503, 100, 0, 60000, 1),
+	assert_int_equal(delay_of(c, 0, 429, NULL, 3, 0, 60000, 12345), 3000);
+	assert_int_equal(delay_of(c, 0, 503, NULL, 100, 0, 60000, 1),
 			 K8S_MAX_RETRY_AFTER_S * 1000L);
-	assert_int_equal(delay_of(K8S_OK, false, 429, 3, 0, 2999, 1), -1);
-	assert_int_equal(delay_of(K8S_E_UNAVAILABLE, true, 0, -1, 3, 100, 0), -1);
-	assert_int_equal(delay_of(K8S_E_UNAVAILABLE, true, 0, -1, 0, 0, 0), -1);
+	assert_int_equal(delay_of(c, 0, 429, NULL, 3, 0, 2999, 1), -1);
+	assert_int_equal(delay_of(c, HTTP_E_NOT_SENT, 0, NULL, -1, 3, 100, 0), -1);
+	assert_int_equal(delay_of(c, HTTP_E_NOT_SENT, 0, NULL, -1, 0, 0, 0), -1);
+	k8s_client_free(c);
 }
 
 static const char *SECRET_PATH = "/api/v1/namespaces/team/secrets/s";
@@ -650,19 +686,19 @@ static const char *SECRET_PATH = "/api/v1/namespaces/team/secrets/s";
 static void test_k8s_retry_transient_then_ok(void **state)
 {
 	static const step steps[] = {
-		{ 0, NULL, NULL, K8S_E_UNAVAILABLE },
+		{ 0, NULL, NULL, HTTP_E_NOT_SENT },
 		{ 503, "" },
 		{ 504, "" },
 		{ 200, "{\"ok\":true}" },
 	};
 	script s;
 	k8s_client *c;
-	k8s_error e;
+	tfp_error e;
 
 	(void)state;
 	script_init(&s, steps, NELEM(steps));
 	c = client_from(KC_TOKEN, &s, NULL);
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), K8S_OK);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_OK);
 	assert_int_equal(s.calls, 4);
 	k8s_client_free(c);
 	script_done(&s);
@@ -688,19 +724,19 @@ static json_t *secret_body(const char *create_id)
 static void test_k8s_create_verified_before_retry(void **state)
 {
 	static const step steps[] = {
-		{ 0, NULL, NULL, K8S_E_UNAVAILABLE },  /* POST: connection reset */
+		{ 0, NULL, NULL, HTTP_E_NO_ANSWER },  /* POST: connection reset */
 		{ 404, "{\"kind\":\"Status\",\"reason\":\"NotFound\",\"code\":404}" },
 		{ 201, LIVE_S("op-1") },               /* POST again */
 	};
 	script s;
 	k8s_client *c;
-	k8s_error e;
+	tfp_error e;
 	json_t *body = secret_body("op-1"), *out = NULL;
 
 	(void)state;
 	script_init(&s, steps, NELEM(steps));
 	c = client_from(KC_TOKEN, &s, NULL);
-	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, &out, &e), K8S_OK);
+	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, &out, &e), TFP_OK);
 	assert_int_equal(s.calls, 3);
 	assert_string_equal(s.recs[0].method, "POST");
 	assert_string_equal(s.recs[1].method, "GET");
@@ -723,13 +759,13 @@ static void test_k8s_create_first_attempt_landed(void **state)
 	};
 	script s;
 	k8s_client *c;
-	k8s_error e;
+	tfp_error e;
 	json_t *body = secret_body("op-2"), *out = NULL;
 
 	(void)state;
 	script_init(&s, steps, NELEM(steps));
 	c = client_from(KC_TOKEN, &s, NULL);
-	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, &out, &e), K8S_OK);
+	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, &out, &e), TFP_OK);
 	assert_int_equal(s.calls, 2);
 	assert_non_null(out);
 	json_decref(out);
@@ -739,17 +775,17 @@ static void test_k8s_create_first_attempt_landed(void **state)
 }
 
 /* Something else holds the name (another create id, or none): never
- * adopted, K8S_E_EXISTS. Also when a retried POST meets a 409 and the
+ * adopted, TFP_E_EXISTS. Also when a retried POST meets a 409 and the
  * GET shows a foreign object; a 409 on a retry whose object is ours
  * succeeds. */
 static void test_k8s_create_never_adopts_foreign(void **state)
 {
 	static const step foreign[] = {
-		{ 0, NULL, NULL, K8S_E_UNAVAILABLE },
+		{ 0, NULL, NULL, HTTP_E_NO_ANSWER },
 		{ 200, LIVE_S("someone-else") },
 	};
 	static const step nomarker[] = {
-		{ 0, NULL, NULL, K8S_E_UNAVAILABLE },
+		{ 0, NULL, NULL, HTTP_E_NO_ANSWER },
 		{ 200, "{\"kind\":\"Secret\",\"metadata\":{\"name\":\"s\"}}" },
 	};
 	static const step race_ours[] = {
@@ -766,13 +802,13 @@ static void test_k8s_create_never_adopts_foreign(void **state)
 	};
 	script s;
 	k8s_client *c;
-	k8s_error e;
+	tfp_error e;
 	json_t *body = secret_body("op-3"), *plain = secret_body(NULL);
 
 	(void)state;
 	script_init(&s, foreign, NELEM(foreign));
 	c = client_from(KC_TOKEN, &s, NULL);
-	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, NULL, &e), K8S_E_EXISTS);
+	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, NULL, &e), TFP_E_EXISTS);
 	assert_non_null(strstr(e.message, "not created by this request"));
 	assert_int_equal(s.calls, 2);
 	k8s_client_free(c);
@@ -781,20 +817,20 @@ static void test_k8s_create_never_adopts_foreign(void **state)
 	/* Without a create id nothing can be recognised as ours. */
 	script_init(&s, nomarker, NELEM(nomarker));
 	c = client_from(KC_TOKEN, &s, NULL);
-	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, plain, 0, NULL, &e), K8S_E_EXISTS);
+	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, plain, 0, NULL, &e), TFP_E_EXISTS);
 	k8s_client_free(c);
 	script_done(&s);
 
 	script_init(&s, race_ours, NELEM(race_ours));
 	c = client_from(KC_TOKEN, &s, NULL);
-	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, NULL, &e), K8S_OK);
+	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, NULL, &e), TFP_OK);
 	assert_int_equal(s.calls, 4);
 	k8s_client_free(c);
 	script_done(&s);
 
 	script_init(&s, race_foreign, NELEM(race_foreign));
 	c = client_from(KC_TOKEN, &s, NULL);
-	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, NULL, &e), K8S_E_EXISTS);
+	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, NULL, &e), TFP_E_EXISTS);
 	k8s_client_free(c);
 	script_done(&s);
 
@@ -806,7 +842,7 @@ static void test_k8s_create_never_adopts_foreign(void **state)
 		script_init(&s, first, 1);
 		c = client_from(KC_TOKEN, &s, NULL);
 		assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, NULL, &e),
-				 K8S_E_EXISTS);
+				 TFP_E_EXISTS);
 		assert_int_equal(s.calls, 1);
 		k8s_client_free(c);
 		script_done(&s);
@@ -825,13 +861,13 @@ static void test_k8s_create_429_no_check(void **state)
 	};
 	script s;
 	k8s_client *c;
-	k8s_error e;
+	tfp_error e;
 	json_t *body = secret_body("op-4");
 
 	(void)state;
 	script_init(&s, steps, NELEM(steps));
 	c = client_from(KC_TOKEN, &s, NULL);
-	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, NULL, &e), K8S_OK);
+	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, NULL, &e), TFP_OK);
 	assert_int_equal(s.calls, 2);
 	assert_string_equal(s.recs[1].method, "POST");
 	json_decref(body);
@@ -845,26 +881,26 @@ static void test_k8s_unresponsive_fails_fast(void **state)
 {
 	static const step steps[] = {
 		{ 200, "{}" },
-		{ 0, NULL, NULL, K8S_E_TIMEOUT },
+		{ 0, NULL, NULL, HTTP_E_TIMEOUT },
 	};
 	script s;
 	k8s_client *c;
-	k8s_error e, e2;
+	tfp_error e, e2;
 	json_t *body = secret_body("op-5");
 	long long t0;
 
 	(void)state;
 	script_init(&s, steps, NELEM(steps));
 	c = client_from(KC_TOKEN, &s, NULL);
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), K8S_OK);
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), K8S_E_TIMEOUT);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_OK);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_E_TIMEOUT);
 	assert_non_null(strstr(e.message, "stopped answering"));
 	assert_non_null(strstr(e.message, "https://192.0.2.10:6443"));
 	assert_int_equal(s.calls, 2);
 	t0 = mono_ms();
-	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "x", NULL, &e2), K8S_E_TIMEOUT);
+	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "x", NULL, &e2), TFP_E_TIMEOUT);
 	assert_string_equal(e2.message, e.message);
-	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, NULL, &e2), K8S_E_TIMEOUT);
+	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, NULL, &e2), TFP_E_TIMEOUT);
 	assert_string_equal(e2.message, e.message);
 	assert_true(mono_ms() - t0 < 100);
 	assert_int_equal(s.calls, 2); /* nothing more was sent */
@@ -887,7 +923,7 @@ static void test_k8s_token_file_reread_on_401(void **state)
 	char path[400], yaml[1024], text[1024];
 	script s;
 	k8s_client *c;
-	k8s_error e;
+	tfp_error e;
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/token", tmpdir);
@@ -899,14 +935,14 @@ static void test_k8s_token_file_reread_on_401(void **state)
 	script_init(&s, steps, 5);
 	c = client_from(yaml, &s, NULL);
 	assert_string_equal(k8s_client_namespace(c), "default");
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), K8S_OK);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_OK);
 	assert_string_equal(s.recs[0].auth, "Bearer tok-one");
 	write_file(path, "tok-two", 0600); /* rotated; cached until a 401 */
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), K8S_OK);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_OK);
 	assert_string_equal(s.recs[1].auth, "Bearer tok-one");
 	assert_string_equal(s.recs[2].auth, "Bearer tok-two");
 	/* A second 401 after the refresh is final, and names what to check. */
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), K8S_E_UNAUTHORIZED);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_E_UNAUTHORIZED);
 	assert_int_equal(s.calls, 5);
 	k8s_error_text(&e, text, sizeof(text));
 	assert_non_null(strstr(text, "credentials"));
@@ -917,7 +953,7 @@ static void test_k8s_token_file_reread_on_401(void **state)
 	script_done(&s);
 	script_init(&s, steps, 5);
 	c = client_from(yaml, &s, NULL);
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), K8S_E_CREDENTIALS);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_E_CREDENTIALS);
 	assert_non_null(strstr(e.message, "control characters"));
 	assert_null(strstr(e.message, "Evil"));
 	assert_int_equal(s.calls, 0);
@@ -981,7 +1017,7 @@ static void test_k8s_exec_plugin_cache_and_401(void **state)
 	size_t len;
 	script s;
 	k8s_client *c;
-	k8s_error e;
+	tfp_error e;
 	json_t *j;
 	json_error_t je;
 
@@ -995,18 +1031,18 @@ static void test_k8s_exec_plugin_cache_and_401(void **state)
 	script_init(&s, steps, 4);
 	c = client_from(yaml, &s, NULL);
 	assert_int_equal(read_count(count), 0); /* nothing runs at setup */
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), K8S_OK);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_OK);
 	assert_int_equal(read_count(count), 1);
 	assert_string_equal(s.recs[0].auth, "Bearer tok-1");
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), K8S_OK);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_OK);
 	assert_int_equal(read_count(count), 1); /* cached until expiry */
 	assert_string_equal(s.recs[1].auth, "Bearer tok-1");
 	/* A 401 runs the plugin again, once, and retries with the new token. */
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), K8S_OK);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_OK);
 	assert_int_equal(read_count(count), 2);
 	assert_string_equal(s.recs[3].auth, "Bearer tok-2");
 	/* The ExecCredential input: v1, not interactive, cluster info. */
-	assert_int_equal(kc_read_file(info, 65536, &buf, &len), 0);
+	assert_int_equal(util_read_file(info, 65536, &buf, &len), 0);
 	j = json_loadb(buf, len, 0, &je);
 	assert_non_null(j);
 	assert_string_equal(json_string_value(json_object_get(j, "kind")), "ExecCredential");
@@ -1019,7 +1055,7 @@ static void test_k8s_exec_plugin_cache_and_401(void **state)
 		json_object_get(j, "spec"), "cluster"), "certificate-authority-data")), "Q0EtREFUQQ==");
 	json_decref(j);
 	free(buf);
-	assert_int_equal(kc_read_file(env, 64, &buf, &len), 0);
+	assert_int_equal(util_read_file(env, 64, &buf, &len), 0);
 	assert_string_equal(buf, "hello\n");
 	free(buf);
 	k8s_client_free(c);
@@ -1034,7 +1070,7 @@ static void test_k8s_exec_plugin_expiry(void **state)
 	char *yaml;
 	script s;
 	k8s_client *c;
-	k8s_error e;
+	tfp_error e;
 
 	(void)state;
 	snprintf(count, sizeof(count), "%s/count", tmpdir);
@@ -1044,8 +1080,8 @@ static void test_k8s_exec_plugin_expiry(void **state)
 	yaml = exec_yaml("ok", "2001-01-01T00:00:00.5+01:00");
 	script_init(&s, steps, 2);
 	c = client_from(yaml, &s, NULL);
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), K8S_OK);
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), K8S_OK);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_OK);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_OK);
 	assert_int_equal(read_count(count), 2);
 	assert_string_equal(s.recs[1].auth, "Bearer tok-2");
 	k8s_client_free(c);
@@ -1059,7 +1095,7 @@ static void test_k8s_exec_plugin_failures(void **state)
 	char *yaml;
 	script s;
 	k8s_client *c;
-	k8s_error e;
+	tfp_error e;
 	atomic_int stop = 0;
 	long long t0;
 
@@ -1068,7 +1104,7 @@ static void test_k8s_exec_plugin_failures(void **state)
 	yaml = exec_yaml("fail", "");
 	script_init(&s, none, 1);
 	c = client_from(yaml, &s, NULL);
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), K8S_E_CREDENTIALS);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_E_CREDENTIALS);
 	assert_non_null(strstr(e.message, "exit status 3"));
 	assert_non_null(strstr(e.message, "login required: run sso-login"));
 	assert_non_null(strstr(e.message, "user \"u\""));
@@ -1079,7 +1115,7 @@ static void test_k8s_exec_plugin_failures(void **state)
 	/* Output is not an ExecCredential: the output is not quoted. */
 	yaml = exec_yaml("junk", "");
 	c = client_from(yaml, &s, NULL);
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), K8S_E_CREDENTIALS);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_E_CREDENTIALS);
 	assert_null(strstr(e.message, "secret-stuff"));
 	assert_non_null(strstr(e.message, "ExecCredential"));
 	k8s_client_free(c);
@@ -1092,7 +1128,7 @@ static void test_k8s_exec_plugin_failures(void **state)
 		"      command: no-such-plugin-k8s-test\n      installHint: apt install the-plugin\n"
 		"contexts:\n- name: c\n  context: {cluster: k, user: u}\n") > 0);
 	c = client_from(yaml, &s, NULL);
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), K8S_E_CREDENTIALS);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_E_CREDENTIALS);
 	assert_non_null(strstr(e.message, "apt install the-plugin"));
 	k8s_client_free(c);
 	free(yaml);
@@ -1106,7 +1142,7 @@ static void test_k8s_exec_plugin_failures(void **state)
 		struct raise_arg a = { &stop, 300 };
 
 		assert_int_equal(pthread_create(&th, NULL, raise_later, &a), 0);
-		assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), K8S_E_CANCELLED);
+		assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_E_CANCELLED);
 		pthread_join(th, NULL);
 	}
 	assert_true(mono_ms() - t0 < 5000);
@@ -1124,7 +1160,7 @@ static void test_k8s_exec_plugin_failures(void **state)
 		struct raise_arg a = { &stop, 300 };
 
 		assert_int_equal(pthread_create(&th, NULL, raise_later, &a), 0);
-		assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), K8S_E_CANCELLED);
+		assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_E_CANCELLED);
 		pthread_join(th, NULL);
 	}
 	assert_true(mono_ms() - t0 < 5000);
@@ -1144,11 +1180,11 @@ struct conc {
 static void *conc_main(void *p)
 {
 	struct conc *x = p;
-	k8s_error e;
+	tfp_error e;
 	int i;
 
 	for (i = 0; i < 10; i++)
-		if (k8s_get(x->c, &k8s_gvr_secret, NULL, "s", NULL, &e) == K8S_OK)
+		if (k8s_get(x->c, &k8s_gvr_secret, NULL, "s", NULL, &e) == TFP_OK)
 			x->ok++;
 	return NULL;
 }
@@ -1215,7 +1251,7 @@ static void test_k8s_discovery_capi(void **state)
 	};
 	script s;
 	k8s_client *c;
-	k8s_error e;
+	tfp_error e;
 	const k8s_capi *capi = NULL, *again = NULL;
 	json_t *vs = NULL;
 	k8s_gvr g;
@@ -1224,7 +1260,7 @@ static void test_k8s_discovery_capi(void **state)
 	(void)state;
 	script_init(&s, steps, 5);
 	c = client_from(KC_TOKEN, &s, NULL);
-	assert_int_equal(k8s_capi_discover(c, &capi, &e), K8S_OK);
+	assert_int_equal(k8s_capi_discover(c, &capi, &e), TFP_OK);
 	assert_string_equal(capi->capi_version, "v1beta2");
 	assert_string_equal(capi->cluster.resource, "clusters");
 	assert_string_equal(capi->cluster.group, "cluster.x-k8s.io");
@@ -1235,9 +1271,9 @@ static void test_k8s_discovery_capi(void **state)
 	assert_string_equal(capi->lxc_machine_template.version, "v1alpha2");
 	assert_int_equal(s.calls, 5);
 	/* Cached: no more requests. */
-	assert_int_equal(k8s_capi_discover(c, &again, &e), K8S_OK);
+	assert_int_equal(k8s_capi_discover(c, &again, &e), TFP_OK);
 	assert_ptr_equal(capi, again);
-	assert_int_equal(k8s_group_versions(c, "cluster.x-k8s.io", &vs, &e), K8S_OK);
+	assert_int_equal(k8s_group_versions(c, "cluster.x-k8s.io", &vs, &e), TFP_OK);
 	assert_int_equal(json_array_size(vs), 2);
 	assert_string_equal(json_string_value(json_array_get(vs, 0)), "v1beta2");
 	json_decref(vs);
@@ -1251,11 +1287,11 @@ static void test_k8s_discovery_capi(void **state)
 		s.steps = more;
 		s.n = 6;
 	}
-	assert_int_equal(k8s_resolve(c, "cluster.x-k8s.io", "Cluster", old, &g, &e), K8S_E_NOTSERVED);
+	assert_int_equal(k8s_resolve(c, "cluster.x-k8s.io", "Cluster", old, &g, &e), TFP_E_NOTSERVED);
 	assert_int_equal(s.calls, 6);
 	assert_string_equal(s.recs[5].path, "/apis/cluster.x-k8s.io/v1beta1");
-	assert_int_equal(k8s_resolve(c, "nope.example.com", "Thing", NULL, &g, &e), K8S_E_NOTSERVED);
-	assert_int_equal(k8s_resolve(c, "cluster.x-k8s.io", "Machine", NULL, &g, &e), K8S_OK);
+	assert_int_equal(k8s_resolve(c, "nope.example.com", "Thing", NULL, &g, &e), TFP_E_NOTSERVED);
+	assert_int_equal(k8s_resolve(c, "cluster.x-k8s.io", "Machine", NULL, &g, &e), TFP_OK);
 	assert_string_equal(g.resource, "machines");
 	assert_int_equal(s.calls, 6);
 	k8s_client_free(c);
@@ -1283,14 +1319,14 @@ static void test_k8s_discovery_not_installed(void **state)
 	static const step not_k8s[] = { { 200, "{\"hello\":1}" } };
 	script s;
 	k8s_client *c;
-	k8s_error e;
+	tfp_error e;
 	const k8s_capi *capi = NULL;
 	char text[2048];
 
 	(void)state;
 	script_init(&s, no_capi, 1);
 	c = client_from(KC_TOKEN, &s, NULL);
-	assert_int_equal(k8s_capi_discover(c, &capi, &e), K8S_E_NOTSERVED);
+	assert_int_equal(k8s_capi_discover(c, &capi, &e), TFP_E_NOTSERVED);
 	k8s_error_text(&e, text, sizeof(text));
 	assert_non_null(strstr(text, "https://192.0.2.10:6443"));
 	assert_non_null(strstr(text, "does not serve cluster.x-k8s.io"));
@@ -1302,7 +1338,7 @@ static void test_k8s_discovery_not_installed(void **state)
 	/* v1beta1-only CAPI (fallback) but no CAPN. */
 	script_init(&s, no_capn, 4);
 	c = client_from(KC_TOKEN, &s, NULL);
-	assert_int_equal(k8s_capi_discover(c, &capi, &e), K8S_E_NOTSERVED);
+	assert_int_equal(k8s_capi_discover(c, &capi, &e), TFP_E_NOTSERVED);
 	assert_non_null(strstr(e.message, "CAPN"));
 	assert_non_null(strstr(e.message, "infrastructure.cluster.x-k8s.io"));
 	k8s_client_free(c);
@@ -1310,7 +1346,7 @@ static void test_k8s_discovery_not_installed(void **state)
 
 	script_init(&s, not_k8s, 1);
 	c = client_from(KC_TOKEN, &s, NULL);
-	assert_int_equal(k8s_capi_discover(c, &capi, &e), K8S_E_PROTOCOL);
+	assert_int_equal(k8s_capi_discover(c, &capi, &e), TFP_E_PROTOCOL);
 	assert_non_null(strstr(e.message, "APIGroupList"));
 	k8s_client_free(c);
 	script_done(&s);
@@ -1382,7 +1418,7 @@ static void test_k8s_curl_http_loopback(void **state)
 	pthread_t th;
 	char yaml[512];
 	k8s_client *c;
-	k8s_error e;
+	tfp_error e;
 	json_t *out = NULL, *patch = json_pack("{s:{s:s}}", "metadata", "name", "a");
 
 	(void)state;
@@ -1392,7 +1428,7 @@ static void test_k8s_curl_http_loopback(void **state)
 		 "users:\n- name: u\n  user: {token: loop-token}\n"
 		 "contexts:\n- name: c\n  context: {cluster: k, user: u, namespace: ns}\n", h.port);
 	c = client_from(yaml, NULL, NULL);
-	assert_int_equal(k8s_merge_patch(c, &k8s_gvr_secret, NULL, "a", patch, 0, &out, &e), K8S_OK);
+	assert_int_equal(k8s_merge_patch(c, &k8s_gvr_secret, NULL, "a", patch, 0, &out, &e), TFP_OK);
 	assert_true(json_is_true(json_object_get(out, "ok")));
 	pthread_join(th, NULL);
 	close(h.lfd);
@@ -1413,7 +1449,7 @@ static void test_k8s_curl_proxy_url(void **state)
 	pthread_t th;
 	char yaml[512];
 	k8s_client *c;
-	k8s_error e;
+	tfp_error e;
 
 	(void)state;
 	httpd_start(&h, &th);
@@ -1422,7 +1458,7 @@ static void test_k8s_curl_proxy_url(void **state)
 		 "    server: http://192.0.2.77:6443\n    proxy-url: http://127.0.0.1:%d\n"
 		 "contexts:\n- name: c\n  context: {cluster: k}\n", h.port);
 	c = client_from(yaml, NULL, NULL);
-	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default", NULL, &e), K8S_OK);
+	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default", NULL, &e), TFP_OK);
 	pthread_join(th, NULL);
 	close(h.lfd);
 	assert_non_null(strstr(h.req[0], "GET http://192.0.2.77:6443/api/v1/namespaces/default HTTP/1.1"));
@@ -1435,7 +1471,7 @@ static void test_k8s_client_new_errors(void **state)
 	kubeconfig kc;
 	k8s_client_opts o = {0};
 	k8s_client *c = NULL;
-	k8s_error e;
+	tfp_error e;
 
 	(void)state;
 	memset(&kc, 0, sizeof(kc));
@@ -1443,14 +1479,14 @@ static void test_k8s_client_new_errors(void **state)
 	kc.context = (char *)"c";
 	kc.server = (char *)"ftp://192.0.2.1";
 	o.kc = &kc;
-	assert_int_equal(k8s_client_new(&o, &c, &e), K8S_E_CONFIG);
+	assert_int_equal(k8s_client_new(&o, &c, &e), TFP_E_CONFIG);
 	assert_non_null(strstr(e.message, "is not an https:// URL"));
 	kc.server = (char *)"https://[::1";
-	assert_int_equal(k8s_client_new(&o, &c, &e), K8S_E_CONFIG);
+	assert_int_equal(k8s_client_new(&o, &c, &e), TFP_E_CONFIG);
 	kc.server = (char *)"https://192.0.2.1:99999";
-	assert_int_equal(k8s_client_new(&o, &c, &e), K8S_E_CONFIG);
+	assert_int_equal(k8s_client_new(&o, &c, &e), TFP_E_CONFIG);
 	kc.server = (char *)"https://[2001:db8::1]:6443/prefix";
-	assert_int_equal(k8s_client_new(&o, &c, &e), K8S_OK);
+	assert_int_equal(k8s_client_new(&o, &c, &e), TFP_OK);
 	assert_string_equal(k8s_client_namespace(c), "default");
 	assert_null(k8s_client_warning(c, 0));
 	assert_int_equal(k8s_client_nwarnings(c), 0);
@@ -1467,7 +1503,7 @@ static char *emu_file(const char *name)
 	size_t len;
 
 	snprintf(path, sizeof(path), "%s/%s", emu, name);
-	assert_int_equal(kc_read_file(path, 1 << 20, &buf, &len), 0);
+	assert_int_equal(util_read_file(path, 1 << 20, &buf, &len), 0);
 	while (len && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
 		buf[--len] = '\0';
 	return buf;
@@ -1475,20 +1511,21 @@ static char *emu_file(const char *name)
 
 static k8s_client *emu_client_path(const char *file)
 {
-	char path[700], msg[512];
+	char path[700];
+	tfp_error kerr;
 	kubeconfig_source src = {0};
 	kubeconfig *kc = NULL;
 	k8s_client_opts o = {0};
 	k8s_client *c = NULL;
-	k8s_error e;
+	tfp_error e;
 
 	snprintf(path, sizeof(path), "%s/%s", emu, file);
 	src.path = path;
-	if (kubeconfig_load(&src, &kc, msg, sizeof(msg)) != 0)
-		fail_msg("%s", msg);
+	if (kubeconfig_load(&src, &kc, &kerr) != TFP_OK)
+		fail_msg("%s", kerr.message);
 	o.kc = kc;
 	o.request_timeout_ms = 10000;
-	assert_int_equal(k8s_client_new(&o, &c, &e), K8S_OK);
+	assert_int_equal(k8s_client_new(&o, &c, &e), TFP_OK);
 	kubeconfig_free(kc);
 	return c;
 }
@@ -1513,7 +1550,7 @@ static void test_live_cert_crud_discovery(void **state)
 {
 	k8s_client *c = emu_client_path("kubeconfig");
 	const k8s_capi *capi = NULL;
-	k8s_error e;
+	tfp_error e;
 	json_t *sec = json_pack("{s:{s:s},s:{s:s}}", "metadata", "name", "live-a",
 				"stringData", "k", "v");
 	json_t *out = NULL, *patch = json_pack("{s:{s:{s:s}}}", "metadata", "labels", "x", "y");
@@ -1521,25 +1558,25 @@ static void test_live_cert_crud_discovery(void **state)
 	char text[2048];
 
 	(void)state;
-	assert_int_equal(k8s_capi_discover(c, &capi, &e), K8S_OK);
+	assert_int_equal(k8s_capi_discover(c, &capi, &e), TFP_OK);
 	assert_string_equal(capi->capi_version, "v1beta2");
 	assert_string_equal(capi->machine_deployment.resource, "machinedeployments");
 	assert_string_equal(capi->lxc_cluster.resource, "lxcclusters");
 	k8s_delete(c, &k8s_gvr_secret, "default", "live-a", NULL, &e);
-	assert_int_equal(k8s_create(c, &k8s_gvr_secret, "default", sec, 0, &out, &e), K8S_OK);
+	assert_int_equal(k8s_create(c, &k8s_gvr_secret, "default", sec, 0, &out, &e), TFP_OK);
 	assert_non_null(json_object_get(json_object_get(out, "metadata"), "resourceVersion"));
 	json_decref(out);
-	assert_int_equal(k8s_create(c, &k8s_gvr_secret, "default", sec, 0, NULL, &e), K8S_E_EXISTS);
-	assert_int_equal(k8s_merge_patch(c, &k8s_gvr_secret, "default", "live-a", patch, 0, &out, &e), K8S_OK);
+	assert_int_equal(k8s_create(c, &k8s_gvr_secret, "default", sec, 0, NULL, &e), TFP_E_EXISTS);
+	assert_int_equal(k8s_merge_patch(c, &k8s_gvr_secret, "default", "live-a", patch, 0, &out, &e), TFP_OK);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(
 		json_object_get(out, "metadata"), "labels"), "x")), "y");
 	json_decref(out);
-	assert_int_equal(k8s_delete(c, &k8s_gvr_secret, "default", "live-a", "Background", &e), K8S_OK);
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, "default", "live-a", NULL, &e), K8S_E_NOTFOUND);
+	assert_int_equal(k8s_delete(c, &k8s_gvr_secret, "default", "live-a", "Background", &e), TFP_OK);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, "default", "live-a", NULL, &e), TFP_E_NOTFOUND);
 	/* Invalid custom resource: 422 with causes. */
 	cl = json_pack("{s:{s:s},s:{s:i}}", "metadata", "name", "bad-kcp", "spec", "replicas", 2);
 	assert_int_equal(k8s_create(c, &capi->kubeadm_control_plane, "default", cl, 0, NULL, &e),
-			 K8S_E_INVALID);
+			 TFP_E_INVALID);
 	assert_int_equal(e.http_status, 422);
 	k8s_error_text(&e, text, sizeof(text));
 	assert_true(e.ncauses >= 1);
@@ -1555,15 +1592,15 @@ static void test_live_token_and_bad_token(void **state)
 	k8s_client *c = emu_client_path("kubeconfig-token");
 	char *ready = emu_file("ready");
 	char ca[700];
-	k8s_error e;
+	tfp_error e;
 	char text[2048];
 
 	(void)state;
-	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default", NULL, &e), K8S_OK);
+	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default", NULL, &e), TFP_OK);
 	k8s_client_free(c);
 	snprintf(ca, sizeof(ca), "    certificate-authority: %s/ca.crt", emu);
 	c = emu_client_yaml(ca, ready, "    token: wrong-token");
-	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default", NULL, &e), K8S_E_UNAUTHORIZED);
+	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default", NULL, &e), TFP_E_UNAUTHORIZED);
 	k8s_error_text(&e, text, sizeof(text));
 	assert_null(strstr(text, "wrong-token"));
 	k8s_client_free(c);
@@ -1577,34 +1614,34 @@ static void test_live_tls_modes(void **state)
 	char ca[700], extra[900], user[300], server[300];
 	const char *port = strrchr(ready, ':');
 	k8s_client *c;
-	k8s_error e;
+	tfp_error e;
 
 	(void)state;
 	snprintf(user, sizeof(user), "    token: %s", token);
 	snprintf(ca, sizeof(ca), "    certificate-authority: %s/ca.crt", emu);
 	/* No CA: the system store does not know the test CA. */
 	c = emu_client_yaml("", ready, user);
-	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default", NULL, &e), K8S_E_TLS);
+	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default", NULL, &e), TFP_E_TLS);
 	k8s_client_free(c);
 	/* insecure-skip-tls-verify. */
 	c = emu_client_yaml("    insecure-skip-tls-verify: true", ready, user);
-	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default", NULL, &e), K8S_OK);
+	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default", NULL, &e), TFP_OK);
 	k8s_client_free(c);
 	/* tls-server-name: the certificate names localhost, not 127.0.0.2
 	 * (where nothing listens: refused, retried, so keep the budget short). */
 	snprintf(server, sizeof(server), "https://127.0.0.2%s", port);
 	c = emu_client_yaml(ca, server, user);
 	k8s_retry_budget_set(1);
-	assert_int_not_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default", NULL, &e), K8S_OK);
+	assert_int_not_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default", NULL, &e), TFP_OK);
 	k8s_retry_budget_set(0);
 	k8s_client_free(c);
 	snprintf(extra, sizeof(extra), "%s\n    tls-server-name: localhost", ca);
 	c = emu_client_yaml(extra, ready, user);
-	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default", NULL, &e), K8S_OK);
+	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default", NULL, &e), TFP_OK);
 	k8s_client_free(c);
 	snprintf(extra, sizeof(extra), "%s\n    tls-server-name: wrong.example.com", ca);
 	c = emu_client_yaml(extra, ready, user);
-	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default", NULL, &e), K8S_E_TLS);
+	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default", NULL, &e), TFP_E_TLS);
 	k8s_client_free(c);
 	free(ready);
 	free(token);
@@ -1615,7 +1652,7 @@ static void test_live_exec_client_cert(void **state)
 	char *ready = emu_file("ready");
 	char script_path[700], body[1400], ca[700], user[900];
 	k8s_client *c;
-	k8s_error e;
+	tfp_error e;
 
 	(void)state;
 	/* The plugin answers with the emulator's client certificate. */
@@ -1633,7 +1670,7 @@ static void test_live_exec_client_cert(void **state)
 		 "    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n"
 		 "      command: %s", script_path);
 	c = emu_client_yaml(ca, ready, user);
-	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default", NULL, &e), K8S_OK);
+	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default", NULL, &e), TFP_OK);
 	k8s_client_free(c);
 	free(ready);
 }
@@ -1642,7 +1679,7 @@ static void test_live_429_fault(void **state)
 {
 	char path[700];
 	k8s_client *c = emu_client_path("kubeconfig");
-	k8s_error e;
+	tfp_error e;
 	long long t0;
 
 	(void)state;
@@ -1650,7 +1687,7 @@ static void test_live_429_fault(void **state)
 	write_file(path, "{\"fail_requests\":[{\"method\":\"GET\",\"path_regex\":\"/namespaces/kube-public$\","
 			 "\"status\":429,\"count\":2,\"retry_after\":1,\"message\":\"slow down k8s-client\"}]}", 0644);
 	t0 = mono_ms();
-	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "kube-public", NULL, &e), K8S_OK);
+	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "kube-public", NULL, &e), TFP_OK);
 	assert_true(mono_ms() - t0 >= 1900);
 	unlink(path);
 	k8s_client_free(c);

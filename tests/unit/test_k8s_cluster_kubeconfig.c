@@ -157,15 +157,14 @@ static k8s_client *client_stop(script *s, atomic_int *stop)
 	kubeconfig *kc = NULL;
 	k8s_client_opts o = {0};
 	k8s_client *c = NULL;
-	char err[256];
-	k8s_error e;
+	tfp_error e;
 
-	assert_int_equal(kubeconfig_load(&src, &kc, err, sizeof(err)), 0);
+	assert_int_equal(kubeconfig_load(&src, &kc, NULL), TFP_OK);
 	o.kc = kc;
 	o.transport = scripted;
 	o.transport_ud = s;
 	o.stop = stop;
-	assert_int_equal(k8s_client_new(&o, &c, &e), K8S_OK);
+	assert_int_equal(k8s_client_new(&o, &c, &e), TFP_OK);
 	kubeconfig_free(kc);
 	return c;
 }

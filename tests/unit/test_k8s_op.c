@@ -177,14 +177,13 @@ static k8s_client *client(script *s)
 	kubeconfig *kc = NULL;
 	k8s_client_opts o = {0};
 	k8s_client *c = NULL;
-	char err[256];
-	k8s_error e;
+	tfp_error e;
 
-	assert_int_equal(kubeconfig_load(&src, &kc, err, sizeof(err)), 0);
+	assert_int_equal(kubeconfig_load(&src, &kc, NULL), TFP_OK);
 	o.kc = kc;
 	o.transport = scripted;
 	o.transport_ud = s;
-	assert_int_equal(k8s_client_new(&o, &c, &e), K8S_OK);
+	assert_int_equal(k8s_client_new(&o, &c, &e), TFP_OK);
 	kubeconfig_free(kc);
 	return c;
 }
@@ -209,7 +208,7 @@ static void test_create_marks_and_records(void **state)
 	script s = { steps, NELEM(steps), 0, {0} };
 	k8s_client *c = client(&s);
 	json_t *want = J(WANT), *sent;
-	k8s_error err = {0};
+	tfp_error err = {0};
 	bool resumed = true;
 	k8s_op op;
 
@@ -217,7 +216,7 @@ static void test_create_marks_and_records(void **state)
 	k8s_op_begin(&op);
 	assert_int_equal(strlen(op.id), 32);
 	assert_int_equal(k8s_op_create(&op, c, &k8s_gvr_secret, "team", want, &resumed, &err),
-			 K8S_OK);
+			 TFP_OK);
 	assert_false(resumed);
 	assert_true(k8s_op_made_any(&op));
 	sent = json_loads(s.bodies[0], 0, NULL);
@@ -248,14 +247,14 @@ static void test_create_resumes_own_orphan(void **state)
 	script s = { steps, NELEM(steps), 0, {0} };
 	k8s_client *c = client(&s);
 	json_t *want = J(WANT);
-	k8s_error err = {0};
+	tfp_error err = {0};
 	bool resumed = false;
 	k8s_op op;
 
 	(void)state;
 	k8s_op_begin(&op);
 	assert_int_equal(k8s_op_create(&op, c, &k8s_gvr_secret, "team", want, &resumed, &err),
-			 K8S_OK);
+			 TFP_OK);
 	assert_true(resumed);
 	assert_non_null(strstr(s.bodies[2], op.id));
 	assert_int_equal(s.calls, 3);
@@ -277,13 +276,13 @@ static void test_create_refuses_foreign(void **state)
 	script s = { steps, NELEM(steps), 0, {0} };
 	k8s_client *c = client(&s);
 	json_t *want = J(WANT);
-	k8s_error err = {0};
+	tfp_error err = {0};
 	k8s_op op;
 
 	(void)state;
 	k8s_op_begin(&op);
 	assert_int_equal(k8s_op_create(&op, c, &k8s_gvr_secret, "team", want, NULL, &err),
-			 K8S_E_EXISTS);
+			 TFP_E_EXISTS);
 	assert_non_null(strstr(err.message, "Secret team/s already exists and this "
 				"configuration did not create it"));
 	assert_non_null(strstr(err.message, "not made by this provider"));
@@ -314,15 +313,15 @@ static void test_undo_and_ensure(void **state)
 	json_t *want = J(WANT);
 	json_t *t = J("{'kind':'ConfigMap','metadata':{'name':'t'},'spec':{'a':1}}");
 	json_t *u = J("{'kind':'ConfigMap','metadata':{'name':'u'},'spec':{'a':2}}");
-	k8s_error err = {0};
+	tfp_error err = {0};
 	k8s_op op;
 
 	(void)state;
 	k8s_op_begin(&op);
-	assert_int_equal(k8s_op_create(&op, c, &k8s_gvr_secret, "team", want, NULL, &err), K8S_OK);
-	assert_int_equal(k8s_op_ensure(&op, c, &cm, "team", t, true, &err), K8S_OK);
+	assert_int_equal(k8s_op_create(&op, c, &k8s_gvr_secret, "team", want, NULL, &err), TFP_OK);
+	assert_int_equal(k8s_op_ensure(&op, c, &cm, "team", t, true, &err), TFP_OK);
 	assert_int_equal(op.n, 1); /* the existing template is not ours */
-	assert_int_equal(k8s_op_ensure(&op, c, &cm, "team", u, true, &err), K8S_OK);
+	assert_int_equal(k8s_op_ensure(&op, c, &cm, "team", u, true, &err), TFP_OK);
 	assert_int_equal(op.n, 2);
 	k8s_op_undo(&op, c, "team");
 	assert_int_equal(s.calls, NELEM(steps));

@@ -28,12 +28,12 @@ struct counter {
 	int calls;
 	int done_at;  /* return 1 on this call (0: never) */
 	int fail_at;  /* return an error on this call (0: never) */
-	int fail_code; /* that error (0: K8S_E_FORBIDDEN) */
-	int flaky_until; /* K8S_E_UNAVAILABLE on calls up to this one */
+	int fail_code; /* that error (0: TFP_E_FORBIDDEN) */
+	int flaky_until; /* TFP_E_UNAVAILABLE on calls up to this one */
 	atomic_int *stop_at_2; /* raise this flag on the 2nd call */
 };
 
-static int check(void *argv, k8s_error *err)
+static int check(void *argv, tfp_error *err)
 {
 	struct counter *c = argv;
 
@@ -41,13 +41,13 @@ static int check(void *argv, k8s_error *err)
 	if (c->stop_at_2 && c->calls == 2)
 		atomic_store(c->stop_at_2, 1);
 	if (c->fail_at && c->calls == c->fail_at) {
-		err->code = c->fail_code ? c->fail_code : K8S_E_FORBIDDEN;
+		err->code = c->fail_code ? c->fail_code : TFP_E_FORBIDDEN;
 		return err->code;
 	}
 	if (c->calls <= c->flaky_until) {
-		err->code = K8S_E_UNAVAILABLE;
+		err->code = TFP_E_UNAVAILABLE;
 		snprintf(err->message, sizeof(err->message), "connection refused");
-		return K8S_E_UNAVAILABLE;
+		return TFP_E_UNAVAILABLE;
 	}
 	return c->done_at && c->calls >= c->done_at ? 1 : 0;
 }
@@ -56,10 +56,10 @@ static void test_poll_done(void **state)
 {
 	tfp_ctx ctx = {0};
 	struct counter c = { .done_at = 3 };
-	k8s_error err = {0};
+	tfp_error err = {0};
 
 	(void)state;
-	assert_int_equal(k8s_res_poll(&ctx, 30, check, &c, &err), K8S_OK);
+	assert_int_equal(k8s_res_poll(&ctx, 30, check, &c, &err), TFP_OK);
 	assert_int_equal(c.calls, 3);
 }
 
@@ -67,15 +67,15 @@ static void test_poll_deadline(void **state)
 {
 	tfp_ctx ctx = {0};
 	struct counter c = {0};
-	k8s_error err = {0};
+	tfp_error err = {0};
 	double t0 = now_s(), dt;
 
 	(void)state;
-	assert_int_equal(k8s_res_poll(&ctx, 1, check, &c, &err), K8S_E_TIMEOUT);
+	assert_int_equal(k8s_res_poll(&ctx, 1, check, &c, &err), TFP_E_TIMEOUT);
 	dt = now_s() - t0;
 	assert_true(dt >= 0.9 && dt < 3.0);
 	assert_true(c.calls >= 2);
-	assert_int_equal(err.code, K8S_E_TIMEOUT);
+	assert_int_equal(err.code, TFP_E_TIMEOUT);
 }
 
 static void test_poll_stop(void **state)
@@ -83,11 +83,11 @@ static void test_poll_stop(void **state)
 	atomic_int stop = 0;
 	tfp_ctx ctx = { .stop = &stop };
 	struct counter c = { .stop_at_2 = &stop };
-	k8s_error err = {0};
+	tfp_error err = {0};
 	double t0 = now_s();
 
 	(void)state;
-	assert_int_equal(k8s_res_poll(&ctx, 600, check, &c, &err), K8S_E_CANCELLED);
+	assert_int_equal(k8s_res_poll(&ctx, 600, check, &c, &err), TFP_E_CANCELLED);
 	assert_true(now_s() - t0 < 3.0); /* not the 600 s deadline */
 	assert_non_null(strstr(err.message, "stop"));
 }
@@ -96,10 +96,10 @@ static void test_poll_error(void **state)
 {
 	tfp_ctx ctx = {0};
 	struct counter c = { .fail_at = 2 };
-	k8s_error err = {0};
+	tfp_error err = {0};
 
 	(void)state;
-	assert_int_equal(k8s_res_poll(&ctx, 30, check, &c, &err), K8S_E_FORBIDDEN);
+	assert_int_equal(k8s_res_poll(&ctx, 30, check, &c, &err), TFP_E_FORBIDDEN);
 	assert_int_equal(c.calls, 2);
 }
 
@@ -111,25 +111,25 @@ static void test_poll_transient(void **state)
 	tfp_ctx ctx = {0};
 	struct counter c = { .flaky_until = 3, .done_at = 5 };
 	struct counter down = { .flaky_until = 1000 };
-	struct counter dead = { .fail_at = 2, .fail_code = K8S_E_TIMEOUT };
-	k8s_error err = {0};
+	struct counter dead = { .fail_at = 2, .fail_code = TFP_E_TIMEOUT };
+	tfp_error err = {0};
 	double t0;
 
 	(void)state;
-	assert_int_equal(k8s_res_poll(&ctx, 30, check, &c, &err), K8S_OK);
+	assert_int_equal(k8s_res_poll(&ctx, 30, check, &c, &err), TFP_OK);
 	assert_int_equal(c.calls, 5);
 	t0 = now_s();
-	assert_int_equal(k8s_res_poll(&ctx, 1, check, &down, &err), K8S_E_UNAVAILABLE);
+	assert_int_equal(k8s_res_poll(&ctx, 1, check, &down, &err), TFP_E_UNAVAILABLE);
 	assert_true(now_s() - t0 >= 0.9);
 	assert_string_equal(err.message, "connection refused");
 	/* Reported as unreachable, not as this wait's deadline. */
-	assert_int_equal(k8s_res_poll(&ctx, 30, check, &dead, &err), K8S_E_UNAVAILABLE);
-	assert_int_equal(err.code, K8S_E_UNAVAILABLE);
+	assert_int_equal(k8s_res_poll(&ctx, 30, check, &dead, &err), TFP_E_UNAVAILABLE);
+	assert_int_equal(err.code, TFP_E_UNAVAILABLE);
 	assert_int_equal(dead.calls, 2);
-	assert_true(k8s_res_transient(K8S_E_SERVER));
-	assert_false(k8s_res_transient(K8S_E_TIMEOUT));
-	assert_false(k8s_res_transient(K8S_E_CANCELLED));
-	assert_false(k8s_res_transient(K8S_E_INVALID));
+	assert_true(k8s_res_transient(TFP_E_SERVER));
+	assert_false(k8s_res_transient(TFP_E_TIMEOUT));
+	assert_false(k8s_res_transient(TFP_E_CANCELLED));
+	assert_false(k8s_res_transient(TFP_E_INVALID));
 }
 
 static void test_timeouts_and_marker(void **state)

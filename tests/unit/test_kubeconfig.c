@@ -53,25 +53,29 @@ static kubeconfig *load_ok(const char *yaml, const char *ctx)
 {
 	kubeconfig_source src = { .content = yaml, .context = ctx };
 	kubeconfig *kc = NULL;
-	char err[1024];
+	tfp_error err;
 
-	if (kubeconfig_load(&src, &kc, err, sizeof(err)) != 0)
-		fail_msg("unexpected error: %s", err);
+	if (kubeconfig_load(&src, &kc, &err) != TFP_OK)
+		fail_msg("unexpected error: %s", err.message);
 	return kc;
 }
 
 /* Load expecting failure; returns the message (static buffer). */
 static const char *load_err(const char *yaml, const char *ctx)
 {
-	static char err[1024];
+	static tfp_error err;
 	kubeconfig_source src = { .content = yaml, .context = ctx };
 	kubeconfig *kc = NULL;
+	int rc;
 
-	err[0] = '\0';
-	assert_int_equal(kubeconfig_load(&src, &kc, err, sizeof(err)), -1);
+	memset(&err, 0, sizeof(err));
+	rc = kubeconfig_load(&src, &kc, &err);
+	/* Content problems are CONFIG, the reader's bounds LIMIT. */
+	assert_true(rc == TFP_E_CONFIG || rc == TFP_E_LIMIT);
+	assert_int_equal(err.code, rc);
 	assert_null(kc);
-	assert_true(err[0] != '\0');
-	return err;
+	assert_true(err.message[0] != '\0');
+	return err.message;
 }
 
 #define CLUSTERS \
@@ -144,7 +148,7 @@ static void test_kc_files_relative_to_kubeconfig(void **state)
 	char path[512], yaml[1024];
 	kubeconfig_source src = {0};
 	kubeconfig *kc = NULL;
-	char err[1024];
+	tfp_error err;
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/pki", tmpdir);
@@ -162,7 +166,7 @@ static void test_kc_files_relative_to_kubeconfig(void **state)
 	write_file("config", yaml);
 	snprintf(path, sizeof(path), "%s/config", tmpdir);
 	src.path = path;
-	assert_int_equal(kubeconfig_load(&src, &kc, err, sizeof(err)), 0);
+	assert_int_equal(kubeconfig_load(&src, &kc, &err), TFP_OK);
 	assert_non_null(strstr(kc->source, path));
 	assert_string_equal(kc->ca_pem, "CA-FILE");
 	assert_string_equal(kc->client_cert_pem, "CRT-FILE");
@@ -180,17 +184,17 @@ static void test_kc_files_relative_to_kubeconfig(void **state)
 	write_file("config2", yaml);
 	snprintf(path, sizeof(path), "%s/config2", tmpdir);
 	src.path = path;
-	assert_int_equal(kubeconfig_load(&src, &kc, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "pki/nope.crt"));
-	assert_non_null(strstr(err, "context \"c\""));
-	assert_non_null(strstr(err, "kubeconfig file"));
+	assert_int_equal(kubeconfig_load(&src, &kc, &err), TFP_E_CONFIG);
+	assert_non_null(strstr(err.message, "pki/nope.crt"));
+	assert_non_null(strstr(err.message, "context \"c\""));
+	assert_non_null(strstr(err.message, "kubeconfig file"));
 
 	/* A missing kubeconfig file. */
 	snprintf(path, sizeof(path), "%s/absent", tmpdir);
 	src.path = path;
-	assert_int_equal(kubeconfig_load(&src, &kc, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "cannot read kubeconfig file"));
-	assert_non_null(strstr(err, "KUBECONFIG"));
+	assert_int_equal(kubeconfig_load(&src, &kc, &err), TFP_E_CONFIG);
+	assert_non_null(strstr(err.message, "cannot read kubeconfig file"));
+	assert_non_null(strstr(err.message, "KUBECONFIG"));
 }
 
 static void test_kc_exec_forms(void **state)
@@ -236,6 +240,38 @@ static void test_kc_exec_forms(void **state)
 	assert_string_equal(kc->exec->command, "./bin/plugin");
 	assert_false(kc->exec->provide_cluster_info);
 	kubeconfig_free(kc);
+}
+
+/* The client keeps its own copy of the exec settings. */
+static void test_kc_exec_dup(void **state)
+{
+	kubeconfig *kc = load_ok(
+		"current-context: c\n"
+		"clusters:\n- name: k\n  cluster: {server: https://192.0.2.9}\n"
+		"users:\n- name: u\n  user:\n    exec:\n"
+		"      apiVersion: client.authentication.k8s.io/v1\n"
+		"      command: plugin\n      args: [a, b]\n"
+		"      env: [{name: K, value: V}]\n      installHint: get it\n"
+		"      provideClusterInfo: true\n"
+		"contexts:\n- name: c\n  context: {cluster: k, user: u}\n", NULL);
+	kc_exec *e;
+
+	(void)state;
+	e = kc_exec_dup(kc->exec);
+	kubeconfig_free(kc);
+	assert_non_null(e);
+	assert_string_equal(e->api_version, "client.authentication.k8s.io/v1");
+	assert_string_equal(e->command, "plugin");
+	assert_int_equal(e->nargs, 2);
+	assert_string_equal(e->args[1], "b");
+	assert_int_equal(e->nenv, 1);
+	assert_string_equal(e->env_names[0], "K");
+	assert_string_equal(e->env_values[0], "V");
+	assert_string_equal(e->install_hint, "get it");
+	assert_null(e->interactive_mode);
+	assert_true(e->provide_cluster_info);
+	kc_exec_free(e);
+	kc_exec_free(NULL);
 }
 
 #define ONE_USER(user_yaml)                                                 \
@@ -350,7 +386,7 @@ static void test_kc_hostile_inputs(void **state)
 	const char *m;
 	kubeconfig_source src = {0};
 	kubeconfig *kc = NULL;
-	char err[512];
+	tfp_error err;
 
 	(void)state;
 	/* Larger than KC_MAX_INPUT: refused before parsing. */
@@ -359,8 +395,8 @@ static void test_kc_hostile_inputs(void **state)
 	memset(big, 'a', KC_MAX_INPUT + 1);
 	big[KC_MAX_INPUT + 1] = '\0';
 	src.content = big;
-	assert_int_equal(kubeconfig_load(&src, &kc, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "4 MiB"));
+	assert_int_equal(kubeconfig_load(&src, &kc, &err), TFP_E_CONFIG);
+	assert_non_null(strstr(err.message, "4 MiB"));
 	free(big);
 
 	/* Nesting beyond the depth limit. */
@@ -393,31 +429,8 @@ static void test_kc_hostile_inputs(void **state)
 	src.content = "current-context: c\n\0\xff\xfe";
 	src.content_len = 22;
 	kc = NULL;
-	assert_int_equal(kubeconfig_load(&src, &kc, err, sizeof(err)), -1);
+	assert_int_equal(kubeconfig_load(&src, &kc, &err), TFP_E_CONFIG);
 	assert_null(kc);
-}
-
-static void test_kc_base64(void **state)
-{
-	char *out = NULL;
-	size_t n = 0;
-
-	(void)state;
-	assert_int_equal(kc_base64_decode("aGVsbG8=", 8, &out, &n), 0);
-	assert_int_equal(n, 5);
-	assert_string_equal(out, "hello");
-	free(out);
-	assert_int_equal(kc_base64_decode("aGVs\nbG8", 8, &out, &n), 0); /* no padding, newline */
-	assert_string_equal(out, "hello");
-	free(out);
-	assert_int_equal(kc_base64_decode("", 0, &out, &n), 0);
-	assert_int_equal(n, 0);
-	free(out);
-	assert_int_equal(kc_base64_decode("a", 1, &out, &n), -1);
-	assert_int_equal(kc_base64_decode("aGVsbG8=x", 9, &out, &n), -1);
-	assert_int_equal(kc_base64_decode("aGV=bG8=", 8, &out, &n), -1);
-	assert_int_equal(kc_base64_decode("aGVsbG8===", 10, &out, &n), -1);
-	assert_int_equal(kc_base64_decode("a$Vs", 4, &out, &n), -1);
 }
 
 static void test_kc_default_path(void **state)
@@ -450,11 +463,11 @@ int main(void)
 		cmocka_unit_test(test_kc_cert_data_and_context),
 		cmocka_unit_test(test_kc_files_relative_to_kubeconfig),
 		cmocka_unit_test(test_kc_exec_forms),
+		cmocka_unit_test(test_kc_exec_dup),
 		cmocka_unit_test(test_kc_auth_errors),
 		cmocka_unit_test(test_kc_structure_errors),
 		cmocka_unit_test(test_kc_anonymous_user_and_aliases),
 		cmocka_unit_test(test_kc_hostile_inputs),
-		cmocka_unit_test(test_kc_base64),
 		cmocka_unit_test(test_kc_default_path),
 	};
 

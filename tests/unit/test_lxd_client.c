@@ -129,7 +129,7 @@ static lxd_client *new_scripted(script *s, const char *project,
 {
 	lxd_client_opts o;
 	lxd_client *c = NULL;
-	lxd_error e;
+	tfp_error e;
 
 	memset(&o, 0, sizeof(o));
 	o.transport = scripted;
@@ -139,7 +139,7 @@ static lxd_client *new_scripted(script *s, const char *project,
 	o.stop = stop;
 	o.retry_budget_ms = -1; /* one exchange per request (retry tests below
 				 * build their own client) */
-	assert_int_equal(lxd_client_new(&o, &c, &e), LXD_OK);
+	assert_int_equal(lxd_client_new(&o, &c, &e), TFP_OK);
 	assert_non_null(c);
 	return c;
 }
@@ -168,11 +168,11 @@ static void test_lxd_client_sync_get_etag(void **state)
 	lxd_client *c = new_scripted(&s, NULL, 0, NULL);
 	json_t *meta = NULL;
 	char *etag = NULL;
-	lxd_error e;
+	tfp_error e;
 
 	(void)state;
 	assert_int_equal(lxd_get(c, "/1.0/profiles/default", 0, &meta, &etag, &e),
-			 LXD_OK);
+			 TFP_OK);
 	assert_string_equal(json_string_value(json_object_get(meta, "name")),
 			    "default");
 	assert_string_equal(etag, "\"0be6a877\"");
@@ -197,19 +197,19 @@ static void test_lxd_client_error_404(void **state)
 	lxd_client *c = new_scripted(&s, NULL, 0, NULL);
 	json_t *meta = (json_t *)0x1;
 	char *etag = (char *)0x1;
-	lxd_error e;
+	tfp_error e;
 
 	(void)state;
 	assert_int_equal(lxd_get(c, "/1.0/storage-pools/nope", 0, &meta, &etag,
 				 &e),
-			 LXD_E_NOTFOUND);
-	assert_int_equal(e.code, LXD_E_NOTFOUND);
+			 TFP_E_NOTFOUND);
+	assert_int_equal(e.code, TFP_E_NOTFOUND);
 	assert_int_equal(e.http_status, 404);
 	assert_string_equal(e.message, "Storage pool not found");
 	/* Outputs are untouched on failure. */
 	assert_ptr_equal(meta, (json_t *)0x1);
 	assert_ptr_equal(etag, (char *)0x1);
-	assert_string_equal(lxd_code_str(e.code), "not found");
+	assert_string_equal(tfp_code_str(e.code), "not found");
 	lxd_client_free(c);
 	script_done(&s);
 }
@@ -221,20 +221,21 @@ static void test_lxd_client_status_mapping(void **state)
 		const char *body;
 		int code;
 	} cases[] = {
-		{ 400, ERR(400, "Invalid config key"), LXD_E_INVALID },
-		{ 401, ERR(401, "not authorized"), LXD_E_FORBIDDEN },
-		{ 403, ERR(403, "not authorized"), LXD_E_FORBIDDEN },
+		{ 400, ERR(400, "Invalid config key"), TFP_E_INVALID },
+		{ 401, ERR(401, "not authorized"), TFP_E_FORBIDDEN },
+		{ 403, ERR(403, "not authorized"), TFP_E_FORBIDDEN },
 		{ 409, ERR(409, "The storage pool already exists: The record already exists"),
-		  LXD_E_CONFLICT },
-		{ 400, ERR(400, "Network \\\"br0\\\" already exists"), LXD_E_CONFLICT },
-		{ 500, ERR(500, "Failed creating pool: pool already exists"), LXD_E_CONFLICT },
-		{ 412, ERR(412, "ETag doesn't match"), LXD_E_PRECONDITION },
-		{ 500, ERR(500, "boom"), LXD_E_SERVER },
-		{ 502, "<html>bad gateway</html>", LXD_E_SERVER },
-		{ 503, ERR(503, "shutting down"), LXD_E_UNAVAILABLE },
-		{ 404, "", LXD_E_NOTFOUND },
+		  TFP_E_EXISTS },
+		{ 400, ERR(400, "Network \\\"br0\\\" already exists"), TFP_E_EXISTS },
+		{ 500, ERR(500, "Failed creating pool: pool already exists"), TFP_E_EXISTS },
+		{ 409, ERR(409, "Certificate is being changed"), TFP_E_CONFLICT },
+		{ 412, ERR(412, "ETag doesn't match"), TFP_E_PRECONDITION },
+		{ 500, ERR(500, "boom"), TFP_E_SERVER },
+		{ 502, "<html>bad gateway</html>", TFP_E_SERVER },
+		{ 503, ERR(503, "shutting down"), TFP_E_UNAVAILABLE },
+		{ 404, "", TFP_E_NOTFOUND },
 		/* error_code wins over the HTTP status */
-		{ 200, ERR(404, "gone"), LXD_E_NOTFOUND },
+		{ 200, ERR(404, "gone"), TFP_E_NOTFOUND },
 	};
 	size_t i;
 
@@ -243,7 +244,7 @@ static void test_lxd_client_status_mapping(void **state)
 		step st = { .status = cases[i].http, .body = cases[i].body };
 		script s = { .steps = &st, .n = 1 };
 		lxd_client *c = new_scripted(&s, NULL, 0, NULL);
-		lxd_error e;
+		tfp_error e;
 
 		assert_int_equal(lxd_request(c, "POST", "/1.0/networks", NULL,
 					     NULL, 0, NULL, &e),
@@ -262,7 +263,7 @@ static void test_lxd_client_message_truncated_utf8(void **state)
 	step st = { .status = 500 };
 	script s = { .steps = &st, .n = 1 };
 	lxd_client *c = new_scripted(&s, NULL, 0, NULL);
-	lxd_error e;
+	tfp_error e;
 
 	(void)state;
 	o += (size_t)snprintf(body, sizeof(body),
@@ -274,9 +275,9 @@ static void test_lxd_client_message_truncated_utf8(void **state)
 	snprintf(body + o, sizeof(body) - o, "\"}");
 	st.body = body;
 	assert_int_equal(lxd_request(c, "GET", "/1.0", NULL, NULL, 0, NULL, &e),
-			 LXD_E_SERVER);
+			 TFP_E_SERVER);
 	n = strlen(e.message);
-	assert_true(n < LXD_ERRMSG_MAX);
+	assert_true(n < TFP_ERRMSG_MAX);
 	assert_true(n > 1000);
 	/* "xy" then whole two-byte sequences only: a dangling lead byte
 	 * left by the cut must be dropped. */
@@ -289,7 +290,7 @@ static void test_lxd_client_message_truncated_utf8(void **state)
 /* ---- ETag read-modify-write ----------------------------------------- */
 
 static int mutate_desc(json_t *current, void *arg, json_t **body,
-		       lxd_error *err)
+		       tfp_error *err)
 {
 	int *calls = arg;
 
@@ -297,7 +298,7 @@ static int mutate_desc(json_t *current, void *arg, json_t **body,
 	(*calls)++;
 	*body = json_deep_copy(current);
 	json_object_set_new(*body, "description", json_string("changed"));
-	return LXD_OK;
+	return TFP_OK;
 }
 
 static void test_lxd_client_update_etag_retry(void **state)
@@ -311,12 +312,12 @@ static void test_lxd_client_update_etag_retry(void **state)
 	script s = { .steps = steps, .n = 4 };
 	lxd_client *c = new_scripted(&s, "p", 0, NULL);
 	int calls = 0;
-	lxd_error e;
+	tfp_error e;
 
 	(void)state;
 	assert_int_equal(lxd_update_etag(c, "/1.0/profiles/x", LXD_REQ_PROJECT,
 					 mutate_desc, &calls, &e),
-			 LXD_OK);
+			 TFP_OK);
 	assert_int_equal(calls, 2);
 	assert_int_equal(s.calls, 4);
 	assert_string_equal(s.recs[0].method, "GET");
@@ -348,12 +349,12 @@ static void test_lxd_client_update_etag_give_up(void **state)
 	script s = { .steps = steps, .n = 10 };
 	lxd_client *c = new_scripted(&s, NULL, 0, NULL);
 	int calls = 0;
-	lxd_error e;
+	tfp_error e;
 
 	(void)state;
 	assert_int_equal(lxd_update_etag(c, "/1.0/profiles/x", 0, mutate_desc,
 					 &calls, &e),
-			 LXD_E_PRECONDITION);
+			 TFP_E_PRECONDITION);
 	assert_int_equal(calls, 5);
 	assert_int_equal(s.calls, 10);
 	assert_int_equal(e.http_status, 412);
@@ -363,15 +364,15 @@ static void test_lxd_client_update_etag_give_up(void **state)
 }
 
 static int mutate_fail(json_t *current, void *arg, json_t **body,
-		       lxd_error *err)
+		       tfp_error *err)
 {
 	(void)current;
 	(void)arg;
 	(void)body;
-	err->code = LXD_E_INVALID;
+	err->code = TFP_E_INVALID;
 	err->http_status = 0;
 	snprintf(err->message, sizeof(err->message), "no");
-	return LXD_E_INVALID;
+	return TFP_E_INVALID;
 }
 
 static void test_lxd_client_update_etag_mutate_error(void **state)
@@ -381,12 +382,12 @@ static void test_lxd_client_update_etag_mutate_error(void **state)
 	};
 	script s = { .steps = steps, .n = 1 };
 	lxd_client *c = new_scripted(&s, NULL, 0, NULL);
-	lxd_error e;
+	tfp_error e;
 
 	(void)state;
 	assert_int_equal(lxd_update_etag(c, "/1.0/profiles/x", 0, mutate_fail,
 					 NULL, &e),
-			 LXD_E_INVALID);
+			 TFP_E_INVALID);
 	assert_int_equal(s.calls, 1);
 	assert_string_equal(e.message, "no");
 	lxd_client_free(c);
@@ -406,13 +407,13 @@ static void test_lxd_client_async_wait_success(void **state)
 	lxd_client *c = new_scripted(&s, NULL, 0, NULL);
 	json_t *body = json_pack("{s:s}", "name", "p1");
 	lxd_response r;
-	lxd_error e;
+	tfp_error e;
 
 	(void)state;
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(lxd_request(c, "POST", "/1.0/storage-pools", body, NULL,
 				     0, &r, &e),
-			 LXD_OK);
+			 TFP_OK);
 	assert_int_equal(s.calls, 2);
 	assert_string_equal(s.recs[0].body, "{\"name\":\"p1\"}");
 	assert_string_equal(s.recs[1].method, "GET");
@@ -439,13 +440,13 @@ static void test_lxd_client_async_location_only(void **state)
 	script s = { .steps = steps, .n = 2 };
 	lxd_client *c = new_scripted(&s, NULL, 0, NULL);
 	lxd_response r;
-	lxd_error e;
+	tfp_error e;
 
 	(void)state;
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(lxd_request(c, "DELETE", "/1.0/storage-pools/p1", NULL,
 				     NULL, 0, &r, &e),
-			 LXD_OK);
+			 TFP_OK);
 	assert_string_equal(s.recs[1].path, "/1.0/operations/def/wait?timeout=5");
 	assert_string_equal(r.operation, "/1.0/operations/def");
 	lxd_response_done(&r);
@@ -461,13 +462,13 @@ static void test_lxd_client_async_no_wait(void **state)
 	script s = { .steps = steps, .n = 1 };
 	lxd_client *c = new_scripted(&s, NULL, 0, NULL);
 	lxd_response r;
-	lxd_error e;
+	tfp_error e;
 
 	(void)state;
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(lxd_request(c, "POST", "/1.0/certificates", NULL, NULL,
 				     LXD_REQ_NO_WAIT, &r, &e),
-			 LXD_OK);
+			 TFP_OK);
 	assert_int_equal(s.calls, 1);
 	assert_int_equal(r.http_status, 202);
 	assert_string_equal(r.operation, "/1.0/operations/abc");
@@ -489,13 +490,13 @@ static void test_lxd_client_async_failed_op(void **state)
 	script s = { .steps = steps, .n = 2 };
 	lxd_client *c = new_scripted(&s, NULL, 0, NULL);
 	lxd_response r;
-	lxd_error e;
+	tfp_error e;
 
 	(void)state;
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(lxd_request(c, "PUT", "/1.0/cluster", NULL, NULL, 0, &r,
 				     &e),
-			 LXD_E_SERVER);
+			 TFP_E_SERVER);
 	assert_string_equal(e.message, "boom");
 	assert_null(r.metadata);
 	assert_null(r.operation);
@@ -511,12 +512,12 @@ static void test_lxd_client_async_already_failed(void **state)
 	};
 	script s = { .steps = steps, .n = 1 };
 	lxd_client *c = new_scripted(&s, NULL, 0, NULL);
-	lxd_error e;
+	tfp_error e;
 
 	(void)state;
 	assert_int_equal(lxd_request(c, "POST", "/1.0/storage-pools", NULL, NULL,
 				     0, NULL, &e),
-			 LXD_E_CONFLICT);
+			 TFP_E_EXISTS);
 	assert_int_equal(s.calls, 1);
 	lxd_client_free(c);
 	script_done(&s);
@@ -531,12 +532,12 @@ static void test_lxd_client_wait_error_envelope_200(void **state)
 	};
 	script s = { .steps = steps, .n = 2 };
 	lxd_client *c = new_scripted(&s, NULL, 0, NULL);
-	lxd_error e;
+	tfp_error e;
 
 	(void)state;
 	assert_int_equal(lxd_request(c, "PUT", "/1.0/cluster", NULL, NULL, 0,
 				     NULL, &e),
-			 LXD_E_SERVER);
+			 TFP_E_SERVER);
 	assert_int_equal(e.http_status, 500);
 	assert_string_equal(e.message, "Failed to join cluster: nope");
 	lxd_client_free(c);
@@ -562,12 +563,12 @@ static void test_lxd_client_wait_timeout(void **state)
 	script s = { .steps = steps, .n = 2, .repeat_last = true };
 	lxd_client *c = new_scripted(&s, NULL, 1, NULL);
 	long long t0 = mono_ms(), dt;
-	lxd_error e;
+	tfp_error e;
 
 	(void)state;
 	assert_int_equal(lxd_request(c, "POST", "/1.0/instances", NULL, NULL, 0,
 				     NULL, &e),
-			 LXD_E_TIMEOUT);
+			 TFP_E_TIMEOUT);
 	dt = mono_ms() - t0;
 	assert_true(dt >= 900 && dt < 2500);
 	/* polled, but not in a busy loop */
@@ -588,17 +589,17 @@ static void test_lxd_client_wait_cancelled(void **state)
 		     .stop = &stop, .stop_at = 3 };
 	lxd_client *c = new_scripted(&s, NULL, 600, &stop);
 	long long t0 = mono_ms();
-	lxd_error e;
+	tfp_error e;
 
 	(void)state;
 	assert_int_equal(lxd_request(c, "POST", "/1.0/instances", NULL, NULL, 0,
 				     NULL, &e),
-			 LXD_E_CANCELLED);
+			 TFP_E_CANCELLED);
 	assert_true(mono_ms() - t0 < 1000);
 	assert_int_equal(s.calls, 3);
 	/* Once stopped, nothing else goes out. */
 	assert_int_equal(lxd_request(c, "GET", "/1.0", NULL, NULL, 0, NULL, &e),
-			 LXD_E_CANCELLED);
+			 TFP_E_CANCELLED);
 	assert_int_equal(s.calls, 3);
 	lxd_client_free(c);
 	script_done(&s);
@@ -613,18 +614,18 @@ static void test_lxd_client_wait_operation_direct(void **state)
 	script s = { .steps = steps, .n = 2 };
 	lxd_client *c = new_scripted(&s, NULL, 0, NULL);
 	json_t *op = NULL;
-	lxd_error e;
+	tfp_error e;
 
 	(void)state;
 	assert_int_equal(lxd_wait_operation(c, "/1.0/operations/x?project=p", 30,
 					    &op, &e),
-			 LXD_OK);
+			 TFP_OK);
 	assert_string_equal(s.recs[0].path,
 			    "/1.0/operations/x/wait?project=p&timeout=5");
 	assert_non_null(op);
 	json_decref(op);
 	assert_int_equal(lxd_wait_operation(c, "/1.0/instances/x", 30, &op, &e),
-			 LXD_E_INVALID);
+			 TFP_E_INVALID);
 	lxd_client_free(c);
 	script_done(&s);
 }
@@ -640,18 +641,18 @@ static void test_lxd_client_project_query(void **state)
 	};
 	script s = { .steps = steps, .n = 3 };
 	lxd_client *c = new_scripted(&s, "my proj&x", 0, NULL);
-	lxd_error e;
+	tfp_error e;
 
 	(void)state;
 	assert_int_equal(lxd_request(c, "GET", "/1.0/networks", NULL, NULL,
 				     LXD_REQ_PROJECT, NULL, &e),
-			 LXD_OK);
+			 TFP_OK);
 	assert_int_equal(lxd_request(c, "GET", "/1.0/networks?recursion=1", NULL,
 				     NULL, LXD_REQ_PROJECT, NULL, &e),
-			 LXD_OK);
+			 TFP_OK);
 	assert_int_equal(lxd_request(c, "GET", "/1.0/networks", NULL, NULL, 0,
 				     NULL, &e),
-			 LXD_OK);
+			 TFP_OK);
 	assert_string_equal(s.recs[0].path, "/1.0/networks?project=my%20proj%26x");
 	assert_string_equal(s.recs[1].path,
 			    "/1.0/networks?recursion=1&project=my%20proj%26x");
@@ -664,17 +665,17 @@ static void test_lxd_client_bad_requests(void **state)
 {
 	script s = { .n = 0 };
 	lxd_client *c = new_scripted(&s, NULL, 0, NULL);
-	lxd_error e;
+	tfp_error e;
 
 	(void)state;
 	assert_int_equal(lxd_request(c, "GET", "/2.0/x", NULL, NULL, 0, NULL, &e),
-			 LXD_E_INVALID);
+			 TFP_E_INVALID);
 	assert_int_equal(lxd_request(c, "GET", "/1.0/a b", NULL, NULL, 0, NULL,
 				     &e),
-			 LXD_E_INVALID);
+			 TFP_E_INVALID);
 	assert_int_equal(lxd_request(c, "PUT", "/1.0/x", NULL, "\"a\"\r\nX: y", 0,
 				     NULL, &e),
-			 LXD_E_INVALID);
+			 TFP_E_INVALID);
 	assert_int_equal(s.calls, 0);
 	lxd_client_free(c);
 	script_done(&s);
@@ -694,19 +695,19 @@ static void test_lxd_client_protocol_errors(void **state)
 	};
 	script s = { .steps = steps, .n = 8 };
 	lxd_client *c = new_scripted(&s, NULL, 0, NULL);
-	lxd_error e;
+	tfp_error e;
 	int i;
 
 	(void)state;
 	for (i = 0; i < 7; i++) {
 		assert_int_equal(lxd_request(c, "GET", "/1.0", NULL, NULL, 0,
 					     NULL, &e),
-				 LXD_E_PROTOCOL);
-		assert_int_equal(e.code, LXD_E_PROTOCOL);
+				 TFP_E_PROTOCOL);
+		assert_int_equal(e.code, TFP_E_PROTOCOL);
 	}
 	assert_non_null(strstr(e.message, "larger than"));
 	assert_int_equal(lxd_request(c, "GET", "/1.0", NULL, NULL, 0, NULL, &e),
-			 LXD_E_UNAVAILABLE);
+			 TFP_E_UNAVAILABLE);
 	lxd_client_free(c);
 	script_done(&s);
 }
@@ -742,14 +743,14 @@ static void test_lxd_client_has_extension(void **state)
 	script s = { .steps = steps, .n = 1 };
 	lxd_client *c = new_scripted(&s, NULL, 0, NULL);
 	const json_t *si = NULL;
-	lxd_error e;
+	tfp_error e;
 
 	(void)state;
 	assert_true(lxd_has_extension(c, "etag"));
 	assert_true(lxd_has_extension(c, "clustering"));
 	assert_false(lxd_has_extension(c, "explicit_trust_token"));
 	assert_false(lxd_has_extension(c, NULL));
-	assert_int_equal(lxd_server_info(c, &si, &e), LXD_OK);
+	assert_int_equal(lxd_server_info(c, &si, &e), TFP_OK);
 	assert_string_equal(json_string_value(json_object_get(
 				    json_object_get(si, "environment"),
 				    "server_version")),
@@ -825,43 +826,43 @@ static void test_lxd_client_new_validation(void **state)
 {
 	lxd_client_opts o;
 	lxd_client *c = NULL;
-	lxd_error e;
+	tfp_error e;
 
 	(void)state;
 	memset(&o, 0, sizeof(o));
 	o.url = "https://127.0.0.1:8443";
-	assert_int_equal(lxd_client_new(&o, &c, &e), LXD_E_INVALID);
+	assert_int_equal(lxd_client_new(&o, &c, &e), TFP_E_INVALID);
 	assert_non_null(strstr(e.message, "insecure_skip_verify"));
 	assert_null(c);
 
 	o.server_fingerprint = "abcd";
-	assert_int_equal(lxd_client_new(&o, &c, &e), LXD_E_INVALID);
+	assert_int_equal(lxd_client_new(&o, &c, &e), TFP_E_INVALID);
 	o.server_fingerprint = "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:"
 			       "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89";
-	assert_int_equal(lxd_client_new(&o, &c, &e), LXD_OK);
+	assert_int_equal(lxd_client_new(&o, &c, &e), TFP_OK);
 	lxd_client_free(c);
 	c = NULL;
 
 	o.server_fingerprint = NULL;
 	o.server_cert_pem = "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n";
-	assert_int_equal(lxd_client_new(&o, &c, &e), LXD_E_INVALID);
+	assert_int_equal(lxd_client_new(&o, &c, &e), TFP_E_INVALID);
 	o.server_cert_pem = NULL;
 
 	o.insecure_skip_verify = true;
 	o.client_cert_pem = "x";
-	assert_int_equal(lxd_client_new(&o, &c, &e), LXD_E_INVALID);
+	assert_int_equal(lxd_client_new(&o, &c, &e), TFP_E_INVALID);
 	o.client_key_pem = "y";
-	assert_int_equal(lxd_client_new(&o, &c, &e), LXD_E_INVALID);
+	assert_int_equal(lxd_client_new(&o, &c, &e), TFP_E_INVALID);
 	o.client_cert_pem = o.client_key_pem = NULL;
-	assert_int_equal(lxd_client_new(&o, &c, &e), LXD_OK);
+	assert_int_equal(lxd_client_new(&o, &c, &e), TFP_OK);
 	lxd_client_free(c);
 	c = NULL;
 
 	o.url = "http://127.0.0.1:8443";
-	assert_int_equal(lxd_client_new(&o, &c, &e), LXD_E_INVALID);
+	assert_int_equal(lxd_client_new(&o, &c, &e), TFP_E_INVALID);
 	o.url = "https://127.0.0.1:8443";
 	o.socket_path = "/tmp/x.sock";
-	assert_int_equal(lxd_client_new(&o, &c, &e), LXD_E_INVALID);
+	assert_int_equal(lxd_client_new(&o, &c, &e), TFP_E_INVALID);
 	lxd_client_free(NULL);
 }
 
@@ -872,14 +873,14 @@ static lxd_client *new_retrying(script *s)
 {
 	lxd_client_opts o;
 	lxd_client *c = NULL;
-	lxd_error e;
+	tfp_error e;
 
 	memset(&o, 0, sizeof(o));
 	o.transport = scripted;
 	o.transport_ud = s;
 	o.retry_budget_ms = 60000;
 	o.backoff_cap_ms = 2;
-	assert_int_equal(lxd_client_new(&o, &c, &e), LXD_OK);
+	assert_int_equal(lxd_client_new(&o, &c, &e), TFP_OK);
 	return c;
 }
 
@@ -899,11 +900,11 @@ static void test_lxd_client_restart_get_retried(void **state)
 	lxd_client *c = new_retrying(&s);
 	json_t *meta = NULL;
 	http_stats st;
-	lxd_error e;
+	tfp_error e;
 
 	(void)state;
 	assert_int_equal(lxd_get(c, "/1.0/storage-pools/p", 0, &meta, NULL, &e),
-			 LXD_OK);
+			 TFP_OK);
 	assert_string_equal(json_string_value(json_object_get(meta, "name")), "p");
 	assert_int_equal(s.calls, 6);
 	lxd_client_stats(c, &st);
@@ -922,15 +923,15 @@ static void test_lxd_client_final_errors_not_retried(void **state)
 	};
 	script s = { .steps = steps, .n = 2 };
 	lxd_client *c = new_retrying(&s);
-	lxd_error e;
+	tfp_error e;
 
 	(void)state;
 	assert_int_equal(lxd_get(c, "/1.0/storage-pools/a", 0, NULL, NULL, &e),
-			 LXD_E_SERVER);
+			 TFP_E_SERVER);
 	assert_int_equal(lxd_get(c, "/1.0/storage-pools/b", 0, NULL, NULL, &e),
-			 LXD_E_NOTFOUND);
-	assert_false(lxd_error_outcome_unknown(&e));
-	assert_false(lxd_error_outcome_unknown(NULL));
+			 TFP_E_NOTFOUND);
+	assert_false(tfp_err_outcome_unknown(&e));
+	assert_false(tfp_err_outcome_unknown(NULL));
 	assert_int_equal(s.calls, 2);
 	lxd_client_free(c);
 	script_done(&s);
@@ -946,11 +947,11 @@ static void test_lxd_client_post_refused_unprocessed_resent(void **state)
 	script s = { .steps = steps, .n = 3 };
 	lxd_client *c = new_retrying(&s);
 	json_t *body = json_pack("{s:s}", "name", "p");
-	lxd_error e;
+	tfp_error e;
 
 	(void)state;
 	assert_int_equal(lxd_request(c, "POST", "/1.0/storage-pools", body,
-				     NULL, 0, NULL, &e), LXD_OK);
+				     NULL, 0, NULL, &e), TFP_OK);
 	assert_int_equal(s.calls, 3);
 	assert_string_equal(s.recs[2].method, "POST");
 	assert_string_equal(s.recs[2].body, "{\"name\":\"p\"}");
@@ -970,18 +971,18 @@ static void test_lxd_client_post_db_not_ready_unknown(void **state)
 	script s = { .steps = steps, .n = 2 };
 	lxd_client *c = new_retrying(&s);
 	json_t *body = json_pack("{s:s}", "name", "p");
-	lxd_error e;
+	tfp_error e;
 
 	(void)state;
 	assert_int_equal(lxd_request(c, "POST", "/1.0/storage-pools", body,
-				     NULL, 0, NULL, &e), LXD_E_SERVER);
-	assert_true(lxd_error_outcome_unknown(&e));
+				     NULL, 0, NULL, &e), TFP_E_SERVER);
+	assert_true(tfp_err_outcome_unknown(&e));
 	assert_non_null(strstr(e.message, "dqlite"));
 	assert_int_equal(s.calls, 1);
 	/* A lost connection: also unknown, also not resent. */
 	assert_int_equal(lxd_request(c, "POST", "/1.0/storage-pools", body,
-				     NULL, 0, NULL, &e), LXD_E_UNAVAILABLE);
-	assert_true(lxd_error_outcome_unknown(&e));
+				     NULL, 0, NULL, &e), TFP_E_UNAVAILABLE);
+	assert_true(tfp_err_outcome_unknown(&e));
 	assert_int_equal(s.calls, 2);
 	json_decref(body);
 	lxd_client_free(c);
@@ -992,13 +993,13 @@ static void test_lxd_client_post_db_not_ready_unknown(void **state)
 static lxd_verdict pool_exists(lxd_client *c, void *arg)
 {
 	int *calls = arg;
-	lxd_error e;
+	tfp_error e;
 	int rc = lxd_get(c, "/1.0/storage-pools/p", 0, NULL, NULL, &e);
 
 	(*calls)++;
-	if (rc == LXD_OK)
+	if (rc == TFP_OK)
 		return LXD_TOOK_EFFECT;
-	return rc == LXD_E_NOTFOUND ? LXD_DID_NOT_TAKE_EFFECT : LXD_CANNOT_TELL;
+	return rc == TFP_E_NOTFOUND ? LXD_DID_NOT_TAKE_EFFECT : LXD_CANNOT_TELL;
 }
 
 static void test_lxd_client_post_verify_took_effect(void **state)
@@ -1012,13 +1013,13 @@ static void test_lxd_client_post_verify_took_effect(void **state)
 	json_t *body = json_pack("{s:s}", "name", "p");
 	lxd_response r;
 	int verifies = 0;
-	lxd_error e;
+	tfp_error e;
 
 	(void)state;
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(lxd_request_verify(c, "POST", "/1.0/storage-pools",
 					    body, 0, pool_exists, &verifies,
-					    &r, &e), LXD_OK);
+					    &r, &e), TFP_OK);
 	assert_true(r.verified);
 	assert_true(json_is_null(r.metadata));
 	assert_null(r.operation);
@@ -1043,13 +1044,13 @@ static void test_lxd_client_post_verify_did_not(void **state)
 	json_t *body = json_pack("{s:s}", "name", "p");
 	lxd_response r;
 	int verifies = 0;
-	lxd_error e;
+	tfp_error e;
 
 	(void)state;
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(lxd_request_verify(c, "POST", "/1.0/storage-pools",
 					    body, 0, pool_exists, &verifies,
-					    &r, &e), LXD_OK);
+					    &r, &e), TFP_OK);
 	assert_false(r.verified);
 	assert_int_equal(r.http_status, 200);
 	assert_int_equal(verifies, 1);
@@ -1073,14 +1074,14 @@ static void test_lxd_client_post_verify_cannot_tell(void **state)
 	json_t *body = json_pack("{s:s}", "name", "p");
 	lxd_response r;
 	int verifies = 0;
-	lxd_error e;
+	tfp_error e;
 
 	(void)state;
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(lxd_request_verify(c, "POST", "/1.0/storage-pools",
 					    body, 0, pool_exists, &verifies,
-					    &r, &e), LXD_E_UNAVAILABLE);
-	assert_true(lxd_error_outcome_unknown(&e));
+					    &r, &e), TFP_E_UNAVAILABLE);
+	assert_true(tfp_err_outcome_unknown(&e));
 	assert_int_equal(e.http_status, 0);
 	assert_int_equal(verifies, 1);
 	assert_int_equal(s.calls, 2);
@@ -1102,13 +1103,13 @@ static void test_lxd_client_wait_lost_in_restart(void **state)
 	script s = { .steps = steps, .n = 4 };
 	lxd_client *c = new_retrying(&s);
 	lxd_response r;
-	lxd_error e;
+	tfp_error e;
 
 	(void)state;
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(lxd_request(c, "POST", "/1.0/cluster/members/n/state",
-				     NULL, NULL, 0, &r, &e), LXD_E_UNAVAILABLE);
-	assert_true(lxd_error_outcome_unknown(&e));
+				     NULL, NULL, 0, &r, &e), TFP_E_UNAVAILABLE);
+	assert_true(tfp_err_outcome_unknown(&e));
 	assert_non_null(strstr(e.message, "no longer knows operation /1.0/operations/abc"));
 	assert_int_equal(s.calls, 4);
 	assert_null(r.metadata);
@@ -1124,18 +1125,18 @@ static void test_lxd_client_wait_frozen(void **state)
 	};
 	script s = { .steps = steps, .n = 2 };
 	lxd_client *c = new_retrying(&s);
-	lxd_error e, e2;
+	tfp_error e, e2;
 
 	(void)state;
 	assert_int_equal(lxd_request(c, "DELETE", "/1.0/storage-pools/p", NULL,
-				     NULL, 0, NULL, &e), LXD_E_TIMEOUT);
-	assert_true(lxd_error_outcome_unknown(&e));
+				     NULL, 0, NULL, &e), TFP_E_TIMEOUT);
+	assert_true(tfp_err_outcome_unknown(&e));
 	assert_non_null(strstr(e.message, "LXD at http://lxd did not answer within"));
 	assert_false(lxd_client_answering(c));
 	/* Every later request fails at once with the same text. */
-	assert_int_equal(lxd_get(c, "/1.0", 0, NULL, NULL, &e2), LXD_E_TIMEOUT);
+	assert_int_equal(lxd_get(c, "/1.0", 0, NULL, NULL, &e2), TFP_E_TIMEOUT);
 	assert_string_equal(e2.message, e.message);
-	assert_false(lxd_error_outcome_unknown(&e2));
+	assert_false(tfp_err_outcome_unknown(&e2));
 	assert_int_equal(s.calls, 2);
 	lxd_client_free(c);
 	script_done(&s);
@@ -1149,13 +1150,13 @@ static void test_lxd_client_failed_op_outcome_known(void **state)
 	};
 	script s = { .steps = steps, .n = 2 };
 	lxd_client *c = new_retrying(&s);
-	lxd_error e;
+	tfp_error e;
 
 	(void)state;
 	assert_int_equal(lxd_request(c, "PUT", "/1.0/cluster", NULL, NULL, 0,
-				     NULL, &e), LXD_E_SERVER);
+				     NULL, &e), TFP_E_SERVER);
 	assert_string_equal(e.message, "Failed to join");
-	assert_false(lxd_error_outcome_unknown(&e));
+	assert_false(tfp_err_outcome_unknown(&e));
 	lxd_client_free(c);
 	script_done(&s);
 }
@@ -1262,14 +1263,14 @@ static lxd_client *new_socket_client(const char *path, long timeout_ms,
 {
 	lxd_client_opts o;
 	lxd_client *c = NULL;
-	lxd_error e;
+	tfp_error e;
 
 	memset(&o, 0, sizeof(o));
 	o.socket_path = path;
 	o.request_timeout_ms = timeout_ms;
 	o.stop = stop;
 	o.project = "p1";
-	assert_int_equal(lxd_client_new(&o, &c, &e), LXD_OK);
+	assert_int_equal(lxd_client_new(&o, &c, &e), TFP_OK);
 	return c;
 }
 
@@ -1283,7 +1284,7 @@ static void test_lxd_client_curl_sync_headers(void **state)
 	lxd_client *c;
 	json_t *body = json_pack("{s:s}", "description", "d");
 	lxd_response r;
-	lxd_error e;
+	tfp_error e;
 
 	(void)state;
 	srv_start(&s, SRV_REPLY, reply);
@@ -1291,7 +1292,7 @@ static void test_lxd_client_curl_sync_headers(void **state)
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(lxd_request(c, "PUT", "/1.0/profiles/x?recursion=1",
 				     body, "\"old\"", LXD_REQ_PROJECT, &r, &e),
-			 LXD_OK);
+			 TFP_OK);
 	srv_stop(&s);
 	assert_string_equal(r.etag, "\"abc123\"");
 	assert_int_equal(json_integer_value(json_object_get(r.metadata, "a")), 1);
@@ -1309,13 +1310,13 @@ static void test_lxd_client_curl_oversized(void **state)
 {
 	srv s;
 	lxd_client *c;
-	lxd_error e;
+	tfp_error e;
 
 	(void)state;
 	srv_start(&s, SRV_FLOOD, NULL);
 	c = new_socket_client(s.path, 20000, NULL);
 	assert_int_equal(lxd_request(c, "GET", "/1.0", NULL, NULL, 0, NULL, &e),
-			 LXD_E_PROTOCOL);
+			 TFP_E_PROTOCOL);
 	assert_non_null(strstr(e.message, "larger than"));
 	lxd_client_free(c);
 	srv_stop(&s);
@@ -1326,14 +1327,14 @@ static void test_lxd_client_curl_timeout(void **state)
 	srv s;
 	lxd_client *c;
 	long long t0;
-	lxd_error e;
+	tfp_error e;
 
 	(void)state;
 	srv_start(&s, SRV_HANG, NULL);
 	c = new_socket_client(s.path, 300, NULL);
 	t0 = mono_ms();
 	assert_int_equal(lxd_request(c, "GET", "/1.0", NULL, NULL, 0, NULL, &e),
-			 LXD_E_TIMEOUT);
+			 TFP_E_TIMEOUT);
 	assert_true(mono_ms() - t0 < 2000);
 	lxd_client_free(c);
 	srv_stop(&s);
@@ -1355,7 +1356,7 @@ static void test_lxd_client_curl_cancel(void **state)
 	atomic_int stop = 0;
 	pthread_t th;
 	long long t0;
-	lxd_error e;
+	tfp_error e;
 
 	(void)state;
 	srv_start(&s, SRV_HANG, NULL);
@@ -1363,7 +1364,7 @@ static void test_lxd_client_curl_cancel(void **state)
 	assert_int_equal(pthread_create(&th, NULL, raise_later, &stop), 0);
 	t0 = mono_ms();
 	assert_int_equal(lxd_request(c, "GET", "/1.0", NULL, NULL, 0, NULL, &e),
-			 LXD_E_CANCELLED);
+			 TFP_E_CANCELLED);
 	assert_true(mono_ms() - t0 < 2500);
 	pthread_join(th, NULL);
 	lxd_client_free(c);
@@ -1374,11 +1375,11 @@ static void test_lxd_client_curl_no_daemon(void **state)
 {
 	lxd_client *c = new_socket_client("/nonexistent/lxd/unix.socket", 2000,
 					  NULL);
-	lxd_error e;
+	tfp_error e;
 
 	(void)state;
 	assert_int_equal(lxd_request(c, "GET", "/1.0", NULL, NULL, 0, NULL, &e),
-			 LXD_E_UNAVAILABLE);
+			 TFP_E_UNAVAILABLE);
 	assert_int_equal(e.http_status, 0);
 	assert_false(lxd_has_extension(c, "etag"));
 	lxd_client_free(c);
@@ -1394,28 +1395,28 @@ static void test_lxd_client_live(void **state)
 	const json_t *info = NULL;
 	json_t *meta = NULL;
 	char *etag = NULL;
-	lxd_error e;
+	tfp_error e;
 
 	(void)state;
 	assert_non_null(sock);
 	memset(&o, 0, sizeof(o));
 	o.socket_path = sock;
 	o.request_timeout_ms = 10000;
-	assert_int_equal(lxd_client_new(&o, &c, &e), LXD_OK);
-	assert_int_equal(lxd_server_info(c, &info, &e), LXD_OK);
+	assert_int_equal(lxd_client_new(&o, &c, &e), TFP_OK);
+	assert_int_equal(lxd_server_info(c, &info, &e), TFP_OK);
 	assert_string_equal(json_string_value(json_object_get(info, "auth")),
 			    "trusted");
 	assert_true(lxd_has_extension(c, "etag"));
 	assert_int_equal(lxd_get(c, "/1.0/profiles/default", LXD_REQ_PROJECT,
 				 &meta, &etag, &e),
-			 LXD_OK);
+			 TFP_OK);
 	assert_non_null(etag);
 	assert_int_equal(etag[0], '"');
 	json_decref(meta);
 	free(etag);
 	assert_int_equal(lxd_get(c, "/1.0/storage-pools/does-not-exist-tlc", 0,
 				 NULL, NULL, &e),
-			 LXD_E_NOTFOUND);
+			 TFP_E_NOTFOUND);
 	lxd_client_free(c);
 }
 
@@ -1457,12 +1458,12 @@ static lxd_client *live_client(long timeout_ms)
 {
 	lxd_client_opts o;
 	lxd_client *c = NULL;
-	lxd_error e;
+	tfp_error e;
 
 	memset(&o, 0, sizeof(o));
 	o.socket_path = getenv("LXD_TEST_SOCKET");
 	o.request_timeout_ms = timeout_ms;
-	assert_int_equal(lxd_client_new(&o, &c, &e), LXD_OK);
+	assert_int_equal(lxd_client_new(&o, &c, &e), TFP_OK);
 	return c;
 }
 
@@ -1478,7 +1479,7 @@ typedef struct live_burst {
 	atomic_int next_job;
 	pthread_mutex_t lock;
 	int ok, timeouts, other, differ;
-	char first[LXD_ERRMSG_MAX];
+	char first[TFP_ERRMSG_MAX];
 } live_burst;
 
 static void *frozen_worker(void *arg)
@@ -1487,7 +1488,7 @@ static void *frozen_worker(void *arg)
 		"/1.0/storage-pools/default", "/1.0",
 	};
 	live_burst *b = arg;
-	lxd_error e;
+	tfp_error e;
 	int j, r, rc;
 
 	while ((j = atomic_fetch_add(&b->next_job, 1)) < BURST_JOBS) {
@@ -1495,9 +1496,9 @@ static void *frozen_worker(void *arg)
 			memset(&e, 0, sizeof(e));
 			rc = lxd_get(b->c, paths[r], 0, NULL, NULL, &e);
 			pthread_mutex_lock(&b->lock);
-			if (rc == LXD_OK || rc == LXD_E_NOTFOUND) {
+			if (rc == TFP_OK || rc == TFP_E_NOTFOUND) {
 				b->ok++;
-			} else if (rc == LXD_E_TIMEOUT) {
+			} else if (rc == TFP_E_TIMEOUT) {
 				b->timeouts++;
 				if (!b->first[0])
 					memcpy(b->first, e.message, sizeof(b->first));
@@ -1520,7 +1521,7 @@ static void test_lxd_client_live_frozen(void **state)
 	pthread_t th[BURST_WORKERS];
 	http_stats st;
 	long long t0, dt;
-	lxd_error e;
+	tfp_error e;
 	int i, rc = -1;
 	char want[256];
 
@@ -1528,7 +1529,7 @@ static void test_lxd_client_live_frozen(void **state)
 	memset(&b, 0, sizeof(b));
 	assert_int_equal(pthread_mutex_init(&b.lock, NULL), 0);
 	b.c = live_client(FROZEN_TIMEOUT_MS);
-	assert_int_equal(lxd_get(b.c, "/1.0", 0, NULL, NULL, &e), LXD_OK);
+	assert_int_equal(lxd_get(b.c, "/1.0", 0, NULL, NULL, &e), TFP_OK);
 	assert_int_equal(kill(pid, SIGSTOP), 0);
 	t0 = mono_ms();
 	for (i = 0; i < BURST_WORKERS; i++)
@@ -1563,12 +1564,12 @@ static void test_lxd_client_live_frozen(void **state)
 	assert_false(lxd_client_answering(b.c));
 
 	/* Thawed, LXD answers the next probe (one per cooldown: bounded). */
-	for (i = 0; i < 40 && rc != LXD_OK; i++) {
+	for (i = 0; i < 40 && rc != TFP_OK; i++) {
 		rc = lxd_get(b.c, "/1.0", 0, NULL, NULL, &e);
-		if (rc != LXD_OK)
+		if (rc != TFP_OK)
 			nap(250);
 	}
-	assert_int_equal(rc, LXD_OK);
+	assert_int_equal(rc, TFP_OK);
 	assert_true(lxd_client_answering(b.c));
 	lxd_client_free(b.c);
 	pthread_mutex_destroy(&b.lock);
@@ -1584,14 +1585,14 @@ typedef struct live_restart {
 	atomic_int ok;
 	atomic_int failed;
 	pthread_mutex_t lock;
-	char failure[LXD_ERRMSG_MAX];
+	char failure[TFP_ERRMSG_MAX];
 } live_restart;
 
 static void *restart_worker(void *arg)
 {
 	live_restart *b = arg;
 	bool counted = false;
-	lxd_error e;
+	tfp_error e;
 	int rc, last = 0;
 
 	/* Keep reading until the restart is over, then once more. */
@@ -1599,9 +1600,9 @@ static void *restart_worker(void *arg)
 		last = atomic_load(&b->done);
 		memset(&e, 0, sizeof(e));
 		rc = lxd_get(b->c, "/1.0/storage-pools", 0, NULL, NULL, &e);
-		if (rc == LXD_OK)
+		if (rc == TFP_OK)
 			rc = lxd_get(b->c, "/1.0", 0, NULL, NULL, &e);
-		if (rc == LXD_OK) {
+		if (rc == TFP_OK) {
 			atomic_fetch_add(&b->ok, 1);
 		} else {
 			atomic_fetch_add(&b->failed, 1);

@@ -69,11 +69,11 @@ static lxd_client *client_for(script *s)
 {
 	lxd_client_opts o = {0};
 	lxd_client *c = NULL;
-	lxd_error err = {0};
+	tfp_error err = {0};
 
 	o.transport = scripted;
 	o.transport_ud = s;
-	assert_int_equal(lxd_client_new(&o, &c, &err), LXD_OK);
+	assert_int_equal(lxd_client_new(&o, &c, &err), TFP_OK);
 	return c;
 }
 
@@ -137,7 +137,7 @@ static void test_lxd_node_put_body(void **state)
 	tf_value *prior = tf_schema_empty_object(sc);
 	tf_value *planned = tf_schema_empty_object(sc);
 	lxd_client *c;
-	lxd_error err = {0};
+	tfp_error err = {0};
 	json_t *body;
 
 	(void)state;
@@ -153,7 +153,7 @@ static void test_lxd_node_put_body(void **state)
 	tf_value_object_set(planned, "roles", str_set("ovn-chassis", NULL));
 	tf_value_object_set(planned, "config", str_map1("user.new", "2"));
 
-	assert_int_equal(lxd_node_put(c, "node3", prior, planned, NULL, &err), LXD_OK);
+	assert_int_equal(lxd_node_put(c, "node3", prior, planned, NULL, &err), TFP_OK);
 	assert_int_equal(s.calls, 2);
 	assert_string_equal(s.method[1], "PUT");
 	assert_string_equal(s.path[1], "/1.0/cluster/members/node3");
@@ -193,7 +193,7 @@ static void test_lxd_node_put_unknown_keeps_live(void **state)
 	tf_value *planned = tf_schema_empty_object(sc);
 	tf_type *st = tf_type_set(tf_type_string());
 	lxd_client *c;
-	lxd_error err = {0};
+	tfp_error err = {0};
 	json_t *body;
 
 	(void)state;
@@ -204,7 +204,7 @@ static void test_lxd_node_put_unknown_keeps_live(void **state)
 	tf_value_object_set(planned, "roles", tf_value_unknown(st));
 	tf_value_object_set(planned, "groups", tf_value_unknown(st));
 	tf_type_unref(st);
-	assert_int_equal(lxd_node_put(c, "node3", NULL, planned, NULL, &err), LXD_OK);
+	assert_int_equal(lxd_node_put(c, "node3", NULL, planned, NULL, &err), TFP_OK);
 	body = json_loads(s.body[1], 0, NULL);
 	assert_non_null(body);
 	assert_string_equal(json_string_value(json_object_get(body, "failure_domain")), "default");
@@ -237,13 +237,13 @@ static void test_lxd_node_put_role_race_retried(void **state)
 	tf_schema *sc = node_schema();
 	tf_value *planned = tf_schema_empty_object(sc);
 	lxd_client *c;
-	lxd_error err = {0};
+	tfp_error err = {0};
 
 	(void)state;
 	snprintf(get, sizeof(get), SYNC("%s"), member_json);
 	rr[0].body = rr[2].body = get;
 	c = client_for(&s);
-	assert_int_equal(lxd_node_put(c, "node3", NULL, planned, NULL, &err), LXD_OK);
+	assert_int_equal(lxd_node_put(c, "node3", NULL, planned, NULL, &err), TFP_OK);
 	assert_int_equal(s.calls, 4);
 	assert_string_equal(s.if_match[3], "\"e2\"");
 	tf_value_unref(planned);
@@ -263,13 +263,13 @@ static void test_lxd_node_put_other_error_not_retried(void **state)
 	tf_schema *sc = node_schema();
 	tf_value *planned = tf_schema_empty_object(sc);
 	lxd_client *c;
-	lxd_error err = {0};
+	tfp_error err = {0};
 
 	(void)state;
 	snprintf(get, sizeof(get), SYNC("%s"), member_json);
 	rr[0].body = get;
 	c = client_for(&s);
-	assert_int_equal(lxd_node_put(c, "node3", NULL, planned, NULL, &err), LXD_E_INVALID);
+	assert_int_equal(lxd_node_put(c, "node3", NULL, planned, NULL, &err), TFP_E_INVALID);
 	assert_non_null(strstr(err.message, "Cluster group not found"));
 	assert_int_equal(s.calls, 2);
 	tf_value_unref(planned);
@@ -283,11 +283,11 @@ static void test_lxd_node_evacuate_idempotent(void **state)
 	reply rr[1] = { { 200, SYNC("{\"server_name\":\"n\",\"status\":\"Evacuated\"}"), NULL } };
 	script s = { .r = rr, .n = 1 };
 	lxd_client *c = client_for(&s);
-	lxd_error err = {0};
+	tfp_error err = {0};
 
 	(void)state;
 	/* already evacuated: one GET, no POST */
-	assert_int_equal(lxd_node_set_evacuated(c, "n", true, &err), LXD_OK);
+	assert_int_equal(lxd_node_set_evacuated(c, "n", true, &err), TFP_OK);
 	assert_int_equal(s.calls, 1);
 	lxd_client_free(c);
 	script_done(&s);
@@ -301,11 +301,11 @@ static void test_lxd_node_restore_posts_and_tolerates_repeat(void **state)
 	};
 	script s = { .r = rr, .n = 2 };
 	lxd_client *c = client_for(&s);
-	lxd_error err = {0};
+	tfp_error err = {0};
 	json_t *b;
 
 	(void)state;
-	assert_int_equal(lxd_node_set_evacuated(c, "n", false, &err), LXD_OK);
+	assert_int_equal(lxd_node_set_evacuated(c, "n", false, &err), TFP_OK);
 	assert_int_equal(s.calls, 2);
 	assert_string_equal(s.method[1], "POST");
 	assert_string_equal(s.path[1], "/1.0/cluster/members/n/state");

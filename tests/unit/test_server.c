@@ -75,57 +75,6 @@ static void test_server_versions(void **state)
 }
 
 /* ------------------------------------------------------------------ */
-/* Base64 */
-
-static void check_b64(const char *in, const char *want)
-{
-	char *got = srv_base64_unpadded((const uint8_t *)in, strlen(in));
-
-	assert_non_null(got);
-	assert_string_equal(got, want);
-	free(got);
-}
-
-static void test_server_base64_vectors(void **state)
-{
-	(void)state;
-	/* RFC 4648 section 10 vectors without padding. */
-	check_b64("", "");
-	check_b64("f", "Zg");
-	check_b64("fo", "Zm8");
-	check_b64("foo", "Zm9v");
-	check_b64("foob", "Zm9vYg");
-	check_b64("fooba", "Zm9vYmE");
-	check_b64("foobar", "Zm9vYmFy");
-}
-
-/* Random inputs of every length mod 3 against OpenSSL's padded encoder
- * with the '=' stripped. */
-static void test_server_base64_random(void **state)
-{
-	uint8_t in[300];
-	unsigned char ref[420];
-	size_t len, i;
-
-	(void)state;
-	srand(12345);
-	for (i = 0; i < sizeof(in); i++)
-		in[i] = (uint8_t)rand();
-	for (len = 0; len <= sizeof(in); len++) {
-		char *got = srv_base64_unpadded(in, len);
-		int n = EVP_EncodeBlock(ref, in, (int)len);
-
-		assert_non_null(got);
-		while (n > 0 && ref[n - 1] == '=')
-			ref[--n] = '\0';
-		assert_string_equal(got, (const char *)ref);
-		assert_null(strchr(got, '='));
-		assert_int_equal(strlen(got), (len * 4 + 2) / 3);
-		free(got);
-	}
-}
-
-/* ------------------------------------------------------------------ */
 /* Certificate */
 
 /* Seconds from now to t (negative in the past). */
@@ -1756,8 +1705,6 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_server_versions),
-		cmocka_unit_test(test_server_base64_vectors),
-		cmocka_unit_test(test_server_base64_random),
 		cmocka_unit_test(test_server_cert_p256),
 		cmocka_unit_test(test_server_cert_p521),
 		cmocka_unit_test(test_server_cert_fresh),
