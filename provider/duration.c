@@ -59,8 +59,9 @@ void tfp_validate_duration(const tf_value *v, const void *arg,
 	(void)arg;
 	if (s && tfp_parse_duration(s, &secs) == 0)
 		return;
-	tf_diags_error(d, path, "Invalid duration",
-		       "\"%s\" is not a duration. Use a number followed by a unit, "
-		       "such as \"90s\", \"10m\" or \"1h30m\" (at most 720h).",
-		       s ? s : "");
+	tf_diags_error(
+		d, path, "Invalid duration",
+		"\"%s\" is not a duration. Use a number followed by a unit, "
+		"such as \"90s\", \"10m\" or \"1h30m\" (at most 720h).",
+		s ? s : "");
 }

@@ -20,26 +20,29 @@
 
 typedef enum tfp_code {
 	TFP_OK = 0,
-	TFP_E_NOMEM = -1,        /* allocation failed */
-	TFP_E_INVALID = -2,      /* bad request or input: 400, 415, 422, bad options */
-	TFP_E_LIMIT = -3,        /* a hard bound was exceeded */
-	TFP_E_TYPE = -4,         /* (schema/ only) */
-	TFP_E_NOTFOUND = -5,     /* 404 */
-	TFP_E_CONFLICT = -6,     /* 409 write conflict (stale resourceVersion) */
-	TFP_E_EXISTS = -7,       /* already exists (409 AlreadyExists, LXD's message) */
+	TFP_E_NOMEM = -1, /* allocation failed */
+	TFP_E_INVALID =
+		-2,       /* bad request or input: 400, 415, 422, bad options */
+	TFP_E_LIMIT = -3, /* a hard bound was exceeded */
+	TFP_E_TYPE = -4,  /* (schema/ only) */
+	TFP_E_NOTFOUND = -5, /* 404 */
+	TFP_E_CONFLICT = -6, /* 409 write conflict (stale resourceVersion) */
+	TFP_E_EXISTS =
+		-7, /* already exists (409 AlreadyExists, LXD's message) */
 	TFP_E_PRECONDITION = -8, /* 412: ETag / If-Match mismatch */
 	TFP_E_UNAUTHORIZED = -9, /* 401 */
 	TFP_E_FORBIDDEN = -10,   /* 403, or not trusted */
-	TFP_E_UNAVAILABLE = -11, /* cannot connect; 429/502/503/504 after retries */
-	TFP_E_SERVER = -12,      /* 500 and failed server-side operations */
-	TFP_E_TIMEOUT = -13,     /* a request or wait bound was exceeded */
-	TFP_E_CANCELLED = -14,   /* the stop flag (Terraform's StopProvider) */
-	TFP_E_PROTOCOL = -15,    /* malformed or oversized answer */
-	TFP_E_TLS = -16,         /* certificate / pin verification failed */
-	TFP_E_CONFIG = -17,      /* client settings unusable (kubeconfig, ...) */
+	TFP_E_UNAVAILABLE =
+		-11,         /* cannot connect; 429/502/503/504 after retries */
+	TFP_E_SERVER = -12,  /* 500 and failed server-side operations */
+	TFP_E_TIMEOUT = -13, /* a request or wait bound was exceeded */
+	TFP_E_CANCELLED = -14, /* the stop flag (Terraform's StopProvider) */
+	TFP_E_PROTOCOL = -15,  /* malformed or oversized answer */
+	TFP_E_TLS = -16,       /* certificate / pin verification failed */
+	TFP_E_CONFIG = -17,    /* client settings unusable (kubeconfig, ...) */
 	TFP_E_CREDENTIALS = -18, /* exec plugin or token file failed */
 	TFP_E_GONE = -19,        /* 410 (expired list continue token) */
-	TFP_E_NOTSERVED = -20,   /* discovery: an API group/kind is not served */
+	TFP_E_NOTSERVED = -20, /* discovery: an API group/kind is not served */
 } tfp_code;
 
 #define TFP_ERRMSG_MAX 1024
@@ -47,18 +50,18 @@ typedef enum tfp_code {
 
 /* One cause of a failure (Kubernetes Status details.causes[]). */
 typedef struct tfp_cause {
-	char field[160];   /* e.g. "spec.replicas"; "" when absent */
-	char reason[64];   /* e.g. "FieldValueInvalid" */
+	char field[160]; /* e.g. "spec.replicas"; "" when absent */
+	char reason[64]; /* e.g. "FieldValueInvalid" */
 	char message[256];
 } tfp_cause;
 
 typedef struct tfp_error {
-	int code;              /* tfp_code */
-	int http_status;       /* 0 when no HTTP answer came */
-	bool outcome_unknown;  /* the request may or may not have taken effect */
-	char reason[64];       /* machine reason (Kubernetes Status.reason) or "" */
+	int code;             /* tfp_code */
+	int http_status;      /* 0 when no HTTP answer came */
+	bool outcome_unknown; /* the request may or may not have taken effect */
+	char reason[64]; /* machine reason (Kubernetes Status.reason) or "" */
 	char message[TFP_ERRMSG_MAX]; /* the server's message or the transport's */
-	char request[256];     /* "METHOD PATH" for context, or "" */
+	char request[256];            /* "METHOD PATH" for context, or "" */
 	tfp_cause causes[TFP_MAX_CAUSES];
 	size_t ncauses;
 } tfp_error;

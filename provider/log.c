@@ -133,7 +133,8 @@ static size_t utf8_seq_len(const unsigned char *s, size_t avail)
 
 /* The two-character JSON escapes, by ASCII character. */
 static const char *const json_escapes[0x80] = {
-	['"'] = "\\\"", ['\\'] = "\\\\", ['\n'] = "\\n", ['\r'] = "\\r", ['\t'] = "\\t",
+	['"'] = "\\\"", ['\\'] = "\\\\", ['\n'] = "\\n",
+	['\r'] = "\\r", ['\t'] = "\\t",
 };
 
 /* Append `s` (n bytes) as a quoted JSON string. Control characters are

@@ -25,7 +25,8 @@ void tfp_log_set_level(tfp_log_level lvl);
  * "key", "value", ..., NULL via tfp_logkv. */
 void tfp_log(tfp_log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-void tfp_logkv(tfp_log_level lvl, const char *msg, ...); /* NULL-terminated k/v */
+void tfp_logkv(tfp_log_level lvl, const char *msg,
+	       ...); /* NULL-terminated k/v */
 
 #define tfp_trace(...) tfp_log(TFP_LOG_TRACE, __VA_ARGS__)
 #define tfp_debug(...) tfp_log(TFP_LOG_DEBUG, __VA_ARGS__)

@@ -53,15 +53,17 @@ static void log_usage(void)
 
 	if (getrusage(RUSAGE_SELF, &ru) != 0)
 		return;
-	tfp_debug("Provider exiting: peak_rss_kib=%ld cpu_user_s=%ld.%06ld cpu_sys_s=%ld.%06ld",
-		  peak_rss_kib(), (long)ru.ru_utime.tv_sec, (long)ru.ru_utime.tv_usec,
-		  (long)ru.ru_stime.tv_sec, (long)ru.ru_stime.tv_usec);
+	tfp_debug(
+		"Provider exiting: peak_rss_kib=%ld cpu_user_s=%ld.%06ld cpu_sys_s=%ld.%06ld",
+		peak_rss_kib(), (long)ru.ru_utime.tv_sec,
+		(long)ru.ru_utime.tv_usec, (long)ru.ru_stime.tv_sec,
+		(long)ru.ru_stime.tv_usec);
 }
 
 int main(int argc, char **argv)
 {
 	const tfp_provider *provider;
-	srv_config cfg = {0};
+	srv_config cfg = { 0 };
 	char err[512];
 	rpc_app *app;
 	int rc;
@@ -73,9 +75,11 @@ int main(int argc, char **argv)
 	OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
 	tfp_log_init();
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-debug") == 0 || strcmp(argv[i], "--debug") == 0) {
+		if (strcmp(argv[i], "-debug") == 0 ||
+		    strcmp(argv[i], "--debug") == 0) {
 			cfg.debug = 1;
-		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+		} else if (strcmp(argv[i], "-h") == 0 ||
+			   strcmp(argv[i], "--help") == 0) {
 			usage(stdout, argv[0]);
 			return 0;
 		} else {
@@ -96,7 +100,8 @@ int main(int argc, char **argv)
 
 	app = rpc_app_new(provider, err, sizeof(err));
 	if (!app) {
-		fprintf(stderr, "%s: internal schema error: %s\n", argv[0], err);
+		fprintf(stderr, "%s: internal schema error: %s\n", argv[0],
+			err);
 		return 1;
 	}
 	rpc_server_config(app, &cfg);

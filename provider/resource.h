@@ -24,11 +24,12 @@
 
 /* Per-call context handed to every handler. */
 typedef struct tfp_ctx {
-	void *client;             /* the provider's configured client; NULL if
+	void *client; /* the provider's configured client; NULL if
 				   * ConfigureProvider has not run */
-	const tf_schema *schema;  /* compiled schema of this resource/data source */
-	const char *type_name;    /* e.g. "lxd_storage_pool" */
-	atomic_int *stop;         /* non-zero once StopProvider was called: abort
+	const tf_schema
+		*schema; /* compiled schema of this resource/data source */
+	const char *type_name; /* e.g. "lxd_storage_pool" */
+	atomic_int *stop;      /* non-zero once StopProvider was called: abort
 				   * waits promptly with an error diagnostic */
 	/* Private state: private_in is what Terraform handed back (borrowed,
 	 * may be NULL). A handler that wants to store something else sets
@@ -42,7 +43,7 @@ typedef struct tfp_ctx {
 
 typedef struct tfp_resource {
 	const char *type_name;
-	int64_t version;              /* schema version */
+	int64_t version; /* schema version */
 	const tf_block_def *schema;
 
 	/* Optional extra validation (no client available). */
@@ -61,7 +62,8 @@ typedef struct tfp_resource {
 	 * wholly known state describing what exists AND add an error: Terraform
 	 * records it (tainted) so the object is never lost. */
 	void (*create)(tfp_ctx *ctx, const tf_value *planned,
-		       const tf_value *config, tf_value **new_state, tf_diags *d);
+		       const tf_value *config, tf_value **new_state,
+		       tf_diags *d);
 
 	/* Refresh. Leave *new_state NULL when the object no longer exists. */
 	void (*read)(tfp_ctx *ctx, const tf_value *state, tf_value **new_state,
@@ -118,7 +120,7 @@ typedef struct tfp_data_source {
  * attributes (see provider/rpc/rpc_ephemeral.c). */
 typedef struct tfp_ephemeral {
 	const char *type_name;
-	const tf_block_def *schema;   /* version 0 */
+	const tf_block_def *schema; /* version 0 */
 	/* Optional extra validation (no client available). */
 	void (*validate)(tfp_ctx *ctx, const tf_value *config, tf_diags *d);
 	/* Open: set *result to a non-null object of the schema type, wholly
@@ -143,14 +145,14 @@ typedef struct tfp_ephemeral {
 typedef struct tfp_func_param {
 	const char *name;
 	const char *type;
-	const char *description;   /* Markdown */
-	bool allow_null;           /* else Terraform rejects null first */
+	const char *description; /* Markdown */
+	bool allow_null;         /* else Terraform rejects null first */
 } tfp_func_param;
 
 typedef struct tfp_function {
 	const char *name;
 	const char *summary;
-	const char *description;   /* Markdown */
+	const char *description; /* Markdown */
 	const tfp_func_param *params;
 	size_t nparams;
 	const char *return_type;
@@ -165,23 +167,24 @@ typedef struct tfp_function {
 
 /* One provider type served by this binary. */
 typedef struct tfp_provider {
-	const char *type;             /* "lxd" or "k8s" */
-	const char *source_address;   /* "registry.terraform.io/lxdcapi/lxd" */
-	const tf_block_def *schema;   /* provider configuration block */
+	const char *type;           /* "lxd" or "k8s" */
+	const char *source_address; /* "registry.terraform.io/lxdcapi/lxd" */
+	const tf_block_def *schema; /* provider configuration block */
 	void (*validate)(const tf_value *config, tf_diags *d);
 	/* Build the client from the provider config (may hold unknowns).
 	 * Returns an opaque client owned by the RPC layer, or NULL with an
 	 * error diagnostic. */
-	void *(*configure)(const tf_value *config, const char *terraform_version,
-			   atomic_int *stop, tf_diags *d);
+	void *(*configure)(const tf_value *config,
+			   const char *terraform_version, atomic_int *stop,
+			   tf_diags *d);
 	void (*client_free)(void *client);
 	const tfp_resource *const *resources;
 	size_t nresources;
 	const tfp_data_source *const *data_sources;
 	size_t ndata_sources;
-	const tfp_ephemeral *const *ephemerals;  /* may be NULL */
+	const tfp_ephemeral *const *ephemerals; /* may be NULL */
 	size_t nephemerals;
-	const tfp_function *const *functions;    /* may be NULL */
+	const tfp_function *const *functions; /* may be NULL */
 	size_t nfunctions;
 } tfp_provider;
 

@@ -50,7 +50,8 @@ int tf_msgpack_encode_as(const tf_value *v, tf_type *type, uint8_t **out,
  * Dynamic values are {"value": ..., "type": <type JSON>}. Numbers are parsed
  * from their text with full precision. */
 int tf_json_decode(const char *buf, size_t len, tf_type *type,
-		   int lenient_objects, tf_value **out, char *err, size_t errlen);
+		   int lenient_objects, tf_value **out, char *err,
+		   size_t errlen);
 /* Same from an already-parsed jansson tree (borrowed). Note: jansson parses
  * numbers as int64/double; use tf_json_decode for full precision. */
 int tf_json_decode_tree(const json_t *j, tf_type *type, int lenient_objects,

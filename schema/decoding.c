@@ -77,8 +77,8 @@ int tfv__coll_add(tfv__coll *c, tf_value *take, const char *key, size_t keylen)
 
 tf_value *tfv__coll_build(tfv__coll *c, tf_type *t)
 {
-	tf_value *v = c->keys ? tfv__map_from(t, c->keys, c->vals, c->got)
-			      : tfv__seq_from(t, c->vals, c->got);
+	tf_value *v = c->keys ? tfv__map_from(t, c->keys, c->vals, c->got) :
+				tfv__seq_from(t, c->vals, c->got);
 
 	memset(c, 0, sizeof(*c)); /* the builders took everything */
 	return v;
@@ -116,6 +116,7 @@ int tfv__decode_begin(tfv__where *w, const void *buf, size_t len,
 	if ((!buf && len) || !type || !out)
 		return tfv__fail(w, TF_E_INVALID, "invalid arguments");
 	if (len > TF_MAX_INPUT)
-		return tfv__fail(w, TF_E_LIMIT, "input exceeds %u bytes", TF_MAX_INPUT);
+		return tfv__fail(w, TF_E_LIMIT, "input exceeds %u bytes",
+				 TF_MAX_INPUT);
 	return TF_OK;
 }

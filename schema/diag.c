@@ -17,7 +17,8 @@
 #include "tf_err.h"
 
 static char oom_summary[] = "Out of memory";
-static char oom_detail[] = "The provider ran out of memory while reporting a diagnostic.";
+static char oom_detail[] =
+	"The provider ran out of memory while reporting a diagnostic.";
 /* Read-only fallback storage for an accumulator that could not allocate. */
 static tf_diag oom_items[1] = {
 	{ TF_DIAG_ERROR, oom_summary, oom_detail, { NULL, 0 } },
@@ -135,8 +136,8 @@ bool tf_path_equal(const tf_path *a, const tf_path *b)
 }
 
 /* Append to a malloc'd string; frees it and returns NULL on failure. */
-__attribute__((format(printf, 2, 3)))
-static char *appendf(char *s, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static char *appendf(char *s,
+							   const char *fmt, ...)
 {
 	char *add, *r;
 	size_t len;
@@ -260,9 +261,9 @@ static void add_oom(tf_diags *d)
 	}
 }
 
-__attribute__((format(printf, 5, 0)))
-static void vadd(tf_diags *d, tf_diag_severity sev, const tf_path *path,
-		 const char *summary, const char *fmt, va_list ap)
+__attribute__((format(printf, 5, 0))) static void vadd(
+	tf_diags *d, tf_diag_severity sev, const tf_path *path,
+	const char *summary, const char *fmt, va_list ap)
 {
 	tf_diag g = { sev, NULL, NULL, { NULL, 0 } };
 

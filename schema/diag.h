@@ -64,7 +64,10 @@ typedef struct tf_diags {
 	size_t n, cap;
 } tf_diags;
 
-#define TF_DIAGS_INIT {0}
+#define TF_DIAGS_INIT                                                          \
+	{                                                                      \
+		0                                                              \
+	}
 
 /* Add a diagnostic. `path` may be NULL (copied otherwise). The detail is a
  * printf format. Allocation failure degrades to a fixed "out of memory"
@@ -73,9 +76,9 @@ void tf_diags_add(tf_diags *d, tf_diag_severity sev, const tf_path *path,
 		  const char *summary, const char *detail_fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 /* Shorthands. */
-#define tf_diags_error(d, path, summary, ...) \
+#define tf_diags_error(d, path, summary, ...)                                  \
 	tf_diags_add((d), TF_DIAG_ERROR, (path), (summary), __VA_ARGS__)
-#define tf_diags_warn(d, path, summary, ...) \
+#define tf_diags_warn(d, path, summary, ...)                                   \
 	tf_diags_add((d), TF_DIAG_WARNING, (path), (summary), __VA_ARGS__)
 /* Error on a top-level attribute `attr` (a one-step path). */
 void tf_diags_attr_error(tf_diags *d, const char *attr, const char *summary,

@@ -130,7 +130,8 @@ static enum jkind classify(const struct jctx *c, const json_t *j,
 
 	switch (json_typeof(j)) {
 	case JSON_NULL: return J_NULL;
-	case JSON_TRUE: case JSON_FALSE: return J_BOOL;
+	case JSON_TRUE:
+	case JSON_FALSE: return J_BOOL;
 	case JSON_ARRAY: return J_ARR;
 	case JSON_OBJECT: return J_OBJ;
 	case JSON_STRING:
@@ -148,7 +149,8 @@ static enum jkind classify(const struct jctx *c, const json_t *j,
 	case JSON_INTEGER:
 		if (c->prefixed)
 			return J_BAD;
-		snprintf(numbuf, 32, "%" JSON_INTEGER_FORMAT, json_integer_value(j));
+		snprintf(numbuf, 32, "%" JSON_INTEGER_FORMAT,
+			 json_integer_value(j));
 		break;
 	case JSON_REAL:
 		if (c->prefixed)
@@ -162,8 +164,7 @@ static enum jkind classify(const struct jctx *c, const json_t *j,
 				break;
 		}
 		break;
-	default:
-		return J_BAD;
+	default: return J_BAD;
 	}
 	*s = numbuf;
 	*len = strlen(numbuf);
@@ -199,7 +200,6 @@ static int nomem(struct jctx *c)
 	return tfv__fail(&c->w, TF_E_NOMEM, "out of memory");
 }
 
-
 static int jdec_dynamic(struct jctx *c, const json_t *j, int depth,
 			tf_value **out)
 {
@@ -209,9 +209,10 @@ static int jdec_dynamic(struct jctx *c, const json_t *j, int depth,
 	int rc;
 
 	if (!json_is_object(j))
-		return tfv__fail(&c->w, TF_E_INVALID,
-			    "dynamic value must be {\"value\":...,\"type\":...}");
-	json_object_foreach((json_t *)j, key, val) {
+		return tfv__fail(
+			&c->w, TF_E_INVALID,
+			"dynamic value must be {\"value\":...,\"type\":...}");
+	json_object_foreach ((json_t *)j, key, val) {
 		k = key_text(c, key);
 		if (k && strcmp(k, "type") == 0)
 			tj = val;
@@ -219,11 +220,12 @@ static int jdec_dynamic(struct jctx *c, const json_t *j, int depth,
 			vj = val;
 		else
 			return tfv__fail(&c->w, TF_E_INVALID,
-				    "invalid key in dynamic value");
+					 "invalid key in dynamic value");
 	}
 	if (!tj || !vj)
-		return tfv__fail(&c->w, TF_E_INVALID,
-			    "dynamic value needs both \"value\" and \"type\"");
+		return tfv__fail(
+			&c->w, TF_E_INVALID,
+			"dynamic value needs both \"value\" and \"type\"");
 	rc = tft__from_tree(tj, c->prefixed, 0, &t);
 	if (rc)
 		return tfv__fail(&c->w, rc, "invalid type in dynamic value");
@@ -243,15 +245,17 @@ static int jdec_seq(struct jctx *c, const json_t *j, tf_type *t, int depth,
 	if (n > TF_MAX_ELEMS)
 		return tfv__fail(&c->w, TF_E_LIMIT, "too many elements");
 	if (k == TF_T_TUPLE && n != tf_type_tuple_len(t))
-		return tfv__fail(&c->w, TF_E_INVALID, "tuple needs %zu elements, got %zu",
-			    tf_type_tuple_len(t), n);
+		return tfv__fail(&c->w, TF_E_INVALID,
+				 "tuple needs %zu elements, got %zu",
+				 tf_type_tuple_len(t), n);
 	rc = tfv__coll_init(&col, n, false) ? nomem(c) : TF_OK;
 	for (size_t i = 0; rc == TF_OK && i < n; i++) {
 		tf_value *v = NULL;
 
 		tfv__where_push(&c->w, TFV__STEP_IDX, NULL, 0, i);
 		rc = jdec(c, json_array_get(j, i),
-			  k == TF_T_TUPLE ? tf_type_tuple_elem(t, i) : tf_type_elem(t),
+			  k == TF_T_TUPLE ? tf_type_tuple_elem(t, i) :
+					    tf_type_elem(t),
 			  depth + 1, &v);
 		tfv__where_pop(&c->w);
 		if (rc == TF_OK && tfv__coll_add(&col, v, NULL, 0))
@@ -272,14 +276,15 @@ static int jdec_map(struct jctx *c, const json_t *j, tf_type *t, int depth,
 	if (n > TF_MAX_ELEMS)
 		return tfv__fail(&c->w, TF_E_LIMIT, "too many elements");
 	rc = tfv__coll_init(&col, n, true) ? nomem(c) : TF_OK;
-	json_object_foreach((json_t *)j, key, val) {
+	json_object_foreach ((json_t *)j, key, val) {
 		tf_value *v = NULL;
 
 		if (rc)
 			break;
 		k = key_text(c, key);
 		if (!k) {
-			rc = tfv__fail(&c->w, TF_E_INVALID, "map key must be a string");
+			rc = tfv__fail(&c->w, TF_E_INVALID,
+				       "map key must be a string");
 			break;
 		}
 		tfv__where_push(&c->w, TFV__STEP_KEY, k, 0, 0);
@@ -301,22 +306,25 @@ static int jdec_object(struct jctx *c, const json_t *j, tf_type *t, int depth,
 	long idx;
 	int rc = tfv__coll_slots(&col, n) ? nomem(c) : TF_OK;
 
-	json_object_foreach((json_t *)j, key, val) {
+	json_object_foreach ((json_t *)j, key, val) {
 		if (rc)
 			break;
 		k = key_text(c, key);
 		if (!k) {
-			rc = tfv__fail(&c->w, TF_E_INVALID, "object key must be a string");
+			rc = tfv__fail(&c->w, TF_E_INVALID,
+				       "object key must be a string");
 			break;
 		}
 		idx = tf_type_attr_index(t, k);
 		if (idx < 0) {
 			if (c->lenient)
 				continue; /* removed attribute: dropped */
-			rc = tfv__fail(&c->w, TF_E_INVALID, "unsupported attribute \"%.64s\"", k);
+			rc = tfv__fail(&c->w, TF_E_INVALID,
+				       "unsupported attribute \"%.64s\"", k);
 			break;
 		}
-		tfv__where_push(&c->w, TFV__STEP_ATTR, tf_type_attr_name(t, (size_t)idx), 0, 0);
+		tfv__where_push(&c->w, TFV__STEP_ATTR,
+				tf_type_attr_name(t, (size_t)idx), 0, 0);
 		rc = jdec(c, val, tf_type_attr_type(t, (size_t)idx), depth + 1,
 			  &col.vals[idx]);
 		tfv__where_pop(&c->w);
@@ -326,7 +334,8 @@ static int jdec_object(struct jctx *c, const json_t *j, tf_type *t, int depth,
 		if (col.vals[i])
 			continue;
 		if (!c->lenient)
-			rc = tfv__fail(&c->w, TF_E_INVALID, "missing attribute \"%s\"",
+			rc = tfv__fail(&c->w, TF_E_INVALID,
+				       "missing attribute \"%s\"",
 				       tf_type_attr_name(t, i));
 		else if (!(col.vals[i] = tf_value_null(tf_type_attr_type(t, i))))
 			rc = nomem(c);
@@ -345,12 +354,15 @@ static int jdec_number(struct jctx *c, enum jkind jk, const char *s, size_t len,
 		return tfv__fail(&c->w, TF_E_INVALID, "malformed number");
 	*out = tfv__decimal_n(s, len, &bad);
 	if (!*out)
-		return bad ? tfv__fail(&c->w, TF_E_INVALID, "malformed number") : nomem(c);
+		return bad ? tfv__fail(&c->w, TF_E_INVALID,
+				       "malformed number") :
+			     nomem(c);
 	/* "Inf" in a string: JSON can never carry it back out, so refuse it */
 	if (tfv__num_kind(*out, NULL, &d) == TFV_NUM_DOUBLE && isinf(d)) {
 		tf_value_unref(*out);
 		*out = NULL;
-		return tfv__fail(&c->w, TF_E_INVALID, "infinity is not a valid JSON number");
+		return tfv__fail(&c->w, TF_E_INVALID,
+				 "infinity is not a valid JSON number");
 	}
 	return TF_OK;
 }
@@ -374,8 +386,7 @@ static int jdec(struct jctx *c, const json_t *j, tf_type *t, int depth,
 		return *out ? TF_OK : nomem(c);
 	}
 	switch (k) {
-	case TF_T_DYNAMIC:
-		return jdec_dynamic(c, j, depth, out);
+	case TF_T_DYNAMIC: return jdec_dynamic(c, j, depth, out);
 	case TF_T_BOOL:
 		if (jk == J_BOOL)
 			*out = tf_value_bool(json_is_true(j));
@@ -392,7 +403,8 @@ static int jdec(struct jctx *c, const json_t *j, tf_type *t, int depth,
 		return jdec_number(c, jk, s, len, out);
 	case TF_T_STRING:
 		if (jk == J_NUM && c->prefixed && !tfv__json_number_ok(s, len))
-			return tfv__fail(&c->w, TF_E_INVALID, "malformed number");
+			return tfv__fail(&c->w, TF_E_INVALID,
+					 "malformed number");
 		if (jk == J_BOOL) {
 			s = json_is_true(j) ? "true" : "false";
 			len = strlen(s);
@@ -416,15 +428,17 @@ static int jdec(struct jctx *c, const json_t *j, tf_type *t, int depth,
 			break;
 		return jdec_object(c, j, t, depth, out);
 	}
-	return tfv__fail(&c->w, TF_E_INVALID, "expected %s, got %s", tft__kind_name(tf_type_kind_of(t)),
-		    jkind_name(jk));
+	return tfv__fail(&c->w, TF_E_INVALID, "expected %s, got %s",
+			 tft__kind_name(tf_type_kind_of(t)), jkind_name(jk));
 }
 
 int tf_json_decode_tree(const json_t *j, tf_type *type, int lenient_objects,
 			tf_value **out, char *err, size_t errlen)
 {
-	struct jctx c = { .lenient = lenient_objects,
-			  .w = { .err = err, .errlen = errlen, .render = render } };
+	struct jctx c = {
+		.lenient = lenient_objects,
+		.w = { .err = err, .errlen = errlen, .render = render }
+	};
 	tf_value *v = NULL;
 	int rc;
 
@@ -440,10 +454,14 @@ int tf_json_decode_tree(const json_t *j, tf_type *type, int lenient_objects,
 }
 
 int tf_json_decode(const char *buf, size_t len, tf_type *type,
-		   int lenient_objects, tf_value **out, char *err, size_t errlen)
+		   int lenient_objects, tf_value **out, char *err,
+		   size_t errlen)
 {
-	struct jctx c = { .prefixed = 1, .lenient = lenient_objects,
-			  .w = { .err = err, .errlen = errlen, .render = render } };
+	struct jctx c = {
+		.prefixed = 1,
+		.lenient = lenient_objects,
+		.w = { .err = err, .errlen = errlen, .render = render }
+	};
 	char *text = NULL;
 	size_t tlen = 0;
 	json_error_t je;
@@ -455,11 +473,13 @@ int tf_json_decode(const char *buf, size_t len, tf_type *type,
 		return rc;
 	rc = rewrite(buf ? buf : "", len, &text, &tlen);
 	if (rc == TF_E_LIMIT)
-		return tfv__fail(&c.w, rc, "JSON nested more than %d levels", JSON_MAX_NEST);
+		return tfv__fail(&c.w, rc, "JSON nested more than %d levels",
+				 JSON_MAX_NEST);
 	if (rc)
 		return nomem(&c);
 	j = json_loadb(text, tlen,
-		       JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
+		       JSON_DECODE_ANY | JSON_REJECT_DUPLICATES |
+			       JSON_ALLOW_NUL,
 		       &je);
 	free(text);
 	if (!j) {
@@ -538,7 +558,8 @@ static int jenc(tfv__buf *b, const tf_value *v, tf_type *decl, int depth)
 		tfv__buf_str(b, tf_value_number_text(v));
 		return TF_OK;
 	case TF_T_STRING:
-		return jenc_string(b, tf_value_get_string(v), tf_value_string_len(v));
+		return jenc_string(b, tf_value_get_string(v),
+				   tf_value_string_len(v));
 	case TF_T_LIST:
 	case TF_T_SET:
 	case TF_T_TUPLE:
@@ -549,8 +570,9 @@ static int jenc(tfv__buf *b, const tf_value *v, tf_type *decl, int depth)
 			if (i)
 				tfv__buf_str(b, ",");
 			rc = jenc(b, tf_value_index(v, i),
-				  k == TF_T_TUPLE ? tf_type_tuple_elem(decl, i) :
-						    tf_type_elem(decl),
+				  k == TF_T_TUPLE ?
+					  tf_type_tuple_elem(decl, i) :
+					  tf_type_elem(decl),
 				  depth + 1);
 			if (rc)
 				return rc;
@@ -563,8 +585,9 @@ static int jenc(tfv__buf *b, const tf_value *v, tf_type *decl, int depth)
 			return TF_E_INVALID;
 		tfv__buf_str(b, "{");
 		for (i = 0; i < n; i++) {
-			const char *key = k == TF_T_MAP ? tf_value_map_key(v, i) :
-							  tf_type_attr_name(decl, i);
+			const char *key = k == TF_T_MAP ?
+						  tf_value_map_key(v, i) :
+						  tf_type_attr_name(decl, i);
 
 			if (i)
 				tfv__buf_str(b, ",");
@@ -572,8 +595,9 @@ static int jenc(tfv__buf *b, const tf_value *v, tf_type *decl, int depth)
 			if (rc)
 				return rc;
 			tfv__buf_str(b, ":");
-			rc = jenc(b, k == TF_T_MAP ? tf_value_map_value(v, i) :
-						     tf_value_index(v, i),
+			rc = jenc(b,
+				  k == TF_T_MAP ? tf_value_map_value(v, i) :
+						  tf_value_index(v, i),
 				  k == TF_T_MAP ? tf_type_elem(decl) :
 						  tf_type_attr_type(decl, i),
 				  depth + 1);
@@ -582,8 +606,7 @@ static int jenc(tfv__buf *b, const tf_value *v, tf_type *decl, int depth)
 		}
 		tfv__buf_str(b, "}");
 		return TF_OK;
-	default:
-		return TF_E_INVALID;
+	default: return TF_E_INVALID;
 	}
 }
 

@@ -91,25 +91,49 @@ static int classify(uint8_t c, struct mp_head *h)
 		return TF_OK;
 	}
 	switch (c) {
-	case 0xc4: case 0xd9: h->lenbytes = 1; break; /* bin8 str8 */
-	case 0xc5: case 0xda: h->lenbytes = 2; break;
-	case 0xc6: case 0xdb: h->lenbytes = 4; break;
-	case 0xc7: h->lenbytes = 1; h->skip = 1; break;  /* ext8 + type */
-	case 0xc8: h->lenbytes = 2; h->skip = 1; break;
-	case 0xc9: h->lenbytes = 4; h->skip = 1; break;
+	case 0xc4:
+	case 0xd9: h->lenbytes = 1; break; /* bin8 str8 */
+	case 0xc5:
+	case 0xda: h->lenbytes = 2; break;
+	case 0xc6:
+	case 0xdb: h->lenbytes = 4; break;
+	case 0xc7:
+		h->lenbytes = 1;
+		h->skip = 1;
+		break; /* ext8 + type */
+	case 0xc8:
+		h->lenbytes = 2;
+		h->skip = 1;
+		break;
+	case 0xc9:
+		h->lenbytes = 4;
+		h->skip = 1;
+		break;
 	case 0xca: h->skip = 4; break;
 	case 0xcb: h->skip = 8; break;
-	case 0xcc: case 0xd0: h->skip = 1; break;
-	case 0xcd: case 0xd1: h->skip = 2; break;
-	case 0xce: case 0xd2: h->skip = 4; break;
-	case 0xcf: case 0xd3: h->skip = 8; break;
-	case 0xd4: h->skip = 2; break;                 /* fixext */
+	case 0xcc:
+	case 0xd0: h->skip = 1; break;
+	case 0xcd:
+	case 0xd1: h->skip = 2; break;
+	case 0xce:
+	case 0xd2: h->skip = 4; break;
+	case 0xcf:
+	case 0xd3: h->skip = 8; break;
+	case 0xd4: h->skip = 2; break; /* fixext */
 	case 0xd5: h->skip = 3; break;
 	case 0xd6: h->skip = 5; break;
 	case 0xd7: h->skip = 9; break;
 	case 0xd8: h->skip = 17; break;
-	case 0xdc: case 0xde: h->container = true; h->lenbytes = 2; break;
-	case 0xdd: case 0xdf: h->container = true; h->lenbytes = 4; break;
+	case 0xdc:
+	case 0xde:
+		h->container = true;
+		h->lenbytes = 2;
+		break;
+	case 0xdd:
+	case 0xdf:
+		h->container = true;
+		h->lenbytes = 4;
+		break;
 	default: return TF_E_INVALID; /* 0xc1 never used */
 	}
 	return TF_OK;
@@ -198,7 +222,8 @@ struct dctx {
  * unprintable bytes and quotes as '?'. */
 static void render(tfv__buf *b, const tfv__step *path, int n)
 {
-	tfv__buf_str(b, path[0].kind == TFV__STEP_ATTR ? "attribute \"" : "element \"");
+	tfv__buf_str(b, path[0].kind == TFV__STEP_ATTR ? "attribute \"" :
+							 "element \"");
 	for (int i = 0; i < n; i++) {
 		const tfv__step *s = &path[i];
 
@@ -213,8 +238,12 @@ static void render(tfv__buf *b, const tfv__step *path, int n)
 			for (k = 0; k < m; k++) {
 				char ch = s->s[k];
 
-				tfv__buf_add(b, ch >= 0x20 && ch < 0x7f && ch != '"' ?
-						 &ch : "?", 1);
+				tfv__buf_add(b,
+					     ch >= 0x20 && ch < 0x7f &&
+							     ch != '"' ?
+						     &ch :
+						     "?",
+					     1);
 			}
 			tfv__buf_str(b, m < s->len ? "...]" : "]");
 		} else {
@@ -249,7 +278,7 @@ static const char *mp_name(const msgpack_object *o)
 static int mismatch(struct dctx *c, const msgpack_object *o, tf_type *t)
 {
 	return tfv__fail(&c->w, TF_E_INVALID, "expected %s, got msgpack %s",
-		    tft__kind_name(tf_type_kind_of(t)), mp_name(o));
+			 tft__kind_name(tf_type_kind_of(t)), mp_name(o));
 }
 
 /* str or bin payload (never a NULL pointer: msgpack-c uses NULL for an
@@ -296,18 +325,19 @@ static int dec_number(struct dctx *c, const msgpack_object *o, tf_value **out)
 	case MSGPACK_OBJECT_FLOAT32:
 	case MSGPACK_OBJECT_FLOAT64:
 		if (isnan(o->via.f64))
-			return tfv__fail(&c->w, TF_E_INVALID, "NaN is not a valid number");
+			return tfv__fail(&c->w, TF_E_INVALID,
+					 "NaN is not a valid number");
 		v = tf_value_double(o->via.f64);
 		break;
 	case MSGPACK_OBJECT_STR:
 		str_of(o, &s, &len);
 		v = tfv__decimal_n(s, len, &bad);
 		break;
-	default:
-		return mismatch(c, o, tf_type_number());
+	default: return mismatch(c, o, tf_type_number());
 	}
 	if (!v)
-		return bad ? tfv__fail(&c->w, TF_E_INVALID, "malformed number") :
+		return bad ? tfv__fail(&c->w, TF_E_INVALID,
+				       "malformed number") :
 			     nomem(c);
 	*out = v;
 	return TF_OK;
@@ -335,7 +365,8 @@ static int dec_bound(struct dctx *c, const msgpack_object *v, tf_value **bound,
 /* A length bound: a non-negative int64. */
 static int dec_len(const msgpack_object *v, bool *has, int64_t *n)
 {
-	if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER || v->via.u64 > INT64_MAX)
+	if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+	    v->via.u64 > INT64_MAX)
 		return REF_MALFORMED;
 	*has = true;
 	*n = (int64_t)v->via.u64;
@@ -344,8 +375,8 @@ static int dec_len(const msgpack_object *v, bool *has, int64_t *n)
 
 /* One entry of the refinements map (unknown keys are ignored). Returns
  * TF_OK, REF_MALFORMED, or a failure already recorded with tfv__fail(). */
-static int dec_refine_entry(struct dctx *c, uint64_t key, const msgpack_object *v,
-			    tf_refinement *r)
+static int dec_refine_entry(struct dctx *c, uint64_t key,
+			    const msgpack_object *v, tf_refinement *r)
 {
 	const char *s;
 	size_t slen;
@@ -363,16 +394,11 @@ static int dec_refine_entry(struct dctx *c, uint64_t key, const msgpack_object *
 		free(r->prefix);
 		r->prefix = strndup(s, slen); /* stops at a NUL */
 		return r->prefix ? TF_OK : nomem(c);
-	case REF_LOWER:
-		return dec_bound(c, v, &r->lower, &r->lower_inclusive);
-	case REF_UPPER:
-		return dec_bound(c, v, &r->upper, &r->upper_inclusive);
-	case REF_LEN_MIN:
-		return dec_len(v, &r->has_len_min, &r->len_min);
-	case REF_LEN_MAX:
-		return dec_len(v, &r->has_len_max, &r->len_max);
-	default:
-		return TF_OK;
+	case REF_LOWER: return dec_bound(c, v, &r->lower, &r->lower_inclusive);
+	case REF_UPPER: return dec_bound(c, v, &r->upper, &r->upper_inclusive);
+	case REF_LEN_MIN: return dec_len(v, &r->has_len_min, &r->len_min);
+	case REF_LEN_MAX: return dec_len(v, &r->has_len_max, &r->len_max);
+	default: return TF_OK;
 	}
 }
 
@@ -385,20 +411,24 @@ static int dec_refinement(struct dctx *c, const char *p, size_t len,
 
 	rc = unpack((const uint8_t *)p, len, &u);
 	if (rc)
-		return tfv__fail(&c->w, rc, "malformed unknown-value refinements");
+		return tfv__fail(&c->w, rc,
+				 "malformed unknown-value refinements");
 	m = &u.data;
 	if (m->type != MSGPACK_OBJECT_MAP) {
-		rc = tfv__fail(&c->w, TF_E_INVALID, "unknown-value refinements must be a map");
+		rc = tfv__fail(&c->w, TF_E_INVALID,
+			       "unknown-value refinements must be a map");
 		goto out;
 	}
 	for (size_t i = 0; rc == TF_OK && i < m->via.map.size; i++) {
 		const msgpack_object *k = &m->via.map.ptr[i].key;
 
 		if (k->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
-			rc = dec_refine_entry(c, k->via.u64, &m->via.map.ptr[i].val, r);
+			rc = dec_refine_entry(c, k->via.u64,
+					      &m->via.map.ptr[i].val, r);
 	}
 	if (rc == REF_MALFORMED)
-		rc = tfv__fail(&c->w, TF_E_INVALID, "malformed unknown-value refinements");
+		rc = tfv__fail(&c->w, TF_E_INVALID,
+			       "malformed unknown-value refinements");
 out:
 	msgpack_unpacked_destroy(&u);
 	return rc;
@@ -442,17 +472,18 @@ static int dec_dynamic(struct dctx *c, const msgpack_object *o, int depth,
 	}
 	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 2 ||
 	    !str_of(&o->via.array.ptr[0], &s, &len))
-		return tfv__fail(&c->w, TF_E_INVALID,
-			    "dynamic value must be [type JSON, value], got msgpack %s",
-			    mp_name(o));
+		return tfv__fail(
+			&c->w, TF_E_INVALID,
+			"dynamic value must be [type JSON, value], got msgpack %s",
+			mp_name(o));
 	rc = tf_type_from_json(s, len, &t);
 	if (rc)
-		return tfv__fail(&c->w, rc, "invalid type JSON in dynamic value");
+		return tfv__fail(&c->w, rc,
+				 "invalid type JSON in dynamic value");
 	rc = dec_value(c, &o->via.array.ptr[1], t, depth + 1, out);
 	tf_type_unref(t);
 	return rc;
 }
-
 
 static int dec_seq(struct dctx *c, const msgpack_object *o, tf_type *t,
 		   int depth, tf_value **out)
@@ -466,8 +497,9 @@ static int dec_seq(struct dctx *c, const msgpack_object *o, tf_type *t,
 		return mismatch(c, o, t);
 	n = o->via.array.size;
 	if (k == TF_T_TUPLE && n != tf_type_tuple_len(t))
-		return tfv__fail(&c->w, TF_E_INVALID, "tuple needs %zu elements, got %zu",
-			    tf_type_tuple_len(t), n);
+		return tfv__fail(&c->w, TF_E_INVALID,
+				 "tuple needs %zu elements, got %zu",
+				 tf_type_tuple_len(t), n);
 	rc = tfv__coll_init(&col, n, false) ? nomem(c) : TF_OK;
 	for (size_t i = 0; rc == TF_OK && i < n; i++) {
 		tf_type *et = k == TF_T_TUPLE ? tf_type_tuple_elem(t, i) :
@@ -542,32 +574,38 @@ static int dec_object(struct dctx *c, const msgpack_object *o, tf_type *t,
 		long idx;
 
 		if (!str_of(&kv->key, &s, &len)) {
-			rc = tfv__fail(&c->w, TF_E_INVALID,
-				  "object key must be a string, got msgpack %s",
-				  mp_name(&kv->key));
+			rc = tfv__fail(
+				&c->w, TF_E_INVALID,
+				"object key must be a string, got msgpack %s",
+				mp_name(&kv->key));
 			break;
 		}
 		idx = tft__attr_index_n(t, s, len);
 		if (idx < 0) {
-			rc = tfv__fail(&c->w, TF_E_INVALID, "unsupported attribute \"%.*s\"",
-				  (int)(len < 64 ? len : 64), s);
+			rc = tfv__fail(&c->w, TF_E_INVALID,
+				       "unsupported attribute \"%.*s\"",
+				       (int)(len < 64 ? len : 64), s);
 			break;
 		}
 		if (col.vals[idx]) {
-			rc = tfv__fail(&c->w, TF_E_INVALID, "duplicate attribute \"%s\"",
-				  tf_type_attr_name(t, (size_t)idx));
+			rc = tfv__fail(&c->w, TF_E_INVALID,
+				       "duplicate attribute \"%s\"",
+				       tf_type_attr_name(t, (size_t)idx));
 			break;
 		}
-		tfv__where_push(&c->w, TFV__STEP_ATTR, tf_type_attr_name(t, (size_t)idx), 0, 0);
+		tfv__where_push(&c->w, TFV__STEP_ATTR,
+				tf_type_attr_name(t, (size_t)idx), 0, 0);
 		rc = dec_value(c, &kv->val, tf_type_attr_type(t, (size_t)idx),
 			       depth + 1, &col.vals[idx]);
 		tfv__where_pop(&c->w);
 	}
 	for (size_t i = 0; rc == TF_OK && i < n; i++)
 		if (!col.vals[i])
-			rc = tfv__fail(&c->w, TF_E_INVALID,
-				       "missing attribute \"%s\" (an object with %zu attributes is required, %" PRIu32 " given)",
-				       tf_type_attr_name(t, i), n, o->via.map.size);
+			rc = tfv__fail(
+				&c->w, TF_E_INVALID,
+				"missing attribute \"%s\" (an object with %zu attributes is required, %" PRIu32
+				" given)",
+				tf_type_attr_name(t, i), n, o->via.map.size);
 	return tfv__coll_finish(&c->w, &col, t, rc, out);
 }
 
@@ -593,25 +631,21 @@ static int dec_value(struct dctx *c, const msgpack_object *o, tf_type *t,
 			return mismatch(c, o, t);
 		*out = tf_value_bool(o->via.boolean);
 		break;
-	case TF_T_NUMBER:
-		return dec_number(c, o, out);
+	case TF_T_NUMBER: return dec_number(c, o, out);
 	case TF_T_STRING:
 		if (!str_of(o, &s, &len))
 			return mismatch(c, o, t);
 		if (!tfv__utf8_valid(s, len))
-			return tfv__fail(&c->w, TF_E_INVALID, "string is not valid UTF-8");
+			return tfv__fail(&c->w, TF_E_INVALID,
+					 "string is not valid UTF-8");
 		*out = tf_value_string_n(s, len);
 		break;
 	case TF_T_LIST:
 	case TF_T_SET:
-	case TF_T_TUPLE:
-		return dec_seq(c, o, t, depth, out);
-	case TF_T_MAP:
-		return dec_map(c, o, t, depth, out);
-	case TF_T_OBJECT:
-		return dec_object(c, o, t, depth, out);
-	default:
-		return mismatch(c, o, t);
+	case TF_T_TUPLE: return dec_seq(c, o, t, depth, out);
+	case TF_T_MAP: return dec_map(c, o, t, depth, out);
+	case TF_T_OBJECT: return dec_object(c, o, t, depth, out);
+	default: return mismatch(c, o, t);
 	}
 	return *out ? TF_OK : nomem(c);
 }
@@ -619,7 +653,9 @@ static int dec_value(struct dctx *c, const msgpack_object *o, tf_type *t,
 int tf_msgpack_decode(const uint8_t *buf, size_t len, tf_type *type,
 		      tf_value **out, char *err, size_t errlen)
 {
-	struct dctx c = { .w = { .err = err, .errlen = errlen, .render = render } };
+	struct dctx c = {
+		.w = { .err = err, .errlen = errlen, .render = render }
+	};
 	msgpack_unpacked u;
 	tf_value *v = NULL;
 	int rc;
@@ -628,7 +664,9 @@ int tf_msgpack_decode(const uint8_t *buf, size_t len, tf_type *type,
 		return rc;
 	rc = unpack(buf, len, &u);
 	if (rc == TF_E_LIMIT)
-		return tfv__fail(&c.w, rc, "msgpack nesting or element count exceeds limits");
+		return tfv__fail(
+			&c.w, rc,
+			"msgpack nesting or element count exceeds limits");
 	if (rc == TF_E_NOMEM)
 		return tfv__fail(&c.w, rc, "out of memory");
 	if (rc)
@@ -643,10 +681,10 @@ int tf_msgpack_decode(const uint8_t *buf, size_t len, tf_type *type,
 
 /* ---- encoding ---------------------------------------------------------- */
 
-#define CK(x)                           \
-	do {                            \
-		if ((x) != 0)           \
-			return TF_E_NOMEM; \
+#define CK(x)                                                                  \
+	do {                                                                   \
+		if ((x) != 0)                                                  \
+			return TF_E_NOMEM;                                     \
 	} while (0)
 
 static int enc_value(msgpack_packer *pk, const tf_value *v, tf_type *decl,
@@ -659,18 +697,13 @@ static int enc_number(msgpack_packer *pk, const tf_value *v)
 	double d;
 
 	switch (tfv__num_kind(v, &i, &d)) {
-	case TFV_NUM_INT:
-		CK(msgpack_pack_int64(pk, i));
-		return TF_OK;
-	case TFV_NUM_DOUBLE:
-		CK(msgpack_pack_double(pk, d));
-		return TF_OK;
+	case TFV_NUM_INT: CK(msgpack_pack_int64(pk, i)); return TF_OK;
+	case TFV_NUM_DOUBLE: CK(msgpack_pack_double(pk, d)); return TF_OK;
 	case TFV_NUM_DECIMAL:
 		text = tf_value_number_text(v);
 		CK(msgpack_pack_str_with_body(pk, text, strlen(text)));
 		return TF_OK;
-	default:
-		return TF_E_INVALID;
+	default: return TF_E_INVALID;
 	}
 }
 
@@ -682,15 +715,18 @@ static int enc_refinements(msgpack_packer *pk, const tf_refinement *r)
 	if (plen > MAX_PREFIX) {
 		/* cut on a UTF-8 character boundary */
 		plen = MAX_PREFIX;
-		while (plen > 0 && ((unsigned char)r->prefix[plen] & 0xc0) == 0x80)
+		while (plen > 0 &&
+		       ((unsigned char)r->prefix[plen] & 0xc0) == 0x80)
 			plen--;
 	}
 	n = (size_t)r->has_nullness + (plen > 0) + (r->lower != NULL) +
-	    (r->upper != NULL) + (size_t)r->has_len_min + (size_t)r->has_len_max;
+	    (r->upper != NULL) + (size_t)r->has_len_min +
+	    (size_t)r->has_len_max;
 	CK(msgpack_pack_map(pk, n));
 	if (r->has_nullness) {
 		CK(msgpack_pack_int(pk, REF_NULLNESS));
-		CK(r->not_null ? msgpack_pack_false(pk) : msgpack_pack_true(pk));
+		CK(r->not_null ? msgpack_pack_false(pk) :
+				 msgpack_pack_true(pk));
 	}
 	if (plen > 0) {
 		CK(msgpack_pack_int(pk, REF_PREFIX));
@@ -700,13 +736,15 @@ static int enc_refinements(msgpack_packer *pk, const tf_refinement *r)
 		CK(msgpack_pack_int(pk, REF_LOWER));
 		CK(msgpack_pack_array(pk, 2));
 		CK(enc_number(pk, r->lower));
-		CK(r->lower_inclusive ? msgpack_pack_true(pk) : msgpack_pack_false(pk));
+		CK(r->lower_inclusive ? msgpack_pack_true(pk) :
+					msgpack_pack_false(pk));
 	}
 	if (r->upper) {
 		CK(msgpack_pack_int(pk, REF_UPPER));
 		CK(msgpack_pack_array(pk, 2));
 		CK(enc_number(pk, r->upper));
-		CK(r->upper_inclusive ? msgpack_pack_true(pk) : msgpack_pack_false(pk));
+		CK(r->upper_inclusive ? msgpack_pack_true(pk) :
+					msgpack_pack_false(pk));
 	}
 	if (r->has_len_min) {
 		CK(msgpack_pack_int(pk, REF_LEN_MIN));
@@ -752,8 +790,11 @@ static int enc_dynamic(msgpack_packer *pk, const tf_value *v, int depth)
 
 	if (!json)
 		return TF_E_NOMEM;
-	rc = msgpack_pack_array(pk, 2) || msgpack_pack_bin_with_body(pk, json, strlen(json)) ?
-		     TF_E_NOMEM : TF_OK;
+	rc = msgpack_pack_array(pk, 2) ||
+			     msgpack_pack_bin_with_body(pk, json,
+							strlen(json)) ?
+		     TF_E_NOMEM :
+		     TF_OK;
 	free(json);
 	if (rc)
 		return rc;
@@ -787,8 +828,7 @@ static int enc_value(msgpack_packer *pk, const tf_value *v, tf_type *decl,
 		CK(tf_value_get_bool(v) ? msgpack_pack_true(pk) :
 					  msgpack_pack_false(pk));
 		return TF_OK;
-	case TF_T_NUMBER:
-		return enc_number(pk, v);
+	case TF_T_NUMBER: return enc_number(pk, v);
 	case TF_T_STRING:
 		s = tf_value_get_string(v);
 		CK(msgpack_pack_str_with_body(pk, s, tf_value_string_len(v)));
@@ -801,8 +841,9 @@ static int enc_value(msgpack_packer *pk, const tf_value *v, tf_type *decl,
 		CK(msgpack_pack_array(pk, n));
 		for (i = 0; i < n; i++) {
 			rc = enc_value(pk, tf_value_index(v, i),
-				       k == TF_T_TUPLE ? tf_type_tuple_elem(decl, i) :
-							 tf_type_elem(decl),
+				       k == TF_T_TUPLE ?
+					       tf_type_tuple_elem(decl, i) :
+					       tf_type_elem(decl),
 				       depth + 1);
 			if (rc)
 				return rc;
@@ -832,8 +873,7 @@ static int enc_value(msgpack_packer *pk, const tf_value *v, tf_type *decl,
 				return rc;
 		}
 		return TF_OK;
-	default:
-		return TF_E_INVALID;
+	default: return TF_E_INVALID;
 	}
 }
 

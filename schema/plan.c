@@ -30,7 +30,7 @@
 
 int tf_paths_add_attr(tf_paths *ps, const char *attr)
 {
-	tf_path p = {0};
+	tf_path p = { 0 };
 	int rc = tf_path_push_attr(&p, attr);
 
 	if (rc == TF_OK)
@@ -49,7 +49,7 @@ bool tf_paths_contains(const tf_paths *ps, const tf_path *p)
 
 int tf_paths_add(tf_paths *ps, const tf_path *p)
 {
-	tf_path copy = {0};
+	tf_path copy = { 0 };
 	int rc;
 
 	if (tf_paths_contains(ps, p))
@@ -148,7 +148,8 @@ static tf_value *plan_attr(const tf_schema *s, size_t i, const tf_value *prior,
 	if (a->flags & TF_WRITE_ONLY)
 		return tf_value_null(t);
 	if (cv && !tf_value_is_null(cv))
-		return tf_value_ref((tf_value *)cv); /* known or unknown, as is */
+		return tf_value_ref(
+			(tf_value *)cv); /* known or unknown, as is */
 	dflt = tf_schema_attr_default(s, i);
 	if (dflt)
 		return tf_value_ref(dflt);
@@ -188,13 +189,15 @@ static int plan_indexed(const tf_schema *inner, tf_type *bt, bool by_key,
 		const char *key = by_key ? tf_value_map_key(cv, k) : NULL;
 		tf_value *e = NULL;
 
-		rc = by_key ? plan_elem(inner, map_elem(pv, key), map_elem(ppv, key),
-					tf_value_map_value(cv, k), &e)
-			    : plan_elem(inner, list_elem(pv, k), list_elem(ppv, k),
+		rc = by_key ? plan_elem(inner, map_elem(pv, key),
+					map_elem(ppv, key),
+					tf_value_map_value(cv, k), &e) :
+			      plan_elem(inner, list_elem(pv, k),
+					list_elem(ppv, k),
 					tf_value_index(cv, k), &e);
 		if (rc == TF_OK)
-			rc = builder_rc(by_key ? tf_value_map_set(res, key, e)
-					       : tf_value_list_append(res, e));
+			rc = builder_rc(by_key ? tf_value_map_set(res, key, e) :
+						 tf_value_list_append(res, e));
 	}
 	if (rc == TF_OK) {
 		*out = res;
@@ -252,9 +255,10 @@ static int plan_block(const tf_schema *s, size_t i, const tf_value *prior,
 {
 	const tf_nested_block_def *nb = &tf_schema_def(s)->blocks[i];
 	const tf_schema *inner = tf_schema_block(s, i);
-	tf_type *bt = tf_type_attr_type(tf_schema_type(s),
-					(size_t)tf_type_attr_index(tf_schema_type(s),
-								   nb->type_name));
+	tf_type *bt =
+		tf_type_attr_type(tf_schema_type(s),
+				  (size_t)tf_type_attr_index(tf_schema_type(s),
+							     nb->type_name));
 	const tf_value *cv = attr_of(config, nb->type_name);
 	const tf_value *pv = attr_of(prior, nb->type_name);
 	const tf_value *ppv = attr_of(proposed, nb->type_name);
@@ -306,7 +310,8 @@ static int plan_object(const tf_schema *s, const tf_value *prior,
 			rc = TF_E_NOMEM;
 			goto cleanup;
 		}
-		rc = builder_rc(tf_value_object_set(obj, def->attrs[i].name, v));
+		rc = builder_rc(
+			tf_value_object_set(obj, def->attrs[i].name, v));
 		if (rc != TF_OK)
 			goto cleanup;
 	}
@@ -314,7 +319,8 @@ static int plan_object(const tf_schema *s, const tf_value *prior,
 		rc = plan_block(s, i, prior, proposed, config, &v);
 		if (rc != TF_OK)
 			goto cleanup;
-		rc = builder_rc(tf_value_object_set(obj, def->blocks[i].type_name, v));
+		rc = builder_rc(
+			tf_value_object_set(obj, def->blocks[i].type_name, v));
 		if (rc != TF_OK)
 			goto cleanup;
 	}
@@ -387,7 +393,8 @@ static int collect_block(const tf_schema *s, size_t i, const tf_value *pv,
 
 			if (!m || !tf_value_is_known(m))
 				continue;
-			for (size_t k = 0; k < tf_value_len(m) && rc == TF_OK; k++) {
+			for (size_t k = 0; k < tf_value_len(m) && rc == TF_OK;
+			     k++) {
 				const char *key = tf_value_map_key(m, k);
 
 				if (side == 1 && map_elem(pv, key))
@@ -396,13 +403,13 @@ static int collect_block(const tf_schema *s, size_t i, const tf_value *pv,
 				if (rc != TF_OK)
 					break;
 				rc = collect_replace(inner, map_elem(pv, key),
-						     map_elem(nv, key), path, out);
+						     map_elem(nv, key), path,
+						     out);
 				tf_path_pop(path);
 			}
 		}
 		return rc;
-	default:
-		return collect_replace(inner, pv, nv, path, out);
+	default: return collect_replace(inner, pv, nv, path, out);
 	}
 }
 
@@ -436,7 +443,8 @@ static int collect_replace(const tf_schema *s, const tf_value *prior,
 		const tf_value *pv = attr_of(prior, nb->type_name);
 		const tf_value *nv = attr_of(planned, nb->type_name);
 
-		if (!(nb->flags & TF_FORCE_NEW) && !tf_block_has_flag(nb->block, TF_FORCE_NEW))
+		if (!(nb->flags & TF_FORCE_NEW) &&
+		    !tf_block_has_flag(nb->block, TF_FORCE_NEW))
 			continue;
 		rc = tf_path_push_attr(path, nb->type_name);
 		if (rc != TF_OK)
@@ -455,12 +463,9 @@ static int collect_replace(const tf_schema *s, const tf_value *prior,
 static const char *rc_text(int rc)
 {
 	switch (rc) {
-	case TF_E_NOMEM:
-		return "out of memory";
-	case TF_E_LIMIT:
-		return "a size limit was exceeded";
-	default:
-		return "the values do not match the resource schema";
+	case TF_E_NOMEM: return "out of memory";
+	case TF_E_LIMIT: return "a size limit was exceeded";
+	default: return "the values do not match the resource schema";
 	}
 }
 
@@ -470,8 +475,8 @@ int tf_plan_resource(const tf_schema *s, const tf_value *prior,
 {
 	tf_type *t = tf_schema_type(s);
 	tf_value *p = NULL, *fresh = NULL;
-	tf_paths found = {0};
-	tf_path path = {0};
+	tf_paths found = { 0 };
+	tf_path path = { 0 };
 	bool update;
 	int rc;
 
@@ -545,7 +550,8 @@ bool tf_plan_has_changes(const tf_value *prior, const tf_value *planned)
 	return !tf_value_equal(prior, planned);
 }
 
-int tf_plan_mark_unknown(const tf_schema *s, tf_value *planned, const char *name)
+int tf_plan_mark_unknown(const tf_schema *s, tf_value *planned,
+			 const char *name)
 {
 	long i = tf_schema_attr_index(s, name);
 	tf_value *u;
@@ -554,8 +560,8 @@ int tf_plan_mark_unknown(const tf_schema *s, tf_value *planned, const char *name
 		return TF_E_NOTFOUND;
 	/* Only computed attributes may be planned unknown by the provider;
 	 * the caller must not mark one that is set in config. */
-	if (!(tf_schema_def(s)->attrs[i].flags & TF_COMPUTED) ||
-	    !planned || !tf_value_is_known(planned))
+	if (!(tf_schema_def(s)->attrs[i].flags & TF_COMPUTED) || !planned ||
+	    !tf_value_is_known(planned))
 		return TF_E_INVALID;
 	u = tf_value_unknown(tf_schema_attr_type(s, (size_t)i));
 	if (!u)

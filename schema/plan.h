@@ -28,7 +28,7 @@ typedef struct tf_paths {
 	size_t n, cap;
 } tf_paths;
 
-int tf_paths_add(tf_paths *ps, const tf_path *p); /* copies p; dedupes */
+int tf_paths_add(tf_paths *ps, const tf_path *p);      /* copies p; dedupes */
 int tf_paths_add_attr(tf_paths *ps, const char *attr); /* one-step path */
 bool tf_paths_contains(const tf_paths *ps, const tf_path *p);
 void tf_paths_done(tf_paths *ps);
@@ -50,7 +50,8 @@ bool tf_plan_has_changes(const tf_value *prior, const tf_value *planned);
 
 /* Resource-hook helpers operating on a planned object with refcount 1.
  * Set top-level attribute `name` to unknown / to `take`. */
-int tf_plan_mark_unknown(const tf_schema *s, tf_value *planned, const char *name);
+int tf_plan_mark_unknown(const tf_schema *s, tf_value *planned,
+			 const char *name);
 int tf_plan_set(tf_value *planned, const char *name, tf_value *take);
 /* tf_plan_mark_unknown for each of the NULL-terminated `names`. */
 int tf_plan_mark_unknown_all(const tf_schema *s, tf_value *planned,

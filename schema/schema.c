@@ -31,11 +31,11 @@
 struct tf_schema {
 	const tf_block_def *def;
 	int64_t version;
-	tf_type *type;          /* implied object type */
-	tf_type **attr_types;   /* def->nattrs entries */
-	tf_value **defaults;    /* def->nattrs entries, NULL when none */
-	tf_schema **blocks;     /* def->nblocks compiled nested blocks */
-	tf_type **block_types;  /* def->nblocks: object / list / set / map */
+	tf_type *type;         /* implied object type */
+	tf_type **attr_types;  /* def->nattrs entries */
+	tf_value **defaults;   /* def->nattrs entries, NULL when none */
+	tf_schema **blocks;    /* def->nblocks compiled nested blocks */
+	tf_type **block_types; /* def->nblocks: object / list / set / map */
 };
 
 /* ---- compile ------------------------------------------------------------ */
@@ -78,12 +78,10 @@ static bool valid_name(const char *name)
 static bool type_has_dynamic(const tf_type *t)
 {
 	switch (tf_type_kind_of(t)) {
-	case TF_T_DYNAMIC:
-		return true;
+	case TF_T_DYNAMIC: return true;
 	case TF_T_LIST:
 	case TF_T_SET:
-	case TF_T_MAP:
-		return type_has_dynamic(tf_type_elem(t));
+	case TF_T_MAP: return type_has_dynamic(tf_type_elem(t));
 	case TF_T_OBJECT:
 		for (size_t i = 0; i < tf_type_attr_count(t); i++)
 			if (type_has_dynamic(tf_type_attr_type(t, i)))
@@ -94,8 +92,7 @@ static bool type_has_dynamic(const tf_type *t)
 			if (type_has_dynamic(tf_type_tuple_elem(t, i)))
 				return true;
 		return false;
-	default:
-		return false;
+	default: return false;
 	}
 }
 
@@ -106,7 +103,8 @@ bool tf_block_has_flag(const tf_block_def *b, unsigned flag)
 			return true;
 	for (size_t i = 0; i < b->nblocks; i++)
 		if ((b->blocks[i].flags & flag) ||
-		    (b->blocks[i].block && tf_block_has_flag(b->blocks[i].block, flag)))
+		    (b->blocks[i].block &&
+		     tf_block_has_flag(b->blocks[i].block, flag)))
 			return true;
 	return false;
 }
@@ -115,16 +113,16 @@ static const char *nesting_name(tf_nesting n)
 {
 	static const char *const names[] = {
 		[TF_NEST_SINGLE] = "SINGLE", [TF_NEST_LIST] = "LIST",
-		[TF_NEST_SET] = "SET", [TF_NEST_MAP] = "MAP",
+		[TF_NEST_SET] = "SET",       [TF_NEST_MAP] = "MAP",
 		[TF_NEST_GROUP] = "GROUP",
 	};
 
 	return n >= TF_NEST_SINGLE && n <= TF_NEST_GROUP ? names[n] : "INVALID";
 }
 
-#define KNOWN_ATTR_FLAGS (TF_REQUIRED | TF_OPTIONAL | TF_COMPUTED | \
-			  TF_SENSITIVE | TF_FORCE_NEW | TF_WRITE_ONLY | \
-			  TF_DEPRECATED)
+#define KNOWN_ATTR_FLAGS                                                       \
+	(TF_REQUIRED | TF_OPTIONAL | TF_COMPUTED | TF_SENSITIVE |              \
+	 TF_FORCE_NEW | TF_WRITE_ONLY | TF_DEPRECATED)
 
 /* Check the flag rules of attribute `a`; `where` is its dotted name. */
 static int check_attr_flags(compile_ctx *c, const tf_attr_def *a,
@@ -140,32 +138,39 @@ static int check_attr_flags(compile_ctx *c, const tf_attr_def *a,
 		return TF_E_INVALID;
 	}
 	if (req && opt) {
-		cerr(c, "attribute \"%s\": cannot set both Required and Optional",
+		cerr(c,
+		     "attribute \"%s\": cannot set both Required and Optional",
 		     where);
 		return TF_E_INVALID;
 	}
 	if (req && comp) {
-		cerr(c, "attribute \"%s\": cannot set both Required and Computed",
+		cerr(c,
+		     "attribute \"%s\": cannot set both Required and Computed",
 		     where);
 		return TF_E_INVALID;
 	}
 	if (!req && !opt && !comp) {
-		cerr(c, "attribute \"%s\": must set Optional, Required or Computed",
+		cerr(c,
+		     "attribute \"%s\": must set Optional, Required or Computed",
 		     where);
 		return TF_E_INVALID;
 	}
 	if ((f & TF_FORCE_NEW) && comp && !opt) {
-		cerr(c, "attribute \"%s\": ForceNew cannot be set on a computed-only "
-		     "attribute", where);
+		cerr(c,
+		     "attribute \"%s\": ForceNew cannot be set on a computed-only "
+		     "attribute",
+		     where);
 		return TF_E_INVALID;
 	}
 	if ((f & TF_WRITE_ONLY) && comp) {
-		cerr(c, "attribute \"%s\": WriteOnly attributes cannot be Computed",
+		cerr(c,
+		     "attribute \"%s\": WriteOnly attributes cannot be Computed",
 		     where);
 		return TF_E_INVALID;
 	}
 	if (a->default_json && !(opt && comp)) {
-		cerr(c, "attribute \"%s\": a default requires Optional and Computed",
+		cerr(c,
+		     "attribute \"%s\": a default requires Optional and Computed",
 		     where);
 		return TF_E_INVALID;
 	}
@@ -179,7 +184,7 @@ static int compile_default(compile_ctx *c, const tf_attr_def *a, tf_type *t,
 	char msg[256] = "";
 	tf_value *v = NULL;
 	tf_diags d = TF_DIAGS_INIT;
-	tf_path p = {0};
+	tf_path p = { 0 };
 	int rc;
 
 	rc = tf_json_decode(a->default_json, strlen(a->default_json), t, 0, &v,
@@ -192,7 +197,8 @@ static int compile_default(compile_ctx *c, const tf_attr_def *a, tf_type *t,
 		return TF_E_INVALID;
 	}
 	if (tf_value_is_null(v)) {
-		cerr(c, "attribute \"%s\": the default must not be null", where);
+		cerr(c, "attribute \"%s\": the default must not be null",
+		     where);
 		rc = TF_E_INVALID;
 		goto cleanup;
 	}
@@ -204,9 +210,12 @@ static int compile_default(compile_ctx *c, const tf_attr_def *a, tf_type *t,
 		if (tf_diags_has_error(&d)) {
 			size_t i;
 
-			for (i = 0; i < d.n && d.items[i].severity != TF_DIAG_ERROR; i++)
+			for (i = 0;
+			     i < d.n && d.items[i].severity != TF_DIAG_ERROR;
+			     i++)
 				;
-			cerr(c, "attribute \"%s\": the default %s fails validation: %s",
+			cerr(c,
+			     "attribute \"%s\": the default %s fails validation: %s",
 			     where, a->default_json, d.items[i].detail);
 			rc = TF_E_INVALID;
 			goto cleanup;
@@ -231,7 +240,8 @@ static int check_nested(compile_ctx *c, const tf_nested_block_def *nb,
 			const char *where)
 {
 	if (nb->flags & ~(unsigned)TF_FORCE_NEW) {
-		cerr(c, "block \"%s\": only ForceNew may be set on a nested block",
+		cerr(c,
+		     "block \"%s\": only ForceNew may be set on a nested block",
 		     where);
 		return TF_E_INVALID;
 	}
@@ -240,47 +250,62 @@ static int check_nested(compile_ctx *c, const tf_nested_block_def *nb,
 		return TF_E_INVALID;
 	}
 	if (nb->min_items < 0 || nb->max_items < 0) {
-		cerr(c, "block \"%s\": MinItems and MaxItems must both be greater "
-		     "than or equal to zero", where);
+		cerr(c,
+		     "block \"%s\": MinItems and MaxItems must both be greater "
+		     "than or equal to zero",
+		     where);
 		return TF_E_INVALID;
 	}
 	switch (nb->nesting) {
 	case TF_NEST_SINGLE:
 		if (nb->min_items != nb->max_items) {
-			cerr(c, "block \"%s\": MinItems and MaxItems must match in "
-			     "SINGLE mode", where);
+			cerr(c,
+			     "block \"%s\": MinItems and MaxItems must match in "
+			     "SINGLE mode",
+			     where);
 			return TF_E_INVALID;
 		}
 		if (nb->min_items > 1) {
-			cerr(c, "block \"%s\": MinItems and MaxItems must be set to "
-			     "either 0 or 1 in SINGLE mode", where);
+			cerr(c,
+			     "block \"%s\": MinItems and MaxItems must be set to "
+			     "either 0 or 1 in SINGLE mode",
+			     where);
 			return TF_E_INVALID;
 		}
 		break;
 	case TF_NEST_GROUP:
 		if (nb->min_items || nb->max_items) {
-			cerr(c, "block \"%s\": MinItems and MaxItems cannot be used in "
-			     "GROUP mode", where);
+			cerr(c,
+			     "block \"%s\": MinItems and MaxItems cannot be used in "
+			     "GROUP mode",
+			     where);
 			return TF_E_INVALID;
 		}
 		break;
 	case TF_NEST_LIST:
 	case TF_NEST_SET:
 		if (nb->max_items != 0 && nb->min_items > nb->max_items) {
-			cerr(c, "block \"%s\": MinItems must be less than or equal to "
-			     "MaxItems in %s mode", where, nesting_name(nb->nesting));
+			cerr(c,
+			     "block \"%s\": MinItems must be less than or equal to "
+			     "MaxItems in %s mode",
+			     where, nesting_name(nb->nesting));
 			return TF_E_INVALID;
 		}
-		if (nb->nesting == TF_NEST_SET && tf_block_has_flag(nb->block, TF_WRITE_ONLY)) {
-			cerr(c, "block \"%s\": SET blocks may not contain WriteOnly "
-			     "attributes", where);
+		if (nb->nesting == TF_NEST_SET &&
+		    tf_block_has_flag(nb->block, TF_WRITE_ONLY)) {
+			cerr(c,
+			     "block \"%s\": SET blocks may not contain WriteOnly "
+			     "attributes",
+			     where);
 			return TF_E_INVALID;
 		}
 		break;
 	case TF_NEST_MAP:
 		if (nb->min_items || nb->max_items) {
-			cerr(c, "block \"%s\": MinItems and MaxItems must both be 0 in "
-			     "MAP mode", where);
+			cerr(c,
+			     "block \"%s\": MinItems and MaxItems must both be 0 in "
+			     "MAP mode",
+			     where);
 			return TF_E_INVALID;
 		}
 		break;
@@ -296,14 +321,10 @@ static int check_nested(compile_ctx *c, const tf_nested_block_def *nb,
 static tf_type *block_wrap_type(tf_nesting n, tf_type *obj)
 {
 	switch (n) {
-	case TF_NEST_LIST:
-		return tf_type_list(obj);
-	case TF_NEST_SET:
-		return tf_type_set(obj);
-	case TF_NEST_MAP:
-		return tf_type_map(obj);
-	default:
-		return tf_type_ref(obj);
+	case TF_NEST_LIST: return tf_type_list(obj);
+	case TF_NEST_SET: return tf_type_set(obj);
+	case TF_NEST_MAP: return tf_type_map(obj);
+	default: return tf_type_ref(obj);
 	}
 }
 
@@ -333,12 +354,15 @@ static int compile_attrs(compile_ctx *c, const tf_block_def *def,
 		snprintf(where, sizeof(where), "%s%s", prefix,
 			 a->name ? a->name : "(null)");
 		if (!valid_name(a->name)) {
-			cerr(c, "attribute \"%s\": name may contain only lowercase "
-			     "letters, digits and underscores", where);
+			cerr(c,
+			     "attribute \"%s\": name may contain only lowercase "
+			     "letters, digits and underscores",
+			     where);
 			return TF_E_INVALID;
 		}
 		if (name_taken(def, a->name, i, 0)) {
-			cerr(c, "attribute \"%s\": defined more than once", where);
+			cerr(c, "attribute \"%s\": defined more than once",
+			     where);
 			return TF_E_INVALID;
 		}
 		rc = check_attr_flags(c, a, where);
@@ -348,7 +372,8 @@ static int compile_attrs(compile_ctx *c, const tf_block_def *def,
 			cerr(c, "attribute \"%s\": no type", where);
 			return TF_E_INVALID;
 		}
-		rc = tf_type_from_json(a->type, strlen(a->type), &s->attr_types[i]);
+		rc = tf_type_from_json(a->type, strlen(a->type),
+				       &s->attr_types[i]);
 		if (rc == TF_E_NOMEM)
 			return rc;
 		if (rc != TF_OK) {
@@ -378,14 +403,19 @@ static int compile_blocks(compile_ctx *c, const tf_block_def *def,
 
 		snprintf(where, sizeof(where), "%s%s", prefix,
 			 nb->type_name ? nb->type_name : "(null)");
-		if (nb->type_name && name_taken(def, nb->type_name, def->nattrs, 0)) {
-			cerr(c, "block \"%s\": name defined as both attribute and "
-			     "child block type", where);
+		if (nb->type_name &&
+		    name_taken(def, nb->type_name, def->nattrs, 0)) {
+			cerr(c,
+			     "block \"%s\": name defined as both attribute and "
+			     "child block type",
+			     where);
 			return TF_E_INVALID;
 		}
 		if (!valid_name(nb->type_name)) {
-			cerr(c, "block \"%s\": name may contain only lowercase "
-			     "letters, digits and underscores", where);
+			cerr(c,
+			     "block \"%s\": name may contain only lowercase "
+			     "letters, digits and underscores",
+			     where);
 			return TF_E_INVALID;
 		}
 		if (name_taken(def, nb->type_name, 0, i)) {
@@ -400,13 +430,17 @@ static int compile_blocks(compile_ctx *c, const tf_block_def *def,
 				   &s->blocks[i]);
 		if (rc != TF_OK)
 			return rc;
-		if (nb->nesting != TF_NEST_SINGLE && nb->nesting != TF_NEST_GROUP &&
+		if (nb->nesting != TF_NEST_SINGLE &&
+		    nb->nesting != TF_NEST_GROUP &&
 		    type_has_dynamic(s->blocks[i]->type)) {
-			cerr(c, "block \"%s\": %s blocks may not contain attributes of "
-			     "dynamic type", where, nesting_name(nb->nesting));
+			cerr(c,
+			     "block \"%s\": %s blocks may not contain attributes of "
+			     "dynamic type",
+			     where, nesting_name(nb->nesting));
 			return TF_E_INVALID;
 		}
-		s->block_types[i] = block_wrap_type(nb->nesting, s->blocks[i]->type);
+		s->block_types[i] = block_wrap_type(nb->nesting,
+						    s->blocks[i]->type);
 		if (!s->block_types[i])
 			return TF_E_NOMEM;
 	}
@@ -428,8 +462,10 @@ static int compile_block(compile_ctx *c, const tf_block_def *def,
 		return TF_E_INVALID;
 	}
 	if (depth > TF_MAX_DEPTH) {
-		cerr(c, "block definitions nested more than %d levels deep "
-		     "(at \"%.60s...\")", TF_MAX_DEPTH, prefix);
+		cerr(c,
+		     "block definitions nested more than %d levels deep "
+		     "(at \"%.60s...\")",
+		     TF_MAX_DEPTH, prefix);
 		return TF_E_LIMIT;
 	}
 	if ((def->nattrs && !def->attrs) || (def->nblocks && !def->blocks)) {
@@ -441,8 +477,10 @@ static int compile_block(compile_ctx *c, const tf_block_def *def,
 		return TF_E_NOMEM;
 	s->def = def;
 	s->version = version;
-	s->attr_types = calloc(def->nattrs ? def->nattrs : 1, sizeof(*s->attr_types));
-	s->defaults = calloc(def->nattrs ? def->nattrs : 1, sizeof(*s->defaults));
+	s->attr_types = calloc(def->nattrs ? def->nattrs : 1,
+			       sizeof(*s->attr_types));
+	s->defaults = calloc(def->nattrs ? def->nattrs : 1,
+			     sizeof(*s->defaults));
 	s->blocks = calloc(def->nblocks ? def->nblocks : 1, sizeof(*s->blocks));
 	s->block_types = calloc(def->nblocks ? def->nblocks : 1,
 				sizeof(*s->block_types));
@@ -490,15 +528,16 @@ cleanup:
 	return rc;
 }
 
-int tf_schema_compile(const tf_block_def *def, int64_t version,
-		      tf_schema **out, char *err, size_t errlen)
+int tf_schema_compile(const tf_block_def *def, int64_t version, tf_schema **out,
+		      char *err, size_t errlen)
 {
 	compile_ctx c = { err, errlen };
 
 	if (err && errlen)
 		err[0] = '\0';
 	if (version < 0) {
-		cerr(&c, "schema version must be >= 0, got %lld", (long long)version);
+		cerr(&c, "schema version must be >= 0, got %lld",
+		     (long long)version);
 		return TF_E_INVALID;
 	}
 	return compile_block(&c, def, version, "", 0, out);
@@ -584,16 +623,11 @@ static tf_value *empty_block_value(const tf_schema *s, size_t i)
 	tf_type *bt = s->block_types[i];
 
 	switch (s->def->blocks[i].nesting) {
-	case TF_NEST_LIST:
-		return tf_value_list_new(bt);
-	case TF_NEST_SET:
-		return tf_value_set_new(bt);
-	case TF_NEST_MAP:
-		return tf_value_map_new(bt);
-	case TF_NEST_GROUP:
-		return tf_schema_empty_object(s->blocks[i]);
-	default:
-		return tf_value_null(bt);
+	case TF_NEST_LIST: return tf_value_list_new(bt);
+	case TF_NEST_SET: return tf_value_set_new(bt);
+	case TF_NEST_MAP: return tf_value_map_new(bt);
+	case TF_NEST_GROUP: return tf_schema_empty_object(s->blocks[i]);
+	default: return tf_value_null(bt);
 	}
 }
 
@@ -609,7 +643,8 @@ tf_value *tf_schema_empty_object(const tf_schema *s)
 		if (s->def->blocks[i].nesting == TF_NEST_SINGLE)
 			continue; /* already null */
 		b = empty_block_value(s, i);
-		if (!b || tf_value_object_set(obj, s->def->blocks[i].type_name, b) != TF_OK) {
+		if (!b || tf_value_object_set(obj, s->def->blocks[i].type_name,
+					      b) != TF_OK) {
 			tf_value_unref(obj);
 			return NULL;
 		}
@@ -645,9 +680,10 @@ static void validate_block(const tf_schema *s, size_t i, const tf_value *v,
 	case TF_NEST_GROUP:
 		if (tf_value_is_null(v)) {
 			if (nb->nesting == TF_NEST_SINGLE && nb->min_items == 1)
-				tf_diags_error(d, path, "Missing required block",
-					       "A \"%s\" block is required here.",
-					       nb->type_name);
+				tf_diags_error(
+					d, path, "Missing required block",
+					"A \"%s\" block is required here.",
+					nb->type_name);
 			return;
 		}
 		validate_object(inner, v, path, d);
@@ -658,23 +694,28 @@ static void validate_block(const tf_schema *s, size_t i, const tf_value *v,
 		/* A set holding unknowns may still collapse: only its upper
 		 * bound is certain. */
 		if ((int64_t)n < nb->min_items &&
-		    (nb->nesting == TF_NEST_LIST || tf_value_is_wholly_known(v)))
-			tf_diags_error(d, path, "Insufficient blocks",
-				       "At least %lld \"%s\" blocks are required, "
-				       "%zu given.", (long long)nb->min_items,
-				       nb->type_name, n);
+		    (nb->nesting == TF_NEST_LIST ||
+		     tf_value_is_wholly_known(v)))
+			tf_diags_error(
+				d, path, "Insufficient blocks",
+				"At least %lld \"%s\" blocks are required, "
+				"%zu given.",
+				(long long)nb->min_items, nb->type_name, n);
 		if (nb->max_items > 0 && (int64_t)n > nb->max_items)
-			tf_diags_error(d, path, "Too many blocks",
-				       "No more than %lld \"%s\" blocks are allowed, "
-				       "%zu given.", (long long)nb->max_items,
-				       nb->type_name, n);
+			tf_diags_error(
+				d, path, "Too many blocks",
+				"No more than %lld \"%s\" blocks are allowed, "
+				"%zu given.",
+				(long long)nb->max_items, nb->type_name, n);
 		for (size_t k = 0; k < n; k++) {
 			bool indexed = nb->nesting == TF_NEST_LIST;
 
 			/* Set elements have no addressable key: errors point
 			 * at the block itself. */
-			if (indexed && tf_path_push_index(path, (int64_t)k) != TF_OK) {
-				tf_diags_error(d, NULL, "Out of memory", "%s", "");
+			if (indexed &&
+			    tf_path_push_index(path, (int64_t)k) != TF_OK) {
+				tf_diags_error(d, NULL, "Out of memory", "%s",
+					       "");
 				return;
 			}
 			validate_object(inner, tf_value_index(v, k), path, d);
@@ -685,11 +726,14 @@ static void validate_block(const tf_schema *s, size_t i, const tf_value *v,
 	case TF_NEST_MAP:
 		n = tf_value_len(v);
 		for (size_t k = 0; k < n; k++) {
-			if (tf_path_push_key(path, tf_value_map_key(v, k)) != TF_OK) {
-				tf_diags_error(d, NULL, "Out of memory", "%s", "");
+			if (tf_path_push_key(path, tf_value_map_key(v, k)) !=
+			    TF_OK) {
+				tf_diags_error(d, NULL, "Out of memory", "%s",
+					       "");
 				return;
 			}
-			validate_object(inner, tf_value_map_value(v, k), path, d);
+			validate_object(inner, tf_value_map_value(v, k), path,
+					d);
 			tf_path_pop(path);
 		}
 		return;
@@ -710,11 +754,13 @@ static void run_validator(const tf_attr_def *a, const tf_value *v,
 	}
 	a->validate(v, a->validate_arg, path, &tmp);
 	for (size_t i = 0; i < tmp.n; i++)
-		tf_diags_add(d, tmp.items[i].severity, &tmp.items[i].path,
-			     tmp.items[i].summary,
-			     "The value of the sensitive attribute \"%s\" is not "
-			     "valid. It is not shown here; check it against the "
-			     "attribute's documentation.", a->name);
+		tf_diags_add(
+			d, tmp.items[i].severity, &tmp.items[i].path,
+			tmp.items[i].summary,
+			"The value of the sensitive attribute \"%s\" is not "
+			"valid. It is not shown here; check it against the "
+			"attribute's documentation.",
+			a->name);
 	tf_diags_done(&tmp);
 }
 
@@ -736,14 +782,17 @@ static void validate_object(const tf_schema *s, const tf_value *obj,
 		if ((a->flags & TF_REQUIRED) && tf_value_is_null(v))
 			tf_diags_error(d, path, "Missing required argument",
 				       "The argument \"%s\" is required, but no "
-				       "definition was found.", a->name);
-		else if ((a->flags & (TF_COMPUTED | TF_OPTIONAL)) == TF_COMPUTED &&
-			 !tf_value_is_null(v))
-			tf_diags_error(d, path, "Value for unconfigurable attribute",
-				       "Can't configure a value for \"%s\": its value "
-				       "will be decided automatically based on the "
-				       "result of applying this configuration.",
+				       "definition was found.",
 				       a->name);
+		else if ((a->flags & (TF_COMPUTED | TF_OPTIONAL)) ==
+				 TF_COMPUTED &&
+			 !tf_value_is_null(v))
+			tf_diags_error(
+				d, path, "Value for unconfigurable attribute",
+				"Can't configure a value for \"%s\": its value "
+				"will be decided automatically based on the "
+				"result of applying this configuration.",
+				a->name);
 		else if (a->validate && tf_value_is_known(v))
 			run_validator(a, v, path, d);
 		tf_path_pop(path);
@@ -753,7 +802,8 @@ static void validate_object(const tf_schema *s, const tf_value *obj,
 
 		if (!v)
 			continue;
-		if (tf_path_push_attr(path, s->def->blocks[i].type_name) != TF_OK) {
+		if (tf_path_push_attr(path, s->def->blocks[i].type_name) !=
+		    TF_OK) {
 			tf_diags_error(d, NULL, "Out of memory", "%s", "");
 			return;
 		}
@@ -764,7 +814,7 @@ static void validate_object(const tf_schema *s, const tf_value *obj,
 
 void tf_schema_validate(const tf_schema *s, const tf_value *config, tf_diags *d)
 {
-	tf_path path = {0};
+	tf_path path = { 0 };
 
 	if (!config || !tf_value_is_known(config))
 		return;
@@ -805,14 +855,10 @@ static void buf_append(char **buf, size_t *len, const char *s)
 static const char *primitive_text(const tf_value *v)
 {
 	switch (tf_type_kind_of(tf_value_type(v))) {
-	case TF_T_STRING:
-		return tf_value_get_string(v);
-	case TF_T_NUMBER:
-		return tf_value_number_text(v);
-	case TF_T_BOOL:
-		return tf_value_get_bool(v) ? "true" : "false";
-	default:
-		return NULL;
+	case TF_T_STRING: return tf_value_get_string(v);
+	case TF_T_NUMBER: return tf_value_number_text(v);
+	case TF_T_BOOL: return tf_value_get_bool(v) ? "true" : "false";
+	default: return NULL;
 	}
 }
 
@@ -839,19 +885,19 @@ static void one_of_check(const tf_value *v, const char *const *allowed,
 			if (k == TF_T_LIST)
 				rc = tf_path_push_index(path, (int64_t)i);
 			else if (k == TF_T_MAP)
-				rc = tf_path_push_key(path, tf_value_map_key(v, i));
+				rc = tf_path_push_key(path,
+						      tf_value_map_key(v, i));
 			if (rc != TF_OK)
 				return;
-			one_of_check(k == TF_T_MAP ? tf_value_map_value(v, i)
-						   : tf_value_index(v, i),
+			one_of_check(k == TF_T_MAP ? tf_value_map_value(v, i) :
+						     tf_value_index(v, i),
 				     allowed, path, d);
 			if (k != TF_T_SET)
 				tf_path_pop(path);
 		}
 		return;
 	}
-	default:
-		break;
+	default: break;
 	}
 	got = primitive_text(v);
 	if (!got)
@@ -873,22 +919,23 @@ static void one_of_check(const tf_value *v, const char *const *allowed,
 	if (n == 0)
 		tf_diags_error(d, path, "Invalid attribute value",
 			       "The value \"%s\" is not valid for %s: no value "
-			       "is accepted.", got,
-			       where ? where : "this attribute");
+			       "is accepted.",
+			       got, where ? where : "this attribute");
 	else
 		tf_diags_error(d, path, "Invalid attribute value",
 			       "The value \"%s\" is not valid for %s: expected "
-			       "%s%s.", got, where ? where : "this attribute",
+			       "%s%s.",
+			       got, where ? where : "this attribute",
 			       n == 1 ? "" : "one of ",
 			       list ? list : "one of the documented values");
 	free(where);
 	free(list);
 }
 
-void tf_validate_one_of(const tf_value *v, const void *arg,
-			const tf_path *path, tf_diags *d)
+void tf_validate_one_of(const tf_value *v, const void *arg, const tf_path *path,
+			tf_diags *d)
 {
-	tf_path p = {0};
+	tf_path p = { 0 };
 
 	if (path && tf_path_copy(&p, path) != TF_OK) {
 		tf_diags_error(d, NULL, "Out of memory", "%s", "");
@@ -915,8 +962,8 @@ void tf_validate_int_range(const tf_value *v, const void *arg,
 	if (tf_value_get_int(v, &n) == TF_OK) {
 		tf_diags_error(d, path, "Value out of range",
 			       "The value %lld for %s must be between %lld and "
-			       "%lld.", (long long)n,
-			       where ? where : "this attribute",
+			       "%lld.",
+			       (long long)n, where ? where : "this attribute",
 			       (long long)r->min, (long long)r->max);
 		goto cleanup;
 	}
@@ -925,13 +972,15 @@ void tf_validate_int_range(const tf_value *v, const void *arg,
 	if (isfinite(x) && x != floor(x))
 		tf_diags_error(d, path, "Invalid number",
 			       "The value %s for %s must be a whole number "
-			       "between %lld and %lld.", tf_value_number_text(v),
+			       "between %lld and %lld.",
+			       tf_value_number_text(v),
 			       where ? where : "this attribute",
 			       (long long)r->min, (long long)r->max);
 	else
 		tf_diags_error(d, path, "Value out of range",
 			       "The value %s for %s must be between %lld and "
-			       "%lld.", tf_value_number_text(v),
+			       "%lld.",
+			       tf_value_number_text(v),
 			       where ? where : "this attribute",
 			       (long long)r->min, (long long)r->max);
 cleanup:

@@ -31,12 +31,13 @@ typedef void (*tf_validate_fn)(const tf_value *v, const void *arg,
 
 typedef struct tf_attr_def {
 	const char *name;
-	const char *type;        /* type JSON, e.g. "\"string\"" or "[\"map\",\"string\"]" */
+	const char *
+		type; /* type JSON, e.g. "\"string\"" or "[\"map\",\"string\"]" */
 	unsigned flags;
 	const char *default_json; /* JSON value used when config is null; requires
 				   * OPTIONAL|COMPUTED. NULL for none. */
-	const char *description;  /* Markdown */
-	tf_validate_fn validate;  /* optional */
+	const char *description; /* Markdown */
+	tf_validate_fn validate; /* optional */
 	const void *validate_arg;
 } tf_attr_def;
 
@@ -81,17 +82,19 @@ typedef struct tf_schema tf_schema;
  * blocks, nesting depth <= TF_MAX_DEPTH. Returns TF_OK, TF_E_INVALID or
  * TF_E_LIMIT (message naming the attribute, e.g. `attribute
  * "timeouts.create": ...`, in err) or TF_E_NOMEM. */
-int tf_schema_compile(const tf_block_def *def, int64_t version,
-		      tf_schema **out, char *err, size_t errlen);
+int tf_schema_compile(const tf_block_def *def, int64_t version, tf_schema **out,
+		      char *err, size_t errlen);
 void tf_schema_free(tf_schema *s); /* NULL-tolerant */
 
 const tf_block_def *tf_schema_def(const tf_schema *s);
 int64_t tf_schema_version(const tf_schema *s);
 /* The implied object type: one attribute per attribute and per block type. */
-tf_type *tf_schema_type(const tf_schema *s);               /* borrowed */
+tf_type *tf_schema_type(const tf_schema *s);                /* borrowed */
 tf_type *tf_schema_attr_type(const tf_schema *s, size_t i); /* borrowed */
-tf_value *tf_schema_attr_default(const tf_schema *s, size_t i); /* borrowed or NULL */
-const tf_schema *tf_schema_block(const tf_schema *s, size_t i); /* nested block i */
+tf_value *tf_schema_attr_default(const tf_schema *s,
+				 size_t i); /* borrowed or NULL */
+const tf_schema *tf_schema_block(const tf_schema *s,
+				 size_t i); /* nested block i */
 /* Index of attribute `name` in def->attrs, or -1. */
 long tf_schema_attr_index(const tf_schema *s, const char *name);
 
@@ -99,7 +102,8 @@ long tf_schema_attr_index(const tf_schema *s, const char *name);
  * block item counts, write-only rules. Unknown values are skipped. Required
  * attributes are checked by Terraform itself, but are re-checked here when
  * known null. */
-void tf_schema_validate(const tf_schema *s, const tf_value *config, tf_diags *d);
+void tf_schema_validate(const tf_schema *s, const tf_value *config,
+			tf_diags *d);
 
 /* Does an attribute of block `b`, or a nested block (its own flags or,
  * recursively, its contents), carry `flag` (TF_FORCE_NEW, TF_WRITE_ONLY,
@@ -116,10 +120,14 @@ tf_value *tf_schema_empty_object(const tf_schema *s);
  *  - tf_validate_one_of: strings (numbers/bools by their text) must be one
  *    of the listed values; lists/sets/maps of those are checked per element.
  *  - tf_validate_int_range: a whole number in [min, max]. */
-void tf_validate_one_of(const tf_value *v, const void *arg /* NULL-terminated const char *[] */,
+void tf_validate_one_of(const tf_value *v,
+			const void *arg /* NULL-terminated const char *[] */,
 			const tf_path *path, tf_diags *d);
-typedef struct tf_int_range { int64_t min, max; } tf_int_range;
-void tf_validate_int_range(const tf_value *v, const void *arg /* tf_int_range */,
+typedef struct tf_int_range {
+	int64_t min, max;
+} tf_int_range;
+void tf_validate_int_range(const tf_value *v,
+			   const void *arg /* tf_int_range */,
 			   const tf_path *path, tf_diags *d);
 
 #endif

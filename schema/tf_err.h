@@ -9,16 +9,17 @@
 
 enum {
 	TF_OK = 0,
-	TF_E_NOMEM = -1,    /* allocation failed */
-	TF_E_INVALID = -2,  /* malformed input or value does not conform to type */
-	TF_E_LIMIT = -3,    /* input exceeds a hard bound (depth, size, count) */
-	TF_E_TYPE = -4,     /* operation applied to a value of the wrong type */
+	TF_E_NOMEM = -1, /* allocation failed */
+	TF_E_INVALID =
+		-2,      /* malformed input or value does not conform to type */
+	TF_E_LIMIT = -3, /* input exceeds a hard bound (depth, size, count) */
+	TF_E_TYPE = -4,  /* operation applied to a value of the wrong type */
 	TF_E_NOTFOUND = -5, /* named attribute/key does not exist */
 };
 
 /* Hard bounds applied by every decoder in schema/. Hostile input beyond these
  * is rejected with TF_E_LIMIT instead of exhausting memory or stack. */
-#define TF_MAX_DEPTH 64                 /* nesting of types and values */
+#define TF_MAX_DEPTH 64                   /* nesting of types and values */
 #define TF_MAX_INPUT (256u * 1024 * 1024) /* bytes in one encoded value */
 #define TF_MAX_ELEMS (16u * 1024 * 1024)  /* elements in one collection */
 

@@ -12,12 +12,12 @@
 
 struct tf_type {
 	atomic_size_t refs;
-	bool is_static;   /* singleton: ref/unref are no-ops */
+	bool is_static; /* singleton: ref/unref are no-ops */
 	tf_type_kind kind;
-	tf_type *elem;    /* list/set/map */
-	size_t n;         /* object attributes / tuple elements */
-	char **names;     /* object: sorted attribute names */
-	tf_type **types;  /* object attribute types / tuple element types */
+	tf_type *elem;   /* list/set/map */
+	size_t n;        /* object attributes / tuple elements */
+	char **names;    /* object: sorted attribute names */
+	tf_type **types; /* object attribute types / tuple element types */
 };
 
 static tf_type t_dynamic = { .is_static = true, .kind = TF_T_DYNAMIC };
@@ -25,10 +25,22 @@ static tf_type t_bool = { .is_static = true, .kind = TF_T_BOOL };
 static tf_type t_number = { .is_static = true, .kind = TF_T_NUMBER };
 static tf_type t_string = { .is_static = true, .kind = TF_T_STRING };
 
-tf_type *tf_type_bool(void) { return &t_bool; }
-tf_type *tf_type_number(void) { return &t_number; }
-tf_type *tf_type_string(void) { return &t_string; }
-tf_type *tf_type_dynamic(void) { return &t_dynamic; }
+tf_type *tf_type_bool(void)
+{
+	return &t_bool;
+}
+tf_type *tf_type_number(void)
+{
+	return &t_number;
+}
+tf_type *tf_type_string(void)
+{
+	return &t_string;
+}
+tf_type *tf_type_dynamic(void)
+{
+	return &t_dynamic;
+}
 
 static tf_type *type_alloc(tf_type_kind kind)
 {
@@ -54,9 +66,18 @@ static tf_type *collection(tf_type_kind kind, tf_type *elem)
 	return t;
 }
 
-tf_type *tf_type_list(tf_type *elem) { return collection(TF_T_LIST, elem); }
-tf_type *tf_type_set(tf_type *elem) { return collection(TF_T_SET, elem); }
-tf_type *tf_type_map(tf_type *elem) { return collection(TF_T_MAP, elem); }
+tf_type *tf_type_list(tf_type *elem)
+{
+	return collection(TF_T_LIST, elem);
+}
+tf_type *tf_type_set(tf_type *elem)
+{
+	return collection(TF_T_SET, elem);
+}
+tf_type *tf_type_map(tf_type *elem)
+{
+	return collection(TF_T_MAP, elem);
+}
 
 struct name_type {
 	const char *name;
@@ -69,7 +90,8 @@ static int cmp_name_type(const void *a, const void *b)
 		      ((const struct name_type *)b)->name);
 }
 
-tf_type *tf_type_object(size_t n, const char *const *names, tf_type *const *types)
+tf_type *tf_type_object(size_t n, const char *const *names,
+			tf_type *const *types)
 {
 	struct name_type *pairs = NULL;
 	tf_type *t = NULL;
@@ -177,7 +199,8 @@ bool tf_type_is_primitive(const tf_type *t)
 
 bool tf_type_is_collection(const tf_type *t)
 {
-	return t->kind == TF_T_LIST || t->kind == TF_T_SET || t->kind == TF_T_MAP;
+	return t->kind == TF_T_LIST || t->kind == TF_T_SET ||
+	       t->kind == TF_T_MAP;
 }
 
 tf_type *tf_type_elem(const tf_type *t)
@@ -249,8 +272,7 @@ int tft__cmp(const tf_type *a, const tf_type *b)
 	switch (a->kind) {
 	case TF_T_LIST:
 	case TF_T_SET:
-	case TF_T_MAP:
-		return tft__cmp(a->elem, b->elem);
+	case TF_T_MAP: return tft__cmp(a->elem, b->elem);
 	case TF_T_OBJECT:
 	case TF_T_TUPLE:
 		if (a->n != b->n)
@@ -266,8 +288,7 @@ int tft__cmp(const tf_type *a, const tf_type *b)
 				return c;
 		}
 		return 0;
-	default:
-		return 0;
+	default: return 0;
 	}
 }
 
@@ -281,14 +302,18 @@ bool tf_type_equal(const tf_type *a, const tf_type *b)
 /* ---- type JSON ------------------------------------------------------- */
 
 static const char *const kind_names[] = {
-	[TF_T_DYNAMIC] = "dynamic", [TF_T_BOOL] = "bool", [TF_T_NUMBER] = "number",
-	[TF_T_STRING] = "string", [TF_T_LIST] = "list", [TF_T_SET] = "set",
-	[TF_T_MAP] = "map", [TF_T_OBJECT] = "object", [TF_T_TUPLE] = "tuple",
+	[TF_T_DYNAMIC] = "dynamic", [TF_T_BOOL] = "bool",
+	[TF_T_NUMBER] = "number",   [TF_T_STRING] = "string",
+	[TF_T_LIST] = "list",       [TF_T_SET] = "set",
+	[TF_T_MAP] = "map",         [TF_T_OBJECT] = "object",
+	[TF_T_TUPLE] = "tuple",
 };
 
 const char *tft__kind_name(tf_type_kind k)
 {
-	return (size_t)k < sizeof(kind_names) / sizeof(kind_names[0]) ? kind_names[k] : "?";
+	return (size_t)k < sizeof(kind_names) / sizeof(kind_names[0]) ?
+		       kind_names[k] :
+		       "?";
 }
 
 /* New jansson tree for t, or NULL on allocation failure (or an attribute
@@ -301,18 +326,18 @@ static json_t *type_tree(const tf_type *t)
 	if (tf_type_is_primitive(t) || t->kind == TF_T_DYNAMIC)
 		return json_string(tft__kind_name(t->kind));
 	arr = json_array();
-	if (!arr || json_array_append_new(arr, json_string(tft__kind_name(t->kind))))
+	if (!arr ||
+	    json_array_append_new(arr, json_string(tft__kind_name(t->kind))))
 		goto fail;
 	switch (t->kind) {
 	case TF_T_LIST:
 	case TF_T_SET:
-	case TF_T_MAP:
-		sub = type_tree(t->elem);
-		break;
+	case TF_T_MAP: sub = type_tree(t->elem); break;
 	case TF_T_OBJECT:
 		sub = json_object();
 		for (i = 0; sub && i < t->n; i++)
-			if (json_object_set_new(sub, t->names[i], type_tree(t->types[i])))
+			if (json_object_set_new(sub, t->names[i],
+						type_tree(t->types[i])))
 				goto fail;
 		break;
 	case TF_T_TUPLE:
@@ -321,8 +346,7 @@ static json_t *type_tree(const tf_type *t)
 			if (json_array_append_new(sub, type_tree(t->types[i])))
 				goto fail;
 		break;
-	default:
-		break;
+	default: break;
 	}
 	if (!sub || json_array_append_new(arr, sub)) {
 		sub = NULL;
@@ -383,7 +407,7 @@ static int object_from_tree(const json_t *attrs, int prefixed, int depth,
 	types = calloc(n ? n : 1, sizeof(*types));
 	if (!names || !types)
 		goto out;
-	json_object_foreach((json_t *)attrs, key, val) {
+	json_object_foreach ((json_t *)attrs, key, val) {
 		/* never advance `key` itself: jansson finds the iterator from it */
 		if (prefixed && key[0] != 's') {
 			rc = TF_E_INVALID;
@@ -524,7 +548,8 @@ int tf_type_from_json(const char *buf, size_t len, tf_type **out)
 	j = json_loadb(buf, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &e);
 	if (!j)
 		return json_error_code(&e) == json_error_out_of_memory ?
-			       TF_E_NOMEM : TF_E_INVALID;
+			       TF_E_NOMEM :
+			       TF_E_INVALID;
 	rc = from_tree(j, 0, 0, out);
 	json_decref(j);
 	return rc;

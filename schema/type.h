@@ -45,7 +45,8 @@ tf_type *tf_type_map(tf_type *elem);
 /* Object type from n (name, type) pairs. Names are copied; the attribute
  * order is normalised to ascending strcmp order (Terraform sorts keys).
  * Duplicate names: returns NULL. */
-tf_type *tf_type_object(size_t n, const char *const *names, tf_type *const *types);
+tf_type *tf_type_object(size_t n, const char *const *names,
+			tf_type *const *types);
 
 /* Tuple type of n element types (copied references). */
 tf_type *tf_type_tuple(size_t n, tf_type *const *elems);
@@ -54,8 +55,8 @@ tf_type *tf_type_ref(tf_type *t);
 void tf_type_unref(tf_type *t); /* NULL-tolerant */
 
 tf_type_kind tf_type_kind_of(const tf_type *t);
-bool tf_type_is_primitive(const tf_type *t);      /* bool, number, string */
-bool tf_type_is_collection(const tf_type *t);     /* list, set, map */
+bool tf_type_is_primitive(const tf_type *t);  /* bool, number, string */
+bool tf_type_is_collection(const tf_type *t); /* list, set, map */
 
 /* list/set/map element type (borrowed); NULL for other kinds. */
 tf_type *tf_type_elem(const tf_type *t);

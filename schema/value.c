@@ -522,7 +522,8 @@ tf_value *tf_value_ref(tf_value *v)
 
 void tf_value_unref(tf_value *v)
 {
-	if (v && atomic_fetch_sub_explicit(&v->refs, 1, memory_order_acq_rel) == 1)
+	if (v &&
+	    atomic_fetch_sub_explicit(&v->refs, 1, memory_order_acq_rel) == 1)
 		val_free(v);
 }
 
@@ -655,7 +656,8 @@ tf_value *tf_value_string(const char *s)
 }
 
 /* Takes `text` (malloc'd); frees it on failure. */
-static tf_value *num_new(enum tfv_num_kind kind, int64_t i, double d, char *text)
+static tf_value *num_new(enum tfv_num_kind kind, int64_t i, double d,
+			 char *text)
 {
 	tf_value *v;
 
@@ -771,9 +773,18 @@ static tf_value *coll_new(tf_type *t, tf_type_kind want)
 	return val_alloc(t, TF_V_KNOWN);
 }
 
-tf_value *tf_value_list_new(tf_type *t) { return coll_new(t, TF_T_LIST); }
-tf_value *tf_value_set_new(tf_type *t) { return coll_new(t, TF_T_SET); }
-tf_value *tf_value_map_new(tf_type *t) { return coll_new(t, TF_T_MAP); }
+tf_value *tf_value_list_new(tf_type *t)
+{
+	return coll_new(t, TF_T_LIST);
+}
+tf_value *tf_value_set_new(tf_type *t)
+{
+	return coll_new(t, TF_T_SET);
+}
+tf_value *tf_value_map_new(tf_type *t)
+{
+	return coll_new(t, TF_T_MAP);
+}
 
 /* Known tuple/object with every element null. */
 static tf_value *nulls_new(tf_type *t, tf_type_kind want)
@@ -805,8 +816,14 @@ fail:
 	return NULL;
 }
 
-tf_value *tf_value_tuple_new(tf_type *t) { return nulls_new(t, TF_T_TUPLE); }
-tf_value *tf_value_object_new(tf_type *t) { return nulls_new(t, TF_T_OBJECT); }
+tf_value *tf_value_tuple_new(tf_type *t)
+{
+	return nulls_new(t, TF_T_TUPLE);
+}
+tf_value *tf_value_object_new(tf_type *t)
+{
+	return nulls_new(t, TF_T_OBJECT);
+}
 
 /* ---- bulk constructors ------------------------------------------------ */
 
@@ -842,7 +859,8 @@ tf_value *tfv__seq_from(tf_type *t, tf_value **items, size_t n)
 	if (tf_type_kind_of(t) == TF_T_SET) {
 		qsort(items, n, sizeof(*items), cmp_ptr);
 		for (i = 1, w = 1; i < n; i++) {
-			if (items[i]->wk && tfv__cmp(items[w - 1], items[i]) == 0)
+			if (items[i]->wk &&
+			    tfv__cmp(items[w - 1], items[i]) == 0)
 				tf_value_unref(items[i]);
 			else
 				items[w++] = items[i];
@@ -1097,7 +1115,8 @@ int tf_value_object_set(tf_value *v, const char *name, tf_value *take)
 		tf_value_unref(take);
 		return TF_E_NOTFOUND;
 	}
-	return slot_set(v, (size_t)i, tf_type_attr_type(v->type, (size_t)i), take);
+	return slot_set(v, (size_t)i, tf_type_attr_type(v->type, (size_t)i),
+			take);
 }
 
 int tf_value_tuple_set(tf_value *v, size_t i, tf_value *take)
@@ -1177,15 +1196,30 @@ tf_value *tf_value_mut(tf_value *take)
 
 /* ---- inspection ------------------------------------------------------- */
 
-tf_type *tf_value_type(const tf_value *v) { return v->type; }
-tf_value_state tf_value_state_of(const tf_value *v) { return v->state; }
-bool tf_value_is_null(const tf_value *v) { return v->state == TF_V_NULL; }
-bool tf_value_is_unknown(const tf_value *v) { return v->state == TF_V_UNKNOWN; }
+tf_type *tf_value_type(const tf_value *v)
+{
+	return v->type;
+}
+tf_value_state tf_value_state_of(const tf_value *v)
+{
+	return v->state;
+}
+bool tf_value_is_null(const tf_value *v)
+{
+	return v->state == TF_V_NULL;
+}
+bool tf_value_is_unknown(const tf_value *v)
+{
+	return v->state == TF_V_UNKNOWN;
+}
 bool tf_value_is_known(const tf_value *v)
 {
 	return v && v->state == TF_V_KNOWN;
 }
-bool tf_value_is_wholly_known(const tf_value *v) { return v->wk; }
+bool tf_value_is_wholly_known(const tf_value *v)
+{
+	return v->wk;
+}
 
 const tf_refinement *tf_value_refinement(const tf_value *v)
 {
@@ -1271,12 +1305,14 @@ tf_value *tf_value_index(const tf_value *v, size_t i)
 
 const char *tf_value_map_key(const tf_value *v, size_t i)
 {
-	return is_known_kind(v, TF_T_MAP) && i < v->u.c.n ? v->u.c.keys[i] : NULL;
+	return is_known_kind(v, TF_T_MAP) && i < v->u.c.n ? v->u.c.keys[i] :
+							    NULL;
 }
 
 tf_value *tf_value_map_value(const tf_value *v, size_t i)
 {
-	return is_known_kind(v, TF_T_MAP) && i < v->u.c.n ? v->u.c.items[i] : NULL;
+	return is_known_kind(v, TF_T_MAP) && i < v->u.c.n ? v->u.c.items[i] :
+							    NULL;
 }
 
 tf_value *tf_value_map_get(const tf_value *v, const char *key)
@@ -1329,8 +1365,7 @@ static int cmp_number(const tf_value *a, const tf_value *b)
 	if (a->num_kind != b->num_kind)
 		return a->num_kind < b->num_kind ? -1 : 1;
 	switch (a->num_kind) {
-	case TFV_NUM_INT:
-		return cmp3(a->u.num.i, b->u.num.i);
+	case TFV_NUM_INT: return cmp3(a->u.num.i, b->u.num.i);
 	case TFV_NUM_DOUBLE:
 		return a->u.num.d < b->u.num.d ? -1 : a->u.num.d > b->u.num.d;
 	default:
@@ -1354,10 +1389,8 @@ int tfv__cmp(const tf_value *a, const tf_value *b)
 		return c;
 	k = tf_type_kind_of(a->type);
 	switch (k) {
-	case TF_T_BOOL:
-		return (int)a->u.b - (int)b->u.b;
-	case TF_T_NUMBER:
-		return cmp_number(a, b);
+	case TF_T_BOOL: return (int)a->u.b - (int)b->u.b;
+	case TF_T_NUMBER: return cmp_number(a, b);
 	case TF_T_STRING:
 		n = a->u.str.len < b->u.str.len ? a->u.str.len : b->u.str.len;
 		c = n ? memcmp(a->u.str.s, b->u.str.s, n) : 0;
@@ -1382,8 +1415,7 @@ int tfv__cmp(const tf_value *a, const tf_value *b)
 				return c;
 		}
 		return 0;
-	default:
-		return 0;
+	default: return 0;
 	}
 }
 
@@ -1407,8 +1439,7 @@ static bool type_conforms(const tf_type *vt, const tf_type *t)
 	switch (k) {
 	case TF_T_LIST:
 	case TF_T_SET:
-	case TF_T_MAP:
-		return type_conforms(tf_type_elem(vt), tf_type_elem(t));
+	case TF_T_MAP: return type_conforms(tf_type_elem(vt), tf_type_elem(t));
 	case TF_T_TUPLE:
 		n = tf_type_tuple_len(t);
 		if (n != tf_type_tuple_len(vt))
@@ -1423,13 +1454,13 @@ static bool type_conforms(const tf_type *vt, const tf_type *t)
 		if (n != tf_type_attr_count(vt))
 			return false;
 		for (i = 0; i < n; i++)
-			if (strcmp(tf_type_attr_name(vt, i), tf_type_attr_name(t, i)) ||
+			if (strcmp(tf_type_attr_name(vt, i),
+				   tf_type_attr_name(t, i)) ||
 			    !type_conforms(tf_type_attr_type(vt, i),
 					   tf_type_attr_type(t, i)))
 				return false;
 		return true;
-	default:
-		return true;
+	default: return true;
 	}
 }
 
@@ -1452,7 +1483,8 @@ bool tf_value_conforms(const tf_value *v, const tf_type *t)
 	case TF_T_SET:
 	case TF_T_MAP:
 		for (i = 0; i < v->u.c.n; i++)
-			if (!tf_value_conforms(v->u.c.items[i], tf_type_elem(t)))
+			if (!tf_value_conforms(v->u.c.items[i],
+					       tf_type_elem(t)))
 				return false;
 		return true;
 	case TF_T_TUPLE:
@@ -1473,8 +1505,7 @@ bool tf_value_conforms(const tf_value *v, const tf_type *t)
 					       tf_type_attr_type(t, i)))
 				return false;
 		return true;
-	default:
-		return false;
+	default: return false;
 	}
 }
 
@@ -1494,12 +1525,8 @@ static void debug_render(tfv__buf *b, const tf_value *v)
 		return;
 	}
 	switch (k) {
-	case TF_T_BOOL:
-		tfv__buf_str(b, v->u.b ? "true" : "false");
-		return;
-	case TF_T_NUMBER:
-		tfv__buf_str(b, v->u.num.text);
-		return;
+	case TF_T_BOOL: tfv__buf_str(b, v->u.b ? "true" : "false"); return;
+	case TF_T_NUMBER: tfv__buf_str(b, v->u.num.text); return;
 	case TF_T_STRING:
 		tfv__buf_json_string(b, v->u.str.s, v->u.str.len);
 		return;
@@ -1534,8 +1561,7 @@ static void debug_render(tfv__buf *b, const tf_value *v)
 		}
 		tfv__buf_str(b, " }");
 		return;
-	default:
-		tfv__buf_str(b, "?");
+	default: tfv__buf_str(b, "?");
 	}
 }
 

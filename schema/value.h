@@ -42,14 +42,14 @@ typedef enum tf_value_state {
  * (owned by the refinement, may be NULL). */
 typedef struct tf_refinement {
 	bool has_nullness;
-	bool not_null;         /* meaningful when has_nullness */
-	char *prefix;          /* string prefix, malloc'd, or NULL */
-	tf_value *lower;       /* number lower bound or NULL */
+	bool not_null;   /* meaningful when has_nullness */
+	char *prefix;    /* string prefix, malloc'd, or NULL */
+	tf_value *lower; /* number lower bound or NULL */
 	bool lower_inclusive;
-	tf_value *upper;       /* number upper bound or NULL */
+	tf_value *upper; /* number upper bound or NULL */
 	bool upper_inclusive;
 	bool has_len_min;
-	int64_t len_min;       /* collection length lower bound */
+	int64_t len_min; /* collection length lower bound */
 	bool has_len_max;
 	int64_t len_max;
 } tf_refinement;
@@ -63,10 +63,10 @@ tf_value *tf_value_unknown(tf_type *t);
 tf_value *tf_value_unknown_refined(tf_type *t, const tf_refinement *r);
 
 tf_value *tf_value_bool(bool b);
-tf_value *tf_value_string(const char *s);           /* NUL-terminated UTF-8 */
+tf_value *tf_value_string(const char *s); /* NUL-terminated UTF-8 */
 tf_value *tf_value_string_n(const char *s, size_t len);
 tf_value *tf_value_int(int64_t n);
-tf_value *tf_value_double(double d);                /* also +-Inf; NaN: NULL */
+tf_value *tf_value_double(double d); /* also +-Inf; NaN: NULL */
 /* Arbitrary-precision decimal text, e.g. "1e400" or "0.1"; validated.
  * Returns NULL on malformed text. Integral values that fit int64 are
  * normalised to the int representation (values exactly equal to a double,
@@ -90,7 +90,8 @@ tf_value *tf_value_object_new(tf_type *obj_type);
  * `take`). Sets keep their elements in canonical order (tf_value_index order
  * is not insertion order) and merge wholly known duplicates. */
 int tf_value_list_append(tf_value *list_or_set, tf_value *take);
-int tf_value_map_set(tf_value *map, const char *key, tf_value *take); /* replaces */
+int tf_value_map_set(tf_value *map, const char *key,
+		     tf_value *take); /* replaces */
 int tf_value_object_set(tf_value *obj, const char *name, tf_value *take);
 int tf_value_tuple_set(tf_value *tuple, size_t i, tf_value *take);
 
@@ -109,18 +110,18 @@ static inline void tf_value_unrefp(tf_value **p)
 
 /* ---- inspection ------------------------------------------------------- */
 
-tf_type *tf_value_type(const tf_value *v);          /* borrowed */
+tf_type *tf_value_type(const tf_value *v); /* borrowed */
 tf_value_state tf_value_state_of(const tf_value *v);
 bool tf_value_is_null(const tf_value *v);
 bool tf_value_is_unknown(const tf_value *v);
 /* Neither null nor unknown. NULL (an absent attribute or map element, as
  * tf_value_attr / tf_value_map_get return) counts as not known. */
 bool tf_value_is_known(const tf_value *v);
-bool tf_value_is_wholly_known(const tf_value *v);   /* no unknown at any depth */
+bool tf_value_is_wholly_known(const tf_value *v); /* no unknown at any depth */
 /* Refinement of an unknown value (borrowed), or NULL if plain/not unknown. */
 const tf_refinement *tf_value_refinement(const tf_value *v);
 
-bool tf_value_get_bool(const tf_value *v);          /* false unless known bool */
+bool tf_value_get_bool(const tf_value *v); /* false unless known bool */
 /* Known string contents (NUL-terminated; may contain NULs, see _len) or NULL
  * if v is not a known string. */
 const char *tf_value_get_string(const tf_value *v);
@@ -142,7 +143,8 @@ tf_value *tf_value_index(const tf_value *v, size_t i);
 /* Map entries, sorted by key. */
 const char *tf_value_map_key(const tf_value *v, size_t i);
 tf_value *tf_value_map_value(const tf_value *v, size_t i);
-tf_value *tf_value_map_get(const tf_value *v, const char *key); /* NULL if absent */
+tf_value *tf_value_map_get(const tf_value *v,
+			   const char *key); /* NULL if absent */
 /* Object attribute by name; NULL if v is not a known object or lacks it. */
 tf_value *tf_value_attr(const tf_value *v, const char *name);
 

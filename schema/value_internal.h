@@ -109,16 +109,16 @@ void tfv__buf_done(tfv__buf *b);
 enum { TFV__STEP_ATTR, TFV__STEP_KEY, TFV__STEP_IDX };
 
 typedef struct tfv__step {
-	int kind;        /* TFV__STEP_* */
-	const char *s;   /* attribute name or key (borrowed) */
-	size_t len;      /* key length (keys may hold NULs) */
-	size_t idx;      /* element index */
+	int kind;      /* TFV__STEP_* */
+	const char *s; /* attribute name or key (borrowed) */
+	size_t len;    /* key length (keys may hold NULs) */
+	size_t idx;    /* element index */
 } tfv__step;
 
 typedef struct tfv__where {
-	char *err;       /* the message buffer (may be NULL: none kept) */
+	char *err; /* the message buffer (may be NULL: none kept) */
 	size_t errlen;
-	bool failed;     /* a failure was recorded: later ones are not */
+	bool failed; /* a failure was recorded: later ones are not */
 	/* The decoder's rendering of steps 0..n-1 (n > 0), opening quote
 	 * included; the closing `": ` is added after it. */
 	void (*render)(tfv__buf *b, const tfv__step *path, int n);
@@ -142,7 +142,7 @@ int tfv__fail(tfv__where *w, int rc, const char *fmt, ...)
  * or released. */
 typedef struct tfv__coll {
 	tf_value **vals;
-	char **keys;     /* NULL unless keyed (a map) */
+	char **keys; /* NULL unless keyed (a map) */
 	size_t got;
 } tfv__coll;
 

@@ -50,14 +50,14 @@ static pthread_once_t load_once = PTHREAD_ONCE_INIT;
 static int loaded;           /* 1 once every symbol resolved */
 static char load_error[256]; /* why not, when loaded == 0 */
 
-#define RESOLVE(h, member, sym)                                          \
-	do {                                                             \
-		*(void **)&fn.member = dlsym(h, sym);                     \
-		if (!fn.member) {                                        \
-			snprintf(load_error, sizeof(load_error),        \
-				 "%s has no symbol %s", CURL_SONAME, sym); \
-			return;                                          \
-		}                                                        \
+#define RESOLVE(h, member, sym)                                                \
+	do {                                                                   \
+		*(void **)&fn.member = dlsym(h, sym);                          \
+		if (!fn.member) {                                              \
+			snprintf(load_error, sizeof(load_error),               \
+				 "%s has no symbol %s", CURL_SONAME, sym);     \
+			return;                                                \
+		}                                                              \
 	} while (0)
 
 static void load(void)

@@ -46,9 +46,9 @@
  * vocabulary of test transports (http_transport_fn) and of http_fate. */
 typedef enum http_class {
 	HTTP_OK = 0,
-	HTTP_E_NOMEM = -1,     /* out of memory */
-	HTTP_E_INVALID = -2,   /* bad request or client settings; nothing sent */
-	HTTP_E_NOT_SENT = -3,  /* never reached the server: connection refused,
+	HTTP_E_NOMEM = -1,    /* out of memory */
+	HTTP_E_INVALID = -2,  /* bad request or client settings; nothing sent */
+	HTTP_E_NOT_SENT = -3, /* never reached the server: connection refused,
 				* no socket, name not resolved, connect
 				* timeout, connection dropped during the TLS
 				* handshake. Safe to retry for any method. */
@@ -73,18 +73,18 @@ typedef struct http_fate {
 } http_fate;
 
 typedef struct http_response {
-	int status;        /* HTTP status; 0 when `verified` */
-	char *body;        /* NUL-terminated, or NULL */
+	int status; /* HTTP status; 0 when `verified` */
+	char *body; /* NUL-terminated, or NULL */
 	size_t body_len;
-	char *etag;        /* raw header values (trimmed), or NULL */
+	char *etag; /* raw header values (trimmed), or NULL */
 	char *location;
 	char *retry_after;
-	bool verified;     /* no answer: the verify hook found that the request
+	bool verified; /* no answer: the verify hook found that the request
 			    * took effect */
 	bool outcome_unknown; /* the answer is a transient error to a request
 			       * that is not idempotent and may have been
 			       * processed */
-	unsigned attempts; /* exchanges made for this request */
+	unsigned attempts;    /* exchanges made for this request */
 } http_response;
 
 /* Free the contents and zero *r (NULL-tolerant). */
@@ -104,17 +104,17 @@ typedef enum http_answer {
 /* Did a request whose outcome is unknown take effect? (the verify hook;
  * typically a GET of what a POST creates). */
 typedef enum http_verdict {
-	HTTP_TOOK_EFFECT = 1,        /* done: do not send it again */
-	HTTP_DID_NOT_TAKE_EFFECT = 2,/* send it again */
-	HTTP_CANNOT_TELL = 3,        /* give up: outcome unknown */
+	HTTP_TOOK_EFFECT = 1,         /* done: do not send it again */
+	HTTP_DID_NOT_TAKE_EFFECT = 2, /* send it again */
+	HTTP_CANNOT_TELL = 3,         /* give up: outcome unknown */
 } http_verdict;
 
 typedef http_verdict (*http_verify_fn)(void *ud);
 
 typedef struct http_request {
-	const char *method;       /* "GET", "PUT", ... (printable, no space) */
-	const char *path;         /* appended to the base URL; starts with '/' */
-	const char *body;         /* NUL-terminated, borrowed; NULL for none */
+	const char *method; /* "GET", "PUT", ... (printable, no space) */
+	const char *path;   /* appended to the base URL; starts with '/' */
+	const char *body;   /* NUL-terminated, borrowed; NULL for none */
 	const char *content_type; /* with a body; default "application/json" */
 	const char *if_match;     /* If-Match value, or NULL */
 	const char *const *headers; /* extra "Name: value" lines, NULL-ended;
@@ -125,9 +125,9 @@ typedef struct http_request {
 	 * plugins). Borrowed for the call. */
 	const char *client_cert_pem;
 	const char *client_key_pem;
-	long timeout_ms;          /* one exchange; 0: the client's */
-	long budget_ms;           /* retry budget; 0: the client's; < 0: none */
-	http_verify_fn verify;    /* for methods that are not idempotent */
+	long timeout_ms;       /* one exchange; 0: the client's */
+	long budget_ms;        /* retry budget; 0: the client's; < 0: none */
+	http_verify_fn verify; /* for methods that are not idempotent */
 	void *verify_ud;
 } http_request;
 
@@ -157,7 +157,7 @@ typedef enum http_jitter {
 } http_jitter;
 
 typedef struct http_client_opts {
-	const char *base_url;    /* "http://lxd", "https://host:port[/prefix]" */
+	const char *base_url; /* "http://lxd", "https://host:port[/prefix]" */
 	const char *unix_socket; /* connect here instead of the URL's host */
 	const char *label;       /* names the server in messages, e.g.
 				  * "LXD at unix:/var/lib/lxd/unix.socket";
@@ -166,17 +166,17 @@ typedef struct http_client_opts {
 				  * "LXD API warning: ..."); default "HTTP" */
 	const char *user_agent;  /* default "terraform-provider-lxdcapi" */
 	/* TLS (https only). Strings are copied. */
-	const char *ca_pem;      /* trust exactly these CAs; NULL: system */
-	size_t ca_len;           /* 0: strlen(ca_pem) */
+	const char *ca_pem;          /* trust exactly these CAs; NULL: system */
+	size_t ca_len;               /* 0: strlen(ca_pem) */
 	const char *client_cert_pem; /* for every request that names none */
 	const char *client_key_pem;  /* wiped on free */
-	const char *pin_sha256;  /* accept only the leaf certificate with this
+	const char *pin_sha256; /* accept only the leaf certificate with this
 				  * SHA-256 (64 lowercase hex); replaces
 				  * chain and host name checks */
 	const char *tls_server_name; /* verify and send SNI for this name while
 				      * connecting to the URL's host */
-	const char *proxy;       /* NULL: libcurl's proxy environment */
-	bool insecure;           /* no server verification at all */
+	const char *proxy;           /* NULL: libcurl's proxy environment */
+	bool insecure;               /* no server verification at all */
 	/* Bounds; 0 picks the default. */
 	long request_timeout_ms; /* one exchange; default 30000 */
 	long connect_timeout_ms; /* default min(10000, request timeout) */
@@ -191,10 +191,10 @@ typedef struct http_client_opts {
 	long max_retry_after_ms; /* longest Retry-After waited; default 30000 */
 	bool retry_after_capped; /* a longer one: wait max_retry_after_ms
 				  * (false: give up at once) */
-	long breaker_cooldown_ms;/* breaker open this long before one probe;
+	long breaker_cooldown_ms; /* breaker open this long before one probe;
 				  * default the request timeout */
-	size_t max_response;     /* default 64 MiB */
-	atomic_int *stop;        /* abort promptly when non-zero; may be NULL */
+	size_t max_response;      /* default 64 MiB */
+	atomic_int *stop; /* abort promptly when non-zero; may be NULL */
 	http_classify_fn classify; /* default http_classify_default */
 	void *classify_ud;
 	http_transport_fn transport; /* tests only */
@@ -223,8 +223,8 @@ const char *http_client_label(const http_client *c); /* borrowed */
  * the failure that opened it. err and fate may be NULL. */
 int http_send(http_client *c, const http_request *req, http_response *resp,
 	      tfp_error *err);
-int http_send_fate(http_client *c, const http_request *req,
-		   http_response *resp, tfp_error *err, http_fate *fate);
+int http_send_fate(http_client *c, const http_request *req, http_response *resp,
+		   tfp_error *err, http_fate *fate);
 
 /* Is the server currently considered answering? (false while the breaker
  * is open) */

@@ -26,8 +26,7 @@ bool http_breaker_admit(http_breaker *b, long long now_ms, bool *probe,
 	*probe = false;
 	pthread_mutex_lock(&b->lock);
 	switch (b->state) {
-	case HTTP_BREAKER_CLOSED:
-		break;
+	case HTTP_BREAKER_CLOSED: break;
 	case HTTP_BREAKER_OPEN:
 		if (now_ms - b->opened_at_ms >= b->cooldown_ms) {
 			b->state = HTTP_BREAKER_PROBING;
@@ -36,9 +35,7 @@ bool http_breaker_admit(http_breaker *b, long long now_ms, bool *probe,
 		}
 		go = false;
 		break;
-	case HTTP_BREAKER_PROBING:
-		go = false;
-		break;
+	case HTTP_BREAKER_PROBING: go = false; break;
 	}
 	if (!go) {
 		b->fast_fails++;

@@ -34,8 +34,8 @@ typedef struct http_breaker {
 	http_breaker_state state;
 	long long opened_at_ms;
 	long cooldown_ms;
-	int cls;                       /* http_class that opened it */
-	char message[TFP_ERRMSG_MAX];  /* its message, repeated verbatim */
+	int cls;                      /* http_class that opened it */
+	char message[TFP_ERRMSG_MAX]; /* its message, repeated verbatim */
 	unsigned long trips;
 	unsigned long fast_fails;
 } http_breaker;

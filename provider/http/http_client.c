@@ -69,13 +69,15 @@ static int check_opts(const http_client_opts *o, tfp_error *err)
 				   "missing HTTP client options");
 	if (strncmp(o->base_url, "https://", 8) != 0 &&
 	    strncmp(o->base_url, "http://", 7) != 0)
-		return tfp_err_set(err, TFP_E_INVALID, 0,
-				   "server URL must start with https:// or http://");
+		return tfp_err_set(
+			err, TFP_E_INVALID, 0,
+			"server URL must start with https:// or http://");
 	if (!printable(o->base_url))
 		return tfp_err_set(err, TFP_E_INVALID, 0, "invalid server URL");
 	if (!o->client_cert_pem != !o->client_key_pem)
-		return tfp_err_set(err, TFP_E_INVALID, 0,
-				   "client certificate and key must be given together");
+		return tfp_err_set(
+			err, TFP_E_INVALID, 0,
+			"client certificate and key must be given together");
 	pthread_once(&global_once, global_init);
 	if (global_rc != CURLE_OK && !o->transport)
 		return tfp_err_set(err, TFP_E_INVALID, 0,
@@ -108,7 +110,8 @@ static bool copy_strings(http_client *c, const http_client_opts *o)
 	c->label = dup_opt(o->label ? o->label : o->base_url, &ok);
 	c->log_name = dup_opt(o->log_name ? o->log_name : "HTTP", &ok);
 	c->user_agent = dup_opt(o->user_agent ? o->user_agent :
-				"terraform-provider-lxdcapi", &ok);
+						"terraform-provider-lxdcapi",
+				&ok);
 	if (o->ca_pem) {
 		c->ca_len = o->ca_len ? o->ca_len : strlen(o->ca_pem);
 		c->ca_pem = malloc(c->ca_len + 1);
@@ -171,19 +174,24 @@ static int check_copied(http_client *c, const http_client_opts *o,
 
 	if (o->pin_sha256 && *o->pin_sha256 &&
 	    http_fp_normalize(o->pin_sha256, c->pin) < 0)
-		return tfp_err_set(err, TFP_E_INVALID, 0,
-				   "server fingerprint must be 64 hex digits (SHA-256)");
+		return tfp_err_set(
+			err, TFP_E_INVALID, 0,
+			"server fingerprint must be 64 hex digits (SHA-256)");
 	if (c->https && c->pin[0] && !c->insecure && !c->transport) {
 		/* Pinning is implemented with OpenSSL callbacks. */
 		vi = curl_version_info(CURLVERSION_NOW);
-		if (!vi || !vi->ssl_version || !strstr(vi->ssl_version, "OpenSSL"))
-			return tfp_err_set(err, TFP_E_TLS, 0,
-					   "certificate pinning needs libcurl built with OpenSSL (have %s)",
-					   vi && vi->ssl_version ? vi->ssl_version : "none");
+		if (!vi || !vi->ssl_version ||
+		    !strstr(vi->ssl_version, "OpenSSL"))
+			return tfp_err_set(
+				err, TFP_E_TLS, 0,
+				"certificate pinning needs libcurl built with OpenSSL (have %s)",
+				vi && vi->ssl_version ? vi->ssl_version :
+							"none");
 	}
 	if (split_url(c) < 0)
-		return tfp_err_set(err, TFP_E_INVALID, 0,
-				   "cannot split the server URL into host and port");
+		return tfp_err_set(
+			err, TFP_E_INVALID, 0,
+			"cannot split the server URL into host and port");
 	return TFP_OK;
 }
 
@@ -208,7 +216,8 @@ int http_client_new(const http_client_opts *o, http_client **out,
 	if (http_breaker_init(&c->breaker, or_default(o->breaker_cooldown_ms,
 						      c->request_timeout_ms))) {
 		free(TAKE_PTR(c));
-		return tfp_err_set(err, TFP_E_NOMEM, 0, "cannot create a mutex");
+		return tfp_err_set(err, TFP_E_NOMEM, 0,
+				   "cannot create a mutex");
 	}
 	if (!copy_strings(c, o))
 		return tfp_err_set(err, TFP_E_NOMEM, 0, "out of memory");

@@ -191,13 +191,13 @@ static CURLcode ssl_ctx_cb(CURL *h, void *sslctx, void *arg)
 
 /* Set a curl option or fail the exchange as HTTP_E_INVALID. Used by
  * functions returning an http_class with `err` and `fate` in scope. */
-#define SETOPT(h, opt, val)                                                  \
-	do {                                                                 \
-		CURLcode res_ = curl_easy_setopt(h, opt, val);               \
-		if (res_ != CURLE_OK)                                        \
-			return http__fail(err, fate, HTTP_E_INVALID, false,  \
-					  "curl option " #opt ": %s",        \
-					  curl_easy_strerror(res_));         \
+#define SETOPT(h, opt, val)                                                    \
+	do {                                                                   \
+		CURLcode res_ = curl_easy_setopt(h, opt, val);                 \
+		if (res_ != CURLE_OK)                                          \
+			return http__fail(err, fate, HTTP_E_INVALID, false,    \
+					  "curl option " #opt ": %s",          \
+					  curl_easy_strerror(res_));           \
 	} while (0)
 
 static int nomem(tfp_error *err, http_fate *fate)
@@ -253,8 +253,9 @@ static int set_transfer(CURL *h, struct xfer *x, long timeout_ms,
 	SETOPT(h, CURLOPT_NOSIGNAL, 1L);
 	SETOPT(h, CURLOPT_ERRORBUFFER, x->errbuf);
 	SETOPT(h, CURLOPT_TIMEOUT_MS, timeout_ms);
-	SETOPT(h, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms < timeout_ms ?
-					     c->connect_timeout_ms : timeout_ms);
+	SETOPT(h, CURLOPT_CONNECTTIMEOUT_MS,
+	       c->connect_timeout_ms < timeout_ms ? c->connect_timeout_ms :
+						    timeout_ms);
 	SETOPT(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	SETOPT(h, CURLOPT_USERAGENT, c->user_agent);
 	SETOPT(h, CURLOPT_WRITEFUNCTION, write_cb);
@@ -282,8 +283,10 @@ static int set_tls(CURL *h, struct xfer *x, const http_request *req,
 		   tfp_error *err, http_fate *fate)
 {
 	const http_client *c = x->c;
-	const char *cert = req->client_cert_pem ? req->client_cert_pem : c->cert_pem;
-	const char *key = req->client_cert_pem ? req->client_key_pem : c->key_pem;
+	const char *cert = req->client_cert_pem ? req->client_cert_pem :
+						  c->cert_pem;
+	const char *key = req->client_cert_pem ? req->client_key_pem :
+						 c->key_pem;
 	struct curl_blob blob = { .flags = CURL_BLOB_NOCOPY };
 
 	SETOPT(h, CURLOPT_SSL_SESSIONID_CACHE, 0L);
@@ -345,8 +348,9 @@ static int set_request(CURL *h, struct xfer *x, const http_request *req,
 	if (req->body) {
 		SETOPT(h, CURLOPT_POSTFIELDSIZE, (long)strlen(req->body));
 		SETOPT(h, CURLOPT_POSTFIELDS, req->body);
-		ok = add_headerf(&x->hdrs, "Content-Type: %s", req->content_type ?
-				 req->content_type : "application/json");
+		ok = add_headerf(&x->hdrs, "Content-Type: %s",
+				 req->content_type ? req->content_type :
+						     "application/json");
 	} else if (strcmp(req->method, "POST") == 0 ||
 		   strcmp(req->method, "PUT") == 0 ||
 		   strcmp(req->method, "PATCH") == 0) {
@@ -384,11 +388,13 @@ static int fail(const struct xfer *x, int cls, CURLcode res, long timeout_ms,
 	switch (cls) {
 	case HTTP_E_TLS:
 		if (x->pin.mismatch)
-			return http__fail(err, fate, cls, false,
-					  "server certificate fingerprint mismatch for %s: expected %s, got %s",
-					  c->label, c->pin, x->pin.actual);
+			return http__fail(
+				err, fate, cls, false,
+				"server certificate fingerprint mismatch for %s: expected %s, got %s",
+				c->label, c->pin, x->pin.actual);
 		return http__fail(err, fate, cls, false,
-				  "TLS error talking to %s: %s", c->label, detail);
+				  "TLS error talking to %s: %s", c->label,
+				  detail);
 	case HTTP_E_TOO_BIG:
 		return http__fail(err, fate, cls, true,
 				  "answer from %s larger than %zu bytes",
@@ -401,9 +407,10 @@ static int fail(const struct xfer *x, int cls, CURLcode res, long timeout_ms,
 		return http__fail(err, fate, cls, false,
 				  "cannot connect to %s: %s", c->label, detail);
 	case HTTP_E_NO_ANSWER:
-		return http__fail(err, fate, cls, true,
-				  "connection to %s lost before a complete answer: %s",
-				  c->label, detail);
+		return http__fail(
+			err, fate, cls, true,
+			"connection to %s lost before a complete answer: %s",
+			c->label, detail);
 	case HTTP_E_NOMEM:
 		return http__fail(err, fate, cls, x->sent, "out of memory");
 	case HTTP_E_INVALID:
@@ -411,7 +418,8 @@ static int fail(const struct xfer *x, int cls, CURLcode res, long timeout_ms,
 				  "cannot send to %s: %s", c->label, detail);
 	default:
 		return http__fail(err, fate, cls, x->sent,
-				  "invalid answer from %s: %s", c->label, detail);
+				  "invalid answer from %s: %s", c->label,
+				  detail);
 	}
 }
 
@@ -424,10 +432,12 @@ static int perform(CURL *h, struct xfer *x, long timeout_ms,
 	long status = 0;
 
 	if (res != CURLE_OK)
-		return fail(x, http__curl_class(res, x->sent, x->too_big,
-						x->pin.mismatch, http__stopped(c),
-						x->errbuf[0] ? x->errbuf :
-						curl_easy_strerror(res)),
+		return fail(x,
+			    http__curl_class(res, x->sent, x->too_big,
+					     x->pin.mismatch, http__stopped(c),
+					     x->errbuf[0] ?
+						     x->errbuf :
+						     curl_easy_strerror(res)),
 			    res, timeout_ms, err, fate);
 	if (c->https && c->pin[0] && !c->insecure && !x->pin.checked)
 		/* Defensive: the pin callback must have run for this
@@ -463,7 +473,8 @@ int http__curl_exchange(http_client *c, const http_request *req,
 				curl_easy_strerror(CURLE_FAILED_INIT));
 	else if ((rc = set_url(h, &x, req, err, fate)) == HTTP_OK &&
 		 (rc = set_transfer(h, &x, timeout_ms, err, fate)) == HTTP_OK &&
-		 (!c->https || (rc = set_tls(h, &x, req, err, fate)) == HTTP_OK) &&
+		 (!c->https ||
+		  (rc = set_tls(h, &x, req, err, fate)) == HTTP_OK) &&
 		 (rc = set_request(h, &x, req, err, fate)) == HTTP_OK)
 		rc = perform(h, &x, timeout_ms, resp, err, fate);
 	/* The handle refers to x's lists and buffers: clean it up first. */

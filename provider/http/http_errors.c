@@ -100,10 +100,11 @@ int http__timeout_fail(const http_client *c, long timeout_ms, bool sent,
 	/* The same text for every request that hits it: the breaker
 	 * repeats it for the requests it fails at once. */
 	http__fmt_ms(timeout_ms, t, sizeof(t));
-	return http__fail(err, fate, HTTP_E_TIMEOUT, sent,
-			  "%s did not answer within %s (request timeout): it "
-			  "stopped answering (frozen, overloaded or unreachable)",
-			  c->label, t);
+	return http__fail(
+		err, fate, HTTP_E_TIMEOUT, sent,
+		"%s did not answer within %s (request timeout): it "
+		"stopped answering (frozen, overloaded or unreachable)",
+		c->label, t);
 }
 
 /* A TLS handshake that failed because the connection was reset or closed
@@ -126,19 +127,16 @@ int http__curl_class(int curl_code, bool sent, bool too_big, bool pin_mismatch,
 	if (too_big)
 		return HTTP_E_TOO_BIG;
 	switch ((CURLcode)curl_code) {
-	case CURLE_OK:
-		return HTTP_OK;
+	case CURLE_OK: return HTTP_OK;
 	case CURLE_ABORTED_BY_CALLBACK:
 		return stopped ? HTTP_E_CANCELLED : HTTP_E_PROTOCOL;
-	case CURLE_OPERATION_TIMEDOUT:
-		return HTTP_E_TIMEOUT;
+	case CURLE_OPERATION_TIMEDOUT: return HTTP_E_TIMEOUT;
 	case CURLE_OUT_OF_MEMORY:
 	case CURLE_WRITE_ERROR: /* the sink failed without hitting the cap */
 		return HTTP_E_NOMEM;
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:
-	case CURLE_COULDNT_CONNECT:
-		return HTTP_E_NOT_SENT;
+	case CURLE_COULDNT_CONNECT: return HTTP_E_NOT_SENT;
 	case CURLE_SEND_ERROR:
 	case CURLE_RECV_ERROR:
 	case CURLE_GOT_NOTHING:
@@ -162,15 +160,13 @@ int http__curl_class(int curl_code, bool sent, bool too_big, bool pin_mismatch,
 	case CURLE_SSL_INVALIDCERTSTATUS:
 	case CURLE_SSL_CRL_BADFILE:
 	case CURLE_SSL_ISSUER_ERROR:
-	case CURLE_USE_SSL_FAILED:
-		return HTTP_E_TLS;
+	case CURLE_USE_SSL_FAILED: return HTTP_E_TLS;
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_URL_MALFORMAT:
 	case CURLE_BAD_FUNCTION_ARGUMENT:
 	case CURLE_UNKNOWN_OPTION:
 	case CURLE_NOT_BUILT_IN:
-	case CURLE_FAILED_INIT:
-		return HTTP_E_INVALID;
+	case CURLE_FAILED_INIT: return HTTP_E_INVALID;
 	default:
 		/* WEIRD_SERVER_REPLY and the rest: not a usable answer. */
 		return HTTP_E_PROTOCOL;

@@ -33,7 +33,7 @@ struct http_client {
 	char *ca_pem;
 	size_t ca_len;
 	char *cert_pem;
-	char *key_pem; /* wiped on free */
+	char *key_pem;                 /* wiped on free */
 	char pin[HTTP_FP_HEX_LEN + 1]; /* "" for none */
 	char *tls_server_name;
 	char *proxy;

@@ -22,16 +22,14 @@ http_action http_policy_action(http_method_kind m, http_failure f)
 {
 	switch (f) {
 	case HTTP_F_NOT_SENT:
-	case HTTP_F_REJECTED:
-		return HTTP_ACT_RETRY;
+	case HTTP_F_REJECTED: return HTTP_ACT_RETRY;
 	case HTTP_F_TRANSIENT:
 	case HTTP_F_NO_ANSWER:
 		return m == HTTP_METHOD_IDEMPOTENT ? HTTP_ACT_RETRY :
 						     HTTP_ACT_VERIFY;
 	case HTTP_F_TIMEOUT:
 	case HTTP_F_FINAL:
-	default:
-		return HTTP_ACT_GIVE_UP;
+	default: return HTTP_ACT_GIVE_UP;
 	}
 }
 
@@ -88,7 +86,8 @@ long http_policy_delay(const http_policy_cfg *cfg, unsigned retry,
 					cfg->backoff_cap_ms, retry, rnd);
 	if (elapsed_ms < 0)
 		elapsed_ms = 0;
-	if (elapsed_ms >= cfg->budget_ms || delay >= cfg->budget_ms - elapsed_ms)
+	if (elapsed_ms >= cfg->budget_ms ||
+	    delay >= cfg->budget_ms - elapsed_ms)
 		return -1;
 	return delay;
 }

@@ -73,8 +73,8 @@ long http_backoff_equal_ms(long base_ms, long cap_ms, unsigned retry,
 			   uint64_t rnd);
 
 typedef struct http_policy_cfg {
-	long budget_ms;          /* < 0: no retries at all */
-	unsigned max_retries;    /* 0: no limit but the budget */
+	long budget_ms;       /* < 0: no retries at all */
+	unsigned max_retries; /* 0: no limit but the budget */
 	long backoff_base_ms;
 	long backoff_cap_ms;
 	http_jitter jitter;

@@ -25,14 +25,11 @@ void http_response_done(http_response *r)
 http_answer http_classify_default(const http_response *resp)
 {
 	switch (resp->status) {
-	case 429:
-		return HTTP_ANSWER_REJECTED;
+	case 429: return HTTP_ANSWER_REJECTED;
 	case 502:
 	case 503:
-	case 504:
-		return HTTP_ANSWER_TRANSIENT;
-	default:
-		return HTTP_ANSWER_FINAL;
+	case 504: return HTTP_ANSWER_TRANSIENT;
+	default: return HTTP_ANSWER_FINAL;
 	}
 }
 
@@ -71,10 +68,12 @@ static int transport_exchange(http_client *c, const http_request *req,
 		if (rc < HTTP_E_PROTOCOL || rc > HTTP_E_NOMEM)
 			rc = HTTP_E_PROTOCOL;
 		if (rc == HTTP_E_TIMEOUT)
-			return http__timeout_fail(c, timeout_ms, true, err, fate);
+			return http__timeout_fail(c, timeout_ms, true, err,
+						  fate);
 		return http__fail(err, fate, rc,
-				  rc == HTTP_E_NO_ANSWER || rc == HTTP_E_TOO_BIG ||
-				  rc == HTTP_E_PROTOCOL,
+				  rc == HTTP_E_NO_ANSWER ||
+					  rc == HTTP_E_TOO_BIG ||
+					  rc == HTTP_E_PROTOCOL,
 				  "%s: transport failed: %s", c->label,
 				  http_class_str(rc));
 	}
@@ -149,8 +148,9 @@ static http_failure answer_failure(const attempts *a)
 
 	if (a->r.status >= 200 && a->r.status < 300)
 		return HTTP_F_FINAL;
-	ans = a->c->classify ? a->c->classify(a->c->classify_ud, a->req, &a->r) :
-			       http_classify_default(&a->r);
+	ans = a->c->classify ?
+		      a->c->classify(a->c->classify_ud, a->req, &a->r) :
+		      http_classify_default(&a->r);
 	switch (ans) {
 	case HTTP_ANSWER_REJECTED: return HTTP_F_REJECTED;
 	case HTTP_ANSWER_TRANSIENT: return HTTP_F_TRANSIENT;
@@ -202,9 +202,9 @@ static http_action verify(attempts *a)
 	v = a->req->verify(a->req->verify_ud);
 	tfp_debug("%s %s %s: outcome unknown; verified: %s", a->c->log_name,
 		  a->req->method, a->req->path,
-		  v == HTTP_TOOK_EFFECT ? "took effect" :
+		  v == HTTP_TOOK_EFFECT         ? "took effect" :
 		  v == HTTP_DID_NOT_TAKE_EFFECT ? "did not take effect" :
-		  "cannot tell");
+						  "cannot tell");
 	if (v == HTTP_TOOK_EFFECT) {
 		http_response_done(&a->r);
 		a->r.verified = true;
@@ -228,8 +228,9 @@ static long next_delay(attempts *a)
 	char t[32], msg[TFP_ERRMSG_MAX];
 	long ra, delay;
 
-	ra = a->cls == HTTP_OK ? http_retry_after_ms(a->r.retry_after,
-						     time(NULL)) : -1;
+	ra = a->cls == HTTP_OK ?
+		     http_retry_after_ms(a->r.retry_after, time(NULL)) :
+		     -1;
 	delay = http_policy_delay(&a->cfg, a->retry,
 				  (long)(util_now_ms() - a->start), ra,
 				  jitter_rand());
@@ -237,12 +238,12 @@ static long next_delay(attempts *a)
 		return delay;
 	snprintf(msg, sizeof(msg), "%s", a->e.message);
 	if (a->cfg.max_retries && a->retry >= a->cfg.max_retries) {
-		http__fail(&a->e, &a->fate, a->cls, false, "%.900s (retried %u times)",
-			   msg, a->retry);
+		http__fail(&a->e, &a->fate, a->cls, false,
+			   "%.900s (retried %u times)", msg, a->retry);
 	} else {
 		http__fmt_ms(a->cfg.budget_ms, t, sizeof(t));
-		http__fail(&a->e, &a->fate, a->cls, false, "%.900s (retried for %s)",
-			   msg, t);
+		http__fail(&a->e, &a->fate, a->cls, false,
+			   "%.900s (retried for %s)", msg, t);
 	}
 	http_breaker_trip(&a->c->breaker, util_now_ms(), a->cls, a->e.message);
 	return -1;
@@ -298,28 +299,30 @@ static void start(attempts *a, http_client *c, const http_request *req)
 	a->start = util_now_ms();
 }
 
-int http_send_fate(http_client *c, const http_request *req,
-		   http_response *resp, tfp_error *err, http_fate *fate)
+int http_send_fate(http_client *c, const http_request *req, http_response *resp,
+		   tfp_error *err, http_fate *fate)
 {
 	attempts a;
 	long delay = 0;
 
 	if (!c || !resp || !request_ok(req))
 		return http__class_code(http__fail(err, fate, HTTP_E_INVALID,
-						   false, "invalid HTTP request"));
+						   false,
+						   "invalid HTTP request"));
 	start(&a, c, req);
 	if (err) /* keep the caller's request context */
 		memcpy(a.e.request, err->request, sizeof(a.e.request));
 	for (;;) {
 		if (http__stopped(c)) {
-			a.cls = http__fail(&a.e, &a.fate, HTTP_E_CANCELLED, false,
-					   "request cancelled");
+			a.cls = http__fail(&a.e, &a.fate, HTTP_E_CANCELLED,
+					   false, "request cancelled");
 			break;
 		}
 		if (!http_breaker_admit(&c->breaker, util_now_ms(), &a.probe,
 					&a.e, &a.fate)) {
-			tfp_debug("%s %s %s: failing at once (server marked as not answering)",
-				  c->log_name, req->method, req->path);
+			tfp_debug(
+				"%s %s %s: failing at once (server marked as not answering)",
+				c->log_name, req->method, req->path);
 			a.cls = a.fate.cls;
 			break;
 		}
@@ -332,8 +335,8 @@ int http_send_fate(http_client *c, const http_request *req,
 		a.retry++;
 		if (!util_sleep_ms(delay, c->stop)) {
 			http_response_done(&a.r);
-			a.cls = http__fail(&a.e, &a.fate, HTTP_E_CANCELLED, false,
-					   "request cancelled");
+			a.cls = http__fail(&a.e, &a.fate, HTTP_E_CANCELLED,
+					   false, "request cancelled");
 			break;
 		}
 	}

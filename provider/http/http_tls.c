@@ -111,7 +111,8 @@ static int pin_verify_cb(X509_STORE_CTX *xs, void *arg)
 	if (!leaf || cert_fingerprint(leaf, p->actual) < 0) {
 		p->mismatch = true;
 		snprintf(p->actual, sizeof(p->actual), "%s", "(none)");
-		X509_STORE_CTX_set_error(xs, X509_V_ERR_APPLICATION_VERIFICATION);
+		X509_STORE_CTX_set_error(xs,
+					 X509_V_ERR_APPLICATION_VERIFICATION);
 		return 0;
 	}
 	if (strcmp(p->actual, p->pin) != 0) {

@@ -49,7 +49,7 @@ static bool leap(long y)
 /* Days since 1970-01-01 of a proleptic Gregorian date (y >= 1). */
 static int64_t days_from_civil(long y, int m, int d)
 {
-	static const int before[12] = { 0, 31, 59, 90, 120, 151,
+	static const int before[12] = { 0,   31,  59,  90,  120, 151,
 					181, 212, 243, 273, 304, 334 };
 	int64_t yy = y - 1;
 	int64_t days = yy * 365 + yy / 4 - yy / 100 + yy / 400;

@@ -33,7 +33,8 @@ static int transport(void *ud, const http_request *req, http_response *resp)
 
 	rc = c->transport(c->transport_ud, req->method, req->path,
 			  req->body ? (req->content_type ? req->content_type :
-				       "application/json") : NULL,
+							   "application/json") :
+				      NULL,
 			  req->body, authorization(req), &r);
 	if (rc != 0) {
 		free(r.body);
@@ -69,11 +70,11 @@ static bool copy_settings(k8s_client *c, const k8s_client_opts *o,
 	c->source = xdup(kc->source ? kc->source : "kubeconfig");
 	c->context = xdup(kc->context ? kc->context : "");
 	c->user_name = xdup(kc->user_name ? kc->user_name : "");
-	c->namespace = xdup(o->namespace && *o->namespace ? o->namespace :
+	c->namespace = xdup(o->namespace && *o->namespace   ? o->namespace :
 			    kc->namespace && *kc->namespace ? kc->namespace :
 							      "default");
 	c->field_manager = xdup(o->field_manager ? o->field_manager :
-				"terraform-lxdcapi");
+						   "terraform-lxdcapi");
 	c->stop = o->stop;
 	c->transport = o->transport;
 	c->transport_ud = o->transport_ud;
@@ -106,7 +107,8 @@ static int http_setup(k8s_client *c, const k8s_client_opts *o,
 	_cleanup_free_ char *label = NULL;
 	int rc;
 
-	if (asprintf(&label, "the management cluster at %s (%s, context \"%s\")",
+	if (asprintf(&label,
+		     "the management cluster at %s (%s, context \"%s\")",
 		     c->server, c->source, c->context) < 0) {
 		label = NULL;
 		return tfp_err_set(err, TFP_E_NOMEM, 0, "out of memory");
@@ -122,8 +124,9 @@ static int http_setup(k8s_client *c, const k8s_client_opts *o,
 	ho.tls_server_name = c->tls_server_name;
 	ho.proxy = kc->proxy_url;
 	ho.insecure = c->insecure;
-	ho.request_timeout_ms = o->request_timeout_ms > 0 ? o->request_timeout_ms :
-							    DEFAULT_TIMEOUT_MS;
+	ho.request_timeout_ms = o->request_timeout_ms > 0 ?
+					o->request_timeout_ms :
+					DEFAULT_TIMEOUT_MS;
 	ho.retry_budget_ms = K8S_RETRY_BUDGET_S * 1000L;
 	ho.max_retries = K8S_MAX_RETRIES;
 	ho.backoff_base_ms = K8S_RETRY_BASE_MS;
@@ -140,8 +143,9 @@ static int http_setup(k8s_client *c, const k8s_client_opts *o,
 	}
 	rc = http_client_new(&ho, &c->http, err);
 	if (rc == TFP_E_INVALID)
-		return tfp_err_set(err, TFP_E_CONFIG, 0, "%s, context \"%s\": %s",
-				   c->source, c->context, err ? err->message : "");
+		return tfp_err_set(err, TFP_E_CONFIG, 0,
+				   "%s, context \"%s\": %s", c->source,
+				   c->context, err ? err->message : "");
 	return rc;
 }
 
@@ -149,16 +153,20 @@ static int http_setup(k8s_client *c, const k8s_client_opts *o,
 static int check_kubeconfig(const kubeconfig *kc, tfp_error *err)
 {
 	if (!kc || !kc->server)
-		return tfp_err_set(err, TFP_E_CONFIG, 0, "no kubeconfig context given");
+		return tfp_err_set(err, TFP_E_CONFIG, 0,
+				   "no kubeconfig context given");
 	if (strncmp(kc->server, "https://", 8) != 0 &&
 	    strncmp(kc->server, "http://", 7) != 0)
-		return tfp_err_set(err, TFP_E_CONFIG, 0,
-				   "%s, context \"%s\": server \"%.200s\" is not an "
-				   "https:// URL", kc->source, kc->context, kc->server);
+		return tfp_err_set(
+			err, TFP_E_CONFIG, 0,
+			"%s, context \"%s\": server \"%.200s\" is not an "
+			"https:// URL",
+			kc->source, kc->context, kc->server);
 	if (!kc->client_cert_pem != !kc->client_key_pem)
-		return tfp_err_set(err, TFP_E_CONFIG, 0,
-				   "%s, context \"%s\": a client certificate needs its key",
-				   kc->source, kc->context);
+		return tfp_err_set(
+			err, TFP_E_CONFIG, 0,
+			"%s, context \"%s\": a client certificate needs its key",
+			kc->source, kc->context);
 	return TFP_OK;
 }
 

@@ -64,7 +64,8 @@
 #include "kubeconfig.h"
 
 /* Message of a wait the stop flag ended (Terraform's StopProvider). */
-#define K8S_CANCELLED_MSG "Terraform asked the provider to stop (Ctrl-C); request cancelled"
+#define K8S_CANCELLED_MSG                                                      \
+	"Terraform asked the provider to stop (Ctrl-C); request cancelled"
 
 /* Replies larger than this are TFP_E_PROTOCOL. */
 #define K8S_MAX_RESPONSE (64u * 1024 * 1024)
@@ -97,7 +98,8 @@ typedef struct k8s_http_reply {
 
 typedef int (*k8s_transport_fn)(void *ud, const char *method, const char *path,
 				const char *content_type, const char *body,
-				const char *authorization, k8s_http_reply *reply);
+				const char *authorization,
+				k8s_http_reply *reply);
 
 /* ---- retry budget ------------------------------------------------------- */
 
@@ -119,10 +121,11 @@ typedef struct k8s_client_opts {
 	/* Default namespace for callers that do not name one; NULL: the
 	 * context's namespace, else "default". */
 	const char *namespace;
-	long request_timeout_ms;   /* one HTTP exchange; default 30000 */
-	const char *user_agent;    /* default "terraform-provider-lxdcapi" */
-	const char *field_manager; /* sent on writes; default "terraform-lxdcapi" */
-	atomic_int *stop;          /* abort promptly when non-zero; may be NULL */
+	long request_timeout_ms; /* one HTTP exchange; default 30000 */
+	const char *user_agent;  /* default "terraform-provider-lxdcapi" */
+	const char *
+		field_manager; /* sent on writes; default "terraform-lxdcapi" */
+	atomic_int *stop;      /* abort promptly when non-zero; may be NULL */
 	k8s_transport_fn transport; /* tests only: replaces libcurl */
 	void *transport_ud;
 } k8s_client_opts;
@@ -235,8 +238,8 @@ int k8s_delete(k8s_client *c, const k8s_gvr *r, const char *ns,
 #define K8S_UNCHANGED 1
 typedef int (*k8s_mutate_fn)(json_t *obj, void *arg, tfp_error *err);
 int k8s_update(k8s_client *c, const k8s_gvr *r, const char *ns,
-	       const char *name, k8s_mutate_fn mutate, void *arg,
-	       json_t **out, tfp_error *err);
+	       const char *name, k8s_mutate_fn mutate, void *arg, json_t **out,
+	       tfp_error *err);
 
 /* Raw request for anything else. `path` starts with '/' and may carry a
  * query string; body may be NULL; content_type NULL means
@@ -269,15 +272,15 @@ int k8s_resolve(k8s_client *c, const char *group, const char *kind,
  * not serve cluster.x-k8s.io: install Cluster API (clusterctl init
  * --infrastructure lxd) ...". */
 typedef struct k8s_capi {
-	const char *capi_version;     /* "v1beta2" or "v1beta1" */
-	k8s_gvr cluster;              /* cluster.x-k8s.io */
+	const char *capi_version; /* "v1beta2" or "v1beta1" */
+	k8s_gvr cluster;          /* cluster.x-k8s.io */
 	k8s_gvr machine_deployment;
 	k8s_gvr machine_set;
 	k8s_gvr machine;
-	k8s_gvr kubeadm_control_plane; /* controlplane.cluster.x-k8s.io */
+	k8s_gvr kubeadm_control_plane;   /* controlplane.cluster.x-k8s.io */
 	k8s_gvr kubeadm_config_template; /* bootstrap.cluster.x-k8s.io */
 	k8s_gvr kubeadm_config;
-	k8s_gvr lxc_cluster;          /* infrastructure.cluster.x-k8s.io */
+	k8s_gvr lxc_cluster; /* infrastructure.cluster.x-k8s.io */
 	k8s_gvr lxc_machine_template;
 	k8s_gvr lxc_machine;
 } k8s_capi;

@@ -65,7 +65,8 @@ static void live_done(struct live *l)
  * Cluster, but ones made with clusterctl (then imported) call them
  * <name>-control-plane and so on, so follow the reference when there is
  * one. Borrowed from `cluster`, or `name`. */
-static const char *ref_name(const json_t *cluster, const char *path, const char *name)
+static const char *ref_name(const json_t *cluster, const char *path,
+			    const char *name)
 {
 	const char *r = k8s_jstr(cluster, path);
 
@@ -82,15 +83,19 @@ static int fetch(k8s_client *c, const k8s_capi *capi, const char *ns,
 {
 	int rc;
 
-	if ((rc = k8s_res_get_opt(c, &capi->cluster, ns, name, &l->cluster, err)) ||
+	if ((rc = k8s_res_get_opt(c, &capi->cluster, ns, name, &l->cluster,
+				  err)) ||
 	    (rc = k8s_res_get_opt(c, &capi->kubeadm_control_plane, ns,
-			  KCP_OF(l->cluster, name), &l->kcp, err)) ||
-	    (rc = k8s_res_get_opt(c, &capi->lxc_cluster, ns, LXC_OF(l->cluster, name), &l->lxc,
-			  err)) ||
-	    (rc = k8s_res_get_opt(c, &capi->lxc_machine_template, ns,
-			  k8s_jstr(l->kcp, "spec.machineTemplate.spec.infrastructureRef.name"),
-			  &l->tpl, err)) ||
-	    (rc = k8s_res_get_opt(c, &k8s_gvr_secret, ns, secret, &l->secret, err)))
+				  KCP_OF(l->cluster, name), &l->kcp, err)) ||
+	    (rc = k8s_res_get_opt(c, &capi->lxc_cluster, ns,
+				  LXC_OF(l->cluster, name), &l->lxc, err)) ||
+	    (rc = k8s_res_get_opt(
+		     c, &capi->lxc_machine_template, ns,
+		     k8s_jstr(l->kcp,
+			      "spec.machineTemplate.spec.infrastructureRef.name"),
+		     &l->tpl, err)) ||
+	    (rc = k8s_res_get_opt(c, &k8s_gvr_secret, ns, secret, &l->secret,
+				  err)))
 		return rc;
 	return TFP_OK;
 }
@@ -109,27 +114,36 @@ static char *own_secret(const tf_value *v)
  * the plan already fixed (apply must return what was planned). */
 static void fill_computed(tf_value *st, const struct live *l, bool only_unknown)
 {
-	const char *host = k8s_jstr(l->cluster, "spec.controlPlaneEndpoint.host");
-	long port = k8s_jint(l->cluster, "spec.controlPlaneEndpoint.port", 6443);
+	const char *host = k8s_jstr(l->cluster,
+				    "spec.controlPlaneEndpoint.host");
+	long port = k8s_jint(l->cluster, "spec.controlPlaneEndpoint.port",
+			     6443);
 	const char *phase = k8s_jstr(l->cluster, "status.phase");
 	char *ep = NULL;
 	const char *sec = tf_value_attr_string(st, "identity_secret");
 	char *own = own_secret(st);
 
-#define WANT(attr) (!only_unknown || tf_value_is_unknown(tf_value_attr(st, attr)))
+#define WANT(attr)                                                             \
+	(!only_unknown || tf_value_is_unknown(tf_value_attr(st, attr)))
 	if (host && *host && asprintf(&ep, "https://%s:%ld", host, port) < 0)
 		ep = NULL;
 	if (WANT("endpoint"))
-		tf_value_object_set(st, "endpoint", tf_value_string(ep ? ep : ""));
+		tf_value_object_set(st, "endpoint",
+				    tf_value_string(ep ? ep : ""));
 	if (WANT("phase"))
-		tf_value_object_set(st, "phase", tf_value_string(phase ? phase : ""));
+		tf_value_object_set(st, "phase",
+				    tf_value_string(phase ? phase : ""));
 	if (WANT("conditions"))
-		tf_value_object_set(st, "conditions", k8s_conditions_value(l->cluster));
+		tf_value_object_set(st, "conditions",
+				    k8s_conditions_value(l->cluster));
 	if (WANT("identity_secret_name"))
 		tf_value_object_set(st, "identity_secret_name",
-				    tf_value_string(sec ? sec : own ? own : ""));
+				    tf_value_string(sec ? sec :
+						    own ? own :
+							  ""));
 	if (WANT("namespace") && !tf_value_attr_string(st, "namespace"))
-		tf_value_object_set(st, "namespace", tf_value_string("default"));
+		tf_value_object_set(st, "namespace",
+				    tf_value_string("default"));
 #undef WANT
 	free(ep);
 	free(own);
@@ -157,7 +171,8 @@ static json_t *cp_template(const tf_value *plan, char **tname)
 
 	*tname = base && spec ? k8s_template_name(base, spec) : NULL;
 	if (*tname)
-		tpl = k8s_lxc_machine_template(tf_value_attr_string(plan, "namespace"),
+		tpl = k8s_lxc_machine_template(tf_value_attr_string(plan,
+								    "namespace"),
 					       *tname, name, spec);
 	json_decref(spec);
 	free(base);
@@ -167,12 +182,13 @@ static json_t *cp_template(const tf_value *plan, char **tname)
 /* Delete the control-plane templates of `name` other than `keep` that a
  * rotation left behind (see k8s_res_stale_templates). */
 static void delete_stale_templates(k8s_client *c, const k8s_capi *capi,
-				   const char *ns, const char *name, const char *keep)
+				   const char *ns, const char *name,
+				   const char *keep)
 {
 	_cleanup_(freep) char *base = cp_template_base(name);
 
-	k8s_res_delete_stale(c, &capi->lxc_machine_template, ns, name, base, keep,
-			     false);
+	k8s_res_delete_stale(c, &capi->lxc_machine_template, ns, name, base,
+			     keep, false);
 }
 
 /* Control-plane templates a rotation left behind (it was interrupted after
@@ -185,29 +201,34 @@ static bool stale_templates(tfp_ctx *ctx, const tf_value *p)
 	const char *name = tf_value_attr_string(p, "name");
 	char *base, **stale, *keep = NULL, *tname = NULL;
 	json_t *kcp = NULL, *tpl;
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	bool any;
 
 	if (!ctx->client || !ns || !name ||
 	    k8s_capi_discover(ctx->client, &capi, &err) != TFP_OK)
 		return false;
-	if (k8s_get(ctx->client, &capi->kubeadm_control_plane, ns, name, &kcp, &err) == TFP_OK &&
+	if (k8s_get(ctx->client, &capi->kubeadm_control_plane, ns, name, &kcp,
+		    &err) == TFP_OK &&
 	    k8s_jstr(kcp, "spec.machineTemplate.spec.infrastructureRef.name"))
-		keep = strdup(k8s_jstr(kcp, "spec.machineTemplate.spec.infrastructureRef.name"));
+		keep = strdup(k8s_jstr(
+			kcp,
+			"spec.machineTemplate.spec.infrastructureRef.name"));
 	json_decref(kcp);
 	/* The planned template counts as current too. */
 	tpl = tf_value_is_wholly_known(p) ? cp_template(p, &tname) : NULL;
 	json_decref(tpl);
 	base = cp_template_base(name);
-	stale = k8s_res_stale_templates(ctx->client, &capi->lxc_machine_template, ns,
-					name, base, keep);
+	stale = k8s_res_stale_templates(ctx->client,
+					&capi->lxc_machine_template, ns, name,
+					base, keep);
 	any = false;
 	for (size_t i = 0; stale && stale[i]; i++)
 		if (!tname || strcmp(stale[i], tname) != 0)
 			any = true;
 	if (any)
 		tfp_info("cluster %s/%s: unused control-plane templates of an "
-			 "unfinished rotation remain; planning an update", ns, name);
+			 "unfinished rotation remain; planning an update",
+			 ns, name);
 	k8s_res_free_names(stale);
 	free(base);
 	free(keep);
@@ -225,37 +246,44 @@ static void check_placement(const tf_value *p, tf_diags *d)
 	int64_t reps;
 
 	if (lb && strcmp(lb, "ovn") == 0 && tf_value_is_null(net))
-		tf_diags_attr_error(d, "load_balancer_network",
-				    "OVN load balancer needs a network",
-				    "load_balancer = \"ovn\" places the control-plane "
-				    "load balancer on an OVN network: set "
-				    "load_balancer_network (e.g. "
-				    "lxd_ovn_network.k8s.name).");
+		tf_diags_attr_error(
+			d, "load_balancer_network",
+			"OVN load balancer needs a network",
+			"load_balancer = \"ovn\" places the control-plane "
+			"load balancer on an OVN network: set "
+			"load_balancer_network (e.g. "
+			"lxd_ovn_network.k8s.name).");
 	if (lb && strcmp(lb, "ovn") != 0 && tf_value_is_known(net))
-		tf_diags_attr_error(d, "load_balancer_network",
-				    "load_balancer_network needs the ovn load balancer",
-				    "load_balancer_network is only used with "
-				    "load_balancer = \"ovn\" (here \"%s\").", lb);
+		tf_diags_attr_error(
+			d, "load_balancer_network",
+			"load_balancer_network needs the ovn load balancer",
+			"load_balancer_network is only used with "
+			"load_balancer = \"ovn\" (here \"%s\").",
+			lb);
 	if (lb && strcmp(lb, "lxc") == 0 && tf_value_is_known(host))
-		tf_diags_attr_error(d, "control_plane_host",
-				    "control_plane_host needs the ovn or external load balancer",
-				    "With load_balancer = \"lxc\" the haproxy instance "
-				    "gets its address from LXD and Cluster API records "
-				    "it; remove control_plane_host or choose \"ovn\" "
-				    "or \"external\".");
+		tf_diags_attr_error(
+			d, "control_plane_host",
+			"control_plane_host needs the ovn or external load balancer",
+			"With load_balancer = \"lxc\" the haproxy instance "
+			"gets its address from LXD and Cluster API records "
+			"it; remove control_plane_host or choose \"ovn\" "
+			"or \"external\".");
 	if (lb && strcmp(lb, "external") == 0 && tf_value_is_null(host))
-		tf_diags_attr_error(d, "control_plane_host",
-				    "External load balancer needs an address",
-				    "load_balancer = \"external\" (e.g. kube-vip) "
-				    "needs the fixed control-plane address in "
-				    "control_plane_host.");
-	if (tf_value_get_int(tf_value_attr(p, "control_plane_replicas"), &reps) == 0 &&
+		tf_diags_attr_error(
+			d, "control_plane_host",
+			"External load balancer needs an address",
+			"load_balancer = \"external\" (e.g. kube-vip) "
+			"needs the fixed control-plane address in "
+			"control_plane_host.");
+	if (tf_value_get_int(tf_value_attr(p, "control_plane_replicas"),
+			     &reps) == 0 &&
 	    reps % 2 == 0)
-		tf_diags_attr_error(d, "control_plane_replicas",
-				    "Control plane replicas must be odd",
-				    "%lld control-plane machines cannot keep an etcd "
-				    "quorum (stacked etcd): use 1, 3 or 5.",
-				    (long long)reps);
+		tf_diags_attr_error(
+			d, "control_plane_replicas",
+			"Control plane replicas must be odd",
+			"%lld control-plane machines cannot keep an etcd "
+			"quorum (stacked etcd): use 1, 3 or 5.",
+			(long long)reps);
 }
 
 /* The LXD identity: either an existing Secret (identity_secret) or the
@@ -264,33 +292,41 @@ static void check_placement(const tf_value *p, tf_diags *d)
 static void plan_identity(tf_value *p, const tf_value *config, tf_diags *d)
 {
 	static const char *const creds[] = {
-		"lxd_server_url", "lxd_server_certificate",
-		"lxd_client_certificate", "lxd_client_key",
+		"lxd_server_url",
+		"lxd_server_certificate",
+		"lxd_client_certificate",
+		"lxd_client_key",
 	};
 	const tf_value *is = tf_value_attr(p, "identity_secret");
 	_cleanup_(freep) char *own = NULL;
 
 	for (size_t i = 0; tf_value_is_known(is) && i < TF_COUNT(creds); i++)
 		if (!tf_value_is_null(tf_value_attr(config, creds[i])))
-			tf_diags_attr_error(d, creds[i], "Conflicting LXD identity",
-					    "identity_secret names an existing "
-					    "Secret, so %s would not be used: set "
-					    "either identity_secret or the lxd_* "
-					    "credentials.", creds[i]);
+			tf_diags_attr_error(
+				d, creds[i], "Conflicting LXD identity",
+				"identity_secret names an existing "
+				"Secret, so %s would not be used: set "
+				"either identity_secret or the lxd_* "
+				"credentials.",
+				creds[i]);
 	/* The server certificate is optional; the other three are needed. */
 	for (size_t i = 0; tf_value_is_null(is) && i < TF_COUNT(creds); i++)
 		if (i != 1 && tf_value_is_null(tf_value_attr(p, creds[i])))
-			tf_diags_attr_error(d, creds[i], "LXD identity incomplete",
+			tf_diags_attr_error(d, creds[i],
+					    "LXD identity incomplete",
 					    "CAPN needs the LXD server URL, a "
 					    "client certificate and its key: set "
 					    "%s, or name an existing identity "
-					    "Secret in identity_secret.", creds[i]);
+					    "Secret in identity_secret.",
+					    creds[i]);
 	if (!tf_value_is_unknown(tf_value_attr(p, "identity_secret_name")))
 		return;
 	own = own_secret(p);
 	if (tf_value_is_known(is))
-		tf_plan_set(p, "identity_secret_name", tf_value_ref((tf_value *)is));
-	else if (own && tf_value_is_known(tf_value_attr(p, "name")) && tf_value_is_null(is))
+		tf_plan_set(p, "identity_secret_name",
+			    tf_value_ref((tf_value *)is));
+	else if (own && tf_value_is_known(tf_value_attr(p, "name")) &&
+		 tf_value_is_null(is))
 		tf_plan_set(p, "identity_secret_name", tf_value_string(own));
 }
 
@@ -299,7 +335,8 @@ static void plan_identity(tf_value *p, const tf_value *config, tf_diags *d)
 static void plan_update(tfp_ctx *ctx, const tf_value *prior, tf_value *p,
 			tf_paths *replace, tf_diags *d)
 {
-	static const char *const moving[] = { "endpoint", "phase", "conditions", NULL };
+	static const char *const moving[] = { "endpoint", "phase", "conditions",
+					      NULL };
 	const char *from = tf_value_attr_string(prior, "kubernetes_version");
 	const char *to = tf_value_attr_string(p, "kubernetes_version");
 	const char *endpoint = tf_value_attr_string(prior, "endpoint");
@@ -314,7 +351,8 @@ static void plan_update(tfp_ctx *ctx, const tf_value *prior, tf_value *p,
 				    "bigger jumps).",
 				    tf_value_attr_string(p, "name"), why);
 	/* The KubeadmControlPlane is gone: only a new cluster helps. */
-	if (tf_value_get_int(tf_value_attr(prior, "control_plane_replicas"), &reps) == 0 &&
+	if (tf_value_get_int(tf_value_attr(prior, "control_plane_replicas"),
+			     &reps) == 0 &&
 	    reps == 0)
 		tf_paths_add_attr(replace, "control_plane_replicas");
 	/* The Cluster object is missing (see cluster_read). */
@@ -325,7 +363,8 @@ static void plan_update(tfp_ctx *ctx, const tf_value *prior, tf_value *p,
 	} else if (tf_plan_has_changes(prior, p) || stale_templates(ctx, p)) {
 		/* The endpoint stays once known. */
 		tf_plan_mark_unknown_all(ctx->schema, p,
-					 endpoint && *endpoint ? moving + 1 : moving);
+					 endpoint && *endpoint ? moving + 1 :
+								 moving);
 	}
 }
 
@@ -353,26 +392,31 @@ struct ready_arg {
 static int check_ready(void *argv, tfp_error *err)
 {
 	struct ready_arg *a = argv;
-	struct live l = {0};
+	struct live l = { 0 };
 	char kc[300];
 	int rc;
 	bool ok;
 
 	free(a->why);
 	a->why = NULL;
-	if ((rc = k8s_res_get_opt(a->c, &a->capi->cluster, a->ns, a->name, &l.cluster, err)) ||
+	if ((rc = k8s_res_get_opt(a->c, &a->capi->cluster, a->ns, a->name,
+				  &l.cluster, err)) ||
 	    (rc = k8s_res_get_opt(a->c, &a->capi->kubeadm_control_plane, a->ns,
-			  KCP_OF(l.cluster, a->name), &l.kcp, err))) {
+				  KCP_OF(l.cluster, a->name), &l.kcp, err))) {
 		live_done(&l); /* the Cluster may have been read */
 		return rc;
 	}
-	ok = k8s_cluster_ready(l.cluster, l.kcp, a->version, a->replicas, &a->why);
+	ok = k8s_cluster_ready(l.cluster, l.kcp, a->version, a->replicas,
+			       &a->why);
 	if (ok) {
 		snprintf(kc, sizeof(kc), "%s-kubeconfig", a->name);
-		rc = k8s_res_get_opt(a->c, &k8s_gvr_secret, a->ns, kc, &l.kubeconfig, err);
+		rc = k8s_res_get_opt(a->c, &k8s_gvr_secret, a->ns, kc,
+				     &l.kubeconfig, err);
 		if (rc == TFP_OK && !l.kubeconfig) {
 			ok = false;
-			if (asprintf(&a->why, "the Secret %s does not exist yet", kc) < 0)
+			if (asprintf(&a->why,
+				     "the Secret %s does not exist yet",
+				     kc) < 0)
 				a->why = NULL;
 		}
 	}
@@ -388,13 +432,14 @@ static bool wait_ready(tfp_ctx *ctx, k8s_client *c, const k8s_capi *capi,
 		       const tf_value *plan, const char *which, tf_diags *d)
 {
 	struct ready_arg a = {
-		.c = c, .capi = capi,
+		.c = c,
+		.capi = capi,
 		.ns = tf_value_attr_string(plan, "namespace"),
 		.name = tf_value_attr_string(plan, "name"),
 		.version = tf_value_attr_string(plan, "kubernetes_version"),
 	};
 	long timeout = k8s_res_timeout(plan, which);
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	int64_t reps = 1;
 	int rc;
 
@@ -402,9 +447,9 @@ static bool wait_ready(tfp_ctx *ctx, k8s_client *c, const k8s_capi *capi,
 	a.replicas = (long)reps;
 	rc = k8s_res_poll(ctx, timeout, check_ready, &a, &err);
 	if (rc == TFP_E_TIMEOUT) {
-		struct live l = {0};
+		struct live l = { 0 };
 		char sel[300], *buf = NULL;
-		tfp_error e2 = {0};
+		tfp_error e2 = { 0 };
 
 		fetch(c, capi, a.ns, a.name, NULL, &l, &e2);
 		snprintf(sel, sizeof(sel), K8S_LABEL_CLUSTER "=%s", a.name);
@@ -412,24 +457,26 @@ static bool wait_ready(tfp_ctx *ctx, k8s_client *c, const k8s_capi *capi,
 		k8s_res_explain(c, l.kcp, NULL, a.ns, NULL, &buf);
 		k8s_res_explain(c, l.lxc, &capi->machine, a.ns, sel, &buf);
 		k8s_res_explain(c, NULL, &capi->lxc_machine, a.ns, sel, &buf);
-		tf_diags_error(d, NULL, "Cluster not ready in time",
-			       "Cluster %s/%s did not become ready within "
-			       "timeouts.%s (%lds): %s.\nFalse conditions:%s\n"
-			       "The objects are kept; fix the cause (often the LXD "
-			       "side: images, KVM, quotas) and apply again, or "
-			       "raise timeouts.%s.",
-			       a.ns, a.name, which, timeout,
-			       a.why ? a.why : "not ready",
-			       buf ? buf : " none reported", which);
+		tf_diags_error(
+			d, NULL, "Cluster not ready in time",
+			"Cluster %s/%s did not become ready within "
+			"timeouts.%s (%lds): %s.\nFalse conditions:%s\n"
+			"The objects are kept; fix the cause (often the LXD "
+			"side: images, KVM, quotas) and apply again, or "
+			"raise timeouts.%s.",
+			a.ns, a.name, which, timeout,
+			a.why ? a.why : "not ready",
+			buf ? buf : " none reported", which);
 		free(buf);
 		live_done(&l);
 	} else if (rc == TFP_E_CANCELLED) {
-		tf_diags_error(d, NULL, "Stopped while waiting for the cluster",
-			       "Terraform asked the provider to stop (Ctrl-C) while "
-			       "cluster %s/%s was not ready yet (%s). What exists is "
-			       "kept in the state; if Terraform marks it tainted, the "
-			       "next apply replaces it.", a.ns, a.name,
-			       a.why ? a.why : "not ready");
+		tf_diags_error(
+			d, NULL, "Stopped while waiting for the cluster",
+			"Terraform asked the provider to stop (Ctrl-C) while "
+			"cluster %s/%s was not ready yet (%s). What exists is "
+			"kept in the state; if Terraform marks it tainted, the "
+			"next apply replaces it.",
+			a.ns, a.name, a.why ? a.why : "not ready");
 	} else if (rc) {
 		k8s_diag(d, NULL, "Cannot wait for the cluster", &err);
 	}
@@ -445,8 +492,8 @@ static tf_value *state_from_plan(k8s_client *c, const k8s_capi *capi,
 				 const tf_value *planned)
 {
 	tf_value *st = tf_value_mut(tf_value_ref((tf_value *)planned));
-	struct live l = {0};
-	tfp_error err = {0};
+	struct live l = { 0 };
+	tfp_error err = { 0 };
 
 	if (!st)
 		return NULL;
@@ -476,10 +523,10 @@ static int create_step(struct run *r, const k8s_gvr *gvr, json_t *obj,
 {
 	_cleanup_(json_decrefp) json_t *o = obj;
 
-	snprintf(r->summary, sizeof(r->summary), "Cannot create %s %s/%s", gvr->kind,
-		 r->ns, name);
-	return o ? k8s_op_create(&r->op, r->c, gvr, r->ns, o, NULL, &r->err)
-		 : TFP_E_NOMEM;
+	snprintf(r->summary, sizeof(r->summary), "Cannot create %s %s/%s",
+		 gvr->kind, r->ns, name);
+	return o ? k8s_op_create(&r->op, r->c, gvr, r->ns, o, NULL, &r->err) :
+		   TFP_E_NOMEM;
 }
 
 /* The objects in dependency order: our identity Secret (`secret`, NULL
@@ -492,30 +539,39 @@ static int create_objects(struct run *r, const tf_value *planned,
 	_cleanup_(json_decrefp) json_t *tpl = cp_template(planned, &tname);
 	int rc;
 
-	if (secret && (rc = create_step(r, &k8s_gvr_secret,
-					k8s_identity_secret(planned, secret), secret)))
+	if (secret &&
+	    (rc = create_step(r, &k8s_gvr_secret,
+			      k8s_identity_secret(planned, secret), secret)))
 		return rc;
-	snprintf(r->summary, sizeof(r->summary), "Cannot create LXCMachineTemplate %s/%s",
-		 r->ns, tname ? tname : "");
+	snprintf(r->summary, sizeof(r->summary),
+		 "Cannot create LXCMachineTemplate %s/%s", r->ns,
+		 tname ? tname : "");
 	if (!tpl)
 		return TFP_E_NOMEM;
-	if ((rc = k8s_op_ensure(&r->op, r->c, &r->capi->lxc_machine_template, r->ns,
-				tpl, true, &r->err)) ||
-	    (rc = create_step(r, &r->capi->lxc_cluster,
-			      k8s_lxc_cluster(planned, secret ? secret :
-					      tf_value_attr_string(planned, "identity_secret")),
-			      r->name)) ||
+	if ((rc = k8s_op_ensure(&r->op, r->c, &r->capi->lxc_machine_template,
+				r->ns, tpl, true, &r->err)) ||
+	    (rc = create_step(
+		     r, &r->capi->lxc_cluster,
+		     k8s_lxc_cluster(
+			     planned,
+			     secret ? secret :
+				      tf_value_attr_string(planned,
+							   "identity_secret")),
+		     r->name)) ||
 	    (rc = create_step(r, &r->capi->kubeadm_control_plane,
-			      k8s_kubeadm_control_plane(planned, tname), r->name)))
+			      k8s_kubeadm_control_plane(planned, tname),
+			      r->name)))
 		return rc;
-	return create_step(r, &r->capi->cluster, k8s_cluster_object(planned), r->name);
+	return create_step(r, &r->capi->cluster, k8s_cluster_object(planned),
+			   r->name);
 }
 
 /* Diagnose a failed create. Someone else's object holding one of our
  * names (TFP_E_EXISTS): what this create made is taken back. Anything
  * else: what was made stays, and goes into the state. Returns whether
  * there is such partial state. */
-static bool create_failed(struct run *r, int rc, const char *secret, tf_diags *d)
+static bool create_failed(struct run *r, int rc, const char *secret,
+			  tf_diags *d)
 {
 	const char *ns = r->ns, *name = r->name;
 
@@ -537,14 +593,17 @@ static bool create_failed(struct run *r, int rc, const char *secret, tf_diags *d
 			       "the cluster is removed again.",
 			       r->err.message, ns, name);
 	else if (rc == TFP_E_NOTFOUND && !k8s_op_made_any(&r->op))
-		tf_diags_error(d, NULL, r->summary,
-			       "The namespace \"%s\" does not exist on the management "
-			       "cluster. Create it (kubectl create namespace %s) or "
-			       "set namespace to an existing one.", ns, ns);
+		tf_diags_error(
+			d, NULL, r->summary,
+			"The namespace \"%s\" does not exist on the management "
+			"cluster. Create it (kubectl create namespace %s) or "
+			"set namespace to an existing one.",
+			ns, ns);
 	else if (r->err.code)
 		k8s_diag(d, NULL, r->summary, &r->err);
 	else
-		tf_diags_error(d, NULL, r->summary, "Out of memory building the object.");
+		tf_diags_error(d, NULL, r->summary,
+			       "Out of memory building the object.");
 	if (rc == TFP_E_EXISTS) {
 		k8s_op_undo(&r->op, r->c, ns);
 		return false;
@@ -591,8 +650,8 @@ static void cluster_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 	const char *ns = tf_value_attr_string(state, "namespace");
 	const char *name = tf_value_attr_string(state, "name");
 	char *secret = own_secret(state);
-	struct live l = {0};
-	tfp_error err = {0};
+	struct live l = { 0 };
+	tfp_error err = { 0 };
 	tf_value *st;
 	int rc;
 
@@ -601,7 +660,8 @@ static void cluster_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 	rc = fetch(c, capi, ns, name, secret, &l, &err);
 	if (rc) {
 		char summary[200];
-		snprintf(summary, sizeof(summary), "Cannot read cluster %s/%s", ns, name);
+		snprintf(summary, sizeof(summary), "Cannot read cluster %s/%s",
+			 ns, name);
 		k8s_diag(d, NULL, summary, &err);
 		goto done;
 	}
@@ -614,12 +674,14 @@ static void cluster_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 	 * Incomplete, so the plan replaces the cluster and nothing leaks. */
 	st = tf_value_mut(tf_value_ref((tf_value *)state));
 	k8s_cluster_read_into(st, l.cluster, l.kcp, l.lxc, l.kcp ? l.tpl : NULL,
-			      tf_value_attr_string(state, "kubernetes_version"));
+			      tf_value_attr_string(state,
+						   "kubernetes_version"));
 	if (!tf_value_attr_string(st, "identity_secret")) {
 		const char *ref = k8s_jstr(l.lxc, "spec.secretRef.name");
 		if (ref && secret && strcmp(ref, secret) != 0) {
 			/* Imported cluster using someone else's Secret. */
-			tf_value_object_set(st, "identity_secret", tf_value_string(ref));
+			tf_value_object_set(st, "identity_secret",
+					    tf_value_string(ref));
 		} else if (l.secret) {
 			k8s_identity_read_into(st, l.secret);
 		} else {
@@ -629,13 +691,18 @@ static void cluster_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 		}
 	}
 	if (tf_value_is_null(tf_value_attr(st, "lxd_project")))
-		tf_value_object_set(st, "lxd_project", tf_value_string("default"));
+		tf_value_object_set(st, "lxd_project",
+				    tf_value_string("default"));
 	if (tf_value_is_null(tf_value_attr(st, "control_plane_port")))
-		tf_value_object_set(st, "control_plane_port", tf_value_int(
-			k8s_jint(l.lxc, "spec.controlPlaneEndpoint.port", 6443)));
+		tf_value_object_set(
+			st, "control_plane_port",
+			tf_value_int(k8s_jint(l.lxc,
+					      "spec.controlPlaneEndpoint.port",
+					      6443)));
 	fill_computed(st, &l, false);
 	if (!l.cluster)
-		tf_value_object_set(st, "phase", tf_value_string(K8S_PHASE_INCOMPLETE));
+		tf_value_object_set(st, "phase",
+				    tf_value_string(K8S_PHASE_INCOMPLETE));
 	*out = st;
 done:
 	live_done(&l);
@@ -675,8 +742,12 @@ static bool same_machine(const tf_value *prior, const tf_value *planned)
 static bool identity_changed(const tf_value *prior, const tf_value *planned)
 {
 	static const char *const attrs[] = {
-		"lxd_server_url", "lxd_server_certificate", "lxd_client_certificate",
-		"lxd_client_key", "lxd_project", NULL,
+		"lxd_server_url",
+		"lxd_server_certificate",
+		"lxd_client_certificate",
+		"lxd_client_key",
+		"lxd_project",
+		NULL,
 	};
 
 	return tf_plan_any_changed(prior, planned, attrs);
@@ -688,15 +759,17 @@ static int update_identity(struct run *u, const tf_value *planned,
 {
 	int rc;
 
-	snprintf(u->summary, sizeof(u->summary), "Cannot update Secret %s/%s", u->ns,
-		 secret);
+	snprintf(u->summary, sizeof(u->summary), "Cannot update Secret %s/%s",
+		 u->ns, secret);
 	rc = k8s_update(u->c, &k8s_gvr_secret, u->ns, secret, put_identity,
 			(void *)planned, NULL, &u->err);
 	if (rc == TFP_E_NOTFOUND) {
-		_cleanup_(json_decrefp) json_t *s = k8s_identity_secret(planned, secret);
+		_cleanup_(json_decrefp)
+			json_t *s = k8s_identity_secret(planned, secret);
 
-		rc = s ? k8s_op_create(&u->op, u->c, &k8s_gvr_secret, u->ns, s, NULL, &u->err)
-		       : TFP_E_NOMEM;
+		rc = s ? k8s_op_create(&u->op, u->c, &k8s_gvr_secret, u->ns, s,
+				       NULL, &u->err) :
+			 TFP_E_NOMEM;
 	}
 	return rc;
 }
@@ -715,17 +788,19 @@ static int control_plane_template(struct run *u, const tf_value *prior,
 	const char *cur;
 	int rc;
 
-	snprintf(u->summary, sizeof(u->summary), "Cannot read Cluster %s/%s", u->ns,
-		 u->name);
-	if ((rc = k8s_get(u->c, &u->capi->cluster, u->ns, u->name, &cl, &u->err)))
+	snprintf(u->summary, sizeof(u->summary), "Cannot read Cluster %s/%s",
+		 u->ns, u->name);
+	if ((rc = k8s_get(u->c, &u->capi->cluster, u->ns, u->name, &cl,
+			  &u->err)))
 		return rc;
 	*kcp_name = strdup(KCP_OF(cl, u->name));
-	snprintf(u->summary, sizeof(u->summary), "Cannot read KubeadmControlPlane %s/%s",
-		 u->ns, *kcp_name ? *kcp_name : u->name);
+	snprintf(u->summary, sizeof(u->summary),
+		 "Cannot read KubeadmControlPlane %s/%s", u->ns,
+		 *kcp_name ? *kcp_name : u->name);
 	if (!*kcp_name)
 		return TFP_E_NOMEM;
-	if ((rc = k8s_get(u->c, &u->capi->kubeadm_control_plane, u->ns, *kcp_name,
-			  &kcp, &u->err)))
+	if ((rc = k8s_get(u->c, &u->capi->kubeadm_control_plane, u->ns,
+			  *kcp_name, &kcp, &u->err)))
 		return rc;
 	cur = k8s_jstr(kcp, "spec.machineTemplate.spec.infrastructureRef.name");
 	if (!(*old_tname = strdup(cur ? cur : "")))
@@ -735,12 +810,13 @@ static int control_plane_template(struct run *u, const tf_value *prior,
 		return *tname ? TFP_OK : TFP_E_NOMEM;
 	}
 	tpl = cp_template(planned, tname);
-	snprintf(u->summary, sizeof(u->summary), "Cannot create LXCMachineTemplate %s/%s",
-		 u->ns, *tname ? *tname : "");
+	snprintf(u->summary, sizeof(u->summary),
+		 "Cannot create LXCMachineTemplate %s/%s", u->ns,
+		 *tname ? *tname : "");
 	if (!tpl || !*tname)
 		return TFP_E_NOMEM;
-	return k8s_op_ensure(&u->op, u->c, &u->capi->lxc_machine_template, u->ns, tpl,
-			     true, &u->err);
+	return k8s_op_ensure(&u->op, u->c, &u->capi->lxc_machine_template,
+			     u->ns, tpl, true, &u->err);
 }
 
 /* Replicas, version and template of the control plane in one patch: a
@@ -753,16 +829,18 @@ static int patch_control_plane(struct run *u, const tf_value *planned,
 	_cleanup_(json_decrefp) json_t *patch = NULL;
 	int64_t reps = 1;
 
-	tf_value_get_int(tf_value_attr(planned, "control_plane_replicas"), &reps);
-	patch = json_pack("{s:{s:I, s:s, s:{s:{s:{s:s}}}}}", "spec",
-			  "replicas", (json_int_t)reps, "version", version ? version : "",
-			  "machineTemplate", "spec", "infrastructureRef", "name", tname);
-	snprintf(u->summary, sizeof(u->summary), "Cannot update KubeadmControlPlane %s/%s",
-		 u->ns, kcp_name);
+	tf_value_get_int(tf_value_attr(planned, "control_plane_replicas"),
+			 &reps);
+	patch = json_pack("{s:{s:I, s:s, s:{s:{s:{s:s}}}}}", "spec", "replicas",
+			  (json_int_t)reps, "version", version ? version : "",
+			  "machineTemplate", "spec", "infrastructureRef",
+			  "name", tname);
+	snprintf(u->summary, sizeof(u->summary),
+		 "Cannot update KubeadmControlPlane %s/%s", u->ns, kcp_name);
 	if (!patch)
 		return TFP_E_NOMEM;
-	return k8s_merge_patch(u->c, &u->capi->kubeadm_control_plane, u->ns, kcp_name,
-			       patch, 0, NULL, &u->err);
+	return k8s_merge_patch(u->c, &u->capi->kubeadm_control_plane, u->ns,
+			       kcp_name, patch, 0, NULL, &u->err);
 }
 
 /* After the rollout: the template no longer used goes (a warning when it
@@ -771,11 +849,12 @@ static int patch_control_plane(struct run *u, const tf_value *planned,
 static void retire_templates(struct run *u, const char *old_tname,
 			     const char *tname, tf_diags *d)
 {
-	tfp_error e2 = {0};
+	tfp_error e2 = { 0 };
 	char text[2048];
 
 	if (*old_tname && strcmp(old_tname, tname) != 0 &&
-	    k8s_res_delete(u->c, &u->capi->lxc_machine_template, u->ns, old_tname, &e2))
+	    k8s_res_delete(u->c, &u->capi->lxc_machine_template, u->ns,
+			   old_tname, &e2))
 		tf_diags_warn(d, NULL, "Old machine template left behind",
 			      "The control plane now uses %s; deleting the "
 			      "unused LXCMachineTemplate %s/%s failed: %s",
@@ -804,13 +883,14 @@ static void cluster_update(tfp_ctx *ctx, const tf_value *prior,
 	k8s_res_budget(planned, "update");
 	if ((secret && identity_changed(prior, planned) &&
 	     (rc = update_identity(&u, planned, secret))) ||
-	    (rc = control_plane_template(&u, prior, planned, &kcp_name, &old_tname,
-					 &tname)) ||
+	    (rc = control_plane_template(&u, prior, planned, &kcp_name,
+					 &old_tname, &tname)) ||
 	    (rc = patch_control_plane(&u, planned, kcp_name, tname))) {
 		if (u.err.code)
 			k8s_diag(d, NULL, u.summary, &u.err);
 		else
-			tf_diags_error(d, NULL, u.summary, "Out of memory building the request.");
+			tf_diags_error(d, NULL, u.summary,
+				       "Out of memory building the request.");
 		tfp_reread(cluster_read, ctx, prior, out);
 	} else if (!wait_ready(ctx, u.c, u.capi, planned, "update", d)) {
 		tfp_reread(cluster_read, ctx, prior, out);
@@ -844,10 +924,10 @@ static int check_gone(void *argv, tfp_error *err)
 }
 
 /* Objects a partial create may have left without a Cluster to own them. */
-static void delete_leftovers(k8s_client *c, const k8s_capi *capi, const char *ns,
-			     const char *name, tf_diags *d)
+static void delete_leftovers(k8s_client *c, const k8s_capi *capi,
+			     const char *ns, const char *name, tf_diags *d)
 {
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 
 	k8s_res_delete(c, &capi->kubeadm_control_plane, ns, name, &err);
 	k8s_res_delete(c, &capi->lxc_cluster, ns, name, &err);
@@ -864,18 +944,20 @@ static void deletion_timed_out(k8s_client *c, const k8s_capi *capi,
 {
 	_cleanup_(json_decrefp) json_t *cl = NULL;
 	_cleanup_(freep) char *buf = NULL;
-	tfp_error e2 = {0};
+	tfp_error e2 = { 0 };
 	size_t i;
 	json_t *cd;
 
 	k8s_get(c, &capi->cluster, ns, name, &cl, &e2);
 	k8s_res_explain(c, cl, NULL, ns, NULL, &buf);
-	json_array_foreach(k8s_jget(cl, "status.conditions"), i, cd) {
-		const char *t = k8s_jstr(cd, "type"), *m = k8s_jstr(cd, "message");
+	json_array_foreach (k8s_jget(cl, "status.conditions"), i, cd) {
+		const char *t = k8s_jstr(cd, "type"),
+			   *m = k8s_jstr(cd, "message");
 		const char *reason = k8s_jstr(cd, "reason");
 
 		if (t && strcmp(t, "Deleting") == 0 && m && *m)
-			k8s_appendf(&buf, "\n  Deleting (%s): %s", reason ? reason : "", m);
+			k8s_appendf(&buf, "\n  Deleting (%s): %s",
+				    reason ? reason : "", m);
 	}
 	tf_diags_error(d, NULL, "Cluster deletion did not finish",
 		       "Cluster %s/%s still exists after timeouts.delete "
@@ -884,8 +966,10 @@ static void deletion_timed_out(k8s_client *c, const k8s_capi *capi,
 		       "removes finalizers (that would orphan LXD "
 		       "instances). Fix the cause and run destroy again.",
 		       ns, name, timeout,
-		       k8s_cluster_paused(cl) ? " because it is paused (unpause it: "
-						"spec.paused=false)" : "",
+		       k8s_cluster_paused(cl) ?
+			       " because it is paused (unpause it: "
+			       "spec.paused=false)" :
+			       "",
 		       buf ? "\nConditions:" : "", buf ? buf : "");
 }
 
@@ -898,14 +982,15 @@ static void cluster_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 	char *secret = own_secret(prior), summary[200];
 	struct gone_arg ga = { .c = c, .ns = ns, .name = name };
 	long timeout = k8s_res_timeout(prior, "delete");
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	int rc;
 
 	if (!c || !ns || !name)
 		goto done;
 	k8s_res_budget(prior, "delete");
 	ga.r = &capi->cluster;
-	snprintf(summary, sizeof(summary), "Cannot delete Cluster %s/%s", ns, name);
+	snprintf(summary, sizeof(summary), "Cannot delete Cluster %s/%s", ns,
+		 name);
 	rc = k8s_delete(c, &capi->cluster, ns, name, "Background", &err);
 	if (rc && rc != TFP_E_NOTFOUND) {
 		k8s_diag(d, NULL, summary, &err);
@@ -923,7 +1008,8 @@ static void cluster_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 	delete_leftovers(c, capi, ns, name, d);
 	/* CAPN needed the identity until now. */
 	if (secret && k8s_res_delete(c, &k8s_gvr_secret, ns, secret, &err)) {
-		snprintf(summary, sizeof(summary), "Cannot delete Secret %s/%s", ns, secret);
+		snprintf(summary, sizeof(summary), "Cannot delete Secret %s/%s",
+			 ns, secret);
 		k8s_diag(d, NULL, summary, &err);
 	}
 done:
@@ -938,18 +1024,21 @@ done:
 static int cluster_upgrade(int64_t from_version, json_t *state, tf_diags *d)
 {
 	if (from_version != 0 || !json_is_object(state)) {
-		tf_diags_error(d, NULL, "Unsupported k8s_cluster state",
-			       "The stored k8s_cluster state has schema version "
-			       "%lld, which this provider cannot upgrade (it knows "
-			       "0 and 1). Remove it with `terraform state rm` and "
-			       "import the cluster again.", (long long)from_version);
+		tf_diags_error(
+			d, NULL, "Unsupported k8s_cluster state",
+			"The stored k8s_cluster state has schema version "
+			"%lld, which this provider cannot upgrade (it knows "
+			"0 and 1). Remove it with `terraform state rm` and "
+			"import the cluster again.",
+			(long long)from_version);
 		return -1;
 	}
 	if (json_object_get(state, "kubeconfig")) {
 		json_object_del(state, "kubeconfig");
-		tfp_info("k8s_cluster state upgraded from version 0: the stored "
-			 "kubeconfig was dropped (use the k8s_cluster_kubeconfig "
-			 "ephemeral resource)");
+		tfp_info(
+			"k8s_cluster state upgraded from version 0: the stored "
+			"kubeconfig was dropped (use the k8s_cluster_kubeconfig "
+			"ephemeral resource)");
 	}
 	return 0;
 }

@@ -72,9 +72,10 @@ static const tf_block_def schema = {
 	.nattrs = TF_COUNT(attrs),
 	.blocks = blocks,
 	.nblocks = TF_COUNT(blocks),
-	.description = "Reads the admin kubeconfig of a Cluster API workload "
-		       "cluster (the `<name>-kubeconfig` Secret) without storing "
-		       "it in the plan or state.",
+	.description =
+		"Reads the admin kubeconfig of a Cluster API workload "
+		"cluster (the `<name>-kubeconfig` Secret) without storing "
+		"it in the plan or state.",
 };
 
 /* Outcomes of looking for the kubeconfig. */
@@ -100,7 +101,8 @@ static int check_secret(void *argv, tfp_error *err)
 {
 	struct wait_arg *a = argv;
 	json_t *cl = NULL;
-	int rc = k8s_get(a->c, &k8s_gvr_secret, a->ns, a->sname, &a->secret, err);
+	int rc = k8s_get(a->c, &k8s_gvr_secret, a->ns, a->sname, &a->secret,
+			 err);
 
 	if (rc != TFP_E_NOTFOUND)
 		return rc == TFP_OK ? 1 : rc;
@@ -120,18 +122,20 @@ static int check_secret(void *argv, tfp_error *err)
 static void no_cluster_warning(k8s_client *c, const char *ns, const char *name,
 			       bool being_deleted, tf_diags *d)
 {
-	tf_path p = {0};
+	tf_path p = { 0 };
 
 	tf_path_push_attr(&p, "name");
-	tf_diags_warn(d, &p, being_deleted ? "Cluster is being deleted"
-					   : "Cluster does not exist yet",
-		      "There is %s Cluster API Cluster \"%s\" in namespace \"%s\" on "
-		      "%s, so its kubeconfig cannot be read now: `kubeconfig` and "
-		      "`server` stay unknown until it exists. When a k8s_cluster in "
-		      "this configuration creates it, apply reads the kubeconfig once "
-		      "that cluster is ready; otherwise check `name` and `namespace`.",
-		      being_deleted ? "only a deleting" : "no", name, ns,
-		      k8s_client_server(c));
+	tf_diags_warn(
+		d, &p,
+		being_deleted ? "Cluster is being deleted" :
+				"Cluster does not exist yet",
+		"There is %s Cluster API Cluster \"%s\" in namespace \"%s\" on "
+		"%s, so its kubeconfig cannot be read now: `kubeconfig` and "
+		"`server` stay unknown until it exists. When a k8s_cluster in "
+		"this configuration creates it, apply reads the kubeconfig once "
+		"that cluster is ready; otherwise check `name` and `namespace`.",
+		being_deleted ? "only a deleting" : "no", name, ns,
+		k8s_client_server(c));
 	tf_path_done(&p);
 }
 
@@ -143,7 +147,7 @@ static int wait_for_secret(tfp_ctx *ctx, k8s_client *c, const tf_value *config,
 {
 	struct wait_arg a = { .c = c, .ns = ns, .name = name, .sname = sname };
 	long timeout = k8s_res_timeout_or(config, "open", OPEN_TIMEOUT_S);
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	char *why = NULL;
 	int rc;
 
@@ -160,12 +164,13 @@ static int wait_for_secret(tfp_ctx *ctx, k8s_client *c, const tf_value *config,
 		return KC_ERROR;
 	}
 	if (k8s_cluster_paused(a.cluster)) {
-		tf_diags_attr_error(d, "name", "Kubeconfig not available: cluster paused",
-				    "Cluster \"%s/%s\" exists but its kubeconfig Secret "
-				    "\"%s\" does not, and the Cluster is paused (spec.paused "
-				    "or the cluster.x-k8s.io/paused annotation), so Cluster "
-				    "API will not write it. Unpause the cluster.", ns, name,
-				    sname);
+		tf_diags_attr_error(
+			d, "name", "Kubeconfig not available: cluster paused",
+			"Cluster \"%s/%s\" exists but its kubeconfig Secret "
+			"\"%s\" does not, and the Cluster is paused (spec.paused "
+			"or the cluster.x-k8s.io/paused annotation), so Cluster "
+			"API will not write it. Unpause the cluster.",
+			ns, name, sname);
 		json_decref(a.cluster);
 		return KC_ERROR;
 	}
@@ -181,24 +186,27 @@ static int wait_for_secret(tfp_ctx *ctx, k8s_client *c, const tf_value *config,
 		rc = KC_FOUND;
 	} else if (rc == TFP_E_TIMEOUT) {
 		json_t *kcp = NULL;
-		tfp_error e2 = {0};
+		tfp_error e2 = { 0 };
 
 		k8s_res_explain(c, a.cluster, NULL, ns, NULL, &why);
-		if (k8s_get(c, &a.capi->kubeadm_control_plane, ns, name, &kcp, &e2) == TFP_OK)
+		if (k8s_get(c, &a.capi->kubeadm_control_plane, ns, name, &kcp,
+			    &e2) == TFP_OK)
 			k8s_res_explain(c, kcp, NULL, ns, NULL, &why);
 		json_decref(kcp);
-		tf_diags_attr_error(d, "name", "Kubeconfig not available in time",
-				    "Cluster \"%s/%s\" exists but its kubeconfig Secret "
-				    "\"%s\" was still missing after timeouts.open (%lds): "
-				    "its control plane is not initialised.\nFalse "
-				    "conditions:%s\nFix the cause (see the conditions; "
-				    "often the LXD side), or raise timeouts.open.",
-				    ns, name, sname, timeout, why ? why : " none reported");
+		tf_diags_attr_error(
+			d, "name", "Kubeconfig not available in time",
+			"Cluster \"%s/%s\" exists but its kubeconfig Secret "
+			"\"%s\" was still missing after timeouts.open (%lds): "
+			"its control plane is not initialised.\nFalse "
+			"conditions:%s\nFix the cause (see the conditions; "
+			"often the LXD side), or raise timeouts.open.",
+			ns, name, sname, timeout, why ? why : " none reported");
 		rc = KC_ERROR;
 	} else {
 		char summary[400];
 
-		snprintf(summary, sizeof(summary), "Cannot wait for Secret %s/%s", ns, sname);
+		snprintf(summary, sizeof(summary),
+			 "Cannot wait for Secret %s/%s", ns, sname);
 		k8s_diag(d, NULL, summary, &err);
 		rc = KC_ERROR;
 	}
@@ -212,9 +220,9 @@ static int wait_for_secret(tfp_ctx *ctx, k8s_client *c, const tf_value *config,
 static tf_value *result_from(tfp_ctx *ctx, const json_t *secret, const char *ns,
 			     const char *name, const char *sname, tf_diags *d)
 {
-	const char *b64 = json_string_value(json_object_get(json_object_get(secret, "data"),
-							   "value"));
-	kubeconfig_source src = {0};
+	const char *b64 = json_string_value(
+		json_object_get(json_object_get(secret, "data"), "value"));
+	kubeconfig_source src = { 0 };
 	kubeconfig *kc = NULL;
 	tf_value *out = NULL;
 	char *text = NULL;
@@ -222,11 +230,12 @@ static tf_value *result_from(tfp_ctx *ctx, const json_t *secret, const char *ns,
 
 	if (!b64 || !(text = util_b64_decode(b64, strlen(b64), &len)) ||
 	    !util_utf8_valid(text, len)) {
-		tf_diags_attr_error(d, "name", "Invalid kubeconfig Secret",
-				    "Secret %s/%s has no base64 `data.value` holding "
-				    "a UTF-8 kubeconfig. Cluster API writes it there; "
-				    "was the Secret replaced by something else?",
-				    ns, sname);
+		tf_diags_attr_error(
+			d, "name", "Invalid kubeconfig Secret",
+			"Secret %s/%s has no base64 `data.value` holding "
+			"a UTF-8 kubeconfig. Cluster API writes it there; "
+			"was the Secret replaced by something else?",
+			ns, sname);
 		goto out;
 	}
 	out = tf_value_object_new(tf_schema_type(ctx->schema));
@@ -250,24 +259,27 @@ static void open_kc(tfp_ctx *ctx, const tf_value *config, tf_value **result,
 	const char *name = tf_value_attr_string(config, "name");
 	const char *ns = tf_value_attr_string(config, "namespace");
 	char sname[300], summary[400];
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	json_t *secret = NULL;
 	tf_value *out;
 	int rc;
 
 	(void)renew_at;
-	k8s_retry_budget_set(k8s_res_timeout_or(config, "open", OPEN_TIMEOUT_S));
+	k8s_retry_budget_set(
+		k8s_res_timeout_or(config, "open", OPEN_TIMEOUT_S));
 	if (!ns || !*ns)
 		ns = k8s_client_namespace(c);
 	if (!name || !*name) {
-		tf_diags_attr_error(d, "name", "Missing cluster name",
-				    "Set `name` to the Cluster API Cluster's name.");
+		tf_diags_attr_error(
+			d, "name", "Missing cluster name",
+			"Set `name` to the Cluster API Cluster's name.");
 		return;
 	}
 	snprintf(sname, sizeof(sname), "%s-kubeconfig", name);
 	rc = k8s_get(c, &k8s_gvr_secret, ns, sname, &secret, &err);
 	if (rc == TFP_E_NOTFOUND) {
-		rc = wait_for_secret(ctx, c, config, ns, name, sname, &secret, d);
+		rc = wait_for_secret(ctx, c, config, ns, name, sname, &secret,
+				     d);
 		if (rc == KC_ERROR)
 			return;
 		if (rc == KC_NO_CLUSTER) {
@@ -275,23 +287,31 @@ static void open_kc(tfp_ctx *ctx, const tf_value *config, tf_value **result,
 			 * comment at the top). */
 			out = tf_value_object_new(tf_schema_type(ctx->schema));
 			tf_value_object_set(out, "name", tf_value_string(name));
-			tf_value_object_set(out, "namespace", tf_value_string(ns));
-			tf_value_object_set(out, "kubeconfig", tf_value_unknown(tf_type_string()));
-			tf_value_object_set(out, "server", tf_value_unknown(tf_type_string()));
-			tf_value_object_set(out, "timeouts",
-					    tf_value_ref((tf_value *)tf_value_attr(config, "timeouts")));
+			tf_value_object_set(out, "namespace",
+					    tf_value_string(ns));
+			tf_value_object_set(out, "kubeconfig",
+					    tf_value_unknown(tf_type_string()));
+			tf_value_object_set(out, "server",
+					    tf_value_unknown(tf_type_string()));
+			tf_value_object_set(
+				out, "timeouts",
+				tf_value_ref(
+					(tf_value *)tf_value_attr(config,
+								  "timeouts")));
 			*result = out;
 			return;
 		}
 	} else if (rc != TFP_OK) {
-		snprintf(summary, sizeof(summary), "Cannot read Secret %s/%s", ns, sname);
+		snprintf(summary, sizeof(summary), "Cannot read Secret %s/%s",
+			 ns, sname);
 		k8s_diag(d, NULL, summary, &err);
 		return;
 	}
 	out = result_from(ctx, secret, ns, name, sname, d);
 	if (out)
 		tf_value_object_set(out, "timeouts",
-				    tf_value_ref((tf_value *)tf_value_attr(config, "timeouts")));
+				    tf_value_ref((tf_value *)tf_value_attr(
+					    config, "timeouts")));
 	*result = out;
 	json_decref(secret);
 }

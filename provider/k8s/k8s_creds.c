@@ -26,10 +26,12 @@ int k8s__creds_init(k8s_client *c, const kubeconfig *kc, tfp_error *err)
 	k8s_creds *cr = &c->creds;
 
 	if (pthread_mutex_init(&cr->lock, NULL) != 0)
-		return tfp_err_set(err, TFP_E_NOMEM, 0, "cannot create a mutex");
+		return tfp_err_set(err, TFP_E_NOMEM, 0,
+				   "cannot create a mutex");
 	if (pthread_mutex_init(&cr->exec_lock, NULL) != 0) {
 		pthread_mutex_destroy(&cr->lock);
-		return tfp_err_set(err, TFP_E_NOMEM, 0, "cannot create a mutex");
+		return tfp_err_set(err, TFP_E_NOMEM, 0,
+				   "cannot create a mutex");
 	}
 	cr->ready = true;
 	cr->user_name = c->user_name;
@@ -41,10 +43,15 @@ int k8s__creds_init(k8s_client *c, const kubeconfig *kc, tfp_error *err)
 	    (kc->exec && !cr->exec))
 		return tfp_err_set(err, TFP_E_NOMEM, 0, "out of memory");
 	cr->exec_ctx = (k8s_exec_ctx){
-		.exec = cr->exec, .server = c->server,
-		.tls_server_name = c->tls_server_name, .ca_pem = c->ca_pem,
-		.ca_len = c->ca_len, .insecure = c->insecure,
-		.user_name = c->user_name, .source = c->source, .stop = c->stop,
+		.exec = cr->exec,
+		.server = c->server,
+		.tls_server_name = c->tls_server_name,
+		.ca_pem = c->ca_pem,
+		.ca_len = c->ca_len,
+		.insecure = c->insecure,
+		.user_name = c->user_name,
+		.source = c->source,
+		.stop = c->stop,
 	};
 	return TFP_OK;
 }
@@ -85,10 +92,11 @@ static bool token_ok(const char *tok)
 
 static int bad_token(const k8s_creds *cr, const char *where, tfp_error *err)
 {
-	return tfp_err_set(err, TFP_E_CREDENTIALS, 0,
-			   "the bearer token from %s of user \"%s\" (%s) is empty "
-			   "or contains spaces or control characters",
-			   where, cr->user_name, cr->source);
+	return tfp_err_set(
+		err, TFP_E_CREDENTIALS, 0,
+		"the bearer token from %s of user \"%s\" (%s) is empty "
+		"or contains spaces or control characters",
+		where, cr->user_name, cr->source);
 }
 
 /* a->header for tok; TFP_E_CREDENTIALS when it could inject a header. */
@@ -121,7 +129,8 @@ static int exec_refill(k8s_creds *cr, bool refresh, unsigned stale_gen,
 	int rc;
 
 	pthread_mutex_lock(&cr->lock);
-	run = !exec_cred_fresh(cr) || (refresh && cr->exec_generation == stale_gen);
+	run = !exec_cred_fresh(cr) ||
+	      (refresh && cr->exec_generation == stale_gen);
 	pthread_mutex_unlock(&cr->lock);
 	if (!run)
 		return TFP_OK;
@@ -172,11 +181,14 @@ static int file_auth(k8s_creds *cr, bool refresh, k8s_auth *a, tfp_error *err)
 	pthread_mutex_lock(&cr->lock);
 	if (!cr->file_token || refresh ||
 	    time(NULL) - cr->file_token_read >= TOKEN_FILE_TTL_S) {
-		if (util_read_file(cr->token_file, KC_MAX_FILE, &buf, &len) != 0) {
-			rc = tfp_err_set(err, TFP_E_CREDENTIALS, 0,
-					 "cannot read tokenFile \"%s\" of user \"%s\" "
-					 "(%s): %s", cr->token_file, cr->user_name,
-					 cr->source, strerror(errno));
+		if (util_read_file(cr->token_file, KC_MAX_FILE, &buf, &len) !=
+		    0) {
+			rc = tfp_err_set(
+				err, TFP_E_CREDENTIALS, 0,
+				"cannot read tokenFile \"%s\" of user \"%s\" "
+				"(%s): %s",
+				cr->token_file, cr->user_name, cr->source,
+				strerror(errno));
 			goto out;
 		}
 		while (len && isspace((unsigned char)buf[len - 1]))

@@ -23,9 +23,11 @@ static int apis_locked(k8s_client *c, json_t **apis, tfp_error *err)
 			return rc;
 		if (!json_is_array(json_object_get(j, "groups"))) {
 			json_decref(j);
-			return tfp_err_set(err, TFP_E_PROTOCOL, 0,
-					   "GET %s/apis did not return an APIGroupList; "
-					   "is this a Kubernetes API server?", c->server);
+			return tfp_err_set(
+				err, TFP_E_PROTOCOL, 0,
+				"GET %s/apis did not return an APIGroupList; "
+				"is this a Kubernetes API server?",
+				c->server);
 		}
 		c->apis = j;
 	}
@@ -38,7 +40,7 @@ static json_t *find_group(json_t *apis, const char *group)
 	json_t *g;
 	size_t i;
 
-	json_array_foreach(json_object_get(apis, "groups"), i, g) {
+	json_array_foreach (json_object_get(apis, "groups"), i, g) {
 		const char *n = json_string_value(json_object_get(g, "name"));
 
 		if (n && strcmp(n, group) == 0)
@@ -60,18 +62,21 @@ static int versions_locked(k8s_client *c, const char *group, json_t **out,
 		return rc;
 	g = find_group(apis, group);
 	if (!g)
-		return tfp_err_set(err, TFP_E_NOTSERVED, 0,
-				   "the management cluster at %s does not serve the "
-				   "API group %s", c->server, group);
+		return tfp_err_set(
+			err, TFP_E_NOTSERVED, 0,
+			"the management cluster at %s does not serve the "
+			"API group %s",
+			c->server, group);
 	res = json_array();
 	if (!res)
 		return tfp_err_set(err, TFP_E_NOMEM, 0, "out of memory");
-	pref = json_string_value(json_object_get(json_object_get(g, "preferredVersion"),
-						 "version"));
+	pref = json_string_value(
+		json_object_get(json_object_get(g, "preferredVersion"),
+				"version"));
 	if (pref)
 		json_array_append_new(res, json_string(pref));
 	vs = json_object_get(g, "versions");
-	json_array_foreach(vs, i, v) {
+	json_array_foreach (vs, i, v) {
 		s = json_string_value(json_object_get(v, "version"));
 		if (s && (!pref || strcmp(s, pref) != 0))
 			json_array_append_new(res, json_string(s));
@@ -103,23 +108,29 @@ static int resources_locked(k8s_client *c, const char *group,
 	j = json_object_get(c->gv_lists, key);
 	if (!j) {
 		if (*group)
-			snprintf(path, sizeof(path), "/apis/%s/%s", group, version);
+			snprintf(path, sizeof(path), "/apis/%s/%s", group,
+				 version);
 		else
 			snprintf(path, sizeof(path), "/api/%s", version);
 		rc = k8s_request(c, "GET", path, NULL, NULL, &j, err);
 		if (rc == TFP_E_NOTFOUND)
-			return tfp_err_set(err, TFP_E_NOTSERVED, 0,
-					   "the management cluster at %s does not serve "
-					   "%s", c->server, key);
+			return tfp_err_set(
+				err, TFP_E_NOTSERVED, 0,
+				"the management cluster at %s does not serve "
+				"%s",
+				c->server, key);
 		if (rc != TFP_OK)
 			return rc;
 		if (!json_is_array(json_object_get(j, "resources"))) {
 			json_decref(j);
-			return tfp_err_set(err, TFP_E_PROTOCOL, 0,
-					   "GET %s did not return an APIResourceList", path);
+			return tfp_err_set(
+				err, TFP_E_PROTOCOL, 0,
+				"GET %s did not return an APIResourceList",
+				path);
 		}
 		if (json_object_set_new(c->gv_lists, key, j) != 0)
-			return tfp_err_set(err, TFP_E_NOMEM, 0, "out of memory");
+			return tfp_err_set(err, TFP_E_NOMEM, 0,
+					   "out of memory");
 	}
 	*out = j;
 	return TFP_OK;
@@ -146,8 +157,9 @@ static int kind_in_locked(k8s_client *c, const char *group, const char *version,
 	rc = resources_locked(c, group, version, &list, err);
 	if (rc != TFP_OK)
 		return rc;
-	json_array_foreach(json_object_get(list, "resources"), i, r) {
-		const char *name = json_string_value(json_object_get(r, "name"));
+	json_array_foreach (json_object_get(list, "resources"), i, r) {
+		const char *name = json_string_value(
+			json_object_get(r, "name"));
 		const char *k = json_string_value(json_object_get(r, "kind"));
 
 		if (!name || !k || strchr(name, '/') || strcmp(k, kind) != 0)
@@ -156,18 +168,24 @@ static int kind_in_locked(k8s_client *c, const char *group, const char *version,
 		out->version = keep(c, version);
 		out->resource = keep(c, name);
 		out->kind = keep(c, kind);
-		out->namespaced = json_is_true(json_object_get(r, "namespaced"));
-		if (!out->group || !out->version || !out->resource || !out->kind)
-			return tfp_err_set(err, TFP_E_NOMEM, 0, "out of memory");
+		out->namespaced = json_is_true(
+			json_object_get(r, "namespaced"));
+		if (!out->group || !out->version || !out->resource ||
+		    !out->kind)
+			return tfp_err_set(err, TFP_E_NOMEM, 0,
+					   "out of memory");
 		return TFP_OK;
 	}
-	return tfp_err_set(err, TFP_E_NOTSERVED, 0,
-			   "the management cluster at %s serves %s/%s but not the "
-			   "kind %s", c->server, group, version, kind);
+	return tfp_err_set(
+		err, TFP_E_NOTSERVED, 0,
+		"the management cluster at %s serves %s/%s but not the "
+		"kind %s",
+		c->server, group, version, kind);
 }
 
 static int resolve_locked(k8s_client *c, const char *group, const char *kind,
-			  const char *const *prefer, k8s_gvr *out, tfp_error *err)
+			  const char *const *prefer, k8s_gvr *out,
+			  tfp_error *err)
 {
 	json_t *vs = NULL, *v;
 	size_t i, j;
@@ -179,14 +197,16 @@ static int resolve_locked(k8s_client *c, const char *group, const char *kind,
 	rc = TFP_E_NOTSERVED;
 	/* Preferred versions first (if served), then the server's order. */
 	for (j = 0; prefer && prefer[j] && rc == TFP_E_NOTSERVED; j++)
-		json_array_foreach(vs, i, v)
+		json_array_foreach (vs, i, v)
 			if (strcmp(json_string_value(v), prefer[j]) == 0) {
-				rc = kind_in_locked(c, group, prefer[j], kind, out, err);
+				rc = kind_in_locked(c, group, prefer[j], kind,
+						    out, err);
 				break;
 			}
 	if (!prefer) {
-		json_array_foreach(vs, i, v) {
-			rc = kind_in_locked(c, group, json_string_value(v), kind, out, err);
+		json_array_foreach (vs, i, v) {
+			rc = kind_in_locked(c, group, json_string_value(v),
+					    kind, out, err);
 			if (rc != TFP_E_NOTSERVED)
 				break;
 		}
@@ -195,16 +215,18 @@ static int resolve_locked(k8s_client *c, const char *group, const char *kind,
 		char served[256] = "";
 		size_t off = 0;
 
-		json_array_foreach(vs, i, v) {
-			int n = snprintf(served + off, sizeof(served) - off, "%s%s",
-					 off ? ", " : "", json_string_value(v));
+		json_array_foreach (vs, i, v) {
+			int n = snprintf(served + off, sizeof(served) - off,
+					 "%s%s", off ? ", " : "",
+					 json_string_value(v));
 			if (n < 0 || (size_t)n >= sizeof(served) - off)
 				break;
 			off += (size_t)n;
 		}
 		tfp_err_set(err, TFP_E_NOTSERVED, 0,
 			    "the management cluster at %s does not serve kind %s "
-			    "in %s%s (served versions: %s)", c->server, kind, group,
+			    "in %s%s (served versions: %s)",
+			    c->server, kind, group,
 			    prefer ? " at a supported version" : "",
 			    served[0] ? served : "none");
 	}
@@ -239,13 +261,14 @@ static int capi_locked(k8s_client *c, tfp_error *err)
 	rc = versions_locked(c, CAPI_GROUP, &vs, err);
 	json_decref(vs);
 	if (rc == TFP_E_NOTSERVED)
-		return tfp_err_set(err, TFP_E_NOTSERVED, 0,
-				   "the management cluster at %s (%s, context \"%s\") "
-				   "does not serve %s: install Cluster API with the "
-				   "CAPN infrastructure provider (for example "
-				   "`clusterctl init --infrastructure incus`), or "
-				   "point the provider at the right cluster",
-				   c->server, c->source, c->context, CAPI_GROUP);
+		return tfp_err_set(
+			err, TFP_E_NOTSERVED, 0,
+			"the management cluster at %s (%s, context \"%s\") "
+			"does not serve %s: install Cluster API with the "
+			"CAPN infrastructure provider (for example "
+			"`clusterctl init --infrastructure incus`), or "
+			"point the provider at the right cluster",
+			c->server, c->source, c->context, CAPI_GROUP);
 	if (rc != TFP_OK)
 		return rc;
 	rc = resolve_locked(c, CAPI_GROUP, "Cluster", v2, &k.cluster, err);
@@ -256,18 +279,21 @@ static int capi_locked(k8s_client *c, tfp_error *err)
 	one[0] = k.capi_version;
 	if ((rc = resolve_locked(c, CAPI_GROUP, "MachineDeployment", one,
 				 &k.machine_deployment, err)) ||
-	    (rc = resolve_locked(c, CAPI_GROUP, "MachineSet", one, &k.machine_set, err)) ||
-	    (rc = resolve_locked(c, CAPI_GROUP, "Machine", one, &k.machine, err)))
+	    (rc = resolve_locked(c, CAPI_GROUP, "MachineSet", one,
+				 &k.machine_set, err)) ||
+	    (rc = resolve_locked(c, CAPI_GROUP, "Machine", one, &k.machine,
+				 err)))
 		return rc;
 	rc = resolve_locked(c, CP_GROUP, "KubeadmControlPlane", one,
 			    &k.kubeadm_control_plane, err);
 	if (rc == TFP_E_NOTSERVED)
-		return tfp_err_set(err, TFP_E_NOTSERVED, 0,
-				   "the management cluster at %s does not serve "
-				   "KubeadmControlPlane %s/%s: install the kubeadm "
-				   "control plane provider (`clusterctl init` installs "
-				   "it by default) at the same version as Cluster API",
-				   c->server, CP_GROUP, k.capi_version);
+		return tfp_err_set(
+			err, TFP_E_NOTSERVED, 0,
+			"the management cluster at %s does not serve "
+			"KubeadmControlPlane %s/%s: install the kubeadm "
+			"control plane provider (`clusterctl init` installs "
+			"it by default) at the same version as Cluster API",
+			c->server, CP_GROUP, k.capi_version);
 	if (rc != TFP_OK)
 		return rc;
 	rc = resolve_locked(c, BOOT_GROUP, "KubeadmConfigTemplate", one,
@@ -276,15 +302,17 @@ static int capi_locked(k8s_client *c, tfp_error *err)
 		rc = resolve_locked(c, BOOT_GROUP, "KubeadmConfig", one,
 				    &k.kubeadm_config, err);
 	if (rc == TFP_E_NOTSERVED)
-		return tfp_err_set(err, TFP_E_NOTSERVED, 0,
-				   "the management cluster at %s does not serve the "
-				   "kubeadm bootstrap kinds in %s/%s: install the "
-				   "kubeadm bootstrap provider (`clusterctl init` "
-				   "installs it by default)",
-				   c->server, BOOT_GROUP, k.capi_version);
+		return tfp_err_set(
+			err, TFP_E_NOTSERVED, 0,
+			"the management cluster at %s does not serve the "
+			"kubeadm bootstrap kinds in %s/%s: install the "
+			"kubeadm bootstrap provider (`clusterctl init` "
+			"installs it by default)",
+			c->server, BOOT_GROUP, k.capi_version);
 	if (rc != TFP_OK)
 		return rc;
-	rc = resolve_locked(c, INFRA_GROUP, "LXCCluster", infra, &k.lxc_cluster, err);
+	rc = resolve_locked(c, INFRA_GROUP, "LXCCluster", infra, &k.lxc_cluster,
+			    err);
 	if (rc == TFP_OK)
 		rc = resolve_locked(c, INFRA_GROUP, "LXCMachineTemplate", infra,
 				    &k.lxc_machine_template, err);
@@ -292,13 +320,14 @@ static int capi_locked(k8s_client *c, tfp_error *err)
 		rc = resolve_locked(c, INFRA_GROUP, "LXCMachine", infra,
 				    &k.lxc_machine, err);
 	if (rc == TFP_E_NOTSERVED)
-		return tfp_err_set(err, TFP_E_NOTSERVED, 0,
-				   "the management cluster at %s does not serve the "
-				   "CAPN kinds (LXCCluster, LXCMachineTemplate) in "
-				   "%s/v1alpha2: install the CAPN infrastructure "
-				   "provider, lxc/cluster-api-provider-incus v0.7 or "
-				   "later (`clusterctl init --infrastructure incus`)",
-				   c->server, INFRA_GROUP);
+		return tfp_err_set(
+			err, TFP_E_NOTSERVED, 0,
+			"the management cluster at %s does not serve the "
+			"CAPN kinds (LXCCluster, LXCMachineTemplate) in "
+			"%s/v1alpha2: install the CAPN infrastructure "
+			"provider, lxc/cluster-api-provider-incus v0.7 or "
+			"later (`clusterctl init --infrastructure incus`)",
+			c->server, INFRA_GROUP);
 	if (rc != TFP_OK)
 		return rc;
 	c->capi = k;

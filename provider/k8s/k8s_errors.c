@@ -23,7 +23,7 @@ static void copy_causes(const json_t *root, tfp_error *err)
 	tfp_cause *tc;
 	size_t i;
 
-	json_array_foreach(causes, i, cause) {
+	json_array_foreach (causes, i, cause) {
 		if (err->ncauses >= TFP_MAX_CAUSES)
 			break;
 		tc = &err->causes[err->ncauses++];
@@ -53,15 +53,16 @@ int k8s__status_error(int http_status, const char *body, size_t len,
 		msg = json_string_value(json_object_get(root, "message"));
 	}
 	code = http_status_code(http_status);
-	if (http_status == 409 && reason && strcmp(reason, "AlreadyExists") == 0)
+	if (http_status == 409 && reason &&
+	    strcmp(reason, "AlreadyExists") == 0)
 		code = TFP_E_EXISTS;
 	if (msg && *msg) {
 		tfp_err_set(err, code, http_status, "%s", msg);
 	} else if (body && len && !root) {
 		/* A proxy or non-Kubernetes server: quote a bounded first line. */
 		n = (int)strcspn(body, "\r\n");
-		tfp_err_set(err, code, http_status, "HTTP %d: %.*s", http_status,
-			    n > 200 ? 200 : n, body);
+		tfp_err_set(err, code, http_status, "HTTP %d: %.*s",
+			    http_status, n > 200 ? 200 : n, body);
 	} else {
 		tfp_err_set(err, code, http_status, "HTTP %d (%s)", http_status,
 			    tfp_code_str(code));

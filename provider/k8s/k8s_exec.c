@@ -51,7 +51,8 @@ time_t k8s_parse_time(const char *s)
 		p++;
 	} else if (*p == '+' || *p == '-') {
 		sign = *p == '-' ? -1 : 1;
-		if (sscanf(p + 1, "%2d:%2d", &oh, &om) != 2 || oh > 23 || om > 59)
+		if (sscanf(p + 1, "%2d:%2d", &oh, &om) != 2 || oh > 23 ||
+		    om > 59)
 			return -1;
 		t -= sign * (oh * 3600 + om * 60);
 		p += 6;
@@ -73,7 +74,8 @@ static json_t *cluster_info(const k8s_exec_ctx *x)
 		json_object_set_new(cl, "tls-server-name",
 				    json_string(x->tls_server_name));
 	if (x->insecure)
-		json_object_set_new(cl, "insecure-skip-tls-verify", json_true());
+		json_object_set_new(cl, "insecure-skip-tls-verify",
+				    json_true());
 	if (x->ca_pem && (ca = util_b64_encode(x->ca_pem, x->ca_len, false)))
 		json_object_set_new(cl, "certificate-authority-data",
 				    json_string(ca));
@@ -160,8 +162,8 @@ static bool build_env(const k8s_exec_ctx *x, const char *info, plugin_env *pe)
 
 /* "the exec credential plugin "cmd" (user "u" in source)" messages. */
 #define PLUGIN_FMT "the exec credential plugin \"%s\" (user \"%s\" in %s)"
-#define PLUGIN_ARGS(x) (x)->exec->command, (x)->user_name ? (x)->user_name : "", \
-		       (x)->source
+#define PLUGIN_ARGS(x)                                                         \
+	(x)->exec->command, (x)->user_name ? (x)->user_name : "", (x)->source
 
 static int parse_output(const k8s_exec_ctx *x, const char *out, size_t len,
 			k8s_exec_cred *cred, tfp_error *err)
@@ -171,37 +173,47 @@ static int parse_output(const k8s_exec_ctx *x, const char *out, size_t len,
 	const json_t *st;
 
 	if (!json_is_object(root))
-		return tfp_err_set(err, TFP_E_CREDENTIALS, 0, PLUGIN_FMT
-				   " did not print an ExecCredential JSON object on stdout",
-				   PLUGIN_ARGS(x));
+		return tfp_err_set(
+			err, TFP_E_CREDENTIALS, 0,
+			PLUGIN_FMT
+			" did not print an ExecCredential JSON object on stdout",
+			PLUGIN_ARGS(x));
 	kind = json_string_value(json_object_get(root, "kind"));
 	av = json_string_value(json_object_get(root, "apiVersion"));
 	st = json_object_get(root, "status");
 	if (!kind || strcmp(kind, "ExecCredential") != 0 || !av ||
 	    strcmp(av, x->exec->api_version) != 0 || !json_is_object(st))
-		return tfp_err_set(err, TFP_E_CREDENTIALS, 0, PLUGIN_FMT
-				   " printed %s; expected kind ExecCredential, apiVersion "
-				   "%s, with a status", PLUGIN_ARGS(x),
-				   (!kind || strcmp(kind, "ExecCredential") != 0) ?
-				   "an object of another kind" :
-				   (!av || strcmp(av, x->exec->api_version) != 0) ?
-				   "another apiVersion" : "no status",
-				   x->exec->api_version);
+		return tfp_err_set(
+			err, TFP_E_CREDENTIALS, 0,
+			PLUGIN_FMT
+			" printed %s; expected kind ExecCredential, apiVersion "
+			"%s, with a status",
+			PLUGIN_ARGS(x),
+			(!kind || strcmp(kind, "ExecCredential") != 0) ?
+				"an object of another kind" :
+			(!av || strcmp(av, x->exec->api_version) != 0) ?
+				"another apiVersion" :
+				"no status",
+			x->exec->api_version);
 	tok = json_string_value(json_object_get(st, "token"));
 	crt = json_string_value(json_object_get(st, "clientCertificateData"));
 	key = json_string_value(json_object_get(st, "clientKeyData"));
 	exp = json_string_value(json_object_get(st, "expirationTimestamp"));
 	memset(cred, 0, sizeof(*cred));
 	if ((tok && !*tok) || (!tok && (!crt || !key || !*crt || !*key)))
-		return tfp_err_set(err, TFP_E_CREDENTIALS, 0, PLUGIN_FMT
-				   " returned neither status.token nor both "
-				   "status.clientCertificateData and status.clientKeyData",
-				   PLUGIN_ARGS(x));
+		return tfp_err_set(
+			err, TFP_E_CREDENTIALS, 0,
+			PLUGIN_FMT
+			" returned neither status.token nor both "
+			"status.clientCertificateData and status.clientKeyData",
+			PLUGIN_ARGS(x));
 	if (exp && (cred->expires = k8s_parse_time(exp)) == (time_t)-1)
-		return tfp_err_set(err, TFP_E_CREDENTIALS, 0,
-				   "the exec credential plugin \"%s\" returned an "
-				   "invalid status.expirationTimestamp \"%.40s\" "
-				   "(want RFC 3339)", x->exec->command, exp);
+		return tfp_err_set(
+			err, TFP_E_CREDENTIALS, 0,
+			"the exec credential plugin \"%s\" returned an "
+			"invalid status.expirationTimestamp \"%.40s\" "
+			"(want RFC 3339)",
+			x->exec->command, exp);
 	cred->token = tok ? strdup(tok) : NULL;
 	cred->cert_pem = crt ? strdup(crt) : NULL;
 	cred->key_pem = key ? strdup(key) : NULL;
@@ -219,29 +231,35 @@ static int result(const k8s_exec_ctx *x, const util_run_result *r,
 {
 	const kc_exec *e = x->exec;
 	int st = r->status;
-	bool missing = WIFEXITED(st) && WEXITSTATUS(st) == 127 && e->install_hint;
+	bool missing = WIFEXITED(st) && WEXITSTATUS(st) == 127 &&
+		       e->install_hint;
 
 	if (r->cancelled)
-		return tfp_err_set(err, TFP_E_CANCELLED, 0,
-				   "cancelled while running the exec credential plugin");
+		return tfp_err_set(
+			err, TFP_E_CANCELLED, 0,
+			"cancelled while running the exec credential plugin");
 	if (r->timed_out)
-		return tfp_err_set(err, TFP_E_CREDENTIALS, 0,
-				   "the exec credential plugin \"%s\" of user \"%s\" (%s) "
-				   "did not finish within %d s (is it waiting for input? "
-				   "Providers cannot answer prompts)", PLUGIN_ARGS(x),
-				   K8S_EXEC_TIMEOUT_S);
+		return tfp_err_set(
+			err, TFP_E_CREDENTIALS, 0,
+			"the exec credential plugin \"%s\" of user \"%s\" (%s) "
+			"did not finish within %d s (is it waiting for input? "
+			"Providers cannot answer prompts)",
+			PLUGIN_ARGS(x), K8S_EXEC_TIMEOUT_S);
 	if (r->too_big)
-		return tfp_err_set(err, TFP_E_CREDENTIALS, 0,
-				   "the exec credential plugin \"%s\" printed more than %u bytes",
-				   e->command, (unsigned)K8S_EXEC_MAX_OUTPUT);
+		return tfp_err_set(
+			err, TFP_E_CREDENTIALS, 0,
+			"the exec credential plugin \"%s\" printed more than %u bytes",
+			e->command, (unsigned)K8S_EXEC_MAX_OUTPUT);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		return tfp_err_set(err, TFP_E_CREDENTIALS, 0,
-				   "the exec credential plugin \"%s\" of user \"%s\" (%s) "
-				   "failed (%s %d)%s%s%s%s", PLUGIN_ARGS(x),
-				   WIFEXITED(st) ? "exit status" : "signal",
-				   WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st),
-				   r->err[0] ? ": " : "", r->err,
-				   missing ? ". " : "", missing ? e->install_hint : "");
+		return tfp_err_set(
+			err, TFP_E_CREDENTIALS, 0,
+			"the exec credential plugin \"%s\" of user \"%s\" (%s) "
+			"failed (%s %d)%s%s%s%s",
+			PLUGIN_ARGS(x),
+			WIFEXITED(st) ? "exit status" : "signal",
+			WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st),
+			r->err[0] ? ": " : "", r->err, missing ? ". " : "",
+			missing ? e->install_hint : "");
 	return parse_output(x, r->out ? r->out : "", r->out_len, out, err);
 }
 
@@ -271,11 +289,13 @@ int k8s_exec_run(const k8s_exec_ctx *x, k8s_exec_cred *out, tfp_error *err)
 	rc = util_run(&o, &r);
 	free_env(&env);
 	if (rc)
-		return tfp_err_set(err, TFP_E_CREDENTIALS, 0,
-				   "cannot run the exec credential plugin \"%s\" of user "
-				   "\"%s\" (%s): %s.%s%s", PLUGIN_ARGS(x), strerror(rc),
-				   e->install_hint ? " " : "",
-				   e->install_hint ? e->install_hint : "");
+		return tfp_err_set(
+			err, TFP_E_CREDENTIALS, 0,
+			"cannot run the exec credential plugin \"%s\" of user "
+			"\"%s\" (%s): %s.%s%s",
+			PLUGIN_ARGS(x), strerror(rc),
+			e->install_hint ? " " : "",
+			e->install_hint ? e->install_hint : "");
 	tfp_debug("k8s: ran exec credential plugin %s", e->command);
 	rc = result(x, &r, out, err);
 	util_run_result_done(&r);

@@ -34,7 +34,7 @@ typedef struct k8s_exec_ctx {
 	/* for messages */
 	const char *user_name;
 	const char *source;
-	atomic_int *stop;            /* may be NULL */
+	atomic_int *stop; /* may be NULL */
 } k8s_exec_ctx;
 
 /* A credential the plugin printed. Secret fields; k8s_exec_cred_done

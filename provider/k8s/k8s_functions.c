@@ -18,13 +18,15 @@ static const tfp_func_param ks_params[] = {
 	  false },
 };
 
-static int kubeconfig_server_call(const tf_value *const *args, tf_value **result,
-				  char *errbuf, size_t errlen, int64_t *err_arg)
+static int kubeconfig_server_call(const tf_value *const *args,
+				  tf_value **result, char *errbuf,
+				  size_t errlen, int64_t *err_arg)
 {
 	const char *text = tf_value_get_string(args[0]);
-	kubeconfig_source src = { .content = text, .content_len = strlen(text) };
+	kubeconfig_source src = { .content = text,
+				  .content_len = strlen(text) };
 	kubeconfig *kc = NULL;
-	tfp_error why = {0};
+	tfp_error why = { 0 };
 
 	if (kubeconfig_load(&src, &kc, &why) != TFP_OK) {
 		snprintf(errbuf, errlen, "kubeconfig: %s", why.message);

@@ -23,8 +23,8 @@
 /* Credentials and their caches, guarded by lock. exec_lock serialises
  * plugin runs (held while running; never taken while holding lock). */
 typedef struct k8s_creds {
-	bool ready;            /* k8s__creds_init got as far as its locks */
-	char *token;           /* SECRET: static token */
+	bool ready;  /* k8s__creds_init got as far as its locks */
+	char *token; /* SECRET: static token */
 	char *token_file;
 	kc_exec *exec;         /* deep copy, or NULL */
 	k8s_exec_ctx exec_ctx; /* points into the client */
@@ -46,7 +46,7 @@ struct k8s_client {
 	char *ca_pem;
 	size_t ca_len;
 	bool insecure;
-	char *source;          /* kubeconfig source, for messages */
+	char *source; /* kubeconfig source, for messages */
 	char *context;
 	char *user_name;
 	char *namespace;
@@ -60,9 +60,9 @@ struct k8s_client {
 
 	/* Discovery cache, guarded by disc_lock. */
 	pthread_mutex_t disc_lock;
-	json_t *apis;          /* GET /apis reply */
-	json_t *gv_lists;      /* object: "group/version" -> APIResourceList */
-	json_t *strings;       /* array keeping resolved strings alive */
+	json_t *apis;     /* GET /apis reply */
+	json_t *gv_lists; /* object: "group/version" -> APIResourceList */
+	json_t *strings;  /* array keeping resolved strings alive */
 	k8s_capi capi;
 	bool have_capi;
 };
@@ -71,8 +71,8 @@ struct k8s_client {
 
 /* What one request authenticates with: copies, wiped by k8s__auth_done. */
 typedef struct k8s_auth {
-	char *header;        /* "Authorization: Bearer ...", or NULL */
-	char *cert_pem;      /* an exec plugin's client certificate, or NULL */
+	char *header;   /* "Authorization: Bearer ...", or NULL */
+	char *cert_pem; /* an exec plugin's client certificate, or NULL */
 	char *key_pem;
 	unsigned generation; /* exec generation these came from */
 	bool refreshable;    /* a 401 may be cured by reading them again */

@@ -46,8 +46,8 @@ static bool on_delete(const tf_value *v)
 
 /* The attributes the templates are made from. */
 static const char *const template_inputs[] = {
-	"name", "instance_type", "flavor", "profiles", "image", "target",
-	"labels", "taint",
+	"name",  "instance_type", "flavor", "profiles",
+	"image", "target",        "labels", "taint",
 };
 #define NINPUTS (sizeof(template_inputs) / sizeof(template_inputs[0]))
 
@@ -78,7 +78,8 @@ static bool template_names(const tf_value *plan, char **infra, char **boot)
 
 	*infra = *boot = NULL;
 	for (size_t i = 0; i < NINPUTS; i++)
-		if (!tf_value_is_wholly_known(tf_value_attr(plan, template_inputs[i])))
+		if (!tf_value_is_wholly_known(
+			    tf_value_attr(plan, template_inputs[i])))
 			return false;
 	ms = k8s_machine_spec(plan);
 	bs = k8s_bootstrap_spec(plan);
@@ -96,13 +97,13 @@ static bool template_names(const tf_value *plan, char **infra, char **boot)
  * MachineDeployment is gone (see k8s_res_stale_templates). Returns how
  * many there were (with only_count, nothing is deleted). */
 static int stale_templates(k8s_client *c, const k8s_capi *capi, const char *ns,
-			   const char *cluster, const char *pool, const char *infra,
-			   const char *boot, bool only_count)
+			   const char *cluster, const char *pool,
+			   const char *infra, const char *boot, bool only_count)
 {
-	return k8s_res_delete_stale(c, &capi->lxc_machine_template, ns, cluster, pool,
-				    infra, only_count) +
-	       k8s_res_delete_stale(c, &capi->kubeadm_config_template, ns, cluster,
-				    pool, boot, only_count);
+	return k8s_res_delete_stale(c, &capi->lxc_machine_template, ns, cluster,
+				    pool, infra, only_count) +
+	       k8s_res_delete_stale(c, &capi->kubeadm_config_template, ns,
+				    cluster, pool, boot, only_count);
 }
 
 /* The template names the plan settled on (see pool_modify_plan), else the
@@ -128,16 +129,18 @@ static char *control_plane_version(k8s_client *c, const k8s_capi *capi,
 				   const char *ns, const char *cluster)
 {
 	json_t *kcp = NULL, *cl = NULL;
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	const char *kname = cluster;
 	char *v = NULL;
 
 	/* The Cluster names its control plane (clusterctl-made clusters call
 	 * it <cluster>-control-plane; ours, like the Cluster). */
 	if (k8s_get(c, &capi->cluster, ns, cluster, &cl, &err) == TFP_OK &&
-	    k8s_jstr(cl, "spec.controlPlaneRef.name") && *k8s_jstr(cl, "spec.controlPlaneRef.name"))
+	    k8s_jstr(cl, "spec.controlPlaneRef.name") &&
+	    *k8s_jstr(cl, "spec.controlPlaneRef.name"))
 		kname = k8s_jstr(cl, "spec.controlPlaneRef.name");
-	if (k8s_get(c, &capi->kubeadm_control_plane, ns, kname, &kcp, &err) == TFP_OK &&
+	if (k8s_get(c, &capi->kubeadm_control_plane, ns, kname, &kcp, &err) ==
+		    TFP_OK &&
 	    k8s_jstr(kcp, "spec.version"))
 		v = strdup(k8s_jstr(kcp, "spec.version"));
 	json_decref(kcp);
@@ -151,18 +154,22 @@ static bool check_version(k8s_client *c, const k8s_capi *capi,
 			  const tf_value *plan, tf_diags *d)
 {
 	const char *v = tf_value_attr_string(plan, "kubernetes_version");
-	_cleanup_(freep) char *cp = control_plane_version(
-		c, capi, tf_value_attr_string(plan, "namespace"),
-		tf_value_attr_string(plan, "cluster_name"));
+	_cleanup_(freep) char *cp =
+		control_plane_version(c, capi,
+				      tf_value_attr_string(plan, "namespace"),
+				      tf_value_attr_string(plan,
+							   "cluster_name"));
 
 	if (cp && v && k8s_version_cmp(v, cp) > 0)
-		tf_diags_attr_error(d, "kubernetes_version",
-				    "Pool version newer than the control plane",
-				    "Pool \"%s\" asks for Kubernetes %s but the "
-				    "control plane of cluster \"%s\" runs %s. "
-				    "Upgrade the k8s_cluster first (apply), then "
-				    "the pool.", tf_value_attr_string(plan, "name"), v,
-				    tf_value_attr_string(plan, "cluster_name"), cp);
+		tf_diags_attr_error(
+			d, "kubernetes_version",
+			"Pool version newer than the control plane",
+			"Pool \"%s\" asks for Kubernetes %s but the "
+			"control plane of cluster \"%s\" runs %s. "
+			"Upgrade the k8s_cluster first (apply), then "
+			"the pool.",
+			tf_value_attr_string(plan, "name"), v,
+			tf_value_attr_string(plan, "cluster_name"), cp);
 	return !tf_diags_has_error(d);
 }
 
@@ -174,7 +181,7 @@ static bool check_version(k8s_client *c, const k8s_capi *capi,
 static bool pending_cleanup(tfp_ctx *ctx, const tf_value *p)
 {
 	const k8s_capi *capi = NULL;
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	const char *infra = tf_value_attr_string(p, "infrastructure_template");
 	const char *boot = tf_value_attr_string(p, "bootstrap_template");
 	int n;
@@ -183,12 +190,14 @@ static bool pending_cleanup(tfp_ctx *ctx, const tf_value *p)
 	    !tf_value_attr_string(p, "namespace") ||
 	    k8s_capi_discover(ctx->client, &capi, &err) != TFP_OK)
 		return false;
-	n = stale_templates(ctx->client, capi, tf_value_attr_string(p, "namespace"),
+	n = stale_templates(ctx->client, capi,
+			    tf_value_attr_string(p, "namespace"),
 			    tf_value_attr_string(p, "cluster_name"),
 			    tf_value_attr_string(p, "name"), infra, boot, true);
 	if (n > 0)
 		tfp_info("pool %s: %d unused templates of an unfinished rotation "
-			 "remain; planning an update", tf_value_attr_string(p, "name"), n);
+			 "remain; planning an update",
+			 tf_value_attr_string(p, "name"), n);
 	return n > 0;
 }
 
@@ -204,24 +213,31 @@ static void pool_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 
 	k8s_res_plan_begin(ctx, prior, config, p, replace);
 	if (tf_value_is_null(amin) != tf_value_is_null(amax))
-		tf_diags_attr_error(d, tf_value_is_null(amin) ? "autoscaler_min" :
-				    "autoscaler_max", "Incomplete autoscaler bounds",
+		tf_diags_attr_error(d,
+				    tf_value_is_null(amin) ? "autoscaler_min" :
+							     "autoscaler_max",
+				    "Incomplete autoscaler bounds",
 				    "Set both autoscaler_min and autoscaler_max, "
 				    "or neither.");
-	if (tf_value_get_int(amin, &lo) == 0 && tf_value_get_int(amax, &hi) == 0 &&
-	    lo > hi)
-		tf_diags_attr_error(d, "autoscaler_min", "Invalid autoscaler bounds",
-				    "autoscaler_min (%lld) is above autoscaler_max "
-				    "(%lld).", (long long)lo, (long long)hi);
+	if (tf_value_get_int(amin, &lo) == 0 &&
+	    tf_value_get_int(amax, &hi) == 0 && lo > hi)
+		tf_diags_attr_error(
+			d, "autoscaler_min", "Invalid autoscaler bounds",
+			"autoscaler_min (%lld) is above autoscaler_max "
+			"(%lld).",
+			(long long)lo, (long long)hi);
 	if (autoscaled(p)) {
 		if (!tf_value_is_null(tf_value_attr(config, "replicas")))
-			tf_diags_attr_error(d, "replicas",
-					    "replicas conflicts with the autoscaler",
-					    "With autoscaler_min/max the cluster "
-					    "autoscaler owns the replica count: "
-					    "remove `replicas`.");
+			tf_diags_attr_error(
+				d, "replicas",
+				"replicas conflicts with the autoscaler",
+				"With autoscaler_min/max the cluster "
+				"autoscaler owns the replica count: "
+				"remove `replicas`.");
 		else if (!tf_value_is_null(prior) && !autoscaled(prior))
-			tf_plan_set(p, "replicas", tf_value_ref(tf_value_attr(prior, "replicas")));
+			tf_plan_set(p, "replicas",
+				    tf_value_ref(
+					    tf_value_attr(prior, "replicas")));
 	} else if (tf_value_is_null(tf_value_attr(config, "replicas")) &&
 		   (tf_value_is_null(prior) ||
 		    tf_value_is_null(tf_value_attr(prior, "replicas")))) {
@@ -233,11 +249,14 @@ static void pool_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 		 * in use, whatever their names (an imported pool's need not be
 		 * <name>-<hash>). */
 		tf_plan_set(p, "infrastructure_template",
-			    tf_value_ref((tf_value *)tf_value_attr(prior, "infrastructure_template")));
+			    tf_value_ref((tf_value *)tf_value_attr(
+				    prior, "infrastructure_template")));
 		tf_plan_set(p, "bootstrap_template",
-			    tf_value_ref((tf_value *)tf_value_attr(prior, "bootstrap_template")));
+			    tf_value_ref((tf_value *)tf_value_attr(
+				    prior, "bootstrap_template")));
 	} else if (template_names(p, &infra, &boot)) {
-		tf_plan_set(p, "infrastructure_template", tf_value_string(infra));
+		tf_plan_set(p, "infrastructure_template",
+			    tf_value_string(infra));
 		tf_plan_set(p, "bootstrap_template", tf_value_string(boot));
 	} else {
 		tf_plan_mark_unknown(ctx->schema, p, "infrastructure_template");
@@ -245,22 +264,27 @@ static void pool_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 	}
 	free(infra);
 	free(boot);
-	if (ctx->client && tf_value_is_known(tf_value_attr(p, "cluster_name")) &&
+	if (ctx->client &&
+	    tf_value_is_known(tf_value_attr(p, "cluster_name")) &&
 	    tf_value_is_known(tf_value_attr(p, "namespace")) &&
 	    tf_value_is_known(tf_value_attr(p, "kubernetes_version"))) {
 		const k8s_capi *capi = NULL;
-		tfp_error err = {0};
+		tfp_error err = { 0 };
 		if (k8s_capi_discover(ctx->client, &capi, &err) == TFP_OK)
 			check_version(ctx->client, capi, p, d);
 	}
 	/* The MachineDeployment is missing (see pool_read). */
 	if (k8s_phase_incomplete(prior))
 		tf_paths_add_attr(replace, "phase");
-	if (!tf_value_is_null(prior) && (replace->n || tf_plan_has_changes(prior, p) ||
-					  pending_cleanup(ctx, p))) {
+	if (!tf_value_is_null(prior) &&
+	    (replace->n || tf_plan_has_changes(prior, p) ||
+	     pending_cleanup(ctx, p))) {
 		static const char *const comp[] = {
-			"ready_replicas", "available_replicas", "up_to_date_replicas",
-			"phase", NULL,
+			"ready_replicas",
+			"available_replicas",
+			"up_to_date_replicas",
+			"phase",
+			NULL,
 		};
 		tf_plan_mark_unknown_all(ctx->schema, p, comp);
 		if (autoscaled(p) && replace->n)
@@ -276,7 +300,7 @@ struct ready_arg {
 	const char *ns, *name;
 	long replicas; /* -1: the live spec.replicas (autoscaler) */
 	char *why;
-	json_t *md;    /* last MachineDeployment read */
+	json_t *md; /* last MachineDeployment read */
 };
 
 static int check_ready(void *argv, tfp_error *err)
@@ -288,7 +312,8 @@ static int check_ready(void *argv, tfp_error *err)
 	a->why = NULL;
 	json_decref(a->md);
 	a->md = NULL;
-	rc = k8s_get(a->c, &a->capi->machine_deployment, a->ns, a->name, &a->md, err);
+	rc = k8s_get(a->c, &a->capi->machine_deployment, a->ns, a->name, &a->md,
+		     err);
 	if (rc)
 		return rc;
 	return k8s_pool_ready(a->md, a->replicas, &a->why) ? 1 : 0;
@@ -299,12 +324,14 @@ static bool wait_ready(tfp_ctx *ctx, k8s_client *c, const k8s_capi *capi,
 		       tf_diags *d)
 {
 	struct ready_arg a = {
-		.c = c, .capi = capi, .replicas = replicas,
+		.c = c,
+		.capi = capi,
+		.replicas = replicas,
 		.ns = tf_value_attr_string(plan, "namespace"),
 		.name = tf_value_attr_string(plan, "name"),
 	};
 	long timeout = k8s_res_timeout(plan, which);
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	int rc = k8s_res_poll(ctx, timeout, check_ready, &a, &err);
 
 	if (rc == TFP_E_TIMEOUT) {
@@ -313,20 +340,24 @@ static bool wait_ready(tfp_ctx *ctx, k8s_client *c, const k8s_capi *capi,
 		snprintf(sel, sizeof(sel), K8S_LABEL_DEPLOYMENT "=%s", a.name);
 		k8s_res_explain(c, a.md, &capi->machine, a.ns, sel, &buf);
 		k8s_res_explain(c, NULL, &capi->lxc_machine, a.ns, sel, &buf);
-		tf_diags_error(d, NULL, "Machine pool not ready in time",
-			       "MachineDeployment %s/%s did not become ready within "
-			       "timeouts.%s (%lds): %s.\nFalse conditions:%s\n"
-			       "The objects are kept; fix the cause and apply "
-			       "again, or raise timeouts.%s.", a.ns, a.name, which,
-			       timeout, a.why ? a.why : "not ready",
-			       buf ? buf : " none reported", which);
+		tf_diags_error(
+			d, NULL, "Machine pool not ready in time",
+			"MachineDeployment %s/%s did not become ready within "
+			"timeouts.%s (%lds): %s.\nFalse conditions:%s\n"
+			"The objects are kept; fix the cause and apply "
+			"again, or raise timeouts.%s.",
+			a.ns, a.name, which, timeout,
+			a.why ? a.why : "not ready",
+			buf ? buf : " none reported", which);
 		free(buf);
 	} else if (rc == TFP_E_CANCELLED) {
-		tf_diags_error(d, NULL, "Stopped while waiting for the machine pool",
-			       "Terraform asked the provider to stop (Ctrl-C) while "
-			       "MachineDeployment %s/%s was not ready yet (%s). What "
-			       "exists is kept in the state; the next apply goes on "
-			       "from there.", a.ns, a.name, a.why ? a.why : "not ready");
+		tf_diags_error(
+			d, NULL, "Stopped while waiting for the machine pool",
+			"Terraform asked the provider to stop (Ctrl-C) while "
+			"MachineDeployment %s/%s was not ready yet (%s). What "
+			"exists is kept in the state; the next apply goes on "
+			"from there.",
+			a.ns, a.name, a.why ? a.why : "not ready");
 	} else if (rc) {
 		k8s_diag(d, NULL, "Cannot wait for the machine pool", &err);
 	}
@@ -344,8 +375,10 @@ static tf_value *state_from_plan(k8s_client *c, const k8s_capi *capi,
 {
 	tf_value *st = tf_value_mut(tf_value_ref((tf_value *)planned));
 	json_t *md = NULL;
-	tfp_error err = {0};
-	static const struct { const char *attr, *path; } counters[] = {
+	tfp_error err = { 0 };
+	static const struct {
+		const char *attr, *path;
+	} counters[] = {
 		{ "ready_replicas", "status.readyReplicas" },
 		{ "available_replicas", "status.availableReplicas" },
 		{ "up_to_date_replicas", "status.upToDateReplicas" },
@@ -355,23 +388,30 @@ static tf_value *state_from_plan(k8s_client *c, const k8s_capi *capi,
 	if (!st)
 		return NULL;
 	if (c)
-		k8s_get(c, &capi->machine_deployment, tf_value_attr_string(st, "namespace"),
+		k8s_get(c, &capi->machine_deployment,
+			tf_value_attr_string(st, "namespace"),
 			tf_value_attr_string(st, "name"), &md, &err);
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
 		if (tf_value_is_unknown(tf_value_attr(st, counters[i].attr)))
 			tf_value_object_set(st, counters[i].attr,
-					    tf_value_int(k8s_jint(md, counters[i].path, 0)));
+					    tf_value_int(
+						    k8s_jint(md,
+							     counters[i].path,
+							     0)));
 	if (tf_value_is_unknown(tf_value_attr(st, "phase"))) {
 		const char *ph = k8s_jstr(md, "status.phase");
 		tf_value_object_set(st, "phase", tf_value_string(ph ? ph : ""));
 	}
 	{
 		static const char *const names[] = {
-			"infrastructure_template", "bootstrap_template", "namespace",
+			"infrastructure_template",
+			"bootstrap_template",
+			"namespace",
 		};
 		for (size_t i = 0; i < 3; i++)
 			if (tf_value_is_unknown(tf_value_attr(st, names[i])))
-				tf_value_object_set(st, names[i], tf_value_string(""));
+				tf_value_object_set(st, names[i],
+						    tf_value_string(""));
 	}
 	json_decref(md);
 	return st;
@@ -387,16 +427,23 @@ static int ensure_templates(k8s_op *op, k8s_client *c, const k8s_capi *capi,
 {
 	const char *ns = tf_value_attr_string(plan, "namespace");
 	json_t *ms = k8s_machine_spec(plan);
-	json_t *it = ms ? k8s_lxc_machine_template(ns, infra,
-			tf_value_attr_string(plan, "cluster_name"), ms) : NULL;
+	json_t *it = ms ? k8s_lxc_machine_template(
+				  ns, infra,
+				  tf_value_attr_string(plan, "cluster_name"),
+				  ms) :
+			  NULL;
 	json_t *bt = k8s_kubeadm_config_template(plan, boot);
 	int rc = TFP_E_NOMEM;
 
-	snprintf(summary, slen, "Cannot create KubeadmConfigTemplate %s/%s", ns, boot);
-	if (bt && (rc = k8s_op_ensure(op, c, &capi->kubeadm_config_template, ns, bt, repair, err)) == 0) {
-		snprintf(summary, slen, "Cannot create LXCMachineTemplate %s/%s", ns, infra);
-		rc = it ? k8s_op_ensure(op, c, &capi->lxc_machine_template, ns, it, repair, err)
-			: TFP_E_NOMEM;
+	snprintf(summary, slen, "Cannot create KubeadmConfigTemplate %s/%s", ns,
+		 boot);
+	if (bt && (rc = k8s_op_ensure(op, c, &capi->kubeadm_config_template, ns,
+				      bt, repair, err)) == 0) {
+		snprintf(summary, slen,
+			 "Cannot create LXCMachineTemplate %s/%s", ns, infra);
+		rc = it ? k8s_op_ensure(op, c, &capi->lxc_machine_template, ns,
+					it, repair, err) :
+			  TFP_E_NOMEM;
 	}
 	json_decref(ms);
 	json_decref(it);
@@ -404,12 +451,14 @@ static int ensure_templates(k8s_op *op, k8s_client *c, const k8s_capi *capi,
 	return rc;
 }
 
-static void report(tf_diags *d, const char *summary, const tfp_error *err, int rc)
+static void report(tf_diags *d, const char *summary, const tfp_error *err,
+		   int rc)
 {
 	if (err->code)
 		k8s_diag(d, NULL, summary, err);
 	else
-		tf_diags_error(d, NULL, summary, "Failed: %s.", tfp_code_str(rc));
+		tf_diags_error(d, NULL, summary, "Failed: %s.",
+			       tfp_code_str(rc));
 }
 
 static void pool_create(tfp_ctx *ctx, const tf_value *planned,
@@ -421,7 +470,7 @@ static void pool_create(tfp_ctx *ctx, const tf_value *planned,
 	const char *name = tf_value_attr_string(planned, "name");
 	char *infra = NULL, *boot = NULL, summary[200];
 	json_t *md = NULL;
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	k8s_op op;
 	int rc;
 
@@ -433,39 +482,47 @@ static void pool_create(tfp_ctx *ctx, const tf_value *planned,
 	if (!check_version(c, capi, planned, d))
 		goto done;
 	if (!template_names(planned, &infra, &boot)) {
-		tf_diags_error(d, NULL, "Cannot create machine pool",
-			       "Pool \"%s\": out of memory naming its templates.", name);
+		tf_diags_error(
+			d, NULL, "Cannot create machine pool",
+			"Pool \"%s\": out of memory naming its templates.",
+			name);
 		goto done;
 	}
 	rc = ensure_templates(&op, c, capi, planned, infra, boot, true, summary,
 			      sizeof(summary), &err);
 	if (rc == TFP_E_NOTFOUND && !k8s_op_made_any(&op)) {
-		tf_diags_error(d, NULL, summary,
-			       "The namespace \"%s\" does not exist on the management "
-			       "cluster; use the namespace of cluster \"%s\".", ns,
-			       tf_value_attr_string(planned, "cluster_name"));
+		tf_diags_error(
+			d, NULL, summary,
+			"The namespace \"%s\" does not exist on the management "
+			"cluster; use the namespace of cluster \"%s\".",
+			ns, tf_value_attr_string(planned, "cluster_name"));
 		goto done;
 	}
 	if (rc)
 		goto partial;
-	md = k8s_machine_deployment(planned, infra, boot, k8s_pool_replicas(planned, true));
-	snprintf(summary, sizeof(summary), "Cannot create MachineDeployment %s/%s", ns, name);
-	rc = md ? k8s_op_create(&op, c, &capi->machine_deployment, ns, md, NULL, &err)
-		: TFP_E_NOMEM;
+	md = k8s_machine_deployment(planned, infra, boot,
+				    k8s_pool_replicas(planned, true));
+	snprintf(summary, sizeof(summary),
+		 "Cannot create MachineDeployment %s/%s", ns, name);
+	rc = md ? k8s_op_create(&op, c, &capi->machine_deployment, ns, md, NULL,
+				&err) :
+		  TFP_E_NOMEM;
 	if (rc == TFP_E_EXISTS) {
 		/* Someone else's MachineDeployment: never adopted; the
 		 * templates this create made go again. */
 		tf_diags_error(d, NULL, summary,
 			       "%s. Import it instead (`terraform import "
 			       "k8s_machine_pool.<name> %s/%s`, or an `import` "
-			       "block) or pick another name.", err.message, ns, name);
+			       "block) or pick another name.",
+			       err.message, ns, name);
 		k8s_op_undo(&op, c, ns);
 		goto done;
 	}
 	if (rc)
 		goto partial;
 	wait_ready(ctx, c, capi, planned,
-		   autoscaled(planned) ? -1 : k8s_pool_replicas(planned, true), "create", d);
+		   autoscaled(planned) ? -1 : k8s_pool_replicas(planned, true),
+		   "create", d);
 	*out = state_from_plan(c, capi, planned);
 	k8s_op_release(&op, c, ns);
 	goto done;
@@ -493,16 +550,18 @@ static bool templates_left(k8s_client *c, const k8s_capi *capi,
 	const char *ns = tf_value_attr_string(state, "namespace");
 	const char *in = tf_value_attr_string(state, "infrastructure_template");
 	const char *bn = tf_value_attr_string(state, "bootstrap_template");
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	json_t *o = NULL;
 	bool left = false;
 
-	if (in && *in && k8s_get(c, &capi->lxc_machine_template, ns, in, &o, &err) == TFP_OK)
+	if (in && *in &&
+	    k8s_get(c, &capi->lxc_machine_template, ns, in, &o, &err) == TFP_OK)
 		left = true;
 	json_decref(o);
 	o = NULL;
 	if (!left && bn && *bn &&
-	    k8s_get(c, &capi->kubeadm_config_template, ns, bn, &o, &err) == TFP_OK)
+	    k8s_get(c, &capi->kubeadm_config_template, ns, bn, &o, &err) ==
+		    TFP_OK)
 		left = true;
 	json_decref(o);
 	return left;
@@ -516,14 +575,15 @@ static void pool_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 	const char *ns = tf_value_attr_string(state, "namespace");
 	const char *name = tf_value_attr_string(state, "name");
 	json_t *md = NULL, *boot = NULL, *infra = NULL;
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	char summary[200];
 	tf_value *st;
 	int rc;
 
 	if (!c || !ns || !name)
 		return;
-	snprintf(summary, sizeof(summary), "Cannot read machine pool %s/%s", ns, name);
+	snprintf(summary, sizeof(summary), "Cannot read machine pool %s/%s", ns,
+		 name);
 	rc = k8s_get(c, &capi->machine_deployment, ns, name, &md, &err);
 	if (rc == TFP_E_NOTFOUND) {
 		/* Templates of a create that failed half-way stay in state,
@@ -531,7 +591,8 @@ static void pool_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 		if (templates_left(c, capi, state)) {
 			st = tf_value_mut(tf_value_ref((tf_value *)state));
 			tf_value_object_set(st, "phase",
-					    tf_value_string(K8S_PHASE_INCOMPLETE));
+					    tf_value_string(
+						    K8S_PHASE_INCOMPLETE));
 			*out = st;
 			return;
 		}
@@ -539,14 +600,19 @@ static void pool_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 		return;
 	}
 	if (rc == TFP_OK) {
-		const char *bn = k8s_jstr(md, "spec.template.spec.bootstrap.configRef.name");
-		const char *in = k8s_jstr(md, "spec.template.spec.infrastructureRef.name");
-		rc = k8s_get(c, &capi->kubeadm_config_template, ns, bn ? bn : "", &boot, &err);
+		const char *bn =
+			k8s_jstr(md,
+				 "spec.template.spec.bootstrap.configRef.name");
+		const char *in =
+			k8s_jstr(md,
+				 "spec.template.spec.infrastructureRef.name");
+		rc = k8s_get(c, &capi->kubeadm_config_template, ns,
+			     bn ? bn : "", &boot, &err);
 		if (rc == TFP_E_NOTFOUND || !bn)
 			rc = TFP_OK;
 		if (rc == TFP_OK) {
-			rc = k8s_get(c, &capi->lxc_machine_template, ns, in ? in : "",
-				     &infra, &err);
+			rc = k8s_get(c, &capi->lxc_machine_template, ns,
+				     in ? in : "", &infra, &err);
 			if (rc == TFP_E_NOTFOUND || !in)
 				rc = TFP_OK;
 		}
@@ -593,8 +659,10 @@ static json_t *md_patch(const tf_value *prior, const tf_value *plan,
 	json_object_set(pspec, "template", json_object_get(spec, "template"));
 	json_object_set(pspec, "rollout", json_object_get(spec, "rollout"));
 	/* OnDelete: drop the rollingUpdate settings of a former RollingUpdate. */
-	if (!json_object_get(k8s_jget(spec, "rollout.strategy"), "rollingUpdate"))
-		json_object_set_new(json_object_get(json_object_get(pspec, "rollout"),
+	if (!json_object_get(k8s_jget(spec, "rollout.strategy"),
+			     "rollingUpdate"))
+		json_object_set_new(json_object_get(json_object_get(pspec,
+								    "rollout"),
 						    "strategy"),
 				    "rollingUpdate", json_null());
 	if (!autoscaled(plan) &&
@@ -608,7 +676,8 @@ static json_t *md_patch(const tf_value *prior, const tf_value *plan,
 	}
 	json_object_set_new(patch, "spec", pspec);
 	if (json_object_size(ann))
-		json_object_set_new(patch, "metadata", json_pack("{s:o}", "annotations", ann));
+		json_object_set_new(patch, "metadata",
+				    json_pack("{s:o}", "annotations", ann));
 	else
 		json_decref(ann);
 	json_decref(want);
@@ -625,14 +694,16 @@ static void retire_templates(k8s_client *c, const k8s_capi *capi,
 			     const char *boot)
 {
 	const char *ns = tf_value_attr_string(plan, "namespace");
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 
 	if (on_delete(plan))
 		return;
 	if (*old_infra && strcmp(old_infra, infra) != 0)
-		k8s_res_delete(c, &capi->lxc_machine_template, ns, old_infra, &err);
+		k8s_res_delete(c, &capi->lxc_machine_template, ns, old_infra,
+			       &err);
 	if (*old_boot && strcmp(old_boot, boot) != 0)
-		k8s_res_delete(c, &capi->kubeadm_config_template, ns, old_boot, &err);
+		k8s_res_delete(c, &capi->kubeadm_config_template, ns, old_boot,
+			       &err);
 	stale_templates(c, capi, ns, tf_value_attr_string(plan, "cluster_name"),
 			tf_value_attr_string(plan, "name"), infra, boot, false);
 }
@@ -655,7 +726,7 @@ static void pool_update(tfp_ctx *ctx, const tf_value *prior,
 	_cleanup_(freep) char *old_infra = NULL, *old_boot = NULL;
 	_cleanup_(json_decrefp) json_t *md = NULL, *patch = NULL;
 	char summary[200];
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	bool repair;
 	k8s_op op;
 	int rc;
@@ -669,13 +740,17 @@ static void pool_update(tfp_ctx *ctx, const tf_value *prior,
 		tfp_reread(pool_read, ctx, prior, out);
 		goto done;
 	}
-	snprintf(summary, sizeof(summary), "Cannot read MachineDeployment %s/%s", ns, name);
+	snprintf(summary, sizeof(summary),
+		 "Cannot read MachineDeployment %s/%s", ns, name);
 	if ((rc = k8s_get(c, &capi->machine_deployment, ns, name, &md, &err)))
 		goto fail;
-	old_infra = dup_or_empty(k8s_jstr(md, "spec.template.spec.infrastructureRef.name"));
-	old_boot = dup_or_empty(k8s_jstr(md, "spec.template.spec.bootstrap.configRef.name"));
+	old_infra = dup_or_empty(
+		k8s_jstr(md, "spec.template.spec.infrastructureRef.name"));
+	old_boot = dup_or_empty(
+		k8s_jstr(md, "spec.template.spec.bootstrap.configRef.name"));
 	rc = TFP_E_NOMEM;
-	if (!old_infra || !old_boot || !planned_templates(planned, &infra, &boot))
+	if (!old_infra || !old_boot ||
+	    !planned_templates(planned, &infra, &boot))
 		goto fail;
 	/* A rotation (new names), or the same templates with settings put
 	 * back (edited by hand): create or repair them. The same templates
@@ -687,14 +762,17 @@ static void pool_update(tfp_ctx *ctx, const tf_value *prior,
 				   summary, sizeof(summary), &err)))
 		goto fail;
 	patch = md_patch(prior, planned, infra, boot);
-	snprintf(summary, sizeof(summary), "Cannot update MachineDeployment %s/%s", ns, name);
-	if (!patch || (rc = k8s_merge_patch(c, &capi->machine_deployment, ns, name,
-					    patch, 0, NULL, &err)))
+	snprintf(summary, sizeof(summary),
+		 "Cannot update MachineDeployment %s/%s", ns, name);
+	if (!patch || (rc = k8s_merge_patch(c, &capi->machine_deployment, ns,
+					    name, patch, 0, NULL, &err)))
 		goto fail;
 	if (wait_ready(ctx, c, capi, planned,
-		       autoscaled(planned) ? -1 : k8s_pool_replicas(planned, false),
+		       autoscaled(planned) ? -1 :
+					     k8s_pool_replicas(planned, false),
 		       "update", d)) {
-		retire_templates(c, capi, planned, old_infra, old_boot, infra, boot);
+		retire_templates(c, capi, planned, old_infra, old_boot, infra,
+				 boot);
 		*out = state_from_plan(c, capi, planned);
 	} else {
 		tfp_reread(pool_read, ctx, prior, out);
@@ -722,7 +800,8 @@ static int check_gone(void *argv, tfp_error *err)
 	struct gone_arg *a = argv;
 	json_t *obj = NULL, *items = NULL;
 	char sel[300];
-	int rc = k8s_get(a->c, &a->capi->machine_deployment, a->ns, a->name, &obj, err);
+	int rc = k8s_get(a->c, &a->capi->machine_deployment, a->ns, a->name,
+			 &obj, err);
 
 	json_decref(obj);
 	if (rc == TFP_OK)
@@ -744,10 +823,12 @@ static void pool_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 	k8s_client *c = k8s_res_client(ctx, &capi, d);
 	const char *ns = tf_value_attr_string(prior, "namespace");
 	const char *name = tf_value_attr_string(prior, "name");
-	struct gone_arg ga = { .c = c, .capi = capi, .ns = ns, .name = name, .left = -1 };
+	struct gone_arg ga = {
+		.c = c, .capi = capi, .ns = ns, .name = name, .left = -1
+	};
 	long timeout = k8s_res_timeout(prior, "delete");
 	json_t *md = NULL;
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	char summary[200];
 	const char *tpl_names[4] = {
 		tf_value_attr_string(prior, "infrastructure_template"),
@@ -759,29 +840,38 @@ static void pool_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 	if (!c || !ns || !name)
 		return;
 	k8s_res_budget(prior, "delete");
-	snprintf(summary, sizeof(summary), "Cannot delete MachineDeployment %s/%s", ns, name);
-	if (k8s_get(c, &capi->machine_deployment, ns, name, &md, &err) == TFP_OK) {
-		const char *in = k8s_jstr(md, "spec.template.spec.infrastructureRef.name");
-		const char *bn = k8s_jstr(md, "spec.template.spec.bootstrap.configRef.name");
+	snprintf(summary, sizeof(summary),
+		 "Cannot delete MachineDeployment %s/%s", ns, name);
+	if (k8s_get(c, &capi->machine_deployment, ns, name, &md, &err) ==
+	    TFP_OK) {
+		const char *in =
+			k8s_jstr(md,
+				 "spec.template.spec.infrastructureRef.name");
+		const char *bn =
+			k8s_jstr(md,
+				 "spec.template.spec.bootstrap.configRef.name");
 		live_infra = in ? strdup(in) : NULL;
 		live_boot = bn ? strdup(bn) : NULL;
 	}
 	json_decref(md);
-	rc = k8s_delete(c, &capi->machine_deployment, ns, name, "Background", &err);
+	rc = k8s_delete(c, &capi->machine_deployment, ns, name, "Background",
+			&err);
 	if (rc && rc != TFP_E_NOTFOUND) {
 		k8s_diag(d, NULL, summary, &err);
 		goto done;
 	}
 	rc = k8s_res_poll(ctx, timeout, check_gone, &ga, &err);
 	if (rc == TFP_E_TIMEOUT) {
-		tf_diags_error(d, NULL, "Machine pool deletion did not finish",
-			       "MachineDeployment %s/%s %s after timeouts.delete "
-			       "(%lds). Cluster API is still draining and deleting "
-			       "them; the provider never removes finalizers. Check "
-			       "the Machines (label %s=%s) and run destroy again.",
-			       ns, name, ga.left < 0 ? "still exists" :
-			       "is gone but its Machines remain", timeout,
-			       K8S_LABEL_DEPLOYMENT, name);
+		tf_diags_error(
+			d, NULL, "Machine pool deletion did not finish",
+			"MachineDeployment %s/%s %s after timeouts.delete "
+			"(%lds). Cluster API is still draining and deleting "
+			"them; the provider never removes finalizers. Check "
+			"the Machines (label %s=%s) and run destroy again.",
+			ns, name,
+			ga.left < 0 ? "still exists" :
+				      "is gone but its Machines remain",
+			timeout, K8S_LABEL_DEPLOYMENT, name);
 		goto done;
 	}
 	if (rc) {
@@ -792,15 +882,18 @@ static void pool_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 	tpl_names[3] = live_boot;
 	/* Templates of rotations that never finished go too: nothing uses
 	 * them once the MachineDeployment and its Machines are gone. */
-	stale_templates(c, capi, ns, tf_value_attr_string(prior, "cluster_name"), name,
-			NULL, NULL, false);
+	stale_templates(c, capi, ns,
+			tf_value_attr_string(prior, "cluster_name"), name, NULL,
+			NULL, false);
 	for (int i = 0; i < 4; i++) {
-		const k8s_gvr *r = (i % 2 == 0) ? &capi->lxc_machine_template
-						: &capi->kubeadm_config_template;
+		const k8s_gvr *r = (i % 2 == 0) ?
+					   &capi->lxc_machine_template :
+					   &capi->kubeadm_config_template;
 		if (tpl_names[i] && *tpl_names[i] &&
 		    k8s_res_delete(c, r, ns, tpl_names[i], &err)) {
-			snprintf(summary, sizeof(summary), "Cannot delete %s %s/%s",
-				 r->kind, ns, tpl_names[i]);
+			snprintf(summary, sizeof(summary),
+				 "Cannot delete %s %s/%s", r->kind, ns,
+				 tpl_names[i]);
 			k8s_diag(d, NULL, summary, &err);
 		}
 	}

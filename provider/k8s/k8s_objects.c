@@ -23,8 +23,8 @@ static json_t *metadata(const char *ns, const char *name, const char *cluster)
 			      "namespace", ns ? ns : "default", "labels",
 			      K8S_LABEL_MANAGED, K8S_MANAGER);
 	if (m && cluster)
-		json_object_set_new(json_object_get(m, "labels"), K8S_LABEL_CLUSTER,
-				    json_string(cluster));
+		json_object_set_new(json_object_get(m, "labels"),
+				    K8S_LABEL_CLUSTER, json_string(cluster));
 	return m;
 }
 
@@ -44,7 +44,8 @@ static const char *attr_str(const tf_value *o, const char *name)
 static long attr_int(const tf_value *o, const char *name, long dflt)
 {
 	int64_t n;
-	return tf_value_get_int(tf_value_attr(o, name), &n) == 0 ? (long)n : dflt;
+	return tf_value_get_int(tf_value_attr(o, name), &n) == 0 ? (long)n :
+								   dflt;
 }
 
 /* ---- validators ---------------------------------------------------------- */
@@ -59,20 +60,23 @@ void k8s_validate_dns_label(const tf_value *v, const void *arg,
 
 	(void)arg;
 	for (size_t i = 0; ok && i < n; i++)
-		ok = (islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) ||
-		      s[i] == '-');
+		ok = (islower((unsigned char)s[i]) ||
+		      isdigit((unsigned char)s[i]) || s[i] == '-');
 	if (!ok)
-		tf_diags_error(d, path, "Invalid Kubernetes name",
-			       "\"%s\" is not a valid name: use 1 to 63 lowercase "
-			       "letters, digits and '-', starting and ending with a "
-			       "letter or digit.", s ? s : "");
+		tf_diags_error(
+			d, path, "Invalid Kubernetes name",
+			"\"%s\" is not a valid name: use 1 to 63 lowercase "
+			"letters, digits and '-', starting and ending with a "
+			"letter or digit.",
+			s ? s : "");
 }
 
 /* ---- names ---------------------------------------------------------------- */
 
 char *k8s_template_name(const char *base, const json_t *spec)
 {
-	char *text = json_dumps(spec, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY);
+	char *text = json_dumps(spec, JSON_SORT_KEYS | JSON_COMPACT |
+					      JSON_ENCODE_ANY);
 	uint64_t h = 0xcbf29ce484222325ULL;
 	char *out = NULL;
 
@@ -83,7 +87,8 @@ char *k8s_template_name(const char *base, const json_t *spec)
 		h *= 0x100000001b3ULL;
 	}
 	free(text);
-	if (asprintf(&out, "%s-%010" PRIx64, base, (uint64_t)(h & 0xffffffffffULL)) < 0)
+	if (asprintf(&out, "%s-%010" PRIx64, base,
+		     (uint64_t)(h & 0xffffffffffULL)) < 0)
 		return NULL;
 	return out;
 }
@@ -116,16 +121,19 @@ json_t *k8s_machine_spec(const tf_value *plan)
 	if ((s = attr_str(plan, "flavor")))
 		json_object_set_new(spec, "flavor", json_string(s));
 	if (tf_value_is_known(profiles) && tf_value_len(profiles) > 0)
-		json_object_set_new(spec, "profiles", tf_json_strings(profiles));
+		json_object_set_new(spec, "profiles",
+				    tf_json_strings(profiles));
 	if ((s = attr_str(plan, "image")))
-		json_object_set_new(spec, "image", json_pack("{s:s}", "name", s));
+		json_object_set_new(spec, "image",
+				    json_pack("{s:s}", "name", s));
 	if ((s = attr_str(plan, "target")))
 		json_object_set_new(spec, "target", json_string(s));
 	return spec;
 }
 
 json_t *k8s_lxc_machine_template(const char *ns, const char *name,
-				 const char *cluster, const json_t *machine_spec)
+				 const char *cluster,
+				 const json_t *machine_spec)
 {
 	json_t *spec = json_pack("{s:{s:O}}", "template", "spec", machine_spec);
 
@@ -136,7 +144,9 @@ json_t *k8s_lxc_machine_template(const char *ns, const char *name,
 }
 
 /* Identity Secret keys and the attributes they come from. */
-static const struct { const char *attr, *key; } identity_keys[] = {
+static const struct {
+	const char *attr, *key;
+} identity_keys[] = {
 	{ "lxd_server_url", "server" },
 	{ "lxd_server_certificate", "server-crt" },
 	{ "lxd_client_certificate", "client-crt" },
@@ -153,7 +163,8 @@ json_t *k8s_identity_data(const tf_value *plan)
 		const char *v = attr_str(plan, identity_keys[i].attr);
 		char *b = v ? util_b64_encode(v, strlen(v), false) : NULL;
 		if (b)
-			json_object_set_new(data, identity_keys[i].key, json_string(b));
+			json_object_set_new(data, identity_keys[i].key,
+					    json_string(b));
 		free(b);
 	}
 	return data;
@@ -164,7 +175,8 @@ json_t *k8s_identity_secret(const tf_value *plan, const char *secret_name)
 	const char *ns = attr_str(plan, "namespace");
 	json_t *meta, *data;
 
-	if (attr_str(plan, "identity_secret") || !attr_str(plan, "lxd_server_url"))
+	if (attr_str(plan, "identity_secret") ||
+	    !attr_str(plan, "lxd_server_url"))
 		return NULL;
 	meta = metadata(ns, secret_name, attr_str(plan, "name"));
 	data = k8s_identity_data(plan);
@@ -182,7 +194,8 @@ void k8s_identity_read_into(tf_value *st, const json_t *secret)
 	const json_t *data = json_object_get(secret, "data");
 
 	for (size_t i = 0; i < NIDENTITY; i++) {
-		const char *b = json_string_value(json_object_get(data, identity_keys[i].key));
+		const char *b = json_string_value(
+			json_object_get(data, identity_keys[i].key));
 		size_t n = 0;
 		char *v = b ? util_b64_decode(b, strlen(b), &n) : NULL;
 
@@ -204,7 +217,8 @@ json_t *k8s_lxc_cluster(const tf_value *plan, const char *secret_name)
 		lb = "lxc";
 	if (strcmp(lb, "ovn") == 0) {
 		const char *net = attr_str(plan, "load_balancer_network");
-		lbj = json_pack("{s:{s:s}}", "ovn", "networkName", net ? net : "");
+		lbj = json_pack("{s:{s:s}}", "ovn", "networkName",
+				net ? net : "");
 	} else if (strcmp(lb, "external") == 0) {
 		lbj = json_pack("{s:{}}", "external");
 	} else {
@@ -213,15 +227,17 @@ json_t *k8s_lxc_cluster(const tf_value *plan, const char *secret_name)
 	spec = json_pack("{s:{s:s}, s:o}", "secretRef", "name", secret_name,
 			 "loadBalancer", lbj);
 	if (spec && host && strcmp(lb, "lxc") != 0)
-		json_object_set_new(spec, "controlPlaneEndpoint",
-				    json_pack("{s:s, s:I}", "host", host, "port",
-					      (json_int_t)attr_int(plan,
-						"control_plane_port", 6443)));
+		json_object_set_new(
+			spec, "controlPlaneEndpoint",
+			json_pack("{s:s, s:I}", "host", host, "port",
+				  (json_int_t)attr_int(plan,
+						       "control_plane_port",
+						       6443)));
 	if (!spec)
 		return NULL;
 	return object(K8S_INFRA_VERSION, "LXCCluster",
-		      metadata(attr_str(plan, "namespace"), attr_str(plan, "name"),
-			       attr_str(plan, "name")),
+		      metadata(attr_str(plan, "namespace"),
+			       attr_str(plan, "name"), attr_str(plan, "name")),
 		      spec);
 }
 
@@ -231,14 +247,16 @@ json_t *k8s_lxc_cluster(const tf_value *plan, const char *secret_name)
 static json_t *kubelet_args(const tf_value *labels)
 {
 	json_t *a = json_pack("[{s:s, s:s}, {s:s, s:s}]", "name", "provider-id",
-			      "value", K8S_PROVIDER_ID_ARG, "name", "fail-swap-on",
-			      "value", "false");
+			      "value", K8S_PROVIDER_ID_ARG, "name",
+			      "fail-swap-on", "value", "false");
 	char *nl = NULL;
 
-	for (size_t i = 0; a && tf_value_is_known(labels) && i < tf_value_len(labels); i++) {
-		const char *v = tf_value_get_string(tf_value_map_value(labels, i));
-		k8s_appendf(&nl, "%s%s=%s", nl ? "," : "", tf_value_map_key(labels, i),
-			v ? v : "");
+	for (size_t i = 0;
+	     a && tf_value_is_known(labels) && i < tf_value_len(labels); i++) {
+		const char *v = tf_value_get_string(
+			tf_value_map_value(labels, i));
+		k8s_appendf(&nl, "%s%s=%s", nl ? "," : "",
+			    tf_value_map_key(labels, i), v ? v : "");
 	}
 	if (a && nl)
 		json_array_append_new(a, json_pack("{s:s, s:s}", "name",
@@ -247,21 +265,22 @@ static json_t *kubelet_args(const tf_value *labels)
 	return a;
 }
 
-json_t *k8s_kubeadm_control_plane(const tf_value *plan, const char *template_name)
+json_t *k8s_kubeadm_control_plane(const tf_value *plan,
+				  const char *template_name)
 {
 	const char *name = attr_str(plan, "name");
-	char *version = k8s_version_canonical(attr_str(plan, "kubernetes_version"));
+	char *version = k8s_version_canonical(
+		attr_str(plan, "kubernetes_version"));
 	json_t *spec = json_pack(
 		"{s:I, s:s, s:{s:{s:o}}, s:{s:{s:{s:o}}, s:{s:{s:o}}}}",
-		"replicas", (json_int_t)attr_int(plan, "control_plane_replicas", 1),
-		"version", version ? version : "",
-		"machineTemplate", "spec", "infrastructureRef",
+		"replicas",
+		(json_int_t)attr_int(plan, "control_plane_replicas", 1),
+		"version", version ? version : "", "machineTemplate", "spec",
+		"infrastructureRef",
 		ref(K8S_INFRA_GROUP, "LXCMachineTemplate", template_name),
-		"kubeadmConfigSpec",
-		"initConfiguration", "nodeRegistration", "kubeletExtraArgs",
-		kubelet_args(NULL),
-		"joinConfiguration", "nodeRegistration", "kubeletExtraArgs",
-		kubelet_args(NULL));
+		"kubeadmConfigSpec", "initConfiguration", "nodeRegistration",
+		"kubeletExtraArgs", kubelet_args(NULL), "joinConfiguration",
+		"nodeRegistration", "kubeletExtraArgs", kubelet_args(NULL));
 
 	free(version);
 	if (!spec)
@@ -273,13 +292,16 @@ json_t *k8s_kubeadm_control_plane(const tf_value *plan, const char *template_nam
 json_t *k8s_cluster_object(const tf_value *plan)
 {
 	const char *name = attr_str(plan, "name");
-	json_t *spec = json_pack(
-		"{s:{s:{s:o}, s:{s:o}}, s:o, s:o}",
-		"clusterNetwork",
-		"pods", "cidrBlocks", tf_json_strings(tf_value_attr(plan, "pod_cidrs")),
-		"services", "cidrBlocks", tf_json_strings(tf_value_attr(plan, "service_cidrs")),
-		"controlPlaneRef", ref(K8S_KCP_GROUP, "KubeadmControlPlane", name),
-		"infrastructureRef", ref(K8S_INFRA_GROUP, "LXCCluster", name));
+	json_t *spec =
+		json_pack("{s:{s:{s:o}, s:{s:o}}, s:o, s:o}", "clusterNetwork",
+			  "pods", "cidrBlocks",
+			  tf_json_strings(tf_value_attr(plan, "pod_cidrs")),
+			  "services", "cidrBlocks",
+			  tf_json_strings(tf_value_attr(plan, "service_cidrs")),
+			  "controlPlaneRef",
+			  ref(K8S_KCP_GROUP, "KubeadmControlPlane", name),
+			  "infrastructureRef",
+			  ref(K8S_INFRA_GROUP, "LXCCluster", name));
 
 	if (!spec)
 		return NULL;
@@ -291,7 +313,9 @@ json_t *k8s_cluster_object(const tf_value *plan)
 
 static void set_str(tf_value *st, const char *name, const char *s)
 {
-	tf_value_object_set(st, name, s ? tf_value_string(s) : tf_value_null(tf_type_string()));
+	tf_value_object_set(st, name,
+			    s ? tf_value_string(s) :
+				tf_value_null(tf_type_string()));
 }
 
 /* Optional string field: live value, or the prior one when the live field is
@@ -332,9 +356,10 @@ static void set_opt_list(tf_value *st, const char *name, const json_t *arr)
 	lt = tf_type_list(tf_type_string());
 	l = tf_value_list_new(lt);
 	tf_type_unref(lt);
-	json_array_foreach(arr, i, e)
+	json_array_foreach (arr, i, e)
 		if (json_is_string(e))
-			tf_value_list_append(l, tf_value_string(json_string_value(e)));
+			tf_value_list_append(l, tf_value_string(
+							json_string_value(e)));
 	tf_value_object_set(st, name, l);
 }
 
@@ -380,12 +405,16 @@ void k8s_cluster_read_into(tf_value *st, const json_t *cluster,
 
 	if (cluster) {
 		set_opt_list(st, "pod_cidrs",
-			     k8s_jget(cluster, "spec.clusterNetwork.pods.cidrBlocks"));
-		set_opt_list(st, "service_cidrs",
-			     k8s_jget(cluster, "spec.clusterNetwork.services.cidrBlocks"));
+			     k8s_jget(cluster,
+				      "spec.clusterNetwork.pods.cidrBlocks"));
+		set_opt_list(
+			st, "service_cidrs",
+			k8s_jget(cluster,
+				 "spec.clusterNetwork.services.cidrBlocks"));
 		if (host && *host) {
 			char *ep = NULL;
-			if (asprintf(&ep, "https://%s:%ld", host, port ? port : 6443) >= 0) {
+			if (asprintf(&ep, "https://%s:%ld", host,
+				     port ? port : 6443) >= 0) {
 				set_str(st, "endpoint", ep);
 				free(ep);
 			}
@@ -393,10 +422,12 @@ void k8s_cluster_read_into(tf_value *st, const json_t *cluster,
 			set_str(st, "endpoint", "");
 		}
 		set_str(st, "phase", phase ? phase : "");
-		tf_value_object_set(st, "conditions", k8s_conditions_value(cluster));
+		tf_value_object_set(st, "conditions",
+				    k8s_conditions_value(cluster));
 	}
 	if (kcp) {
-		set_int(st, "control_plane_replicas", k8s_jint(kcp, "spec.replicas", 1));
+		set_int(st, "control_plane_replicas",
+			k8s_jint(kcp, "spec.replicas", 1));
 		read_version(st, k8s_jstr(kcp, "spec.version"), prior_version);
 	} else {
 		/* Gone: 0 replicas is a difference the plan shows (and an
@@ -405,7 +436,8 @@ void k8s_cluster_read_into(tf_value *st, const json_t *cluster,
 	}
 	if (lxc) {
 		const json_t *lb = k8s_jget(lxc, "spec.loadBalancer");
-		const char *ch = k8s_jstr(lxc, "spec.controlPlaneEndpoint.host");
+		const char *ch = k8s_jstr(lxc,
+					  "spec.controlPlaneEndpoint.host");
 
 		if (json_object_get(lb, "ovn")) {
 			set_str(st, "load_balancer", "ovn");
@@ -425,7 +457,9 @@ void k8s_cluster_read_into(tf_value *st, const json_t *cluster,
 			set_opt_str(st, "control_plane_host", ch);
 			if (ch)
 				set_int(st, "control_plane_port",
-					k8s_jint(lxc, "spec.controlPlaneEndpoint.port", 6443));
+					k8s_jint(lxc,
+						 "spec.controlPlaneEndpoint.port",
+						 6443));
 		}
 		if (!tf_value_attr_string(st, "identity_secret"))
 			set_str(st, "identity_secret_name",
@@ -445,12 +479,16 @@ json_t *k8s_bootstrap_spec(const tf_value *plan)
 			       kubelet_args(tf_value_attr(plan, "labels")));
 	json_t *tl = json_array();
 
-	for (size_t i = 0; tl && tf_value_is_known(taints) && i < tf_value_len(taints); i++) {
+	for (size_t i = 0;
+	     tl && tf_value_is_known(taints) && i < tf_value_len(taints); i++) {
 		const tf_value *t = tf_value_index(taints, i);
-		json_t *o = json_pack("{s:s, s:s}", "key", attr_str(t, "key") ?
-				      attr_str(t, "key") : "", "effect",
-				      attr_str(t, "effect") ? attr_str(t, "effect") :
-				      "NoSchedule");
+		json_t *o = json_pack("{s:s, s:s}", "key",
+				      attr_str(t, "key") ? attr_str(t, "key") :
+							   "",
+				      "effect",
+				      attr_str(t, "effect") ?
+					      attr_str(t, "effect") :
+					      "NoSchedule");
 		const char *v = tf_value_attr_string(t, "value");
 		if (o && v)
 			json_object_set_new(o, "value", json_string(v));
@@ -459,7 +497,8 @@ json_t *k8s_bootstrap_spec(const tf_value *plan)
 	if (nr && tl && json_array_size(tl) > 0)
 		json_object_set(nr, "taints", tl);
 	json_decref(tl);
-	return json_pack("{s:{s:o}}", "joinConfiguration", "nodeRegistration", nr);
+	return json_pack("{s:{s:o}}", "joinConfiguration", "nodeRegistration",
+			 nr);
 }
 
 json_t *k8s_kubeadm_config_template(const tf_value *plan, const char *name)
@@ -492,8 +531,9 @@ static json_t *int_or_string(const char *s)
 long k8s_pool_replicas(const tf_value *plan, bool creating)
 {
 	const tf_value *r = tf_value_attr(plan, "replicas");
-	bool autoscaled = tf_value_is_known(tf_value_attr(plan, "autoscaler_min")) ||
-			  tf_value_is_known(tf_value_attr(plan, "autoscaler_max"));
+	bool autoscaled =
+		tf_value_is_known(tf_value_attr(plan, "autoscaler_min")) ||
+		tf_value_is_known(tf_value_attr(plan, "autoscaler_max"));
 	int64_t n;
 
 	if (autoscaled) {
@@ -512,10 +552,12 @@ json_t *k8s_machine_deployment(const tf_value *plan, const char *infra_tpl,
 	const char *name = attr_str(plan, "name");
 	const char *cluster = attr_str(plan, "cluster_name");
 	const char *strategy = attr_str(plan, "rollout_strategy");
-	char *version = k8s_version_canonical(attr_str(plan, "kubernetes_version"));
+	char *version = k8s_version_canonical(
+		attr_str(plan, "kubernetes_version"));
 	json_t *meta = metadata(attr_str(plan, "namespace"), name, cluster);
-	json_t *sel = json_pack("{s:s, s:s}", K8S_LABEL_CLUSTER, cluster ? cluster : "",
-				K8S_LABEL_DEPLOYMENT, name ? name : "");
+	json_t *sel = json_pack("{s:s, s:s}", K8S_LABEL_CLUSTER,
+				cluster ? cluster : "", K8S_LABEL_DEPLOYMENT,
+				name ? name : "");
 	json_t *rollout, *spec;
 
 	if (!strategy)
@@ -523,20 +565,20 @@ json_t *k8s_machine_deployment(const tf_value *plan, const char *infra_tpl,
 	if (strcmp(strategy, "OnDelete") == 0)
 		rollout = json_pack("{s:{s:s}}", "strategy", "type", strategy);
 	else
-		rollout = json_pack("{s:{s:s, s:{s:o, s:o}}}", "strategy", "type",
-				    strategy, "rollingUpdate",
-				    "maxSurge", int_or_string(attr_str(plan, "max_surge") ?
-					attr_str(plan, "max_surge") : "1"),
-				    "maxUnavailable",
-				    int_or_string(attr_str(plan, "max_unavailable")));
+		rollout = json_pack(
+			"{s:{s:s, s:{s:o, s:o}}}", "strategy", "type", strategy,
+			"rollingUpdate", "maxSurge",
+			int_or_string(attr_str(plan, "max_surge") ?
+					      attr_str(plan, "max_surge") :
+					      "1"),
+			"maxUnavailable",
+			int_or_string(attr_str(plan, "max_unavailable")));
 	spec = json_pack(
 		"{s:s, s:{s:O}, s:{s:{s:O}, s:{s:s, s:s, s:{s:o}, s:o}}, s:o}",
-		"clusterName", cluster ? cluster : "",
-		"selector", "matchLabels", sel,
-		"template", "metadata", "labels", sel,
-		"spec", "clusterName", cluster ? cluster : "",
-		"version", version ? version : "",
-		"bootstrap", "configRef",
+		"clusterName", cluster ? cluster : "", "selector",
+		"matchLabels", sel, "template", "metadata", "labels", sel,
+		"spec", "clusterName", cluster ? cluster : "", "version",
+		version ? version : "", "bootstrap", "configRef",
 		ref(K8S_BOOT_GROUP, "KubeadmConfigTemplate", boot_tpl),
 		"infrastructureRef",
 		ref(K8S_INFRA_GROUP, "LXCMachineTemplate", infra_tpl),
@@ -553,8 +595,10 @@ json_t *k8s_machine_deployment(const tf_value *plan, const char *infra_tpl,
 	if (tf_value_is_known(tf_value_attr(plan, "autoscaler_min")) ||
 	    tf_value_is_known(tf_value_attr(plan, "autoscaler_max"))) {
 		char mn[24], mx[24];
-		snprintf(mn, sizeof(mn), "%ld", attr_int(plan, "autoscaler_min", 0));
-		snprintf(mx, sizeof(mx), "%ld", attr_int(plan, "autoscaler_max", 0));
+		snprintf(mn, sizeof(mn), "%ld",
+			 attr_int(plan, "autoscaler_min", 0));
+		snprintf(mx, sizeof(mx), "%ld",
+			 attr_int(plan, "autoscaler_max", 0));
 		json_object_set_new(meta, "annotations",
 				    json_pack("{s:s, s:s}", K8S_ANN_AS_MIN, mn,
 					      K8S_ANN_AS_MAX, mx));
@@ -572,7 +616,7 @@ static void read_labels(tf_value *st, const json_t *args)
 	size_t i;
 	json_t *a;
 
-	json_array_foreach(args, i, a)
+	json_array_foreach (args, i, a)
 		if (strcmp(k8s_jstr(a, "name") ? k8s_jstr(a, "name") : "",
 			   "node-labels") == 0)
 			nl = k8s_jstr(a, "value");
@@ -612,7 +656,7 @@ static void read_taints(tf_value *st, const json_t *taints)
 	if (!lt || !ot)
 		return;
 	l = tf_value_list_new(lt);
-	json_array_foreach(taints, i, t) {
+	json_array_foreach (taints, i, t) {
 		tf_value *o = tf_value_object_new(ot);
 		const char *v = k8s_jstr(t, "value");
 		if (!o)
@@ -623,7 +667,8 @@ static void read_taints(tf_value *st, const json_t *taints)
 		if (v && *v)
 			set_str(o, "value", v);
 		else if (tf_value_is_known(prior) && i < tf_value_len(prior) &&
-			 tf_value_attr_string(tf_value_index(prior, i), "value"))
+			 tf_value_attr_string(tf_value_index(prior, i),
+					      "value"))
 			set_str(o, "value", "");
 		tf_value_list_append(l, o);
 	}
@@ -634,23 +679,28 @@ void k8s_pool_read_into(tf_value *st, const json_t *md, const json_t *boot,
 			const json_t *infra, const char *prior_version)
 {
 	const json_t *ann = k8s_jget(md, "metadata.annotations");
-	const char *amin = json_string_value(json_object_get(ann, K8S_ANN_AS_MIN));
-	const char *amax = json_string_value(json_object_get(ann, K8S_ANN_AS_MAX));
+	const char *amin = json_string_value(
+		json_object_get(ann, K8S_ANN_AS_MIN));
+	const char *amax = json_string_value(
+		json_object_get(ann, K8S_ANN_AS_MAX));
 	const char *strategy = k8s_jstr(md, "spec.rollout.strategy.type");
 	const json_t *ru = k8s_jget(md, "spec.rollout.strategy.rollingUpdate");
 	const char *phase = k8s_jstr(md, "status.phase");
 
 	set_str(st, "cluster_name", k8s_jstr(md, "spec.clusterName"));
-	read_version(st, k8s_jstr(md, "spec.template.spec.version"), prior_version);
+	read_version(st, k8s_jstr(md, "spec.template.spec.version"),
+		     prior_version);
 	set_int(st, "replicas", k8s_jint(md, "spec.replicas", 1));
 	if (amin || tf_value_is_known(tf_value_attr(st, "autoscaler_min")))
-		tf_value_object_set(st, "autoscaler_min", amin ?
-				    tf_value_int(strtol(amin, NULL, 10)) :
-				    tf_value_null(tf_type_number()));
+		tf_value_object_set(st, "autoscaler_min",
+				    amin ? tf_value_int(
+						   strtol(amin, NULL, 10)) :
+					   tf_value_null(tf_type_number()));
 	if (amax || tf_value_is_known(tf_value_attr(st, "autoscaler_max")))
-		tf_value_object_set(st, "autoscaler_max", amax ?
-				    tf_value_int(strtol(amax, NULL, 10)) :
-				    tf_value_null(tf_type_number()));
+		tf_value_object_set(st, "autoscaler_max",
+				    amax ? tf_value_int(
+						   strtol(amax, NULL, 10)) :
+					   tf_value_null(tf_type_number()));
 	set_str(st, "rollout_strategy", strategy ? strategy : "RollingUpdate");
 	if (!strategy || strcmp(strategy, "RollingUpdate") == 0) {
 		const json_t *ms = json_object_get(ru, "maxSurge");
@@ -659,25 +709,34 @@ void k8s_pool_read_into(tf_value *st, const json_t *md, const json_t *boot,
 
 		/* Webhook defaults: maxSurge 1, maxUnavailable 0. */
 		if (json_is_integer(ms))
-			snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(ms));
-		set_str(st, "max_surge", json_is_string(ms) ? json_string_value(ms) :
-			json_is_integer(ms) ? buf : "1");
+			snprintf(buf, sizeof(buf), "%lld",
+				 (long long)json_integer_value(ms));
+		set_str(st, "max_surge",
+			json_is_string(ms)  ? json_string_value(ms) :
+			json_is_integer(ms) ? buf :
+					      "1");
 		if (json_is_integer(mu))
-			snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(mu));
-		set_str(st, "max_unavailable", json_is_string(mu) ? json_string_value(mu) :
-			json_is_integer(mu) ? buf : "0");
+			snprintf(buf, sizeof(buf), "%lld",
+				 (long long)json_integer_value(mu));
+		set_str(st, "max_unavailable",
+			json_is_string(mu)  ? json_string_value(mu) :
+			json_is_integer(mu) ? buf :
+					      "0");
 	}
 	set_str(st, "infrastructure_template",
 		k8s_jstr(md, "spec.template.spec.infrastructureRef.name"));
 	set_str(st, "bootstrap_template",
 		k8s_jstr(md, "spec.template.spec.bootstrap.configRef.name"));
 	set_int(st, "ready_replicas", k8s_jint(md, "status.readyReplicas", 0));
-	set_int(st, "available_replicas", k8s_jint(md, "status.availableReplicas", 0));
-	set_int(st, "up_to_date_replicas", k8s_jint(md, "status.upToDateReplicas", 0));
+	set_int(st, "available_replicas",
+		k8s_jint(md, "status.availableReplicas", 0));
+	set_int(st, "up_to_date_replicas",
+		k8s_jint(md, "status.upToDateReplicas", 0));
 	set_str(st, "phase", phase ? phase : "");
 	if (boot) {
-		const json_t *nr = k8s_jget(boot, "spec.template.spec.joinConfiguration."
-					    "nodeRegistration");
+		const json_t *nr =
+			k8s_jget(boot, "spec.template.spec.joinConfiguration."
+				       "nodeRegistration");
 		read_labels(st, json_object_get(nr, "kubeletExtraArgs"));
 		read_taints(st, json_object_get(nr, "taints"));
 	} else {

@@ -37,8 +37,10 @@
 
 #define K8S_LABEL_CLUSTER "cluster.x-k8s.io/cluster-name"
 #define K8S_LABEL_DEPLOYMENT "cluster.x-k8s.io/deployment-name"
-#define K8S_ANN_AS_MIN "cluster.x-k8s.io/cluster-api-autoscaler-node-group-min-size"
-#define K8S_ANN_AS_MAX "cluster.x-k8s.io/cluster-api-autoscaler-node-group-max-size"
+#define K8S_ANN_AS_MIN                                                         \
+	"cluster.x-k8s.io/cluster-api-autoscaler-node-group-min-size"
+#define K8S_ANN_AS_MAX                                                         \
+	"cluster.x-k8s.io/cluster-api-autoscaler-node-group-max-size"
 #define K8S_LABEL_MANAGED "app.kubernetes.io/managed-by"
 #define K8S_MANAGER "terraform-provider-lxdcapi"
 #define K8S_PROVIDER_ID_ARG "lxc:///{{ v1.local_hostname }}"
@@ -74,7 +76,8 @@ char *k8s_identity_secret_name(const char *cluster);
 json_t *k8s_machine_spec(const tf_value *plan);
 /* A whole LXCMachineTemplate. */
 json_t *k8s_lxc_machine_template(const char *ns, const char *name,
-				 const char *cluster, const json_t *machine_spec);
+				 const char *cluster,
+				 const json_t *machine_spec);
 /* The identity Secret (stringData) or NULL when plan names an existing one
  * (identity_secret) or lacks lxd_server_url. */
 json_t *k8s_identity_secret(const tf_value *plan, const char *secret_name);
@@ -83,7 +86,8 @@ json_t *k8s_identity_data(const tf_value *plan);
 /* lxd_* attributes of `st` from a live identity Secret we created. */
 void k8s_identity_read_into(tf_value *st, const json_t *secret);
 json_t *k8s_lxc_cluster(const tf_value *plan, const char *secret_name);
-json_t *k8s_kubeadm_control_plane(const tf_value *plan, const char *template_name);
+json_t *k8s_kubeadm_control_plane(const tf_value *plan,
+				  const char *template_name);
 json_t *k8s_cluster_object(const tf_value *plan);
 
 /* Fill the managed attributes of a k8s_cluster state (`st`, refcount 1)
@@ -117,6 +121,5 @@ long k8s_pool_replicas(const tf_value *plan, bool creating);
 /* Read the pool's managed attributes back (see k8s_cluster_read_into). */
 void k8s_pool_read_into(tf_value *st, const json_t *md, const json_t *boot,
 			const json_t *infra, const char *prior_version);
-
 
 #endif

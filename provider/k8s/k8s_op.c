@@ -25,7 +25,8 @@ void k8s_op_begin(k8s_op *op)
 
 		clock_gettime(CLOCK_REALTIME, &ts);
 		x = (unsigned long long)ts.tv_sec * 1000000007ULL ^
-		    (unsigned long long)ts.tv_nsec ^ ((unsigned long long)getpid() << 32) ^
+		    (unsigned long long)ts.tv_nsec ^
+		    ((unsigned long long)getpid() << 32) ^
 		    (unsigned long long)(uintptr_t)op;
 		for (i = 0; i < sizeof(b); i++) {
 			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -69,15 +70,16 @@ bool k8s_json_subset(const json_t *want, const json_t *live)
 	if (json_is_object(want)) {
 		if (!json_is_object(live))
 			return false;
-		json_object_foreach((json_t *)want, k, v)
+		json_object_foreach ((json_t *)want, k, v)
 			if (!k8s_json_subset(v, json_object_get(live, k)))
 				return false;
 		return true;
 	}
 	if (json_is_array(want)) {
-		if (!json_is_array(live) || json_array_size(live) != json_array_size(want))
+		if (!json_is_array(live) ||
+		    json_array_size(live) != json_array_size(want))
 			return false;
-		json_array_foreach((json_t *)want, i, v)
+		json_array_foreach ((json_t *)want, i, v)
 			if (!k8s_json_subset(v, json_array_get(live, i)))
 				return false;
 		return true;
@@ -89,16 +91,18 @@ bool k8s_json_subset(const json_t *want, const json_t *live)
  * through k8s_jget's dotted path). */
 static const char *create_id_of(const json_t *obj)
 {
-	return json_string_value(json_object_get(k8s_jget(obj, "metadata.annotations"),
-						 K8S_ANN_CREATE_ID));
+	return json_string_value(
+		json_object_get(k8s_jget(obj, "metadata.annotations"),
+				K8S_ANN_CREATE_ID));
 }
 
 k8s_ownership k8s_op_ownership(const json_t *want, const json_t *live,
 			       const char *id, const char **why)
 {
 	const char *live_id = create_id_of(live);
-	const char *mgr = json_string_value(json_object_get(
-		k8s_jget(live, "metadata.labels"), K8S_LABEL_MANAGED));
+	const char *mgr = json_string_value(
+		json_object_get(k8s_jget(live, "metadata.labels"),
+				K8S_LABEL_MANAGED));
 	const char *k;
 	json_t *v;
 
@@ -125,7 +129,7 @@ k8s_ownership k8s_op_ownership(const json_t *want, const json_t *live,
 	}
 	/* An orphan of an interrupted create: resume it if it is what we
 	 * want now (every field we send, same value; the server may add). */
-	json_object_foreach((json_t *)want, k, v) {
+	json_object_foreach ((json_t *)want, k, v) {
 		if (strcmp(k, "metadata") == 0 || strcmp(k, "status") == 0 ||
 		    strcmp(k, "apiVersion") == 0 || strcmp(k, "kind") == 0)
 			continue;
@@ -189,8 +193,8 @@ static int take_over(k8s_op *op, k8s_client *c, const k8s_gvr *r,
 {
 	json_t *patch = json_pack("{s:{s:{s:s}}}", "metadata", "annotations",
 				  K8S_ANN_CREATE_ID, op->id);
-	int rc = patch ? k8s_merge_patch(c, r, ns, name, patch, 0, NULL, err)
-		       : TFP_E_NOMEM;
+	int rc = patch ? k8s_merge_patch(c, r, ns, name, patch, 0, NULL, err) :
+			 TFP_E_NOMEM;
 
 	json_decref(patch);
 	return rc;
@@ -202,7 +206,7 @@ int k8s_op_create(k8s_op *op, k8s_client *c, const k8s_gvr *r, const char *ns,
 	const char *name = k8s_jstr(obj, "metadata.name");
 	const char *why = NULL;
 	json_t *live = NULL;
-	tfp_error e2 = {0};
+	tfp_error e2 = { 0 };
 	int rc, tries = 0;
 
 	if (resumed)
@@ -228,7 +232,8 @@ again:
 		rc = TFP_OK;
 		break;
 	case K8S_OWN_RESUME:
-		tfp_info("resuming %s %s/%s left by an interrupted create", r->kind, ns, name);
+		tfp_info("resuming %s %s/%s left by an interrupted create",
+			 r->kind, ns, name);
 		rc = take_over(op, c, r, ns, name, err);
 		if (rc == TFP_OK) {
 			record(op, r, name, false);
@@ -242,7 +247,8 @@ again:
 		snprintf(err->reason, sizeof(err->reason), "AlreadyExists");
 		snprintf(err->message, sizeof(err->message),
 			 "%s %s/%s already exists and this configuration did not "
-			 "create it: %s", r->kind, ns, name, why ? why : "unknown");
+			 "create it: %s",
+			 r->kind, ns, name, why ? why : "unknown");
 		err->ncauses = 0;
 		rc = TFP_E_EXISTS;
 	}
@@ -266,7 +272,8 @@ int k8s_op_ensure(k8s_op *op, k8s_client *c, const k8s_gvr *r, const char *ns,
 	rc = k8s_get(c, r, ns, name, &live, err);
 	if (rc)
 		return rc;
-	if (repair && !json_equal(json_object_get(live, "spec"), json_object_get(obj, "spec"))) {
+	if (repair && !json_equal(json_object_get(live, "spec"),
+				  json_object_get(obj, "spec"))) {
 		json_object_set(live, "spec", json_object_get(obj, "spec"));
 		rc = k8s_replace(c, r, ns, name, live, 0, NULL, err);
 	}
@@ -281,21 +288,26 @@ int k8s_op_ensure(k8s_op *op, k8s_client *c, const k8s_gvr *r, const char *ns,
 void k8s_op_release(k8s_op *op, k8s_client *c, const char *ns)
 {
 	char path[128];
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 
 	/* A JSON patch that removes the marker only if it is still ours. */
-	snprintf(path, sizeof(path), "/metadata/annotations/%s", "lxdcapi.terraform.io~1create-id");
+	snprintf(path, sizeof(path), "/metadata/annotations/%s",
+		 "lxdcapi.terraform.io~1create-id");
 	for (size_t i = 0; i < op->n; i++) {
-		json_t *ops = json_pack("[{s:s, s:s, s:s}, {s:s, s:s}]", "op", "test",
-					"path", path, "value", op->id, "op", "remove",
-					"path", path);
-		int rc = ops ? k8s_json_patch(c, op->objs[i].r, ns, op->objs[i].name,
-					      ops, 0, NULL, &err) : TFP_E_NOMEM;
+		json_t *ops = json_pack("[{s:s, s:s, s:s}, {s:s, s:s}]", "op",
+					"test", "path", path, "value", op->id,
+					"op", "remove", "path", path);
+		int rc = ops ? k8s_json_patch(c, op->objs[i].r, ns,
+					      op->objs[i].name, ops, 0, NULL,
+					      &err) :
+			       TFP_E_NOMEM;
 
 		json_decref(ops);
-		if (rc == TFP_E_CANCELLED || rc == TFP_E_TIMEOUT || rc == TFP_E_UNAVAILABLE) {
+		if (rc == TFP_E_CANCELLED || rc == TFP_E_TIMEOUT ||
+		    rc == TFP_E_UNAVAILABLE) {
 			tfp_debug("create markers left in place (%s): the objects are "
-				  "in the state", tfp_code_str(rc));
+				  "in the state",
+				  tfp_code_str(rc));
 			return;
 		}
 	}
@@ -303,11 +315,13 @@ void k8s_op_release(k8s_op *op, k8s_client *c, const char *ns)
 
 void k8s_op_undo(k8s_op *op, k8s_client *c, const char *ns)
 {
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 
 	for (size_t i = op->n; i-- > 0;)
 		if (op->objs[i].posted &&
-		    k8s_res_delete(c, op->objs[i].r, ns, op->objs[i].name, &err) != TFP_OK)
+		    k8s_res_delete(c, op->objs[i].r, ns, op->objs[i].name,
+				   &err) != TFP_OK)
 			tfp_warn("could not remove %s %s/%s after a failed create: %s",
-				 op->objs[i].r->kind, ns, op->objs[i].name, err.message);
+				 op->objs[i].r->kind, ns, op->objs[i].name,
+				 err.message);
 }

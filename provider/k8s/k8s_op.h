@@ -40,13 +40,13 @@
 #define K8S_OP_MAX_OBJECTS 8
 
 typedef struct k8s_op {
-	char id[40];        /* "<32 hex digits>" */
+	char id[40]; /* "<32 hex digits>" */
 	struct {
 		const k8s_gvr *r;
 		char *name;
-		bool posted;    /* created by this operation (not resumed) */
+		bool posted; /* created by this operation (not resumed) */
 	} objs[K8S_OP_MAX_OBJECTS];
-	size_t n;           /* objects created or resumed by this operation */
+	size_t n; /* objects created or resumed by this operation */
 } k8s_op;
 
 /* A fresh operation id (random). */
@@ -55,8 +55,8 @@ void k8s_op_begin(k8s_op *op);
 void k8s_op_done(k8s_op *op);
 
 typedef enum k8s_ownership {
-	K8S_OWN_OURS,    /* carries this operation's create id */
-	K8S_OWN_RESUME,  /* an orphan of an interrupted create, matching `want` */
+	K8S_OWN_OURS,   /* carries this operation's create id */
+	K8S_OWN_RESUME, /* an orphan of an interrupted create, matching `want` */
 	K8S_OWN_FOREIGN, /* anything else: never adopted */
 } k8s_ownership;
 

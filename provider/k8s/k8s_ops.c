@@ -14,7 +14,8 @@
 #define LIST_MAX_PAGES 100
 
 const k8s_gvr k8s_gvr_secret = { "", "v1", "secrets", "Secret", true };
-const k8s_gvr k8s_gvr_namespace = { "", "v1", "namespaces", "Namespace", false };
+const k8s_gvr k8s_gvr_namespace = { "", "v1", "namespaces", "Namespace",
+				    false };
 
 char *k8s_path(const k8s_gvr *r, const char *ns, const char *name,
 	       const char *subresource)
@@ -64,7 +65,8 @@ static char *write_path(k8s_client *c, const k8s_gvr *r, const char *ns,
 	return q;
 }
 
-static const char *ns_or_default(k8s_client *c, const k8s_gvr *r, const char *ns)
+static const char *ns_or_default(k8s_client *c, const k8s_gvr *r,
+				 const char *ns)
 {
 	if (!r->namespaced)
 		return NULL;
@@ -82,9 +84,11 @@ static int simple(k8s_client *c, const char *method, const k8s_gvr *r,
 	int rc;
 
 	if (!name || !*name)
-		return tfp_err_set(err, TFP_E_INVALID, 0, "%s needs a name", r->kind);
-	path = write ? write_path(c, r, ns_or_default(c, r, ns), name, sub, flags)
-		     : k8s_path(r, ns_or_default(c, r, ns), name, sub);
+		return tfp_err_set(err, TFP_E_INVALID, 0, "%s needs a name",
+				   r->kind);
+	path = write ? write_path(c, r, ns_or_default(c, r, ns), name, sub,
+				  flags) :
+		       k8s_path(r, ns_or_default(c, r, ns), name, sub);
 	if (!path)
 		return tfp_err_set(err, TFP_E_NOMEM, 0, "out of memory");
 	rc = k8s_request(c, method, path, ctype, body, out, err);
@@ -95,20 +99,23 @@ static int simple(k8s_client *c, const char *method, const k8s_gvr *r,
 int k8s_get(k8s_client *c, const k8s_gvr *r, const char *ns, const char *name,
 	    json_t **out, tfp_error *err)
 {
-	return simple(c, "GET", r, ns, name, NULL, NULL, NULL, 0, false, out, err);
+	return simple(c, "GET", r, ns, name, NULL, NULL, NULL, 0, false, out,
+		      err);
 }
 
 int k8s_get_status(k8s_client *c, const k8s_gvr *r, const char *ns,
 		   const char *name, json_t **out, tfp_error *err)
 {
-	return simple(c, "GET", r, ns, name, "status", NULL, NULL, 0, false, out, err);
+	return simple(c, "GET", r, ns, name, "status", NULL, NULL, 0, false,
+		      out, err);
 }
 
 int k8s_list(k8s_client *c, const k8s_gvr *r, const char *ns,
 	     const char *label_selector, json_t **items, tfp_error *err)
 {
 	json_t *all = json_array(), *page = NULL, *arr, *it;
-	char *base = k8s_path(r, r->namespaced && ns && *ns ? ns : NULL, NULL, NULL);
+	char *base = k8s_path(r, r->namespaced && ns && *ns ? ns : NULL, NULL,
+			      NULL);
 	char *sel = label_selector ? util_url_escape(label_selector) : NULL;
 	char *cont = NULL, *path = NULL;
 	const char *next;
@@ -121,9 +128,10 @@ int k8s_list(k8s_client *c, const k8s_gvr *r, const char *ns,
 	}
 	for (pages = 0;; pages++) {
 		if (pages >= LIST_MAX_PAGES) {
-			rc = tfp_err_set(err, TFP_E_PROTOCOL, 0,
-					 "listing %s returned more than %d pages",
-					 r->resource, LIST_MAX_PAGES);
+			rc = tfp_err_set(
+				err, TFP_E_PROTOCOL, 0,
+				"listing %s returned more than %d pages",
+				r->resource, LIST_MAX_PAGES);
 			goto out;
 		}
 		free(path);
@@ -140,13 +148,15 @@ int k8s_list(k8s_client *c, const k8s_gvr *r, const char *ns,
 		arr = json_object_get(page, "items");
 		if (!json_is_array(arr) && !json_is_null(arr) && arr) {
 			rc = tfp_err_set(err, TFP_E_PROTOCOL, 0,
-					 "list of %s has no items array", r->resource);
+					 "list of %s has no items array",
+					 r->resource);
 			goto out;
 		}
-		json_array_foreach(arr, i, it)
+		json_array_foreach (arr, i, it)
 			json_array_append(all, it);
-		next = json_string_value(json_object_get(
-			json_object_get(page, "metadata"), "continue"));
+		next = json_string_value(
+			json_object_get(json_object_get(page, "metadata"),
+					"continue"));
 		free(cont);
 		cont = next && *next ? util_url_escape(next) : NULL;
 		json_decref(page);
@@ -175,13 +185,15 @@ int k8s_create(k8s_client *c, const k8s_gvr *r, const char *ns,
 	int rc;
 
 	if (!json_is_object(body))
-		return tfp_err_set(err, TFP_E_INVALID, 0, "create needs an object body");
+		return tfp_err_set(err, TFP_E_INVALID, 0,
+				   "create needs an object body");
 	b = json_deep_copy(body);
 	if (!b)
 		return tfp_err_set(err, TFP_E_NOMEM, 0, "out of memory");
 	if (!json_object_get(b, "apiVersion"))
 		json_object_set_new(b, "apiVersion",
-				    json_string(k8s_api_version(r, av, sizeof(av))));
+				    json_string(k8s_api_version(r, av,
+								sizeof(av))));
 	if (!json_object_get(b, "kind"))
 		json_object_set_new(b, "kind", json_string(r->kind));
 	path = write_path(c, r, ns_or_default(c, r, ns), NULL, NULL, flags);
@@ -199,22 +211,26 @@ int k8s_replace(k8s_client *c, const k8s_gvr *r, const char *ns,
 		const char *name, const json_t *body, unsigned flags,
 		json_t **out, tfp_error *err)
 {
-	const char *rv = json_string_value(json_object_get(
-		json_object_get(body, "metadata"), "resourceVersion"));
+	const char *rv = json_string_value(
+		json_object_get(json_object_get(body, "metadata"),
+				"resourceVersion"));
 
 	if (!rv || !*rv)
-		return tfp_err_set(err, TFP_E_INVALID, 0,
-				   "replacing %s \"%s\" needs metadata.resourceVersion",
-				   r->kind, name ? name : "");
-	return simple(c, "PUT", r, ns, name, NULL, NULL, body, flags, true, out, err);
+		return tfp_err_set(
+			err, TFP_E_INVALID, 0,
+			"replacing %s \"%s\" needs metadata.resourceVersion",
+			r->kind, name ? name : "");
+	return simple(c, "PUT", r, ns, name, NULL, NULL, body, flags, true, out,
+		      err);
 }
 
 int k8s_merge_patch(k8s_client *c, const k8s_gvr *r, const char *ns,
 		    const char *name, const json_t *patch, unsigned flags,
 		    json_t **out, tfp_error *err)
 {
-	return simple(c, "PATCH", r, ns, name, NULL, "application/merge-patch+json",
-		      patch, flags, true, out, err);
+	return simple(c, "PATCH", r, ns, name, NULL,
+		      "application/merge-patch+json", patch, flags, true, out,
+		      err);
 }
 
 int k8s_json_patch(k8s_client *c, const k8s_gvr *r, const char *ns,
@@ -222,9 +238,11 @@ int k8s_json_patch(k8s_client *c, const k8s_gvr *r, const char *ns,
 		   json_t **out, tfp_error *err)
 {
 	if (!json_is_array(ops))
-		return tfp_err_set(err, TFP_E_INVALID, 0, "a JSON patch is an array");
-	return simple(c, "PATCH", r, ns, name, NULL, "application/json-patch+json",
-		      ops, flags, true, out, err);
+		return tfp_err_set(err, TFP_E_INVALID, 0,
+				   "a JSON patch is an array");
+	return simple(c, "PATCH", r, ns, name, NULL,
+		      "application/json-patch+json", ops, flags, true, out,
+		      err);
 }
 
 int k8s_patch_status(k8s_client *c, const k8s_gvr *r, const char *ns,
@@ -242,7 +260,8 @@ int k8s_delete(k8s_client *c, const k8s_gvr *r, const char *ns,
 	int rc;
 
 	if (!name || !*name)
-		return tfp_err_set(err, TFP_E_INVALID, 0, "%s needs a name", r->kind);
+		return tfp_err_set(err, TFP_E_INVALID, 0, "%s needs a name",
+				   r->kind);
 	path = k8s_path(r, ns_or_default(c, r, ns), name, NULL);
 	if (!path)
 		return tfp_err_set(err, TFP_E_NOMEM, 0, "out of memory");
@@ -255,9 +274,11 @@ int k8s_delete(k8s_client *c, const k8s_gvr *r, const char *ns,
 					   "invalid propagationPolicy \"%.32s\"",
 					   propagation);
 		}
-		if (asprintf(&q, "%s?propagationPolicy=%s", path, propagation) < 0) {
+		if (asprintf(&q, "%s?propagationPolicy=%s", path, propagation) <
+		    0) {
 			free(path);
-			return tfp_err_set(err, TFP_E_NOMEM, 0, "out of memory");
+			return tfp_err_set(err, TFP_E_NOMEM, 0,
+					   "out of memory");
 		}
 		free(path);
 		path = q;
@@ -268,15 +289,17 @@ int k8s_delete(k8s_client *c, const k8s_gvr *r, const char *ns,
 }
 
 int k8s_update(k8s_client *c, const k8s_gvr *r, const char *ns,
-	       const char *name, k8s_mutate_fn mutate, void *arg,
-	       json_t **out, tfp_error *err)
+	       const char *name, k8s_mutate_fn mutate, void *arg, json_t **out,
+	       tfp_error *err)
 {
 	json_t *obj = NULL;
 	int attempt, rc = TFP_E_CONFLICT;
 
 	for (attempt = 0; attempt <= K8S_MAX_CONFLICT_RETRIES; attempt++) {
-		if (attempt > 0 && !util_sleep_ms(100L << (attempt - 1), c->stop))
-			return tfp_err_set(err, TFP_E_CANCELLED, 0, "request cancelled");
+		if (attempt > 0 &&
+		    !util_sleep_ms(100L << (attempt - 1), c->stop))
+			return tfp_err_set(err, TFP_E_CANCELLED, 0,
+					   "request cancelled");
 		rc = k8s_get(c, r, ns, name, &obj, err);
 		if (rc != TFP_OK)
 			return rc;
@@ -297,7 +320,8 @@ int k8s_update(k8s_client *c, const k8s_gvr *r, const char *ns,
 		obj = NULL;
 		if (rc != TFP_E_CONFLICT)
 			return rc;
-		tfp_debug("k8s: conflict updating %s %s, retrying", r->kind, name);
+		tfp_debug("k8s: conflict updating %s %s, retrying", r->kind,
+			  name);
 	}
 	return rc;
 }

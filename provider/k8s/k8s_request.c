@@ -18,7 +18,9 @@ static _Thread_local long long tl_retry_deadline;
 
 void k8s_retry_budget_set(long seconds)
 {
-	tl_retry_deadline = seconds > 0 ? util_now_ms() + (long long)seconds * 1000 : 0;
+	tl_retry_deadline = seconds > 0 ?
+				    util_now_ms() + (long long)seconds * 1000 :
+				    0;
 }
 
 /* The retry budget of a request starting now: what is left of the
@@ -68,17 +70,22 @@ static int create_landed(create_check *cc)
 			&cc->err);
 	if (rc != TFP_OK)
 		return cc->rc = rc;
-	id = json_string_value(json_object_get(json_object_get(
-		json_object_get(live, "metadata"), "annotations"), K8S_ANN_CREATE_ID));
+	id = json_string_value(
+		json_object_get(json_object_get(json_object_get(live,
+								"metadata"),
+						"annotations"),
+				K8S_ANN_CREATE_ID));
 	if (cc->create_id && id && strcmp(id, cc->create_id) == 0) {
 		tfp_debug("k8s POST: the earlier attempt created %s", cc->path);
 		cc->found = TAKE_PTR(live);
 		return cc->rc = TFP_OK;
 	}
-	return cc->rc = tfp_err_set(&cc->err, TFP_E_EXISTS, 409,
-				    "%s already exists and was not created by this "
-				    "request (a retried create found it after an "
-				    "unanswered first attempt)", cc->path);
+	return cc->rc = tfp_err_set(
+		       &cc->err, TFP_E_EXISTS, 409,
+		       "%s already exists and was not created by this "
+		       "request (a retried create found it after an "
+		       "unanswered first attempt)",
+		       cc->path);
 }
 
 /* The HTTP layer's verify hook for a create. */
@@ -87,9 +94,9 @@ static http_verdict verify_create(void *ud)
 	create_check *cc = ud;
 	int rc = create_landed(cc);
 
-	cc->verdict = rc == TFP_OK ? HTTP_TOOK_EFFECT :
+	cc->verdict = rc == TFP_OK         ? HTTP_TOOK_EFFECT :
 		      rc == TFP_E_NOTFOUND ? HTTP_DID_NOT_TAKE_EFFECT :
-		      HTTP_CANNOT_TELL;
+					     HTTP_CANNOT_TELL;
 	return cc->verdict;
 }
 
@@ -111,8 +118,9 @@ static bool create_check_for(k8s_client *c, const char *method,
 	if (!ename || asprintf(&cc->path, "%.*s/%s", (int)strcspn(path, "?"),
 			       path, ename) < 0)
 		cc->path = NULL;
-	cc->create_id = json_string_value(json_object_get(
-		json_object_get(md, "annotations"), K8S_ANN_CREATE_ID));
+	cc->create_id = json_string_value(
+		json_object_get(json_object_get(md, "annotations"),
+				K8S_ANN_CREATE_ID));
 	return cc->path != NULL;
 }
 
@@ -123,7 +131,8 @@ static int send_with(k8s_client *c, const char *method, const char *path,
 		     const char *ctype, const char *body, const k8s_auth *a,
 		     create_check *cc, http_response *resp, tfp_error *err)
 {
-	const char *headers[3] = { "Accept: application/json", a->header, NULL };
+	const char *headers[3] = { "Accept: application/json", a->header,
+				   NULL };
 	http_request hr = { 0 };
 
 	hr.method = method;
@@ -180,10 +189,11 @@ static int parse_answer(k8s_client *c, const http_response *r, json_t **out,
 	} else {
 		root = json_loadb(r->body, r->body_len, 0, &jerr);
 		if (!root)
-			return tfp_err_set(err, TFP_E_PROTOCOL, r->status,
-					   "the server at %s returned invalid JSON "
-					   "(line %d: %s)", c->server, jerr.line,
-					   jerr.text);
+			return tfp_err_set(
+				err, TFP_E_PROTOCOL, r->status,
+				"the server at %s returned invalid JSON "
+				"(line %d: %s)",
+				c->server, jerr.line, jerr.text);
 	}
 	if (out)
 		*out = root;
@@ -250,7 +260,8 @@ int k8s_request(k8s_client *c, const char *method, const char *path,
 	int rc;
 
 	if (!path || path[0] != '/')
-		return tfp_err_set(err, TFP_E_INVALID, 0, "invalid request path");
+		return tfp_err_set(err, TFP_E_INVALID, 0,
+				   "invalid request path");
 	if (body && !(text = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY)))
 		return tfp_err_set(err, TFP_E_NOMEM, 0, "out of memory");
 	create_check_for(c, method, path, body, &cc);

@@ -17,7 +17,7 @@
 k8s_client *k8s_res_client(tfp_ctx *ctx, const k8s_capi **capi, tf_diags *d)
 {
 	k8s_client *c = ctx->client;
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 
 	if (!c) {
 		tf_diags_error(d, NULL, "Provider not configured",
@@ -33,12 +33,13 @@ k8s_client *k8s_res_client(tfp_ctx *ctx, const k8s_capi **capi, tf_diags *d)
 		return NULL;
 	}
 	if (strcmp((*capi)->capi_version, "v1beta2") != 0) {
-		tf_diags_error(d, NULL, "Cluster API too old",
-			       "The management cluster at %s serves Cluster API "
-			       "%s only; %s needs v1beta2 (Cluster API v1.11 or "
-			       "newer). Upgrade with `clusterctl upgrade apply`.",
-			       k8s_client_server(c), (*capi)->capi_version,
-			       ctx->type_name);
+		tf_diags_error(
+			d, NULL, "Cluster API too old",
+			"The management cluster at %s serves Cluster API "
+			"%s only; %s needs v1beta2 (Cluster API v1.11 or "
+			"newer). Upgrade with `clusterctl upgrade apply`.",
+			k8s_client_server(c), (*capi)->capi_version,
+			ctx->type_name);
 		return NULL;
 	}
 	return c;
@@ -108,15 +109,17 @@ int k8s_res_poll(tfp_ctx *ctx, long timeout_s, k8s_check_fn check, void *arg,
 			return TFP_E_TIMEOUT;
 		}
 		if (rc < 0)
-			tfp_debug("k8s: still waiting after a transient error: %s",
-				  err->message);
+			tfp_debug(
+				"k8s: still waiting after a transient error: %s",
+				err->message);
 		/* Sleep in 100 ms slices so StopProvider is honoured. */
-		for (long slept = 0; slept < sleep_ms && now_s() < deadline; slept += 100) {
+		for (long slept = 0; slept < sleep_ms && now_s() < deadline;
+		     slept += 100) {
 			struct timespec ts = { 0, 100 * 1000000L };
 			if (ctx->stop && atomic_load(ctx->stop)) {
 				err->code = TFP_E_CANCELLED;
-				snprintf(err->message, sizeof(err->message), "%s",
-					 K8S_CANCELLED_MSG);
+				snprintf(err->message, sizeof(err->message),
+					 "%s", K8S_CANCELLED_MSG);
 				return TFP_E_CANCELLED;
 			}
 			nanosleep(&ts, NULL);
@@ -132,8 +135,9 @@ int k8s_res_create(k8s_client *c, const k8s_gvr *r, const char *ns,
 	char *base = k8s_path(r, ns, NULL, NULL), *path = NULL;
 	int rc;
 
-	if (!base || asprintf(&path, "%s?fieldManager=%s&fieldValidation=Strict",
-			      base, K8S_FIELD_MANAGER) < 0) {
+	if (!base ||
+	    asprintf(&path, "%s?fieldManager=%s&fieldValidation=Strict", base,
+		     K8S_FIELD_MANAGER) < 0) {
 		free(base);
 		err->code = TFP_E_NOMEM;
 		snprintf(err->message, sizeof(err->message), "out of memory");
@@ -150,7 +154,8 @@ static bool hash_suffix(const char *s)
 	size_t n = 0;
 
 	for (; s[n]; n++)
-		if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
+		if (!((s[n] >= '0' && s[n] <= '9') ||
+		      (s[n] >= 'a' && s[n] <= 'f')))
 			return false;
 	return n == 10;
 }
@@ -161,21 +166,23 @@ char **k8s_res_stale_templates(k8s_client *c, const k8s_gvr *r, const char *ns,
 {
 	char sel[400], **out = NULL;
 	json_t *items = NULL, *it;
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	size_t i, n = 0, blen = base ? strlen(base) : 0;
 
 	if (!base || !cluster)
 		return NULL;
-	snprintf(sel, sizeof(sel), K8S_LABEL_CLUSTER "=%s," K8S_LABEL_MANAGED "=%s",
-		 cluster, K8S_MANAGER);
+	snprintf(sel, sizeof(sel),
+		 K8S_LABEL_CLUSTER "=%s," K8S_LABEL_MANAGED "=%s", cluster,
+		 K8S_MANAGER);
 	if (k8s_list(c, r, ns, sel, &items, &err) != TFP_OK)
 		return NULL;
-	json_array_foreach(items, i, it) {
+	json_array_foreach (items, i, it) {
 		const char *name = k8s_jstr(it, "metadata.name");
 		char **grown;
 
-		if (!name || strncmp(name, base, blen) != 0 || name[blen] != '-' ||
-		    !hash_suffix(name + blen + 1) || (keep && strcmp(name, keep) == 0))
+		if (!name || strncmp(name, base, blen) != 0 ||
+		    name[blen] != '-' || !hash_suffix(name + blen + 1) ||
+		    (keep && strcmp(name, keep) == 0))
 			continue;
 		grown = realloc(out, (n + 2) * sizeof(*out));
 		if (!grown)
@@ -191,17 +198,17 @@ char **k8s_res_stale_templates(k8s_client *c, const k8s_gvr *r, const char *ns,
 }
 
 int k8s_res_delete_stale(k8s_client *c, const k8s_gvr *r, const char *ns,
-			 const char *cluster, const char *base, const char *keep,
-			 bool only_count)
+			 const char *cluster, const char *base,
+			 const char *keep, bool only_count)
 {
 	char **stale = k8s_res_stale_templates(c, r, ns, cluster, base, keep);
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	int n = 0;
 
 	for (; stale && stale[n]; n++)
 		if (!only_count && k8s_res_delete(c, r, ns, stale[n], &err))
-			tfp_warn("cannot delete the unused %s %s/%s: %s", r->kind, ns,
-				 stale[n], err.message);
+			tfp_warn("cannot delete the unused %s %s/%s: %s",
+				 r->kind, ns, stale[n], err.message);
 	k8s_res_free_names(stale);
 	return n;
 }
@@ -241,8 +248,8 @@ static bool dns_label(const char *s, size_t n)
 	if (n < 1 || n > 63 || s[0] == '-' || s[n - 1] == '-')
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-		      s[i] == '-'))
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
 			return false;
 	return true;
 }
@@ -256,8 +263,8 @@ bool k8s_res_import_id(const char *id, const char *example, char **ns,
 	    !dns_label(slash + 1, strlen(slash + 1))) {
 		tf_diags_error(d, NULL, "Invalid import ID",
 			       "Import with `namespace/name`, e.g. `terraform "
-			       "import %s default/prod` (got \"%s\").", example,
-			       id ? id : "");
+			       "import %s default/prod` (got \"%s\").",
+			       example, id ? id : "");
 		return false;
 	}
 	*ns = strndup(id, (size_t)(slash - id));
@@ -273,8 +280,10 @@ void k8s_res_import(tfp_ctx *ctx, const char *id, const char *example,
 	if (k8s_res_import_id(id, example, &ns, &name, d)) {
 		*out = tf_schema_empty_object(ctx->schema);
 		if (*out) {
-			tf_value_object_set(*out, "namespace", tf_value_string(ns));
-			tf_value_object_set(*out, "name", tf_value_string(name));
+			tf_value_object_set(*out, "namespace",
+					    tf_value_string(ns));
+			tf_value_object_set(*out, "name",
+					    tf_value_string(name));
 		}
 	}
 	free(ns);
@@ -314,10 +323,11 @@ void k8s_res_unset_keeps_live(const tf_schema *s, const tf_value *prior,
 		const tf_value *pv = tf_value_attr(prior, a->name);
 		const char *ps;
 
-		if ((a->flags & (TF_OPTIONAL | TF_COMPUTED)) != (TF_OPTIONAL | TF_COMPUTED) ||
+		if ((a->flags & (TF_OPTIONAL | TF_COMPUTED)) !=
+			    (TF_OPTIONAL | TF_COMPUTED) ||
 		    !tf_schema_attr_default(s, i) ||
-		    !tf_value_is_null(tf_value_attr(config, a->name)) ||
-		    !pv || !tf_value_is_known(pv) || tf_value_is_null(pv))
+		    !tf_value_is_null(tf_value_attr(config, a->name)) || !pv ||
+		    !tf_value_is_known(pv) || tf_value_is_null(pv))
 			continue;
 		ps = tf_value_get_string(pv);
 		if (ps && !*ps)
@@ -334,8 +344,10 @@ void k8s_res_unset_keeps_live(const tf_schema *s, const tf_value *prior,
 
 			if ((a->flags & TF_COMPUTED) && pv &&
 			    tf_value_is_null(tf_value_attr(config, a->name)) &&
-			    tf_value_is_unknown(tf_value_attr(planned, a->name)))
-				tf_plan_set(planned, a->name, tf_value_ref((tf_value *)pv));
+			    tf_value_is_unknown(
+				    tf_value_attr(planned, a->name)))
+				tf_plan_set(planned, a->name,
+					    tf_value_ref((tf_value *)pv));
 		}
 }
 
@@ -353,21 +365,22 @@ void k8s_res_plan_begin(tfp_ctx *ctx, const tf_value *prior,
 	k8s_res_unset_keeps_live(ctx->schema, prior, config, planned, replace);
 	if (tf_value_is_unknown(tf_value_attr(planned, "namespace")) &&
 	    tf_value_is_null(tf_value_attr(config, "namespace")))
-		tf_plan_set(planned, "namespace", tf_value_string(k8s_res_default_ns(ctx)));
+		tf_plan_set(planned, "namespace",
+			    tf_value_string(k8s_res_default_ns(ctx)));
 }
 
 void k8s_res_explain(k8s_client *c, const json_t *obj, const k8s_gvr *r,
 		     const char *ns, const char *selector, char **buf)
 {
 	json_t *items = NULL, *it;
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	size_t i;
 
 	if (obj)
 		k8s_false_conditions(obj, NULL, buf);
 	if (!r || k8s_list(c, r, ns, selector, &items, &err) != TFP_OK)
 		return;
-	json_array_foreach(items, i, it) {
+	json_array_foreach (items, i, it) {
 		/* Items of a list carry no kind: name it for the message. */
 		if (!json_object_get(it, "kind"))
 			json_object_set_new(it, "kind", json_string(r->kind));
@@ -427,8 +440,7 @@ static const char *hint_for(const tfp_error *e)
 		       "API server's health.";
 	case TFP_E_CANCELLED:
 		return "Terraform asked the provider to stop (Ctrl-C).";
-	default:
-		return NULL;
+	default: return NULL;
 	}
 }
 
@@ -444,9 +456,11 @@ const char *k8s_error_text(const tfp_error *e, char *buf, size_t len)
 		append(buf, len, &off, "unknown error");
 		return buf;
 	}
-	append(buf, len, &off, "%s", e->message[0] ? e->message : tfp_code_str(e->code));
+	append(buf, len, &off, "%s",
+	       e->message[0] ? e->message : tfp_code_str(e->code));
 	if (e->http_status && e->reason[0])
-		append(buf, len, &off, " (reason %s, HTTP %d)", e->reason, e->http_status);
+		append(buf, len, &off, " (reason %s, HTTP %d)", e->reason,
+		       e->http_status);
 	else if (e->http_status)
 		append(buf, len, &off, " (HTTP %d)", e->http_status);
 	for (i = 0; i < e->ncauses; i++) {
@@ -455,9 +469,11 @@ const char *k8s_error_text(const tfp_error *e, char *buf, size_t len)
 		if (!kc->message[0] && !kc->field[0])
 			continue;
 		/* The message usually repeats the cause; show distinct ones. */
-		if (kc->message[0] && strstr(e->message, kc->message) && !kc->field[0])
+		if (kc->message[0] && strstr(e->message, kc->message) &&
+		    !kc->field[0])
 			continue;
-		append(buf, len, &off, "\n  - %s%s%s", kc->field, kc->field[0] ? ": " : "",
+		append(buf, len, &off, "\n  - %s%s%s", kc->field,
+		       kc->field[0] ? ": " : "",
 		       kc->message[0] ? kc->message : kc->reason);
 	}
 	if (e->request[0])

@@ -67,8 +67,8 @@ void k8s_res_free_names(char **names);
  * each that cannot be deleted); with only_count nothing is deleted.
  * Returns how many there were. */
 int k8s_res_delete_stale(k8s_client *c, const k8s_gvr *r, const char *ns,
-			 const char *cluster, const char *base, const char *keep,
-			 bool only_count);
+			 const char *cluster, const char *base,
+			 const char *keep, bool only_count);
 
 /* GET that maps 404 (and an empty or NULL name) to *out = NULL, TFP_OK. */
 int k8s_res_get_opt(k8s_client *c, const k8s_gvr *r, const char *ns,

@@ -5,12 +5,17 @@
 #include "k8s_objects.h"
 
 static const char *const instance_types[] = {
-	"virtual-machine", "container", NULL,
+	"virtual-machine",
+	"container",
+	NULL,
 };
 static const char *const lb_types[] = { "lxc", "ovn", "external", NULL };
 static const char *const strategies[] = { "RollingUpdate", "OnDelete", NULL };
 static const char *const effects[] = {
-	"NoSchedule", "PreferNoSchedule", "NoExecute", NULL,
+	"NoSchedule",
+	"PreferNoSchedule",
+	"NoExecute",
+	NULL,
 };
 static const tf_int_range replicas_range = { 0, 1000 };
 static const tf_int_range cp_range = { 1, 15 };
@@ -19,7 +24,8 @@ static const tf_int_range port_range = { 1, 65535 };
 static const tf_attr_def timeouts_attrs[] = {
 	{ "create", "\"string\"", TF_OPTIONAL, NULL,
 	  "How long to wait for the object to become ready after creating it "
-	  "(default `30m`).", tfp_validate_duration },
+	  "(default `30m`).",
+	  tfp_validate_duration },
 	{ "update", "\"string\"", TF_OPTIONAL, NULL,
 	  "How long to wait for a scale, upgrade or rollout (default `30m`).",
 	  tfp_validate_duration },
@@ -35,33 +41,42 @@ static const tf_block_def timeouts_block = {
 };
 
 /* Machine settings shared by the control plane and the pools. */
-#define MACHINE_ATTRS(what)                                                    \
-	{ "instance_type", "\"string\"", TF_OPTIONAL | TF_COMPUTED,            \
-	  "\"virtual-machine\"",                                              \
-	  "LXD instance type of the " what " machines: `virtual-machine` "     \
-	  "(default, needs KVM on the LXD hosts) or `container`. Changing it " \
-	  "rolls the machines onto a new template.",                          \
-	  tf_validate_one_of, instance_types },                                \
-	{ "flavor", "\"string\"", TF_OPTIONAL, NULL,                           \
-	  "LXD instance size of the " what " machines, e.g. `c2-m4` (2 CPUs, " \
-	  "4 GiB). Changing it rolls the machines onto a new template." },     \
-	{ "profiles", "[\"list\",\"string\"]", TF_OPTIONAL, NULL,              \
-	  "LXD profiles applied to the " what " machines, in order." },        \
-	{ "image", "\"string\"", TF_OPTIONAL, NULL,                            \
-	  "Image of the " what " machines. Empty uses CAPN's "                 \
-	  "`kubeadm/<version>` image; `VERSION` in the name is replaced by "   \
-	  "the Kubernetes version; `ubuntu:`, `debian:`, `images:` and "       \
-	  "`capi:` prefixes pick a remote." },                                 \
-	{ "target", "\"string\"", TF_OPTIONAL, NULL,                           \
-	  "Placement of the " what " machines on a clustered LXD: a member "   \
-	  "name, or `@group` for a cluster group." }
+#define MACHINE_ATTRS(what)                                                          \
+	{ "instance_type",                                                           \
+	  "\"string\"",                                                              \
+	  TF_OPTIONAL | TF_COMPUTED,                                                 \
+	  "\"virtual-machine\"",                                                     \
+	  "LXD instance type of the " what " machines: `virtual-machine` "           \
+	  "(default, needs KVM on the LXD hosts) or `container`. Changing it "       \
+	  "rolls the machines onto a new template.",                                 \
+	  tf_validate_one_of,                                                        \
+	  instance_types },                                                          \
+		{ "flavor", "\"string\"", TF_OPTIONAL, NULL,                         \
+		  "LXD instance size of the " what                                   \
+		  " machines, e.g. `c2-m4` (2 CPUs, "                                \
+		  "4 GiB). Changing it rolls the machines onto a new template." },   \
+		{ "profiles", "[\"list\",\"string\"]", TF_OPTIONAL, NULL,            \
+		  "LXD profiles applied to the " what                                \
+		  " machines, in order." },                                          \
+		{ "image", "\"string\"", TF_OPTIONAL, NULL,                          \
+		  "Image of the " what " machines. Empty uses CAPN's "               \
+		  "`kubeadm/<version>` image; `VERSION` in the name is replaced by " \
+		  "the Kubernetes version; `ubuntu:`, `debian:`, `images:` and "     \
+		  "`capi:` prefixes pick a remote." },                               \
+	{                                                                            \
+		"target", "\"string\"", TF_OPTIONAL, NULL,                           \
+			"Placement of the " what                                     \
+			" machines on a clustered LXD: a member "                    \
+			"name, or `@group` for a cluster group."                     \
+	}
 
 static const tf_attr_def cluster_attrs[] = {
 	{ "name", "\"string\"", TF_REQUIRED | TF_FORCE_NEW, NULL,
 	  "Name of the Cluster (also names its control plane and LXCCluster). "
 	  "Changing it replaces the cluster.",
 	  k8s_validate_dns_label },
-	{ "namespace", "\"string\"", TF_OPTIONAL | TF_COMPUTED | TF_FORCE_NEW, NULL,
+	{ "namespace", "\"string\"", TF_OPTIONAL | TF_COMPUTED | TF_FORCE_NEW,
+	  NULL,
 	  "Namespace on the management cluster. Defaults to the provider's "
 	  "`namespace`, then `default`. Changing it replaces the cluster.",
 	  k8s_validate_dns_label },
@@ -70,40 +85,45 @@ static const tf_attr_def cluster_attrs[] = {
 	  "may move one minor version at a time (checked at plan time); the "
 	  "control plane is rolled and the apply waits for it.",
 	  k8s_validate_version },
-	{ "control_plane_replicas", "\"number\"", TF_OPTIONAL | TF_COMPUTED, "1",
+	{ "control_plane_replicas", "\"number\"", TF_OPTIONAL | TF_COMPUTED,
+	  "1",
 	  "Number of control-plane machines; must be odd (stacked etcd). "
 	  "Scaled in place. Like every default here, 1 applies at creation; "
-	  "left unset afterwards, the server's value is kept.", tf_validate_int_range, &cp_range },
+	  "left unset afterwards, the server's value is kept.",
+	  tf_validate_int_range, &cp_range },
 	MACHINE_ATTRS("control-plane"),
-	{ "pod_cidrs", "[\"list\",\"string\"]", TF_OPTIONAL | TF_COMPUTED | TF_FORCE_NEW,
-	  "[\"10.244.0.0/16\"]",
+	{ "pod_cidrs", "[\"list\",\"string\"]",
+	  TF_OPTIONAL | TF_COMPUTED | TF_FORCE_NEW, "[\"10.244.0.0/16\"]",
 	  "Pod network CIDR blocks. Changing them replaces the cluster." },
 	{ "service_cidrs", "[\"list\",\"string\"]",
 	  TF_OPTIONAL | TF_COMPUTED | TF_FORCE_NEW, "[\"10.96.0.0/12\"]",
 	  "Service network CIDR blocks. Changing them replaces the cluster." },
-	{ "load_balancer", "\"string\"", TF_OPTIONAL | TF_COMPUTED | TF_FORCE_NEW,
-	  "\"lxc\"",
+	{ "load_balancer", "\"string\"",
+	  TF_OPTIONAL | TF_COMPUTED | TF_FORCE_NEW, "\"lxc\"",
 	  "Control-plane load balancer: `lxc` (an haproxy instance, default), "
 	  "`ovn` (an OVN load balancer on `load_balancer_network`) or "
 	  "`external` (e.g. kube-vip; set `control_plane_host`). Changing it "
-	  "replaces the cluster.", tf_validate_one_of, lb_types },
-	{ "load_balancer_network", "\"string\"", TF_OPTIONAL | TF_FORCE_NEW, NULL,
+	  "replaces the cluster.",
+	  tf_validate_one_of, lb_types },
+	{ "load_balancer_network", "\"string\"", TF_OPTIONAL | TF_FORCE_NEW,
+	  NULL,
 	  "OVN network carrying the load balancer, required with "
 	  "`load_balancer = \"ovn\"` (e.g. `lxd_ovn_network.k8s.name`)." },
 	{ "control_plane_host", "\"string\"", TF_OPTIONAL | TF_FORCE_NEW, NULL,
 	  "Fixed control-plane endpoint address; required with `external`, "
 	  "optional with `ovn`, not allowed with `lxc` (LXD picks it)." },
-	{ "control_plane_port", "\"number\"", TF_OPTIONAL | TF_COMPUTED | TF_FORCE_NEW,
-	  "6443", "Port of the control-plane endpoint.",
-	  tf_validate_int_range, &port_range },
+	{ "control_plane_port", "\"number\"",
+	  TF_OPTIONAL | TF_COMPUTED | TF_FORCE_NEW, "6443",
+	  "Port of the control-plane endpoint.", tf_validate_int_range,
+	  &port_range },
 	{ "lxd_server_url", "\"string\"", TF_OPTIONAL, NULL,
 	  "HTTPS URL of the LXD server the machines run on (stored in the "
 	  "identity Secret). Required unless `identity_secret` names an "
 	  "existing Secret." },
 	{ "lxd_server_certificate", "\"string\"", TF_OPTIONAL, NULL,
 	  "PEM certificate of the LXD server, to verify it." },
-	{ "lxd_client_certificate", "\"string\"", TF_OPTIONAL | TF_SENSITIVE, NULL,
-	  "PEM client certificate LXD trusts." },
+	{ "lxd_client_certificate", "\"string\"", TF_OPTIONAL | TF_SENSITIVE,
+	  NULL, "PEM client certificate LXD trusts." },
 	{ "lxd_client_key", "\"string\"", TF_OPTIONAL | TF_SENSITIVE, NULL,
 	  "PEM private key of `lxd_client_certificate`." },
 	{ "lxd_project", "\"string\"", TF_OPTIONAL | TF_COMPUTED, "\"default\"",
@@ -135,13 +155,14 @@ const tf_block_def k8s_cluster_schema_def = {
 	.nattrs = TF_COUNT(cluster_attrs),
 	.blocks = cluster_blocks,
 	.nblocks = TF_COUNT(cluster_blocks),
-	.description = "A Kubernetes cluster on LXD managed through Cluster "
-		       "API and CAPN: the Cluster, its KubeadmControlPlane, "
-		       "LXCCluster, control-plane LXCMachineTemplate and (unless "
-		       "`identity_secret` is set) the LXD identity Secret. "
-		       "Import with `namespace/name`. Its admin kubeconfig is "
-		       "read with the `k8s_cluster_kubeconfig` ephemeral "
-		       "resource (never stored in the state).",
+	.description =
+		"A Kubernetes cluster on LXD managed through Cluster "
+		"API and CAPN: the Cluster, its KubeadmControlPlane, "
+		"LXCCluster, control-plane LXCMachineTemplate and (unless "
+		"`identity_secret` is set) the LXD identity Secret. "
+		"Import with `namespace/name`. Its admin kubeconfig is "
+		"read with the `k8s_cluster_kubeconfig` ephemeral "
+		"resource (never stored in the state).",
 };
 
 static const tf_attr_def taint_attrs[] = {
@@ -162,26 +183,32 @@ static const tf_attr_def pool_attrs[] = {
 	{ "name", "\"string\"", TF_REQUIRED | TF_FORCE_NEW, NULL,
 	  "Name of the MachineDeployment. Changing it replaces the pool.",
 	  k8s_validate_dns_label },
-	{ "namespace", "\"string\"", TF_OPTIONAL | TF_COMPUTED | TF_FORCE_NEW, NULL,
+	{ "namespace", "\"string\"", TF_OPTIONAL | TF_COMPUTED | TF_FORCE_NEW,
+	  NULL,
 	  "Namespace (the cluster's). Defaults to the provider's `namespace`, "
-	  "then `default`.", k8s_validate_dns_label },
+	  "then `default`.",
+	  k8s_validate_dns_label },
 	{ "cluster_name", "\"string\"", TF_REQUIRED | TF_FORCE_NEW, NULL,
 	  "Name of the `k8s_cluster` the pool belongs to.",
 	  k8s_validate_dns_label },
 	{ "kubernetes_version", "\"string\"", TF_REQUIRED, NULL,
 	  "Kubernetes version of the pool's machines. Never newer than the "
-	  "control plane (checked at plan time).", k8s_validate_version },
+	  "control plane (checked at plan time).",
+	  k8s_validate_version },
 	{ "replicas", "\"number\"", TF_OPTIONAL | TF_COMPUTED, NULL,
 	  "Number of machines (1 at creation; left unset afterwards, the "
 	  "server's count is kept). Scaled in place. Leave unset with the "
 	  "autoscaler bounds: then the autoscaler owns it and it is only "
-	  "reported.", tf_validate_int_range, &replicas_range },
+	  "reported.",
+	  tf_validate_int_range, &replicas_range },
 	{ "autoscaler_min", "\"number\"", TF_OPTIONAL, NULL,
 	  "Cluster autoscaler lower bound (annotation "
 	  "`cluster.x-k8s.io/cluster-api-autoscaler-node-group-min-size`). Set "
-	  "together with `autoscaler_max`.", tf_validate_int_range, &replicas_range },
+	  "together with `autoscaler_max`.",
+	  tf_validate_int_range, &replicas_range },
 	{ "autoscaler_max", "\"number\"", TF_OPTIONAL, NULL,
-	  "Cluster autoscaler upper bound.", tf_validate_int_range, &replicas_range },
+	  "Cluster autoscaler upper bound.", tf_validate_int_range,
+	  &replicas_range },
 	MACHINE_ATTRS("pool"),
 	{ "labels", "[\"map\",\"string\"]", TF_OPTIONAL, NULL,
 	  "Node labels registered by the kubelet (`node-labels`). Changing "
@@ -198,7 +225,8 @@ static const tf_attr_def pool_attrs[] = {
 	  "Name of the LXCMachineTemplate in use (`<name>-<hash>`)." },
 	{ "bootstrap_template", "\"string\"", TF_COMPUTED, NULL,
 	  "Name of the KubeadmConfigTemplate in use (`<name>-<hash>`)." },
-	{ "ready_replicas", "\"number\"", TF_COMPUTED, NULL, "Ready machines." },
+	{ "ready_replicas", "\"number\"", TF_COMPUTED, NULL,
+	  "Ready machines." },
 	{ "available_replicas", "\"number\"", TF_COMPUTED, NULL,
 	  "Available machines." },
 	{ "up_to_date_replicas", "\"number\"", TF_COMPUTED, NULL,

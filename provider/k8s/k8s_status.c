@@ -16,7 +16,7 @@ static const json_t *find_condition(const json_t *obj, const char *type)
 	size_t i;
 	json_t *c;
 
-	json_array_foreach(conds, i, c) {
+	json_array_foreach (conds, i, c) {
 		const char *t = k8s_jstr(c, "type");
 		if (t && strcmp(t, type) == 0)
 			return c;
@@ -46,7 +46,7 @@ tf_value *k8s_conditions_value(const json_t *obj)
 	json_t *c;
 
 	tf_type_unref(mt);
-	json_array_foreach(conds, i, c) {
+	json_array_foreach (conds, i, c) {
 		const char *t = k8s_jstr(c, "type"), *s = k8s_jstr(c, "status");
 		const char *msg = k8s_jstr(c, "message");
 		char *v = NULL;
@@ -98,14 +98,16 @@ static char *flatten(const char *msg)
 int k8s_false_conditions(const json_t *obj, const char *const *skip, char **buf)
 {
 	const json_t *conds = k8s_jget(obj, "status.conditions");
-	const char *kind = k8s_jstr(obj, "kind"), *name = k8s_jstr(obj, "metadata.name");
+	const char *kind = k8s_jstr(obj, "kind"),
+		   *name = k8s_jstr(obj, "metadata.name");
 	int n = 0;
 	size_t i;
 	json_t *c;
 
-	json_array_foreach(conds, i, c) {
+	json_array_foreach (conds, i, c) {
 		const char *t = k8s_jstr(c, "type"), *s = k8s_jstr(c, "status");
-		const char *reason = k8s_jstr(c, "reason"), *msg = k8s_jstr(c, "message");
+		const char *reason = k8s_jstr(c, "reason"),
+			   *msg = k8s_jstr(c, "message");
 		bool skipped = false;
 
 		if (!t || !s || strcmp(s, "False") != 0)
@@ -113,19 +115,24 @@ int k8s_false_conditions(const json_t *obj, const char *const *skip, char **buf)
 		for (const char *const *k = skip; k && *k; k++)
 			skipped |= strcmp(*k, t) == 0;
 		/* Negative-polarity conditions: False is the healthy state. */
-		skipped |= strcmp(t, "RollingOut") == 0 || strcmp(t, "ScalingUp") == 0 ||
-			   strcmp(t, "ScalingDown") == 0 || strcmp(t, "Deleting") == 0 ||
-			   strcmp(t, "Paused") == 0 || strcmp(t, "Remediating") == 0;
+		skipped |= strcmp(t, "RollingOut") == 0 ||
+			   strcmp(t, "ScalingUp") == 0 ||
+			   strcmp(t, "ScalingDown") == 0 ||
+			   strcmp(t, "Deleting") == 0 ||
+			   strcmp(t, "Paused") == 0 ||
+			   strcmp(t, "Remediating") == 0;
 		if (skipped)
 			continue;
 		if (*buf && strlen(*buf) > MAX_REPORT) {
 			if (!strstr(*buf, "\n  (more conditions omitted)"))
-				k8s_appendf(buf, "\n  (more conditions omitted)");
+				k8s_appendf(buf,
+					    "\n  (more conditions omitted)");
 			break;
 		}
-		k8s_appendf(buf, "\n  %s %s: %s=False%s%s%s%s", kind ? kind : "object",
-			name ? name : "", t, reason ? " (" : "", reason ? reason : "",
-			reason ? ")" : "", "");
+		k8s_appendf(buf, "\n  %s %s: %s=False%s%s%s%s",
+			    kind ? kind : "object", name ? name : "", t,
+			    reason ? " (" : "", reason ? reason : "",
+			    reason ? ")" : "", "");
 		if (msg && *msg) {
 			char *flat = flatten(msg);
 			k8s_appendf(buf, ": %s", flat ? flat : msg);
@@ -149,8 +156,10 @@ static bool generation_seen(const json_t *obj, const char *what, char **why)
 	long seen = k8s_jint(obj, "status.observedGeneration", -1);
 
 	if (gen > 0 && seen != gen) {
-		k8s_appendf(why, "%s has not observed its latest spec yet "
-			"(generation %ld, observed %ld)", what, gen, seen);
+		k8s_appendf(why,
+			    "%s has not observed its latest spec yet "
+			    "(generation %ld, observed %ld)",
+			    what, gen, seen);
 		return false;
 	}
 	return true;
@@ -160,7 +169,9 @@ bool k8s_cluster_ready(const json_t *cluster, const json_t *kcp,
 		       const char *version, long replicas, char **why)
 {
 	static const char *const need[] = {
-		"InfrastructureReady", "ControlPlaneAvailable", "RemoteConnectionProbe",
+		"InfrastructureReady",
+		"ControlPlaneAvailable",
+		"RemoteConnectionProbe",
 	};
 	const json_t *versions;
 	size_t i;
@@ -168,8 +179,9 @@ bool k8s_cluster_ready(const json_t *cluster, const json_t *kcp,
 
 	*why = NULL;
 	if (!cluster || !kcp) {
-		k8s_appendf(why, "%s does not exist", cluster ? "the KubeadmControlPlane" :
-			"the Cluster");
+		k8s_appendf(why, "%s does not exist",
+			    cluster ? "the KubeadmControlPlane" :
+				      "the Cluster");
 		return false;
 	}
 	if (!generation_seen(cluster, "the Cluster", why) ||
@@ -177,17 +189,20 @@ bool k8s_cluster_ready(const json_t *cluster, const json_t *kcp,
 		return false;
 	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++)
 		if (k8s_condition(cluster, need[i]) != 1) {
-			k8s_appendf(why, "Cluster condition %s is not True", need[i]);
+			k8s_appendf(why, "Cluster condition %s is not True",
+				    need[i]);
 			return false;
 		}
 	if (k8s_jint(kcp, "status.readyReplicas", 0) != replicas ||
 	    k8s_jint(kcp, "status.upToDateReplicas", 0) != replicas ||
 	    k8s_jint(kcp, "status.replicas", 0) != replicas) {
-		k8s_appendf(why, "control plane has %ld/%ld/%ld replicas "
-			"(total/ready/up to date), want %ld",
-			k8s_jint(kcp, "status.replicas", 0),
-			k8s_jint(kcp, "status.readyReplicas", 0),
-			k8s_jint(kcp, "status.upToDateReplicas", 0), replicas);
+		k8s_appendf(why,
+			    "control plane has %ld/%ld/%ld replicas "
+			    "(total/ready/up to date), want %ld",
+			    k8s_jint(kcp, "status.replicas", 0),
+			    k8s_jint(kcp, "status.readyReplicas", 0),
+			    k8s_jint(kcp, "status.upToDateReplicas", 0),
+			    replicas);
 		return false;
 	}
 	if (k8s_condition(kcp, "RollingOut") == 1) {
@@ -199,11 +214,12 @@ bool k8s_cluster_ready(const json_t *cluster, const json_t *kcp,
 		k8s_appendf(why, "control plane reports no versions yet");
 		return false;
 	}
-	json_array_foreach(versions, i, v) {
+	json_array_foreach (versions, i, v) {
 		const char *vv = k8s_jstr(v, "version");
 		if (version && (!vv || !k8s_version_same(vv, version))) {
-			k8s_appendf(why, "control plane still runs %s (target %s)",
-				vv ? vv : "an unknown version", version);
+			k8s_appendf(why,
+				    "control plane still runs %s (target %s)",
+				    vv ? vv : "an unknown version", version);
 			return false;
 		}
 	}
@@ -212,7 +228,8 @@ bool k8s_cluster_ready(const json_t *cluster, const json_t *kcp,
 
 bool k8s_pool_ready(const json_t *md, long replicas, char **why)
 {
-	static const char *const busy[] = { "RollingOut", "ScalingUp", "ScalingDown" };
+	static const char *const busy[] = { "RollingOut", "ScalingUp",
+					    "ScalingDown" };
 	const char *strategy;
 	bool on_delete;
 
@@ -232,19 +249,25 @@ bool k8s_pool_ready(const json_t *md, long replicas, char **why)
 	if (k8s_jint(md, "status.replicas", 0) != replicas ||
 	    k8s_jint(md, "status.readyReplicas", 0) != replicas ||
 	    k8s_jint(md, "status.availableReplicas", 0) != replicas ||
-	    (!on_delete && k8s_jint(md, "status.upToDateReplicas", 0) != replicas)) {
-		k8s_appendf(why, "machines %ld/%ld/%ld/%ld (total/ready/available/up "
-			"to date), want %ld", k8s_jint(md, "status.replicas", 0),
-			k8s_jint(md, "status.readyReplicas", 0),
-			k8s_jint(md, "status.availableReplicas", 0),
-			k8s_jint(md, "status.upToDateReplicas", 0), replicas);
+	    (!on_delete &&
+	     k8s_jint(md, "status.upToDateReplicas", 0) != replicas)) {
+		k8s_appendf(why,
+			    "machines %ld/%ld/%ld/%ld (total/ready/available/up "
+			    "to date), want %ld",
+			    k8s_jint(md, "status.replicas", 0),
+			    k8s_jint(md, "status.readyReplicas", 0),
+			    k8s_jint(md, "status.availableReplicas", 0),
+			    k8s_jint(md, "status.upToDateReplicas", 0),
+			    replicas);
 		return false;
 	}
 	if (k8s_condition(md, "Available") != 1) {
-		k8s_appendf(why, "MachineDeployment condition Available is not True");
+		k8s_appendf(why,
+			    "MachineDeployment condition Available is not True");
 		return false;
 	}
-	for (size_t i = on_delete ? 1 : 0; i < sizeof(busy) / sizeof(busy[0]); i++)
+	for (size_t i = on_delete ? 1 : 0; i < sizeof(busy) / sizeof(busy[0]);
+	     i++)
 		if (k8s_condition(md, busy[i]) == 1) {
 			k8s_appendf(why, "MachineDeployment is %s", busy[i]);
 			return false;

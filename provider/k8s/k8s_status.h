@@ -18,7 +18,8 @@ tf_value *k8s_conditions_value(const json_t *obj);
 /* Append "Kind name: Type=False (Reason): message" lines for every False
  * condition of obj (types in `skip` ignored, NULL-terminated list or NULL)
  * to *buf (malloc'd, grows). Returns the number appended. */
-int k8s_false_conditions(const json_t *obj, const char *const *skip, char **buf);
+int k8s_false_conditions(const json_t *obj, const char *const *skip,
+			 char **buf);
 
 /* Is the Cluster paused (spec.paused, or the cluster.x-k8s.io/paused
  * annotation)? Cluster API then leaves it as it is. */

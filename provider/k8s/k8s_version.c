@@ -17,7 +17,8 @@ void k8s_validate_version(const tf_value *v, const void *arg,
 	if (!s || k8s_version_parse(s, &kv) != 0)
 		tf_diags_error(d, path, "Invalid Kubernetes version",
 			       "\"%s\" is not a Kubernetes version; write it as "
-			       "v1.33.1 (major.minor.patch).", s ? s : "");
+			       "v1.33.1 (major.minor.patch).",
+			       s ? s : "");
 }
 
 static int parse_num(const char **p)
@@ -98,7 +99,8 @@ bool k8s_version_step_ok(const char *from, const char *to, char **why)
 	if (k8s_version_parse(from, &f) || k8s_version_parse(to, &t))
 		return true; /* the validators report malformed versions */
 	if (t.major != f.major) {
-		k8s_appendf(why, "cannot change the major version (%s to %s)", from, to);
+		k8s_appendf(why, "cannot change the major version (%s to %s)",
+			    from, to);
 		return false;
 	}
 	if (t.minor < f.minor) {
@@ -106,9 +108,10 @@ bool k8s_version_step_ok(const char *from, const char *to, char **why)
 		return false;
 	}
 	if (t.minor > f.minor + 1) {
-		k8s_appendf(why, "%s to %s skips minor versions; upgrade one minor "
-			"version at a time (next: v%d.%d.x)", from, to, f.major,
-			f.minor + 1);
+		k8s_appendf(why,
+			    "%s to %s skips minor versions; upgrade one minor "
+			    "version at a time (next: v%d.%d.x)",
+			    from, to, f.major, f.minor + 1);
 		return false;
 	}
 	if (t.minor == f.minor && t.patch < f.patch) {

@@ -149,9 +149,11 @@ static int collection_node(builder *b, const yaml_event_t *ev, yn **node,
 				   "YAML nested deeper than %d levels",
 				   KC_YAML_MAX_DEPTH);
 	n = yn_new(b->t, seq ? YN_SEQ : YN_MAP);
-	if (!n || add_anchor(b->t, (const char *)(seq ?
-				    ev->data.sequence_start.anchor :
-				    ev->data.mapping_start.anchor), n))
+	if (!n ||
+	    add_anchor(b->t,
+		       (const char *)(seq ? ev->data.sequence_start.anchor :
+					    ev->data.mapping_start.anchor),
+		       n))
 		return too_big(err);
 	*node = n;
 	return TFP_OK;
@@ -166,17 +168,15 @@ static int on_event(builder *b, const yaml_event_t *ev, tfp_error *err)
 
 	switch (ev->type) {
 	case YAML_STREAM_END_EVENT:
-	case YAML_DOCUMENT_END_EVENT:
-		return 1;
-	case YAML_SCALAR_EVENT:
-		rc = scalar_node(b, ev, &node, err);
-		break;
+	case YAML_DOCUMENT_END_EVENT: return 1;
+	case YAML_SCALAR_EVENT: rc = scalar_node(b, ev, &node, err); break;
 	case YAML_ALIAS_EVENT:
 		node = find_anchor(b->t, (const char *)ev->data.alias.anchor);
 		if (!node)
-			return tfp_err_set(err, TFP_E_CONFIG, 0,
-					   "invalid YAML at line %zu: unknown alias",
-					   ev->start_mark.line + 1);
+			return tfp_err_set(
+				err, TFP_E_CONFIG, 0,
+				"invalid YAML at line %zu: unknown alias",
+				ev->start_mark.line + 1);
 		break;
 	case YAML_SEQUENCE_START_EVENT:
 	case YAML_MAPPING_START_EVENT:
@@ -187,8 +187,7 @@ static int on_event(builder *b, const yaml_event_t *ev, tfp_error *err)
 		if (b->depth > 0)
 			b->depth--;
 		return TFP_OK;
-	default:
-		return TFP_OK;
+	default: return TFP_OK;
 	}
 	if (rc || !node)
 		return rc;
@@ -217,11 +216,12 @@ int kc_yaml_parse(const char *in, size_t len, ytree *t, tfp_error *err)
 	yaml_parser_set_input_string(&p, (const unsigned char *)in, len);
 	while (rc == TFP_OK) {
 		if (!yaml_parser_parse(&p, &ev)) {
-			rc = tfp_err_set(err, TFP_E_CONFIG, 0,
-					 "invalid YAML at line %zu column %zu: %s",
-					 p.problem_mark.line + 1,
-					 p.problem_mark.column + 1,
-					 p.problem ? p.problem : "syntax error");
+			rc = tfp_err_set(
+				err, TFP_E_CONFIG, 0,
+				"invalid YAML at line %zu column %zu: %s",
+				p.problem_mark.line + 1,
+				p.problem_mark.column + 1,
+				p.problem ? p.problem : "syntax error");
 			break;
 		}
 		rc = on_event(&b, &ev, err);
@@ -279,4 +279,3 @@ int kc_ybool(const yn *m, const char *key, bool *out)
 	}
 	return -1;
 }
-

@@ -19,19 +19,19 @@ enum { YN_SCALAR = 1, YN_SEQ, YN_MAP };
 
 typedef struct yn {
 	int kind;
-	char *str;          /* scalar value */
+	char *str; /* scalar value */
 	size_t len;
-	struct yn **items;  /* seq: n items; map: 2n (key, value) */
+	struct yn **items; /* seq: n items; map: 2n (key, value) */
 	size_t n, cap;
 } yn;
 
 typedef struct ytree {
-	yn **all;           /* arena: every node */
+	yn **all; /* arena: every node */
 	size_t nall, capall;
 	char **anchor_names;
 	yn **anchor_nodes;
 	size_t nanchors;
-	yn *root;           /* NULL for an empty document */
+	yn *root; /* NULL for an empty document */
 } ytree;
 
 /* Parse the first document of in[0..len) into *t (caller frees with

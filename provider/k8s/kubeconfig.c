@@ -56,7 +56,8 @@ static void list_names(const yn *root, const char *key, char *buf, size_t len)
 		n = kc_ystr(list->items[i], "name");
 		if (!n)
 			continue;
-		w = snprintf(buf + off, len - off, "%s\"%.64s\"", off ? ", " : "", n);
+		w = snprintf(buf + off, len - off, "%s\"%.64s\"",
+			     off ? ", " : "", n);
 		if (w < 0 || (size_t)w >= len - off) {
 			buf[off] = '\0';
 			break;
@@ -84,8 +85,11 @@ static int str_list(const yn *seq, char ***out, size_t *n)
 	if (!v)
 		return TFP_E_NOMEM;
 	for (i = 0; i < seq->n; i++) {
-		if (seq->items[i]->kind != YN_SCALAR || !(v[i] = strdup(seq->items[i]->str))) {
-			int rc = seq->items[i]->kind != YN_SCALAR ? TFP_E_CONFIG : TFP_E_NOMEM;
+		if (seq->items[i]->kind != YN_SCALAR ||
+		    !(v[i] = strdup(seq->items[i]->str))) {
+			int rc = seq->items[i]->kind != YN_SCALAR ?
+					 TFP_E_CONFIG :
+					 TFP_E_NOMEM;
 
 			while (i-- > 0)
 				free(v[i]);
@@ -164,10 +168,11 @@ static int load_pem(const yn *m, const char *key, const char *dir,
 	if (data) {
 		*out = util_b64_decode(data, strlen(data), outlen);
 		if (!*out)
-			return tfp_err_set(err, TFP_E_CONFIG, 0,
-					   "%s, context \"%s\": %s of %s is not valid base64. "
-					   "Re-encode the PEM with `base64 -w0`.",
-					   kc->source, kc->context, dkey, what);
+			return tfp_err_set(
+				err, TFP_E_CONFIG, 0,
+				"%s, context \"%s\": %s of %s is not valid base64. "
+				"Re-encode the PEM with `base64 -w0`.",
+				kc->source, kc->context, dkey, what);
 		return TFP_OK;
 	}
 	if (!file)
@@ -176,10 +181,11 @@ static int load_pem(const yn *m, const char *key, const char *dir,
 	if (!path)
 		return nomem(err);
 	if (util_read_file(path, KC_MAX_FILE, out, outlen) != 0)
-		return tfp_err_set(err, TFP_E_CONFIG, 0,
-				   "%s, context \"%s\": cannot read %s file \"%s\" of %s: %s",
-				   kc->source, kc->context, key, path, what,
-				   strerror(errno));
+		return tfp_err_set(
+			err, TFP_E_CONFIG, 0,
+			"%s, context \"%s\": cannot read %s file \"%s\" of %s: %s",
+			kc->source, kc->context, key, path, what,
+			strerror(errno));
 	return TFP_OK;
 }
 
@@ -256,25 +262,28 @@ static int exec_command(const yn *ex, const char *dir, const kubeconfig *kc,
 
 	if (!av || (strcmp(av, "client.authentication.k8s.io/v1") != 0 &&
 		    strcmp(av, "client.authentication.k8s.io/v1beta1") != 0))
-		return tfp_err_set(err, TFP_E_CONFIG, 0,
-				   "%s, user \"%s\": exec plugin apiVersion %s%s%s is not "
-				   "supported; use client.authentication.k8s.io/v1 or v1beta1.",
-				   kc->source, kc->user_name, av ? "\"" : "(missing)",
-				   av ? av : "", av ? "\"" : "");
+		return tfp_err_set(
+			err, TFP_E_CONFIG, 0,
+			"%s, user \"%s\": exec plugin apiVersion %s%s%s is not "
+			"supported; use client.authentication.k8s.io/v1 or v1beta1.",
+			kc->source, kc->user_name, av ? "\"" : "(missing)",
+			av ? av : "", av ? "\"" : "");
 	cmd = kc_ystr(ex, "command");
 	if (!cmd)
-		return tfp_err_set(err, TFP_E_CONFIG, 0,
-				   "%s, user \"%s\": exec plugin has no command.",
-				   kc->source, kc->user_name);
+		return tfp_err_set(
+			err, TFP_E_CONFIG, 0,
+			"%s, user \"%s\": exec plugin has no command.",
+			kc->source, kc->user_name);
 	e->api_version = strdup(av);
 	e->command = strchr(cmd, '/') ? resolve_path(dir, cmd) : strdup(cmd);
 	if (!e->api_version || !e->command)
 		return nomem(err);
 	rc = str_list(kc_yget(ex, "args"), &e->args, &e->nargs);
 	if (rc == TFP_E_CONFIG)
-		return tfp_err_set(err, rc, 0,
-				   "%s, user \"%s\": exec args must be a list of strings.",
-				   kc->source, kc->user_name);
+		return tfp_err_set(
+			err, rc, 0,
+			"%s, user \"%s\": exec args must be a list of strings.",
+			kc->source, kc->user_name);
 	return rc ? nomem(err) : TFP_OK;
 }
 
@@ -291,7 +300,8 @@ static int exec_env(const yn *env, const kubeconfig *kc, kc_exec *e,
 	if (env->kind != YN_SEQ || env->n > KC_MAX_ITEMS || !env->n)
 		return tfp_err_set(err, TFP_E_CONFIG, 0,
 				   "%s, user \"%s\": exec env must be a list of "
-				   "{name, value}.", kc->source, kc->user_name);
+				   "{name, value}.",
+				   kc->source, kc->user_name);
 	e->env_names = calloc(env->n, sizeof(char *));
 	e->env_values = calloc(env->n, sizeof(char *));
 	if (!e->env_names || !e->env_values)
@@ -300,10 +310,11 @@ static int exec_env(const yn *env, const kubeconfig *kc, kc_exec *e,
 		n = kc_ystr(env->items[i], "name");
 		vn = kc_yget(env->items[i], "value");
 		if (!n || strchr(n, '=') || (vn && vn->kind != YN_SCALAR))
-			return tfp_err_set(err, TFP_E_CONFIG, 0,
-					   "%s, user \"%s\": exec env entry %zu needs a name "
-					   "(without '=') and a string value.",
-					   kc->source, kc->user_name, i);
+			return tfp_err_set(
+				err, TFP_E_CONFIG, 0,
+				"%s, user \"%s\": exec env entry %zu needs a name "
+				"(without '=') and a string value.",
+				kc->source, kc->user_name, i);
 		e->env_names[e->nenv] = strdup(n);
 		e->env_values[e->nenv] = strdup(vn ? vn->str : "");
 		e->nenv++;
@@ -321,23 +332,27 @@ static int exec_mode(const yn *ex, const kubeconfig *kc, kc_exec *e,
 	const char *mode = kc_ystr(ex, "interactiveMode");
 
 	e->install_hint = xdup(kc_ystr(ex, "installHint"));
-	if (mode && strcmp(mode, "Never") != 0 && strcmp(mode, "IfAvailable") != 0 &&
-	    strcmp(mode, "Always") != 0)
-		return tfp_err_set(err, TFP_E_CONFIG, 0,
-				   "%s, user \"%s\": exec interactiveMode \"%.32s\" "
-				   "is not Never, IfAvailable or Always.",
-				   kc->source, kc->user_name, mode);
+	if (mode && strcmp(mode, "Never") != 0 &&
+	    strcmp(mode, "IfAvailable") != 0 && strcmp(mode, "Always") != 0)
+		return tfp_err_set(
+			err, TFP_E_CONFIG, 0,
+			"%s, user \"%s\": exec interactiveMode \"%.32s\" "
+			"is not Never, IfAvailable or Always.",
+			kc->source, kc->user_name, mode);
 	if (mode && strcmp(mode, "Always") == 0)
-		return tfp_err_set(err, TFP_E_CONFIG, 0,
-				   "%s, user \"%s\": the exec plugin needs an "
-				   "interactive terminal (interactiveMode: Always), which "
-				   "Terraform providers do not have. Use a non-interactive "
-				   "credential.", kc->source, kc->user_name);
+		return tfp_err_set(
+			err, TFP_E_CONFIG, 0,
+			"%s, user \"%s\": the exec plugin needs an "
+			"interactive terminal (interactiveMode: Always), which "
+			"Terraform providers do not have. Use a non-interactive "
+			"credential.",
+			kc->source, kc->user_name);
 	e->interactive_mode = xdup(mode);
 	if (kc_ybool(ex, "provideClusterInfo", &e->provide_cluster_info) != 0)
-		return tfp_err_set(err, TFP_E_CONFIG, 0,
-				   "%s, user \"%s\": exec provideClusterInfo is not a boolean.",
-				   kc->source, kc->user_name);
+		return tfp_err_set(
+			err, TFP_E_CONFIG, 0,
+			"%s, user \"%s\": exec provideClusterInfo is not a boolean.",
+			kc->source, kc->user_name);
 	if ((kc_ystr(ex, "installHint") && !e->install_hint) ||
 	    (mode && !e->interactive_mode))
 		return nomem(err);
@@ -366,8 +381,9 @@ static int load_exec(const yn *ex, const char *dir, kubeconfig *kc,
 static int resolve_context(const yn *root, const char *ctx_override,
 			   kubeconfig *kc, tfp_error *err)
 {
-	const char *ctxname = ctx_override && *ctx_override ? ctx_override :
-			      kc_ystr(root, "current-context");
+	const char *ctxname = ctx_override && *ctx_override ?
+				      ctx_override :
+				      kc_ystr(root, "current-context");
 	const yn *ctx;
 	const char *s;
 	char names[256];
@@ -375,10 +391,11 @@ static int resolve_context(const yn *root, const char *ctx_override,
 
 	if (!ctxname) {
 		list_names(root, "contexts", names, sizeof(names));
-		return tfp_err_set(err, TFP_E_CONFIG, 0,
-				   "%s has no current-context. Set the provider's "
-				   "`context`%s%s.", kc->source,
-				   names[0] ? " to one of " : "", names);
+		return tfp_err_set(
+			err, TFP_E_CONFIG, 0,
+			"%s has no current-context. Set the provider's "
+			"`context`%s%s.",
+			kc->source, names[0] ? " to one of " : "", names);
 	}
 	kc->context = strdup(ctxname);
 	if (!kc->context)
@@ -386,11 +403,12 @@ static int resolve_context(const yn *root, const char *ctx_override,
 	ctx = named_entry(root, "contexts", ctxname, "context", &found);
 	if (!found || !ctx || ctx->kind != YN_MAP) {
 		list_names(root, "contexts", names, sizeof(names));
-		return tfp_err_set(err, TFP_E_CONFIG, 0,
-				   "%s: context \"%.128s\" %s. Available contexts: %s.",
-				   kc->source, ctxname,
-				   found ? "has no context map" : "not found",
-				   names[0] ? names : "(none)");
+		return tfp_err_set(
+			err, TFP_E_CONFIG, 0,
+			"%s: context \"%.128s\" %s. Available contexts: %s.",
+			kc->source, ctxname,
+			found ? "has no context map" : "not found",
+			names[0] ? names : "(none)");
 	}
 	s = kc_ystr(ctx, "cluster");
 	if (!s)
@@ -400,7 +418,8 @@ static int resolve_context(const yn *root, const char *ctx_override,
 	kc->cluster_name = strdup(s);
 	kc->namespace = xdup(kc_ystr(ctx, "namespace"));
 	kc->user_name = xdup(kc_ystr(ctx, "user"));
-	if (!kc->cluster_name || (kc_ystr(ctx, "namespace") && !kc->namespace) ||
+	if (!kc->cluster_name ||
+	    (kc_ystr(ctx, "namespace") && !kc->namespace) ||
 	    (kc_ystr(ctx, "user") && !kc->user_name))
 		return nomem(err);
 	return TFP_OK;
@@ -416,26 +435,30 @@ static int cluster_settings(const yn *cl, const char *dir, kubeconfig *kc,
 	if (!s)
 		return tfp_err_set(err, TFP_E_CONFIG, 0,
 				   "%s: cluster \"%s\" (context \"%s\") has no "
-				   "server URL.", kc->source, kc->cluster_name,
-				   kc->context);
+				   "server URL.",
+				   kc->source, kc->cluster_name, kc->context);
 	kc->server = strdup(s);
 	if (!kc->server)
 		return nomem(err);
 	n = strlen(kc->server);
 	while (n > 8 && kc->server[n - 1] == '/')
 		kc->server[--n] = '\0';
-	if (kc_ybool(cl, "insecure-skip-tls-verify", &kc->insecure_skip_tls_verify))
-		return tfp_err_set(err, TFP_E_CONFIG, 0,
-				   "%s: insecure-skip-tls-verify of cluster \"%s\" "
-				   "is not a boolean.", kc->source, kc->cluster_name);
+	if (kc_ybool(cl, "insecure-skip-tls-verify",
+		     &kc->insecure_skip_tls_verify))
+		return tfp_err_set(
+			err, TFP_E_CONFIG, 0,
+			"%s: insecure-skip-tls-verify of cluster \"%s\" "
+			"is not a boolean.",
+			kc->source, kc->cluster_name);
 	kc->tls_server_name = xdup(kc_ystr(cl, "tls-server-name"));
 	s = kc_ystr(cl, "proxy-url");
-	if (s && strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0 &&
-	    strncmp(s, "socks5://", 9) != 0)
-		return tfp_err_set(err, TFP_E_CONFIG, 0,
-				   "%s: proxy-url of cluster \"%s\" must start with "
-				   "http://, https:// or socks5://.", kc->source,
-				   kc->cluster_name);
+	if (s && strncmp(s, "http://", 7) != 0 &&
+	    strncmp(s, "https://", 8) != 0 && strncmp(s, "socks5://", 9) != 0)
+		return tfp_err_set(
+			err, TFP_E_CONFIG, 0,
+			"%s: proxy-url of cluster \"%s\" must start with "
+			"http://, https:// or socks5://.",
+			kc->source, kc->cluster_name);
 	kc->proxy_url = xdup(s);
 	if ((s && !kc->proxy_url) ||
 	    (kc_ystr(cl, "tls-server-name") && !kc->tls_server_name))
@@ -457,8 +480,8 @@ static int resolve_cluster(const yn *root, const char *dir, kubeconfig *kc,
 		list_names(root, "clusters", names, sizeof(names));
 		return tfp_err_set(err, TFP_E_CONFIG, 0,
 				   "%s: cluster \"%.128s\" of context \"%s\" %s. "
-				   "Available clusters: %s.", kc->source,
-				   kc->cluster_name, kc->context,
+				   "Available clusters: %s.",
+				   kc->source, kc->cluster_name, kc->context,
 				   found ? "has no cluster map" : "not found",
 				   names[0] ? names : "(none)");
 	}
@@ -466,7 +489,8 @@ static int resolve_cluster(const yn *root, const char *dir, kubeconfig *kc,
 	if (rc)
 		return rc;
 	if (kc->ca_pem && kc->insecure_skip_tls_verify &&
-	    add_warning(kc, "%s: cluster \"%s\" sets both a certificate "
+	    add_warning(kc,
+			"%s: cluster \"%s\" sets both a certificate "
 			"authority and insecure-skip-tls-verify; the server "
 			"certificate is not verified.",
 			kc->source, kc->cluster_name))
@@ -482,38 +506,45 @@ static int user_settings(const yn *us, const char *dir, kubeconfig *kc,
 	int rc;
 
 	if (kc_yget(us, "auth-provider"))
-		return tfp_err_set(err, TFP_E_CONFIG, 0,
-				   "%s: user \"%s\" uses the legacy auth-provider "
-				   "mechanism, which is not supported. Use an exec "
-				   "credential plugin (users[].user.exec) instead.",
-				   kc->source, kc->user_name);
+		return tfp_err_set(
+			err, TFP_E_CONFIG, 0,
+			"%s: user \"%s\" uses the legacy auth-provider "
+			"mechanism, which is not supported. Use an exec "
+			"credential plugin (users[].user.exec) instead.",
+			kc->source, kc->user_name);
 	if (kc_ystr(us, "username") || kc_ystr(us, "password"))
-		return tfp_err_set(err, TFP_E_CONFIG, 0,
-				   "%s: user \"%s\" uses basic authentication "
-				   "(username/password), which Kubernetes no longer "
-				   "supports. Use a client certificate, a token or an "
-				   "exec plugin.", kc->source, kc->user_name);
+		return tfp_err_set(
+			err, TFP_E_CONFIG, 0,
+			"%s: user \"%s\" uses basic authentication "
+			"(username/password), which Kubernetes no longer "
+			"supports. Use a client certificate, a token or an "
+			"exec plugin.",
+			kc->source, kc->user_name);
 	rc = load_pem(us, "client-certificate", dir, "the user", kc,
 		      &kc->client_cert_pem, &kc->client_cert_pem_len, err);
 	if (!rc)
 		rc = load_pem(us, "client-key", dir, "the user", kc,
-			      &kc->client_key_pem, &kc->client_key_pem_len, err);
+			      &kc->client_key_pem, &kc->client_key_pem_len,
+			      err);
 	if (rc)
 		return rc;
 	if (!kc->client_cert_pem != !kc->client_key_pem)
-		return tfp_err_set(err, TFP_E_CONFIG, 0,
-				   "%s: user \"%s\" has a client %s but no "
-				   "client %s; set both client-certificate(-data) and "
-				   "client-key(-data).", kc->source, kc->user_name,
-				   kc->client_cert_pem ? "certificate" : "key",
-				   kc->client_cert_pem ? "key" : "certificate");
+		return tfp_err_set(
+			err, TFP_E_CONFIG, 0,
+			"%s: user \"%s\" has a client %s but no "
+			"client %s; set both client-certificate(-data) and "
+			"client-key(-data).",
+			kc->source, kc->user_name,
+			kc->client_cert_pem ? "certificate" : "key",
+			kc->client_cert_pem ? "key" : "certificate");
 	kc->token = xdup(kc_ystr(us, "token"));
 	s = kc_ystr(us, "tokenFile");
 	if ((kc_ystr(us, "token") && !kc->token) ||
 	    (s && !(kc->token_file = resolve_path(dir, s))))
 		return nomem(err);
-	return kc_yget(us, "exec") ? load_exec(kc_yget(us, "exec"), dir, kc, err) :
-				     TFP_OK;
+	return kc_yget(us, "exec") ?
+		       load_exec(kc_yget(us, "exec"), dir, kc, err) :
+		       TFP_OK;
 }
 
 static int resolve_user(const yn *root, const char *dir, kubeconfig *kc,
@@ -530,11 +561,12 @@ static int resolve_user(const yn *root, const char *dir, kubeconfig *kc,
 		list_names(root, "users", names, sizeof(names));
 		return tfp_err_set(err, TFP_E_CONFIG, 0,
 				   "%s: user \"%.128s\" of context \"%s\" not "
-				   "found. Available users: %s.", kc->source,
-				   kc->user_name, kc->context,
+				   "found. Available users: %s.",
+				   kc->source, kc->user_name, kc->context,
 				   names[0] ? names : "(none)");
 	}
-	return us && us->kind == YN_MAP ? user_settings(us, dir, kc, err) : TFP_OK;
+	return us && us->kind == YN_MAP ? user_settings(us, dir, kc, err) :
+					  TFP_OK;
 }
 
 static int resolve(const yn *root, const char *dir, const char *ctx_override,
@@ -543,9 +575,11 @@ static int resolve(const yn *root, const char *dir, const char *ctx_override,
 	int rc;
 
 	if (!root || root->kind != YN_MAP)
-		return tfp_err_set(err, TFP_E_CONFIG, 0,
-				   "%s is not a kubeconfig (expected a YAML mapping "
-				   "with clusters, users and contexts).", kc->source);
+		return tfp_err_set(
+			err, TFP_E_CONFIG, 0,
+			"%s is not a kubeconfig (expected a YAML mapping "
+			"with clusters, users and contexts).",
+			kc->source);
 	rc = resolve_context(root, ctx_override, kc, err);
 	if (!rc)
 		rc = resolve_cluster(root, dir, kc, err);
@@ -584,11 +618,14 @@ static int read_kubeconfig(const char *path, kubeconfig *kc, char **file,
 		return nomem(err);
 	}
 	if (util_read_file(path, KC_MAX_INPUT, file, len) != 0)
-		return tfp_err_set(err, TFP_E_CONFIG, 0,
-				   "cannot read kubeconfig file %s: %s%s", path,
-				   errno == EFBIG ? "larger than 4 MiB" : strerror(errno),
-				   errno == ENOENT ? ". Set the provider's kubeconfig_path, "
-						     "kubeconfig, or KUBECONFIG." : "");
+		return tfp_err_set(
+			err, TFP_E_CONFIG, 0,
+			"cannot read kubeconfig file %s: %s%s", path,
+			errno == EFBIG ? "larger than 4 MiB" : strerror(errno),
+			errno == ENOENT ?
+				". Set the provider's kubeconfig_path, "
+				"kubeconfig, or KUBECONFIG." :
+				"");
 	return TFP_OK;
 }
 
@@ -600,8 +637,8 @@ static int parse(const char *in, size_t len, const char *dir,
 	int rc;
 
 	if (len > KC_MAX_INPUT)
-		return tfp_err_set(err, TFP_E_CONFIG, 0, "%s is larger than 4 MiB.",
-				   kc->source);
+		return tfp_err_set(err, TFP_E_CONFIG, 0,
+				   "%s is larger than 4 MiB.", kc->source);
 	rc = kc_yaml_parse(in, len, &t, err);
 	if (rc)
 		return tfp_err_set(err, rc, 0, "%s: %s", kc->source,
@@ -630,7 +667,8 @@ int kubeconfig_load(const kubeconfig_source *src, kubeconfig **out,
 		kc->source = strdup("inline kubeconfig");
 		if (!kc->source)
 			return nomem(err);
-		len = src->content_len ? src->content_len : strlen(src->content);
+		len = src->content_len ? src->content_len :
+					 strlen(src->content);
 		rc = parse(src->content, len, NULL, src->context, kc, err);
 	} else if (src->path && *src->path) {
 		rc = read_kubeconfig(src->path, kc, &file, &len, err);
@@ -640,9 +678,10 @@ int kubeconfig_load(const kubeconfig_source *src, kubeconfig **out,
 			rc = parse(file, len, dir, src->context, kc, err);
 		util_secret_free_n(file, len);
 	} else {
-		return tfp_err_set(err, TFP_E_CONFIG, 0,
-				   "no kubeconfig given: set the provider's "
-				   "kubeconfig_path or kubeconfig, or KUBECONFIG.");
+		return tfp_err_set(
+			err, TFP_E_CONFIG, 0,
+			"no kubeconfig given: set the provider's "
+			"kubeconfig_path or kubeconfig, or KUBECONFIG.");
 	}
 	if (rc)
 		return rc;

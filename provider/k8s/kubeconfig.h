@@ -30,14 +30,14 @@
 
 /* users[].user.exec: a client-go credential plugin. */
 typedef struct kc_exec {
-	char *api_version;      /* client.authentication.k8s.io/v1 or v1beta1 */
-	char *command;          /* as written, or resolved against the file dir */
-	char **args;            /* nargs strings */
+	char *api_version; /* client.authentication.k8s.io/v1 or v1beta1 */
+	char *command;     /* as written, or resolved against the file dir */
+	char **args;       /* nargs strings */
 	size_t nargs;
-	char **env_names;       /* nenv name/value pairs added to the env */
+	char **env_names; /* nenv name/value pairs added to the env */
 	char **env_values;
 	size_t nenv;
-	char *install_hint;     /* may be NULL; shown when the command is missing */
+	char *install_hint; /* may be NULL; shown when the command is missing */
 	char *interactive_mode; /* "Never", "IfAvailable", "Always" or NULL */
 	bool provide_cluster_info;
 } kc_exec;
@@ -45,30 +45,30 @@ typedef struct kc_exec {
 /* One resolved context. Strings are malloc'd NUL-terminated, NULL when not
  * set. PEM blobs are the decoded *-data or the referenced file contents. */
 typedef struct kubeconfig {
-	char *source;           /* "kubeconfig file /path" or "inline kubeconfig" */
-	char *context;          /* resolved context name */
+	char *source;  /* "kubeconfig file /path" or "inline kubeconfig" */
+	char *context; /* resolved context name */
 	char *cluster_name;
 	char *user_name;
-	char *namespace;        /* contexts[].context.namespace, or NULL */
+	char *namespace; /* contexts[].context.namespace, or NULL */
 
 	/* clusters[].cluster */
-	char *server;           /* https://host:port[/prefix], no trailing '/' */
-	char *ca_pem;           /* certificate-authority(-data) */
+	char *server; /* https://host:port[/prefix], no trailing '/' */
+	char *ca_pem; /* certificate-authority(-data) */
 	size_t ca_pem_len;
 	bool insecure_skip_tls_verify;
 	char *tls_server_name;
-	char *proxy_url;        /* http://, https:// or socks5:// proxy, or NULL:
+	char *proxy_url; /* http://, https:// or socks5:// proxy, or NULL:
 				 * then the usual proxy environment variables
 				 * (https_proxy, no_proxy, ...) apply */
 
 	/* users[].user (a user may have none of these: anonymous) */
-	char *client_cert_pem;  /* client-certificate(-data) */
+	char *client_cert_pem; /* client-certificate(-data) */
 	size_t client_cert_pem_len;
-	char *client_key_pem;   /* client-key(-data); SECRET */
+	char *client_key_pem; /* client-key(-data); SECRET */
 	size_t client_key_pem_len;
-	char *token;            /* SECRET */
-	char *token_file;       /* absolute or as given */
-	kc_exec *exec;          /* NULL when no exec plugin */
+	char *token;      /* SECRET */
+	char *token_file; /* absolute or as given */
+	kc_exec *exec;    /* NULL when no exec plugin */
 
 	/* Non-fatal findings (e.g. a CA together with
 	 * insecure-skip-tls-verify). Never contain secrets. */
@@ -81,7 +81,7 @@ typedef struct kubeconfig {
 typedef struct kubeconfig_source {
 	const char *path;
 	const char *content;
-	size_t content_len;     /* 0: strlen(content) */
+	size_t content_len; /* 0: strlen(content) */
 	const char *context;
 } kubeconfig_source;
 

@@ -31,8 +31,7 @@ char *lxd_escape(const char *segment)
 
 /* ---- socket resolution ---------------------------------------------- */
 
-static const char *put_path(char *buf, size_t len, const char *a,
-			    const char *b)
+static const char *put_path(char *buf, size_t len, const char *a, const char *b)
 {
 	int n = snprintf(buf, len, "%s%s", a, b ? b : "");
 
@@ -76,10 +75,11 @@ static int https_opts(const lxd_client_opts *o, http_client_opts *ho,
 
 	if (strncmp(o->url, "https://", 8) != 0 || !o->url[8])
 		return tfp_err_set(err, TFP_E_INVALID, 0,
-				    "LXD url must start with https://");
+				   "LXD url must start with https://");
 	if (!o->client_cert_pem != !o->client_key_pem)
-		return tfp_err_set(err, TFP_E_INVALID, 0,
-				    "client certificate and key must be given together");
+		return tfp_err_set(
+			err, TFP_E_INVALID, 0,
+			"client certificate and key must be given together");
 	if (o->client_cert_pem &&
 	    http_check_keypair(o->client_cert_pem, o->client_key_pem, why,
 			       sizeof(why)) < 0)
@@ -87,22 +87,26 @@ static int https_opts(const lxd_client_opts *o, http_client_opts *ho,
 	pin[0] = '\0';
 	if (o->server_fingerprint && *o->server_fingerprint &&
 	    http_fp_normalize(o->server_fingerprint, pin) < 0)
-		return tfp_err_set(err, TFP_E_INVALID, 0,
-				    "server fingerprint must be 64 hex digits (SHA-256)");
+		return tfp_err_set(
+			err, TFP_E_INVALID, 0,
+			"server fingerprint must be 64 hex digits (SHA-256)");
 	if (o->server_cert_pem && *o->server_cert_pem) {
 		if (http_pem_fingerprint(o->server_cert_pem, fp) < 0)
-			return tfp_err_set(err, TFP_E_INVALID, 0,
-					    "server certificate is not a PEM certificate");
+			return tfp_err_set(
+				err, TFP_E_INVALID, 0,
+				"server certificate is not a PEM certificate");
 		if (pin[0] && strcmp(pin, fp) != 0)
-			return tfp_err_set(err, TFP_E_INVALID, 0,
-					    "server certificate (%s) does not match server fingerprint (%s)",
-					    fp, pin);
+			return tfp_err_set(
+				err, TFP_E_INVALID, 0,
+				"server certificate (%s) does not match server fingerprint (%s)",
+				fp, pin);
 		memcpy(pin, fp, sizeof(fp));
 	}
 	if (!o->insecure_skip_verify && !pin[0])
-		return tfp_err_set(err, TFP_E_INVALID, 0,
-				    "no server certificate or fingerprint to verify %s against (set insecure_skip_verify to connect anyway)",
-				    o->url);
+		return tfp_err_set(
+			err, TFP_E_INVALID, 0,
+			"no server certificate or fingerprint to verify %s against (set insecure_skip_verify to connect anyway)",
+			o->url);
 	ho->base_url = o->url;
 	ho->client_cert_pem = o->client_cert_pem;
 	ho->client_key_pem = o->client_key_pem;
@@ -129,10 +133,12 @@ static int endpoint_opts(lxd_client *c, const lxd_client_opts *o,
 		return https_opts(o, ho, pin, err);
 	ho->base_url = "http://lxd";
 	ho->unix_socket = o->socket_path && *o->socket_path ?
-		o->socket_path : lxd_socket_resolve(sock, SOCKET_PATH_MAX);
+				  o->socket_path :
+				  lxd_socket_resolve(sock, SOCKET_PATH_MAX);
 	if (!ho->unix_socket)
-		return tfp_err_set(err, TFP_E_UNAVAILABLE, 0,
-				   "no LXD unix socket found (set LXD_SOCKET or LXD_DIR)");
+		return tfp_err_set(
+			err, TFP_E_UNAVAILABLE, 0,
+			"no LXD unix socket found (set LXD_SOCKET or LXD_DIR)");
 	return TFP_OK;
 }
 
@@ -150,8 +156,9 @@ int lxd_client_new(const lxd_client_opts *o, lxd_client **out, tfp_error *err)
 		return tfp_err_set(err, TFP_E_INVALID, 0,
 				   "missing client options");
 	if (o->socket_path && o->url)
-		return tfp_err_set(err, TFP_E_INVALID, 0,
-				   "set either a unix socket or an https url, not both");
+		return tfp_err_set(
+			err, TFP_E_INVALID, 0,
+			"set either a unix socket or an https url, not both");
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return tfp_err_set(err, TFP_E_NOMEM, 0, "out of memory");
@@ -160,9 +167,11 @@ int lxd_client_new(const lxd_client_opts *o, lxd_client **out, tfp_error *err)
 		return tfp_err_set(err, TFP_E_NOMEM, 0, "cannot create mutex");
 	}
 	c->request_timeout_ms = o->request_timeout_ms > 0 ?
-		o->request_timeout_ms : DEFAULT_REQUEST_TIMEOUT_MS;
+					o->request_timeout_ms :
+					DEFAULT_REQUEST_TIMEOUT_MS;
 	c->operation_timeout_s = o->operation_timeout_s > 0 ?
-		o->operation_timeout_s : DEFAULT_OPERATION_TIMEOUT_S;
+					 o->operation_timeout_s :
+					 DEFAULT_OPERATION_TIMEOUT_S;
 	c->stop = o->stop;
 	c->project = strdup(o->project && *o->project ? o->project : "default");
 	if (!c->project)

@@ -88,7 +88,7 @@ typedef struct lxd_client_opts {
 	long backoff_cap_ms;      /* longest pause between retries; default
 				   * 4000 (the first pause is at most 250) */
 	long operation_timeout_s; /* one async operation; default 600 */
-	atomic_int *stop;         /* abort promptly when non-zero; may be NULL */
+	atomic_int *stop; /* abort promptly when non-zero; may be NULL */
 	lxd_transport_fn transport; /* tests only */
 	void *transport_ud;
 } lxd_client_opts;
@@ -112,12 +112,12 @@ enum {
 
 typedef struct lxd_response {
 	int http_status;
-	json_t *metadata;  /* sync metadata, or for async the finished
+	json_t *metadata; /* sync metadata, or for async the finished
 			    * operation's metadata (the operation object);
 			    * JSON null when `verified` */
-	char *etag;        /* ETag header without changes, or NULL */
-	char *operation;   /* "/1.0/operations/<id>" for async, or NULL */
-	bool verified;     /* no answer to show: the verify callback found
+	char *etag;       /* ETag header without changes, or NULL */
+	char *operation;  /* "/1.0/operations/<id>" for async, or NULL */
+	bool verified;    /* no answer to show: the verify callback found
 			    * that the request took effect */
 } lxd_response;
 
@@ -140,9 +140,9 @@ int lxd_request(lxd_client *c, const char *method, const char *path,
  * got no answer or only a transient one; typically a GET of what the POST
  * creates, through the same client. */
 typedef enum lxd_verdict {
-	LXD_TOOK_EFFECT = HTTP_TOOK_EFFECT,         /* success: not resent */
+	LXD_TOOK_EFFECT = HTTP_TOOK_EFFECT, /* success: not resent */
 	LXD_DID_NOT_TAKE_EFFECT = HTTP_DID_NOT_TAKE_EFFECT, /* resent */
-	LXD_CANNOT_TELL = HTTP_CANNOT_TELL,         /* error, outcome unknown */
+	LXD_CANNOT_TELL = HTTP_CANNOT_TELL, /* error, outcome unknown */
 } lxd_verdict;
 typedef lxd_verdict (*lxd_verify_fn)(lxd_client *c, void *arg);
 

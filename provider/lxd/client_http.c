@@ -132,13 +132,12 @@ int lxd__status_code(int status, const char *msg)
 	case 504: /* from a proxy in front of LXD: LXD's own failure */
 		code = TFP_E_SERVER;
 		break;
-	default:
-		code = http_status_code(status);
-		break;
+	default: code = http_status_code(status); break;
 	}
 	/* LXD sends "already exists" as 400, 409 or 500. */
 	if ((code == TFP_E_INVALID || code == TFP_E_SERVER ||
-	     code == TFP_E_CONFLICT) && msg && strstr(msg, "already exists"))
+	     code == TFP_E_CONFLICT) &&
+	    msg && strstr(msg, "already exists"))
 		code = TFP_E_EXISTS;
 	return code;
 }
@@ -154,8 +153,10 @@ int lxd__decode(const http_response *r, json_t **root, tfp_error *err)
 				   (unsigned)LXD_MAX_RESPONSE);
 	if (!r->body || r->body_len == 0) {
 		if (r->status >= 400)
-			return tfp_err_set(err, lxd__status_code(r->status, NULL),
-					   r->status, "HTTP %d with an empty body",
+			return tfp_err_set(err,
+					   lxd__status_code(r->status, NULL),
+					   r->status,
+					   "HTTP %d with an empty body",
 					   r->status);
 		return tfp_err_set(err, TFP_E_PROTOCOL, r->status,
 				   "empty LXD response (HTTP %d)", r->status);
@@ -164,13 +165,18 @@ int lxd__decode(const http_response *r, json_t **root, tfp_error *err)
 	if (!j || !json_is_object(j)) {
 		json_decref(j);
 		if (r->status >= 400)
-			return tfp_err_set(err, lxd__status_code(r->status, r->body),
-					   r->status, "HTTP %d: %.*s", r->status,
-					   (int)(r->body_len < 512 ? r->body_len : 512),
+			return tfp_err_set(err,
+					   lxd__status_code(r->status, r->body),
+					   r->status, "HTTP %d: %.*s",
+					   r->status,
+					   (int)(r->body_len < 512 ?
+							 r->body_len :
+							 512),
 					   r->body);
 		return tfp_err_set(err, TFP_E_PROTOCOL, r->status,
 				   "malformed LXD response (HTTP %d): %s",
-				   r->status, j ? "not a JSON object" : jerr.text);
+				   r->status,
+				   j ? "not a JSON object" : jerr.text);
 	}
 	*root = j;
 	return TFP_OK;
@@ -181,7 +187,8 @@ int lxd__error_envelope(const json_t *root, int http_status, tfp_error *err)
 	const char *msg = json_string_value(json_object_get(root, "error"));
 	json_int_t ec = json_integer_value(json_object_get(root, "error_code"));
 	int status = ec >= 400 && ec < 600 ? (int)ec :
-		     http_status >= 400 ? http_status : 500;
+		     http_status >= 400    ? http_status :
+					     500;
 
 	if (!msg || !*msg)
 		return tfp_err_set(err, lxd__status_code(status, NULL), status,
@@ -203,8 +210,10 @@ int lxd__op_state(const json_t *op, int http_status, tfp_error *err)
 	if (code < 200 && !(emsg && *emsg))
 		return 1;
 	if (emsg && *emsg)
-		return tfp_err_set(err, strstr(emsg, "already exists") ?
-				   TFP_E_EXISTS : TFP_E_SERVER,
+		return tfp_err_set(err,
+				   strstr(emsg, "already exists") ?
+					   TFP_E_EXISTS :
+					   TFP_E_SERVER,
 				   http_status, "%s", emsg);
 	if (code == 401)
 		return tfp_err_set(err, TFP_E_SERVER, http_status,

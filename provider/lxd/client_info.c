@@ -18,8 +18,9 @@ int lxd_server_info(lxd_client *c, const json_t **info, tfp_error *err)
 		if (rc == TFP_OK && !json_is_object(meta)) {
 			json_decref(meta);
 			meta = NULL;
-			rc = tfp_err_set(err, TFP_E_PROTOCOL, 200,
-				     "GET /1.0 returned no server information");
+			rc = tfp_err_set(
+				err, TFP_E_PROTOCOL, 200,
+				"GET /1.0 returned no server information");
 		}
 		if (rc == TFP_OK)
 			c->info = meta;
@@ -59,7 +60,7 @@ bool lxd_has_extension(lxd_client *c, const char *ext)
 	if (!ext || lxd_server_info(c, &info, NULL) != TFP_OK)
 		return false;
 	exts = json_object_get(info, "api_extensions");
-	json_array_foreach(exts, i, v) {
+	json_array_foreach (exts, i, v) {
 		s = json_string_value(v);
 		if (s && strcmp(s, ext) == 0)
 			return true;

@@ -20,7 +20,7 @@
 #include "provider/lxd/client.h"
 
 struct lxd_client {
-	http_client *http;       /* transport: retries, breaker, TLS */
+	http_client *http; /* transport: retries, breaker, TLS */
 	char *project;
 	long request_timeout_ms;
 	long operation_timeout_s;

@@ -45,15 +45,17 @@ static int wait_answer(const http_response *r, const char *op_path,
 			/* The operation existed: LXD restarted and forgot it.
 			 * Never "not found" (that reads as "already deleted"
 			 * to callers). */
-			rc = tfp_err_set(err, TFP_E_UNAVAILABLE, r->status,
-					 "LXD no longer knows operation %s (it restarted?): its outcome is unknown",
-					 op_path);
+			rc = tfp_err_set(
+				err, TFP_E_UNAVAILABLE, r->status,
+				"LXD no longer knows operation %s (it restarted?): its outcome is unknown",
+				op_path);
 		return rc;
 	}
 	if (!type || strcmp(type, "sync") != 0)
-		return tfp_err_set(err, TFP_E_PROTOCOL, r->status,
-				   "unexpected LXD reply type '%s' while waiting for an operation",
-				   type ? type : "(none)");
+		return tfp_err_set(
+			err, TFP_E_PROTOCOL, r->status,
+			"unexpected LXD reply type '%s' while waiting for an operation",
+			type ? type : "(none)");
 	if (r->status >= 400)
 		return tfp_err_set(err, lxd__status_code(r->status, NULL),
 				   r->status, "HTTP %d waiting for %s",
@@ -103,8 +105,10 @@ static int wait_slice(lxd_client *c, const char *op_path, long long deadline,
 	 * no more often than every WAIT_MIN_INTERVAL_MS. */
 	left = deadline - util_now_ms();
 	if (rc == 1 && util_now_ms() - t0 < WAIT_MIN_INTERVAL_MS && left > 0)
-		util_sleep_ms(left < WAIT_MIN_INTERVAL_MS ? (long)left :
-			      WAIT_MIN_INTERVAL_MS, c->stop);
+		util_sleep_ms(left < WAIT_MIN_INTERVAL_MS ?
+				      (long)left :
+				      WAIT_MIN_INTERVAL_MS,
+			      c->stop);
 	return rc;
 }
 

@@ -205,8 +205,9 @@ static int update_once(lxd_client *c, const char *path, unsigned flags,
 	if (rc)
 		return rc;
 	if (!etag)
-		tfp_debug("LXD GET %s returned no ETag; updating without If-Match",
-			  path);
+		tfp_debug(
+			"LXD GET %s returned no ETag; updating without If-Match",
+			path);
 	rc = mutate(cur, arg, &body, err);
 	if (rc)
 		return rc;

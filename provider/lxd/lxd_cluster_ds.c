@@ -10,12 +10,14 @@
 #include "lxd_common.h"
 #include "lxd_kit.h"
 
-#define MEMBER_T "[\"object\",{\"name\":\"string\",\"url\":\"string\"," \
+#define MEMBER_T                                                                    \
+	"[\"object\",{\"name\":\"string\",\"url\":\"string\","                      \
 	"\"status\":\"string\",\"message\":\"string\",\"architecture\":\"string\"," \
-	"\"description\":\"string\",\"failure_domain\":\"string\"," \
-	"\"database\":\"bool\",\"roles\":[\"list\",\"string\"]," \
+	"\"description\":\"string\",\"failure_domain\":\"string\","                 \
+	"\"database\":\"bool\",\"roles\":[\"list\",\"string\"],"                    \
 	"\"groups\":[\"list\",\"string\"]}]"
-#define GROUP_T "[\"object\",{\"name\":\"string\",\"description\":\"string\"," \
+#define GROUP_T                                                                \
+	"[\"object\",{\"name\":\"string\",\"description\":\"string\","         \
 	"\"members\":[\"list\",\"string\"]}]"
 
 static const tf_attr_def cluster_attrs[] = {
@@ -46,8 +48,10 @@ static tf_value *jstrv(const json_t *o, const char *k)
 
 static int by_name(const void *a, const void *b, const char *key)
 {
-	const char *x = json_string_value(json_object_get(*(json_t *const *)a, key));
-	const char *y = json_string_value(json_object_get(*(json_t *const *)b, key));
+	const char *x = json_string_value(
+		json_object_get(*(json_t *const *)a, key));
+	const char *y = json_string_value(
+		json_object_get(*(json_t *const *)b, key));
 	return strcmp(x ? x : "", y ? y : "");
 }
 
@@ -66,7 +70,8 @@ static tf_value *object_list(const tf_schema *s, const char *attr, json_t *arr,
 			     int (*cmp)(const void *, const void *),
 			     void (*fill)(tf_value *obj, const json_t *item))
 {
-	tf_type *lt = tf_schema_attr_type(s, (size_t)tf_schema_attr_index(s, attr));
+	tf_type *lt =
+		tf_schema_attr_type(s, (size_t)tf_schema_attr_index(s, attr));
 	tf_value *l = tf_value_list_new(lt);
 	size_t n = json_array_size(arr);
 	json_t **items = calloc(n + 1, sizeof(*items));
@@ -99,16 +104,20 @@ static void fill_member(tf_value *o, const json_t *m)
 	tf_value_object_set(o, "description", jstrv(m, "description"));
 	tf_value_object_set(o, "failure_domain", jstrv(m, "failure_domain"));
 	tf_value_object_set(o, "database",
-			    tf_value_bool(json_is_true(json_object_get(m, "database"))));
-	tf_value_object_set(o, "roles", lxd_strings(json_object_get(m, "roles"), NULL));
-	tf_value_object_set(o, "groups", lxd_strings(json_object_get(m, "groups"), NULL));
+			    tf_value_bool(json_is_true(
+				    json_object_get(m, "database"))));
+	tf_value_object_set(o, "roles",
+			    lxd_strings(json_object_get(m, "roles"), NULL));
+	tf_value_object_set(o, "groups",
+			    lxd_strings(json_object_get(m, "groups"), NULL));
 }
 
 static void fill_group(tf_value *o, const json_t *g)
 {
 	tf_value_object_set(o, "name", jstrv(g, "name"));
 	tf_value_object_set(o, "description", jstrv(g, "description"));
-	tf_value_object_set(o, "members", lxd_strings(json_object_get(g, "members"), NULL));
+	tf_value_object_set(o, "members",
+			    lxd_strings(json_object_get(g, "members"), NULL));
 }
 
 static void cluster_read(tfp_ctx *ctx, const tf_value *config, tf_value **out,
@@ -116,7 +125,7 @@ static void cluster_read(tfp_ctx *ctx, const tf_value *config, tf_value **out,
 {
 	lxd_client *c = lxd_ctx_client(ctx, d);
 	json_t *cl = NULL, *members = NULL, *groups = NULL;
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	tf_value *st;
 	bool enabled;
 
@@ -124,18 +133,20 @@ static void cluster_read(tfp_ctx *ctx, const tf_value *config, tf_value **out,
 	if (!c)
 		return;
 	if (lxd_get(c, "/1.0/cluster", 0, &cl, NULL, &err)) {
-		lxd_diag(d, NULL, "Cannot read the LXD cluster", &err, "GET /1.0/cluster");
+		lxd_diag(d, NULL, "Cannot read the LXD cluster", &err,
+			 "GET /1.0/cluster");
 		return;
 	}
 	enabled = json_is_true(json_object_get(cl, "enabled"));
-	if (enabled &&
-	    lxd_get(c, "/1.0/cluster/members?recursion=1", 0, &members, NULL, &err)) {
+	if (enabled && lxd_get(c, "/1.0/cluster/members?recursion=1", 0,
+			       &members, NULL, &err)) {
 		lxd_diag(d, NULL, "Cannot list cluster members", &err,
 			 "GET /1.0/cluster/members");
 		goto out;
 	}
 	if (enabled && lxd_has_extension(c, "clustering_groups") &&
-	    lxd_get(c, "/1.0/cluster/groups?recursion=1", 0, &groups, NULL, &err)) {
+	    lxd_get(c, "/1.0/cluster/groups?recursion=1", 0, &groups, NULL,
+		    &err)) {
 		lxd_diag(d, NULL, "Cannot list cluster groups", &err,
 			 "GET /1.0/cluster/groups");
 		goto out;
@@ -143,13 +154,14 @@ static void cluster_read(tfp_ctx *ctx, const tf_value *config, tf_value **out,
 	st = tf_schema_empty_object(ctx->schema);
 	if (st) {
 		tf_value_object_set(st, "enabled", tf_value_bool(enabled));
-		tf_value_object_set(st, "server_name", jstrv(cl, "server_name"));
-		tf_value_object_set(st, "members", object_list(ctx->schema, "members",
-							       members, by_server_name,
-							       fill_member));
-		tf_value_object_set(st, "groups", object_list(ctx->schema, "groups",
-							      groups, by_group_name,
-							      fill_group));
+		tf_value_object_set(st, "server_name",
+				    jstrv(cl, "server_name"));
+		tf_value_object_set(st, "members",
+				    object_list(ctx->schema, "members", members,
+						by_server_name, fill_member));
+		tf_value_object_set(st, "groups",
+				    object_list(ctx->schema, "groups", groups,
+						by_group_name, fill_group));
 	}
 	*out = st;
 out:

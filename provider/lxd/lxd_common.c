@@ -24,10 +24,8 @@ static const char *hint_for(int code)
 		return " LXD did not answer or finish in time: check that the "
 		       "daemon is responsive. The provider's `request_timeout` "
 		       "bounds one request, `operation_timeout` one operation.";
-	case TFP_E_CANCELLED:
-		return " Terraform asked the provider to stop.";
-	default:
-		return "";
+	case TFP_E_CANCELLED: return " Terraform asked the provider to stop.";
+	default: return "";
 	}
 }
 
@@ -40,12 +38,15 @@ void lxd_diag(tf_diags *d, const tf_path *path, const char *summary,
 	va_start(ap, what_fmt);
 	vsnprintf(what, sizeof(what), what_fmt, ap);
 	va_end(ap);
-	tf_diags_add(d, TF_DIAG_ERROR, path, summary, "%s: %s.%s%s", what,
-		     err && err->message[0] ? err->message : tfp_code_str(err ? err->code : 0),
-		     hint_for(err ? err->code : 0),
-		     tfp_err_outcome_unknown(err) ?
-		     " The request may or may not have taken effect on the "
-		     "server; the next plan shows what it holds." : "");
+	tf_diags_add(
+		d, TF_DIAG_ERROR, path, summary, "%s: %s.%s%s", what,
+		err && err->message[0] ? err->message :
+					 tfp_code_str(err ? err->code : 0),
+		hint_for(err ? err->code : 0),
+		tfp_err_outcome_unknown(err) ?
+			" The request may or may not have taken effect on the "
+			"server; the next plan shows what it holds." :
+			"");
 }
 
 bool lxd_outcome_unknown(const tfp_error *err)
@@ -60,7 +61,8 @@ lxd_client *lxd_ctx_client(tfp_ctx *ctx, tf_diags *d)
 		tf_diags_error(d, NULL, "Provider is not configured",
 			       "The lxd provider has no connection yet; its "
 			       "configuration must be known before %s can be "
-			       "managed.", ctx->type_name);
+			       "managed.",
+			       ctx->type_name);
 	return ctx->client;
 }
 
@@ -80,8 +82,9 @@ int lxd_is_clustered(lxd_client *c, bool *clustered, tfp_error *err)
 
 	if (rc)
 		return rc;
-	*clustered = json_is_true(json_object_get(
-		json_object_get(info, "environment"), "server_clustered"));
+	*clustered = json_is_true(
+		json_object_get(json_object_get(info, "environment"),
+				"server_clustered"));
 	return TFP_OK;
 }
 
@@ -101,10 +104,11 @@ int lxd_member_names(lxd_client *c, json_t **names, tfp_error *err)
 	if (rc)
 		return rc;
 	out = json_array();
-	json_array_foreach(list, i, u) {
+	json_array_foreach (list, i, u) {
 		if (json_is_string(u))
-			json_array_append_new(out, json_string(
-				lxd_url_basename(json_string_value(u))));
+			json_array_append_new(out,
+					      json_string(lxd_url_basename(
+						      json_string_value(u))));
 	}
 	json_decref(list);
 	*names = out;
@@ -124,7 +128,7 @@ int lxd_driver_supported(lxd_client *c, const char *driver, bool *ok,
 	drivers = json_object_get(json_object_get(info, "environment"),
 				  "storage_supported_drivers");
 	*ok = false;
-	json_array_foreach(drivers, i, dj)
+	json_array_foreach (drivers, i, dj)
 		if (strcmp(lxd_jstr(dj, "Name"), driver) == 0)
 			*ok = true;
 	list = lxd_join(drivers, "Name");
@@ -144,7 +148,7 @@ tf_value *lxd_config_to_map(const json_t *obj, lxd_key_filter keep, void *arg)
 	tf_type_unref(mt);
 	if (!m)
 		return NULL;
-	json_object_foreach((json_t *)obj, k, v) {
+	json_object_foreach ((json_t *)obj, k, v) {
 		if (!keep || keep(k, v, arg))
 			tf_value_map_set(m, k, lxd_config_value(v));
 	}

@@ -24,7 +24,8 @@ static int fingerprint_call(const tf_value *const *args, tf_value **result,
 	char fp[HTTP_FP_HEX_LEN + 1];
 
 	if (http_pem_fingerprint(tf_value_get_string(args[0]), fp) != 0) {
-		snprintf(errbuf, errlen, "pem: no PEM certificate found (expected "
+		snprintf(errbuf, errlen,
+			 "pem: no PEM certificate found (expected "
 			 "a \"-----BEGIN CERTIFICATE-----\" block)");
 		*err_arg = 0;
 		return -1;
@@ -81,8 +82,10 @@ static int add_leaves(tf_value *out, const char *entity, const char *name,
 		char path[512];
 
 		if (!tf_value_get_string(v)) {
-			snprintf(errbuf, errlen, "config[\"%s\"][\"%s\"][\"%s\"]: must "
-				 "be a string", entity, name, k);
+			snprintf(errbuf, errlen,
+				 "config[\"%s\"][\"%s\"][\"%s\"]: must "
+				 "be a string",
+				 entity, name, k);
 			return -1;
 		}
 		if (snprintf(path, sizeof(path), "%s/%s/%s", entity, name, k) >=
@@ -90,7 +93,8 @@ static int add_leaves(tf_value *out, const char *entity, const char *name,
 			snprintf(errbuf, errlen, "config: key path too long");
 			return -1;
 		}
-		if (tf_value_map_set(out, path, tf_value_string(tf_value_get_string(v))))
+		if (tf_value_map_set(out, path,
+				     tf_value_string(tf_value_get_string(v))))
 			return -1;
 	}
 	return 0;
@@ -119,7 +123,8 @@ static int member_config_call(const tf_value *const *args, tf_value **result,
 	if (!out)
 		return -1;
 	if (!is_mapping(top)) {
-		snprintf(errbuf, errlen, "config: must be an object such as "
+		snprintf(errbuf, errlen,
+			 "config: must be an object such as "
 			 "{ storage-pool = { NAME = { KEY = VALUE } } }");
 		goto fail;
 	}
@@ -128,17 +133,20 @@ static int member_config_call(const tf_value *const *args, tf_value **result,
 		const tf_value *names = entry_value(top, i);
 
 		if (!is_mapping(names)) {
-			snprintf(errbuf, errlen, "config[\"%s\"]: must be an object "
-				 "of names", entity);
+			snprintf(errbuf, errlen,
+				 "config[\"%s\"]: must be an object "
+				 "of names",
+				 entity);
 			goto fail;
 		}
 		for (size_t j = 0; j < tf_value_len(names); j++) {
 			const tf_value *keys = entry_value(names, j);
 
 			if (!is_mapping(keys)) {
-				snprintf(errbuf, errlen, "config[\"%s\"][\"%s\"]: must "
-					 "be an object of keys", entity,
-					 entry_key(names, j));
+				snprintf(errbuf, errlen,
+					 "config[\"%s\"][\"%s\"]: must "
+					 "be an object of keys",
+					 entity, entry_key(names, j));
 				goto fail;
 			}
 			if (add_leaves(out, entity, entry_key(names, j), keys,
@@ -157,10 +165,11 @@ fail:
 const tfp_function lxd_fn_member_config = {
 	.name = "member_config",
 	.summary = "Flatten a nested object into lxd_node's member_config map",
-	.description = "Returns the `ENTITY/NAME/KEY` map `lxd_node.member_config` "
-		       "takes from a nested object, e.g. `{ storage-pool = { local "
-		       "= { source = \"/srv\" } } }` becomes "
-		       "`{ \"storage-pool/local/source\" = \"/srv\" }`.",
+	.description =
+		"Returns the `ENTITY/NAME/KEY` map `lxd_node.member_config` "
+		"takes from a nested object, e.g. `{ storage-pool = { local "
+		"= { source = \"/srv\" } } }` becomes "
+		"`{ \"storage-pool/local/source\" = \"/srv\" }`.",
 	.params = mc_params,
 	.nparams = 1,
 	.return_type = "[\"map\",\"string\"]",

@@ -33,8 +33,8 @@ static int no_path(tfp_error *err)
 	return TFP_E_NOMEM;
 }
 
-int lxd_get_at(lxd_client *c, char *take_path, json_t **metadata,
-	       char **etag, tfp_error *err)
+int lxd_get_at(lxd_client *c, char *take_path, json_t **metadata, char **etag,
+	       tfp_error *err)
 {
 	_cleanup_(freep) char *path = take_path;
 
@@ -69,8 +69,8 @@ void lxd_tls_opts(lxd_client_opts *o, const tf_value *obj)
 	o->client_key_pem = tf_value_attr_string(obj, "client_key");
 	o->server_cert_pem = tf_value_attr_string(obj, "server_certificate");
 	o->server_fingerprint = tf_value_attr_string(obj, "server_fingerprint");
-	o->insecure_skip_verify =
-		tf_value_get_bool(tf_value_attr(obj, "insecure_skip_verify"));
+	o->insecure_skip_verify = tf_value_get_bool(
+		tf_value_attr(obj, "insecure_skip_verify"));
 }
 
 const char *lxd_jstr(const json_t *o, const char *k)
@@ -105,14 +105,15 @@ static int cmp_str(const void *a, const void *b)
 
 tf_value *lxd_strings(const json_t *arr, const lxd_strings_opts *o)
 {
-	static const lxd_strings_opts plain = {0};
+	static const lxd_strings_opts plain = { 0 };
 	size_t n = json_array_size(arr), m = 0;
 	_cleanup_(freep) const char **s = calloc(n + 1, sizeof(*s));
 	tf_type *t = NULL;
 	tf_value *out;
 
 	o = o ? o : &plain;
-	t = o->set ? tf_type_set(tf_type_string()) : tf_type_list(tf_type_string());
+	t = o->set ? tf_type_set(tf_type_string()) :
+		     tf_type_list(tf_type_string());
 	out = !t ? NULL : o->set ? tf_value_set_new(t) : tf_value_list_new(t);
 	tf_type_unref(t);
 	if (!out || !s) {
@@ -145,7 +146,7 @@ bool lxd_json_has(const json_t *arr, const char *s)
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(arr, i, v)
+	json_array_foreach (arr, i, v)
 		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
 			return true;
 	return false;

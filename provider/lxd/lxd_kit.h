@@ -35,8 +35,8 @@ char *lxd_url(const char *prefix, const char *segment, const char *suffix,
  * and *err, nothing sent).
  * lxd_send_at discards the answer (a DELETE, a PUT, a POST whose answer is
  * not needed); `body` may be NULL. */
-int lxd_get_at(lxd_client *c, char *take_path, json_t **metadata,
-	       char **etag, tfp_error *err);
+int lxd_get_at(lxd_client *c, char *take_path, json_t **metadata, char **etag,
+	       tfp_error *err);
 int lxd_send_at(lxd_client *c, const char *method, char *take_path,
 		const json_t *body, tfp_error *err);
 int lxd_update_at(lxd_client *c, char *take_path, lxd_mutate_fn mutate,

@@ -29,7 +29,8 @@ static const char *lxd_name_problem(const char *s, size_t len)
 		char ch = s[i];
 
 		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.')
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' ||
+		    ch == '.')
 			continue;
 		if (ch == '/')
 			return "it must not contain '/'";
@@ -57,7 +58,7 @@ void lxd_validate_name(const tf_value *v, const void *arg, const tf_path *path,
 	where = path && path->n ? tf_path_to_string(path) : NULL;
 	/* The name is printed only when it is short and printable. */
 	tf_diags_error(d, path, "Invalid LXD name",
-		       "The value \"%.63s\" is not a valid name for %s: %s.",
-		       s, where ? where : "this attribute", problem);
+		       "The value \"%.63s\" is not a valid name for %s: %s.", s,
+		       where ? where : "this attribute", problem);
 	free(where);
 }

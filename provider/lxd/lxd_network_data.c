@@ -12,11 +12,12 @@
 #include "lxd_name.h"
 
 static const tf_attr_def net_ds_attrs[] = {
-	{ "name", "\"string\"", TF_REQUIRED, NULL,
-	  "Name of the network.", lxd_validate_name },
+	{ "name", "\"string\"", TF_REQUIRED, NULL, "Name of the network.",
+	  lxd_validate_name },
 	{ "project", "\"string\"", TF_OPTIONAL | TF_COMPUTED, NULL,
 	  "Project to look in. Defaults to the provider's `project`. Uplink "
-	  "networks always live in `default`.", lxd_validate_name },
+	  "networks always live in `default`.",
+	  lxd_validate_name },
 	{ "type", "\"string\"", TF_COMPUTED, NULL,
 	  "Network type: `bridge`, `ovn`, `physical`, `macvlan`, `sriov`, or "
 	  "for unmanaged interfaces the kernel's type (`loopback`, `broadcast`, "
@@ -50,7 +51,7 @@ static void net_ds_read(tfp_ctx *ctx, const tf_value *config, tf_value **out,
 	lxd_client *c = lxd_ctx_named(ctx, config, &name, d);
 	const char *project = tf_value_attr_string(config, "project");
 	json_t *net = NULL;
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	tf_value *st = NULL;
 	int rc;
 
@@ -58,35 +59,46 @@ static void net_ds_read(tfp_ctx *ctx, const tf_value *config, tf_value **out,
 		return;
 	if (!project)
 		project = lxd_client_project(c);
-	rc = lxd_get_at(c, lxd_url("/1.0/networks/", name, NULL, "project", project),
+	rc = lxd_get_at(c,
+			lxd_url("/1.0/networks/", name, NULL, "project",
+				project),
 			&net, NULL, &err);
 	if (rc == TFP_E_NOTFOUND) {
-		tf_diags_attr_error(d, "name", "Network not found",
-				    "LXD has no network \"%s\" in project \"%s\". "
-				    "Check the name (`lxc network list --project "
-				    "%s`) and the project.", name, project, project);
+		tf_diags_attr_error(
+			d, "name", "Network not found",
+			"LXD has no network \"%s\" in project \"%s\". "
+			"Check the name (`lxc network list --project "
+			"%s`) and the project.",
+			name, project, project);
 		goto done;
 	}
 	if (rc) {
 		lxd_diag(d, NULL, "Cannot read network", &err,
-			 "Reading network \"%s\" in project \"%s\"", name, project);
+			 "Reading network \"%s\" in project \"%s\"", name,
+			 project);
 		goto done;
 	}
 	st = tf_schema_empty_object(ctx->schema);
 	if (!st) {
-		tf_diags_error(d, NULL, "Out of memory", "Reading network \"%s\"", name);
+		tf_diags_error(d, NULL, "Out of memory",
+			       "Reading network \"%s\"", name);
 		goto done;
 	}
 	tf_value_object_set(st, "name", tf_value_string(name));
 	tf_value_object_set(st, "project", tf_value_string(project));
 	tf_value_object_set(st, "type", tf_value_string(lxd_jstr(net, "type")));
-	tf_value_object_set(st, "description", tf_value_string(lxd_jstr(net, "description")));
+	tf_value_object_set(st, "description",
+			    tf_value_string(lxd_jstr(net, "description")));
 	tf_value_object_set(st, "config",
-			    lxd_config_to_map(json_object_get(net, "config"), NULL, NULL));
+			    lxd_config_to_map(json_object_get(net, "config"),
+					      NULL, NULL));
 	tf_value_object_set(st, "managed",
-			    tf_value_bool(json_is_true(json_object_get(net, "managed"))));
-	tf_value_object_set(st, "status", tf_value_string(lxd_jstr(net, "status")));
-	tf_value_object_set(st, "used_by", lxd_strings(json_object_get(net, "used_by"), NULL));
+			    tf_value_bool(json_is_true(
+				    json_object_get(net, "managed"))));
+	tf_value_object_set(st, "status",
+			    tf_value_string(lxd_jstr(net, "status")));
+	tf_value_object_set(st, "used_by",
+			    lxd_strings(json_object_get(net, "used_by"), NULL));
 	tf_value_object_set(st, "locations",
 			    lxd_strings(json_object_get(net, "locations"),
 					&(lxd_strings_opts){ .sorted = true }));

@@ -31,7 +31,10 @@
 #include "lxd_server_keys.h"
 
 static const char *const user_roles[] = {
-	"event-hub", "ovn-chassis", "control-plane", NULL,
+	"event-hub",
+	"ovn-chassis",
+	"control-plane",
+	NULL,
 };
 
 static const tf_attr_def join_target_attrs[] = {
@@ -77,7 +80,8 @@ static const tf_attr_def node_attrs[] = {
 	  "Create the cluster: enable clustering on the provider's standalone "
 	  "server, which becomes the first member `name`. Default `false` "
 	  "(join the provider's cluster through `join_target`)." },
-	{ "server_address", "\"string\"", TF_OPTIONAL | TF_COMPUTED | TF_FORCE_NEW, NULL,
+	{ "server_address", "\"string\"",
+	  TF_OPTIONAL | TF_COMPUTED | TF_FORCE_NEW, NULL,
 	  "Address (`host:port`) the member serves the cluster on. Defaults to "
 	  "the server's `core.https_address`. Changing it replaces the member." },
 	{ "member_config", "[\"map\",\"string\"]", TF_OPTIONAL, NULL,
@@ -144,57 +148,73 @@ static void node_validate(tfp_ctx *ctx, const tf_value *config, tf_diags *d)
 	const tf_value *jt = tf_value_attr(config, "join_target");
 
 	(void)ctx;
-	for (size_t i = 0; tf_value_is_known(cfg) && i < tf_value_len(cfg); i++) {
+	for (size_t i = 0; tf_value_is_known(cfg) && i < tf_value_len(cfg);
+	     i++) {
 		const char *k = tf_value_map_key(cfg, i);
-		if (strcmp(k, "scheduler.instance") != 0 && strncmp(k, "user.", 5) != 0)
-			tf_diags_key_error(d, "config", k, NULL,
-					   "Unsupported member config key",
-					   "\"%s\" is not a cluster member setting. Members "
-					   "accept `scheduler.instance` and `user.*` keys; "
-					   "server settings belong elsewhere.", k);
+		if (strcmp(k, "scheduler.instance") != 0 &&
+		    strncmp(k, "user.", 5) != 0)
+			tf_diags_key_error(
+				d, "config", k, NULL,
+				"Unsupported member config key",
+				"\"%s\" is not a cluster member setting. Members "
+				"accept `scheduler.instance` and `user.*` keys; "
+				"server settings belong elsewhere.",
+				k);
 	}
-	for (size_t i = 0; tf_value_is_known(roles) && i < tf_value_len(roles); i++) {
+	for (size_t i = 0; tf_value_is_known(roles) && i < tf_value_len(roles);
+	     i++) {
 		const char *r = tf_value_get_string(tf_value_index(roles, i));
 		if (r && lxd_node_auto_role(r))
-			tf_diags_attr_error(d, "roles", "Automatic role in roles",
-					    "\"%s\" is assigned by LXD itself and "
-					    "cannot be set. List only user roles (%s, "
-					    "depending on the LXD version); automatic "
-					    "roles are reported in `database_roles`.",
-					    r, "event-hub, ovn-chassis, control-plane");
+			tf_diags_attr_error(
+				d, "roles", "Automatic role in roles",
+				"\"%s\" is assigned by LXD itself and "
+				"cannot be set. List only user roles (%s, "
+				"depending on the LXD version); automatic "
+				"roles are reported in `database_roles`.",
+				r, "event-hub, ovn-chassis, control-plane");
 		else if (r && !lxd_in_list(r, user_roles))
-			tf_diags_attr_error(d, "roles", "Unknown member role",
-					    "\"%s\" is not an LXD member role. User "
-					    "roles are event-hub, ovn-chassis and "
-					    "control-plane (by LXD version).", r);
+			tf_diags_attr_error(
+				d, "roles", "Unknown member role",
+				"\"%s\" is not an LXD member role. User "
+				"roles are event-hub, ovn-chassis and "
+				"control-plane (by LXD version).",
+				r);
 	}
 	if (tf_value_is_known(groups) && tf_value_len(groups) == 0)
-		tf_diags_attr_error(d, "groups", "Empty groups",
-				    "A cluster member must be in at least one "
-				    "group; use [\"default\"] or leave `groups` unset.");
+		tf_diags_attr_error(
+			d, "groups", "Empty groups",
+			"A cluster member must be in at least one "
+			"group; use [\"default\"] or leave `groups` unset.");
 	if (tf_value_is_known(jt)) {
 		const tf_value *sock = tf_value_attr(jt, "socket");
 		const tf_value *addr = tf_value_attr(jt, "address");
-		bool has_s = !tf_value_is_null(sock), has_a = !tf_value_is_null(addr);
+		bool has_s = !tf_value_is_null(sock),
+		     has_a = !tf_value_is_null(addr);
 		/* Unknown (e.g. from a module's for_each at validate time):
 		 * decided later, checked once known. */
-		bool decided = !tf_value_is_unknown(sock) && !tf_value_is_unknown(addr);
+		bool decided = !tf_value_is_unknown(sock) &&
+			       !tf_value_is_unknown(addr);
 		const char *a = tf_value_get_string(addr);
 
 		if (decided && has_s == has_a)
-			tf_diags_attr_error(d, "join_target", "Invalid join_target",
-					    "Set exactly one of `socket` (local "
-					    "unix socket of the joining server) and "
-					    "`address` (its HTTPS URL).");
+			tf_diags_attr_error(
+				d, "join_target", "Invalid join_target",
+				"Set exactly one of `socket` (local "
+				"unix socket of the joining server) and "
+				"`address` (its HTTPS URL).");
 		if (a && strncmp(a, "https://", 8) != 0)
-			tf_diags_attr_error(d, "join_target", "Invalid join_target address",
-					    "\"%s\" is not an HTTPS URL; use "
-					    "https://<host>:8443.", a);
-		if (tf_value_is_known(addr) && tf_value_is_null(tf_value_attr(jt, "client_certificate")))
 			tf_diags_attr_error(d, "join_target",
-					    "Missing join_target client certificate",
-					    "Reaching the joining server over HTTPS needs "
-					    "`client_certificate` and `client_key`.");
+					    "Invalid join_target address",
+					    "\"%s\" is not an HTTPS URL; use "
+					    "https://<host>:8443.",
+					    a);
+		if (tf_value_is_known(addr) &&
+		    tf_value_is_null(tf_value_attr(jt, "client_certificate")))
+			tf_diags_attr_error(
+				d, "join_target",
+				"Missing join_target client certificate",
+				"Reaching the joining server over HTTPS needs "
+				"`client_certificate` and `client_key`.");
 	}
 }
 
@@ -208,51 +228,60 @@ static void check_create(lxd_client *c, const tf_value *config, tf_diags *d)
 	bool bootstrap = tf_value_is_known(bs) && tf_value_get_bool(bs);
 	bool clustered = false;
 	json_t *m = NULL, *req = NULL;
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	int rc;
 
 	if (bootstrap && jt && !tf_value_is_null(jt))
-		tf_diags_attr_error(d, "join_target", "join_target with bootstrap",
-				    "A bootstrapped member is the provider's own "
-				    "server; remove `join_target` or set "
-				    "`bootstrap = false` to join another server.");
+		tf_diags_attr_error(
+			d, "join_target", "join_target with bootstrap",
+			"A bootstrapped member is the provider's own "
+			"server; remove `join_target` or set "
+			"`bootstrap = false` to join another server.");
 	if (!bootstrap && (!jt || tf_value_is_null(jt)))
-		tf_diags_attr_error(d, "join_target", "Missing join_target",
-				    "Joining member \"%s\" needs `join_target` (its "
-				    "unix socket or HTTPS address). To make the "
-				    "provider's standalone server the first member, "
-				    "set `bootstrap = true`.", name ? name : "");
+		tf_diags_attr_error(
+			d, "join_target", "Missing join_target",
+			"Joining member \"%s\" needs `join_target` (its "
+			"unix socket or HTTPS address). To make the "
+			"provider's standalone server the first member, "
+			"set `bootstrap = true`.",
+			name ? name : "");
 	if (!c || !name)
 		return;
 	/* Fresh facts: the cached GET /1.0 may predate a bootstrap. */
 	lxd_server_info_forget(c);
 	if ((rc = lxd_is_clustered(c, &clustered, &err))) {
-		lxd_diag(d, NULL, "Cannot reach LXD", &err, "Reading server info");
+		lxd_diag(d, NULL, "Cannot reach LXD", &err,
+			 "Reading server info");
 		return;
 	}
 	if (bootstrap) {
 		if (clustered)
-			tf_diags_attr_error(d, "bootstrap", "Server is already clustered",
-					    "The provider's server is already a cluster "
-					    "member, so it cannot bootstrap a new cluster. "
-					    "Manage an existing member by importing it: "
-					    "`terraform import lxd_node.<name> <member>`.");
+			tf_diags_attr_error(
+				d, "bootstrap", "Server is already clustered",
+				"The provider's server is already a cluster "
+				"member, so it cannot bootstrap a new cluster. "
+				"Manage an existing member by importing it: "
+				"`terraform import lxd_node.<name> <member>`.");
 		return;
 	}
 	if (!clustered) {
-		tf_diags_attr_error(d, "bootstrap", "Server is not clustered",
-				    "The provider's server is not a cluster, so "
-				    "\"%s\" cannot join it. Create the cluster first "
-				    "with an lxd_node that has `bootstrap = true`.", name);
+		tf_diags_attr_error(
+			d, "bootstrap", "Server is not clustered",
+			"The provider's server is not a cluster, so "
+			"\"%s\" cannot join it. Create the cluster first "
+			"with an lxd_node that has `bootstrap = true`.",
+			name);
 		return;
 	}
 	rc = lxd_node_get(c, name, &m, &err);
 	json_decref(m);
 	if (rc == TFP_OK) {
-		tf_diags_attr_error(d, "name", "Member already exists",
-				    "The cluster already has a member named \"%s\". "
-				    "Import it with `terraform import lxd_node.<name> "
-				    "%s` instead of joining it.", name, name);
+		tf_diags_attr_error(
+			d, "name", "Member already exists",
+			"The cluster already has a member named \"%s\". "
+			"Import it with `terraform import lxd_node.<name> "
+			"%s` instead of joining it.",
+			name, name);
 		return;
 	}
 	if (rc != TFP_E_NOTFOUND) {
@@ -297,7 +326,7 @@ static void node_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 	const char *name = NULL;
 	lxd_client *c = lxd_ctx_named(ctx, state, &name, d);
 	json_t *m = NULL;
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	int rc;
 
 	if (!c)
@@ -315,9 +344,14 @@ static void node_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 	{
 		json_t *priv = lxd_private_load(ctx);
 		bool changed = false;
-		const json_t *rec = priv ? lxd_server_keys_ensure(
-			priv, "", json_object_get(m, "config"),
-			tf_value_attr(state, "config"), NULL, &changed) : NULL;
+		const json_t *rec =
+			priv ? lxd_server_keys_ensure(priv, "",
+						      json_object_get(m,
+								      "config"),
+						      tf_value_attr(state,
+								    "config"),
+						      NULL, &changed) :
+			       NULL;
 
 		if (changed && lxd_private_save(ctx, priv))
 			rec = NULL;
@@ -325,7 +359,8 @@ static void node_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 		json_decref(priv);
 	}
 	if (!*out)
-		tf_diags_error(d, NULL, "Out of memory", "Refreshing member \"%s\"", name);
+		tf_diags_error(d, NULL, "Out of memory",
+			       "Refreshing member \"%s\"", name);
 	json_decref(m);
 }
 
@@ -334,15 +369,17 @@ static void node_import(tfp_ctx *ctx, const char *id, tf_value **out,
 {
 	lxd_client *c = lxd_ctx_client(ctx, d);
 	json_t *m = NULL;
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	int rc;
 
 	if (!c)
 		return;
 	if (!*id || strchr(id, '/')) {
-		tf_diags_error(d, NULL, "Invalid import ID",
-			       "Import a cluster member by its name, e.g. "
-			       "`terraform import lxd_node.n2 node2` (got \"%s\").", id);
+		tf_diags_error(
+			d, NULL, "Invalid import ID",
+			"Import a cluster member by its name, e.g. "
+			"`terraform import lxd_node.n2 node2` (got \"%s\").",
+			id);
 		return;
 	}
 	rc = lxd_node_get(c, id, &m, &err);
@@ -368,7 +405,8 @@ static void node_import(tfp_ctx *ctx, const char *id, tf_value **out,
 		json_decref(priv);
 	}
 	if (!*out)
-		tf_diags_error(d, NULL, "Out of memory", "Importing member \"%s\"", id);
+		tf_diags_error(d, NULL, "Out of memory",
+			       "Importing member \"%s\"", id);
 	json_decref(m);
 }
 
@@ -377,7 +415,8 @@ static void node_import(tfp_ctx *ctx, const char *id, tf_value **out,
 static bool writable_changed(const tf_value *prior, const tf_value *planned)
 {
 	static const char *const w[] = {
-		"description", "failure_domain", "groups", "roles", "config", NULL,
+		"description", "failure_domain", "groups",
+		"roles",       "config",         NULL,
 	};
 	return tf_plan_any_changed(prior, planned, w);
 }
@@ -391,7 +430,7 @@ static void node_update(tfp_ctx *ctx, const tf_value *prior,
 	const tf_value *ev = tf_value_attr(planned, "evacuated");
 	const tf_value *keep = planned;
 	_cleanup_(json_decrefp) json_t *m = NULL;
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	int rc;
 
 	(void)config;
@@ -404,19 +443,25 @@ static void node_update(tfp_ctx *ctx, const tf_value *prior,
 		keep = prior;
 		goto reread;
 	}
-	if (tf_value_is_known(ev) && tf_plan_attr_changed(prior, planned, "evacuated") &&
-	    (rc = lxd_node_set_evacuated(c, name, tf_value_get_bool(ev), &err))) {
-		lxd_diag(d, NULL, tf_value_get_bool(ev) ? "Cannot evacuate cluster member"
-							: "Cannot restore cluster member",
+	if (tf_value_is_known(ev) &&
+	    tf_plan_attr_changed(prior, planned, "evacuated") &&
+	    (rc = lxd_node_set_evacuated(c, name, tf_value_get_bool(ev),
+					 &err))) {
+		lxd_diag(d, NULL,
+			 tf_value_get_bool(ev) ?
+				 "Cannot evacuate cluster member" :
+				 "Cannot restore cluster member",
 			 &err, "%s member \"%s\"",
-			 tf_value_get_bool(ev) ? "Evacuating" : "Restoring", name);
+			 tf_value_get_bool(ev) ? "Evacuating" : "Restoring",
+			 name);
 	}
 reread:
 	/* Record what is true now (also after a failure). */
 	if (lxd_node_get(c, name, &m, &err) != TFP_OK) {
 		if (!tf_diags_has_error(d))
 			lxd_diag(d, NULL, "Cannot read cluster member", &err,
-				 "Reading member \"%s\" after updating it", name);
+				 "Reading member \"%s\" after updating it",
+				 name);
 		return;
 	}
 	*out = lxd_node_state_now(ctx, m, keep, prior, keep == planned);
@@ -426,30 +471,33 @@ reread:
  * bootstrapping is disabling clustering on it: PUT /1.0/cluster
  * {enabled:false} makes it a standalone server again (it keeps its
  * pools and networks). Only done on the provider's own server. */
-static void disable_clustering(lxd_client *c, const char *name,
-			       tfp_error *why, tf_diags *d)
+static void disable_clustering(lxd_client *c, const char *name, tfp_error *why,
+			       tf_diags *d)
 {
 	json_t *cl = NULL, *body = json_pack("{s:b}", "enabled", 0);
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	const char *self;
 	int rc = lxd_get(c, "/1.0/cluster", 0, &cl, NULL, &err);
 
 	self = json_string_value(json_object_get(cl, "server_name"));
 	if (rc || !self || strcmp(self, name) != 0 || !body) {
-		tf_diags_error(d, NULL, "Cannot remove cluster member",
-			       "LXD refused to remove member \"%s\": %s. It is the "
-			       "last member; point the provider at it to turn it "
-			       "back into a standalone server on destroy.",
-			       name, why->message);
+		tf_diags_error(
+			d, NULL, "Cannot remove cluster member",
+			"LXD refused to remove member \"%s\": %s. It is the "
+			"last member; point the provider at it to turn it "
+			"back into a standalone server on destroy.",
+			name, why->message);
 		goto out;
 	}
-	tfp_info("lxd_node: \"%s\" is the last member: disabling clustering", name);
+	tfp_info("lxd_node: \"%s\" is the last member: disabling clustering",
+		 name);
 	rc = lxd_request(c, "PUT", "/1.0/cluster", body, NULL, 0, NULL, &err);
 	lxd_server_info_forget(c);
 	if (rc)
 		lxd_diag(d, NULL, "Cannot remove cluster member", &err,
 			 "\"%s\" is the last member of its cluster; disabling "
-			 "clustering on it failed", name);
+			 "clustering on it failed",
+			 name);
 out:
 	json_decref(cl);
 	json_decref(body);
@@ -460,13 +508,14 @@ static void node_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 	const char *name = NULL;
 	lxd_client *c = lxd_ctx_named(ctx, prior, &name, d);
 	bool force = tf_value_get_bool(tf_value_attr(prior, "force"));
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	int rc;
 
 	if (!c)
 		return;
-	rc = lxd_send_at(c, "DELETE", lxd_node_path(name, force ? "?force=1" : NULL),
-			 NULL, &err);
+	rc = lxd_send_at(c, "DELETE",
+			 lxd_node_path(name, force ? "?force=1" : NULL), NULL,
+			 &err);
 	if (rc == TFP_OK || rc == TFP_E_NOTFOUND ||
 	    strstr(err.message, "isn't part of a cluster"))
 		return;
@@ -479,13 +528,15 @@ static void node_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 		 * reset the server itself (it is unreachable): the member is
 		 * gone, which is what destroy asked for. */
 		json_t *m = NULL;
-		tfp_error e2 = {0};
+		tfp_error e2 = { 0 };
 		if (lxd_node_get(c, name, &m, &e2) == TFP_E_NOTFOUND) {
-			tf_diags_warn(d, NULL, "Cluster member removed, server not reset",
-				      "Member \"%s\" was removed from the cluster, but "
-				      "LXD could not reset the server itself: %s. Wipe "
-				      "that server before it joins a cluster again.",
-				      name, err.message);
+			tf_diags_warn(
+				d, NULL,
+				"Cluster member removed, server not reset",
+				"Member \"%s\" was removed from the cluster, but "
+				"LXD could not reset the server itself: %s. Wipe "
+				"that server before it joins a cluster again.",
+				name, err.message);
 			return;
 		}
 		json_decref(m);
@@ -493,9 +544,10 @@ static void node_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 	tf_diags_error(d, NULL, "Cannot remove cluster member",
 		       "LXD refused to remove member \"%s\": %s. %s", name,
 		       err.message[0] ? err.message : tfp_code_str(rc),
-		       force ? "" : "Move or delete its instances and custom "
-				    "volumes first, or, for a dead member, set "
-				    "`force = true`, apply, then destroy.");
+		       force ? "" :
+			       "Move or delete its instances and custom "
+			       "volumes first, or, for a dead member, set "
+			       "`force = true`, apply, then destroy.");
 }
 
 const tfp_resource lxd_node_resource = {

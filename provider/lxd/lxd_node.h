@@ -43,8 +43,9 @@ tf_value *lxd_node_state(const tf_schema *s, const tf_value *keep,
  * member was `written`, its server keys are recorded anew (`prior` NULL on
  * create); otherwise (a failed write) the prior record stands. `keep` as
  * for lxd_node_state. NULL when out of memory. */
-tf_value *lxd_node_state_now(tfp_ctx *ctx, const json_t *m, const tf_value *keep,
-			     const tf_value *prior, bool written);
+tf_value *lxd_node_state_now(tfp_ctx *ctx, const json_t *m,
+			     const tf_value *keep, const tf_value *prior,
+			     bool written);
 
 /* Write the member's writable fields from `planned`: description,
  * failure_domain, groups, user roles and managed config keys (`prior`,

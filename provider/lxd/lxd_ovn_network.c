@@ -53,7 +53,8 @@ static const tf_attr_def ovn_attrs[] = {
 	{ "name", "\"string\"", TF_REQUIRED | TF_FORCE_NEW, NULL,
 	  "Name of the network. Changing it replaces the network.",
 	  lxd_validate_name },
-	{ "project", "\"string\"", TF_OPTIONAL | TF_COMPUTED | TF_FORCE_NEW, NULL,
+	{ "project", "\"string\"", TF_OPTIONAL | TF_COMPUTED | TF_FORCE_NEW,
+	  NULL,
 	  "Project of the network (it needs `features.networks=true`). Defaults "
 	  "to the provider's `project`. Changing it replaces the network.",
 	  lxd_validate_name },
@@ -149,7 +150,8 @@ static int get_managed(lxd_client *c, const char *project, const char *name,
 
 static const char *live_key(const json_t *net, const char *key)
 {
-	return json_string_value(json_object_get(json_object_get(net, "config"), key));
+	return json_string_value(
+		json_object_get(json_object_get(net, "config"), key));
 }
 
 /* CIDR value of an address key, "" when none. */
@@ -166,11 +168,16 @@ static void put_computed(tf_value *st, const json_t *net)
 	const char *u4 = live_key(net, "volatile.network.ipv4.address");
 	const char *u6 = live_key(net, "volatile.network.ipv6.address");
 
-	tf_value_object_set(st, "ipv4_subnet", tf_value_string(subnet_of(net, "ipv4.address")));
-	tf_value_object_set(st, "ipv6_subnet", tf_value_string(subnet_of(net, "ipv6.address")));
-	tf_value_object_set(st, "uplink_ipv4_address", tf_value_string(u4 ? u4 : ""));
-	tf_value_object_set(st, "uplink_ipv6_address", tf_value_string(u6 ? u6 : ""));
-	tf_value_object_set(st, "status", tf_value_string(status ? status : "Unknown"));
+	tf_value_object_set(st, "ipv4_subnet",
+			    tf_value_string(subnet_of(net, "ipv4.address")));
+	tf_value_object_set(st, "ipv6_subnet",
+			    tf_value_string(subnet_of(net, "ipv6.address")));
+	tf_value_object_set(st, "uplink_ipv4_address",
+			    tf_value_string(u4 ? u4 : ""));
+	tf_value_object_set(st, "uplink_ipv6_address",
+			    tf_value_string(u6 ? u6 : ""));
+	tf_value_object_set(st, "status",
+			    tf_value_string(status ? status : "Unknown"));
 }
 
 /* State after create/update: the planned (user) values as planned, the
@@ -182,8 +189,11 @@ static tf_value *state_from_plan(lxd_client *c, const tf_value *planned,
 
 	if (!st)
 		return NULL;
-	if (!tf_value_is_known(tf_value_attr(st, "project"))) /* provider unknown at plan */
-		tf_value_object_set(st, "project", tf_value_string(lxd_client_project(c)));
+	if (!tf_value_is_known(
+		    tf_value_attr(st,
+				  "project"))) /* provider unknown at plan */
+		tf_value_object_set(st, "project",
+				    tf_value_string(lxd_client_project(c)));
 	/* Optional+computed attributes left unset are planned unknown on
 	 * create: nothing beyond the server's own keys (all recorded as
 	 * such) was set, so they are null. */
@@ -195,7 +205,8 @@ static tf_value *state_from_plan(lxd_client *c, const tf_value *planned,
 	for (const ovn_attr_key *k = ovn_attr_keys; k->attr; k++) {
 		const tf_value *v = tf_value_attr(st, k->attr);
 		if (v && tf_value_is_unknown(v))
-			tf_value_object_set(st, k->attr, tf_value_null(tf_value_type(v)));
+			tf_value_object_set(st, k->attr,
+					    tf_value_null(tf_value_type(v)));
 	}
 	put_computed(st, net);
 	return st;
@@ -206,15 +217,16 @@ static tf_value *state_from_plan(lxd_client *c, const tf_value *planned,
 /* Live keys that are neither managed, nor the server's (`rec`), nor the
  * uplink, nor volatile: set by hand, reported so the plan removes them.
  * Added to `values` (an LXD key -> string object). */
-static void add_unmanaged(json_t *values, const json_t *live, const json_t *managed,
-			  const json_t *rec)
+static void add_unmanaged(json_t *values, const json_t *live,
+			  const json_t *managed, const json_t *rec)
 {
 	const char *k;
 	json_t *v;
 
-	json_object_foreach((json_t *)live, k, v) {
+	json_object_foreach ((json_t *)live, k, v) {
 		if (!json_is_string(v) || json_object_get(managed, k) ||
-		    strcmp(k, "network") == 0 || strncmp(k, "volatile.", 9) == 0)
+		    strcmp(k, "network") == 0 ||
+		    strncmp(k, "volatile.", 9) == 0)
 			continue;
 		if (!lxd_json_has(rec, k))
 			json_object_set(values, k, v);
@@ -244,33 +256,39 @@ static tf_value *state_from_live(const tf_schema *s, const char *project,
 	}
 	if (shape) {
 		json_t *managed = ovn_managed_keys(shape);
-		json_object_foreach(managed, k, v) {
-			const char *r = ovn_refresh_value(k, json_string_value(v),
-							  json_string_value(json_object_get(live, k)));
+		json_object_foreach (managed, k, v) {
+			const char *r = ovn_refresh_value(
+				k, json_string_value(v),
+				json_string_value(json_object_get(live, k)));
 			if (r)
 				json_object_set_new(values, k, json_string(r));
 		}
 		if (rec && managed &&
-		    !tf_value_get_bool(tf_value_attr(shape, "ignore_unmanaged_keys")))
+		    !tf_value_get_bool(
+			    tf_value_attr(shape, "ignore_unmanaged_keys")))
 			add_unmanaged(values, live, managed, rec);
 		json_decref(managed);
 	} else {
-		json_object_foreach((json_t *)live, k, v) {
+		json_object_foreach ((json_t *)live, k, v) {
 			if (ovn_import_keep(k) && json_is_string(v))
 				json_object_set(values, k, v);
 		}
 	}
-	tf_value_object_set(st, "name", tf_value_string(
-		json_string_value(json_object_get(net, "name"))));
+	tf_value_object_set(st, "name",
+			    tf_value_string(json_string_value(
+				    json_object_get(net, "name"))));
 	tf_value_object_set(st, "project", tf_value_string(project));
-	tf_value_object_set(st, "uplink", tf_value_string(uplink ? uplink : ""));
+	tf_value_object_set(st, "uplink",
+			    tf_value_string(uplink ? uplink : ""));
 	tf_value_object_set(st, "description",
 			    tf_value_string(lxd_jstr(net, "description")));
 	if (ovn_put_managed(st, values, shape) != 0) {
 		tf_value_unref(st);
 		st = NULL;
 	} else {
-		const tf_value *ign = shape ? tf_value_attr(shape, "ignore_unmanaged_keys") : NULL;
+		const tf_value *ign =
+			shape ? tf_value_attr(shape, "ignore_unmanaged_keys") :
+				NULL;
 		if (ign && tf_value_is_known(ign))
 			tf_value_object_set(st, "ignore_unmanaged_keys",
 					    tf_value_ref((tf_value *)ign));
@@ -289,8 +307,8 @@ static const char *project_of(lxd_client *c, const tf_value *obj)
 /* Record in `priv` the live keys of `net` that are the server's: not in
  * `managed` (an LXD key -> string object), not the uplink, not volatile,
  * and, for an update, among `cand` (NULL: any). */
-static int record_server_keys(json_t *priv, const json_t *net, const json_t *managed,
-			      const json_t *cand)
+static int record_server_keys(json_t *priv, const json_t *net,
+			      const json_t *managed, const json_t *cand)
 {
 	const json_t *live = json_object_get(net, "config");
 	json_t *keep = json_deep_copy(live);
@@ -301,7 +319,7 @@ static int record_server_keys(json_t *priv, const json_t *net, const json_t *man
 
 	if (!keep)
 		return TF_E_NOMEM;
-	json_object_foreach_safe(keep, tmp, k, v) {
+	json_object_foreach_safe (keep, tmp, k, v) {
 		if (json_object_get(managed, k) || strcmp(k, "network") == 0)
 			json_object_del(keep, k);
 	}
@@ -337,7 +355,7 @@ static void ovn_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 	lxd_client *c = lxd_ctx_named(ctx, state, &name, d);
 	const char *project;
 	json_t *net = NULL;
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	int rc;
 
 	if (!c)
@@ -345,61 +363,72 @@ static void ovn_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 	project = project_of(c, state);
 	rc = get_managed(c, project, name, &net, &err);
 	if (rc == TFP_E_NOTFOUND) {
-		tfp_info("OVN network \"%s\" (project %s) no longer exists", name, project);
+		tfp_info("OVN network \"%s\" (project %s) no longer exists",
+			 name, project);
 		return; /* gone */
 	}
 	if (rc) {
 		lxd_diag(d, NULL, "Cannot read OVN network", &err,
-			 "Reading network \"%s\" in project \"%s\"", name, project);
+			 "Reading network \"%s\" in project \"%s\"", name,
+			 project);
 		return;
 	}
-	if (strcmp(json_string_value(json_object_get(net, "type")) ?: "", "ovn") != 0) {
-		tf_diags_error(d, NULL, "Network is no longer an OVN network",
-			       "Network \"%s\" in project \"%s\" now has type \"%s\". "
-			       "Delete it (or remove it from the state with "
-			       "`terraform state rm`) so Terraform can create the "
-			       "OVN network again.", name, project,
-			       json_string_value(json_object_get(net, "type")) ?: "?");
+	if (strcmp(json_string_value(json_object_get(net, "type")) ?: "",
+		   "ovn") != 0) {
+		tf_diags_error(
+			d, NULL, "Network is no longer an OVN network",
+			"Network \"%s\" in project \"%s\" now has type \"%s\". "
+			"Delete it (or remove it from the state with "
+			"`terraform state rm`) so Terraform can create the "
+			"OVN network again.",
+			name, project,
+			json_string_value(json_object_get(net, "type")) ?: "?");
 		json_decref(net);
 		return;
 	}
 	{
 		json_t *priv = lxd_private_load(ctx);
-		const json_t *rec = priv ? read_record(ctx, priv, net, state) : NULL;
+		const json_t *rec = priv ? read_record(ctx, priv, net, state) :
+					   NULL;
 
 		*out = state_from_live(ctx->schema, project, net, state, rec);
 		json_decref(priv);
 	}
 	if (!*out)
-		tf_diags_error(d, NULL, "Out of memory", "Refreshing network \"%s\"", name);
+		tf_diags_error(d, NULL, "Out of memory",
+			       "Refreshing network \"%s\"", name);
 	json_decref(net);
 }
 
 /* ---- import --------------------------------------------------------- */
 
-static void ovn_import(tfp_ctx *ctx, const char *id, tf_value **out, tf_diags *d)
+static void ovn_import(tfp_ctx *ctx, const char *id, tf_value **out,
+		       tf_diags *d)
 {
 	lxd_client *c = lxd_ctx_client(ctx, d);
 	const char *slash = strchr(id, '/');
 	char project[128] = "", name[128] = "";
 	json_t *net = NULL;
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	int rc;
 
 	if (!c)
 		return;
 	if (slash) {
-		snprintf(project, sizeof(project), "%.*s", (int)(slash - id), id);
+		snprintf(project, sizeof(project), "%.*s", (int)(slash - id),
+			 id);
 		snprintf(name, sizeof(name), "%s", slash + 1);
 	} else {
 		snprintf(project, sizeof(project), "%s", lxd_client_project(c));
 		snprintf(name, sizeof(name), "%s", id);
 	}
 	if (!*name || !*project || strchr(name, '/') || strlen(id) >= 127) {
-		tf_diags_error(d, NULL, "Invalid import ID",
-			       "Import an OVN network as NAME or PROJECT/NAME, e.g. "
-			       "`terraform import lxd_ovn_network.example my-ovn` "
-			       "or `... tenant-a/my-ovn` (got \"%s\").", id);
+		tf_diags_error(
+			d, NULL, "Invalid import ID",
+			"Import an OVN network as NAME or PROJECT/NAME, e.g. "
+			"`terraform import lxd_ovn_network.example my-ovn` "
+			"or `... tenant-a/my-ovn` (got \"%s\").",
+			id);
 		return;
 	}
 	rc = get_managed(c, project, name, &net, &err);
@@ -409,23 +438,27 @@ static void ovn_import(tfp_ctx *ctx, const char *id, tf_value **out, tf_diags *d
 		 * object". */
 		if (st) {
 			tf_value_object_set(st, "name", tf_value_string(name));
-			tf_value_object_set(st, "project", tf_value_string(project));
+			tf_value_object_set(st, "project",
+					    tf_value_string(project));
 		}
 		*out = st;
 		return;
 	}
 	if (rc) {
 		lxd_diag(d, NULL, "Cannot import OVN network", &err,
-			 "Reading network \"%s\" in project \"%s\"", name, project);
+			 "Reading network \"%s\" in project \"%s\"", name,
+			 project);
 		return;
 	}
-	if (strcmp(json_string_value(json_object_get(net, "type")) ?: "", "ovn") != 0) {
-		tf_diags_error(d, NULL, "Not an OVN network",
-			       "Network \"%s\" in project \"%s\" has type \"%s\"; "
-			       "lxd_ovn_network only manages `ovn` networks. Use the "
-			       "lxd_network data source to refer to it instead.",
-			       name, project,
-			       json_string_value(json_object_get(net, "type")) ?: "?");
+	if (strcmp(json_string_value(json_object_get(net, "type")) ?: "",
+		   "ovn") != 0) {
+		tf_diags_error(
+			d, NULL, "Not an OVN network",
+			"Network \"%s\" in project \"%s\" has type \"%s\"; "
+			"lxd_ovn_network only manages `ovn` networks. Use the "
+			"lxd_network data source to refer to it instead.",
+			name, project,
+			json_string_value(json_object_get(net, "type")) ?: "?");
 		json_decref(net);
 		return;
 	}
@@ -435,11 +468,13 @@ static void ovn_import(tfp_ctx *ctx, const char *id, tf_value **out, tf_diags *d
 		json_t *priv = json_object();
 		json_t *managed = *out ? ovn_managed_keys(*out) : NULL;
 
-		if (!priv || !managed || record_server_keys(priv, net, managed, NULL) ||
+		if (!priv || !managed ||
+		    record_server_keys(priv, net, managed, NULL) ||
 		    lxd_private_save(ctx, priv)) {
 			tf_value_unref(*out);
 			*out = NULL;
-			tf_diags_error(d, NULL, "Out of memory", "Importing network \"%s\"", name);
+			tf_diags_error(d, NULL, "Out of memory",
+				       "Importing network \"%s\"", name);
 		}
 		json_decref(priv);
 		json_decref(managed);
@@ -460,19 +495,21 @@ static void ovn_validate(tfp_ctx *ctx, const tf_value *config, tf_diags *d)
 static void check_uplink(lxd_client *c, const char *uplink, tf_diags *d)
 {
 	json_t *net = NULL;
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	const char *type, *r4, *r6;
 	int rc = get_managed(c, "default", uplink, &net, &err);
 
 	if (rc == TFP_E_NOTFOUND) {
-		tf_diags_attr_error(d, "uplink", "Uplink network not found",
-				    "There is no managed network \"%s\" in the "
-				    "`default` project. Create a bridge (or "
-				    "physical) network with `ipv4.ovn.ranges` or "
-				    "`ipv6.ovn.ranges` first, e.g. `lxc network "
-				    "create %s ipv4.address=192.0.2.1/24 "
-				    "ipv4.ovn.ranges=192.0.2.100-192.0.2.150`, or "
-				    "set `uplink` to an existing one.", uplink, uplink);
+		tf_diags_attr_error(
+			d, "uplink", "Uplink network not found",
+			"There is no managed network \"%s\" in the "
+			"`default` project. Create a bridge (or "
+			"physical) network with `ipv4.ovn.ranges` or "
+			"`ipv6.ovn.ranges` first, e.g. `lxc network "
+			"create %s ipv4.address=192.0.2.1/24 "
+			"ipv4.ovn.ranges=192.0.2.100-192.0.2.150`, or "
+			"set `uplink` to an existing one.",
+			uplink, uplink);
 		return;
 	}
 	if (rc) {
@@ -483,20 +520,23 @@ static void check_uplink(lxd_client *c, const char *uplink, tf_diags *d)
 	type = json_string_value(json_object_get(net, "type"));
 	r4 = live_key(net, "ipv4.ovn.ranges");
 	r6 = live_key(net, "ipv6.ovn.ranges");
-	if (!type || (strcmp(type, "bridge") != 0 && strcmp(type, "physical") != 0)) {
-		tf_diags_attr_error(d, "uplink", "Unsuitable uplink network",
-				    "Network \"%s\" has type \"%s\"; an OVN uplink "
-				    "must be a `bridge` or `physical` network.",
-				    uplink, type ? type : "?");
+	if (!type ||
+	    (strcmp(type, "bridge") != 0 && strcmp(type, "physical") != 0)) {
+		tf_diags_attr_error(
+			d, "uplink", "Unsuitable uplink network",
+			"Network \"%s\" has type \"%s\"; an OVN uplink "
+			"must be a `bridge` or `physical` network.",
+			uplink, type ? type : "?");
 	} else if (!(r4 && *r4) && !(r6 && *r6)) {
-		tf_diags_attr_error(d, "uplink", "Uplink network has no OVN ranges",
-				    "The %s network \"%s\" has neither "
-				    "`ipv4.ovn.ranges` nor `ipv6.ovn.ranges`, so LXD "
-				    "cannot give the OVN router an address on it. "
-				    "Set a range of free addresses inside its subnet "
-				    "that does not overlap its DHCP range, e.g. `lxc "
-				    "network set %s ipv4.ovn.ranges=<first>-<last>`.",
-				    type, uplink, uplink);
+		tf_diags_attr_error(
+			d, "uplink", "Uplink network has no OVN ranges",
+			"The %s network \"%s\" has neither "
+			"`ipv4.ovn.ranges` nor `ipv6.ovn.ranges`, so LXD "
+			"cannot give the OVN router an address on it. "
+			"Set a range of free addresses inside its subnet "
+			"that does not overlap its DHCP range, e.g. `lxc "
+			"network set %s ipv4.ovn.ranges=<first>-<last>`.",
+			type, uplink, uplink);
 	}
 	json_decref(net);
 }
@@ -504,29 +544,34 @@ static void check_uplink(lxd_client *c, const char *uplink, tf_diags *d)
 static void check_project(lxd_client *c, const char *project, tf_diags *d)
 {
 	json_t *p = NULL;
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	int rc;
 
 	if (strcmp(project, "default") == 0)
 		return;
-	rc = lxd_get_at(c, lxd_url("/1.0/projects/", project, NULL, NULL, NULL), &p,
-			NULL, &err);
+	rc = lxd_get_at(c, lxd_url("/1.0/projects/", project, NULL, NULL, NULL),
+			&p, NULL, &err);
 	if (rc == TFP_E_NOTFOUND) {
 		tf_diags_attr_error(d, "project", "Project not found",
 				    "LXD has no project \"%s\". Create it with "
-				    "`features.networks=true` first.", project);
+				    "`features.networks=true` first.",
+				    project);
 	} else if (rc) {
 		lxd_diag(d, NULL, "Cannot check the project", &err,
 			 "Reading project \"%s\"", project);
-	} else if (strcmp(json_string_value(json_object_get(json_object_get(p, "config"),
-				"features.networks")) ?: "", "true") != 0) {
-		tf_diags_attr_error(d, "project", "Project has no own networks",
-				    "Project \"%s\" does not have "
-				    "`features.networks=true`, so its networks are "
-				    "those of `default`. Set it (`lxc project set %s "
-				    "features.networks=true`, only possible while the "
-				    "project has no instances) or use the `default` "
-				    "project.", project, project);
+	} else if (
+		strcmp(json_string_value(json_object_get(json_object_get(p, "config"), "features.networks")) ?:
+			       "",
+		       "true") != 0) {
+		tf_diags_attr_error(
+			d, "project", "Project has no own networks",
+			"Project \"%s\" does not have "
+			"`features.networks=true`, so its networks are "
+			"those of `default`. Set it (`lxc project set %s "
+			"features.networks=true`, only possible while the "
+			"project has no instances) or use the `default` "
+			"project.",
+			project, project);
 	}
 	json_decref(p);
 }
@@ -535,7 +580,7 @@ static void check_project(lxd_client *c, const char *project, tf_diags *d)
 static bool addresses_may_move(const tf_value *prior, const tf_value *planned)
 {
 	static const char *const keys[] = {
-		"ipv4.address", "ipv6.address", "ipv4.nat.address",
+		"ipv4.address",     "ipv6.address", "ipv4.nat.address",
 		"ipv6.nat.address", NULL,
 	};
 	json_t *a, *b;
@@ -581,10 +626,14 @@ static void ovn_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 		if (!status || strcmp(status, "Created") != 0)
 			tf_plan_mark_unknown(ctx->schema, *planned, "status");
 		if (addresses_may_move(prior, *planned)) {
-			tf_plan_mark_unknown(ctx->schema, *planned, "ipv4_subnet");
-			tf_plan_mark_unknown(ctx->schema, *planned, "ipv6_subnet");
-			tf_plan_mark_unknown(ctx->schema, *planned, "uplink_ipv4_address");
-			tf_plan_mark_unknown(ctx->schema, *planned, "uplink_ipv6_address");
+			tf_plan_mark_unknown(ctx->schema, *planned,
+					     "ipv4_subnet");
+			tf_plan_mark_unknown(ctx->schema, *planned,
+					     "ipv6_subnet");
+			tf_plan_mark_unknown(ctx->schema, *planned,
+					     "uplink_ipv4_address");
+			tf_plan_mark_unknown(ctx->schema, *planned,
+					     "uplink_ipv6_address");
 		}
 	}
 }
@@ -608,7 +657,7 @@ static int wait_ready(tfp_ctx *ctx, lxd_client *c, const char *project,
 
 	for (;;) {
 		json_t *net = NULL, *st = NULL;
-		tfp_error e = {0};
+		tfp_error e = { 0 };
 		const char *status = NULL, *chassis = NULL;
 		int rc = get_net(c, project, name, NULL, &net, &e);
 
@@ -619,27 +668,35 @@ static int wait_ready(tfp_ctx *ctx, lxd_client *c, const char *project,
 		}
 		status = json_string_value(json_object_get(net, "status"));
 		if (status && strcmp(status, "Created") == 0) {
-			if (get_net(c, project, name, "/state", &st, &e) == TFP_OK)
-				chassis = json_string_value(json_object_get(
-					json_object_get(st, "ovn"), "chassis"));
+			if (get_net(c, project, name, "/state", &st, &e) ==
+			    TFP_OK)
+				chassis = json_string_value(
+					json_object_get(json_object_get(st,
+									"ovn"),
+							"chassis"));
 			if (chassis && *chassis) {
-				tfp_debug("OVN network \"%s\" active on chassis %s", name,
-					  chassis);
+				tfp_debug(
+					"OVN network \"%s\" active on chassis %s",
+					name, chassis);
 				json_decref(net);
 				json_decref(st);
 				return TFP_OK;
 			}
-			snprintf(last, sizeof(last), "status Created, no active OVN "
-				 "chassis (%.160s)", e.message[0] ? e.message : "state has none");
+			snprintf(last, sizeof(last),
+				 "status Created, no active OVN "
+				 "chassis (%.160s)",
+				 e.message[0] ? e.message : "state has none");
 		} else {
-			snprintf(last, sizeof(last), "status %s", status ? status : "unknown");
+			snprintf(last, sizeof(last), "status %s",
+				 status ? status : "unknown");
 		}
 		json_decref(net);
 		json_decref(st);
 		if (ctx->stop && atomic_load(ctx->stop)) {
 			err->code = TFP_E_CANCELLED;
 			snprintf(err->message, sizeof(err->message),
-				 "stopped while waiting for the network (%s)", last);
+				 "stopped while waiting for the network (%s)",
+				 last);
 			return TFP_E_CANCELLED;
 		}
 		if (time(NULL) >= deadline) {
@@ -661,12 +718,13 @@ static int wait_ready(tfp_ctx *ctx, lxd_client *c, const char *project,
 /* State after a failed create/update: what the server now holds, or, when
  * it cannot be read, the planned values with status "Unknown" (Terraform
  * taints it; destroying it when it turns out not to exist succeeds). */
-static void partial_state(lxd_client *c, const tf_value *planned, tf_value **out)
+static void partial_state(lxd_client *c, const tf_value *planned,
+			  tf_value **out)
 {
 	const char *name = tf_value_attr_string(planned, "name");
 	const char *project = project_of(c, planned);
 	json_t *net = NULL;
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	int rc = get_net(c, project, name, NULL, &net, &err);
 
 	if (rc == TFP_E_NOTFOUND)
@@ -674,8 +732,6 @@ static void partial_state(lxd_client *c, const tf_value *planned, tf_value **out
 	*out = state_from_plan(c, planned, rc == TFP_OK ? net : NULL);
 	json_decref(net);
 }
-
-
 
 /* Is `net` a half-created OVN network (Pending/Errored) of exactly the
  * planned definition, i.e. left by an interrupted create of this one? */
@@ -688,11 +744,12 @@ static bool half_created_ours(const json_t *net, const tf_value *planned,
 	const char *k;
 	json_t *v;
 
-	if (!status || (strcmp(status, "Pending") && strcmp(status, "Errored")) ||
-	    !type || strcmp(type, "ovn") || !uplink ||
+	if (!status ||
+	    (strcmp(status, "Pending") && strcmp(status, "Errored")) || !type ||
+	    strcmp(type, "ovn") || !uplink ||
 	    strcmp(live_key(net, "network") ?: "", uplink))
 		return false;
-	json_object_foreach((json_t *)managed, k, v) {
+	json_object_foreach ((json_t *)managed, k, v) {
 		const char *want = json_string_value(v);
 		const char *got = ovn_refresh_value(k, want, live_key(net, k));
 		if (!got || strcmp(got, want))
@@ -709,7 +766,7 @@ static bool clear_the_way(lxd_client *c, const char *project, const char *name,
 			  tf_diags *d)
 {
 	json_t *net = NULL;
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	int rc = get_net(c, project, name, NULL, &net, &err);
 
 	if (rc == TFP_E_NOTFOUND)
@@ -723,25 +780,29 @@ static bool clear_the_way(lxd_client *c, const char *project, const char *name,
 	if (!half_created_ours(net, planned, managed)) {
 		/* Never adopt a network someone else made: it would be
 		 * recorded as ours and destroyed by a later apply. */
-		tf_diags_attr_error(d, "name", "Network already exists",
-				    "Project \"%s\" already has a network \"%s\" "
-				    "(type %s, status %s). Import it (`terraform "
-				    "import <address> %s/%s`) or choose another name.",
-				    project, name,
-				    json_string_value(json_object_get(net, "type")) ?: "?",
-				    json_string_value(json_object_get(net, "status")) ?: "?",
-				    project, name);
+		tf_diags_attr_error(
+			d, "name", "Network already exists",
+			"Project \"%s\" already has a network \"%s\" "
+			"(type %s, status %s). Import it (`terraform "
+			"import <address> %s/%s`) or choose another name.",
+			project, name,
+			json_string_value(json_object_get(net, "type")) ?: "?",
+			json_string_value(json_object_get(net, "status")) ?:
+									    "?",
+			project, name);
 		json_decref(net);
 		return false;
 	}
 	tfp_info("OVN network \"%s\" is half-created (status %s) with this "
-		 "definition: removing it to create it again", name,
-		 json_string_value(json_object_get(net, "status")));
+		 "definition: removing it to create it again",
+		 name, json_string_value(json_object_get(net, "status")));
 	json_decref(net);
-	rc = lxd_send_at(c, "DELETE", net_path(project, name, NULL), NULL, &err);
+	rc = lxd_send_at(c, "DELETE", net_path(project, name, NULL), NULL,
+			 &err);
 	if (rc && rc != TFP_E_NOTFOUND) {
 		lxd_diag(d, NULL, "Cannot create OVN network", &err,
-			 "Removing the half-created network \"%s\" to start again", name);
+			 "Removing the half-created network \"%s\" to start again",
+			 name);
 		return false;
 	}
 	return true;
@@ -755,7 +816,7 @@ static int post_network(lxd_client *c, const char *path, const json_t *body,
 {
 	for (int attempt = 0;; attempt++) {
 		json_t *net = NULL;
-		tfp_error rerr = {0};
+		tfp_error rerr = { 0 };
 		int rc = lxd_request(c, "POST", path, body, NULL, 0, NULL, err);
 
 		if (rc == TFP_OK) {
@@ -772,12 +833,15 @@ static int post_network(lxd_client *c, const char *path, const json_t *body,
 		json_decref(net);
 		if (rc == TFP_OK) {
 			tfp_info("OVN network \"%s\": the create's answer was lost, "
-				 "but the network exists", name);
+				 "but the network exists",
+				 name);
 			return TFP_OK;
 		}
 		if (rc != TFP_E_NOTFOUND)
 			return rc == TFP_E_CANCELLED ? rc : TFP_E_UNAVAILABLE;
-		tfp_debug("OVN network \"%s\": create did not take effect; again", name);
+		tfp_debug(
+			"OVN network \"%s\": create did not take effect; again",
+			name);
 	}
 }
 
@@ -799,7 +863,7 @@ static void ovn_create(tfp_ctx *ctx, const tf_value *planned,
 	const char *project;
 	json_t *cfg = NULL, *body = NULL, *net = NULL, *priv = NULL;
 	char *path = NULL;
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	bool sent = false;
 	int rc;
 
@@ -811,15 +875,17 @@ static void ovn_create(tfp_ctx *ctx, const tf_value *planned,
 	priv = json_object();
 	/* The body's config: the managed keys plus the uplink (cfg itself
 	 * stays the managed keys, for the record). */
-	body = cfg ? json_pack("{s:s, s:s, s:s, s:o}", "name", name, "type", "ovn",
-			       "description", desc ? desc : "", "config",
-			       json_deep_copy(cfg)) : NULL;
+	body = cfg ? json_pack("{s:s, s:s, s:s, s:o}", "name", name, "type",
+			       "ovn", "description", desc ? desc : "", "config",
+			       json_deep_copy(cfg)) :
+		     NULL;
 	if (body && uplink)
 		json_object_set_new(json_object_get(body, "config"), "network",
 				    json_string(uplink));
 	path = lxd_url("/1.0/networks", NULL, NULL, "project", project);
 	if (!body || !priv || !path) {
-		tf_diags_error(d, NULL, "Out of memory", "Creating network \"%s\"", name);
+		tf_diags_error(d, NULL, "Out of memory",
+			       "Creating network \"%s\"", name);
 		goto done;
 	}
 	if (!clear_the_way(c, project, name, planned, cfg, d))
@@ -864,7 +930,8 @@ struct merge_arg {
 	const char *description;
 };
 
-static int merge_mutate(json_t *current, void *argv, json_t **body, tfp_error *err)
+static int merge_mutate(json_t *current, void *argv, json_t **body,
+			tfp_error *err)
 {
 	struct merge_arg *a = argv;
 	json_t *cfg = ovn_merge_config(json_object_get(current, "config"),
@@ -887,9 +954,9 @@ static void ovn_update(tfp_ctx *ctx, const tf_value *prior,
 	lxd_client *c = lxd_ctx_client(ctx, d);
 	const char *name = tf_value_attr_string(prior, "name");
 	const char *project;
-	struct merge_arg a = {0};
+	struct merge_arg a = { 0 };
 	json_t *net = NULL;
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 
 	(void)config;
 	if (!c)
@@ -900,9 +967,11 @@ static void ovn_update(tfp_ctx *ctx, const tf_value *prior,
 	a.uplink = tf_value_attr_string(planned, "uplink");
 	a.description = tf_value_attr_string(planned, "description");
 	if (!a.prior || !a.planned ||
-	    lxd_update_at(c, net_path(project, name, NULL), merge_mutate, &a, &err)) {
+	    lxd_update_at(c, net_path(project, name, NULL), merge_mutate, &a,
+			  &err)) {
 		lxd_diag(d, NULL, "Cannot update OVN network", &err,
-			 "Updating network \"%s\" in project \"%s\"", name, project);
+			 "Updating network \"%s\" in project \"%s\"", name,
+			 project);
 		goto partial;
 	}
 	if (wait_ready(ctx, c, project, name, &err)) {
@@ -924,7 +993,7 @@ static void ovn_update(tfp_ctx *ctx, const tf_value *prior,
 		json_t *v;
 
 		/* Candidates: the keys recorded or managed before. */
-		json_object_foreach(a.prior, k, v)
+		json_object_foreach (a.prior, k, v)
 			if (cand)
 				json_array_append_new(cand, json_string(k));
 		if (next)
@@ -950,7 +1019,7 @@ done:
 static char *used_by_list(lxd_client *c, const char *project, const char *name)
 {
 	_cleanup_(json_decrefp) json_t *net = NULL;
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 
 	if (get_net(c, project, name, NULL, &net, &err) != TFP_OK)
 		return NULL;
@@ -962,28 +1031,31 @@ static void ovn_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 	lxd_client *c = lxd_ctx_client(ctx, d);
 	const char *name = tf_value_attr_string(prior, "name");
 	const char *project;
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	int rc;
 
 	if (!c)
 		return;
 	project = project_of(c, prior);
-	rc = lxd_send_at(c, "DELETE", net_path(project, name, NULL), NULL, &err);
+	rc = lxd_send_at(c, "DELETE", net_path(project, name, NULL), NULL,
+			 &err);
 	if (rc == TFP_OK || rc == TFP_E_NOTFOUND)
 		return;
 	if (strstr(err.message, "in use")) {
 		char *users = used_by_list(c, project, name);
-		tf_diags_error(d, NULL, "OVN network is in use",
-			       "LXD refused to delete network \"%s\" (project "
-			       "\"%s\"): %s. Used by: %s. Remove or reconfigure "
-			       "those instances and profiles (see `lxc network show "
-			       "%s --project %s`) and apply again.", name, project,
-			       err.message, users && *users ? users : "(unknown)",
-			       name, project);
+		tf_diags_error(
+			d, NULL, "OVN network is in use",
+			"LXD refused to delete network \"%s\" (project "
+			"\"%s\"): %s. Used by: %s. Remove or reconfigure "
+			"those instances and profiles (see `lxc network show "
+			"%s --project %s`) and apply again.",
+			name, project, err.message,
+			users && *users ? users : "(unknown)", name, project);
 		free(users);
 	} else {
 		lxd_diag(d, NULL, "Cannot delete OVN network", &err,
-			 "Deleting network \"%s\" in project \"%s\"", name, project);
+			 "Deleting network \"%s\" in project \"%s\"", name,
+			 project);
 	}
 }
 

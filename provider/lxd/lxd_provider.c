@@ -11,13 +11,13 @@
 
 /* The types of this provider, one row each (see resource.h): a new
  * resource is its file plus a row here. */
-#define LXD_RESOURCES(X)             \
-	X(lxd_storage_pool_resource) \
-	X(lxd_ovn_network_resource)  \
+#define LXD_RESOURCES(X)                                                       \
+	X(lxd_storage_pool_resource)                                           \
+	X(lxd_ovn_network_resource)                                            \
 	X(lxd_node_resource)
-#define LXD_DATA_SOURCES(X)        \
-	X(lxd_network_data_source) \
-	X(lxd_cluster_data_source) \
+#define LXD_DATA_SOURCES(X)                                                    \
+	X(lxd_network_data_source)                                             \
+	X(lxd_cluster_data_source)                                             \
 	X(lxd_server_data_source)
 
 LXD_RESOURCES(TFP_EXTERN_RESOURCE)
@@ -51,7 +51,8 @@ static const tf_attr_def lxd_provider_attrs[] = {
 	  "LXD project for project-scoped objects. Defaults to `default`." },
 	{ "operation_timeout", "\"string\"", TF_OPTIONAL, NULL,
 	  "Upper bound for one LXD operation, as a duration such as `10m` "
-	  "(default `10m`).", tfp_validate_duration },
+	  "(default `10m`).",
+	  tfp_validate_duration },
 	{ "request_timeout", "\"number\"", TF_OPTIONAL, NULL,
 	  "Seconds one HTTP request to LXD may take (default 30, from 1 to "
 	  "3600). Also the time a request keeps retrying while LXD restarts "
@@ -80,32 +81,35 @@ static void lxd_provider_validate(const tf_value *config, tf_diags *d)
 		secs = tf_value_get_double(rt);
 		if (!(secs >= REQUEST_TIMEOUT_MIN_S &&
 		      secs <= REQUEST_TIMEOUT_MAX_S))
-			tf_diags_attr_error(d, "request_timeout",
-					    "Invalid request timeout",
-					    "`request_timeout` is %s; it must be a number "
-					    "of seconds from %d to %d.",
-					    tf_value_number_text(rt),
-					    REQUEST_TIMEOUT_MIN_S,
-					    REQUEST_TIMEOUT_MAX_S);
+			tf_diags_attr_error(
+				d, "request_timeout", "Invalid request timeout",
+				"`request_timeout` is %s; it must be a number "
+				"of seconds from %d to %d.",
+				tf_value_number_text(rt), REQUEST_TIMEOUT_MIN_S,
+				REQUEST_TIMEOUT_MAX_S);
 	}
 	if (addr && strncmp(addr, "https://", 8) != 0)
-		tf_diags_attr_error(d, "address", "Invalid LXD address",
-				    "\"%s\" is not an HTTPS URL. Use the form "
-				    "https://<host>:8443, or leave `address` unset "
-				    "and use `socket` for a local server.", addr);
-	if (addr && tf_value_is_null(tf_value_attr(config, "client_certificate")))
+		tf_diags_attr_error(
+			d, "address", "Invalid LXD address",
+			"\"%s\" is not an HTTPS URL. Use the form "
+			"https://<host>:8443, or leave `address` unset "
+			"and use `socket` for a local server.",
+			addr);
+	if (addr &&
+	    tf_value_is_null(tf_value_attr(config, "client_certificate")))
 		tf_diags_attr_error(d, "client_certificate",
 				    "Missing client certificate",
 				    "Connecting to %s over HTTPS needs "
-				    "`client_certificate` and `client_key`.", addr);
+				    "`client_certificate` and `client_key`.",
+				    addr);
 }
 
 static void *lxd_configure(const tf_value *config, const char *tf_version,
 			   atomic_int *stop, tf_diags *d)
 {
-	lxd_client_opts o = {0};
+	lxd_client_opts o = { 0 };
 	lxd_client *c = NULL;
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	const char *timeout = tf_value_attr_string(config, "operation_timeout");
 	const tf_value *rt = tf_value_attr(config, "request_timeout");
 	double rsecs = REQUEST_TIMEOUT_DEFAULT_S;
@@ -126,11 +130,12 @@ static void *lxd_configure(const tf_value *config, const char *tf_version,
 	o.request_timeout_ms = (long)(rsecs * 1000.0 + 0.5);
 	o.stop = stop;
 	if (lxd_client_new(&o, &c, &err) != TFP_OK) {
-		tf_diags_error(d, NULL, "Cannot set up the LXD connection",
-			       "%s. Set the provider's `socket` (or `LXD_SOCKET` / "
-			       "`LXD_DIR`) for a local server, or `address` with "
-			       "client credentials for a remote one.",
-			       err.message[0] ? err.message : tfp_code_str(err.code));
+		tf_diags_error(
+			d, NULL, "Cannot set up the LXD connection",
+			"%s. Set the provider's `socket` (or `LXD_SOCKET` / "
+			"`LXD_DIR`) for a local server, or `address` with "
+			"client credentials for a remote one.",
+			err.message[0] ? err.message : tfp_code_str(err.code));
 		return NULL;
 	}
 	tfp_debug("LXD client configured (%s, request timeout %ld ms)",
@@ -143,13 +148,11 @@ static void lxd_client_release(void *c)
 	lxd_client_free(c);
 }
 
-static const tfp_resource *const lxd_resources[] = {
-	LXD_RESOURCES(TFP_ADDRESS_OF)
-};
+static const tfp_resource *const lxd_resources[] = { LXD_RESOURCES(
+	TFP_ADDRESS_OF) };
 
-static const tfp_data_source *const lxd_data_sources[] = {
-	LXD_DATA_SOURCES(TFP_ADDRESS_OF)
-};
+static const tfp_data_source *const lxd_data_sources[] = { LXD_DATA_SOURCES(
+	TFP_ADDRESS_OF) };
 
 extern const tfp_function lxd_fn_cert_fingerprint;
 extern const tfp_function lxd_fn_member_config;

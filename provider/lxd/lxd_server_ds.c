@@ -14,14 +14,18 @@
 static const tf_attr_def server_attrs[] = {
 	{ "target", "\"string\"", TF_OPTIONAL, NULL,
 	  "Cluster member to ask (`?target=`). Defaults to the member the "
-	  "provider is connected to.", lxd_validate_name },
+	  "provider is connected to.",
+	  lxd_validate_name },
 	{ "server_name", "\"string\"", TF_COMPUTED, NULL,
 	  "Server (member) name; for a standalone server usually `none`." },
 	{ "server_version", "\"string\"", TF_COMPUTED, NULL,
 	  "LXD version, e.g. `5.0.2`." },
-	{ "server", "\"string\"", TF_COMPUTED, NULL, "Server implementation (`lxd`)." },
-	{ "api_version", "\"string\"", TF_COMPUTED, NULL, "REST API version (`1.0`)." },
-	{ "api_status", "\"string\"", TF_COMPUTED, NULL, "API status (`stable`)." },
+	{ "server", "\"string\"", TF_COMPUTED, NULL,
+	  "Server implementation (`lxd`)." },
+	{ "api_version", "\"string\"", TF_COMPUTED, NULL,
+	  "REST API version (`1.0`)." },
+	{ "api_status", "\"string\"", TF_COMPUTED, NULL,
+	  "API status (`stable`)." },
 	{ "api_extensions", "[\"list\",\"string\"]", TF_COMPUTED, NULL,
 	  "API extensions the server supports, in server order." },
 	{ "auth", "\"string\"", TF_COMPUTED, NULL,
@@ -37,7 +41,8 @@ static const tf_attr_def server_attrs[] = {
 	{ "storage_drivers", "[\"list\",\"string\"]", TF_COMPUTED, NULL,
 	  "Storage drivers this server supports (usable in lxd_storage_pool)." },
 	{ "kernel", "\"string\"", TF_COMPUTED, NULL, "Kernel name (`Linux`)." },
-	{ "kernel_version", "\"string\"", TF_COMPUTED, NULL, "Kernel version." },
+	{ "kernel_version", "\"string\"", TF_COMPUTED, NULL,
+	  "Kernel version." },
 	{ "kernel_architecture", "\"string\"", TF_COMPUTED, NULL,
 	  "Kernel architecture, e.g. `x86_64`." },
 	{ "architectures", "[\"list\",\"string\"]", TF_COMPUTED, NULL,
@@ -79,11 +84,14 @@ static const struct fact facts[] = {
 	{ "clustered", FROM_ENV, AS_BOOL, "server_clustered", NULL },
 	{ "addresses", FROM_ENV, AS_LIST, "addresses", NULL },
 	{ "certificate", FROM_ENV, AS_STRING, "certificate", NULL },
-	{ "certificate_fingerprint", FROM_ENV, AS_STRING, "certificate_fingerprint", NULL },
-	{ "storage_drivers", FROM_ENV, AS_LIST, "storage_supported_drivers", "Name" },
+	{ "certificate_fingerprint", FROM_ENV, AS_STRING,
+	  "certificate_fingerprint", NULL },
+	{ "storage_drivers", FROM_ENV, AS_LIST, "storage_supported_drivers",
+	  "Name" },
 	{ "kernel", FROM_ENV, AS_STRING, "kernel", NULL },
 	{ "kernel_version", FROM_ENV, AS_STRING, "kernel_version", NULL },
-	{ "kernel_architecture", FROM_ENV, AS_STRING, "kernel_architecture", NULL },
+	{ "kernel_architecture", FROM_ENV, AS_STRING, "kernel_architecture",
+	  NULL },
 	{ "architectures", FROM_ENV, AS_LIST, "architectures", NULL },
 	{ "os_name", FROM_ENV, AS_STRING, "os_name", NULL },
 	{ "os_version", FROM_ENV, AS_STRING, "os_version", NULL },
@@ -92,16 +100,16 @@ static const struct fact facts[] = {
 
 static tf_value *fact_value(const struct fact *f, const json_t *info)
 {
-	const json_t *o = f->from == FROM_ENV ? json_object_get(info, "environment") : info;
+	const json_t *o = f->from == FROM_ENV ?
+				  json_object_get(info, "environment") :
+				  info;
 	const json_t *v = json_object_get(o, f->key);
 
 	switch (f->as) {
 	case AS_LIST:
 		return lxd_strings(v, &(lxd_strings_opts){ .field = f->field });
-	case AS_BOOL:
-		return tf_value_bool(json_is_true(v));
-	default:
-		return tf_value_string(lxd_jstr(o, f->key));
+	case AS_BOOL: return tf_value_bool(json_is_true(v));
+	default: return tf_value_string(lxd_jstr(o, f->key));
 	}
 }
 
@@ -111,19 +119,19 @@ static void server_read(tfp_ctx *ctx, const tf_value *config, tf_value **out,
 	lxd_client *c = lxd_ctx_client(ctx, d);
 	const char *target = tf_value_attr_string(config, "target");
 	json_t *info = NULL;
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	tf_value *st;
 	int rc;
 
 	if (!c)
 		return;
-	rc = lxd_get_at(c, lxd_url("/1.0", NULL, NULL, "target", target), &info, NULL,
-			&err);
+	rc = lxd_get_at(c, lxd_url("/1.0", NULL, NULL, "target", target), &info,
+			NULL, &err);
 	if (rc) {
-		tf_path p = {0};
+		tf_path p = { 0 };
 		tf_path_push_attr(&p, "target");
-		lxd_diag(d, target ? &p : NULL, "Cannot read LXD server info", &err,
-			 "GET /1.0%s%s", target ? " on member " : "",
+		lxd_diag(d, target ? &p : NULL, "Cannot read LXD server info",
+			 &err, "GET /1.0%s%s", target ? " on member " : "",
 			 target ? target : "");
 		tf_path_done(&p);
 		return;
@@ -132,7 +140,8 @@ static void server_read(tfp_ctx *ctx, const tf_value *config, tf_value **out,
 	if (st && target)
 		tf_value_object_set(st, "target", tf_value_string(target));
 	for (size_t i = 0; st && i < TF_COUNT(facts); i++)
-		tf_value_object_set(st, facts[i].attr, fact_value(&facts[i], info));
+		tf_value_object_set(st, facts[i].attr,
+				    fact_value(&facts[i], info));
 	*out = st;
 	json_decref(info);
 }

@@ -15,8 +15,8 @@ json_t *lxd_private_load(const tfp_ctx *ctx)
 
 	if (ctx->private_in && ctx->private_in_len > 0 &&
 	    ctx->private_in_len <= PRIVATE_MAX)
-		j = json_loadb((const char *)ctx->private_in, ctx->private_in_len,
-			       0, NULL);
+		j = json_loadb((const char *)ctx->private_in,
+			       ctx->private_in_len, 0, NULL);
 	if (j && json_is_object(j))
 		return j;
 	if (j)
@@ -67,7 +67,7 @@ int lxd_server_keys_record(json_t *priv, const char *scope, const json_t *live,
 
 	if (!keys)
 		return TF_E_NOMEM;
-	json_object_foreach((json_t *)live, k, v) {
+	json_object_foreach ((json_t *)live, k, v) {
 		if (is_volatile(k) || managed_has(managed, k) ||
 		    (keep && !keep(k, v, arg)) ||
 		    (candidates && !lxd_json_has(candidates, k)))
@@ -94,7 +94,7 @@ void lxd_server_keys_prune(json_t *priv, const tf_value *scopes)
 	json_t *v;
 	void *tmp;
 
-	json_object_foreach_safe(all, tmp, k, v) {
+	json_object_foreach_safe (all, tmp, k, v) {
 		if (*k && !managed_has(scopes, k))
 			json_object_del(all, k);
 	}
@@ -104,9 +104,11 @@ json_t *lxd_key_union(const json_t *a, const tf_value *m)
 {
 	json_t *out = a ? json_deep_copy(a) : json_array();
 
-	for (size_t i = 0; out && m && tf_value_is_known(m) && i < tf_value_len(m); i++) {
+	for (size_t i = 0;
+	     out && m && tf_value_is_known(m) && i < tf_value_len(m); i++) {
 		const char *k = tf_value_map_key(m, i);
-		if (!lxd_json_has(out, k) && json_array_append_new(out, json_string(k))) {
+		if (!lxd_json_has(out, k) &&
+		    json_array_append_new(out, json_string(k))) {
 			json_decref(out);
 			return NULL;
 		}
@@ -115,14 +117,16 @@ json_t *lxd_key_union(const json_t *a, const tf_value *m)
 }
 
 const json_t *lxd_server_keys_ensure(json_t *priv, const char *scope,
-				    const json_t *live, const tf_value *managed,
-				    lxd_key_filter keep, bool *changed)
+				     const json_t *live,
+				     const tf_value *managed,
+				     lxd_key_filter keep, bool *changed)
 {
 	const json_t *rec = lxd_server_keys_get(priv, scope);
 
 	if (rec)
 		return rec;
-	if (lxd_server_keys_record(priv, scope, live, managed, NULL, keep, NULL))
+	if (lxd_server_keys_record(priv, scope, live, managed, NULL, keep,
+				   NULL))
 		return NULL;
 	*changed = true;
 	return lxd_server_keys_get(priv, scope);
@@ -156,14 +160,16 @@ tf_value *lxd_refresh_config(const tf_value *managed, const json_t *live,
 	for (size_t i = 0; have_managed && i < tf_value_len(managed); i++) {
 		k = tf_value_map_key(managed, i);
 		v = json_object_get(live, k);
-		if (v && !json_is_null(v) && tf_value_map_set(out, k, lxd_config_value(v)))
+		if (v && !json_is_null(v) &&
+		    tf_value_map_set(out, k, lxd_config_value(v)))
 			goto nomem;
 	}
 	if (!only_managed && server_keys) {
-		json_object_foreach((json_t *)live, k, v) {
+		json_object_foreach ((json_t *)live, k, v) {
 			if (is_volatile(k) || json_is_null(v) ||
 			    managed_has(managed, k) ||
-			    lxd_json_has(server_keys, k) || (keep && !keep(k, v, arg)))
+			    lxd_json_has(server_keys, k) ||
+			    (keep && !keep(k, v, arg)))
 				continue;
 			if (tf_value_map_set(out, k, lxd_config_value(v)))
 				goto nomem;

@@ -63,8 +63,9 @@ void lxd_server_keys_prune(json_t *priv, const tf_value *scopes);
  * not managed is recorded now as the server's, once, and *changed is set
  * (the caller saves priv). NULL only when out of memory. */
 const json_t *lxd_server_keys_ensure(json_t *priv, const char *scope,
-				    const json_t *live, const tf_value *managed,
-				    lxd_key_filter keep, bool *changed);
+				     const json_t *live,
+				     const tf_value *managed,
+				     lxd_key_filter keep, bool *changed);
 
 /* An update's candidates for the scope's new record: the keys recorded in
  * `prior_priv` plus the keys the prior state managed (`prior_managed`, a

@@ -55,7 +55,8 @@ static const tf_attr_def pool_attrs[] = {
 	  "On a cluster, member-specific keys belong in `member_config`. "
 	  "Changing `source`, `zfs.pool_name`, `lvm.use_thinpool` or "
 	  "`lvm.thinpool_metadata_size` replaces the pool." },
-	{ "member_config", "[\"map\",[\"map\",\"string\"]]", TF_OPTIONAL | TF_COMPUTED, NULL,
+	{ "member_config", "[\"map\",[\"map\",\"string\"]]",
+	  TF_OPTIONAL | TF_COMPUTED, NULL,
 	  "Clustered servers only: member-specific keys (`source`, `size`, "
 	  "`zfs.pool_name`, `lvm.vg_name`, `lvm.thinpool_name`) per cluster "
 	  "member name, e.g. `{ node1 = { source = \"/srv/pool\" } }`. Members "
@@ -86,16 +87,20 @@ static tf_value *live_identity(const tf_schema *s, const char *name,
 			       const json_t *pool, const tf_value *state)
 {
 	tf_value *v = tf_schema_empty_object(s);
-	const tf_value *ign = state ? tf_value_attr(state, "ignore_unmanaged_keys") : NULL;
+	const tf_value *ign = state ? tf_value_attr(state,
+						    "ignore_unmanaged_keys") :
+				      NULL;
 
 	if (!v)
 		return NULL;
 	tf_value_object_set(v, "name", tf_value_string(name));
-	tf_value_object_set(v, "driver", tf_value_string(lxd_jstr(pool, "driver")));
+	tf_value_object_set(v, "driver",
+			    tf_value_string(lxd_jstr(pool, "driver")));
 	tf_value_object_set(v, "description",
 			    tf_value_string(lxd_jstr(pool, "description")));
 	if (ign && tf_value_is_known(ign))
-		tf_value_object_set(v, "ignore_unmanaged_keys", tf_value_ref((tf_value *)ign));
+		tf_value_object_set(v, "ignore_unmanaged_keys",
+				    tf_value_ref((tf_value *)ign));
 	return v;
 }
 
@@ -118,7 +123,7 @@ static tf_value *refresh_members(lxd_client *c, const char *name,
 		const tf_value *managed = tf_value_map_value(prior_mc, i);
 		const json_t *live, *rec;
 		json_t *pool = NULL;
-		tfp_error err = {0};
+		tfp_error err = { 0 };
 		tf_value *keys;
 		int rc = pool_get(c, name, m, &pool, NULL, &err);
 
@@ -132,9 +137,11 @@ static tf_value *refresh_members(lxd_client *c, const char *name,
 			return NULL;
 		}
 		live = json_object_get(pool, "config");
-		rec = lxd_server_keys_ensure(priv, m, live, managed, pool_member_key_filter, changed);
+		rec = lxd_server_keys_ensure(priv, m, live, managed,
+					     pool_member_key_filter, changed);
 		keys = lxd_refresh_config(managed, live, rec, only_managed,
-					  pool_member_key_filter, NULL, &failed);
+					  pool_member_key_filter, NULL,
+					  &failed);
 		if (!keys && !failed) {
 			tf_type *kt = tf_type_map(tf_type_string());
 			keys = tf_value_map_new(kt);
@@ -145,7 +152,8 @@ static tf_value *refresh_members(lxd_client *c, const char *name,
 		json_decref(pool);
 	}
 	if (failed) {
-		tf_diags_error(d, NULL, "Out of memory", "Refreshing storage pool \"%s\"", name);
+		tf_diags_error(d, NULL, "Out of memory",
+			       "Refreshing storage pool \"%s\"", name);
 		tf_value_unref(out);
 		return NULL;
 	}
@@ -158,11 +166,12 @@ static void pool_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 	const char *name = NULL;
 	lxd_client *c = lxd_ctx_named(ctx, state, &name, d);
 	const tf_value *managed = tf_value_attr(state, "config");
-	bool only = tf_value_get_bool(tf_value_attr(state, "ignore_unmanaged_keys"));
+	bool only = tf_value_get_bool(
+		tf_value_attr(state, "ignore_unmanaged_keys"));
 	tf_value *cfg = NULL, *mc = NULL, *ident = NULL;
 	json_t *pool = NULL, *priv = NULL;
 	const json_t *live, *rec;
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	bool changed = false, failed = false;
 	int rc;
 
@@ -186,8 +195,8 @@ static void pool_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 	cfg = lxd_refresh_config(managed, live, rec, only, NULL, NULL, &failed);
 	if (failed)
 		goto nomem;
-	mc = refresh_members(c, name, tf_value_attr(state, "member_config"), priv,
-			     only, &changed, d);
+	mc = refresh_members(c, name, tf_value_attr(state, "member_config"),
+			     priv, only, &changed, d);
 	if (tf_diags_has_error(d))
 		goto done;
 	ident = live_identity(ctx->schema, name, pool, state);
@@ -196,7 +205,8 @@ static void pool_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 		goto nomem;
 	goto done;
 nomem:
-	tf_diags_error(d, NULL, "Out of memory", "Refreshing storage pool \"%s\"", name);
+	tf_diags_error(d, NULL, "Out of memory",
+		       "Refreshing storage pool \"%s\"", name);
 done:
 	tf_value_unref(ident);
 	tf_value_unref(cfg);
@@ -219,14 +229,17 @@ static bool is_server_filled(const char *driver, const char *k)
 		{ "dir", { "source", NULL } },
 		{ "zfs", { "source", "size", "zfs.pool_name", NULL } },
 		{ "btrfs", { "source", "size", NULL } },
-		{ "lvm", { "source", "size", "lvm.vg_name", "lvm.thinpool_name",
-			   "lvm.thinpool_metadata_size", NULL } },
-		{ "ceph", { "source", "ceph.cluster_name", "ceph.osd.pg_num",
-			    "ceph.osd.pool_name", "ceph.user.name", NULL } },
-		{ "cephfs", { "source", "cephfs.cluster_name", "cephfs.path",
-			      "cephfs.user.name", NULL } },
-		{ "cephobject", { "cephobject.cluster_name", "cephobject.user.name",
-				  NULL } },
+		{ "lvm",
+		  { "source", "size", "lvm.vg_name", "lvm.thinpool_name",
+		    "lvm.thinpool_metadata_size", NULL } },
+		{ "ceph",
+		  { "source", "ceph.cluster_name", "ceph.osd.pg_num",
+		    "ceph.osd.pool_name", "ceph.user.name", NULL } },
+		{ "cephfs",
+		  { "source", "cephfs.cluster_name", "cephfs.path",
+		    "cephfs.user.name", NULL } },
+		{ "cephobject",
+		  { "cephobject.cluster_name", "cephobject.user.name", NULL } },
 	};
 
 	if (strncmp(k, "volatile.", 9) == 0)
@@ -239,9 +252,9 @@ static bool is_server_filled(const char *driver, const char *k)
 
 struct filter_arg {
 	const char *driver;
-	const char *name;  /* pool name, to recognise default sources */
-	bool member_only;  /* keep only member-specific keys */
-	bool global_only;  /* keep only global keys */
+	const char *name; /* pool name, to recognise default sources */
+	bool member_only; /* keep only member-specific keys */
+	bool global_only; /* keep only global keys */
 };
 
 static bool ends_with(const char *s, const char *suffix)
@@ -283,21 +296,24 @@ static bool import_filter(const char *k, const json_t *v, void *argv)
 	if (a->global_only && pool_is_member_key(k))
 		return false;
 	if (strcmp(k, "source") == 0)
-		return !is_default_source(a->driver, a->name, json_string_value(v));
+		return !is_default_source(a->driver, a->name,
+					  json_string_value(v));
 	return !is_server_filled(a->driver, k);
 }
 
 /* The keys of `pool` an import puts in state (NULL when none), recording
  * the others as the server's under `scope`. */
-static tf_value *import_scope(json_t *priv, const char *scope, const json_t *pool,
-			      struct filter_arg *fa, bool *failed)
+static tf_value *import_scope(json_t *priv, const char *scope,
+			      const json_t *pool, struct filter_arg *fa,
+			      bool *failed)
 {
 	const json_t *live = json_object_get(pool, "config");
 	tf_value *keys = lxd_config_to_map(live, import_filter, fa);
 
 	if (!keys ||
 	    lxd_server_keys_record(priv, scope, live, keys, NULL,
-				   fa->member_only ? pool_member_key_filter : NULL,
+				   fa->member_only ? pool_member_key_filter :
+						     NULL,
 				   NULL)) {
 		tf_value_unref(keys);
 		*failed = true;
@@ -329,7 +345,7 @@ static int import_members(lxd_client *c, const char *id, const json_t *pool,
 	}
 	fa->global_only = false;
 	fa->member_only = true;
-	json_array_foreach(json_object_get(pool, "locations"), i, l) {
+	json_array_foreach (json_object_get(pool, "locations"), i, l) {
 		const char *m = json_string_value(l);
 		json_t *mp = NULL;
 		tf_value *keys;
@@ -364,21 +380,22 @@ static void pool_import(tfp_ctx *ctx, const char *id, tf_value **out,
 			tf_diags *d)
 {
 	lxd_client *c = lxd_ctx_client(ctx, d);
-	struct filter_arg fa = {0};
+	struct filter_arg fa = { 0 };
 	tf_value *ident = NULL, *cfg = NULL, *mc = NULL;
 	json_t *pool = NULL, *priv = NULL;
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	bool clustered = false, failed = false;
 	int rc;
 
 	if (!c)
 		return;
 	if (!*id || strchr(id, '/')) {
-		tf_diags_error(d, NULL, "Invalid import ID",
-			       "Import a storage pool by its name, e.g. "
-			       "`terraform import lxd_storage_pool.example default` "
-			       "(got \"%s\"). Storage pools are not project-scoped.",
-			       id);
+		tf_diags_error(
+			d, NULL, "Invalid import ID",
+			"Import a storage pool by its name, e.g. "
+			"`terraform import lxd_storage_pool.example default` "
+			"(got \"%s\"). Storage pools are not project-scoped.",
+			id);
 		return;
 	}
 	rc = pool_get(c, id, NULL, &pool, NULL, &err);
@@ -386,7 +403,9 @@ static void pool_import(tfp_ctx *ctx, const char *id, tf_value **out,
 		/* ReadResource reports it: Terraform then says "Cannot import
 		 * non-existent remote object". */
 		ident = live_identity(ctx->schema, id, NULL, NULL);
-		*out = ident ? pool_state(ctx->schema, ident, NULL, NULL, NULL) : NULL;
+		*out = ident ? pool_state(ctx->schema, ident, NULL, NULL,
+					  NULL) :
+			       NULL;
 		goto done;
 	}
 	if (rc == TFP_OK)
@@ -416,7 +435,8 @@ static void pool_import(tfp_ctx *ctx, const char *id, tf_value **out,
 		*out = pool_state(ctx->schema, ident, cfg, mc, pool);
 done:
 	if (!*out && !tf_diags_has_error(d))
-		tf_diags_error(d, NULL, "Out of memory", "Importing storage pool \"%s\"", id);
+		tf_diags_error(d, NULL, "Out of memory",
+			       "Importing storage pool \"%s\"", id);
 	tf_value_unref(ident);
 	tf_value_unref(cfg);
 	tf_value_unref(mc);
@@ -428,8 +448,9 @@ done:
 
 /* Immutable keys whose value changes between prior and planned force a
  * replacement (reported at config["k"] / member_config["m"]["k"]). */
-static bool check_immutable(const tf_value *prior_map, const tf_value *planned_map,
-			    const char *attr, const char *member, tf_paths *replace)
+static bool check_immutable(const tf_value *prior_map,
+			    const tf_value *planned_map, const char *attr,
+			    const char *member, tf_paths *replace)
 {
 	bool any = false;
 
@@ -443,8 +464,9 @@ static bool check_immutable(const tf_value *prior_map, const tf_value *planned_m
 		if (!pool_is_immutable_key(k) || !ov)
 			continue;
 		if (tf_value_is_unknown(nv) || !tf_value_equal(ov, nv)) {
-			tf_path p = {0};
-			tf_path_attr_keys(&p, attr, member ? member : k, member ? k : NULL);
+			tf_path p = { 0 };
+			tf_path_attr_keys(&p, attr, member ? member : k,
+					  member ? k : NULL);
 			tf_paths_add(replace, &p);
 			tf_path_done(&p);
 			any = true;
@@ -462,7 +484,7 @@ static void check_against_server(lxd_client *c, const tf_value *config,
 	const tf_value *cfg = tf_value_attr(config, "config");
 	const tf_value *mc = tf_value_attr(config, "member_config");
 	json_t *members = NULL;
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	bool clustered = false, ok = false;
 	char *supported = NULL;
 
@@ -473,36 +495,41 @@ static void check_against_server(lxd_client *c, const tf_value *config,
 			return;
 		}
 		if (!ok)
-			tf_diags_attr_error(d, "driver", "Unsupported storage driver",
-					    "The LXD server does not support the "
-					    "\"%s\" storage driver (its tools are "
-					    "missing or the kernel lacks support). "
-					    "Supported here: %s.",
-					    driver, supported ? supported : "none");
+			tf_diags_attr_error(
+				d, "driver", "Unsupported storage driver",
+				"The LXD server does not support the "
+				"\"%s\" storage driver (its tools are "
+				"missing or the kernel lacks support). "
+				"Supported here: %s.",
+				driver, supported ? supported : "none");
 		free(supported);
 	}
 	if (lxd_is_clustered(c, &clustered, &err)) {
-		lxd_diag(d, NULL, "Cannot reach LXD", &err, "Reading server info");
+		lxd_diag(d, NULL, "Cannot reach LXD", &err,
+			 "Reading server info");
 		return;
 	}
 	if (!clustered) {
 		if (tf_value_is_known(mc) && tf_value_len(mc) > 0)
-			tf_diags_attr_error(d, "member_config",
-					    "member_config needs a cluster",
-					    "This LXD server is not clustered. Put "
-					    "keys such as `source` in `config` "
-					    "instead of `member_config`.");
+			tf_diags_attr_error(
+				d, "member_config",
+				"member_config needs a cluster",
+				"This LXD server is not clustered. Put "
+				"keys such as `source` in `config` "
+				"instead of `member_config`.");
 		return;
 	}
-	for (size_t i = 0; tf_value_is_known(cfg) && i < tf_value_len(cfg); i++) {
+	for (size_t i = 0; tf_value_is_known(cfg) && i < tf_value_len(cfg);
+	     i++) {
 		const char *k = tf_value_map_key(cfg, i);
 		if (pool_is_member_key(k))
-			tf_diags_key_error(d, "config", k, NULL,
-					   "Member-specific key in config",
-					   "\"%s\" is specific to each cluster member. "
-					   "Set it per member in `member_config`, e.g. "
-					   "member_config = { node1 = { %s = \"...\" } }.",
-					   k, k);
+			tf_diags_key_error(
+				d, "config", k, NULL,
+				"Member-specific key in config",
+				"\"%s\" is specific to each cluster member. "
+				"Set it per member in `member_config`, e.g. "
+				"member_config = { node1 = { %s = \"...\" } }.",
+				k, k);
 	}
 	if (!tf_value_is_known(mc) || tf_value_len(mc) == 0)
 		return;
@@ -517,20 +544,25 @@ static void check_against_server(lxd_client *c, const tf_value *config,
 
 		if (!lxd_json_has(members, m)) {
 			char *all = lxd_join(members, NULL);
-			tf_diags_key_error(d, "member_config", m, NULL,
-					   "Unknown cluster member",
-					   "The LXD cluster has no member named \"%s\" "
-					   "(members: %s).", m, all ? all : "");
+			tf_diags_key_error(
+				d, "member_config", m, NULL,
+				"Unknown cluster member",
+				"The LXD cluster has no member named \"%s\" "
+				"(members: %s).",
+				m, all ? all : "");
 			free(all);
 			continue;
 		}
-		for (size_t j = 0; tf_value_is_known(keys) && j < tf_value_len(keys); j++) {
+		for (size_t j = 0;
+		     tf_value_is_known(keys) && j < tf_value_len(keys); j++) {
 			const char *k = tf_value_map_key(keys, j);
 			if (!pool_is_member_key(k))
-				tf_diags_key_error(d, "member_config", m, k,
-						   "Not a member-specific key",
-						   "\"%s\" applies to the whole cluster; "
-						   "set it in `config` instead.", k);
+				tf_diags_key_error(
+					d, "member_config", m, k,
+					"Not a member-specific key",
+					"\"%s\" applies to the whole cluster; "
+					"set it in `config` instead.",
+					k);
 		}
 	}
 	json_decref(members);
@@ -545,7 +577,8 @@ static bool members_may_change(const tf_value *pm, const tf_value *nm)
 	if (!nm || !tf_value_is_wholly_known(nm))
 		return true;
 	for (size_t i = 0; tf_value_is_known(nm) && i < tf_value_len(nm); i++)
-		if (!tf_value_is_known(pm) || !tf_value_map_get(pm, tf_value_map_key(nm, i)))
+		if (!tf_value_is_known(pm) ||
+		    !tf_value_map_get(pm, tf_value_map_key(nm, i)))
 			return true;
 	return false;
 }
@@ -561,17 +594,23 @@ static void pool_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 	if (tf_value_is_null(prior))
 		return;
 	repl |= check_immutable(tf_value_attr(prior, "config"),
-				tf_value_attr(*planned, "config"), "config", NULL,
-				replace);
+				tf_value_attr(*planned, "config"), "config",
+				NULL, replace);
 	{
 		const tf_value *pm = tf_value_attr(prior, "member_config");
 		const tf_value *nm = tf_value_attr(*planned, "member_config");
-		for (size_t i = 0; tf_value_is_known(nm) && i < tf_value_len(nm); i++) {
+		for (size_t i = 0;
+		     tf_value_is_known(nm) && i < tf_value_len(nm); i++) {
 			const char *m = tf_value_map_key(nm, i);
-			const tf_value *pv = tf_value_is_known(pm) ? tf_value_map_get(pm, m) : NULL;
+			const tf_value *pv = tf_value_is_known(pm) ?
+						     tf_value_map_get(pm, m) :
+						     NULL;
 			if (pv)
-				repl |= check_immutable(pv, tf_value_map_value(nm, i),
-							"member_config", m, replace);
+				repl |= check_immutable(pv,
+							tf_value_map_value(nm,
+									   i),
+							"member_config", m,
+							replace);
 		}
 	}
 	if (repl || replace->n ||
@@ -590,17 +629,19 @@ static bool release_members(lxd_client *c, const char *name,
 			    const tf_value *pmc, const tf_value *nmc,
 			    tf_diags *d)
 {
-	for (size_t i = 0; tf_value_is_known(pmc) && i < tf_value_len(pmc); i++) {
+	for (size_t i = 0; tf_value_is_known(pmc) && i < tf_value_len(pmc);
+	     i++) {
 		const char *m = tf_value_map_key(pmc, i);
 		pool_merge a = { .prior_keys = tf_value_map_value(pmc, i),
-				       .planned_keys = NULL };
+				 .planned_keys = NULL };
 		bool has_mutable = false;
-		tfp_error err = {0};
+		tfp_error err = { 0 };
 
 		if (tf_value_is_known(nmc) && tf_value_map_get(nmc, m))
 			continue;
 		for (size_t j = 0; j < tf_value_len(a.prior_keys); j++)
-			if (!pool_is_immutable_key(tf_value_map_key(a.prior_keys, j)))
+			if (!pool_is_immutable_key(
+				    tf_value_map_key(a.prior_keys, j)))
 				has_mutable = true;
 		if (has_mutable && pool_merge_write(c, name, m, &a, &err)) {
 			lxd_diag(d, NULL, "Cannot update storage pool", &err,
@@ -620,8 +661,9 @@ static void pool_update(tfp_ctx *ctx, const tf_value *prior,
 	lxd_client *c = lxd_ctx_named(ctx, prior, &name, d);
 	const tf_value *pmc = tf_value_attr(prior, "member_config");
 	const tf_value *nmc = tf_value_attr(planned, "member_config");
-	json_t *pool = NULL, *priv = NULL, *new_priv = NULL, *touched = json_object();
-	tfp_error err = {0};
+	json_t *pool = NULL, *priv = NULL, *new_priv = NULL,
+	       *touched = json_object();
+	tfp_error err = { 0 };
 
 	(void)config;
 	if (!c || !touched)
@@ -639,20 +681,24 @@ static void pool_update(tfp_ctx *ctx, const tf_value *prior,
 			goto partial;
 		}
 	}
-	for (size_t i = 0; tf_value_is_known(nmc) && i < tf_value_len(nmc); i++) {
+	for (size_t i = 0; tf_value_is_known(nmc) && i < tf_value_len(nmc);
+	     i++) {
 		const char *m = tf_value_map_key(nmc, i);
 		const tf_value *nv = tf_value_map_value(nmc, i);
-		const tf_value *pv = tf_value_is_known(pmc) ? tf_value_map_get(pmc, m) : NULL;
+		const tf_value *pv = tf_value_is_known(pmc) ?
+					     tf_value_map_get(pmc, m) :
+					     NULL;
 		pool_merge a = { .prior_keys = pv, .planned_keys = nv };
 
 		if (pv && tf_value_equal(pv, nv))
 			continue;
 		json_object_set_new(touched, m, json_true());
 		if (pool_merge_write(c, name, m, &a, &err)) {
-			tf_path p = {0};
+			tf_path p = { 0 };
 			tf_path_attr_keys(&p, "member_config", m, NULL);
 			lxd_diag(d, &p, "Cannot update storage pool", &err,
-				 "Updating storage pool \"%s\" on member \"%s\"", name, m);
+				 "Updating storage pool \"%s\" on member \"%s\"",
+				 name, m);
 			tf_path_done(&p);
 			goto partial;
 		}
@@ -668,14 +714,15 @@ static void pool_update(tfp_ctx *ctx, const tf_value *prior,
 	priv = lxd_private_load(ctx);
 	new_priv = priv ? json_deep_copy(priv) : NULL;
 	if (!new_priv ||
-	    pool_record_server_keys(c, name, new_priv, pool, planned, priv, prior,
-				    touched, &err) ||
+	    pool_record_server_keys(c, name, new_priv, pool, planned, priv,
+				    prior, touched, &err) ||
 	    lxd_private_save(ctx, new_priv)) {
 		lxd_diag(d, NULL, "Cannot read storage pool", &err,
 			 "Reading storage pool \"%s\" after updating it", name);
 		goto partial;
 	}
-	*out = pool_state(ctx->schema, planned, tf_value_attr(planned, "config"), nmc, pool);
+	*out = pool_state(ctx->schema, planned,
+			  tf_value_attr(planned, "config"), nmc, pool);
 	goto done;
 partial:
 	/* Record what is true now: the prior keys at their live values. The
@@ -696,24 +743,27 @@ static void pool_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 {
 	lxd_client *c = lxd_ctx_client(ctx, d);
 	const char *name = tf_value_attr_string(prior, "name");
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	int rc;
 
 	if (!c)
 		return;
 	/* Recorded half-created (a create that failed, tainted): finish it
 	 * first, so the delete removes the storage on every member. */
-	if (strcmp(tf_value_attr_string(prior, "status") ?: "Created", "Created") != 0)
+	if (strcmp(tf_value_attr_string(prior, "status") ?: "Created",
+		   "Created") != 0)
 		pool_finish_half_created(ctx, c, prior);
 	rc = lxd_send_at(c, "DELETE", pool_path(name, NULL), NULL, &err);
 	if (rc == TFP_OK || rc == TFP_E_NOTFOUND)
 		return;
 	if (strstr(err.message, "in use"))
-		tf_diags_error(d, NULL, "Storage pool is in use",
-			       "LXD refused to delete storage pool \"%s\": %s. "
-			       "Remove the instances, profiles and custom volumes "
-			       "that use it (see `lxc storage show %s`, used_by) "
-			       "and apply again.", name, err.message, name);
+		tf_diags_error(
+			d, NULL, "Storage pool is in use",
+			"LXD refused to delete storage pool \"%s\": %s. "
+			"Remove the instances, profiles and custom volumes "
+			"that use it (see `lxc storage show %s`, used_by) "
+			"and apply again.",
+			name, err.message, name);
 	else
 		lxd_diag(d, NULL, "Cannot delete storage pool", &err,
 			 "Deleting storage pool \"%s\"", name);

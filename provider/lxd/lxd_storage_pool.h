@@ -32,8 +32,8 @@ bool pool_member_key_filter(const char *k, const json_t *v, void *arg);
 char *pool_path(const char *name, const char *target);
 
 /* GET the pool (optionally as seen by one member). */
-int pool_get(lxd_client *c, const char *name, const char *target,
-	     json_t **pool, char **etag, tfp_error *err);
+int pool_get(lxd_client *c, const char *name, const char *target, json_t **pool,
+	     char **etag, tfp_error *err);
 
 /* The whole state object. `planned` gives the user's attributes (name,
  * driver, description, ignore_unmanaged_keys); `config` and
@@ -84,6 +84,7 @@ void pool_create(tfp_ctx *ctx, const tf_value *planned, const tf_value *config,
  * rows but not the storage a member already made, which would then block
  * the next create ("Storage pool directory ... already exists"). Best
  * effort; true when the pool is now Created. */
-bool pool_finish_half_created(tfp_ctx *ctx, lxd_client *c, const tf_value *state);
+bool pool_finish_half_created(tfp_ctx *ctx, lxd_client *c,
+			      const tf_value *state);
 
 #endif

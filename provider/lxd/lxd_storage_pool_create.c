@@ -42,17 +42,15 @@ struct run {
 	const tf_value *planned;
 	const char *name;
 	const char *driver;
-	const tf_value *mc;      /* planned member_config */
-	json_t *members;         /* cluster member names, or NULL standalone */
-	json_t *defined;         /* members with a pending definition (object) */
-	bool two_step;           /* otherwise the direct POST */
-	bool errored;            /* the pool is Errored: global POST without config */
-	bool sent;               /* a mutating request may have reached LXD */
-	bool foreign;            /* the pool existed before and is not ours */
+	const tf_value *mc; /* planned member_config */
+	json_t *members;    /* cluster member names, or NULL standalone */
+	json_t *defined;    /* members with a pending definition (object) */
+	bool two_step;      /* otherwise the direct POST */
+	bool errored; /* the pool is Errored: global POST without config */
+	bool sent;    /* a mutating request may have reached LXD */
+	bool foreign; /* the pool existed before and is not ours */
 	int retries;
 };
-
-
 
 static const tf_value *member_keys_of(const struct run *r, const char *m)
 {
@@ -79,14 +77,17 @@ static int pool_post(lxd_client *c, const char *target, const char *name,
 		     const char *driver, const char *description,
 		     const json_t *cfg, tfp_error *err)
 {
-	_cleanup_(json_decrefp) json_t *body = json_pack(
-		"{s:s, s:s, s:O}", "name", name, "driver", driver, "config", cfg);
+	_cleanup_(json_decrefp)
+		json_t *body = json_pack("{s:s, s:s, s:O}", "name", name,
+					 "driver", driver, "config", cfg);
 
-	if (!body || (description && json_object_set_new(body, "description",
-							 json_string(description))))
+	if (!body ||
+	    (description && json_object_set_new(body, "description",
+						json_string(description))))
 		return TFP_E_NOMEM;
-	return lxd_send_at(c, "POST", lxd_url("/1.0/storage-pools", NULL, NULL,
-					      "target", target),
+	return lxd_send_at(c, "POST",
+			   lxd_url("/1.0/storage-pools", NULL, NULL, "target",
+				   target),
 			   body, err);
 }
 
@@ -122,12 +123,13 @@ static int step_post(struct run *r, const char *target, tfp_error *err)
 static int config_is(const json_t *config, lxd_key_filter keep,
 		     const tf_value *want)
 {
-	_cleanup_(tf_value_unrefp) tf_value *live = lxd_config_to_map(config, keep, NULL);
+	_cleanup_(tf_value_unrefp)
+		tf_value *live = lxd_config_to_map(config, keep, NULL);
 
 	if (!live)
 		return -1;
-	return want && tf_value_is_known(want) ? tf_value_equal(live, want)
-	       : tf_value_len(live) == 0;
+	return want && tf_value_is_known(want) ? tf_value_equal(live, want) :
+						 tf_value_len(live) == 0;
 }
 
 /* A member's own keys, without volatile.initial_source (LXD's own record
@@ -172,24 +174,28 @@ static bool global_matches(const struct run *r, const json_t *pool)
 
 static void import_it(const struct run *r, const char *status, tf_diags *d)
 {
-	tf_diags_attr_error(d, "name", "Storage pool already exists",
-			    "A storage pool named \"%s\" already exists on the LXD "
-			    "server (status %s) and is not in this Terraform state. "
-			    "Import it to manage it (`terraform import "
-			    "lxd_storage_pool.<name> %s`, or an `import` block), or "
-			    "choose another name.", r->name, status, r->name);
+	tf_diags_attr_error(
+		d, "name", "Storage pool already exists",
+		"A storage pool named \"%s\" already exists on the LXD "
+		"server (status %s) and is not in this Terraform state. "
+		"Import it to manage it (`terraform import "
+		"lxd_storage_pool.<name> %s`, or an `import` block), or "
+		"choose another name.",
+		r->name, status, r->name);
 }
 
 static void not_ours(const struct run *r, const char *status, const char *why,
 		     tf_diags *d)
 {
-	tf_diags_attr_error(d, "name", "Half-created storage pool is in the way",
-			    "A storage pool named \"%s\" is half-created on the LXD "
-			    "server (status %s) with a definition that differs from "
-			    "this configuration: %s. It was not made by this "
-			    "configuration, so it is left alone. Remove it with "
-			    "`lxc storage delete %s` and apply again, or change this "
-			    "configuration to match it.", r->name, status, why, r->name);
+	tf_diags_attr_error(
+		d, "name", "Half-created storage pool is in the way",
+		"A storage pool named \"%s\" is half-created on the LXD "
+		"server (status %s) with a definition that differs from "
+		"this configuration: %s. It was not made by this "
+		"configuration, so it is left alone. Remove it with "
+		"`lxc storage delete %s` and apply again, or change this "
+		"configuration to match it.",
+		r->name, status, why, r->name);
 }
 
 /* What resync found. */
@@ -235,7 +241,8 @@ static int resync(struct run *r, bool before_us, tfp_error *err, tf_diags *d)
 		} else {
 			rc = RESYNC_CREATED; /* our global POST took effect */
 		}
-	} else if (strcmp(status, "Pending") != 0 && strcmp(status, "Errored") != 0) {
+	} else if (strcmp(status, "Pending") != 0 &&
+		   strcmp(status, "Errored") != 0) {
 		import_it(r, status, d);
 		r->foreign = before_us;
 		rc = TFP_E_EXISTS;
@@ -246,7 +253,7 @@ static int resync(struct run *r, bool before_us, tfp_error *err, tf_diags *d)
 	r->two_step = true;
 	r->errored = strcmp(status, "Errored") == 0;
 	json_object_clear(r->defined);
-	json_array_foreach(json_object_get(pool, "locations"), i, loc) {
+	json_array_foreach (json_object_get(pool, "locations"), i, loc) {
 		const char *m = json_string_value(loc);
 		int mrc = TFP_OK;
 
@@ -259,7 +266,8 @@ static int resync(struct run *r, bool before_us, tfp_error *err, tf_diags *d)
 				goto out;
 			}
 			snprintf(why, sizeof(why),
-				 "member \"%s\" has other member-specific keys", m);
+				 "member \"%s\" has other member-specific keys",
+				 m);
 			not_ours(r, status, why, d);
 			r->foreign = true;
 			rc = TFP_E_EXISTS;
@@ -290,7 +298,7 @@ static int remaining_steps(struct run *r, tfp_error *err)
 	int rc;
 
 	if (r->two_step) {
-		json_array_foreach(r->members, i, m) {
+		json_array_foreach (r->members, i, m) {
 			const char *mn = json_string_value(m);
 			if (!mn || json_object_get(r->defined, mn))
 				continue;
@@ -330,12 +338,12 @@ static int run_steps(struct run *r, tfp_error *err, tf_diags *d)
 			return s;
 	}
 	for (int attempt = 0;; attempt++) {
-		tfp_error rerr = {0};
+		tfp_error rerr = { 0 };
 		bool unknown;
 
 		rc = remaining_steps(r, err);
-		if (rc == TFP_OK || rc == TFP_E_CANCELLED || rc == TFP_E_NOMEM ||
-		    attempt >= UNCERTAIN_RETRIES)
+		if (rc == TFP_OK || rc == TFP_E_CANCELLED ||
+		    rc == TFP_E_NOMEM || attempt >= UNCERTAIN_RETRIES)
 			return rc;
 		/* Read back what happened: a step with an unknown outcome
 		 * may have taken effect; a refusal may be a pool in the way. */
@@ -350,8 +358,10 @@ static int run_steps(struct run *r, tfp_error *err, tf_diags *d)
 		}
 		if (!unknown && s == RESYNC_ABSENT)
 			return rc; /* refused, and nothing in the way: report it */
-		tfp_debug("storage pool \"%s\": %s; continuing (attempt %d)", r->name,
-			  unknown ? "outcome of a request unknown" : "pool half-created",
+		tfp_debug("storage pool \"%s\": %s; continuing (attempt %d)",
+			  r->name,
+			  unknown ? "outcome of a request unknown" :
+				    "pool half-created",
 			  attempt + 2);
 		/* A half-created pool refused again is usually a member that
 		 * is restarting ("failed to notify peer"): give it a moment
@@ -367,13 +377,14 @@ static int run_steps(struct run *r, tfp_error *err, tf_diags *d)
 static void partial_state(struct run *r, tf_value **out)
 {
 	json_t *pool = NULL;
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	int rc = pool_get(r->c, r->name, NULL, &pool, NULL, &err);
 
 	if (rc == TFP_E_NOTFOUND)
 		return; /* nothing was created */
 	*out = pool_state(r->ctx->schema, r->planned,
-			  lxd_known_or_null(tf_value_attr(r->planned, "config")),
+			  lxd_known_or_null(
+				  tf_value_attr(r->planned, "config")),
 			  lxd_known_or_null(r->mc), rc == TFP_OK ? pool : NULL);
 	json_decref(pool);
 }
@@ -393,22 +404,25 @@ static int start(struct run *r, tfp_error *err)
 static void finish(struct run *r, tf_value **out, tf_diags *d)
 {
 	json_t *pool = NULL, *priv = json_object();
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	int rc = TFP_E_NOMEM;
 
 	if (priv)
 		rc = pool_get(r->c, r->name, NULL, &pool, NULL, &err);
 	if (rc == TFP_OK)
-		rc = pool_record_server_keys(r->c, r->name, priv, pool, r->planned,
-					     NULL, NULL, NULL, &err);
+		rc = pool_record_server_keys(r->c, r->name, priv, pool,
+					     r->planned, NULL, NULL, NULL,
+					     &err);
 	if (rc == TFP_OK && lxd_private_save(r->ctx, priv))
 		rc = TFP_E_NOMEM;
 	if (rc)
 		lxd_diag(d, NULL, "Cannot read new storage pool", &err,
-			 "Reading storage pool \"%s\" after creating it", r->name);
+			 "Reading storage pool \"%s\" after creating it",
+			 r->name);
 	/* Exists either way: record it (without a read, as planned). */
 	*out = pool_state(r->ctx->schema, r->planned,
-			  lxd_known_or_null(tf_value_attr(r->planned, "config")),
+			  lxd_known_or_null(
+				  tf_value_attr(r->planned, "config")),
 			  lxd_known_or_null(r->mc), rc == TFP_OK ? pool : NULL);
 	json_decref(pool);
 	json_decref(priv);
@@ -421,7 +435,8 @@ static void finish(struct run *r, tf_value **out, tf_diags *d)
  * error (diagnostic added). */
 static bool leftover_dir(const struct run *r, const tfp_error *err, tf_diags *d)
 {
-	const char *m = err->message, *p = strstr(m, "Storage pool directory \"");
+	const char *m = err->message,
+		   *p = strstr(m, "Storage pool directory \"");
 	const char *peer = strstr(m, "failed to notify peer ");
 	char path[512] = "", where[128] = "the server";
 	const char *q;
@@ -439,14 +454,16 @@ static bool leftover_dir(const struct run *r, const tfp_error *err, tf_diags *d)
 		snprintf(where, sizeof(where), "the member at %.*s",
 			 q ? (int)(q - peer) : 64, peer);
 	}
-	tf_diags_attr_error(d, "name", "Leftover storage pool directory",
-			    "Creating storage pool \"%s\": %s. LXD on %s still has "
-			    "the directory %s from an earlier create of this pool "
-			    "that its daemon did not live to finish (it was stopped "
-			    "mid-create), and LXD has no API to remove it. On that "
-			    "machine, check that no storage pool uses it (`lxc "
-			    "storage list`) and remove it (`rm -r %s`), then apply "
-			    "again.", r->name, err->message, where, path, path);
+	tf_diags_attr_error(
+		d, "name", "Leftover storage pool directory",
+		"Creating storage pool \"%s\": %s. LXD on %s still has "
+		"the directory %s from an earlier create of this pool "
+		"that its daemon did not live to finish (it was stopped "
+		"mid-create), and LXD has no API to remove it. On that "
+		"machine, check that no storage pool uses it (`lxc "
+		"storage list`) and remove it (`rm -r %s`), then apply "
+		"again.",
+		r->name, err->message, where, path, path);
 	return true;
 }
 
@@ -463,7 +480,7 @@ void pool_create(tfp_ctx *ctx, const tf_value *planned, const tf_value *config,
 		.defined = json_object(),
 	};
 	const char *desc = tf_value_attr_string(planned, "description");
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	int rc;
 
 	(void)config;
@@ -493,7 +510,8 @@ done:
 	json_decref(r.defined);
 }
 
-bool pool_finish_half_created(tfp_ctx *ctx, lxd_client *c, const tf_value *state)
+bool pool_finish_half_created(tfp_ctx *ctx, lxd_client *c,
+			      const tf_value *state)
 {
 	struct run r = {
 		.ctx = ctx,
@@ -506,18 +524,22 @@ bool pool_finish_half_created(tfp_ctx *ctx, lxd_client *c, const tf_value *state
 		.sent = true, /* in our state: ours, whatever it holds */
 	};
 	tf_diags ignore = TF_DIAGS_INIT;
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	int s = TFP_E_NOMEM;
 
 	if (r.name && r.driver && r.defined && start(&r, &err) == TFP_OK) {
 		s = resync(&r, false, &err, &ignore);
 		if (s == RESYNC_HALF)
-			s = run_steps(&r, &err, &ignore) == TFP_OK ? RESYNC_CREATED : -1;
+			s = run_steps(&r, &err, &ignore) == TFP_OK ?
+				    RESYNC_CREATED :
+				    -1;
 	}
 	if (s != RESYNC_CREATED && s != RESYNC_ABSENT)
 		tfp_info("storage pool \"%s\": could not finish the half-created "
-			 "pool before deleting it: %s", r.name ? r.name : "?",
-			 err.message[0] ? err.message : "see the diagnostics above");
+			 "pool before deleting it: %s",
+			 r.name ? r.name : "?",
+			 err.message[0] ? err.message :
+					  "see the diagnostics above");
 	tf_diags_done(&ignore);
 	json_decref(r.members);
 	json_decref(r.defined);

@@ -42,7 +42,8 @@ static void unknown_type(tf_diags *d, const char *kind, const char *name)
 		       kind, name ? name : "");
 }
 
-const struct rpc_res *rpc_res_of(const rpc_app *app, const char *name, tf_diags *d)
+const struct rpc_res *rpc_res_of(const rpc_app *app, const char *name,
+				 tf_diags *d)
 {
 	const struct rpc_res *r = rpc_find_res(app, name);
 
@@ -51,7 +52,8 @@ const struct rpc_res *rpc_res_of(const rpc_app *app, const char *name, tf_diags 
 	return r;
 }
 
-const struct rpc_ds *rpc_ds_of(const rpc_app *app, const char *name, tf_diags *d)
+const struct rpc_ds *rpc_ds_of(const rpc_app *app, const char *name,
+			       tf_diags *d)
 {
 	const struct rpc_ds *s = rpc_find_ds(app, name);
 
@@ -60,15 +62,17 @@ const struct rpc_ds *rpc_ds_of(const rpc_app *app, const char *name, tf_diags *d
 	return s;
 }
 
-const struct rpc_eph *rpc_eph_of(const rpc_app *app, const char *name, tf_diags *d)
+const struct rpc_eph *rpc_eph_of(const rpc_app *app, const char *name,
+				 tf_diags *d)
 {
 	const struct rpc_eph *e = rpc_find_eph(app, name);
 
 	if (!e)
-		tf_diags_error(d, NULL, "Unknown ephemeral resource type",
-			       "This provider has no ephemeral resource \"%s\". Check "
-			       "the type name and the provider version.",
-			       name ? name : "");
+		tf_diags_error(
+			d, NULL, "Unknown ephemeral resource type",
+			"This provider has no ephemeral resource \"%s\". Check "
+			"the type name and the provider version.",
+			name ? name : "");
 	return e;
 }
 
@@ -78,8 +82,9 @@ void rpc_validate_config(rpc_app *app, const tf_schema *schema,
 			 const Tfplugin6__DynamicValue *dv, const char *what,
 			 tf_diags *d)
 {
-	_cleanup_(tf_value_unrefp) tf_value *config =
-		rpc_decode_dv(dv, tf_schema_type(schema), what, d);
+	_cleanup_(tf_value_unrefp)
+		tf_value *config = rpc_decode_dv(dv, tf_schema_type(schema),
+						 what, d);
 	tfp_ctx ctx;
 
 	if (!config)
@@ -146,7 +151,8 @@ rpc_app *rpc_app_new(const tfp_provider *p, char *err, size_t errlen)
 	}
 	for (size_t i = 0; i < p->nresources; i++) {
 		app->res[i].def = p->resources[i];
-		if (compile_one(p->resources[i]->schema, p->resources[i]->version,
+		if (compile_one(p->resources[i]->schema,
+				p->resources[i]->version,
 				p->resources[i]->type_name, &app->res[i].schema,
 				err, errlen))
 			goto fail;
@@ -155,16 +161,16 @@ rpc_app *rpc_app_new(const tfp_provider *p, char *err, size_t errlen)
 	for (size_t i = 0; i < p->ndata_sources; i++) {
 		app->ds[i].def = p->data_sources[i];
 		if (compile_one(p->data_sources[i]->schema, 0,
-				p->data_sources[i]->type_name, &app->ds[i].schema,
-				err, errlen))
+				p->data_sources[i]->type_name,
+				&app->ds[i].schema, err, errlen))
 			goto fail;
 		app->nds++;
 	}
 	for (size_t i = 0; i < p->nephemerals; i++) {
 		app->eph[i].def = p->ephemerals[i];
 		if (compile_one(p->ephemerals[i]->schema, 0,
-				p->ephemerals[i]->type_name, &app->eph[i].schema,
-				err, errlen))
+				p->ephemerals[i]->type_name,
+				&app->eph[i].schema, err, errlen))
 			goto fail;
 		app->neph++;
 	}

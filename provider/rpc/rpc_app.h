@@ -17,7 +17,11 @@
 #include "rpc_values.h"
 
 /* A type the provider serves, with its compiled schema. */
-#define RPC_TYPE_OF(def_type) { const def_type *def; tf_schema *schema; }
+#define RPC_TYPE_OF(def_type)                                                  \
+	{                                                                      \
+		const def_type *def;                                           \
+		tf_schema *schema;                                             \
+	}
 struct rpc_res RPC_TYPE_OF(tfp_resource);
 struct rpc_ds RPC_TYPE_OF(tfp_data_source);
 struct rpc_eph RPC_TYPE_OF(tfp_ephemeral);
@@ -44,7 +48,7 @@ struct rpc_app {
 	 * it), kept in schema_arena until rpc_app_free. */
 	Tfplugin6__GetProviderSchema__Response *schema_msg;
 	rpc_arena schema_arena;
-	atomic_int stop;    /* raised by StopProvider, never lowered */
+	atomic_int stop; /* raised by StopProvider, never lowered */
 };
 
 /* Lookup by type name (NULL name allowed). NULL when unknown: the caller
@@ -54,9 +58,12 @@ const struct rpc_ds *rpc_find_ds(const rpc_app *app, const char *name);
 const struct rpc_eph *rpc_find_eph(const rpc_app *app, const char *name);
 /* The same for a handler: an unknown name adds the error the user sees
  * (no such type in this provider) to d. */
-const struct rpc_res *rpc_res_of(const rpc_app *app, const char *name, tf_diags *d);
-const struct rpc_ds *rpc_ds_of(const rpc_app *app, const char *name, tf_diags *d);
-const struct rpc_eph *rpc_eph_of(const rpc_app *app, const char *name, tf_diags *d);
+const struct rpc_res *rpc_res_of(const rpc_app *app, const char *name,
+				 tf_diags *d);
+const struct rpc_ds *rpc_ds_of(const rpc_app *app, const char *name,
+			       tf_diags *d);
+const struct rpc_eph *rpc_eph_of(const rpc_app *app, const char *name,
+				 tf_diags *d);
 
 /* Validate<Kind>Config for any kind: decode `dv` as a configuration of
  * `schema` (`what` names it in errors), validate it against the schema,

@@ -26,9 +26,9 @@
 
 /* One call, set up by the table for the handler. */
 typedef struct rpc_call {
-	rpc_app *app;           /* borrowed: the process's state */
-	const char *method;     /* full method path, for logs */
-	rpc_arena arena;        /* per call: emptied once the call is over */
+	rpc_app *app;       /* borrowed: the process's state */
+	const char *method; /* full method path, for logs */
+	rpc_arena arena;    /* per call: emptied once the call is over */
 	/* With a non-OK status: the status details, a static string (NULL:
 	 * a generic one). */
 	const char *status_msg;
@@ -45,8 +45,9 @@ typedef int (*rpc_unary_fn)(rpc_call *c, const void *req, void *resp);
  * response's `diagnostics` field (arena-allocated), then status OK (the
  * file includes server/server.h). A handler declares its accumulator
  * with _cleanup_(tf_diags_done), so nothing else is left to free. */
-#define RPC_REPLY(c, d, rs)                                                   \
-	(rpc_put_diags(&(c)->arena, (d), &(rs)->n_diagnostics, &(rs)->diagnostics), \
+#define RPC_REPLY(c, d, rs)                                                    \
+	(rpc_put_diags(&(c)->arena, (d), &(rs)->n_diagnostics,                 \
+		       &(rs)->diagnostics),                                    \
 	 SRV_STATUS_OK)
 
 /* The writer a server-streaming handler pushes its messages through. */

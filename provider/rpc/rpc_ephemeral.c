@@ -69,7 +69,9 @@ static tf_value *unknown_result(const tf_schema *schema, const tf_value *config)
 		if ((a->flags & TF_COMPUTED) &&
 		    tf_value_is_null(tf_value_attr(v, a->name)))
 			tf_value_object_set(v, a->name,
-					    tf_value_unknown(tf_schema_attr_type(schema, i)));
+					    tf_value_unknown(
+						    tf_schema_attr_type(schema,
+									i)));
 	}
 	return v;
 }
@@ -93,8 +95,8 @@ static bool unknowns_allowed(const tf_schema *schema, const tf_value *config,
 			return false;
 	}
 	for (i = 0; i < def->nblocks; i++)
-		if (!tf_value_is_wholly_known(tf_value_attr(result,
-							    def->blocks[i].type_name)))
+		if (!tf_value_is_wholly_known(
+			    tf_value_attr(result, def->blocks[i].type_name)))
 			return false;
 	return true;
 }
@@ -121,7 +123,7 @@ int rpc_open_ephemeral(rpc_call *c, const void *req, void *resp)
 	_cleanup_(tf_diags_done) tf_diags d = TF_DIAGS_INIT;
 	_cleanup_(tf_value_unrefp) tf_value *config = NULL, *result = NULL;
 	const struct rpc_eph *e = rpc_eph_of(c->app, rq->type_name, &d);
-	tfp_ctx ctx = {0};
+	tfp_ctx ctx = { 0 };
 	int64_t renew_at = 0;
 	tf_type *t;
 
@@ -129,7 +131,8 @@ int rpc_open_ephemeral(rpc_call *c, const void *req, void *resp)
 		goto reply;
 	t = tf_schema_type(e->schema);
 	rpc_ctx_init(&ctx, c->app, e->schema, e->def->type_name, NULL);
-	config = rpc_decode_dv(rq->config, t, "ephemeral resource configuration", &d);
+	config = rpc_decode_dv(rq->config, t,
+			       "ephemeral resource configuration", &d);
 	if (!config)
 		goto reply;
 	if (!ctx.client || !tf_value_is_wholly_known(config)) {
@@ -138,20 +141,24 @@ int rpc_open_ephemeral(rpc_call *c, const void *req, void *resp)
 		 * Terraform checks Open's result like a plan, so answer with
 		 * the configuration and every computed attribute unknown
 		 * (or defer, when Terraform allows it). */
-		if (rq->client_capabilities && rq->client_capabilities->deferral_allowed) {
-			Tfplugin6__Deferred *deferred = rpc_alloc(ar, sizeof(*deferred));
+		if (rq->client_capabilities &&
+		    rq->client_capabilities->deferral_allowed) {
+			Tfplugin6__Deferred *deferred =
+				rpc_alloc(ar, sizeof(*deferred));
 
 			tfplugin6__deferred__init(deferred);
-			deferred->reason = ctx.client
-				? TFPLUGIN6__DEFERRED__REASON__RESOURCE_CONFIG_UNKNOWN
-				: TFPLUGIN6__DEFERRED__REASON__PROVIDER_CONFIG_UNKNOWN;
+			deferred->reason =
+				ctx.client ?
+					TFPLUGIN6__DEFERRED__REASON__RESOURCE_CONFIG_UNKNOWN :
+					TFPLUGIN6__DEFERRED__REASON__PROVIDER_CONFIG_UNKNOWN;
 			rs->deferred = deferred;
 		} else {
 			result = unknown_result(e->schema, config);
 			rs->result = rpc_encode_dv(ar, result, t, &d);
 		}
 		tfp_debug("%s not opened: %s not known yet", e->def->type_name,
-			  ctx.client ? "configuration" : "provider configuration");
+			  ctx.client ? "configuration" :
+				       "provider configuration");
 		goto reply;
 	}
 	e->def->open(&ctx, config, &result, &renew_at, &d);
@@ -165,7 +172,8 @@ int rpc_open_ephemeral(rpc_call *c, const void *req, void *resp)
 	if (!result || !tf_value_is_known(result) || tf_value_is_null(result) ||
 	    !tf_value_conforms(result, t) ||
 	    !unknowns_allowed(e->schema, config, result)) {
-		tf_diags_error(&d, NULL, "Provider produced an invalid ephemeral result",
+		tf_diags_error(&d, NULL,
+			       "Provider produced an invalid ephemeral result",
 			       "%s returned a result that is null, not of its "
 			       "schema type, or unknown outside the computed "
 			       "attributes the configuration leaves unset. This "
@@ -191,11 +199,12 @@ int rpc_renew_ephemeral(rpc_call *c, const void *req, void *resp)
 	Tfplugin6__RenewEphemeralResource__Response *rs = resp;
 	_cleanup_(tf_diags_done) tf_diags d = TF_DIAGS_INIT;
 	const struct rpc_eph *e = rpc_eph_of(c->app, rq->type_name, &d);
-	tfp_ctx ctx = {0};
+	tfp_ctx ctx = { 0 };
 	int64_t renew_at = 0;
 
 	if (e) {
-		rpc_ctx_init(&ctx, c->app, e->schema, e->def->type_name, &rq->private_);
+		rpc_ctx_init(&ctx, c->app, e->schema, e->def->type_name,
+			     &rq->private_);
 		if (e->def->renew)
 			e->def->renew(&ctx, &renew_at, &d);
 		rs->renew_at = put_time(&c->arena, renew_at);
@@ -211,10 +220,11 @@ int rpc_close_ephemeral(rpc_call *c, const void *req, void *resp)
 	Tfplugin6__CloseEphemeralResource__Response *rs = resp;
 	_cleanup_(tf_diags_done) tf_diags d = TF_DIAGS_INIT;
 	const struct rpc_eph *e = rpc_eph_of(c->app, rq->type_name, &d);
-	tfp_ctx ctx = {0};
+	tfp_ctx ctx = { 0 };
 
 	if (e) {
-		rpc_ctx_init(&ctx, c->app, e->schema, e->def->type_name, &rq->private_);
+		rpc_ctx_init(&ctx, c->app, e->schema, e->def->type_name,
+			     &rq->private_);
 		if (e->def->close)
 			e->def->close(&ctx, &d);
 		free(ctx.private_out); /* nothing follows a close */

@@ -40,7 +40,8 @@ static Tfplugin6__Function *put_function(rpc_arena *ar, const tfp_function *f)
 	fn->description = (char *)f->description;
 	fn->description_kind = TFPLUGIN6__STRING_KIND__MARKDOWN;
 	fn->n_parameters = f->nparams;
-	fn->parameters = rpc_alloc(ar, (f->nparams + 1) * sizeof(*fn->parameters));
+	fn->parameters = rpc_alloc(ar,
+				   (f->nparams + 1) * sizeof(*fn->parameters));
 	for (size_t i = 0; i < f->nparams; i++) {
 		const tfp_func_param *pd = &f->params[i];
 		Tfplugin6__Function__Parameter *p = rpc_alloc(ar, sizeof(*p));
@@ -57,8 +58,9 @@ static Tfplugin6__Function *put_function(rpc_arena *ar, const tfp_function *f)
 	return fn;
 }
 
-void rpc_put_functions(rpc_arena *ar, const rpc_app *app, size_t *n,
-		       Tfplugin6__GetProviderSchema__Response__FunctionsEntry ***out)
+void rpc_put_functions(
+	rpc_arena *ar, const rpc_app *app, size_t *n,
+	Tfplugin6__GetProviderSchema__Response__FunctionsEntry ***out)
 {
 	const tfp_provider *p = app->provider;
 
@@ -67,7 +69,8 @@ void rpc_put_functions(rpc_arena *ar, const rpc_app *app, size_t *n,
 	for (size_t i = 0; i < p->nfunctions; i++) {
 		Tfplugin6__GetProviderSchema__Response__FunctionsEntry *e =
 			rpc_alloc(ar, sizeof(*e));
-		tfplugin6__get_provider_schema__response__functions_entry__init(e);
+		tfplugin6__get_provider_schema__response__functions_entry__init(
+			e);
 		e->key = (char *)p->functions[i]->name;
 		e->value = put_function(ar, p->functions[i]);
 		(*out)[i] = e;
@@ -81,7 +84,8 @@ int rpc_get_functions(rpc_call *c, const void *req, void *resp)
 
 	(void)req;
 	rs->n_functions = p->nfunctions;
-	rs->functions = rpc_alloc(&c->arena, (p->nfunctions + 1) * sizeof(*rs->functions));
+	rs->functions = rpc_alloc(&c->arena,
+				  (p->nfunctions + 1) * sizeof(*rs->functions));
 	for (size_t i = 0; i < p->nfunctions; i++) {
 		Tfplugin6__GetFunctions__Response__FunctionsEntry *e =
 			rpc_alloc(&c->arena, sizeof(*e));
@@ -112,7 +116,8 @@ static Tfplugin6__FunctionError *func_error(rpc_arena *ar, const char *text,
  * text and argument index. */
 static int decode_args(const tfp_function *f,
 		       const Tfplugin6__CallFunction__Request *rq,
-		       tf_value **args, char *errbuf, size_t errlen, int64_t *arg)
+		       tf_value **args, char *errbuf, size_t errlen,
+		       int64_t *arg)
 {
 	if (rq->n_arguments != f->nparams) {
 		snprintf(errbuf, errlen, "%s takes %zu argument(s), got %zu",
@@ -123,20 +128,24 @@ static int decode_args(const tfp_function *f,
 		tf_type *t = NULL;
 		tf_diags d = TF_DIAGS_INIT;
 
-		if (tf_type_from_json(f->params[i].type, strlen(f->params[i].type), &t)) {
-			snprintf(errbuf, errlen, "internal error: bad type of %s",
+		if (tf_type_from_json(f->params[i].type,
+				      strlen(f->params[i].type), &t)) {
+			snprintf(errbuf, errlen,
+				 "internal error: bad type of %s",
 				 f->params[i].name);
 			return -1;
 		}
-		args[i] = rpc_decode_dv(rq->arguments[i], t, f->params[i].name, &d);
+		args[i] = rpc_decode_dv(rq->arguments[i], t, f->params[i].name,
+					&d);
 		tf_type_unref(t);
 		tf_diags_done(&d);
 		if (!args[i] || !tf_value_is_wholly_known(args[i]) ||
 		    (!f->params[i].allow_null && tf_value_is_null(args[i]))) {
 			snprintf(errbuf, errlen, "%s: %s", f->params[i].name,
 				 !args[i] ? "cannot be decoded" :
-				 tf_value_is_null(args[i]) ? "must not be null" :
-							      "must be known");
+				 tf_value_is_null(args[i]) ?
+					    "must not be null" :
+					    "must be known");
 			*arg = (int64_t)i;
 			return -1;
 		}
@@ -161,14 +170,20 @@ int rpc_call_function(rpc_call *c, const void *req, void *resp)
 	}
 	if (f->nparams > sizeof(args) / sizeof(args[0]) ||
 	    decode_args(f, rq, args, errbuf, sizeof(errbuf), &arg) ||
-	    f->call((const tf_value *const *)args, &result, errbuf, sizeof(errbuf), &arg)) {
-		rs->error = func_error(&c->arena, errbuf[0] ? errbuf : "failed", arg);
+	    f->call((const tf_value *const *)args, &result, errbuf,
+		    sizeof(errbuf), &arg)) {
+		rs->error = func_error(&c->arena, errbuf[0] ? errbuf : "failed",
+				       arg);
 		goto out;
 	}
-	if (tf_type_from_json(f->return_type, strlen(f->return_type), &rt) == TF_OK)
+	if (tf_type_from_json(f->return_type, strlen(f->return_type), &rt) ==
+	    TF_OK)
 		rs->result = rpc_encode_dv(&c->arena, result, rt, &d);
 	if (!rs->result || tf_diags_has_error(&d))
-		rs->error = func_error(&c->arena, "internal error: cannot encode the result", -1);
+		rs->error =
+			func_error(&c->arena,
+				   "internal error: cannot encode the result",
+				   -1);
 out:
 	for (size_t i = 0; i < sizeof(args) / sizeof(args[0]); i++)
 		tf_value_unref(args[i]);

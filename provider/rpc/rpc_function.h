@@ -8,7 +8,8 @@
 
 /* The GetProviderSchema `functions` map of the app's provider
  * (arena-allocated). */
-void rpc_put_functions(rpc_arena *ar, const rpc_app *app, size_t *n,
-		       Tfplugin6__GetProviderSchema__Response__FunctionsEntry ***out);
+void rpc_put_functions(
+	rpc_arena *ar, const rpc_app *app, size_t *n,
+	Tfplugin6__GetProviderSchema__Response__FunctionsEntry ***out);
 
 #endif

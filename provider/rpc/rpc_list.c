@@ -27,7 +27,8 @@ int rpc_list_resource(rpc_call *c, const void *req, rpc_stream *out)
 		       "The %s provider cannot list \"%s\": it has no list "
 		       "resources yet, so `list` blocks and `terraform query` "
 		       "are not supported for any of its types.",
-		       c->app->provider->type, rq->type_name ? rq->type_name : "");
+		       c->app->provider->type,
+		       rq->type_name ? rq->type_name : "");
 	rpc_put_diags(&out->arena, &d, &ev->n_diagnostic, &ev->diagnostic);
 	tf_diags_done(&d);
 	if (rpc_stream_send(out) != 0)

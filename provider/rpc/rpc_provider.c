@@ -62,9 +62,9 @@ int rpc_validate_provider(rpc_call *c, const void *req, void *resp)
 	Tfplugin6__ValidateProviderConfig__Response *rs = resp;
 	rpc_app *app = c->app;
 	_cleanup_(tf_diags_done) tf_diags d = TF_DIAGS_INIT;
-	_cleanup_(tf_value_unrefp) tf_value *config = rpc_decode_dv(
-		rq->config, tf_schema_type(app->provider_schema),
-		"provider configuration", &d);
+	_cleanup_(tf_value_unrefp) tf_value *config =
+		rpc_decode_dv(rq->config, tf_schema_type(app->provider_schema),
+			      "provider configuration", &d);
 
 	if (config) {
 		tf_schema_validate(app->provider_schema, config, &d);
@@ -80,9 +80,9 @@ int rpc_configure(rpc_call *c, const void *req, void *resp)
 	Tfplugin6__ConfigureProvider__Response *rs = resp;
 	rpc_app *app = c->app;
 	_cleanup_(tf_diags_done) tf_diags d = TF_DIAGS_INIT;
-	_cleanup_(tf_value_unrefp) tf_value *config = rpc_decode_dv(
-		rq->config, tf_schema_type(app->provider_schema),
-		"provider configuration", &d);
+	_cleanup_(tf_value_unrefp) tf_value *config =
+		rpc_decode_dv(rq->config, tf_schema_type(app->provider_schema),
+			      "provider configuration", &d);
 	void *client = NULL;
 
 	if (config && !tf_value_is_wholly_known(config)) {
@@ -100,7 +100,8 @@ int rpc_configure(rpc_call *c, const void *req, void *resp)
 			pthread_mutex_lock(&app->lock);
 			if (app->client) {
 				void **nr = realloc(app->retired,
-						    (app->nretired + 1) * sizeof(*nr));
+						    (app->nretired + 1) *
+							    sizeof(*nr));
 				if (!nr)
 					abort();
 				app->retired = nr;

@@ -119,10 +119,11 @@ static tf_value *upgrade_json(const struct rpc_res *r, int64_t version,
 	}
 	if (version < current) {
 		if (!r->def->upgrade) {
-			tf_diags_error(d, NULL, "Unsupported state version",
-				       "The state of this %s has schema version "
-				       "%lld, which this provider cannot upgrade.",
-				       r->def->type_name, (long long)version);
+			tf_diags_error(
+				d, NULL, "Unsupported state version",
+				"The state of this %s has schema version "
+				"%lld, which this provider cannot upgrade.",
+				r->def->type_name, (long long)version);
 			return NULL;
 		}
 		j = json_loadb(buf, blen, 0, &jerr);
@@ -133,7 +134,8 @@ static tf_value *upgrade_json(const struct rpc_res *r, int64_t version,
 				       r->def->type_name, jerr.text, jerr.line);
 			return NULL;
 		}
-		if (r->def->upgrade(version, j, d) != 0 || tf_diags_has_error(d))
+		if (r->def->upgrade(version, j, d) != 0 ||
+		    tf_diags_has_error(d))
 			goto out;
 		text = json_dumps(j, JSON_COMPACT);
 		if (!text)
@@ -165,17 +167,19 @@ int rpc_upgrade_state(rpc_call *c, const void *req, void *resp)
 		/* reported */
 	} else if (!rq->raw_state || rq->raw_state->json.len == 0) {
 		if (rq->raw_state && rq->raw_state->n_flatmap)
-			tf_diags_error(&d, NULL, "Unsupported legacy state",
-				       "This %s state is in the pre-0.12 flatmap "
-				       "format, which this provider never wrote.",
-				       rq->type_name);
+			tf_diags_error(
+				&d, NULL, "Unsupported legacy state",
+				"This %s state is in the pre-0.12 flatmap "
+				"format, which this provider never wrote.",
+				rq->type_name);
 		else
 			v = tf_value_null(tf_schema_type(r->schema));
 	} else {
 		v = upgrade_json(r, rq->version, &rq->raw_state->json, &d);
 	}
 	if (r && v)
-		rs->upgraded_state = rpc_encode_dv(&c->arena, v, tf_schema_type(r->schema),
+		rs->upgraded_state = rpc_encode_dv(&c->arena, v,
+						   tf_schema_type(r->schema),
 						   &d);
 	return RPC_REPLY(c, &d, rs);
 }
@@ -189,7 +193,7 @@ int rpc_read_resource(rpc_call *c, const void *req, void *resp)
 	_cleanup_(tf_diags_done) tf_diags d = TF_DIAGS_INIT;
 	_cleanup_(tf_value_unrefp) tf_value *cur = NULL, *next = NULL;
 	const struct rpc_res *r = rpc_res_of(c->app, rq->type_name, &d);
-	tfp_ctx ctx = {0};
+	tfp_ctx ctx = { 0 };
 
 	if (!r)
 		return RPC_REPLY(c, &d, rs);
@@ -206,10 +210,12 @@ int rpc_read_resource(rpc_call *c, const void *req, void *resp)
 		if (next)
 			next = checked_state(&ctx, next, &d);
 		else if (tf_diags_has_error(&d))
-			next = tf_value_ref(cur); /* failed read never drops the object */
+			next = tf_value_ref(
+				cur); /* failed read never drops the object */
 	}
 	if (cur)
-		rs->new_state = rpc_encode_dv(&c->arena, next, tf_schema_type(r->schema), &d);
+		rs->new_state = rpc_encode_dv(&c->arena, next,
+					      tf_schema_type(r->schema), &d);
 	put_private(&c->arena, &ctx, &rs->private_, &rq->private_);
 	return RPC_REPLY(c, &d, rs);
 }
@@ -222,19 +228,21 @@ int rpc_plan_change(rpc_call *c, const void *req, void *resp)
 	Tfplugin6__PlanResourceChange__Response *rs = resp;
 	rpc_arena *ar = &c->arena;
 	_cleanup_(tf_diags_done) tf_diags d = TF_DIAGS_INIT;
-	_cleanup_(tf_paths_done) tf_paths replace = {0};
+	_cleanup_(tf_paths_done) tf_paths replace = { 0 };
 	_cleanup_(tf_value_unrefp) tf_value *prior = NULL, *proposed = NULL;
 	_cleanup_(tf_value_unrefp) tf_value *config = NULL, *planned = NULL;
 	const struct rpc_res *r = rpc_res_of(c->app, rq->type_name, &d);
-	tfp_ctx ctx = {0};
+	tfp_ctx ctx = { 0 };
 	tf_type *t;
 
 	if (!r)
 		return RPC_REPLY(c, &d, rs);
 	t = tf_schema_type(r->schema);
-	rpc_ctx_init(&ctx, c->app, r->schema, r->def->type_name, &rq->prior_private);
+	rpc_ctx_init(&ctx, c->app, r->schema, r->def->type_name,
+		     &rq->prior_private);
 	prior = rpc_decode_dv(rq->prior_state, t, "prior state", &d);
-	proposed = rpc_decode_dv(rq->proposed_new_state, t, "proposed new state", &d);
+	proposed = rpc_decode_dv(rq->proposed_new_state, t,
+				 "proposed new state", &d);
 	config = rpc_decode_dv(rq->config, t, "configuration", &d);
 	if (!prior || !proposed || !config)
 		goto encode;
@@ -246,13 +254,15 @@ int rpc_plan_change(rpc_call *c, const void *req, void *resp)
 			     &replace, &d) != TF_OK)
 		goto encode;
 	if (r->def->modify_plan)
-		r->def->modify_plan(&ctx, prior, config, &planned, &replace, &d);
+		r->def->modify_plan(&ctx, prior, config, &planned, &replace,
+				    &d);
 	if (tf_diags_has_error(&d)) {
 		tf_value_unref(planned);
 		planned = NULL;
 	}
 	rs->n_requires_replace = replace.n;
-	rs->requires_replace = rpc_alloc(ar, replace.n * sizeof(*rs->requires_replace));
+	rs->requires_replace =
+		rpc_alloc(ar, replace.n * sizeof(*rs->requires_replace));
 	for (size_t i = 0; i < replace.n; i++)
 		rs->requires_replace[i] = rpc_put_path(ar, &replace.items[i]);
 encode:
@@ -272,13 +282,14 @@ int rpc_apply_change(rpc_call *c, const void *req, void *resp)
 	_cleanup_(tf_value_unrefp) tf_value *prior = NULL, *planned = NULL;
 	_cleanup_(tf_value_unrefp) tf_value *config = NULL, *next = NULL;
 	const struct rpc_res *r = rpc_res_of(c->app, rq->type_name, &d);
-	tfp_ctx ctx = {0};
+	tfp_ctx ctx = { 0 };
 	tf_type *t;
 
 	if (!r)
 		return RPC_REPLY(c, &d, rs);
 	t = tf_schema_type(r->schema);
-	rpc_ctx_init(&ctx, c->app, r->schema, r->def->type_name, &rq->planned_private);
+	rpc_ctx_init(&ctx, c->app, r->schema, r->def->type_name,
+		     &rq->planned_private);
 	prior = rpc_decode_dv(rq->prior_state, t, "prior state", &d);
 	planned = rpc_decode_dv(rq->planned_state, t, "planned state", &d);
 	config = rpc_decode_dv(rq->config, t, "configuration", &d);
@@ -328,7 +339,7 @@ int rpc_import_state(rpc_call *c, const void *req, void *resp)
 	_cleanup_(tf_diags_done) tf_diags d = TF_DIAGS_INIT;
 	_cleanup_(tf_value_unrefp) tf_value *state = NULL;
 	const struct rpc_res *r = rpc_res_of(c->app, rq->type_name, &d);
-	tfp_ctx ctx = {0};
+	tfp_ctx ctx = { 0 };
 
 	if (!r)
 		return RPC_REPLY(c, &d, rs);
@@ -337,8 +348,9 @@ int rpc_import_state(rpc_call *c, const void *req, void *resp)
 		tf_diags_error(&d, NULL, "Import not supported",
 			       "%s cannot be imported.", r->def->type_name);
 	} else if (no_client(&ctx)) {
-		tf_diags_error(&d, NULL, "Provider is not configured",
-			       "Importing needs a known provider configuration.");
+		tf_diags_error(
+			&d, NULL, "Provider is not configured",
+			"Importing needs a known provider configuration.");
 	} else {
 		r->def->import(&ctx, rq->id ? rq->id : "", &state, &d);
 	}
@@ -347,10 +359,12 @@ int rpc_import_state(rpc_call *c, const void *req, void *resp)
 			rpc_alloc(ar, sizeof(*ir));
 		tfplugin6__import_resource_state__imported_resource__init(ir);
 		ir->type_name = rq->type_name;
-		ir->state = rpc_encode_dv(ar, state, tf_schema_type(r->schema), &d);
+		ir->state = rpc_encode_dv(ar, state, tf_schema_type(r->schema),
+					  &d);
 		put_private(ar, &ctx, &ir->private_, NULL);
 		rs->n_imported_resources = 1;
-		rs->imported_resources = rpc_alloc(ar, sizeof(*rs->imported_resources));
+		rs->imported_resources =
+			rpc_alloc(ar, sizeof(*rs->imported_resources));
 		rs->imported_resources[0] = ir;
 	}
 	free(ctx.private_out);
@@ -366,7 +380,7 @@ int rpc_read_data_source(rpc_call *c, const void *req, void *resp)
 	_cleanup_(tf_diags_done) tf_diags d = TF_DIAGS_INIT;
 	_cleanup_(tf_value_unrefp) tf_value *config = NULL, *state = NULL;
 	const struct rpc_ds *s = rpc_ds_of(c->app, rq->type_name, &d);
-	tfp_ctx ctx = {0};
+	tfp_ctx ctx = { 0 };
 
 	if (!s)
 		return RPC_REPLY(c, &d, rs);
@@ -374,15 +388,17 @@ int rpc_read_data_source(rpc_call *c, const void *req, void *resp)
 	config = rpc_decode_dv(rq->config, tf_schema_type(s->schema),
 			       "data source configuration", &d);
 	if (config && no_client(&ctx))
-		tf_diags_error(&d, NULL, "Provider is not configured",
-			       "Reading %s needs a known provider configuration.",
-			       s->def->type_name);
+		tf_diags_error(
+			&d, NULL, "Provider is not configured",
+			"Reading %s needs a known provider configuration.",
+			s->def->type_name);
 	else if (config)
 		s->def->read(&ctx, config, &state, &d);
 	free(ctx.private_out);
 	if (state)
 		state = checked_state(&ctx, state, &d);
 	if (state && !tf_diags_has_error(&d))
-		rs->state = rpc_encode_dv(&c->arena, state, tf_schema_type(s->schema), &d);
+		rs->state = rpc_encode_dv(&c->arena, state,
+					  tf_schema_type(s->schema), &d);
 	return RPC_REPLY(c, &d, rs);
 }

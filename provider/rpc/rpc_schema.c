@@ -75,7 +75,8 @@ static Tfplugin6__Schema__Block *put_block(rpc_arena *ar, const tf_schema *s,
 		pb->attributes[i] = put_attr(ar, &def->attrs[i],
 					     tf_schema_attr_type(s, i));
 	pb->n_block_types = def->nblocks;
-	pb->block_types = rpc_alloc(ar, def->nblocks * sizeof(*pb->block_types));
+	pb->block_types = rpc_alloc(ar,
+				    def->nblocks * sizeof(*pb->block_types));
 	for (size_t i = 0; i < def->nblocks; i++)
 		pb->block_types[i] = put_nested(ar, &def->blocks[i],
 						tf_schema_block(s, i));
@@ -102,21 +103,24 @@ Tfplugin6__GetProviderSchema__Response *rpc_schema_reply(rpc_arena *ar,
 	rs->provider = rpc_put_schema(ar, app->provider_schema);
 	rpc_put_functions(ar, app, &rs->n_functions, &rs->functions);
 	/* One row per kind: the response field, the app's list, the entry. */
-	RPC_PUT_TYPES(ar, rs, resource_schemas, app->nres,
-		      Tfplugin6__GetProviderSchema__Response__ResourceSchemasEntry,
-		      tfplugin6__get_provider_schema__response__resource_schemas_entry__init,
-		      (m->key = (char *)app->res[i].def->type_name,
-		       m->value = rpc_put_schema(ar, app->res[i].schema)));
-	RPC_PUT_TYPES(ar, rs, data_source_schemas, app->nds,
-		      Tfplugin6__GetProviderSchema__Response__DataSourceSchemasEntry,
-		      tfplugin6__get_provider_schema__response__data_source_schemas_entry__init,
-		      (m->key = (char *)app->ds[i].def->type_name,
-		       m->value = rpc_put_schema(ar, app->ds[i].schema)));
-	RPC_PUT_TYPES(ar, rs, ephemeral_resource_schemas, app->neph,
-		      Tfplugin6__GetProviderSchema__Response__EphemeralResourceSchemasEntry,
-		      tfplugin6__get_provider_schema__response__ephemeral_resource_schemas_entry__init,
-		      (m->key = (char *)app->eph[i].def->type_name,
-		       m->value = rpc_put_schema(ar, app->eph[i].schema)));
+	RPC_PUT_TYPES(
+		ar, rs, resource_schemas, app->nres,
+		Tfplugin6__GetProviderSchema__Response__ResourceSchemasEntry,
+		tfplugin6__get_provider_schema__response__resource_schemas_entry__init,
+		(m->key = (char *)app->res[i].def->type_name,
+		 m->value = rpc_put_schema(ar, app->res[i].schema)));
+	RPC_PUT_TYPES(
+		ar, rs, data_source_schemas, app->nds,
+		Tfplugin6__GetProviderSchema__Response__DataSourceSchemasEntry,
+		tfplugin6__get_provider_schema__response__data_source_schemas_entry__init,
+		(m->key = (char *)app->ds[i].def->type_name,
+		 m->value = rpc_put_schema(ar, app->ds[i].schema)));
+	RPC_PUT_TYPES(
+		ar, rs, ephemeral_resource_schemas, app->neph,
+		Tfplugin6__GetProviderSchema__Response__EphemeralResourceSchemasEntry,
+		tfplugin6__get_provider_schema__response__ephemeral_resource_schemas_entry__init,
+		(m->key = (char *)app->eph[i].def->type_name,
+		 m->value = rpc_put_schema(ar, app->eph[i].schema)));
 	return rs;
 }
 

@@ -29,16 +29,16 @@ Tfplugin6__ServerCapabilities *rpc_server_capabilities(rpc_arena *ar);
  * a kind of the app), each initialised with `init` and then filled by
  * `fill`, an expression on `m` (the message) and `i` (its index); all
  * arena-allocated. */
-#define RPC_PUT_TYPES(ar, rs, field, n, T, init, fill)                       \
-	do {                                                                 \
-		(rs)->n_##field = (n);                                       \
-		(rs)->field = rpc_alloc((ar), (n) * sizeof(*(rs)->field));   \
-		for (size_t i = 0; i < (n); i++) {                           \
-			T *m = rpc_alloc((ar), sizeof(*m));                  \
-			init(m);                                             \
-			fill;                                                \
-			(rs)->field[i] = m;                                  \
-		}                                                            \
+#define RPC_PUT_TYPES(ar, rs, field, n, T, init, fill)                         \
+	do {                                                                   \
+		(rs)->n_##field = (n);                                         \
+		(rs)->field = rpc_alloc((ar), (n) * sizeof(*(rs)->field));     \
+		for (size_t i = 0; i < (n); i++) {                             \
+			T *m = rpc_alloc((ar), sizeof(*m));                    \
+			init(m);                                               \
+			fill;                                                  \
+			(rs)->field[i] = m;                                    \
+		}                                                              \
 	} while (0)
 
 #endif

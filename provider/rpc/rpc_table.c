@@ -16,20 +16,31 @@
 /* UNARY(Name, msg, handler): Name.Request -> Name.Response, where msg is
  * the generated lower-case name of message Name. STREAM(Name, msg, Each,
  * handler): Name.Request -> stream Name.Each. */
-#define UNARY(Name, msg, handler)                                          \
-	{ P #Name, &tfplugin6__##msg##__request__descriptor,              \
-	  &tfplugin6__##msg##__response__descriptor, SRV_UNARY,            \
-	  { .unary = handler } }
-#define STREAM(Name, msg, each, handler)                                   \
-	{ P #Name, &tfplugin6__##msg##__request__descriptor,              \
-	  &tfplugin6__##msg##__##each##__descriptor, SRV_SERVER_STREAM,    \
-	  { .stream = handler } }
+#define UNARY(Name, msg, handler)                                              \
+	{                                                                      \
+		P #Name, &tfplugin6__##msg##__request__descriptor,             \
+			&tfplugin6__##msg##__response__descriptor, SRV_UNARY,  \
+		{                                                              \
+			.unary = handler                                       \
+		}                                                              \
+	}
+#define STREAM(Name, msg, each, handler)                                       \
+	{                                                                      \
+		P #Name, &tfplugin6__##msg##__request__descriptor,             \
+			&tfplugin6__##msg##__##each##__descriptor,             \
+			SRV_SERVER_STREAM,                                     \
+		{                                                              \
+			.stream = handler                                      \
+		}                                                              \
+	}
 
 static const rpc_method table[] = {
 	UNARY(GetProviderSchema, get_provider_schema, rpc_get_schema),
 	UNARY(GetMetadata, get_metadata, rpc_get_metadata),
-	UNARY(ValidateProviderConfig, validate_provider_config, rpc_validate_provider),
-	UNARY(ValidateResourceConfig, validate_resource_config, rpc_validate_resource),
+	UNARY(ValidateProviderConfig, validate_provider_config,
+	      rpc_validate_provider),
+	UNARY(ValidateResourceConfig, validate_resource_config,
+	      rpc_validate_resource),
 	UNARY(ValidateDataResourceConfig, validate_data_resource_config,
 	      rpc_validate_data_source),
 	UNARY(UpgradeResourceState, upgrade_resource_state, rpc_upgrade_state),
@@ -44,11 +55,14 @@ static const rpc_method table[] = {
 	UNARY(CallFunction, call_function, rpc_call_function),
 	UNARY(GetResourceIdentitySchemas, get_resource_identity_schemas,
 	      rpc_identity_schemas),
-	UNARY(ValidateEphemeralResourceConfig, validate_ephemeral_resource_config,
-	      rpc_validate_ephemeral),
-	UNARY(OpenEphemeralResource, open_ephemeral_resource, rpc_open_ephemeral),
-	UNARY(RenewEphemeralResource, renew_ephemeral_resource, rpc_renew_ephemeral),
-	UNARY(CloseEphemeralResource, close_ephemeral_resource, rpc_close_ephemeral),
+	UNARY(ValidateEphemeralResourceConfig,
+	      validate_ephemeral_resource_config, rpc_validate_ephemeral),
+	UNARY(OpenEphemeralResource, open_ephemeral_resource,
+	      rpc_open_ephemeral),
+	UNARY(RenewEphemeralResource, renew_ephemeral_resource,
+	      rpc_renew_ephemeral),
+	UNARY(CloseEphemeralResource, close_ephemeral_resource,
+	      rpc_close_ephemeral),
 	STREAM(ListResource, list_resource, event, rpc_list_resource),
 };
 
@@ -79,7 +93,8 @@ static ProtobufCMessage *new_message(const ProtobufCMessageDescriptor *d)
 static ProtobufCMessage *unpack(const rpc_method *m, const uint8_t *req,
 				size_t len, const char **status_msg)
 {
-	ProtobufCMessage *rq = protobuf_c_message_unpack(m->req, NULL, len, req);
+	ProtobufCMessage *rq = protobuf_c_message_unpack(m->req, NULL, len,
+							 req);
 
 	if (!rq && status_msg)
 		*status_msg = "request could not be decoded";
@@ -148,7 +163,9 @@ int rpc_stream_call(rpc_app *app, const rpc_method *m, const uint8_t *req,
 		    const char **status_msg)
 {
 	rpc_call c = { .app = app, .method = m->name };
-	stream_writer w = { .desc = m->resp, .sink = sink, .sink_ctx = sink_ctx };
+	stream_writer w = { .desc = m->resp,
+			    .sink = sink,
+			    .sink_ctx = sink_ctx };
 	ProtobufCMessage *rq;
 	int status;
 
@@ -195,10 +212,11 @@ static int sink_to_server(void *st, uint8_t *msg, size_t len)
 }
 
 static int serve_stream(void *app, const srv_method *sm, const uint8_t *req,
-			size_t req_len, srv_stream *out, const char **status_msg)
+			size_t req_len, srv_stream *out,
+			const char **status_msg)
 {
-	return rpc_stream_call(app, sm->data, req, req_len, sink_to_server,
-			       out, status_msg);
+	return rpc_stream_call(app, sm->data, req, req_len, sink_to_server, out,
+			       status_msg);
 }
 
 void rpc_server_config(rpc_app *app, srv_config *cfg)

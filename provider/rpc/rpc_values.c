@@ -81,11 +81,12 @@ tf_value *rpc_decode_dv(const Tfplugin6__DynamicValue *dv, tf_type *type,
 		rc = tf_json_decode((const char *)dv->json.data, dv->json.len,
 				    type, 0, &v, err, sizeof(err));
 	if (rc != TF_OK) {
-		tf_diags_error(d, NULL, "Invalid value from Terraform",
-			       "The %s sent by Terraform could not be decoded: %s. "
-			       "This is a bug in the provider or a Terraform/provider "
-			       "version mismatch; please report it.",
-			       what, err);
+		tf_diags_error(
+			d, NULL, "Invalid value from Terraform",
+			"The %s sent by Terraform could not be decoded: %s. "
+			"This is a bug in the provider or a Terraform/provider "
+			"version mismatch; please report it.",
+			what, err);
 		return NULL;
 	}
 	return v;
@@ -126,15 +127,19 @@ Tfplugin6__AttributePath *rpc_put_path(rpc_arena *ar, const tf_path *p)
 		tfplugin6__attribute_path__step__init(s);
 		switch (p->steps[i].kind) {
 		case TF_STEP_ATTR:
-			s->selector_case = TFPLUGIN6__ATTRIBUTE_PATH__STEP__SELECTOR_ATTRIBUTE_NAME;
+			s->selector_case =
+				TFPLUGIN6__ATTRIBUTE_PATH__STEP__SELECTOR_ATTRIBUTE_NAME;
 			s->attribute_name = rpc_strdup(ar, p->steps[i].name);
 			break;
 		case TF_STEP_KEY_STRING:
-			s->selector_case = TFPLUGIN6__ATTRIBUTE_PATH__STEP__SELECTOR_ELEMENT_KEY_STRING;
-			s->element_key_string = rpc_strdup(ar, p->steps[i].name);
+			s->selector_case =
+				TFPLUGIN6__ATTRIBUTE_PATH__STEP__SELECTOR_ELEMENT_KEY_STRING;
+			s->element_key_string = rpc_strdup(ar,
+							   p->steps[i].name);
 			break;
 		case TF_STEP_KEY_INT:
-			s->selector_case = TFPLUGIN6__ATTRIBUTE_PATH__STEP__SELECTOR_ELEMENT_KEY_INT;
+			s->selector_case =
+				TFPLUGIN6__ATTRIBUTE_PATH__STEP__SELECTOR_ELEMENT_KEY_INT;
 			s->element_key_int = p->steps[i].index;
 			break;
 		}
@@ -151,9 +156,9 @@ void rpc_put_diags(rpc_arena *ar, const tf_diags *d, size_t *n_out,
 	for (size_t i = 0; i < d->n; i++) {
 		Tfplugin6__Diagnostic *g = rpc_alloc(ar, sizeof(*g));
 		tfplugin6__diagnostic__init(g);
-		g->severity = d->items[i].severity == TF_DIAG_WARNING
-				      ? TFPLUGIN6__DIAGNOSTIC__SEVERITY__WARNING
-				      : TFPLUGIN6__DIAGNOSTIC__SEVERITY__ERROR;
+		g->severity = d->items[i].severity == TF_DIAG_WARNING ?
+				      TFPLUGIN6__DIAGNOSTIC__SEVERITY__WARNING :
+				      TFPLUGIN6__DIAGNOSTIC__SEVERITY__ERROR;
 		g->summary = rpc_strdup(ar, d->items[i].summary);
 		g->detail = rpc_strdup(ar, d->items[i].detail);
 		if (d->items[i].path.n)

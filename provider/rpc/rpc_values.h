@@ -26,9 +26,9 @@ typedef struct rpc_arena {
 	size_t n, cap;
 } rpc_arena;
 
-void *rpc_alloc(rpc_arena *ar, size_t size);         /* zeroed */
-char *rpc_strdup(rpc_arena *ar, const char *s);      /* NULL -> "" */
-void *rpc_own(rpc_arena *ar, void *malloced);        /* takes ownership */
+void *rpc_alloc(rpc_arena *ar, size_t size);    /* zeroed */
+char *rpc_strdup(rpc_arena *ar, const char *s); /* NULL -> "" */
+void *rpc_own(rpc_arena *ar, void *malloced);   /* takes ownership */
 void rpc_arena_done(rpc_arena *ar);
 
 /* Pack `m` into a new malloc'd buffer (*out, never NULL, the caller frees
@@ -56,11 +56,12 @@ Tfplugin6__AttributePath *rpc_put_path(rpc_arena *ar, const tf_path *p);
  * generic protobuf-c functions (the `prefix` argument is documentation
  * only), unpack one of message type `prefix` (NULL when it does not
  * decode; protobuf-c bounds-checks the input) and free it again. */
-#define RPC_PACK(prefix, msgp, resp, resp_len) \
+#define RPC_PACK(prefix, msgp, resp, resp_len)                                 \
 	rpc_pack((const ProtobufCMessage *)(msgp), (resp), (resp_len))
-#define RPC_UNPACK(prefix, len, data) \
-	((void *)protobuf_c_message_unpack(&prefix##__descriptor, NULL, (len), (data)))
-#define RPC_FREE(msg) \
+#define RPC_UNPACK(prefix, len, data)                                          \
+	((void *)protobuf_c_message_unpack(&prefix##__descriptor, NULL, (len), \
+					   (data)))
+#define RPC_FREE(msg)                                                          \
 	protobuf_c_message_free_unpacked((ProtobufCMessage *)(msg), NULL)
 
 #endif

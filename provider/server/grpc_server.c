@@ -82,9 +82,9 @@ struct srv_grpc {
  * worker never touches memory the poller may already have freed. */
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static srv_call *pool_head, *pool_tail; /* arrived, waiting for a worker */
-static srv_call *pool_dead;		/* reply could not be started */
-static int pool_workers;		/* running worker threads */
-static atomic_int pool_stopping;	/* shutdown began: skip queued work */
+static srv_call *pool_dead;             /* reply could not be started */
+static int pool_workers;                /* running worker threads */
+static atomic_int pool_stopping;        /* shutdown began: skip queued work */
 /* Workers are joinable. A worker with no more work records its id here and
  * the poller joins it (reap_exited), so before the process exits every
  * worker has fully ended, thread-local destructors included (OpenSSL keeps
@@ -161,7 +161,8 @@ static int arm_registered(srv_grpc *s, size_t m)
 		return -1;
 	e = grpc_server_request_registered_call(s->server, s->handles[m],
 						&c->call, &c->deadline, &c->md,
-						&c->request, s->cq, s->cq, &c->tag);
+						&c->request, s->cq, s->cq,
+						&c->tag);
 	if (e != GRPC_CALL_OK) {
 		tfp_debug("gRPC: requesting a call for %s failed (%d)",
 			  s->methods[m]->path, (int)e);
@@ -591,8 +592,7 @@ static void grpc_log_hook(gpr_log_func_args *a)
 		lvl = TFP_LOG_WARN;
 	else if (a->severity == GPR_LOG_SEVERITY_DEBUG)
 		lvl = TFP_LOG_TRACE;
-	tfp_logkv(lvl, a->message, "@module", "grpc", "@caller", a->file,
-		  NULL);
+	tfp_logkv(lvl, a->message, "@module", "grpc", "@caller", a->file, NULL);
 }
 
 /* The methods served: the configured ones, then go-plugin's Shutdown
@@ -661,7 +661,8 @@ static grpc_server_credentials *server_credentials(const srv_cert *cert,
 	pair.cert_chain = cert->cert_pem;
 	return grpc_ssl_server_credentials_create_ex(
 		client_pem, &pair, 1,
-		GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY, NULL);
+		GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY,
+		NULL);
 }
 
 /* A server that never started: no calls, so it is destroyed directly. */
@@ -671,8 +672,10 @@ static void discard_unstarted(srv_grpc *s)
 		grpc_server_destroy(s->server);
 	if (s->cq) {
 		grpc_completion_queue_shutdown(s->cq);
-		while (grpc_completion_queue_next(
-			       s->cq, deadline_ms(SRV_DRAIN_LIMIT_MS), NULL)
+		while (grpc_completion_queue_next(s->cq,
+						  deadline_ms(
+							  SRV_DRAIN_LIMIT_MS),
+						  NULL)
 			       .type == GRPC_OP_COMPLETE)
 			;
 		grpc_completion_queue_destroy(s->cq);
@@ -732,11 +735,10 @@ int srv__grpc_serve(srv_grpc *s)
 	long waited;
 
 	for (;;) {
-		long poll = s->shutting_down ? SRV_SHUTDOWN_POLL_MS
-					     : SRV__POLL_MS;
+		long poll = s->shutting_down ? SRV_SHUTDOWN_POLL_MS :
+					       SRV__POLL_MS;
 
-		ev = grpc_completion_queue_next(s->cq, deadline_ms(poll),
-						NULL);
+		ev = grpc_completion_queue_next(s->cq, deadline_ms(poll), NULL);
 		if (ev.type == GRPC_OP_COMPLETE) {
 			if (ev.tag == &s->shutdown_tag)
 				s->shutdown_notified = 1;
@@ -774,14 +776,18 @@ int srv__grpc_serve(srv_grpc *s)
 
 	if (wait_workers(SRV_DRAIN_LIMIT_MS) != 0)
 		tfp_warn("gRPC: worker threads still running %ld ms after "
-			 "the last call ended", (long)SRV_DRAIN_LIMIT_MS);
+			 "the last call ended",
+			 (long)SRV_DRAIN_LIMIT_MS);
 	grpc_server_destroy(s->server);
 	grpc_completion_queue_shutdown(s->cq);
 	for (;;) {
-		ev = grpc_completion_queue_next(
-			s->cq, deadline_ms(SRV_DRAIN_LIMIT_MS), NULL);
+		ev = grpc_completion_queue_next(s->cq,
+						deadline_ms(SRV_DRAIN_LIMIT_MS),
+						NULL);
 		if (ev.type == GRPC_OP_COMPLETE && ev.tag != &s->shutdown_tag)
-			call_drop(((srv_tag *)ev.tag)->call); /* not expected: live was 0 */
+			call_drop(
+				((srv_tag *)ev.tag)
+					->call); /* not expected: live was 0 */
 		else if (ev.type != GRPC_OP_COMPLETE)
 			break;
 	}

@@ -211,7 +211,8 @@ int srv_stream_send(srv_stream *st, uint8_t *msg, size_t len)
 			until.tv_sec++;
 			until.tv_nsec -= 1000000000L;
 		}
-		if (pthread_cond_timedwait(&st->cv, &st->mu, &until) == ETIMEDOUT)
+		if (pthread_cond_timedwait(&st->cv, &st->mu, &until) ==
+		    ETIMEDOUT)
 			check_stop_locked(c, &t0);
 	}
 	grpc_byte_buffer_destroy(st->msg);
@@ -251,7 +252,8 @@ int srv__stream_finish(srv_call *c, grpc_status_code status,
 		tfp_warn("gRPC: cannot end a stream (error %d)", (int)e);
 		st->pending--;
 		if (st->pending > 0)
-			grpc_call_cancel(c->call, NULL); /* completes the close */
+			grpc_call_cancel(c->call,
+					 NULL); /* completes the close */
 		else
 			orphan = 1;
 	}

@@ -26,7 +26,7 @@
 #include "provider/util/b64.h"
 
 #define MAGIC_COOKIE_KEY "TF_PLUGIN_MAGIC_COOKIE"
-#define MAGIC_COOKIE_VALUE \
+#define MAGIC_COOKIE_VALUE                                                     \
 	"d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
 #define CORE_PROTOCOL_VERSION 1
 #define APP_PROTOCOL_VERSION 6
@@ -198,17 +198,17 @@ static void apply_socket_group(const char *dir, const char *path)
  * stdout (shell-quoted), an explanation on stderr. 0 or -1. */
 static int print_reattach(const srv_config *cfg, const char *path)
 {
-	const char *addr = cfg->reattach_address ? cfg->reattach_address
-						 : DEFAULT_REATTACH_ADDRESS;
+	const char *addr = cfg->reattach_address ? cfg->reattach_address :
+						   DEFAULT_REATTACH_ADDRESS;
 	json_t *root;
 	char *js = NULL;
 	const char *p;
 	int rc = -1;
 
-	root = json_pack("{s:{s:s,s:i,s:I,s:b,s:{s:s,s:s}}}", addr,
-			 "Protocol", "grpc", "ProtocolVersion",
-			 APP_PROTOCOL_VERSION, "Pid", (json_int_t)getpid(),
-			 "Test", 1, "Addr", "Network", "unix", "String", path);
+	root = json_pack("{s:{s:s,s:i,s:I,s:b,s:{s:s,s:s}}}", addr, "Protocol",
+			 "grpc", "ProtocolVersion", APP_PROTOCOL_VERSION, "Pid",
+			 (json_int_t)getpid(), "Test", 1, "Addr", "Network",
+			 "unix", "String", path);
 	if (!root)
 		goto cleanup;
 	js = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -261,8 +261,7 @@ static bool launched_by_plugin_client(const srv_config *cfg,
 				"This provider speaks plugin protocol "
 				"version %d only, but the client offered "
 				"\"%s\". Use Terraform 1.0 or later.\n",
-				APP_PROTOCOL_VERSION,
-				versions ? versions : "");
+				APP_PROTOCOL_VERSION, versions ? versions : "");
 			return false;
 		}
 		*client_pem = getenv("PLUGIN_CLIENT_CERT");
@@ -322,8 +321,8 @@ int srv_run(const srv_config *cfg)
 		addr = NULL;
 		goto cleanup;
 	}
-	if (srv__grpc_start(&srv, cfg, addr, tls ? &cert : NULL,
-			    client_pem) < 0) {
+	if (srv__grpc_start(&srv, cfg, addr, tls ? &cert : NULL, client_pem) <
+	    0) {
 		fprintf(stderr, "Cannot start the gRPC server on %s\n", path);
 		goto cleanup;
 	}

@@ -39,9 +39,9 @@ typedef enum srv_method_kind {
 
 /* A method to register. */
 typedef struct srv_method {
-	const char *path;     /* "/tfplugin6.Provider/ReadResource" */
+	const char *path; /* "/tfplugin6.Provider/ReadResource" */
 	srv_method_kind kind;
-	const void *data;     /* the application's, handed back untouched */
+	const void *data; /* the application's, handed back untouched */
 } srv_method;
 
 /* Unary handler, called on a worker thread, concurrently with others.
@@ -61,9 +61,9 @@ typedef struct srv_stream srv_stream;
  * status the call ends with (`*status_msg` as for unary handlers). If the
  * stream already ended (srv_stream_send returned < 0) the status is not
  * delivered: the call was cancelled. */
-typedef int (*srv_stream_fn)(void *app, const srv_method *m,
-			     const uint8_t *req, size_t req_len,
-			     srv_stream *out, const char **status_msg);
+typedef int (*srv_stream_fn)(void *app, const srv_method *m, const uint8_t *req,
+			     size_t req_len, srv_stream *out,
+			     const char **status_msg);
 
 /* srv_stream_send results besides 0. */
 enum {
@@ -103,8 +103,8 @@ void srv_stream_stats_get(srv_stream_stats *out);
 typedef struct srv_config {
 	const srv_method *methods; /* n_methods entries */
 	size_t n_methods;
-	srv_unary_fn unary;        /* for SRV_UNARY methods */
-	srv_stream_fn stream;      /* for SRV_SERVER_STREAM methods */
+	srv_unary_fn unary;   /* for SRV_UNARY methods */
+	srv_stream_fn stream; /* for SRV_SERVER_STREAM methods */
 	void *app;
 	/* Optional: the application's stop flag (StopProvider). Once it is
 	 * non-zero, streams in progress end with CANCELLED (srv_stream_send

@@ -50,17 +50,17 @@ typedef struct srv_tag {
  * member below it; the worker waits on `cv`, the poller signals it. */
 struct srv_stream {
 	pthread_mutex_t mu;
-	pthread_cond_t cv;	    /* CLOCK_MONOTONIC */
-	const atomic_int *stop;	    /* application's stop flag, may be NULL */
+	pthread_cond_t cv;          /* CLOCK_MONOTONIC */
+	const atomic_int *stop;     /* application's stop flag, may be NULL */
 	const atomic_int *stopping; /* server shutdown began */
 	long stall_ms;
-	int pending;	  /* batches started and not completed */
-	int in_flight;	  /* message batches started and not completed */
-	int send_ok;	  /* result of the last message batch */
-	int closed;	  /* TAG_CLOSE completed */
-	int md_sent;	  /* initial metadata went with a batch */
-	int finished;	  /* the handler returned; the final batch started */
-	int end;	  /* 0, or the SRV_STREAM_* the stream ended with */
+	int pending;   /* batches started and not completed */
+	int in_flight; /* message batches started and not completed */
+	int send_ok;   /* result of the last message batch */
+	int closed;    /* TAG_CLOSE completed */
+	int md_sent;   /* initial metadata went with a batch */
+	int finished;  /* the handler returned; the final batch started */
+	int end;       /* 0, or the SRV_STREAM_* the stream ended with */
 	grpc_byte_buffer *msg; /* the message of the batch in flight */
 };
 
@@ -68,11 +68,11 @@ struct srv_call {
 	srv_grpc *srv;
 	call_kind kind;
 	call_state state;
-	size_t method;	/* index into srv_grpc.methods (registered) */
-	int streaming;	/* server-streaming method and `st` initialised */
+	size_t method; /* index into srv_grpc.methods (registered) */
+	int streaming; /* server-streaming method and `st` initialised */
 	grpc_call *call;
 	gpr_timespec deadline;
-	grpc_metadata_array md;	   /* request metadata */
+	grpc_metadata_array md;    /* request metadata */
 	grpc_call_details details; /* CALL_UNKNOWN only */
 	grpc_byte_buffer *request; /* registered: the one request message */
 	grpc_byte_buffer *response;

@@ -98,7 +98,8 @@ static X509 *build_cert(EVP_PKEY *key, const EVP_MD *md)
 	X509_NAME *name;
 	X509V3_CTX ctx;
 
-	if (!x || !X509_set_version(x, X509_VERSION_3) || set_random_serial(x) < 0) {
+	if (!x || !X509_set_version(x, X509_VERSION_3) ||
+	    set_random_serial(x) < 0) {
 		log_ssl_error("certificate setup");
 		goto fail;
 	}
@@ -184,7 +185,8 @@ out:
 int srv__cert_generate(srv_cert *out, srv_curve curve)
 {
 	const char *group = curve == SRV_CURVE_P521 ? "P-521" : "P-256";
-	const EVP_MD *md = curve == SRV_CURVE_P521 ? EVP_sha512() : EVP_sha256();
+	const EVP_MD *md = curve == SRV_CURVE_P521 ? EVP_sha512() :
+						     EVP_sha256();
 	EVP_PKEY *key;
 	X509 *x = NULL;
 	srv_cert c = { 0 };

@@ -19,9 +19,9 @@ typedef enum srv_curve {
 /* A generated certificate. All members are malloc'd and owned by the
  * struct; release them with srv__cert_done. */
 typedef struct srv_cert {
-	char *cert_pem;	 /* NUL-terminated PEM certificate, for gRPC */
-	char *key_pem;	 /* NUL-terminated PEM PKCS#8 private key, for gRPC */
-	uint8_t *der;	 /* DER certificate, for the handshake line */
+	char *cert_pem; /* NUL-terminated PEM certificate, for gRPC */
+	char *key_pem;  /* NUL-terminated PEM PKCS#8 private key, for gRPC */
+	uint8_t *der;   /* DER certificate, for the handshake line */
 	size_t der_len;
 } srv_cert;
 

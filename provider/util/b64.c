@@ -70,7 +70,9 @@ char *util_b64_decode(const char *in, size_t len, size_t *out_len)
 	out = malloc(n / 4 * 3 + 1);
 	if (!out)
 		goto done;
-	got = n ? EVP_DecodeBlock((unsigned char *)out, (unsigned char *)text, (int)n) : 0;
+	got = n ? EVP_DecodeBlock((unsigned char *)out, (unsigned char *)text,
+				  (int)n) :
+		  0;
 	if (got < 0 || (size_t)got < pad) {
 		util_secret_free_n(out, n / 4 * 3 + 1);
 		out = NULL;

@@ -26,11 +26,11 @@
 
 /* `static inline void name##p(type **p)`: name(*p) when *p is not NULL
  * (for destructors that do not accept NULL themselves). */
-#define DEFINE_CLEANUP_FUNC(type, name)                 \
-	static inline void name##p(type **p)            \
-	{                                               \
-		if (*p)                                 \
-			name(*p);                       \
+#define DEFINE_CLEANUP_FUNC(type, name)                                        \
+	static inline void name##p(type **p)                                   \
+	{                                                                      \
+		if (*p)                                                        \
+			name(*p);                                              \
 	}
 
 static inline void freep(void *p)
@@ -59,21 +59,21 @@ static inline void closep(int *fd)
 
 /* The value of pointer variable p, leaving p NULL (its cleanup then does
  * nothing): the caller takes ownership. */
-#define TAKE_PTR(p)                                           \
-	__extension__({                                       \
-		__typeof__(p) *take_ptr_p_ = &(p);            \
-		__typeof__(p) take_ptr_v_ = *take_ptr_p_;     \
-		*take_ptr_p_ = NULL;                          \
-		take_ptr_v_;                                  \
+#define TAKE_PTR(p)                                                            \
+	__extension__({                                                        \
+		__typeof__(p) *take_ptr_p_ = &(p);                             \
+		__typeof__(p) take_ptr_v_ = *take_ptr_p_;                      \
+		*take_ptr_p_ = NULL;                                           \
+		take_ptr_v_;                                                   \
 	})
 
 /* The same for a descriptor variable, leaving it -1. */
-#define TAKE_FD(fd)                                           \
-	__extension__({                                       \
-		int *take_fd_p_ = &(fd);                      \
-		int take_fd_v_ = *take_fd_p_;                 \
-		*take_fd_p_ = -1;                             \
-		take_fd_v_;                                   \
+#define TAKE_FD(fd)                                                            \
+	__extension__({                                                        \
+		int *take_fd_p_ = &(fd);                                       \
+		int take_fd_v_ = *take_fd_p_;                                  \
+		*take_fd_p_ = -1;                                              \
+		take_fd_v_;                                                    \
 	})
 
 #endif

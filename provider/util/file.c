@@ -67,12 +67,11 @@ int util_read_file(const char *path, size_t max, char **out, size_t *outlen)
 	*out = buf;
 	*outlen = n;
 	return 0;
-fail:
-	{
-		int e = errno;
+fail : {
+	int e = errno;
 
-		util_secret_free_n(buf, n);
-		errno = e;
-	}
+	util_secret_free_n(buf, n);
+	errno = e;
+}
 	return -1;
 }

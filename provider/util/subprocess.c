@@ -138,10 +138,13 @@ static void collect(const util_run_opts *o, util_run_result *r, int *out,
 		}
 		np = 0;
 		if (*out >= 0)
-			pf[np++] = (struct pollfd){ .fd = *out, .events = POLLIN };
+			pf[np++] = (struct pollfd){ .fd = *out,
+						    .events = POLLIN };
 		if (*err >= 0)
-			pf[np++] = (struct pollfd){ .fd = *err, .events = POLLIN };
-		pr = poll(pf, np, left < POLL_SLICE_MS ? (int)left : POLL_SLICE_MS);
+			pf[np++] = (struct pollfd){ .fd = *err,
+						    .events = POLLIN };
+		pr = poll(pf, np,
+			  left < POLL_SLICE_MS ? (int)left : POLL_SLICE_MS);
 		if (pr < 0 && errno != EINTR)
 			return;
 		for (nfds_t i = 0; pr > 0 && i < np; i++) {

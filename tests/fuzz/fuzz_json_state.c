@@ -9,12 +9,12 @@
 #include "schema/codec.h"
 #include "schema/tf_err.h"
 
-#define FUZZ_TYPE                                                           \
-	"[\"object\",{\"id\":\"string\",\"n\":\"number\",\"b\":\"bool\","   \
-	"\"d\":\"dynamic\","                                                \
-	"\"l\":[\"list\",[\"object\",{\"k\":\"string\",\"v\":\"dynamic\"}]]," \
-	"\"s\":[\"set\",[\"map\",\"number\"]],"                             \
-	"\"m\":[\"map\",[\"list\",\"string\"]],"                            \
+#define FUZZ_TYPE                                                              \
+	"[\"object\",{\"id\":\"string\",\"n\":\"number\",\"b\":\"bool\","      \
+	"\"d\":\"dynamic\","                                                   \
+	"\"l\":[\"list\",[\"object\",{\"k\":\"string\",\"v\":\"dynamic\"}]],"  \
+	"\"s\":[\"set\",[\"map\",\"number\"]],"                                \
+	"\"m\":[\"map\",[\"list\",\"string\"]],"                               \
 	"\"t\":[\"tuple\",[\"string\",[\"set\",\"string\"]]]}]"
 
 static tf_type *fuzz_type;
@@ -28,8 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t l1 = 0, l2 = 0, ml = 0;
 	uint8_t *mp = NULL;
 
-	if (!fuzz_type &&
-	    tf_type_from_json(FUZZ_TYPE, strlen(FUZZ_TYPE), &fuzz_type) != TF_OK)
+	if (!fuzz_type && tf_type_from_json(FUZZ_TYPE, strlen(FUZZ_TYPE),
+					    &fuzz_type) != TF_OK)
 		abort();
 	/* strict decoding must never crash either */
 	if (tf_json_decode((const char *)data, size, fuzz_type, 0, &v, err,
@@ -47,7 +47,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (!tf_value_equal(v, w))
 		abort();
-	if (tf_json_encode(w, &j2, &l2) != TF_OK || l1 != l2 || memcmp(j1, j2, l1))
+	if (tf_json_encode(w, &j2, &l2) != TF_OK || l1 != l2 ||
+	    memcmp(j1, j2, l1))
 		abort();
 	if (tf_msgpack_encode(v, &mp, &ml) != TF_OK)
 		abort();

@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void one(const uint8_t *data, size_t size, const char *ctx)
 {
-	kubeconfig_source src = {0};
+	kubeconfig_source src = { 0 };
 	kubeconfig *kc = NULL;
 	tfp_error err;
 

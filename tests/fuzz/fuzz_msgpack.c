@@ -9,12 +9,12 @@
 #include "schema/codec.h"
 #include "schema/tf_err.h"
 
-#define FUZZ_TYPE                                                           \
-	"[\"object\",{\"id\":\"string\",\"n\":\"number\",\"b\":\"bool\","   \
-	"\"d\":\"dynamic\","                                                \
-	"\"l\":[\"list\",[\"object\",{\"k\":\"string\",\"v\":\"dynamic\"}]]," \
-	"\"s\":[\"set\",[\"map\",\"number\"]],"                             \
-	"\"m\":[\"map\",[\"list\",\"string\"]],"                            \
+#define FUZZ_TYPE                                                              \
+	"[\"object\",{\"id\":\"string\",\"n\":\"number\",\"b\":\"bool\","      \
+	"\"d\":\"dynamic\","                                                   \
+	"\"l\":[\"list\",[\"object\",{\"k\":\"string\",\"v\":\"dynamic\"}]],"  \
+	"\"s\":[\"set\",[\"map\",\"number\"]],"                                \
+	"\"m\":[\"map\",[\"list\",\"string\"]],"                               \
 	"\"t\":[\"tuple\",[\"string\",[\"set\",\"string\"]]]}]"
 
 static tf_type *fuzz_type;
@@ -45,10 +45,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t l1 = 0, l2 = 0, jl = 0;
 	char err[256], *js = NULL, *dbg;
 
-	if (!fuzz_type &&
-	    tf_type_from_json(FUZZ_TYPE, strlen(FUZZ_TYPE), &fuzz_type) != TF_OK)
+	if (!fuzz_type && tf_type_from_json(FUZZ_TYPE, strlen(FUZZ_TYPE),
+					    &fuzz_type) != TF_OK)
 		abort();
-	if (tf_msgpack_decode(data, size, fuzz_type, &v, err, sizeof(err)) != TF_OK)
+	if (tf_msgpack_decode(data, size, fuzz_type, &v, err, sizeof(err)) !=
+	    TF_OK)
 		return 0;
 	if (!tf_value_conforms(v, fuzz_type))
 		abort();
@@ -65,7 +66,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	/* JSON: fails only for unknowns or infinities */
 	if (tf_json_encode(v, &js, &jl) == TF_OK) {
-		if (tf_json_decode(js, jl, fuzz_type, 0, &j, err, sizeof(err)) != TF_OK)
+		if (tf_json_decode(js, jl, fuzz_type, 0, &j, err,
+				   sizeof(err)) != TF_OK)
 			abort();
 		if (!tf_value_equal(v, j))
 			abort();

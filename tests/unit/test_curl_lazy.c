@@ -73,7 +73,8 @@ static void test_file_transfer_through_every_arg_class(void **state)
 			 CURLE_OK);
 	assert_int_equal(curl_easy_setopt(h, CURLOPT_WRITEDATA, &s), CURLE_OK);
 	assert_int_equal(curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
-					  (curl_off_t)1024), CURLE_OK);
+					  (curl_off_t)1024),
+			 CURLE_OK);
 	assert_int_equal(curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob),
 			 CURLE_OK);
 	assert_int_equal(curl_easy_perform(h), CURLE_OK);

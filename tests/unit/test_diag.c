@@ -84,11 +84,12 @@ static void test_diag_add_and_has_error(void **state)
 
 	(void)state;
 	assert_false(tf_diags_has_error(&d));
-	tf_diags_warn(&d, NULL, "Deprecated attribute", "Use %s instead", "\"size\"");
+	tf_diags_warn(&d, NULL, "Deprecated attribute", "Use %s instead",
+		      "\"size\"");
 	assert_false(tf_diags_has_error(&d));
 	tf_path_push_attr(&p, "name");
-	tf_diags_error(&d, &p, "Invalid name", "The name %s is %d characters long",
-		       "x", 1);
+	tf_diags_error(&d, &p, "Invalid name",
+		       "The name %s is %d characters long", "x", 1);
 	tf_path_done(&p); /* the diagnostic holds its own copy */
 	assert_true(tf_diags_has_error(&d));
 	assert_int_equal(d.n, 2);
@@ -96,7 +97,8 @@ static void test_diag_add_and_has_error(void **state)
 	assert_string_equal(d.items[0].detail, "Use \"size\" instead");
 	assert_int_equal(d.items[0].path.n, 0);
 	assert_string_equal(d.items[1].summary, "Invalid name");
-	assert_string_equal(d.items[1].detail, "The name x is 1 characters long");
+	assert_string_equal(d.items[1].detail,
+			    "The name x is 1 characters long");
 	assert_int_equal(d.items[1].path.n, 1);
 	assert_string_equal(d.items[1].path.steps[0].name, "name");
 	tf_diags_add(&d, TF_DIAG_ERROR, NULL, "Empty detail", "%s", "");

@@ -54,15 +54,19 @@ static void test_cert_fingerprint(void **state)
 	const char *fp;
 
 	(void)state;
-	assert_int_equal(call1(&lxd_fn_cert_fingerprint, tf_value_string(cert_pem),
-			       &res, err, sizeof(err), &ea), 0);
+	assert_int_equal(call1(&lxd_fn_cert_fingerprint,
+			       tf_value_string(cert_pem), &res, err,
+			       sizeof(err), &ea),
+			 0);
 	fp = tf_value_get_string(res);
 	assert_non_null(fp);
 	assert_string_equal(fp, cert_fp);
 	tf_value_unref(res);
 	res = NULL;
-	assert_int_equal(call1(&lxd_fn_cert_fingerprint, tf_value_string("not a pem"),
-			       &res, err, sizeof(err), &ea), -1);
+	assert_int_equal(call1(&lxd_fn_cert_fingerprint,
+			       tf_value_string("not a pem"), &res, err,
+			       sizeof(err), &ea),
+			 -1);
 	assert_int_equal(ea, 0);
 	assert_non_null(strstr(err, "pem:"));
 	assert_null(res);
@@ -74,16 +78,19 @@ static tf_value *nested(bool bad_leaf)
 {
 	tf_type *s = tf_type_string();
 	const char *k1[] = { "source" }, *k2[] = { "parent" };
-	tf_type *o1 = tf_type_object(1, k1, &s), *o2 = tf_type_object(1, k2, &s);
+	tf_type *o1 = tf_type_object(1, k1, &s),
+		*o2 = tf_type_object(1, k2, &s);
 	const char *n1[] = { "local" }, *n2[] = { "up" };
-	tf_type *l1 = tf_type_object(1, n1, &o1), *l2 = tf_type_object(1, n2, &o2);
+	tf_type *l1 = tf_type_object(1, n1, &o1),
+		*l2 = tf_type_object(1, n2, &o2);
 	const char *top_names[] = { "network", "storage-pool" };
 	tf_type *tt[2] = { l2, l1 };
 	tf_type *top = tf_type_object(2, top_names, tt);
 	tf_value *v2, *w1, *w2, *t;
 
 	{
-		tf_value *leaf = bad_leaf ? tf_value_null(s) : tf_value_string("/srv");
+		tf_value *leaf = bad_leaf ? tf_value_null(s) :
+					    tf_value_string("/srv");
 		tf_value *obj = tf_value_object_new(o1);
 		tf_value_object_set(obj, "source", leaf);
 		w1 = tf_value_object_new(l1);
@@ -113,20 +120,25 @@ static void test_member_config(void **state)
 
 	(void)state;
 	assert_int_equal(call1(&lxd_fn_member_config, nested(false), &res, err,
-			       sizeof(err), &ea), 0);
+			       sizeof(err), &ea),
+			 0);
 	assert_int_equal(tf_value_len(res), 2);
-	assert_string_equal(tf_value_get_string(tf_value_map_get(res, "storage-pool/local/source")),
+	assert_string_equal(tf_value_get_string(tf_value_map_get(
+				    res, "storage-pool/local/source")),
 			    "/srv");
-	assert_string_equal(tf_value_get_string(tf_value_map_get(res, "network/up/parent")),
+	assert_string_equal(tf_value_get_string(
+				    tf_value_map_get(res, "network/up/parent")),
 			    "eth1");
 	tf_value_unref(res);
 	res = NULL;
 	assert_int_equal(call1(&lxd_fn_member_config, nested(true), &res, err,
-			       sizeof(err), &ea), -1);
+			       sizeof(err), &ea),
+			 -1);
 	assert_int_equal(ea, 0);
 	assert_non_null(strstr(err, "must be a string"));
-	assert_int_equal(call1(&lxd_fn_member_config, tf_value_string("x"), &res, err,
-			       sizeof(err), &ea), -1);
+	assert_int_equal(call1(&lxd_fn_member_config, tf_value_string("x"),
+			       &res, err, sizeof(err), &ea),
+			 -1);
 	assert_non_null(strstr(err, "must be an object"));
 }
 
@@ -142,13 +154,17 @@ static void test_kubeconfig_server(void **state)
 	int64_t ea;
 
 	(void)state;
-	assert_int_equal(call1(&k8s_fn_kubeconfig_server, tf_value_string(kc), &res,
-			       err, sizeof(err), &ea), 0);
-	assert_string_equal(tf_value_get_string(res), "https://203.0.113.10:6443");
+	assert_int_equal(call1(&k8s_fn_kubeconfig_server, tf_value_string(kc),
+			       &res, err, sizeof(err), &ea),
+			 0);
+	assert_string_equal(tf_value_get_string(res),
+			    "https://203.0.113.10:6443");
 	tf_value_unref(res);
 	res = NULL;
-	assert_int_equal(call1(&k8s_fn_kubeconfig_server, tf_value_string("a: [b"),
-			       &res, err, sizeof(err), &ea), -1);
+	assert_int_equal(call1(&k8s_fn_kubeconfig_server,
+			       tf_value_string("a: [b"), &res, err, sizeof(err),
+			       &ea),
+			 -1);
 	assert_int_equal(ea, 0);
 	assert_null(strstr(err, "secret-token"));
 }

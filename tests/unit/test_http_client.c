@@ -31,7 +31,7 @@
 /* ---- scripted transport ------------------------------------------------- */
 
 typedef struct step {
-	int rc;                  /* non-zero: fail the exchange with it */
+	int rc; /* non-zero: fail the exchange with it */
 	int status;
 	const char *body;
 	const char *retry_after;
@@ -46,8 +46,8 @@ typedef struct script {
 	bool repeat_last;
 	size_t calls;
 	char *methods[MAX_CALLS];
-	atomic_int *stop;   /* raised when call number stop_at is served */
-	size_t stop_at;     /* 1-based; 0 = never */
+	atomic_int *stop; /* raised when call number stop_at is served */
+	size_t stop_at;   /* 1-based; 0 = never */
 	pthread_barrier_t *barrier; /* first `barrier_n` calls wait here */
 	size_t barrier_n;
 } script;
@@ -158,8 +158,8 @@ static void test_http_get_retried_through_restart(void **state)
 {
 	/* What a GET sees while a daemon is killed and restarted. */
 	static const step steps[] = {
-		{ .rc = HTTP_E_NO_ANSWER },            /* killed mid-request */
-		{ .rc = HTTP_E_NOT_SENT },             /* refused */
+		{ .rc = HTTP_E_NO_ANSWER }, /* killed mid-request */
+		{ .rc = HTTP_E_NOT_SENT },  /* refused */
 		{ .rc = HTTP_E_NOT_SENT },
 		{ .status = 503, .body = "starting" }, /* transient */
 		{ .status = 200, .body = "ok" },
@@ -208,7 +208,7 @@ static void test_http_idempotent_writes_retried(void **state)
 		http_request r = req_of(methods[i]);
 		http_response resp;
 		tfp_error e;
-	http_fate f;
+		http_fate f;
 
 		r.if_match = i == 0 ? "\"etag\"" : NULL;
 		script_init(&s, steps, 4);
@@ -560,7 +560,8 @@ static void test_http_bad_requests(void **state)
 	r.if_match = "\"x\"\r\nX-Evil: 1";
 	assert_int_equal(send_cls(c, &r, &resp, &e, &f), HTTP_E_INVALID);
 	r.if_match = NULL;
-	r.client_cert_pem = "cert"; /* a per-request certificate needs its key */
+	r.client_cert_pem =
+		"cert"; /* a per-request certificate needs its key */
 	assert_int_equal(send_cls(c, &r, &resp, &e, &f), HTTP_E_INVALID);
 	assert_int_equal(e.code, TFP_E_INVALID);
 	assert_int_equal(s.calls, 0);
@@ -589,7 +590,8 @@ static void test_http_timeout_opens_breaker(void **state)
 	assert_int_equal(send_cls(c, &r, &resp, &e, &f), HTTP_E_TIMEOUT);
 	assert_int_equal(s.calls, 1); /* a timeout is not retried */
 	assert_true(e.outcome_unknown);
-	assert_non_null(strstr(e.message, "test server did not answer within 1 s"));
+	assert_non_null(
+		strstr(e.message, "test server did not answer within 1 s"));
 	assert_false(http_client_answering(c));
 	r = req_of("GET");
 	assert_int_equal(send_cls(c, &r, &resp, &e2, &f2), HTTP_E_TIMEOUT);
@@ -743,7 +745,9 @@ static void test_http_breaker_concurrent_burst(void **state)
 	memset(b, 0, sizeof(b));
 	for (i = 0; i < THREADS; i++) {
 		b[i].c = c;
-		assert_int_equal(pthread_create(&th[i], NULL, burst_main, &b[i]), 0);
+		assert_int_equal(pthread_create(&th[i], NULL, burst_main,
+						&b[i]),
+				 0);
 	}
 	for (i = 0; i < THREADS; i++)
 		pthread_join(th[i], NULL);
@@ -807,7 +811,9 @@ static void test_http_breaker_threads(void **state)
 	for (i = 0; i < THREADS; i++) {
 		h[i].b = &b;
 		h[i].refused = 0;
-		assert_int_equal(pthread_create(&th[i], NULL, hammer_main, &h[i]), 0);
+		assert_int_equal(pthread_create(&th[i], NULL, hammer_main,
+						&h[i]),
+				 0);
 	}
 	for (i = 0; i < THREADS; i++) {
 		pthread_join(th[i], NULL);
@@ -825,61 +831,84 @@ static void test_http_breaker_threads(void **state)
 static void test_http_curl_classes(void **state)
 {
 	(void)state;
-	assert_int_equal(http__curl_class(CURLE_OK, true, false, false, false, NULL),
+	assert_int_equal(http__curl_class(CURLE_OK, true, false, false, false,
+					  NULL),
 			 HTTP_OK);
 	assert_int_equal(http__curl_class(CURLE_COULDNT_CONNECT, false, false,
-					  false, false, NULL), HTTP_E_NOT_SENT);
+					  false, false, NULL),
+			 HTTP_E_NOT_SENT);
 	assert_int_equal(http__curl_class(CURLE_COULDNT_RESOLVE_HOST, false,
-					  false, false, false, NULL), HTTP_E_NOT_SENT);
+					  false, false, false, NULL),
+			 HTTP_E_NOT_SENT);
 	/* Reset / EOF: unknown once the request went out, else not sent. */
 	assert_int_equal(http__curl_class(CURLE_RECV_ERROR, true, false, false,
-					  false, NULL), HTTP_E_NO_ANSWER);
-	assert_int_equal(http__curl_class(CURLE_GOT_NOTHING, true, false,
-					  false, false, NULL), HTTP_E_NO_ANSWER);
+					  false, NULL),
+			 HTTP_E_NO_ANSWER);
+	assert_int_equal(http__curl_class(CURLE_GOT_NOTHING, true, false, false,
+					  false, NULL),
+			 HTTP_E_NO_ANSWER);
 	assert_int_equal(http__curl_class(CURLE_PARTIAL_FILE, true, false,
-					  false, false, NULL), HTTP_E_NO_ANSWER);
+					  false, false, NULL),
+			 HTTP_E_NO_ANSWER);
 	assert_int_equal(http__curl_class(CURLE_SEND_ERROR, true, false, false,
-					  false, NULL), HTTP_E_NO_ANSWER);
-	assert_int_equal(http__curl_class(CURLE_SEND_ERROR, false, false,
-					  false, false, NULL), HTTP_E_NOT_SENT);
-	assert_int_equal(http__curl_class(CURLE_OPERATION_TIMEDOUT, true,
-					  false, false, false, NULL), HTTP_E_TIMEOUT);
+					  false, NULL),
+			 HTTP_E_NO_ANSWER);
+	assert_int_equal(http__curl_class(CURLE_SEND_ERROR, false, false, false,
+					  false, NULL),
+			 HTTP_E_NOT_SENT);
+	assert_int_equal(http__curl_class(CURLE_OPERATION_TIMEDOUT, true, false,
+					  false, false, NULL),
+			 HTTP_E_TIMEOUT);
 	assert_int_equal(http__curl_class(CURLE_OPERATION_TIMEDOUT, false,
-					  false, false, false, NULL), HTTP_E_TIMEOUT);
-	assert_int_equal(http__curl_class(CURLE_SSL_CONNECT_ERROR, false,
-					  false, false, false, NULL), HTTP_E_TLS);
-	assert_int_equal(http__curl_class(CURLE_PEER_FAILED_VERIFICATION,
-					  false, false, false, false, NULL), HTTP_E_TLS);
+					  false, false, false, NULL),
+			 HTTP_E_TIMEOUT);
+	assert_int_equal(http__curl_class(CURLE_SSL_CONNECT_ERROR, false, false,
+					  false, false, NULL),
+			 HTTP_E_TLS);
+	assert_int_equal(http__curl_class(CURLE_PEER_FAILED_VERIFICATION, false,
+					  false, false, false, NULL),
+			 HTTP_E_TLS);
 	/* The sink's own verdicts win over curl's generic code. */
 	assert_int_equal(http__curl_class(CURLE_WRITE_ERROR, true, true, false,
-					  false, NULL), HTTP_E_TOO_BIG);
-	assert_int_equal(http__curl_class(CURLE_WRITE_ERROR, true, false,
-					  false, false, NULL), HTTP_E_NOMEM);
-	assert_int_equal(http__curl_class(CURLE_SSL_CONNECT_ERROR, false,
-					  false, true, false, NULL), HTTP_E_TLS);
+					  false, NULL),
+			 HTTP_E_TOO_BIG);
+	assert_int_equal(http__curl_class(CURLE_WRITE_ERROR, true, false, false,
+					  false, NULL),
+			 HTTP_E_NOMEM);
+	assert_int_equal(http__curl_class(CURLE_SSL_CONNECT_ERROR, false, false,
+					  true, false, NULL),
+			 HTTP_E_TLS);
 	assert_int_equal(http__curl_class(CURLE_ABORTED_BY_CALLBACK, true,
-					  false, false, true, NULL), HTTP_E_CANCELLED);
-	assert_int_equal(http__curl_class(CURLE_WEIRD_SERVER_REPLY, true,
-					  false, false, false, NULL), HTTP_E_PROTOCOL);
+					  false, false, true, NULL),
+			 HTTP_E_CANCELLED);
+	assert_int_equal(http__curl_class(CURLE_WEIRD_SERVER_REPLY, true, false,
+					  false, false, NULL),
+			 HTTP_E_PROTOCOL);
 	assert_int_equal(http__curl_class(CURLE_URL_MALFORMAT, false, false,
-					  false, false, NULL), HTTP_E_INVALID);
+					  false, false, NULL),
+			 HTTP_E_INVALID);
 	/* A handshake cut by a reset or EOF (a server going down) is a
 	 * dropped connection, not a certificate problem. */
-	assert_int_equal(http__curl_class(CURLE_SSL_CONNECT_ERROR, false, false,
-					  false, false,
-					  "OpenSSL SSL_connect: Connection reset by peer"),
-			 HTTP_E_NOT_SENT);
-	assert_int_equal(http__curl_class(CURLE_SSL_CONNECT_ERROR, false, false,
-					  false, false,
-					  "OpenSSL SSL_connect: SSL_ERROR_SYSCALL in connection"),
-			 HTTP_E_NOT_SENT);
-	assert_int_equal(http__curl_class(CURLE_SSL_CONNECT_ERROR, false, false,
-					  false, false, "error:0A000126:SSL routines::unexpected eof while reading"),
-			 HTTP_E_NOT_SENT);
-	assert_int_equal(http__curl_class(CURLE_SSL_CONNECT_ERROR, false, false,
-					  false, false,
-					  "error:0A000086:SSL routines::certificate verify failed"),
-			 HTTP_E_TLS);
+	assert_int_equal(
+		http__curl_class(
+			CURLE_SSL_CONNECT_ERROR, false, false, false, false,
+			"OpenSSL SSL_connect: Connection reset by peer"),
+		HTTP_E_NOT_SENT);
+	assert_int_equal(
+		http__curl_class(
+			CURLE_SSL_CONNECT_ERROR, false, false, false, false,
+			"OpenSSL SSL_connect: SSL_ERROR_SYSCALL in connection"),
+		HTTP_E_NOT_SENT);
+	assert_int_equal(
+		http__curl_class(
+			CURLE_SSL_CONNECT_ERROR, false, false, false, false,
+			"error:0A000126:SSL routines::unexpected eof while reading"),
+		HTTP_E_NOT_SENT);
+	assert_int_equal(
+		http__curl_class(
+			CURLE_SSL_CONNECT_ERROR, false, false, false, false,
+			"error:0A000086:SSL routines::certificate verify failed"),
+		HTTP_E_TLS);
 	/* Each class is reported as one code. */
 	assert_int_equal(http__class_code(HTTP_E_NOT_SENT), TFP_E_UNAVAILABLE);
 	assert_int_equal(http__class_code(HTTP_E_NO_ANSWER), TFP_E_UNAVAILABLE);
@@ -899,14 +928,14 @@ static void test_http_status_codes(void **state)
 	static const struct {
 		int status, code;
 	} rows[] = {
-		{ 400, TFP_E_INVALID }, { 415, TFP_E_INVALID },
-		{ 422, TFP_E_INVALID }, { 401, TFP_E_UNAUTHORIZED },
-		{ 403, TFP_E_FORBIDDEN }, { 404, TFP_E_NOTFOUND },
-		{ 409, TFP_E_CONFLICT }, { 410, TFP_E_GONE },
+		{ 400, TFP_E_INVALID },      { 415, TFP_E_INVALID },
+		{ 422, TFP_E_INVALID },      { 401, TFP_E_UNAUTHORIZED },
+		{ 403, TFP_E_FORBIDDEN },    { 404, TFP_E_NOTFOUND },
+		{ 409, TFP_E_CONFLICT },     { 410, TFP_E_GONE },
 		{ 412, TFP_E_PRECONDITION }, { 418, TFP_E_INVALID },
-		{ 429, TFP_E_UNAVAILABLE }, { 502, TFP_E_UNAVAILABLE },
-		{ 503, TFP_E_UNAVAILABLE }, { 504, TFP_E_TIMEOUT },
-		{ 500, TFP_E_SERVER }, { 501, TFP_E_SERVER },
+		{ 429, TFP_E_UNAVAILABLE },  { 502, TFP_E_UNAVAILABLE },
+		{ 503, TFP_E_UNAVAILABLE },  { 504, TFP_E_TIMEOUT },
+		{ 500, TFP_E_SERVER },       { 501, TFP_E_SERVER },
 		{ 599, TFP_E_SERVER },
 	};
 	size_t i;
@@ -915,7 +944,8 @@ static void test_http_status_codes(void **state)
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
 		if (http_status_code(rows[i].status) != rows[i].code)
 			fail_msg("HTTP %d: %d, want %d", rows[i].status,
-				 http_status_code(rows[i].status), rows[i].code);
+				 http_status_code(rows[i].status),
+				 rows[i].code);
 }
 
 /* ---- real libcurl against local unix-socket servers ----------------------------- */
@@ -968,10 +998,10 @@ static void *srv_main(void *arg)
 		read_request(fd, s->request, sizeof(s->request));
 		switch (s->mode[i]) {
 		case SRV_REPLY:
-			(void)!send(fd, s->reply, strlen(s->reply), MSG_NOSIGNAL);
+			(void)!send(fd, s->reply, strlen(s->reply),
+				    MSG_NOSIGNAL);
 			break;
-		case SRV_CLOSE:
-			break; /* EOF without an answer */
+		case SRV_CLOSE: break; /* EOF without an answer */
 		case SRV_HANG:
 			p.fd = fd;
 			p.events = POLLIN;
@@ -1049,7 +1079,8 @@ static void test_http_curl_no_socket_not_sent(void **state)
 	assert_int_equal(send_cls(c, &r, &resp, &e, &f), HTTP_E_NOT_SENT);
 	assert_false(f.sent);
 	assert_false(e.outcome_unknown);
-	assert_non_null(strstr(e.message, "cannot connect to LXD at unix:test"));
+	assert_non_null(
+		strstr(e.message, "cannot connect to LXD at unix:test"));
 	http_client_free(c);
 }
 
@@ -1091,7 +1122,8 @@ static void test_http_curl_refused_budget_fails_fast(void **state)
 	s.lfd = -1;
 	c = socket_client(s.path, 2000, 50);
 	assert_int_equal(send_cls(c, &r, &resp, &e, &f), HTTP_E_NOT_SENT);
-	assert_non_null(strstr(e.message, "cannot connect to LXD at unix:test"));
+	assert_non_null(
+		strstr(e.message, "cannot connect to LXD at unix:test"));
 	assert_non_null(strstr(e.message, "(retried for 50 ms)"));
 	http_client_stats(c, &st);
 	assert_true(st.retries > 0);
@@ -1169,8 +1201,9 @@ static void test_http_curl_timeout_opens_breaker(void **state)
 	c = socket_client(s.path, 300, 60000);
 	assert_int_equal(send_cls(c, &r, &resp, &e, &f), HTTP_E_TIMEOUT);
 	assert_true(f.sent);
-	assert_non_null(strstr(e.message,
-			       "LXD at unix:test did not answer within 300 ms"));
+	assert_non_null(
+		strstr(e.message,
+		       "LXD at unix:test did not answer within 300 ms"));
 	/* The server is still there, but no one waits for it again. */
 	assert_int_equal(send_cls(c, &r, &resp, &e2, &f2), HTTP_E_TIMEOUT);
 	assert_true(f2.fast_fail);
@@ -1218,7 +1251,8 @@ int main(void)
 		cmocka_unit_test(test_http_idempotent_writes_retried),
 		cmocka_unit_test(test_http_post_never_sent_is_resent),
 		cmocka_unit_test(test_http_post_no_answer_outcome_unknown),
-		cmocka_unit_test(test_http_post_transient_answer_outcome_unknown),
+		cmocka_unit_test(
+			test_http_post_transient_answer_outcome_unknown),
 		cmocka_unit_test(test_http_post_verify_took_effect),
 		cmocka_unit_test(test_http_post_verify_did_not),
 		cmocka_unit_test(test_http_post_verify_cannot_tell),

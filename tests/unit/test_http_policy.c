@@ -18,8 +18,8 @@
 
 static void test_http_policy_method_kinds(void **state)
 {
-	static const char *const idem[] = { "GET", "HEAD", "OPTIONS", "PUT",
-					     "PATCH", "DELETE" };
+	static const char *const idem[] = { "GET", "HEAD",  "OPTIONS",
+					    "PUT", "PATCH", "DELETE" };
 	static const char *const unsafe[] = { "POST", "get", "CONNECT", "",
 					      "PROPFIND" };
 	size_t i;
@@ -52,9 +52,11 @@ static void test_http_policy_action_table(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		assert_int_equal(http_policy_action(HTTP_METHOD_IDEMPOTENT,
-						    rows[i].f), rows[i].idem);
+						    rows[i].f),
+				 rows[i].idem);
 		assert_int_equal(http_policy_action(HTTP_METHOD_UNSAFE,
-						    rows[i].f), rows[i].post);
+						    rows[i].f),
+				 rows[i].post);
 	}
 }
 
@@ -96,8 +98,10 @@ static void test_http_policy_backoff_bounds(void **state)
 	assert_int_equal(http_backoff_ms(250, 4000, 0, 0), 0);
 	assert_true(http_backoff_ms(250, 4000, 3, UINT64_MAX) <= 2000);
 	/* A huge retry count neither overflows nor passes the cap. */
-	assert_true(http_backoff_ms(250, 4000, 4000000000u, UINT64_MAX) <= 4000);
-	assert_true(http_backoff_ms(LONG_MAX / 2, LONG_MAX, 62, UINT64_MAX) >= 0);
+	assert_true(http_backoff_ms(250, 4000, 4000000000u, UINT64_MAX) <=
+		    4000);
+	assert_true(http_backoff_ms(LONG_MAX / 2, LONG_MAX, 62, UINT64_MAX) >=
+		    0);
 	/* Degenerate settings mean no pause. */
 	assert_int_equal(http_backoff_ms(0, 4000, 3, 12345), 0);
 	assert_int_equal(http_backoff_ms(250, 0, 3, 12345), 0);
@@ -111,7 +115,8 @@ static void test_http_policy_backoff_bounds(void **state)
 
 static void test_http_policy_budget(void **state)
 {
-	http_policy_cfg cfg = { .budget_ms = 30000, .backoff_base_ms = 250,
+	http_policy_cfg cfg = { .budget_ms = 30000,
+				.backoff_base_ms = 250,
 				.backoff_cap_ms = 4000,
 				.max_retry_after_ms = 30000 };
 	uint64_t s = 7;
@@ -137,7 +142,8 @@ static void test_http_policy_budget(void **state)
 	assert_int_equal(http_policy_delay(&cfg, 0, 30000, -1, 0), -1);
 	assert_int_equal(http_policy_delay(&cfg, 0, 45000, -1, 0), -1);
 	/* A pause that would reach the end of the budget gives up. */
-	assert_int_equal(http_policy_delay(&cfg, 10, 29999, -1, UINT64_MAX), -1);
+	assert_int_equal(http_policy_delay(&cfg, 10, 29999, -1, UINT64_MAX),
+			 -1);
 	assert_int_equal(http_policy_delay(&cfg, 10, 29999, -1, 0), 0);
 	/* Negative budget: never retry. */
 	cfg.budget_ms = -1;
@@ -147,7 +153,8 @@ static void test_http_policy_budget(void **state)
 
 static void test_http_policy_retry_after(void **state)
 {
-	http_policy_cfg cfg = { .budget_ms = 30000, .backoff_base_ms = 250,
+	http_policy_cfg cfg = { .budget_ms = 30000,
+				.backoff_base_ms = 250,
 				.backoff_cap_ms = 4000,
 				.max_retry_after_ms = 10000 };
 
@@ -165,8 +172,10 @@ static void test_http_policy_retry_after(void **state)
  * Kubernetes client uses). */
 static void test_http_policy_equal_jitter_count_cap(void **state)
 {
-	http_policy_cfg cfg = { .budget_ms = 600000, .max_retries = 8,
-				.backoff_base_ms = 250, .backoff_cap_ms = 8000,
+	http_policy_cfg cfg = { .budget_ms = 600000,
+				.max_retries = 8,
+				.backoff_base_ms = 250,
+				.backoff_cap_ms = 8000,
 				.jitter = HTTP_JITTER_EQUAL,
 				.max_retry_after_ms = 30000,
 				.retry_after_capped = true };
@@ -181,9 +190,11 @@ static void test_http_policy_equal_jitter_count_cap(void **state)
 		if (ceil > 8000)
 			ceil = 8000;
 		/* Half is kept, the other half is drawn. */
-		assert_int_equal(http_policy_delay(&cfg, retry, 0, -1, 0), ceil / 2);
+		assert_int_equal(http_policy_delay(&cfg, retry, 0, -1, 0),
+				 ceil / 2);
 		assert_int_equal(http_policy_delay(&cfg, retry, 0, -1,
-						   (uint64_t)(ceil / 2)), ceil);
+						   (uint64_t)(ceil / 2)),
+				 ceil);
 		for (i = 0; i < 500; i++) {
 			d = http_policy_delay(&cfg, retry, 0, -1, next_rnd(&s));
 			assert_true(d >= ceil / 2 && d <= ceil);
@@ -198,7 +209,8 @@ static void test_http_policy_equal_jitter_count_cap(void **state)
 	assert_int_equal(http_policy_delay(&cfg, 0, 0, 100000, 1), 30000);
 	assert_int_equal(http_policy_delay(&cfg, 0, 0, 3000, 12345), 3000);
 	/* ...but never past the budget. */
-	assert_int_equal(http_policy_delay(&cfg, 0, 600000 - 3000, 3000, 0), -1);
+	assert_int_equal(http_policy_delay(&cfg, 0, 600000 - 3000, 3000, 0),
+			 -1);
 	/* Degenerate settings: no pause. */
 	assert_int_equal(http_backoff_equal_ms(0, 8000, 3, 7), 0);
 }
@@ -219,27 +231,45 @@ static void test_http_retry_after_valid(void **state)
 	assert_int_equal(http_retry_after_ms("86400", 0), 86400000L);
 	/* IMF-fixdate relative to now. */
 	assert_int_equal(http_retry_after_ms("Sun, 06 Nov 1994 08:49:37 GMT",
-					     T1994 - 30), 30000);
+					     T1994 - 30),
+			 30000);
 	assert_int_equal(http_retry_after_ms("Sun, 06 Nov 1994 08:49:37 GMT",
-					     T1994), 0);
+					     T1994),
+			 0);
 	/* In the past: retry now. */
 	assert_int_equal(http_retry_after_ms("Sun, 06 Nov 1994 08:49:37 GMT",
-					     T1994 + 1000), 0);
+					     T1994 + 1000),
+			 0);
 	/* Leap day and year boundaries convert exactly. */
 	assert_int_equal(http_retry_after_ms("Thu, 29 Feb 2024 00:00:00 GMT",
-					     1709164800L - 1), 1000);
+					     1709164800L - 1),
+			 1000);
 	assert_int_equal(http_retry_after_ms("Fri, 01 Jan 2100 00:00:10 GMT",
-					     4102444800L), 10000);
+					     4102444800L),
+			 10000);
 	assert_int_equal(http_retry_after_ms("Sat, 01 Jan 2000 00:00:00 GMT",
-					     946684800L - 60), 60000);
+					     946684800L - 60),
+			 60000);
 }
 
 static void test_http_retry_after_hostile(void **state)
 {
 	static const char *const bad[] = {
-		"", " ", "\t\t", "-1", "+5", "1 2", "1.5", "1e3", "0x10",
-		"86401", "99999999999999999999999999999999",
-		"12abc", "abc", "5\r\n", "\xff\xfe",
+		"",
+		" ",
+		"\t\t",
+		"-1",
+		"+5",
+		"1 2",
+		"1.5",
+		"1e3",
+		"0x10",
+		"86401",
+		"99999999999999999999999999999999",
+		"12abc",
+		"abc",
+		"5\r\n",
+		"\xff\xfe",
 		/* other date formats (RFC 850, asctime) are not accepted */
 		"Sunday, 06-Nov-94 08:49:37 GMT",
 		"Sun Nov  6 08:49:37 1994",
@@ -272,7 +302,8 @@ static void test_http_retry_after_hostile(void **state)
 			fail_msg("accepted hostile Retry-After \"%s\"", bad[i]);
 	/* A date more than a day ahead is not waited for. */
 	assert_int_equal(http_retry_after_ms("Sun, 06 Nov 1994 08:49:37 GMT",
-					     T1994 - 86401), -1);
+					     T1994 - 86401),
+			 -1);
 	/* Longer than 64 bytes, even if it starts well: refused. */
 	memset(longv, '1', sizeof(longv) - 1);
 	longv[sizeof(longv) - 1] = '\0';

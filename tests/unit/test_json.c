@@ -27,7 +27,8 @@ static int dec(const char *type_json, const char *json, int lenient,
 	       tf_value **out, char *err, size_t errlen)
 {
 	tf_type *t = parse(type_json);
-	int rc = tf_json_decode(json, strlen(json), t, lenient, out, err, errlen);
+	int rc = tf_json_decode(json, strlen(json), t, lenient, out, err,
+				errlen);
 
 	tf_type_unref(t);
 	return rc;
@@ -51,26 +52,31 @@ static void assert_debug(const tf_value *v, const char *want)
 	free(s);
 }
 
-#define STATE_T                                                              \
-	"[\"object\",{\"id\":\"string\",\"size\":\"number\",\"on\":\"bool\"," \
+#define STATE_T                                                                \
+	"[\"object\",{\"id\":\"string\",\"size\":\"number\",\"on\":\"bool\","  \
 	"\"tags\":[\"map\",\"string\"],\"ports\":[\"set\",\"number\"],"        \
 	"\"dev\":[\"list\",[\"object\",{\"name\":\"string\",\"mtu\":\"number\"}]]}]"
 
 static void test_json_state_strict(void **state)
 {
-	const char *in = "{\"id\":\"c1\",\"size\":3,\"on\":true,\"tags\":{\"b\":\"2\",\"a\":\"1\"},"
-			 "\"ports\":[443,80,443],\"dev\":[{\"name\":\"eth0\",\"mtu\":1500}]}";
+	const char *in =
+		"{\"id\":\"c1\",\"size\":3,\"on\":true,\"tags\":{\"b\":\"2\",\"a\":\"1\"},"
+		"\"ports\":[443,80,443],\"dev\":[{\"name\":\"eth0\",\"mtu\":1500}]}";
 	tf_value *v = NULL;
 	char err[256], *out;
 
 	(void)state;
 	assert_int_equal(dec(STATE_T, in, 0, &v, err, sizeof(err)), TF_OK);
-	assert_debug(v, "{ dev = [{ mtu = 1500, name = \"eth0\" }], id = \"c1\", on = true, "
-			"ports = toset([80, 443]), size = 3, tags = { \"a\" = \"1\", \"b\" = \"2\" } }");
+	assert_debug(
+		v,
+		"{ dev = [{ mtu = 1500, name = \"eth0\" }], id = \"c1\", on = true, "
+		"ports = toset([80, 443]), size = 3, tags = { \"a\" = \"1\", \"b\" = \"2\" } }");
 	out = enc(v);
-	assert_string_equal(out, "{\"dev\":[{\"mtu\":1500,\"name\":\"eth0\"}],\"id\":\"c1\","
-				 "\"on\":true,\"ports\":[80,443],\"size\":3,"
-				 "\"tags\":{\"a\":\"1\",\"b\":\"2\"}}");
+	assert_string_equal(
+		out,
+		"{\"dev\":[{\"mtu\":1500,\"name\":\"eth0\"}],\"id\":\"c1\","
+		"\"on\":true,\"ports\":[80,443],\"size\":3,"
+		"\"tags\":{\"a\":\"1\",\"b\":\"2\"}}");
 	free(out);
 	tf_value_unref(v);
 }
@@ -78,20 +84,25 @@ static void test_json_state_strict(void **state)
 static void test_json_state_lenient(void **state)
 {
 	/* "gone" was removed from the schema, "on"/"dev"/... were added */
-	const char *in = "{\n  \"id\": \"c1\",\n  \"gone\": {\"deep\": [1, 2]},\n"
-			 "  \"size\": 2,\n  \"dev\": [{\"name\": \"eth0\", \"old\": 1}]\n}";
+	const char *in =
+		"{\n  \"id\": \"c1\",\n  \"gone\": {\"deep\": [1, 2]},\n"
+		"  \"size\": 2,\n  \"dev\": [{\"name\": \"eth0\", \"old\": 1}]\n}";
 	tf_value *v = NULL;
 	char err[256];
 
 	(void)state;
 	assert_int_equal(dec(STATE_T, in, 1, &v, err, sizeof(err)), TF_OK);
-	assert_debug(v, "{ dev = [{ mtu = null, name = \"eth0\" }], id = \"c1\", on = null, "
-			"ports = null, size = 2, tags = null }");
+	assert_debug(
+		v,
+		"{ dev = [{ mtu = null, name = \"eth0\" }], id = \"c1\", on = null, "
+		"ports = null, size = 2, tags = null }");
 	tf_value_unref(v);
 	/* the same input is an error when strict */
-	assert_int_equal(dec(STATE_T, in, 0, &v, err, sizeof(err)), TF_E_INVALID);
+	assert_int_equal(dec(STATE_T, in, 0, &v, err, sizeof(err)),
+			 TF_E_INVALID);
 	assert_non_null(strstr(err, "unsupported attribute \"gone\""));
-	assert_int_equal(dec(STATE_T, "{\"id\":\"x\"}", 0, &v, err, sizeof(err)),
+	assert_int_equal(dec(STATE_T, "{\"id\":\"x\"}", 0, &v, err,
+			     sizeof(err)),
 			 TF_E_INVALID);
 	assert_non_null(strstr(err, "missing attribute"));
 	/* an empty object is fine when lenient */
@@ -113,11 +124,13 @@ static void test_json_numbers_precision(void **state)
 		{ "1E2", "100" },
 		{ "9223372036854775807", "9223372036854775807" },
 		{ "9223372036854775808", "9223372036854775808" },
-		{ "123456789012345678901234567890", "123456789012345678901234567890" },
-		{ "0.30000000000000000000000000001", "0.30000000000000000000000000001" },
+		{ "123456789012345678901234567890",
+		  "123456789012345678901234567890" },
+		{ "0.30000000000000000000000000001",
+		  "0.30000000000000000000000000001" },
 		{ "1e400", "1e+400" },
 		{ "-1.5e-400", "-1.5e-400" },
-		{ "\"7\"", "7" },      /* string for a number */
+		{ "\"7\"", "7" }, /* string for a number */
 		{ "\"1e400\"", "1e+400" },
 	};
 	tf_value *v = NULL;
@@ -140,9 +153,12 @@ static void test_json_numbers_precision(void **state)
 
 static void test_json_numbers_invalid(void **state)
 {
-	static const char *bad[] = { "01", "1.", ".5", "+1", "1e", "-", "1.2.3", "0x1",
-				     "NaN", "Infinity", "-Infinity", "1e+", "\"abc\"",
-				     "true", "[1]", "--1", "\"Inf\"", "\"-infinity\"" };
+	static const char *bad[] = { "01",       "1.",        ".5",
+				     "+1",       "1e",        "-",
+				     "1.2.3",    "0x1",       "NaN",
+				     "Infinity", "-Infinity", "1e+",
+				     "\"abc\"",  "true",      "[1]",
+				     "--1",      "\"Inf\"",   "\"-infinity\"" };
 	tf_value *v = NULL;
 	size_t i;
 
@@ -163,7 +179,8 @@ static void test_json_conversions(void **state)
 	assert_int_equal(dec("\"bool\"", "\"false\"", 0, &v, NULL, 0), TF_OK);
 	assert_false(tf_value_get_bool(v));
 	tf_value_unref(v);
-	assert_int_equal(dec("\"bool\"", "\"yes\"", 0, &v, NULL, 0), TF_E_INVALID);
+	assert_int_equal(dec("\"bool\"", "\"yes\"", 0, &v, NULL, 0),
+			 TF_E_INVALID);
 	assert_int_equal(dec("\"bool\"", "1", 0, &v, NULL, 0), TF_E_INVALID);
 	/* numbers and bools as strings keep their source text */
 	assert_int_equal(dec("\"string\"", "1.50", 0, &v, NULL, 0), TF_OK);
@@ -182,19 +199,26 @@ static void test_json_strings(void **state)
 	char *out;
 
 	(void)state;
-	assert_int_equal(dec("\"string\"", "\"a\\u0000b\\n\\\"\\u00e9\\ud83d\\ude00\"", 0, &v,
-			     NULL, 0), TF_OK);
+	assert_int_equal(dec("\"string\"",
+			     "\"a\\u0000b\\n\\\"\\u00e9\\ud83d\\ude00\"", 0, &v,
+			     NULL, 0),
+			 TF_OK);
 	assert_int_equal(tf_value_string_len(v), 11);
 	out = enc(v);
-	assert_string_equal(out, "\"a\\u0000b\\n\\\"\xc3\xa9\xf0\x9f\x98\x80\"");
+	assert_string_equal(out,
+			    "\"a\\u0000b\\n\\\"\xc3\xa9\xf0\x9f\x98\x80\"");
 	free(out);
 	tf_value_unref(v);
 	/* lone surrogate, raw control character, bad UTF-8 */
-	assert_int_equal(dec("\"string\"", "\"\\ud800\"", 0, &v, NULL, 0), TF_E_INVALID);
-	assert_int_equal(dec("\"string\"", "\"a\x01\"", 0, &v, NULL, 0), TF_E_INVALID);
-	assert_int_equal(dec("\"string\"", "\"\xff\"", 0, &v, NULL, 0), TF_E_INVALID);
+	assert_int_equal(dec("\"string\"", "\"\\ud800\"", 0, &v, NULL, 0),
+			 TF_E_INVALID);
+	assert_int_equal(dec("\"string\"", "\"a\x01\"", 0, &v, NULL, 0),
+			 TF_E_INVALID);
+	assert_int_equal(dec("\"string\"", "\"\xff\"", 0, &v, NULL, 0),
+			 TF_E_INVALID);
 	/* strings that look like the rewrite's tags are plain strings */
-	assert_int_equal(dec("[\"list\",\"string\"]", "[\"n1\",\"s\",\"\"]", 0, &v, NULL, 0),
+	assert_int_equal(dec("[\"list\",\"string\"]", "[\"n1\",\"s\",\"\"]", 0,
+			     &v, NULL, 0),
 			 TF_OK);
 	assert_debug(v, "[\"n1\", \"s\", \"\"]");
 	tf_value_unref(v);
@@ -203,8 +227,9 @@ static void test_json_strings(void **state)
 static void test_json_dynamic(void **state)
 {
 	const char *t = "[\"object\",{\"d\":\"dynamic\",\"e\":\"dynamic\"}]";
-	const char *in = "{\"d\":{\"type\":[\"object\",{\"a\":[\"list\",\"number\"]}],"
-			 "\"value\":{\"a\":[1,2.5]}},\"e\":null}";
+	const char *in =
+		"{\"d\":{\"type\":[\"object\",{\"a\":[\"list\",\"number\"]}],"
+		"\"value\":{\"a\":[1,2.5]}},\"e\":null}";
 	tf_value *v = NULL, *back = NULL;
 	tf_type *ty;
 	char *out;
@@ -212,30 +237,45 @@ static void test_json_dynamic(void **state)
 	(void)state;
 	assert_int_equal(dec(t, in, 0, &v, NULL, 0), TF_OK);
 	assert_debug(v, "{ d = { a = [1, 2.5] }, e = null }");
-	assert_int_equal(tf_type_kind_of(tf_value_type(tf_value_attr(v, "d"))), TF_T_OBJECT);
-	assert_int_equal(tf_type_kind_of(tf_value_type(tf_value_attr(v, "e"))), TF_T_DYNAMIC);
+	assert_int_equal(tf_type_kind_of(tf_value_type(tf_value_attr(v, "d"))),
+			 TF_T_OBJECT);
+	assert_int_equal(tf_type_kind_of(tf_value_type(tf_value_attr(v, "e"))),
+			 TF_T_DYNAMIC);
 	out = enc(v);
-	assert_string_equal(out, "{\"d\":{\"value\":{\"a\":[1,2.5]},"
-				 "\"type\":[\"object\",{\"a\":[\"list\",\"number\"]}]},\"e\":null}");
+	assert_string_equal(
+		out,
+		"{\"d\":{\"value\":{\"a\":[1,2.5]},"
+		"\"type\":[\"object\",{\"a\":[\"list\",\"number\"]}]},\"e\":null}");
 	ty = parse(t);
-	assert_int_equal(tf_json_decode(out, strlen(out), ty, 0, &back, NULL, 0), TF_OK);
+	assert_int_equal(tf_json_decode(out, strlen(out), ty, 0, &back, NULL,
+					0),
+			 TF_OK);
 	assert_true(tf_value_equal(v, back));
 	free(out);
 	tf_value_unref(back);
 	tf_value_unref(v);
 	tf_type_unref(ty);
 	/* malformed wrappers */
-	assert_int_equal(dec("\"dynamic\"", "\"x\"", 0, &v, NULL, 0), TF_E_INVALID);
-	assert_int_equal(dec("\"dynamic\"", "{\"value\":1}", 0, &v, NULL, 0), TF_E_INVALID);
-	assert_int_equal(dec("\"dynamic\"", "{\"value\":1,\"type\":\"number\",\"x\":1}", 0,
-			     &v, NULL, 0), TF_E_INVALID);
-	assert_int_equal(dec("\"dynamic\"", "{\"value\":1,\"type\":\"nope\"}", 0, &v, NULL, 0),
+	assert_int_equal(dec("\"dynamic\"", "\"x\"", 0, &v, NULL, 0),
 			 TF_E_INVALID);
-	assert_int_equal(dec("\"dynamic\"", "{\"value\":\"x\",\"type\":\"number\"}", 0, &v,
-			     NULL, 0), TF_E_INVALID);
+	assert_int_equal(dec("\"dynamic\"", "{\"value\":1}", 0, &v, NULL, 0),
+			 TF_E_INVALID);
+	assert_int_equal(dec("\"dynamic\"",
+			     "{\"value\":1,\"type\":\"number\",\"x\":1}", 0, &v,
+			     NULL, 0),
+			 TF_E_INVALID);
+	assert_int_equal(dec("\"dynamic\"", "{\"value\":1,\"type\":\"nope\"}",
+			     0, &v, NULL, 0),
+			 TF_E_INVALID);
+	assert_int_equal(dec("\"dynamic\"",
+			     "{\"value\":\"x\",\"type\":\"number\"}", 0, &v,
+			     NULL, 0),
+			 TF_E_INVALID);
 	/* a number where the type JSON wants a string */
-	assert_int_equal(dec("\"dynamic\"", "{\"value\":1,\"type\":[\"list\",1]}", 0, &v,
-			     NULL, 0), TF_E_INVALID);
+	assert_int_equal(dec("\"dynamic\"",
+			     "{\"value\":1,\"type\":[\"list\",1]}", 0, &v, NULL,
+			     0),
+			 TF_E_INVALID);
 }
 
 static void test_json_collections(void **state)
@@ -244,36 +284,56 @@ static void test_json_collections(void **state)
 	char err[128];
 
 	(void)state;
-	assert_int_equal(dec("[\"tuple\",[\"string\",\"number\"]]", "[\"a\",1]", 0, &v,
-			     NULL, 0), TF_OK);
+	assert_int_equal(dec("[\"tuple\",[\"string\",\"number\"]]", "[\"a\",1]",
+			     0, &v, NULL, 0),
+			 TF_OK);
 	tf_value_unref(v);
-	assert_int_equal(dec("[\"tuple\",[\"string\",\"number\"]]", "[\"a\"]", 0, &v, err,
-			     sizeof(err)), TF_E_INVALID);
-	assert_int_equal(dec("[\"set\",\"string\"]", "[\"b\",\"a\",\"b\"]", 0, &v, NULL, 0),
+	assert_int_equal(dec("[\"tuple\",[\"string\",\"number\"]]", "[\"a\"]",
+			     0, &v, err, sizeof(err)),
+			 TF_E_INVALID);
+	assert_int_equal(dec("[\"set\",\"string\"]", "[\"b\",\"a\",\"b\"]", 0,
+			     &v, NULL, 0),
 			 TF_OK);
 	assert_debug(v, "toset([\"a\", \"b\"])");
 	tf_value_unref(v);
-	assert_int_equal(dec("[\"map\",\"number\"]", "{\"a\":1,\"a\":2}", 0, &v, NULL, 0),
+	assert_int_equal(dec("[\"map\",\"number\"]", "{\"a\":1,\"a\":2}", 0, &v,
+			     NULL, 0),
 			 TF_E_INVALID); /* duplicate keys */
-	assert_int_equal(dec("[\"list\",\"number\"]", "{}", 0, &v, err, sizeof(err)),
+	assert_int_equal(dec("[\"list\",\"number\"]", "{}", 0, &v, err,
+			     sizeof(err)),
 			 TF_E_INVALID);
 	assert_string_equal(err, "expected list, got object");
 	assert_int_equal(dec("[\"list\",[\"object\",{\"a\":\"bool\"}]]",
-			     "[{\"a\":true},{\"a\":3}]", 0, &v, err, sizeof(err)), TF_E_INVALID);
-	assert_string_equal(err, "attribute \"[1].a\": expected bool, got number");
+			     "[{\"a\":true},{\"a\":3}]", 0, &v, err,
+			     sizeof(err)),
+			 TF_E_INVALID);
+	assert_string_equal(err,
+			    "attribute \"[1].a\": expected bool, got number");
 }
 
 static void test_json_malformed(void **state)
 {
-	static const char *bad[] = { "", " ", "{", "[1,]", "{\"id\":}", "{\"id\":\"x\"} x",
-				     "{1:2}", "{\"id\" \"x\"}", "'x'", "nul", "\"unterminated",
-				     "{\"id\":\"x\\\"}", "[\"a\" \"b\"]", "[1 2]" };
+	static const char *bad[] = { "",
+				     " ",
+				     "{",
+				     "[1,]",
+				     "{\"id\":}",
+				     "{\"id\":\"x\"} x",
+				     "{1:2}",
+				     "{\"id\" \"x\"}",
+				     "'x'",
+				     "nul",
+				     "\"unterminated",
+				     "{\"id\":\"x\\\"}",
+				     "[\"a\" \"b\"]",
+				     "[1 2]" };
 	tf_value *v = (tf_value *)0x1;
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (dec("[\"map\",\"dynamic\"]", bad[i], 1, &v, NULL, 0) != TF_E_INVALID)
+		if (dec("[\"map\",\"dynamic\"]", bad[i], 1, &v, NULL, 0) !=
+		    TF_E_INVALID)
 			fail_msg("accepted %s", bad[i]);
 	assert_ptr_equal(v, (tf_value *)0x1);
 }
@@ -291,7 +351,8 @@ static void test_json_depth_bomb(void **state)
 		buf[n + i] = ']';
 	}
 	buf[2 * n] = '\0';
-	assert_int_equal(tf_json_decode(buf, 2 * n, t, 1, &v, NULL, 0), TF_E_LIMIT);
+	assert_int_equal(tf_json_decode(buf, 2 * n, t, 1, &v, NULL, 0),
+			 TF_E_LIMIT);
 	free(buf);
 	tf_type_unref(t);
 }
@@ -299,7 +360,9 @@ static void test_json_depth_bomb(void **state)
 static void test_json_decode_tree(void **state)
 {
 	json_error_t je;
-	json_t *j = json_loads("{\"a\":0.1,\"b\":12,\"c\":[1.5e300],\"d\":\"x\"}", 0, &je);
+	json_t *j =
+		json_loads("{\"a\":0.1,\"b\":12,\"c\":[1.5e300],\"d\":\"x\"}",
+			   0, &je);
 	tf_type *t = parse("[\"object\",{\"a\":\"number\",\"b\":\"number\","
 			   "\"c\":[\"list\",\"number\"],\"d\":\"string\"}]");
 	tf_value *v = NULL;
@@ -310,7 +373,8 @@ static void test_json_decode_tree(void **state)
 	/* reals become their shortest round-trip decimal */
 	assert_string_equal(tf_value_number_text(tf_value_attr(v, "a")), "0.1");
 	assert_string_equal(tf_value_number_text(tf_value_attr(v, "b")), "12");
-	assert_string_equal(tf_value_number_text(tf_value_index(tf_value_attr(v, "c"), 0)),
+	assert_string_equal(tf_value_number_text(
+				    tf_value_index(tf_value_attr(v, "c"), 0)),
 			    "1.5e+300");
 	assert_string_equal(tf_value_attr_string(v, "d"), "x");
 	tf_value_unref(v);
@@ -327,7 +391,9 @@ static void test_json_encode_errors(void **state)
 	size_t len;
 
 	(void)state;
-	assert_int_equal(tf_value_list_append(l, tf_value_unknown(tf_type_number())), TF_OK);
+	assert_int_equal(tf_value_list_append(l, tf_value_unknown(
+							 tf_type_number())),
+			 TF_OK);
 	assert_int_equal(tf_json_encode(l, &out, &len), TF_E_INVALID);
 	assert_int_equal(tf_json_encode(inf, &out, &len), TF_E_INVALID);
 	assert_int_equal(tf_json_encode(bad, &out, &len), TF_E_INVALID);
@@ -354,10 +420,13 @@ static void test_json_null_and_roundtrip(void **state)
 	{
 		const char *in = "{\"size\":1e400,\"ports\":[0.5,\"2\"]}";
 
-		assert_int_equal(tf_json_decode(in, strlen(in), t, 1, &v, NULL, 0), TF_OK);
+		assert_int_equal(tf_json_decode(in, strlen(in), t, 1, &v, NULL,
+						0),
+				 TF_OK);
 	}
 	out = enc(v);
-	assert_int_equal(tf_json_decode(out, strlen(out), t, 0, &back, NULL, 0), TF_OK);
+	assert_int_equal(tf_json_decode(out, strlen(out), t, 0, &back, NULL, 0),
+			 TF_OK);
 	assert_true(tf_value_equal(v, back));
 	free(out);
 	tf_value_unref(v);

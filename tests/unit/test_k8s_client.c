@@ -95,7 +95,8 @@ static int scripted(void *ud, const char *method, const char *path,
 	pthread_mutex_unlock(&s->mu);
 	if (i >= s->n) {
 		if (!s->repeat_last || s->n == 0)
-			fail_msg("unexpected request %zu: %s %s", i + 1, method, path);
+			fail_msg("unexpected request %zu: %s %s", i + 1, method,
+				 path);
 		i = s->n - 1;
 	}
 	st = &s->steps[i];
@@ -160,7 +161,7 @@ static k8s_client *client_from(const char *yaml, script *s, atomic_int *stop)
 {
 	kubeconfig_source src = { .content = yaml };
 	kubeconfig *kc = NULL;
-	k8s_client_opts o = {0};
+	k8s_client_opts o = { 0 };
 	k8s_client *c = NULL;
 	tfp_error err;
 	tfp_error kerr;
@@ -234,13 +235,16 @@ static int read_count(const char *path)
 
 static void test_k8s_paths(void **state)
 {
-	k8s_gvr cl = { "cluster.x-k8s.io", "v1beta2", "clusters", "Cluster", true };
+	k8s_gvr cl = { "cluster.x-k8s.io", "v1beta2", "clusters", "Cluster",
+		       true };
 	char *p;
 	char buf[64];
 
 	(void)state;
 	p = k8s_path(&cl, "ns 1", "a/b", "status");
-	assert_string_equal(p, "/apis/cluster.x-k8s.io/v1beta2/namespaces/ns%201/clusters/a%2Fb/status");
+	assert_string_equal(
+		p,
+		"/apis/cluster.x-k8s.io/v1beta2/namespaces/ns%201/clusters/a%2Fb/status");
 	free(p);
 	p = k8s_path(&k8s_gvr_secret, "default", "x", NULL);
 	assert_string_equal(p, "/api/v1/namespaces/default/secrets/x");
@@ -251,8 +255,10 @@ static void test_k8s_paths(void **state)
 	p = k8s_path(&cl, NULL, NULL, NULL);
 	assert_string_equal(p, "/apis/cluster.x-k8s.io/v1beta2/clusters");
 	free(p);
-	assert_string_equal(k8s_api_version(&cl, buf, sizeof(buf)), "cluster.x-k8s.io/v1beta2");
-	assert_string_equal(k8s_api_version(&k8s_gvr_secret, buf, sizeof(buf)), "v1");
+	assert_string_equal(k8s_api_version(&cl, buf, sizeof(buf)),
+			    "cluster.x-k8s.io/v1beta2");
+	assert_string_equal(k8s_api_version(&k8s_gvr_secret, buf, sizeof(buf)),
+			    "v1");
 }
 
 static void test_k8s_get_default_namespace_and_token(void **state)
@@ -270,10 +276,13 @@ static void test_k8s_get_default_namespace_and_token(void **state)
 	c = client_from(KC_TOKEN, &s, NULL);
 	assert_string_equal(k8s_client_namespace(c), "team");
 	assert_string_equal(k8s_client_server(c), "https://192.0.2.10:6443");
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", &o, &e), TFP_OK);
-	assert_string_equal(json_string_value(json_object_get(o, "kind")), "Secret");
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", &o, &e),
+			 TFP_OK);
+	assert_string_equal(json_string_value(json_object_get(o, "kind")),
+			    "Secret");
 	assert_string_equal(s.recs[0].method, "GET");
-	assert_string_equal(s.recs[0].path, "/api/v1/namespaces/team/secrets/s");
+	assert_string_equal(s.recs[0].path,
+			    "/api/v1/namespaces/team/secrets/s");
 	assert_string_equal(s.recs[0].auth, "Bearer tok-static");
 	json_decref(o);
 	k8s_client_free(c);
@@ -283,15 +292,20 @@ static void test_k8s_get_default_namespace_and_token(void **state)
 static void test_k8s_status_error_text(void **state)
 {
 	static const step steps[] = {
-		{ 422, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
-		       "\"message\":\"KubeadmControlPlane.controlplane.cluster.x-k8s.io \\\"cp\\\" is invalid: spec.replicas: Forbidden: must be odd\","
-		       "\"reason\":\"Invalid\",\"code\":422,\"details\":{\"name\":\"cp\",\"causes\":["
-		       "{\"reason\":\"FieldValueForbidden\",\"message\":\"Forbidden: must be odd\",\"field\":\"spec.replicas\"},"
-		       "{\"reason\":\"FieldValueRequired\",\"message\":\"Required value\",\"field\":\"spec.version\"}]}}" },
-		{ 409, "{\"kind\":\"Status\",\"message\":\"secrets \\\"s\\\" already exists\",\"reason\":\"AlreadyExists\",\"code\":409}" },
-		{ 409, "{\"kind\":\"Status\",\"message\":\"the object has been modified\",\"reason\":\"Conflict\",\"code\":409}" },
-		{ 404, "{\"kind\":\"Status\",\"message\":\"secrets \\\"s\\\" not found\",\"reason\":\"NotFound\",\"code\":404}" },
-		{ 403, "{\"kind\":\"Status\",\"message\":\"forbidden: User cannot get\",\"reason\":\"Forbidden\",\"code\":403}" },
+		{ 422,
+		  "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+		  "\"message\":\"KubeadmControlPlane.controlplane.cluster.x-k8s.io \\\"cp\\\" is invalid: spec.replicas: Forbidden: must be odd\","
+		  "\"reason\":\"Invalid\",\"code\":422,\"details\":{\"name\":\"cp\",\"causes\":["
+		  "{\"reason\":\"FieldValueForbidden\",\"message\":\"Forbidden: must be odd\",\"field\":\"spec.replicas\"},"
+		  "{\"reason\":\"FieldValueRequired\",\"message\":\"Required value\",\"field\":\"spec.version\"}]}}" },
+		{ 409,
+		  "{\"kind\":\"Status\",\"message\":\"secrets \\\"s\\\" already exists\",\"reason\":\"AlreadyExists\",\"code\":409}" },
+		{ 409,
+		  "{\"kind\":\"Status\",\"message\":\"the object has been modified\",\"reason\":\"Conflict\",\"code\":409}" },
+		{ 404,
+		  "{\"kind\":\"Status\",\"message\":\"secrets \\\"s\\\" not found\",\"reason\":\"NotFound\",\"code\":404}" },
+		{ 403,
+		  "{\"kind\":\"Status\",\"message\":\"forbidden: User cannot get\",\"reason\":\"Forbidden\",\"code\":403}" },
 		{ 502, "<html>Bad Gateway</html>\nmore" },
 	};
 	script s;
@@ -306,7 +320,8 @@ static void test_k8s_status_error_text(void **state)
 	(void)state;
 	script_init(&s, steps, 6);
 	c = client_from(KC_TOKEN, &s, NULL);
-	assert_int_equal(k8s_create(c, &kcp, "default", body, 0, NULL, &e), TFP_E_INVALID);
+	assert_int_equal(k8s_create(c, &kcp, "default", body, 0, NULL, &e),
+			 TFP_E_INVALID);
 	assert_int_equal(e.http_status, 422);
 	assert_string_equal(e.reason, "Invalid");
 	assert_int_equal(e.ncauses, 2);
@@ -315,30 +330,42 @@ static void test_k8s_status_error_text(void **state)
 	assert_non_null(strstr(text, "must be odd"));
 	assert_non_null(strstr(text, "(reason Invalid, HTTP 422)"));
 	assert_non_null(strstr(text, "spec.version: Required value"));
-	assert_non_null(strstr(text, "Request: POST /apis/controlplane.cluster.x-k8s.io/v1beta2/namespaces/default/kubeadmcontrolplanes?fieldManager="));
+	assert_non_null(strstr(
+		text,
+		"Request: POST /apis/controlplane.cluster.x-k8s.io/v1beta2/namespaces/default/kubeadmcontrolplanes?fieldManager="));
 	k8s_diag(&d, NULL, "Cannot create KubeadmControlPlane default/cp", &e);
 	assert_int_equal(d.n, 1);
 	assert_int_equal(d.items[0].severity, TF_DIAG_ERROR);
 	assert_non_null(strstr(d.items[0].detail, "spec.replicas"));
 	tf_diags_done(&d);
 
-	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, NULL, &e), TFP_E_EXISTS);
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_E_CONFLICT);
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_E_NOTFOUND);
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_E_FORBIDDEN);
+	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, NULL,
+				    &e),
+			 TFP_E_EXISTS);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e),
+			 TFP_E_CONFLICT);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e),
+			 TFP_E_NOTFOUND);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e),
+			 TFP_E_FORBIDDEN);
 	k8s_error_text(&e, text, sizeof(text));
 	assert_non_null(strstr(text, "RBAC"));
 	/* 502 is retried (the last step repeats) until the 1 s budget runs out. */
 	s.repeat_last = true;
 	k8s_retry_budget_set(1);
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_E_UNAVAILABLE);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e),
+			 TFP_E_UNAVAILABLE);
 	k8s_retry_budget_set(0);
 	assert_string_equal(e.message, "HTTP 502: <html>Bad Gateway</html>");
 	assert_true(s.calls > 6);
 	/* The create body got apiVersion and kind. */
-	assert_non_null(strstr(s.recs[0].body, "\"apiVersion\":\"controlplane.cluster.x-k8s.io/v1beta2\""));
-	assert_non_null(strstr(s.recs[0].body, "\"kind\":\"KubeadmControlPlane\""));
-	assert_null(json_object_get(body, "kind")); /* caller's body untouched */
+	assert_non_null(strstr(
+		s.recs[0].body,
+		"\"apiVersion\":\"controlplane.cluster.x-k8s.io/v1beta2\""));
+	assert_non_null(
+		strstr(s.recs[0].body, "\"kind\":\"KubeadmControlPlane\""));
+	assert_null(
+		json_object_get(body, "kind")); /* caller's body untouched */
 	json_decref(body);
 	k8s_client_free(c);
 	script_done(&s);
@@ -347,8 +374,8 @@ static void test_k8s_status_error_text(void **state)
 static void test_k8s_write_queries_and_content_types(void **state)
 {
 	static const step steps[] = {
-		{ 201, "{}" }, { 200, "{}" }, { 200, "{}" }, { 200, "{}" }, { 200, "{}" },
-		{ 202, "{}" }, { 200, "" },
+		{ 201, "{}" }, { 200, "{}" }, { 200, "{}" }, { 200, "{}" },
+		{ 200, "{}" }, { 202, "{}" }, { 200, "" },
 	};
 	script s;
 	k8s_client *c;
@@ -363,27 +390,53 @@ static void test_k8s_write_queries_and_content_types(void **state)
 	(void)state;
 	script_init(&s, steps, 7);
 	c = client_from(KC_TOKEN, &s, NULL);
-	assert_int_equal(k8s_create(c, &k8s_gvr_secret, "x", obj, K8S_DRY_RUN, NULL, &e), TFP_OK);
-	assert_string_equal(s.recs[0].path, "/api/v1/namespaces/x/secrets?fieldManager=terraform-lxdcapi&dryRun=All");
-	assert_int_equal(k8s_replace(c, &k8s_gvr_secret, "x", "a", norv, 0, NULL, &e), TFP_E_INVALID);
+	assert_int_equal(k8s_create(c, &k8s_gvr_secret, "x", obj, K8S_DRY_RUN,
+				    NULL, &e),
+			 TFP_OK);
+	assert_string_equal(
+		s.recs[0].path,
+		"/api/v1/namespaces/x/secrets?fieldManager=terraform-lxdcapi&dryRun=All");
+	assert_int_equal(k8s_replace(c, &k8s_gvr_secret, "x", "a", norv, 0,
+				     NULL, &e),
+			 TFP_E_INVALID);
 	assert_int_equal(s.calls, 1); /* refused without a request */
-	assert_int_equal(k8s_replace(c, &k8s_gvr_secret, "x", "a", obj, 0, NULL, &e), TFP_OK);
+	assert_int_equal(k8s_replace(c, &k8s_gvr_secret, "x", "a", obj, 0, NULL,
+				     &e),
+			 TFP_OK);
 	assert_string_equal(s.recs[1].method, "PUT");
 	assert_string_equal(s.recs[1].ctype, "application/json");
-	assert_int_equal(k8s_merge_patch(c, &k8s_gvr_secret, "x", "a", norv, 0, NULL, &e), TFP_OK);
+	assert_int_equal(k8s_merge_patch(c, &k8s_gvr_secret, "x", "a", norv, 0,
+					 NULL, &e),
+			 TFP_OK);
 	assert_string_equal(s.recs[2].ctype, "application/merge-patch+json");
-	assert_int_equal(k8s_json_patch(c, &k8s_gvr_secret, "x", "a", ops, 0, NULL, &e), TFP_OK);
+	assert_int_equal(k8s_json_patch(c, &k8s_gvr_secret, "x", "a", ops, 0,
+					NULL, &e),
+			 TFP_OK);
 	assert_string_equal(s.recs[3].ctype, "application/json-patch+json");
-	assert_int_equal(k8s_json_patch(c, &k8s_gvr_secret, "x", "a", norv, 0, NULL, &e), TFP_E_INVALID);
-	assert_int_equal(k8s_patch_status(c, &k8s_gvr_secret, "x", "a", norv, NULL, &e), TFP_OK);
-	assert_string_equal(s.recs[4].path, "/api/v1/namespaces/x/secrets/a/status?fieldManager=terraform-lxdcapi");
-	assert_int_equal(k8s_delete(c, &k8s_gvr_secret, "x", "a", "Foreground", &e), TFP_OK);
-	assert_string_equal(s.recs[5].path, "/api/v1/namespaces/x/secrets/a?propagationPolicy=Foreground");
-	assert_int_equal(k8s_delete(c, &k8s_gvr_secret, "x", "a", "Sideways", &e), TFP_E_INVALID);
+	assert_int_equal(k8s_json_patch(c, &k8s_gvr_secret, "x", "a", norv, 0,
+					NULL, &e),
+			 TFP_E_INVALID);
+	assert_int_equal(k8s_patch_status(c, &k8s_gvr_secret, "x", "a", norv,
+					  NULL, &e),
+			 TFP_OK);
+	assert_string_equal(
+		s.recs[4].path,
+		"/api/v1/namespaces/x/secrets/a/status?fieldManager=terraform-lxdcapi");
+	assert_int_equal(k8s_delete(c, &k8s_gvr_secret, "x", "a", "Foreground",
+				    &e),
+			 TFP_OK);
+	assert_string_equal(
+		s.recs[5].path,
+		"/api/v1/namespaces/x/secrets/a?propagationPolicy=Foreground");
+	assert_int_equal(k8s_delete(c, &k8s_gvr_secret, "x", "a", "Sideways",
+				    &e),
+			 TFP_E_INVALID);
 	/* An empty 2xx body is JSON null. */
-	assert_int_equal(k8s_get_status(c, &k8s_gvr_secret, "x", "a", &out, &e), TFP_OK);
+	assert_int_equal(k8s_get_status(c, &k8s_gvr_secret, "x", "a", &out, &e),
+			 TFP_OK);
 	assert_true(json_is_null(out));
-	assert_string_equal(s.recs[6].path, "/api/v1/namespaces/x/secrets/a/status");
+	assert_string_equal(s.recs[6].path,
+			    "/api/v1/namespaces/x/secrets/a/status");
 	assert_int_equal(s.calls, 7);
 	json_decref(out);
 	json_decref(obj);
@@ -396,8 +449,10 @@ static void test_k8s_write_queries_and_content_types(void **state)
 static void test_k8s_list_pages(void **state)
 {
 	static const step steps[] = {
-		{ 200, "{\"items\":[{\"a\":1},{\"a\":2}],\"metadata\":{\"continue\":\"tok+/=\"}}" },
-		{ 200, "{\"items\":[{\"a\":3}],\"metadata\":{\"continue\":\"\"}}" },
+		{ 200,
+		  "{\"items\":[{\"a\":1},{\"a\":2}],\"metadata\":{\"continue\":\"tok+/=\"}}" },
+		{ 200,
+		  "{\"items\":[{\"a\":3}],\"metadata\":{\"continue\":\"\"}}" },
 	};
 	script s;
 	k8s_client *c;
@@ -407,10 +462,16 @@ static void test_k8s_list_pages(void **state)
 	(void)state;
 	script_init(&s, steps, 2);
 	c = client_from(KC_TOKEN, &s, NULL);
-	assert_int_equal(k8s_list(c, &k8s_gvr_secret, "ns", "a=b,c in (d,e)", &items, &e), TFP_OK);
+	assert_int_equal(k8s_list(c, &k8s_gvr_secret, "ns", "a=b,c in (d,e)",
+				  &items, &e),
+			 TFP_OK);
 	assert_int_equal(json_array_size(items), 3);
-	assert_string_equal(s.recs[0].path, "/api/v1/namespaces/ns/secrets?limit=500&labelSelector=a%3Db%2Cc%20in%20%28d%2Ce%29");
-	assert_string_equal(s.recs[1].path, "/api/v1/namespaces/ns/secrets?limit=500&labelSelector=a%3Db%2Cc%20in%20%28d%2Ce%29&continue=tok%2B%2F%3D");
+	assert_string_equal(
+		s.recs[0].path,
+		"/api/v1/namespaces/ns/secrets?limit=500&labelSelector=a%3Db%2Cc%20in%20%28d%2Ce%29");
+	assert_string_equal(
+		s.recs[1].path,
+		"/api/v1/namespaces/ns/secrets?limit=500&labelSelector=a%3Db%2Cc%20in%20%28d%2Ce%29&continue=tok%2B%2F%3D");
 	json_decref(items);
 	k8s_client_free(c);
 	script_done(&s);
@@ -421,9 +482,13 @@ static void test_k8s_list_pages(void **state)
 static void test_k8s_retry_after_429_503(void **state)
 {
 	static const step steps[] = {
-		{ 429, "{\"kind\":\"Status\",\"reason\":\"TooManyRequests\",\"code\":429}", "1" },
+		{ 429,
+		  "{\"kind\":\"Status\",\"reason\":\"TooManyRequests\",\"code\":429}",
+		  "1" },
 		{ 503, "", "0" },
-		{ 500, "{\"kind\":\"Status\",\"message\":\"Internal error occurred: failed calling webhook \\\"x\\\"\"}", "0" },
+		{ 500,
+		  "{\"kind\":\"Status\",\"message\":\"Internal error occurred: failed calling webhook \\\"x\\\"\"}",
+		  "0" },
 		{ 200, "{\"ok\":true}" },
 	};
 	static const step always[] = { { 429, "{}", "0" } };
@@ -437,8 +502,9 @@ static void test_k8s_retry_after_429_503(void **state)
 	script_init(&s, steps, 4);
 	c = client_from(KC_TOKEN, &s, NULL);
 	t0 = mono_ms();
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", &o, &e), TFP_OK);
-	assert_true(mono_ms() - t0 >= 950);  /* honoured Retry-After: 1 */
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", &o, &e),
+			 TFP_OK);
+	assert_true(mono_ms() - t0 >= 950); /* honoured Retry-After: 1 */
 	assert_true(mono_ms() - t0 < 4000);
 	assert_int_equal(s.calls, 4);
 	assert_true(json_is_true(json_object_get(o, "ok")));
@@ -450,7 +516,8 @@ static void test_k8s_retry_after_429_503(void **state)
 	script_init(&s, always, 1);
 	s.repeat_last = true;
 	c = client_from(KC_TOKEN, &s, NULL);
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_E_UNAVAILABLE);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e),
+			 TFP_E_UNAVAILABLE);
 	assert_int_equal(e.http_status, 429);
 	assert_int_equal(s.calls, 1 + K8S_MAX_RETRIES);
 	k8s_client_free(c);
@@ -471,7 +538,8 @@ static void test_k8s_retry_cancelled_by_stop(void **state)
 	s.raise_stop = &stop; /* StopProvider arrives during the first call */
 	c = client_from(KC_TOKEN, &s, &stop);
 	t0 = mono_ms();
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_E_CANCELLED);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e),
+			 TFP_E_CANCELLED);
 	assert_true(mono_ms() - t0 < 2000);
 	assert_int_equal(s.calls, 1);
 	k8s_client_free(c);
@@ -494,17 +562,24 @@ static int add_label(json_t *obj, void *arg, tfp_error *err)
 static void test_k8s_update_conflict_retry(void **state)
 {
 	static const step steps[] = {
-		{ 200, "{\"metadata\":{\"name\":\"a\",\"resourceVersion\":\"1\"}}" },
-		{ 409, "{\"kind\":\"Status\",\"reason\":\"Conflict\",\"code\":409}" },
-		{ 200, "{\"metadata\":{\"name\":\"a\",\"resourceVersion\":\"2\"}}" },
-		{ 200, "{\"metadata\":{\"name\":\"a\",\"resourceVersion\":\"3\",\"labels\":{\"team\":\"a\"}}}" },
+		{ 200,
+		  "{\"metadata\":{\"name\":\"a\",\"resourceVersion\":\"1\"}}" },
+		{ 409,
+		  "{\"kind\":\"Status\",\"reason\":\"Conflict\",\"code\":409}" },
+		{ 200,
+		  "{\"metadata\":{\"name\":\"a\",\"resourceVersion\":\"2\"}}" },
+		{ 200,
+		  "{\"metadata\":{\"name\":\"a\",\"resourceVersion\":\"3\",\"labels\":{\"team\":\"a\"}}}" },
 	};
 	static const step conflicts[] = {
-		{ 200, "{\"metadata\":{\"name\":\"a\",\"resourceVersion\":\"1\"}}" },
-		{ 409, "{\"kind\":\"Status\",\"reason\":\"Conflict\",\"code\":409}" },
+		{ 200,
+		  "{\"metadata\":{\"name\":\"a\",\"resourceVersion\":\"1\"}}" },
+		{ 409,
+		  "{\"kind\":\"Status\",\"reason\":\"Conflict\",\"code\":409}" },
 	};
 	static const step unchanged[] = {
-		{ 200, "{\"metadata\":{\"name\":\"a\",\"resourceVersion\":\"1\",\"labels\":{\"done\":\"y\"}}}" },
+		{ 200,
+		  "{\"metadata\":{\"name\":\"a\",\"resourceVersion\":\"1\",\"labels\":{\"done\":\"y\"}}}" },
 	};
 	script s;
 	k8s_client *c;
@@ -516,13 +591,19 @@ static void test_k8s_update_conflict_retry(void **state)
 	(void)state;
 	script_init(&s, steps, 4);
 	c = client_from(KC_TOKEN, &s, NULL);
-	assert_int_equal(k8s_update(c, &k8s_gvr_secret, "ns", "a", add_label, &calls, &out, &e), TFP_OK);
+	assert_int_equal(k8s_update(c, &k8s_gvr_secret, "ns", "a", add_label,
+				    &calls, &out, &e),
+			 TFP_OK);
 	assert_int_equal(calls, 2);
 	assert_int_equal(s.calls, 4);
 	assert_non_null(strstr(s.recs[1].body, "\"resourceVersion\":\"1\""));
 	assert_non_null(strstr(s.recs[3].body, "\"resourceVersion\":\"2\""));
 	assert_string_equal(s.recs[3].method, "PUT");
-	assert_string_equal(json_string_value(json_object_get(json_object_get(out, "metadata"), "resourceVersion")), "3");
+	assert_string_equal(json_string_value(
+				    json_object_get(json_object_get(out,
+								    "metadata"),
+						    "resourceVersion")),
+			    "3");
 	json_decref(out);
 	k8s_client_free(c);
 	script_done(&s);
@@ -537,7 +618,8 @@ static void test_k8s_update_conflict_retry(void **state)
 		script_init(&s, many, NELEM(many));
 		c = client_from(KC_TOKEN, &s, NULL);
 		calls = 0;
-		assert_int_equal(k8s_update(c, &k8s_gvr_secret, "ns", "a", add_label, &calls, NULL, &e),
+		assert_int_equal(k8s_update(c, &k8s_gvr_secret, "ns", "a",
+					    add_label, &calls, NULL, &e),
 				 TFP_E_CONFLICT);
 		assert_int_equal(calls, K8S_MAX_CONFLICT_RETRIES + 1);
 		assert_int_equal(s.calls, NELEM(many));
@@ -548,7 +630,9 @@ static void test_k8s_update_conflict_retry(void **state)
 	script_init(&s, unchanged, 1);
 	c = client_from(KC_TOKEN, &s, NULL);
 	calls = 0;
-	assert_int_equal(k8s_update(c, &k8s_gvr_secret, "ns", "a", add_label, &calls, &out, &e), TFP_OK);
+	assert_int_equal(k8s_update(c, &k8s_gvr_secret, "ns", "a", add_label,
+				    &calls, &out, &e),
+			 TFP_OK);
 	assert_int_equal(s.calls, 1); /* no PUT */
 	assert_non_null(out);
 	json_decref(out);
@@ -571,7 +655,8 @@ static void test_k8s_transport_failures(void **state)
 	s.repeat_last = true;
 	c = client_from(KC_TOKEN, &s, NULL);
 	k8s_retry_budget_set(1);
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_E_UNAVAILABLE);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e),
+			 TFP_E_UNAVAILABLE);
 	k8s_retry_budget_set(0);
 	assert_non_null(strstr(e.message, "https://192.0.2.10:6443"));
 	/* A transport failure keeps the request it concerns. */
@@ -582,8 +667,10 @@ static void test_k8s_transport_failures(void **state)
 
 	script_init(&s, steps, 1);
 	c = client_from(KC_TOKEN, &s, NULL);
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_E_PROTOCOL);
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "", NULL, &e), TFP_E_INVALID);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e),
+			 TFP_E_PROTOCOL);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "", NULL, &e),
+			 TFP_E_INVALID);
 	k8s_client_free(c);
 	script_done(&s);
 }
@@ -595,12 +682,12 @@ static void test_k8s_transport_failures(void **state)
  * Retry-After of `ra` seconds, -1 for none), or a transport failure of
  * class `cls` (status 0), at retry `attempt` with `left` ms of budget. The
  * policy is the HTTP layer's, with the settings the client gave it. */
-static long delay_of(const k8s_client *c, int cls, int status,
-		     const char *body, long ra, int attempt, long long left,
-		     uint64_t rnd)
+static long delay_of(const k8s_client *c, int cls, int status, const char *body,
+		     long ra, int attempt, long long left, uint64_t rnd)
 {
 	http_policy_cfg cfg = c->http->policy;
-	http_response resp = { .status = status, .body = (char *)body,
+	http_response resp = { .status = status,
+			       .body = (char *)body,
 			       .body_len = body ? strlen(body) : 0 };
 	http_request req = { .method = "GET", .path = "/api" };
 	http_failure f;
@@ -614,9 +701,10 @@ static long delay_of(const k8s_client *c, int cls, int status,
 		default: f = HTTP_F_FINAL; break;
 		}
 	} else {
-		f = cls == HTTP_E_NOT_SENT ? HTTP_F_NOT_SENT :
+		f = cls == HTTP_E_NOT_SENT  ? HTTP_F_NOT_SENT :
 		    cls == HTTP_E_NO_ANSWER ? HTTP_F_NO_ANSWER :
-		    cls == HTTP_E_TIMEOUT ? HTTP_F_TIMEOUT : HTTP_F_FINAL;
+		    cls == HTTP_E_TIMEOUT   ? HTTP_F_TIMEOUT :
+					      HTTP_F_FINAL;
 	}
 	if (http_policy_action(HTTP_METHOD_IDEMPOTENT, f) != HTTP_ACT_RETRY)
 		return -1;
@@ -630,7 +718,9 @@ static long delay_of(const k8s_client *c, int cls, int status,
 static void test_k8s_retry_policy(void **state)
 {
 	static const int retried[] = { 429, 502, 503, 504 };
-	static const int final[] = { 400, 401, 403, 404, 409, 410, 422, 500, 501 };
+	static const int final[] = {
+		400, 401, 403, 404, 409, 410, 422, 500, 501
+	};
 	k8s_client *c = client_from(KC_TOKEN, NULL, NULL);
 	long d;
 	size_t i;
@@ -638,45 +728,58 @@ static void test_k8s_retry_policy(void **state)
 
 	(void)state;
 	for (i = 0; i < NELEM(retried); i++)
-		assert_true(delay_of(c, 0, retried[i], NULL, -1, 0, 60000, 7) >= 0);
+		assert_true(delay_of(c, 0, retried[i], NULL, -1, 0, 60000, 7) >=
+			    0);
 	for (i = 0; i < NELEM(final); i++)
-		assert_int_equal(delay_of(c, 0, final[i], NULL, -1, 0, 60000, 7), -1);
+		assert_int_equal(delay_of(c, 0, final[i], NULL, -1, 0, 60000,
+					  7),
+				 -1);
 	/* A webhook not up yet. */
-	assert_true(delay_of(c, 0, 500, "{\"message\":\"Internal error occurred: "
-			     "failed calling webhook \\\"x\\\"\"}", -1, 0,
-			     60000, 7) >= 0);
+	assert_true(delay_of(c, 0, 500,
+			     "{\"message\":\"Internal error occurred: "
+			     "failed calling webhook \\\"x\\\"\"}",
+			     -1, 0, 60000, 7) >= 0);
 	/* Transport: refused and reset yes; a timeout, a TLS failure or an
 	 * answer that is not HTTP no. */
-	assert_true(delay_of(c, HTTP_E_NOT_SENT, 0, NULL, -1, 0, 60000, 7) >= 0);
-	assert_true(delay_of(c, HTTP_E_NO_ANSWER, 0, NULL, -1, 0, 60000, 7) >= 0);
-	assert_int_equal(delay_of(c, HTTP_E_TIMEOUT, 0, NULL, -1, 0, 60000, 7), -1);
+	assert_true(delay_of(c, HTTP_E_NOT_SENT, 0, NULL, -1, 0, 60000, 7) >=
+		    0);
+	assert_true(delay_of(c, HTTP_E_NO_ANSWER, 0, NULL, -1, 0, 60000, 7) >=
+		    0);
+	assert_int_equal(delay_of(c, HTTP_E_TIMEOUT, 0, NULL, -1, 0, 60000, 7),
+			 -1);
 	assert_int_equal(delay_of(c, HTTP_E_TLS, 0, NULL, -1, 0, 60000, 7), -1);
-	assert_int_equal(delay_of(c, HTTP_E_PROTOCOL, 0, NULL, -1, 0, 60000, 7), -1);
+	assert_int_equal(delay_of(c, HTTP_E_PROTOCOL, 0, NULL, -1, 0, 60000, 7),
+			 -1);
 	/* Backoff: base * 2^attempt, capped, of which up to half is jitter. */
 	for (a = 0; a < K8S_MAX_RETRIES; a++) {
 		long full = K8S_RETRY_BASE_MS << a;
 
 		if (full > K8S_RETRY_CAP_MS)
 			full = K8S_RETRY_CAP_MS;
-		assert_int_equal(delay_of(c, HTTP_E_NOT_SENT, 0, NULL, -1, a, 600000, 0),
+		assert_int_equal(delay_of(c, HTTP_E_NOT_SENT, 0, NULL, -1, a,
+					  600000, 0),
 				 full / 2);
-		assert_int_equal(delay_of(c, HTTP_E_NOT_SENT, 0, NULL, -1, a, 600000,
-					  (uint64_t)(full / 2)), full);
+		assert_int_equal(delay_of(c, HTTP_E_NOT_SENT, 0, NULL, -1, a,
+					  600000, (uint64_t)(full / 2)),
+				 full);
 		for (unsigned r = 1; r < 2000; r += 97) {
 			d = delay_of(c, HTTP_E_NOT_SENT, 0, NULL, -1, a, 600000,
 				     r * 2654435761u);
 			assert_true(d >= full / 2 && d <= full);
 		}
 	}
-	assert_int_equal(delay_of(c, HTTP_E_NOT_SENT, 0, NULL, -1, K8S_MAX_RETRIES,
-				  600000, 0), -1);
+	assert_int_equal(delay_of(c, HTTP_E_NOT_SENT, 0, NULL, -1,
+				  K8S_MAX_RETRIES, 600000, 0),
+			 -1);
 	/* Retry-After wins, capped; never past the budget. */
 	assert_int_equal(delay_of(c, 0, 429, NULL, 3, 0, 60000, 12345), 3000);
 	assert_int_equal(delay_of(c, 0, 503, NULL, 100, 0, 60000, 1),
 			 K8S_MAX_RETRY_AFTER_S * 1000L);
 	assert_int_equal(delay_of(c, 0, 429, NULL, 3, 0, 2999, 1), -1);
-	assert_int_equal(delay_of(c, HTTP_E_NOT_SENT, 0, NULL, -1, 3, 100, 0), -1);
-	assert_int_equal(delay_of(c, HTTP_E_NOT_SENT, 0, NULL, -1, 0, 0, 0), -1);
+	assert_int_equal(delay_of(c, HTTP_E_NOT_SENT, 0, NULL, -1, 3, 100, 0),
+			 -1);
+	assert_int_equal(delay_of(c, HTTP_E_NOT_SENT, 0, NULL, -1, 0, 0, 0),
+			 -1);
 	k8s_client_free(c);
 }
 
@@ -698,7 +801,8 @@ static void test_k8s_retry_transient_then_ok(void **state)
 	(void)state;
 	script_init(&s, steps, NELEM(steps));
 	c = client_from(KC_TOKEN, &s, NULL);
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_OK);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e),
+			 TFP_OK);
 	assert_int_equal(s.calls, 4);
 	k8s_client_free(c);
 	script_done(&s);
@@ -710,12 +814,14 @@ static json_t *secret_body(const char *create_id)
 			      "data", "k", "dg==");
 
 	if (create_id)
-		json_object_set_new(json_object_get(b, "metadata"), "annotations",
-				    json_pack("{s:s}", K8S_ANN_CREATE_ID, create_id));
+		json_object_set_new(json_object_get(b, "metadata"),
+				    "annotations",
+				    json_pack("{s:s}", K8S_ANN_CREATE_ID,
+					      create_id));
 	return b;
 }
 
-#define LIVE_S(id)                                                            \
+#define LIVE_S(id)                                                             \
 	"{\"kind\":\"Secret\",\"metadata\":{\"name\":\"s\",\"uid\":\"u1\","    \
 	"\"annotations\":{\"" K8S_ANN_CREATE_ID "\":\"" id "\"}}}"
 
@@ -724,9 +830,11 @@ static json_t *secret_body(const char *create_id)
 static void test_k8s_create_verified_before_retry(void **state)
 {
 	static const step steps[] = {
-		{ 0, NULL, NULL, HTTP_E_NO_ANSWER },  /* POST: connection reset */
-		{ 404, "{\"kind\":\"Status\",\"reason\":\"NotFound\",\"code\":404}" },
-		{ 201, LIVE_S("op-1") },               /* POST again */
+		{ 0, NULL, NULL,
+		  HTTP_E_NO_ANSWER }, /* POST: connection reset */
+		{ 404,
+		  "{\"kind\":\"Status\",\"reason\":\"NotFound\",\"code\":404}" },
+		{ 201, LIVE_S("op-1") }, /* POST again */
 	};
 	script s;
 	k8s_client *c;
@@ -736,13 +844,17 @@ static void test_k8s_create_verified_before_retry(void **state)
 	(void)state;
 	script_init(&s, steps, NELEM(steps));
 	c = client_from(KC_TOKEN, &s, NULL);
-	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, &out, &e), TFP_OK);
+	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, &out,
+				    &e),
+			 TFP_OK);
 	assert_int_equal(s.calls, 3);
 	assert_string_equal(s.recs[0].method, "POST");
 	assert_string_equal(s.recs[1].method, "GET");
 	assert_string_equal(s.recs[1].path, SECRET_PATH);
 	assert_string_equal(s.recs[2].method, "POST");
-	assert_string_equal(json_string_value(json_object_get(json_object_get(out, "metadata"), "uid")), "u1");
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(out, "metadata"), "uid")),
+			    "u1");
 	json_decref(out);
 	json_decref(body);
 	k8s_client_free(c);
@@ -765,7 +877,9 @@ static void test_k8s_create_first_attempt_landed(void **state)
 	(void)state;
 	script_init(&s, steps, NELEM(steps));
 	c = client_from(KC_TOKEN, &s, NULL);
-	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, &out, &e), TFP_OK);
+	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, &out,
+				    &e),
+			 TFP_OK);
 	assert_int_equal(s.calls, 2);
 	assert_non_null(out);
 	json_decref(out);
@@ -790,14 +904,18 @@ static void test_k8s_create_never_adopts_foreign(void **state)
 	};
 	static const step race_ours[] = {
 		{ 503, "" },
-		{ 404, "{\"kind\":\"Status\",\"reason\":\"NotFound\",\"code\":404}" },
-		{ 409, "{\"kind\":\"Status\",\"reason\":\"AlreadyExists\",\"code\":409}" },
+		{ 404,
+		  "{\"kind\":\"Status\",\"reason\":\"NotFound\",\"code\":404}" },
+		{ 409,
+		  "{\"kind\":\"Status\",\"reason\":\"AlreadyExists\",\"code\":409}" },
 		{ 200, LIVE_S("op-3") },
 	};
 	static const step race_foreign[] = {
 		{ 503, "" },
-		{ 404, "{\"kind\":\"Status\",\"reason\":\"NotFound\",\"code\":404}" },
-		{ 409, "{\"kind\":\"Status\",\"reason\":\"AlreadyExists\",\"code\":409}" },
+		{ 404,
+		  "{\"kind\":\"Status\",\"reason\":\"NotFound\",\"code\":404}" },
+		{ 409,
+		  "{\"kind\":\"Status\",\"reason\":\"AlreadyExists\",\"code\":409}" },
 		{ 200, LIVE_S("other") },
 	};
 	script s;
@@ -808,7 +926,9 @@ static void test_k8s_create_never_adopts_foreign(void **state)
 	(void)state;
 	script_init(&s, foreign, NELEM(foreign));
 	c = client_from(KC_TOKEN, &s, NULL);
-	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, NULL, &e), TFP_E_EXISTS);
+	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, NULL,
+				    &e),
+			 TFP_E_EXISTS);
 	assert_non_null(strstr(e.message, "not created by this request"));
 	assert_int_equal(s.calls, 2);
 	k8s_client_free(c);
@@ -817,31 +937,39 @@ static void test_k8s_create_never_adopts_foreign(void **state)
 	/* Without a create id nothing can be recognised as ours. */
 	script_init(&s, nomarker, NELEM(nomarker));
 	c = client_from(KC_TOKEN, &s, NULL);
-	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, plain, 0, NULL, &e), TFP_E_EXISTS);
+	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, plain, 0, NULL,
+				    &e),
+			 TFP_E_EXISTS);
 	k8s_client_free(c);
 	script_done(&s);
 
 	script_init(&s, race_ours, NELEM(race_ours));
 	c = client_from(KC_TOKEN, &s, NULL);
-	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, NULL, &e), TFP_OK);
+	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, NULL,
+				    &e),
+			 TFP_OK);
 	assert_int_equal(s.calls, 4);
 	k8s_client_free(c);
 	script_done(&s);
 
 	script_init(&s, race_foreign, NELEM(race_foreign));
 	c = client_from(KC_TOKEN, &s, NULL);
-	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, NULL, &e), TFP_E_EXISTS);
+	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, NULL,
+				    &e),
+			 TFP_E_EXISTS);
 	k8s_client_free(c);
 	script_done(&s);
 
 	/* A 409 on the FIRST attempt is a plain AlreadyExists: no GET. */
 	{
 		static const step first[] = {
-			{ 409, "{\"kind\":\"Status\",\"reason\":\"AlreadyExists\",\"code\":409}" },
+			{ 409,
+			  "{\"kind\":\"Status\",\"reason\":\"AlreadyExists\",\"code\":409}" },
 		};
 		script_init(&s, first, 1);
 		c = client_from(KC_TOKEN, &s, NULL);
-		assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, NULL, &e),
+		assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0,
+					    NULL, &e),
 				 TFP_E_EXISTS);
 		assert_int_equal(s.calls, 1);
 		k8s_client_free(c);
@@ -867,7 +995,9 @@ static void test_k8s_create_429_no_check(void **state)
 	(void)state;
 	script_init(&s, steps, NELEM(steps));
 	c = client_from(KC_TOKEN, &s, NULL);
-	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, NULL, &e), TFP_OK);
+	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, NULL,
+				    &e),
+			 TFP_OK);
 	assert_int_equal(s.calls, 2);
 	assert_string_equal(s.recs[1].method, "POST");
 	json_decref(body);
@@ -892,15 +1022,20 @@ static void test_k8s_unresponsive_fails_fast(void **state)
 	(void)state;
 	script_init(&s, steps, NELEM(steps));
 	c = client_from(KC_TOKEN, &s, NULL);
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_OK);
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_E_TIMEOUT);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e),
+			 TFP_OK);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e),
+			 TFP_E_TIMEOUT);
 	assert_non_null(strstr(e.message, "stopped answering"));
 	assert_non_null(strstr(e.message, "https://192.0.2.10:6443"));
 	assert_int_equal(s.calls, 2);
 	t0 = mono_ms();
-	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "x", NULL, &e2), TFP_E_TIMEOUT);
+	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "x", NULL, &e2),
+			 TFP_E_TIMEOUT);
 	assert_string_equal(e2.message, e.message);
-	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, NULL, &e2), TFP_E_TIMEOUT);
+	assert_int_equal(k8s_create(c, &k8s_gvr_secret, NULL, body, 0, NULL,
+				    &e2),
+			 TFP_E_TIMEOUT);
 	assert_string_equal(e2.message, e.message);
 	assert_true(mono_ms() - t0 < 100);
 	assert_int_equal(s.calls, 2); /* nothing more was sent */
@@ -915,10 +1050,13 @@ static void test_k8s_token_file_reread_on_401(void **state)
 {
 	static const step steps[] = {
 		{ 200, "{}" },
-		{ 401, "{\"kind\":\"Status\",\"reason\":\"Unauthorized\",\"code\":401}" },
+		{ 401,
+		  "{\"kind\":\"Status\",\"reason\":\"Unauthorized\",\"code\":401}" },
 		{ 200, "{}" },
-		{ 401, "{\"kind\":\"Status\",\"reason\":\"Unauthorized\",\"code\":401}" },
-		{ 401, "{\"kind\":\"Status\",\"reason\":\"Unauthorized\",\"code\":401}" },
+		{ 401,
+		  "{\"kind\":\"Status\",\"reason\":\"Unauthorized\",\"code\":401}" },
+		{ 401,
+		  "{\"kind\":\"Status\",\"reason\":\"Unauthorized\",\"code\":401}" },
 	};
 	char path[400], yaml[1024], text[1024];
 	script s;
@@ -931,18 +1069,22 @@ static void test_k8s_token_file_reread_on_401(void **state)
 	snprintf(yaml, sizeof(yaml),
 		 "current-context: c\nclusters:\n- name: k\n  cluster:\n    server: https://192.0.2.1\n"
 		 "users:\n- name: u\n  user:\n    tokenFile: %s\n"
-		 "contexts:\n- name: c\n  context: {cluster: k, user: u}\n", path);
+		 "contexts:\n- name: c\n  context: {cluster: k, user: u}\n",
+		 path);
 	script_init(&s, steps, 5);
 	c = client_from(yaml, &s, NULL);
 	assert_string_equal(k8s_client_namespace(c), "default");
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_OK);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e),
+			 TFP_OK);
 	assert_string_equal(s.recs[0].auth, "Bearer tok-one");
 	write_file(path, "tok-two", 0600); /* rotated; cached until a 401 */
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_OK);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e),
+			 TFP_OK);
 	assert_string_equal(s.recs[1].auth, "Bearer tok-one");
 	assert_string_equal(s.recs[2].auth, "Bearer tok-two");
 	/* A second 401 after the refresh is final, and names what to check. */
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_E_UNAUTHORIZED);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e),
+			 TFP_E_UNAUTHORIZED);
 	assert_int_equal(s.calls, 5);
 	k8s_error_text(&e, text, sizeof(text));
 	assert_non_null(strstr(text, "credentials"));
@@ -953,7 +1095,8 @@ static void test_k8s_token_file_reread_on_401(void **state)
 	script_done(&s);
 	script_init(&s, steps, 5);
 	c = client_from(yaml, &s, NULL);
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_E_CREDENTIALS);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e),
+			 TFP_E_CREDENTIALS);
 	assert_non_null(strstr(e.message, "control characters"));
 	assert_null(strstr(e.message, "Evil"));
 	assert_int_equal(s.calls, 0);
@@ -968,21 +1111,22 @@ static void write_plugin(const char *dir)
 	char path[400], body[2400];
 
 	snprintf(path, sizeof(path), "%s/plugin.sh", dir);
-	snprintf(body, sizeof(body),
-		 "#!/bin/sh\n"
-		 "n=$(cat '%s/count' 2>/dev/null || echo 0)\n"
-		 "n=$((n + 1))\n"
-		 "echo $n > '%s/count'\n"
-		 "printf '%%s' \"$KUBERNETES_EXEC_INFO\" > '%s/info'\n"
-		 "echo \"$MY_VAR\" > '%s/env'\n"
-		 "if [ \"$1\" = fail ]; then echo 'login required: run sso-login' >&2; exit 3; fi\n"
-		 "if [ \"$1\" = hang ]; then exec sleep 30; fi\n"
-		 "if [ \"$1\" = detach ]; then exec >/dev/null 2>&1; exec sleep 30; fi\n"
-		 "if [ \"$1\" = junk ]; then echo 'not json with secret-stuff'; exit 0; fi\n"
-		 "exp=\"\"\n"
-		 "if [ -n \"$EXPIRY\" ]; then exp=\",\\\"expirationTimestamp\\\":\\\"$EXPIRY\\\"\"; fi\n"
-		 "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\"tok-%%s\"%%s}}\\n' \"$n\" \"$exp\"\n",
-		 dir, dir, dir, dir);
+	snprintf(
+		body, sizeof(body),
+		"#!/bin/sh\n"
+		"n=$(cat '%s/count' 2>/dev/null || echo 0)\n"
+		"n=$((n + 1))\n"
+		"echo $n > '%s/count'\n"
+		"printf '%%s' \"$KUBERNETES_EXEC_INFO\" > '%s/info'\n"
+		"echo \"$MY_VAR\" > '%s/env'\n"
+		"if [ \"$1\" = fail ]; then echo 'login required: run sso-login' >&2; exit 3; fi\n"
+		"if [ \"$1\" = hang ]; then exec sleep 30; fi\n"
+		"if [ \"$1\" = detach ]; then exec >/dev/null 2>&1; exec sleep 30; fi\n"
+		"if [ \"$1\" = junk ]; then echo 'not json with secret-stuff'; exit 0; fi\n"
+		"exp=\"\"\n"
+		"if [ -n \"$EXPIRY\" ]; then exp=\",\\\"expirationTimestamp\\\":\\\"$EXPIRY\\\"\"; fi\n"
+		"printf '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\"tok-%%s\"%%s}}\\n' \"$n\" \"$exp\"\n",
+		dir, dir, dir, dir);
 	write_file(path, body, 0700);
 }
 
@@ -990,26 +1134,30 @@ static char *exec_yaml(const char *arg, const char *expiry)
 {
 	char *y;
 
-	assert_true(asprintf(&y,
-		 "current-context: c\nclusters:\n- name: k\n  cluster:\n    server: https://192.0.2.1:6443\n"
-		 "    certificate-authority-data: %s\n"
-		 "users:\n- name: u\n  user:\n    exec:\n"
-		 "      apiVersion: client.authentication.k8s.io/v1\n"
-		 "      command: %s/plugin.sh\n      args: [\"%s\"]\n"
-		 "      env:\n      - name: MY_VAR\n        value: hello\n"
-		 "      - name: EXPIRY\n        value: \"%s\"\n"
-		 "      interactiveMode: Never\n      provideClusterInfo: true\n"
-		 "      installHint: install the sso plugin\n"
-		 "contexts:\n- name: c\n  context: {cluster: k, user: u}\n",
-		 "Q0EtREFUQQ==", tmpdir, arg, expiry) > 0);
+	assert_true(
+		asprintf(
+			&y,
+			"current-context: c\nclusters:\n- name: k\n  cluster:\n    server: https://192.0.2.1:6443\n"
+			"    certificate-authority-data: %s\n"
+			"users:\n- name: u\n  user:\n    exec:\n"
+			"      apiVersion: client.authentication.k8s.io/v1\n"
+			"      command: %s/plugin.sh\n      args: [\"%s\"]\n"
+			"      env:\n      - name: MY_VAR\n        value: hello\n"
+			"      - name: EXPIRY\n        value: \"%s\"\n"
+			"      interactiveMode: Never\n      provideClusterInfo: true\n"
+			"      installHint: install the sso plugin\n"
+			"contexts:\n- name: c\n  context: {cluster: k, user: u}\n",
+			"Q0EtREFUQQ==", tmpdir, arg, expiry) > 0);
 	return y;
 }
 
 static void test_k8s_exec_plugin_cache_and_401(void **state)
 {
 	static const step steps[] = {
-		{ 200, "{}" }, { 200, "{}" },
-		{ 401, "{\"kind\":\"Status\",\"reason\":\"Unauthorized\",\"code\":401}" },
+		{ 200, "{}" },
+		{ 200, "{}" },
+		{ 401,
+		  "{\"kind\":\"Status\",\"reason\":\"Unauthorized\",\"code\":401}" },
 		{ 200, "{}" },
 	};
 	char count[400], info[400], env[400];
@@ -1031,28 +1179,39 @@ static void test_k8s_exec_plugin_cache_and_401(void **state)
 	script_init(&s, steps, 4);
 	c = client_from(yaml, &s, NULL);
 	assert_int_equal(read_count(count), 0); /* nothing runs at setup */
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_OK);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e),
+			 TFP_OK);
 	assert_int_equal(read_count(count), 1);
 	assert_string_equal(s.recs[0].auth, "Bearer tok-1");
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_OK);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e),
+			 TFP_OK);
 	assert_int_equal(read_count(count), 1); /* cached until expiry */
 	assert_string_equal(s.recs[1].auth, "Bearer tok-1");
 	/* A 401 runs the plugin again, once, and retries with the new token. */
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_OK);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e),
+			 TFP_OK);
 	assert_int_equal(read_count(count), 2);
 	assert_string_equal(s.recs[3].auth, "Bearer tok-2");
 	/* The ExecCredential input: v1, not interactive, cluster info. */
 	assert_int_equal(util_read_file(info, 65536, &buf, &len), 0);
 	j = json_loadb(buf, len, 0, &je);
 	assert_non_null(j);
-	assert_string_equal(json_string_value(json_object_get(j, "kind")), "ExecCredential");
+	assert_string_equal(json_string_value(json_object_get(j, "kind")),
+			    "ExecCredential");
 	assert_string_equal(json_string_value(json_object_get(j, "apiVersion")),
 			    "client.authentication.k8s.io/v1");
-	assert_true(json_is_false(json_object_get(json_object_get(j, "spec"), "interactive")));
-	assert_string_equal(json_string_value(json_object_get(json_object_get(
-		json_object_get(j, "spec"), "cluster"), "server")), "https://192.0.2.1:6443");
-	assert_string_equal(json_string_value(json_object_get(json_object_get(
-		json_object_get(j, "spec"), "cluster"), "certificate-authority-data")), "Q0EtREFUQQ==");
+	assert_true(json_is_false(
+		json_object_get(json_object_get(j, "spec"), "interactive")));
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(json_object_get(j, "spec"),
+						    "cluster"),
+				    "server")),
+			    "https://192.0.2.1:6443");
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(json_object_get(j, "spec"),
+						    "cluster"),
+				    "certificate-authority-data")),
+			    "Q0EtREFUQQ==");
 	json_decref(j);
 	free(buf);
 	assert_int_equal(util_read_file(env, 64, &buf, &len), 0);
@@ -1080,8 +1239,10 @@ static void test_k8s_exec_plugin_expiry(void **state)
 	yaml = exec_yaml("ok", "2001-01-01T00:00:00.5+01:00");
 	script_init(&s, steps, 2);
 	c = client_from(yaml, &s, NULL);
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_OK);
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_OK);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e),
+			 TFP_OK);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e),
+			 TFP_OK);
 	assert_int_equal(read_count(count), 2);
 	assert_string_equal(s.recs[1].auth, "Bearer tok-2");
 	k8s_client_free(c);
@@ -1104,7 +1265,8 @@ static void test_k8s_exec_plugin_failures(void **state)
 	yaml = exec_yaml("fail", "");
 	script_init(&s, none, 1);
 	c = client_from(yaml, &s, NULL);
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_E_CREDENTIALS);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e),
+			 TFP_E_CREDENTIALS);
 	assert_non_null(strstr(e.message, "exit status 3"));
 	assert_non_null(strstr(e.message, "login required: run sso-login"));
 	assert_non_null(strstr(e.message, "user \"u\""));
@@ -1115,20 +1277,25 @@ static void test_k8s_exec_plugin_failures(void **state)
 	/* Output is not an ExecCredential: the output is not quoted. */
 	yaml = exec_yaml("junk", "");
 	c = client_from(yaml, &s, NULL);
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_E_CREDENTIALS);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e),
+			 TFP_E_CREDENTIALS);
 	assert_null(strstr(e.message, "secret-stuff"));
 	assert_non_null(strstr(e.message, "ExecCredential"));
 	k8s_client_free(c);
 	free(yaml);
 
 	/* Missing command: the install hint is shown. */
-	assert_true(asprintf(&yaml,
-		"current-context: c\nclusters:\n- name: k\n  cluster: {server: https://192.0.2.1}\n"
-		"users:\n- name: u\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n"
-		"      command: no-such-plugin-k8s-test\n      installHint: apt install the-plugin\n"
-		"contexts:\n- name: c\n  context: {cluster: k, user: u}\n") > 0);
+	assert_true(
+		asprintf(
+			&yaml,
+			"current-context: c\nclusters:\n- name: k\n  cluster: {server: https://192.0.2.1}\n"
+			"users:\n- name: u\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n"
+			"      command: no-such-plugin-k8s-test\n      installHint: apt install the-plugin\n"
+			"contexts:\n- name: c\n  context: {cluster: k, user: u}\n") >
+		0);
 	c = client_from(yaml, &s, NULL);
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_E_CREDENTIALS);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e),
+			 TFP_E_CREDENTIALS);
 	assert_non_null(strstr(e.message, "apt install the-plugin"));
 	k8s_client_free(c);
 	free(yaml);
@@ -1142,7 +1309,9 @@ static void test_k8s_exec_plugin_failures(void **state)
 		struct raise_arg a = { &stop, 300 };
 
 		assert_int_equal(pthread_create(&th, NULL, raise_later, &a), 0);
-		assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_E_CANCELLED);
+		assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL,
+					 &e),
+				 TFP_E_CANCELLED);
 		pthread_join(th, NULL);
 	}
 	assert_true(mono_ms() - t0 < 5000);
@@ -1160,7 +1329,9 @@ static void test_k8s_exec_plugin_failures(void **state)
 		struct raise_arg a = { &stop, 300 };
 
 		assert_int_equal(pthread_create(&th, NULL, raise_later, &a), 0);
-		assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL, &e), TFP_E_CANCELLED);
+		assert_int_equal(k8s_get(c, &k8s_gvr_secret, NULL, "s", NULL,
+					 &e),
+				 TFP_E_CANCELLED);
 		pthread_join(th, NULL);
 	}
 	assert_true(mono_ms() - t0 < 5000);
@@ -1184,7 +1355,8 @@ static void *conc_main(void *p)
 	int i;
 
 	for (i = 0; i < 10; i++)
-		if (k8s_get(x->c, &k8s_gvr_secret, NULL, "s", NULL, &e) == TFP_OK)
+		if (k8s_get(x->c, &k8s_gvr_secret, NULL, "s", NULL, &e) ==
+		    TFP_OK)
 			x->ok++;
 	return NULL;
 }
@@ -1210,7 +1382,9 @@ static void test_k8s_concurrent_requests(void **state)
 	for (i = 0; i < 4; i++) {
 		cs[i].c = cs[0].c;
 		cs[i].ok = 0;
-		assert_int_equal(pthread_create(&th[i], NULL, conc_main, &cs[i]), 0);
+		assert_int_equal(pthread_create(&th[i], NULL, conc_main,
+						&cs[i]),
+				 0);
 	}
 	for (i = 0; i < 4; i++) {
 		pthread_join(th[i], NULL);
@@ -1225,29 +1399,43 @@ static void test_k8s_concurrent_requests(void **state)
 
 /* ---- discovery ---------------------------------------------------------- */
 
-#define GROUP(n, pref, vs) \
-	"{\"name\":\"" n "\",\"versions\":[" vs "],\"preferredVersion\":{\"version\":\"" pref "\"}}"
+#define GROUP(n, pref, vs)                                                     \
+	"{\"name\":\"" n "\",\"versions\":[" vs                                \
+	"],\"preferredVersion\":{\"version\":\"" pref "\"}}"
 #define V(v) "{\"groupVersion\":\"x/" v "\",\"version\":\"" v "\"}"
-#define RES(plural, kind) "{\"name\":\"" plural "\",\"kind\":\"" kind "\",\"namespaced\":true}"
-#define RESLIST(...) "{\"kind\":\"APIResourceList\",\"resources\":[" __VA_ARGS__ "]}"
+#define RES(plural, kind)                                                      \
+	"{\"name\":\"" plural "\",\"kind\":\"" kind "\",\"namespaced\":true}"
+#define RESLIST(...)                                                           \
+	"{\"kind\":\"APIResourceList\",\"resources\":[" __VA_ARGS__ "]}"
 
 static void test_k8s_discovery_capi(void **state)
 {
 	static const step steps[] = {
-		{ 200, "{\"kind\":\"APIGroupList\",\"groups\":["
-		       GROUP("cluster.x-k8s.io", "v1beta2", V("v1beta2") "," V("v1beta1")) ","
-		       GROUP("controlplane.cluster.x-k8s.io", "v1beta2", V("v1beta2")) ","
-		       GROUP("bootstrap.cluster.x-k8s.io", "v1beta2", V("v1beta2")) ","
-		       GROUP("infrastructure.cluster.x-k8s.io", "v1alpha2", V("v1alpha2")) "]}" },
-		{ 200, RESLIST(RES("clusters", "Cluster") "," RES("clusters/status", "Cluster") ","
-			       RES("machinedeployments", "MachineDeployment") ","
-			       RES("machinesets", "MachineSet") "," RES("machines", "Machine")) },
-		{ 200, RESLIST(RES("kubeadmcontrolplanes", "KubeadmControlPlane")) },
-		{ 200, RESLIST(RES("kubeadmconfigtemplates", "KubeadmConfigTemplate") ","
-			       RES("kubeadmconfigs", "KubeadmConfig")) },
-		{ 200, RESLIST(RES("lxcclusters", "LXCCluster") ","
-			       RES("lxcmachinetemplates", "LXCMachineTemplate") ","
-			       RES("lxcmachines", "LXCMachine")) },
+		{ 200,
+		  "{\"kind\":\"APIGroupList\",\"groups\":[" GROUP("cluster.x-k8s.io", "v1beta2", V("v1beta2") "," V("v1beta1")) "," GROUP(
+			  "controlplane.cluster.x-k8s.io", "v1beta2",
+			  V("v1beta2")) "," GROUP("bootstrap.cluster.x-k8s.io",
+						  "v1beta2",
+						  V("v1beta2")) "," GROUP("infrastructure.cluster.x-k8s.io",
+									  "v1alpha2",
+									  V("v1alpha2")) "]}" },
+		{ 200,
+		  RESLIST(RES("clusters", "Cluster") "," RES("clusters/status", "Cluster") "," RES(
+			  "machinedeployments",
+			  "MachineDeployment") "," RES("machinesets",
+						       "MachineSet") "," RES("machines",
+									     "Machine")) },
+		{ 200,
+		  RESLIST(RES("kubeadmcontrolplanes", "KubeadmControlPlane")) },
+		{ 200,
+		  RESLIST(RES(
+			  "kubeadmconfigtemplates",
+			  "KubeadmConfigTemplate") "," RES("kubeadmconfigs",
+							   "KubeadmConfig")) },
+		{ 200, RESLIST(RES("lxcclusters", "LXCCluster") "," RES(
+			       "lxcmachinetemplates",
+			       "LXCMachineTemplate") "," RES("lxcmachines",
+							     "LXCMachine")) },
 	};
 	script s;
 	k8s_client *c;
@@ -1265,17 +1453,21 @@ static void test_k8s_discovery_capi(void **state)
 	assert_string_equal(capi->cluster.resource, "clusters");
 	assert_string_equal(capi->cluster.group, "cluster.x-k8s.io");
 	assert_true(capi->cluster.namespaced);
-	assert_string_equal(capi->kubeadm_control_plane.resource, "kubeadmcontrolplanes");
+	assert_string_equal(capi->kubeadm_control_plane.resource,
+			    "kubeadmcontrolplanes");
 	assert_string_equal(capi->kubeadm_config_template.version, "v1beta2");
-	assert_string_equal(capi->lxc_machine_template.resource, "lxcmachinetemplates");
+	assert_string_equal(capi->lxc_machine_template.resource,
+			    "lxcmachinetemplates");
 	assert_string_equal(capi->lxc_machine_template.version, "v1alpha2");
 	assert_int_equal(s.calls, 5);
 	/* Cached: no more requests. */
 	assert_int_equal(k8s_capi_discover(c, &again, &e), TFP_OK);
 	assert_ptr_equal(capi, again);
-	assert_int_equal(k8s_group_versions(c, "cluster.x-k8s.io", &vs, &e), TFP_OK);
+	assert_int_equal(k8s_group_versions(c, "cluster.x-k8s.io", &vs, &e),
+			 TFP_OK);
 	assert_int_equal(json_array_size(vs), 2);
-	assert_string_equal(json_string_value(json_array_get(vs, 0)), "v1beta2");
+	assert_string_equal(json_string_value(json_array_get(vs, 0)),
+			    "v1beta2");
 	json_decref(vs);
 	assert_int_equal(s.calls, 5);
 	/* v1beta1 is listed but its resource list was never fetched. */
@@ -1287,11 +1479,17 @@ static void test_k8s_discovery_capi(void **state)
 		s.steps = more;
 		s.n = 6;
 	}
-	assert_int_equal(k8s_resolve(c, "cluster.x-k8s.io", "Cluster", old, &g, &e), TFP_E_NOTSERVED);
+	assert_int_equal(k8s_resolve(c, "cluster.x-k8s.io", "Cluster", old, &g,
+				     &e),
+			 TFP_E_NOTSERVED);
 	assert_int_equal(s.calls, 6);
 	assert_string_equal(s.recs[5].path, "/apis/cluster.x-k8s.io/v1beta1");
-	assert_int_equal(k8s_resolve(c, "nope.example.com", "Thing", NULL, &g, &e), TFP_E_NOTSERVED);
-	assert_int_equal(k8s_resolve(c, "cluster.x-k8s.io", "Machine", NULL, &g, &e), TFP_OK);
+	assert_int_equal(k8s_resolve(c, "nope.example.com", "Thing", NULL, &g,
+				     &e),
+			 TFP_E_NOTSERVED);
+	assert_int_equal(k8s_resolve(c, "cluster.x-k8s.io", "Machine", NULL, &g,
+				     &e),
+			 TFP_OK);
 	assert_string_equal(g.resource, "machines");
 	assert_int_equal(s.calls, 6);
 	k8s_client_free(c);
@@ -1301,20 +1499,31 @@ static void test_k8s_discovery_capi(void **state)
 static void test_k8s_discovery_not_installed(void **state)
 {
 	static const step no_capi[] = {
-		{ 200, "{\"kind\":\"APIGroupList\",\"groups\":["
-		       GROUP("apps", "v1", V("v1")) "]}" },
+		{ 200, "{\"kind\":\"APIGroupList\",\"groups\":[" GROUP(
+			       "apps", "v1", V("v1")) "]}" },
 	};
 	static const step no_capn[] = {
-		{ 200, "{\"kind\":\"APIGroupList\",\"groups\":["
-		       GROUP("cluster.x-k8s.io", "v1beta1", V("v1beta1")) ","
-		       GROUP("controlplane.cluster.x-k8s.io", "v1beta1", V("v1beta1")) ","
-		       GROUP("bootstrap.cluster.x-k8s.io", "v1beta1", V("v1beta1")) "]}" },
-		{ 200, RESLIST(RES("clusters", "Cluster") ","
-			       RES("machinedeployments", "MachineDeployment") ","
-			       RES("machinesets", "MachineSet") "," RES("machines", "Machine")) },
-		{ 200, RESLIST(RES("kubeadmcontrolplanes", "KubeadmControlPlane")) },
-		{ 200, RESLIST(RES("kubeadmconfigtemplates", "KubeadmConfigTemplate") ","
-			       RES("kubeadmconfigs", "KubeadmConfig")) },
+		{ 200,
+		  "{\"kind\":\"APIGroupList\",\"groups\":[" GROUP(
+			  "cluster.x-k8s.io", "v1beta1",
+			  V("v1beta1")) "," GROUP("controlplane.cluster.x-k8s.io",
+						  "v1beta1",
+						  V("v1beta1")) "," GROUP("bootstrap.cluster.x-k8s.io",
+									  "v1beta1",
+									  V("v1beta1")) "]}" },
+		{ 200,
+		  RESLIST(RES("clusters", "Cluster") "," RES(
+			  "machinedeployments",
+			  "MachineDeployment") "," RES("machinesets",
+						       "MachineSet") "," RES("machines",
+									     "Machine")) },
+		{ 200,
+		  RESLIST(RES("kubeadmcontrolplanes", "KubeadmControlPlane")) },
+		{ 200,
+		  RESLIST(RES(
+			  "kubeadmconfigtemplates",
+			  "KubeadmConfigTemplate") "," RES("kubeadmconfigs",
+							   "KubeadmConfig")) },
 	};
 	static const step not_k8s[] = { { 200, "{\"hello\":1}" } };
 	script s;
@@ -1381,11 +1590,13 @@ static void *httpd_main(void *arg)
 			return NULL;
 		/* Read headers and the small body (until a pause). */
 		while (got + 1 < sizeof(h->req[i]) && poll(&p, 1, 300) > 0) {
-			n = read(fd, h->req[i] + got, sizeof(h->req[i]) - 1 - got);
+			n = read(fd, h->req[i] + got,
+				 sizeof(h->req[i]) - 1 - got);
 			if (n <= 0)
 				break;
 			got += (size_t)n;
-			if (strstr(h->req[i], "\r\n\r\n") && strstr(h->req[i], "}"))
+			if (strstr(h->req[i], "\r\n\r\n") &&
+			    strstr(h->req[i], "}"))
 				break;
 		}
 		h->req[i][got] = '\0';
@@ -1419,24 +1630,34 @@ static void test_k8s_curl_http_loopback(void **state)
 	char yaml[512];
 	k8s_client *c;
 	tfp_error e;
-	json_t *out = NULL, *patch = json_pack("{s:{s:s}}", "metadata", "name", "a");
+	json_t *out = NULL,
+	       *patch = json_pack("{s:{s:s}}", "metadata", "name", "a");
 
 	(void)state;
 	httpd_start(&h, &th);
-	snprintf(yaml, sizeof(yaml),
-		 "current-context: c\nclusters:\n- name: k\n  cluster: {server: \"http://127.0.0.1:%d\"}\n"
-		 "users:\n- name: u\n  user: {token: loop-token}\n"
-		 "contexts:\n- name: c\n  context: {cluster: k, user: u, namespace: ns}\n", h.port);
+	snprintf(
+		yaml, sizeof(yaml),
+		"current-context: c\nclusters:\n- name: k\n  cluster: {server: \"http://127.0.0.1:%d\"}\n"
+		"users:\n- name: u\n  user: {token: loop-token}\n"
+		"contexts:\n- name: c\n  context: {cluster: k, user: u, namespace: ns}\n",
+		h.port);
 	c = client_from(yaml, NULL, NULL);
-	assert_int_equal(k8s_merge_patch(c, &k8s_gvr_secret, NULL, "a", patch, 0, &out, &e), TFP_OK);
+	assert_int_equal(k8s_merge_patch(c, &k8s_gvr_secret, NULL, "a", patch,
+					 0, &out, &e),
+			 TFP_OK);
 	assert_true(json_is_true(json_object_get(out, "ok")));
 	pthread_join(th, NULL);
 	close(h.lfd);
-	assert_non_null(strstr(h.req[0], "PATCH /api/v1/namespaces/ns/secrets/a?fieldManager=terraform-lxdcapi HTTP/1.1"));
+	assert_non_null(strstr(
+		h.req[0],
+		"PATCH /api/v1/namespaces/ns/secrets/a?fieldManager=terraform-lxdcapi HTTP/1.1"));
 	assert_non_null(strstr(h.req[0], "Authorization: Bearer loop-token"));
-	assert_non_null(strstr(h.req[0], "Content-Type: application/merge-patch+json"));
+	assert_non_null(
+		strstr(h.req[0], "Content-Type: application/merge-patch+json"));
 	assert_non_null(strstr(h.req[0], "{\"metadata\":{\"name\":\"a\"}}"));
-	assert_non_null(strstr(h.req[1], "PATCH /api/v1/namespaces/ns/secrets/a")); /* retried */
+	assert_non_null(
+		strstr(h.req[1],
+		       "PATCH /api/v1/namespaces/ns/secrets/a")); /* retried */
 	json_decref(out);
 	json_decref(patch);
 	k8s_client_free(c);
@@ -1456,12 +1677,17 @@ static void test_k8s_curl_proxy_url(void **state)
 	snprintf(yaml, sizeof(yaml),
 		 "current-context: c\nclusters:\n- name: k\n  cluster:\n"
 		 "    server: http://192.0.2.77:6443\n    proxy-url: http://127.0.0.1:%d\n"
-		 "contexts:\n- name: c\n  context: {cluster: k}\n", h.port);
+		 "contexts:\n- name: c\n  context: {cluster: k}\n",
+		 h.port);
 	c = client_from(yaml, NULL, NULL);
-	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default", NULL, &e), TFP_OK);
+	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default", NULL,
+				 &e),
+			 TFP_OK);
 	pthread_join(th, NULL);
 	close(h.lfd);
-	assert_non_null(strstr(h.req[0], "GET http://192.0.2.77:6443/api/v1/namespaces/default HTTP/1.1"));
+	assert_non_null(strstr(
+		h.req[0],
+		"GET http://192.0.2.77:6443/api/v1/namespaces/default HTTP/1.1"));
 	assert_null(strstr(h.req[0], "Authorization:")); /* anonymous user */
 	k8s_client_free(c);
 }
@@ -1469,7 +1695,7 @@ static void test_k8s_curl_proxy_url(void **state)
 static void test_k8s_client_new_errors(void **state)
 {
 	kubeconfig kc;
-	k8s_client_opts o = {0};
+	k8s_client_opts o = { 0 };
 	k8s_client *c = NULL;
 	tfp_error e;
 
@@ -1513,9 +1739,9 @@ static k8s_client *emu_client_path(const char *file)
 {
 	char path[700];
 	tfp_error kerr;
-	kubeconfig_source src = {0};
+	kubeconfig_source src = { 0 };
 	kubeconfig *kc = NULL;
-	k8s_client_opts o = {0};
+	k8s_client_opts o = { 0 };
 	k8s_client *c = NULL;
 	tfp_error e;
 
@@ -1531,16 +1757,19 @@ static k8s_client *emu_client_path(const char *file)
 }
 
 /* A kubeconfig for the emulator with a chosen cluster/user section. */
-static k8s_client *emu_client_yaml(const char *cluster_extra, const char *server,
-				   const char *user)
+static k8s_client *emu_client_yaml(const char *cluster_extra,
+				   const char *server, const char *user)
 {
 	char *y;
 	k8s_client *c;
 
-	assert_true(asprintf(&y, "current-context: c\nclusters:\n- name: k\n  cluster:\n"
-			     "    server: %s\n%s\nusers:\n- name: u\n  user:\n%s\n"
-			     "contexts:\n- name: c\n  context: {cluster: k, user: u}\n",
-			     server, cluster_extra, user) > 0);
+	assert_true(
+		asprintf(
+			&y,
+			"current-context: c\nclusters:\n- name: k\n  cluster:\n"
+			"    server: %s\n%s\nusers:\n- name: u\n  user:\n%s\n"
+			"contexts:\n- name: c\n  context: {cluster: k, user: u}\n",
+			server, cluster_extra, user) > 0);
 	c = client_from(y, NULL, NULL);
 	free(y);
 	return c;
@@ -1551,31 +1780,50 @@ static void test_live_cert_crud_discovery(void **state)
 	k8s_client *c = emu_client_path("kubeconfig");
 	const k8s_capi *capi = NULL;
 	tfp_error e;
-	json_t *sec = json_pack("{s:{s:s},s:{s:s}}", "metadata", "name", "live-a",
-				"stringData", "k", "v");
-	json_t *out = NULL, *patch = json_pack("{s:{s:{s:s}}}", "metadata", "labels", "x", "y");
+	json_t *sec = json_pack("{s:{s:s},s:{s:s}}", "metadata", "name",
+				"live-a", "stringData", "k", "v");
+	json_t *out = NULL, *patch = json_pack("{s:{s:{s:s}}}", "metadata",
+					       "labels", "x", "y");
 	json_t *cl;
 	char text[2048];
 
 	(void)state;
 	assert_int_equal(k8s_capi_discover(c, &capi, &e), TFP_OK);
 	assert_string_equal(capi->capi_version, "v1beta2");
-	assert_string_equal(capi->machine_deployment.resource, "machinedeployments");
+	assert_string_equal(capi->machine_deployment.resource,
+			    "machinedeployments");
 	assert_string_equal(capi->lxc_cluster.resource, "lxcclusters");
 	k8s_delete(c, &k8s_gvr_secret, "default", "live-a", NULL, &e);
-	assert_int_equal(k8s_create(c, &k8s_gvr_secret, "default", sec, 0, &out, &e), TFP_OK);
-	assert_non_null(json_object_get(json_object_get(out, "metadata"), "resourceVersion"));
+	assert_int_equal(k8s_create(c, &k8s_gvr_secret, "default", sec, 0, &out,
+				    &e),
+			 TFP_OK);
+	assert_non_null(json_object_get(json_object_get(out, "metadata"),
+					"resourceVersion"));
 	json_decref(out);
-	assert_int_equal(k8s_create(c, &k8s_gvr_secret, "default", sec, 0, NULL, &e), TFP_E_EXISTS);
-	assert_int_equal(k8s_merge_patch(c, &k8s_gvr_secret, "default", "live-a", patch, 0, &out, &e), TFP_OK);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(
-		json_object_get(out, "metadata"), "labels"), "x")), "y");
+	assert_int_equal(k8s_create(c, &k8s_gvr_secret, "default", sec, 0, NULL,
+				    &e),
+			 TFP_E_EXISTS);
+	assert_int_equal(k8s_merge_patch(c, &k8s_gvr_secret, "default",
+					 "live-a", patch, 0, &out, &e),
+			 TFP_OK);
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(json_object_get(out,
+								    "metadata"),
+						    "labels"),
+				    "x")),
+			    "y");
 	json_decref(out);
-	assert_int_equal(k8s_delete(c, &k8s_gvr_secret, "default", "live-a", "Background", &e), TFP_OK);
-	assert_int_equal(k8s_get(c, &k8s_gvr_secret, "default", "live-a", NULL, &e), TFP_E_NOTFOUND);
+	assert_int_equal(k8s_delete(c, &k8s_gvr_secret, "default", "live-a",
+				    "Background", &e),
+			 TFP_OK);
+	assert_int_equal(k8s_get(c, &k8s_gvr_secret, "default", "live-a", NULL,
+				 &e),
+			 TFP_E_NOTFOUND);
 	/* Invalid custom resource: 422 with causes. */
-	cl = json_pack("{s:{s:s},s:{s:i}}", "metadata", "name", "bad-kcp", "spec", "replicas", 2);
-	assert_int_equal(k8s_create(c, &capi->kubeadm_control_plane, "default", cl, 0, NULL, &e),
+	cl = json_pack("{s:{s:s},s:{s:i}}", "metadata", "name", "bad-kcp",
+		       "spec", "replicas", 2);
+	assert_int_equal(k8s_create(c, &capi->kubeadm_control_plane, "default",
+				    cl, 0, NULL, &e),
 			 TFP_E_INVALID);
 	assert_int_equal(e.http_status, 422);
 	k8s_error_text(&e, text, sizeof(text));
@@ -1596,11 +1844,15 @@ static void test_live_token_and_bad_token(void **state)
 	char text[2048];
 
 	(void)state;
-	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default", NULL, &e), TFP_OK);
+	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default", NULL,
+				 &e),
+			 TFP_OK);
 	k8s_client_free(c);
 	snprintf(ca, sizeof(ca), "    certificate-authority: %s/ca.crt", emu);
 	c = emu_client_yaml(ca, ready, "    token: wrong-token");
-	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default", NULL, &e), TFP_E_UNAUTHORIZED);
+	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default", NULL,
+				 &e),
+			 TFP_E_UNAUTHORIZED);
 	k8s_error_text(&e, text, sizeof(text));
 	assert_null(strstr(text, "wrong-token"));
 	k8s_client_free(c);
@@ -1621,27 +1873,39 @@ static void test_live_tls_modes(void **state)
 	snprintf(ca, sizeof(ca), "    certificate-authority: %s/ca.crt", emu);
 	/* No CA: the system store does not know the test CA. */
 	c = emu_client_yaml("", ready, user);
-	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default", NULL, &e), TFP_E_TLS);
+	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default", NULL,
+				 &e),
+			 TFP_E_TLS);
 	k8s_client_free(c);
 	/* insecure-skip-tls-verify. */
 	c = emu_client_yaml("    insecure-skip-tls-verify: true", ready, user);
-	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default", NULL, &e), TFP_OK);
+	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default", NULL,
+				 &e),
+			 TFP_OK);
 	k8s_client_free(c);
 	/* tls-server-name: the certificate names localhost, not 127.0.0.2
 	 * (where nothing listens: refused, retried, so keep the budget short). */
 	snprintf(server, sizeof(server), "https://127.0.0.2%s", port);
 	c = emu_client_yaml(ca, server, user);
 	k8s_retry_budget_set(1);
-	assert_int_not_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default", NULL, &e), TFP_OK);
+	assert_int_not_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default",
+				     NULL, &e),
+			     TFP_OK);
 	k8s_retry_budget_set(0);
 	k8s_client_free(c);
-	snprintf(extra, sizeof(extra), "%s\n    tls-server-name: localhost", ca);
+	snprintf(extra, sizeof(extra), "%s\n    tls-server-name: localhost",
+		 ca);
 	c = emu_client_yaml(extra, ready, user);
-	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default", NULL, &e), TFP_OK);
+	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default", NULL,
+				 &e),
+			 TFP_OK);
 	k8s_client_free(c);
-	snprintf(extra, sizeof(extra), "%s\n    tls-server-name: wrong.example.com", ca);
+	snprintf(extra, sizeof(extra),
+		 "%s\n    tls-server-name: wrong.example.com", ca);
 	c = emu_client_yaml(extra, ready, user);
-	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default", NULL, &e), TFP_E_TLS);
+	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default", NULL,
+				 &e),
+			 TFP_E_TLS);
 	k8s_client_free(c);
 	free(ready);
 	free(token);
@@ -1657,20 +1921,24 @@ static void test_live_exec_client_cert(void **state)
 	(void)state;
 	/* The plugin answers with the emulator's client certificate. */
 	snprintf(script_path, sizeof(script_path), "%s/certplugin.sh", tmpdir);
-	snprintf(body, sizeof(body),
-		 "#!/bin/sh\n"
-		 "crt=$(sed ':a;N;$!ba;s/\\n/\\\\n/g' '%s/client.crt')\n"
-		 "key=$(sed ':a;N;$!ba;s/\\n/\\\\n/g' '%s/client.key')\n"
-		 "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\","
-		 "\"status\":{\"clientCertificateData\":\"%%s\\\\n\",\"clientKeyData\":\"%%s\\\\n\"}}' \"$crt\" \"$key\"\n",
-		 emu, emu);
+	snprintf(
+		body, sizeof(body),
+		"#!/bin/sh\n"
+		"crt=$(sed ':a;N;$!ba;s/\\n/\\\\n/g' '%s/client.crt')\n"
+		"key=$(sed ':a;N;$!ba;s/\\n/\\\\n/g' '%s/client.key')\n"
+		"printf '{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\","
+		"\"status\":{\"clientCertificateData\":\"%%s\\\\n\",\"clientKeyData\":\"%%s\\\\n\"}}' \"$crt\" \"$key\"\n",
+		emu, emu);
 	write_file(script_path, body, 0700);
 	snprintf(ca, sizeof(ca), "    certificate-authority: %s/ca.crt", emu);
 	snprintf(user, sizeof(user),
 		 "    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n"
-		 "      command: %s", script_path);
+		 "      command: %s",
+		 script_path);
 	c = emu_client_yaml(ca, ready, user);
-	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default", NULL, &e), TFP_OK);
+	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "default", NULL,
+				 &e),
+			 TFP_OK);
 	k8s_client_free(c);
 	free(ready);
 }
@@ -1684,10 +1952,15 @@ static void test_live_429_fault(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/faults.json", emu);
-	write_file(path, "{\"fail_requests\":[{\"method\":\"GET\",\"path_regex\":\"/namespaces/kube-public$\","
-			 "\"status\":429,\"count\":2,\"retry_after\":1,\"message\":\"slow down k8s-client\"}]}", 0644);
+	write_file(
+		path,
+		"{\"fail_requests\":[{\"method\":\"GET\",\"path_regex\":\"/namespaces/kube-public$\","
+		"\"status\":429,\"count\":2,\"retry_after\":1,\"message\":\"slow down k8s-client\"}]}",
+		0644);
 	t0 = mono_ms();
-	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "kube-public", NULL, &e), TFP_OK);
+	assert_int_equal(k8s_get(c, &k8s_gvr_namespace, NULL, "kube-public",
+				 NULL, &e),
+			 TFP_OK);
 	assert_true(mono_ms() - t0 >= 1900);
 	unlink(path);
 	k8s_client_free(c);
@@ -1731,8 +2004,9 @@ int main(void)
 		cmocka_unit_test(test_live_429_fault),
 	};
 	const char *dir = getenv("K8S_EMU_DIR");
-	static const char *const proxies[] = { "http_proxy", "https_proxy", "HTTPS_PROXY",
-						"all_proxy", "ALL_PROXY", NULL };
+	static const char *const proxies[] = { "http_proxy",  "https_proxy",
+					       "HTTPS_PROXY", "all_proxy",
+					       "ALL_PROXY",   NULL };
 	int rc;
 	size_t i;
 
@@ -1741,11 +2015,12 @@ int main(void)
 	for (i = 0; proxies[i]; i++)
 		unsetenv(proxies[i]);
 
-	rc = cmocka_run_group_tests_name("k8s_client", tests, make_tmpdir, rm_tmpdir);
+	rc = cmocka_run_group_tests_name("k8s_client", tests, make_tmpdir,
+					 rm_tmpdir);
 	if (dir && *dir) {
 		snprintf(emu, sizeof(emu), "%s", dir);
-		rc |= cmocka_run_group_tests_name("k8s_client_live", live, make_tmpdir,
-						  rm_tmpdir);
+		rc |= cmocka_run_group_tests_name("k8s_client_live", live,
+						  make_tmpdir, rm_tmpdir);
 	}
 	return rc;
 }

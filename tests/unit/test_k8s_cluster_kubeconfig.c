@@ -28,7 +28,7 @@ typedef struct reply {
 	const char *path; /* expected request path */
 	int status;
 	const char *body;
-	int times;        /* by_path scripts: uses allowed, 0 = unlimited */
+	int times; /* by_path scripts: uses allowed, 0 = unlimited */
 } reply;
 
 #define MAX_REPLIES 16
@@ -62,7 +62,8 @@ static int scripted(void *ud, const char *method, const char *path,
 	if (s->by_path) {
 		for (i = 0; i < s->n && !r; i++)
 			if (strcmp(s->r[i].path, path) == 0 &&
-			    (s->r[i].times == 0 || s->used[i] < s->r[i].times)) {
+			    (s->r[i].times == 0 ||
+			     s->used[i] < s->r[i].times)) {
 				s->used[i]++;
 				r = &s->r[i];
 			}
@@ -79,31 +80,43 @@ static int scripted(void *ud, const char *method, const char *path,
 	return 0;
 }
 
-#define APIS                                                                    \
-	"{\"kind\":\"APIGroupList\",\"groups\":["                             \
-	"{\"name\":\"cluster.x-k8s.io\",\"versions\":[{\"version\":\"v1beta2\"}],"  \
-	"\"preferredVersion\":{\"version\":\"v1beta2\"}},"                   \
-	"{\"name\":\"controlplane.cluster.x-k8s.io\",\"versions\":[{\"version\":\"v1beta2\"}]," \
-	"\"preferredVersion\":{\"version\":\"v1beta2\"}},"                   \
-	"{\"name\":\"bootstrap.cluster.x-k8s.io\",\"versions\":[{\"version\":\"v1beta2\"}]," \
-	"\"preferredVersion\":{\"version\":\"v1beta2\"}},"                   \
+#define APIS                                                                                       \
+	"{\"kind\":\"APIGroupList\",\"groups\":["                                                  \
+	"{\"name\":\"cluster.x-k8s.io\",\"versions\":[{\"version\":\"v1beta2\"}],"                 \
+	"\"preferredVersion\":{\"version\":\"v1beta2\"}},"                                         \
+	"{\"name\":\"controlplane.cluster.x-k8s.io\",\"versions\":[{\"version\":\"v1beta2\"}],"    \
+	"\"preferredVersion\":{\"version\":\"v1beta2\"}},"                                         \
+	"{\"name\":\"bootstrap.cluster.x-k8s.io\",\"versions\":[{\"version\":\"v1beta2\"}],"       \
+	"\"preferredVersion\":{\"version\":\"v1beta2\"}},"                                         \
 	"{\"name\":\"infrastructure.cluster.x-k8s.io\",\"versions\":[{\"version\":\"v1alpha2\"}]," \
 	"\"preferredVersion\":{\"version\":\"v1alpha2\"}}]}"
 #define RES(p, k) "{\"name\":\"" p "\",\"kind\":\"" k "\",\"namespaced\":true}"
-#define DISCOVERY                                                               \
-	{ "/apis", 200, APIS },                                               \
-	{ "/apis/cluster.x-k8s.io/v1beta2", 200, "{\"resources\":[" RES("clusters", "Cluster") "," \
-	  RES("machinedeployments", "MachineDeployment") "," RES("machinesets", "MachineSet") "," \
-	  RES("machines", "Machine") "]}" },                                  \
-	{ "/apis/controlplane.cluster.x-k8s.io/v1beta2", 200, "{\"resources\":[" \
-	  RES("kubeadmcontrolplanes", "KubeadmControlPlane") "]}" },          \
-	{ "/apis/bootstrap.cluster.x-k8s.io/v1beta2", 200, "{\"resources\":[" \
-	  RES("kubeadmconfigtemplates", "KubeadmConfigTemplate") "," RES("kubeadmconfigs", "KubeadmConfig") "]}" }, \
-	{ "/apis/infrastructure.cluster.x-k8s.io/v1alpha2", 200, "{\"resources\":[" \
-	  RES("lxcclusters", "LXCCluster") "," RES("lxcmachinetemplates", "LXCMachineTemplate") "," \
-	  RES("lxcmachines", "LXCMachine") "]}" }
+#define DISCOVERY                                                                               \
+	{ "/apis", 200, APIS },                                                                 \
+		{ "/apis/cluster.x-k8s.io/v1beta2", 200,                                        \
+		  "{\"resources\":[" RES("clusters", "Cluster") "," RES(                        \
+			  "machinedeployments",                                                 \
+			  "MachineDeployment") "," RES("machinesets",                           \
+						       "MachineSet") "," RES("machines",        \
+									     "Machine") "]}" }, \
+		{ "/apis/controlplane.cluster.x-k8s.io/v1beta2", 200,                           \
+		  "{\"resources\":[" RES("kubeadmcontrolplanes",                                \
+					 "KubeadmControlPlane") "]}" },                         \
+		{ "/apis/bootstrap.cluster.x-k8s.io/v1beta2", 200,                              \
+		  "{\"resources\":[" RES(                                                       \
+			  "kubeadmconfigtemplates",                                             \
+			  "KubeadmConfigTemplate") "," RES("kubeadmconfigs",                    \
+							   "KubeadmConfig") "]}" },             \
+	{                                                                                       \
+		"/apis/infrastructure.cluster.x-k8s.io/v1alpha2", 200,                          \
+			"{\"resources\":[" RES("lxcclusters", "LXCCluster") "," RES(            \
+				"lxcmachinetemplates",                                          \
+				"LXCMachineTemplate") "," RES("lxcmachines",                    \
+							      "LXCMachine") "]}"                \
+	}
 
-#define NOTFOUND "{\"kind\":\"Status\",\"reason\":\"NotFound\",\"code\":404,\"message\":\"not found\"}"
+#define NOTFOUND                                                               \
+	"{\"kind\":\"Status\",\"reason\":\"NotFound\",\"code\":404,\"message\":\"not found\"}"
 
 /* base64 of a small kubeconfig whose server is https://203.0.113.9:6443 */
 static char wl_b64[1024];
@@ -135,8 +148,10 @@ static int setup(void **state)
 		wl_b64[o++] = i + 2 < n ? tbl[v & 63] : '=';
 	}
 	wl_b64[o] = '\0';
-	assert_int_equal(tf_schema_compile(k8s_cluster_kubeconfig_ephemeral.schema, 0,
-					   &schema, err, sizeof(err)), 0);
+	assert_int_equal(tf_schema_compile(k8s_cluster_kubeconfig_ephemeral
+						   .schema,
+					   0, &schema, err, sizeof(err)),
+			 0);
 	return 0;
 }
 
@@ -155,7 +170,7 @@ static k8s_client *client_stop(script *s, atomic_int *stop)
 		"contexts:\n- name: c\n  context: {cluster: k, user: u, namespace: team}\n";
 	kubeconfig_source src = { .content = yaml };
 	kubeconfig *kc = NULL;
-	k8s_client_opts o = {0};
+	k8s_client_opts o = { 0 };
 	k8s_client *c = NULL;
 	tfp_error e;
 
@@ -177,9 +192,10 @@ static k8s_client *client(script *s)
 /* Open with name (and optional namespace and timeouts.open); returns the
  * result or NULL. */
 static tf_value *open_kc_t(k8s_client *c, const char *name, const char *ns,
-			   const char *open_timeout, atomic_int *stop, tf_diags *d)
+			   const char *open_timeout, atomic_int *stop,
+			   tf_diags *d)
 {
-	tfp_ctx ctx = {0};
+	tfp_ctx ctx = { 0 };
 	tf_value *config = tf_schema_empty_object(schema);
 	tf_value *result = NULL, *t;
 	int64_t renew_at = 0;
@@ -189,7 +205,8 @@ static tf_value *open_kc_t(k8s_client *c, const char *name, const char *ns,
 	if (ns)
 		tf_value_object_set(config, "namespace", tf_value_string(ns));
 	if (open_timeout) {
-		t = tf_value_object_new(tf_value_type(tf_value_attr(config, "timeouts")));
+		t = tf_value_object_new(
+			tf_value_type(tf_value_attr(config, "timeouts")));
 		tf_value_object_set(t, "open", tf_value_string(open_timeout));
 		tf_value_object_set(config, "timeouts", t);
 	}
@@ -197,7 +214,8 @@ static tf_value *open_kc_t(k8s_client *c, const char *name, const char *ns,
 	ctx.stop = stop;
 	ctx.schema = schema;
 	ctx.type_name = "k8s_cluster_kubeconfig";
-	k8s_cluster_kubeconfig_ephemeral.open(&ctx, config, &result, &renew_at, d);
+	k8s_cluster_kubeconfig_ephemeral.open(&ctx, config, &result, &renew_at,
+					      d);
 	assert_null(ctx.private_out);
 	assert_int_equal(renew_at, 0);
 	tf_value_unref(config);
@@ -220,15 +238,19 @@ static void test_open_reads_secret(void **state)
 	tf_value *v;
 
 	(void)state;
-	snprintf(body, sizeof(body), "{\"kind\":\"Secret\",\"data\":{\"value\":\"%s\"}}", wl_b64);
-	r[0] = (reply){ "/api/v1/namespaces/team/secrets/dev-kubeconfig", 200, body };
+	snprintf(body, sizeof(body),
+		 "{\"kind\":\"Secret\",\"data\":{\"value\":\"%s\"}}", wl_b64);
+	r[0] = (reply){ "/api/v1/namespaces/team/secrets/dev-kubeconfig", 200,
+			body };
 	c = client(&s);
 	v = open_kc(c, "dev", NULL, &d);
 	assert_int_equal(d.n, 0);
 	assert_non_null(v);
 	assert_true(tf_value_is_wholly_known(v));
-	assert_non_null(strstr(tf_value_attr_string(v, "kubeconfig"), "current-context: a"));
-	assert_string_equal(tf_value_attr_string(v, "server"), "https://203.0.113.9:6443");
+	assert_non_null(strstr(tf_value_attr_string(v, "kubeconfig"),
+			       "current-context: a"));
+	assert_string_equal(tf_value_attr_string(v, "server"),
+			    "https://203.0.113.9:6443");
 	assert_string_equal(tf_value_attr_string(v, "namespace"), "team");
 	tf_value_unref(v);
 	k8s_client_free(c);
@@ -240,14 +262,18 @@ static void test_open_reads_secret(void **state)
 static void test_open_cluster_missing_is_unknown(void **state)
 {
 	static const reply missing[] = {
-		{ "/api/v1/namespaces/ops/secrets/ghost-kubeconfig", 404, NOTFOUND },
+		{ "/api/v1/namespaces/ops/secrets/ghost-kubeconfig", 404,
+		  NOTFOUND },
 		DISCOVERY,
-		{ "/apis/cluster.x-k8s.io/v1beta2/namespaces/ops/clusters/ghost", 404, NOTFOUND },
+		{ "/apis/cluster.x-k8s.io/v1beta2/namespaces/ops/clusters/ghost",
+		  404, NOTFOUND },
 	};
 	static const reply deleting[] = {
-		{ "/api/v1/namespaces/team/secrets/old-kubeconfig", 404, NOTFOUND },
+		{ "/api/v1/namespaces/team/secrets/old-kubeconfig", 404,
+		  NOTFOUND },
 		DISCOVERY,
-		{ "/apis/cluster.x-k8s.io/v1beta2/namespaces/team/clusters/old", 200,
+		{ "/apis/cluster.x-k8s.io/v1beta2/namespaces/team/clusters/old",
+		  200,
 		  "{\"kind\":\"Cluster\",\"metadata\":{\"deletionTimestamp\":\"2026-01-01T00:00:00Z\"}}" },
 	};
 	script s = { missing, sizeof(missing) / sizeof(missing[0]), 0 };
@@ -262,8 +288,10 @@ static void test_open_cluster_missing_is_unknown(void **state)
 	assert_int_equal(d.n, 1);
 	assert_int_equal(d.items[0].severity, TF_DIAG_WARNING);
 	assert_string_equal(d.items[0].summary, "Cluster does not exist yet");
-	assert_non_null(strstr(d.items[0].detail, "\"ghost\" in namespace \"ops\""));
-	assert_non_null(strstr(d.items[0].detail, "apply reads the kubeconfig"));
+	assert_non_null(
+		strstr(d.items[0].detail, "\"ghost\" in namespace \"ops\""));
+	assert_non_null(
+		strstr(d.items[0].detail, "apply reads the kubeconfig"));
 	assert_int_equal(d.items[0].path.n, 1);
 	assert_string_equal(d.items[0].path.steps[0].name, "name");
 	assert_string_equal(tf_value_attr_string(v, "name"), "ghost");
@@ -290,10 +318,12 @@ static void test_open_cluster_missing_is_unknown(void **state)
 	k8s_client_free(c);
 }
 
-#define CLUSTER_DEV "/apis/cluster.x-k8s.io/v1beta2/namespaces/team/clusters/dev"
+#define CLUSTER_DEV                                                            \
+	"/apis/cluster.x-k8s.io/v1beta2/namespaces/team/clusters/dev"
 #define SECRET_DEV "/api/v1/namespaces/team/secrets/dev-kubeconfig"
-#define KCP_DEV "/apis/controlplane.cluster.x-k8s.io/v1beta2/namespaces/team/kubeadmcontrolplanes/dev"
-#define COND_FALSE                                                              \
+#define KCP_DEV                                                                \
+	"/apis/controlplane.cluster.x-k8s.io/v1beta2/namespaces/team/kubeadmcontrolplanes/dev"
+#define COND_FALSE                                                                           \
 	"{\"kind\":\"Cluster\",\"metadata\":{\"name\":\"dev\"},\"status\":{\"conditions\":[" \
 	"{\"type\":\"ControlPlaneInitialized\",\"status\":\"False\",\"reason\":\"Waiting\"," \
 	"\"message\":\"LXD: instance start failed\"}]}}"
@@ -317,13 +347,15 @@ static void test_open_waits_for_secret(void **state)
 	tf_value *v;
 
 	(void)state;
-	snprintf(body, sizeof(body), "{\"kind\":\"Secret\",\"data\":{\"value\":\"%s\"}}", wl_b64);
+	snprintf(body, sizeof(body),
+		 "{\"kind\":\"Secret\",\"data\":{\"value\":\"%s\"}}", wl_b64);
 	c = client(&s);
 	v = open_kc(c, "dev", NULL, &d);
 	assert_int_equal(d.n, 0);
 	assert_non_null(v);
 	assert_true(tf_value_is_wholly_known(v));
-	assert_string_equal(tf_value_attr_string(v, "server"), "https://203.0.113.9:6443");
+	assert_string_equal(tf_value_attr_string(v, "server"),
+			    "https://203.0.113.9:6443");
 	assert_int_equal(s.calls, s.n);
 	tf_value_unref(v);
 	k8s_client_free(c);
@@ -337,9 +369,11 @@ static void test_open_wait_times_out(void **state)
 		{ SECRET_DEV, 404, NOTFOUND, 0 },
 		DISCOVERY,
 		{ CLUSTER_DEV, 200, COND_FALSE, 0 },
-		{ KCP_DEV, 200, "{\"kind\":\"KubeadmControlPlane\",\"metadata\":{\"name\":\"dev\"},"
+		{ KCP_DEV, 200,
+		  "{\"kind\":\"KubeadmControlPlane\",\"metadata\":{\"name\":\"dev\"},"
 		  "\"status\":{\"conditions\":[{\"type\":\"Available\",\"status\":\"False\","
-		  "\"reason\":\"NoMachines\",\"message\":\"0 of 1 machines ready\"}]}}", 0 },
+		  "\"reason\":\"NoMachines\",\"message\":\"0 of 1 machines ready\"}]}}",
+		  0 },
 	};
 	script s = { r, sizeof(r) / sizeof(r[0]), 0, .by_path = true };
 	tf_diags d = TF_DIAGS_INIT;
@@ -356,10 +390,12 @@ static void test_open_wait_times_out(void **state)
 	assert_true(ts.tv_sec * 1000LL + ts.tv_nsec / 1000000 - t0 >= 900);
 	assert_true(tf_diags_has_error(&d));
 	assert_int_equal(d.n, 1);
-	assert_string_equal(d.items[0].summary, "Kubeconfig not available in time");
+	assert_string_equal(d.items[0].summary,
+			    "Kubeconfig not available in time");
 	assert_non_null(strstr(d.items[0].detail, "\"dev-kubeconfig\""));
 	assert_non_null(strstr(d.items[0].detail, "timeouts.open (1s)"));
-	assert_non_null(strstr(d.items[0].detail, "LXD: instance start failed"));
+	assert_non_null(
+		strstr(d.items[0].detail, "LXD: instance start failed"));
 	assert_non_null(strstr(d.items[0].detail, "0 of 1 machines ready"));
 	assert_string_equal(d.items[0].path.steps[0].name, "name");
 	tf_diags_done(&d);
@@ -391,7 +427,8 @@ static void test_open_wait_stopped(void **state)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	assert_true(ts.tv_sec * 1000LL + ts.tv_nsec / 1000000 - t0 < 3000);
 	assert_true(tf_diags_has_error(&d));
-	assert_non_null(strstr(d.items[0].summary, "Cannot wait for Secret team/dev-kubeconfig"));
+	assert_non_null(strstr(d.items[0].summary,
+			       "Cannot wait for Secret team/dev-kubeconfig"));
 	tf_diags_done(&d);
 	k8s_client_free(c);
 }
@@ -402,7 +439,8 @@ static void test_open_paused_cluster(void **state)
 	static const reply r[] = {
 		{ SECRET_DEV, 404, NOTFOUND },
 		DISCOVERY,
-		{ CLUSTER_DEV, 200, "{\"kind\":\"Cluster\",\"spec\":{\"paused\":true}}" },
+		{ CLUSTER_DEV, 200,
+		  "{\"kind\":\"Cluster\",\"spec\":{\"paused\":true}}" },
 	};
 	script s = { r, sizeof(r) / sizeof(r[0]), 0 };
 	tf_diags d = TF_DIAGS_INIT;
@@ -411,7 +449,8 @@ static void test_open_paused_cluster(void **state)
 	(void)state;
 	assert_null(open_kc(c, "dev", NULL, &d));
 	assert_int_equal(d.n, 1);
-	assert_string_equal(d.items[0].summary, "Kubeconfig not available: cluster paused");
+	assert_string_equal(d.items[0].summary,
+			    "Kubeconfig not available: cluster paused");
 	assert_non_null(strstr(d.items[0].detail, "Unpause"));
 	assert_int_equal(s.calls, s.n);
 	tf_diags_done(&d);
@@ -421,10 +460,13 @@ static void test_open_paused_cluster(void **state)
 static void test_open_bad_secret_and_api_error(void **state)
 {
 	static const reply bad[] = {
-		{ "/api/v1/namespaces/team/secrets/a-kubeconfig", 200, "{\"data\":{\"value\":\"@@@\"}}" },
-		{ "/api/v1/namespaces/team/secrets/b-kubeconfig", 200, "{\"data\":{}}" },
+		{ "/api/v1/namespaces/team/secrets/a-kubeconfig", 200,
+		  "{\"data\":{\"value\":\"@@@\"}}" },
+		{ "/api/v1/namespaces/team/secrets/b-kubeconfig", 200,
+		  "{\"data\":{}}" },
 		/* base64 of "\xff\xfe": not UTF-8 */
-		{ "/api/v1/namespaces/team/secrets/c-kubeconfig", 200, "{\"data\":{\"value\":\"//4=\"}}" },
+		{ "/api/v1/namespaces/team/secrets/c-kubeconfig", 200,
+		  "{\"data\":{\"value\":\"//4=\"}}" },
 		{ "/api/v1/namespaces/team/secrets/d-kubeconfig", 403,
 		  "{\"kind\":\"Status\",\"reason\":\"Forbidden\",\"code\":403,\"message\":\"secrets is forbidden\"}" },
 	};
@@ -438,12 +480,14 @@ static void test_open_bad_secret_and_api_error(void **state)
 	for (i = 0; i < 3; i++) {
 		assert_null(open_kc(c, names[i], NULL, &d));
 		assert_int_equal(d.n, 1);
-		assert_string_equal(d.items[0].summary, "Invalid kubeconfig Secret");
+		assert_string_equal(d.items[0].summary,
+				    "Invalid kubeconfig Secret");
 		tf_diags_done(&d);
 	}
 	assert_null(open_kc(c, "d", NULL, &d));
 	assert_int_equal(d.n, 1);
-	assert_string_equal(d.items[0].summary, "Cannot read Secret team/d-kubeconfig");
+	assert_string_equal(d.items[0].summary,
+			    "Cannot read Secret team/d-kubeconfig");
 	assert_non_null(strstr(d.items[0].detail, "secrets is forbidden"));
 	assert_non_null(strstr(d.items[0].detail, "RBAC"));
 	tf_diags_done(&d);
@@ -462,5 +506,6 @@ int main(void)
 		cmocka_unit_test(test_open_bad_secret_and_api_error),
 	};
 
-	return cmocka_run_group_tests_name("k8s_cluster_kubeconfig", tests, setup, teardown);
+	return cmocka_run_group_tests_name("k8s_cluster_kubeconfig", tests,
+					   setup, teardown);
 }

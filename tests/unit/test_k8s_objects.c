@@ -83,16 +83,16 @@ static json_t *js(const char *relaxed)
 	return j;
 }
 
-#define CLUSTER_PLAN                                                         \
-	"{'name':'prod','namespace':'capi','kubernetes_version':'v1.33.1',"  \
-	"'control_plane_replicas':3,'instance_type':'virtual-machine',"      \
-	"'flavor':'c2-m4','profiles':['default','k8s'],'image':'',"          \
-	"'target':'@compute','pod_cidrs':['10.244.0.0/16'],"                 \
-	"'service_cidrs':['10.96.0.0/12'],'load_balancer':'ovn',"            \
-	"'load_balancer_network':'k8s-net','control_plane_port':6443,"       \
+#define CLUSTER_PLAN                                                           \
+	"{'name':'prod','namespace':'capi','kubernetes_version':'v1.33.1',"    \
+	"'control_plane_replicas':3,'instance_type':'virtual-machine',"        \
+	"'flavor':'c2-m4','profiles':['default','k8s'],'image':'',"            \
+	"'target':'@compute','pod_cidrs':['10.244.0.0/16'],"                   \
+	"'service_cidrs':['10.96.0.0/12'],'load_balancer':'ovn',"              \
+	"'load_balancer_network':'k8s-net','control_plane_port':6443,"         \
 	"'lxd_server_url':'https://192.0.2.10:8443','lxd_client_certificate':" \
-	"'CERT','lxd_client_key':'KEY','lxd_project':'default',"             \
-	"'identity_secret_name':'prod-lxd-identity','endpoint':'',"          \
+	"'CERT','lxd_client_key':'KEY','lxd_project':'default',"               \
+	"'identity_secret_name':'prod-lxd-identity','endpoint':'',"            \
 	"'phase':'','conditions':{}}"
 
 /* ---- schemas and validators ------------------------------------------ */
@@ -103,18 +103,29 @@ static void test_schemas_compile(void **state)
 	assert_non_null(cluster_schema);
 	assert_non_null(pool_schema);
 	/* The admin kubeconfig is not state (k8s_cluster_kubeconfig reads it). */
-	assert_int_equal(tf_schema_attr_index(cluster_schema, "kubeconfig"), -1);
-	assert_true(k8s_cluster_schema_def.attrs[tf_schema_attr_index(
-		cluster_schema, "lxd_client_key")].flags & TF_SENSITIVE);
+	assert_int_equal(tf_schema_attr_index(cluster_schema, "kubeconfig"),
+			 -1);
+	assert_true(k8s_cluster_schema_def
+			    .attrs[tf_schema_attr_index(cluster_schema,
+							"lxd_client_key")]
+			    .flags &
+		    TF_SENSITIVE);
 }
 
 static void test_validators(void **state)
 {
 	static const char *const good[] = { "prod", "a", "k8s-1", NULL };
-	static const char *const bad[] = { "", "Prod", "-a", "a-", "a_b", "a.b",
+	static const char *const bad[] = {
+		"",
+		"Prod",
+		"-a",
+		"a-",
+		"a_b",
+		"a.b",
 		"a234567890123456789012345678901234567890123456789012345678901234",
-		NULL };
-	tf_path p = {0};
+		NULL
+	};
+	tf_path p = { 0 };
 
 	(void)state;
 	for (int i = 0; good[i]; i++) {
@@ -219,7 +230,7 @@ static bool has_arg(const json_t *args, const char *name, const char *value)
 	size_t i;
 	json_t *a;
 
-	json_array_foreach(args, i, a)
+	json_array_foreach (args, i, a)
 		if (strcmp(k8s_jstr(a, "name"), name) == 0 &&
 		    strcmp(k8s_jstr(a, "value"), value) == 0)
 			return true;
@@ -230,7 +241,9 @@ static void test_cluster_objects(void **state)
 {
 	tf_value *plan = val(cluster_schema, CLUSTER_PLAN);
 	json_t *cl = k8s_cluster_object(plan);
-	json_t *kcp = k8s_kubeadm_control_plane(plan, "prod-control-plane-0123456789");
+	json_t *kcp =
+		k8s_kubeadm_control_plane(plan,
+					  "prod-control-plane-0123456789");
 	json_t *lxc = k8s_lxc_cluster(plan, "prod-lxd-identity");
 	json_t *ms = k8s_machine_spec(plan);
 	json_t *tpl = k8s_lxc_machine_template("capi", "t1", "prod", ms);
@@ -240,17 +253,23 @@ static void test_cluster_objects(void **state)
 
 	(void)state;
 	/* Cluster: v1beta2 references carry apiGroup, not apiVersion. */
-	assert_string_equal(k8s_jstr(cl, "apiVersion"), "cluster.x-k8s.io/v1beta2");
+	assert_string_equal(k8s_jstr(cl, "apiVersion"),
+			    "cluster.x-k8s.io/v1beta2");
 	assert_string_equal(k8s_jstr(cl, "metadata.namespace"), "capi");
 	assert_string_equal(k8s_jstr(cl, "spec.controlPlaneRef.apiGroup"),
 			    "controlplane.cluster.x-k8s.io");
-	assert_string_equal(k8s_jstr(cl, "spec.controlPlaneRef.kind"), "KubeadmControlPlane");
-	assert_string_equal(k8s_jstr(cl, "spec.infrastructureRef.kind"), "LXCCluster");
+	assert_string_equal(k8s_jstr(cl, "spec.controlPlaneRef.kind"),
+			    "KubeadmControlPlane");
+	assert_string_equal(k8s_jstr(cl, "spec.infrastructureRef.kind"),
+			    "LXCCluster");
 	assert_string_equal(k8s_jstr(cl, "spec.infrastructureRef.apiGroup"),
 			    "infrastructure.cluster.x-k8s.io");
 	assert_null(k8s_jget(cl, "spec.controlPlaneRef.apiVersion"));
-	assert_string_equal(json_string_value(json_array_get(
-		k8s_jget(cl, "spec.clusterNetwork.pods.cidrBlocks"), 0)), "10.244.0.0/16");
+	assert_string_equal(
+		json_string_value(json_array_get(
+			k8s_jget(cl, "spec.clusterNetwork.pods.cidrBlocks"),
+			0)),
+		"10.244.0.0/16");
 	assert_null(k8s_jget(cl, "spec.controlPlaneEndpoint"));
 
 	/* KCP: provider-id in both init and join, v-prefixed version. */
@@ -258,49 +277,71 @@ static void test_cluster_objects(void **state)
 			    "controlplane.cluster.x-k8s.io/v1beta2");
 	assert_int_equal(k8s_jint(kcp, "spec.replicas", 0), 3);
 	assert_string_equal(k8s_jstr(kcp, "spec.version"), "v1.33.1");
-	assert_string_equal(k8s_jstr(kcp, "spec.machineTemplate.spec.infrastructureRef.name"),
-			    "prod-control-plane-0123456789");
-	assert_string_equal(k8s_jstr(kcp, "spec.machineTemplate.spec.infrastructureRef.kind"),
-			    "LXCMachineTemplate");
-	assert_true(has_arg(k8s_jget(kcp, "spec.kubeadmConfigSpec.initConfiguration."
+	assert_string_equal(
+		k8s_jstr(kcp,
+			 "spec.machineTemplate.spec.infrastructureRef.name"),
+		"prod-control-plane-0123456789");
+	assert_string_equal(
+		k8s_jstr(kcp,
+			 "spec.machineTemplate.spec.infrastructureRef.kind"),
+		"LXCMachineTemplate");
+	assert_true(has_arg(k8s_jget(kcp,
+				     "spec.kubeadmConfigSpec.initConfiguration."
 				     "nodeRegistration.kubeletExtraArgs"),
 			    "provider-id", "lxc:///{{ v1.local_hostname }}"));
-	assert_true(has_arg(k8s_jget(kcp, "spec.kubeadmConfigSpec.joinConfiguration."
+	assert_true(has_arg(k8s_jget(kcp,
+				     "spec.kubeadmConfigSpec.joinConfiguration."
 				     "nodeRegistration.kubeletExtraArgs"),
 			    "provider-id", "lxc:///{{ v1.local_hostname }}"));
-	assert_string_equal(json_string_value(json_object_get(
-		k8s_jget(kcp, "metadata.labels"), K8S_LABEL_MANAGED)), K8S_MANAGER);
+	assert_string_equal(json_string_value(
+				    json_object_get(k8s_jget(kcp,
+							     "metadata.labels"),
+						    K8S_LABEL_MANAGED)),
+			    K8S_MANAGER);
 
 	/* LXCCluster with OVN load balancer on the named network. */
 	assert_string_equal(k8s_jstr(lxc, "apiVersion"),
 			    "infrastructure.cluster.x-k8s.io/v1alpha2");
-	assert_string_equal(k8s_jstr(lxc, "spec.loadBalancer.ovn.networkName"), "k8s-net");
+	assert_string_equal(k8s_jstr(lxc, "spec.loadBalancer.ovn.networkName"),
+			    "k8s-net");
 	assert_null(k8s_jget(lxc, "spec.loadBalancer.lxc"));
-	assert_string_equal(k8s_jstr(lxc, "spec.secretRef.name"), "prod-lxd-identity");
+	assert_string_equal(k8s_jstr(lxc, "spec.secretRef.name"),
+			    "prod-lxd-identity");
 	assert_null(k8s_jget(lxc, "spec.controlPlaneEndpoint"));
 
 	/* Machine template: virtual machines, flavor, profiles, target;
 	 * empty image left out (CAPN's default kubeadm image). */
 	assert_string_equal(k8s_jstr(tpl, "spec.template.spec.instanceType"),
 			    "virtual-machine");
-	assert_string_equal(k8s_jstr(tpl, "spec.template.spec.flavor"), "c2-m4");
-	assert_string_equal(k8s_jstr(tpl, "spec.template.spec.target"), "@compute");
-	assert_int_equal(json_array_size(k8s_jget(tpl, "spec.template.spec.profiles")), 2);
+	assert_string_equal(k8s_jstr(tpl, "spec.template.spec.flavor"),
+			    "c2-m4");
+	assert_string_equal(k8s_jstr(tpl, "spec.template.spec.target"),
+			    "@compute");
+	assert_int_equal(json_array_size(
+				 k8s_jget(tpl, "spec.template.spec.profiles")),
+			 2);
 	assert_null(k8s_jget(tpl, "spec.template.spec.image"));
-	assert_string_equal(json_string_value(json_object_get(
-		k8s_jget(tpl, "metadata.labels"), K8S_LABEL_CLUSTER)), "prod");
+	assert_string_equal(json_string_value(
+				    json_object_get(k8s_jget(tpl,
+							     "metadata.labels"),
+						    K8S_LABEL_CLUSTER)),
+			    "prod");
 
 	/* Identity Secret: base64 data, the clusterctl move label. */
 	assert_string_equal(k8s_jstr(sec, "kind"), "Secret");
-	dec = util_b64_decode(k8s_jstr(sec, "data.server"), strlen(k8s_jstr(sec, "data.server")), &n);
+	dec = util_b64_decode(k8s_jstr(sec, "data.server"),
+			      strlen(k8s_jstr(sec, "data.server")), &n);
 	assert_string_equal(dec, "https://192.0.2.10:8443");
 	free(dec);
-	dec = util_b64_decode(k8s_jstr(sec, "data.client-key"), strlen(k8s_jstr(sec, "data.client-key")), &n);
+	dec = util_b64_decode(k8s_jstr(sec, "data.client-key"),
+			      strlen(k8s_jstr(sec, "data.client-key")), &n);
 	assert_string_equal(dec, "KEY");
 	free(dec);
 	assert_null(k8s_jget(sec, "data.server-crt"));
 	assert_string_equal(json_string_value(json_object_get(
-		k8s_jget(sec, "metadata.labels"), "clusterctl.cluster.x-k8s.io/move")), "true");
+				    k8s_jget(sec, "metadata.labels"),
+				    "clusterctl.cluster.x-k8s.io/move")),
+			    "true");
 
 	json_decref(cl);
 	json_decref(kcp);
@@ -313,13 +354,17 @@ static void test_cluster_objects(void **state)
 
 static void test_cluster_lb_variants(void **state)
 {
-	tf_value *lxcp = val(cluster_schema, "{'name':'a','namespace':'default',"
-			     "'load_balancer':'lxc','control_plane_host':'198.51.100.5',"
-			     "'control_plane_port':6443}");
-	tf_value *ext = val(cluster_schema, "{'name':'a','namespace':'default',"
-			    "'load_balancer':'external','control_plane_host':'198.51.100.5',"
-			    "'control_plane_port':7443,'identity_secret':'mine',"
-			    "'lxd_server_url':'https://192.0.2.1:8443'}");
+	tf_value *lxcp =
+		val(cluster_schema,
+		    "{'name':'a','namespace':'default',"
+		    "'load_balancer':'lxc','control_plane_host':'198.51.100.5',"
+		    "'control_plane_port':6443}");
+	tf_value *ext = val(
+		cluster_schema,
+		"{'name':'a','namespace':'default',"
+		"'load_balancer':'external','control_plane_host':'198.51.100.5',"
+		"'control_plane_port':7443,'identity_secret':'mine',"
+		"'lxd_server_url':'https://192.0.2.1:8443'}");
 	json_t *a = k8s_lxc_cluster(lxcp, "s");
 	json_t *b = k8s_lxc_cluster(ext, "mine");
 
@@ -328,8 +373,10 @@ static void test_cluster_lb_variants(void **state)
 	/* lxc: the controller picks the endpoint, a host is not sent. */
 	assert_null(k8s_jget(a, "spec.controlPlaneEndpoint"));
 	assert_non_null(k8s_jget(b, "spec.loadBalancer.external"));
-	assert_string_equal(k8s_jstr(b, "spec.controlPlaneEndpoint.host"), "198.51.100.5");
-	assert_int_equal(k8s_jint(b, "spec.controlPlaneEndpoint.port", 0), 7443);
+	assert_string_equal(k8s_jstr(b, "spec.controlPlaneEndpoint.host"),
+			    "198.51.100.5");
+	assert_int_equal(k8s_jint(b, "spec.controlPlaneEndpoint.port", 0),
+			 7443);
 	/* An existing Secret is never written. */
 	assert_null(k8s_identity_secret(ext, "x"));
 	json_decref(a);
@@ -351,18 +398,22 @@ static void live_cluster(const tf_value *plan, json_t **cl, json_t **kcp,
 	*tpl = k8s_lxc_machine_template("capi", "prod-control-plane-0123456789",
 					"prod", ms);
 	json_decref(ms);
-	json_object_set_new(json_object_get(*cl, "spec"), "controlPlaneEndpoint",
+	json_object_set_new(json_object_get(*cl, "spec"),
+			    "controlPlaneEndpoint",
 			    js("{'host':'203.0.113.7','port':6443}"));
-	json_object_set_new(*cl, "status",
-			    js("{'phase':'Provisioned','conditions':["
-			       "{'type':'Available','status':'True'},"
-			       "{'type':'WorkersAvailable','status':'False','reason':'X',"
-			       "'message':'no workers yet'}]}"));
-	json_object_set_new(json_object_get(*kcp, "metadata"), "ownerReferences",
+	json_object_set_new(
+		*cl, "status",
+		js("{'phase':'Provisioned','conditions':["
+		   "{'type':'Available','status':'True'},"
+		   "{'type':'WorkersAvailable','status':'False','reason':'X',"
+		   "'message':'no workers yet'}]}"));
+	json_object_set_new(json_object_get(*kcp, "metadata"),
+			    "ownerReferences",
 			    js("[{'kind':'Cluster','name':'prod'}]"));
 	json_object_set_new(json_object_get(*kcp, "metadata"), "finalizers",
 			    js("['kubeadm.controlplane.cluster.x-k8s.io']"));
-	json_object_set_new(json_object_get(*lxc, "spec"), "controlPlaneEndpoint",
+	json_object_set_new(json_object_get(*lxc, "spec"),
+			    "controlPlaneEndpoint",
 			    js("{'host':'203.0.113.7','port':6443}"));
 }
 
@@ -378,30 +429,50 @@ static void test_cluster_read_no_drift(void **state)
 	/* Managed attributes equal; computed ones reflect the live objects. */
 	{
 		static const char *const managed[] = {
-			"name", "namespace", "kubernetes_version", "control_plane_replicas",
-			"instance_type", "flavor", "profiles", "image", "target",
-			"pod_cidrs", "service_cidrs", "load_balancer",
-			"load_balancer_network", "control_plane_host", "control_plane_port",
+			"name",
+			"namespace",
+			"kubernetes_version",
+			"control_plane_replicas",
+			"instance_type",
+			"flavor",
+			"profiles",
+			"image",
+			"target",
+			"pod_cidrs",
+			"service_cidrs",
+			"load_balancer",
+			"load_balancer_network",
+			"control_plane_host",
+			"control_plane_port",
 		};
-		for (size_t i = 0; i < sizeof(managed) / sizeof(managed[0]); i++)
+		for (size_t i = 0; i < sizeof(managed) / sizeof(managed[0]);
+		     i++)
 			if (!tf_value_equal(tf_value_attr(plan, managed[i]),
 					    tf_value_attr(st, managed[i])))
 				fail_msg("attribute %s drifted", managed[i]);
 	}
-	assert_string_equal(tf_value_attr_string(st, "endpoint"), "https://203.0.113.7:6443");
+	assert_string_equal(tf_value_attr_string(st, "endpoint"),
+			    "https://203.0.113.7:6443");
 	assert_string_equal(tf_value_attr_string(st, "phase"), "Provisioned");
 	assert_string_equal(tf_value_get_string(tf_value_map_get(
-		tf_value_attr(st, "conditions"), "WorkersAvailable")), "False: no workers yet");
+				    tf_value_attr(st, "conditions"),
+				    "WorkersAvailable")),
+			    "False: no workers yet");
 	assert_string_equal(tf_value_get_string(tf_value_map_get(
-		tf_value_attr(st, "conditions"), "Available")), "True");
+				    tf_value_attr(st, "conditions"),
+				    "Available")),
+			    "True");
 
 	/* The webhook's "v" prefix never shows as a change. */
 	{
-		tf_value *p2 = val(cluster_schema, "{'name':'prod','namespace':'capi',"
+		tf_value *p2 = val(cluster_schema,
+				   "{'name':'prod','namespace':'capi',"
 				   "'kubernetes_version':'1.33.1'}");
 		tf_value *s2 = tf_value_mut(tf_value_ref(p2));
 		k8s_cluster_read_into(s2, cl, kcp, lxc, tpl, "1.33.1");
-		assert_string_equal(tf_value_attr_string(s2, "kubernetes_version"), "1.33.1");
+		assert_string_equal(tf_value_attr_string(s2,
+							 "kubernetes_version"),
+				    "1.33.1");
 		tf_value_unref(s2);
 		tf_value_unref(p2);
 	}
@@ -422,7 +493,8 @@ static void test_cluster_read_drift(void **state)
 	(void)state;
 	live_cluster(plan, &cl, &kcp, &lxc, &tpl);
 	/* Someone scaled the control plane and changed the flavor in place. */
-	json_object_set_new(json_object_get(kcp, "spec"), "replicas", json_integer(5));
+	json_object_set_new(json_object_get(kcp, "spec"), "replicas",
+			    json_integer(5));
 	json_object_set_new(k8s_jget(tpl, "spec.template.spec"), "flavor",
 			    json_string("c8-m16"));
 	json_object_del(k8s_jget(tpl, "spec.template.spec"), "profiles");
@@ -431,7 +503,11 @@ static void test_cluster_read_drift(void **state)
 	assert_true(tf_plan_has_changes(plan, st));
 	{
 		int64_t n;
-		assert_int_equal(tf_value_get_int(tf_value_attr(st, "control_plane_replicas"), &n), 0);
+		assert_int_equal(
+			tf_value_get_int(tf_value_attr(st,
+						       "control_plane_replicas"),
+					 &n),
+			0);
 		assert_int_equal(n, 5);
 	}
 	assert_string_equal(tf_value_attr_string(st, "flavor"), "c8-m16");
@@ -447,7 +523,8 @@ static void test_cluster_read_drift(void **state)
 	assert_string_equal(tf_value_attr_string(st, "load_balancer"), "");
 	{
 		int64_t n;
-		tf_value_get_int(tf_value_attr(st, "control_plane_replicas"), &n);
+		tf_value_get_int(tf_value_attr(st, "control_plane_replicas"),
+				 &n);
 		assert_int_equal(n, 0);
 	}
 	tf_value_unref(st);
@@ -471,7 +548,8 @@ static void test_identity_roundtrip(void **state)
 	json_object_set_new(json_object_get(sec, "data"), "client-key",
 			    json_string("T1RIRVI=")); /* "OTHER" */
 	k8s_identity_read_into(st, sec);
-	assert_string_equal(tf_value_attr_string(st, "lxd_client_key"), "OTHER");
+	assert_string_equal(tf_value_attr_string(st, "lxd_client_key"),
+			    "OTHER");
 	json_decref(sec);
 	tf_value_unref(st);
 	tf_value_unref(plan);
@@ -479,13 +557,13 @@ static void test_identity_roundtrip(void **state)
 
 /* ---- k8s_machine_pool ------------------------------------------------------ */
 
-#define POOL_PLAN                                                            \
-	"{'name':'workers','namespace':'capi','cluster_name':'prod',"        \
-	"'kubernetes_version':'v1.33.1','replicas':2,"                       \
-	"'instance_type':'virtual-machine','flavor':'c2-m4',"                \
-	"'target':'node2','labels':{'tier':'web','zone':'a'},"               \
-	"'taint':[{'key':'dedicated','value':'web','effect':'NoSchedule'}],"  \
-	"'rollout_strategy':'RollingUpdate','max_surge':'1',"                \
+#define POOL_PLAN                                                              \
+	"{'name':'workers','namespace':'capi','cluster_name':'prod',"          \
+	"'kubernetes_version':'v1.33.1','replicas':2,"                         \
+	"'instance_type':'virtual-machine','flavor':'c2-m4',"                  \
+	"'target':'node2','labels':{'tier':'web','zone':'a'},"                 \
+	"'taint':[{'key':'dedicated','value':'web','effect':'NoSchedule'}],"   \
+	"'rollout_strategy':'RollingUpdate','max_surge':'1',"                  \
 	"'max_unavailable':'0'}"
 
 static void test_pool_objects(void **state)
@@ -496,31 +574,45 @@ static void test_pool_objects(void **state)
 	const json_t *nr;
 
 	(void)state;
-	assert_string_equal(k8s_jstr(md, "apiVersion"), "cluster.x-k8s.io/v1beta2");
+	assert_string_equal(k8s_jstr(md, "apiVersion"),
+			    "cluster.x-k8s.io/v1beta2");
 	assert_string_equal(k8s_jstr(md, "spec.clusterName"), "prod");
-	assert_string_equal(k8s_jstr(md, "spec.template.spec.clusterName"), "prod");
+	assert_string_equal(k8s_jstr(md, "spec.template.spec.clusterName"),
+			    "prod");
 	assert_int_equal(k8s_jint(md, "spec.replicas", -1), 2);
-	assert_string_equal(k8s_jstr(md, "spec.template.spec.version"), "v1.33.1");
-	assert_string_equal(k8s_jstr(md, "spec.template.spec.bootstrap.configRef.kind"),
-			    "KubeadmConfigTemplate");
-	assert_string_equal(k8s_jstr(md, "spec.template.spec.bootstrap.configRef.apiGroup"),
-			    "bootstrap.cluster.x-k8s.io");
-	assert_string_equal(k8s_jstr(md, "spec.template.spec.infrastructureRef.name"),
-			    "workers-i");
-	assert_string_equal(k8s_jstr(md, "spec.rollout.strategy.type"), "RollingUpdate");
-	assert_int_equal(k8s_jint(md, "spec.rollout.strategy.rollingUpdate.maxSurge", -1), 1);
+	assert_string_equal(k8s_jstr(md, "spec.template.spec.version"),
+			    "v1.33.1");
+	assert_string_equal(
+		k8s_jstr(md, "spec.template.spec.bootstrap.configRef.kind"),
+		"KubeadmConfigTemplate");
+	assert_string_equal(
+		k8s_jstr(md, "spec.template.spec.bootstrap.configRef.apiGroup"),
+		"bootstrap.cluster.x-k8s.io");
+	assert_string_equal(
+		k8s_jstr(md, "spec.template.spec.infrastructureRef.name"),
+		"workers-i");
+	assert_string_equal(k8s_jstr(md, "spec.rollout.strategy.type"),
+			    "RollingUpdate");
+	assert_int_equal(k8s_jint(md,
+				  "spec.rollout.strategy.rollingUpdate.maxSurge",
+				  -1),
+			 1);
 	/* The selector matches the template labels (the webhook requires it). */
 	assert_true(json_equal(k8s_jget(md, "spec.selector.matchLabels"),
 			       k8s_jget(md, "spec.template.metadata.labels")));
 	assert_null(k8s_jget(md, "metadata.annotations"));
 
-	nr = k8s_jget(kct, "spec.template.spec.joinConfiguration.nodeRegistration");
-	assert_true(has_arg(json_object_get(nr, "kubeletExtraArgs"), "provider-id",
-			    "lxc:///{{ v1.local_hostname }}"));
-	assert_true(has_arg(json_object_get(nr, "kubeletExtraArgs"), "node-labels",
-			    "tier=web,zone=a"));
-	assert_string_equal(json_string_value(json_object_get(json_array_get(
-		json_object_get(nr, "taints"), 0), "effect")), "NoSchedule");
+	nr = k8s_jget(kct,
+		      "spec.template.spec.joinConfiguration.nodeRegistration");
+	assert_true(has_arg(json_object_get(nr, "kubeletExtraArgs"),
+			    "provider-id", "lxc:///{{ v1.local_hostname }}"));
+	assert_true(has_arg(json_object_get(nr, "kubeletExtraArgs"),
+			    "node-labels", "tier=web,zone=a"));
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(json_object_get(nr, "taints"),
+						   0),
+				    "effect")),
+			    "NoSchedule");
 	json_decref(md);
 	json_decref(kct);
 	tf_value_unref(plan);
@@ -528,7 +620,8 @@ static void test_pool_objects(void **state)
 
 static void test_pool_autoscaler(void **state)
 {
-	tf_value *plan = val(pool_schema, "{'name':'w','namespace':'default',"
+	tf_value *plan = val(pool_schema,
+			     "{'name':'w','namespace':'default',"
 			     "'cluster_name':'c','kubernetes_version':'1.33.0',"
 			     "'autoscaler_min':2,'autoscaler_max':6,"
 			     "'rollout_strategy':'OnDelete'}");
@@ -540,10 +633,15 @@ static void test_pool_autoscaler(void **state)
 	md = k8s_machine_deployment(plan, "i", "b", -1);
 	assert_null(k8s_jget(md, "spec.replicas"));
 	assert_string_equal(json_string_value(json_object_get(
-		k8s_jget(md, "metadata.annotations"), K8S_ANN_AS_MIN)), "2");
+				    k8s_jget(md, "metadata.annotations"),
+				    K8S_ANN_AS_MIN)),
+			    "2");
 	assert_string_equal(json_string_value(json_object_get(
-		k8s_jget(md, "metadata.annotations"), K8S_ANN_AS_MAX)), "6");
-	assert_string_equal(k8s_jstr(md, "spec.rollout.strategy.type"), "OnDelete");
+				    k8s_jget(md, "metadata.annotations"),
+				    K8S_ANN_AS_MAX)),
+			    "6");
+	assert_string_equal(k8s_jstr(md, "spec.rollout.strategy.type"),
+			    "OnDelete");
 	assert_null(k8s_jget(md, "spec.rollout.strategy.rollingUpdate"));
 	json_decref(md);
 	tf_value_unref(plan);
@@ -558,31 +656,51 @@ static void test_pool_read(void **state)
 	json_t *it = k8s_lxc_machine_template("capi", "workers-i", "prod", ms);
 	tf_value *st;
 	static const char *const managed[] = {
-		"name", "namespace", "cluster_name", "kubernetes_version", "replicas",
-		"instance_type", "flavor", "profiles", "image", "target", "labels",
-		"taint", "rollout_strategy", "max_surge", "max_unavailable",
-		"autoscaler_min", "autoscaler_max",
+		"name",
+		"namespace",
+		"cluster_name",
+		"kubernetes_version",
+		"replicas",
+		"instance_type",
+		"flavor",
+		"profiles",
+		"image",
+		"target",
+		"labels",
+		"taint",
+		"rollout_strategy",
+		"max_surge",
+		"max_unavailable",
+		"autoscaler_min",
+		"autoscaler_max",
 	};
 
 	(void)state;
 	/* What the webhook and controller add. */
-	json_object_set_new(md, "status", js("{'readyReplicas':2,'availableReplicas':2,"
-					     "'upToDateReplicas':1,'phase':'Running'}"));
-	json_object_set_new(json_object_get(json_object_get(md, "metadata"), "labels"),
+	json_object_set_new(md, "status",
+			    js("{'readyReplicas':2,'availableReplicas':2,"
+			       "'upToDateReplicas':1,'phase':'Running'}"));
+	json_object_set_new(json_object_get(json_object_get(md, "metadata"),
+					    "labels"),
 			    K8S_LABEL_CLUSTER, json_string("prod"));
 	st = tf_value_mut(tf_value_ref(plan));
 	k8s_pool_read_into(st, md, kct, it, "v1.33.1");
 	for (size_t i = 0; i < sizeof(managed) / sizeof(managed[0]); i++)
-		if (!tf_value_equal(tf_value_attr(plan, managed[i]), tf_value_attr(st, managed[i])))
+		if (!tf_value_equal(tf_value_attr(plan, managed[i]),
+				    tf_value_attr(st, managed[i])))
 			fail_msg("pool attribute %s drifted", managed[i]);
-	assert_string_equal(tf_value_attr_string(st, "infrastructure_template"), "workers-i");
+	assert_string_equal(tf_value_attr_string(st, "infrastructure_template"),
+			    "workers-i");
 	assert_string_equal(tf_value_attr_string(st, "phase"), "Running");
 	tf_value_unref(st);
 
 	/* Scaled by hand and taint removed: both show. */
-	json_object_set_new(json_object_get(md, "spec"), "replicas", json_integer(4));
-	json_object_del(k8s_jget(kct, "spec.template.spec.joinConfiguration.nodeRegistration"),
-			"taints");
+	json_object_set_new(json_object_get(md, "spec"), "replicas",
+			    json_integer(4));
+	json_object_del(
+		k8s_jget(kct,
+			 "spec.template.spec.joinConfiguration.nodeRegistration"),
+		"taints");
 	st = tf_value_mut(tf_value_ref(plan));
 	k8s_pool_read_into(st, md, kct, it, "v1.33.1");
 	{
@@ -609,16 +727,22 @@ static void test_pool_read(void **state)
 static void test_pool_template_names_follow_spec(void **state)
 {
 	tf_value *a = val(pool_schema, POOL_PLAN);
-	tf_value *b = val(pool_schema, "{'name':'workers','namespace':'capi',"
-			  "'cluster_name':'prod','kubernetes_version':'v1.34.0',"
-			  "'replicas':5,'instance_type':'virtual-machine','flavor':'c2-m4',"
-			  "'target':'node2','labels':{'tier':'web','zone':'a'},"
-			  "'taint':[{'key':'dedicated','value':'web','effect':'NoSchedule'}]}");
-	tf_value *c = val(pool_schema, "{'name':'workers','namespace':'capi',"
-			  "'cluster_name':'prod','instance_type':'virtual-machine',"
-			  "'flavor':'c4-m8','target':'node2','labels':{'tier':'db'}}");
-	json_t *ma = k8s_machine_spec(a), *mb = k8s_machine_spec(b), *mc = k8s_machine_spec(c);
-	json_t *ba = k8s_bootstrap_spec(a), *bb = k8s_bootstrap_spec(b), *bc = k8s_bootstrap_spec(c);
+	tf_value *b = val(
+		pool_schema,
+		"{'name':'workers','namespace':'capi',"
+		"'cluster_name':'prod','kubernetes_version':'v1.34.0',"
+		"'replicas':5,'instance_type':'virtual-machine','flavor':'c2-m4',"
+		"'target':'node2','labels':{'tier':'web','zone':'a'},"
+		"'taint':[{'key':'dedicated','value':'web','effect':'NoSchedule'}]}");
+	tf_value *c =
+		val(pool_schema,
+		    "{'name':'workers','namespace':'capi',"
+		    "'cluster_name':'prod','instance_type':'virtual-machine',"
+		    "'flavor':'c4-m8','target':'node2','labels':{'tier':'db'}}");
+	json_t *ma = k8s_machine_spec(a), *mb = k8s_machine_spec(b),
+	       *mc = k8s_machine_spec(c);
+	json_t *ba = k8s_bootstrap_spec(a), *bb = k8s_bootstrap_spec(b),
+	       *bc = k8s_bootstrap_spec(c);
 
 	(void)state;
 	/* Version and replicas do not rotate templates; machine settings and
@@ -640,16 +764,16 @@ static void test_pool_template_names_follow_spec(void **state)
 
 /* ---- conditions and readiness ------------------------------------------------ */
 
-#define READY_CLUSTER                                                            \
-	"{'kind':'Cluster','metadata':{'name':'prod','generation':2},"           \
-	"'status':{'observedGeneration':2,'conditions':["                         \
-	"{'type':'InfrastructureReady','status':'True'},"                        \
-	"{'type':'ControlPlaneAvailable','status':'True'},"                      \
-	"{'type':'RemoteConnectionProbe','status':'True'},"                      \
+#define READY_CLUSTER                                                          \
+	"{'kind':'Cluster','metadata':{'name':'prod','generation':2},"         \
+	"'status':{'observedGeneration':2,'conditions':["                      \
+	"{'type':'InfrastructureReady','status':'True'},"                      \
+	"{'type':'ControlPlaneAvailable','status':'True'},"                    \
+	"{'type':'RemoteConnectionProbe','status':'True'},"                    \
 	"{'type':'RollingOut','status':'False'}]}}"
-#define READY_KCP                                                                \
+#define READY_KCP                                                                  \
 	"{'kind':'KubeadmControlPlane','metadata':{'name':'prod','generation':3}," \
-	"'spec':{'replicas':3},'status':{'observedGeneration':3,'replicas':3,"   \
+	"'spec':{'replicas':3},'status':{'observedGeneration':3,'replicas':3,"     \
 	"'readyReplicas':3,'upToDateReplicas':3,'versions':[{'version':'v1.33.1'," \
 	"'replicas':3}],'conditions':[{'type':'RollingOut','status':'False'}]}}"
 
@@ -670,13 +794,16 @@ static void test_cluster_ready(void **state)
 	json_decref(kcp);
 	kcp = js(READY_KCP);
 	/* Spec not observed yet. */
-	json_object_set_new(json_object_get(cl, "metadata"), "generation", json_integer(3));
+	json_object_set_new(json_object_get(cl, "metadata"), "generation",
+			    json_integer(3));
 	assert_false(k8s_cluster_ready(cl, kcp, "v1.33.1", 3, &why));
 	assert_non_null(strstr(why, "observed"));
 	free(why);
-	json_object_set_new(json_object_get(cl, "metadata"), "generation", json_integer(2));
+	json_object_set_new(json_object_get(cl, "metadata"), "generation",
+			    json_integer(2));
 	/* Phase is irrelevant; a False condition is what counts. */
-	json_object_set_new(json_array_get(k8s_jget(cl, "status.conditions"), 1),
+	json_object_set_new(json_array_get(k8s_jget(cl, "status.conditions"),
+					   1),
 			    "status", json_string("False"));
 	assert_false(k8s_cluster_ready(cl, kcp, "v1.33.1", 3, &why));
 	assert_non_null(strstr(why, "ControlPlaneAvailable"));
@@ -693,11 +820,12 @@ static void test_cluster_ready(void **state)
 
 static void test_pool_ready(void **state)
 {
-	json_t *md = js("{'metadata':{'generation':4},'spec':{'replicas':2},"
-			"'status':{'observedGeneration':4,'replicas':2,'readyReplicas':2,"
-			"'availableReplicas':2,'upToDateReplicas':2,'conditions':["
-			"{'type':'Available','status':'True'},"
-			"{'type':'RollingOut','status':'False'}]}}");
+	json_t *md = js(
+		"{'metadata':{'generation':4},'spec':{'replicas':2},"
+		"'status':{'observedGeneration':4,'replicas':2,'readyReplicas':2,"
+		"'availableReplicas':2,'upToDateReplicas':2,'conditions':["
+		"{'type':'Available','status':'True'},"
+		"{'type':'RollingOut','status':'False'}]}}");
 	char *why = NULL;
 
 	(void)state;
@@ -706,7 +834,8 @@ static void test_pool_ready(void **state)
 	assert_false(k8s_pool_ready(md, 3, &why));
 	assert_non_null(strstr(why, "want 3"));
 	free(why);
-	json_object_set_new(json_array_get(k8s_jget(md, "status.conditions"), 1),
+	json_object_set_new(json_array_get(k8s_jget(md, "status.conditions"),
+					   1),
 			    "status", json_string("True"));
 	assert_false(k8s_pool_ready(md, 2, &why));
 	assert_non_null(strstr(why, "RollingOut"));
@@ -715,8 +844,11 @@ static void test_pool_ready(void **state)
 	free(why);
 	/* OnDelete: a template change leaves machines out of date until
 	 * someone deletes them; that is ready, not a rollout to wait for. */
-	json_object_set_new(md, "spec", js("{'replicas':2,'rollout':{'strategy':{'type':'OnDelete'}}}"));
-	json_object_set_new(json_object_get(md, "status"), "upToDateReplicas", json_integer(0));
+	json_object_set_new(
+		md, "spec",
+		js("{'replicas':2,'rollout':{'strategy':{'type':'OnDelete'}}}"));
+	json_object_set_new(json_object_get(md, "status"), "upToDateReplicas",
+			    json_integer(0));
 	assert_true(k8s_pool_ready(md, 2, &why));
 	json_object_set_new(json_object_get(md, "spec"), "rollout",
 			    js("{'strategy':{'type':'RollingUpdate'}}"));
@@ -728,18 +860,21 @@ static void test_pool_ready(void **state)
 
 static void test_false_conditions(void **state)
 {
-	json_t *o = js("{'kind':'LXCMachine','metadata':{'name':'prod-cp-x'},"
-		       "'status':{'conditions':["
-		       "{'type':'InstanceProvisioned','status':'False','reason':'LaunchFailed',"
-		       "'message':'LXD: instance start failed: out of memory'},"
-		       "{'type':'RollingOut','status':'False'},"
-		       "{'type':'Ready','status':'True'}]}}");
+	json_t *o = js(
+		"{'kind':'LXCMachine','metadata':{'name':'prod-cp-x'},"
+		"'status':{'conditions':["
+		"{'type':'InstanceProvisioned','status':'False','reason':'LaunchFailed',"
+		"'message':'LXD: instance start failed: out of memory'},"
+		"{'type':'RollingOut','status':'False'},"
+		"{'type':'Ready','status':'True'}]}}");
 	char *buf = NULL;
 
 	(void)state;
 	assert_int_equal(k8s_false_conditions(o, NULL, &buf), 1);
-	assert_non_null(strstr(buf, "LXCMachine prod-cp-x: InstanceProvisioned=False "
-			       "(LaunchFailed): LXD: instance start failed: out of memory"));
+	assert_non_null(strstr(
+		buf,
+		"LXCMachine prod-cp-x: InstanceProvisioned=False "
+		"(LaunchFailed): LXD: instance start failed: out of memory"));
 	assert_null(strstr(buf, "RollingOut"));
 	assert_int_equal(k8s_condition(o, "Ready"), 1);
 	assert_int_equal(k8s_condition(o, "InstanceProvisioned"), 0);
@@ -752,8 +887,10 @@ static void test_false_conditions(void **state)
 	       "'message':'* ControlPlaneAvailable: no\\n* RemoteConnectionProbe: down'}]}}");
 	buf = NULL;
 	assert_int_equal(k8s_false_conditions(o, NULL, &buf), 1);
-	assert_non_null(strstr(buf, "Available=False (NotAvailable): ControlPlaneAvailable: no; "
-			       "RemoteConnectionProbe: down"));
+	assert_non_null(strstr(
+		buf,
+		"Available=False (NotAvailable): ControlPlaneAvailable: no; "
+		"RemoteConnectionProbe: down"));
 	assert_null(strchr(buf + 1, '\n'));
 	free(buf);
 	json_decref(o);

@@ -41,15 +41,20 @@ static json_t *J(const char *relaxed)
 
 static void test_subset(void **state)
 {
-	static const struct { const char *want, *live; bool ok; } cases[] = {
+	static const struct {
+		const char *want, *live;
+		bool ok;
+	} cases[] = {
 		{ "{}", "{'a':1}", true },
 		{ "{'a':1}", "{'a':1,'b':2}", true },
 		{ "{'a':1}", "{'a':2}", false },
 		{ "{'a':1}", "{}", false },
-		{ "{'a':{'b':[1,{'c':'x'}]}}", "{'a':{'b':[1,{'c':'x','d':0}],'e':1}}", true },
-		{ "{'a':[1,2]}", "{'a':[1,2,3]}", false },  /* lists: same length */
-		{ "{'a':[1,2]}", "{'a':[2,1]}", false },    /* and order */
-		{ "{'a':'1'}", "{'a':1}", false },          /* types matter */
+		{ "{'a':{'b':[1,{'c':'x'}]}}",
+		  "{'a':{'b':[1,{'c':'x','d':0}],'e':1}}", true },
+		{ "{'a':[1,2]}", "{'a':[1,2,3]}",
+		  false }, /* lists: same length */
+		{ "{'a':[1,2]}", "{'a':[2,1]}", false }, /* and order */
+		{ "{'a':'1'}", "{'a':1}", false },       /* types matter */
 		{ "{'a':null}", "{}", false },
 		{ "[]", "[]", true },
 	};
@@ -57,24 +62,28 @@ static void test_subset(void **state)
 	for (size_t i = 0; i < NELEM(cases); i++) {
 		json_t *w = J(cases[i].want), *l = J(cases[i].live);
 		if (k8s_json_subset(w, l) != cases[i].ok)
-			fail_msg("subset(%s, %s) != %d", cases[i].want, cases[i].live, cases[i].ok);
+			fail_msg("subset(%s, %s) != %d", cases[i].want,
+				 cases[i].live, cases[i].ok);
 		json_decref(w);
 		json_decref(l);
 	}
 }
 
-#define WANT "{'apiVersion':'v1','kind':'Secret','metadata':{'name':'s','labels':{'" \
-	K8S_LABEL_MANAGED "':'" K8S_MANAGER "','team':'a'}},'type':'Opaque','data':{'k':'dg=='}}"
+#define WANT                                                                                      \
+	"{'apiVersion':'v1','kind':'Secret','metadata':{'name':'s','labels':{'" K8S_LABEL_MANAGED \
+	"':'" K8S_MANAGER                                                                         \
+	"','team':'a'}},'type':'Opaque','data':{'k':'dg=='}}"
 
 static json_t *live_obj(const char *labels, const char *id, const char *data)
 {
 	char buf[1024];
 
-	snprintf(buf, sizeof(buf),
-		 "{'apiVersion':'v1','kind':'Secret','metadata':{'name':'s','uid':'u',"
-		 "'resourceVersion':'9','labels':%s%s%s%s},'type':'Opaque','data':%s}",
-		 labels, id ? ",'annotations':{'" K8S_ANN_CREATE_ID "':'" : "",
-		 id ? id : "", id ? "'}" : "", data);
+	snprintf(
+		buf, sizeof(buf),
+		"{'apiVersion':'v1','kind':'Secret','metadata':{'name':'s','uid':'u',"
+		"'resourceVersion':'9','labels':%s%s%s%s},'type':'Opaque','data':%s}",
+		labels, id ? ",'annotations':{'" K8S_ANN_CREATE_ID "':'" : "",
+		id ? id : "", id ? "'}" : "", data);
 	return J(buf);
 }
 
@@ -82,7 +91,8 @@ static void test_ownership(void **state)
 {
 	json_t *want = J(WANT), *l;
 	const char *why;
-	const char *ours = "{'" K8S_LABEL_MANAGED "':'" K8S_MANAGER "','team':'a','extra':'x'}";
+	const char *ours = "{'" K8S_LABEL_MANAGED "':'" K8S_MANAGER
+			   "','team':'a','extra':'x'}";
 
 	(void)state;
 	/* This operation's own object (a retried POST that landed). */
@@ -90,34 +100,41 @@ static void test_ownership(void **state)
 	assert_int_equal(k8s_op_ownership(want, l, "op-1", &why), K8S_OWN_OURS);
 	/* An orphan of an interrupted create, same content (plus fields the
 	 * server added): resumed. */
-	assert_int_equal(k8s_op_ownership(want, l, "op-2", &why), K8S_OWN_RESUME);
+	assert_int_equal(k8s_op_ownership(want, l, "op-2", &why),
+			 K8S_OWN_RESUME);
 	json_decref(l);
 	/* Orphan whose content differs now: refused. */
 	l = live_obj(ours, "op-1", "{'k':'b3RoZXI='}");
-	assert_int_equal(k8s_op_ownership(want, l, "op-2", &why), K8S_OWN_FOREIGN);
+	assert_int_equal(k8s_op_ownership(want, l, "op-2", &why),
+			 K8S_OWN_FOREIGN);
 	assert_non_null(strstr(why, "no longer matches"));
 	json_decref(l);
 	/* Ours but recorded in a state (no marker): refused. */
 	l = live_obj(ours, NULL, "{'k':'dg=='}");
-	assert_int_equal(k8s_op_ownership(want, l, "op-2", &why), K8S_OWN_FOREIGN);
+	assert_int_equal(k8s_op_ownership(want, l, "op-2", &why),
+			 K8S_OWN_FOREIGN);
 	assert_non_null(strstr(why, "recorded in a Terraform state"));
 	json_decref(l);
 	/* Made by hand (no managed-by label), even with the same content
 	 * and a stray marker: refused. */
 	l = live_obj("{'team':'a'}", "op-1", "{'k':'dg=='}");
-	assert_int_equal(k8s_op_ownership(want, l, "op-2", &why), K8S_OWN_FOREIGN);
+	assert_int_equal(k8s_op_ownership(want, l, "op-2", &why),
+			 K8S_OWN_FOREIGN);
 	assert_non_null(strstr(why, "not made by this provider"));
 	json_decref(l);
 	/* Our orphan, but being deleted: not resumed. */
 	l = live_obj(ours, "op-1", "{'k':'dg=='}");
 	json_object_set_new(json_object_get(l, "metadata"), "deletionTimestamp",
 			    json_string("2026-01-01T00:00:00Z"));
-	assert_int_equal(k8s_op_ownership(want, l, "op-2", &why), K8S_OWN_FOREIGN);
+	assert_int_equal(k8s_op_ownership(want, l, "op-2", &why),
+			 K8S_OWN_FOREIGN);
 	assert_non_null(strstr(why, "being deleted"));
 	json_decref(l);
 	/* Labels we set missing: refused. */
-	l = live_obj("{'" K8S_LABEL_MANAGED "':'" K8S_MANAGER "'}", "op-1", "{'k':'dg=='}");
-	assert_int_equal(k8s_op_ownership(want, l, "op-2", &why), K8S_OWN_FOREIGN);
+	l = live_obj("{'" K8S_LABEL_MANAGED "':'" K8S_MANAGER "'}", "op-1",
+		     "{'k':'dg=='}");
+	assert_int_equal(k8s_op_ownership(want, l, "op-2", &why),
+			 K8S_OWN_FOREIGN);
 	json_decref(l);
 	json_decref(want);
 }
@@ -154,8 +171,8 @@ static int scripted(void *ud, const char *method, const char *path,
 	s->calls++;
 	assert_string_equal(method, st->method);
 	if (strncmp(path, st->path, strlen(st->path)) != 0)
-		fail_msg("request %zu: %s %s, expected %s %s", s->calls, method, path,
-			 st->method, st->path);
+		fail_msg("request %zu: %s %s, expected %s %s", s->calls, method,
+			 path, st->method, st->path);
 	reply->status = st->status;
 	reply->body = strdup(st->body);
 	return 0;
@@ -175,7 +192,7 @@ static k8s_client *client(script *s)
 		"contexts:\n- name: c\n  context: {cluster: k, user: u, namespace: team}\n";
 	kubeconfig_source src = { .content = yaml };
 	kubeconfig *kc = NULL;
-	k8s_client_opts o = {0};
+	k8s_client_opts o = { 0 };
 	k8s_client *c = NULL;
 	tfp_error e;
 
@@ -191,11 +208,12 @@ static k8s_client *client(script *s)
 #define SECRETS "/api/v1/namespaces/team/secrets"
 #define EXISTS "{\"kind\":\"Status\",\"reason\":\"AlreadyExists\",\"code\":409}"
 #define ORPHAN                                                                     \
-	"{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"s\","  \
-	"\"labels\":{\"" K8S_LABEL_MANAGED "\":\"" K8S_MANAGER "\",\"team\":\"a\"}," \
-	"\"annotations\":{\"" K8S_ANN_CREATE_ID "\":\"old-op\"}},"                  \
+	"{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"s\"," \
+	"\"labels\":{\"" K8S_LABEL_MANAGED "\":\"" K8S_MANAGER                     \
+	"\",\"team\":\"a\"},"                                                      \
+	"\"annotations\":{\"" K8S_ANN_CREATE_ID "\":\"old-op\"}},"                 \
 	"\"type\":\"Opaque\",\"data\":{\"k\":\"dg==\"}}"
-#define HANDMADE                                                                   \
+#define HANDMADE                                                                    \
 	"{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"s\"}," \
 	"\"type\":\"Opaque\",\"data\":{\"k\":\"dg==\"}}"
 
@@ -203,26 +221,32 @@ static void test_create_marks_and_records(void **state)
 {
 	static const step steps[] = {
 		{ "POST", SECRETS "?fieldManager=", 201, "{}" },
-		{ "PATCH", SECRETS "/s?", 200, "{}" },  /* release */
+		{ "PATCH", SECRETS "/s?", 200, "{}" }, /* release */
 	};
-	script s = { steps, NELEM(steps), 0, {0} };
+	script s = { steps, NELEM(steps), 0, { 0 } };
 	k8s_client *c = client(&s);
 	json_t *want = J(WANT), *sent;
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	bool resumed = true;
 	k8s_op op;
 
 	(void)state;
 	k8s_op_begin(&op);
 	assert_int_equal(strlen(op.id), 32);
-	assert_int_equal(k8s_op_create(&op, c, &k8s_gvr_secret, "team", want, &resumed, &err),
+	assert_int_equal(k8s_op_create(&op, c, &k8s_gvr_secret, "team", want,
+				       &resumed, &err),
 			 TFP_OK);
 	assert_false(resumed);
 	assert_true(k8s_op_made_any(&op));
 	sent = json_loads(s.bodies[0], 0, NULL);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(
-		sent, "metadata"), "annotations"), K8S_ANN_CREATE_ID)), op.id);
-	assert_null(json_object_get(json_object_get(want, "metadata"), "annotations"));
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(json_object_get(sent,
+								    "metadata"),
+						    "annotations"),
+				    K8S_ANN_CREATE_ID)),
+			    op.id);
+	assert_null(json_object_get(json_object_get(want, "metadata"),
+				    "annotations"));
 	json_decref(sent);
 	/* Release: a JSON patch that removes the marker only if still ours. */
 	k8s_op_release(&op, c, "team");
@@ -242,18 +266,19 @@ static void test_create_resumes_own_orphan(void **state)
 	static const step steps[] = {
 		{ "POST", SECRETS "?", 409, EXISTS },
 		{ "GET", SECRETS "/s", 200, ORPHAN },
-		{ "PATCH", SECRETS "/s?", 200, "{}" },  /* marker -> our id */
+		{ "PATCH", SECRETS "/s?", 200, "{}" }, /* marker -> our id */
 	};
-	script s = { steps, NELEM(steps), 0, {0} };
+	script s = { steps, NELEM(steps), 0, { 0 } };
 	k8s_client *c = client(&s);
 	json_t *want = J(WANT);
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	bool resumed = false;
 	k8s_op op;
 
 	(void)state;
 	k8s_op_begin(&op);
-	assert_int_equal(k8s_op_create(&op, c, &k8s_gvr_secret, "team", want, &resumed, &err),
+	assert_int_equal(k8s_op_create(&op, c, &k8s_gvr_secret, "team", want,
+				       &resumed, &err),
 			 TFP_OK);
 	assert_true(resumed);
 	assert_non_null(strstr(s.bodies[2], op.id));
@@ -273,18 +298,20 @@ static void test_create_refuses_foreign(void **state)
 		{ "POST", SECRETS "?", 409, EXISTS },
 		{ "GET", SECRETS "/s", 200, HANDMADE },
 	};
-	script s = { steps, NELEM(steps), 0, {0} };
+	script s = { steps, NELEM(steps), 0, { 0 } };
 	k8s_client *c = client(&s);
 	json_t *want = J(WANT);
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	k8s_op op;
 
 	(void)state;
 	k8s_op_begin(&op);
-	assert_int_equal(k8s_op_create(&op, c, &k8s_gvr_secret, "team", want, NULL, &err),
+	assert_int_equal(k8s_op_create(&op, c, &k8s_gvr_secret, "team", want,
+				       NULL, &err),
 			 TFP_E_EXISTS);
-	assert_non_null(strstr(err.message, "Secret team/s already exists and this "
-				"configuration did not create it"));
+	assert_non_null(strstr(err.message,
+			       "Secret team/s already exists and this "
+			       "configuration did not create it"));
 	assert_non_null(strstr(err.message, "not made by this provider"));
 	assert_false(k8s_op_made_any(&op));
 	assert_int_equal(s.calls, 2); /* no write to the foreign object */
@@ -308,20 +335,26 @@ static void test_undo_and_ensure(void **state)
 		{ "DELETE", SECRETS "/s", 200, "{}" },
 	};
 	static const k8s_gvr cm = { "", "v1", "configmaps", "ConfigMap", true };
-	script s = { steps, NELEM(steps), 0, {0} };
+	script s = { steps, NELEM(steps), 0, { 0 } };
 	k8s_client *c = client(&s);
 	json_t *want = J(WANT);
-	json_t *t = J("{'kind':'ConfigMap','metadata':{'name':'t'},'spec':{'a':1}}");
-	json_t *u = J("{'kind':'ConfigMap','metadata':{'name':'u'},'spec':{'a':2}}");
-	tfp_error err = {0};
+	json_t *t = J(
+		"{'kind':'ConfigMap','metadata':{'name':'t'},'spec':{'a':1}}");
+	json_t *u = J(
+		"{'kind':'ConfigMap','metadata':{'name':'u'},'spec':{'a':2}}");
+	tfp_error err = { 0 };
 	k8s_op op;
 
 	(void)state;
 	k8s_op_begin(&op);
-	assert_int_equal(k8s_op_create(&op, c, &k8s_gvr_secret, "team", want, NULL, &err), TFP_OK);
-	assert_int_equal(k8s_op_ensure(&op, c, &cm, "team", t, true, &err), TFP_OK);
+	assert_int_equal(k8s_op_create(&op, c, &k8s_gvr_secret, "team", want,
+				       NULL, &err),
+			 TFP_OK);
+	assert_int_equal(k8s_op_ensure(&op, c, &cm, "team", t, true, &err),
+			 TFP_OK);
 	assert_int_equal(op.n, 1); /* the existing template is not ours */
-	assert_int_equal(k8s_op_ensure(&op, c, &cm, "team", u, true, &err), TFP_OK);
+	assert_int_equal(k8s_op_ensure(&op, c, &cm, "team", u, true, &err),
+			 TFP_OK);
 	assert_int_equal(op.n, 2);
 	k8s_op_undo(&op, c, "team");
 	assert_int_equal(s.calls, NELEM(steps));

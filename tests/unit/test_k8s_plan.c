@@ -31,8 +31,10 @@ static int setup(void **state)
 	char err[256];
 
 	(void)state;
-	if (tf_schema_compile(k8s_cluster_resource.schema, 0, &cs, err, sizeof(err)) ||
-	    tf_schema_compile(k8s_machine_pool_resource.schema, 0, &ps, err, sizeof(err))) {
+	if (tf_schema_compile(k8s_cluster_resource.schema, 0, &cs, err,
+			      sizeof(err)) ||
+	    tf_schema_compile(k8s_machine_pool_resource.schema, 0, &ps, err,
+			      sizeof(err))) {
 		fprintf(stderr, "schema: %s\n", err);
 		return -1;
 	}
@@ -73,8 +75,11 @@ static tf_value *proposed(const tf_schema *s, const tf_value *prior,
 	for (size_t i = 0; i < def->nattrs; i++) {
 		const char *n = def->attrs[i].name;
 		if ((def->attrs[i].flags & TF_COMPUTED) &&
-		    tf_value_is_null(tf_value_attr(config, n)) && !tf_value_is_null(prior))
-			tf_value_object_set(p, n, tf_value_ref(tf_value_attr(prior, n)));
+		    tf_value_is_null(tf_value_attr(config, n)) &&
+		    !tf_value_is_null(prior))
+			tf_value_object_set(p, n,
+					    tf_value_ref(
+						    tf_value_attr(prior, n)));
 	}
 	return p;
 }
@@ -89,13 +94,15 @@ static void plan(const tfp_resource *r, const tf_schema *s, const char *prior_j,
 		 const char *config_j, struct plan_out *o)
 {
 	tfp_ctx ctx = { .schema = s, .type_name = r->type_name };
-	tf_value *prior = prior_j ? val(s, prior_j) : tf_value_null(tf_schema_type(s));
+	tf_value *prior = prior_j ? val(s, prior_j) :
+				    tf_value_null(tf_schema_type(s));
 	tf_value *config = val(s, config_j);
 	tf_value *prop = proposed(s, prior, config);
 
 	memset(o, 0, sizeof(*o));
 	assert_int_equal(tf_plan_resource(s, prior, prop, config, &o->planned,
-					  &o->replace, &o->d), TF_OK);
+					  &o->replace, &o->d),
+			 TF_OK);
 	r->modify_plan(&ctx, prior, config, &o->planned, &o->replace, &o->d);
 	tf_value_unref(prior);
 	tf_value_unref(config);
@@ -116,22 +123,24 @@ static bool has_error(const tf_diags *d, const char *attr, const char *what)
 		const tf_diag *g = &d->items[i];
 		if (g->severity != TF_DIAG_ERROR || !strstr(g->summary, what))
 			continue;
-		if (!attr || (g->path.n == 1 && strcmp(g->path.steps[0].name, attr) == 0))
+		if (!attr || (g->path.n == 1 &&
+			      strcmp(g->path.steps[0].name, attr) == 0))
 			return true;
 	}
 	return false;
 }
 
-#define CLUSTER_CFG                                                        \
-	"{'name':'prod','kubernetes_version':'v1.33.1',"                   \
-	"'lxd_server_url':'https://192.0.2.10:8443',"                      \
+#define CLUSTER_CFG                                                            \
+	"{'name':'prod','kubernetes_version':'v1.33.1',"                       \
+	"'lxd_server_url':'https://192.0.2.10:8443',"                          \
 	"'lxd_client_certificate':'C','lxd_client_key':'K'}"
 
 /* `base` (a JSON object) with `extra` (",'k':v" members) added. */
 static char *cfg(const char *base, const char *extra)
 {
 	char *s = NULL;
-	assert_true(asprintf(&s, "%.*s%s}", (int)strlen(base) - 1, base, extra) > 0);
+	assert_true(asprintf(&s, "%.*s%s}", (int)strlen(base) - 1, base,
+			     extra) > 0);
 	return s;
 }
 
@@ -146,27 +155,43 @@ static void test_cluster_create_defaults(void **state)
 	(void)state;
 	plan(&k8s_cluster_resource, cs, NULL, c, &o);
 	assert_false(tf_diags_has_error(&o.d));
-	assert_string_equal(tf_value_attr_string(o.planned, "namespace"), "default");
-	assert_string_equal(tf_value_attr_string(o.planned, "identity_secret_name"),
+	assert_string_equal(tf_value_attr_string(o.planned, "namespace"),
+			    "default");
+	assert_string_equal(tf_value_attr_string(o.planned,
+						 "identity_secret_name"),
 			    "prod-lxd-identity");
-	assert_string_equal(tf_value_attr_string(o.planned, "load_balancer"), "lxc");
-	assert_string_equal(tf_value_attr_string(o.planned, "instance_type"), "virtual-machine");
-	assert_int_equal(tf_value_get_int(tf_value_attr(o.planned, "control_plane_replicas"), &n), 0);
+	assert_string_equal(tf_value_attr_string(o.planned, "load_balancer"),
+			    "lxc");
+	assert_string_equal(tf_value_attr_string(o.planned, "instance_type"),
+			    "virtual-machine");
+	assert_int_equal(
+		tf_value_get_int(tf_value_attr(o.planned,
+					       "control_plane_replicas"),
+				 &n),
+		0);
 	assert_int_equal(n, 1);
 	assert_true(tf_value_is_unknown(tf_value_attr(o.planned, "endpoint")));
-	assert_null(tf_value_attr(o.planned, "kubeconfig")); /* not in the schema */
+	assert_null(
+		tf_value_attr(o.planned, "kubeconfig")); /* not in the schema */
 	plan_done(&o);
 	free(c);
 }
 
 static void test_cluster_validation(void **state)
 {
-	static const struct { const char *extra, *attr, *what; } cases[] = {
-		{ ",'control_plane_replicas':2", "control_plane_replicas", "odd" },
-		{ ",'load_balancer':'ovn'", "load_balancer_network", "network" },
-		{ ",'load_balancer_network':'n'", "load_balancer_network", "ovn" },
-		{ ",'load_balancer':'external'", "control_plane_host", "address" },
-		{ ",'control_plane_host':'198.51.100.1'", "control_plane_host", "load balancer" },
+	static const struct {
+		const char *extra, *attr, *what;
+	} cases[] = {
+		{ ",'control_plane_replicas':2", "control_plane_replicas",
+		  "odd" },
+		{ ",'load_balancer':'ovn'", "load_balancer_network",
+		  "network" },
+		{ ",'load_balancer_network':'n'", "load_balancer_network",
+		  "ovn" },
+		{ ",'load_balancer':'external'", "control_plane_host",
+		  "address" },
+		{ ",'control_plane_host':'198.51.100.1'", "control_plane_host",
+		  "load balancer" },
 		{ ",'identity_secret':'s'", "lxd_client_key", "Conflicting" },
 	};
 	struct plan_out o;
@@ -176,8 +201,8 @@ static void test_cluster_validation(void **state)
 		char *c = cfg(CLUSTER_CFG, cases[i].extra);
 		plan(&k8s_cluster_resource, cs, NULL, c, &o);
 		if (!has_error(&o.d, cases[i].attr, cases[i].what))
-			fail_msg("case %zu (%s): no error on %s", i, cases[i].extra,
-				 cases[i].attr);
+			fail_msg("case %zu (%s): no error on %s", i,
+				 cases[i].extra, cases[i].attr);
 		plan_done(&o);
 		free(c);
 	}
@@ -189,9 +214,12 @@ static void test_cluster_validation(void **state)
 	plan_done(&o);
 	/* An existing Secret is enough and becomes identity_secret_name. */
 	plan(&k8s_cluster_resource, cs, NULL,
-	     "{'name':'a','kubernetes_version':'v1.33.1','identity_secret':'mine'}", &o);
+	     "{'name':'a','kubernetes_version':'v1.33.1','identity_secret':'mine'}",
+	     &o);
 	assert_false(tf_diags_has_error(&o.d));
-	assert_string_equal(tf_value_attr_string(o.planned, "identity_secret_name"), "mine");
+	assert_string_equal(tf_value_attr_string(o.planned,
+						 "identity_secret_name"),
+			    "mine");
 	plan_done(&o);
 }
 
@@ -207,8 +235,10 @@ static char *cluster_state(const char *version, int replicas)
 	plan(&k8s_cluster_resource, cs, NULL, c, &o);
 	st = tf_value_mut(tf_value_ref(o.planned));
 	tf_value_object_set(st, "kubernetes_version", tf_value_string(version));
-	tf_value_object_set(st, "control_plane_replicas", tf_value_int(replicas));
-	tf_value_object_set(st, "endpoint", tf_value_string("https://203.0.113.1:6443"));
+	tf_value_object_set(st, "control_plane_replicas",
+			    tf_value_int(replicas));
+	tf_value_object_set(st, "endpoint",
+			    tf_value_string("https://203.0.113.1:6443"));
 	tf_value_object_set(st, "phase", tf_value_string("Provisioned"));
 	{
 		tf_type *mt = tf_type_map(tf_type_string());
@@ -250,8 +280,10 @@ static void test_cluster_upgrade_rules(void **state)
 	assert_false(tf_diags_has_error(&o.d));
 	assert_int_equal(o.replace.n, 0);
 	assert_true(tf_value_is_unknown(tf_value_attr(o.planned, "phase")));
-	assert_true(tf_value_is_unknown(tf_value_attr(o.planned, "conditions")));
-	assert_string_equal(tf_value_attr_string(o.planned, "endpoint"), "https://203.0.113.1:6443");
+	assert_true(
+		tf_value_is_unknown(tf_value_attr(o.planned, "conditions")));
+	assert_string_equal(tf_value_attr_string(o.planned, "endpoint"),
+			    "https://203.0.113.1:6443");
 	plan_done(&o);
 	free(c);
 
@@ -286,7 +318,7 @@ static void test_cluster_missing_control_plane_replaces(void **state)
 	char *prior = cluster_state("v1.33.1", 0); /* read saw no KCP */
 	char *c = cfg(CLUSTER_CFG, "");
 	struct plan_out o;
-	tf_path want = {0};
+	tf_path want = { 0 };
 
 	(void)state;
 	plan(&k8s_cluster_resource, cs, prior, c, &o);
@@ -308,7 +340,7 @@ static void test_incomplete_replaces(void **state)
 	char *json = NULL;
 	size_t len;
 	struct plan_out o;
-	tf_path want = {0};
+	tf_path want = { 0 };
 
 	(void)state;
 	/* What read records when the Cluster is gone but its objects remain. */
@@ -360,14 +392,16 @@ static void test_cluster_state_upgrade(void **state)
 	}
 	j = json_loads(json, 0, NULL);
 	assert_non_null(j);
-	json_object_set_new(j, "kubeconfig", json_string("apiVersion: v1\nusers: [SECRET]"));
+	json_object_set_new(j, "kubeconfig",
+			    json_string("apiVersion: v1\nusers: [SECRET]"));
 	assert_int_equal(k8s_cluster_resource.upgrade(0, j, &d), 0);
 	assert_false(tf_diags_has_error(&d));
 	assert_null(json_object_get(j, "kubeconfig"));
 	text = json_dumps(j, JSON_COMPACT);
 	assert_null(strstr(text, "SECRET"));
-	assert_int_equal(tf_json_decode(text, strlen(text), tf_schema_type(cs), 0, &v,
-					err, sizeof(err)), TF_OK);
+	assert_int_equal(tf_json_decode(text, strlen(text), tf_schema_type(cs),
+					0, &v, err, sizeof(err)),
+			 TF_OK);
 	assert_string_equal(tf_value_attr_string(v, "name"), "prod");
 	tf_value_unref(v);
 	free(text);
@@ -383,8 +417,8 @@ static void test_cluster_state_upgrade(void **state)
 
 /* ---- k8s_machine_pool ----------------------------------------------------- */
 
-#define POOL_CFG                                                           \
-	"{'name':'web','cluster_name':'prod','kubernetes_version':'v1.33.1'," \
+#define POOL_CFG                                                               \
+	"{'name':'web','cluster_name':'prod','kubernetes_version':'v1.33.1',"  \
 	"'flavor':'c2-m4','labels':{'tier':'web'}}"
 
 static void test_pool_create_plan(void **state)
@@ -399,18 +433,26 @@ static void test_pool_create_plan(void **state)
 	(void)state;
 	plan(&k8s_machine_pool_resource, ps, NULL, c, &o);
 	assert_false(tf_diags_has_error(&o.d));
-	assert_int_equal(tf_value_get_int(tf_value_attr(o.planned, "replicas"), &n), 0);
+	assert_int_equal(tf_value_get_int(tf_value_attr(o.planned, "replicas"),
+					  &n),
+			 0);
 	assert_int_equal(n, 1);
-	assert_string_equal(tf_value_attr_string(o.planned, "namespace"), "default");
+	assert_string_equal(tf_value_attr_string(o.planned, "namespace"),
+			    "default");
 	/* Template names are known at plan time and follow the spec. */
 	cv = val(ps, c);
 	ms = k8s_machine_spec(o.planned);
 	bs = k8s_bootstrap_spec(o.planned);
 	in = k8s_template_name("web", ms);
 	bn = k8s_template_name("web", bs);
-	assert_string_equal(tf_value_attr_string(o.planned, "infrastructure_template"), in);
-	assert_string_equal(tf_value_attr_string(o.planned, "bootstrap_template"), bn);
-	assert_true(tf_value_is_unknown(tf_value_attr(o.planned, "ready_replicas")));
+	assert_string_equal(tf_value_attr_string(o.planned,
+						 "infrastructure_template"),
+			    in);
+	assert_string_equal(tf_value_attr_string(o.planned,
+						 "bootstrap_template"),
+			    bn);
+	assert_true(tf_value_is_unknown(
+		tf_value_attr(o.planned, "ready_replicas")));
 	free(in);
 	free(bn);
 	json_decref(ms);
@@ -434,7 +476,8 @@ static void test_pool_autoscaler_rules(void **state)
 	plan_done(&o);
 	free(c);
 
-	c = cfg(POOL_CFG, ",'autoscaler_min':1,'autoscaler_max':4,'replicas':2");
+	c = cfg(POOL_CFG,
+		",'autoscaler_min':1,'autoscaler_max':4,'replicas':2");
 	plan(&k8s_machine_pool_resource, ps, NULL, c, &o);
 	assert_true(has_error(&o.d, "replicas", "autoscaler"));
 	plan_done(&o);
@@ -471,26 +514,35 @@ static void test_pool_rotation_plan(void **state)
 	assert_int_equal(tf_json_encode(st, &prior, &len), TF_OK);
 
 	/* Flavor change: a new infrastructure template, same bootstrap one. */
-	c2 = strdup("{'name':'web','cluster_name':'prod','kubernetes_version':'v1.33.1',"
-		    "'flavor':'c4-m8','labels':{'tier':'web'}}");
+	c2 = strdup(
+		"{'name':'web','cluster_name':'prod','kubernetes_version':'v1.33.1',"
+		"'flavor':'c4-m8','labels':{'tier':'web'}}");
 	plan(&k8s_machine_pool_resource, ps, prior, c2, &o2);
 	assert_false(tf_diags_has_error(&o2.d));
 	assert_int_equal(o2.replace.n, 0);
-	assert_string_not_equal(tf_value_attr_string(o2.planned, "infrastructure_template"),
-				tf_value_attr_string(st, "infrastructure_template"));
-	assert_string_equal(tf_value_attr_string(o2.planned, "bootstrap_template"),
+	assert_string_not_equal(tf_value_attr_string(o2.planned,
+						     "infrastructure_template"),
+				tf_value_attr_string(st,
+						     "infrastructure_template"));
+	assert_string_equal(tf_value_attr_string(o2.planned,
+						 "bootstrap_template"),
 			    tf_value_attr_string(st, "bootstrap_template"));
-	assert_true(tf_value_is_unknown(tf_value_attr(o2.planned, "up_to_date_replicas")));
+	assert_true(tf_value_is_unknown(
+		tf_value_attr(o2.planned, "up_to_date_replicas")));
 	plan_done(&o2);
 	free(c2);
 
 	/* Label change: a new bootstrap template only. */
-	c2 = strdup("{'name':'web','cluster_name':'prod','kubernetes_version':'v1.33.1',"
-		    "'flavor':'c2-m4','labels':{'tier':'db'}}");
+	c2 = strdup(
+		"{'name':'web','cluster_name':'prod','kubernetes_version':'v1.33.1',"
+		"'flavor':'c2-m4','labels':{'tier':'db'}}");
 	plan(&k8s_machine_pool_resource, ps, prior, c2, &o2);
-	assert_string_equal(tf_value_attr_string(o2.planned, "infrastructure_template"),
-			    tf_value_attr_string(st, "infrastructure_template"));
-	assert_string_not_equal(tf_value_attr_string(o2.planned, "bootstrap_template"),
+	assert_string_equal(tf_value_attr_string(o2.planned,
+						 "infrastructure_template"),
+			    tf_value_attr_string(st,
+						 "infrastructure_template"));
+	assert_string_not_equal(tf_value_attr_string(o2.planned,
+						     "bootstrap_template"),
 				tf_value_attr_string(st, "bootstrap_template"));
 	plan_done(&o2);
 	free(c2);
@@ -498,9 +550,12 @@ static void test_pool_rotation_plan(void **state)
 	/* Scaling only: templates unchanged. */
 	c2 = cfg(POOL_CFG, ",'replicas':4");
 	plan(&k8s_machine_pool_resource, ps, prior, c2, &o2);
-	assert_string_equal(tf_value_attr_string(o2.planned, "infrastructure_template"),
-			    tf_value_attr_string(st, "infrastructure_template"));
-	assert_string_equal(tf_value_attr_string(o2.planned, "bootstrap_template"),
+	assert_string_equal(tf_value_attr_string(o2.planned,
+						 "infrastructure_template"),
+			    tf_value_attr_string(st,
+						 "infrastructure_template"));
+	assert_string_equal(tf_value_attr_string(o2.planned,
+						 "bootstrap_template"),
 			    tf_value_attr_string(st, "bootstrap_template"));
 	plan_done(&o2);
 	free(c2);
@@ -519,13 +574,13 @@ static void test_pool_rotation_plan(void **state)
 /* What an import reads for a cluster made with clusterctl and kubectl: a
  * full state (no schema defaults: other CIDRs, 3 replicas, an identity
  * Secret of its own). */
-#define IMPORTED_CLUSTER                                                    \
-	"{'name':'c1','namespace':'default','kubernetes_version':'v1.33.1',"   \
-	"'control_plane_replicas':3,'instance_type':'container',"             \
-	"'flavor':'c2-m4','profiles':['default'],"                            \
-	"'pod_cidrs':['192.168.0.0/16'],'service_cidrs':['10.128.0.0/12'],"   \
+#define IMPORTED_CLUSTER                                                           \
+	"{'name':'c1','namespace':'default','kubernetes_version':'v1.33.1',"       \
+	"'control_plane_replicas':3,'instance_type':'container',"                  \
+	"'flavor':'c2-m4','profiles':['default'],"                                 \
+	"'pod_cidrs':['192.168.0.0/16'],'service_cidrs':['10.128.0.0/12'],"        \
 	"'load_balancer':'lxc','control_plane_port':6443,'lxd_project':'default'," \
-	"'identity_secret':'lxc-secret','identity_secret_name':'lxc-secret',"  \
+	"'identity_secret':'lxc-secret','identity_secret_name':'lxc-secret',"      \
 	"'endpoint':'https://203.0.113.10:6443','phase':'Provisioned','conditions':{}}"
 
 /* "Unset means whatever the server says": the minimal configuration of an
@@ -542,7 +597,7 @@ static void test_cluster_unset_keeps_server_values(void **state)
 		"'control_plane_replicas':1}";
 	struct plan_out o;
 	tf_value *prior;
-	tf_path want = {0};
+	tf_path want = { 0 };
 
 	(void)state;
 	prior = val(cs, IMPORTED_CLUSTER);
@@ -575,8 +630,10 @@ static void test_cluster_missing_template_keeps_default(void **state)
 	memcpy(p, "''         ", 11);
 	plan(&k8s_cluster_resource, cs, text,
 	     "{'name':'c1','kubernetes_version':'v1.33.1','identity_secret':'lxc-secret',"
-	     "'flavor':'c2-m4','profiles':['default']}", &o);
-	assert_string_equal(tf_value_attr_string(o.planned, "instance_type"), "virtual-machine");
+	     "'flavor':'c2-m4','profiles':['default']}",
+	     &o);
+	assert_string_equal(tf_value_attr_string(o.planned, "instance_type"),
+			    "virtual-machine");
 	plan_done(&o);
 	free(text);
 }
@@ -599,19 +656,27 @@ static void test_pool_imported_keeps_templates(void **state)
 	(void)state;
 	plan(&k8s_machine_pool_resource, ps, prior,
 	     "{'name':'c1-md-0','cluster_name':'c1','kubernetes_version':'v1.33.1',"
-	     "'flavor':'c2-m4'}", &o);
+	     "'flavor':'c2-m4'}",
+	     &o);
 	assert_false(tf_diags_has_error(&o.d));
-	assert_string_equal(tf_value_attr_string(o.planned, "infrastructure_template"), "c1-md-0");
-	assert_string_equal(tf_value_attr_string(o.planned, "bootstrap_template"), "c1-md-0");
+	assert_string_equal(tf_value_attr_string(o.planned,
+						 "infrastructure_template"),
+			    "c1-md-0");
+	assert_string_equal(tf_value_attr_string(o.planned,
+						 "bootstrap_template"),
+			    "c1-md-0");
 	assert_false(tf_plan_has_changes(pv, o.planned));
 	plan_done(&o);
 
 	plan(&k8s_machine_pool_resource, ps, prior,
 	     "{'name':'c1-md-0','cluster_name':'c1','kubernetes_version':'v1.33.1',"
-	     "'flavor':'c4-m8'}", &o);
-	assert_string_not_equal(tf_value_attr_string(o.planned, "infrastructure_template"),
+	     "'flavor':'c4-m8'}",
+	     &o);
+	assert_string_not_equal(tf_value_attr_string(o.planned,
+						     "infrastructure_template"),
 				"c1-md-0");
-	assert_non_null(strstr(tf_value_attr_string(o.planned, "infrastructure_template"),
+	assert_non_null(strstr(tf_value_attr_string(o.planned,
+						    "infrastructure_template"),
 			       "c1-md-0-"));
 	plan_done(&o);
 	tf_value_unref(pv);

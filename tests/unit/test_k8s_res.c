@@ -26,10 +26,10 @@ static double now_s(void)
 
 struct counter {
 	int calls;
-	int done_at;  /* return 1 on this call (0: never) */
-	int fail_at;  /* return an error on this call (0: never) */
-	int fail_code; /* that error (0: TFP_E_FORBIDDEN) */
-	int flaky_until; /* TFP_E_UNAVAILABLE on calls up to this one */
+	int done_at;           /* return 1 on this call (0: never) */
+	int fail_at;           /* return an error on this call (0: never) */
+	int fail_code;         /* that error (0: TFP_E_FORBIDDEN) */
+	int flaky_until;       /* TFP_E_UNAVAILABLE on calls up to this one */
 	atomic_int *stop_at_2; /* raise this flag on the 2nd call */
 };
 
@@ -46,7 +46,8 @@ static int check(void *argv, tfp_error *err)
 	}
 	if (c->calls <= c->flaky_until) {
 		err->code = TFP_E_UNAVAILABLE;
-		snprintf(err->message, sizeof(err->message), "connection refused");
+		snprintf(err->message, sizeof(err->message),
+			 "connection refused");
 		return TFP_E_UNAVAILABLE;
 	}
 	return c->done_at && c->calls >= c->done_at ? 1 : 0;
@@ -54,9 +55,9 @@ static int check(void *argv, tfp_error *err)
 
 static void test_poll_done(void **state)
 {
-	tfp_ctx ctx = {0};
+	tfp_ctx ctx = { 0 };
 	struct counter c = { .done_at = 3 };
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 
 	(void)state;
 	assert_int_equal(k8s_res_poll(&ctx, 30, check, &c, &err), TFP_OK);
@@ -65,9 +66,9 @@ static void test_poll_done(void **state)
 
 static void test_poll_deadline(void **state)
 {
-	tfp_ctx ctx = {0};
-	struct counter c = {0};
-	tfp_error err = {0};
+	tfp_ctx ctx = { 0 };
+	struct counter c = { 0 };
+	tfp_error err = { 0 };
 	double t0 = now_s(), dt;
 
 	(void)state;
@@ -83,23 +84,25 @@ static void test_poll_stop(void **state)
 	atomic_int stop = 0;
 	tfp_ctx ctx = { .stop = &stop };
 	struct counter c = { .stop_at_2 = &stop };
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	double t0 = now_s();
 
 	(void)state;
-	assert_int_equal(k8s_res_poll(&ctx, 600, check, &c, &err), TFP_E_CANCELLED);
+	assert_int_equal(k8s_res_poll(&ctx, 600, check, &c, &err),
+			 TFP_E_CANCELLED);
 	assert_true(now_s() - t0 < 3.0); /* not the 600 s deadline */
 	assert_non_null(strstr(err.message, "stop"));
 }
 
 static void test_poll_error(void **state)
 {
-	tfp_ctx ctx = {0};
+	tfp_ctx ctx = { 0 };
 	struct counter c = { .fail_at = 2 };
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 
 	(void)state;
-	assert_int_equal(k8s_res_poll(&ctx, 30, check, &c, &err), TFP_E_FORBIDDEN);
+	assert_int_equal(k8s_res_poll(&ctx, 30, check, &c, &err),
+			 TFP_E_FORBIDDEN);
 	assert_int_equal(c.calls, 2);
 }
 
@@ -108,22 +111,24 @@ static void test_poll_error(void **state)
  * server that stopped answering ends the wait at once. */
 static void test_poll_transient(void **state)
 {
-	tfp_ctx ctx = {0};
+	tfp_ctx ctx = { 0 };
 	struct counter c = { .flaky_until = 3, .done_at = 5 };
 	struct counter down = { .flaky_until = 1000 };
 	struct counter dead = { .fail_at = 2, .fail_code = TFP_E_TIMEOUT };
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	double t0;
 
 	(void)state;
 	assert_int_equal(k8s_res_poll(&ctx, 30, check, &c, &err), TFP_OK);
 	assert_int_equal(c.calls, 5);
 	t0 = now_s();
-	assert_int_equal(k8s_res_poll(&ctx, 1, check, &down, &err), TFP_E_UNAVAILABLE);
+	assert_int_equal(k8s_res_poll(&ctx, 1, check, &down, &err),
+			 TFP_E_UNAVAILABLE);
 	assert_true(now_s() - t0 >= 0.9);
 	assert_string_equal(err.message, "connection refused");
 	/* Reported as unreachable, not as this wait's deadline. */
-	assert_int_equal(k8s_res_poll(&ctx, 30, check, &dead, &err), TFP_E_UNAVAILABLE);
+	assert_int_equal(k8s_res_poll(&ctx, 30, check, &dead, &err),
+			 TFP_E_UNAVAILABLE);
 	assert_int_equal(err.code, TFP_E_UNAVAILABLE);
 	assert_int_equal(dead.calls, 2);
 	assert_true(k8s_res_transient(TFP_E_SERVER));
@@ -142,10 +147,12 @@ static void test_timeouts_and_marker(void **state)
 		"\"timeouts\":{\"create\":\"90s\",\"update\":null,\"delete\":\"1h30m\"}}";
 
 	(void)state;
-	assert_int_equal(tf_schema_compile(&k8s_cluster_schema_def, 0, &s, errbuf,
-					   sizeof(errbuf)), TF_OK);
-	assert_int_equal(tf_json_decode(js, strlen(js), tf_schema_type(s), 1, &v,
-					errbuf, sizeof(errbuf)), TF_OK);
+	assert_int_equal(tf_schema_compile(&k8s_cluster_schema_def, 0, &s,
+					   errbuf, sizeof(errbuf)),
+			 TF_OK);
+	assert_int_equal(tf_json_decode(js, strlen(js), tf_schema_type(s), 1,
+					&v, errbuf, sizeof(errbuf)),
+			 TF_OK);
 	assert_int_equal(k8s_res_timeout(v, "create"), 90);
 	assert_int_equal(k8s_res_timeout(v, "update"), 30 * 60); /* default */
 	assert_int_equal(k8s_res_timeout(v, "delete"), 5400);
@@ -154,7 +161,8 @@ static void test_timeouts_and_marker(void **state)
 	v = NULL;
 	assert_int_equal(tf_json_decode("{\"phase\":\"Provisioned\"}", 23,
 					tf_schema_type(s), 1, &v, errbuf,
-					sizeof(errbuf)), TF_OK);
+					sizeof(errbuf)),
+			 TF_OK);
 	assert_false(k8s_phase_incomplete(v));
 	assert_int_equal(k8s_res_timeout(v, "create"), 30 * 60); /* no block */
 	tf_value_unref(v);
@@ -164,15 +172,16 @@ static void test_timeouts_and_marker(void **state)
 static void test_import_ids(void **state)
 {
 	static const char *const bad[] = {
-		"prod", "/prod", "default/", "a/b/c", "Default/prod", "default/pr_od", "",
+		"prod",         "/prod",         "default/", "a/b/c",
+		"Default/prod", "default/pr_od", "",
 	};
 	char *ns = NULL, *name = NULL;
 
 	(void)state;
 	{
 		tf_diags d = TF_DIAGS_INIT;
-		assert_true(k8s_res_import_id("capi-system/prod-1", "k8s_cluster.x", &ns,
-					      &name, &d));
+		assert_true(k8s_res_import_id("capi-system/prod-1",
+					      "k8s_cluster.x", &ns, &name, &d));
 		assert_string_equal(ns, "capi-system");
 		assert_string_equal(name, "prod-1");
 		assert_false(tf_diags_has_error(&d));

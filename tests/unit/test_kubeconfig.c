@@ -78,18 +78,18 @@ static const char *load_err(const char *yaml, const char *ctx)
 	return err.message;
 }
 
-#define CLUSTERS \
-	"clusters:\n" \
-	"- name: prod\n" \
-	"  cluster:\n" \
-	"    server: https://203.0.113.5:6443/\n" \
+#define CLUSTERS                                                                         \
+	"clusters:\n"                                                                    \
+	"- name: prod\n"                                                                 \
+	"  cluster:\n"                                                                   \
+	"    server: https://203.0.113.5:6443/\n"                                        \
 	"    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCkNBCg==\n" \
-	"    tls-server-name: api.example.com\n" \
-	"- name: dev\n" \
-	"  cluster:\n" \
-	"    server: https://198.51.100.7\n" \
-	"    insecure-skip-tls-verify: yes\n" \
-	"    certificate-authority-data: Q0E=\n" \
+	"    tls-server-name: api.example.com\n"                                         \
+	"- name: dev\n"                                                                  \
+	"  cluster:\n"                                                                   \
+	"    server: https://198.51.100.7\n"                                             \
+	"    insecure-skip-tls-verify: yes\n"                                            \
+	"    certificate-authority-data: Q0E=\n"                                         \
 	"    proxy-url: http://192.0.2.1:3128\n"
 
 static void test_kc_cert_data_and_context(void **state)
@@ -146,7 +146,7 @@ static void test_kc_cert_data_and_context(void **state)
 static void test_kc_files_relative_to_kubeconfig(void **state)
 {
 	char path[512], yaml[1024];
-	kubeconfig_source src = {0};
+	kubeconfig_source src = { 0 };
 	kubeconfig *kc = NULL;
 	tfp_error err;
 
@@ -162,7 +162,8 @@ static void test_kc_files_relative_to_kubeconfig(void **state)
 		 "    certificate-authority: pki/ca.crt\n"
 		 "users:\n- name: u\n  user:\n    client-certificate: pki/client.crt\n"
 		 "    client-key: %s/pki/client.key\n    tokenFile: tok\n"
-		 "contexts:\n- name: c\n  context: {cluster: k, user: u}\n", tmpdir);
+		 "contexts:\n- name: c\n  context: {cluster: k, user: u}\n",
+		 tmpdir);
 	write_file("config", yaml);
 	snprintf(path, sizeof(path), "%s/config", tmpdir);
 	src.path = path;
@@ -236,7 +237,8 @@ static void test_kc_exec_forms(void **state)
 
 	/* Inline content resolves a relative command against the cwd. */
 	kc = load_ok(y, "o");
-	assert_string_equal(kc->exec->api_version, "client.authentication.k8s.io/v1beta1");
+	assert_string_equal(kc->exec->api_version,
+			    "client.authentication.k8s.io/v1beta1");
 	assert_string_equal(kc->exec->command, "./bin/plugin");
 	assert_false(kc->exec->provide_cluster_info);
 	kubeconfig_free(kc);
@@ -253,7 +255,8 @@ static void test_kc_exec_dup(void **state)
 		"      command: plugin\n      args: [a, b]\n"
 		"      env: [{name: K, value: V}]\n      installHint: get it\n"
 		"      provideClusterInfo: true\n"
-		"contexts:\n- name: c\n  context: {cluster: k, user: u}\n", NULL);
+		"contexts:\n- name: c\n  context: {cluster: k, user: u}\n",
+		NULL);
 	kc_exec *e;
 
 	(void)state;
@@ -274,10 +277,10 @@ static void test_kc_exec_dup(void **state)
 	kc_exec_free(NULL);
 }
 
-#define ONE_USER(user_yaml)                                                 \
-	"current-context: c\n"                                              \
-	"clusters:\n- name: k\n  cluster: {server: https://192.0.2.9}\n"    \
-	"users:\n- name: u\n  user:\n" user_yaml                            \
+#define ONE_USER(user_yaml)                                                    \
+	"current-context: c\n"                                                 \
+	"clusters:\n- name: k\n  cluster: {server: https://192.0.2.9}\n"       \
+	"users:\n- name: u\n  user:\n" user_yaml                               \
 	"contexts:\n- name: c\n  context: {cluster: k, user: u}\n"
 
 static void test_kc_auth_errors(void **state)
@@ -289,29 +292,51 @@ static void test_kc_auth_errors(void **state)
 	assert_non_null(strstr(m, "auth-provider"));
 	assert_non_null(strstr(m, "exec"));
 	assert_non_null(strstr(m, "user \"u\""));
-	m = load_err(ONE_USER("    username: admin\n    password: hunter2\n"), NULL);
+	m = load_err(ONE_USER("    username: admin\n    password: hunter2\n"),
+		     NULL);
 	assert_non_null(strstr(m, "basic authentication"));
 	assert_null(strstr(m, "hunter2"));
-	m = load_err(ONE_USER("    exec:\n      apiVersion: client.authentication.k8s.io/v1alpha1\n"
-			      "      command: x\n"), NULL);
+	m = load_err(
+		ONE_USER(
+			"    exec:\n      apiVersion: client.authentication.k8s.io/v1alpha1\n"
+			"      command: x\n"),
+		NULL);
 	assert_non_null(strstr(m, "v1alpha1"));
 	m = load_err(ONE_USER("    exec:\n      command: x\n"), NULL);
 	assert_non_null(strstr(m, "(missing)"));
-	m = load_err(ONE_USER("    exec:\n      apiVersion: client.authentication.k8s.io/v1\n"), NULL);
+	m = load_err(
+		ONE_USER(
+			"    exec:\n      apiVersion: client.authentication.k8s.io/v1\n"),
+		NULL);
 	assert_non_null(strstr(m, "no command"));
-	m = load_err(ONE_USER("    exec:\n      apiVersion: client.authentication.k8s.io/v1\n"
-			      "      command: x\n      interactiveMode: Always\n"), NULL);
+	m = load_err(
+		ONE_USER(
+			"    exec:\n      apiVersion: client.authentication.k8s.io/v1\n"
+			"      command: x\n      interactiveMode: Always\n"),
+		NULL);
 	assert_non_null(strstr(m, "interactive"));
-	m = load_err(ONE_USER("    exec:\n      apiVersion: client.authentication.k8s.io/v1\n"
-			      "      command: x\n      args: {a: b}\n"), NULL);
+	m = load_err(
+		ONE_USER(
+			"    exec:\n      apiVersion: client.authentication.k8s.io/v1\n"
+			"      command: x\n      args: {a: b}\n"),
+		NULL);
 	assert_non_null(strstr(m, "args"));
-	m = load_err(ONE_USER("    exec:\n      apiVersion: client.authentication.k8s.io/v1\n"
-			      "      command: x\n      env:\n      - value: v\n"), NULL);
+	m = load_err(
+		ONE_USER(
+			"    exec:\n      apiVersion: client.authentication.k8s.io/v1\n"
+			"      command: x\n      env:\n      - value: v\n"),
+		NULL);
 	assert_non_null(strstr(m, "env"));
-	m = load_err(ONE_USER("    client-certificate-data: Q0VSVA==\n    token: tok-secret-1\n"), NULL);
+	m = load_err(
+		ONE_USER(
+			"    client-certificate-data: Q0VSVA==\n    token: tok-secret-1\n"),
+		NULL);
 	assert_non_null(strstr(m, "client-key"));
 	assert_null(strstr(m, "tok-secret-1"));
-	m = load_err(ONE_USER("    client-key-data: 'not base64!'\n    client-certificate-data: Q0VSVA==\n"), NULL);
+	m = load_err(
+		ONE_USER(
+			"    client-key-data: 'not base64!'\n    client-certificate-data: Q0VSVA==\n"),
+		NULL);
 	assert_non_null(strstr(m, "client-key-data"));
 	assert_non_null(strstr(m, "base64"));
 	assert_null(strstr(m, "not base64!"));
@@ -322,34 +347,51 @@ static void test_kc_structure_errors(void **state)
 	const char *m;
 
 	(void)state;
-	m = load_err("clusters: []\ncontexts:\n- name: a\n  context: {cluster: k}\n", NULL);
+	m = load_err(
+		"clusters: []\ncontexts:\n- name: a\n  context: {cluster: k}\n",
+		NULL);
 	assert_non_null(strstr(m, "no current-context"));
 	assert_non_null(strstr(m, "\"a\""));
-	m = load_err("current-context: x\ncontexts:\n- name: a\n  context: {cluster: k}\n"
-		     "- name: b\n  context: {cluster: k}\n", NULL);
+	m = load_err(
+		"current-context: x\ncontexts:\n- name: a\n  context: {cluster: k}\n"
+		"- name: b\n  context: {cluster: k}\n",
+		NULL);
 	assert_non_null(strstr(m, "context \"x\" not found"));
 	assert_non_null(strstr(m, "\"a\", \"b\""));
-	m = load_err("current-context: a\ncontexts:\n- name: a\n  context: {cluster: k}\n", "zz");
+	m = load_err(
+		"current-context: a\ncontexts:\n- name: a\n  context: {cluster: k}\n",
+		"zz");
 	assert_non_null(strstr(m, "context \"zz\" not found"));
-	m = load_err("current-context: a\ncontexts:\n- name: a\n  context: {user: u}\n", NULL);
+	m = load_err(
+		"current-context: a\ncontexts:\n- name: a\n  context: {user: u}\n",
+		NULL);
 	assert_non_null(strstr(m, "names no cluster"));
-	m = load_err("current-context: a\nclusters:\n- name: other\n  cluster: {server: https://x}\n"
-		     "contexts:\n- name: a\n  context: {cluster: k}\n", NULL);
+	m = load_err(
+		"current-context: a\nclusters:\n- name: other\n  cluster: {server: https://x}\n"
+		"contexts:\n- name: a\n  context: {cluster: k}\n",
+		NULL);
 	assert_non_null(strstr(m, "cluster \"k\""));
 	assert_non_null(strstr(m, "\"other\""));
 	m = load_err("current-context: a\nclusters:\n- name: k\n  cluster: {}\n"
-		     "contexts:\n- name: a\n  context: {cluster: k}\n", NULL);
+		     "contexts:\n- name: a\n  context: {cluster: k}\n",
+		     NULL);
 	assert_non_null(strstr(m, "no server"));
-	m = load_err("current-context: a\nclusters:\n- name: k\n  cluster: {server: https://x}\n"
-		     "contexts:\n- name: a\n  context: {cluster: k, user: ghost}\n", NULL);
+	m = load_err(
+		"current-context: a\nclusters:\n- name: k\n  cluster: {server: https://x}\n"
+		"contexts:\n- name: a\n  context: {cluster: k, user: ghost}\n",
+		NULL);
 	assert_non_null(strstr(m, "user \"ghost\""));
-	m = load_err("current-context: a\nclusters:\n- name: k\n  cluster: {server: https://x, "
-		     "insecure-skip-tls-verify: maybe}\n"
-		     "contexts:\n- name: a\n  context: {cluster: k}\n", NULL);
+	m = load_err(
+		"current-context: a\nclusters:\n- name: k\n  cluster: {server: https://x, "
+		"insecure-skip-tls-verify: maybe}\n"
+		"contexts:\n- name: a\n  context: {cluster: k}\n",
+		NULL);
 	assert_non_null(strstr(m, "not a boolean"));
-	m = load_err("current-context: a\nclusters:\n- name: k\n  cluster: {server: https://x, "
-		     "proxy-url: ftp://192.0.2.1}\n"
-		     "contexts:\n- name: a\n  context: {cluster: k}\n", NULL);
+	m = load_err(
+		"current-context: a\nclusters:\n- name: k\n  cluster: {server: https://x, "
+		"proxy-url: ftp://192.0.2.1}\n"
+		"contexts:\n- name: a\n  context: {cluster: k}\n",
+		NULL);
 	assert_non_null(strstr(m, "proxy-url"));
 	m = load_err("- just\n- a list\n", NULL);
 	assert_non_null(strstr(m, "is not a kubeconfig"));
@@ -364,11 +406,10 @@ static void test_kc_structure_errors(void **state)
 static void test_kc_anonymous_user_and_aliases(void **state)
 {
 	/* No user at all: anonymous; a YAML anchor shared by two clusters. */
-	const char *y =
-		"current-context: a\n"
-		"base: &srv https://192.0.2.44:6443\n"
-		"clusters:\n- name: k\n  cluster:\n    server: *srv\n"
-		"contexts:\n- name: a\n  context: {cluster: k}\n";
+	const char *y = "current-context: a\n"
+			"base: &srv https://192.0.2.44:6443\n"
+			"clusters:\n- name: k\n  cluster:\n    server: *srv\n"
+			"contexts:\n- name: a\n  context: {cluster: k}\n";
 	kubeconfig *kc = load_ok(y, NULL);
 
 	(void)state;
@@ -384,7 +425,7 @@ static void test_kc_hostile_inputs(void **state)
 	char *big, *deep, *bomb;
 	size_t i, off = 0;
 	const char *m;
-	kubeconfig_source src = {0};
+	kubeconfig_source src = { 0 };
 	kubeconfig *kc = NULL;
 	tfp_error err;
 
@@ -412,11 +453,14 @@ static void test_kc_hostile_inputs(void **state)
 	/* Billion laughs: aliases are references, never expanded. */
 	bomb = malloc(8192);
 	assert_non_null(bomb);
-	off = (size_t)snprintf(bomb, 8192, "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+	off = (size_t)snprintf(bomb, 8192,
+			       "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
 	for (i = 1; i < 30; i++)
-		off += (size_t)snprintf(bomb + off, 8192 - off,
-					"a%zu: &a%zu [*a%zu, *a%zu, *a%zu, *a%zu, *a%zu, *a%zu, *a%zu, *a%zu]\n",
-					i, i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
+		off += (size_t)snprintf(
+			bomb + off, 8192 - off,
+			"a%zu: &a%zu [*a%zu, *a%zu, *a%zu, *a%zu, *a%zu, *a%zu, *a%zu, *a%zu]\n",
+			i, i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1,
+			i - 1);
 	snprintf(bomb + off, 8192 - off,
 		 "current-context: c\nclusters:\n- name: k\n  cluster: {server: https://192.0.2.1}\n"
 		 "contexts:\n- name: c\n  context: {cluster: k}\n");
@@ -436,16 +480,19 @@ static void test_kc_hostile_inputs(void **state)
 static void test_kc_default_path(void **state)
 {
 	char buf[256];
-	char *old_kc = getenv("KUBECONFIG") ? strdup(getenv("KUBECONFIG")) : NULL;
+	char *old_kc = getenv("KUBECONFIG") ? strdup(getenv("KUBECONFIG")) :
+					      NULL;
 	char *old_home = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
 
 	(void)state;
 	setenv("KUBECONFIG", "/a/first:/b/second", 1);
-	assert_string_equal(kubeconfig_default_path(buf, sizeof(buf)), "/a/first");
+	assert_string_equal(kubeconfig_default_path(buf, sizeof(buf)),
+			    "/a/first");
 	assert_null(kubeconfig_default_path(buf, 5)); /* does not fit */
 	setenv("KUBECONFIG", "", 1);
 	setenv("HOME", "/home/tester", 1);
-	assert_string_equal(kubeconfig_default_path(buf, sizeof(buf)), "/home/tester/.kube/config");
+	assert_string_equal(kubeconfig_default_path(buf, sizeof(buf)),
+			    "/home/tester/.kube/config");
 	unsetenv("KUBECONFIG");
 	unsetenv("HOME");
 	assert_null(kubeconfig_default_path(buf, sizeof(buf)));
@@ -471,5 +518,6 @@ int main(void)
 		cmocka_unit_test(test_kc_default_path),
 	};
 
-	return cmocka_run_group_tests_name("kubeconfig", tests, setup, teardown);
+	return cmocka_run_group_tests_name("kubeconfig", tests, setup,
+					   teardown);
 }

@@ -37,8 +37,8 @@ typedef struct step {
 	const char *body;
 	const char *etag;
 	const char *location;
-	int rc;          /* non-zero: the transport fails with this code */
-	bool big;        /* body of LXD_MAX_RESPONSE + 1 bytes */
+	int rc;   /* non-zero: the transport fails with this code */
+	bool big; /* body of LXD_MAX_RESPONSE + 1 bytes */
 } step;
 
 typedef struct rec {
@@ -53,11 +53,11 @@ typedef struct rec {
 typedef struct script {
 	const step *steps;
 	size_t n;
-	bool repeat_last;  /* serve the last step forever */
+	bool repeat_last; /* serve the last step forever */
 	size_t calls;
 	rec recs[MAX_RECS];
-	atomic_int *stop;  /* raised when call number stop_at is served */
-	size_t stop_at;    /* 1-based; 0 = never */
+	atomic_int *stop; /* raised when call number stop_at is served */
+	size_t stop_at;   /* 1-based; 0 = never */
 } script;
 
 static char *xstrdup(const char *s)
@@ -144,24 +144,30 @@ static lxd_client *new_scripted(script *s, const char *project,
 	return c;
 }
 
-#define SYNC(meta) "{\"type\":\"sync\",\"status\":\"Success\",\"status_code\":200," \
-		   "\"operation\":\"\",\"error_code\":0,\"error\":\"\",\"metadata\":" meta "}"
-#define ERR(code, msg) "{\"type\":\"error\",\"status\":\"\",\"status_code\":0," \
-		       "\"operation\":\"\",\"error_code\":" #code ",\"error\":\"" msg \
-		       "\",\"metadata\":null}"
-#define OP(code, err) "{\"id\":\"abc\",\"class\":\"task\",\"status\":\"x\"," \
-		      "\"status_code\":" #code ",\"resources\":{},\"metadata\":{\"k\":1}," \
-		      "\"may_cancel\":false,\"err\":\"" err "\"}"
-#define ASYNC(op) "{\"type\":\"async\",\"status\":\"Operation created\"," \
-		  "\"status_code\":100,\"operation\":\"/1.0/operations/abc\"," \
-		  "\"error_code\":0,\"error\":\"\",\"metadata\":" op "}"
+#define SYNC(meta)                                                              \
+	"{\"type\":\"sync\",\"status\":\"Success\",\"status_code\":200,"        \
+	"\"operation\":\"\",\"error_code\":0,\"error\":\"\",\"metadata\":" meta \
+	"}"
+#define ERR(code, msg)                                                         \
+	"{\"type\":\"error\",\"status\":\"\",\"status_code\":0,"               \
+	"\"operation\":\"\",\"error_code\":" #code ",\"error\":\"" msg         \
+	"\",\"metadata\":null}"
+#define OP(code, err)                                                          \
+	"{\"id\":\"abc\",\"class\":\"task\",\"status\":\"x\","                 \
+	"\"status_code\":" #code ",\"resources\":{},\"metadata\":{\"k\":1},"   \
+	"\"may_cancel\":false,\"err\":\"" err "\"}"
+#define ASYNC(op)                                                              \
+	"{\"type\":\"async\",\"status\":\"Operation created\","                \
+	"\"status_code\":100,\"operation\":\"/1.0/operations/abc\","           \
+	"\"error_code\":0,\"error\":\"\",\"metadata\":" op "}"
 
 /* ---- sync, errors, ETag ---------------------------------------------- */
 
 static void test_lxd_client_sync_get_etag(void **state)
 {
 	static const step steps[] = {
-		{ .status = 200, .body = SYNC("{\"name\":\"default\",\"config\":{}}"),
+		{ .status = 200,
+		  .body = SYNC("{\"name\":\"default\",\"config\":{}}"),
 		  .etag = "\"0be6a877\"" },
 	};
 	script s = { .steps = steps, .n = 1 };
@@ -171,7 +177,8 @@ static void test_lxd_client_sync_get_etag(void **state)
 	tfp_error e;
 
 	(void)state;
-	assert_int_equal(lxd_get(c, "/1.0/profiles/default", 0, &meta, &etag, &e),
+	assert_int_equal(lxd_get(c, "/1.0/profiles/default", 0, &meta, &etag,
+				 &e),
 			 TFP_OK);
 	assert_string_equal(json_string_value(json_object_get(meta, "name")),
 			    "default");
@@ -224,11 +231,16 @@ static void test_lxd_client_status_mapping(void **state)
 		{ 400, ERR(400, "Invalid config key"), TFP_E_INVALID },
 		{ 401, ERR(401, "not authorized"), TFP_E_FORBIDDEN },
 		{ 403, ERR(403, "not authorized"), TFP_E_FORBIDDEN },
-		{ 409, ERR(409, "The storage pool already exists: The record already exists"),
+		{ 409,
+		  ERR(409,
+		      "The storage pool already exists: The record already exists"),
 		  TFP_E_EXISTS },
-		{ 400, ERR(400, "Network \\\"br0\\\" already exists"), TFP_E_EXISTS },
-		{ 500, ERR(500, "Failed creating pool: pool already exists"), TFP_E_EXISTS },
-		{ 409, ERR(409, "Certificate is being changed"), TFP_E_CONFLICT },
+		{ 400, ERR(400, "Network \\\"br0\\\" already exists"),
+		  TFP_E_EXISTS },
+		{ 500, ERR(500, "Failed creating pool: pool already exists"),
+		  TFP_E_EXISTS },
+		{ 409, ERR(409, "Certificate is being changed"),
+		  TFP_E_CONFLICT },
 		{ 412, ERR(412, "ETag doesn't match"), TFP_E_PRECONDITION },
 		{ 500, ERR(500, "boom"), TFP_E_SERVER },
 		{ 502, "<html>bad gateway</html>", TFP_E_SERVER },
@@ -266,8 +278,9 @@ static void test_lxd_client_message_truncated_utf8(void **state)
 	tfp_error e;
 
 	(void)state;
-	o += (size_t)snprintf(body, sizeof(body),
-			      "{\"type\":\"error\",\"error_code\":500,\"error\":\"xy");
+	o += (size_t)snprintf(
+		body, sizeof(body),
+		"{\"type\":\"error\",\"error_code\":500,\"error\":\"xy");
 	for (i = 0; i < 1000; i++) {
 		body[o++] = (char)0xC3;
 		body[o++] = (char)0xA9;
@@ -304,9 +317,13 @@ static int mutate_desc(json_t *current, void *arg, json_t **body,
 static void test_lxd_client_update_etag_retry(void **state)
 {
 	static const step steps[] = {
-		{ .status = 200, .body = SYNC("{\"description\":\"a\"}"), .etag = "\"e1\"" },
+		{ .status = 200,
+		  .body = SYNC("{\"description\":\"a\"}"),
+		  .etag = "\"e1\"" },
 		{ .status = 412, .body = ERR(412, "ETag doesn't match") },
-		{ .status = 200, .body = SYNC("{\"description\":\"b\"}"), .etag = "\"e2\"" },
+		{ .status = 200,
+		  .body = SYNC("{\"description\":\"b\"}"),
+		  .etag = "\"e2\"" },
 		{ .status = 200, .body = SYNC("{}") },
 	};
 	script s = { .steps = steps, .n = 4 };
@@ -399,7 +416,8 @@ static void test_lxd_client_update_etag_mutate_error(void **state)
 static void test_lxd_client_async_wait_success(void **state)
 {
 	static const step steps[] = {
-		{ .status = 202, .body = ASYNC(OP(103, "")),
+		{ .status = 202,
+		  .body = ASYNC(OP(103, "")),
 		  .location = "/1.0/operations/abc" },
 		{ .status = 200, .body = SYNC(OP(200, "")) },
 	};
@@ -411,16 +429,17 @@ static void test_lxd_client_async_wait_success(void **state)
 
 	(void)state;
 	memset(&r, 0, sizeof(r));
-	assert_int_equal(lxd_request(c, "POST", "/1.0/storage-pools", body, NULL,
-				     0, &r, &e),
+	assert_int_equal(lxd_request(c, "POST", "/1.0/storage-pools", body,
+				     NULL, 0, &r, &e),
 			 TFP_OK);
 	assert_int_equal(s.calls, 2);
 	assert_string_equal(s.recs[0].body, "{\"name\":\"p1\"}");
 	assert_string_equal(s.recs[1].method, "GET");
-	assert_string_equal(s.recs[1].path, "/1.0/operations/abc/wait?timeout=5");
+	assert_string_equal(s.recs[1].path,
+			    "/1.0/operations/abc/wait?timeout=5");
 	assert_string_equal(r.operation, "/1.0/operations/abc");
-	assert_int_equal(json_integer_value(json_object_get(r.metadata,
-							    "status_code")),
+	assert_int_equal(json_integer_value(
+				 json_object_get(r.metadata, "status_code")),
 			 200);
 	lxd_response_done(&r);
 	lxd_response_done(&r); /* idempotent */
@@ -433,7 +452,8 @@ static void test_lxd_client_async_location_only(void **state)
 {
 	static const step steps[] = {
 		{ .status = 202,
-		  .body = "{\"type\":\"async\",\"status_code\":100,\"metadata\":" OP(103, "") "}",
+		  .body = "{\"type\":\"async\",\"status_code\":100,\"metadata\":" OP(
+			  103, "") "}",
 		  .location = "/1.0/operations/def" },
 		{ .status = 200, .body = SYNC(OP(200, "")) },
 	};
@@ -447,7 +467,8 @@ static void test_lxd_client_async_location_only(void **state)
 	assert_int_equal(lxd_request(c, "DELETE", "/1.0/storage-pools/p1", NULL,
 				     NULL, 0, &r, &e),
 			 TFP_OK);
-	assert_string_equal(s.recs[1].path, "/1.0/operations/def/wait?timeout=5");
+	assert_string_equal(s.recs[1].path,
+			    "/1.0/operations/def/wait?timeout=5");
 	assert_string_equal(r.operation, "/1.0/operations/def");
 	lxd_response_done(&r);
 	lxd_client_free(c);
@@ -472,8 +493,8 @@ static void test_lxd_client_async_no_wait(void **state)
 	assert_int_equal(s.calls, 1);
 	assert_int_equal(r.http_status, 202);
 	assert_string_equal(r.operation, "/1.0/operations/abc");
-	assert_int_equal(json_integer_value(json_object_get(r.metadata,
-							    "status_code")),
+	assert_int_equal(json_integer_value(
+				 json_object_get(r.metadata, "status_code")),
 			 103);
 	lxd_response_done(&r);
 	lxd_client_free(c);
@@ -494,8 +515,8 @@ static void test_lxd_client_async_failed_op(void **state)
 
 	(void)state;
 	memset(&r, 0, sizeof(r));
-	assert_int_equal(lxd_request(c, "PUT", "/1.0/cluster", NULL, NULL, 0, &r,
-				     &e),
+	assert_int_equal(lxd_request(c, "PUT", "/1.0/cluster", NULL, NULL, 0,
+				     &r, &e),
 			 TFP_E_SERVER);
 	assert_string_equal(e.message, "boom");
 	assert_null(r.metadata);
@@ -508,15 +529,16 @@ static void test_lxd_client_async_already_failed(void **state)
 {
 	/* The operation is already over in the 202 reply: no wait needed. */
 	static const step steps[] = {
-		{ .status = 202, .body = ASYNC(OP(400, "pool already exists")) },
+		{ .status = 202,
+		  .body = ASYNC(OP(400, "pool already exists")) },
 	};
 	script s = { .steps = steps, .n = 1 };
 	lxd_client *c = new_scripted(&s, NULL, 0, NULL);
 	tfp_error e;
 
 	(void)state;
-	assert_int_equal(lxd_request(c, "POST", "/1.0/storage-pools", NULL, NULL,
-				     0, NULL, &e),
+	assert_int_equal(lxd_request(c, "POST", "/1.0/storage-pools", NULL,
+				     NULL, 0, NULL, &e),
 			 TFP_E_EXISTS);
 	assert_int_equal(s.calls, 1);
 	lxd_client_free(c);
@@ -528,7 +550,8 @@ static void test_lxd_client_wait_error_envelope_200(void **state)
 	/* main writes 200 before waiting, then possibly an error envelope. */
 	static const step steps[] = {
 		{ .status = 202, .body = ASYNC(OP(103, "")) },
-		{ .status = 200, .body = ERR(500, "Failed to join cluster: nope") },
+		{ .status = 200,
+		  .body = ERR(500, "Failed to join cluster: nope") },
 	};
 	script s = { .steps = steps, .n = 2 };
 	lxd_client *c = new_scripted(&s, NULL, 0, NULL);
@@ -573,7 +596,8 @@ static void test_lxd_client_wait_timeout(void **state)
 	assert_true(dt >= 900 && dt < 2500);
 	/* polled, but not in a busy loop */
 	assert_true(s.calls >= 3 && s.calls <= 20);
-	assert_string_equal(s.recs[1].path, "/1.0/operations/abc/wait?timeout=1");
+	assert_string_equal(s.recs[1].path,
+			    "/1.0/operations/abc/wait?timeout=1");
 	lxd_client_free(c);
 	script_done(&s);
 }
@@ -585,8 +609,11 @@ static void test_lxd_client_wait_cancelled(void **state)
 		{ .status = 200, .body = SYNC(OP(103, "")) },
 	};
 	atomic_int stop = 0;
-	script s = { .steps = steps, .n = 2, .repeat_last = true,
-		     .stop = &stop, .stop_at = 3 };
+	script s = { .steps = steps,
+		     .n = 2,
+		     .repeat_last = true,
+		     .stop = &stop,
+		     .stop_at = 3 };
 	lxd_client *c = new_scripted(&s, NULL, 600, &stop);
 	long long t0 = mono_ms();
 	tfp_error e;
@@ -617,8 +644,8 @@ static void test_lxd_client_wait_operation_direct(void **state)
 	tfp_error e;
 
 	(void)state;
-	assert_int_equal(lxd_wait_operation(c, "/1.0/operations/x?project=p", 30,
-					    &op, &e),
+	assert_int_equal(lxd_wait_operation(c, "/1.0/operations/x?project=p",
+					    30, &op, &e),
 			 TFP_OK);
 	assert_string_equal(s.recs[0].path,
 			    "/1.0/operations/x/wait?project=p&timeout=5");
@@ -647,13 +674,14 @@ static void test_lxd_client_project_query(void **state)
 	assert_int_equal(lxd_request(c, "GET", "/1.0/networks", NULL, NULL,
 				     LXD_REQ_PROJECT, NULL, &e),
 			 TFP_OK);
-	assert_int_equal(lxd_request(c, "GET", "/1.0/networks?recursion=1", NULL,
-				     NULL, LXD_REQ_PROJECT, NULL, &e),
+	assert_int_equal(lxd_request(c, "GET", "/1.0/networks?recursion=1",
+				     NULL, NULL, LXD_REQ_PROJECT, NULL, &e),
 			 TFP_OK);
 	assert_int_equal(lxd_request(c, "GET", "/1.0/networks", NULL, NULL, 0,
 				     NULL, &e),
 			 TFP_OK);
-	assert_string_equal(s.recs[0].path, "/1.0/networks?project=my%20proj%26x");
+	assert_string_equal(s.recs[0].path,
+			    "/1.0/networks?project=my%20proj%26x");
 	assert_string_equal(s.recs[1].path,
 			    "/1.0/networks?recursion=1&project=my%20proj%26x");
 	assert_string_equal(s.recs[2].path, "/1.0/networks");
@@ -668,13 +696,14 @@ static void test_lxd_client_bad_requests(void **state)
 	tfp_error e;
 
 	(void)state;
-	assert_int_equal(lxd_request(c, "GET", "/2.0/x", NULL, NULL, 0, NULL, &e),
+	assert_int_equal(lxd_request(c, "GET", "/2.0/x", NULL, NULL, 0, NULL,
+				     &e),
 			 TFP_E_INVALID);
 	assert_int_equal(lxd_request(c, "GET", "/1.0/a b", NULL, NULL, 0, NULL,
 				     &e),
 			 TFP_E_INVALID);
-	assert_int_equal(lxd_request(c, "PUT", "/1.0/x", NULL, "\"a\"\r\nX: y", 0,
-				     NULL, &e),
+	assert_int_equal(lxd_request(c, "PUT", "/1.0/x", NULL, "\"a\"\r\nX: y",
+				     0, NULL, &e),
 			 TFP_E_INVALID);
 	assert_int_equal(s.calls, 0);
 	lxd_client_free(c);
@@ -689,7 +718,8 @@ static void test_lxd_client_protocol_errors(void **state)
 		{ .status = 200, .body = "{\"metadata\":{}}" },
 		{ .status = 200, .body = "{\"type\":\"weird\"}" },
 		{ .status = 200, .body = "" },
-		{ .status = 202, .body = "{\"type\":\"async\",\"metadata\":{}}" },
+		{ .status = 202,
+		  .body = "{\"type\":\"async\",\"metadata\":{}}" },
 		{ .status = 200, .big = true },
 		{ .rc = HTTP_E_NOT_SENT },
 	};
@@ -794,7 +824,8 @@ static void test_lxd_client_escape(void **state)
 static void test_lxd_client_socket_resolve(void **state)
 {
 	char buf[256], tiny[8];
-	char *old_sock = getenv("LXD_SOCKET") ? strdup(getenv("LXD_SOCKET")) : NULL;
+	char *old_sock = getenv("LXD_SOCKET") ? strdup(getenv("LXD_SOCKET")) :
+						NULL;
 	char *old_dir = getenv("LXD_DIR") ? strdup(getenv("LXD_DIR")) : NULL;
 
 	(void)state;
@@ -837,14 +868,16 @@ static void test_lxd_client_new_validation(void **state)
 
 	o.server_fingerprint = "abcd";
 	assert_int_equal(lxd_client_new(&o, &c, &e), TFP_E_INVALID);
-	o.server_fingerprint = "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:"
-			       "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89";
+	o.server_fingerprint =
+		"AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:"
+		"AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89";
 	assert_int_equal(lxd_client_new(&o, &c, &e), TFP_OK);
 	lxd_client_free(c);
 	c = NULL;
 
 	o.server_fingerprint = NULL;
-	o.server_cert_pem = "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n";
+	o.server_cert_pem =
+		"-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n";
 	assert_int_equal(lxd_client_new(&o, &c, &e), TFP_E_INVALID);
 	o.server_cert_pem = NULL;
 
@@ -891,9 +924,16 @@ static void test_lxd_client_restart_get_retried(void **state)
 	static const step steps[] = {
 		{ .rc = HTTP_E_NO_ANSWER }, /* killed mid-request: reset */
 		{ .rc = HTTP_E_NOT_SENT },  /* refused */
-		{ .status = 503, .body = ERR(503, "LXD daemon setup in progress") },
-		{ .status = 500, .body = ERR(500, "Failed to begin transaction: context deadline exceeded") },
-		{ .status = 503, .body = ERR(503, "Failed to begin transaction: failed to create dqlite connection: no available dqlite leader server found") },
+		{ .status = 503,
+		  .body = ERR(503, "LXD daemon setup in progress") },
+		{ .status = 500,
+		  .body = ERR(
+			  500,
+			  "Failed to begin transaction: context deadline exceeded") },
+		{ .status = 503,
+		  .body = ERR(
+			  503,
+			  "Failed to begin transaction: failed to create dqlite connection: no available dqlite leader server found") },
 		{ .status = 200, .body = SYNC("{\"name\":\"p\"}") },
 	};
 	script s = { .steps = steps, .n = 6 };
@@ -905,7 +945,8 @@ static void test_lxd_client_restart_get_retried(void **state)
 	(void)state;
 	assert_int_equal(lxd_get(c, "/1.0/storage-pools/p", 0, &meta, NULL, &e),
 			 TFP_OK);
-	assert_string_equal(json_string_value(json_object_get(meta, "name")), "p");
+	assert_string_equal(json_string_value(json_object_get(meta, "name")),
+			    "p");
 	assert_int_equal(s.calls, 6);
 	lxd_client_stats(c, &st);
 	assert_int_equal(st.retries, 5);
@@ -941,7 +982,8 @@ static void test_lxd_client_post_refused_unprocessed_resent(void **state)
 {
 	static const step steps[] = {
 		{ .rc = HTTP_E_NOT_SENT },
-		{ .status = 503, .body = ERR(503, "LXD daemon setup in progress") },
+		{ .status = 503,
+		  .body = ERR(503, "LXD daemon setup in progress") },
 		{ .status = 200, .body = SYNC("{}") },
 	};
 	script s = { .steps = steps, .n = 3 };
@@ -951,7 +993,8 @@ static void test_lxd_client_post_refused_unprocessed_resent(void **state)
 
 	(void)state;
 	assert_int_equal(lxd_request(c, "POST", "/1.0/storage-pools", body,
-				     NULL, 0, NULL, &e), TFP_OK);
+				     NULL, 0, NULL, &e),
+			 TFP_OK);
 	assert_int_equal(s.calls, 3);
 	assert_string_equal(s.recs[2].method, "POST");
 	assert_string_equal(s.recs[2].body, "{\"name\":\"p\"}");
@@ -965,7 +1008,10 @@ static void test_lxd_client_post_db_not_ready_unknown(void **state)
 	/* 5.0.2 answers a POST with 500 when the cluster database has no
 	 * leader: a handler may have run part of its work. */
 	static const step steps[] = {
-		{ .status = 500, .body = ERR(500, "Failed to begin transaction: failed to create dqlite connection: no available dqlite leader server found") },
+		{ .status = 500,
+		  .body = ERR(
+			  500,
+			  "Failed to begin transaction: failed to create dqlite connection: no available dqlite leader server found") },
 		{ .rc = HTTP_E_NO_ANSWER },
 	};
 	script s = { .steps = steps, .n = 2 };
@@ -975,13 +1021,15 @@ static void test_lxd_client_post_db_not_ready_unknown(void **state)
 
 	(void)state;
 	assert_int_equal(lxd_request(c, "POST", "/1.0/storage-pools", body,
-				     NULL, 0, NULL, &e), TFP_E_SERVER);
+				     NULL, 0, NULL, &e),
+			 TFP_E_SERVER);
 	assert_true(tfp_err_outcome_unknown(&e));
 	assert_non_null(strstr(e.message, "dqlite"));
 	assert_int_equal(s.calls, 1);
 	/* A lost connection: also unknown, also not resent. */
 	assert_int_equal(lxd_request(c, "POST", "/1.0/storage-pools", body,
-				     NULL, 0, NULL, &e), TFP_E_UNAVAILABLE);
+				     NULL, 0, NULL, &e),
+			 TFP_E_UNAVAILABLE);
 	assert_true(tfp_err_outcome_unknown(&e));
 	assert_int_equal(s.calls, 2);
 	json_decref(body);
@@ -1005,7 +1053,7 @@ static lxd_verdict pool_exists(lxd_client *c, void *arg)
 static void test_lxd_client_post_verify_took_effect(void **state)
 {
 	static const step steps[] = {
-		{ .rc = HTTP_E_NO_ANSWER },                      /* POST */
+		{ .rc = HTTP_E_NO_ANSWER },                          /* POST */
 		{ .status = 200, .body = SYNC("{\"name\":\"p\"}") }, /* GET */
 	};
 	script s = { .steps = steps, .n = 2 };
@@ -1018,8 +1066,9 @@ static void test_lxd_client_post_verify_took_effect(void **state)
 	(void)state;
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(lxd_request_verify(c, "POST", "/1.0/storage-pools",
-					    body, 0, pool_exists, &verifies,
-					    &r, &e), TFP_OK);
+					    body, 0, pool_exists, &verifies, &r,
+					    &e),
+			 TFP_OK);
 	assert_true(r.verified);
 	assert_true(json_is_null(r.metadata));
 	assert_null(r.operation);
@@ -1035,9 +1084,10 @@ static void test_lxd_client_post_verify_took_effect(void **state)
 static void test_lxd_client_post_verify_did_not(void **state)
 {
 	static const step steps[] = {
-		{ .rc = HTTP_E_NO_ANSWER },                                /* POST */
-		{ .status = 404, .body = ERR(404, "Storage pool not found") }, /* GET */
-		{ .status = 200, .body = SYNC("{}") },                     /* POST */
+		{ .rc = HTTP_E_NO_ANSWER }, /* POST */
+		{ .status = 404,
+		  .body = ERR(404, "Storage pool not found") }, /* GET */
+		{ .status = 200, .body = SYNC("{}") },          /* POST */
 	};
 	script s = { .steps = steps, .n = 3 };
 	lxd_client *c = new_retrying(&s);
@@ -1049,8 +1099,9 @@ static void test_lxd_client_post_verify_did_not(void **state)
 	(void)state;
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(lxd_request_verify(c, "POST", "/1.0/storage-pools",
-					    body, 0, pool_exists, &verifies,
-					    &r, &e), TFP_OK);
+					    body, 0, pool_exists, &verifies, &r,
+					    &e),
+			 TFP_OK);
 	assert_false(r.verified);
 	assert_int_equal(r.http_status, 200);
 	assert_int_equal(verifies, 1);
@@ -1066,8 +1117,8 @@ static void test_lxd_client_post_verify_did_not(void **state)
 static void test_lxd_client_post_verify_cannot_tell(void **state)
 {
 	static const step steps[] = {
-		{ .rc = HTTP_E_NO_ANSWER },                               /* POST */
-		{ .status = 500, .body = ERR(500, "something odd") },     /* GET */
+		{ .rc = HTTP_E_NO_ANSWER },                           /* POST */
+		{ .status = 500, .body = ERR(500, "something odd") }, /* GET */
 	};
 	script s = { .steps = steps, .n = 2 };
 	lxd_client *c = new_retrying(&s);
@@ -1079,8 +1130,9 @@ static void test_lxd_client_post_verify_cannot_tell(void **state)
 	(void)state;
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(lxd_request_verify(c, "POST", "/1.0/storage-pools",
-					    body, 0, pool_exists, &verifies,
-					    &r, &e), TFP_E_UNAVAILABLE);
+					    body, 0, pool_exists, &verifies, &r,
+					    &e),
+			 TFP_E_UNAVAILABLE);
 	assert_true(tfp_err_outcome_unknown(&e));
 	assert_int_equal(e.http_status, 0);
 	assert_int_equal(verifies, 1);
@@ -1096,8 +1148,8 @@ static void test_lxd_client_wait_lost_in_restart(void **state)
 	/* An async POST whose operation LXD forgets when it restarts. */
 	static const step steps[] = {
 		{ .status = 202, .body = ASYNC(OP(103, "")) },
-		{ .rc = HTTP_E_NO_ANSWER },  /* wait: killed */
-		{ .rc = HTTP_E_NOT_SENT },   /* wait: refused */
+		{ .rc = HTTP_E_NO_ANSWER }, /* wait: killed */
+		{ .rc = HTTP_E_NOT_SENT },  /* wait: refused */
 		{ .status = 404, .body = ERR(404, "Operation not found") },
 	};
 	script s = { .steps = steps, .n = 4 };
@@ -1108,9 +1160,12 @@ static void test_lxd_client_wait_lost_in_restart(void **state)
 	(void)state;
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(lxd_request(c, "POST", "/1.0/cluster/members/n/state",
-				     NULL, NULL, 0, &r, &e), TFP_E_UNAVAILABLE);
+				     NULL, NULL, 0, &r, &e),
+			 TFP_E_UNAVAILABLE);
 	assert_true(tfp_err_outcome_unknown(&e));
-	assert_non_null(strstr(e.message, "no longer knows operation /1.0/operations/abc"));
+	assert_non_null(
+		strstr(e.message,
+		       "no longer knows operation /1.0/operations/abc"));
 	assert_int_equal(s.calls, 4);
 	assert_null(r.metadata);
 	lxd_client_free(c);
@@ -1121,7 +1176,7 @@ static void test_lxd_client_wait_frozen(void **state)
 {
 	static const step steps[] = {
 		{ .status = 202, .body = ASYNC(OP(103, "")) },
-		{ .rc = HTTP_E_TIMEOUT },    /* wait: LXD frozen */
+		{ .rc = HTTP_E_TIMEOUT }, /* wait: LXD frozen */
 	};
 	script s = { .steps = steps, .n = 2 };
 	lxd_client *c = new_retrying(&s);
@@ -1129,9 +1184,11 @@ static void test_lxd_client_wait_frozen(void **state)
 
 	(void)state;
 	assert_int_equal(lxd_request(c, "DELETE", "/1.0/storage-pools/p", NULL,
-				     NULL, 0, NULL, &e), TFP_E_TIMEOUT);
+				     NULL, 0, NULL, &e),
+			 TFP_E_TIMEOUT);
 	assert_true(tfp_err_outcome_unknown(&e));
-	assert_non_null(strstr(e.message, "LXD at http://lxd did not answer within"));
+	assert_non_null(
+		strstr(e.message, "LXD at http://lxd did not answer within"));
 	assert_false(lxd_client_answering(c));
 	/* Every later request fails at once with the same text. */
 	assert_int_equal(lxd_get(c, "/1.0", 0, NULL, NULL, &e2), TFP_E_TIMEOUT);
@@ -1154,7 +1211,8 @@ static void test_lxd_client_failed_op_outcome_known(void **state)
 
 	(void)state;
 	assert_int_equal(lxd_request(c, "PUT", "/1.0/cluster", NULL, NULL, 0,
-				     NULL, &e), TFP_E_SERVER);
+				     NULL, &e),
+			 TFP_E_SERVER);
 	assert_string_equal(e.message, "Failed to join");
 	assert_false(tfp_err_outcome_unknown(&e));
 	lxd_client_free(c);
@@ -1171,8 +1229,8 @@ typedef struct srv {
 	char path[96];
 	pthread_t th;
 	srv_mode mode;
-	const char *reply;   /* whole HTTP response for SRV_REPLY */
-	char request[8192];  /* what the client sent */
+	const char *reply;  /* whole HTTP response for SRV_REPLY */
+	char request[8192]; /* what the client sent */
 } srv;
 
 static void *srv_main(void *arg)
@@ -1184,8 +1242,9 @@ static void *srv_main(void *arg)
 	struct pollfd p;
 	static char chunk[1 << 16];
 	size_t sent = 0;
-	const char *hdr = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-			  "Content-Length: 104857600\r\n\r\n";
+	const char *hdr =
+		"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+		"Content-Length: 104857600\r\n\r\n";
 
 	if (fd < 0)
 		return NULL;
@@ -1295,11 +1354,14 @@ static void test_lxd_client_curl_sync_headers(void **state)
 			 TFP_OK);
 	srv_stop(&s);
 	assert_string_equal(r.etag, "\"abc123\"");
-	assert_int_equal(json_integer_value(json_object_get(r.metadata, "a")), 1);
-	assert_non_null(strstr(s.request,
-			       "PUT /1.0/profiles/x?recursion=1&project=p1 HTTP/1.1\r\n"));
+	assert_int_equal(json_integer_value(json_object_get(r.metadata, "a")),
+			 1);
+	assert_non_null(strstr(
+		s.request,
+		"PUT /1.0/profiles/x?recursion=1&project=p1 HTTP/1.1\r\n"));
 	assert_non_null(strstr(s.request, "If-Match: \"old\"\r\n"));
-	assert_non_null(strstr(s.request, "Content-Type: application/json\r\n"));
+	assert_non_null(
+		strstr(s.request, "Content-Type: application/json\r\n"));
 	assert_non_null(strstr(s.request, "{\"description\":\"d\"}"));
 	lxd_response_done(&r);
 	json_decref(body);
@@ -1485,7 +1547,8 @@ typedef struct live_burst {
 static void *frozen_worker(void *arg)
 {
 	static const char *const paths[BURST_REQS] = {
-		"/1.0/storage-pools/default", "/1.0",
+		"/1.0/storage-pools/default",
+		"/1.0",
 	};
 	live_burst *b = arg;
 	tfp_error e;
@@ -1501,7 +1564,8 @@ static void *frozen_worker(void *arg)
 			} else if (rc == TFP_E_TIMEOUT) {
 				b->timeouts++;
 				if (!b->first[0])
-					memcpy(b->first, e.message, sizeof(b->first));
+					memcpy(b->first, e.message,
+					       sizeof(b->first));
 				else if (strcmp(b->first, e.message) != 0)
 					b->differ++;
 			} else {
@@ -1533,17 +1597,20 @@ static void test_lxd_client_live_frozen(void **state)
 	assert_int_equal(kill(pid, SIGSTOP), 0);
 	t0 = mono_ms();
 	for (i = 0; i < BURST_WORKERS; i++)
-		assert_int_equal(pthread_create(&th[i], NULL, frozen_worker, &b), 0);
+		assert_int_equal(pthread_create(&th[i], NULL, frozen_worker,
+						&b),
+				 0);
 	for (i = 0; i < BURST_WORKERS; i++)
 		pthread_join(th[i], NULL);
 	dt = mono_ms() - t0;
 	/* Thaw before any assertion can end the test. */
 	assert_int_equal(kill(pid, SIGCONT), 0);
 	lxd_client_stats(b.c, &st);
-	print_message("frozen LXD: %d requests from %d threads failed in %lld ms "
-		      "(request timeout %ld ms; %lu reached LXD, %lu failed at once)\n",
-		      BURST_JOBS * BURST_REQS, BURST_WORKERS, dt,
-		      FROZEN_TIMEOUT_MS, st.exchanges - 1, st.fast_fails);
+	print_message(
+		"frozen LXD: %d requests from %d threads failed in %lld ms "
+		"(request timeout %ld ms; %lu reached LXD, %lu failed at once)\n",
+		BURST_JOBS * BURST_REQS, BURST_WORKERS, dt, FROZEN_TIMEOUT_MS,
+		st.exchanges - 1, st.fast_fails);
 	print_message("frozen LXD: error: %s\n", b.first);
 
 	assert_int_equal(b.ok, 0);
@@ -1608,7 +1675,8 @@ static void *restart_worker(void *arg)
 			atomic_fetch_add(&b->failed, 1);
 			pthread_mutex_lock(&b->lock);
 			if (!b->failure[0])
-				memcpy(b->failure, e.message, sizeof(b->failure));
+				memcpy(b->failure, e.message,
+				       sizeof(b->failure));
 			pthread_mutex_unlock(&b->lock);
 		}
 		if (!counted) {
@@ -1635,7 +1703,9 @@ static void test_lxd_client_live_restart(void **state)
 	assert_int_equal(pthread_mutex_init(&b.lock, NULL), 0);
 	b.c = live_client(RESTART_TIMEOUT_MS);
 	for (i = 0; i < RESTART_WORKERS; i++)
-		assert_int_equal(pthread_create(&th[i], NULL, restart_worker, &b), 0);
+		assert_int_equal(pthread_create(&th[i], NULL, restart_worker,
+						&b),
+				 0);
 	/* Every worker is reading (bounded: a failing LXD ends each read). */
 	for (i = 0; i < 600 && atomic_load(&b.started) < RESTART_WORKERS; i++)
 		nap(50);
@@ -1693,7 +1763,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_lxd_client_new_validation),
 		cmocka_unit_test(test_lxd_client_restart_get_retried),
 		cmocka_unit_test(test_lxd_client_final_errors_not_retried),
-		cmocka_unit_test(test_lxd_client_post_refused_unprocessed_resent),
+		cmocka_unit_test(
+			test_lxd_client_post_refused_unprocessed_resent),
 		cmocka_unit_test(test_lxd_client_post_db_not_ready_unknown),
 		cmocka_unit_test(test_lxd_client_post_verify_took_effect),
 		cmocka_unit_test(test_lxd_client_post_verify_did_not),
@@ -1719,6 +1790,7 @@ int main(int argc, char **argv)
 		data_root = argv[1];
 	rc = cmocka_run_group_tests_name("lxd_client", tests, NULL, NULL);
 	if (getenv("LXD_TEST_SOCKET"))
-		rc |= cmocka_run_group_tests_name("lxd_client_live", live, NULL, NULL);
+		rc |= cmocka_run_group_tests_name("lxd_client_live", live, NULL,
+						  NULL);
 	return rc;
 }

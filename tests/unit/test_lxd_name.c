@@ -22,7 +22,7 @@ static size_t run_validator(tf_validate_fn fn, const void *arg, tf_value *v,
 			    char *detail, size_t len)
 {
 	tf_diags d = TF_DIAGS_INIT;
-	tf_path p = {0};
+	tf_path p = { 0 };
 	size_t n;
 
 	assert_int_equal(tf_path_push_attr(&p, "attr"), TF_OK);
@@ -47,7 +47,13 @@ static size_t run_validator(tf_validate_fn fn, const void *arg, tf_value *v,
 static void test_lxd_validate_name(void **state)
 {
 	static const char *const good[] = {
-		"default", "pool1", "my-pool", "my_pool", "lxdbr0", "a", "0abc",
+		"default",
+		"pool1",
+		"my-pool",
+		"my_pool",
+		"lxdbr0",
+		"a",
+		"0abc",
 		"Pool.V2",
 		"abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij123",
 	};
@@ -71,28 +77,32 @@ static void test_lxd_validate_name(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < TF_COUNT(good); i++) {
-		if (run_validator(lxd_validate_name, NULL, tf_value_string(good[i]),
-				  detail, sizeof(detail)) != 0) {
+		if (run_validator(lxd_validate_name, NULL,
+				  tf_value_string(good[i]), detail,
+				  sizeof(detail)) != 0) {
 			print_error("\"%s\" rejected: %s\n", good[i], detail);
 			fail();
 		}
 	}
 	for (size_t i = 0; i < TF_COUNT(bad); i++) {
-		if (run_validator(lxd_validate_name, NULL, tf_value_string(bad[i].name),
-				  detail, sizeof(detail)) != 1 ||
+		if (run_validator(lxd_validate_name, NULL,
+				  tf_value_string(bad[i].name), detail,
+				  sizeof(detail)) != 1 ||
 		    !strstr(detail, bad[i].why)) {
-			print_error("\"%s\": got \"%s\", want \"%s\"\n", bad[i].name,
-				    detail, bad[i].why);
+			print_error("\"%s\": got \"%s\", want \"%s\"\n",
+				    bad[i].name, detail, bad[i].why);
 			fail();
 		}
 		assert_non_null(strstr(detail, "not a valid name for attr"));
 	}
 	/* Embedded NUL is caught through the length. */
 	assert_int_equal(run_validator(lxd_validate_name, NULL,
-				       tf_value_string_n("ab\0c", 4), NULL, 0), 1);
+				       tf_value_string_n("ab\0c", 4), NULL, 0),
+			 1);
 	/* Non-strings are ignored. */
 	assert_int_equal(run_validator(lxd_validate_name, NULL, tf_value_int(1),
-				       NULL, 0), 0);
+				       NULL, 0),
+			 0);
 }
 
 int main(void)

@@ -23,13 +23,18 @@ extern const tfp_resource lxd_node_resource;
 
 /* ---- scripted transport --------------------------------------------- */
 
-typedef struct reply { int status; const char *body; const char *etag; } reply;
+typedef struct reply {
+	int status;
+	const char *body;
+	const char *etag;
+} reply;
 
 #define MAXCALLS 16
 typedef struct script {
 	const reply *r;
 	size_t n, calls;
-	char *method[MAXCALLS], *path[MAXCALLS], *body[MAXCALLS], *if_match[MAXCALLS];
+	char *method[MAXCALLS], *path[MAXCALLS], *body[MAXCALLS],
+		*if_match[MAXCALLS];
 } script;
 
 static char *dup_or_null(const char *s)
@@ -67,9 +72,9 @@ static void script_done(script *s)
 
 static lxd_client *client_for(script *s)
 {
-	lxd_client_opts o = {0};
+	lxd_client_opts o = { 0 };
 	lxd_client *c = NULL;
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 
 	o.transport = scripted;
 	o.transport_ud = s;
@@ -77,8 +82,10 @@ static lxd_client *client_for(script *s)
 	return c;
 }
 
-#define SYNC(meta) "{\"type\":\"sync\",\"status_code\":200,\"metadata\":" meta "}"
-#define ERR(code, msg) "{\"type\":\"error\",\"error_code\":" #code ",\"error\":\"" msg "\"}"
+#define SYNC(meta)                                                             \
+	"{\"type\":\"sync\",\"status_code\":200,\"metadata\":" meta "}"
+#define ERR(code, msg)                                                         \
+	"{\"type\":\"error\",\"error_code\":" #code ",\"error\":\"" msg "\"}"
 
 static const char member_json[] =
 	"{\"server_name\":\"node3\",\"url\":\"https://203.0.113.3:8443\","
@@ -95,7 +102,8 @@ static tf_schema *node_schema(void)
 	char err[256];
 
 	assert_int_equal(tf_schema_compile(lxd_node_resource.schema, 0, &s, err,
-					   sizeof(err)), TF_OK);
+					   sizeof(err)),
+			 TF_OK);
 	return s;
 }
 
@@ -137,7 +145,7 @@ static void test_lxd_node_put_body(void **state)
 	tf_value *prior = tf_schema_empty_object(sc);
 	tf_value *planned = tf_schema_empty_object(sc);
 	lxd_client *c;
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	json_t *body;
 
 	(void)state;
@@ -148,23 +156,30 @@ static void test_lxd_node_put_body(void **state)
 	c = client_for(&s);
 	tf_value_object_set(prior, "config", str_map1("user.old", "1"));
 	tf_value_object_set(planned, "description", tf_value_string("third"));
-	tf_value_object_set(planned, "failure_domain", tf_value_string("rack-b"));
+	tf_value_object_set(planned, "failure_domain",
+			    tf_value_string("rack-b"));
 	tf_value_object_set(planned, "groups", str_set("default", "rack"));
 	tf_value_object_set(planned, "roles", str_set("ovn-chassis", NULL));
 	tf_value_object_set(planned, "config", str_map1("user.new", "2"));
 
-	assert_int_equal(lxd_node_put(c, "node3", prior, planned, NULL, &err), TFP_OK);
+	assert_int_equal(lxd_node_put(c, "node3", prior, planned, NULL, &err),
+			 TFP_OK);
 	assert_int_equal(s.calls, 2);
 	assert_string_equal(s.method[1], "PUT");
 	assert_string_equal(s.path[1], "/1.0/cluster/members/node3");
 	assert_string_equal(s.if_match[1], "\"e1\"");
 	body = json_loads(s.body[1], 0, NULL);
 	assert_non_null(body);
-	assert_string_equal(json_string_value(json_object_get(body, "description")), "third");
-	assert_string_equal(json_string_value(json_object_get(body, "failure_domain")), "rack-b");
+	assert_string_equal(json_string_value(
+				    json_object_get(body, "description")),
+			    "third");
+	assert_string_equal(json_string_value(
+				    json_object_get(body, "failure_domain")),
+			    "rack-b");
 	/* automatic "database" kept, user role "event-hub" replaced by the plan */
 	{
-		char *roles = json_dumps(json_object_get(body, "roles"), JSON_COMPACT);
+		char *roles = json_dumps(json_object_get(body, "roles"),
+					 JSON_COMPACT);
 		assert_string_equal(roles, "[\"database\",\"ovn-chassis\"]");
 		free(roles);
 	}
@@ -172,9 +187,13 @@ static void test_lxd_node_put_body(void **state)
 	/* unmanaged key kept, dropped managed key removed, new key added */
 	{
 		json_t *cfg = json_object_get(body, "config");
-		assert_string_equal(json_string_value(json_object_get(cfg, "user.keep")), "x");
+		assert_string_equal(json_string_value(
+					    json_object_get(cfg, "user.keep")),
+				    "x");
 		assert_null(json_object_get(cfg, "user.old"));
-		assert_string_equal(json_string_value(json_object_get(cfg, "user.new")), "2");
+		assert_string_equal(json_string_value(
+					    json_object_get(cfg, "user.new")),
+				    "2");
 	}
 	json_decref(body);
 	tf_value_unref(prior);
@@ -193,27 +212,33 @@ static void test_lxd_node_put_unknown_keeps_live(void **state)
 	tf_value *planned = tf_schema_empty_object(sc);
 	tf_type *st = tf_type_set(tf_type_string());
 	lxd_client *c;
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	json_t *body;
 
 	(void)state;
 	snprintf(get, sizeof(get), SYNC("%s"), member_json);
 	rr[0].body = get;
 	c = client_for(&s);
-	tf_value_object_set(planned, "failure_domain", tf_value_unknown(tf_type_string()));
+	tf_value_object_set(planned, "failure_domain",
+			    tf_value_unknown(tf_type_string()));
 	tf_value_object_set(planned, "roles", tf_value_unknown(st));
 	tf_value_object_set(planned, "groups", tf_value_unknown(st));
 	tf_type_unref(st);
-	assert_int_equal(lxd_node_put(c, "node3", NULL, planned, NULL, &err), TFP_OK);
+	assert_int_equal(lxd_node_put(c, "node3", NULL, planned, NULL, &err),
+			 TFP_OK);
 	body = json_loads(s.body[1], 0, NULL);
 	assert_non_null(body);
-	assert_string_equal(json_string_value(json_object_get(body, "failure_domain")), "default");
+	assert_string_equal(json_string_value(
+				    json_object_get(body, "failure_domain")),
+			    "default");
 	{
-		char *roles = json_dumps(json_object_get(body, "roles"), JSON_COMPACT);
+		char *roles = json_dumps(json_object_get(body, "roles"),
+					 JSON_COMPACT);
 		assert_string_equal(roles, "[\"database\",\"event-hub\"]");
 		free(roles);
 	}
-	assert_string_equal(json_string_value(json_array_get(json_object_get(body, "groups"), 0)),
+	assert_string_equal(json_string_value(json_array_get(
+				    json_object_get(body, "groups"), 0)),
 			    "default");
 	/* no If-Match without an ETag */
 	assert_null(s.if_match[1]);
@@ -229,7 +254,9 @@ static void test_lxd_node_put_role_race_retried(void **state)
 	char get[sizeof(member_json) + 64];
 	reply rr[4] = {
 		{ 200, NULL, "\"e1\"" },
-		{ 400, ERR(400, "The database role cannot be changed at this time"), NULL },
+		{ 400,
+		  ERR(400, "The database role cannot be changed at this time"),
+		  NULL },
 		{ 200, NULL, "\"e2\"" },
 		{ 200, SYNC("{}"), NULL },
 	};
@@ -237,13 +264,14 @@ static void test_lxd_node_put_role_race_retried(void **state)
 	tf_schema *sc = node_schema();
 	tf_value *planned = tf_schema_empty_object(sc);
 	lxd_client *c;
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 
 	(void)state;
 	snprintf(get, sizeof(get), SYNC("%s"), member_json);
 	rr[0].body = rr[2].body = get;
 	c = client_for(&s);
-	assert_int_equal(lxd_node_put(c, "node3", NULL, planned, NULL, &err), TFP_OK);
+	assert_int_equal(lxd_node_put(c, "node3", NULL, planned, NULL, &err),
+			 TFP_OK);
 	assert_int_equal(s.calls, 4);
 	assert_string_equal(s.if_match[3], "\"e2\"");
 	tf_value_unref(planned);
@@ -263,13 +291,14 @@ static void test_lxd_node_put_other_error_not_retried(void **state)
 	tf_schema *sc = node_schema();
 	tf_value *planned = tf_schema_empty_object(sc);
 	lxd_client *c;
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 
 	(void)state;
 	snprintf(get, sizeof(get), SYNC("%s"), member_json);
 	rr[0].body = get;
 	c = client_for(&s);
-	assert_int_equal(lxd_node_put(c, "node3", NULL, planned, NULL, &err), TFP_E_INVALID);
+	assert_int_equal(lxd_node_put(c, "node3", NULL, planned, NULL, &err),
+			 TFP_E_INVALID);
 	assert_non_null(strstr(err.message, "Cluster group not found"));
 	assert_int_equal(s.calls, 2);
 	tf_value_unref(planned);
@@ -280,10 +309,13 @@ static void test_lxd_node_put_other_error_not_retried(void **state)
 
 static void test_lxd_node_evacuate_idempotent(void **state)
 {
-	reply rr[1] = { { 200, SYNC("{\"server_name\":\"n\",\"status\":\"Evacuated\"}"), NULL } };
+	reply rr[1] = {
+		{ 200, SYNC("{\"server_name\":\"n\",\"status\":\"Evacuated\"}"),
+		  NULL }
+	};
 	script s = { .r = rr, .n = 1 };
 	lxd_client *c = client_for(&s);
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 
 	(void)state;
 	/* already evacuated: one GET, no POST */
@@ -296,12 +328,13 @@ static void test_lxd_node_evacuate_idempotent(void **state)
 static void test_lxd_node_restore_posts_and_tolerates_repeat(void **state)
 {
 	reply rr[2] = {
-		{ 200, SYNC("{\"server_name\":\"n\",\"status\":\"Evacuated\"}"), NULL },
+		{ 200, SYNC("{\"server_name\":\"n\",\"status\":\"Evacuated\"}"),
+		  NULL },
 		{ 400, ERR(400, "Cluster member is already restored"), NULL },
 	};
 	script s = { .r = rr, .n = 2 };
 	lxd_client *c = client_for(&s);
-	tfp_error err = {0};
+	tfp_error err = { 0 };
 	json_t *b;
 
 	(void)state;
@@ -310,7 +343,8 @@ static void test_lxd_node_restore_posts_and_tolerates_repeat(void **state)
 	assert_string_equal(s.method[1], "POST");
 	assert_string_equal(s.path[1], "/1.0/cluster/members/n/state");
 	b = json_loads(s.body[1], 0, NULL);
-	assert_string_equal(json_string_value(json_object_get(b, "action")), "restore");
+	assert_string_equal(json_string_value(json_object_get(b, "action")),
+			    "restore");
 	json_decref(b);
 	lxd_client_free(c);
 	script_done(&s);
@@ -320,7 +354,8 @@ static void test_lxd_node_missing_member_config(void **state)
 {
 	json_t *req = json_loads(
 		"[{\"entity\":\"storage-pool\",\"name\":\"pre\",\"key\":\"source\"},"
-		" {\"entity\":\"network\",\"name\":\"up\",\"key\":\"parent\"}]", 0, NULL);
+		" {\"entity\":\"network\",\"name\":\"up\",\"key\":\"parent\"}]",
+		0, NULL);
 	tf_value *mc = str_map1("storage-pool/pre/source", "/srv/pre");
 	tf_diags d = TF_DIAGS_INIT;
 	char *k;
@@ -344,7 +379,8 @@ static void test_lxd_node_missing_member_config(void **state)
 		tf_type_unref(t);
 		lxd_node_check_member_config(req, nul, "node3", &d);
 		assert_int_equal(d.n, 1);
-		assert_non_null(strstr(d.items[0].detail, "storage-pool/pre/source"));
+		assert_non_null(
+			strstr(d.items[0].detail, "storage-pool/pre/source"));
 		tf_value_unref(nul);
 	}
 	tf_diags_done(&d);
@@ -363,13 +399,16 @@ static void test_lxd_node_state_import(void **state)
 	assert_non_null(st);
 	assert_true(tf_value_is_wholly_known(st));
 	assert_string_equal(tf_value_attr_string(st, "name"), "node3");
-	assert_string_equal(tf_value_attr_string(st, "server_address"), "203.0.113.3:8443");
+	assert_string_equal(tf_value_attr_string(st, "server_address"),
+			    "203.0.113.3:8443");
 	v = tf_value_attr(st, "roles");
 	assert_int_equal(tf_value_len(v), 1);
-	assert_string_equal(tf_value_get_string(tf_value_index(v, 0)), "event-hub");
+	assert_string_equal(tf_value_get_string(tf_value_index(v, 0)),
+			    "event-hub");
 	v = tf_value_attr(st, "database_roles");
 	assert_int_equal(tf_value_len(v), 1);
-	assert_string_equal(tf_value_get_string(tf_value_index(v, 0)), "database");
+	assert_string_equal(tf_value_get_string(tf_value_index(v, 0)),
+			    "database");
 	assert_int_equal(tf_value_len(tf_value_attr(st, "config")), 2);
 	assert_false(tf_value_get_bool(tf_value_attr(st, "evacuated")));
 	assert_false(tf_value_get_bool(tf_value_attr(st, "force")));
@@ -388,8 +427,9 @@ static size_t validate_jt(tf_value *sock, tf_value *addr, tf_value *cert)
 {
 	tf_schema *sc = node_schema();
 	tf_value *cfg = tf_schema_empty_object(sc);
-	tf_value *jt = tf_value_object_new(tf_value_type(tf_value_attr(cfg, "join_target")));
-	tfp_ctx ctx = {0};
+	tf_value *jt = tf_value_object_new(
+		tf_value_type(tf_value_attr(cfg, "join_target")));
+	tfp_ctx ctx = { 0 };
 	tf_diags d = TF_DIAGS_INIT;
 	size_t n;
 
@@ -414,28 +454,35 @@ static void test_lxd_node_validate_unknown_join_target(void **state)
 	/* all unknown: nothing to say yet */
 	assert_int_equal(validate_jt(tf_value_unknown(tf_type_string()),
 				     tf_value_unknown(tf_type_string()),
-				     tf_value_unknown(tf_type_string())), 0);
+				     tf_value_unknown(tf_type_string())),
+			 0);
 	/* socket unknown, address null: fine until known */
 	assert_int_equal(validate_jt(tf_value_unknown(tf_type_string()),
 				     tf_value_null(tf_type_string()),
-				     tf_value_null(tf_type_string())), 0);
+				     tf_value_null(tf_type_string())),
+			 0);
 	/* known: neither, both */
 	assert_int_equal(validate_jt(tf_value_null(tf_type_string()),
 				     tf_value_null(tf_type_string()),
-				     tf_value_null(tf_type_string())), 1);
+				     tf_value_null(tf_type_string())),
+			 1);
 	assert_int_equal(validate_jt(tf_value_string("/s"),
 				     tf_value_string("https://h:8443"),
-				     tf_value_string("PEM")), 1);
+				     tf_value_string("PEM")),
+			 1);
 	/* known address without certificate: one error; unknown address: none */
 	assert_int_equal(validate_jt(tf_value_null(tf_type_string()),
 				     tf_value_string("https://h:8443"),
-				     tf_value_null(tf_type_string())), 1);
+				     tf_value_null(tf_type_string())),
+			 1);
 	assert_int_equal(validate_jt(tf_value_null(tf_type_string()),
 				     tf_value_unknown(tf_type_string()),
-				     tf_value_null(tf_type_string())), 0);
+				     tf_value_null(tf_type_string())),
+			 0);
 	assert_int_equal(validate_jt(tf_value_string("/s"),
 				     tf_value_null(tf_type_string()),
-				     tf_value_null(tf_type_string())), 0);
+				     tf_value_null(tf_type_string())),
+			 0);
 }
 
 /* remove(): a DELETE that fails after LXD dropped the member is a warning
@@ -445,7 +492,7 @@ static void run_delete(const reply *rr, size_t n, bool force, tf_diags *d,
 {
 	tf_schema *sc = node_schema();
 	tf_value *prior = tf_schema_empty_object(sc);
-	tfp_ctx ctx = {0};
+	tfp_ctx ctx = { 0 };
 
 	s->r = rr;
 	s->n = n;
@@ -463,15 +510,19 @@ static void run_delete(const reply *rr, size_t n, bool force, tf_diags *d,
 static void test_lxd_node_delete_outcomes(void **state)
 {
 	static const reply gone[] = {
-		{ 500, ERR(500, "Failed to cleanup the member: connection refused"), NULL },
+		{ 500,
+		  ERR(500, "Failed to cleanup the member: connection refused"),
+		  NULL },
 		{ 404, ERR(404, "Cluster member not found"), NULL },
 	};
 	static const reply refused[] = {
-		{ 400, ERR(400, "Node still has the following custom volumes: v2"), NULL },
+		{ 400,
+		  ERR(400, "Node still has the following custom volumes: v2"),
+		  NULL },
 		{ 200, SYNC("{\"server_name\":\"node2\"}"), NULL },
 	};
 	static const reply forced[] = { { 200, SYNC("{}"), NULL } };
-	script s = {0};
+	script s = { 0 };
 	tf_diags d = TF_DIAGS_INIT;
 
 	(void)state;
@@ -507,7 +558,8 @@ int main(void)
 		cmocka_unit_test(test_lxd_node_put_role_race_retried),
 		cmocka_unit_test(test_lxd_node_put_other_error_not_retried),
 		cmocka_unit_test(test_lxd_node_evacuate_idempotent),
-		cmocka_unit_test(test_lxd_node_restore_posts_and_tolerates_repeat),
+		cmocka_unit_test(
+			test_lxd_node_restore_posts_and_tolerates_repeat),
 		cmocka_unit_test(test_lxd_node_missing_member_config),
 		cmocka_unit_test(test_lxd_node_state_import),
 		cmocka_unit_test(test_lxd_node_delete_outcomes),

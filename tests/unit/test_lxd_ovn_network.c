@@ -25,8 +25,10 @@ static int setup(void **state)
 	char err[256];
 
 	(void)state;
-	return tf_schema_compile(lxd_ovn_network_resource.schema, 0, &schema, err,
-				 sizeof(err)) == TF_OK ? 0 : -1;
+	return tf_schema_compile(lxd_ovn_network_resource.schema, 0, &schema,
+				 err, sizeof(err)) == TF_OK ?
+		       0 :
+		       -1;
 }
 
 static int teardown(void **state)
@@ -46,7 +48,8 @@ static tf_value *smap(const char *k, ...)
 	tf_type_unref(t);
 	va_start(ap, k);
 	for (; k; k = va_arg(ap, const char *))
-		tf_value_map_set(m, k, tf_value_string(va_arg(ap, const char *)));
+		tf_value_map_set(m, k,
+				 tf_value_string(va_arg(ap, const char *)));
 	va_end(ap);
 	return m;
 }
@@ -84,9 +87,10 @@ static void test_check_keys(void **state)
 
 	(void)state;
 	tf_value_object_set(o, "dns_domain", tf_value_string("a.test"));
-	tf_value_object_set(o, "config", smap("dns.domain", "b.test", "network", "up",
-					      "volatile.x", "1", "user.ok", "1",
-					      "ipv4.address", "auto", NULL));
+	tf_value_object_set(o, "config",
+			    smap("dns.domain", "b.test", "network", "up",
+				 "volatile.x", "1", "user.ok", "1",
+				 "ipv4.address", "auto", NULL));
 	ovn_check_keys(o, &d);
 	/* dns.domain twice, network, volatile.x; ipv4.address is fine since
 	 * ipv4_address is null. */
@@ -126,7 +130,8 @@ static void test_managed_keys(void **state)
 	tf_value_object_set(o, "ipv4_nat", tf_value_bool(false));
 	tf_value_object_set(o, "mtu", tf_value_int(1400));
 	tf_value_object_set(o, "acls", slist("web", "db"));
-	tf_value_object_set(o, "dns_domain", tf_value_unknown(tf_type_string()));
+	tf_value_object_set(o, "dns_domain",
+			    tf_value_unknown(tf_type_string()));
 	m = ovn_managed_keys(o);
 	assert_non_null(m);
 	assert_int_equal(json_object_size(m), 5);
@@ -182,27 +187,35 @@ static void test_refresh_auto(void **state)
 {
 	(void)state;
 	/* auto stays auto while a subnet exists */
-	assert_string_equal(ovn_refresh_value("ipv4.address", "auto", "10.1.2.1/24"), "auto");
-	assert_string_equal(ovn_refresh_value("ipv6.address", "auto", "fd42::1/64"), "auto");
+	assert_string_equal(ovn_refresh_value("ipv4.address", "auto",
+					      "10.1.2.1/24"),
+			    "auto");
+	assert_string_equal(ovn_refresh_value("ipv6.address", "auto",
+					      "fd42::1/64"),
+			    "auto");
 	/* ... but not when IPv4 was turned off or the key is gone */
-	assert_string_equal(ovn_refresh_value("ipv4.address", "auto", "none"), "none");
+	assert_string_equal(ovn_refresh_value("ipv4.address", "auto", "none"),
+			    "none");
 	assert_null(ovn_refresh_value("ipv4.address", "auto", NULL));
 	/* a fixed address reports the live value (drift shows) */
-	assert_string_equal(ovn_refresh_value("ipv4.address", "192.0.2.1/26", "192.0.2.9/26"),
+	assert_string_equal(ovn_refresh_value("ipv4.address", "192.0.2.1/26",
+					      "192.0.2.9/26"),
 			    "192.0.2.9/26");
 	/* auto is only special for address keys */
-	assert_string_equal(ovn_refresh_value("user.mode", "auto", "manual"), "manual");
+	assert_string_equal(ovn_refresh_value("user.mode", "auto", "manual"),
+			    "manual");
 }
 
 static void test_merge_config(void **state)
 {
 	json_t *live = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
-				 "ipv4.address", "10.1.2.1/24", "ipv4.nat", "true",
-				 "bridge.mtu", "1442", "network", "up",
+				 "ipv4.address", "10.1.2.1/24", "ipv4.nat",
+				 "true", "bridge.mtu", "1442", "network", "up",
 				 "user.gone", "x", "user.foreign", "keep",
-				 "volatile.network.ipv4.address", "198.51.100.100");
-	json_t *prior = json_pack("{s:s, s:s, s:s, s:s}", "ipv4.address", "auto",
-				  "ipv4.nat", "true", "user.gone", "x",
+				 "volatile.network.ipv4.address",
+				 "198.51.100.100");
+	json_t *prior = json_pack("{s:s, s:s, s:s, s:s}", "ipv4.address",
+				  "auto", "ipv4.nat", "true", "user.gone", "x",
 				  "bridge.mtu", "1400");
 	json_t *planned = json_pack("{s:s, s:s}", "ipv4.address", "auto",
 				    "dns.domain", "d.test");
@@ -220,7 +233,8 @@ static void test_merge_config(void **state)
 	/* new and foreign keys */
 	assert_string_equal(jstr(out, "dns.domain"), "d.test");
 	assert_string_equal(jstr(out, "user.foreign"), "keep");
-	assert_string_equal(jstr(out, "volatile.network.ipv4.address"), "198.51.100.100");
+	assert_string_equal(jstr(out, "volatile.network.ipv4.address"),
+			    "198.51.100.100");
 	assert_string_equal(jstr(out, "network"), "up");
 	/* live is not modified */
 	assert_non_null(json_object_get(live, "user.gone"));
@@ -264,16 +278,20 @@ static void test_put_managed(void **state)
 
 	(void)state;
 	/* Shape: dns.domain managed through config, mtu through its attribute. */
-	tf_value_object_set(shape, "config", smap("dns.domain", "old", "user.x", "0", NULL));
+	tf_value_object_set(shape, "config",
+			    smap("dns.domain", "old", "user.x", "0", NULL));
 	tf_value_object_set(shape, "mtu", tf_value_int(1300));
 	assert_int_equal(ovn_put_managed(st, values, shape), TF_OK);
 	cfg = tf_value_attr(st, "config");
 	assert_int_equal(tf_value_len(cfg), 2);
-	assert_string_equal(tf_value_get_string(tf_value_map_get(cfg, "dns.domain")), "a.test");
+	assert_string_equal(tf_value_get_string(
+				    tf_value_map_get(cfg, "dns.domain")),
+			    "a.test");
 	assert_true(tf_value_is_null(tf_value_attr(st, "dns_domain")));
 	{
 		int64_t n = 0;
-		assert_int_equal(tf_value_get_int(tf_value_attr(st, "mtu"), &n), TF_OK);
+		assert_int_equal(tf_value_get_int(tf_value_attr(st, "mtu"), &n),
+				 TF_OK);
 		assert_int_equal(n, 1400);
 	}
 	tf_value_unref(st);
@@ -320,5 +338,6 @@ int main(void)
 		cmocka_unit_test(test_put_managed),
 	};
 
-	return cmocka_run_group_tests_name("lxd_ovn_network", tests, setup, teardown);
+	return cmocka_run_group_tests_name("lxd_ovn_network", tests, setup,
+					   teardown);
 }

@@ -45,7 +45,8 @@ static void test_refresh_reports_unmanaged(void **state)
 	tf_value *managed = smap(managed_kv);
 	json_t *l = live(), *rec = json_pack("[s]", "source");
 	bool failed = false;
-	tf_value *out = lxd_refresh_config(managed, l, rec, false, NULL, NULL, &failed);
+	tf_value *out = lxd_refresh_config(managed, l, rec, false, NULL, NULL,
+					   &failed);
 
 	(void)state;
 	assert_false(failed);
@@ -78,9 +79,11 @@ static void test_refresh_gone_and_null(void **state)
 {
 	static const char *const managed_kv[] = { "size", "5GiB", NULL };
 	tf_value *managed = smap(managed_kv);
-	json_t *l = json_pack("{s:s}", "source", "/p"), *rec = json_pack("[s]", "source");
+	json_t *l = json_pack("{s:s}", "source", "/p"),
+	       *rec = json_pack("[s]", "source");
 	bool failed = false;
-	tf_value *out = lxd_refresh_config(managed, l, rec, false, NULL, NULL, &failed);
+	tf_value *out = lxd_refresh_config(managed, l, rec, false, NULL, NULL,
+					   &failed);
 
 	(void)state;
 	assert_non_null(out);
@@ -108,22 +111,32 @@ static void test_record(void **state)
 {
 	static const char *const planned_kv[] = { "rsync.bwlimit", "10", NULL };
 	tf_value *planned = smap(planned_kv);
-	json_t *priv = json_object(), *l = live(), *cand = json_pack("[s]", "source");
+	json_t *priv = json_object(), *l = live(),
+	       *cand = json_pack("[s]", "source");
 	const json_t *rec;
 
 	(void)state;
-	assert_int_equal(lxd_server_keys_record(priv, "", l, planned, NULL, NULL, NULL), 0);
+	assert_int_equal(lxd_server_keys_record(priv, "", l, planned, NULL,
+						NULL, NULL),
+			 0);
 	rec = lxd_server_keys_get(priv, "");
 	assert_non_null(rec);
-	assert_int_equal(json_array_size(rec), 2); /* source, rsync.compression */
+	assert_int_equal(json_array_size(rec),
+			 2); /* source, rsync.compression */
 
-	assert_int_equal(lxd_server_keys_record(priv, "", l, planned, cand, NULL, NULL), 0);
+	assert_int_equal(lxd_server_keys_record(priv, "", l, planned, cand,
+						NULL, NULL),
+			 0);
 	rec = lxd_server_keys_get(priv, "");
 	assert_int_equal(json_array_size(rec), 1);
-	assert_string_equal(json_string_value(json_array_get(rec, 0)), "source");
+	assert_string_equal(json_string_value(json_array_get(rec, 0)),
+			    "source");
 
-	assert_int_equal(lxd_server_keys_record(priv, "node1", l, NULL, NULL, only_rsync, NULL), 0);
-	assert_int_equal(json_array_size(lxd_server_keys_get(priv, "node1")), 2);
+	assert_int_equal(lxd_server_keys_record(priv, "node1", l, NULL, NULL,
+						only_rsync, NULL),
+			 0);
+	assert_int_equal(json_array_size(lxd_server_keys_get(priv, "node1")),
+			 2);
 	assert_null(lxd_server_keys_get(priv, "node2"));
 	tf_value_unref(planned);
 	json_decref(priv);
@@ -137,7 +150,8 @@ static void test_prune_and_union(void **state)
 	static const char *const members_kv[] = { "node1", "x", NULL };
 	static const char *const keys_kv[] = { "a", "1", "b", "2", NULL };
 	tf_value *members = smap(members_kv), *keys = smap(keys_kv);
-	json_t *priv = json_object(), *l = live(), *u, *a = json_pack("[s,s]", "b", "c");
+	json_t *priv = json_object(), *l = live(), *u,
+	       *a = json_pack("[s,s]", "b", "c");
 
 	(void)state;
 	lxd_server_keys_record(priv, "", l, NULL, NULL, NULL, NULL);
@@ -179,7 +193,8 @@ static void test_private_roundtrip(void **state)
 
 	lxd_server_keys_record(priv, "", l, NULL, NULL, NULL, NULL);
 	assert_int_equal(lxd_private_save(&ctx, priv), 0);
-	assert_int_equal(lxd_private_save(&ctx, priv), 0); /* replaces, no leak */
+	assert_int_equal(lxd_private_save(&ctx, priv),
+			 0); /* replaces, no leak */
 	ctx.private_in = ctx.private_out;
 	ctx.private_in_len = ctx.private_out_len;
 	back = lxd_private_load(&ctx);

@@ -23,8 +23,9 @@ static tf_schema *pool_schema(void)
 	tf_schema *s = NULL;
 	char err[256];
 
-	assert_int_equal(tf_schema_compile(lxd_storage_pool_resource.schema, 0, &s,
-					   err, sizeof(err)), TF_OK);
+	assert_int_equal(tf_schema_compile(lxd_storage_pool_resource.schema, 0,
+					   &s, err, sizeof(err)),
+			 TF_OK);
 	return s;
 }
 
@@ -71,8 +72,8 @@ static bool locations_known_after(tf_value *prior_mc, tf_value *planned_mc)
 	tf_schema *sc = pool_schema();
 	tf_value *prior = pool(sc, prior_mc);
 	tf_value *planned = pool(sc, planned_mc);
-	tfp_ctx ctx = {0};
-	tf_paths replace = {0};
+	tfp_ctx ctx = { 0 };
+	tf_paths replace = { 0 };
 	tf_diags d = TF_DIAGS_INIT;
 	bool known;
 
@@ -83,7 +84,8 @@ static bool locations_known_after(tf_value *prior_mc, tf_value *planned_mc)
 	assert_int_equal(d.n, 0);
 	assert_int_equal(replace.n, 0);
 	known = tf_value_is_known(tf_value_attr(planned, "locations"));
-	assert_int_equal(known, tf_value_is_known(tf_value_attr(planned, "status")));
+	assert_int_equal(known,
+			 tf_value_is_known(tf_value_attr(planned, "status")));
 	tf_paths_done(&replace);
 	tf_diags_done(&d);
 	tf_value_unref(prior);
@@ -106,11 +108,14 @@ static void test_pool_plan_locations(void **state)
 	/* fewer members listed: LXD keeps the pool where it is */
 	assert_true(locations_known_after(members(two, 2), members(one, 1)));
 	/* no member_config before and after */
-	assert_true(locations_known_after(tf_value_null(outer), tf_value_null(outer)));
+	assert_true(locations_known_after(tf_value_null(outer),
+					  tf_value_null(outer)));
 	/* a new member, or member_config unknown until a join: unknown */
 	assert_false(locations_known_after(members(two, 2), members(three, 3)));
-	assert_false(locations_known_after(members(two, 2), tf_value_unknown(outer)));
-	assert_false(locations_known_after(tf_value_null(outer), members(two, 2)));
+	assert_false(locations_known_after(members(two, 2),
+					   tf_value_unknown(outer)));
+	assert_false(
+		locations_known_after(tf_value_null(outer), members(two, 2)));
 	tf_type_unref(outer);
 	tf_type_unref(inner);
 }

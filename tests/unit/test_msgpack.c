@@ -142,22 +142,27 @@ static const struct vec canonical[] = {
 	/* 2^64 does not fit int64 but is exactly a float64 (as go-cty) */
 	{ "\"number\"", "cb 43 f0 00 00 00 00 00 00", "18446744073709551616" },
 	/* 2^64 + 1 is neither: decimal str */
-	{ "\"number\"", "b4 31 38 34 34 36 37 34 34 30 37 33 37 30 39 35 35 31 36 31 37",
+	{ "\"number\"",
+	  "b4 31 38 34 34 36 37 34 34 30 37 33 37 30 39 35 35 31 36 31 37",
 	  "18446744073709551617" },
 	{ "[\"list\",\"string\"]", "92 a1 61 a1 62", "[\"a\", \"b\"]" },
 	{ "[\"list\",\"string\"]", "90", "[]" },
-	{ "[\"list\",\"string\"]", "92 d4 00 00 c0", "[(known after apply), null]" },
+	{ "[\"list\",\"string\"]", "92 d4 00 00 c0",
+	  "[(known after apply), null]" },
 	{ "[\"set\",\"number\"]", "93 01 02 03", "toset([1, 2, 3])" },
-	{ "[\"map\",\"number\"]", "82 a1 61 01 a1 62 02", "{ \"a\" = 1, \"b\" = 2 }" },
+	{ "[\"map\",\"number\"]", "82 a1 61 01 a1 62 02",
+	  "{ \"a\" = 1, \"b\" = 2 }" },
 	{ "[\"map\",\"number\"]", "80", "{}" },
 	{ "[\"tuple\",[\"string\",\"number\"]]", "92 a1 78 05", "[\"x\", 5]" },
 	{ "[\"object\",{\"a\":\"string\",\"b\":\"string\"}]",
 	  "82 a1 61 a1 78 a1 62 c0", "{ a = \"x\", b = null }" },
 	{ "[\"object\",{}]", "80", "{}" },
 	/* refined unknown: not null, prefix "pre-" */
-	{ "\"string\"", "c7 09 0c 82 01 c2 02 a4 70 72 65 2d", "(known after apply)" },
+	{ "\"string\"", "c7 09 0c 82 01 c2 02 a4 70 72 65 2d",
+	  "(known after apply)" },
 	/* dynamic: ["string", "hi"] with bin type JSON */
-	{ "\"dynamic\"", "92 c4 08 22 73 74 72 69 6e 67 22 a2 68 69", "\"hi\"" },
+	{ "\"dynamic\"", "92 c4 08 22 73 74 72 69 6e 67 22 a2 68 69",
+	  "\"hi\"" },
 	/* dynamic null and unknown of unknown type: bare */
 	{ "\"dynamic\"", "c0", "null" },
 	{ "\"dynamic\"", "d4 00 00", "(known after apply)" },
@@ -189,10 +194,12 @@ static void test_msgpack_canonical_vectors(void **state)
 		t = ty(v->type);
 		h = enc_hex_as(val, t);
 		if (strcmp(h, v->hex) != 0)
-			fail_msg("vector %zu: encoded %s, want %s", i, h, v->hex);
+			fail_msg("vector %zu: encoded %s, want %s", i, h,
+				 v->hex);
 		/* and the re-encoding decodes to an equal value */
 		b = unhex(h, &len);
-		assert_int_equal(tf_msgpack_decode(b, len, t, &again, NULL, 0), TF_OK);
+		assert_int_equal(tf_msgpack_decode(b, len, t, &again, NULL, 0),
+				 TF_OK);
 		assert_true(tf_value_equal(val, again));
 		free(b);
 		tf_type_unref(t);
@@ -225,7 +232,8 @@ static const struct vec lenient[] = {
 	/* str type JSON in dynamic */
 	{ "\"dynamic\"", "92 a8 22 73 74 72 69 6e 67 22 a2 68 69", "\"hi\"" },
 	/* set with duplicates: wholly known duplicates merge */
-	{ "[\"set\",\"string\"]", "93 a1 62 a1 61 a1 62", "toset([\"a\", \"b\"])" },
+	{ "[\"set\",\"string\"]", "93 a1 62 a1 61 a1 62",
+	  "toset([\"a\", \"b\"])" },
 	/* ...but unknown elements are kept */
 	{ "[\"set\",\"string\"]", "92 d4 00 00 d4 00 00",
 	  "toset([(known after apply), (known after apply)])" },
@@ -247,7 +255,8 @@ static void test_msgpack_lenient_input(void **state)
 		tf_value *val = NULL;
 		char err[256];
 
-		if (dec(lenient[i].type, lenient[i].hex, &val, err, sizeof(err)))
+		if (dec(lenient[i].type, lenient[i].hex, &val, err,
+			sizeof(err)))
 			fail_msg("vector %zu (%s): %s", i, lenient[i].hex, err);
 		assert_debug(val, lenient[i].debug);
 		tf_value_unref(val);
@@ -261,7 +270,8 @@ static void test_msgpack_reencode_canonical(void **state)
 		const char *type, *in, *out;
 	} cases[] = {
 		{ "\"number\"", "cd 00 05", "05" },
-		{ "\"number\"", "ca 3f 00 00 00", "cb 3f e0 00 00 00 00 00 00" },
+		{ "\"number\"", "ca 3f 00 00 00",
+		  "cb 3f e0 00 00 00 00 00 00" },
 		{ "\"number\"", "cb 40 14 00 00 00 00 00 00", "05" },
 		{ "\"number\"", "a3 30 2e 35", "cb 3f e0 00 00 00 00 00 00" },
 		{ "\"number\"", "a4 31 2e 30 30", "01" },
@@ -272,7 +282,8 @@ static void test_msgpack_reencode_canonical(void **state)
 		  "82 a1 62 c0 a1 61 a1 78", "82 a1 61 a1 78 a1 62 c0" },
 		{ "[\"set\",\"number\"]", "93 03 01 02", "93 01 02 03" },
 		/* refinement keys irrelevant to the type are dropped */
-		{ "\"number\"", "c7 05 0c 82 01 c2 02 a0", "c7 03 0c 81 01 c2" },
+		{ "\"number\"", "c7 05 0c 82 01 c2 02 a0",
+		  "c7 03 0c 81 01 c2" },
 		/* only unknown keys: plain unknown */
 		{ "\"string\"", "c7 03 0c 81 09 c3", "d4 00 00" },
 	};
@@ -284,11 +295,13 @@ static void test_msgpack_reencode_canonical(void **state)
 		tf_value *v = NULL;
 		char *h;
 
-		assert_int_equal(dec(cases[i].type, cases[i].in, &v, NULL, 0), TF_OK);
+		assert_int_equal(dec(cases[i].type, cases[i].in, &v, NULL, 0),
+				 TF_OK);
 		h = enc_hex_as(v, t);
 		tf_type_unref(t);
 		if (strcmp(h, cases[i].out))
-			fail_msg("case %zu: got %s want %s", i, h, cases[i].out);
+			fail_msg("case %zu: got %s want %s", i, h,
+				 cases[i].out);
 		free(h);
 		tf_value_unref(v);
 	}
@@ -303,8 +316,10 @@ static void test_msgpack_refined_prefix(void **state)
 	char *h;
 
 	(void)state;
-	assert_int_equal(dec("\"string\"", "c7 09 0c 82 01 c2 02 a4 70 72 65 2d",
-			     &v, NULL, 0), TF_OK);
+	assert_int_equal(dec("\"string\"",
+			     "c7 09 0c 82 01 c2 02 a4 70 72 65 2d", &v, NULL,
+			     0),
+			 TF_OK);
 	assert_true(tf_value_is_unknown(v));
 	r = tf_value_refinement(v);
 	assert_non_null(r);
@@ -326,7 +341,8 @@ static void test_msgpack_refined_bounds(void **state)
 	int64_t n;
 	char *h;
 	/* {1: false, 3: [5, true], 4: [6.5, false]} */
-	const char *hex = "c7 13 0c 83 01 c2 03 92 05 c3 04 92 cb 40 1a 00 00 00 00 00 00 c2";
+	const char *hex =
+		"c7 13 0c 83 01 c2 03 92 05 c3 04 92 cb 40 1a 00 00 00 00 00 00 c2";
 
 	(void)state;
 	assert_int_equal(dec("\"number\"", hex, &v, NULL, 0), TF_OK);
@@ -371,7 +387,8 @@ static void test_msgpack_refined_malformed(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(dec("\"string\"", bad[i], &v, NULL, 0), TF_E_INVALID);
+		assert_int_equal(dec("\"string\"", bad[i], &v, NULL, 0),
+				 TF_E_INVALID);
 }
 
 static void test_msgpack_refined_encode_long_prefix(void **state)
@@ -393,7 +410,8 @@ static void test_msgpack_refined_encode_long_prefix(void **state)
 	assert_non_null(v);
 	assert_int_equal(tf_msgpack_encode(v, &b, &len), TF_OK);
 	assert_true(len <= 1024 + 6);
-	assert_int_equal(tf_msgpack_decode(b, len, tf_type_string(), &back, NULL, 0),
+	assert_int_equal(tf_msgpack_decode(b, len, tf_type_string(), &back,
+					   NULL, 0),
 			 TF_OK);
 	assert_non_null(tf_value_refinement(back));
 	assert_int_equal(strlen(tf_value_refinement(back)->prefix), 255);
@@ -406,7 +424,8 @@ static void test_msgpack_refined_encode_long_prefix(void **state)
 
 static void test_msgpack_dynamic(void **state)
 {
-	const char *tj = "[\"object\",{\"a\":\"dynamic\",\"b\":[\"list\",\"dynamic\"]}]";
+	const char *tj =
+		"[\"object\",{\"a\":\"dynamic\",\"b\":[\"list\",\"dynamic\"]}]";
 	tf_type *t = ty(tj), *lt;
 	tf_value *obj, *list, *back = NULL, *a;
 	uint8_t *b = NULL;
@@ -418,17 +437,19 @@ static void test_msgpack_dynamic(void **state)
 	obj = tf_value_object_new(t);
 	list = tf_value_list_new(lt);
 	assert_int_equal(tf_value_list_append(list, tf_value_int(1)), TF_OK);
-	assert_int_equal(tf_value_list_append(list, tf_value_string("s")), TF_OK);
-	assert_int_equal(tf_value_list_append(list, tf_value_null(tf_type_dynamic())),
+	assert_int_equal(tf_value_list_append(list, tf_value_string("s")),
 			 TF_OK);
-	assert_int_equal(tf_value_object_set(obj, "a", tf_value_bool(true)), TF_OK);
+	assert_int_equal(tf_value_list_append(list,
+					      tf_value_null(tf_type_dynamic())),
+			 TF_OK);
+	assert_int_equal(tf_value_object_set(obj, "a", tf_value_bool(true)),
+			 TF_OK);
 	assert_int_equal(tf_value_object_set(obj, "b", list), TF_OK);
 	h = enc_hex(obj);
 	/* {a: ["bool", true], b: [["number",1], ["string","s"], nil]} */
-	assert_string_equal(h,
-		"82 a1 61 92 c4 06 22 62 6f 6f 6c 22 c3 "
-		"a1 62 93 92 c4 08 22 6e 75 6d 62 65 72 22 01 "
-		"92 c4 08 22 73 74 72 69 6e 67 22 a1 73 c0");
+	assert_string_equal(h, "82 a1 61 92 c4 06 22 62 6f 6f 6c 22 c3 "
+			       "a1 62 93 92 c4 08 22 6e 75 6d 62 65 72 22 01 "
+			       "92 c4 08 22 73 74 72 69 6e 67 22 a1 73 c0");
 	free(h);
 	assert_int_equal(tf_msgpack_encode(obj, &b, &len), TF_OK);
 	assert_int_equal(tf_msgpack_decode(b, len, t, &back, NULL, 0), TF_OK);
@@ -461,11 +482,14 @@ static void test_msgpack_dynamic_nested_types(void **state)
 	assert_int_equal(tf_type_kind_of(tf_value_type(v)), TF_T_OBJECT);
 	tf_value_unref(v);
 	/* a bad type JSON or a non-array is rejected */
-	assert_int_equal(dec("\"dynamic\"", "92 c4 03 22 78 22 01", &v, NULL, 0),
+	assert_int_equal(dec("\"dynamic\"", "92 c4 03 22 78 22 01", &v, NULL,
+			     0),
 			 TF_E_INVALID);
-	assert_int_equal(dec("\"dynamic\"", "a2 68 69", &v, NULL, 0), TF_E_INVALID);
-	assert_int_equal(dec("\"dynamic\"", "91 c4 08 22 73 74 72 69 6e 67 22", &v,
-			     NULL, 0), TF_E_INVALID);
+	assert_int_equal(dec("\"dynamic\"", "a2 68 69", &v, NULL, 0),
+			 TF_E_INVALID);
+	assert_int_equal(dec("\"dynamic\"", "91 c4 08 22 73 74 72 69 6e 67 22",
+			     &v, NULL, 0),
+			 TF_E_INVALID);
 }
 
 /* ---- errors --------------------------------------------------------------- */
@@ -478,29 +502,37 @@ static void test_msgpack_object_errors(void **state)
 
 	(void)state;
 	/* missing b */
-	assert_int_equal(dec(t, "81 a1 61 a1 78", &v, err, sizeof(err)), TF_E_INVALID);
+	assert_int_equal(dec(t, "81 a1 61 a1 78", &v, err, sizeof(err)),
+			 TF_E_INVALID);
 	assert_non_null(strstr(err, "missing attribute \"b\""));
 	assert_ptr_equal(v, (tf_value *)0x1); /* untouched on failure */
 	/* extra c */
-	assert_int_equal(dec(t, "83 a1 61 c0 a1 62 c0 a1 63 c0", &v, err, sizeof(err)),
+	assert_int_equal(dec(t, "83 a1 61 c0 a1 62 c0 a1 63 c0", &v, err,
+			     sizeof(err)),
 			 TF_E_INVALID);
 	assert_non_null(strstr(err, "unsupported attribute \"c\""));
 	/* empty map is not an object */
 	assert_int_equal(dec(t, "80", &v, err, sizeof(err)), TF_E_INVALID);
 	/* duplicate attribute */
-	assert_int_equal(dec(t, "83 a1 61 c0 a1 61 c0 a1 62 c0", &v, err, sizeof(err)),
+	assert_int_equal(dec(t, "83 a1 61 c0 a1 61 c0 a1 62 c0", &v, err,
+			     sizeof(err)),
 			 TF_E_INVALID);
 	/* wrong type, with a path in the message */
 	assert_int_equal(dec(t, "82 a1 61 01 a1 62 c0", &v, err, sizeof(err)),
 			 TF_E_INVALID);
-	assert_string_equal(err, "attribute \"a\": expected string, got msgpack integer");
+	assert_string_equal(
+		err, "attribute \"a\": expected string, got msgpack integer");
 	/* nested path */
-	assert_int_equal(dec("[\"object\",{\"l\":[\"list\",[\"object\",{\"n\":\"number\"}]]}]",
-			     "81 a1 6c 92 81 a1 6e 01 81 a1 6e c3", &v, err, sizeof(err)),
-			 TF_E_INVALID);
-	assert_string_equal(err, "attribute \"l[1].n\": expected number, got msgpack bool");
+	assert_int_equal(
+		dec("[\"object\",{\"l\":[\"list\",[\"object\",{\"n\":\"number\"}]]}]",
+		    "81 a1 6c 92 81 a1 6e 01 81 a1 6e c3", &v, err,
+		    sizeof(err)),
+		TF_E_INVALID);
+	assert_string_equal(
+		err, "attribute \"l[1].n\": expected number, got msgpack bool");
 	/* non-string key */
-	assert_int_equal(dec(t, "82 01 c0 a1 62 c0", &v, err, sizeof(err)), TF_E_INVALID);
+	assert_int_equal(dec(t, "82 01 c0 a1 62 c0", &v, err, sizeof(err)),
+			 TF_E_INVALID);
 	/* tiny error buffer is NUL-terminated and not overrun */
 	err[4] = 'Z';
 	assert_int_equal(dec(t, "80", &v, err, 4), TF_E_INVALID);
@@ -514,17 +546,18 @@ static void test_msgpack_type_mismatch(void **state)
 		const char *type, *hex;
 	} bad[] = {
 		{ "\"string\"", "01" },
-		{ "\"string\"", "a2 ff fe" },          /* invalid UTF-8 */
+		{ "\"string\"", "a2 ff fe" }, /* invalid UTF-8 */
 		{ "\"bool\"", "01" },
 		{ "\"number\"", "c3" },
-		{ "\"number\"", "a3 61 62 63" },       /* not a decimal */
+		{ "\"number\"", "a3 61 62 63" }, /* not a decimal */
 		{ "\"number\"", "a0" },
 		{ "\"number\"", "cb 7f f8 00 00 00 00 00 01" }, /* NaN */
 		{ "[\"list\",\"string\"]", "a1 61" },
 		{ "[\"list\",\"string\"]", "91 01" },
 		{ "[\"map\",\"string\"]", "91 a1 61" },
-		{ "[\"map\",\"string\"]", "81 01 a1 61" },  /* int key */
-		{ "[\"map\",\"string\"]", "81 a2 61 00 a1 61" }, /* NUL in key */
+		{ "[\"map\",\"string\"]", "81 01 a1 61" }, /* int key */
+		{ "[\"map\",\"string\"]",
+		  "81 a2 61 00 a1 61" }, /* NUL in key */
 		{ "[\"tuple\",[\"string\",\"number\"]]", "91 a1 61" },
 		{ "[\"tuple\",[\"string\",\"number\"]]", "93 a1 61 01 02" },
 		{ "[\"object\",{\"a\":\"string\"}]", "91 a1 61" },
@@ -541,9 +574,11 @@ static void test_msgpack_type_mismatch(void **state)
 static void test_msgpack_truncated(void **state)
 {
 	/* every proper prefix of a valid encoding must fail cleanly */
-	const char *t = "[\"object\",{\"a\":\"string\",\"b\":[\"list\",\"number\"],\"c\":\"dynamic\"}]";
-	const char *hex = "83 a1 61 a5 68 65 6c 6c 6f a1 62 93 01 cd 01 2c cb 3f e0 00 00 00 00 00 00 "
-			  "a1 63 92 c4 08 22 73 74 72 69 6e 67 22 a2 68 69";
+	const char *t =
+		"[\"object\",{\"a\":\"string\",\"b\":[\"list\",\"number\"],\"c\":\"dynamic\"}]";
+	const char *hex =
+		"83 a1 61 a5 68 65 6c 6c 6f a1 62 93 01 cd 01 2c cb 3f e0 00 00 00 00 00 00 "
+		"a1 63 92 c4 08 22 73 74 72 69 6e 67 22 a2 68 69";
 	tf_type *ty_ = ty(t);
 	size_t len, i;
 	uint8_t *b = unhex(hex, &len);
@@ -554,7 +589,8 @@ static void test_msgpack_truncated(void **state)
 	tf_value_unref(v);
 	for (i = 0; i < len; i++) {
 		v = NULL;
-		assert_int_equal(tf_msgpack_decode(b, i, ty_, &v, NULL, 0), TF_E_INVALID);
+		assert_int_equal(tf_msgpack_decode(b, i, ty_, &v, NULL, 0),
+				 TF_E_INVALID);
 		assert_null(v);
 	}
 	free(b);
@@ -569,9 +605,11 @@ static void test_msgpack_trailing_bytes(void **state)
 	(void)state;
 	assert_int_equal(dec("\"string\"", "a2 68 69 c0", &v, err, sizeof(err)),
 			 TF_E_INVALID);
-	assert_int_equal(dec("\"string\"", "c1", &v, err, sizeof(err)), TF_E_INVALID);
-	assert_int_equal(tf_msgpack_decode((const uint8_t *)"", 0, tf_type_string(),
-					   &v, NULL, 0), TF_E_INVALID);
+	assert_int_equal(dec("\"string\"", "c1", &v, err, sizeof(err)),
+			 TF_E_INVALID);
+	assert_int_equal(tf_msgpack_decode((const uint8_t *)"", 0,
+					   tf_type_string(), &v, NULL, 0),
+			 TF_E_INVALID);
 }
 
 static void test_msgpack_depth_bomb(void **state)
@@ -609,7 +647,8 @@ static void test_msgpack_depth_limit_values(void **state)
 	t = ty(tj);
 	memset(buf, 0x91, 40);
 	buf[40] = 0xa0;
-	assert_int_equal(tf_msgpack_decode(buf, 41, t, &v, NULL, 0), TF_E_LIMIT);
+	assert_int_equal(tf_msgpack_decode(buf, 41, t, &v, NULL, 0),
+			 TF_E_LIMIT);
 	/* 30 deep is fine */
 	tf_type_unref(t);
 	t = tf_type_string();
@@ -629,12 +668,12 @@ static void test_msgpack_depth_limit_values(void **state)
 static void test_msgpack_huge_declared_length(void **state)
 {
 	static const char *bombs[] = {
-		"dd ff ff ff ff c0",          /* array32 of 4G */
-		"df ff ff ff ff a1 61 c0",    /* map32 of 4G */
-		"dc ff ff 01",                /* array16 of 65535, 1 byte */
-		"db ff ff ff ff 61",          /* str32 of 4G */
-		"c6 ff ff ff ff 00",          /* bin32 */
-		"c9 ff ff ff ff 0c 00",       /* ext32 */
+		"dd ff ff ff ff c0",       /* array32 of 4G */
+		"df ff ff ff ff a1 61 c0", /* map32 of 4G */
+		"dc ff ff 01",             /* array16 of 65535, 1 byte */
+		"db ff ff ff ff 61",       /* str32 of 4G */
+		"c6 ff ff ff ff 00",       /* bin32 */
+		"c9 ff ff ff ff 0c 00",    /* ext32 */
 	};
 	tf_type *t = ty("[\"list\",\"string\"]");
 	size_t i, len;
@@ -661,7 +700,8 @@ static void test_msgpack_encode_invalid(void **state)
 	(void)state;
 	assert_int_equal(tf_msgpack_encode(NULL, &b, &len), TF_E_INVALID);
 	/* encode_as checks conformance */
-	assert_int_equal(tf_msgpack_encode_as(s, tf_type_number(), &b, &len), TF_E_TYPE);
+	assert_int_equal(tf_msgpack_encode_as(s, tf_type_number(), &b, &len),
+			 TF_E_TYPE);
 	assert_null(b);
 	/* top-level dynamic: wrapper vs. bare */
 	h = enc_hex_as(s, tf_type_dynamic());
@@ -677,50 +717,74 @@ static void test_msgpack_encode_invalid(void **state)
 
 static void test_msgpack_roundtrip_built(void **state)
 {
-	const char *tj = "[\"object\",{\"id\":\"string\",\"n\":\"number\","
-			 "\"tags\":[\"map\",\"string\"],\"ports\":[\"set\",\"number\"],"
-			 "\"nets\":[\"list\",[\"object\",{\"name\":\"string\",\"mtu\":\"number\"}]],"
-			 "\"t\":[\"tuple\",[\"bool\",\"string\"]],\"d\":\"dynamic\"}]";
+	const char *tj =
+		"[\"object\",{\"id\":\"string\",\"n\":\"number\","
+		"\"tags\":[\"map\",\"string\"],\"ports\":[\"set\",\"number\"],"
+		"\"nets\":[\"list\",[\"object\",{\"name\":\"string\",\"mtu\":\"number\"}]],"
+		"\"t\":[\"tuple\",[\"bool\",\"string\"]],\"d\":\"dynamic\"}]";
 	tf_type *t = ty(tj);
-	tf_type *nets_t = tf_type_attr_type(t, (size_t)tf_type_attr_index(t, "nets"));
+	tf_type *nets_t =
+		tf_type_attr_type(t, (size_t)tf_type_attr_index(t, "nets"));
 	tf_type *net_t = tf_type_elem(nets_t);
-	tf_value *obj = tf_value_object_new(t), *tags, *ports, *nets, *net, *tup, *back = NULL;
-	tf_refinement r = { .has_nullness = true, .not_null = true, .prefix = (char *)"eth" };
+	tf_value *obj = tf_value_object_new(t), *tags, *ports, *nets, *net,
+		 *tup, *back = NULL;
+	tf_refinement r = { .has_nullness = true,
+			    .not_null = true,
+			    .prefix = (char *)"eth" };
 	uint8_t *b = NULL;
 	size_t len = 0;
 	int i;
 
 	(void)state;
-	tags = tf_value_map_new(tf_type_attr_type(t, (size_t)tf_type_attr_index(t, "tags")));
-	assert_int_equal(tf_value_map_set(tags, "z", tf_value_string("last")), TF_OK);
-	assert_int_equal(tf_value_map_set(tags, "a", tf_value_string("first")), TF_OK);
-	ports = tf_value_set_new(tf_type_attr_type(t, (size_t)tf_type_attr_index(t, "ports")));
+	tags = tf_value_map_new(
+		tf_type_attr_type(t, (size_t)tf_type_attr_index(t, "tags")));
+	assert_int_equal(tf_value_map_set(tags, "z", tf_value_string("last")),
+			 TF_OK);
+	assert_int_equal(tf_value_map_set(tags, "a", tf_value_string("first")),
+			 TF_OK);
+	ports = tf_value_set_new(
+		tf_type_attr_type(t, (size_t)tf_type_attr_index(t, "ports")));
 	for (i = 0; i < 5; i++)
-		assert_int_equal(tf_value_list_append(ports, tf_value_int(8080 - i)), TF_OK);
-	assert_int_equal(tf_value_list_append(ports, tf_value_decimal("0.1")), TF_OK);
+		assert_int_equal(tf_value_list_append(ports,
+						      tf_value_int(8080 - i)),
+				 TF_OK);
+	assert_int_equal(tf_value_list_append(ports, tf_value_decimal("0.1")),
+			 TF_OK);
 	nets = tf_value_list_new(nets_t);
 	net = tf_value_object_new(net_t);
 	assert_int_equal(tf_value_object_set(net, "name",
-					     tf_value_unknown_refined(tf_type_string(), &r)),
+					     tf_value_unknown_refined(
+						     tf_type_string(), &r)),
 			 TF_OK);
-	assert_int_equal(tf_value_object_set(net, "mtu", tf_value_int(1500)), TF_OK);
+	assert_int_equal(tf_value_object_set(net, "mtu", tf_value_int(1500)),
+			 TF_OK);
 	assert_int_equal(tf_value_list_append(nets, net), TF_OK);
-	tup = tf_value_tuple_new(tf_type_attr_type(t, (size_t)tf_type_attr_index(t, "t")));
-	assert_int_equal(tf_value_tuple_set(tup, 0, tf_value_bool(false)), TF_OK);
-	assert_int_equal(tf_value_object_set(obj, "id", tf_value_string("i-1")), TF_OK);
-	assert_int_equal(tf_value_object_set(obj, "n", tf_value_decimal("1e400")), TF_OK);
+	tup = tf_value_tuple_new(
+		tf_type_attr_type(t, (size_t)tf_type_attr_index(t, "t")));
+	assert_int_equal(tf_value_tuple_set(tup, 0, tf_value_bool(false)),
+			 TF_OK);
+	assert_int_equal(tf_value_object_set(obj, "id", tf_value_string("i-1")),
+			 TF_OK);
+	assert_int_equal(tf_value_object_set(obj, "n",
+					     tf_value_decimal("1e400")),
+			 TF_OK);
 	assert_int_equal(tf_value_object_set(obj, "tags", tags), TF_OK);
 	assert_int_equal(tf_value_object_set(obj, "ports", ports), TF_OK);
 	assert_int_equal(tf_value_object_set(obj, "nets", nets), TF_OK);
 	assert_int_equal(tf_value_object_set(obj, "t", tup), TF_OK);
-	assert_int_equal(tf_value_object_set(obj, "d", tf_value_double(0.25)), TF_OK);
+	assert_int_equal(tf_value_object_set(obj, "d", tf_value_double(0.25)),
+			 TF_OK);
 
 	assert_int_equal(tf_msgpack_encode(obj, &b, &len), TF_OK);
 	assert_int_equal(tf_msgpack_decode(b, len, t, &back, NULL, 0), TF_OK);
 	assert_true(tf_value_equal(obj, back));
 	assert_false(tf_value_is_wholly_known(back));
-	assert_string_equal(tf_value_refinement(
-		tf_value_attr(tf_value_index(tf_value_attr(back, "nets"), 0), "name"))->prefix,
+	assert_string_equal(
+		tf_value_refinement(
+			tf_value_attr(tf_value_index(tf_value_attr(back, "nets"),
+						     0),
+				      "name"))
+			->prefix,
 		"eth");
 	free(b);
 	tf_value_unref(back);

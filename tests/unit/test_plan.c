@@ -38,31 +38,41 @@ static const tf_attr_def timeouts_attrs[] = {
 	{ .name = "create", .type = "\"string\"", .flags = TF_OPTIONAL },
 };
 static const tf_block_def timeouts_block = {
-	.attrs = timeouts_attrs, .nattrs = TF_COUNT(timeouts_attrs),
+	.attrs = timeouts_attrs,
+	.nattrs = TF_COUNT(timeouts_attrs),
 };
 
 /* LIST block with a computed attribute, a default and a force-new one. */
 static const tf_attr_def member_attrs[] = {
 	{ .name = "name", .type = "\"string\"", .flags = TF_REQUIRED },
-	{ .name = "pool", .type = "\"string\"", .flags = TF_OPTIONAL | TF_FORCE_NEW },
-	{ .name = "role", .type = "\"string\"", .flags = TF_OPTIONAL | TF_COMPUTED,
+	{ .name = "pool",
+	  .type = "\"string\"",
+	  .flags = TF_OPTIONAL | TF_FORCE_NEW },
+	{ .name = "role",
+	  .type = "\"string\"",
+	  .flags = TF_OPTIONAL | TF_COMPUTED,
 	  .default_json = "\"worker\"" },
 	{ .name = "id", .type = "\"string\"", .flags = TF_COMPUTED },
-	{ .name = "token", .type = "\"string\"",
+	{ .name = "token",
+	  .type = "\"string\"",
 	  .flags = TF_OPTIONAL | TF_SENSITIVE | TF_WRITE_ONLY },
 };
 static const tf_block_def member_block = {
-	.attrs = member_attrs, .nattrs = TF_COUNT(member_attrs),
+	.attrs = member_attrs,
+	.nattrs = TF_COUNT(member_attrs),
 };
 
 static const tf_attr_def rule_attrs[] = {
 	{ .name = "port", .type = "\"number\"", .flags = TF_REQUIRED },
-	{ .name = "proto", .type = "\"string\"", .flags = TF_OPTIONAL | TF_COMPUTED,
+	{ .name = "proto",
+	  .type = "\"string\"",
+	  .flags = TF_OPTIONAL | TF_COMPUTED,
 	  .default_json = "\"tcp\"" },
 	{ .name = "uid", .type = "\"string\"", .flags = TF_COMPUTED },
 };
 static const tf_block_def rule_block = {
-	.attrs = rule_attrs, .nattrs = TF_COUNT(rule_attrs),
+	.attrs = rule_attrs,
+	.nattrs = TF_COUNT(rule_attrs),
 };
 
 static const tf_attr_def volume_attrs[] = {
@@ -70,7 +80,8 @@ static const tf_attr_def volume_attrs[] = {
 	{ .name = "path", .type = "\"string\"", .flags = TF_COMPUTED },
 };
 static const tf_block_def volume_block = {
-	.attrs = volume_attrs, .nattrs = TF_COUNT(volume_attrs),
+	.attrs = volume_attrs,
+	.nattrs = TF_COUNT(volume_attrs),
 };
 
 static const tf_attr_def settings_attrs[] = {
@@ -78,35 +89,59 @@ static const tf_attr_def settings_attrs[] = {
 	{ .name = "effective", .type = "\"number\"", .flags = TF_COMPUTED },
 };
 static const tf_block_def settings_block = {
-	.attrs = settings_attrs, .nattrs = TF_COUNT(settings_attrs),
+	.attrs = settings_attrs,
+	.nattrs = TF_COUNT(settings_attrs),
 };
 
 static const tf_attr_def pool_attrs[] = {
-	{ .name = "name", .type = "\"string\"", .flags = TF_REQUIRED | TF_FORCE_NEW,
+	{ .name = "name",
+	  .type = "\"string\"",
+	  .flags = TF_REQUIRED | TF_FORCE_NEW,
 	  .validate = lxd_validate_name },
-	{ .name = "description", .type = "\"string\"",
-	  .flags = TF_OPTIONAL | TF_COMPUTED, .default_json = "\"\"" },
-	{ .name = "config", .type = "[\"map\",\"string\"]", .flags = TF_OPTIONAL },
-	{ .name = "member_config", .type = "[\"map\",[\"map\",\"string\"]]",
+	{ .name = "description",
+	  .type = "\"string\"",
+	  .flags = TF_OPTIONAL | TF_COMPUTED,
+	  .default_json = "\"\"" },
+	{ .name = "config",
+	  .type = "[\"map\",\"string\"]",
+	  .flags = TF_OPTIONAL },
+	{ .name = "member_config",
+	  .type = "[\"map\",[\"map\",\"string\"]]",
 	  .flags = TF_OPTIONAL },
 	{ .name = "status", .type = "\"string\"", .flags = TF_COMPUTED },
-	{ .name = "locations", .type = "[\"list\",\"string\"]", .flags = TF_COMPUTED },
-	{ .name = "password", .type = "\"string\"",
+	{ .name = "locations",
+	  .type = "[\"list\",\"string\"]",
+	  .flags = TF_COMPUTED },
+	{ .name = "password",
+	  .type = "\"string\"",
 	  .flags = TF_OPTIONAL | TF_SENSITIVE | TF_WRITE_ONLY },
-	{ .name = "mode", .type = "\"string\"", .flags = TF_OPTIONAL | TF_COMPUTED,
-	  .validate = tf_validate_one_of, .validate_arg = mode_values },
+	{ .name = "mode",
+	  .type = "\"string\"",
+	  .flags = TF_OPTIONAL | TF_COMPUTED,
+	  .validate = tf_validate_one_of,
+	  .validate_arg = mode_values },
 };
 static const tf_nested_block_def pool_blocks[] = {
-	{ .type_name = "timeouts", .nesting = TF_NEST_SINGLE, .block = &timeouts_block },
-	{ .type_name = "member", .nesting = TF_NEST_LIST, .block = &member_block,
+	{ .type_name = "timeouts",
+	  .nesting = TF_NEST_SINGLE,
+	  .block = &timeouts_block },
+	{ .type_name = "member",
+	  .nesting = TF_NEST_LIST,
+	  .block = &member_block,
 	  .max_items = 3 },
 	{ .type_name = "rule", .nesting = TF_NEST_SET, .block = &rule_block },
-	{ .type_name = "volume", .nesting = TF_NEST_MAP, .block = &volume_block },
-	{ .type_name = "settings", .nesting = TF_NEST_GROUP, .block = &settings_block },
+	{ .type_name = "volume",
+	  .nesting = TF_NEST_MAP,
+	  .block = &volume_block },
+	{ .type_name = "settings",
+	  .nesting = TF_NEST_GROUP,
+	  .block = &settings_block },
 };
 static const tf_block_def pool_def = {
-	.attrs = pool_attrs, .nattrs = TF_COUNT(pool_attrs),
-	.blocks = pool_blocks, .nblocks = TF_COUNT(pool_blocks),
+	.attrs = pool_attrs,
+	.nattrs = TF_COUNT(pool_attrs),
+	.blocks = pool_blocks,
+	.nblocks = TF_COUNT(pool_blocks),
 };
 
 static tf_schema *S; /* compiled pool_def, set up once for the group */
@@ -128,14 +163,15 @@ static tf_value *build(tf_type *t, json_t *j)
 		return tf_value_unknown_refined(t, &r);
 	}
 	switch (tf_type_kind_of(t)) {
-	case TF_T_STRING:
-		return s ? tf_value_string(s) : NULL;
+	case TF_T_STRING: return s ? tf_value_string(s) : NULL;
 	case TF_T_NUMBER:
 		if (json_is_integer(j))
 			return tf_value_int(json_integer_value(j));
-		return json_is_real(j) ? tf_value_double(json_real_value(j)) : NULL;
+		return json_is_real(j) ? tf_value_double(json_real_value(j)) :
+					 NULL;
 	case TF_T_BOOL:
-		return json_is_boolean(j) ? tf_value_bool(json_is_true(j)) : NULL;
+		return json_is_boolean(j) ? tf_value_bool(json_is_true(j)) :
+					    NULL;
 	case TF_T_LIST:
 	case TF_T_SET: {
 		size_t i;
@@ -143,9 +179,9 @@ static tf_value *build(tf_type *t, json_t *j)
 
 		if (!json_is_array(j))
 			return NULL;
-		v = tf_type_kind_of(t) == TF_T_LIST ? tf_value_list_new(t)
-						     : tf_value_set_new(t);
-		json_array_foreach(j, i, x) {
+		v = tf_type_kind_of(t) == TF_T_LIST ? tf_value_list_new(t) :
+						      tf_value_set_new(t);
+		json_array_foreach (j, i, x) {
 			tf_value *e = build(tf_type_elem(t), x);
 
 			if (!e || tf_value_list_append(v, e) != TF_OK)
@@ -160,7 +196,7 @@ static tf_value *build(tf_type *t, json_t *j)
 		if (!json_is_object(j))
 			return NULL;
 		v = tf_value_map_new(t);
-		json_object_foreach(j, k, x) {
+		json_object_foreach (j, k, x) {
 			tf_value *e = build(tf_type_elem(t), x);
 
 			if (!e || tf_value_map_set(v, k, e) != TF_OK)
@@ -175,7 +211,7 @@ static tf_value *build(tf_type *t, json_t *j)
 		if (!json_is_object(j))
 			return NULL;
 		v = tf_value_object_new(t);
-		json_object_foreach(j, k, x) {
+		json_object_foreach (j, k, x) {
 			long i = tf_type_attr_index(t, k);
 			tf_value *e;
 
@@ -189,8 +225,7 @@ static tf_value *build(tf_type *t, json_t *j)
 		}
 		return v;
 	}
-	default:
-		return NULL;
+	default: return NULL;
 	}
 fail:
 	tf_value_unref(v);
@@ -238,7 +273,8 @@ static tf_value *OBJ(const char *text)
 	if (!text)
 		return tf_value_null(tf_schema_type(S));
 	j = relaxed_json(text);
-	base = relaxed_json("{'member':[],'rule':[],'volume':{},'settings':{}}");
+	base = relaxed_json(
+		"{'member':[],'rule':[],'volume':{},'settings':{}}");
 	assert_int_equal(json_object_update_missing(j, base), 0);
 	json_decref(base);
 	v = build(tf_schema_type(S), j);
@@ -314,7 +350,9 @@ static tf_value *proposed_obj(const tf_block_def *b, const tf_value *prior,
 		if ((a->flags & TF_COMPUTED) && tf_value_is_null(cv) && prior)
 			v = get(prior, a->name);
 		assert_int_equal(tf_value_object_set(o, a->name,
-						     tf_value_ref((tf_value *)v)), TF_OK);
+						     tf_value_ref(
+							     (tf_value *)v)),
+				 TF_OK);
 	}
 	for (size_t i = 0; i < b->nblocks; i++) {
 		const tf_nested_block_def *nb = &b->blocks[i];
@@ -325,38 +363,54 @@ static tf_value *proposed_obj(const tf_block_def *b, const tf_value *prior,
 
 		if (!tf_value_is_known(cv)) {
 			r = tf_value_ref((tf_value *)cv);
-		} else if (nb->nesting == TF_NEST_SINGLE || nb->nesting == TF_NEST_GROUP) {
+		} else if (nb->nesting == TF_NEST_SINGLE ||
+			   nb->nesting == TF_NEST_GROUP) {
 			r = proposed_obj(nb->block, pv, cv);
-		} else if (nb->nesting == TF_NEST_LIST || nb->nesting == TF_NEST_SET) {
-			r = nb->nesting == TF_NEST_LIST ? tf_value_list_new(t)
-							: tf_value_set_new(t);
+		} else if (nb->nesting == TF_NEST_LIST ||
+			   nb->nesting == TF_NEST_SET) {
+			r = nb->nesting == TF_NEST_LIST ? tf_value_list_new(t) :
+							  tf_value_set_new(t);
 			for (size_t k = 0; k < tf_value_len(cv); k++) {
-				const tf_value *ce = tf_value_index(cv, k), *pe = NULL;
+				const tf_value *ce = tf_value_index(cv, k),
+					       *pe = NULL;
 
 				if (nb->nesting == TF_NEST_LIST && known(pv) &&
 				    k < tf_value_len(pv))
 					pe = tf_value_index(pv, k);
-				for (size_t m = 0; nb->nesting == TF_NEST_SET && known(pv) &&
-				     m < tf_value_len(pv) && !pe; m++)
+				for (size_t m = 0;
+				     nb->nesting == TF_NEST_SET && known(pv) &&
+				     m < tf_value_len(pv) && !pe;
+				     m++)
 					if (set_elem_matches(nb->block,
-							     tf_value_index(pv, m), ce))
+							     tf_value_index(pv,
+									    m),
+							     ce))
 						pe = tf_value_index(pv, m);
 				assert_int_equal(tf_value_list_append(
-					r, proposed_obj(nb->block, pe, ce)), TF_OK);
+							 r,
+							 proposed_obj(nb->block,
+								      pe, ce)),
+						 TF_OK);
 			}
 		} else {
 			r = tf_value_map_new(t);
 			for (size_t k = 0; k < tf_value_len(cv); k++) {
 				const char *key = tf_value_map_key(cv, k);
-				const tf_value *pe = known(pv) ? tf_value_map_get(pv, key) : NULL;
+				const tf_value *pe =
+					known(pv) ? tf_value_map_get(pv, key) :
+						    NULL;
 
-				assert_int_equal(tf_value_map_set(
-					r, key, proposed_obj(nb->block, pe,
-							     tf_value_map_value(cv, k))),
+				assert_int_equal(
+					tf_value_map_set(
+						r, key,
+						proposed_obj(nb->block, pe,
+							     tf_value_map_value(
+								     cv, k))),
 					TF_OK);
 			}
 		}
-		assert_int_equal(tf_value_object_set(o, nb->type_name, r), TF_OK);
+		assert_int_equal(tf_value_object_set(o, nb->type_name, r),
+				 TF_OK);
 	}
 	return o;
 }
@@ -387,8 +441,8 @@ static void chk_err(const char *path, const char *fmt, ...)
 	chk_count++;
 	if (chk_len >= sizeof(chk_msgs))
 		return;
-	n = snprintf(chk_msgs + chk_len, sizeof(chk_msgs) - chk_len, "  %s: ",
-		     path[0] ? path : "(root)");
+	n = snprintf(chk_msgs + chk_len, sizeof(chk_msgs) - chk_len,
+		     "  %s: ", path[0] ? path : "(root)");
 	if (n > 0)
 		chk_len += (size_t)n;
 	if (chk_len >= sizeof(chk_msgs))
@@ -400,7 +454,8 @@ static void chk_err(const char *path, const char *fmt, ...)
 		chk_len += (size_t)n;
 	if (chk_len < sizeof(chk_msgs) - 1)
 		chk_msgs[chk_len++] = '\n';
-	chk_msgs[chk_len < sizeof(chk_msgs) ? chk_len : sizeof(chk_msgs) - 1] = '\0';
+	chk_msgs[chk_len < sizeof(chk_msgs) ? chk_len : sizeof(chk_msgs) - 1] =
+		'\0';
 }
 
 static void check_block(const tf_block_def *b, const tf_value *prior,
@@ -424,12 +479,13 @@ static void fmt_path(char *dst, size_t len, const char *fmt, ...)
 static void check_attr(const tf_attr_def *a, const tf_value *pv,
 		       const tf_value *cv, const tf_value *nv, const char *path)
 {
-	bool computed = a->flags & TF_COMPUTED, optional = a->flags & TF_OPTIONAL;
+	bool computed = a->flags & TF_COMPUTED,
+	     optional = a->flags & TF_OPTIONAL;
 
 	if (a->flags & TF_WRITE_ONLY) {
 		if (!is_nullish(nv))
 			chk_err(path, "planned value for write-only attribute "
-				"must be null");
+				      "must be null");
 		return;
 	}
 	if (eq(nv, cv))
@@ -449,7 +505,8 @@ static void check_attr(const tf_attr_def *a, const tf_value *pv,
 }
 
 static void check_nested(const tf_nested_block_def *nb, const tf_value *pv,
-			 const tf_value *cv, const tf_value *nv, const char *path)
+			 const tf_value *cv, const tf_value *nv,
+			 const char *path)
 {
 	char sub[512];
 
@@ -460,34 +517,36 @@ static void check_nested(const tf_nested_block_def *nb, const tf_value *pv,
 		return;
 	}
 	if (!nv || tf_value_is_unknown(nv)) {
-		chk_err(path, "attribute representing nested block must not be unknown");
+		chk_err(path,
+			"attribute representing nested block must not be unknown");
 		return;
 	}
 	switch (nb->nesting) {
 	case TF_NEST_SINGLE:
-	case TF_NEST_GROUP:
-		check_block(nb->block, pv, cv, nv, path);
-		return;
+	case TF_NEST_GROUP: check_block(nb->block, pv, cv, nv, path); return;
 	case TF_NEST_LIST:
 	case TF_NEST_MAP:
 	case TF_NEST_SET: {
 		size_t nl, cl;
 
 		if (tf_value_is_null(nv)) {
-			chk_err(path, "nested block collection must be empty, not null");
+			chk_err(path,
+				"nested block collection must be empty, not null");
 			return;
 		}
 		nl = tf_value_len(nv);
 		cl = is_nullish(cv) ? 0 : tf_value_len(cv);
 		if (nb->nesting != TF_NEST_SET && nl != cl) {
-			chk_err(path, "block count in plan (%zu) disagrees with count "
-				"in config (%zu)", nl, cl);
+			chk_err(path,
+				"block count in plan (%zu) disagrees with count "
+				"in config (%zu)",
+				nl, cl);
 			return;
 		}
 		for (size_t k = 0; k < nl; k++) {
-			const tf_value *ne = nb->nesting == TF_NEST_MAP
-						     ? tf_value_map_value(nv, k)
-						     : tf_value_index(nv, k);
+			const tf_value *ne = nb->nesting == TF_NEST_MAP ?
+						     tf_value_map_value(nv, k) :
+						     tf_value_index(nv, k);
 			const tf_value *ce, *pe = NULL;
 
 			if (nb->nesting == TF_NEST_MAP)
@@ -496,21 +555,25 @@ static void check_nested(const tf_nested_block_def *nb, const tf_value *pv,
 			else
 				fmt_path(sub, sizeof(sub), "%s[%zu]", path, k);
 			if (!tf_value_is_known(ne)) {
-				chk_err(sub, "element representing nested block must "
+				chk_err(sub,
+					"element representing nested block must "
 					"not be unknown itself");
 				continue;
 			}
 			if (nb->nesting == TF_NEST_SET)
 				continue; /* Terraform cannot correlate set elements */
 			if (nb->nesting == TF_NEST_MAP) {
-				ce = tf_value_map_get(cv, tf_value_map_key(nv, k));
+				ce = tf_value_map_get(cv,
+						      tf_value_map_key(nv, k));
 				if (!ce) {
-					chk_err(sub, "block key from plan is not present "
+					chk_err(sub,
+						"block key from plan is not present "
 						"in config");
 					continue;
 				}
 				if (known(pv))
-					pe = tf_value_map_get(pv, tf_value_map_key(nv, k));
+					pe = tf_value_map_get(
+						pv, tf_value_map_key(nv, k));
 			} else {
 				ce = tf_value_index(cv, k);
 				if (known(pv) && k < tf_value_len(pv))
@@ -541,13 +604,15 @@ static void check_block(const tf_block_def *b, const tf_value *prior,
 		return;
 	if (!tf_value_is_known(planned)) {
 		if (tf_value_is_known(config))
-			chk_err(path, "planned object is unknown but config is known");
+			chk_err(path,
+				"planned object is unknown but config is known");
 		return;
 	}
 	for (size_t i = 0; i < b->nattrs; i++) {
 		const char *n = b->attrs[i].name;
 
-		fmt_path(sub, sizeof(sub), "%s%s%s", path, path[0] ? "." : "", n);
+		fmt_path(sub, sizeof(sub), "%s%s%s", path, path[0] ? "." : "",
+			 n);
 		if (!tf_value_attr(planned, n)) {
 			chk_err(sub, "attribute missing from plan");
 			continue;
@@ -558,7 +623,8 @@ static void check_block(const tf_block_def *b, const tf_value *prior,
 	for (size_t i = 0; i < b->nblocks; i++) {
 		const char *n = b->blocks[i].type_name;
 
-		fmt_path(sub, sizeof(sub), "%s%s%s", path, path[0] ? "." : "", n);
+		fmt_path(sub, sizeof(sub), "%s%s%s", path, path[0] ? "." : "",
+			 n);
 		check_nested(&b->blocks[i], get(prior, n), get(config, n),
 			     get(planned, n), sub);
 	}
@@ -573,16 +639,15 @@ static const tf_value *resolve(const tf_value *v, const tf_path *p)
 		if (!tf_value_is_known(v))
 			return NULL;
 		switch (st->kind) {
-		case TF_STEP_ATTR:
-			v = tf_value_attr(v, st->name);
-			break;
+		case TF_STEP_ATTR: v = tf_value_attr(v, st->name); break;
 		case TF_STEP_KEY_STRING:
 			v = tf_value_map_get(v, st->name);
 			break;
 		case TF_STEP_KEY_INT:
-			v = (st->index >= 0 && (size_t)st->index < tf_value_len(v))
-				    ? tf_value_index(v, (size_t)st->index)
-				    : NULL;
+			v = (st->index >= 0 &&
+			     (size_t)st->index < tf_value_len(v)) ?
+				    tf_value_index(v, (size_t)st->index) :
+				    NULL;
 			break;
 		}
 	}
@@ -600,7 +665,8 @@ static void check_plan(const tf_value *prior, const tf_value *config,
 	chk_count = 0;
 	chk_msgs[0] = '\0';
 	if (!tf_value_conforms(planned, t))
-		chk_err("", "planned value does not conform to the schema type");
+		chk_err("",
+			"planned value does not conform to the schema type");
 	check_block(&pool_def, prior, config, planned, "");
 	if (tf_value_is_null(prior) && replace->n)
 		chk_err("", "requires_replace on create");
@@ -610,9 +676,11 @@ static void check_plan(const tf_value *prior, const tf_value *config,
 		char *ps = tf_path_to_string(&replace->items[i]);
 
 		if (!a && !b)
-			chk_err(ps ? ps : "?", "requires_replace path absent in both");
+			chk_err(ps ? ps : "?",
+				"requires_replace path absent in both");
 		else if (b && tf_value_is_wholly_known(b) && eq(a, b))
-			chk_err(ps ? ps : "?", "requires_replace path did not change");
+			chk_err(ps ? ps : "?",
+				"requires_replace path did not change");
 		free(ps);
 	}
 	/* After a replacement every computed attribute not set in config and
@@ -624,7 +692,8 @@ static void check_plan(const tf_value *prior, const tf_value *config,
 			if ((a->flags & TF_COMPUTED) && !a->default_json &&
 			    is_nullish(get(config, a->name)) &&
 			    !tf_value_is_unknown(get(planned, a->name)))
-				chk_err(a->name, "computed attribute not unknown "
+				chk_err(a->name,
+					"computed attribute not unknown "
 					"after replacement");
 		}
 	}
@@ -704,34 +773,34 @@ static void assert_paths(const tf_paths *ps, const char *want)
 
 /* An existing pool as stored in state, and the configuration that produced
  * it. */
-#define PRIOR0 \
-	"{'name':'pool1','description':'','config':{'size':'10GB','x':'1'}," \
+#define PRIOR0                                                                           \
+	"{'name':'pool1','description':'','config':{'size':'10GB','x':'1'},"             \
 	"'member_config':{'node1':{'source':'/dev/sdb'},'node2':{'source':'/dev/sdc'}}," \
-	"'status':'Created','locations':['node1','node2'],'mode':'fast'," \
-	"'member':[{'name':'m1','pool':'p','role':'worker','id':'id-1'}]," \
-	"'rule':[{'port':22,'proto':'tcp','uid':'u22'}]," \
-	"'volume':{'v1':{'size':5,'path':'/v1'}}," \
+	"'status':'Created','locations':['node1','node2'],'mode':'fast',"                \
+	"'member':[{'name':'m1','pool':'p','role':'worker','id':'id-1'}],"               \
+	"'rule':[{'port':22,'proto':'tcp','uid':'u22'}],"                                \
+	"'volume':{'v1':{'size':5,'path':'/v1'}},"                                       \
 	"'settings':{'effective':3}}"
 
-#define CONFIG0_ATTRS \
-	"'config':{'size':'10GB','x':'1'}," \
+#define CONFIG0_ATTRS                                                                    \
+	"'config':{'size':'10GB','x':'1'},"                                              \
 	"'member_config':{'node1':{'source':'/dev/sdb'},'node2':{'source':'/dev/sdc'}}," \
 	"'password':'s3cret'"
-#define CONFIG0_BLOCKS \
-	"'member':[{'name':'m1','pool':'p','token':'t'}]," \
+#define CONFIG0_BLOCKS                                                         \
+	"'member':[{'name':'m1','pool':'p','token':'t'}],"                     \
 	"'rule':[{'port':22}],'volume':{'v1':{'size':5}}"
 #define CONFIG0_BODY CONFIG0_ATTRS "," CONFIG0_BLOCKS
 
 #define CONFIG0 "{'name':'pool1'," CONFIG0_BODY "}"
 
 /* Everything computed is unknown: the shape of a brand new object. */
-#define FRESH_BODY \
-	"'description':'','status':'<unk>','locations':'<unk>','mode':'<unk>'," \
-	"'config':{'size':'10GB','x':'1'}," \
+#define FRESH_BODY                                                                       \
+	"'description':'','status':'<unk>','locations':'<unk>','mode':'<unk>',"          \
+	"'config':{'size':'10GB','x':'1'},"                                              \
 	"'member_config':{'node1':{'source':'/dev/sdb'},'node2':{'source':'/dev/sdc'}}," \
-	"'member':[{'name':'m1','pool':'p','role':'worker','id':'<unk>'}]," \
-	"'rule':[{'port':22,'proto':'tcp','uid':'<unk>'}]," \
-	"'volume':{'v1':{'size':5,'path':'<unk>'}}," \
+	"'member':[{'name':'m1','pool':'p','role':'worker','id':'<unk>'}],"              \
+	"'rule':[{'port':22,'proto':'tcp','uid':'<unk>'}],"                              \
+	"'volume':{'v1':{'size':5,'path':'<unk>'}},"                                     \
 	"'settings':{'effective':'<unk>'}"
 
 typedef struct plan_case {
@@ -745,174 +814,223 @@ typedef struct plan_case {
 
 static const plan_case cases[] = {
 	{ .name = "create: computed unknown, defaults applied, write-only null",
-	  .prior = NULL, .config = CONFIG0,
+	  .prior = NULL,
+	  .config = CONFIG0,
 	  .expect = "{'name':'pool1'," FRESH_BODY "}",
-	  .replace = "", .changes = true },
+	  .replace = "",
+	  .changes = true },
 	{ .name = "create: unknown config values stay unknown",
 	  .prior = NULL,
-	  .config = "{'name':'<unk!>','description':'<unk>','config':{'size':'<unk>'},"
-		    "'member_config':'<unk>','password':'<unk>',"
-		    "'member':[{'name':'<unk>','role':'<unk!>'}],'rule':'<unk>'}",
-	  .expect = "{'name':'<unk>','description':'<unk>','config':{'size':'<unk>'},"
-		    "'member_config':'<unk>','status':'<unk>','locations':'<unk>',"
-		    "'mode':'<unk>','member':[{'name':'<unk>','role':'<unk>','id':'<unk>'}],"
-		    "'rule':'<unk>','settings':{'effective':'<unk>'}}",
-	  .replace = "", .changes = true },
+	  .config =
+		  "{'name':'<unk!>','description':'<unk>','config':{'size':'<unk>'},"
+		  "'member_config':'<unk>','password':'<unk>',"
+		  "'member':[{'name':'<unk>','role':'<unk!>'}],'rule':'<unk>'}",
+	  .expect =
+		  "{'name':'<unk>','description':'<unk>','config':{'size':'<unk>'},"
+		  "'member_config':'<unk>','status':'<unk>','locations':'<unk>',"
+		  "'mode':'<unk>','member':[{'name':'<unk>','role':'<unk>','id':'<unk>'}],"
+		  "'rule':'<unk>','settings':{'effective':'<unk>'}}",
+	  .replace = "",
+	  .changes = true },
 	{ .name = "create: empty config, blocks empty not null",
-	  .prior = NULL, .config = "{'name':'p'}",
-	  .expect = "{'name':'p','description':'','status':'<unk>','locations':'<unk>',"
-		    "'mode':'<unk>','settings':{'effective':'<unk>'}}",
-	  .replace = "", .changes = true },
+	  .prior = NULL,
+	  .config = "{'name':'p'}",
+	  .expect =
+		  "{'name':'p','description':'','status':'<unk>','locations':'<unk>',"
+		  "'mode':'<unk>','settings':{'effective':'<unk>'}}",
+	  .replace = "",
+	  .changes = true },
 	{ .name = "no-op update: planned equals prior",
-	  .prior = PRIOR0, .config = CONFIG0, .expect = PRIOR0,
-	  .replace = "", .changes = false },
+	  .prior = PRIOR0,
+	  .config = CONFIG0,
+	  .expect = PRIOR0,
+	  .replace = "",
+	  .changes = false },
 	{ .name = "in-place update: description, computed keep prior",
 	  .prior = PRIOR0,
-	  .config = "{'name':'pool1','description':'hello','mode':'slow'," CONFIG0_BODY "}",
-	  .expect = "{'name':'pool1','description':'hello','config':{'size':'10GB','x':'1'},"
-		    "'member_config':{'node1':{'source':'/dev/sdb'},'node2':{'source':'/dev/sdc'}},"
-		    "'status':'Created','locations':['node1','node2'],'mode':'slow',"
-		    "'member':[{'name':'m1','pool':'p','role':'worker','id':'id-1'}],"
-		    "'rule':[{'port':22,'proto':'tcp','uid':'u22'}],"
-		    "'volume':{'v1':{'size':5,'path':'/v1'}},'settings':{'effective':3}}",
-	  .replace = "", .changes = true },
+	  .config =
+		  "{'name':'pool1','description':'hello','mode':'slow'," CONFIG0_BODY
+		  "}",
+	  .expect =
+		  "{'name':'pool1','description':'hello','config':{'size':'10GB','x':'1'},"
+		  "'member_config':{'node1':{'source':'/dev/sdb'},'node2':{'source':'/dev/sdc'}},"
+		  "'status':'Created','locations':['node1','node2'],'mode':'slow',"
+		  "'member':[{'name':'m1','pool':'p','role':'worker','id':'id-1'}],"
+		  "'rule':[{'port':22,'proto':'tcp','uid':'u22'}],"
+		  "'volume':{'v1':{'size':5,'path':'/v1'}},'settings':{'effective':3}}",
+	  .replace = "",
+	  .changes = true },
 	{ .name = "removing an optional+computed attribute with a default",
 	  .prior = "{'name':'pool1','description':'old','status':'Created',"
 		   "'locations':[],'mode':'fast','settings':{'effective':3}}",
 	  .config = "{'name':'pool1'}",
 	  .expect = "{'name':'pool1','description':'','status':'Created',"
 		    "'locations':[],'mode':'fast','settings':{'effective':3}}",
-	  .replace = "", .changes = true },
+	  .replace = "",
+	  .changes = true },
 	{ .name = "force-new change: replace, computed unknown",
-	  .prior = PRIOR0, .config = "{'name':'pool2'," CONFIG0_BODY "}",
+	  .prior = PRIOR0,
+	  .config = "{'name':'pool2'," CONFIG0_BODY "}",
 	  .expect = "{'name':'pool2'," FRESH_BODY "}",
-	  .replace = "name", .changes = true },
+	  .replace = "name",
+	  .changes = true },
 	{ .name = "force-new change to an unknown value",
-	  .prior = PRIOR0, .config = "{'name':'<unk>'," CONFIG0_BODY "}",
+	  .prior = PRIOR0,
+	  .config = "{'name':'<unk>'," CONFIG0_BODY "}",
 	  .expect = "{'name':'<unk>'," FRESH_BODY "}",
-	  .replace = "name", .changes = true },
+	  .replace = "name",
+	  .changes = true },
 	{ .name = "force-new attribute inside a LIST block element",
 	  .prior = PRIOR0,
-	  .config = "{'name':'pool1','config':{'size':'10GB','x':'1'},"
-		    "'member_config':{'node1':{'source':'/dev/sdb'},'node2':{'source':'/dev/sdc'}},"
-		    "'member':[{'name':'m1','pool':'q'}],"
-		    "'rule':[{'port':22}],'volume':{'v1':{'size':5}}}",
-	  .expect = "{'name':'pool1','description':'','status':'<unk>','locations':'<unk>',"
-		    "'mode':'<unk>','config':{'size':'10GB','x':'1'},"
-		    "'member_config':{'node1':{'source':'/dev/sdb'},'node2':{'source':'/dev/sdc'}},"
-		    "'member':[{'name':'m1','pool':'q','role':'worker','id':'<unk>'}],"
-		    "'rule':[{'port':22,'proto':'tcp','uid':'<unk>'}],"
-		    "'volume':{'v1':{'size':5,'path':'<unk>'}},'settings':{'effective':'<unk>'}}",
-	  .replace = "member[0].pool", .changes = true },
+	  .config =
+		  "{'name':'pool1','config':{'size':'10GB','x':'1'},"
+		  "'member_config':{'node1':{'source':'/dev/sdb'},'node2':{'source':'/dev/sdc'}},"
+		  "'member':[{'name':'m1','pool':'q'}],"
+		  "'rule':[{'port':22}],'volume':{'v1':{'size':5}}}",
+	  .expect =
+		  "{'name':'pool1','description':'','status':'<unk>','locations':'<unk>',"
+		  "'mode':'<unk>','config':{'size':'10GB','x':'1'},"
+		  "'member_config':{'node1':{'source':'/dev/sdb'},'node2':{'source':'/dev/sdc'}},"
+		  "'member':[{'name':'m1','pool':'q','role':'worker','id':'<unk>'}],"
+		  "'rule':[{'port':22,'proto':'tcp','uid':'<unk>'}],"
+		  "'volume':{'v1':{'size':5,'path':'<unk>'}},'settings':{'effective':'<unk>'}}",
+	  .replace = "member[0].pool",
+	  .changes = true },
 	{ .name = "destroy: null plan",
-	  .prior = PRIOR0, .config = NULL, .expect = NULL,
-	  .replace = "", .changes = true },
+	  .prior = PRIOR0,
+	  .config = NULL,
+	  .expect = NULL,
+	  .replace = "",
+	  .changes = true },
 	{ .name = "map key removal",
 	  .prior = PRIOR0,
 	  .config = "{'name':'pool1','config':{'size':'10GB'},"
 		    "'member_config':{'node1':{'source':'/dev/sdb'}},"
 		    "'member':[{'name':'m1','pool':'p'}],"
 		    "'rule':[{'port':22}],'volume':{'v1':{'size':5}}}",
-	  .expect = "{'name':'pool1','description':'','config':{'size':'10GB'},"
-		    "'member_config':{'node1':{'source':'/dev/sdb'}},"
-		    "'status':'Created','locations':['node1','node2'],'mode':'fast',"
-		    "'member':[{'name':'m1','pool':'p','role':'worker','id':'id-1'}],"
-		    "'rule':[{'port':22,'proto':'tcp','uid':'u22'}],"
-		    "'volume':{'v1':{'size':5,'path':'/v1'}},'settings':{'effective':3}}",
-	  .replace = "", .changes = true },
+	  .expect =
+		  "{'name':'pool1','description':'','config':{'size':'10GB'},"
+		  "'member_config':{'node1':{'source':'/dev/sdb'}},"
+		  "'status':'Created','locations':['node1','node2'],'mode':'fast',"
+		  "'member':[{'name':'m1','pool':'p','role':'worker','id':'id-1'}],"
+		  "'rule':[{'port':22,'proto':'tcp','uid':'u22'}],"
+		  "'volume':{'v1':{'size':5,'path':'/v1'}},'settings':{'effective':3}}",
+	  .replace = "",
+	  .changes = true },
 	{ .name = "optional map removed from config plans null",
 	  .prior = PRIOR0,
 	  .config = "{'name':'pool1','member':[{'name':'m1','pool':'p'}],"
 		    "'rule':[{'port':22}],'volume':{'v1':{'size':5}}}",
-	  .expect = "{'name':'pool1','description':'','status':'Created',"
-		    "'locations':['node1','node2'],'mode':'fast',"
-		    "'member':[{'name':'m1','pool':'p','role':'worker','id':'id-1'}],"
-		    "'rule':[{'port':22,'proto':'tcp','uid':'u22'}],"
-		    "'volume':{'v1':{'size':5,'path':'/v1'}},'settings':{'effective':3}}",
-	  .replace = "", .changes = true },
+	  .expect =
+		  "{'name':'pool1','description':'','status':'Created',"
+		  "'locations':['node1','node2'],'mode':'fast',"
+		  "'member':[{'name':'m1','pool':'p','role':'worker','id':'id-1'}],"
+		  "'rule':[{'port':22,'proto':'tcp','uid':'u22'}],"
+		  "'volume':{'v1':{'size':5,'path':'/v1'}},'settings':{'effective':3}}",
+	  .replace = "",
+	  .changes = true },
 	{ .name = "blocks: add list element, set element and map key",
 	  .prior = PRIOR0,
 	  .config = "{'name':'pool1'," CONFIG0_ATTRS ","
 		    "'member':[{'name':'m1','pool':'p'},{'name':'m2'}],"
 		    "'rule':[{'port':22},{'port':80,'proto':'udp'}],"
 		    "'volume':{'v1':{'size':5},'v2':{'size':7}}}",
-	  .expect = "{'name':'pool1','description':'','config':{'size':'10GB','x':'1'},"
-		    "'member_config':{'node1':{'source':'/dev/sdb'},'node2':{'source':'/dev/sdc'}},"
-		    "'status':'Created','locations':['node1','node2'],'mode':'fast',"
-		    "'member':[{'name':'m1','pool':'p','role':'worker','id':'id-1'},"
-		    "{'name':'m2','role':'worker','id':'<unk>'}],"
-		    "'rule':[{'port':22,'proto':'tcp','uid':'u22'},"
-		    "{'port':80,'proto':'udp','uid':'<unk>'}],"
-		    "'volume':{'v1':{'size':5,'path':'/v1'},'v2':{'size':7,'path':'<unk>'}},"
-		    "'settings':{'effective':3}}",
-	  .replace = "", .changes = true },
+	  .expect =
+		  "{'name':'pool1','description':'','config':{'size':'10GB','x':'1'},"
+		  "'member_config':{'node1':{'source':'/dev/sdb'},'node2':{'source':'/dev/sdc'}},"
+		  "'status':'Created','locations':['node1','node2'],'mode':'fast',"
+		  "'member':[{'name':'m1','pool':'p','role':'worker','id':'id-1'},"
+		  "{'name':'m2','role':'worker','id':'<unk>'}],"
+		  "'rule':[{'port':22,'proto':'tcp','uid':'u22'},"
+		  "{'port':80,'proto':'udp','uid':'<unk>'}],"
+		  "'volume':{'v1':{'size':5,'path':'/v1'},'v2':{'size':7,'path':'<unk>'}},"
+		  "'settings':{'effective':3}}",
+	  .replace = "",
+	  .changes = true },
 	{ .name = "blocks: remove set and map blocks, collections empty not null",
 	  .prior = PRIOR0,
 	  .config = "{'name':'pool1','member':[{'name':'m1','pool':'p'}]}",
-	  .expect = "{'name':'pool1','description':'','status':'Created',"
-		    "'locations':['node1','node2'],'mode':'fast',"
-		    "'member':[{'name':'m1','pool':'p','role':'worker','id':'id-1'}],"
-		    "'settings':{'effective':3}}",
-	  .replace = "", .changes = true },
+	  .expect =
+		  "{'name':'pool1','description':'','status':'Created',"
+		  "'locations':['node1','node2'],'mode':'fast',"
+		  "'member':[{'name':'m1','pool':'p','role':'worker','id':'id-1'}],"
+		  "'settings':{'effective':3}}",
+	  .replace = "",
+	  .changes = true },
 	/* Force-new inside a block element follows SDK ForceNew semantics:
 	 * removing (or adding) an element whose force-new attribute is set
 	 * changes that value, so the object is replaced. */
 	{ .name = "removing a LIST element with a force-new value replaces",
-	  .prior = PRIOR0, .config = "{'name':'pool1'}",
-	  .expect = "{'name':'pool1','description':'','status':'<unk>',"
-		    "'locations':'<unk>','mode':'<unk>','settings':{'effective':'<unk>'}}",
-	  .replace = "member[0].pool", .changes = true },
+	  .prior = PRIOR0,
+	  .config = "{'name':'pool1'}",
+	  .expect =
+		  "{'name':'pool1','description':'','status':'<unk>',"
+		  "'locations':'<unk>','mode':'<unk>','settings':{'effective':'<unk>'}}",
+	  .replace = "member[0].pool",
+	  .changes = true },
 	{ .name = "blocks: null collections in config plan empty",
 	  .prior = NULL,
 	  .config = "{'name':'p','member':null,'rule':null,'volume':null}",
-	  .expect = "{'name':'p','description':'','status':'<unk>','locations':'<unk>',"
-		    "'mode':'<unk>','settings':{'effective':'<unk>'}}",
-	  .replace = "", .changes = true },
+	  .expect =
+		  "{'name':'p','description':'','status':'<unk>','locations':'<unk>',"
+		  "'mode':'<unk>','settings':{'effective':'<unk>'}}",
+	  .replace = "",
+	  .changes = true },
 	{ .name = "dynamic MAP block with unknown for_each stays unknown",
 	  .prior = PRIOR0,
-	  .config = "{'name':'pool1'," CONFIG0_ATTRS ",'member':[{'name':'m1','pool':'p'}],"
+	  .config = "{'name':'pool1'," CONFIG0_ATTRS
+		    ",'member':[{'name':'m1','pool':'p'}],"
 		    "'rule':[{'port':22}],'volume':'<unk>'}",
-	  .expect = "{'name':'pool1','description':'','config':{'size':'10GB','x':'1'},"
-		    "'member_config':{'node1':{'source':'/dev/sdb'},'node2':{'source':'/dev/sdc'}},"
-		    "'status':'Created','locations':['node1','node2'],'mode':'fast',"
-		    "'member':[{'name':'m1','pool':'p','role':'worker','id':'id-1'}],"
-		    "'rule':[{'port':22,'proto':'tcp','uid':'u22'}],"
-		    "'volume':'<unk>','settings':{'effective':3}}",
-	  .replace = "", .changes = true },
+	  .expect =
+		  "{'name':'pool1','description':'','config':{'size':'10GB','x':'1'},"
+		  "'member_config':{'node1':{'source':'/dev/sdb'},'node2':{'source':'/dev/sdc'}},"
+		  "'status':'Created','locations':['node1','node2'],'mode':'fast',"
+		  "'member':[{'name':'m1','pool':'p','role':'worker','id':'id-1'}],"
+		  "'rule':[{'port':22,'proto':'tcp','uid':'u22'}],"
+		  "'volume':'<unk>','settings':{'effective':3}}",
+	  .replace = "",
+	  .changes = true },
 	/* member has a force-new attribute (pool): an unknown collection
 	 * may change it, so the object is replaced. */
 	{ .name = "unknown LIST block with a force-new attribute replaces",
 	  .prior = PRIOR0,
 	  .config = "{'name':'pool1'," CONFIG0_ATTRS ",'member':'<unk>',"
 		    "'rule':[{'port':22}],'volume':{'v1':{'size':5}}}",
-	  .expect = "{'name':'pool1','description':'','status':'<unk>','locations':'<unk>',"
-		    "'mode':'<unk>','config':{'size':'10GB','x':'1'},"
-		    "'member_config':{'node1':{'source':'/dev/sdb'},'node2':{'source':'/dev/sdc'}},"
-		    "'member':'<unk>','rule':[{'port':22,'proto':'tcp','uid':'<unk>'}],"
-		    "'volume':{'v1':{'size':5,'path':'<unk>'}},'settings':{'effective':'<unk>'}}",
-	  .replace = "member", .changes = true },
+	  .expect =
+		  "{'name':'pool1','description':'','status':'<unk>','locations':'<unk>',"
+		  "'mode':'<unk>','config':{'size':'10GB','x':'1'},"
+		  "'member_config':{'node1':{'source':'/dev/sdb'},'node2':{'source':'/dev/sdc'}},"
+		  "'member':'<unk>','rule':[{'port':22,'proto':'tcp','uid':'<unk>'}],"
+		  "'volume':{'v1':{'size':5,'path':'<unk>'}},'settings':{'effective':'<unk>'}}",
+	  .replace = "member",
+	  .changes = true },
 	{ .name = "single block timeouts added in place",
 	  .prior = PRIOR0,
-	  .config = "{'name':'pool1'," CONFIG0_BODY ",'timeouts':{'create':'10m'}}",
-	  .expect = "{'name':'pool1','description':'','config':{'size':'10GB','x':'1'},"
-		    "'member_config':{'node1':{'source':'/dev/sdb'},'node2':{'source':'/dev/sdc'}},"
-		    "'status':'Created','locations':['node1','node2'],'mode':'fast',"
-		    "'timeouts':{'create':'10m'},"
-		    "'member':[{'name':'m1','pool':'p','role':'worker','id':'id-1'}],"
-		    "'rule':[{'port':22,'proto':'tcp','uid':'u22'}],"
-		    "'volume':{'v1':{'size':5,'path':'/v1'}},'settings':{'effective':3}}",
-	  .replace = "", .changes = true },
+	  .config = "{'name':'pool1'," CONFIG0_BODY
+		    ",'timeouts':{'create':'10m'}}",
+	  .expect =
+		  "{'name':'pool1','description':'','config':{'size':'10GB','x':'1'},"
+		  "'member_config':{'node1':{'source':'/dev/sdb'},'node2':{'source':'/dev/sdc'}},"
+		  "'status':'Created','locations':['node1','node2'],'mode':'fast',"
+		  "'timeouts':{'create':'10m'},"
+		  "'member':[{'name':'m1','pool':'p','role':'worker','id':'id-1'}],"
+		  "'rule':[{'port':22,'proto':'tcp','uid':'u22'}],"
+		  "'volume':{'v1':{'size':5,'path':'/v1'}},'settings':{'effective':3}}",
+	  .replace = "",
+	  .changes = true },
 	{ .name = "group block: optional set, computed keeps prior",
 	  .prior = PRIOR0,
 	  .config = "{'name':'pool1'," CONFIG0_BODY ",'settings':{'level':2}}",
-	  .expect = "{'name':'pool1','description':'','config':{'size':'10GB','x':'1'},"
-		    "'member_config':{'node1':{'source':'/dev/sdb'},'node2':{'source':'/dev/sdc'}},"
-		    "'status':'Created','locations':['node1','node2'],'mode':'fast',"
-		    "'member':[{'name':'m1','pool':'p','role':'worker','id':'id-1'}],"
-		    "'rule':[{'port':22,'proto':'tcp','uid':'u22'}],"
-		    "'volume':{'v1':{'size':5,'path':'/v1'}},"
-		    "'settings':{'level':2,'effective':3}}",
-	  .replace = "", .changes = true },
+	  .expect =
+		  "{'name':'pool1','description':'','config':{'size':'10GB','x':'1'},"
+		  "'member_config':{'node1':{'source':'/dev/sdb'},'node2':{'source':'/dev/sdc'}},"
+		  "'status':'Created','locations':['node1','node2'],'mode':'fast',"
+		  "'member':[{'name':'m1','pool':'p','role':'worker','id':'id-1'}],"
+		  "'rule':[{'port':22,'proto':'tcp','uid':'u22'}],"
+		  "'volume':{'v1':{'size':5,'path':'/v1'}},"
+		  "'settings':{'level':2,'effective':3}}",
+	  .replace = "",
+	  .changes = true },
 };
 
 static void test_plan_case(void **state)
@@ -959,12 +1077,16 @@ static void test_plan_refcount_one(void **state)
 	assert_true(tf_plan_has_changes(o.prior, o.planned));
 	check_plan(o.prior, o.config, o.planned, &o.replace);
 	assert_int_equal(tf_plan_set(o.planned, "locations",
-				     V(tf_schema_attr_type(S, 5), "['a']")), TF_OK);
+				     V(tf_schema_attr_type(S, 5), "['a']")),
+			 TF_OK);
 	assert_true(tf_plan_attr_changed(o.prior, o.planned, "locations"));
 	/* Refusals. */
-	assert_int_equal(tf_plan_mark_unknown(S, o.planned, "nope"), TF_E_NOTFOUND);
-	assert_int_equal(tf_plan_mark_unknown(S, o.planned, "name"), TF_E_INVALID);
-	assert_int_equal(tf_plan_mark_unknown(S, o.planned, "member"), TF_E_NOTFOUND);
+	assert_int_equal(tf_plan_mark_unknown(S, o.planned, "nope"),
+			 TF_E_NOTFOUND);
+	assert_int_equal(tf_plan_mark_unknown(S, o.planned, "name"),
+			 TF_E_INVALID);
+	assert_int_equal(tf_plan_mark_unknown(S, o.planned, "member"),
+			 TF_E_NOTFOUND);
 	assert_int_equal(tf_plan_set(o.planned, "nope", tf_value_string("x")),
 			 TF_E_NOTFOUND);
 	assert_false(tf_plan_attr_changed(NULL, o.planned, "name"));
@@ -989,8 +1111,10 @@ static void test_plan_write_only_null_everywhere(void **state)
 	(void)state;
 	plan_run(&o, PRIOR0, CONFIG0);
 	assert_true(tf_value_is_null(tf_value_attr(o.planned, "password")));
-	assert_true(tf_value_is_null(tf_value_attr(
-		tf_value_index(tf_value_attr(o.planned, "member"), 0), "token")));
+	assert_true(tf_value_is_null(
+		tf_value_attr(tf_value_index(tf_value_attr(o.planned, "member"),
+					     0),
+			      "token")));
 	plan_done(&o);
 }
 
@@ -1002,20 +1126,13 @@ static tf_value *apply_fill(const tf_value *v)
 
 	if (tf_value_is_unknown(v)) {
 		switch (tf_type_kind_of(t)) {
-		case TF_T_STRING:
-			return tf_value_string("applied");
-		case TF_T_NUMBER:
-			return tf_value_int(7);
-		case TF_T_BOOL:
-			return tf_value_bool(true);
-		case TF_T_LIST:
-			return tf_value_list_new(t);
-		case TF_T_SET:
-			return tf_value_set_new(t);
-		case TF_T_MAP:
-			return tf_value_map_new(t);
-		default:
-			return tf_value_object_new(t);
+		case TF_T_STRING: return tf_value_string("applied");
+		case TF_T_NUMBER: return tf_value_int(7);
+		case TF_T_BOOL: return tf_value_bool(true);
+		case TF_T_LIST: return tf_value_list_new(t);
+		case TF_T_SET: return tf_value_set_new(t);
+		case TF_T_MAP: return tf_value_map_new(t);
+		default: return tf_value_object_new(t);
 		}
 	}
 	if (!tf_value_is_known(v))
@@ -1023,29 +1140,37 @@ static tf_value *apply_fill(const tf_value *v)
 	switch (tf_type_kind_of(t)) {
 	case TF_T_LIST:
 	case TF_T_SET:
-		r = tf_type_kind_of(t) == TF_T_LIST ? tf_value_list_new(t)
-						    : tf_value_set_new(t);
+		r = tf_type_kind_of(t) == TF_T_LIST ? tf_value_list_new(t) :
+						      tf_value_set_new(t);
 		for (size_t i = 0; i < tf_value_len(v); i++)
 			assert_int_equal(tf_value_list_append(
-				r, apply_fill(tf_value_index(v, i))), TF_OK);
+						 r,
+						 apply_fill(
+							 tf_value_index(v, i))),
+					 TF_OK);
 		return r;
 	case TF_T_MAP:
 		r = tf_value_map_new(t);
 		for (size_t i = 0; i < tf_value_len(v); i++)
-			assert_int_equal(tf_value_map_set(r, tf_value_map_key(v, i),
-					 apply_fill(tf_value_map_value(v, i))), TF_OK);
+			assert_int_equal(
+				tf_value_map_set(
+					r, tf_value_map_key(v, i),
+					apply_fill(tf_value_map_value(v, i))),
+				TF_OK);
 		return r;
 	case TF_T_OBJECT:
 		r = tf_value_object_new(t);
 		for (size_t i = 0; i < tf_type_attr_count(t); i++) {
 			const char *n = tf_type_attr_name(t, i);
 
-			assert_int_equal(tf_value_object_set(r, n,
-					 apply_fill(tf_value_attr(v, n))), TF_OK);
+			assert_int_equal(tf_value_object_set(
+						 r, n,
+						 apply_fill(
+							 tf_value_attr(v, n))),
+					 TF_OK);
 		}
 		return r;
-	default:
-		return tf_value_ref((tf_value *)v);
+	default: return tf_value_ref((tf_value *)v);
 	}
 }
 
@@ -1066,13 +1191,15 @@ static void test_plan_converges(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < TF_COUNT(configs); i++) {
-		tf_value *config = OBJ(configs[i]), *proposed, *planned = NULL, *next;
-		tf_paths replace = {0};
+		tf_value *config = OBJ(configs[i]), *proposed, *planned = NULL,
+			 *next;
+		tf_paths replace = { 0 };
 		tf_diags d = TF_DIAGS_INIT;
 
 		proposed = proposed_new(state_v, config);
 		assert_int_equal(tf_plan_resource(S, state_v, proposed, config,
-						  &planned, &replace, &d), TF_OK);
+						  &planned, &replace, &d),
+				 TF_OK);
 		check_plan(state_v, config, planned, &replace);
 		next = apply_fill(planned);
 		tf_value_unref(proposed);
@@ -1084,7 +1211,8 @@ static void test_plan_converges(void **state)
 		/* Re-plan: nothing to do. */
 		proposed = proposed_new(state_v, config);
 		assert_int_equal(tf_plan_resource(S, state_v, proposed, config,
-						  &planned, &replace, &d), TF_OK);
+						  &planned, &replace, &d),
+				 TF_OK);
 		check_plan(state_v, config, planned, &replace);
 		assert_value_eq(state_v, planned);
 		assert_false(tf_plan_has_changes(state_v, planned));
@@ -1101,31 +1229,37 @@ static void test_plan_converges(void **state)
 
 static void test_plan_rejects_bad_input(void **state)
 {
-	tf_value *prior = OBJ(NULL), *config = tf_value_string("x"), *planned = NULL;
-	tf_value *unk = tf_value_unknown(tf_schema_type(S)), *good = OBJ(CONFIG0);
-	tf_paths replace = {0};
+	tf_value *prior = OBJ(NULL), *config = tf_value_string("x"),
+		 *planned = NULL;
+	tf_value *unk = tf_value_unknown(tf_schema_type(S)),
+		 *good = OBJ(CONFIG0);
+	tf_paths replace = { 0 };
 	tf_diags d = TF_DIAGS_INIT;
 
 	(void)state;
 	assert_int_equal(tf_plan_resource(S, prior, config, config, &planned,
-					  &replace, &d), TF_E_INVALID);
+					  &replace, &d),
+			 TF_E_INVALID);
 	assert_null(planned);
 	assert_true(tf_diags_has_error(&d));
 	tf_diags_done(&d);
 	/* Unknown prior state. */
 	assert_int_equal(tf_plan_resource(S, unk, good, good, &planned,
-					  &replace, &d), TF_E_INVALID);
+					  &replace, &d),
+			 TF_E_INVALID);
 	assert_null(planned);
 	tf_diags_done(&d);
 	/* Null config with non-null proposed. */
 	assert_int_equal(tf_plan_resource(S, prior, good, prior, &planned,
-					  &replace, &d), TF_E_INVALID);
+					  &replace, &d),
+			 TF_E_INVALID);
 	assert_null(planned);
 	assert_int_equal(replace.n, 0);
 	tf_diags_done(&d);
 	/* Wholly unknown config plans a wholly unknown object. */
 	assert_int_equal(tf_plan_resource(S, prior, unk, unk, &planned,
-					  &replace, &d), TF_OK);
+					  &replace, &d),
+			 TF_OK);
 	assert_true(tf_value_is_unknown(planned));
 	tf_value_unref(planned);
 	tf_diags_done(&d);
@@ -1142,15 +1276,19 @@ static void test_checker_catches_bad_plans(void **state)
 		const char *prior, *config, *planned;
 	} bad[] = {
 		/* non-computed attribute changed */
-		{ NULL, "{'name':'a'}", "{'name':'b','description':'',"
+		{ NULL, "{'name':'a'}",
+		  "{'name':'b','description':'',"
 		  "'status':'<unk>','locations':'<unk>','mode':'<unk>'}" },
 		/* planned value for optional non-computed with null config */
-		{ NULL, "{'name':'a'}", "{'name':'a','config':{},"
+		{ NULL, "{'name':'a'}",
+		  "{'name':'a','config':{},"
 		  "'status':'<unk>','locations':'<unk>','mode':'<unk>'}" },
 		/* write-only not null */
-		{ NULL, "{'name':'a','password':'p'}", "{'name':'a','password':'p'}" },
+		{ NULL, "{'name':'a','password':'p'}",
+		  "{'name':'a','password':'p'}" },
 		/* list block element count differs */
-		{ NULL, "{'name':'a','member':[{'name':'m'}]}", "{'name':'a'}" },
+		{ NULL, "{'name':'a','member':[{'name':'m'}]}",
+		  "{'name':'a'}" },
 		/* nested block collection null */
 		{ NULL, "{'name':'a'}", "{'name':'a','member':null}" },
 		/* block element unknown */
@@ -1167,7 +1305,8 @@ static void test_checker_catches_bad_plans(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < TF_COUNT(bad); i++) {
-		tf_value *prior = OBJ(bad[i].prior), *config = OBJ(bad[i].config);
+		tf_value *prior = OBJ(bad[i].prior),
+			 *config = OBJ(bad[i].config);
 		tf_value *planned = OBJ(bad[i].planned);
 
 		chk_len = 0;
@@ -1184,8 +1323,8 @@ static void test_checker_catches_bad_plans(void **state)
 
 static void test_paths(void **state)
 {
-	tf_paths ps = {0};
-	tf_path a = {0}, b = {0};
+	tf_paths ps = { 0 };
+	tf_path a = { 0 }, b = { 0 };
 
 	(void)state;
 	assert_int_equal(tf_path_push_attr(&a, "member"), TF_OK);
@@ -1195,7 +1334,7 @@ static void test_paths(void **state)
 	assert_int_equal(tf_paths_add(&ps, &b), TF_OK);
 	assert_int_equal(tf_paths_add(&ps, &a), TF_OK); /* dedupe */
 	for (int i = 0; i < 10; i++) {
-		tf_path c = {0};
+		tf_path c = { 0 };
 
 		assert_int_equal(tf_path_push_index(&c, i), TF_OK);
 		assert_int_equal(tf_paths_add(&ps, &c), TF_OK);

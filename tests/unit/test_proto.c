@@ -63,13 +63,15 @@ static void test_list_resource_request(void **state)
 	Tfplugin6__DynamicValue cfg = TFPLUGIN6__DYNAMIC_VALUE__INIT;
 	Tfplugin6__ListResource__Request *back;
 	static const uint8_t cfg_mp[] = { 0x80 }; /* {} */
-	static const uint8_t want[] = {
-		/* type_name = 1 */
-		0x0a, 0x0b, 'l', 'x', 'd', '_', 's', 't', 'o', 'r', 'a', 'g', 'e',
-		0x12, 0x03, 0x0a, 0x01, 0x80, /* config = 2 { msgpack = 1 } */
-		0x18, 0x01,		      /* include_resource_object = 3 */
-		0x20, 0xe8, 0x07,	      /* limit = 4: 1000 */
-	};
+	static const uint8_t
+		want[] = {
+			/* type_name = 1 */
+			0x0a, 0x0b, 'l',  'x',  'd', '_', 's',
+			't',  'o',  'r',  'a',  'g', 'e', 0x12,
+			0x03, 0x0a, 0x01, 0x80, /* config = 2 { msgpack = 1 } */
+			0x18, 0x01,       /* include_resource_object = 3 */
+			0x20, 0xe8, 0x07, /* limit = 4: 1000 */
+		};
 	uint8_t *b;
 	size_t len;
 
@@ -95,8 +97,10 @@ static void test_list_resource_request(void **state)
 
 static void test_list_resource_event(void **state)
 {
-	Tfplugin6__ListResource__Event ev = TFPLUGIN6__LIST_RESOURCE__EVENT__INIT;
-	Tfplugin6__ResourceIdentityData id = TFPLUGIN6__RESOURCE_IDENTITY_DATA__INIT;
+	Tfplugin6__ListResource__Event ev =
+		TFPLUGIN6__LIST_RESOURCE__EVENT__INIT;
+	Tfplugin6__ResourceIdentityData id =
+		TFPLUGIN6__RESOURCE_IDENTITY_DATA__INIT;
 	Tfplugin6__DynamicValue idv = TFPLUGIN6__DYNAMIC_VALUE__INIT;
 	Tfplugin6__DynamicValue obj = TFPLUGIN6__DYNAMIC_VALUE__INIT;
 	Tfplugin6__Diagnostic dg = TFPLUGIN6__DIAGNOSTIC__INIT;
@@ -105,12 +109,37 @@ static void test_list_resource_event(void **state)
 	static const uint8_t obj_mp[] = { 0xc0 }; /* nil */
 	static const uint8_t want[] = {
 		/* identity = 1 { identity_data = 1 { msgpack = 1 } } */
-		0x0a, 0x0c, 0x0a, 0x0a, 0x0a, 0x08, 0x81, 0xa4, 'n', 'a', 'm',
-		'e', 0xa1, 'x',
-		0x12, 0x02, 'p', '1',	      /* display_name = 2 */
-		0x1a, 0x03, 0x0a, 0x01, 0xc0, /* resource_object = 3 */
+		0x0a,
+		0x0c,
+		0x0a,
+		0x0a,
+		0x0a,
+		0x08,
+		0x81,
+		0xa4,
+		'n',
+		'a',
+		'm',
+		'e',
+		0xa1,
+		'x',
+		0x12,
+		0x02,
+		'p',
+		'1', /* display_name = 2 */
+		0x1a,
+		0x03,
+		0x0a,
+		0x01,
+		0xc0, /* resource_object = 3 */
 		/* diagnostic = 4 { severity = 1: WARNING, summary = 2 } */
-		0x22, 0x05, 0x08, 0x02, 0x12, 0x01, 'w',
+		0x22,
+		0x05,
+		0x08,
+		0x02,
+		0x12,
+		0x01,
+		'w',
 	};
 	uint8_t *b;
 	size_t len;
@@ -171,7 +200,7 @@ static void test_validate_list_resource_config(void **state)
 	static const uint8_t t[] = { 0xc3 }, unknown[] = { 0xd4, 0x00, 0x00 };
 	static const uint8_t empty_obj[] = { 0x80 };
 	static const uint8_t want_rq[] = {
-		0x0a, 0x01, 'n',	      /* type_name = 1 */
+		0x0a, 0x01, 'n',              /* type_name = 1 */
 		0x12, 0x03, 0x0a, 0x01, 0x80, /* config = 2 */
 		0x1a, 0x03, 0x0a, 0x01, 0xc3, /* include_resource_object = 3 */
 		0x22, 0x05, 0x0a, 0x03, 0xd4, 0x00, 0x00, /* limit = 4 */
@@ -196,8 +225,9 @@ static void test_validate_list_resource_config(void **state)
 	rq.limit = &lim;
 	expect_wire(&rq, want_rq, sizeof(want_rq));
 	b = pack(&rq, &len);
-	back = unpack(&tfplugin6__validate_list_resource_config__request__descriptor,
-		      b, len);
+	back = unpack(
+		&tfplugin6__validate_list_resource_config__request__descriptor,
+		b, len);
 	assert_int_equal(back->limit->msgpack.len, 3);
 	assert_int_equal(back->limit->msgpack.data[0], 0xd4);
 	assert_int_equal(back->include_resource_object->msgpack.data[0], 0xc3);
@@ -217,10 +247,11 @@ static void test_generate_resource_config(void **state)
 		TFPLUGIN6__GENERATE_RESOURCE_CONFIG__REQUEST__INIT;
 	Tfplugin6__GenerateResourceConfig__Response rs =
 		TFPLUGIN6__GENERATE_RESOURCE_CONFIG__RESPONSE__INIT;
-	Tfplugin6__ServerCapabilities caps = TFPLUGIN6__SERVER_CAPABILITIES__INIT;
+	Tfplugin6__ServerCapabilities caps =
+		TFPLUGIN6__SERVER_CAPABILITIES__INIT;
 	Tfplugin6__DynamicValue st = TFPLUGIN6__DYNAMIC_VALUE__INIT;
 	static const uint8_t want_rq[] = {
-		0x0a, 0x01, 'r',	      /* type_name = 1 */
+		0x0a, 0x01, 'r',              /* type_name = 1 */
 		0x12, 0x03, 0x0a, 0x01, 0xc0, /* state = 2 */
 	};
 	static const uint8_t want_rs[] = {
@@ -243,7 +274,8 @@ static void test_generate_resource_config(void **state)
 
 static void test_metadata_list_resources(void **state)
 {
-	Tfplugin6__GetMetadata__Response rs = TFPLUGIN6__GET_METADATA__RESPONSE__INIT;
+	Tfplugin6__GetMetadata__Response rs =
+		TFPLUGIN6__GET_METADATA__RESPONSE__INIT;
 	Tfplugin6__GetMetadata__ListResourceMetadata lm =
 		TFPLUGIN6__GET_METADATA__LIST_RESOURCE_METADATA__INIT;
 	Tfplugin6__GetMetadata__ListResourceMetadata *lms[] = { &lm };
@@ -254,8 +286,8 @@ static void test_metadata_list_resources(void **state)
 	/* A 6.10 peer's reply with state_stores = 8 and actions = 9 as
 	 * well: they are skipped, the rest decodes. */
 	static const uint8_t newer[] = {
-		0x3a, 0x03, 0x0a, 0x01, 'l', 0x42, 0x03, 0x0a, 0x01, 's',
-		0x4a, 0x03, 0x0a, 0x01, 'a',
+		0x3a, 0x03, 0x0a, 0x01, 'l',  0x42, 0x03, 0x0a,
+		0x01, 's',  0x4a, 0x03, 0x0a, 0x01, 'a',
 	};
 
 	(void)state;
@@ -276,7 +308,8 @@ static void test_schema_list_resource_schemas(void **state)
 		TFPLUGIN6__GET_PROVIDER_SCHEMA__RESPONSE__INIT;
 	Tfplugin6__GetProviderSchema__Response__ListResourceSchemasEntry e =
 		TFPLUGIN6__GET_PROVIDER_SCHEMA__RESPONSE__LIST_RESOURCE_SCHEMAS_ENTRY__INIT;
-	Tfplugin6__GetProviderSchema__Response__ListResourceSchemasEntry *es[] = { &e };
+	Tfplugin6__GetProviderSchema__Response__ListResourceSchemasEntry
+		*es[] = { &e };
 	Tfplugin6__Schema sc = TFPLUGIN6__SCHEMA__INIT;
 	Tfplugin6__Schema__Block blk = TFPLUGIN6__SCHEMA__BLOCK__INIT;
 	Tfplugin6__Schema__Attribute at = TFPLUGIN6__SCHEMA__ATTRIBUTE__INIT;
@@ -287,16 +320,16 @@ static void test_schema_list_resource_schemas(void **state)
 		 *   attributes = 2 { name = 1, type = 2, optional = 5,
 		 *                    deprecation_message = 12 },
 		 *   deprecation_message = 7 } } } */
-		0x4a, 0x1c, 0x0a, 0x01, 'k', 0x12, 0x17, 0x12, 0x15, 0x12, 0x0e,
-		0x0a, 0x01, 'p', 0x12, 0x03, '"', 's', '"', 0x28, 0x01, 0x62,
-		0x02, 'a', 'd', 0x3a, 0x03, 'b', 'd', '!',
+		0x4a, 0x1c, 0x0a, 0x01, 'k',  0x12, 0x17, 0x12, 0x15, 0x12,
+		0x0e, 0x0a, 0x01, 'p',  0x12, 0x03, '"',  's',  '"',  0x28,
+		0x01, 0x62, 0x02, 'a',  'd',  0x3a, 0x03, 'b',  'd',  '!',
 	};
 	/* A 6.10 peer's reply with state_store_schemas = 10 and
 	 * action_schemas = 11 entries: skipped, the rest decodes. */
 	static const uint8_t newer[] = {
 		0x4a, 0x04, 0x0a, 0x02, 'k', '2', /* list_resource_schemas */
-		0x52, 0x03, 0x0a, 0x01, 's',	   /* state_store_schemas */
-		0x5a, 0x03, 0x0a, 0x01, 'a',	   /* action_schemas */
+		0x52, 0x03, 0x0a, 0x01, 's',      /* state_store_schemas */
+		0x5a, 0x03, 0x0a, 0x01, 'a',      /* action_schemas */
 	};
 
 	(void)state;
@@ -347,12 +380,15 @@ static void test_service_methods(void **state)
 	for (unsigned i = 0; i < sd->n_methods; i++) {
 		if (strcmp(sd->methods[i].name, "ListResource") == 0) {
 			list = 1;
-			assert_ptr_equal(sd->methods[i].input,
-					 &tfplugin6__list_resource__request__descriptor);
-			assert_ptr_equal(sd->methods[i].output,
-					 &tfplugin6__list_resource__event__descriptor);
+			assert_ptr_equal(
+				sd->methods[i].input,
+				&tfplugin6__list_resource__request__descriptor);
+			assert_ptr_equal(
+				sd->methods[i].output,
+				&tfplugin6__list_resource__event__descriptor);
 		}
-		if (strcmp(sd->methods[i].name, "ValidateListResourceConfig") == 0)
+		if (strcmp(sd->methods[i].name, "ValidateListResourceConfig") ==
+		    0)
 			validate = 1;
 	}
 	assert_true(list);

@@ -35,7 +35,8 @@ static tf_value *thing_state(const tfp_ctx *ctx, const tf_value *from)
 
 	snprintf(id, sizeof(id), "id-%s", name);
 	tf_value_object_set(st, "name", tf_value_string(name));
-	tf_value_object_set(st, "size", tf_value_ref(tf_value_attr(from, "size")));
+	tf_value_object_set(st, "size",
+			    tf_value_ref(tf_value_attr(from, "size")));
 	tf_value_object_set(st, "id", tf_value_string(id));
 	return st;
 }
@@ -162,8 +163,9 @@ static int setup(void **state)
 		const char *msg = NULL;
 
 		RPC_PACK(x, &rq, &req, &len);
-		assert_int_equal(rpc_handle(app, M "ConfigureProvider", req, len,
-					    &resp, &rlen, &msg), SRV_STATUS_OK);
+		assert_int_equal(rpc_handle(app, M "ConfigureProvider", req,
+					    len, &resp, &rlen, &msg),
+				 SRV_STATUS_OK);
 		free(req);
 		free(resp);
 	}
@@ -195,7 +197,9 @@ static Tfplugin6__DynamicValue *dv(const tf_value *v)
 	Tfplugin6__DynamicValue *d = calloc(1, sizeof(*d));
 
 	tfplugin6__dynamic_value__init(d);
-	assert_int_equal(tf_msgpack_encode(v, &d->msgpack.data, &d->msgpack.len), TF_OK);
+	assert_int_equal(tf_msgpack_encode(v, &d->msgpack.data,
+					   &d->msgpack.len),
+			 TF_OK);
 	return d;
 }
 
@@ -213,7 +217,8 @@ static tf_value *undv(const Tfplugin6__DynamicValue *d)
 
 	assert_non_null(d);
 	assert_int_equal(tf_msgpack_decode(d->msgpack.data, d->msgpack.len,
-					   thing_type, &v, err, sizeof(err)), TF_OK);
+					   thing_type, &v, err, sizeof(err)),
+			 TF_OK);
 	return v;
 }
 
@@ -236,7 +241,8 @@ static uint8_t *call(const char *method, const ProtobufCMessage *rq,
 
 static void test_rpc_schema_reply(void **state)
 {
-	Tfplugin6__GetProviderSchema__Request rq = TFPLUGIN6__GET_PROVIDER_SCHEMA__REQUEST__INIT;
+	Tfplugin6__GetProviderSchema__Request rq =
+		TFPLUGIN6__GET_PROVIDER_SCHEMA__REQUEST__INIT;
 	Tfplugin6__GetProviderSchema__Response *rs;
 	size_t rlen;
 	uint8_t *b = call(M "GetProviderSchema", &rq.base, &rlen);
@@ -258,10 +264,12 @@ static void test_rpc_schema_reply(void **state)
 		Tfplugin6__Schema__Attribute *a = s->block->attributes[i];
 		if (strcmp(a->name, "name") == 0) {
 			assert_true(a->required);
-			assert_memory_equal(a->type.data, "\"string\"", a->type.len);
+			assert_memory_equal(a->type.data, "\"string\"",
+					    a->type.len);
 		}
 		if (strcmp(a->name, "id") == 0)
-			assert_true(a->computed && !a->optional && !a->required);
+			assert_true(a->computed && !a->optional &&
+				    !a->required);
 	}
 	RPC_FREE(rs);
 	free(b);
@@ -282,21 +290,23 @@ static Tfplugin6__UpgradeResourceState__Response *upgrade(int64_t version,
 	rq.version = version;
 	rq.raw_state = &raw;
 	*bytes = call(M "UpgradeResourceState", &rq.base, &rlen);
-	return RPC_UNPACK(tfplugin6__upgrade_resource_state__response, rlen, *bytes);
+	return RPC_UNPACK(tfplugin6__upgrade_resource_state__response, rlen,
+			  *bytes);
 }
 
 static void test_rpc_upgrade_from_every_version(void **state)
 {
 	static const char *const raw[] = {
-		"{\"label\":\"a\",\"size\":1,\"id\":\"x\"}",       /* v0 */
+		"{\"label\":\"a\",\"size\":1,\"id\":\"x\"}", /* v0 */
 		"{\n  \"name\": \"a\",\n  \"size\": 1,\n  \"id\": \"x\"\n}", /* v1 pretty */
-		"{\"name\":\"a\",\"size\":1}",                     /* v2, id missing */
+		"{\"name\":\"a\",\"size\":1}", /* v2, id missing */
 	};
 
 	(void)state;
 	for (int v = 0; v < 3; v++) {
 		uint8_t *b;
-		Tfplugin6__UpgradeResourceState__Response *rs = upgrade(v, raw[v], &b);
+		Tfplugin6__UpgradeResourceState__Response *rs =
+			upgrade(v, raw[v], &b);
 		tf_value *got;
 
 		assert_non_null(rs);
@@ -362,7 +372,8 @@ static void test_rpc_plan_create_and_replace(void **state)
 	rs = RPC_UNPACK(tfplugin6__plan_resource_change__response, rlen, b);
 	assert_int_equal(rs->n_requires_replace, 1);
 	assert_int_equal(rs->requires_replace[0]->n_steps, 1);
-	assert_string_equal(rs->requires_replace[0]->steps[0]->attribute_name, "name");
+	assert_string_equal(rs->requires_replace[0]->steps[0]->attribute_name,
+			    "name");
 	assert_int_equal(rs->planned_private.len, 4);
 	assert_memory_equal(rs->planned_private.data, "keep", 4);
 	RPC_FREE(rs);
@@ -391,7 +402,8 @@ static Tfplugin6__ApplyResourceChange__Response *apply(const tf_value *prior,
 	rq.planned_state = dv(planned);
 	rq.config = dv(config);
 	*bytes = call(M "ApplyResourceChange", &rq.base, &rlen);
-	rs = RPC_UNPACK(tfplugin6__apply_resource_change__response, rlen, *bytes);
+	rs = RPC_UNPACK(tfplugin6__apply_resource_change__response, rlen,
+			*bytes);
 	dv_free(rq.prior_state);
 	dv_free(rq.planned_state);
 	dv_free(rq.config);
@@ -436,7 +448,8 @@ static void test_rpc_apply_create_and_failed_delete(void **state)
 
 static void test_rpc_read_gone_and_private_echo(void **state)
 {
-	Tfplugin6__ReadResource__Request rq = TFPLUGIN6__READ_RESOURCE__REQUEST__INIT;
+	Tfplugin6__ReadResource__Request rq =
+		TFPLUGIN6__READ_RESOURCE__REQUEST__INIT;
 	Tfplugin6__ReadResource__Response *rs;
 	tf_value *cur = thing_value("gone", -1, "id-gone");
 	size_t rlen;
@@ -480,7 +493,8 @@ static void test_rpc_import(void **state)
 	assert_string_equal(rs->imported_resources[0]->type_name, "fake_thing");
 	{
 		tf_value *got = undv(rs->imported_resources[0]->state);
-		assert_string_equal(tf_value_attr_string(got, "name"), "imported");
+		assert_string_equal(tf_value_attr_string(got, "name"),
+				    "imported");
 		tf_value_unref(got);
 	}
 	RPC_FREE(rs);
@@ -506,17 +520,20 @@ static void test_rpc_unknown_type_and_bad_requests(void **state)
 	RPC_FREE(rs);
 	free(b);
 
-	assert_int_equal(rpc_handle(app, M "ReadResource", garbage, sizeof(garbage),
-				    &resp, &rlen, &msg), SRV_STATUS_INVALID_ARGUMENT);
+	assert_int_equal(rpc_handle(app, M "ReadResource", garbage,
+				    sizeof(garbage), &resp, &rlen, &msg),
+			 SRV_STATUS_INVALID_ARGUMENT);
 	assert_null(resp);
-	assert_int_equal(rpc_handle(app, M "NoSuchMethod", NULL, 0, &resp, &rlen, &msg),
+	assert_int_equal(rpc_handle(app, M "NoSuchMethod", NULL, 0, &resp,
+				    &rlen, &msg),
 			 SRV_STATUS_UNIMPLEMENTED);
 	assert_null(resp);
 }
 
 static void test_rpc_stop_raises_flag(void **state)
 {
-	Tfplugin6__StopProvider__Request rq = TFPLUGIN6__STOP_PROVIDER__REQUEST__INIT;
+	Tfplugin6__StopProvider__Request rq =
+		TFPLUGIN6__STOP_PROVIDER__REQUEST__INIT;
 	size_t rlen;
 	uint8_t *b;
 
@@ -535,14 +552,26 @@ static void test_rpc_stop_raises_flag(void **state)
 static void test_rpc_table_rows(void **state)
 {
 	static const char *const served[] = {
-		"GetProviderSchema", "GetMetadata", "ValidateProviderConfig",
-		"ValidateResourceConfig", "ValidateDataResourceConfig",
-		"UpgradeResourceState", "ConfigureProvider", "ReadResource",
-		"PlanResourceChange", "ApplyResourceChange",
-		"ImportResourceState", "ReadDataSource", "StopProvider",
-		"GetFunctions", "CallFunction", "GetResourceIdentitySchemas",
-		"ValidateEphemeralResourceConfig", "OpenEphemeralResource",
-		"RenewEphemeralResource", "CloseEphemeralResource",
+		"GetProviderSchema",
+		"GetMetadata",
+		"ValidateProviderConfig",
+		"ValidateResourceConfig",
+		"ValidateDataResourceConfig",
+		"UpgradeResourceState",
+		"ConfigureProvider",
+		"ReadResource",
+		"PlanResourceChange",
+		"ApplyResourceChange",
+		"ImportResourceState",
+		"ReadDataSource",
+		"StopProvider",
+		"GetFunctions",
+		"CallFunction",
+		"GetResourceIdentitySchemas",
+		"ValidateEphemeralResourceConfig",
+		"OpenEphemeralResource",
+		"RenewEphemeralResource",
+		"CloseEphemeralResource",
 		"ListResource",
 	};
 	srv_config cfg = { 0 };
@@ -569,8 +598,10 @@ static void test_rpc_table_rows(void **state)
 		assert_non_null(m);
 		assert_ptr_equal(sm->data, m);
 		assert_int_equal(sm->kind, m->kind);
-		assert_int_equal(m->kind, strcmp(served[i], "ListResource") == 0
-					  ? SRV_SERVER_STREAM : SRV_UNARY);
+		assert_int_equal(m->kind,
+				 strcmp(served[i], "ListResource") == 0 ?
+					 SRV_SERVER_STREAM :
+					 SRV_UNARY);
 		snprintf(want, sizeof(want), "tfplugin6.%s.Request", served[i]);
 		assert_string_equal(m->req->name, want);
 		snprintf(want, sizeof(want), "tfplugin6.%s.%s", served[i],
@@ -611,7 +642,8 @@ static void sink_done(sink *k)
 
 static int list(const char *type, sink *k, const char **msg)
 {
-	Tfplugin6__ListResource__Request rq = TFPLUGIN6__LIST_RESOURCE__REQUEST__INIT;
+	Tfplugin6__ListResource__Request rq =
+		TFPLUGIN6__LIST_RESOURCE__REQUEST__INIT;
 	uint8_t *req;
 	size_t len;
 	int st;
@@ -706,7 +738,8 @@ static int many_events(rpc_call *c, const void *req, rpc_stream *out)
 
 		snprintf(name, sizeof(name), "object-%d", i);
 		ev->display_name = rpc_strdup(&out->arena, name);
-		rpc_put_diags(&out->arena, &d, &ev->n_diagnostic, &ev->diagnostic);
+		rpc_put_diags(&out->arena, &d, &ev->n_diagnostic,
+			      &ev->diagnostic);
 		assert_int_equal(rpc_stream_send(out), 0);
 		assert_int_equal(out->arena.n, 0);
 		assert_string_equal(ev->display_name, "");
@@ -720,8 +753,10 @@ static int many_events(rpc_call *c, const void *req, rpc_stream *out)
 static void test_rpc_stream_writer_resets(void **state)
 {
 	const rpc_method row = {
-		"/test/Many", &tfplugin6__list_resource__request__descriptor,
-		&tfplugin6__list_resource__event__descriptor, SRV_SERVER_STREAM,
+		"/test/Many",
+		&tfplugin6__list_resource__request__descriptor,
+		&tfplugin6__list_resource__event__descriptor,
+		SRV_SERVER_STREAM,
 		{ .stream = many_events },
 	};
 
@@ -748,8 +783,10 @@ static int refuse(rpc_call *c, const void *req, void *resp)
 static void test_rpc_unary_wrapper_status(void **state)
 {
 	const rpc_method row = {
-		"/test/Refuse", &tfplugin6__stop_provider__request__descriptor,
-		&tfplugin6__stop_provider__response__descriptor, SRV_UNARY,
+		"/test/Refuse",
+		&tfplugin6__stop_provider__request__descriptor,
+		&tfplugin6__stop_provider__response__descriptor,
+		SRV_UNARY,
 		{ .unary = refuse },
 	};
 	uint8_t *resp = NULL;

@@ -26,7 +26,8 @@ static const tf_attr_def secret_attrs[] = {
 	{ "value", "\"string\"", TF_COMPUTED | TF_SENSITIVE, NULL, "Secret." },
 	{ "scope", "\"string\"", TF_OPTIONAL | TF_COMPUTED, NULL, "Scope." },
 };
-static const tf_block_def secret_schema = { secret_attrs, TF_COUNT(secret_attrs) };
+static const tf_block_def secret_schema = { secret_attrs,
+					    TF_COUNT(secret_attrs) };
 
 static char closed_with[64];
 static int close_calls;
@@ -37,7 +38,8 @@ static void secret_validate(tfp_ctx *ctx, const tf_value *config, tf_diags *d)
 
 	(void)ctx;
 	if (n && strcmp(n, "forbidden") == 0)
-		tf_diags_attr_error(d, "name", "Forbidden name", "Pick another.");
+		tf_diags_attr_error(d, "name", "Forbidden name",
+				    "Pick another.");
 }
 
 static void secret_open(tfp_ctx *ctx, const tf_value *config, tf_value **out,
@@ -50,14 +52,20 @@ static void secret_open(tfp_ctx *ctx, const tf_value *config, tf_value **out,
 	/* "bad": a required attribute unknown; "later": the object does not
 	 * exist yet, computed attributes unknown (as the k8s kubeconfig does
 	 * at plan time); "scope?": scope unknown whatever the config says. */
-	tf_value_object_set(v, "name", strcmp(n, "bad") == 0
-				       ? tf_value_unknown(tf_type_string())
-				       : tf_value_string(n));
-	tf_value_object_set(v, "scope", tf_value_ref((tf_value *)tf_value_attr(config, "scope")));
+	tf_value_object_set(v, "name",
+			    strcmp(n, "bad") == 0 ?
+				    tf_value_unknown(tf_type_string()) :
+				    tf_value_string(n));
+	tf_value_object_set(v, "scope",
+			    tf_value_ref((tf_value *)tf_value_attr(config,
+								   "scope")));
 	if (strcmp(n, "later") == 0 || strcmp(n, "scope?") == 0) {
-		tf_value_object_set(v, "value", tf_value_unknown(tf_type_string()));
-		if (tf_value_is_null(tf_value_attr(config, "scope")) || strcmp(n, "scope?") == 0)
-			tf_value_object_set(v, "scope", tf_value_unknown(tf_type_string()));
+		tf_value_object_set(v, "value",
+				    tf_value_unknown(tf_type_string()));
+		if (tf_value_is_null(tf_value_attr(config, "scope")) ||
+		    strcmp(n, "scope?") == 0)
+			tf_value_object_set(v, "scope",
+					    tf_value_unknown(tf_type_string()));
 	} else {
 		snprintf(buf, sizeof(buf), "s3cret-%s", n);
 		tf_value_object_set(v, "value", tf_value_string(buf));
@@ -75,7 +83,8 @@ static void secret_open(tfp_ctx *ctx, const tf_value *config, tf_value **out,
 static void secret_renew(tfp_ctx *ctx, int64_t *renew_at, tf_diags *d)
 {
 	(void)d;
-	if (ctx->private_in_len == 9 && memcmp(ctx->private_in, "priv-keep", 9) == 0)
+	if (ctx->private_in_len == 9 &&
+	    memcmp(ctx->private_in, "priv-keep", 9) == 0)
 		return; /* keep the private, stop renewing */
 	ctx->private_out = (uint8_t *)strdup("renewed");
 	ctx->private_out_len = 7;
@@ -86,8 +95,8 @@ static void secret_close(tfp_ctx *ctx, tf_diags *d)
 {
 	(void)d;
 	close_calls++;
-	snprintf(closed_with, sizeof(closed_with), "%.*s", (int)ctx->private_in_len,
-		 (const char *)ctx->private_in);
+	snprintf(closed_with, sizeof(closed_with), "%.*s",
+		 (int)ctx->private_in_len, (const char *)ctx->private_in);
 }
 
 static const tfp_ephemeral secret_eph = {
@@ -132,8 +141,8 @@ static const tfp_provider fake = {
 static rpc_app *app;
 static tf_type *secret_type;
 
-static uint8_t *call_app(rpc_app *a, const char *method, const ProtobufCMessage *rq,
-			 size_t *rlen)
+static uint8_t *call_app(rpc_app *a, const char *method,
+			 const ProtobufCMessage *rq, size_t *rlen)
 {
 	uint8_t *req, *resp = NULL;
 	size_t len;
@@ -148,7 +157,8 @@ static uint8_t *call_app(rpc_app *a, const char *method, const ProtobufCMessage 
 
 static void configure(rpc_app *a)
 {
-	Tfplugin6__ConfigureProvider__Request rq = TFPLUGIN6__CONFIGURE_PROVIDER__REQUEST__INIT;
+	Tfplugin6__ConfigureProvider__Request rq =
+		TFPLUGIN6__CONFIGURE_PROVIDER__REQUEST__INIT;
 	size_t rlen;
 
 	free(call_app(a, M "ConfigureProvider", &rq.base, &rlen));
@@ -180,13 +190,17 @@ static Tfplugin6__DynamicValue *dv_cfg(const char *name, const char *scope)
 	Tfplugin6__DynamicValue *d = calloc(1, sizeof(*d));
 	tf_value *v = tf_value_object_new(secret_type);
 
-	tf_value_object_set(v, "name", !name ? tf_value_null(tf_type_string())
-				       : strcmp(name, "?") == 0 ? tf_value_unknown(tf_type_string())
-								: tf_value_string(name));
+	tf_value_object_set(v, "name",
+			    !name ? tf_value_null(tf_type_string()) :
+			    strcmp(name, "?") == 0 ?
+				    tf_value_unknown(tf_type_string()) :
+				    tf_value_string(name));
 	if (scope)
 		tf_value_object_set(v, "scope", tf_value_string(scope));
 	tfplugin6__dynamic_value__init(d);
-	assert_int_equal(tf_msgpack_encode(v, &d->msgpack.data, &d->msgpack.len), TF_OK);
+	assert_int_equal(tf_msgpack_encode(v, &d->msgpack.data,
+					   &d->msgpack.len),
+			 TF_OK);
 	tf_value_unref(v);
 	return d;
 }
@@ -211,7 +225,8 @@ static Tfplugin6__OpenEphemeralResource__Response *open_cfg(rpc_app *a,
 {
 	Tfplugin6__OpenEphemeralResource__Request rq =
 		TFPLUGIN6__OPEN_EPHEMERAL_RESOURCE__REQUEST__INIT;
-	Tfplugin6__ClientCapabilities caps = TFPLUGIN6__CLIENT_CAPABILITIES__INIT;
+	Tfplugin6__ClientCapabilities caps =
+		TFPLUGIN6__CLIENT_CAPABILITIES__INIT;
 	Tfplugin6__OpenEphemeralResource__Response *rs;
 	size_t rlen;
 	uint8_t *b;
@@ -240,8 +255,10 @@ static Tfplugin6__OpenEphemeralResource__Response *open_name(rpc_app *a,
 
 static void test_eph_schema_and_metadata(void **state)
 {
-	Tfplugin6__GetProviderSchema__Request rq = TFPLUGIN6__GET_PROVIDER_SCHEMA__REQUEST__INIT;
-	Tfplugin6__GetMetadata__Request mq = TFPLUGIN6__GET_METADATA__REQUEST__INIT;
+	Tfplugin6__GetProviderSchema__Request rq =
+		TFPLUGIN6__GET_PROVIDER_SCHEMA__REQUEST__INIT;
+	Tfplugin6__GetMetadata__Request mq =
+		TFPLUGIN6__GET_METADATA__REQUEST__INIT;
 	Tfplugin6__GetProviderSchema__Response *rs;
 	Tfplugin6__GetMetadata__Response *ms;
 	Tfplugin6__Schema__Block *blk;
@@ -256,7 +273,8 @@ static void test_eph_schema_and_metadata(void **state)
 	assert_non_null(rs);
 	assert_int_equal(rs->n_resource_schemas, 0);
 	assert_int_equal(rs->n_ephemeral_resource_schemas, 1);
-	assert_string_equal(rs->ephemeral_resource_schemas[0]->key, "fake_secret");
+	assert_string_equal(rs->ephemeral_resource_schemas[0]->key,
+			    "fake_secret");
 	blk = rs->ephemeral_resource_schemas[0]->value->block;
 	assert_non_null(blk);
 	assert_int_equal(blk->n_attributes, 3);
@@ -272,15 +290,18 @@ static void test_eph_schema_and_metadata(void **state)
 	free(b);
 	assert_non_null(ms);
 	assert_int_equal(ms->n_ephemeral_resources, 1);
-	assert_string_equal(ms->ephemeral_resources[0]->type_name, "fake_secret");
+	assert_string_equal(ms->ephemeral_resources[0]->type_name,
+			    "fake_secret");
 	RPC_FREE(ms);
 }
 
 static void test_eph_methods_registered(void **state)
 {
 	static const char *const want[] = {
-		M "ValidateEphemeralResourceConfig", M "OpenEphemeralResource",
-		M "RenewEphemeralResource", M "CloseEphemeralResource",
+		M "ValidateEphemeralResourceConfig",
+		M "OpenEphemeralResource",
+		M "RenewEphemeralResource",
+		M "CloseEphemeralResource",
 	};
 	srv_config cfg = { 0 };
 	size_t i, j;
@@ -311,10 +332,12 @@ static void test_eph_validate(void **state)
 	for (i = 0; i < 3; i++) {
 		rq.type_name = (char *)"fake_secret";
 		rq.config = dv_name(names[i]);
-		b = call_app(app, M "ValidateEphemeralResourceConfig", &rq.base, &rlen);
+		b = call_app(app, M "ValidateEphemeralResourceConfig", &rq.base,
+			     &rlen);
 		dv_free(rq.config);
-		rs = RPC_UNPACK(tfplugin6__validate_ephemeral_resource_config__response,
-				rlen, b);
+		rs = RPC_UNPACK(
+			tfplugin6__validate_ephemeral_resource_config__response,
+			rlen, b);
 		free(b);
 		assert_non_null(rs);
 		assert_int_equal(rs->n_diagnostics, want[i]);
@@ -327,7 +350,8 @@ static void test_eph_validate(void **state)
 	rq.type_name = (char *)"fake_nope";
 	rq.config = NULL;
 	b = call_app(app, M "ValidateEphemeralResourceConfig", &rq.base, &rlen);
-	rs = RPC_UNPACK(tfplugin6__validate_ephemeral_resource_config__response, rlen, b);
+	rs = RPC_UNPACK(tfplugin6__validate_ephemeral_resource_config__response,
+			rlen, b);
 	free(b);
 	assert_int_equal(rs->n_diagnostics, 1);
 	assert_non_null(strstr(rs->diagnostics[0]->detail, "fake_nope"));
@@ -345,8 +369,9 @@ static void test_eph_open_result_renew_private(void **state)
 	assert_int_equal(rs->n_diagnostics, 0);
 	assert_non_null(rs->result);
 	assert_int_equal(tf_msgpack_decode(rs->result->msgpack.data,
-					   rs->result->msgpack.len, secret_type, &v,
-					   err, sizeof(err)), TF_OK);
+					   rs->result->msgpack.len, secret_type,
+					   &v, err, sizeof(err)),
+			 TF_OK);
 	assert_string_equal(tf_value_attr_string(v, "value"), "s3cret-a");
 	tf_value_unref(v);
 	assert_non_null(rs->renew_at);
@@ -372,7 +397,8 @@ static void test_eph_open_invalid_and_failed(void **state)
 	rs = open_name(app, "fake_secret", "bad", false);
 	assert_null(rs->result);
 	assert_int_equal(rs->n_diagnostics, 1);
-	assert_non_null(strstr(rs->diagnostics[0]->summary, "invalid ephemeral result"));
+	assert_non_null(strstr(rs->diagnostics[0]->summary,
+			       "invalid ephemeral result"));
 	assert_int_equal(rs->private_.len, 0);
 	RPC_FREE(rs);
 
@@ -381,7 +407,8 @@ static void test_eph_open_invalid_and_failed(void **state)
 	rs = open_cfg(app, "fake_secret", "scope?", "team", false);
 	assert_null(rs->result);
 	assert_int_equal(rs->n_diagnostics, 1);
-	assert_non_null(strstr(rs->diagnostics[0]->summary, "invalid ephemeral result"));
+	assert_non_null(strstr(rs->diagnostics[0]->summary,
+			       "invalid ephemeral result"));
 	RPC_FREE(rs);
 
 	/* A handler error drops the result and the private. */
@@ -406,8 +433,9 @@ static tf_value *result_of(const Tfplugin6__OpenEphemeralResource__Response *rs)
 
 	assert_non_null(rs->result);
 	assert_int_equal(tf_msgpack_decode(rs->result->msgpack.data,
-					   rs->result->msgpack.len, secret_type, &v,
-					   err, sizeof(err)), TF_OK);
+					   rs->result->msgpack.len, secret_type,
+					   &v, err, sizeof(err)),
+			 TF_OK);
 	return v;
 }
 
@@ -588,5 +616,6 @@ int main(void)
 		cmocka_unit_test(test_eph_bad_request_bytes),
 	};
 
-	return cmocka_run_group_tests_name("rpc_ephemeral", tests, setup, teardown);
+	return cmocka_run_group_tests_name("rpc_ephemeral", tests, setup,
+					   teardown);
 }

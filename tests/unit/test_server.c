@@ -49,7 +49,8 @@
  * this bound only has to survive a loaded CI machine under ASan. */
 #define EXIT_WAIT_MS 10000
 
-#define COOKIE "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
+#define COOKIE                                                                 \
+	"d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
 
 /* ------------------------------------------------------------------ */
 /* Protocol versions */
@@ -88,8 +89,8 @@ static long seconds_from_now(const ASN1_TIME *t)
 
 static int has_dns_localhost(X509 *x)
 {
-	GENERAL_NAMES *names = X509_get_ext_d2i(x, NID_subject_alt_name,
-						NULL, NULL);
+	GENERAL_NAMES *names = X509_get_ext_d2i(x, NID_subject_alt_name, NULL,
+						NULL);
 	int i, found = 0;
 
 	for (i = 0; names && i < sk_GENERAL_NAME_num(names); i++) {
@@ -107,8 +108,8 @@ static int has_dns_localhost(X509 *x)
 
 static void subject_field(X509 *x, int nid, char *out, size_t n)
 {
-	int len = X509_NAME_get_text_by_NID(X509_get_subject_name(x), nid,
-					    out, (int)n);
+	int len = X509_NAME_get_text_by_NID(X509_get_subject_name(x), nid, out,
+					    (int)n);
 
 	assert_true(len > 0);
 }
@@ -602,7 +603,8 @@ static int child_main(const char *mode)
 
 	if (strcmp(mode, "stream") == 0 || strcmp(mode, "stall") == 0) {
 		cfg.methods = stream_methods;
-		cfg.n_methods = sizeof(stream_methods) / sizeof(stream_methods[0]);
+		cfg.n_methods = sizeof(stream_methods) /
+				sizeof(stream_methods[0]);
 		cfg.unary = child_stream_unary;
 		cfg.stream = child_stream;
 		cfg.stop = &child_stop;
@@ -630,8 +632,10 @@ extern char **environ;
 static char **child_env(const char *client_pem, int with_cookie)
 {
 	static const char *const drop[] = {
-		"TF_PLUGIN_MAGIC_COOKIE=", "PLUGIN_PROTOCOL_VERSIONS=",
-		"PLUGIN_CLIENT_CERT=",	   "TFP_LOG_LEVEL=",
+		"TF_PLUGIN_MAGIC_COOKIE=",
+		"PLUGIN_PROTOCOL_VERSIONS=",
+		"PLUGIN_CLIENT_CERT=",
+		"TFP_LOG_LEVEL=",
 	};
 	static char cert_var[8192];
 	size_t n = 0, i, k;
@@ -819,9 +823,8 @@ typedef struct client {
 
 /* small_window: a 16 KiB HTTP/2 stream window without BDP probing, so a
  * client that does not read makes the server's sends wait. */
-static void client_open_ex(client *cl, const char *path,
-			   const char *server_pem, const srv_cert *mine,
-			   int small_window)
+static void client_open_ex(client *cl, const char *path, const char *server_pem,
+			   const srv_cert *mine, int small_window)
 {
 	char target[1100];
 	grpc_channel_credentials *creds;
@@ -912,8 +915,9 @@ static void ccall_start(client *cl, ccall *c, const char *method,
 	grpc_metadata_array_init(&c->initial_md);
 	grpc_metadata_array_init(&c->trailing_md);
 	c->details = grpc_empty_slice();
-	c->call = grpc_channel_create_call(cl->ch, NULL, GRPC_PROPAGATE_DEFAULTS,
-					   cl->cq, m, NULL, dl, NULL);
+	c->call = grpc_channel_create_call(cl->ch, NULL,
+					   GRPC_PROPAGATE_DEFAULTS, cl->cq, m,
+					   NULL, dl, NULL);
 	assert_non_null(c->call);
 	body = grpc_slice_from_copied_buffer(req, len);
 	c->send = grpc_raw_byte_buffer_create(&body, 1);
@@ -1120,7 +1124,8 @@ static void exercise_server(child *c, client *cl, int expect_shutdown_exit)
 	st = child_wait(c, EXIT_WAIT_MS);
 	if (st == -1) {
 		child_kill(c);
-		fail_msg("server still running %d s after Shutdown", EXIT_WAIT_MS / 1000);
+		fail_msg("server still running %d s after Shutdown",
+			 EXIT_WAIT_MS / 1000);
 	}
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
@@ -1187,8 +1192,8 @@ static void test_server_wrong_client_cert(void **state)
 	server_pem = server_pem_from_b64(c.cert_b64);
 
 	client_open(&cl, c.path, server_pem, &other);
-	assert_int_equal(call1(&cl, "/tfplugin6.Provider/GetProviderSchema",
-			       "", 0, NULL, NULL, NULL),
+	assert_int_equal(call1(&cl, "/tfplugin6.Provider/GetProviderSchema", "",
+			       0, NULL, NULL, NULL),
 			 GRPC_STATUS_UNAVAILABLE);
 	client_close(&cl);
 
@@ -1199,7 +1204,8 @@ static void test_server_wrong_client_cert(void **state)
 	st = child_wait(&c, EXIT_WAIT_MS);
 	if (st == -1) {
 		child_kill(&c);
-		fail_msg("server still running %d s after SIGTERM", EXIT_WAIT_MS / 1000);
+		fail_msg("server still running %d s after SIGTERM",
+			 EXIT_WAIT_MS / 1000);
 	}
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
@@ -1242,7 +1248,8 @@ static void test_server_shutdown_busy(void **state)
 	st = child_wait(&c, EXIT_WAIT_MS);
 	if (st == -1) {
 		child_kill(&c);
-		fail_msg("server still running %d s after Shutdown", EXIT_WAIT_MS / 1000);
+		fail_msg("server still running %d s after Shutdown",
+			 EXIT_WAIT_MS / 1000);
 	}
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
@@ -1264,14 +1271,15 @@ static void test_server_sigterm_stuck_handler(void **state)
 	assert_true(child_read_line(&c) > 0);
 	parse_handshake(&c);
 	client_open(&cl, c.path, NULL, NULL);
-	ccall_start(&cl, &stuck, "/tfplugin6.Provider/ImportResourceState",
-		    "", 0);
+	ccall_start(&cl, &stuck, "/tfplugin6.Provider/ImportResourceState", "",
+		    0);
 	client_pump(&cl, 200);
 	kill(c.pid, SIGTERM);
 	st = child_wait(&c, EXIT_WAIT_MS);
 	if (st == -1) {
 		child_kill(&c);
-		fail_msg("server still running %d s after SIGTERM", EXIT_WAIT_MS / 1000);
+		fail_msg("server still running %d s after SIGTERM",
+			 EXIT_WAIT_MS / 1000);
 	}
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
@@ -1314,8 +1322,9 @@ static void cs_start(client *cl, cstream *cs, const char *method,
 	grpc_metadata_array_init(&cs->initial_md);
 	grpc_metadata_array_init(&cs->trailing_md);
 	cs->details = grpc_empty_slice();
-	cs->call = grpc_channel_create_call(cl->ch, NULL, GRPC_PROPAGATE_DEFAULTS,
-					    cs->cq, m, NULL, dl, NULL);
+	cs->call = grpc_channel_create_call(cl->ch, NULL,
+					    GRPC_PROPAGATE_DEFAULTS, cs->cq, m,
+					    NULL, dl, NULL);
 	assert_non_null(cs->call);
 	body = grpc_slice_from_copied_string(req);
 	cs->send = grpc_raw_byte_buffer_create(&body, 1);
@@ -1416,8 +1425,10 @@ static grpc_status_code cs_finish(cstream *cs, char **details)
 	grpc_slice_unref(cs->details);
 	grpc_completion_queue_shutdown(cs->cq);
 	do {
-		ev = grpc_completion_queue_next(
-			cs->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+		ev = grpc_completion_queue_next(cs->cq,
+						gpr_inf_future(
+							GPR_CLOCK_REALTIME),
+						NULL);
 	} while (ev.type != GRPC_QUEUE_SHUTDOWN);
 	grpc_completion_queue_destroy(cs->cq);
 	return cs->status;
@@ -1473,7 +1484,8 @@ static void stream_child_end(child *c, client *cl)
 	st = child_wait(c, EXIT_WAIT_MS);
 	if (st == -1) {
 		child_kill(c);
-		fail_msg("server still running %d s after Shutdown", EXIT_WAIT_MS / 1000);
+		fail_msg("server still running %d s after Shutdown",
+			 EXIT_WAIT_MS / 1000);
 	}
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
@@ -1531,7 +1543,8 @@ static void test_server_stream_10000(void **state)
 	assert_int_equal(cs_finish(&cs, NULL), GRPC_STATUS_OK);
 
 	cs_start(&cl, &cs, "/test.Stream/Fail", "");
-	assert_int_equal(cs_finish(&cs, &details), GRPC_STATUS_INVALID_ARGUMENT);
+	assert_int_equal(cs_finish(&cs, &details),
+			 GRPC_STATUS_INVALID_ARGUMENT);
 	assert_string_equal(details, "no such list");
 	gpr_free(details);
 
@@ -1555,7 +1568,8 @@ static void test_server_stream_client_cancel(void **state)
 	stream_child_start(&c, &cl, "stream", 0);
 	cs_start(&cl, &cs, "/test.Stream/Endless", "");
 	for (i = 0; i < 5; i++) {
-		assert_int_equal(cs_read(&cs, buf, sizeof(buf)), STREAM_MSG_SIZE);
+		assert_int_equal(cs_read(&cs, buf, sizeof(buf)),
+				 STREAM_MSG_SIZE);
 		snprintf(want, sizeof(want), "%08d", i);
 		assert_memory_equal(buf, want, 8);
 	}
@@ -1592,7 +1606,8 @@ static void test_server_stream_stop(void **state)
 	stream_child_start(&c, &cl, "stream", 1);
 	cs_start(&cl, &cs, "/test.Stream/Endless", "");
 	for (i = 0; i < 5; i++)
-		assert_int_equal(cs_read(&cs, buf, sizeof(buf)), STREAM_MSG_SIZE);
+		assert_int_equal(cs_read(&cs, buf, sizeof(buf)),
+				 STREAM_MSG_SIZE);
 	usleep(200 * 1000); /* the window fills: the handler waits in send */
 	assert_int_equal(endless_get(&cl).finished, 0);
 	assert_int_equal(call1(&cl, "/test.Stream/Stop", "", 0, NULL, NULL,
@@ -1629,7 +1644,8 @@ static void test_server_stream_stall(void **state)
 	assert_int_equal(cs_read(&cs, buf, sizeof(buf)), STREAM_MSG_SIZE);
 	e = endless_wait(&cl, 1);
 	assert_int_equal(e.rc, SRV_STREAM_STALLED);
-	assert_int_equal(cs_finish(&cs, &details), GRPC_STATUS_DEADLINE_EXCEEDED);
+	assert_int_equal(cs_finish(&cs, &details),
+			 GRPC_STATUS_DEADLINE_EXCEEDED);
 	gpr_free(details);
 	stream_child_end(&c, &cl);
 	client_close(&cl);
@@ -1674,12 +1690,14 @@ static void test_server_debug(void **state)
 	assert_non_null(p);
 	assert_string_equal(json_string_value(json_object_get(p, "Protocol")),
 			    "grpc");
-	assert_int_equal(json_integer_value(json_object_get(p, "ProtocolVersion")),
+	assert_int_equal(json_integer_value(
+				 json_object_get(p, "ProtocolVersion")),
 			 6);
 	assert_int_equal(json_integer_value(json_object_get(p, "Pid")), c.pid);
 	assert_true(json_is_true(json_object_get(p, "Test")));
-	assert_string_equal(json_string_value(json_object_get(
-				    json_object_get(p, "Addr"), "Network")),
+	assert_string_equal(json_string_value(
+				    json_object_get(json_object_get(p, "Addr"),
+						    "Network")),
 			    "unix");
 	snprintf(c.path, sizeof(c.path), "%s",
 		 json_string_value(json_object_get(json_object_get(p, "Addr"),
@@ -1694,7 +1712,8 @@ static void test_server_debug(void **state)
 	st = child_wait(&c, EXIT_WAIT_MS);
 	if (st == -1) {
 		child_kill(&c);
-		fail_msg("debug server still running %d s after SIGINT", EXIT_WAIT_MS / 1000);
+		fail_msg("debug server still running %d s after SIGINT",
+			 EXIT_WAIT_MS / 1000);
 	}
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);

@@ -67,7 +67,8 @@ static void test_type_collections(void **state)
 static void test_type_object(void **state)
 {
 	const char *names[] = { "zeta", "alpha", "mid" };
-	tf_type *types[] = { tf_type_string(), tf_type_number(), tf_type_bool() };
+	tf_type *types[] = { tf_type_string(), tf_type_number(),
+			     tf_type_bool() };
 	const char *dup[] = { "a", "a" };
 	tf_type *o = tf_type_object(3, names, types);
 	tf_type *e;
@@ -110,10 +111,14 @@ static void test_type_tuple(void **state)
 
 static void test_type_equal_structural(void **state)
 {
-	tf_type *a = parse("[\"object\",{\"a\":[\"list\",\"string\"],\"b\":\"dynamic\"}]");
-	tf_type *b = parse("[\"object\",{\"b\":\"dynamic\",\"a\":[\"list\",\"string\"]}]");
-	tf_type *c = parse("[\"object\",{\"a\":[\"list\",\"string\"],\"b\":\"string\"}]");
-	tf_type *d = parse("[\"object\",{\"a\":[\"list\",\"string\"],\"c\":\"dynamic\"}]");
+	tf_type *a = parse(
+		"[\"object\",{\"a\":[\"list\",\"string\"],\"b\":\"dynamic\"}]");
+	tf_type *b = parse(
+		"[\"object\",{\"b\":\"dynamic\",\"a\":[\"list\",\"string\"]}]");
+	tf_type *c = parse(
+		"[\"object\",{\"a\":[\"list\",\"string\"],\"b\":\"string\"}]");
+	tf_type *d = parse(
+		"[\"object\",{\"a\":[\"list\",\"string\"],\"c\":\"dynamic\"}]");
 
 	(void)state;
 	assert_true(tf_type_equal(a, b));
@@ -162,23 +167,27 @@ static void test_type_json_roundtrip(void **state)
 
 static void test_type_json_sorted_output(void **state)
 {
-	tf_type *t = parse(" [ \"object\" , { \"z\" : \"string\", \"a\" : \"bool\" } ] ");
+	tf_type *t = parse(
+		" [ \"object\" , { \"z\" : \"string\", \"a\" : \"bool\" } ] ");
 	char *s = tf_type_to_json(t);
 
 	(void)state;
-	assert_string_equal(s, "[\"object\",{\"a\":\"bool\",\"z\":\"string\"}]");
+	assert_string_equal(s,
+			    "[\"object\",{\"a\":\"bool\",\"z\":\"string\"}]");
 	free(s);
 	tf_type_unref(t);
 }
 
 static void test_type_json_optional_attrs(void **state)
 {
-	tf_type *t = parse("[\"object\",{\"a\":\"string\",\"b\":\"number\"},[\"b\"]]");
+	tf_type *t = parse(
+		"[\"object\",{\"a\":\"string\",\"b\":\"number\"},[\"b\"]]");
 	char *s = tf_type_to_json(t);
 
 	(void)state;
 	assert_int_equal(tf_type_attr_count(t), 2);
-	assert_string_equal(s, "[\"object\",{\"a\":\"string\",\"b\":\"number\"}]");
+	assert_string_equal(s,
+			    "[\"object\",{\"a\":\"string\",\"b\":\"number\"}]");
 	free(s);
 	tf_type_unref(t);
 }
@@ -186,19 +195,34 @@ static void test_type_json_optional_attrs(void **state)
 static void test_type_json_invalid(void **state)
 {
 	static const char *bad[] = {
-		"", "null", "1", "\"str\"", "\"String\"", "[]", "[\"list\"]",
-		"[\"list\",\"string\",\"extra\"]", "[\"list\",\"nope\"]",
-		"[\"object\",[]]", "[\"object\",{\"a\":1}]",
-		"[\"object\",{},[],1]", "[\"tuple\",{}]", "[\"tuple\",[1]]",
-		"[\"frob\",\"string\"]", "[1,\"string\"]", "\"string\" x",
-		"[\"object\",{\"a\":\"string\",\"a\":\"number\"}]", "{}", "[\"list\",",
+		"",
+		"null",
+		"1",
+		"\"str\"",
+		"\"String\"",
+		"[]",
+		"[\"list\"]",
+		"[\"list\",\"string\",\"extra\"]",
+		"[\"list\",\"nope\"]",
+		"[\"object\",[]]",
+		"[\"object\",{\"a\":1}]",
+		"[\"object\",{},[],1]",
+		"[\"tuple\",{}]",
+		"[\"tuple\",[1]]",
+		"[\"frob\",\"string\"]",
+		"[1,\"string\"]",
+		"\"string\" x",
+		"[\"object\",{\"a\":\"string\",\"a\":\"number\"}]",
+		"{}",
+		"[\"list\",",
 	};
 	size_t i;
 	tf_type *t = (tf_type *)0x1;
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (tf_type_from_json(bad[i], strlen(bad[i]), &t) != TF_E_INVALID)
+		if (tf_type_from_json(bad[i], strlen(bad[i]), &t) !=
+		    TF_E_INVALID)
 			fail_msg("accepted: %s", bad[i]);
 	assert_ptr_equal(t, (tf_type *)0x1); /* untouched */
 	assert_int_equal(tf_type_from_json(NULL, 0, &t), TF_E_INVALID);
@@ -214,15 +238,19 @@ static void test_type_json_depth_limit(void **state)
 	for (depth = TF_MAX_DEPTH - 1; depth <= TF_MAX_DEPTH + 1; depth++) {
 		p = buf;
 		for (i = 0; i < depth; i++)
-			p += snprintf(p, sizeof(buf) - (size_t)(p - buf), "[\"list\",");
+			p += snprintf(p, sizeof(buf) - (size_t)(p - buf),
+				      "[\"list\",");
 		p += snprintf(p, sizeof(buf) - (size_t)(p - buf), "\"string\"");
 		for (i = 0; i < depth; i++)
 			p += snprintf(p, sizeof(buf) - (size_t)(p - buf), "]");
 		if (depth < TF_MAX_DEPTH) {
-			assert_int_equal(tf_type_from_json(buf, strlen(buf), &t), TF_OK);
+			assert_int_equal(tf_type_from_json(buf, strlen(buf),
+							   &t),
+					 TF_OK);
 			tf_type_unref(t);
 		} else {
-			assert_int_equal(tf_type_from_json(buf, strlen(buf), &t),
+			assert_int_equal(tf_type_from_json(buf, strlen(buf),
+							   &t),
 					 TF_E_LIMIT);
 		}
 	}

@@ -29,7 +29,8 @@
 static void roundtrip(const char *plain, const char *padded)
 {
 	size_t n = strlen(plain), got = 0;
-	char *e = util_b64_encode(plain, n, false), *u = util_b64_encode(plain, n, true);
+	char *e = util_b64_encode(plain, n, false),
+	     *u = util_b64_encode(plain, n, true);
 	char *d;
 
 	assert_string_equal(e, padded);
@@ -90,10 +91,11 @@ static void test_b64_hostile(void **state)
 	size_t got = 0;
 
 	(void)state;
-	assert_null(util_b64_decode("Zm9v!", 5, &got));  /* bad digit */
-	assert_null(util_b64_decode("Zg==Zg", 6, &got)); /* data after padding */
-	assert_null(util_b64_decode("Z", 1, &got));       /* one digit */
-	assert_null(util_b64_decode("Zg===", 5, &got));   /* too much padding */
+	assert_null(util_b64_decode("Zm9v!", 5, &got)); /* bad digit */
+	assert_null(
+		util_b64_decode("Zg==Zg", 6, &got));    /* data after padding */
+	assert_null(util_b64_decode("Z", 1, &got));     /* one digit */
+	assert_null(util_b64_decode("Zg===", 5, &got)); /* too much padding */
 	assert_null(util_b64_decode("Z===", 4, &got));
 }
 
@@ -147,15 +149,19 @@ static void test_b64_unpadded_random(void **state)
 	}
 }
 
-
 /* ---- Kubernetes Secret data (was k8s_b64_encode/decode) ---------------- */
 
 static void test_b64_secret_data(void **state)
 {
-	static const char *const in[] = { "", "f", "fo", "foo", "foob", "fooba",
-		"foobar", "-----BEGIN CERTIFICATE-----\nMII\n", NULL };
-	static const char *const out[] = { "", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==",
-		"Zm9vYmE=", "Zm9vYmFy", NULL };
+	static const char *const in[] = {
+		"",     "f",     "fo",     "foo",
+		"foob", "fooba", "foobar", "-----BEGIN CERTIFICATE-----\nMII\n",
+		NULL
+	};
+	static const char *const out[] = {
+		"",         "Zg==",     "Zm8=",     "Zm9v",
+		"Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy", NULL
+	};
 
 	(void)state;
 	for (int i = 0; in[i]; i++) {
@@ -174,7 +180,6 @@ static void test_b64_secret_data(void **state)
 		assert_null(util_b64_decode("Zm9v!", 5, &n));
 	}
 }
-
 
 /* ---- kubeconfig *-data (was kc_base64_decode) --------------------------- */
 
@@ -196,7 +201,8 @@ static void test_b64_kubeconfig_data(void **state)
 {
 	(void)state;
 	assert_int_equal(dec_len("aGVsbG8=", 8, "hello"), 5);
-	assert_int_equal(dec_len("aGVs\nbG8", 8, "hello"), 5); /* no padding, newline */
+	assert_int_equal(dec_len("aGVs\nbG8", 8, "hello"),
+			 5); /* no padding, newline */
 	assert_int_equal(dec_len("", 0, ""), 0);
 	assert_int_equal(dec_len("a", 1, NULL), -1);
 	assert_int_equal(dec_len("aGVsbG8=x", 9, NULL), -1);
@@ -210,8 +216,8 @@ static void test_utf8(void **state)
 	char s[16];
 
 	(void)state;
-	snprintf(s, sizeof(s), "%s", "ab\xc3\xa9");   /* "abé" */
-	util_utf8_trim(s, 3);       /* would split é */
+	snprintf(s, sizeof(s), "%s", "ab\xc3\xa9"); /* "abé" */
+	util_utf8_trim(s, 3);                       /* would split é */
 	assert_string_equal(s, "ab");
 	snprintf(s, sizeof(s), "%s", "ab\xc3\xa9");
 	util_utf8_trim(s, 4);
@@ -329,8 +335,11 @@ static int run_sh(const char *script, size_t max_out, long timeout_ms,
 {
 	char *const argv[] = { "sh", "-c", (char *)script, NULL };
 	char *const envp[] = { "PATH=/usr/bin:/bin", NULL };
-	util_run_opts o = { .file = "sh", .argv = argv, .envp = envp,
-			    .timeout_ms = timeout_ms, .max_stdout = max_out };
+	util_run_opts o = { .file = "sh",
+			    .argv = argv,
+			    .envp = envp,
+			    .timeout_ms = timeout_ms,
+			    .max_stdout = max_out };
 
 	return util_run(&o, r);
 }
@@ -339,12 +348,16 @@ static void test_run(void **state)
 {
 	util_run_result r;
 	char *const argv[] = { "no-such-program-util-test", NULL };
-	util_run_opts o = { .file = argv[0], .argv = argv, .envp = argv + 1,
-			    .timeout_ms = 1000, .max_stdout = 10 };
+	util_run_opts o = { .file = argv[0],
+			    .argv = argv,
+			    .envp = argv + 1,
+			    .timeout_ms = 1000,
+			    .max_stdout = 10 };
 
 	(void)state;
 	assert_int_equal(run_sh("echo out; printf 'bad\\nthing\\n' >&2; exit 3",
-				64, 5000, &r), 0);
+				64, 5000, &r),
+			 0);
 	assert_true(WIFEXITED(r.status));
 	assert_int_equal(WEXITSTATUS(r.status), 3);
 	assert_string_equal(r.out, "out\n");
@@ -352,7 +365,9 @@ static void test_run(void **state)
 	assert_false(r.timed_out || r.too_big || r.cancelled);
 	util_run_result_done(&r);
 	/* Bounded: killed past the output cap, and at the deadline. */
-	assert_int_equal(run_sh("while :; do echo xxxxxxxx; done", 1000, 5000, &r), 0);
+	assert_int_equal(run_sh("while :; do echo xxxxxxxx; done", 1000, 5000,
+				&r),
+			 0);
 	assert_true(r.too_big);
 	util_run_result_done(&r);
 	assert_int_equal(run_sh("exec sleep 30", 64, 200, &r), 0);

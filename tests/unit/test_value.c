@@ -93,20 +93,35 @@ static void test_value_numbers_text(void **state)
 	static const struct {
 		const char *in, *text;
 	} cases[] = {
-		{ "0", "0" }, { "-0", "0" }, { "0.000", "0" }, { "+7", "7" },
-		{ "5", "5" }, { "5.0", "5" }, { "500e-2", "5" }, { "1e3", "1000" },
-		{ "0.5", "0.5" }, { "-1.25", "-1.25" }, { ".5", "0.5" },
-		{ "0.1", "0.1" }, { "123.456", "123.456" },
-		{ "0.000001", "0.000001" }, { "1e-7", "0.0000001" },
-		{ "1e-8", "1e-8" }, { "1.5e-30", "1.5e-30" },
-		{ "1e400", "1e+400" }, { "-2.5E+400", "-2.5e+400" },
+		{ "0", "0" },
+		{ "-0", "0" },
+		{ "0.000", "0" },
+		{ "+7", "7" },
+		{ "5", "5" },
+		{ "5.0", "5" },
+		{ "500e-2", "5" },
+		{ "1e3", "1000" },
+		{ "0.5", "0.5" },
+		{ "-1.25", "-1.25" },
+		{ ".5", "0.5" },
+		{ "0.1", "0.1" },
+		{ "123.456", "123.456" },
+		{ "0.000001", "0.000001" },
+		{ "1e-7", "0.0000001" },
+		{ "1e-8", "1e-8" },
+		{ "1.5e-30", "1.5e-30" },
+		{ "1e400", "1e+400" },
+		{ "-2.5E+400", "-2.5e+400" },
 		{ "9223372036854775807", "9223372036854775807" },
 		{ "-9223372036854775808", "-9223372036854775808" },
 		{ "9223372036854775808", "9223372036854775808" },
-		{ "123456789012345678901234567890", "123456789012345678901234567890" },
-		{ "1e20", "100000000000000000000" }, { "1e21", "1e+21" },
+		{ "123456789012345678901234567890",
+		  "123456789012345678901234567890" },
+		{ "1e20", "100000000000000000000" },
+		{ "1e21", "1e+21" },
 		{ "12345678901234567890123.5", "12345678901234567890123.5" },
-		{ "Inf", "+Inf" }, { "-inf", "-Inf" },
+		{ "Inf", "+Inf" },
+		{ "-inf", "-Inf" },
 	};
 	size_t i;
 
@@ -125,9 +140,11 @@ static void test_value_numbers_text(void **state)
 
 static void test_value_numbers_invalid(void **state)
 {
-	static const char *bad[] = { "", "-", "+", ".", "e5", "1e", "1e+", "1.2.3",
-				     "0x10", "1 ", " 1", "abc", "--1", "1e99999999999",
-				     "nan", "1,5" };
+	static const char *bad[] = {
+		"",      "-",    "+",  ".",  "e5",  "1e",  "1e+",
+		"1.2.3", "0x10", "1 ", " 1", "abc", "--1", "1e99999999999",
+		"nan",   "1,5"
+	};
 	size_t i;
 
 	(void)state;
@@ -143,8 +160,10 @@ static void test_value_numbers_exact(void **state)
 	tf_value *i5 = tf_value_int(5), *d5 = tf_value_double(5.0);
 	tf_value *t5 = tf_value_decimal("5.000"), *dh = tf_value_double(0.5);
 	tf_value *th = tf_value_decimal("0.5"), *d01 = tf_value_double(0.1);
-	tf_value *t01 = tf_value_decimal("0.1"), *big = tf_value_decimal("1e400");
-	tf_value *big2 = tf_value_decimal("10e399"), *inf = tf_value_double(INFINITY);
+	tf_value *t01 = tf_value_decimal("0.1"),
+		 *big = tf_value_decimal("1e400");
+	tf_value *big2 = tf_value_decimal("10e399"),
+		 *inf = tf_value_double(INFINITY);
 	int64_t n = 0;
 
 	(void)state;
@@ -167,8 +186,9 @@ static void test_value_numbers_exact(void **state)
 	assert_true(isinf(tf_value_get_double(big)));
 	assert_true(isnan(tf_value_get_double(NULL)));
 	/* the double 0.1 keeps its exact expansion */
-	assert_string_equal(tf_value_number_text(d01),
-			    "0.1000000000000000055511151231257827021181583404541015625");
+	assert_string_equal(
+		tf_value_number_text(d01),
+		"0.1000000000000000055511151231257827021181583404541015625");
 	assert_string_equal(tf_value_number_text(inf), "+Inf");
 	/* ...which reads back as the same double */
 	{
@@ -219,7 +239,9 @@ static void test_value_list_builder(void **state)
 	assert_int_equal(tf_value_len(l), 0);
 	assert_int_equal(tf_value_list_append(l, tf_value_string("b")), TF_OK);
 	assert_int_equal(tf_value_list_append(l, tf_value_string("a")), TF_OK);
-	assert_int_equal(tf_value_list_append(l, tf_value_null(tf_type_string())), TF_OK);
+	assert_int_equal(tf_value_list_append(l,
+					      tf_value_null(tf_type_string())),
+			 TF_OK);
 	assert_int_equal(tf_value_list_append(l, tf_value_string("a")), TF_OK);
 	/* wrong element type: consumed, TF_E_TYPE */
 	assert_int_equal(tf_value_list_append(l, tf_value_int(1)), TF_E_TYPE);
@@ -227,11 +249,14 @@ static void test_value_list_builder(void **state)
 	assert_string_equal(tf_value_get_string(tf_value_index(l, 0)), "b");
 	assert_null(tf_value_index(l, 4));
 	assert_true(tf_value_is_wholly_known(l));
-	assert_int_equal(tf_value_list_append(l, tf_value_unknown(tf_type_string())), TF_OK);
+	assert_int_equal(tf_value_list_append(l, tf_value_unknown(
+							 tf_type_string())),
+			 TF_OK);
 	assert_false(tf_value_is_wholly_known(l));
 	assert_debug(l, "[\"b\", \"a\", null, \"a\", (known after apply)]");
 	/* not a list */
-	assert_int_equal(tf_value_map_set(wrong, "k", tf_value_string("x")), TF_E_TYPE);
+	assert_int_equal(tf_value_map_set(wrong, "k", tf_value_string("x")),
+			 TF_E_TYPE);
 	assert_null(tf_value_list_new(tf_type_string()));
 	tf_value_unref(wrong);
 	tf_value_unref(l);
@@ -246,18 +271,25 @@ static void test_value_set_semantics(void **state)
 
 	(void)state;
 	for (i = 0; i < 4; i++)
-		assert_int_equal(tf_value_list_append(a, tf_value_int(i)), TF_OK);
+		assert_int_equal(tf_value_list_append(a, tf_value_int(i)),
+				 TF_OK);
 	for (i = 3; i >= 0; i--)
-		assert_int_equal(tf_value_list_append(b, tf_value_int(i)), TF_OK);
+		assert_int_equal(tf_value_list_append(b, tf_value_int(i)),
+				 TF_OK);
 	/* order of insertion does not matter */
 	assert_true(tf_value_equal(a, b));
 	/* duplicates merge (also numerically equal ones) */
-	assert_int_equal(tf_value_list_append(a, tf_value_decimal("2.0")), TF_OK);
+	assert_int_equal(tf_value_list_append(a, tf_value_decimal("2.0")),
+			 TF_OK);
 	assert_int_equal(tf_value_len(a), 4);
 	assert_true(tf_value_equal(a, b));
 	/* unknown elements are never merged */
-	assert_int_equal(tf_value_list_append(a, tf_value_unknown(tf_type_number())), TF_OK);
-	assert_int_equal(tf_value_list_append(a, tf_value_unknown(tf_type_number())), TF_OK);
+	assert_int_equal(tf_value_list_append(a, tf_value_unknown(
+							 tf_type_number())),
+			 TF_OK);
+	assert_int_equal(tf_value_list_append(a, tf_value_unknown(
+							 tf_type_number())),
+			 TF_OK);
 	assert_int_equal(tf_value_len(a), 6);
 	assert_false(tf_value_equal(a, b));
 	c = tf_value_set_new(st);
@@ -280,11 +312,13 @@ static void test_value_nested_sets(void **state)
 
 	(void)state;
 	for (i = 0; i < 3; i++) {
-		tf_value *sx = tf_value_set_new(inner), *sy = tf_value_set_new(inner);
+		tf_value *sx = tf_value_set_new(inner),
+			 *sy = tf_value_set_new(inner);
 
 		for (j = 0; j < 2; j++) {
 			tf_value_list_append(sx, tf_value_string(sets[i][j]));
-			tf_value_list_append(sy, tf_value_string(sets[2 - i][1 - j]));
+			tf_value_list_append(sy, tf_value_string(
+							 sets[2 - i][1 - j]));
 		}
 		assert_int_equal(tf_value_list_append(x, sx), TF_OK);
 		assert_int_equal(tf_value_list_append(y, sy), TF_OK);
@@ -305,19 +339,25 @@ static void test_value_map_builder(void **state)
 	assert_int_equal(tf_value_map_set(m, "zeta", tf_value_int(1)), TF_OK);
 	assert_int_equal(tf_value_map_set(m, "alpha", tf_value_int(2)), TF_OK);
 	assert_int_equal(tf_value_map_set(m, "mid", tf_value_int(3)), TF_OK);
-	assert_int_equal(tf_value_map_set(m, "mid", tf_value_int(4)), TF_OK); /* replaces */
-	assert_int_equal(tf_value_map_set(m, "x", tf_value_string("no")), TF_E_TYPE);
-	assert_int_equal(tf_value_map_set(m, NULL, tf_value_int(1)), TF_E_INVALID);
+	assert_int_equal(tf_value_map_set(m, "mid", tf_value_int(4)),
+			 TF_OK); /* replaces */
+	assert_int_equal(tf_value_map_set(m, "x", tf_value_string("no")),
+			 TF_E_TYPE);
+	assert_int_equal(tf_value_map_set(m, NULL, tf_value_int(1)),
+			 TF_E_INVALID);
 	assert_int_equal(tf_value_len(m), 3);
 	assert_string_equal(tf_value_map_key(m, 0), "alpha");
 	assert_string_equal(tf_value_map_key(m, 2), "zeta");
-	assert_string_equal(tf_value_number_text(tf_value_map_get(m, "mid")), "4");
-	assert_string_equal(tf_value_number_text(tf_value_map_value(m, 0)), "2");
+	assert_string_equal(tf_value_number_text(tf_value_map_get(m, "mid")),
+			    "4");
+	assert_string_equal(tf_value_number_text(tf_value_map_value(m, 0)),
+			    "2");
 	assert_null(tf_value_map_get(m, "nope"));
 	assert_null(tf_value_map_key(m, 3));
 	assert_debug(m, "{ \"alpha\" = 2, \"mid\" = 4, \"zeta\" = 1 }");
 	assert_int_equal(tf_value_map_set(m2, "mid", tf_value_int(4)), TF_OK);
-	assert_int_equal(tf_value_map_set(m2, "zeta", tf_value_decimal("1.0")), TF_OK);
+	assert_int_equal(tf_value_map_set(m2, "zeta", tf_value_decimal("1.0")),
+			 TF_OK);
 	assert_int_equal(tf_value_map_set(m2, "alpha", tf_value_int(2)), TF_OK);
 	assert_true(tf_value_equal(m, m2));
 	tf_value_unref(m);
@@ -327,17 +367,22 @@ static void test_value_map_builder(void **state)
 
 static void test_value_object_builder(void **state)
 {
-	tf_type *t = parse("[\"object\",{\"name\":\"string\",\"size\":\"number\","
-			   "\"tags\":[\"list\",\"string\"]}]");
+	tf_type *t = parse(
+		"[\"object\",{\"name\":\"string\",\"size\":\"number\","
+		"\"tags\":[\"list\",\"string\"]}]");
 	tf_value *o = tf_value_object_new(t);
 
 	(void)state;
 	assert_int_equal(tf_value_len(o), 3);
 	assert_true(tf_value_is_null(tf_value_attr(o, "name")));
-	assert_int_equal(tf_value_object_set(o, "name", tf_value_string("web")), TF_OK);
-	assert_int_equal(tf_value_object_set(o, "size", tf_value_int(3)), TF_OK);
-	assert_int_equal(tf_value_object_set(o, "nope", tf_value_int(3)), TF_E_NOTFOUND);
-	assert_int_equal(tf_value_object_set(o, "size", tf_value_string("3")), TF_E_TYPE);
+	assert_int_equal(tf_value_object_set(o, "name", tf_value_string("web")),
+			 TF_OK);
+	assert_int_equal(tf_value_object_set(o, "size", tf_value_int(3)),
+			 TF_OK);
+	assert_int_equal(tf_value_object_set(o, "nope", tf_value_int(3)),
+			 TF_E_NOTFOUND);
+	assert_int_equal(tf_value_object_set(o, "size", tf_value_string("3")),
+			 TF_E_TYPE);
 	assert_string_equal(tf_value_attr_string(o, "name"), "web");
 	assert_null(tf_value_attr_string(o, "size"));
 	assert_null(tf_value_attr_string(o, "tags"));
@@ -345,9 +390,13 @@ static void test_value_object_builder(void **state)
 	assert_string_equal(tf_value_get_string(tf_value_index(o, 0)), "web");
 	assert_debug(o, "{ name = \"web\", size = 3, tags = null }");
 	assert_int_equal(tf_value_object_set(o, "tags",
-					     tf_value_unknown(tf_type_attr_type(t, 2))), TF_OK);
+					     tf_value_unknown(
+						     tf_type_attr_type(t, 2))),
+			 TF_OK);
 	assert_false(tf_value_is_wholly_known(o));
-	assert_int_equal(tf_value_object_set(o, "tags", tf_value_null(tf_type_attr_type(t, 2))),
+	assert_int_equal(tf_value_object_set(o, "tags",
+					     tf_value_null(
+						     tf_type_attr_type(t, 2))),
 			 TF_OK);
 	assert_true(tf_value_is_wholly_known(o));
 	assert_true(tf_value_conforms(o, t));
@@ -363,8 +412,10 @@ static void test_value_tuple_builder(void **state)
 	(void)state;
 	assert_int_equal(tf_value_len(v), 2);
 	assert_int_equal(tf_value_tuple_set(v, 0, tf_value_string("x")), TF_OK);
-	assert_int_equal(tf_value_tuple_set(v, 1, tf_value_string("x")), TF_E_TYPE);
-	assert_int_equal(tf_value_tuple_set(v, 2, tf_value_bool(true)), TF_E_INVALID);
+	assert_int_equal(tf_value_tuple_set(v, 1, tf_value_string("x")),
+			 TF_E_TYPE);
+	assert_int_equal(tf_value_tuple_set(v, 2, tf_value_bool(true)),
+			 TF_E_INVALID);
 	assert_debug(v, "[\"x\", null]");
 	tf_value_unref(v);
 	tf_type_unref(t);
@@ -376,11 +427,13 @@ static void test_value_mut_and_sharing(void **state)
 	tf_value *o = tf_value_object_new(t), *shared, *copy;
 
 	(void)state;
-	assert_int_equal(tf_value_object_set(o, "a", tf_value_string("one")), TF_OK);
+	assert_int_equal(tf_value_object_set(o, "a", tf_value_string("one")),
+			 TF_OK);
 	shared = tf_value_ref(o);
 	copy = tf_value_mut(shared); /* releases our extra reference */
 	assert_ptr_not_equal(copy, o);
-	assert_int_equal(tf_value_object_set(copy, "a", tf_value_string("two")), TF_OK);
+	assert_int_equal(tf_value_object_set(copy, "a", tf_value_string("two")),
+			 TF_OK);
 	assert_string_equal(tf_value_attr_string(o, "a"), "one");
 	assert_string_equal(tf_value_attr_string(copy, "a"), "two");
 	/* sole owner: mut returns the same value */
@@ -423,9 +476,14 @@ static void test_value_refinements(void **state)
 {
 	tf_value *lo = tf_value_int(1), *hi = tf_value_decimal("9.5");
 	tf_refinement r = {
-		.has_nullness = true, .not_null = true, .prefix = (char *)"pre-",
-		.lower = lo, .lower_inclusive = true, .upper = hi,
-		.has_len_min = true, .len_min = 2,
+		.has_nullness = true,
+		.not_null = true,
+		.prefix = (char *)"pre-",
+		.lower = lo,
+		.lower_inclusive = true,
+		.upper = hi,
+		.has_len_min = true,
+		.len_min = 2,
 	};
 	tf_refinement empty = { 0 };
 	tf_value *s = tf_value_unknown_refined(tf_type_string(), &r);
@@ -474,10 +532,12 @@ static void test_value_refinements(void **state)
 
 static void test_value_conforms(void **state)
 {
-	tf_type *ls = tf_type_list(tf_type_string()), *ld = tf_type_list(tf_type_dynamic());
+	tf_type *ls = tf_type_list(tf_type_string()),
+		*ld = tf_type_list(tf_type_dynamic());
 	tf_type *ln = tf_type_list(tf_type_number());
 	tf_value *dl = tf_value_list_new(ld), *s = tf_value_string("x");
-	tf_value *un = tf_value_unknown(tf_type_dynamic()), *nl = tf_value_null(ld);
+	tf_value *un = tf_value_unknown(tf_type_dynamic()),
+		 *nl = tf_value_null(ld);
 
 	(void)state;
 	assert_true(tf_value_conforms(s, tf_type_string()));
@@ -508,11 +568,13 @@ static void test_value_conforms(void **state)
 
 static void test_value_equal_deep(void **state)
 {
-	tf_type *t = parse("[\"object\",{\"l\":[\"list\",[\"map\",\"string\"]],\"n\":\"number\"}]");
+	tf_type *t = parse(
+		"[\"object\",{\"l\":[\"list\",[\"map\",\"string\"]],\"n\":\"number\"}]");
 	tf_value *a = tf_value_object_new(t), *b = tf_value_object_new(t);
 	tf_type *lt = tf_type_attr_type(t, 0);
 	tf_value *la = tf_value_list_new(lt), *lb = tf_value_list_new(lt);
-	tf_value *ma = tf_value_map_new(tf_type_elem(lt)), *mb = tf_value_map_new(tf_type_elem(lt));
+	tf_value *ma = tf_value_map_new(tf_type_elem(lt)),
+		 *mb = tf_value_map_new(tf_type_elem(lt));
 
 	(void)state;
 	tf_value_map_set(ma, "k", tf_value_string("v"));
