@@ -9,7 +9,8 @@
 
 int tfp_err_set(tfp_error *err, int code, int http_status, const char *fmt, ...)
 {
-	char request[sizeof(err->request)], message[sizeof(err->message)];
+	char request[sizeof(((tfp_error *)0)->request)];
+	char message[sizeof(((tfp_error *)0)->message)];
 	va_list ap;
 
 	if (!err)

@@ -6,7 +6,7 @@
 set -euo pipefail
 
 PACKAGES=(
-	build-essential pkg-config clang libclang-rt-14-dev
+	build-essential pkg-config clang libclang-rt-14-dev clang-format cppcheck
 	libgrpc-dev libprotobuf-c-dev protobuf-c-compiler
 	libabsl-dev libre2-dev libc-ares-dev zlib1g-dev
 	libcurl4-openssl-dev libjansson-dev libssl-dev libcmocka-dev
@@ -64,7 +64,7 @@ fi
 
 # Commands the build and the tests call directly.
 for c in cc clang pkg-config protoc-c lxd lxc ip curl jq openssl ovsdb-tool \
-	ovs-vswitchd ovn-northd ovn-controller iptables setsid timeout kubectl protoc; do
+	ovs-vswitchd ovn-northd ovn-controller iptables setsid timeout kubectl protoc clang-format cppcheck; do
 	command -v "$c" >/dev/null 2>&1 || die "command '$c' not found after installing packages"
 done
 

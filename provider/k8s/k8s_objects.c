@@ -648,12 +648,12 @@ static void read_taints(tf_value *st, const json_t *taints)
 {
 	const tf_value *prior = tf_value_attr(st, "taint");
 	tf_type *lt = tf_value_type(prior);
-	tf_type *ot = tf_type_elem(lt);
+	tf_type *ot = lt ? tf_type_elem(lt) : NULL;
 	tf_value *l;
 	size_t i;
 	json_t *t;
 
-	if (!lt || !ot)
+	if (!ot)
 		return;
 	l = tf_value_list_new(lt);
 	json_array_foreach (taints, i, t) {

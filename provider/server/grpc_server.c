@@ -592,7 +592,8 @@ static void grpc_log_hook(gpr_log_func_args *a)
 		lvl = TFP_LOG_WARN;
 	else if (a->severity == GPR_LOG_SEVERITY_DEBUG)
 		lvl = TFP_LOG_TRACE;
-	tfp_logkv(lvl, a->message, "@module", "grpc", "@caller", a->file, NULL);
+	tfp_logkv(lvl, a->message, "@module", "grpc", "@caller", a->file,
+		  (const char *)NULL);
 }
 
 /* The methods served: the configured ones, then go-plugin's Shutdown
