@@ -7,7 +7,8 @@
  *   http_client.c   options, client set-up, counters
  *   http_errors.c   the failure model: class -> tfp_code, messages, the
  *                   HTTP status table, libcurl results -> classes
- *   http_breaker.c, http_policy.c, retry_after.c, http_tls.c, curl_lazy.c
+ *   http_breaker.c, http_policy.c, retry_after.c, http_tls.c,
+ *   http_handles.c, curl_lazy.c
  */
 #ifndef TFP_HTTP_INTERNAL_H
 #define TFP_HTTP_INTERNAL_H
@@ -18,6 +19,7 @@
 
 #include "provider/http/http.h"
 #include "provider/http/http_breaker.h"
+#include "provider/http/http_handles.h"
 #include "provider/http/http_policy.h"
 #include "provider/http/http_tls.h"
 #include "provider/util/clock.h"
@@ -52,6 +54,7 @@ struct http_client {
 	http_transport_fn transport;
 	void *transport_ud;
 	http_breaker breaker;
+	http_handles handles; /* idle easy handles: connection reuse */
 	atomic_ulong exchanges;
 	atomic_ulong retries;
 	atomic_ulong verifies;

@@ -206,6 +206,7 @@ void lxd_client_free(lxd_client *c)
 	http_client_free(c->http);
 	free(c->project);
 	json_decref(c->info);
+	json_decref(c->members);
 	json_decref(c->info_retired);
 	pthread_mutex_destroy(&c->info_lock);
 	free(c);

@@ -178,10 +178,14 @@ int lxd_update_etag(lxd_client *c, const char *path, unsigned flags,
 
 /* GET /1.0, cached for the client's life time (borrowed). */
 int lxd_server_info(lxd_client *c, const json_t **info, tfp_error *err);
-/* Drop the cached GET /1.0 (after a change that alters it, e.g. clustering
- * was enabled); the next lxd_server_info() fetches it again. Pointers
- * previously returned by lxd_server_info() stay valid until
- * lxd_client_free(). */
+/* GET /1.0/cluster/members (the list of member URLs), cached for the
+ * client's life time like GET /1.0: one request per provider process, not
+ * one per resource. *list is a new reference. */
+int lxd_cluster_members(lxd_client *c, json_t **list, tfp_error *err);
+/* Drop the cached GET /1.0 and member list (after a change that alters
+ * them, e.g. clustering was enabled, a member joined or left); the next
+ * call fetches them again. Pointers previously returned by
+ * lxd_server_info() stay valid until lxd_client_free(). */
 void lxd_server_info_forget(lxd_client *c);
 /* Is the API extension present? (false if the server is unreachable) */
 bool lxd_has_extension(lxd_client *c, const char *ext);

@@ -99,7 +99,7 @@ int lxd_member_names(lxd_client *c, json_t **names, tfp_error *err)
 	json_t *list = NULL, *out;
 	size_t i;
 	json_t *u;
-	int rc = lxd_get(c, "/1.0/cluster/members", 0, &list, NULL, err);
+	int rc = lxd_cluster_members(c, &list, err);
 
 	if (rc)
 		return rc;
