@@ -192,18 +192,18 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-521 -nodes -days 1 \
 	-subj /CN=localhost -addext subjectAltName=DNS:localhost \
 	-keyout "$work/client.key" -out "$work/client.pem" 2>/dev/null
 handshake() { # handshake KEY
-	local med rest
+	local med rest rss pss uss
 	read -r med _ _ rest < <(python3 "$here/handshake.py" "$work/$1/terraform-provider-lxd" \
 		"$starts" "$work/client.pem" --idle)
 	add "$1.hs" "$med"
-	read -r r p u <<<"$rest"
-	add "$1.idle.rss" "$r"
-	add "$1.idle.pss" "$p"
-	add "$1.idle.uss" "$u"
+	read -r rss pss uss <<<"$rest"
+	add "$1.idle.rss" "$rss"
+	add "$1.idle.pss" "$pss"
+	add "$1.idle.uss" "$uss"
 }
 
 curl_batch() { # curl_batch N METHOD: one curl process, 10 at a time
-	local n=$1 m=$2 i args=(--parallel --parallel-max $PAR) codes
+	local n=$1 m=$2 i args=(-s --parallel --parallel-max $PAR) codes
 	for ((i = 0; i < n; i++)); do
 		((i == 0)) || args+=(--next)
 		args+=(-s --unix-socket "$sock" -o /dev/null -w '%{http_code}\n')
