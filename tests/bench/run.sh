@@ -203,7 +203,7 @@ handshake() { # handshake KEY
 }
 
 curl_batch() { # curl_batch N METHOD: one curl process, 10 at a time
-	local n=$1 m=$2 i args=(-s --parallel --parallel-max $PAR) codes
+	local n=$1 m=$2 i args=(--no-progress-meter --parallel --parallel-max $PAR) codes
 	for ((i = 0; i < n; i++)); do
 		((i == 0)) || args+=(--next)
 		args+=(-s --unix-socket "$sock" -o /dev/null -w '%{http_code}\n')
@@ -215,7 +215,7 @@ curl_batch() { # curl_batch N METHOD: one curl process, 10 at a time
 		DELETE) args+=(-X DELETE "http://lxd/1.0/storage-pools/bf-$i") ;;
 		esac
 	done
-	codes=$(curl "${args[@]}")
+	codes=$(curl "${args[@]}" 2>/dev/null)
 	[[ $(grep -c '^2' <<<"$codes") == "$n" ]] || {
 		echo "bench: curl $m failed: $(sort <<<"$codes" | uniq -c | tr '\n' ' ')" >&2
 		exit 1
