@@ -516,6 +516,7 @@ static void node_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 	rc = lxd_send_at(c, "DELETE",
 			 lxd_node_path(name, force ? "?force=1" : NULL), NULL,
 			 &err);
+	lxd_server_info_forget(c); /* the member list changed */
 	if (rc == TFP_OK || rc == TFP_E_NOTFOUND ||
 	    strstr(err.message, "isn't part of a cluster"))
 		return;
