@@ -106,8 +106,9 @@ typedef struct http_pin_state {
 	char actual[HTTP_FP_HEX_LEN + 1];
 } http_pin_state;
 
-/* Install the pin check on an OpenSSL SSL_CTX (from CURLOPT_SSL_CTX_*).
- * Returns 0. (http_tls.c) */
+/* Install the pin check on an OpenSSL SSL_CTX (from CURLOPT_SSL_CTX_*),
+ * renegotiation off (p is used only during the connection's one
+ * handshake). Returns 0. (http_tls.c) */
 int http__pin_ssl_ctx(void *sslctx, http_pin_state *p);
 
 /* One exchange over libcurl with the client's settings; timeout_ms bounds
