@@ -23,7 +23,8 @@
 #      BENCH_COUNT_N (pools of the request-counting run, 20),
 #      GO_BASELINE (the baseline's sources; without `go` on PATH or without
 #      them, only this provider is measured: `make bench-deps` installs Go),
-#      LXDRIG_PREFIX (keeps this rig apart from concurrent ones).
+#      LXDRIG_PREFIX (keeps this rig apart from concurrent ones),
+#      BENCH_SAMPLES (a file: every sample is appended as it is taken).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -136,7 +137,10 @@ done
 
 # ---- measurements -------------------------------------------------------------
 declare -A V=() # V[key] = space-separated samples
-add() { V[$1]="${V[$1]:-} $2"; }
+add() {
+	V[$1]="${V[$1]:-} $2"
+	echo "$1 $2" >>"${BENCH_SAMPLES:-/dev/null}"
+}
 now() { echo "$EPOCHREALTIME"; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
 # peaks LOG -> "rss pss uss hwm cpu": largest process per column, CPU summed
