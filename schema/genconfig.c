@@ -34,8 +34,9 @@ static tf_value *attr_config(const tf_schema *s, size_t i, const tf_value *v)
 	    !(f & (TF_REQUIRED | TF_OPTIONAL)))
 		return NULL;
 	if (f & TF_REQUIRED)
-		return tf_value_is_wholly_known(v) ? tf_value_ref((tf_value *)v) :
-						     NULL;
+		return tf_value_is_wholly_known(v) ?
+			       tf_value_ref((tf_value *)v) :
+			       NULL;
 	if (is_empty(v) || !tf_value_is_wholly_known(v) ||
 	    (dflt && tf_value_equal(v, dflt)))
 		return NULL;
@@ -81,8 +82,9 @@ static tf_value *block_config(const tf_schema *s, const tf_value *state)
 		return NULL;
 	out = tf_value_object_new(tf_schema_type(s));
 	for (size_t i = 0; out && i < def->nattrs; i++) {
-		tf_value *c = attr_config(
-			s, i, tf_value_attr(state, def->attrs[i].name));
+		tf_value *c = attr_config(s, i,
+					  tf_value_attr(state,
+							def->attrs[i].name));
 
 		if (c && tf_value_object_set(out, def->attrs[i].name, c) != 0)
 			goto fail;

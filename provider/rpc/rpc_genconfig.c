@@ -30,8 +30,9 @@ static tf_value *config_of(const struct rpc_res *r, tfp_ctx *ctx,
 		return tf_schema_config_of_state(r->schema, state);
 	r->def->generate_config(ctx, state, &cfg, d);
 	if (cfg && !tf_value_conforms(cfg, t)) {
-		tf_diags_error(d, NULL, "Provider generated an invalid "
-					"configuration",
+		tf_diags_error(d, NULL,
+			       "Provider generated an invalid "
+			       "configuration",
 			       "The configuration generated for this %s does "
 			       "not match its schema; this is a provider bug, "
 			       "please report it.",

@@ -54,8 +54,7 @@ static void report_change(const struct rpc_res *r, const tf_value *prior,
 		       "The identity of this %s changed its \"%s\" from %s to "
 		       "%s. An identity never changes for the life of an "
 		       "object; this is a provider bug, please report it.",
-		       r->def->type_name, name, was ? was : "?",
-		       is ? is : "?");
+		       r->def->type_name, name, was ? was : "?", is ? is : "?");
 }
 
 /* Build and check the identity value (new ref) or NULL. */
@@ -82,8 +81,9 @@ static tf_value *identity_value(const struct rpc_res *r, tfp_ctx *ctx,
 		return NULL;
 	}
 	if ((flags & RPC_ID_CHECK) && prior && prior->identity_data) {
-		_cleanup_(tf_value_unrefp) tf_value *p = rpc_decode_dv(
-			prior->identity_data, t, "prior identity", d);
+		_cleanup_(tf_value_unrefp)
+			tf_value *p = rpc_decode_dv(prior->identity_data, t,
+						    "prior identity", d);
 
 		i = p ? changed_attr(p, id) : -1;
 		if (!p || i >= 0) {
@@ -96,11 +96,10 @@ static tf_value *identity_value(const struct rpc_res *r, tfp_ctx *ctx,
 	return id;
 }
 
-Tfplugin6__ResourceIdentityData *
-rpc_identity_put(rpc_arena *ar, const struct rpc_res *r, tfp_ctx *ctx,
-		 const tf_value *state,
-		 const Tfplugin6__ResourceIdentityData *prior, unsigned flags,
-		 tf_diags *d)
+Tfplugin6__ResourceIdentityData *rpc_identity_put(
+	rpc_arena *ar, const struct rpc_res *r, tfp_ctx *ctx,
+	const tf_value *state, const Tfplugin6__ResourceIdentityData *prior,
+	unsigned flags, tf_diags *d)
 {
 	_cleanup_(tf_value_unrefp) tf_value *id = NULL;
 	Tfplugin6__ResourceIdentityData *out;
@@ -205,10 +204,10 @@ static Tfplugin6__ResourceIdentitySchema *put_identity_schema(
 		(m->name = (char *)def->attrs[i].name,
 		 m->type.data = (uint8_t *)def->attrs[i].type,
 		 m->type.len = strlen(def->attrs[i].type),
-		 m->required_for_import =
-			 (def->attrs[i].flags & TF_REQUIRED) != 0,
-		 m->optional_for_import =
-			 (def->attrs[i].flags & TF_OPTIONAL) != 0,
+		 m->required_for_import = (def->attrs[i].flags & TF_REQUIRED) !=
+					  0,
+		 m->optional_for_import = (def->attrs[i].flags & TF_OPTIONAL) !=
+					  0,
 		 m->description = (char *)(def->attrs[i].description ?: "")));
 	return s;
 }
@@ -223,8 +222,8 @@ int rpc_identity_schemas(rpc_call *c, const void *req, void *resp)
 	for (size_t i = 0; i < app->nres; i++)
 		n += app->res[i].identity != NULL;
 	rs->n_identity_schemas = n;
-	rs->identity_schemas =
-		rpc_alloc(&c->arena, n * sizeof(*rs->identity_schemas));
+	rs->identity_schemas = rpc_alloc(&c->arena,
+					 n * sizeof(*rs->identity_schemas));
 	for (size_t i = 0; i < app->nres; i++) {
 		Tfplugin6__GetResourceIdentitySchemas__Response__IdentitySchemasEntry
 			*e;
@@ -268,11 +267,12 @@ int rpc_upgrade_identity(rpc_call *c, const void *req, void *resp)
 				    tf_schema_type(r->identity),
 				    &rq->raw_identity->json, &d);
 	if (v) {
-		rs->upgraded_identity = rpc_alloc(&c->arena,
-						  sizeof(*rs->upgraded_identity));
+		rs->upgraded_identity =
+			rpc_alloc(&c->arena, sizeof(*rs->upgraded_identity));
 		tfplugin6__resource_identity_data__init(rs->upgraded_identity);
-		rs->upgraded_identity->identity_data = rpc_encode_dv(
-			&c->arena, v, tf_schema_type(r->identity), &d);
+		rs->upgraded_identity->identity_data =
+			rpc_encode_dv(&c->arena, v, tf_schema_type(r->identity),
+				      &d);
 	}
 	return RPC_REPLY(c, &d, rs);
 }

@@ -28,11 +28,10 @@ enum {
  * then an error diagnostic says what (a changed identity under
  * RPC_ID_CHECK names the attribute, old and new value). `prior` is the
  * identity Terraform sent (may be NULL). */
-Tfplugin6__ResourceIdentityData *
-rpc_identity_put(rpc_arena *ar, const struct rpc_res *r, tfp_ctx *ctx,
-		 const tf_value *state,
-		 const Tfplugin6__ResourceIdentityData *prior, unsigned flags,
-		 tf_diags *d);
+Tfplugin6__ResourceIdentityData *rpc_identity_put(
+	rpc_arena *ar, const struct rpc_res *r, tfp_ctx *ctx,
+	const tf_value *state, const Tfplugin6__ResourceIdentityData *prior,
+	unsigned flags, tf_diags *d);
 
 /* Import by identity: the import id made of the identity's non-null
  * string attributes in identity-schema order joined by '/' (resource.h).
