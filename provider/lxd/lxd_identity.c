@@ -27,8 +27,8 @@ const tf_block_def lxd_identity_project_name_def = {
 	.description = "Identified by its project and name.",
 };
 
-void lxd_identity_name(tfp_ctx *ctx, const tf_value *state,
-		       tf_value **identity, tf_diags *d)
+void lxd_identity_name(tfp_ctx *ctx, const tf_value *state, tf_value **identity,
+		       tf_diags *d)
 {
 	*identity = tfp_identity_from_state(&lxd_identity_name_def, NULL,
 					    ctx->type_name, state, d);
@@ -40,6 +40,5 @@ void lxd_identity_project_name(tfp_ctx *ctx, const tf_value *state,
 	static const char *const defaults[] = { "default", NULL };
 
 	*identity = tfp_identity_from_state(&lxd_identity_project_name_def,
-					    defaults, ctx->type_name, state,
-					    d);
+					    defaults, ctx->type_name, state, d);
 }

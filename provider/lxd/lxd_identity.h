@@ -13,8 +13,8 @@ extern const tf_block_def lxd_identity_name_def;
 extern const tf_block_def lxd_identity_project_name_def;
 
 /* tfp_resource.identity hooks for the two shapes above. */
-void lxd_identity_name(tfp_ctx *ctx, const tf_value *state,
-		       tf_value **identity, tf_diags *d);
+void lxd_identity_name(tfp_ctx *ctx, const tf_value *state, tf_value **identity,
+		       tf_diags *d);
 void lxd_identity_project_name(tfp_ctx *ctx, const tf_value *state,
 			       tf_value **identity, tf_diags *d);
 
