@@ -305,8 +305,10 @@ def _imports(life, ident, import_id, out):
         st, iid = life.import_(name, identity=asked)
         out[name] = _js(iid)
         if st is not None:
-            _, rid = life.read(name + "-read", st, iid, after_import=False)
+            rst, rid = life.read(name + "-read", st, iid,
+                                 after_import=False)
             out[name + "-read"] = _js(rid)
+            out[name + "-state"] = _js(rst)
     _, iid = life.import_("import-by-id", import_id=import_id)
     out["import-by-id"] = _js(iid)
     bad = dict(ident)
