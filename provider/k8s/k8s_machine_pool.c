@@ -28,6 +28,7 @@
 #include "../../schema/plan.h"
 #include "../log.h"
 #include "../util/cleanup.h"
+#include "k8s_identity.h"
 #include "k8s_objects.h"
 #include "k8s_op.h"
 #include "k8s_res.h"
@@ -905,4 +906,6 @@ const tfp_resource k8s_machine_pool_resource = {
 	.update = pool_update,
 	.remove = pool_delete,
 	.import = pool_import,
+	.identity_schema = &k8s_identity_def,
+	.identity = k8s_identity,
 };
