@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include <jansson.h>
 
@@ -40,6 +41,8 @@ typedef struct tfp_ctx {
 	uint8_t *private_out;
 	size_t private_out_len;
 } tfp_ctx;
+
+struct tfp_lister;
 
 typedef struct tfp_resource {
 	const char *type_name;
@@ -87,7 +90,75 @@ typedef struct tfp_resource {
 	 * `from_version` (< version) into the current shape, in place.
 	 * Without it, only the current version is accepted. */
 	int (*upgrade)(int64_t from_version, json_t *state, tf_diags *d);
+
+	/* Optional listing (Terraform 1.14+ `list` blocks, `terraform
+	 * query`): only for a resource with an identity (Terraform refuses a
+	 * list resource without one). list_schema is the `config` block of a
+	 * `list` block (version 0, attributes only). `list` is called with a
+	 * configured client and a wholly known config object of list_schema
+	 * (never null: all-null attributes when the block is absent); it
+	 * reports each object through l->emit as it finds it and stops as
+	 * soon as emit says so. Errors go to d (the RPC layer sends them
+	 * after the objects already emitted, and Terraform stops there). */
+	const tf_block_def *list_schema;
+	void (*list)(tfp_ctx *ctx, const tf_value *config,
+		     struct tfp_lister *l, tf_diags *d);
 } tfp_resource;
+
+/* Where a resource's `list` hook sends the objects it finds: the RPC
+ * layer's side of a ListResource stream (provider/rpc/rpc_list.c). */
+typedef struct tfp_lister {
+	/* The caller wants each object's full state. */
+	bool include_resource;
+	/* One object found. `display_name` is for humans ("project/name").
+	 * `state` (borrowed) is an object of the resource's schema: when
+	 * include_resource, the full state, exactly what `import` followed
+	 * by `read` return (tfp_import_read), so importing the object later
+	 * plans empty; otherwise at least the attributes its identity is
+	 * built from (the others may be null). The lister derives the
+	 * identity with the resource's `identity` hook.
+	 * Returns 0 to go on, non-zero when the listing must end now: the
+	 * request's limit reached, StopProvider, the client gone, or an
+	 * error it already reported. The hook then returns at once, adding
+	 * no diagnostics. A list that needs many requests checks it between
+	 * them, so memory and time stay bounded by what is still wanted. */
+	int (*emit)(struct tfp_lister *l, const char *display_name,
+		    const tf_value *state);
+	void *data; /* the lister's own */
+} tfp_lister;
+
+/* The state `terraform import` gives an object: the resource's `import`
+ * of `id`, then its `read` with the private state import produced (what
+ * Terraform does: ImportResourceState, then ReadResource). *out stays
+ * NULL when the object is gone (no diagnostic) or on an error (in d).
+ * ctx->private_in/out are left as they were. */
+static inline void
+tfp_import_read(void (*import)(tfp_ctx *, const char *, tf_value **,
+			       tf_diags *),
+		void (*read)(tfp_ctx *, const tf_value *, tf_value **,
+			     tf_diags *),
+		const tfp_ctx *ctx, const char *id, tf_value **out,
+		tf_diags *d)
+{
+	tfp_ctx sub = *ctx;
+	tf_value *imported = NULL;
+	uint8_t *priv;
+
+	sub.private_in = NULL;
+	sub.private_in_len = 0;
+	sub.private_out = NULL;
+	import(&sub, id, &imported, d);
+	priv = sub.private_out;
+	if (imported && !tf_diags_has_error(d)) {
+		sub.private_in = priv;
+		sub.private_in_len = sub.private_out_len;
+		sub.private_out = NULL;
+		read(&sub, imported, out, d);
+		free(sub.private_out);
+	}
+	free(priv);
+	tf_value_unref(imported);
+}
 
 /* The state that is true after an update failed half-way: the resource's
  * own `read` of `prior`, its diagnostics dropped (the failure itself was
