@@ -82,7 +82,12 @@ typedef struct tfp_resource {
 	void (*remove)(tfp_ctx *ctx, const tf_value *prior, tf_diags *d);
 
 	/* Import by user-supplied id. *state may be mostly null; ReadResource
-	 * runs afterwards with the same private state. */
+	 * runs afterwards with the same private state. Import by identity
+	 * (Terraform 1.12+) calls this too, with the id made of the
+	 * identity's non-null string attributes in identity-schema order,
+	 * joined by '/' (an identity value containing '/' is refused first),
+	 * so `{project = "p", name = "n"}` imports as "p/n" and `{name = "n"}`
+	 * as "n". */
 	void (*import)(tfp_ctx *ctx, const char *id, tf_value **state,
 		       tf_diags *d);
 
@@ -90,6 +95,31 @@ typedef struct tfp_resource {
 	 * `from_version` (< version) into the current shape, in place.
 	 * Without it, only the current version is accepted. */
 	int (*upgrade)(int64_t from_version, json_t *state, tf_diags *d);
+
+	/* Identity (Terraform 1.12+): NULL identity_schema = no identity. */
+	const tf_block_def *identity_schema; /* attributes only, all
+					      * required_for_import or
+					      * optional_for_import:
+					      * TF_REQUIRED marks the first,
+					      * TF_OPTIONAL the second */
+	int64_t identity_version;
+	/* Build the identity object from a wholly known state. *identity is a
+	 * new value. */
+	void (*identity)(tfp_ctx *ctx, const tf_value *state,
+			 tf_value **identity, tf_diags *d);
+	/* Optional: rewrite raw JSON identity of an older version in place
+	 * (same pattern as upgrade). */
+	int (*upgrade_identity)(int64_t from_version, json_t *identity,
+				tf_diags *d);
+
+	/* Optional (GenerateResourceConfig, Terraform 1.14+): the
+	 * configuration a user would write for `state` (wholly known,
+	 * non-null). *config is a new object of the schema type; attributes
+	 * left null are not written. Without it, the RPC layer keeps the
+	 * required and optional attributes of the state, drops computed-only
+	 * ones and empty optional values (tfp_generate_config_default). */
+	void (*generate_config)(tfp_ctx *ctx, const tf_value *state,
+				tf_value **config, tf_diags *d);
 
 	/* Optional listing (Terraform 1.14+ `list` blocks, `terraform
 	 * query`): only for a resource with an identity (Terraform refuses a
