@@ -205,6 +205,38 @@ static inline void tfp_reread(void (*read)(tfp_ctx *, const tf_value *,
 	tf_diags_done(&ignore);
 }
 
+/* What a list hook does with each object it finds, `id` being the
+ * object's import ID: with include_resource, the state of
+ * tfp_import_read(import, read, id) (an object gone in the meantime is
+ * skipped); otherwise `stub` (the identity attributes, the rest null).
+ * Returns emit's answer (non-zero: stop listing), 0 for a skipped object,
+ * 1 after an error (in d). `stub` is borrowed. */
+static inline int
+tfp_list_object(tfp_lister *l, const tfp_ctx *ctx,
+		void (*import)(tfp_ctx *, const char *, tf_value **,
+			       tf_diags *),
+		void (*read)(tfp_ctx *, const tf_value *, tf_value **,
+			     tf_diags *),
+		const char *id, const char *display_name, const tf_value *stub,
+		tf_diags *d)
+{
+	tf_value *full = NULL;
+	int rc;
+
+	if (!l->include_resource)
+		return l->emit(l, display_name, stub);
+	tfp_import_read(import, read, ctx, id, &full, d);
+	if (tf_diags_has_error(d)) {
+		tf_value_unref(full);
+		return 1;
+	}
+	if (!full)
+		return 0;
+	rc = l->emit(l, display_name, full);
+	tf_value_unref(full);
+	return rc;
+}
+
 typedef struct tfp_data_source {
 	const char *type_name;
 	const tf_block_def *schema;
