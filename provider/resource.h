@@ -131,8 +131,8 @@ typedef struct tfp_resource {
 	 * soon as emit says so. Errors go to d (the RPC layer sends them
 	 * after the objects already emitted, and Terraform stops there). */
 	const tf_block_def *list_schema;
-	void (*list)(tfp_ctx *ctx, const tf_value *config,
-		     struct tfp_lister *l, tf_diags *d);
+	void (*list)(tfp_ctx *ctx, const tf_value *config, struct tfp_lister *l,
+		     tf_diags *d);
 } tfp_resource;
 
 /* Where a resource's `list` hook sends the objects it finds: the RPC
@@ -140,6 +140,8 @@ typedef struct tfp_resource {
 typedef struct tfp_lister {
 	/* The caller wants each object's full state. */
 	bool include_resource;
+	/* The most objects emit will take (> 0): a hint for page sizes. */
+	int64_t limit;
 	/* One object found. `display_name` is for humans ("project/name").
 	 * `state` (borrowed) is an object of the resource's schema: when
 	 * include_resource, the full state, exactly what `import` followed
@@ -162,13 +164,10 @@ typedef struct tfp_lister {
  * Terraform does: ImportResourceState, then ReadResource). *out stays
  * NULL when the object is gone (no diagnostic) or on an error (in d).
  * ctx->private_in/out are left as they were. */
-static inline void
-tfp_import_read(void (*import)(tfp_ctx *, const char *, tf_value **,
-			       tf_diags *),
-		void (*read)(tfp_ctx *, const tf_value *, tf_value **,
-			     tf_diags *),
-		const tfp_ctx *ctx, const char *id, tf_value **out,
-		tf_diags *d)
+static inline void tfp_import_read(
+	void (*import)(tfp_ctx *, const char *, tf_value **, tf_diags *),
+	void (*read)(tfp_ctx *, const tf_value *, tf_value **, tf_diags *),
+	const tfp_ctx *ctx, const char *id, tf_value **out, tf_diags *d)
 {
 	tfp_ctx sub = *ctx;
 	tf_value *imported = NULL;
@@ -211,14 +210,13 @@ static inline void tfp_reread(void (*read)(tfp_ctx *, const tf_value *,
  * skipped); otherwise `stub` (the identity attributes, the rest null).
  * Returns emit's answer (non-zero: stop listing), 0 for a skipped object,
  * 1 after an error (in d). `stub` is borrowed. */
-static inline int
-tfp_list_object(tfp_lister *l, const tfp_ctx *ctx,
-		void (*import)(tfp_ctx *, const char *, tf_value **,
-			       tf_diags *),
-		void (*read)(tfp_ctx *, const tf_value *, tf_value **,
-			     tf_diags *),
-		const char *id, const char *display_name, const tf_value *stub,
-		tf_diags *d)
+static inline int tfp_list_object(tfp_lister *l, const tfp_ctx *ctx,
+				  void (*import)(tfp_ctx *, const char *,
+						 tf_value **, tf_diags *),
+				  void (*read)(tfp_ctx *, const tf_value *,
+					       tf_value **, tf_diags *),
+				  const char *id, const char *display_name,
+				  const tf_value *stub, tf_diags *d)
 {
 	tf_value *full = NULL;
 	int rc;

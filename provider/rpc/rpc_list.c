@@ -96,8 +96,8 @@ int rpc_validate_list(rpc_call *c, const void *req, void *resp)
 	Tfplugin6__ValidateListResourceConfig__Response *rs = resp;
 	_cleanup_(tf_diags_done) tf_diags d = TF_DIAGS_INIT;
 	const struct rpc_res *r = list_res_of(c, rq->type_name, &d);
-	_cleanup_(tf_value_unrefp) tf_value *config =
-		r ? list_config(r, rq->config, &d) : NULL;
+	_cleanup_(tf_value_unrefp)
+		tf_value *config = r ? list_config(r, rq->config, &d) : NULL;
 
 	if (config)
 		tf_schema_validate(r->list_schema, config, &d);
@@ -110,8 +110,7 @@ static int send_event(struct list_run *run, const tf_diags *d)
 {
 	Tfplugin6__ListResource__Event *ev = run->out->msg;
 
-	rpc_put_diags(&run->out->arena, d, &ev->n_diagnostic,
-		      &ev->diagnostic);
+	rpc_put_diags(&run->out->arena, d, &ev->n_diagnostic, &ev->diagnostic);
 	if (tf_diags_has_error(d))
 		run->failed = 1;
 	if (rpc_stream_send(run->out) != 0) {
@@ -143,8 +142,9 @@ static tf_value *object_identity(struct list_run *run, const tf_value *state,
 		return NULL;
 	}
 	if (!id || tf_value_is_null(id) || !tf_value_is_wholly_known(id)) {
-		tf_diags_error(d, NULL, "Provider listed an object without "
-					"identity",
+		tf_diags_error(d, NULL,
+			       "Provider listed an object without "
+			       "identity",
 			       "The %s list found an object whose identity "
 			       "is missing or not known; this is a provider "
 			       "bug.",
@@ -182,12 +182,13 @@ static int list_emit(tfp_lister *l, const char *display_name,
 	}
 	ev->identity = rpc_alloc(ar, sizeof(*ev->identity));
 	tfplugin6__resource_identity_data__init(ev->identity);
-	ev->identity->identity_data =
-		rpc_encode_dv(ar, id, tf_value_type(id), &d);
+	ev->identity->identity_data = rpc_encode_dv(ar, id, tf_value_type(id),
+						    &d);
 	ev->display_name = rpc_strdup(ar, display_name);
 	if (run->pub.include_resource)
-		ev->resource_object = rpc_encode_dv(
-			ar, state, tf_schema_type(run->r->schema), &d);
+		ev->resource_object =
+			rpc_encode_dv(ar, state, tf_schema_type(run->r->schema),
+				      &d);
 	if (send_event(run, &d))
 		return 1;
 	run->sent++;
@@ -196,11 +197,10 @@ static int list_emit(tfp_lister *l, const char *display_name,
 
 /* Run the resource's list for a decoded request; diagnostics in d. */
 static void run_list(rpc_call *c, const Tfplugin6__ListResource__Request *rq,
-		     const struct rpc_res *r, struct list_run *run,
-		     tf_diags *d)
+		     const struct rpc_res *r, struct list_run *run, tf_diags *d)
 {
-	_cleanup_(tf_value_unrefp) tf_value *config =
-		list_config(r, rq->config, d);
+	_cleanup_(tf_value_unrefp)
+		tf_value *config = list_config(r, rq->config, d);
 	tfp_ctx ctx;
 
 	if (!config)
@@ -236,6 +236,7 @@ int rpc_list_resource(rpc_call *c, const void *req, rpc_stream *out)
 	const struct rpc_res *r = list_res_of(c, rq->type_name, &d);
 	struct list_run run = {
 		.pub = { .include_resource = rq->include_resource_object != 0,
+			 .limit = rq->limit,
 			 .emit = list_emit },
 		.out = out,
 		.r = r,
