@@ -66,13 +66,11 @@ static int list_one(const json_t *obj, void *arg)
 	return rc;
 }
 
-void k8s_res_list(tfp_ctx *ctx, const tf_value *config, tfp_lister *l,
-		  const k8s_gvr *r,
-		  void (*import)(tfp_ctx *, const char *, tf_value **,
-				 tf_diags *),
-		  void (*read)(tfp_ctx *, const tf_value *, tf_value **,
-			       tf_diags *),
-		  tf_diags *d)
+void k8s_res_list(
+	tfp_ctx *ctx, const tf_value *config, tfp_lister *l, const k8s_gvr *r,
+	void (*import)(tfp_ctx *, const char *, tf_value **, tf_diags *),
+	void (*read)(tfp_ctx *, const tf_value *, tf_value **, tf_diags *),
+	tf_diags *d)
 {
 	struct k8s_lister a = {
 		.ctx = ctx, .l = l, .import = import, .read = read, .d = d
@@ -80,7 +78,7 @@ void k8s_res_list(tfp_ctx *ctx, const tf_value *config, tfp_lister *l,
 	const char *ns = tf_value_attr_string(config, "namespace");
 	const char *sel = tf_value_attr_string(config, "label_selector");
 	int page = l->limit > 0 && l->limit < K8S_LIST_PAGE ? (int)l->limit :
-							       K8S_LIST_PAGE;
+							      K8S_LIST_PAGE;
 	tfp_error err = { 0 };
 	char what[200];
 
