@@ -37,6 +37,7 @@
 #include "../../schema/plan.h"
 #include "../log.h"
 #include "../util/cleanup.h"
+#include "k8s_identity.h"
 #include "k8s_objects.h"
 #include "k8s_op.h"
 #include "k8s_res.h"
@@ -1066,6 +1067,8 @@ const tfp_resource k8s_cluster_resource = {
 	.update = cluster_update,
 	.remove = cluster_delete,
 	.import = cluster_import,
+	.identity_schema = &k8s_identity_def,
+	.identity = k8s_identity,
 	.upgrade = cluster_upgrade,
 	.list_schema = &k8s_res_list_schema,
 	.list = cluster_list,

@@ -28,6 +28,7 @@
 #include "../../schema/plan.h"
 #include "../log.h"
 #include "../util/cleanup.h"
+#include "k8s_identity.h"
 #include "k8s_objects.h"
 #include "k8s_op.h"
 #include "k8s_res.h"
@@ -927,4 +928,6 @@ const tfp_resource k8s_machine_pool_resource = {
 	.import = pool_import,
 	.list_schema = &k8s_res_list_schema,
 	.list = pool_list,
+	.identity_schema = &k8s_identity_def,
+	.identity = k8s_identity,
 };

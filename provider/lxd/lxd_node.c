@@ -25,6 +25,7 @@
 #include "../util/cleanup.h"
 #include "client.h"
 #include "lxd_common.h"
+#include "lxd_identity.h"
 #include "lxd_kit.h"
 #include "lxd_name.h"
 #include "lxd_node.h"
@@ -618,4 +619,6 @@ const tfp_resource lxd_node_resource = {
 	.import = node_import,
 	.list_schema = &node_list_schema,
 	.list = node_list,
+	.identity_schema = &lxd_identity_name_def,
+	.identity = lxd_identity_name,
 };

@@ -39,6 +39,7 @@
 #include "../util/cleanup.h"
 #include "client.h"
 #include "lxd_common.h"
+#include "lxd_identity.h"
 #include "lxd_kit.h"
 #include "lxd_name.h"
 #include "lxd_ovn_keys.h"
@@ -1131,6 +1132,43 @@ static void ovn_list(tfp_ctx *ctx, const tf_value *config, tfp_lister *l,
 			 "Listing the networks of project \"%s\"", a.project);
 }
 
+/* ---- generated configuration ------------------------------------------ */
+
+static bool user_key(const char *k, const json_t *v, void *arg)
+{
+	(void)v;
+	(void)arg;
+	return ovn_import_keep(k);
+}
+
+/* GenerateResourceConfig: the generic answer, with `config` filtered like
+ * an import (no `volatile.*`, no key LXD fills in on create). */
+static void ovn_generate_config(tfp_ctx *ctx, const tf_value *state,
+				tf_value **config, tf_diags *d)
+{
+	const tf_value *m = tf_value_attr(state, "config");
+	tf_value *cfg = tf_schema_config_of_state(ctx->schema, state);
+	json_t *obj = NULL;
+	tf_value *keys = NULL;
+
+	(void)d;
+	*config = cfg;
+	if (!cfg || !tf_value_is_known(cfg) || !tf_value_is_known(m))
+		return;
+	obj = lxd_map_to_config(m);
+	keys = obj ? lxd_config_to_map(obj, user_key, NULL) : NULL;
+	json_decref(obj);
+	if (keys && tf_value_len(keys) == 0) {
+		tf_value_unref(keys);
+		keys = NULL;
+	}
+	cfg = *config = tf_value_mut(cfg);
+	tf_value_object_set(cfg, "config",
+			    keys ? keys :
+				   tf_value_null(tf_value_type(
+					   tf_value_attr(cfg, "config"))));
+}
+
 const tfp_resource lxd_ovn_network_resource = {
 	.type_name = "lxd_ovn_network",
 	.version = 0,
@@ -1144,4 +1182,7 @@ const tfp_resource lxd_ovn_network_resource = {
 	.import = ovn_import,
 	.list_schema = &ovn_list_schema,
 	.list = ovn_list,
+	.identity_schema = &lxd_identity_project_name_def,
+	.identity = lxd_identity_project_name,
+	.generate_config = ovn_generate_config,
 };

@@ -141,13 +141,14 @@ static tf_value *object_identity(struct list_run *run, const tf_value *state,
 		tf_value_unref(id);
 		return NULL;
 	}
-	if (!id || tf_value_is_null(id) || !tf_value_is_wholly_known(id)) {
+	if (!id || tf_value_is_null(id) || !tf_value_is_wholly_known(id) ||
+	    !tf_value_conforms(id, tf_schema_type(run->r->identity))) {
 		tf_diags_error(d, NULL,
 			       "Provider listed an object without "
 			       "identity",
 			       "The %s list found an object whose identity "
-			       "is missing or not known; this is a provider "
-			       "bug.",
+			       "is missing, not known or not of the identity "
+			       "schema; this is a provider bug.",
 			       def->type_name);
 		tf_value_unref(id);
 		return NULL;
@@ -182,8 +183,8 @@ static int list_emit(tfp_lister *l, const char *display_name,
 	}
 	ev->identity = rpc_alloc(ar, sizeof(*ev->identity));
 	tfplugin6__resource_identity_data__init(ev->identity);
-	ev->identity->identity_data = rpc_encode_dv(ar, id, tf_value_type(id),
-						    &d);
+	ev->identity->identity_data =
+		rpc_encode_dv(ar, id, tf_schema_type(run->r->identity), &d);
 	ev->display_name = rpc_strdup(ar, display_name);
 	if (run->pub.include_resource)
 		ev->resource_object =
@@ -206,7 +207,7 @@ static void run_list(rpc_call *c, const Tfplugin6__ListResource__Request *rq,
 	if (!config)
 		return;
 	tf_schema_validate(r->list_schema, config, d);
-	if (!r->def->identity)
+	if (!r->def->identity || !r->identity)
 		tf_diags_error(d, NULL, "List resource without identity",
 			       "%s declares a list resource but no identity; "
 			       "this is a provider bug.",

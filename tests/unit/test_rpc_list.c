@@ -93,8 +93,8 @@ static void item_identity(tfp_ctx *ctx, const tf_value *state,
 	(void)d;
 	*identity = tf_value_object_new(t);
 	tf_value_object_set(*identity, "name",
-			    tf_value_ref((tf_value *)tf_value_attr(state,
-								   "name")));
+			    tf_value_ref(
+				    (tf_value *)tf_value_attr(state, "name")));
 	tf_type_unref(t);
 }
 
@@ -127,8 +127,8 @@ static void item_list(tfp_ctx *ctx, const tf_value *config, tfp_lister *l,
 		enumerated++;
 		snprintf(name, sizeof(name), "item-%d", (int)i);
 		tf_value_object_set(stub, "name", tf_value_string(name));
-		rc = tfp_list_object(l, ctx, item_import, item_read, name,
-				     name, stub, d);
+		rc = tfp_list_object(l, ctx, item_import, item_read, name, name,
+				     stub, d);
 		tf_value_unref(stub);
 		if (rc)
 			return;
@@ -201,8 +201,8 @@ static void configure(void)
 	const char *msg = NULL;
 
 	RPC_PACK(x, &rq, &req, &len);
-	assert_int_equal(rpc_handle(app, M "ConfigureProvider", req, len,
-				    &resp, &rlen, &msg),
+	assert_int_equal(rpc_handle(app, M "ConfigureProvider", req, len, &resp,
+				    &rlen, &msg),
 			 SRV_STATUS_OK);
 	free(req);
 	free(resp);
@@ -313,16 +313,17 @@ static tf_value *decode(const Tfplugin6__DynamicValue *dv, const char *type)
 	char err[128];
 
 	assert_non_null(dv);
-	assert_int_equal(tf_msgpack_decode(dv->msgpack.data, dv->msgpack.len,
-					   t, &v, err, sizeof(err)),
+	assert_int_equal(tf_msgpack_decode(dv->msgpack.data, dv->msgpack.len, t,
+					   &v, err, sizeof(err)),
 			 TF_OK);
 	tf_type_unref(t);
 	return v;
 }
 
 #define ID_T "[\"object\",{\"name\":\"string\"}]"
-#define ITEM_T "[\"object\",{\"name\":\"string\",\"size\":\"number\"," \
-	       "\"via\":\"string\"}]"
+#define ITEM_T                                                                 \
+	"[\"object\",{\"name\":\"string\",\"size\":\"number\","                \
+	"\"via\":\"string\"}]"
 
 /* The one error event of k, with its summary. */
 static void assert_error_event(const sink *k, size_t i, const char *summary)
@@ -369,8 +370,8 @@ static void test_list_schema_and_metadata(void **state)
 	assert_int_equal(rs->n_list_resource_schemas, 2);
 	assert_string_equal(rs->list_resource_schemas[0]->key, "fake_item");
 	assert_string_equal(rs->list_resource_schemas[1]->key, "fake_bare");
-	assert_int_equal(rs->list_resource_schemas[0]->value->block->n_attributes,
-			 2);
+	assert_int_equal(
+		rs->list_resource_schemas[0]->value->block->n_attributes, 2);
 	RPC_FREE(rs);
 	free(resp);
 	assert_int_equal(rpc_handle(app, M "GetMetadata", NULL, 0, &resp, &rlen,
@@ -517,8 +518,8 @@ static void test_list_bad_types(void **state)
 	assert_int_equal(list("nope", 3, -1, 10, 0, &k), SRV_STATUS_OK);
 	assert_int_equal(k.n, 1);
 	assert_error_event(&k, 0, "Unsupported list resource type");
-	assert_non_null(strstr(k.ev[0]->diagnostic[0]->detail,
-			       "fake_item, fake_bare"));
+	assert_non_null(
+		strstr(k.ev[0]->diagnostic[0]->detail, "fake_item, fake_bare"));
 	sink_done(&k);
 	assert_int_equal(list("fake_plain", 3, -1, 10, 0, &k), SRV_STATUS_OK);
 	assert_error_event(&k, 0, "Unsupported list resource type");
