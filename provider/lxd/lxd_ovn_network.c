@@ -149,6 +149,17 @@ static int get_managed(lxd_client *c, const char *project, const char *name,
 	return rc;
 }
 
+/* The network's `type` ("?" when it has none), for messages and checks. */
+static const char *net_type(const json_t *net)
+{
+	return json_string_value(json_object_get(net, "type")) ?: "?";
+}
+
+static bool is_ovn(const json_t *net)
+{
+	return strcmp(net_type(net), "ovn") == 0;
+}
+
 static const char *live_key(const json_t *net, const char *key)
 {
 	return json_string_value(
@@ -374,16 +385,14 @@ static void ovn_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 			 project);
 		return;
 	}
-	if (strcmp(json_string_value(json_object_get(net, "type")) ?: "",
-		   "ovn") != 0) {
+	if (!is_ovn(net)) {
 		tf_diags_error(
 			d, NULL, "Network is no longer an OVN network",
 			"Network \"%s\" in project \"%s\" now has type \"%s\". "
 			"Delete it (or remove it from the state with "
 			"`terraform state rm`) so Terraform can create the "
 			"OVN network again.",
-			name, project,
-			json_string_value(json_object_get(net, "type")) ?: "?");
+			name, project, net_type(net));
 		json_decref(net);
 		return;
 	}
@@ -451,15 +460,13 @@ static void ovn_import(tfp_ctx *ctx, const char *id, tf_value **out,
 			 project);
 		return;
 	}
-	if (strcmp(json_string_value(json_object_get(net, "type")) ?: "",
-		   "ovn") != 0) {
+	if (!is_ovn(net)) {
 		tf_diags_error(
 			d, NULL, "Not an OVN network",
 			"Network \"%s\" in project \"%s\" has type \"%s\"; "
 			"lxd_ovn_network only manages `ovn` networks. Use the "
 			"lxd_network data source to refer to it instead.",
-			name, project,
-			json_string_value(json_object_get(net, "type")) ?: "?");
+			name, project, net_type(net));
 		json_decref(net);
 		return;
 	}
@@ -786,8 +793,7 @@ static bool clear_the_way(lxd_client *c, const char *project, const char *name,
 			"Project \"%s\" already has a network \"%s\" "
 			"(type %s, status %s). Import it (`terraform "
 			"import <address> %s/%s`) or choose another name.",
-			project, name,
-			json_string_value(json_object_get(net, "type")) ?: "?",
+			project, name, net_type(net),
 			json_string_value(json_object_get(net, "status")) ?:
 									    "?",
 			project, name);

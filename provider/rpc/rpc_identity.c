@@ -242,6 +242,29 @@ int rpc_identity_schemas(rpc_call *c, const void *req, void *resp)
 
 /* ---- UpgradeResourceIdentity ------------------------------------------ */
 
+/* A stored identity lacking a required attribute cannot name its object:
+ * reported (and dropped) here rather than sent on to Read. */
+static tf_value *require_attrs(const struct rpc_res *r, tf_value *take,
+			       tf_diags *d)
+{
+	const tf_block_def *def = tf_schema_def(r->identity);
+
+	for (size_t i = 0; take && !tf_value_is_null(take) && i < def->nattrs;
+	     i++) {
+		if (!(def->attrs[i].flags & TF_REQUIRED) ||
+		    !tf_value_is_null(tf_value_attr(take, def->attrs[i].name)))
+			continue;
+		tf_diags_error(d, NULL, "Corrupt state",
+			       "The stored identity of this %s has no \"%s\". "
+			       "Remove it with `terraform state rm` and import "
+			       "the object again.",
+			       r->def->type_name, def->attrs[i].name);
+		tf_value_unref(take);
+		return NULL;
+	}
+	return take;
+}
+
 int rpc_upgrade_identity(rpc_call *c, const void *req, void *resp)
 {
 	const Tfplugin6__UpgradeResourceIdentity__Request *rq = req;
@@ -266,6 +289,7 @@ int rpc_upgrade_identity(rpc_call *c, const void *req, void *resp)
 				    r->def->upgrade_identity,
 				    tf_schema_type(r->identity),
 				    &rq->raw_identity->json, &d);
+	v = require_attrs(r, v, &d);
 	if (v) {
 		rs->upgraded_identity =
 			rpc_alloc(&c->arena, sizeof(*rs->upgraded_identity));
