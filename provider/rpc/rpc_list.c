@@ -44,17 +44,15 @@ struct list_run {
 /* The listable types, comma-separated, for error messages (arena). */
 static char *listable_names(rpc_arena *ar, const rpc_app *app)
 {
-	size_t n = rpc_nlisted(app), len = 1;
+	size_t n = rpc_nlisted(app), len = 1, at = 0;
 	char *s;
 
 	for (size_t i = 0; i < n; i++)
 		len += strlen(rpc_listed(app, i)->def->type_name) + 2;
 	s = rpc_alloc(ar, len);
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			strcat(s, ", ");
-		strcat(s, rpc_listed(app, i)->def->type_name);
-	}
+	for (size_t i = 0; i < n && at < len; i++)
+		at += (size_t)snprintf(s + at, len - at, "%s%s", i ? ", " : "",
+				       rpc_listed(app, i)->def->type_name);
 	return s;
 }
 
