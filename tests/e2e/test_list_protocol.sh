@@ -75,13 +75,18 @@ rig_start e2e-lst 1
 LXD_CFG=$(jq -cn --arg s "$RIG_N1_SOCKET" '{socket: $s}')
 
 e2e_say "creating $NPOOLS storage pools"
+# mk_pool I — one clustered dir pool (the member's step, then the global
+# one), its description and rsync.bwlimit derived from I.
+mk_pool() {
+	local n
+	n=$(printf 'lp%04d' "$1")
+	api_do POST "/1.0/storage-pools?target=node1" "{\"name\":\"$n\",\"driver\":\"dir\"}" &&
+		api_do POST /1.0/storage-pools "{\"name\":\"$n\",\"driver\":\"dir\",\"description\":\"pool $1\",\"config\":{\"rsync.bwlimit\":\"${1}MB\"}}"
+}
+export -f mk_pool api_do api rig_api rig_wait_op rig_fail
+export RIG_N1_SOCKET
 mk_pools() {
-	local i n
-	for ((i = 0; i < NPOOLS; i++)); do
-		n=$(printf 'lp%04d' "$i")
-		api_do POST "/1.0/storage-pools?target=node1" "{\"name\":\"$n\",\"driver\":\"dir\"}" || return 1
-		api_do POST /1.0/storage-pools "{\"name\":\"$n\",\"driver\":\"dir\",\"description\":\"pool $i\",\"config\":{\"rsync.bwlimit\":\"${i}MB\"}}" || return 1
-	done
+	seq 0 $((NPOOLS - 1)) | xargs -P 4 -I{} bash -c 'mk_pool {}'
 }
 require "LXD: $NPOOLS pools created through the API" mk_pools
 mapfile -t POOLS < <(api_get /1.0/storage-pools | jq -r '.[] | sub(".*/"; "")' | sort)
@@ -159,21 +164,28 @@ K8S_CFG=$(jq -cn --arg k "$EMU_DIR/kubeconfig" '{kubeconfig_path: $k}')
 G_CAPI=/apis/cluster.x-k8s.io/v1beta2/namespaces/default
 
 e2e_say "creating $NCLUSTERS paused Clusters and $NMDS MachineDeployments"
+# mk_cluster I / mk_md I — one paused Cluster (label env=prod|test) /
+# one MachineDeployment of Cluster c0000 (label tier=t0..t2).
+mk_cluster() {
+	local n env
+	n=$(printf 'c%04d' "$1")
+	env=$([[ $(($1 % 2)) == 0 ]] && echo prod || echo test)
+	emu_curl POST "$G_CAPI/clusters" \
+		"{\"apiVersion\":\"cluster.x-k8s.io/v1beta2\",\"kind\":\"Cluster\",\"metadata\":{\"name\":\"$n\",\"labels\":{\"env\":\"$env\"}},\"spec\":{\"paused\":true}}" |
+		jq -e '.metadata.uid' >/dev/null
+}
+mk_md() {
+	local n
+	n=$(printf 'md%02d' "$1")
+	emu_curl POST "$G_CAPI/machinedeployments" \
+		"{\"apiVersion\":\"cluster.x-k8s.io/v1beta2\",\"kind\":\"MachineDeployment\",\"metadata\":{\"name\":\"$n\",\"labels\":{\"tier\":\"t$(($1 % 3))\"}},\"spec\":{\"clusterName\":\"c0000\",\"replicas\":0,\"selector\":{\"matchLabels\":{\"pool\":\"$n\"}},\"template\":{\"metadata\":{\"labels\":{\"pool\":\"$n\"}},\"spec\":{\"clusterName\":\"c0000\",\"bootstrap\":{\"configRef\":{\"apiGroup\":\"bootstrap.cluster.x-k8s.io\",\"kind\":\"KubeadmConfigTemplate\",\"name\":\"$n\"}},\"infrastructureRef\":{\"apiGroup\":\"infrastructure.cluster.x-k8s.io\",\"kind\":\"LXCMachineTemplate\",\"name\":\"$n\"}}}}}" |
+		jq -e '.metadata.uid' >/dev/null
+}
+export -f mk_cluster mk_md emu_curl
+export G_CAPI EMU_DIR EMU_URL
 mk_k8s() {
-	local i n env
-	for ((i = 0; i < NCLUSTERS; i++)); do
-		n=$(printf 'c%04d' "$i")
-		env=$([[ $((i % 2)) == 0 ]] && echo prod || echo test)
-		emu_curl POST "$G_CAPI/clusters" \
-			"{\"apiVersion\":\"cluster.x-k8s.io/v1beta2\",\"kind\":\"Cluster\",\"metadata\":{\"name\":\"$n\",\"labels\":{\"env\":\"$env\"}},\"spec\":{\"paused\":true}}" |
-			jq -e '.metadata.uid' >/dev/null || return 1
-	done
-	for ((i = 0; i < NMDS; i++)); do
-		n=$(printf 'md%02d' "$i")
-		emu_curl POST "$G_CAPI/machinedeployments" \
-			"{\"apiVersion\":\"cluster.x-k8s.io/v1beta2\",\"kind\":\"MachineDeployment\",\"metadata\":{\"name\":\"$n\",\"labels\":{\"tier\":\"t$((i % 3))\"}},\"spec\":{\"clusterName\":\"c0000\",\"replicas\":0,\"selector\":{\"matchLabels\":{\"pool\":\"$n\"}},\"template\":{\"metadata\":{\"labels\":{\"pool\":\"$n\"}},\"spec\":{\"clusterName\":\"c0000\",\"bootstrap\":{\"configRef\":{\"apiGroup\":\"bootstrap.cluster.x-k8s.io\",\"kind\":\"KubeadmConfigTemplate\",\"name\":\"$n\"}},\"infrastructureRef\":{\"apiGroup\":\"infrastructure.cluster.x-k8s.io\",\"kind\":\"LXCMachineTemplate\",\"name\":\"$n\"}}}}}" |
-			jq -e '.metadata.uid' >/dev/null || return 1
-	done
+	seq 0 $((NCLUSTERS - 1)) | xargs -P 6 -I{} bash -c 'mk_cluster {}' &&
+		seq 0 $((NMDS - 1)) | xargs -P 6 -I{} bash -c 'mk_md {}'
 }
 require "k8s: objects created in the emulator" mk_k8s
 
