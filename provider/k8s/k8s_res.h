@@ -115,6 +115,27 @@ void k8s_res_plan_begin(tfp_ctx *ctx, const tf_value *prior,
 void k8s_res_explain(k8s_client *c, const json_t *obj, const k8s_gvr *r,
 		     const char *ns, const char *selector, char **buf);
 
+/* The words of the errors of a wait for readiness (k8s_res_wait_failed),
+ * e.g. for a cluster: title "Cluster", noun "cluster", kind "Cluster". */
+typedef struct {
+	const char *title;   /* "<title> not ready in time" */
+	const char *noun;    /* "Stopped while waiting for the <noun>" */
+	const char *kind;    /* "<kind> ns/name did not become ready ..." */
+	const char *stopped; /* "... while <stopped> ns/name was not ready" */
+	const char *fix;     /* after "fix the cause": "" or " (often ...)" */
+	const char *resume;  /* after a stop: what the next apply does */
+} k8s_wait_words;
+
+/* Diagnostics for how k8s_res_poll of a readiness wait on ns/name ended
+ * (rc): none for TFP_OK; for TFP_E_TIMEOUT (timeouts.`which`, `timeout_s`)
+ * an error giving `why` (NULL: "not ready") and the False `conditions`
+ * (NULL: none reported); for TFP_E_CANCELLED a stop error; otherwise
+ * k8s_diag of err. */
+void k8s_res_wait_failed(tf_diags *d, const k8s_wait_words *w, int rc,
+			 const tfp_error *err, const char *ns, const char *name,
+			 const char *which, long timeout_s, const char *why,
+			 const char *conditions);
+
 /* `phase` value read records when the main object (Cluster,
  * MachineDeployment) is missing but other objects of the resource exist:
  * the plan then replaces the resource, so they are cleaned up. */
@@ -127,6 +148,23 @@ bool k8s_phase_incomplete(const tf_value *state);
  * RBAC, reachability, TLS, timeouts, a stop). Writes into buf (always
  * NUL-terminated when len > 0); returns buf. */
 const char *k8s_error_text(const tfp_error *err, char *buf, size_t len);
+
+/* ---- listing (k8s_res_list.c) ----------------------------------------- */
+
+/* The `config` block of both k8s list resources: `namespace` (default:
+ * the provider's, then `default`) and `label_selector`. */
+extern const tf_block_def k8s_res_list_schema;
+
+/* The whole list hook of a k8s resource whose objects are `r` (its main
+ * kind: Cluster, MachineDeployment) and whose import ID is
+ * "namespace/name": pages of LIST in the configured namespace with the
+ * label selector, one object emitted at a time (tfp_list_object with the
+ * resource's import and read). */
+void k8s_res_list(
+	tfp_ctx *ctx, const tf_value *config, tfp_lister *l, const k8s_gvr *r,
+	void (*import)(tfp_ctx *, const char *, tf_value **, tf_diags *),
+	void (*read)(tfp_ctx *, const tf_value *, tf_value **, tf_diags *),
+	tf_diags *d);
 
 /* Add an error diagnostic with `summary` (e.g. "Cannot create Cluster
  * default/a") and k8s_error_text() as detail. path may be NULL. */

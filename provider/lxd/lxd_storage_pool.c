@@ -24,6 +24,7 @@
 #include "../resource.h"
 #include "client.h"
 #include "lxd_common.h"
+#include "lxd_identity.h"
 #include "lxd_kit.h"
 #include "lxd_name.h"
 #include "lxd_server_keys.h"
@@ -769,6 +770,127 @@ static void pool_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 			 "Deleting storage pool \"%s\"", name);
 }
 
+/* ---- list --------------------------------------------------------------- */
+
+static const tf_block_def pool_list_schema = {
+	.description = "Lists every storage pool of the server (or cluster). "
+		       "The `config` block takes no arguments.",
+};
+
+struct pool_lister {
+	tfp_ctx *ctx;
+	tfp_lister *l;
+	tf_diags *d;
+};
+
+static int pool_list_one(const json_t *pool, void *arg)
+{
+	struct pool_lister *a = arg;
+	const char *name = json_string_value(json_object_get(pool, "name"));
+	tf_value *stub;
+	int rc;
+
+	if (!name || !*name)
+		return 0;
+	stub = tf_schema_empty_object(a->ctx->schema);
+	if (!stub) {
+		tf_diags_error(a->d, NULL, "Out of memory",
+			       "Listing storage pools");
+		return 1;
+	}
+	tf_value_object_set(stub, "name", tf_value_string(name));
+	rc = tfp_list_object(a->l, a->ctx, pool_import, pool_read, name, name,
+			     stub, a->d);
+	tf_value_unref(stub);
+	return rc;
+}
+
+/* One GET with recursion (the names, and nothing else, are used unless
+ * include_resource: then each pool is imported and read as
+ * `terraform import` would). */
+static void pool_list(tfp_ctx *ctx, const tf_value *config, tfp_lister *l,
+		      tf_diags *d)
+{
+	struct pool_lister a = { .ctx = ctx, .l = l, .d = d };
+	lxd_client *c = lxd_ctx_client(ctx, d);
+	tfp_error err = { 0 };
+
+	(void)config;
+	if (!c)
+		return;
+	if (lxd_each_at(c, strdup("/1.0/storage-pools?recursion=1"),
+			pool_list_one, &a, &err))
+		lxd_diag(d, NULL, "Cannot list storage pools", &err,
+			 "Listing storage pools");
+}
+
+/* ---- generated configuration ------------------------------------------ */
+
+/* A config map (state) without the keys LXD fills in itself, as an import
+ * leaves them out; NULL when none is left. */
+static tf_value *user_keys(const tf_value *map, struct filter_arg *fa)
+{
+	json_t *obj;
+	tf_value *out;
+
+	if (!tf_value_is_known(map))
+		return NULL;
+	obj = lxd_map_to_config(map);
+	out = obj ? lxd_config_to_map(obj, import_filter, fa) : NULL;
+	json_decref(obj);
+	if (out && tf_value_len(out) == 0) {
+		tf_value_unref(out);
+		out = NULL;
+	}
+	return out;
+}
+
+/* Set attribute `name` of cfg (refcount 1) to `take`, or to a null of
+ * its type when take is NULL. */
+static void set_or_null(tf_value *cfg, const char *name, tf_value *take)
+{
+	if (!take)
+		take = tf_value_null(tf_value_type(tf_value_attr(cfg, name)));
+	tf_value_object_set(cfg, name, take);
+}
+
+/* GenerateResourceConfig: the generic answer, with `config` and each
+ * member's keys filtered like an import (no `volatile.*`, no key the
+ * driver fills in, no default `source`). */
+static void pool_generate_config(tfp_ctx *ctx, const tf_value *state,
+				 tf_value **config, tf_diags *d)
+{
+	struct filter_arg fa = {
+		.driver = tf_value_attr_string(state, "driver"),
+		.name = tf_value_attr_string(state, "name"),
+	};
+	const tf_value *mc = tf_value_attr(state, "member_config");
+	tf_value *cfg = tf_schema_config_of_state(ctx->schema, state);
+	tf_value *members = NULL;
+
+	(void)d;
+	*config = cfg;
+	if (!cfg || !tf_value_is_known(cfg))
+		return;
+	cfg = *config = tf_value_mut(cfg);
+	set_or_null(cfg, "config",
+		    user_keys(tf_value_attr(state, "config"), &fa));
+	if (tf_value_is_known(mc) && tf_value_len(mc) > 0)
+		members = tf_value_map_new(tf_value_type(mc));
+	for (size_t i = 0; members && i < tf_value_len(mc); i++) {
+		tf_value *keys = user_keys(tf_value_map_value(mc, i), &fa);
+
+		if (keys)
+			tf_value_map_set(members, tf_value_map_key(mc, i),
+					 keys);
+	}
+	if (members && tf_value_len(members) == 0) {
+		tf_value_unref(members);
+		members = NULL;
+	}
+	set_or_null(cfg, "member_config", members);
+}
+
 const tfp_resource lxd_storage_pool_resource = {
 	.type_name = "lxd_storage_pool",
 	.version = 0,
@@ -779,4 +901,9 @@ const tfp_resource lxd_storage_pool_resource = {
 	.update = pool_update,
 	.remove = pool_delete,
 	.import = pool_import,
+	.list_schema = &pool_list_schema,
+	.list = pool_list,
+	.identity_schema = &lxd_identity_name_def,
+	.identity = lxd_identity_name,
+	.generate_config = pool_generate_config,
 };

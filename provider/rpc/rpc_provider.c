@@ -1,6 +1,5 @@
 /* provider/rpc handlers for the provider-level RPCs: schema and metadata,
- * provider validation and configuration, StopProvider, and the RPCs this
- * provider answers empty (functions, identity schemas). Contract:
+ * provider validation and configuration and StopProvider. Contract:
  * rpc_call.h; rows: rpc_table.c. */
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +48,10 @@ int rpc_get_metadata(rpc_call *c, const void *req, void *resp)
 		      Tfplugin6__GetMetadata__EphemeralMetadata,
 		      tfplugin6__get_metadata__ephemeral_metadata__init,
 		      m->type_name = (char *)app->eph[i].def->type_name);
+	RPC_PUT_TYPES(ar, rs, list_resources, rpc_nlisted(app),
+		      Tfplugin6__GetMetadata__ListResourceMetadata,
+		      tfplugin6__get_metadata__list_resource_metadata__init,
+		      m->type_name = (char *)rpc_listed(app, i)->def->type_name);
 	RPC_PUT_TYPES(ar, rs, functions, app->provider->nfunctions,
 		      Tfplugin6__GetMetadata__FunctionMetadata,
 		      tfplugin6__get_metadata__function_metadata__init,
@@ -123,15 +126,5 @@ int rpc_stop(rpc_call *c, const void *req, void *resp)
 	atomic_store(&c->app->stop, 1);
 	tfp_info("StopProvider received: cancelling in-flight operations");
 	rs->error = (char *)"";
-	return SRV_STATUS_OK;
-}
-
-/* No resource identities yet: an empty map (Terraform 1.12+ asks after
- * every GetProviderSchema). */
-int rpc_identity_schemas(rpc_call *c, const void *req, void *resp)
-{
-	(void)c;
-	(void)req;
-	(void)resp;
 	return SRV_STATUS_OK;
 }

@@ -55,6 +55,10 @@ static const rpc_method table[] = {
 	UNARY(CallFunction, call_function, rpc_call_function),
 	UNARY(GetResourceIdentitySchemas, get_resource_identity_schemas,
 	      rpc_identity_schemas),
+	UNARY(UpgradeResourceIdentity, upgrade_resource_identity,
+	      rpc_upgrade_identity),
+	UNARY(GenerateResourceConfig, generate_resource_config,
+	      rpc_generate_config),
 	UNARY(ValidateEphemeralResourceConfig,
 	      validate_ephemeral_resource_config, rpc_validate_ephemeral),
 	UNARY(OpenEphemeralResource, open_ephemeral_resource,
@@ -63,6 +67,8 @@ static const rpc_method table[] = {
 	      rpc_renew_ephemeral),
 	UNARY(CloseEphemeralResource, close_ephemeral_resource,
 	      rpc_close_ephemeral),
+	UNARY(ValidateListResourceConfig, validate_list_resource_config,
+	      rpc_validate_list),
 	STREAM(ListResource, list_resource, event, rpc_list_resource),
 };
 
