@@ -95,9 +95,13 @@ typedef struct lxd_client_opts {
 
 typedef struct lxd_client lxd_client;
 
-/* Resolve the unix socket path: $LXD_SOCKET, $LXD_DIR/unix.socket,
- * /var/snap/lxd/common/lxd/unix.socket (if writable), /var/lib/lxd/unix.socket.
- * Writes into buf; returns buf, or NULL if none exists. */
+/* Resolve the unix socket path of a local LXD or Incus server, first
+ * match wins: $LXD_SOCKET, $LXD_DIR/unix.socket, $INCUS_SOCKET,
+ * $INCUS_DIR/unix.socket (a set variable is used whether or not the socket
+ * exists), then /var/snap/lxd/common/lxd/unix.socket (if writable),
+ * /var/lib/lxd/unix.socket, /var/lib/incus/unix.socket (if present).
+ * Writes into buf; returns buf, or NULL if none applies or buf is too
+ * small. */
 const char *lxd_socket_resolve(char *buf, size_t len);
 
 int lxd_client_new(const lxd_client_opts *o, lxd_client **out, tfp_error *err);

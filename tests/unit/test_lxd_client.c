@@ -821,16 +821,24 @@ static void test_lxd_client_escape(void **state)
 	assert_null(lxd_escape(NULL));
 }
 
+static const char *const socket_vars[] = { "LXD_SOCKET", "LXD_DIR",
+					   "INCUS_SOCKET", "INCUS_DIR" };
+#define NSOCKET_VARS (sizeof(socket_vars) / sizeof(socket_vars[0]))
+
 static void test_lxd_client_socket_resolve(void **state)
 {
 	char buf[256], tiny[8];
-	char *old_sock = getenv("LXD_SOCKET") ? strdup(getenv("LXD_SOCKET")) :
-						NULL;
-	char *old_dir = getenv("LXD_DIR") ? strdup(getenv("LXD_DIR")) : NULL;
+	char *old[NSOCKET_VARS];
 
 	(void)state;
+	for (size_t i = 0; i < NSOCKET_VARS; i++) {
+		const char *v = getenv(socket_vars[i]);
+		old[i] = v ? strdup(v) : NULL;
+	}
 	setenv("LXD_SOCKET", "/run/x/lxd.sock", 1);
 	setenv("LXD_DIR", "/tmp/lxd-dir", 1);
+	setenv("INCUS_SOCKET", "/run/y/incus.sock", 1);
+	setenv("INCUS_DIR", "/tmp/incus-dir", 1);
 	assert_string_equal(lxd_socket_resolve(buf, sizeof(buf)),
 			    "/run/x/lxd.sock");
 	unsetenv("LXD_SOCKET");
@@ -840,17 +848,23 @@ static void test_lxd_client_socket_resolve(void **state)
 	setenv("LXD_SOCKET", "", 1);
 	assert_string_equal(lxd_socket_resolve(buf, sizeof(buf)),
 			    "/tmp/lxd-dir/unix.socket");
-	unsetenv("LXD_SOCKET");
+	/* Incus's variables, after LXD's. */
 	unsetenv("LXD_DIR");
+	assert_string_equal(lxd_socket_resolve(buf, sizeof(buf)),
+			    "/run/y/incus.sock");
+	setenv("INCUS_SOCKET", "", 1);
+	assert_string_equal(lxd_socket_resolve(buf, sizeof(buf)),
+			    "/tmp/incus-dir/unix.socket");
+	for (size_t i = 0; i < NSOCKET_VARS; i++)
+		unsetenv(socket_vars[i]);
 	/* Falls back to the system paths, which exist only if installed. */
 	if (lxd_socket_resolve(buf, sizeof(buf)))
 		assert_non_null(strstr(buf, "/unix.socket"));
-	if (old_sock)
-		setenv("LXD_SOCKET", old_sock, 1);
-	if (old_dir)
-		setenv("LXD_DIR", old_dir, 1);
-	free(old_sock);
-	free(old_dir);
+	for (size_t i = 0; i < NSOCKET_VARS; i++) {
+		if (old[i])
+			setenv(socket_vars[i], old[i], 1);
+		free(old[i]);
+	}
 }
 
 static void test_lxd_client_new_validation(void **state)
