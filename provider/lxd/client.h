@@ -189,6 +189,12 @@ int lxd_server_info(lxd_client *c, const json_t **info, tfp_error *err);
 void lxd_server_info_forget(lxd_client *c);
 /* Is the API extension present? (false if the server is unreachable) */
 bool lxd_has_extension(lxd_client *c, const char *ext);
+/* The server's kind and version from GET /1.0 (environment.server and
+ * server_version), e.g. "LXD 5.0.2" or "Incus 6.0.4", written into buf;
+ * "the server" when it cannot be read. Returns buf. For messages only:
+ * features are chosen by API extension (lxd_has_extension), never by the
+ * version. */
+const char *lxd_server_describe(lxd_client *c, char *buf, size_t len);
 
 /* Is LXD considered answering? (false once a request timed out with the
  * connection open, or a retry budget was spent on refused connections,

@@ -804,6 +804,44 @@ static void test_lxd_client_has_extension_unreachable(void **state)
 	script_done(&s);
 }
 
+static void test_lxd_client_server_describe(void **state)
+{
+	char *info = read_data("server_info.json");
+	static const char incus[] =
+		"{\"type\":\"sync\",\"status_code\":200,\"metadata\":"
+		"{\"api_extensions\":[\"storage_lvm_cluster\"],"
+		"\"environment\":{\"server\":\"incus\","
+		"\"server_version\":\"6.0.4\"}}}";
+	step steps[] = { { .status = 200, .body = info } };
+	step isteps[] = { { .status = 200, .body = incus } };
+	static const step down[] = { { .rc = HTTP_E_NOT_SENT } };
+	script s = { .steps = steps, .n = 1 }, is = { .steps = isteps, .n = 1 },
+	       ds = { .steps = down, .n = 1 };
+	lxd_client *c = new_scripted(&s, NULL, 0, NULL);
+	lxd_client *ic = new_scripted(&is, NULL, 0, NULL);
+	lxd_client *dc = new_scripted(&ds, NULL, 0, NULL);
+	char buf[64], tiny[4];
+
+	(void)state;
+	assert_string_equal(lxd_server_describe(c, buf, sizeof(buf)),
+			    "LXD 5.0.2");
+	assert_string_equal(lxd_server_describe(ic, buf, sizeof(buf)),
+			    "Incus 6.0.4");
+	assert_true(lxd_has_extension(ic, "storage_lvm_cluster"));
+	assert_false(lxd_has_extension(c, "storage_lvm_cluster"));
+	assert_string_equal(lxd_server_describe(dc, buf, sizeof(buf)),
+			    "the server");
+	assert_string_equal(lxd_server_describe(ic, tiny, sizeof(tiny)),
+			    "Inc"); /* bounded */
+	lxd_client_free(c);
+	lxd_client_free(ic);
+	lxd_client_free(dc);
+	script_done(&s);
+	script_done(&is);
+	script_done(&ds);
+	free(info);
+}
+
 static void test_lxd_client_escape(void **state)
 {
 	char *s;
@@ -1772,6 +1810,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_lxd_client_protocol_errors),
 		cmocka_unit_test(test_lxd_client_has_extension),
 		cmocka_unit_test(test_lxd_client_has_extension_unreachable),
+		cmocka_unit_test(test_lxd_client_server_describe),
 		cmocka_unit_test(test_lxd_client_escape),
 		cmocka_unit_test(test_lxd_client_socket_resolve),
 		cmocka_unit_test(test_lxd_client_new_validation),
