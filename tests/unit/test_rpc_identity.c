@@ -25,8 +25,8 @@
 
 static const tf_attr_def net_attrs[] = {
 	{ "name", "\"string\"", TF_REQUIRED | TF_FORCE_NEW, NULL, "Name." },
-	{ "scope", "\"string\"", TF_OPTIONAL | TF_COMPUTED | TF_FORCE_NEW,
-	  NULL, "Scope." },
+	{ "scope", "\"string\"", TF_OPTIONAL | TF_COMPUTED | TF_FORCE_NEW, NULL,
+	  "Scope." },
 	{ "mode", "\"string\"", TF_OPTIONAL | TF_COMPUTED, "\"auto\"",
 	  "Mode." },
 	{ "note", "\"string\"", TF_OPTIONAL, NULL, "Note." },
@@ -499,8 +499,7 @@ static void test_apply_identity(void **state)
 	tf_value_object_set(planned, "scope", tf_value_string("s2"));
 	/* The plan of the create had an unknown scope. */
 	tf_value_object_set(pid_v, "name", tf_value_string("a"));
-	tf_value_object_set(pid_v, "scope",
-			    tf_value_unknown(tf_type_string()));
+	tf_value_object_set(pid_v, "scope", tf_value_unknown(tf_type_string()));
 	pid.identity_data = dv(pid_v);
 	rq.type_name = (char *)"fake_net";
 	rq.prior_state = dv(null);
@@ -569,8 +568,7 @@ static void test_import_by_identity(void **state)
 			    "default/a");
 	assert_string_equal(last_import_id, "default/a");
 	/* By ID: an identity is returned too. */
-	assert_string_equal(import_identity("fake_net", "s3/c", NULL),
-			    "s3/c");
+	assert_string_equal(import_identity("fake_net", "s3/c", NULL), "s3/c");
 	/* Refused before the resource sees them. */
 	assert_string_equal(import_identity("fake_net", NULL, slash),
 			    "ERROR: Invalid import identity");
@@ -626,9 +624,10 @@ static const char *upgrade_identity(const char *type, int64_t version,
 static void test_upgrade_identity(void **state)
 {
 	(void)state;
-	assert_string_equal(upgrade_identity("fake_net", 0,
-					     "{\"scope\":\"s\",\"label\":\"a\"}"),
-			    "s/a");
+	assert_string_equal(
+		upgrade_identity("fake_net", 0,
+				 "{\"scope\":\"s\",\"label\":\"a\"}"),
+		"s/a");
 	assert_string_equal(upgrade_identity("fake_net", 1,
 					     "{\"scope\":\"s\",\"name\":\"a\"}"),
 			    "s/a");
@@ -659,8 +658,7 @@ static tf_value *generate(const tf_value *st, size_t *ndiags)
 	rq.type_name = (char *)"fake_net";
 	rq.state = st ? dv(st) : NULL;
 	b = call(M "GenerateResourceConfig", &rq.base, &rlen);
-	rs = RPC_UNPACK(tfplugin6__generate_resource_config__response, rlen,
-			b);
+	rs = RPC_UNPACK(tfplugin6__generate_resource_config__response, rlen, b);
 	*ndiags = rs->n_diagnostics;
 	if (rs->config)
 		out = undv(rs->config, net_type);
@@ -716,8 +714,8 @@ static const tf_nested_block_def fw_blocks[] = {
 static const tf_attr_def fw_attrs[] = {
 	{ "name", "\"string\"", TF_REQUIRED, NULL, "Name." },
 };
-static const tf_block_def fw_schema = { fw_attrs, TF_COUNT(fw_attrs),
-					fw_blocks, TF_COUNT(fw_blocks) };
+static const tf_block_def fw_schema = { fw_attrs, TF_COUNT(fw_attrs), fw_blocks,
+					TF_COUNT(fw_blocks) };
 
 static void test_config_of_state_nested(void **state)
 {
