@@ -77,7 +77,8 @@ is() {
 secret_keys() { is "Secret keys" "$(emu_curl GET "$SECRET" | jq -c '.data | keys')" \
 	'["client-crt","client-key","project","server","server-crt"]'; }
 secret_server() { is server "$(key server)" "https://$RIG_N1_ADDRESS"; }
-secret_cert() { cmp -s <(key server-crt) "$RIG_N1_LXD_DIR/cluster.crt"; }
+# (compared without trailing newlines: jq -r adds one)
+secret_cert() { is server-crt "$(key server-crt)" "$(<"$RIG_N1_LXD_DIR/cluster.crt")"; }
 secret_project() { is project "$(key project)" default; }
 lxcc_ref() { is secretRef "$(emu_curl GET "$LXCC" | jq -r .spec.secretRef.name)" srv-lxd-identity; }
 secret_gone() { is "Secret GET code" "$(emu_curl GET "$SECRET" | jq -r '.code // empty')" 404; }
