@@ -67,6 +67,10 @@ int tfv__coll_slots(tfv__coll *c, size_t n)
 
 int tfv__coll_add(tfv__coll *c, tf_value *take, const char *key, size_t keylen)
 {
+	if (c->keys && !key) {
+		tf_value_unref(take);
+		return TF_E_INVALID;
+	}
 	if (c->keys && !(c->keys[c->got] = strndup(key, keylen))) {
 		tf_value_unref(take);
 		return TF_E_NOMEM;
@@ -106,6 +110,31 @@ int tfv__coll_finish(tfv__where *w, tfv__coll *col, tf_type *t, int rc,
 	}
 	*out = tfv__coll_build(col, t);
 	return *out ? TF_OK : tfv__fail(w, TF_E_NOMEM, "out of memory");
+}
+
+int tfv__decode_seq(tfv__where *w, tf_type *t, size_t n, tfv__elem_fn elem,
+		    void *ctx, int depth, tf_value **out)
+{
+	tfv__coll col;
+	int rc;
+
+	if (tf_type_kind_of(t) == TF_T_TUPLE && n != tf_type_tuple_len(t))
+		return tfv__fail(w, TF_E_INVALID,
+				 "tuple needs %zu elements, got %zu",
+				 tf_type_tuple_len(t), n);
+	rc = tfv__coll_init(&col, n, false) ?
+		     tfv__fail(w, TF_E_NOMEM, "out of memory") :
+		     TF_OK;
+	for (size_t i = 0; rc == TF_OK && i < n; i++) {
+		tf_value *v = NULL;
+
+		tfv__where_push(w, TFV__STEP_IDX, NULL, 0, i);
+		rc = elem(ctx, i, tf_type_seq_elem(t, i), depth + 1, &v);
+		tfv__where_pop(w);
+		if (rc == TF_OK && tfv__coll_add(&col, v, NULL, 0))
+			rc = tfv__fail(w, TF_E_NOMEM, "out of memory");
+	}
+	return tfv__coll_finish(w, &col, t, rc, out);
 }
 
 int tfv__decode_begin(tfv__where *w, const void *buf, size_t len,

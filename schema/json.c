@@ -234,34 +234,29 @@ static int jdec_dynamic(struct jctx *c, const json_t *j, int depth,
 	return rc;
 }
 
+/* tfv__elem_fn over a JSON array. */
+struct jseq {
+	struct jctx *c;
+	const json_t *j;
+};
+
+static int jdec_elem(void *ctx, size_t i, tf_type *et, int depth,
+		     tf_value **out)
+{
+	struct jseq *s = ctx;
+
+	return jdec(s->c, json_array_get(s->j, i), et, depth, out);
+}
+
 static int jdec_seq(struct jctx *c, const json_t *j, tf_type *t, int depth,
 		    tf_value **out)
 {
-	tf_type_kind k = tf_type_kind_of(t);
+	struct jseq s = { c, j };
 	size_t n = json_array_size(j);
-	tfv__coll col;
-	int rc;
 
 	if (n > TF_MAX_ELEMS)
 		return tfv__fail(&c->w, TF_E_LIMIT, "too many elements");
-	if (k == TF_T_TUPLE && n != tf_type_tuple_len(t))
-		return tfv__fail(&c->w, TF_E_INVALID,
-				 "tuple needs %zu elements, got %zu",
-				 tf_type_tuple_len(t), n);
-	rc = tfv__coll_init(&col, n, false) ? nomem(c) : TF_OK;
-	for (size_t i = 0; rc == TF_OK && i < n; i++) {
-		tf_value *v = NULL;
-
-		tfv__where_push(&c->w, TFV__STEP_IDX, NULL, 0, i);
-		rc = jdec(c, json_array_get(j, i),
-			  k == TF_T_TUPLE ? tf_type_tuple_elem(t, i) :
-					    tf_type_elem(t),
-			  depth + 1, &v);
-		tfv__where_pop(&c->w);
-		if (rc == TF_OK && tfv__coll_add(&col, v, NULL, 0))
-			rc = nomem(c);
-	}
-	return tfv__coll_finish(&c->w, &col, t, rc, out);
+	return tfv__decode_seq(&c->w, t, n, jdec_elem, &s, depth, out);
 }
 
 static int jdec_map(struct jctx *c, const json_t *j, tf_type *t, int depth,
@@ -570,10 +565,7 @@ static int jenc(tfv__buf *b, const tf_value *v, tf_type *decl, int depth)
 			if (i)
 				tfv__buf_str(b, ",");
 			rc = jenc(b, tf_value_index(v, i),
-				  k == TF_T_TUPLE ?
-					  tf_type_tuple_elem(decl, i) :
-					  tf_type_elem(decl),
-				  depth + 1);
+				  tf_type_seq_elem(decl, i), depth + 1);
 			if (rc)
 				return rc;
 		}

@@ -485,34 +485,28 @@ static int dec_dynamic(struct dctx *c, const msgpack_object *o, int depth,
 	return rc;
 }
 
+/* tfv__elem_fn over a msgpack array. */
+struct mseq {
+	struct dctx *c;
+	const msgpack_object *o;
+};
+
+static int dec_elem(void *ctx, size_t i, tf_type *et, int depth, tf_value **out)
+{
+	struct mseq *s = ctx;
+
+	return dec_value(s->c, &s->o->via.array.ptr[i], et, depth, out);
+}
+
 static int dec_seq(struct dctx *c, const msgpack_object *o, tf_type *t,
 		   int depth, tf_value **out)
 {
-	tf_type_kind k = tf_type_kind_of(t);
-	tfv__coll col;
-	size_t n;
-	int rc;
+	struct mseq s = { c, o };
 
 	if (o->type != MSGPACK_OBJECT_ARRAY)
 		return mismatch(c, o, t);
-	n = o->via.array.size;
-	if (k == TF_T_TUPLE && n != tf_type_tuple_len(t))
-		return tfv__fail(&c->w, TF_E_INVALID,
-				 "tuple needs %zu elements, got %zu",
-				 tf_type_tuple_len(t), n);
-	rc = tfv__coll_init(&col, n, false) ? nomem(c) : TF_OK;
-	for (size_t i = 0; rc == TF_OK && i < n; i++) {
-		tf_type *et = k == TF_T_TUPLE ? tf_type_tuple_elem(t, i) :
-						tf_type_elem(t);
-		tf_value *v = NULL;
-
-		tfv__where_push(&c->w, TFV__STEP_IDX, NULL, 0, i);
-		rc = dec_value(c, &o->via.array.ptr[i], et, depth + 1, &v);
-		tfv__where_pop(&c->w);
-		if (rc == TF_OK && tfv__coll_add(&col, v, NULL, 0))
-			rc = nomem(c);
-	}
-	return tfv__coll_finish(&c->w, &col, t, rc, out);
+	return tfv__decode_seq(&c->w, t, o->via.array.size, dec_elem, &s, depth,
+			       out);
 }
 
 /* A map key: a str or bin payload holding UTF-8 text without NULs. */
@@ -841,10 +835,7 @@ static int enc_value(msgpack_packer *pk, const tf_value *v, tf_type *decl,
 		CK(msgpack_pack_array(pk, n));
 		for (i = 0; i < n; i++) {
 			rc = enc_value(pk, tf_value_index(v, i),
-				       k == TF_T_TUPLE ?
-					       tf_type_tuple_elem(decl, i) :
-					       tf_type_elem(decl),
-				       depth + 1);
+				       tf_type_seq_elem(decl, i), depth + 1);
 			if (rc)
 				return rc;
 		}

@@ -260,6 +260,13 @@ tf_type *tf_type_tuple_elem(const tf_type *t, size_t i)
 	return t->kind == TF_T_TUPLE && i < t->n ? t->types[i] : NULL;
 }
 
+tf_type *tf_type_seq_elem(const tf_type *t, size_t i)
+{
+	if (t->kind == TF_T_TUPLE)
+		return tf_type_tuple_elem(t, i);
+	return t->kind == TF_T_LIST || t->kind == TF_T_SET ? t->elem : NULL;
+}
+
 int tft__cmp(const tf_type *a, const tf_type *b)
 {
 	size_t i;

@@ -71,6 +71,9 @@ long tf_type_attr_index(const tf_type *t, const char *name);
 /* Tuple elements. */
 size_t tf_type_tuple_len(const tf_type *t);
 tf_type *tf_type_tuple_elem(const tf_type *t, size_t i);
+/* Declared type of element i of a sequence (borrowed): a tuple's i-th
+ * type, a list's or set's element type; NULL for other kinds. */
+tf_type *tf_type_seq_elem(const tf_type *t, size_t i);
 
 /* Structural equality (dynamic equals only dynamic). */
 bool tf_type_equal(const tf_type *a, const tf_type *b);

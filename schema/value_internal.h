@@ -152,8 +152,8 @@ int tfv__coll_init(tfv__coll *c, size_t n, bool keyed);
 /* An object's attributes instead: n slots, NULL until the decoder sets
  * vals[i] (a NULL left at build time is the caller's to prevent). */
 int tfv__coll_slots(tfv__coll *c, size_t n);
-/* Append `take` (and, keyed, a copy of key[0..keylen)). TF_E_NOMEM:
- * `take` was released. */
+/* Append `take` (and, keyed, a copy of key[0..keylen)). TF_E_NOMEM, or
+ * TF_E_INVALID for a keyed collection without a key: `take` was released. */
 int tfv__coll_add(tfv__coll *c, tf_value *take, const char *key, size_t keylen);
 /* The value of type t (tfv__seq_from / tfv__map_from), NULL when out of
  * memory; either way the collection is emptied. */
@@ -165,5 +165,15 @@ void tfv__coll_done(tfv__coll *c);
  * returned. */
 int tfv__coll_finish(tfv__where *w, tfv__coll *col, tf_type *t, int rc,
 		     tf_value **out);
+
+/* Decode element i of a sequence as type et into *out (the decoder's own
+ * recursion, at depth). TF_OK or a TF_E_* code recorded at w. */
+typedef int (*tfv__elem_fn)(void *ctx, size_t i, tf_type *et, int depth,
+			    tf_value **out);
+/* A list, set or tuple of type t with n elements, each decoded by elem
+ * (at depth + 1) with its position in the error path: a tuple of another
+ * length is TF_E_INVALID. The value into *out, or a TF_E_* code. */
+int tfv__decode_seq(tfv__where *w, tf_type *t, size_t n, tfv__elem_fn elem,
+		    void *ctx, int depth, tf_value **out);
 
 #endif

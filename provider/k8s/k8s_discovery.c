@@ -1,5 +1,6 @@
 /* API discovery: GET /apis and /apis/{group}/{version}, cached in the
  * client (disc_lock), and the Cluster API / CAPN type set. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -248,13 +249,84 @@ int k8s_resolve(k8s_client *c, const char *group, const char *kind,
 	return rc;
 }
 
+/* The kinds resolved after Cluster (whose version the CAPI groups must
+ * share), in order. When a group does not serve one, the error says the
+ * group is missing and what to install (missing, hint); without them the
+ * resolver's own message stands. The infrastructure group (CAPN) is asked
+ * for INFRA_VERSION instead. */
+#define INFRA_VERSION "v1alpha2"
+#define BOOT_MISSING "the kubeadm bootstrap kinds in "
+#define BOOT_HINT                                                              \
+	"install the kubeadm bootstrap provider (`clusterctl init` installs "  \
+	"it by default)"
+#define INFRA_MISSING "the CAPN kinds (LXCCluster, LXCMachineTemplate) in "
+#define INFRA_HINT                                                             \
+	"install the CAPN infrastructure provider, "                           \
+	"lxc/cluster-api-provider-incus v0.7 or later (`clusterctl init "      \
+	"--infrastructure incus`)"
+#define STEP(grp, knd, field, infra, missing, hint)                            \
+	{                                                                      \
+		grp, knd, offsetof(k8s_capi, field), infra, missing, hint      \
+	}
+
+static const struct capi_step {
+	const char *group, *kind;
+	size_t off; /* of the k8s_gvr in k8s_capi */
+	bool infra;
+	const char *missing, *hint;
+} capi_steps[] = {
+	STEP(CAPI_GROUP, "MachineDeployment", machine_deployment, false, NULL,
+	     NULL),
+	STEP(CAPI_GROUP, "MachineSet", machine_set, false, NULL, NULL),
+	STEP(CAPI_GROUP, "Machine", machine, false, NULL, NULL),
+	STEP(CP_GROUP, "KubeadmControlPlane", kubeadm_control_plane, false,
+	     "KubeadmControlPlane ",
+	     "install the kubeadm control plane provider (`clusterctl init` "
+	     "installs it by default) at the same version as Cluster API"),
+	STEP(BOOT_GROUP, "KubeadmConfigTemplate", kubeadm_config_template,
+	     false, BOOT_MISSING, BOOT_HINT),
+	STEP(BOOT_GROUP, "KubeadmConfig", kubeadm_config, false, BOOT_MISSING,
+	     BOOT_HINT),
+	STEP(INFRA_GROUP, "LXCCluster", lxc_cluster, true, INFRA_MISSING,
+	     INFRA_HINT),
+	STEP(INFRA_GROUP, "LXCMachineTemplate", lxc_machine_template, true,
+	     INFRA_MISSING, INFRA_HINT),
+	STEP(INFRA_GROUP, "LXCMachine", lxc_machine, true, INFRA_MISSING,
+	     INFRA_HINT),
+};
+
+/* Resolve the capi_steps into k (capi_version set). */
+static int capi_kinds_locked(k8s_client *c, k8s_capi *k, tfp_error *err)
+{
+	const char *one[2] = { k->capi_version, NULL };
+	const char *infra[2] = { INFRA_VERSION, NULL };
+
+	for (size_t i = 0; i < sizeof(capi_steps) / sizeof(capi_steps[0]);
+	     i++) {
+		const struct capi_step *s = &capi_steps[i];
+		k8s_gvr *out = (k8s_gvr *)((char *)k + s->off);
+		int rc = resolve_locked(c, s->group, s->kind,
+					s->infra ? infra : one, out, err);
+
+		if (rc == TFP_E_NOTSERVED && s->missing)
+			return tfp_err_set(
+				err, TFP_E_NOTSERVED, 0,
+				"the management cluster at %s does not serve "
+				"%s%s/%s: %s",
+				c->server, s->missing, s->group,
+				s->infra ? INFRA_VERSION : k->capi_version,
+				s->hint);
+		if (rc != TFP_OK)
+			return rc;
+	}
+	return TFP_OK;
+}
+
 static int capi_locked(k8s_client *c, tfp_error *err)
 {
 	static const char *const v2[] = { "v1beta2", "v1beta1", NULL };
-	static const char *const infra[] = { "v1alpha2", NULL };
 	k8s_capi k;
 	json_t *vs = NULL;
-	const char *one[2] = { NULL, NULL };
 	int rc;
 
 	memset(&k, 0, sizeof(k));
@@ -274,60 +346,9 @@ static int capi_locked(k8s_client *c, tfp_error *err)
 	rc = resolve_locked(c, CAPI_GROUP, "Cluster", v2, &k.cluster, err);
 	if (rc != TFP_OK)
 		return rc;
-	k.capi_version = k.cluster.version;
 	/* One CAPI version for the core, control plane and bootstrap kinds. */
-	one[0] = k.capi_version;
-	if ((rc = resolve_locked(c, CAPI_GROUP, "MachineDeployment", one,
-				 &k.machine_deployment, err)) ||
-	    (rc = resolve_locked(c, CAPI_GROUP, "MachineSet", one,
-				 &k.machine_set, err)) ||
-	    (rc = resolve_locked(c, CAPI_GROUP, "Machine", one, &k.machine,
-				 err)))
-		return rc;
-	rc = resolve_locked(c, CP_GROUP, "KubeadmControlPlane", one,
-			    &k.kubeadm_control_plane, err);
-	if (rc == TFP_E_NOTSERVED)
-		return tfp_err_set(
-			err, TFP_E_NOTSERVED, 0,
-			"the management cluster at %s does not serve "
-			"KubeadmControlPlane %s/%s: install the kubeadm "
-			"control plane provider (`clusterctl init` installs "
-			"it by default) at the same version as Cluster API",
-			c->server, CP_GROUP, k.capi_version);
-	if (rc != TFP_OK)
-		return rc;
-	rc = resolve_locked(c, BOOT_GROUP, "KubeadmConfigTemplate", one,
-			    &k.kubeadm_config_template, err);
-	if (rc == TFP_OK)
-		rc = resolve_locked(c, BOOT_GROUP, "KubeadmConfig", one,
-				    &k.kubeadm_config, err);
-	if (rc == TFP_E_NOTSERVED)
-		return tfp_err_set(
-			err, TFP_E_NOTSERVED, 0,
-			"the management cluster at %s does not serve the "
-			"kubeadm bootstrap kinds in %s/%s: install the "
-			"kubeadm bootstrap provider (`clusterctl init` "
-			"installs it by default)",
-			c->server, BOOT_GROUP, k.capi_version);
-	if (rc != TFP_OK)
-		return rc;
-	rc = resolve_locked(c, INFRA_GROUP, "LXCCluster", infra, &k.lxc_cluster,
-			    err);
-	if (rc == TFP_OK)
-		rc = resolve_locked(c, INFRA_GROUP, "LXCMachineTemplate", infra,
-				    &k.lxc_machine_template, err);
-	if (rc == TFP_OK)
-		rc = resolve_locked(c, INFRA_GROUP, "LXCMachine", infra,
-				    &k.lxc_machine, err);
-	if (rc == TFP_E_NOTSERVED)
-		return tfp_err_set(
-			err, TFP_E_NOTSERVED, 0,
-			"the management cluster at %s does not serve the "
-			"CAPN kinds (LXCCluster, LXCMachineTemplate) in "
-			"%s/v1alpha2: install the CAPN infrastructure "
-			"provider, lxc/cluster-api-provider-incus v0.7 or "
-			"later (`clusterctl init --infrastructure incus`)",
-			c->server, INFRA_GROUP);
+	k.capi_version = k.cluster.version;
+	rc = capi_kinds_locked(c, &k, err);
 	if (rc != TFP_OK)
 		return rc;
 	c->capi = k;

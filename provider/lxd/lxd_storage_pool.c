@@ -777,6 +777,60 @@ static void pool_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 			 "Deleting storage pool \"%s\"", name);
 }
 
+/* ---- list --------------------------------------------------------------- */
+
+static const tf_block_def pool_list_schema = {
+	.description = "Lists every storage pool of the server (or cluster). "
+		       "The `config` block takes no arguments.",
+};
+
+struct pool_lister {
+	tfp_ctx *ctx;
+	tfp_lister *l;
+	tf_diags *d;
+};
+
+static int pool_list_one(const json_t *pool, void *arg)
+{
+	struct pool_lister *a = arg;
+	const char *name = json_string_value(json_object_get(pool, "name"));
+	tf_value *stub;
+	int rc;
+
+	if (!name || !*name)
+		return 0;
+	stub = tf_schema_empty_object(a->ctx->schema);
+	if (!stub) {
+		tf_diags_error(a->d, NULL, "Out of memory",
+			       "Listing storage pools");
+		return 1;
+	}
+	tf_value_object_set(stub, "name", tf_value_string(name));
+	rc = tfp_list_object(a->l, a->ctx, pool_import, pool_read, name, name,
+			     stub, a->d);
+	tf_value_unref(stub);
+	return rc;
+}
+
+/* One GET with recursion (the names, and nothing else, are used unless
+ * include_resource: then each pool is imported and read as
+ * `terraform import` would). */
+static void pool_list(tfp_ctx *ctx, const tf_value *config, tfp_lister *l,
+		      tf_diags *d)
+{
+	struct pool_lister a = { .ctx = ctx, .l = l, .d = d };
+	lxd_client *c = lxd_ctx_client(ctx, d);
+	tfp_error err = { 0 };
+
+	(void)config;
+	if (!c)
+		return;
+	if (lxd_each_at(c, strdup("/1.0/storage-pools?recursion=1"),
+			pool_list_one, &a, &err))
+		lxd_diag(d, NULL, "Cannot list storage pools", &err,
+			 "Listing storage pools");
+}
+
 /* ---- generated configuration ------------------------------------------ */
 
 /* A config map (state) without the keys LXD fills in itself, as an import
@@ -854,6 +908,8 @@ const tfp_resource lxd_storage_pool_resource = {
 	.update = pool_update,
 	.remove = pool_delete,
 	.import = pool_import,
+	.list_schema = &pool_list_schema,
+	.list = pool_list,
 	.identity_schema = &lxd_identity_name_def,
 	.identity = lxd_identity_name,
 	.generate_config = pool_generate_config,

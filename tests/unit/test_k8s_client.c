@@ -1548,8 +1548,13 @@ static void test_k8s_discovery_not_installed(void **state)
 	script_init(&s, no_capn, 4);
 	c = client_from(KC_TOKEN, &s, NULL);
 	assert_int_equal(k8s_capi_discover(c, &capi, &e), TFP_E_NOTSERVED);
-	assert_non_null(strstr(e.message, "CAPN"));
-	assert_non_null(strstr(e.message, "infrastructure.cluster.x-k8s.io"));
+	assert_string_equal(
+		e.message,
+		"the management cluster at https://192.0.2.10:6443 does not "
+		"serve the CAPN kinds (LXCCluster, LXCMachineTemplate) in "
+		"infrastructure.cluster.x-k8s.io/v1alpha2: install the CAPN "
+		"infrastructure provider, lxc/cluster-api-provider-incus v0.7 "
+		"or later (`clusterctl init --infrastructure incus`)");
 	k8s_client_free(c);
 	script_done(&s);
 

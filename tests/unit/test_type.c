@@ -109,6 +109,29 @@ static void test_type_tuple(void **state)
 	tf_type_unref(t1);
 }
 
+/* The declared type of a sequence's element i, whatever the sequence. */
+static void test_type_seq_elem(void **state)
+{
+	tf_type *el[] = { tf_type_string(), tf_type_number() };
+	tf_type *t = tf_type_tuple(2, el);
+	tf_type *l = tf_type_list(tf_type_bool());
+	tf_type *s = tf_type_set(tf_type_string());
+	tf_type *m = tf_type_map(tf_type_string());
+
+	(void)state;
+	assert_ptr_equal(tf_type_seq_elem(t, 0), tf_type_string());
+	assert_ptr_equal(tf_type_seq_elem(t, 1), tf_type_number());
+	assert_null(tf_type_seq_elem(t, 2));
+	assert_ptr_equal(tf_type_seq_elem(l, 7), tf_type_bool());
+	assert_ptr_equal(tf_type_seq_elem(s, 0), tf_type_string());
+	assert_null(tf_type_seq_elem(m, 0));
+	assert_null(tf_type_seq_elem(tf_type_string(), 0));
+	tf_type_unref(t);
+	tf_type_unref(l);
+	tf_type_unref(s);
+	tf_type_unref(m);
+}
+
 static void test_type_equal_structural(void **state)
 {
 	tf_type *a = parse(
@@ -263,6 +286,7 @@ int main(void)
 		cmocka_unit_test(test_type_collections),
 		cmocka_unit_test(test_type_object),
 		cmocka_unit_test(test_type_tuple),
+		cmocka_unit_test(test_type_seq_elem),
 		cmocka_unit_test(test_type_equal_structural),
 		cmocka_unit_test(test_type_json_roundtrip),
 		cmocka_unit_test(test_type_json_sorted_output),
