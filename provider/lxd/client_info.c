@@ -1,6 +1,7 @@
 /* The LXD server info (GET /1.0) and the cluster member list, cached for
  * the client's life (see lxd_server_info in client.h). */
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "provider/lxd/client_internal.h"
@@ -94,4 +95,27 @@ bool lxd_has_extension(lxd_client *c, const char *ext)
 			return true;
 	}
 	return false;
+}
+
+const char *lxd_server_describe(lxd_client *c, char *buf, size_t len)
+{
+	const json_t *info = NULL, *env;
+	const char *kind, *ver;
+
+	if (!buf || len == 0)
+		return buf;
+	snprintf(buf, len, "the server");
+	if (lxd_server_info(c, &info, NULL) != TFP_OK)
+		return buf;
+	env = json_object_get(info, "environment");
+	kind = json_string_value(json_object_get(env, "server"));
+	ver = json_string_value(json_object_get(env, "server_version"));
+	/* LXD 5.0 reports "lxd"; Incus "incus". Anything else is shown as
+	 * it comes (bounded by len). */
+	if (kind && strcmp(kind, "incus") == 0)
+		kind = "Incus";
+	else if (!kind || strcmp(kind, "lxd") == 0)
+		kind = "LXD";
+	snprintf(buf, len, "%s %s", kind, ver ? ver : "(version unknown)");
+	return buf;
 }

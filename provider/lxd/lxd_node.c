@@ -301,6 +301,32 @@ static void check_create(lxd_client *c, const tf_value *config, tf_diags *d)
 	json_decref(req);
 }
 
+/* User roles whose support the server announces by an API extension; a
+ * role without one (control-plane, LXD 6.8+) is left to the server's own
+ * answer at apply. */
+static void check_roles(lxd_client *c, const tf_value *config, tf_diags *d)
+{
+	static const struct {
+		const char *role, *ext, *feature;
+	} role_ext[] = {
+		{ "event-hub", "event_hub", "The member role `event-hub`" },
+		{ "ovn-chassis", "cluster_ovn_chassis",
+		  "The member role `ovn-chassis`" },
+	};
+	const tf_value *roles = tf_value_attr(config, "roles");
+
+	for (size_t i = 0; c && tf_value_is_known(roles) &&
+			   !tf_value_is_null(roles) && i < tf_value_len(roles);
+	     i++) {
+		const char *r = tf_value_get_string(tf_value_index(roles, i));
+		for (size_t j = 0; r && j < TF_COUNT(role_ext); j++)
+			if (strcmp(r, role_ext[j].role) == 0)
+				lxd_require_extension(c, role_ext[j].ext,
+						      "roles",
+						      role_ext[j].feature, d);
+	}
+}
+
 static void node_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 			     const tf_value *config, tf_value **planned,
 			     tf_paths *replace, tf_diags *d)
@@ -309,6 +335,7 @@ static void node_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 		"status", "message", "database", "database_roles", NULL,
 	};
 
+	check_roles(ctx->client, config, d);
 	if (tf_value_is_null(prior)) {
 		check_create(ctx->client, config, d);
 		return;

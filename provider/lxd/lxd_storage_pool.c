@@ -31,7 +31,8 @@
 #include "lxd_storage_pool.h"
 
 static const char *const pool_drivers[] = {
-	"dir", "zfs", "btrfs", "lvm", "ceph", "cephfs", "cephobject", NULL,
+	"dir",    "zfs",        "btrfs",      "lvm", "ceph",
+	"cephfs", "cephobject", "lvmcluster", NULL,
 };
 
 static const tf_attr_def pool_attrs[] = {
@@ -39,9 +40,10 @@ static const tf_attr_def pool_attrs[] = {
 	  "Name of the storage pool. Changing it replaces the pool.",
 	  lxd_validate_name },
 	{ "driver", "\"string\"", TF_REQUIRED | TF_FORCE_NEW, NULL,
-	  "Storage driver: `dir`, `zfs`, `btrfs`, `lvm`, `ceph`, `cephfs` or "
-	  "`cephobject`. Must be supported by the server (checked at plan "
-	  "time). Changing it replaces the pool.",
+	  "Storage driver: `dir`, `zfs`, `btrfs`, `lvm`, `ceph`, `cephfs`, "
+	  "`cephobject` or `lvmcluster` (Incus only: API extension "
+	  "`storage_lvm_cluster`). Must be supported by the server (checked "
+	  "at plan time). Changing it replaces the pool.",
 	  tf_validate_one_of, pool_drivers },
 	{ "description", "\"string\"", TF_OPTIONAL | TF_COMPUTED, "\"\"",
 	  "Description of the pool." },
@@ -241,6 +243,7 @@ static bool is_server_filled(const char *driver, const char *k)
 		    "cephfs.user.name", NULL } },
 		{ "cephobject",
 		  { "cephobject.cluster_name", "cephobject.user.name", NULL } },
+		{ "lvmcluster", { "source", "lvm.vg_name", NULL } },
 	};
 
 	if (strncmp(k, "volatile.", 9) == 0)
@@ -487,8 +490,12 @@ static void check_against_server(lxd_client *c, const tf_value *config,
 	json_t *members = NULL;
 	tfp_error err = { 0 };
 	bool clustered = false, ok = false;
-	char *supported = NULL;
+	char *supported = NULL, who[96];
 
+	if (driver && strcmp(driver, "lvmcluster") == 0 &&
+	    !lxd_require_extension(c, "storage_lvm_cluster", "driver",
+				   "The `lvmcluster` storage driver", d))
+		return;
 	if (driver) {
 		if (lxd_driver_supported(c, driver, &ok, &supported, &err)) {
 			lxd_diag(d, NULL, "Cannot reach LXD", &err,
@@ -498,10 +505,10 @@ static void check_against_server(lxd_client *c, const tf_value *config,
 		if (!ok)
 			tf_diags_attr_error(
 				d, "driver", "Unsupported storage driver",
-				"The LXD server does not support the "
-				"\"%s\" storage driver (its tools are "
-				"missing or the kernel lacks support). "
-				"Supported here: %s.",
+				"%s does not support the \"%s\" storage "
+				"driver (its tools are missing or the "
+				"kernel lacks support). Supported here: %s.",
+				lxd_server_describe(c, who, sizeof(who)),
 				driver, supported ? supported : "none");
 		free(supported);
 	}
