@@ -12,6 +12,7 @@
 #define TFP_RESOURCE_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +41,28 @@ typedef struct tfp_ctx {
 	uint8_t *private_out;
 	size_t private_out_len;
 } tfp_ctx;
+
+/* Where a state written by another provider comes from: a `moved` block
+ * across providers or types (MoveResourceState, Terraform 1.8+), or a
+ * state taken over with `terraform state replace-provider` and then
+ * upgraded (UpgradeResourceState, any version). */
+typedef struct tfp_foreign {
+	const char *provider;  /* source provider address as sent: a full
+				* address, or OpenTofu 1.10's local name;
+				* NULL when not known (an upgrade) */
+	const char *type_name; /* source resource type */
+	int64_t version;       /* source schema version */
+	bool moved;            /* a `moved` block, else an upgrade */
+} tfp_foreign;
+
+/* Results of tfp_resource.adopt. */
+enum {
+	TFP_ADOPT_REFUSED = -1,    /* a foreign state that cannot be taken over:
+				 * an error diagnostic says why and what to do */
+	TFP_ADOPT_NOT_FOREIGN = 0, /* not a shape it knows: the state is
+				    * treated as the resource's own */
+	TFP_ADOPT_DONE = 1,        /* rewritten into the current shape */
+};
 
 typedef struct tfp_resource {
 	const char *type_name;
@@ -87,6 +110,15 @@ typedef struct tfp_resource {
 	 * `from_version` (< version) into the current shape, in place.
 	 * Without it, only the current version is accepted. */
 	int (*upgrade)(int64_t from_version, json_t *state, tf_diags *d);
+
+	/* Optional: take over a state another provider wrote (`src` says
+	 * what is known of it). `state` is its raw JSON attributes object,
+	 * rewritten in place into this resource's current shape, wholly
+	 * known; no client is available (a move runs on an unconfigured
+	 * provider), so the first refresh completes it. Returns one of
+	 * TFP_ADOPT_*: decided on src->type_name and the attributes present,
+	 * never on the provider address alone. */
+	int (*adopt)(const tfp_foreign *src, json_t *state, tf_diags *d);
 } tfp_resource;
 
 /* The state that is true after an update failed half-way: the resource's

@@ -40,6 +40,7 @@
 #include "client.h"
 #include "lxd_common.h"
 #include "lxd_kit.h"
+#include "lxd_migrate.h"
 #include "lxd_name.h"
 #include "lxd_ovn_keys.h"
 #include "lxd_server_keys.h"
@@ -1070,4 +1071,5 @@ const tfp_resource lxd_ovn_network_resource = {
 	.update = ovn_update,
 	.remove = ovn_delete,
 	.import = ovn_import,
+	.adopt = lxd_migrate_ovn, /* terraform-lxd states */
 };

@@ -25,13 +25,10 @@
 #include "client.h"
 #include "lxd_common.h"
 #include "lxd_kit.h"
+#include "lxd_migrate.h"
 #include "lxd_name.h"
 #include "lxd_server_keys.h"
 #include "lxd_storage_pool.h"
-
-static const char *const pool_drivers[] = {
-	"dir", "zfs", "btrfs", "lvm", "ceph", "cephfs", "cephobject", NULL,
-};
 
 static const tf_attr_def pool_attrs[] = {
 	{ "name", "\"string\"", TF_REQUIRED | TF_FORCE_NEW, NULL,
@@ -779,4 +776,5 @@ const tfp_resource lxd_storage_pool_resource = {
 	.update = pool_update,
 	.remove = pool_delete,
 	.import = pool_import,
+	.adopt = lxd_migrate_pool, /* terraform-lxd states */
 };

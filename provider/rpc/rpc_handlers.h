@@ -22,12 +22,15 @@ int rpc_identity_schemas(rpc_call *c, const void *req, void *resp);
 /* Managed resources and data sources (rpc_resource.c). */
 int rpc_validate_resource(rpc_call *c, const void *req, void *resp);
 int rpc_validate_data_source(rpc_call *c, const void *req, void *resp);
-int rpc_upgrade_state(rpc_call *c, const void *req, void *resp);
 int rpc_read_resource(rpc_call *c, const void *req, void *resp);
 int rpc_plan_change(rpc_call *c, const void *req, void *resp);
 int rpc_apply_change(rpc_call *c, const void *req, void *resp);
 int rpc_import_state(rpc_call *c, const void *req, void *resp);
 int rpc_read_data_source(rpc_call *c, const void *req, void *resp);
+
+/* Stored states: own older versions and other providers' (rpc_state.c). */
+int rpc_upgrade_state(rpc_call *c, const void *req, void *resp);
+int rpc_move_state(rpc_call *c, const void *req, void *resp);
 
 /* Ephemeral resources (rpc_ephemeral.c). */
 int rpc_validate_ephemeral(rpc_call *c, const void *req, void *resp);

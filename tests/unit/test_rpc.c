@@ -558,6 +558,7 @@ static void test_rpc_table_rows(void **state)
 		"ValidateResourceConfig",
 		"ValidateDataResourceConfig",
 		"UpgradeResourceState",
+		"MoveResourceState",
 		"ConfigureProvider",
 		"ReadResource",
 		"PlanResourceChange",
