@@ -21,25 +21,25 @@ typedef struct mig_shape {
 } mig_shape;
 
 static const char *const pool_attrs[] = {
-	"name",	  "description", "driver", "source",	       "project",
-	"target", "remote",	 "config", "member_overrides", "members",
+	"name",   "description", "driver", "source",           "project",
+	"target", "remote",      "config", "member_overrides", "members",
 	NULL,
 };
 static const char *const pool_marks[] = {
-	"source", "project", "target", "remote", "member_overrides", "members",
-	NULL,
+	"source",           "project", "target", "remote",
+	"member_overrides", "members", NULL,
 };
 static const mig_shape pool_shape = { pool_attrs, pool_marks };
 
 static const char *const net_attrs[] = {
-	"name",	   "description", "type",	"project",
-	"remote",  "target",	  "config",	"managed",
+	"name",    "description",  "type",         "project",
+	"remote",  "target",       "config",       "managed",
 	"members", "ipv4_address", "ipv6_address", "member_overrides",
 	NULL,
 };
 static const char *const net_marks[] = {
-	"type", "managed", "remote", "target", "members", "member_overrides",
-	NULL,
+	"type",    "managed",          "remote", "target",
+	"members", "member_overrides", NULL,
 };
 static const mig_shape net_shape = { net_attrs, net_marks };
 
@@ -202,14 +202,14 @@ static void set_or_null(json_t *o, const char *k, json_t *take)
 
 #define POOL_TARGET_HINT                                                       \
 	"terraform-provider-lxd 2.x made a clustered pool from one instance "  \
-	"per member (with `target`) and one without; here one "               \
-	"lxd_storage_pool is the whole pool. Move only the instance without " \
-	"`target`: its first refresh reads every member's own keys into "     \
-	"`member_config`. Drop this instance from the state without "         \
+	"per member (with `target`) and one without; here one "                \
+	"lxd_storage_pool is the whole pool. Move only the instance without "  \
+	"`target`: its first refresh reads every member's own keys into "      \
+	"`member_config`. Drop this instance from the state without "          \
 	"destroying it."
 #define REMOTE_HINT                                                            \
-	"This provider has no remotes (one provider configuration is one "    \
-	"server), and cannot tell whether that remote is the server this "    \
+	"This provider has no remotes (one provider configuration is one "     \
+	"server), and cannot tell whether that remote is the server this "     \
 	"resource's provider configuration points at."
 
 /* 3.0.x `members` (member -> {config = map}) as member_config (member ->
@@ -304,8 +304,7 @@ int lxd_migrate_pool(const tfp_foreign *src, json_t *st, tf_diags *d)
 	if (rc != TFP_ADOPT_DONE)
 		return rc;
 	desc = opt_string(d, src, st, "description", &bad);
-	if (bad || pool_check(d, src, st) ||
-	    pool_members(d, src, st, &mc) ||
+	if (bad || pool_check(d, src, st) || pool_members(d, src, st, &mc) ||
 	    pool_config(d, src, st, mc != NULL, &cfg)) {
 		json_decref(mc);
 		return TFP_ADOPT_REFUSED;
@@ -351,15 +350,14 @@ static json_t *ovn_json_value(const char *s, ovn_kind kind)
 			size_t lead = strspn(p, " ");
 
 			if (len > lead)
-				json_array_append_new(
-					list, json_stringn(p + lead,
-							   len - lead));
+				json_array_append_new(list,
+						      json_stringn(p + lead,
+								   len - lead));
 			p += len + (p[len] == ',');
 		}
 		return list;
 	case OVN_K_STRING:
-	default:
-		return json_string(s);
+	default: return json_string(s);
 	}
 }
 
@@ -371,8 +369,8 @@ static int ovn_keys(tf_diags *d, const tfp_foreign *src, const json_t *st,
 {
 	json_t *cfg, *v, *rest;
 	const char *k;
-	int rc = string_map(d, src, st, json_object_get(st, "config"),
-			    "config", &cfg);
+	int rc = string_map(d, src, st, json_object_get(st, "config"), "config",
+			    &cfg);
 
 	if (rc != MIG_OK)
 		return rc;
@@ -437,7 +435,7 @@ static int ovn_check(tf_diags *d, const tfp_foreign *src, const json_t *st)
 }
 
 static const char *const ovn_read_only[] = {
-	"ipv4_subnet", "ipv6_subnet", "uplink_ipv4_address",
+	"ipv4_subnet",         "ipv6_subnet", "uplink_ipv4_address",
 	"uplink_ipv6_address", NULL,
 };
 
@@ -460,8 +458,8 @@ int lxd_migrate_ovn(const tfp_foreign *src, json_t *st, tf_diags *d)
 		return TFP_ADOPT_REFUSED;
 	/* 2.x wrote null for "the default project" (3.x writes it). */
 	out = json_pack("{s:O,s:s,s:s}", "name", json_object_get(st, "name"),
-			"project", project ? project : "default",
-			"description", desc ? desc : "");
+			"project", project ? project : "default", "description",
+			desc ? desc : "");
 	if (!out)
 		abort();
 	for (size_t i = 0; ovn_attr_keys[i].attr; i++)

@@ -99,8 +99,8 @@ static tf_value *state_of_raw(const struct rpc_res *r, const tfp_foreign *src,
 			      tf_diags *d)
 {
 	json_error_t jerr;
-	_cleanup_(json_decrefp) json_t *j =
-		json_loadb((const char *)raw->data, raw->len, 0, &jerr);
+	_cleanup_(json_decrefp) json_t *j = json_loadb((const char *)raw->data,
+						       raw->len, 0, &jerr);
 	int rc = TFP_ADOPT_NOT_FOREIGN;
 
 	*own = false;
@@ -116,8 +116,9 @@ static tf_value *state_of_raw(const struct rpc_res *r, const tfp_foreign *src,
 	if (rc == TFP_ADOPT_REFUSED || tf_diags_has_error(d))
 		return NULL;
 	if (rc == TFP_ADOPT_DONE) {
-		tfp_info("%s: took over a %s state written by %s", r->def->type_name,
-			 src->type_name, src->provider ? src->provider : "another provider");
+		tfp_info("%s: took over a %s state written by %s",
+			 r->def->type_name, src->type_name,
+			 src->provider ? src->provider : "another provider");
 		return decode_tree(r, j, d);
 	}
 	if (src->moved && strcmp(src->type_name, r->def->type_name) != 0) {
@@ -194,8 +195,8 @@ int rpc_move_state(rpc_call *c, const void *req, void *resp)
 	else
 		v = state_of_raw(r, &src, &rq->source_state->json, &own, &d);
 	if (v)
-		rs->target_state = rpc_encode_dv(
-			&c->arena, v, tf_schema_type(r->schema), &d);
+		rs->target_state = rpc_encode_dv(&c->arena, v,
+						 tf_schema_type(r->schema), &d);
 	/* Our own state keeps its private state; another provider's is not
 	 * ours to read, and the first refresh writes ours. */
 	if (v && own)
