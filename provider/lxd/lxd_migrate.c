@@ -198,6 +198,14 @@ static void set_or_null(json_t *o, const char *k, json_t *take)
 	json_object_set_new(o, k, take ? take : json_null());
 }
 
+int lxd_migrate_own_v0(int64_t from_version, json_t *state, tf_diags *d)
+{
+	(void)from_version;
+	(void)state;
+	(void)d;
+	return 0;
+}
+
 /* ---- lxd_storage_pool --------------------------------------------------- */
 
 #define POOL_TARGET_HINT                                                       \

@@ -29,6 +29,15 @@
 #include "../../schema/diag.h"
 #include "../resource.h"
 
+/* Both resources are at schema version 1, which changed nothing but the
+ * number: Terraform strips the attributes the current schema lacks from a
+ * state whose version equals the current one before UpgradeResourceState
+ * (internal/terraform/upgrade_resource_state.go), and terraform-provider-
+ * lxd writes version 0, so at 0 a `target` or `remote` would be gone
+ * before anyone could refuse it. Their upgrade hook: version 0 (this
+ * provider's own) needs no rewrite. Returns 0. */
+int lxd_migrate_own_v0(int64_t from_version, json_t *state, tf_diags *d);
+
 /* lxd_storage_pool's adopt hook. */
 int lxd_migrate_pool(const tfp_foreign *src, json_t *state, tf_diags *d);
 

@@ -1062,7 +1062,7 @@ static void ovn_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 
 const tfp_resource lxd_ovn_network_resource = {
 	.type_name = "lxd_ovn_network",
-	.version = 0,
+	.version = 1, /* see lxd_migrate.h */
 	.schema = &ovn_schema,
 	.validate = ovn_validate,
 	.modify_plan = ovn_modify_plan,
@@ -1072,4 +1072,5 @@ const tfp_resource lxd_ovn_network_resource = {
 	.remove = ovn_delete,
 	.import = ovn_import,
 	.adopt = lxd_migrate_ovn, /* terraform-lxd states */
+	.upgrade = lxd_migrate_own_v0,
 };

@@ -768,7 +768,7 @@ static void pool_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 
 const tfp_resource lxd_storage_pool_resource = {
 	.type_name = "lxd_storage_pool",
-	.version = 0,
+	.version = 1, /* see lxd_migrate.h */
 	.schema = &pool_schema,
 	.modify_plan = pool_modify_plan,
 	.create = pool_create,
@@ -777,4 +777,5 @@ const tfp_resource lxd_storage_pool_resource = {
 	.remove = pool_delete,
 	.import = pool_import,
 	.adopt = lxd_migrate_pool, /* terraform-lxd states */
+	.upgrade = lxd_migrate_own_v0,
 };

@@ -34,8 +34,8 @@ static int setup(void **state)
 	char err[256];
 
 	(void)state;
-	if (tf_schema_compile(lxd_storage_pool_resource.schema, 0,
-			      &pool_schema, err, sizeof(err)) != TF_OK)
+	if (tf_schema_compile(lxd_storage_pool_resource.schema, 0, &pool_schema,
+			      err, sizeof(err)) != TF_OK)
 		return -1;
 	return tf_schema_compile(lxd_ovn_network_resource.schema, 0,
 				 &ovn_schema, err, sizeof(err)) == TF_OK ?
@@ -69,8 +69,9 @@ static json_t *fixture(const char *file, const char *name)
 	if (!res)
 		entry = f;
 	for (i = 0; res && i < json_array_size(res); i++)
-		if (strcmp(json_string_value(json_object_get(
-				   json_array_get(res, i), "name")),
+		if (strcmp(json_string_value(
+				   json_object_get(json_array_get(res, i),
+						   "name")),
 			   name) == 0)
 			entry = json_array_get(res, i);
 	assert_non_null(entry);
@@ -164,7 +165,8 @@ static void test_pool_standalone(void **state)
 		assert_jstr(st, "driver", "dir");
 		assert_jstr(st, "description", "Data pool");
 		assert_jstr(st, "config/source", "/srv/lxd/data");
-		assert_int_equal(json_object_size(json_object_get(st, "config")),
+		assert_int_equal(json_object_size(
+					 json_object_get(st, "config")),
 				 1);
 		assert_true(json_is_null(json_object_get(st, "member_config")));
 		v = decoded(st, pool_schema);
@@ -197,8 +199,7 @@ static void test_pool_cluster_3x(void **state)
  * instances (`target`) are refused, naming the attribute and the member. */
 static void test_pool_cluster_2x(void **state)
 {
-	static const char *const members[] = { "shared_node1",
-					       "shared_node2" };
+	static const char *const members[] = { "shared_node1", "shared_node2" };
 	const char *file = "storage_pool_dir_cluster_2.7.1.json";
 	tf_diags d = TF_DIAGS_INIT;
 	json_t *st = fixture(file, "shared");
@@ -299,14 +300,14 @@ static void test_ovn_keys_and_defaults(void **state)
  * alone; so is a type the hook does not know. */
 static void test_own_states_not_foreign(void **state)
 {
-	json_t *pool = json_pack(
-		"{s:s,s:s,s:s,s:{},s:n,s:n,s:s,s:[s]}", "name", "p", "driver",
-		"dir", "description", "", "config", "member_config",
-		"ignore_unmanaged_keys", "status", "Created", "locations",
-		"node1");
-	json_t *net = json_pack("{s:s,s:s,s:s,s:s,s:n}", "name", "n",
-				"project", "default", "uplink", "UP", "status",
-				"Created", "config");
+	json_t *pool = json_pack("{s:s,s:s,s:s,s:{},s:n,s:n,s:s,s:[s]}", "name",
+				 "p", "driver", "dir", "description", "",
+				 "config", "member_config",
+				 "ignore_unmanaged_keys", "status", "Created",
+				 "locations", "node1");
+	json_t *net = json_pack("{s:s,s:s,s:s,s:s,s:n}", "name", "n", "project",
+				"default", "uplink", "UP", "status", "Created",
+				"config");
 	json_t *p0 = json_deep_copy(pool), *n0 = json_deep_copy(net);
 	tfp_foreign own = { NULL, "lxd_storage_pool", 0, false };
 	tf_diags d = TF_DIAGS_INIT;
@@ -315,14 +316,12 @@ static void test_own_states_not_foreign(void **state)
 	assert_int_equal(lxd_migrate_pool(&own, pool, &d),
 			 TFP_ADOPT_NOT_FOREIGN);
 	own.type_name = "lxd_ovn_network";
-	assert_int_equal(lxd_migrate_ovn(&own, net, &d),
-			 TFP_ADOPT_NOT_FOREIGN);
+	assert_int_equal(lxd_migrate_ovn(&own, net, &d), TFP_ADOPT_NOT_FOREIGN);
 	own.type_name = "lxd_instance";
 	own.moved = true;
 	assert_int_equal(lxd_migrate_pool(&own, pool, &d),
 			 TFP_ADOPT_NOT_FOREIGN);
-	assert_int_equal(lxd_migrate_ovn(&own, net, &d),
-			 TFP_ADOPT_NOT_FOREIGN);
+	assert_int_equal(lxd_migrate_ovn(&own, net, &d), TFP_ADOPT_NOT_FOREIGN);
 	assert_int_equal(d.n, 0);
 	assert_true(json_equal(pool, p0) && json_equal(net, n0));
 	json_decref(pool);
@@ -350,8 +349,7 @@ static void test_shape_not_address(void **state)
 		json_decref(st);
 		st = fixture("network_ovn_project_3.0.2.json", NULL);
 		src.type_name = i == 2 ? "lxd_ovn_network" : "lxd_network";
-		assert_int_equal(lxd_migrate_ovn(&src, st, &d),
-				 TFP_ADOPT_DONE);
+		assert_int_equal(lxd_migrate_ovn(&src, st, &d), TFP_ADOPT_DONE);
 		assert_int_equal(d.n, 0);
 		json_decref(st);
 	}
@@ -405,8 +403,8 @@ static void check_refusal(const refusal *r)
 {
 	tf_diags d = TF_DIAGS_INIT;
 	json_t *st = fixture(r->file, NULL);
-	tfp_foreign src = { TF_LXD, r->network ? "lxd_network" :
-						 "lxd_storage_pool",
+	tfp_foreign src = { TF_LXD,
+			    r->network ? "lxd_network" : "lxd_storage_pool",
 			    r->version, r->moved };
 	int rc;
 
