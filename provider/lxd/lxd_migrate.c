@@ -48,35 +48,39 @@ static const mig_shape net_shape = { net_attrs, net_marks };
 
 /* ---- refusals ----------------------------------------------------------- */
 
-static const char *advice(const tfp_foreign *src)
+/* What to do with an object this provider could manage (import it) and
+ * with one it cannot (leave it to terraform-provider-lxd). */
+static const char *advice(const tfp_foreign *src, bool keep)
 {
+	if (src->moved && keep)
+		return "Remove this `moved` block: the object stays with "
+		       "terraform-provider-lxd.";
 	if (src->moved)
 		return "Remove this `moved` block. To manage the object with "
 		       "this provider instead, drop it from the state without "
 		       "destroying it (a `removed` block with `lifecycle { "
 		       "destroy = false }`, or `terraform state rm`) and "
 		       "import it (an `import` block).";
+	if (keep)
+		return "This provider cannot manage it: remove it from the "
+		       "state without destroying it (`terraform state rm "
+		       "ADDRESS`) and keep managing it with "
+		       "terraform-provider-lxd in another configuration.";
 	return "Remove it from the state without destroying it (`terraform "
 	       "state rm ADDRESS`) and import it (an `import` block or "
 	       "`terraform import`).";
 }
 
 /* An error naming the object, the attribute and what to do (`hint`, may be
- * NULL, before the general advice). Returns TFP_ADOPT_REFUSED. */
-static int refuse(tf_diags *d, const tfp_foreign *src, const json_t *st,
-		  const char *attr, const char *hint, const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
-
-static int refuse(tf_diags *d, const tfp_foreign *src, const json_t *st,
-		  const char *attr, const char *hint, const char *fmt, ...)
+ * NULL, before the advice). Returns TFP_ADOPT_REFUSED. */
+static int vrefuse(tf_diags *d, const tfp_foreign *src, const json_t *st,
+		   const char *attr, const char *hint, bool keep,
+		   const char *fmt, va_list ap)
 {
 	const char *name = json_string_value(json_object_get(st, "name"));
 	char why[512];
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
 	tf_diags_error(d, NULL,
 		       src->moved ? "Cannot move this resource" :
 				    "Cannot take over this resource state",
@@ -87,8 +91,39 @@ static int refuse(tf_diags *d, const tfp_foreign *src, const json_t *st,
 		       src->provider ? " (provider " : "",
 		       src->provider ? src->provider : "",
 		       src->provider ? ")" : "", attr, why, hint ? hint : "",
-		       hint ? " " : "", advice(src));
+		       hint ? " " : "", advice(src, keep));
 	return TFP_ADOPT_REFUSED;
+}
+
+static int refuse(tf_diags *d, const tfp_foreign *src, const json_t *st,
+		  const char *attr, const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+static int refuse(tf_diags *d, const tfp_foreign *src, const json_t *st,
+		  const char *attr, const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vrefuse(d, src, st, attr, hint, false, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* The same for an object this provider cannot manage at all. */
+static int refuse_keep(tf_diags *d, const tfp_foreign *src, const json_t *st,
+		       const char *attr, const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+static int refuse_keep(tf_diags *d, const tfp_foreign *src, const json_t *st,
+		       const char *attr, const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vrefuse(d, src, st, attr, hint, true, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 /* ---- shape -------------------------------------------------------------- */
@@ -291,10 +326,10 @@ static int pool_check(tf_diags *d, const tfp_foreign *src, const json_t *st)
 	    want_null(d, src, st, "remote", REMOTE_HINT))
 		return TFP_ADOPT_REFUSED;
 	if (!driver || !lxd_in_list(driver, pool_drivers))
-		return refuse(d, src, st, "driver",
-			      "lxd_storage_pool manages dir, zfs, btrfs, lvm, "
-			      "ceph, cephfs and cephobject pools.",
-			      "is \"%s\"", driver ? driver : "null");
+		return refuse_keep(d, src, st, "driver",
+				   "lxd_storage_pool manages dir, zfs, btrfs, "
+				   "lvm, ceph, cephfs and cephobject pools.",
+				   "is \"%s\"", driver ? driver : "null");
 	/* `project` is dropped: LXD storage pools are not project-scoped. */
 	return MIG_OK;
 }
@@ -426,12 +461,11 @@ static int ovn_check(tf_diags *d, const tfp_foreign *src, const json_t *st)
 	const json_t *ov = json_object_get(st, "member_overrides");
 
 	if (!type || strcmp(type, "ovn") != 0)
-		return refuse(d, src, st, "type",
-			      "lxd_ovn_network manages OVN networks only; "
-			      "keep this network with terraform-provider-lxd "
-			      "(or refer to it with the lxd_network data "
-			      "source).",
-			      "is \"%s\"", type ? type : "null");
+		return refuse_keep(d, src, st, "type",
+				   "lxd_ovn_network manages OVN networks only "
+				   "(the lxd_network data source can refer to "
+				   "this one).",
+				   "is \"%s\"", type ? type : "null");
 	if (want_null(d, src, st, "target", NULL) ||
 	    want_null(d, src, st, "remote", REMOTE_HINT))
 		return TFP_ADOPT_REFUSED;

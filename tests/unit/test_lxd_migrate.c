@@ -365,6 +365,7 @@ typedef struct refusal {
 	int64_t version;
 	bool moved;
 	const char *want1, *want2; /* in the detail */
+	bool keep; /* the object stays with terraform-provider-lxd */
 } refusal;
 
 #define POOL "storage_pool_dir_standalone_2.7.1.json"
@@ -377,14 +378,16 @@ static const refusal refusals[] = {
 	  "\"site2\"" },
 	{ POOL3, false, "remote", "\"site2\"", 0, false, "`remote`",
 	  "terraform state rm" },
-	{ POOL, false, "driver", "\"pure\"", 0, true, "`driver`", "\"pure\"" },
+	{ POOL, false, "driver", "\"pure\"", 0, true, "`driver`", "\"pure\"",
+	  true },
 	{ POOL, false, "volumes", "[]", 0, true, "`volumes`", "newer" },
 	{ POOL, false, "config", "[\"x\"]", 0, true, "`config`", "not a map" },
 	{ POOL, false, "config", "{\"a\":1}", 0, true, "`config`", "\"a\"" },
 	{ POOL, false, NULL, NULL, 1, true, "`schema_version`", "is 1" },
-	{ NET, true, "type", "\"bridge\"", 0, true, "`type`", "\"bridge\"" },
+	{ NET, true, "type", "\"bridge\"", 0, true, "`type`", "\"bridge\"",
+	  true },
 	{ NET3, true, "type", "\"physical\"", 0, false, "`type`",
-	  "terraform state rm" },
+	  "terraform state rm", true },
 	{ NET, true, "remote", "\"site2\"", 0, true, "`remote`", "no remotes" },
 	{ NET, true, "target", "\"node1\"", 0, true, "`target`", "\"node1\"" },
 	{ NET3, true, "member_overrides",
@@ -418,7 +421,10 @@ static void check_refusal(const refusal *r)
 			  lxd_migrate_pool(&src, st, &d);
 	assert_int_equal(rc, TFP_ADOPT_REFUSED);
 	assert_refused(&d, r->want1, r->want2,
-		       r->moved ? "`moved` block" : "import", NULL);
+		       r->moved ? "Remove this `moved` block" :
+				  "without destroying it",
+		       r->keep ? "with terraform-provider-lxd" : "import",
+		       NULL);
 	tf_diags_done(&d);
 	json_decref(st);
 }
