@@ -48,33 +48,48 @@ static const mig_shape net_shape = { net_attrs, net_marks };
 
 /* ---- refusals ----------------------------------------------------------- */
 
-/* What to do with an object this provider could manage (import it) and
- * with one it cannot (leave it to terraform-provider-lxd). */
-static const char *advice(const tfp_foreign *src, bool keep)
+/* What to do with the object: import it here, leave it with
+ * terraform-provider-lxd, or just drop this instance (a 2.x member
+ * instance: its pool moves with the cluster-wide instance). */
+typedef enum mig_advice { MIG_IMPORT, MIG_KEEP, MIG_DROP } mig_advice;
+
+static const char *advice(const tfp_foreign *src, mig_advice a)
 {
-	if (src->moved && keep)
-		return "Remove this `moved` block: the object stays with "
-		       "terraform-provider-lxd.";
-	if (src->moved)
-		return "Remove this `moved` block. To manage the object with "
-		       "this provider instead, drop it from the state without "
-		       "destroying it (a `removed` block with `lifecycle { "
-		       "destroy = false }`, or `terraform state rm`) and "
-		       "import it (an `import` block).";
-	if (keep)
-		return "This provider cannot manage it: remove it from the "
-		       "state without destroying it (`terraform state rm "
-		       "ADDRESS`) and keep managing it with "
-		       "terraform-provider-lxd in another configuration.";
-	return "Remove it from the state without destroying it (`terraform "
-	       "state rm ADDRESS`) and import it (an `import` block or "
-	       "`terraform import`).";
+	static const char *const moved[] = {
+		[MIG_IMPORT] = "Remove this `moved` block. To manage the object "
+			       "with this provider instead, drop it from the "
+			       "state without destroying it (a `removed` block "
+			       "with `lifecycle { destroy = false }`, or "
+			       "`terraform state rm`) and import it (an "
+			       "`import` block).",
+		[MIG_KEEP] = "Remove this `moved` block: the object stays with "
+			     "terraform-provider-lxd.",
+		[MIG_DROP] = "Remove this `moved` block and drop this instance "
+			     "from the state without destroying anything (a "
+			     "`removed` block with `lifecycle { destroy = false "
+			     "}`, or `terraform state rm`).",
+	};
+	static const char *const upgraded[] = {
+		[MIG_IMPORT] =
+			"Remove it from the state without destroying it "
+			"(`terraform state rm ADDRESS`) and import it (an "
+			"`import` block or `terraform import`).",
+		[MIG_KEEP] =
+			"This provider cannot manage it: remove it from the "
+			"state without destroying it (`terraform state rm "
+			"ADDRESS`) and keep managing it with "
+			"terraform-provider-lxd in another configuration.",
+		[MIG_DROP] = "Drop this instance from the state, which destroys "
+			     "nothing: `terraform state rm ADDRESS`.",
+	};
+
+	return src->moved ? moved[a] : upgraded[a];
 }
 
 /* An error naming the object, the attribute and what to do (`hint`, may be
  * NULL, before the advice). Returns TFP_ADOPT_REFUSED. */
 static int vrefuse(tf_diags *d, const tfp_foreign *src, const json_t *st,
-		   const char *attr, const char *hint, bool keep,
+		   const char *attr, const char *hint, mig_advice a,
 		   const char *fmt, va_list ap)
 {
 	const char *name = json_string_value(json_object_get(st, "name"));
@@ -91,7 +106,7 @@ static int vrefuse(tf_diags *d, const tfp_foreign *src, const json_t *st,
 		       src->provider ? " (provider " : "",
 		       src->provider ? src->provider : "",
 		       src->provider ? ")" : "", attr, why, hint ? hint : "",
-		       hint ? " " : "", advice(src, keep));
+		       hint ? " " : "", advice(src, a));
 	return TFP_ADOPT_REFUSED;
 }
 
@@ -105,23 +120,7 @@ static int refuse(tf_diags *d, const tfp_foreign *src, const json_t *st,
 	int rc;
 
 	va_start(ap, fmt);
-	rc = vrefuse(d, src, st, attr, hint, false, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
-/* The same for an object this provider cannot manage at all. */
-static int refuse_keep(tf_diags *d, const tfp_foreign *src, const json_t *st,
-		       const char *attr, const char *hint, const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
-static int refuse_keep(tf_diags *d, const tfp_foreign *src, const json_t *st,
-		       const char *attr, const char *hint, const char *fmt, ...)
-{
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = vrefuse(d, src, st, attr, hint, true, fmt, ap);
+	rc = vrefuse(d, src, st, attr, hint, MIG_IMPORT, fmt, ap);
 	va_end(ap);
 	return rc;
 }
@@ -161,9 +160,27 @@ static int check_shape(const tfp_foreign *src, const json_t *st,
 	return TFP_ADOPT_DONE;
 }
 
+/* Through vrefuse with a va_list built here. */
+static int refuse_as(tf_diags *d, const tfp_foreign *src, const json_t *st,
+		     const char *attr, const char *hint, mig_advice a,
+		     const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
+static int refuse_as(tf_diags *d, const tfp_foreign *src, const json_t *st,
+		     const char *attr, const char *hint, mig_advice a,
+		     const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vrefuse(d, src, st, attr, hint, a, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
 /* `attr` must be null or absent: the attribute has no equivalent here. */
 static int want_null(tf_diags *d, const tfp_foreign *src, const json_t *st,
-		     const char *attr, const char *hint)
+		     const char *attr, const char *hint, mig_advice a)
 {
 	const json_t *v = json_object_get(st, attr);
 	const char *s = json_string_value(v);
@@ -171,8 +188,8 @@ static int want_null(tf_diags *d, const tfp_foreign *src, const json_t *st,
 	if (!v || json_is_null(v))
 		return MIG_OK;
 	if (s)
-		return refuse(d, src, st, attr, hint, "is \"%s\"", s);
-	return refuse(d, src, st, attr, hint, "is set");
+		return refuse_as(d, src, st, attr, hint, a, "is \"%s\"", s);
+	return refuse_as(d, src, st, attr, hint, a, "is set");
 }
 
 /* The string attribute `attr` (NULL when null or absent); *bad when it is
@@ -246,10 +263,9 @@ int lxd_migrate_own_v0(int64_t from_version, json_t *state, tf_diags *d)
 #define POOL_TARGET_HINT                                                       \
 	"terraform-provider-lxd 2.x made a clustered pool from one instance "  \
 	"per member (with `target`) and one without; here one "                \
-	"lxd_storage_pool is the whole pool. Move only the instance without "  \
-	"`target`: its first refresh reads every member's own keys into "      \
-	"`member_config`. Drop this instance from the state without "          \
-	"destroying it."
+	"lxd_storage_pool is the whole pool: the instance without `target` "   \
+	"takes it over, and its first refresh reads every member's own keys "  \
+	"into `member_config`."
 #define REMOTE_HINT                                                            \
 	"This provider has no remotes (one provider configuration is one "     \
 	"server), and cannot tell whether that remote is the server this "     \
@@ -322,14 +338,15 @@ static int pool_check(tf_diags *d, const tfp_foreign *src, const json_t *st)
 
 	if (bad)
 		return TFP_ADOPT_REFUSED;
-	if (want_null(d, src, st, "target", POOL_TARGET_HINT) ||
-	    want_null(d, src, st, "remote", REMOTE_HINT))
+	if (want_null(d, src, st, "target", POOL_TARGET_HINT, MIG_DROP) ||
+	    want_null(d, src, st, "remote", REMOTE_HINT, MIG_IMPORT))
 		return TFP_ADOPT_REFUSED;
 	if (!driver || !lxd_in_list(driver, pool_drivers))
-		return refuse_keep(d, src, st, "driver",
-				   "lxd_storage_pool manages dir, zfs, btrfs, "
-				   "lvm, ceph, cephfs and cephobject pools.",
-				   "is \"%s\"", driver ? driver : "null");
+		return refuse_as(d, src, st, "driver",
+				 "lxd_storage_pool manages dir, zfs, btrfs, "
+				 "lvm, ceph, cephfs and cephobject pools.",
+				 MIG_KEEP, "is \"%s\"",
+				 driver ? driver : "null");
 	/* `project` is dropped: LXD storage pools are not project-scoped. */
 	return MIG_OK;
 }
@@ -461,13 +478,13 @@ static int ovn_check(tf_diags *d, const tfp_foreign *src, const json_t *st)
 	const json_t *ov = json_object_get(st, "member_overrides");
 
 	if (!type || strcmp(type, "ovn") != 0)
-		return refuse_keep(d, src, st, "type",
-				   "lxd_ovn_network manages OVN networks only "
-				   "(the lxd_network data source can refer to "
-				   "this one).",
-				   "is \"%s\"", type ? type : "null");
-	if (want_null(d, src, st, "target", NULL) ||
-	    want_null(d, src, st, "remote", REMOTE_HINT))
+		return refuse_as(d, src, st, "type",
+				 "lxd_ovn_network manages OVN networks only "
+				 "(the lxd_network data source can refer to "
+				 "this one).",
+				 MIG_KEEP, "is \"%s\"", type ? type : "null");
+	if (want_null(d, src, st, "target", NULL, MIG_IMPORT) ||
+	    want_null(d, src, st, "remote", REMOTE_HINT, MIG_IMPORT))
 		return TFP_ADOPT_REFUSED;
 	if (ov && !json_is_null(ov) && json_object_size(ov) != 0)
 		return refuse(d, src, st, "member_overrides", NULL,
