@@ -3,9 +3,10 @@
  * `terraform state replace-provider` handed over) and MoveResourceState
  * (`moved` blocks across resource types and providers, Terraform 1.8+;
  * advertised in rpc_server_capabilities). Both go through one path: the
- * resource's adopt hook for foreign shapes (provider/resource.h), its
- * upgrade hook for its own older versions, then the decode against the
- * current schema. Neither RPC runs with a configured client; Terraform
+ * resource's adopt hook for foreign shapes (provider/resource.h), else
+ * rpc_upgrade_raw (rpc_upgrade.c: its upgrade hook for its own older
+ * versions, the decode against the current schema). A move also answers
+ * the target's identity (Terraform 1.12+). Neither RPC runs with a configured client; Terraform
  * refreshes the result (ReadResource) before it plans. Contract:
  * rpc_call.h; rows: rpc_table.c. */
 #include <stdio.h>
@@ -19,63 +20,25 @@
 #include "../util/cleanup.h"
 #include "rpc_app.h"
 #include "rpc_handlers.h"
+#include "rpc_identity.h"
 
-/* A resource's own state written with schema `version`: checked, and
- * rewritten in place by its upgrade hook when older. 0 or -1 (error in d). */
-static int upgrade_own(const struct rpc_res *r, int64_t version, json_t *j,
-		       tf_diags *d)
-{
-	int64_t current = r->def->version;
-
-	if (version > current) {
-		tf_diags_error(d, NULL, "State written by a newer provider",
-			       "The state of this %s was written with schema "
-			       "version %lld, but this provider only knows up to "
-			       "version %lld. Upgrade the provider.",
-			       r->def->type_name, (long long)version,
-			       (long long)current);
-		return -1;
-	}
-	if (version == current)
-		return 0;
-	if (!r->def->upgrade) {
-		tf_diags_error(d, NULL, "Unsupported state version",
-			       "The state of this %s has schema version "
-			       "%lld, which this provider cannot upgrade.",
-			       r->def->type_name, (long long)version);
-		return -1;
-	}
-	if (r->def->upgrade(version, j, d) != 0 || tf_diags_has_error(d))
-		return -1;
-	return 0;
-}
-
-/* Decode JSON text against the resource's schema (lenient: missing
- * attributes are null). */
-static tf_value *decode_text(const struct rpc_res *r, const char *buf,
-			     size_t len, tf_diags *d)
-{
-	char err[256] = "";
-	tf_value *v = NULL;
-
-	if (tf_json_decode(buf, len, tf_schema_type(r->schema), 1, &v, err,
-			   sizeof(err)) != TF_OK)
-		tf_diags_error(d, NULL, "Corrupt state",
-			       "The stored state of this %s does not match its "
-			       "schema: %s. Remove it with `terraform state rm` "
-			       "and import the object again.",
-			       r->def->type_name, err);
-	return v;
-}
-
+/* A state the adopt hook rewrote, decoded against the current schema. */
 static tf_value *decode_tree(const struct rpc_res *r, const json_t *j,
 			     tf_diags *d)
 {
 	_cleanup_free_ char *text = json_dumps(j, JSON_COMPACT);
+	char err[256] = "";
+	tf_value *v = NULL;
 
 	if (!text)
 		abort();
-	return decode_text(r, text, strlen(text), d);
+	if (tf_json_decode(text, strlen(text), tf_schema_type(r->schema), 1, &v,
+			   err, sizeof(err)) != TF_OK)
+		tf_diags_error(d, NULL, "Provider bug",
+			       "The %s state taken over from another provider "
+			       "does not match the schema: %s.",
+			       r->def->type_name, err);
+	return v;
 }
 
 /* A cross-type move this resource has no adopt rule for. */
@@ -92,26 +55,20 @@ static void refuse_move(const struct rpc_res *r, const tfp_foreign *src,
 
 /* The stored state `raw` (JSON) as a value of the resource's current
  * schema, NULL after an error. *own says it was the resource's own shape
- * (then its private state still applies). The JSON text is decoded as is
- * when nothing rewrote it (full number precision). */
+ * (then its private state still applies): that goes through
+ * rpc_upgrade_raw (version checks, the upgrade hook, the decode), which
+ * decodes the JSON text as is when nothing rewrites it. */
 static tf_value *state_of_raw(const struct rpc_res *r, const tfp_foreign *src,
 			      const ProtobufCBinaryData *raw, bool *own,
 			      tf_diags *d)
 {
-	json_error_t jerr;
-	_cleanup_(json_decrefp) json_t *j = json_loadb((const char *)raw->data,
-						       raw->len, 0, &jerr);
+	_cleanup_(json_decrefp) json_t *j = NULL;
 	int rc = TFP_ADOPT_NOT_FOREIGN;
 
 	*own = false;
-	if (!j && (src->moved || src->version != r->def->version)) {
-		tf_diags_error(d, NULL, "Corrupt state",
-			       "The stored state of this %s is not valid "
-			       "JSON: %s (line %d).",
-			       src->type_name, jerr.text, jerr.line);
-		return NULL;
-	}
-	if (j && r->def->adopt)
+	if (r->def->adopt)
+		j = json_loadb((const char *)raw->data, raw->len, 0, NULL);
+	if (j)
 		rc = r->def->adopt(src, j, d);
 	if (rc == TFP_ADOPT_REFUSED || tf_diags_has_error(d))
 		return NULL;
@@ -126,11 +83,9 @@ static tf_value *state_of_raw(const struct rpc_res *r, const tfp_foreign *src,
 		return NULL;
 	}
 	*own = true;
-	if (src->version == r->def->version)
-		return decode_text(r, (const char *)raw->data, raw->len, d);
-	if (upgrade_own(r, src->version, j, d) != 0)
-		return NULL;
-	return decode_tree(r, j, d);
+	return rpc_upgrade_raw(r->def->type_name, "state", src->version,
+			       r->def->version, r->def->upgrade,
+			       tf_schema_type(r->schema), raw, d);
 }
 
 /* ---- UpgradeResourceState --------------------------------------------- */
@@ -183,6 +138,7 @@ int rpc_move_state(rpc_call *c, const void *req, void *resp)
 		.moved = true,
 	};
 	bool own = false;
+	tfp_ctx ctx = { 0 };
 
 	if (!r)
 		return RPC_REPLY(c, &d, rs);
@@ -194,9 +150,14 @@ int rpc_move_state(rpc_call *c, const void *req, void *resp)
 			       rq->source_type_name, rq->target_type_name);
 	else
 		v = state_of_raw(r, &src, &rq->source_state->json, &own, &d);
-	if (v)
+	if (v) {
 		rs->target_state = rpc_encode_dv(&c->arena, v,
 						 tf_schema_type(r->schema), &d);
+		/* Terraform 1.12+ stores the target's identity with it. */
+		rpc_ctx_init(&ctx, c->app, r->schema, r->def->type_name, NULL);
+		rs->target_identity = rpc_identity_put(&c->arena, r, &ctx, v,
+						       NULL, 0, &d);
+	}
 	/* Our own state keeps its private state; another provider's is not
 	 * ours to read, and the first refresh writes ours. */
 	if (v && own)

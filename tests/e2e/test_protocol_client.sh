@@ -9,10 +9,10 @@
 # No LXD or Terraform run is needed. Runs the client's own tests first.
 #
 # What the provider answers today is asserted as is: GetResourceIdentity-
-# Schemas answers an empty map; ListResource (a server stream, served
+# Schemas lists every resource; ListResource (a server stream, served
 # through the RPC table since it gained streaming) answers one event
 # carrying an error diagnostic, then OK, since no type has a list resource
-# yet; ValidateListResourceConfig is UNIMPLEMENTED. When the identity /
+# yet; ValidateListResourceConfig is UNIMPLEMENTED. When the
 # list work lands, change those checks (marked TODAY) to the new answers:
 # tfclient.py `list` already decodes events with the identity schema and
 # runs the checker.
@@ -99,9 +99,10 @@ check "lxd: resources, data sources, no diagnostics" is lxd_schema \
 	 and (.resources | keys) == ["lxd_node","lxd_ovn_network","lxd_storage_pool"]
 	 and (.data_sources | keys) == ["lxd_cluster","lxd_network","lxd_server"]
 	 and .diagnostics == [] and (.has_provider_meta | not)'
-check "lxd: capabilities plan_destroy, get_provider_schema_optional, move_resource_state" \
+check "lxd: capabilities plan_destroy, get_provider_schema_optional, generate_resource_config, move_resource_state" \
 	is lxd_schema '.server_capabilities.plan_destroy and
 	 .server_capabilities.get_provider_schema_optional and
+	 .server_capabilities.generate_resource_config and
 	 .server_capabilities.move_resource_state'
 check "lxd: lxd_storage_pool has name (required) and driver" is lxd_schema \
 	'(.resources.lxd_storage_pool.attributes.name.flags | index("required"))
@@ -165,6 +166,10 @@ for f in network_ovn_project_2.7.1 network_ovn_project_3.0.2; do
 		upgrade lxd_ovn_network "$FIX/$f.json"
 	check "$f: upgrade gives the same state" is "up_$f" "$OK_STATE and .state.uplink == \"UPLINK\""
 done
+check "moves answer the target's identity (Terraform 1.12+)" is move_storage_pool_dir_standalone_3.0.2 \
+	'.identity == {"name": "data"}'
+check "an OVN move answers {project, name}" is mv_network_ovn_project_3.0.2 \
+	'.identity == {"name": "ovn1", "project": "tenant-a"}'
 check "bridge network: move refused" tfc mv_bridge move lxd_ovn_network \
 	"$FIX/network_ovn_project_3.0.2.json" --set '{"type": "bridge"}'
 check "bridge network: error names type" is mv_bridge \
@@ -179,11 +184,16 @@ check "pool into lxd_ovn_network: Unsupported move" is mv_cross '.errors == ["Un
 
 # ---------------------------------------------------------------- identity
 
-for t in lxd k8s; do
-	check "$t: GetResourceIdentitySchemas" tfc "${t}_ids" --type "$t" identity-schemas
-	check "$t: TODAY identity schemas answered, empty" is "${t}_ids" \
-		'.status == "OK" and (.reply.identity_schemas // {}) == {}'
-done
+# (Identity itself, against a real LXD: test_identity_protocol.sh.)
+check "lxd: GetResourceIdentitySchemas" tfc lxd_ids --type lxd identity-schemas
+check "lxd: an identity schema for each resource" is lxd_ids \
+	'.status == "OK" and (.reply.identity_schemas | keys)
+	 == ["lxd_node","lxd_ovn_network","lxd_storage_pool"]'
+check "k8s: GetResourceIdentitySchemas" tfc k8s_ids --type k8s identity-schemas
+check "k8s: an identity schema for each resource" is k8s_ids \
+	'.status == "OK" and (.reply.identity_schemas | keys)
+	 == ["k8s_cluster","k8s_machine_pool"]'
+
 
 # ---------------------------------------------------------------- stop, unknown
 

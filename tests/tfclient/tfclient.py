@@ -37,6 +37,10 @@ Commands:
                             Terraform sends after `terraform state
                             replace-provider`)
   raw PATH                  any method path with an empty request
+  lifecycle TYPE --provider-config JSON --config JSON --update JSON
+            --import-id ID  create, read, update, import (identity, ID),
+                            UpgradeResourceIdentity, GenerateResourceConfig,
+                            destroy, checked with tfc.checker (tfc/lifecycle.py)
   stop                      StopProvider
 
 Needs Debian's python3-grpcio, python3-protobuf, python3-msgpack,
@@ -53,7 +57,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import grpc  # noqa: E402
 from google.protobuf import json_format  # noqa: E402
 
-from tfc import checker, mtls, schema, values  # noqa: E402
+from tfc import checker, lifecycle, mtls, schema, values  # noqa: E402
 from tfc.plugin import CallError, Provider, PluginError  # noqa: E402
 
 
@@ -260,8 +264,16 @@ def cmd_move(p, args):
                     target_type_name=args.target_type)
     req.source_state.json = raw
     out, reply = _call(p, "MoveResourceState", req)
-    return _stored(p, "moved-state", args.target_type, out, reply,
-                   "target_state", "target_private")
+    out = _stored(p, "moved-state", args.target_type, out, reply,
+                  "target_state", "target_private")
+    if reply is not None and reply.HasField("target_identity"):
+        ids = p.call("GetResourceIdentitySchemas").identity_schemas
+        out["identity"] = json.loads(values.to_json(values.decode(
+            reply.target_identity.identity_data.msgpack,
+            schema.identity_type(ids[args.target_type]))))
+    elif reply is not None:
+        out["identity"] = None
+    return out
 
 
 def cmd_upgrade(p, args):
@@ -272,6 +284,12 @@ def cmd_upgrade(p, args):
     out, reply = _call(p, "UpgradeResourceState", req)
     return _stored(p, "upgraded-state", args.type_name, out, reply,
                    "upgraded_state")
+
+
+def cmd_lifecycle(p, args):
+    return lifecycle.run(p, args.type_name, json.loads(args.provider_config),
+                         json.loads(args.config), json.loads(args.update),
+                         args.import_id)
 
 
 def main(argv):
@@ -315,6 +333,16 @@ def main(argv):
     ls.add_argument("--include-object", action="store_true")
     ls.add_argument("--config", help="config attributes as JSON")
     ls.set_defaults(fn=cmd_list)
+    lc = sub.add_parser("lifecycle")
+    lc.add_argument("type_name")
+    lc.add_argument("--provider-config", required=True,
+                    help="provider configuration attributes as JSON")
+    lc.add_argument("--config", required=True,
+                    help="resource configuration attributes as JSON")
+    lc.add_argument("--update", required=True,
+                    help="attributes to change for the update, as JSON")
+    lc.add_argument("--import-id", required=True)
+    lc.set_defaults(fn=cmd_lifecycle)
     args = ap.parse_args(argv[1:])
 
     try:
