@@ -130,7 +130,7 @@ check "lxd: GetMetadata names the schema's resource types" is lxd_meta \
 # state replace-provider`); the answers checked by the checker's
 # moved-state / upgraded-state rules (Terraform's own checks).
 FIX=$REPO_ROOT/tests/data/terraform-lxd
-OK_STATE='.status == "OK" and .errors == [] and .problems == [] and .private == ""'
+OK_STATE='.status == "OK" and .errors == [] and .problems == [] and (.private // "") == ""'
 # moved NAME ARGS... / refused NAME SUMMARY TEXT ARGS...
 for f in storage_pool_dir_standalone_2.7.1 storage_pool_dir_standalone_3.0.2; do
 	for how in move upgrade; do
