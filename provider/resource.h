@@ -12,6 +12,7 @@
 #define TFP_RESOURCE_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -43,6 +44,27 @@ typedef struct tfp_ctx {
 } tfp_ctx;
 
 struct tfp_lister;
+/* Where a state written by another provider comes from: a `moved` block
+ * across providers or types (MoveResourceState, Terraform 1.8+), or a
+ * state taken over with `terraform state replace-provider` and then
+ * upgraded (UpgradeResourceState, any version). */
+typedef struct tfp_foreign {
+	const char *provider;  /* source provider address as sent: a full
+				* address, or OpenTofu 1.10's local name;
+				* NULL when not known (an upgrade) */
+	const char *type_name; /* source resource type */
+	int64_t version;       /* source schema version */
+	bool moved;            /* a `moved` block, else an upgrade */
+} tfp_foreign;
+
+/* Results of tfp_resource.adopt. */
+enum {
+	TFP_ADOPT_REFUSED = -1,    /* a foreign state that cannot be taken over:
+				 * an error diagnostic says why and what to do */
+	TFP_ADOPT_NOT_FOREIGN = 0, /* not a shape it knows: the state is
+				    * treated as the resource's own */
+	TFP_ADOPT_DONE = 1,        /* rewritten into the current shape */
+};
 
 typedef struct tfp_resource {
 	const char *type_name;
@@ -98,6 +120,14 @@ typedef struct tfp_resource {
 	 * Without it, only the current version is accepted. */
 	int (*upgrade)(int64_t from_version, json_t *state, tf_diags *d);
 
+	/* Optional: take over a state another provider wrote (`src` says
+	 * what is known of it). `state` is its raw JSON attributes object,
+	 * rewritten in place into this resource's current shape, wholly
+	 * known; no client is available (a move runs on an unconfigured
+	 * provider), so the first refresh completes it. Returns one of
+	 * TFP_ADOPT_*: decided on src->type_name and the attributes present,
+	 * never on the provider address alone. */
+	int (*adopt)(const tfp_foreign *src, json_t *state, tf_diags *d);
 	/* Identity (Terraform 1.12+): NULL identity_schema = no identity. */
 	const tf_block_def *identity_schema; /* attributes only, all
 					      * required_for_import or

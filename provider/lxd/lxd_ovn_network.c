@@ -41,6 +41,7 @@
 #include "lxd_common.h"
 #include "lxd_identity.h"
 #include "lxd_kit.h"
+#include "lxd_migrate.h"
 #include "lxd_name.h"
 #include "lxd_ovn_keys.h"
 #include "lxd_server_keys.h"
@@ -1177,7 +1178,7 @@ static void ovn_generate_config(tfp_ctx *ctx, const tf_value *state,
 
 const tfp_resource lxd_ovn_network_resource = {
 	.type_name = "lxd_ovn_network",
-	.version = 0,
+	.version = 1, /* see lxd_migrate.h */
 	.schema = &ovn_schema,
 	.validate = ovn_validate,
 	.modify_plan = ovn_modify_plan,
@@ -1188,6 +1189,8 @@ const tfp_resource lxd_ovn_network_resource = {
 	.import = ovn_import,
 	.list_schema = &ovn_list_schema,
 	.list = ovn_list,
+	.adopt = lxd_migrate_ovn, /* terraform-lxd states */
+	.upgrade = lxd_migrate_own_v0,
 	.identity_schema = &lxd_identity_project_name_def,
 	.identity = lxd_identity_project_name,
 	.generate_config = ovn_generate_config,

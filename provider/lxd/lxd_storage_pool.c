@@ -26,14 +26,10 @@
 #include "lxd_common.h"
 #include "lxd_identity.h"
 #include "lxd_kit.h"
+#include "lxd_migrate.h"
 #include "lxd_name.h"
 #include "lxd_server_keys.h"
 #include "lxd_storage_pool.h"
-
-static const char *const pool_drivers[] = {
-	"dir",    "zfs",        "btrfs",      "lvm", "ceph",
-	"cephfs", "cephobject", "lvmcluster", NULL,
-};
 
 static const tf_attr_def pool_attrs[] = {
 	{ "name", "\"string\"", TF_REQUIRED | TF_FORCE_NEW, NULL,
@@ -163,6 +159,28 @@ static tf_value *refresh_members(lxd_client *c, const char *name,
 	return out;
 }
 
+static tf_value *first_members(lxd_client *c, const char *name,
+			       const json_t *pool, json_t *priv, tf_diags *d);
+
+/* member_config of a refresh: the members in state, or on the first
+ * refresh of a state with no record and no member_config, what an import
+ * puts there (*changed: the record grew). */
+static tf_value *read_members(lxd_client *c, const char *name,
+			      const tf_value *state, const json_t *pool,
+			      json_t *priv, bool first, bool *changed,
+			      tf_diags *d)
+{
+	const tf_value *prior = tf_value_attr(state, "member_config");
+	bool only = tf_value_get_bool(
+		tf_value_attr(state, "ignore_unmanaged_keys"));
+
+	if (first && prior && tf_value_is_null(prior)) {
+		*changed = true;
+		return first_members(c, name, pool, priv, d);
+	}
+	return refresh_members(c, name, prior, priv, only, changed, d);
+}
+
 static void pool_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 		      tf_diags *d)
 {
@@ -175,7 +193,7 @@ static void pool_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 	json_t *pool = NULL, *priv = NULL;
 	const json_t *live, *rec;
 	tfp_error err = { 0 };
-	bool changed = false, failed = false;
+	bool changed = false, failed = false, first;
 	int rc;
 
 	if (!c)
@@ -194,12 +212,12 @@ static void pool_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 	if (!priv)
 		goto nomem;
 	live = json_object_get(pool, "config");
+	first = lxd_server_keys_get(priv, "") == NULL;
 	rec = lxd_server_keys_ensure(priv, "", live, managed, NULL, &changed);
 	cfg = lxd_refresh_config(managed, live, rec, only, NULL, NULL, &failed);
 	if (failed)
 		goto nomem;
-	mc = refresh_members(c, name, tf_value_attr(state, "member_config"),
-			     priv, only, &changed, d);
+	mc = read_members(c, name, state, pool, priv, first, &changed, d);
 	if (tf_diags_has_error(d))
 		goto done;
 	ident = live_identity(ctx->schema, name, pool, state);
@@ -373,6 +391,35 @@ static int import_members(lxd_client *c, const char *id, const json_t *pool,
 	}
 	*out = mc;
 	return TFP_OK;
+}
+
+/* member_config on the first refresh of a state that has none and no
+ * record of the server's keys (taken over from terraform-provider-lxd,
+ * lxd_migrate.h, or written before records existed): each member's own
+ * keys as an import puts them, the others recorded as the server's. NULL
+ * (null) on a standalone server or when no member has keys of its own. */
+static tf_value *first_members(lxd_client *c, const char *name,
+			       const json_t *pool, json_t *priv, tf_diags *d)
+{
+	struct filter_arg fa = {
+		.driver = json_string_value(json_object_get(pool, "driver")),
+		.name = name,
+	};
+	tf_value *mc = NULL;
+	tfp_error err = { 0 };
+	bool clustered = false, failed = false;
+	int rc = lxd_is_clustered(c, &clustered, &err);
+
+	if (rc == TFP_OK && clustered)
+		rc = import_members(c, name, pool, priv, &fa, &mc, &failed,
+				    &err);
+	if (failed)
+		tf_diags_error(d, NULL, "Out of memory",
+			       "Refreshing storage pool \"%s\"", name);
+	else if (rc)
+		lxd_diag(d, NULL, "Cannot read storage pool", &err,
+			 "Reading storage pool \"%s\" on its members", name);
+	return mc;
 }
 
 /* What an import puts in state is what the pool has that a user would
@@ -900,7 +947,7 @@ static void pool_generate_config(tfp_ctx *ctx, const tf_value *state,
 
 const tfp_resource lxd_storage_pool_resource = {
 	.type_name = "lxd_storage_pool",
-	.version = 0,
+	.version = 1, /* see lxd_migrate.h */
 	.schema = &pool_schema,
 	.modify_plan = pool_modify_plan,
 	.create = pool_create,
@@ -910,6 +957,8 @@ const tfp_resource lxd_storage_pool_resource = {
 	.import = pool_import,
 	.list_schema = &pool_list_schema,
 	.list = pool_list,
+	.adopt = lxd_migrate_pool, /* terraform-lxd states */
+	.upgrade = lxd_migrate_own_v0,
 	.identity_schema = &lxd_identity_name_def,
 	.identity = lxd_identity_name,
 	.generate_config = pool_generate_config,

@@ -4,7 +4,8 @@
  *                             partial state
  *   lxd_storage_pool_obj.c    what both use (declared first below; depends
  *                             on neither of the others)
- * Not used by any other resource. */
+ * Besides these, lxd_migrate.c (terraform-lxd states) uses the leaf's
+ * key and driver lists. */
 #ifndef LXD_STORAGE_POOL_H
 #define LXD_STORAGE_POOL_H
 
@@ -15,6 +16,9 @@
 #include "../resource.h"
 #include "client.h"
 #include "lxd_common.h"
+
+/* The drivers this resource manages (NULL-terminated). */
+extern const char *const pool_drivers[];
 
 /* Member-specific keys (LXD 5.0.2 NodeSpecificStorageConfig plus what later
  * releases add): set per member with ?target=, stripped from untargeted

@@ -13,6 +13,11 @@
 
 /* ---- keys ------------------------------------------------------- */
 
+const char *const pool_drivers[] = {
+	"dir",    "zfs",        "btrfs",      "lvm", "ceph",
+	"cephfs", "cephobject", "lvmcluster", NULL,
+};
+
 /* LXD 5.0.2 NodeSpecificStorageConfig plus the keys later releases add. */
 static const char *const member_keys[] = {
 	"source",

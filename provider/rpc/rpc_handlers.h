@@ -21,13 +21,15 @@ int rpc_call_function(rpc_call *c, const void *req, void *resp);
 /* Managed resources and data sources (rpc_resource.c). */
 int rpc_validate_resource(rpc_call *c, const void *req, void *resp);
 int rpc_validate_data_source(rpc_call *c, const void *req, void *resp);
-int rpc_upgrade_state(rpc_call *c, const void *req, void *resp);
 int rpc_read_resource(rpc_call *c, const void *req, void *resp);
 int rpc_plan_change(rpc_call *c, const void *req, void *resp);
 int rpc_apply_change(rpc_call *c, const void *req, void *resp);
 int rpc_import_state(rpc_call *c, const void *req, void *resp);
 int rpc_read_data_source(rpc_call *c, const void *req, void *resp);
 
+/* Stored states: own older versions and other providers' (rpc_state.c). */
+int rpc_upgrade_state(rpc_call *c, const void *req, void *resp);
+int rpc_move_state(rpc_call *c, const void *req, void *resp);
 /* Resource identity (rpc_identity.c) and generated configuration
  * (rpc_genconfig.c). */
 int rpc_identity_schemas(rpc_call *c, const void *req, void *resp);

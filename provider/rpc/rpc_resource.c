@@ -94,40 +94,6 @@ int rpc_validate_data_source(rpc_call *c, const void *req, void *resp)
 	return RPC_REPLY(c, &d, rs);
 }
 
-/* ---- UpgradeResourceState --------------------------------------------- */
-
-int rpc_upgrade_state(rpc_call *c, const void *req, void *resp)
-{
-	const Tfplugin6__UpgradeResourceState__Request *rq = req;
-	Tfplugin6__UpgradeResourceState__Response *rs = resp;
-	_cleanup_(tf_diags_done) tf_diags d = TF_DIAGS_INIT;
-	_cleanup_(tf_value_unrefp) tf_value *v = NULL;
-	const struct rpc_res *r = rpc_res_of(c->app, rq->type_name, &d);
-
-	if (!r) {
-		/* reported */
-	} else if (!rq->raw_state || rq->raw_state->json.len == 0) {
-		if (rq->raw_state && rq->raw_state->n_flatmap)
-			tf_diags_error(
-				&d, NULL, "Unsupported legacy state",
-				"This %s state is in the pre-0.12 flatmap "
-				"format, which this provider never wrote.",
-				rq->type_name);
-		else
-			v = tf_value_null(tf_schema_type(r->schema));
-	} else {
-		v = rpc_upgrade_raw(r->def->type_name, "state", rq->version,
-				    r->def->version, r->def->upgrade,
-				    tf_schema_type(r->schema),
-				    &rq->raw_state->json, &d);
-	}
-	if (r && v)
-		rs->upgraded_state = rpc_encode_dv(&c->arena, v,
-						   tf_schema_type(r->schema),
-						   &d);
-	return RPC_REPLY(c, &d, rs);
-}
-
 /* ---- ReadResource ----------------------------------------------------- */
 
 int rpc_read_resource(rpc_call *c, const void *req, void *resp)

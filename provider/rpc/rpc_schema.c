@@ -138,6 +138,7 @@ Tfplugin6__ServerCapabilities *rpc_server_capabilities(rpc_arena *ar)
 	tfplugin6__server_capabilities__init(caps);
 	caps->plan_destroy = 1;
 	caps->get_provider_schema_optional = 1;
+	caps->move_resource_state = 1; /* rpc_state.c */
 	caps->generate_resource_config = 1;
 	return caps;
 }

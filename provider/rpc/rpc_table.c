@@ -44,6 +44,7 @@ static const rpc_method table[] = {
 	UNARY(ValidateDataResourceConfig, validate_data_resource_config,
 	      rpc_validate_data_source),
 	UNARY(UpgradeResourceState, upgrade_resource_state, rpc_upgrade_state),
+	UNARY(MoveResourceState, move_resource_state, rpc_move_state),
 	UNARY(ConfigureProvider, configure_provider, rpc_configure),
 	UNARY(ReadResource, read_resource, rpc_read_resource),
 	UNARY(PlanResourceChange, plan_resource_change, rpc_plan_change),

@@ -97,10 +97,11 @@ check "lxd: resources, data sources, no diagnostics" is lxd_schema \
 	 and (.resources | keys) == ["lxd_node","lxd_ovn_network","lxd_storage_pool"]
 	 and (.data_sources | keys) == ["lxd_cluster","lxd_network","lxd_server"]
 	 and .diagnostics == [] and (.has_provider_meta | not)'
-check "lxd: capabilities plan_destroy, get_provider_schema_optional and generate_resource_config" \
+check "lxd: capabilities plan_destroy, get_provider_schema_optional, generate_resource_config, move_resource_state" \
 	is lxd_schema '.server_capabilities.plan_destroy and
 	 .server_capabilities.get_provider_schema_optional and
-	 .server_capabilities.generate_resource_config'
+	 .server_capabilities.generate_resource_config and
+	 .server_capabilities.move_resource_state'
 check "lxd: lxd_storage_pool has name (required) and driver" is lxd_schema \
 	'(.resources.lxd_storage_pool.attributes.name.flags | index("required"))
 	 and .resources.lxd_storage_pool.attributes.driver.type == "string"'
@@ -120,6 +121,65 @@ check "lxd: GetMetadata" tfc lxd_meta --type lxd metadata
 check "lxd: GetMetadata names the schema's resource types" is lxd_meta \
 	'.status == "OK" and ([.reply.resources[].type_name] | sort)
 	 == ["lxd_node","lxd_ovn_network","lxd_storage_pool"]'
+
+# ---------------------------------------------------------------- moves and upgrades
+# terraform-provider-lxd states (tests/data/terraform-lxd/) through
+# MoveResourceState (a `moved` block, with the full address and with
+# OpenTofu 1.10's local name) and UpgradeResourceState (after `terraform
+# state replace-provider`); the answers checked by the checker's
+# moved-state / upgraded-state rules (Terraform's own checks).
+FIX=$REPO_ROOT/tests/data/terraform-lxd
+OK_STATE='.status == "OK" and .errors == [] and .problems == [] and (.private // "") == ""'
+# moved NAME ARGS... / refused NAME SUMMARY TEXT ARGS...
+for f in storage_pool_dir_standalone_2.7.1 storage_pool_dir_standalone_3.0.2; do
+	for how in move upgrade; do
+		check "$f: $how into lxd_storage_pool" tfc "${how}_$f" "$how" lxd_storage_pool "$FIX/$f.json"
+		check "$f: $how: a state Terraform accepts, source managed in config" is "${how}_$f" \
+			"$OK_STATE and .state.config == {\"source\": \"/srv/lxd/data\"}
+			 and .state.member_config == null and .state.name == \"data\""
+	done
+done
+check "3.0.2 cluster pool: move, members become member_config" tfc mv_cl3 \
+	move lxd_storage_pool "$FIX/storage_pool_dir_cluster_3.0.2.json" --source-address lxd
+check "3.0.2 cluster pool: config without member keys" is mv_cl3 \
+	"$OK_STATE and .state.config == {} and .state.member_config.node2.source == \"/srv/lxd/shared-n2\""
+check "2.7.1 cluster pool: the cluster-wide instance moves" tfc mv_cl2 \
+	move lxd_storage_pool "$FIX/storage_pool_dir_cluster_2.7.1.json" --name shared
+check "2.7.1 cluster pool: member_config left to the first refresh" is mv_cl2 \
+	"$OK_STATE and .state.member_config == null"
+for how in move upgrade; do
+	check "2.7.1 member instance: $how refused" tfc "${how}_member" "$how" lxd_storage_pool \
+		"$FIX/storage_pool_dir_cluster_2.7.1.json" --name shared_node1
+	check "2.7.1 member instance: $how error names target" is "${how}_member" \
+		'.status == "OK" and .state == null and (.errors | length) == 1
+		 and (.details[0] | contains("`target` is \"node1\""))'
+done
+for f in network_ovn_project_2.7.1 network_ovn_project_3.0.2; do
+	check "$f: move lxd_network into lxd_ovn_network" tfc "mv_$f" \
+		move lxd_ovn_network "$FIX/$f.json" --source-address lxd
+	check "$f: uplink and first-class attributes" is "mv_$f" \
+		"$OK_STATE and .state.uplink == \"UPLINK\" and .state.project == \"tenant-a\"
+		 and .state.ipv4_nat == true and .state.ipv4_address == \"198.51.100.1/24\"
+		 and .state.config == null"
+	check "$f: upgrade as lxd_ovn_network (type edited in the state)" tfc "up_$f" \
+		upgrade lxd_ovn_network "$FIX/$f.json"
+	check "$f: upgrade gives the same state" is "up_$f" "$OK_STATE and .state.uplink == \"UPLINK\""
+done
+check "moves answer the target's identity (Terraform 1.12+)" is move_storage_pool_dir_standalone_3.0.2 \
+	'.identity == {"name": "data"}'
+check "an OVN move answers {project, name}" is mv_network_ovn_project_3.0.2 \
+	'.identity == {"name": "ovn1", "project": "tenant-a"}'
+check "bridge network: move refused" tfc mv_bridge move lxd_ovn_network \
+	"$FIX/network_ovn_project_3.0.2.json" --set '{"type": "bridge"}'
+check "bridge network: error names type" is mv_bridge \
+	'.errors == ["Cannot move this resource"] and (.details[0] | contains("`type` is \"bridge\""))'
+check "remote: upgrade refused" tfc up_remote upgrade lxd_storage_pool \
+	"$FIX/storage_pool_dir_standalone_3.0.2.json" --set '{"remote": "site2"}'
+check "remote: error names remote" is up_remote \
+	'(.details[0] | contains("`remote` is \"site2\"")) and .state == null'
+check "pool into lxd_ovn_network: move refused" tfc mv_cross move lxd_ovn_network \
+	"$FIX/storage_pool_dir_standalone_3.0.2.json"
+check "pool into lxd_ovn_network: Unsupported move" is mv_cross '.errors == ["Unsupported move"]'
 
 # ---------------------------------------------------------------- identity
 

@@ -256,3 +256,28 @@ class WriteOnly(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class StoredState(unittest.TestCase):
+    """MoveResourceState / UpgradeResourceState answers."""
+    block = Block({"name": Attr("name", "string", required=True),
+                   "key": Attr("key", "string", optional=True,
+                               write_only=True)})
+
+    def test_known_state_passes(self):
+        for rule in ("moved-state", "upgraded-state"):
+            self.assertEqual(C.check_stored_state(
+                rule, self.block, {"name": "p", "key": None}), [])
+
+    def test_missing_unknown_and_write_only(self):
+        self.assertEqual(rules(C.check_stored_state(
+            "moved-state", self.block, None)), ["moved-state"])
+        self.assertEqual(rules(C.check_stored_state(
+            "moved-state", self.block, {"name": "p"}, present=False)),
+            ["moved-state"])
+        self.assertEqual(rules(C.check_stored_state(
+            "upgraded-state", self.block, {"name": Unknown(), "key": None})),
+            ["upgraded-state"])
+        self.assertEqual(rules(C.check_stored_state(
+            "moved-state", self.block, {"name": "p", "key": "secret"})),
+            ["write-only-null"])

@@ -30,6 +30,18 @@ Commands:
   list-stop TYPE --after N --total T [...]
                             StopProvider after N events of a list of T
                             objects: the stream must end early
+  move TARGET_TYPE FILE [--name N] [--source-type T] [--source-address A]
+       [--version V] [--set JSON]
+                            MoveResourceState with instance 0 of resource
+                            entry N (default: the only one) of FILE, a
+                            terraform.tfstate-style entry (as in
+                            tests/data/terraform-lxd/), its attributes
+                            updated with --set; the target state decoded
+                            with the target's schema, the checker's verdict
+  upgrade TYPE FILE [--name N] [--version V] [--set JSON]
+                            UpgradeResourceState with the same input (what
+                            Terraform sends after `terraform state
+                            replace-provider`)
   raw PATH                  any method path with an empty request
   lifecycle TYPE --provider-config JSON --config JSON --update JSON
             --import-id ID  create, read, update, import (identity, ID),
@@ -299,6 +311,82 @@ def cmd_list_stop(p, args):
     return out
 
 
+TF_LXD = "registry.terraform.io/terraform-lxd/lxd"
+
+
+def _fixture(args):
+    """(entry, instance attributes JSON text, schema version) of FILE."""
+    with open(args.file) as f:
+        doc = json.load(f)
+    entries = doc.get("resources", [doc])
+    if args.name:
+        entries = [e for e in entries if e["name"] == args.name]
+    if len(entries) != 1:
+        raise ValueError("%s: %d resource entries match; use --name"
+                         % (args.file, len(entries)))
+    inst = entries[0]["instances"][0]
+    attrs = dict(inst["attributes"])
+    attrs.update(json.loads(args.set or "{}"))
+    version = inst["schema_version"] if args.version is None \
+        else args.version
+    return entries[0], json.dumps(attrs).encode(), version
+
+
+def _stored(p, rule, type_name, out, reply, dv_field, private_field=None):
+    """Decode a returned state with the resource's schema and check it."""
+    if reply is None:
+        return out
+    del out["reply"]
+    out["errors"] = [d.summary for d in reply.diagnostics
+                     if d.severity == 1]
+    out["details"] = [d.detail for d in reply.diagnostics]
+    res = p.call("GetProviderSchema").resource_schemas[type_name]
+    block = schema.block_from_proto(res.block)
+    dv = getattr(reply, dv_field)
+    present = reply.HasField(dv_field) and len(dv.msgpack) > 0
+    state = values.decode(dv.msgpack, block.implied_type()) \
+        if present else None
+    out["state"] = json.loads(values.to_json(state)) if present else None
+    if private_field:
+        out["private"] = getattr(reply, private_field).decode(
+            "utf-8", "replace")
+    if not out["errors"]:
+        out["problems"] = [pr._asdict() for pr in checker.check_stored_state(
+            rule, block, state, present)]
+    return out
+
+
+def cmd_move(p, args):
+    entry, raw, version = _fixture(args)
+    req = p.request("MoveResourceState",
+                    source_provider_address=args.source_address,
+                    source_type_name=args.source_type or entry["type"],
+                    source_schema_version=version,
+                    target_type_name=args.target_type)
+    req.source_state.json = raw
+    out, reply = _call(p, "MoveResourceState", req)
+    out = _stored(p, "moved-state", args.target_type, out, reply,
+                  "target_state", "target_private")
+    if reply is not None and reply.HasField("target_identity"):
+        ids = p.call("GetResourceIdentitySchemas").identity_schemas
+        out["identity"] = json.loads(values.to_json(values.decode(
+            reply.target_identity.identity_data.msgpack,
+            schema.identity_type(ids[args.target_type]))))
+    elif reply is not None:
+        out["identity"] = None
+    return out
+
+
+def cmd_upgrade(p, args):
+    _, raw, version = _fixture(args)
+    req = p.request("UpgradeResourceState", type_name=args.type_name,
+                    version=version)
+    req.raw_state.json = raw
+    out, reply = _call(p, "UpgradeResourceState", req)
+    return _stored(p, "upgraded-state", args.type_name, out, reply,
+                   "upgraded_state")
+
+
 def cmd_lifecycle(p, args):
     return lifecycle.run(p, args.type_name, json.loads(args.provider_config),
                          json.loads(args.config), json.loads(args.update),
@@ -350,6 +438,18 @@ def main(argv):
             ls.add_argument("--total", type=int, required=True,
                             help="objects the list would have without it")
         ls.set_defaults(fn=fn)
+    for cmd, fn in (("move", cmd_move), ("upgrade", cmd_upgrade)):
+        m = sub.add_parser(cmd)
+        m.add_argument("target_type" if cmd == "move" else "type_name")
+        m.add_argument("file")
+        m.add_argument("--name")
+        m.add_argument("--version", type=int)
+        m.add_argument("--set", help="JSON object merged into the "
+                       "attributes")
+        if cmd == "move":
+            m.add_argument("--source-type")
+            m.add_argument("--source-address", default=TF_LXD)
+        m.set_defaults(fn=fn)
     lc = sub.add_parser("lifecycle")
     lc.add_argument("type_name")
     lc.add_argument("--provider-config", required=True,

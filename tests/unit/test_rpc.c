@@ -97,6 +97,29 @@ static int thing_upgrade(int64_t from, json_t *state, tf_diags *d)
 	return 0;
 }
 
+/* Another provider's shape: "title" for "name"; "bad" is refused. The
+ * last origin seen is kept for the tests (strings copied: the request is
+ * freed after the call). */
+static tfp_foreign adopted_from;
+static char adopted_provider[64], adopted_type[64];
+
+static int thing_adopt(const tfp_foreign *src, json_t *state, tf_diags *d)
+{
+	adopted_from = *src;
+	snprintf(adopted_provider, sizeof(adopted_provider), "%s",
+		 src->provider ? src->provider : "(null)");
+	snprintf(adopted_type, sizeof(adopted_type), "%s", src->type_name);
+	if (!json_object_get(state, "title"))
+		return TFP_ADOPT_NOT_FOREIGN;
+	if (json_object_get(state, "bad")) {
+		tf_diags_error(d, NULL, "Cannot move", "attribute `bad`");
+		return TFP_ADOPT_REFUSED;
+	}
+	json_object_set(state, "name", json_object_get(state, "title"));
+	json_object_del(state, "title");
+	return TFP_ADOPT_DONE;
+}
+
 static const tfp_resource thing = {
 	.type_name = "fake_thing",
 	.version = 2,
@@ -107,6 +130,7 @@ static const tfp_resource thing = {
 	.remove = thing_remove,
 	.import = thing_import,
 	.upgrade = thing_upgrade,
+	.adopt = thing_adopt,
 };
 
 static const tf_attr_def fake_provider_attrs[] = {
@@ -335,6 +359,99 @@ static void test_rpc_upgrade_rejects_newer_version(void **state)
 	free(b);
 }
 
+/* A foreign shape through UpgradeResourceState (after replace-provider):
+ * the adopt hook rewrites it, whatever the version, before the version
+ * checks; no provider address is known. */
+static void test_rpc_upgrade_adopts_foreign(void **state)
+{
+	uint8_t *b;
+	Tfplugin6__UpgradeResourceState__Response *rs =
+		upgrade(0, "{\"title\":\"t\",\"size\":3}", &b);
+	tf_value *got;
+
+	(void)state;
+	assert_int_equal(rs->n_diagnostics, 0);
+	got = undv(rs->upgraded_state);
+	assert_string_equal(tf_value_attr_string(got, "name"), "t");
+	assert_false(adopted_from.moved);
+	assert_string_equal(adopted_provider, "(null)");
+	assert_string_equal(adopted_type, "fake_thing");
+	tf_value_unref(got);
+	RPC_FREE(rs);
+	free(b);
+}
+
+static Tfplugin6__MoveResourceState__Response *move(const char *src_type,
+						    int64_t version,
+						    const char *json,
+						    const char *private_,
+						    uint8_t **bytes)
+{
+	Tfplugin6__MoveResourceState__Request rq =
+		TFPLUGIN6__MOVE_RESOURCE_STATE__REQUEST__INIT;
+	Tfplugin6__RawState raw = TFPLUGIN6__RAW_STATE__INIT;
+	size_t rlen;
+
+	raw.json.data = (uint8_t *)json;
+	raw.json.len = strlen(json);
+	rq.source_provider_address = (char *)"lxd"; /* OpenTofu: local name */
+	rq.source_type_name = (char *)src_type;
+	rq.source_schema_version = version;
+	rq.source_state = &raw;
+	rq.target_type_name = (char *)"fake_thing";
+	rq.source_private.data = (uint8_t *)private_;
+	rq.source_private.len = strlen(private_);
+	*bytes = call(M "MoveResourceState", &rq.base, &rlen);
+	return RPC_UNPACK(tfplugin6__move_resource_state__response, rlen,
+			  *bytes);
+}
+
+/* MoveResourceState: a foreign state adopted (its private state dropped),
+ * refused (no state), this resource's own state from another address
+ * (upgraded, private kept), and a cross-type move nobody adopts. */
+static void test_rpc_move_state(void **state)
+{
+	uint8_t *b;
+	Tfplugin6__MoveResourceState__Response *rs;
+	tf_value *got;
+
+	(void)state;
+	rs = move("other_thing", 0, "{\"title\":\"m\"}", "theirs", &b);
+	assert_int_equal(rs->n_diagnostics, 0);
+	got = undv(rs->target_state);
+	assert_string_equal(tf_value_attr_string(got, "name"), "m");
+	assert_true(adopted_from.moved);
+	assert_string_equal(adopted_provider, "lxd");
+	assert_string_equal(adopted_type, "other_thing");
+	assert_int_equal(rs->target_private.len, 0);
+	tf_value_unref(got);
+	RPC_FREE(rs);
+	free(b);
+
+	rs = move("other_thing", 0, "{\"title\":\"m\",\"bad\":1}", "", &b);
+	assert_int_equal(rs->n_diagnostics, 1);
+	assert_null(rs->target_state);
+	RPC_FREE(rs);
+	free(b);
+
+	rs = move("fake_thing", 0, "{\"label\":\"own\",\"size\":1}", "ours",
+		  &b);
+	assert_int_equal(rs->n_diagnostics, 0);
+	got = undv(rs->target_state);
+	assert_string_equal(tf_value_attr_string(got, "name"), "own");
+	assert_int_equal(rs->target_private.len, 4);
+	tf_value_unref(got);
+	RPC_FREE(rs);
+	free(b);
+
+	rs = move("other_kind", 2, "{\"name\":\"x\"}", "", &b);
+	assert_int_equal(rs->n_diagnostics, 1);
+	assert_string_equal(rs->diagnostics[0]->summary, "Unsupported move");
+	assert_null(rs->target_state);
+	RPC_FREE(rs);
+	free(b);
+}
+
 static void test_rpc_plan_create_and_replace(void **state)
 {
 	Tfplugin6__PlanResourceChange__Request rq =
@@ -558,6 +675,7 @@ static void test_rpc_table_rows(void **state)
 		"ValidateResourceConfig",
 		"ValidateDataResourceConfig",
 		"UpgradeResourceState",
+		"MoveResourceState",
 		"ConfigureProvider",
 		"ReadResource",
 		"PlanResourceChange",
@@ -815,6 +933,8 @@ int main(void)
 		cmocka_unit_test(test_rpc_import),
 		cmocka_unit_test(test_rpc_unknown_type_and_bad_requests),
 		cmocka_unit_test(test_rpc_table_rows),
+		cmocka_unit_test(test_rpc_upgrade_adopts_foreign),
+		cmocka_unit_test(test_rpc_move_state),
 		cmocka_unit_test(test_rpc_list_resource_unknown_type),
 		cmocka_unit_test(test_rpc_stream_writer_resets),
 		cmocka_unit_test(test_rpc_unary_wrapper_status),

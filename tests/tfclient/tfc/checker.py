@@ -436,3 +436,33 @@ def check_write_only_null(block, state, path=""):
         for ip, e in _elements(b.nesting, state.get(name), p):
             out += check_write_only_null(b.block, e, ip)
     return out
+
+
+SOURCES.update({
+    "moved-state": (
+        "terraform v1.11.4 internal/refactoring/cross_provider_move.go "
+        "crossTypeMove.applyCrossTypeMove: a MoveResourceState answer "
+        "without errors must carry a target_state ('Provider returned "
+        "invalid value'), wholly known ('The returned state contains "
+        "unknown values'), write-only attributes null, encoded with the "
+        "target schema's implied type"),
+    "upgraded-state": (
+        "terraform v1.11.4 internal/terraform/upgrade_resource_state.go "
+        "upgradeResourceState: the upgraded state must be wholly known "
+        "and conform to the current schema ('Invalid resource state "
+        "upgrade'), write-only attributes null"),
+})
+
+
+def check_stored_state(rule, block, state, present=True):
+    """A MoveResourceState target_state / UpgradeResourceState
+    upgraded_state answered without errors (`rule`: "moved-state" or
+    "upgraded-state"). `state` is the value decoded against `block`'s
+    implied type (decoding is the conformance check), `present` whether
+    the answer carried one at all."""
+    if not present or state is None:
+        return [_p(rule, None, "no state in an answer without errors")]
+    out = []
+    if not values.wholly_known(state):
+        out.append(_p(rule, None, "the state holds unknown values"))
+    return out + check_write_only_null(block, state)
