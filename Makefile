@@ -8,7 +8,10 @@
 #   make demo       sandboxed LXD + examples/quickstart, show an empty plan
 #   make install    put the binary in the implied local mirror (both types)
 #   make fuzz       libFuzzer targets (FUZZ_SECONDS each)
-#   make bench      handshake latency, peak RSS, overhead against raw curl
+#   make bench      this provider against the Go baseline: start, memory,
+#                   wall time, CPU and LXD requests per resource, floors
+#                   (BENCH_N="20 200 1000"; see tests/bench/run.sh)
+#   make bench-deps install Debian's Go packages for the Go baseline
 #   make docs       regenerate the schema parts of docs/ from the C tables
 #
 # Variant builds: BUILD=build-asan SAN="-fsanitize=address,undefined".
@@ -60,7 +63,7 @@ TEST_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
 .SECONDARY:
 
-.PHONY: all deps test unit tfclient asan e2e fuzz bench demo install lint format tidy clean proto docs docs-check FORCE
+.PHONY: all deps test unit tfclient asan e2e fuzz bench bench-deps demo install lint format tidy clean proto docs docs-check FORCE
 
 all: $(BIN)
 
@@ -158,6 +161,10 @@ fuzz:
 
 bench: $(BIN)
 	@tests/bench/run.sh $(BIN)
+
+# Not part of `make test`: only the benchmark's Go baseline needs them.
+bench-deps:
+	@tests/bench/deps.sh
 
 demo: deps
 	$(MAKE) install

@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include <jansson.h>
 
@@ -40,6 +41,8 @@ typedef struct tfp_ctx {
 	uint8_t *private_out;
 	size_t private_out_len;
 } tfp_ctx;
+
+struct tfp_lister;
 
 typedef struct tfp_resource {
 	const char *type_name;
@@ -124,7 +127,74 @@ typedef struct tfp_resource {
 	 * ones and empty optional values (tf_schema_config_of_state). */
 	void (*generate_config)(tfp_ctx *ctx, const tf_value *state,
 				tf_value **config, tf_diags *d);
+
+	/* Optional listing (Terraform 1.14+ `list` blocks, `terraform
+	 * query`): only for a resource with an identity (Terraform refuses a
+	 * list resource without one). list_schema is the `config` block of a
+	 * `list` block (version 0, attributes only). `list` is called with a
+	 * configured client and a wholly known config object of list_schema
+	 * (never null: all-null attributes when the block is absent); it
+	 * reports each object through l->emit as it finds it and stops as
+	 * soon as emit says so. Errors go to d (the RPC layer sends them
+	 * after the objects already emitted, and Terraform stops there). */
+	const tf_block_def *list_schema;
+	void (*list)(tfp_ctx *ctx, const tf_value *config, struct tfp_lister *l,
+		     tf_diags *d);
 } tfp_resource;
+
+/* Where a resource's `list` hook sends the objects it finds: the RPC
+ * layer's side of a ListResource stream (provider/rpc/rpc_list.c). */
+typedef struct tfp_lister {
+	/* The caller wants each object's full state. */
+	bool include_resource;
+	/* The most objects emit will take (> 0): a hint for page sizes. */
+	int64_t limit;
+	/* One object found. `display_name` is for humans ("project/name").
+	 * `state` (borrowed) is an object of the resource's schema: when
+	 * include_resource, the full state, exactly what `import` followed
+	 * by `read` return (tfp_import_read), so importing the object later
+	 * plans empty; otherwise at least the attributes its identity is
+	 * built from (the others may be null). The lister derives the
+	 * identity with the resource's `identity` hook.
+	 * Returns 0 to go on, non-zero when the listing must end now: the
+	 * request's limit reached, StopProvider, the client gone, or an
+	 * error it already reported. The hook then returns at once, adding
+	 * no diagnostics. A list that needs many requests checks it between
+	 * them, so memory and time stay bounded by what is still wanted. */
+	int (*emit)(struct tfp_lister *l, const char *display_name,
+		    const tf_value *state);
+	void *data; /* the lister's own */
+} tfp_lister;
+
+/* The state `terraform import` gives an object: the resource's `import`
+ * of `id`, then its `read` with the private state import produced (what
+ * Terraform does: ImportResourceState, then ReadResource). *out stays
+ * NULL when the object is gone (no diagnostic) or on an error (in d).
+ * ctx->private_in/out are left as they were. */
+static inline void tfp_import_read(
+	void (*import)(tfp_ctx *, const char *, tf_value **, tf_diags *),
+	void (*read)(tfp_ctx *, const tf_value *, tf_value **, tf_diags *),
+	const tfp_ctx *ctx, const char *id, tf_value **out, tf_diags *d)
+{
+	tfp_ctx sub = *ctx;
+	tf_value *imported = NULL;
+	uint8_t *priv;
+
+	sub.private_in = NULL;
+	sub.private_in_len = 0;
+	sub.private_out = NULL;
+	import(&sub, id, &imported, d);
+	priv = sub.private_out;
+	if (imported && !tf_diags_has_error(d)) {
+		sub.private_in = priv;
+		sub.private_in_len = sub.private_out_len;
+		sub.private_out = NULL;
+		read(&sub, imported, out, d);
+		free(sub.private_out);
+	}
+	free(priv);
+	tf_value_unref(imported);
+}
 
 /* The state that is true after an update failed half-way: the resource's
  * own `read` of `prior`, its diagnostics dropped (the failure itself was
@@ -139,6 +209,37 @@ static inline void tfp_reread(void (*read)(tfp_ctx *, const tf_value *,
 
 	read(ctx, prior, out, &ignore);
 	tf_diags_done(&ignore);
+}
+
+/* What a list hook does with each object it finds, `id` being the
+ * object's import ID: with include_resource, the state of
+ * tfp_import_read(import, read, id) (an object gone in the meantime is
+ * skipped); otherwise `stub` (the identity attributes, the rest null).
+ * Returns emit's answer (non-zero: stop listing), 0 for a skipped object,
+ * 1 after an error (in d). `stub` is borrowed. */
+static inline int tfp_list_object(tfp_lister *l, const tfp_ctx *ctx,
+				  void (*import)(tfp_ctx *, const char *,
+						 tf_value **, tf_diags *),
+				  void (*read)(tfp_ctx *, const tf_value *,
+					       tf_value **, tf_diags *),
+				  const char *id, const char *display_name,
+				  const tf_value *stub, tf_diags *d)
+{
+	tf_value *full = NULL;
+	int rc;
+
+	if (!l->include_resource)
+		return l->emit(l, display_name, stub);
+	tfp_import_read(import, read, ctx, id, &full, d);
+	if (tf_diags_has_error(d)) {
+		tf_value_unref(full);
+		return 1;
+	}
+	if (!full)
+		return 0;
+	rc = l->emit(l, display_name, full);
+	tf_value_unref(full);
+	return rc;
 }
 
 typedef struct tfp_data_source {

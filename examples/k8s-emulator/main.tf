@@ -3,7 +3,14 @@
 #
 #   terraform apply -var kubeconfig=WORKDIR/kubeconfig
 #
-# The LXD credentials below are placeholders the emulator never uses.
+# The LXD credentials below are placeholders the emulator never uses. The
+# same lxd_identity points CAPN at an Incus server instead: CAPN's identity
+# Secret has the same keys for both (server, server-crt, client-crt,
+# client-key, project), e.g. server_url = "https://<incus>:8443", the
+# certificate from /var/lib/incus/cluster.crt, and a client certificate
+# trusted with `incus config trust add-certificate`
+# (tests/e2e/test_k8s_cluster_server_identity.sh does this against a real
+# Incus and a real LXD).
 
 terraform {
   required_version = ">= 1.11"

@@ -219,6 +219,12 @@ int http_client_new(const http_client_opts *o, http_client **out,
 		return tfp_err_set(err, TFP_E_NOMEM, 0,
 				   "cannot create a mutex");
 	}
+	if (http_handles_init(&c->handles)) {
+		http_breaker_destroy(&c->breaker);
+		free(TAKE_PTR(c));
+		return tfp_err_set(err, TFP_E_NOMEM, 0,
+				   "cannot create a mutex");
+	}
 	if (!copy_strings(c, o))
 		return tfp_err_set(err, TFP_E_NOMEM, 0, "out of memory");
 	rc = check_copied(c, o, err);
@@ -245,6 +251,7 @@ void http_client_free(http_client *c)
 	free(c->url_host);
 	free(c->url_rest);
 	http_breaker_destroy(&c->breaker);
+	http_handles_destroy(&c->handles);
 	free(c);
 }
 

@@ -1,8 +1,13 @@
 /* One HTTP exchange over libcurl (loaded lazily by curl_lazy.c).
  *
- * A fresh easy handle per exchange: no shared state between threads, no
- * connection or TLS session reuse (so the pin is checked on every
- * handshake). Bounded: total and connect timeouts, the body cap, header
+ * Each exchange takes an easy handle from the client's idle list
+ * (http_handles.h) and sets every option anew; a handle is never shared
+ * between threads. Its open connection is reused by the next exchange of
+ * the same client (keep-alive), except for a request that is not
+ * idempotent or carries its own client certificate, which gets a fresh
+ * connection. No TLS session reuse: every handshake is a full one, so the
+ * pin is checked on every new connection, and a reused connection is one
+ * this client pinned. Bounded: total and connect timeouts, the body cap, header
  * value length, and the stop flag checked by the progress callback. What a
  * libcurl result means is http__curl_class (http_errors.c). */
 #include <stdarg.h>
@@ -257,6 +262,7 @@ static int set_transfer(CURL *h, struct xfer *x, long timeout_ms,
 	       c->connect_timeout_ms < timeout_ms ? c->connect_timeout_ms :
 						    timeout_ms);
 	SETOPT(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+	SETOPT(h, CURLOPT_MAXCONNECTS, 1L); /* one kept connection a handle */
 	SETOPT(h, CURLOPT_USERAGENT, c->user_agent);
 	SETOPT(h, CURLOPT_WRITEFUNCTION, write_cb);
 	SETOPT(h, CURLOPT_WRITEDATA, x);
@@ -345,6 +351,14 @@ static int set_request(CURL *h, struct xfer *x, const http_request *req,
 
 	if (strcmp(req->method, "GET") != 0)
 		SETOPT(h, CURLOPT_CUSTOMREQUEST, req->method);
+	/* libcurl sends a request again by itself, on a new connection, when
+	 * a reused one turns out to be closed: never for a request that must
+	 * not be repeated blindly (its first copy's fate would be lost). A
+	 * request with its own client certificate is not mixed with others
+	 * either. */
+	if (http_method_kind_of(req->method) != HTTP_METHOD_IDEMPOTENT ||
+	    req->client_cert_pem)
+		SETOPT(h, CURLOPT_FRESH_CONNECT, 1L);
 	if (req->body) {
 		SETOPT(h, CURLOPT_POSTFIELDSIZE, (long)strlen(req->body));
 		SETOPT(h, CURLOPT_POSTFIELDS, req->body);
@@ -429,7 +443,7 @@ static int perform(CURL *h, struct xfer *x, long timeout_ms,
 {
 	const http_client *c = x->c;
 	CURLcode res = curl_easy_perform(h);
-	long status = 0;
+	long status = 0, connects = 0;
 
 	if (res != CURLE_OK)
 		return fail(x,
@@ -439,9 +453,12 @@ static int perform(CURL *h, struct xfer *x, long timeout_ms,
 						     x->errbuf :
 						     curl_easy_strerror(res)),
 			    res, timeout_ms, err, fate);
-	if (c->https && c->pin[0] && !c->insecure && !x->pin.checked)
-		/* Defensive: the pin callback must have run for this
-		 * handshake. */
+	curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &connects);
+	if (c->https && c->pin[0] && !c->insecure && !x->pin.checked &&
+	    connects > 0)
+		/* Defensive: the pin callback must have run for this new
+		 * connection's handshake (a reused one was pinned when this
+		 * client opened it). */
 		return http__fail(err, fate, HTTP_E_TLS, false,
 				  "server certificate of %s was not verified",
 				  c->label);
@@ -466,7 +483,7 @@ int http__curl_exchange(http_client *c, const http_request *req,
 	memset(&x, 0, sizeof(x));
 	x.c = c;
 	x.pin.pin = c->pin;
-	h = curl_easy_init();
+	h = http_handles_get(&c->handles);
 	if (!h)
 		rc = http__fail(err, fate, HTTP_E_NOMEM, false,
 				"cannot create a curl handle: %s",
@@ -477,8 +494,10 @@ int http__curl_exchange(http_client *c, const http_request *req,
 		  (rc = set_tls(h, &x, req, err, fate)) == HTTP_OK) &&
 		 (rc = set_request(h, &x, req, err, fate)) == HTTP_OK)
 		rc = perform(h, &x, timeout_ms, resp, err, fate);
-	/* The handle refers to x's lists and buffers: clean it up first. */
-	curl_easy_cleanup(h);
+	/* The handle refers to x's lists and buffers: reset or clean it up
+	 * first. Only a handle whose exchange ended with a complete answer
+	 * keeps its connection for the next one. */
+	http_handles_put(&c->handles, h, rc == HTTP_OK);
 	xfer_done(&x);
 	return rc;
 }

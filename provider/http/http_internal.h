@@ -7,7 +7,8 @@
  *   http_client.c   options, client set-up, counters
  *   http_errors.c   the failure model: class -> tfp_code, messages, the
  *                   HTTP status table, libcurl results -> classes
- *   http_breaker.c, http_policy.c, retry_after.c, http_tls.c, curl_lazy.c
+ *   http_breaker.c, http_policy.c, retry_after.c, http_tls.c,
+ *   http_handles.c, curl_lazy.c
  */
 #ifndef TFP_HTTP_INTERNAL_H
 #define TFP_HTTP_INTERNAL_H
@@ -18,6 +19,7 @@
 
 #include "provider/http/http.h"
 #include "provider/http/http_breaker.h"
+#include "provider/http/http_handles.h"
 #include "provider/http/http_policy.h"
 #include "provider/http/http_tls.h"
 #include "provider/util/clock.h"
@@ -52,6 +54,7 @@ struct http_client {
 	http_transport_fn transport;
 	void *transport_ud;
 	http_breaker breaker;
+	http_handles handles; /* idle easy handles: connection reuse */
 	atomic_ulong exchanges;
 	atomic_ulong retries;
 	atomic_ulong verifies;
@@ -103,8 +106,9 @@ typedef struct http_pin_state {
 	char actual[HTTP_FP_HEX_LEN + 1];
 } http_pin_state;
 
-/* Install the pin check on an OpenSSL SSL_CTX (from CURLOPT_SSL_CTX_*).
- * Returns 0. (http_tls.c) */
+/* Install the pin check on an OpenSSL SSL_CTX (from CURLOPT_SSL_CTX_*),
+ * renegotiation off (p is used only during the connection's one
+ * handshake). Returns 0. (http_tls.c) */
 int http__pin_ssl_ctx(void *sslctx, http_pin_state *p);
 
 /* One exchange over libcurl with the client's settings; timeout_ms bounds

@@ -132,5 +132,9 @@ int http__pin_ssl_ctx(void *sslctx, http_pin_state *p)
 	 * the pin, so ask for verification and supply the check. */
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
 	SSL_CTX_set_cert_verify_callback(ctx, pin_verify_cb, p);
+	/* p lives as long as one exchange, the connection longer (it is
+	 * kept for reuse): no second handshake on it, so the callback can
+	 * only run during the exchange that opened it. */
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
 	return 0;
 }

@@ -194,6 +194,16 @@ int k8s_get_status(k8s_client *c, const k8s_gvr *r, const char *ns,
 int k8s_list(k8s_client *c, const k8s_gvr *r, const char *ns,
 	     const char *label_selector, json_t **items, tfp_error *err);
 
+/* LIST one page at a time (`limit`=page_size, following `continue`),
+ * calling fn on each item as its page arrives: only one page is held, so
+ * memory does not grow with the collection. fn returns 0 to go on,
+ * non-zero to stop (no error, no further request). More than max_pages
+ * pages is TFP_E_PROTOCOL. label_selector and ns as for k8s_list. */
+typedef int (*k8s_item_fn)(const json_t *item, void *arg);
+int k8s_list_each(k8s_client *c, const k8s_gvr *r, const char *ns,
+		  const char *label_selector, int page_size, int max_pages,
+		  k8s_item_fn fn, void *arg, tfp_error *err);
+
 /* POST. The body's apiVersion/kind are filled from r when absent (the body
  * itself is not modified: a copy is sent). 409 AlreadyExists ->
  * TFP_E_EXISTS. *out (may be NULL) is the created object. */

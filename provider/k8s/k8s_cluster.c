@@ -1037,6 +1037,19 @@ static int cluster_upgrade(int64_t from_version, json_t *state, tf_diags *d)
 	return 0;
 }
 
+/* ---- list ------------------------------------------------------------------- */
+
+static void cluster_list(tfp_ctx *ctx, const tf_value *config, tfp_lister *l,
+			 tf_diags *d)
+{
+	const k8s_capi *capi = NULL;
+	k8s_client *c = k8s_res_client(ctx, &capi, d);
+
+	if (c)
+		k8s_res_list(ctx, config, l, &capi->cluster, cluster_import,
+			     cluster_read, d);
+}
+
 const tfp_resource k8s_cluster_resource = {
 	.type_name = "k8s_cluster",
 	.version = 1,
@@ -1050,4 +1063,6 @@ const tfp_resource k8s_cluster_resource = {
 	.identity_schema = &k8s_identity_def,
 	.identity = k8s_identity,
 	.upgrade = cluster_upgrade,
+	.list_schema = &k8s_res_list_schema,
+	.list = cluster_list,
 };

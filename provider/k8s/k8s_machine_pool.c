@@ -896,6 +896,19 @@ done:
 	free(live_boot);
 }
 
+/* ---- list ------------------------------------------------------------------- */
+
+static void pool_list(tfp_ctx *ctx, const tf_value *config, tfp_lister *l,
+		      tf_diags *d)
+{
+	const k8s_capi *capi = NULL;
+	k8s_client *c = k8s_res_client(ctx, &capi, d);
+
+	if (c)
+		k8s_res_list(ctx, config, l, &capi->machine_deployment,
+			     pool_import, pool_read, d);
+}
+
 const tfp_resource k8s_machine_pool_resource = {
 	.type_name = "k8s_machine_pool",
 	.version = 0,
@@ -906,6 +919,8 @@ const tfp_resource k8s_machine_pool_resource = {
 	.update = pool_update,
 	.remove = pool_delete,
 	.import = pool_import,
+	.list_schema = &k8s_res_list_schema,
+	.list = pool_list,
 	.identity_schema = &k8s_identity_def,
 	.identity = k8s_identity,
 };

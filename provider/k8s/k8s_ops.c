@@ -110,71 +110,108 @@ int k8s_get_status(k8s_client *c, const k8s_gvr *r, const char *ns,
 		      out, err);
 }
 
-int k8s_list(k8s_client *c, const k8s_gvr *r, const char *ns,
-	     const char *label_selector, json_t **items, tfp_error *err)
+/* One LIST page: GET base?limit=N[&labelSelector=][&continue=]; *page is
+ * the answer, *items its items array (borrowed, NULL when none). */
+static int list_page(k8s_client *c, const k8s_gvr *r, const char *base,
+		     const char *sel, const char *cont, int limit,
+		     json_t **page, json_t **items, tfp_error *err)
 {
-	json_t *all = json_array(), *page = NULL, *arr, *it;
-	char *base = k8s_path(r, r->namespaced && ns && *ns ? ns : NULL, NULL,
-			      NULL);
-	char *sel = label_selector ? util_url_escape(label_selector) : NULL;
-	char *cont = NULL, *path = NULL;
+	_cleanup_(freep) char *path = NULL;
+	json_t *arr;
+	int rc;
+
+	if (asprintf(&path, "%s?limit=%d%s%s%s%s", base, limit,
+		     sel ? "&labelSelector=" : "", sel ? sel : "",
+		     cont ? "&continue=" : "", cont ? cont : "") < 0) {
+		path = NULL;
+		return tfp_err_set(err, TFP_E_NOMEM, 0, "out of memory");
+	}
+	rc = k8s_request(c, "GET", path, NULL, NULL, page, err);
+	if (rc != TFP_OK)
+		return rc;
+	arr = json_object_get(*page, "items");
+	if (arr && !json_is_array(arr) && !json_is_null(arr))
+		return tfp_err_set(err, TFP_E_PROTOCOL, 0,
+				   "list of %s has no items array",
+				   r->resource);
+	*items = json_is_array(arr) ? arr : NULL;
+	return TFP_OK;
+}
+
+int k8s_list_each(k8s_client *c, const k8s_gvr *r, const char *ns,
+		  const char *label_selector, int page_size, int max_pages,
+		  k8s_item_fn fn, void *arg, tfp_error *err)
+{
+	_cleanup_(freep) char *base =
+		k8s_path(r, r->namespaced && ns && *ns ? ns : NULL, NULL, NULL);
+	_cleanup_(freep) char *sel = label_selector ?
+					     util_url_escape(label_selector) :
+					     NULL;
+	_cleanup_(freep) char *cont = NULL;
 	const char *next;
-	int pages, rc = TFP_OK;
+	json_t *page = NULL, *items, *it;
+	int rc = TFP_OK, stop = 0;
 	size_t i;
 
-	if (!all || !base || (label_selector && !sel)) {
-		rc = tfp_err_set(err, TFP_E_NOMEM, 0, "out of memory");
-		goto out;
-	}
-	for (pages = 0;; pages++) {
-		if (pages >= LIST_MAX_PAGES) {
-			rc = tfp_err_set(
+	if (!base || (label_selector && !sel))
+		return tfp_err_set(err, TFP_E_NOMEM, 0, "out of memory");
+	for (int pages = 0; !stop; pages++) {
+		if (pages >= max_pages)
+			return tfp_err_set(
 				err, TFP_E_PROTOCOL, 0,
 				"listing %s returned more than %d pages",
-				r->resource, LIST_MAX_PAGES);
-			goto out;
-		}
-		free(path);
-		if (asprintf(&path, "%s?limit=%d%s%s%s%s", base, LIST_PAGE,
-			     sel ? "&labelSelector=" : "", sel ? sel : "",
-			     cont ? "&continue=" : "", cont ? cont : "") < 0) {
-			path = NULL;
-			rc = tfp_err_set(err, TFP_E_NOMEM, 0, "out of memory");
-			goto out;
-		}
-		rc = k8s_request(c, "GET", path, NULL, NULL, &page, err);
-		if (rc != TFP_OK)
-			goto out;
-		arr = json_object_get(page, "items");
-		if (!json_is_array(arr) && !json_is_null(arr) && arr) {
-			rc = tfp_err_set(err, TFP_E_PROTOCOL, 0,
-					 "list of %s has no items array",
-					 r->resource);
-			goto out;
-		}
-		json_array_foreach (arr, i, it)
-			json_array_append(all, it);
+				r->resource, max_pages);
+		items = NULL;
+		rc = list_page(c, r, base, sel, cont, page_size, &page, &items,
+			       err);
+		json_array_foreach (items, i, it)
+			if (rc == TFP_OK && (stop = fn(it, arg)) != 0)
+				break;
 		next = json_string_value(
 			json_object_get(json_object_get(page, "metadata"),
 					"continue"));
 		free(cont);
-		cont = next && *next ? util_url_escape(next) : NULL;
+		cont = rc == TFP_OK && next && *next ? util_url_escape(next) :
+						       NULL;
 		json_decref(page);
 		page = NULL;
-		if (!cont)
+		if (rc != TFP_OK || !cont)
 			break;
 	}
-out:
-	json_decref(page);
-	free(cont);
-	free(path);
-	free(sel);
-	free(base);
-	if (rc == TFP_OK)
-		*items = all;
-	else
-		json_decref(all);
 	return rc;
+}
+
+struct gather {
+	json_t *all;
+	bool nomem;
+};
+
+static int append_item(const json_t *item, void *arg)
+{
+	struct gather *g = arg;
+
+	g->nomem = json_array_append(g->all, (json_t *)item) != 0;
+	return g->nomem;
+}
+
+int k8s_list(k8s_client *c, const k8s_gvr *r, const char *ns,
+	     const char *label_selector, json_t **items, tfp_error *err)
+{
+	struct gather g = { .all = json_array() };
+	int rc;
+
+	if (!g.all)
+		return tfp_err_set(err, TFP_E_NOMEM, 0, "out of memory");
+	rc = k8s_list_each(c, r, ns, label_selector, LIST_PAGE, LIST_MAX_PAGES,
+			   append_item, &g, err);
+	if (rc == TFP_OK && g.nomem)
+		rc = tfp_err_set(err, TFP_E_NOMEM, 0, "out of memory");
+	if (rc != TFP_OK) {
+		json_decref(g.all);
+		return rc;
+	}
+	*items = g.all;
+	return TFP_OK;
 }
 
 int k8s_create(k8s_client *c, const k8s_gvr *r, const char *ns,

@@ -149,6 +149,23 @@ bool k8s_phase_incomplete(const tf_value *state);
  * NUL-terminated when len > 0); returns buf. */
 const char *k8s_error_text(const tfp_error *err, char *buf, size_t len);
 
+/* ---- listing (k8s_res_list.c) ----------------------------------------- */
+
+/* The `config` block of both k8s list resources: `namespace` (default:
+ * the provider's, then `default`) and `label_selector`. */
+extern const tf_block_def k8s_res_list_schema;
+
+/* The whole list hook of a k8s resource whose objects are `r` (its main
+ * kind: Cluster, MachineDeployment) and whose import ID is
+ * "namespace/name": pages of LIST in the configured namespace with the
+ * label selector, one object emitted at a time (tfp_list_object with the
+ * resource's import and read). */
+void k8s_res_list(
+	tfp_ctx *ctx, const tf_value *config, tfp_lister *l, const k8s_gvr *r,
+	void (*import)(tfp_ctx *, const char *, tf_value **, tf_diags *),
+	void (*read)(tfp_ctx *, const tf_value *, tf_value **, tf_diags *),
+	tf_diags *d);
+
 /* Add an error diagnostic with `summary` (e.g. "Cannot create Cluster
  * default/a") and k8s_error_text() as detail. path may be NULL. */
 void k8s_diag(tf_diags *d, const tf_path *path, const char *summary,

@@ -40,27 +40,45 @@ static const char *put_path(char *buf, size_t len, const char *a, const char *b)
 	return buf;
 }
 
+/* Where a local server's socket may be, in order: an environment
+ * variable naming the socket or the daemon's directory, or a system path
+ * (W_OK: the snap's socket is only used when we may write to it). */
+static const struct socket_source {
+	const char *env;    /* variable to read, or NULL */
+	const char *suffix; /* appended to the variable's value */
+	const char *path;   /* system path (when env is NULL) */
+	int mode;           /* access() mode the system path needs */
+} socket_sources[] = {
+	{ "LXD_SOCKET", NULL, NULL, 0 },
+	{ "LXD_DIR", "/unix.socket", NULL, 0 },
+	{ "INCUS_SOCKET", NULL, NULL, 0 },
+	{ "INCUS_DIR", "/unix.socket", NULL, 0 },
+	{ NULL, NULL, "/var/snap/lxd/common/lxd/unix.socket", W_OK },
+	{ NULL, NULL, "/var/lib/lxd/unix.socket", F_OK },
+	{ NULL, NULL, "/var/lib/incus/unix.socket", F_OK },
+};
+
 const char *lxd_socket_resolve(char *buf, size_t len)
 {
+	const struct socket_source *s;
 	const char *env;
-	const char *snap = "/var/snap/lxd/common/lxd/unix.socket";
-	const char *deb = "/var/lib/lxd/unix.socket";
 
 	if (!buf || len == 0)
 		return NULL;
-	/* An explicit choice is honoured even if the socket is not there
-	 * yet: connecting then fails with a clear error instead of silently
-	 * talking to another daemon. */
-	env = getenv("LXD_SOCKET");
-	if (env && *env)
-		return put_path(buf, len, env, NULL);
-	env = getenv("LXD_DIR");
-	if (env && *env)
-		return put_path(buf, len, env, "/unix.socket");
-	if (access(snap, W_OK) == 0)
-		return put_path(buf, len, snap, NULL);
-	if (access(deb, F_OK) == 0)
-		return put_path(buf, len, deb, NULL);
+	for (size_t i = 0; i < sizeof(socket_sources) / sizeof(*s); i++) {
+		s = &socket_sources[i];
+		if (s->env) {
+			/* An explicit choice is honoured even if the socket
+			 * is not there yet: connecting then fails with a
+			 * clear error instead of silently talking to another
+			 * daemon. */
+			env = getenv(s->env);
+			if (env && *env)
+				return put_path(buf, len, env, s->suffix);
+		} else if (access(s->path, s->mode) == 0) {
+			return put_path(buf, len, s->path, NULL);
+		}
+	}
 	return NULL;
 }
 
@@ -138,7 +156,9 @@ static int endpoint_opts(lxd_client *c, const lxd_client_opts *o,
 	if (!ho->unix_socket)
 		return tfp_err_set(
 			err, TFP_E_UNAVAILABLE, 0,
-			"no LXD unix socket found (set LXD_SOCKET or LXD_DIR)");
+			"no LXD or Incus unix socket found (set the provider's "
+			"socket, or LXD_SOCKET, LXD_DIR, INCUS_SOCKET or "
+			"INCUS_DIR)");
 	return TFP_OK;
 }
 
@@ -206,6 +226,7 @@ void lxd_client_free(lxd_client *c)
 	http_client_free(c->http);
 	free(c->project);
 	json_decref(c->info);
+	json_decref(c->members);
 	json_decref(c->info_retired);
 	pthread_mutex_destroy(&c->info_lock);
 	free(c);

@@ -95,9 +95,13 @@ typedef struct lxd_client_opts {
 
 typedef struct lxd_client lxd_client;
 
-/* Resolve the unix socket path: $LXD_SOCKET, $LXD_DIR/unix.socket,
- * /var/snap/lxd/common/lxd/unix.socket (if writable), /var/lib/lxd/unix.socket.
- * Writes into buf; returns buf, or NULL if none exists. */
+/* Resolve the unix socket path of a local LXD or Incus server, first
+ * match wins: $LXD_SOCKET, $LXD_DIR/unix.socket, $INCUS_SOCKET,
+ * $INCUS_DIR/unix.socket (a set variable is used whether or not the socket
+ * exists), then /var/snap/lxd/common/lxd/unix.socket (if writable),
+ * /var/lib/lxd/unix.socket, /var/lib/incus/unix.socket (if present).
+ * Writes into buf; returns buf, or NULL if none applies or buf is too
+ * small. */
 const char *lxd_socket_resolve(char *buf, size_t len);
 
 int lxd_client_new(const lxd_client_opts *o, lxd_client **out, tfp_error *err);
@@ -178,13 +182,23 @@ int lxd_update_etag(lxd_client *c, const char *path, unsigned flags,
 
 /* GET /1.0, cached for the client's life time (borrowed). */
 int lxd_server_info(lxd_client *c, const json_t **info, tfp_error *err);
-/* Drop the cached GET /1.0 (after a change that alters it, e.g. clustering
- * was enabled); the next lxd_server_info() fetches it again. Pointers
- * previously returned by lxd_server_info() stay valid until
- * lxd_client_free(). */
+/* GET /1.0/cluster/members (the list of member URLs), cached for the
+ * client's life time like GET /1.0: one request per provider process, not
+ * one per resource. *list is a new reference. */
+int lxd_cluster_members(lxd_client *c, json_t **list, tfp_error *err);
+/* Drop the cached GET /1.0 and member list (after a change that alters
+ * them, e.g. clustering was enabled, a member joined or left); the next
+ * call fetches them again. Pointers previously returned by
+ * lxd_server_info() stay valid until lxd_client_free(). */
 void lxd_server_info_forget(lxd_client *c);
 /* Is the API extension present? (false if the server is unreachable) */
 bool lxd_has_extension(lxd_client *c, const char *ext);
+/* The server's kind and version from GET /1.0 (environment.server and
+ * server_version), e.g. "LXD 5.0.2" or "Incus 6.0.4", written into buf;
+ * "the server" when it cannot be read. Returns buf. For messages only:
+ * features are chosen by API extension (lxd_has_extension), never by the
+ * version. */
+const char *lxd_server_describe(lxd_client *c, char *buf, size_t len);
 
 /* Is LXD considered answering? (false once a request timed out with the
  * connection open, or a retry budget was spent on refused connections,

@@ -1,6 +1,7 @@
-/* The LXD server info: GET /1.0, cached for the client's life (see
- * lxd_server_info in client.h). */
+/* The LXD server info (GET /1.0) and the cluster member list, cached for
+ * the client's life (see lxd_server_info in client.h). */
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "provider/lxd/client_internal.h"
@@ -31,11 +32,39 @@ int lxd_server_info(lxd_client *c, const json_t **info, tfp_error *err)
 	return rc;
 }
 
+int lxd_cluster_members(lxd_client *c, json_t **list, tfp_error *err)
+{
+	json_t *meta = NULL;
+	int rc = TFP_OK;
+
+	if (!c)
+		return tfp_err_set(err, TFP_E_INVALID, 0, "no client");
+	pthread_mutex_lock(&c->info_lock);
+	if (!c->members) {
+		rc = lxd_get(c, "/1.0/cluster/members", 0, &meta, NULL, err);
+		if (rc == TFP_OK && !json_is_array(meta)) {
+			json_decref(meta);
+			meta = NULL;
+			rc = tfp_err_set(
+				err, TFP_E_PROTOCOL, 200,
+				"GET /1.0/cluster/members returned no list");
+		}
+		if (rc == TFP_OK)
+			c->members = meta;
+	}
+	if (rc == TFP_OK)
+		*list = json_incref(c->members);
+	pthread_mutex_unlock(&c->info_lock);
+	return rc;
+}
+
 void lxd_server_info_forget(lxd_client *c)
 {
 	if (!c)
 		return;
 	pthread_mutex_lock(&c->info_lock);
+	json_decref(c->members); /* handed out as new references */
+	c->members = NULL;
 	if (c->info) {
 		if (!c->info_retired)
 			c->info_retired = json_array();
@@ -66,4 +95,27 @@ bool lxd_has_extension(lxd_client *c, const char *ext)
 			return true;
 	}
 	return false;
+}
+
+const char *lxd_server_describe(lxd_client *c, char *buf, size_t len)
+{
+	const json_t *info = NULL, *env;
+	const char *kind, *ver;
+
+	if (!buf || len == 0)
+		return buf;
+	snprintf(buf, len, "the server");
+	if (lxd_server_info(c, &info, NULL) != TFP_OK)
+		return buf;
+	env = json_object_get(info, "environment");
+	kind = json_string_value(json_object_get(env, "server"));
+	ver = json_string_value(json_object_get(env, "server_version"));
+	/* LXD 5.0 reports "lxd"; Incus "incus". Anything else is shown as
+	 * it comes (bounded by len). */
+	if (kind && strcmp(kind, "incus") == 0)
+		kind = "Incus";
+	else if (!kind || strcmp(kind, "lxd") == 0)
+		kind = "LXD";
+	snprintf(buf, len, "%s %s", kind, ver ? ver : "(version unknown)");
+	return buf;
 }

@@ -1,6 +1,6 @@
 /* Internals of the LXD client. Files, each using only those below it
  * (make lint checks it):
- *   client_info.c       the cached GET /1.0
+ *   client_info.c       the cached GET /1.0 and member list
  *   client_request.c    requests: project, sync/async envelopes, verified
  *                       POSTs, ETag read-modify-write
  *   client_operation.c  waiting for async operations
@@ -28,8 +28,9 @@ struct lxd_client {
 	lxd_transport_fn transport; /* tests only, behind the HTTP layer */
 	void *transport_ud;
 
-	pthread_mutex_t info_lock; /* guards info */
+	pthread_mutex_t info_lock; /* guards info and members */
 	json_t *info;              /* cached GET /1.0 metadata */
+	json_t *members;           /* cached GET /1.0/cluster/members */
 	json_t *info_retired;      /* forgotten infos, kept alive (borrowed
 				    * pointers may still be in use) until
 				    * lxd_client_free */

@@ -99,7 +99,7 @@ int lxd_member_names(lxd_client *c, json_t **names, tfp_error *err)
 	json_t *list = NULL, *out;
 	size_t i;
 	json_t *u;
-	int rc = lxd_get(c, "/1.0/cluster/members", 0, &list, NULL, err);
+	int rc = lxd_cluster_members(c, &list, err);
 
 	if (rc)
 		return rc;
@@ -167,4 +167,29 @@ json_t *lxd_map_to_config(const tf_value *map)
 				    json_string(s ? s : ""));
 	}
 	return o;
+}
+
+bool lxd_require_extension(lxd_client *c, const char *ext, const char *attr,
+			   const char *feature, tf_diags *d)
+{
+	const json_t *info = NULL;
+	char who[96];
+
+	if (!c || !ext || lxd_server_info(c, &info, NULL) != TFP_OK)
+		return true;
+	if (lxd_has_extension(c, ext))
+		return true;
+	lxd_server_describe(c, who, sizeof(who));
+	if (attr)
+		tf_diags_attr_error(d, attr, "Not supported by this server",
+				    "%s needs the API extension `%s`, which %s "
+				    "does not have. See the \"Servers\" notes in "
+				    "the documentation of this resource.",
+				    feature, ext, who);
+	else
+		tf_diags_error(d, NULL, "Not supported by this server",
+			       "%s needs the API extension `%s`, which %s does "
+			       "not have.",
+			       feature, ext, who);
+	return false;
 }

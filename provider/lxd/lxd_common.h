@@ -43,6 +43,14 @@ int lxd_member_names(lxd_client *c, json_t **names, tfp_error *err);
 int lxd_driver_supported(lxd_client *c, const char *driver, bool *ok,
 			 char **supported_list, tfp_error *err);
 
+/* Does the server have API extension `ext`, which `feature` (on attribute
+ * `attr`, may be NULL) needs? When it does not, adds a plan-time error
+ * naming the server (kind and version), the feature and the extension,
+ * and returns false. An unreachable server returns true: the plan's other
+ * reads report that. */
+bool lxd_require_extension(lxd_client *c, const char *ext, const char *attr,
+			   const char *feature, tf_diags *d);
+
 /* LXD config object -> map(string) value (non-string values are rendered
  * as JSON text). `keep(key, arg)` filters keys (NULL keeps all). */
 typedef bool (*lxd_key_filter)(const char *key, const json_t *value, void *arg);

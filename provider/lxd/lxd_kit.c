@@ -43,6 +43,27 @@ int lxd_get_at(lxd_client *c, char *take_path, json_t **metadata, char **etag,
 	return lxd_get(c, path, 0, metadata, etag, err);
 }
 
+int lxd_each_at(lxd_client *c, char *take_path,
+		int (*fn)(const json_t *item, void *arg), void *arg,
+		tfp_error *err)
+{
+	_cleanup_(json_decrefp) json_t *all = NULL;
+	int rc = lxd_get_at(c, take_path, &all, NULL, err);
+
+	if (rc)
+		return rc;
+	if (!json_is_array(all))
+		return tfp_err_set(err, TFP_E_PROTOCOL, 0,
+				   "LXD answered a collection with something "
+				   "other than an array");
+	for (size_t i = 0; i < json_array_size(all); i++) {
+		if (fn(json_array_get(all, i), arg))
+			break;
+		json_array_set_new(all, i, json_null()); /* done with it */
+	}
+	return TFP_OK;
+}
+
 int lxd_send_at(lxd_client *c, const char *method, char *take_path,
 		const json_t *body, tfp_error *err)
 {

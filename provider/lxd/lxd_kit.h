@@ -42,6 +42,15 @@ int lxd_send_at(lxd_client *c, const char *method, char *take_path,
 int lxd_update_at(lxd_client *c, char *take_path, lxd_mutate_fn mutate,
 		  void *arg, tfp_error *err);
 
+/* GET a collection with ?recursion=1 (`take_path` carries the query) and
+ * call fn on each element in the server's order; each element is freed
+ * once fn returned, so only the parsed answer is held, never anything
+ * built from it. fn returns 0 to go on, non-zero to stop (no error).
+ * An answer that is not an array is TFP_E_PROTOCOL. */
+int lxd_each_at(lxd_client *c, char *take_path,
+		int (*fn)(const json_t *item, void *arg), void *arg,
+		tfp_error *err);
+
 /* The HTTPS settings of `o` from an object with the attributes
  * client_certificate, client_key, server_certificate, server_fingerprint
  * and insecure_skip_verify (the provider block, lxd_node's join_target).

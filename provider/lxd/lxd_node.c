@@ -301,6 +301,32 @@ static void check_create(lxd_client *c, const tf_value *config, tf_diags *d)
 	json_decref(req);
 }
 
+/* User roles whose support the server announces by an API extension; a
+ * role without one (control-plane, LXD 6.8+) is left to the server's own
+ * answer at apply. */
+static void check_roles(lxd_client *c, const tf_value *config, tf_diags *d)
+{
+	static const struct {
+		const char *role, *ext, *feature;
+	} role_ext[] = {
+		{ "event-hub", "event_hub", "The member role `event-hub`" },
+		{ "ovn-chassis", "cluster_ovn_chassis",
+		  "The member role `ovn-chassis`" },
+	};
+	const tf_value *roles = tf_value_attr(config, "roles");
+
+	for (size_t i = 0; c && tf_value_is_known(roles) &&
+			   !tf_value_is_null(roles) && i < tf_value_len(roles);
+	     i++) {
+		const char *r = tf_value_get_string(tf_value_index(roles, i));
+		for (size_t j = 0; r && j < TF_COUNT(role_ext); j++)
+			if (strcmp(r, role_ext[j].role) == 0)
+				lxd_require_extension(c, role_ext[j].ext,
+						      "roles",
+						      role_ext[j].feature, d);
+	}
+}
+
 static void node_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 			     const tf_value *config, tf_value **planned,
 			     tf_paths *replace, tf_diags *d)
@@ -309,6 +335,7 @@ static void node_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 		"status", "message", "database", "database_roles", NULL,
 	};
 
+	check_roles(ctx->client, config, d);
 	if (tf_value_is_null(prior)) {
 		check_create(ctx->client, config, d);
 		return;
@@ -517,6 +544,7 @@ static void node_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 	rc = lxd_send_at(c, "DELETE",
 			 lxd_node_path(name, force ? "?force=1" : NULL), NULL,
 			 &err);
+	lxd_server_info_forget(c); /* the member list changed */
 	if (rc == TFP_OK || rc == TFP_E_NOTFOUND ||
 	    strstr(err.message, "isn't part of a cluster"))
 		return;
@@ -551,6 +579,61 @@ static void node_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 			       "`force = true`, apply, then destroy.");
 }
 
+/* ---- list --------------------------------------------------------------- */
+
+static const tf_block_def node_list_schema = {
+	.description = "Lists the members of the LXD cluster (none on a "
+		       "server that is not clustered). The `config` block "
+		       "takes no arguments.",
+};
+
+struct node_lister {
+	tfp_ctx *ctx;
+	tfp_lister *l;
+	tf_diags *d;
+};
+
+static int node_list_one(const json_t *m, void *arg)
+{
+	struct node_lister *a = arg;
+	const char *name = json_string_value(json_object_get(m, "server_name"));
+	tf_value *stub;
+	int rc;
+
+	if (!name || !*name)
+		return 0;
+	stub = tf_schema_empty_object(a->ctx->schema);
+	if (!stub) {
+		tf_diags_error(a->d, NULL, "Out of memory",
+			       "Listing cluster members");
+		return 1;
+	}
+	tf_value_object_set(stub, "name", tf_value_string(name));
+	rc = tfp_list_object(a->l, a->ctx, node_import, node_read, name, name,
+			     stub, a->d);
+	tf_value_unref(stub);
+	return rc;
+}
+
+static void node_list(tfp_ctx *ctx, const tf_value *config, tfp_lister *l,
+		      tf_diags *d)
+{
+	struct node_lister a = { .ctx = ctx, .l = l, .d = d };
+	lxd_client *c = lxd_ctx_client(ctx, d);
+	tfp_error err = { 0 };
+	bool clustered = false;
+
+	(void)config;
+	if (!c)
+		return;
+	if (lxd_is_clustered(c, &clustered, &err) ||
+	    (clustered &&
+	     lxd_each_at(c, strdup("/1.0/cluster/members?recursion=1"),
+			 node_list_one, &a, &err)))
+		lxd_diag(d, NULL, "Cannot list cluster members", &err,
+			 "Listing cluster members");
+}
+
 const tfp_resource lxd_node_resource = {
 	.type_name = "lxd_node",
 	.version = 0,
@@ -562,6 +645,8 @@ const tfp_resource lxd_node_resource = {
 	.update = node_update,
 	.remove = node_delete,
 	.import = node_import,
+	.list_schema = &node_list_schema,
+	.list = node_list,
 	.identity_schema = &lxd_identity_name_def,
 	.identity = lxd_identity_name,
 };

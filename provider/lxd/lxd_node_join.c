@@ -379,6 +379,8 @@ static bool join(tfp_ctx *ctx, lxd_client *c, const tf_value *planned,
 	}
 	token_done(&t);
 	lxd_client_free(jc);
+	/* The member list changed (or may have): read it again when needed. */
+	lxd_server_info_forget(c);
 	return ok;
 }
 

@@ -1066,6 +1066,78 @@ static void ovn_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 	}
 }
 
+/* ---- list --------------------------------------------------------------- */
+
+static const tf_attr_def ovn_list_attrs[] = {
+	{ "project", "\"string\"", TF_OPTIONAL, NULL,
+	  "LXD project to list the OVN networks of. Defaults to the "
+	  "provider's `project`." },
+};
+
+static const tf_block_def ovn_list_schema = {
+	.attrs = ovn_list_attrs,
+	.nattrs = TF_COUNT(ovn_list_attrs),
+	.description = "Lists the managed networks of type `ovn` of one LXD "
+		       "project.",
+};
+
+struct ovn_lister {
+	tfp_ctx *ctx;
+	tfp_lister *l;
+	const char *project;
+	tf_diags *d;
+};
+
+static int ovn_list_one(const json_t *net, void *arg)
+{
+	struct ovn_lister *a = arg;
+	const char *name = json_string_value(json_object_get(net, "name"));
+	char id[300];
+	tf_value *stub;
+	int rc;
+
+	if (!name || !*name || !json_is_true(json_object_get(net, "managed")) ||
+	    strcmp(lxd_jstr(net, "type"), "ovn") != 0)
+		return 0;
+	if ((size_t)snprintf(id, sizeof(id), "%s/%s", a->project, name) >=
+	    sizeof(id))
+		return 0; /* longer than any LXD name */
+	stub = tf_schema_empty_object(a->ctx->schema);
+	if (!stub) {
+		tf_diags_error(a->d, NULL, "Out of memory",
+			       "Listing OVN networks");
+		return 1;
+	}
+	tf_value_object_set(stub, "name", tf_value_string(name));
+	tf_value_object_set(stub, "project", tf_value_string(a->project));
+	rc = tfp_list_object(a->l, a->ctx, ovn_import, ovn_read, id, id, stub,
+			     a->d);
+	tf_value_unref(stub);
+	return rc;
+}
+
+/* One GET with recursion in the project; networks of other types and
+ * unmanaged interfaces are skipped. */
+static void ovn_list(tfp_ctx *ctx, const tf_value *config, tfp_lister *l,
+		     tf_diags *d)
+{
+	lxd_client *c = lxd_ctx_client(ctx, d);
+	struct ovn_lister a = { .ctx = ctx, .l = l, .d = d };
+	tfp_error err = { 0 };
+
+	if (!c)
+		return;
+	a.project = tf_value_attr_string(config, "project");
+	if (!a.project || !*a.project)
+		a.project = lxd_client_project(c);
+	if (lxd_each_at(c,
+			lxd_url("/1.0/networks", NULL, NULL,
+				"recursion=1&project", a.project),
+			ovn_list_one, &a, &err))
+		lxd_diag(d, NULL, "Cannot list OVN networks", &err,
+			 "Listing the networks of project \"%s\"", a.project);
+}
+
 /* ---- generated configuration ------------------------------------------ */
 
 static bool user_key(const char *k, const json_t *v, void *arg)
@@ -1114,6 +1186,8 @@ const tfp_resource lxd_ovn_network_resource = {
 	.update = ovn_update,
 	.remove = ovn_delete,
 	.import = ovn_import,
+	.list_schema = &ovn_list_schema,
+	.list = ovn_list,
 	.identity_schema = &lxd_identity_project_name_def,
 	.identity = lxd_identity_project_name,
 	.generate_config = ovn_generate_config,

@@ -25,9 +25,11 @@ LXD_DATA_SOURCES(TFP_EXTERN_DATA_SOURCE)
 
 static const tf_attr_def lxd_provider_attrs[] = {
 	{ "socket", "\"string\"", TF_OPTIONAL, NULL,
-	  "Path of LXD's unix socket. Defaults to `$LXD_SOCKET`, then "
-	  "`$LXD_DIR/unix.socket`, then the snap and Debian default paths. "
-	  "Ignored when `address` is set." },
+	  "Path of the unix socket of a local LXD or Incus server. Defaults "
+	  "to `$LXD_SOCKET`, `$LXD_DIR/unix.socket`, `$INCUS_SOCKET`, "
+	  "`$INCUS_DIR/unix.socket`, then LXD's snap and Debian paths and "
+	  "Incus's `/var/lib/incus/unix.socket`. Ignored when `address` is "
+	  "set." },
 	{ "address", "\"string\"", TF_OPTIONAL, NULL,
 	  "HTTPS URL of a remote LXD server or cluster member, such as "
 	  "`https://203.0.113.1:8443`. Needs `client_certificate`, "
@@ -132,8 +134,9 @@ static void *lxd_configure(const tf_value *config, const char *tf_version,
 	if (lxd_client_new(&o, &c, &err) != TFP_OK) {
 		tf_diags_error(
 			d, NULL, "Cannot set up the LXD connection",
-			"%s. Set the provider's `socket` (or `LXD_SOCKET` / "
-			"`LXD_DIR`) for a local server, or `address` with "
+			"%s. Set the provider's `socket` (or `LXD_SOCKET`, "
+			"`LXD_DIR`, `INCUS_SOCKET`, `INCUS_DIR`) for a local "
+			"server, or `address` with "
 			"client credentials for a remote one.",
 			err.message[0] ? err.message : tfp_code_str(err.code));
 		return NULL;

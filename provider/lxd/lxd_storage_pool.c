@@ -31,7 +31,8 @@
 #include "lxd_storage_pool.h"
 
 static const char *const pool_drivers[] = {
-	"dir", "zfs", "btrfs", "lvm", "ceph", "cephfs", "cephobject", NULL,
+	"dir",    "zfs",        "btrfs",      "lvm", "ceph",
+	"cephfs", "cephobject", "lvmcluster", NULL,
 };
 
 static const tf_attr_def pool_attrs[] = {
@@ -39,9 +40,10 @@ static const tf_attr_def pool_attrs[] = {
 	  "Name of the storage pool. Changing it replaces the pool.",
 	  lxd_validate_name },
 	{ "driver", "\"string\"", TF_REQUIRED | TF_FORCE_NEW, NULL,
-	  "Storage driver: `dir`, `zfs`, `btrfs`, `lvm`, `ceph`, `cephfs` or "
-	  "`cephobject`. Must be supported by the server (checked at plan "
-	  "time). Changing it replaces the pool.",
+	  "Storage driver: `dir`, `zfs`, `btrfs`, `lvm`, `ceph`, `cephfs`, "
+	  "`cephobject` or `lvmcluster` (Incus only: API extension "
+	  "`storage_lvm_cluster`). Must be supported by the server (checked "
+	  "at plan time). Changing it replaces the pool.",
 	  tf_validate_one_of, pool_drivers },
 	{ "description", "\"string\"", TF_OPTIONAL | TF_COMPUTED, "\"\"",
 	  "Description of the pool." },
@@ -241,6 +243,7 @@ static bool is_server_filled(const char *driver, const char *k)
 		    "cephfs.user.name", NULL } },
 		{ "cephobject",
 		  { "cephobject.cluster_name", "cephobject.user.name", NULL } },
+		{ "lvmcluster", { "source", "lvm.vg_name", NULL } },
 	};
 
 	if (strncmp(k, "volatile.", 9) == 0)
@@ -487,8 +490,12 @@ static void check_against_server(lxd_client *c, const tf_value *config,
 	json_t *members = NULL;
 	tfp_error err = { 0 };
 	bool clustered = false, ok = false;
-	char *supported = NULL;
+	char *supported = NULL, who[96];
 
+	if (driver && strcmp(driver, "lvmcluster") == 0 &&
+	    !lxd_require_extension(c, "storage_lvm_cluster", "driver",
+				   "The `lvmcluster` storage driver", d))
+		return;
 	if (driver) {
 		if (lxd_driver_supported(c, driver, &ok, &supported, &err)) {
 			lxd_diag(d, NULL, "Cannot reach LXD", &err,
@@ -498,10 +505,10 @@ static void check_against_server(lxd_client *c, const tf_value *config,
 		if (!ok)
 			tf_diags_attr_error(
 				d, "driver", "Unsupported storage driver",
-				"The LXD server does not support the "
-				"\"%s\" storage driver (its tools are "
-				"missing or the kernel lacks support). "
-				"Supported here: %s.",
+				"%s does not support the \"%s\" storage "
+				"driver (its tools are missing or the "
+				"kernel lacks support). Supported here: %s.",
+				lxd_server_describe(c, who, sizeof(who)),
 				driver, supported ? supported : "none");
 		free(supported);
 	}
@@ -770,6 +777,60 @@ static void pool_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 			 "Deleting storage pool \"%s\"", name);
 }
 
+/* ---- list --------------------------------------------------------------- */
+
+static const tf_block_def pool_list_schema = {
+	.description = "Lists every storage pool of the server (or cluster). "
+		       "The `config` block takes no arguments.",
+};
+
+struct pool_lister {
+	tfp_ctx *ctx;
+	tfp_lister *l;
+	tf_diags *d;
+};
+
+static int pool_list_one(const json_t *pool, void *arg)
+{
+	struct pool_lister *a = arg;
+	const char *name = json_string_value(json_object_get(pool, "name"));
+	tf_value *stub;
+	int rc;
+
+	if (!name || !*name)
+		return 0;
+	stub = tf_schema_empty_object(a->ctx->schema);
+	if (!stub) {
+		tf_diags_error(a->d, NULL, "Out of memory",
+			       "Listing storage pools");
+		return 1;
+	}
+	tf_value_object_set(stub, "name", tf_value_string(name));
+	rc = tfp_list_object(a->l, a->ctx, pool_import, pool_read, name, name,
+			     stub, a->d);
+	tf_value_unref(stub);
+	return rc;
+}
+
+/* One GET with recursion (the names, and nothing else, are used unless
+ * include_resource: then each pool is imported and read as
+ * `terraform import` would). */
+static void pool_list(tfp_ctx *ctx, const tf_value *config, tfp_lister *l,
+		      tf_diags *d)
+{
+	struct pool_lister a = { .ctx = ctx, .l = l, .d = d };
+	lxd_client *c = lxd_ctx_client(ctx, d);
+	tfp_error err = { 0 };
+
+	(void)config;
+	if (!c)
+		return;
+	if (lxd_each_at(c, strdup("/1.0/storage-pools?recursion=1"),
+			pool_list_one, &a, &err))
+		lxd_diag(d, NULL, "Cannot list storage pools", &err,
+			 "Listing storage pools");
+}
+
 /* ---- generated configuration ------------------------------------------ */
 
 /* A config map (state) without the keys LXD fills in itself, as an import
@@ -847,6 +908,8 @@ const tfp_resource lxd_storage_pool_resource = {
 	.update = pool_update,
 	.remove = pool_delete,
 	.import = pool_import,
+	.list_schema = &pool_list_schema,
+	.list = pool_list,
 	.identity_schema = &lxd_identity_name_def,
 	.identity = lxd_identity_name,
 	.generate_config = pool_generate_config,

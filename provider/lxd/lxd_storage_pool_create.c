@@ -400,6 +400,33 @@ static int start(struct run *r, tfp_error *err)
 	return rc;
 }
 
+/* The member list is cached per process (lxd_cluster_members). When the
+ * direct POST of a one-member cluster was refused because the pool is
+ * "not pending on any node", members joined since it was read: LXD wrote
+ * nothing (the check precedes every write), so read the members again and
+ * start over with the two-step create. True when it is worth a second
+ * run (r reset, *err cleared). */
+static bool members_grew(struct run *r, tfp_error *err, tf_diags *d)
+{
+	tfp_error serr = { 0 };
+
+	if (r->two_step || !r->members || r->sent || tf_diags_has_error(d) ||
+	    !strstr(err->message, "not pending on any"))
+		return false;
+	tfp_debug("storage pool \"%s\": the cluster has more members than "
+		  "when they were read; reading them again",
+		  r->name);
+	lxd_server_info_forget(r->c);
+	json_decref(r->members);
+	r->members = NULL;
+	if (start(r, &serr) || !r->two_step)
+		return false;
+	json_object_clear(r->defined);
+	r->errored = false;
+	*err = (tfp_error){ 0 };
+	return true;
+}
+
 /* The pool exists: its state, with the server's keys recorded. */
 static void finish(struct run *r, tf_value **out, tf_diags *d)
 {
@@ -493,6 +520,8 @@ void pool_create(tfp_ctx *ctx, const tf_value *planned, const tf_value *config,
 		goto done;
 	}
 	rc = run_steps(&r, &err, d);
+	if (rc && members_grew(&r, &err, d))
+		rc = run_steps(&r, &err, d);
 	if (rc == TFP_OK && r.two_step && desc && *desc)
 		rc = pool_set_description(r.c, r.name, planned, &err);
 	if (rc) {

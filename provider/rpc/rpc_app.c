@@ -33,6 +33,23 @@ const struct rpc_eph *rpc_find_eph(const rpc_app *app, const char *name)
 	return NULL;
 }
 
+size_t rpc_nlisted(const rpc_app *app)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < app->nres; i++)
+		n += app->res[i].list_schema != NULL;
+	return n;
+}
+
+const struct rpc_res *rpc_listed(const rpc_app *app, size_t k)
+{
+	for (size_t i = 0; i < app->nres; i++)
+		if (app->res[i].list_schema && k-- == 0)
+			return &app->res[i];
+	return NULL;
+}
+
 static void unknown_type(tf_diags *d, const char *kind, const char *name)
 {
 	tf_diags_error(d, NULL, "Unsupported type",
@@ -157,6 +174,11 @@ rpc_app *rpc_app_new(const tfp_provider *p, char *err, size_t errlen)
 				err, errlen))
 			goto fail;
 		app->nres++;
+		if (p->resources[i]->list &&
+		    compile_one(p->resources[i]->list_schema, 0,
+				p->resources[i]->type_name,
+				&app->res[i].list_schema, err, errlen))
+			goto fail;
 		if (p->resources[i]->identity_schema &&
 		    compile_one(p->resources[i]->identity_schema,
 				p->resources[i]->identity_version,
@@ -198,6 +220,7 @@ void rpc_app_free(rpc_app *app)
 	free(app->retired);
 	for (size_t i = 0; i < app->nres; i++) {
 		tf_schema_free(app->res[i].schema);
+		tf_schema_free(app->res[i].list_schema);
 		tf_schema_free(app->res[i].identity);
 	}
 	for (size_t i = 0; i < app->nds; i++)

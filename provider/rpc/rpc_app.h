@@ -22,9 +22,11 @@
 		const def_type *def;                                           \
 		tf_schema *schema;                                             \
 	}
+/* A resource also has its list resource's schema (NULL: not listable). */
 struct rpc_res {
 	const tfp_resource *def;
 	tf_schema *schema;
+	tf_schema *list_schema;
 	tf_schema *identity; /* def->identity_schema compiled; NULL: none */
 };
 struct rpc_ds RPC_TYPE_OF(tfp_data_source);
@@ -60,6 +62,11 @@ struct rpc_app {
 const struct rpc_res *rpc_find_res(const rpc_app *app, const char *name);
 const struct rpc_ds *rpc_find_ds(const rpc_app *app, const char *name);
 const struct rpc_eph *rpc_find_eph(const rpc_app *app, const char *name);
+/* The resources with a list resource: how many, and the k-th of them (k <
+ * rpc_nlisted(app)) in the provider's order. */
+size_t rpc_nlisted(const rpc_app *app);
+const struct rpc_res *rpc_listed(const rpc_app *app, size_t k);
+
 /* The same for a handler: an unknown name adds the error the user sees
  * (no such type in this provider) to d. */
 const struct rpc_res *rpc_res_of(const rpc_app *app, const char *name,

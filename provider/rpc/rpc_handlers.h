@@ -40,7 +40,8 @@ int rpc_open_ephemeral(rpc_call *c, const void *req, void *resp);
 int rpc_renew_ephemeral(rpc_call *c, const void *req, void *resp);
 int rpc_close_ephemeral(rpc_call *c, const void *req, void *resp);
 
-/* List resources (rpc_list.c): a server stream. */
+/* List resources (rpc_list.c): ListResource is a server stream. */
+int rpc_validate_list(rpc_call *c, const void *req, void *resp);
 int rpc_list_resource(rpc_call *c, const void *req, rpc_stream *out);
 
 #endif

@@ -48,6 +48,10 @@ int rpc_get_metadata(rpc_call *c, const void *req, void *resp)
 		      Tfplugin6__GetMetadata__EphemeralMetadata,
 		      tfplugin6__get_metadata__ephemeral_metadata__init,
 		      m->type_name = (char *)app->eph[i].def->type_name);
+	RPC_PUT_TYPES(ar, rs, list_resources, rpc_nlisted(app),
+		      Tfplugin6__GetMetadata__ListResourceMetadata,
+		      tfplugin6__get_metadata__list_resource_metadata__init,
+		      m->type_name = (char *)rpc_listed(app, i)->def->type_name);
 	RPC_PUT_TYPES(ar, rs, functions, app->provider->nfunctions,
 		      Tfplugin6__GetMetadata__FunctionMetadata,
 		      tfplugin6__get_metadata__function_metadata__init,

@@ -121,6 +121,13 @@ Tfplugin6__GetProviderSchema__Response *rpc_schema_reply(rpc_arena *ar,
 		tfplugin6__get_provider_schema__response__ephemeral_resource_schemas_entry__init,
 		(m->key = (char *)app->eph[i].def->type_name,
 		 m->value = rpc_put_schema(ar, app->eph[i].schema)));
+	RPC_PUT_TYPES(
+		ar, rs, list_resource_schemas, rpc_nlisted(app),
+		Tfplugin6__GetProviderSchema__Response__ListResourceSchemasEntry,
+		tfplugin6__get_provider_schema__response__list_resource_schemas_entry__init,
+		(m->key = (char *)rpc_listed(app, i)->def->type_name,
+		 m->value = rpc_put_schema(ar,
+					   rpc_listed(app, i)->list_schema)));
 	return rs;
 }
 

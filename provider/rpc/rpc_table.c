@@ -67,6 +67,8 @@ static const rpc_method table[] = {
 	      rpc_renew_ephemeral),
 	UNARY(CloseEphemeralResource, close_ephemeral_resource,
 	      rpc_close_ephemeral),
+	UNARY(ValidateListResourceConfig, validate_list_resource_config,
+	      rpc_validate_list),
 	STREAM(ListResource, list_resource, event, rpc_list_resource),
 };
 

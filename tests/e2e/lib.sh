@@ -245,8 +245,15 @@ rig_start() {
 	e2e_say "rig $name up in $((SECONDS - t0))s"
 }
 
-# lxc_n1 ARGS... — the lxc CLI against member 1.
-lxc_n1() { LXD_DIR=$RIG_N1_LXD_DIR timeout 120 lxc "$@"; }
+# lxc_n1 ARGS... — the server's own CLI against member 1: `lxc` (LXD) or
+# `incus` (Incus), whose subcommands the scenarios use alike.
+lxc_n1() {
+	if [[ ${RIG_SERVER:-lxd} == incus ]]; then
+		INCUS_DIR=$RIG_N1_LXD_DIR INCUS_CONF=$LXD_CONF INCUS_SOCKET='' timeout 120 incus "$@"
+	else
+		LXD_DIR=$RIG_N1_LXD_DIR timeout 120 lxc "$@"
+	fi
+}
 
 # api METHOD PATH [BODY] — LXD REST call on member 1, prints JSON.
 api() { rig_api "$RIG_N1_SOCKET" "$@"; }

@@ -3,17 +3,26 @@
 #
 # Installs BIN as lxdcapi/lxd and lxdcapi/k8s 0.1.0 in a private implied
 # local mirror (a temporary HOME), runs tests/e2e/handshake.sh, every
-# tests/e2e/test_*.sh scenario and every fault suite tests/e2e/faults/test_*.sh,
-# and ends with exactly one line
-#     e2e: N passed, N failed
-# counting the PASS:/FAIL: lines the scenarios print. Before it: the time
-# each suite took and, when fault suites ran, a table with one row per
-# "FAULT-RESULT: id=.. converged=.. orphans=.. desc=.." line they printed.
-# Exits non-zero on any failure or when nothing ran. Rigs are always torn
-# down.
+# tests/e2e/test_*.sh scenario and every fault suite tests/e2e/faults/test_*.sh.
 #
-# Environment: E2E_ONLY (regex on scenario file names), E2E_KEEP=1 (keep the
-# work dir), E2E_SCENARIO_TIMEOUT (seconds per scenario, default 1500).
+# Servers: a scenario that starts a rig (calls rig_start) is an lxd_*
+# scenario and runs once per server in E2E_SERVERS (default "lxd incus":
+# Debian's LXD 5.0 and Incus 6.0 LTS; the rig gets RIG_SERVER). Fault suites
+# run on LXD, and on Incus those matching E2E_INCUS_FAULTS (a regex on the
+# file name; default: one suite per kind of fault, see
+# docs/internals/testing.md). The other scenarios (k8s, protocol) run once.
+#
+# Ends with the results per server and then exactly one line
+#     e2e: N passed, N failed
+# (all runs together) counting the PASS:/FAIL: lines the scenarios print.
+# Before them: the time each suite took and, when fault suites ran, a table
+# with one row per "FAULT-RESULT: id=.. converged=.. orphans=.. desc=.."
+# line they printed. Exits non-zero on any failure or when nothing ran.
+# Rigs are always torn down.
+#
+# Environment: E2E_ONLY (regex on scenario file names), E2E_SERVERS,
+# E2E_INCUS_FAULTS, E2E_KEEP=1 (keep the work dir), E2E_SCENARIO_TIMEOUT
+# (seconds per scenario, default 1500).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -25,7 +34,20 @@ scenario_timeout=${E2E_SCENARIO_TIMEOUT:-1500}
 passed=0
 failed=0
 durations=()
-summary() { echo "e2e: $passed passed, $failed failed"; }
+read -r -a servers <<<"${E2E_SERVERS:-lxd incus}"
+incus_faults=${E2E_INCUS_FAULTS:-^test_lxd_(pool_faults_1m|join_faults|freeze_faults)\.sh$}
+declare -A s_passed=() s_failed=() s_label=()
+summary() {
+	local k line="" l
+	for k in "${servers[@]}" any; do
+		[[ -n ${s_passed[$k]:-}${s_failed[$k]:-} ]] || continue
+		l=${s_label[$k]:-$k}
+		[[ $k == any ]] && l="server-independent"
+		line+="${line:+, }$l ${s_passed[$k]:-0} passed, ${s_failed[$k]:-0} failed"
+	done
+	[[ -z $line ]] || echo "e2e: by server: $line"
+	echo "e2e: $passed passed, $failed failed"
+}
 
 die() {
 	printf '\n*** e2e: ERROR: %s ***\n\n' "$*" >&2
@@ -94,23 +116,41 @@ e2e_install_provider "$bin" "$root" || die "could not install $bin into the loca
 e2e_export_env "$root"
 echo "e2e: terraform $tfver ($TERRAFORM), provider $bin, work dir $root"
 
-# Preflight: LXD must start here. Failing is an error, never a skip.
-echo "e2e: preflight: starting a 1-member LXD rig"
-printf 'e2epre\n' >>"$root/rigs"
-if ! "$RIG" up e2epre 1 >"$root/preflight.log" 2>&1; then
-	cat "$root/preflight.log" >&2
-	die "LXD cannot start on this machine (see the rig log above)"
-fi
-"$RIG" down e2epre >>"$root/preflight.log" 2>&1 || {
-	cat "$root/preflight.log" >&2
-	die "the preflight rig did not shut down cleanly"
+# server_label KIND — "lxd-5.0" / "incus-6.0": the daemon's own version.
+server_label() {
+	local v=""
+	case $1 in
+	lxd) v=$(timeout 20 lxd --version 2>/dev/null) ;;
+	incus) v=$(timeout 20 "${LXDRIG_INCUSD:-/usr/libexec/incus/incusd}" --version 2>/dev/null) ;;
+	esac
+	[[ $v =~ ^([0-9]+\.[0-9]+) ]] && v=${BASH_REMATCH[1]}
+	printf '%s-%s\n' "$1" "${v:-unknown}"
 }
 
-# run_one FILE [ARGS...] — run one suite, show its output, count its lines.
+# Preflight: every server must start here. Failing is an error, never a
+# skip.
+for srv in "${servers[@]}"; do
+	[[ $srv == lxd || $srv == incus ]] || die "E2E_SERVERS: unknown server '$srv' (lxd, incus)"
+	s_label[$srv]=$(server_label "$srv")
+	echo "e2e: preflight: starting a 1-member ${s_label[$srv]} rig"
+	printf 'e2epre\n' >>"$root/rigs"
+	if ! RIG_SERVER=$srv "$RIG" up e2epre 1 >"$root/preflight.log" 2>&1; then
+		cat "$root/preflight.log" >&2
+		die "$srv cannot start on this machine (see the rig log above)"
+	fi
+	"$RIG" down e2epre >>"$root/preflight.log" 2>&1 || {
+		cat "$root/preflight.log" >&2
+		die "the preflight $srv rig did not shut down cleanly"
+	}
+done
+
+# run_one SERVER FILE [ARGS...] — run one suite (against SERVER's rigs, or
+# "any" for a suite that starts none), show its output, count its lines.
 run_one() {
-	local file=$1 name rc=0 log p f
-	shift
+	local srv=$1 file=$2 name rc=0 log p f
+	shift 2
 	name=$(basename "$file" .sh)
+	[[ $srv == any ]] || name+="@${s_label[$srv]}"
 	log=$root/logs/$name.log
 	mkdir -p "$root/logs"
 	echo "=== $name"
@@ -119,7 +159,8 @@ run_one() {
 	# hold the runner's output open.
 	# In the background + wait, so a signal to the runner is handled at once
 	# (the cleanup trap stops the suite, then tears its rigs down).
-	timeout --kill-after=30 "$scenario_timeout" bash "$file" "$@" </dev/null >"$log" 2>&1 &
+	RIG_SERVER=${srv/any/lxd} timeout --kill-after=30 "$scenario_timeout" \
+		bash "$file" "$@" </dev/null >"$log" 2>&1 &
 	child=$!
 	wait "$child" || rc=$?
 	child=""
@@ -140,11 +181,16 @@ run_one() {
 	durations+=("$(printf '%6ss  %s' "$((SECONDS - t0))" "$name")")
 	passed=$((passed + p))
 	failed=$((failed + f))
+	s_passed[$srv]=$((${s_passed[$srv]:-0} + p))
+	s_failed[$srv]=$((${s_failed[$srv]:-0} + f))
 }
+
+# uses_rig FILE — does the suite start a server rig (an lxd_* scenario)?
+uses_rig() { grep -qE '^[^#]*rig_start\b' "$1"; }
 
 ran=0
 if [[ -f $here/handshake.sh ]]; then
-	run_one "$here/handshake.sh" "$bin"
+	run_one any "$here/handshake.sh" "$bin"
 	ran=$((ran + 1))
 else
 	echo "FAIL: handshake: tests/e2e/handshake.sh does not exist"
@@ -157,8 +203,19 @@ for s in "$here"/test_*.sh "$here"/faults/test_*.sh; do
 		echo "=== $(basename "$s" .sh): not selected by E2E_ONLY=$E2E_ONLY"
 		continue
 	fi
-	run_one "$s"
-	ran=$((ran + 1))
+	if ! uses_rig "$s"; then
+		run_one any "$s"
+		ran=$((ran + 1))
+		continue
+	fi
+	for srv in "${servers[@]}"; do
+		if [[ $srv == incus && $s == */faults/* && ! $(basename "$s") =~ $incus_faults ]]; then
+			echo "=== $(basename "$s" .sh)@${s_label[$srv]}: not in E2E_INCUS_FAULTS=$incus_faults"
+			continue
+		fi
+		run_one "$srv" "$s"
+		ran=$((ran + 1))
+	done
 done
 
 ((ran > 0)) || echo "e2e: ERROR: no suite ran"

@@ -33,6 +33,8 @@
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=k8s_emu_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/k8s_emu_lib.sh"
 
 e2e_begin identity_protocol
 
@@ -157,5 +159,40 @@ check "GenerateResourceConfig with the null state (Terraform 1.14.0): OK, null" 
 check "destroy: gone from LXD and reads as gone, without identity" is pool \
 	'.gone_after_destroy == true'
 check "pool deleted on the server" pool_absent id-pool
+
+# ---------------------------------------------------------------- k8s_cluster
+# The same life for k8s_cluster against the Kubernetes API emulator
+# (tests/k8s-emu): identity {namespace, name}, namespace optional for import.
+
+EMU_DELAY=0.05 emu_up emu
+kcfg=$(jq -cn --arg p "$EMU_DIR/kubeconfig" '{kubeconfig_path: $p}')
+check "k8s_cluster: lifecycle through the protocol" tfc kc \
+	--type k8s lifecycle k8s_cluster --provider-config "$kcfg" \
+	--config '{"name":"idc","kubernetes_version":"v1.33.1","control_plane_replicas":1,
+	  "flavor":"c2-m4","profiles":["default"],"load_balancer":"ovn",
+	  "load_balancer_network":"k8s-net","lxd_server_url":"https://192.0.2.10:8443",
+	  "lxd_client_certificate":"test-certificate","lxd_client_key":"test-key"}' \
+	--update '{"control_plane_replicas":3}' --import-id default/idc
+check "k8s_cluster: no problem found by the checker" is kc '.problems == []'
+check "k8s_cluster: every step OK, except the refusals" is kc \
+	'[.steps[] | select(.status != "OK" or (.errors != [] and
+	  (.step | test("bad|missing|newer") | not)))] == []'
+check "k8s_cluster: plan of the create: name known, namespace default or unknown" is kc \
+	'(.steps[] | select(.step == "plan-create") | .identity)
+	 | .name == "idc" and (.namespace == "default" or .namespace == "<unknown>")'
+check "k8s_cluster: apply, read, update: {namespace: default, name: idc}" is kc \
+	'.identity == {"namespace":"default","name":"idc"} and .read_identity == .identity
+	 and .update_identity == .identity'
+check "k8s_cluster: the update was applied (3 control-plane replicas)" is kc \
+	'."import-by-identity-state".control_plane_replicas == 3'
+check "k8s_cluster: import by identity without namespace uses default" is kc \
+	'."import-by-identity-minimal" == {"namespace":"default","name":"idc"}
+	 and ."import-by-identity-minimal-read" == ."import-by-identity-minimal"
+	 and ."import-by-id" == {"namespace":"default","name":"idc"}'
+check "k8s_cluster: generated configuration without computed or sensitive values" is kc \
+	'.generated.name == "idc" and .generated.kubernetes_version == "v1.33.1"
+	 and .generated.lxd_client_key == null and .generated.lxd_client_certificate == null
+	 and .generated.control_plane_replicas == 3'
+check "k8s_cluster: destroy: reads as gone" is kc '.gone_after_destroy == true'
 
 e2e_end

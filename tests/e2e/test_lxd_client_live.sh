@@ -44,7 +44,7 @@ live_group() {
 	fi
 }
 figures() { grep -E '^(frozen|restarted) LXD:' <<<"$live_out"; }
-daemon_ready() { LXD_DIR=$RIG_N1_LXD_DIR timeout 20 lxd waitready --timeout 15; }
+daemon_ready() { rig_waitready "$RIG_NAME" 1 20; }
 
 check "client unit binary exists ($unit)" test -x "$unit"
 check "live group passes against the rig (frozen burst fails fast, restart is carried through)" live_group

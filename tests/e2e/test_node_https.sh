@@ -5,7 +5,8 @@
 # password. Terraform (and so the provider) runs inside member 1's network
 # namespace, the only place that address is reachable from. The provider
 # pins daemon 2's certificate, gets a fresh client certificate trusted with
-# the password, and joins it; a wrong pin is refused before anything
+# the password, and joins it (Incus 6.0 has no trust password: there the
+# secret is a trust token daemon 2 issued, which `password` carries); a wrong pin is refused before anything
 # changes. Then daemon 2 dies: removal is refused until `force = true`.
 set -euo pipefail
 # shellcheck source=lib.sh
@@ -20,7 +21,18 @@ fi
 eval "$(rig_standalone_env nodeh 2)"
 
 rig_api "$RIG_N2_SOCKET" PATCH /1.0 \
-	"{\"config\":{\"core.https_address\":\"$RIG_N2_ADDRESS\",\"core.trust_password\":\"sekret-e2e\"}}" >/dev/null
+	"{\"config\":{\"core.https_address\":\"$RIG_N2_ADDRESS\"}}" >/dev/null
+if [[ $RIG_SERVER == incus ]]; then
+	# A trust token (what `incus config trust add` prints): base64 JSON.
+	secret=$(RIG_NOWAIT=1 rig_api "$RIG_N2_SOCKET" POST /1.0/certificates \
+		'{"name":"e2e-node","type":"client","token":true}' |
+		jq -cj '.metadata.metadata | {client_name: .request.name, fingerprint,
+			addresses, secret, expires_at: (.expiresAt // "0001-01-01T00:00:00Z")}' |
+		base64 -w0)
+else
+	secret=sekret-e2e
+	rig_api "$RIG_N2_SOCKET" PATCH /1.0 "{\"config\":{\"core.trust_password\":\"$secret\"}}" >/dev/null
+fi
 fp2=$(curl --silent --max-time 30 --unix-socket "$RIG_N2_SOCKET" http://lxd/1.0 |
 	jq -r .metadata.environment.certificate_fingerprint)
 
@@ -55,7 +67,7 @@ resource "lxd_node" "n2" {
     client_certificate = file("\${path.module}/client.crt")
     client_key         = file("\${path.module}/client.key")
     server_fingerprint = "$1"
-    password           = "sekret-e2e"
+    password           = "$secret"
   }
   failure_domain = "remote"
   ${2:-}
@@ -82,7 +94,7 @@ check "join over HTTPS: node2 online" api_eq /1.0/cluster/members/node2 .status 
 check "join over HTTPS: url" output_is n2_url . "https://$RIG_N2_ADDRESS"
 check "join over HTTPS: failure domain set after the join" \
 	api_eq /1.0/cluster/members/node2 .failure_domain remote
-check "join over HTTPS: the password is not in the provider logs" not_in_provider_logs sekret-e2e
+check "join over HTTPS: the password is not in the provider logs" not_in_provider_logs "$secret"
 
 # A dead member that still holds a custom volume: LXD refuses a plain
 # removal; with force = true it is purged from the cluster database.

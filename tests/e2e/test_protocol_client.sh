@@ -8,14 +8,12 @@
 # the process must exit 0 within go-plugin's 2 s and remove its socket.
 # No LXD or Terraform run is needed. Runs the client's own tests first.
 #
-# What the provider answers today is asserted as is: GetResourceIdentity-
-# Schemas lists every resource; ListResource (a server stream, served
-# through the RPC table since it gained streaming) answers one event
-# carrying an error diagnostic, then OK, since no type has a list resource
-# yet; ValidateListResourceConfig is UNIMPLEMENTED. When the
-# list work lands, change those checks (marked TODAY) to the new answers:
-# tfclient.py `list` already decodes events with the identity schema and
-# runs the checker.
+# What the provider answers is asserted as is: GetResourceIdentity-
+# Schemas lists every resource; ListResource (a server stream) of a
+# listable type answers, without a configured provider, one event
+# carrying an error diagnostic, then OK, promptly; an unknown type the
+# same; ValidateListResourceConfig validates the list block. Listing real
+# objects: tests/e2e/test_list_protocol.sh.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -106,7 +104,8 @@ check "lxd: capabilities plan_destroy, get_provider_schema_optional and generate
 check "lxd: lxd_storage_pool has name (required) and driver" is lxd_schema \
 	'(.resources.lxd_storage_pool.attributes.name.flags | index("required"))
 	 and .resources.lxd_storage_pool.attributes.driver.type == "string"'
-check "lxd: TODAY no list resource schemas" is lxd_schema '.list_resources == {}'
+check "lxd: list resource schemas for the three resources" is lxd_schema \
+	'(.list_resources | keys) == ["lxd_node","lxd_ovn_network","lxd_storage_pool"]'
 check "lxd: exit after Shutdown" is lxd_schema "$EXITED"
 
 check "k8s: GetProviderSchema" tfc k8s_schema --type k8s schema
@@ -155,21 +154,25 @@ done
 
 # ---------------------------------------------------------------- listing
 
-for t in lxd_storage_pool lxd_ovn_network; do
+for t in lxd_storage_pool lxd_ovn_network lxd_no_such_type; do
 	check "$t: ListResource stream call" tfc "list_$t" list "$t" --limit 5
-	# NEW (RPC table): was UNIMPLEMENTED with no events; the stream is
-	# now served and must still end as promptly.
-	check "$t: TODAY ListResource within 1 s: OK after one error event (no list resources)" \
+	want="Provider is not configured"
+	[[ $t == lxd_no_such_type ]] && want="Unsupported list resource type"
+	check "$t: ListResource within 1 s: OK after one error event ($want)" \
 		is "list_$t" '.status == "OK" and .seconds < 1
 		 and (.events | length) == 1
-		 and .events[0].errors == ["Unsupported list resource type"]
+		 and .events[0].errors == ["'"$want"'"]
 		 and .events[0].warnings == [] and .events[0].identity == null
-		 and (.has_list_schema | not)'
+		 and .problems == []'
 	check "$t: exit after the stream call" is "list_$t" "$EXITED"
 done
 check "ValidateListResourceConfig call" tfc vlist call \
 	ValidateListResourceConfig '{"type_name": "lxd_storage_pool"}'
-check "TODAY ValidateListResourceConfig UNIMPLEMENTED within 1 s" is vlist \
-	'.status == "UNIMPLEMENTED" and .seconds < 1'
+check "ValidateListResourceConfig: OK, no diagnostics (an absent config block)" is vlist \
+	'.status == "OK" and (.reply.diagnostics // []) == []'
+check "ValidateListResourceConfig of an unknown type" tfc vlist_bad call \
+	ValidateListResourceConfig '{"type_name": "lxd_nope"}'
+check "ValidateListResourceConfig of an unknown type: an error diagnostic" is vlist_bad \
+	'.status == "OK" and .reply.diagnostics[0].summary == "Unsupported list resource type"'
 
 e2e_end

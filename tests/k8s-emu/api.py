@@ -12,6 +12,7 @@ import urllib.parse
 import yaml
 
 import errors
+import paging
 import patch as patchlib
 import openapi
 import protobuf
@@ -421,15 +422,18 @@ class App:
 
     def _list(self, h, kind, ns, q):
         items, rv = self.store.list(kind, ns, q.get("labelSelector"), q.get("fieldSelector"))
+        items, meta = paging.page(items, q, rv, self.store.events_since)
+        rv = meta["resourceVersion"]
         table = self._maybe_table(h, kind, items, q, rv=rv)
         if table is not None and table is not items:
+            table["metadata"] = meta  # a Table pages like a list
             return 200, table, {}
         if not kind.is_custom:
             for o in items:
                 o.pop("apiVersion", None)
                 o.pop("kind", None)
         return 200, {"kind": kind.kind + "List", "apiVersion": kind.api_version,
-                     "metadata": {"resourceVersion": rv}, "items": items}, {}
+                     "metadata": meta, "items": items}, {}
 
     def _maybe_table(self, h, kind, items, q, single=False, rv=""):
         accept = h.headers.get("Accept", "")

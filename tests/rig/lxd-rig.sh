@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# lxd-rig.sh — real LXD daemons (optionally a cluster, optionally OVN) inside
-# private network namespaces, for the end-to-end tests and the demo.
+# lxd-rig.sh — real LXD or Incus daemons (optionally a cluster, optionally
+# OVN) inside private network namespaces, for the end-to-end tests and the
+# demo.
 #
 #   lxd-rig.sh up NAME MEMBERS [--ovn]   start MEMBERS (1..3) clustered daemons
 #   lxd-rig.sh down NAME                 stop everything, remove all state
@@ -19,11 +20,21 @@
 #   lxd-rig.sh thaw NAME K               SIGCONT daemon K
 #   lxd-rig.sh link NAME K up|down       set eth0 in daemon K's namespace up/down
 #   lxd-rig.sh pid NAME K                print daemon K's pid (fails if not running)
+#   lxd-rig.sh waitready NAME K SECS     wait (bounded) until daemon K is ready
+#
+# Server: RIG_SERVER=lxd (default: Debian's lxd 5.0) or RIG_SERVER=incus
+# (Incus 6.0 LTS: /usr/libexec/incus/incusd, LXDRIG_INCUSD overrides) at
+# `up`; the choice is recorded in the rig (rig.conf) and every later command
+# on the rig uses it. Both run the same way: the daemon's directory is
+# nK/lxd (LXD_DIR or INCUS_DIR), waitready/shutdown through the server's
+# own client (`lxd waitready` / `incus admin waitready`), REST calls with
+# curl on the socket.
 #
 # Layout (state dir $LXDRIG_ROOT/NAME, default /tmp/lxdrig/NAME):
 #   NAME-br        namespace holding bridge br0 that links the members
 #   NAME-nK        namespace of member K (eth0 = 203.0.113.K/24), server nodeK
-#   nK/lxd         LXD_DIR of member K (REST API on nK/lxd/unix.socket)
+#   nK/lxd         LXD_DIR / INCUS_DIR of member K (REST API on
+#                  nK/lxd/unix.socket)
 #   nK/pools       a directory outside LXD_DIR for dir-pool sources
 #   nK/lxd.log     the daemon's log; nK/lxd.pid its pid
 #   n1/ovs         private OVS/OVN state with --ovn (one member only)
@@ -41,6 +52,8 @@ LXDRIG_JOIN_TIMEOUT=${LXDRIG_JOIN_TIMEOUT:-180}     # per member join
 LXDRIG_ONLINE_TIMEOUT=${LXDRIG_ONLINE_TIMEOUT:-120} # all members ONLINE
 LXDRIG_STOP_TIMEOUT=${LXDRIG_STOP_TIMEOUT:-30}      # per daemon shutdown
 LXDRIG_SUBNET_PREFIX=203.0.113
+
+LXDRIG_INCUSD=${LXDRIG_INCUSD:-/usr/libexec/incus/incusd}
 
 rig_log() { printf '[lxd-rig %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 
@@ -60,6 +73,35 @@ rig_run() {
 rig_state() { printf '%s/%s' "$LXDRIG_ROOT" "$1"; }
 rig_lxd_dir() { printf '%s/n%s/lxd' "$(rig_state "$1")" "$2"; }
 rig_socket() { printf '%s/unix.socket' "$(rig_lxd_dir "$1" "$2")"; }
+
+# rig_kind NAME — the server rig NAME runs: "lxd" or "incus" (recorded at
+# `up`; before that, RIG_SERVER, default lxd).
+rig_kind() {
+	local conf k=""
+	conf="$(rig_state "$1")/rig.conf"
+	[[ -f $conf ]] && k=$(sed -n 's/^server=//p' "$conf")
+	printf '%s\n' "${k:-${RIG_SERVER:-lxd}}"
+}
+
+# rig_dir_var KIND — the variable naming a daemon's directory.
+rig_dir_var() { if [[ $1 == incus ]]; then echo INCUS_DIR; else echo LXD_DIR; fi; }
+
+# rig_admin_cmd KIND DIR — set RIG_ADMIN to the server's own admin command
+# (then waitready, shutdown ...) for the daemon whose directory is DIR.
+rig_admin_cmd() {
+	if [[ $1 == incus ]]; then
+		RIG_ADMIN=(env INCUS_SOCKET= "INCUS_DIR=$2" incus admin)
+	else
+		RIG_ADMIN=(env LXD_SOCKET= "LXD_DIR=$2" lxd)
+	fi
+}
+
+# rig_waitready NAME K SECS — wait until daemon K answers as ready (bounded).
+rig_waitready() {
+	local s=$3
+	rig_admin_cmd "$(rig_kind "$1")" "$(rig_lxd_dir "$1" "$2")"
+	timeout "$s" "${RIG_ADMIN[@]}" waitready --timeout $((s > 5 ? s - 5 : 1)) >/dev/null 2>&1
+}
 
 # Print the tail of member K's logs to stderr (used on every failure).
 rig_show_log() {
@@ -278,6 +320,32 @@ WRAP
 	chmod 0755 "$dir/ovs-vsctl"
 }
 
+# rig_ovs_datapath_fixer DIR DB DATAPATH — a script that watches the OVS
+# database and gives every bridge added without a datapath type DATAPATH.
+# Incus adds its bridges through the OVS database protocol, not ovs-vsctl,
+# so the wrapper above never sees them; Incus then waits (a few seconds)
+# for the bridge's interface, which the netdev datapath creates once the
+# type is set. Event-driven: ovsdb-client reports each new row.
+rig_ovs_datapath_fixer() {
+	local dir=$1 db=$2 dp=$3
+	mkdir -p "$dir" || return 1
+	{
+		printf '#!/usr/bin/env bash\n'
+		printf '# Written by lxd-rig.sh: bridges without a datapath type get %s.\n' "$dp"
+		printf 'db=%q dp=%q\n' "$db" "$dp"
+		cat <<'FIX'
+ovsdb-client monitor "$db" Open_vSwitch Bridge name datapath_type --format=csv |
+	while IFS=, read -r _row action name type; do
+		[[ $action == initial || $action == insert || $action == new ]] || continue
+		[[ -n $name && $name != name && $type != "$dp" ]] || continue
+		ovs-vsctl --timeout=10 --db="$db" set bridge "$name" datapath_type="$dp" ||
+			echo "datapath fixer: cannot set $name to $dp" >&2
+	done
+FIX
+	} >"$dir/ovs-datapath-fixer" || return 1
+	chmod 0755 "$dir/ovs-datapath-fixer"
+}
+
 # rig_ovn_up NAME — OVS + OVN central + chassis for member 1, private dirs.
 rig_ovn_up() {
 	local name=$1 ns="$1-n1" b db p dp
@@ -321,6 +389,12 @@ rig_ovn_up() {
 		external_ids:ovn-bridge-datapath-type="$dp" || return 1
 	rig_ovn_daemon "$start" "${x[@]}" ovn-controller "unix:$b/run/db.sock" \
 		--pidfile="$b/run/ovn-controller.pid" --log-file="$b/log/ovn-controller.log" || return 1
+	if [[ $dp != system && $(rig_kind "$name") == incus ]]; then
+		rig_ovs_datapath_fixer "$b/bin" "unix:$b/run/db.sock" "$dp" || return 1
+		(rig_closefds_exec setsid ip netns exec "$ns" "$b/bin/ovs-datapath-fixer" \
+			</dev/null >>"$b/log/datapath-fixer.log" 2>&1) &
+		printf '%s\n' "$!" >"$b/run/datapath-fixer.pid"
+	fi
 	for p in ovsdb-server ovs-vswitchd ovnnb_db ovnsb_db ovn-northd ovn-controller; do
 		rig_pid_alive "$b/run/$p.pid" || {
 			tail -n 20 "$b/log/$p.log" >&2 2>/dev/null || true
@@ -335,7 +409,7 @@ rig_ovn_down() {
 	local name=$1 b p
 	b="$(rig_state "$name")/n1/ovs"
 	[[ -d $b/run ]] || return 0
-	for p in ovn-controller ovn-northd ovs-vswitchd ovnnb_db ovnsb_db ovsdb-server; do
+	for p in datapath-fixer ovn-controller ovn-northd ovs-vswitchd ovnnb_db ovnsb_db ovsdb-server; do
 		[[ -s $b/run/$p.pid ]] && rig_kill_pid "$(<"$b/run/$p.pid")" "$p"
 	done
 	return 0
@@ -350,34 +424,41 @@ rig_start_daemon() {
 	lxddir="$dir/lxd"
 	mkdir -p "$lxddir" "$dir/pools" || return 1
 	chmod 0711 "$dir" "$lxddir"
-	local -a envs=("LXD_DIR=$lxddir" "PATH=$PATH")
+	local kind dvar
+	kind=$(rig_kind "$name")
+	dvar=$(rig_dir_var "$kind")
+	local -a envs=("$dvar=$lxddir" "PATH=$PATH")
 	# --ovn without the kernel datapath: LXD must run the ovs-vsctl wrapper.
-	[[ -d $dir/ovs/bin ]] && envs=("LXD_DIR=$lxddir" "PATH=$dir/ovs/bin:$PATH")
+	[[ -d $dir/ovs/bin ]] && envs=("$dvar=$lxddir" "PATH=$dir/ovs/bin:$PATH")
+	local -a daemon=(lxd)
+	[[ $kind == incus ]] && daemon=("$LXDRIG_INCUSD")
 	if [[ -d $dir/ovs ]]; then
 		local -a e
 		mapfile -t e < <(rig_ovn_env "$dir/ovs")
 		envs+=("${e[@]}")
 	fi
-	rig_log "starting lxd member $k in namespace $ns (LXD_DIR=$lxddir)"
+	rig_log "starting $kind member $k in namespace $ns ($dvar=$lxddir)"
 	# setsid: its own session and process group, so a terminal ^C reaches
 	# only the test, which then tears the rig down in order.
-	(rig_closefds_exec setsid ip netns exec "$ns" env -u LXD_SOCKET "${envs[@]}" \
-		lxd --group root --logfile "$dir/lxd.log" </dev/null >>"$dir/lxd.out" 2>&1) &
+	(rig_closefds_exec setsid ip netns exec "$ns" env -u LXD_SOCKET -u INCUS_SOCKET \
+		"${envs[@]}" "${daemon[@]}" --group root --logfile "$dir/lxd.log" \
+		</dev/null >>"$dir/lxd.out" 2>&1) &
 	local pid=$!
 	printf '%s\n' "$pid" >"$dir/lxd.pid"
 	local t0=$SECONDS deadline=$((SECONDS + LXDRIG_START_TIMEOUT))
 	while :; do
 		if ! rig_alive "$pid"; then
 			rig_show_log "$name" "$k"
-			rig_fail "LXD member $k (pid $pid) exited during startup: LXD cannot start here"
+			rig_fail "$kind member $k (pid $pid) exited during startup: $kind cannot start here"
 			return 1
 		fi
-		if LXD_SOCKET='' LXD_DIR=$lxddir timeout 10 lxd waitready --timeout 2 >/dev/null 2>&1; then
+		rig_admin_cmd "$kind" "$lxddir"
+		if timeout 10 "${RIG_ADMIN[@]}" waitready --timeout 2 >/dev/null 2>&1; then
 			break
 		fi
 		if ((SECONDS >= deadline)); then
 			rig_show_log "$name" "$k"
-			rig_fail "LXD member $k (pid $pid) not ready within ${LXDRIG_START_TIMEOUT}s"
+			rig_fail "$kind member $k (pid $pid) not ready within ${LXDRIG_START_TIMEOUT}s"
 			return 1
 		fi
 	done
@@ -391,9 +472,10 @@ rig_stop_daemon() {
 	lxddir="$dir/lxd"
 	pidfile="$dir/lxd.pid"
 	if rig_pid_alive "$pidfile" && [[ -S $lxddir/unix.socket ]]; then
-		if ! LXD_DIR=$lxddir timeout $((LXDRIG_STOP_TIMEOUT + 5)) \
-			lxd shutdown --timeout "$LXDRIG_STOP_TIMEOUT" >/dev/null 2>&1; then
-			rig_log "member $k: 'lxd shutdown' did not finish in ${LXDRIG_STOP_TIMEOUT}s; killing"
+		rig_admin_cmd "$(rig_kind "$name")" "$lxddir"
+		if ! timeout $((LXDRIG_STOP_TIMEOUT + 5)) "${RIG_ADMIN[@]}" shutdown \
+			--timeout "$LXDRIG_STOP_TIMEOUT" >/dev/null 2>&1; then
+			rig_log "member $k: shutdown did not finish in ${LXDRIG_STOP_TIMEOUT}s; killing"
 		fi
 	fi
 	if [[ -s $pidfile ]]; then
@@ -551,7 +633,7 @@ rig_standalone_up() {
 	# The caller usually has the rig's env loaded: LXD_SOCKET (member 1's
 	# socket) would make the new daemon listen there instead of in its
 	# own LXD_DIR (and `lxd waitready` ask the wrong daemon).
-	(unset LXD_SOCKET LXD_CONF && rig_start_daemon "$name" "$k") || return 1
+	(unset LXD_SOCKET LXD_CONF INCUS_SOCKET INCUS_CONF && rig_start_daemon "$name" "$k") || return 1
 	: >"$state/n$k/standalone"
 	rig_standalone_env "$name" "$k" >>"$state/env"
 	rig_log "standalone daemon $k of rig '$name' ready (not clustered)"
@@ -631,7 +713,7 @@ rig_start_again() {
 		rig_fail "daemon $2 of '$1' is still running (pid $pid); kill it first"
 		return 1
 	fi
-	(unset LXD_SOCKET LXD_CONF && rig_start_daemon "$1" "$2")
+	(unset LXD_SOCKET LXD_CONF INCUS_SOCKET INCUS_CONF && rig_start_daemon "$1" "$2")
 }
 
 # rig_signal_daemon NAME K STOP|CONT — freeze or thaw daemon K.
@@ -697,7 +779,21 @@ rig_up() {
 		rig_fail "the rig needs root (network namespaces, lxd)"
 		return 1
 	}
-	rig_require_tools lxd lxc ip curl jq setsid timeout || return 1
+	local kind=${RIG_SERVER:-lxd}
+	case $kind in
+	lxd) rig_require_tools lxd lxc ip curl jq setsid timeout || return 1 ;;
+	incus)
+		rig_require_tools incus ip curl jq setsid timeout || return 1
+		[[ -x $LXDRIG_INCUSD ]] || {
+			rig_fail "Incus daemon $LXDRIG_INCUSD not found (run tests/deps.sh)"
+			return 1
+		}
+		;;
+	*)
+		rig_fail "RIG_SERVER must be lxd or incus (got '$kind')"
+		return 1
+		;;
+	esac
 	((ovn)) && { rig_require_tools ovsdb-tool ovsdb-server ovs-vswitchd ovs-vsctl \
 		ovn-northd ovn-controller ovn-nbctl ovn-sbctl || return 1; }
 
@@ -708,8 +804,8 @@ rig_up() {
 		rig_down "$name" || return 1
 	fi
 	mkdir -p "$state" || return 1
-	printf 'members=%s\novn=%s\n' "$members" "$ovn" >"$state/rig.conf"
-	rig_log "up '$name': $members member(s)$( ((ovn)) && printf ' with OVN'), state in $state"
+	printf 'members=%s\novn=%s\nserver=%s\n' "$members" "$ovn" "$kind" >"$state/rig.conf"
+	rig_log "up '$name': $kind, $members member(s)$( ((ovn)) && printf ' with OVN'), state in $state"
 
 	rig_net_up "$name" "$members" || {
 		rig_fail "could not create the namespaces"
@@ -723,8 +819,13 @@ rig_up() {
 		rig_start_daemon "$name" "$k" || return 1
 	done
 	if ((ovn)); then
+		# Incus talks to OVS itself (network.ovs.connection, default the
+		# system socket); LXD 5.0 runs ovs-vsctl with OVS_RUNDIR.
+		local ovs_conn=""
+		[[ $kind == incus ]] && ovs_conn="unix:$state/n1/ovs/run/db.sock"
 		rig_api "$(rig_socket "$name" 1)" PATCH /1.0 "$(jq -cn --arg c "$(<"$state/n1/ovs/nb-connection")" \
-			'{config: {"network.ovn.northbound_connection": $c}}')" >/dev/null || return 1
+			--arg o "$ovs_conn" '{config: ({"network.ovn.northbound_connection": $c} +
+				(if $o == "" then {} else {"network.ovs.connection": $o} end))}')" >/dev/null || return 1
 	fi
 	rig_cluster_bootstrap "$name" || {
 		rig_show_log "$name" 1
@@ -788,8 +889,15 @@ rig_env() {
 	printf 'export RIG_NAME=%q\n' "$name"
 	printf 'export RIG_STATE=%q\n' "$state"
 	printf 'export RIG_MEMBERS=%q\n' "$members"
+	printf 'export RIG_SERVER=%q\n' "$(rig_kind "$name")"
+	# LXD_SOCKET names member 1's socket for either server (the scenarios'
+	# convention); INCUS_SOCKET too on an Incus rig.
 	printf 'export LXD_SOCKET=%q\n' "$(rig_socket "$name" 1)"
 	printf 'export LXD_CONF=%q\n' "$state/lxc-conf"
+	if [[ $(rig_kind "$name") == incus ]]; then
+		printf 'export INCUS_SOCKET=%q\n' "$(rig_socket "$name" 1)"
+		printf 'export INCUS_CONF=%q\n' "$state/lxc-conf"
+	fi
 	for ((k = 1; k <= members; k++)); do
 		printf 'export RIG_N%s_SOCKET=%q\n' "$k" "$(rig_socket "$name" "$k")"
 		printf 'export RIG_N%s_LXD_DIR=%q\n' "$k" "$(rig_lxd_dir "$name" "$k")"
@@ -877,6 +985,17 @@ rig_main() {
 		pid) rig_daemon_pid "$1" "$2" ;;
 		esac
 		;;
+	waitready)
+		[[ $# -eq 3 && $3 =~ ^[0-9]+$ ]] || {
+			echo "usage: $0 waitready NAME K SECS" >&2
+			exit 2
+		}
+		rig_daemon_dir "$1" "$2" >/dev/null
+		rig_waitready "$1" "$2" "$3" || {
+			rig_fail "daemon $2 of '$1' not ready within $3s"
+			exit 1
+		}
+		;;
 	link)
 		[[ $# -eq 3 ]] || {
 			echo "usage: $0 link NAME K up|down" >&2
@@ -894,7 +1013,7 @@ rig_main() {
 			jq '[.metadata[] | {server_name, url, status, roles}]'
 		;;
 	*)
-		sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2
+		sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//' >&2
 		exit 2
 		;;
 	esac

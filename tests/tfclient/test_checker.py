@@ -134,6 +134,45 @@ def pool(**kw):
     return v
 
 
+class ListAgainstRead(unittest.TestCase):
+    RES_T = ["object", {"name": "string", "size": "number"}]
+
+    def ev(self, name, obj=None):
+        e = {"identity": {"name": name, "project": "default"},
+             "display_name": name, "errors": [], "warnings": []}
+        if obj is not None:
+            e["resource_object"] = obj
+        return e
+
+    def test_equal_objects_pass(self):
+        evs = [self.ev("a", {"name": "a", "size": 1}), self.ev("b")]
+        reads = [{"name": "a", "size": 1.0}, None]
+        self.assertEqual(C.check_list_matches_read(evs, reads, self.RES_T),
+                         [])
+
+    def test_differing_or_unreadable_object(self):
+        evs = [self.ev("a", {"name": "a", "size": 1}),
+               self.ev("b", {"name": "b", "size": 2})]
+        probs = C.check_list_matches_read(
+            evs, [{"name": "a", "size": 9}, None], self.RES_T)
+        self.assertEqual(rules(probs), ["list-object-read"] * 2)
+        self.assertIn("size", probs[0].message)
+
+    def test_unknown_type_needs_an_error(self):
+        self.assertEqual(C.check_list_unknown_type(
+            [{"errors": ["Unsupported list resource type"]}]), [])
+        self.assertEqual(rules(C.check_list_unknown_type([])),
+                         ["list-unknown-type"])
+
+    def test_stop(self):
+        self.assertEqual(C.check_list_stopped(5, 1, 300, "CANCELLED", 0.2),
+                         [])
+        self.assertEqual(rules(C.check_list_stopped(5, 295, 300, "OK", 0.2)),
+                         ["list-stop"])
+        self.assertEqual(rules(C.check_list_stopped(5, 0, 300, "OK", 60)),
+                         ["list-stop"])
+
+
 class GeneratedConfig(unittest.TestCase):
     def test_clean_config_passes(self):
         cfg = pool(config={"size": "1GiB"},

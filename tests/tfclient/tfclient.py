@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """tfclient.py — talk tfplugin6 to a provider binary the way Terraform does.
 
-    tfclient.py BIN [--type lxd|k8s] [--no-tls] COMMAND [ARGS]
+    tfclient.py BIN [--type lxd|k8s] [--no-tls] [--configure JSON]
+                [--env K=V] COMMAND [ARGS]
 
 Each run starts the provider (go-plugin's environment, AutoMTLS client
 certificate, handshake line and server certificate checked), runs one
@@ -20,10 +21,15 @@ Commands:
   identity-schemas          GetResourceIdentitySchemas
   call METHOD [JSON]        any unary tfplugin6 RPC; JSON is the request in
                             protobuf's JSON mapping (default {})
-  list TYPE [--limit N] [--include-object] [--config JSON]
+  list TYPE [--limit N] [--include-object] [--config JSON] [--check-read]
                             ListResource stream: events decoded with the
                             identity / resource schemas when the provider
-                            has them, and the checker's verdict
+                            has them, and the checker's verdict (with
+                            --check-read, each resource_object compared
+                            with import-by-identity + ReadResource)
+  list-stop TYPE --after N --total T [...]
+                            StopProvider after N events of a list of T
+                            objects: the stream must end early
   raw PATH                  any method path with an empty request
   lifecycle TYPE --provider-config JSON --config JSON --update JSON
             --import-id ID  create, read, update, import (identity, ID),
@@ -159,15 +165,24 @@ def _decode_event(ev, id_type, res_type):
     return d
 
 
-def cmd_list(p, args):
+def configure(p, config_json, tf_version="1.14.0"):
+    """ConfigureProvider with the provider attributes of config_json (the
+    others null), as Terraform sends them; raises on an error."""
     sch = p.call("GetProviderSchema")
-    ids = {}
-    try:
-        ids = p.call("GetResourceIdentitySchemas").identity_schemas
-    except CallError:
-        pass
+    t = schema.block_from_proto(sch.provider.block).implied_type()
+    given = json.loads(config_json)
+    full = {k: given.get(k) for k in values.object_attrs(t)}
+    req = p.request("ConfigureProvider", terraform_version=tf_version)
+    req.config.msgpack = values.encode(full, t)
+    rs = p.call("ConfigureProvider", request=req)
+    errs = [d.summary + ": " + d.detail for d in rs.diagnostics
+            if d.severity == 1]
+    if errs:
+        raise PluginError("ConfigureProvider failed: %s" % errs)
+
+
+def _list_request(p, args, sch):
     lst = sch.list_resource_schemas.get(args.type_name)
-    res = sch.resource_schemas.get(args.type_name)
     cfg = json.loads(args.config) if args.config else {}
     if lst is not None:
         cfg_type = schema.list_config_block(lst).implied_type()
@@ -182,19 +197,105 @@ def cmd_list(p, args):
                     include_resource_object=args.include_object,
                     limit=args.limit)
     req.config.msgpack = config_mp
-    events, code, details, secs = p.stream("ListResource", request=req)
-    out = _status(code, details, secs)
-    out["has_list_schema"] = lst is not None
-    out["has_identity_schema"] = args.type_name in ids
-    id_type = schema.identity_type(ids[args.type_name]) \
-        if args.type_name in ids else None
+    return req, lst is not None
+
+
+def _types(p, sch, type_name):
+    """(identity type, resource type) of type_name, None when absent."""
+    ids = {}
+    try:
+        ids = p.call("GetResourceIdentitySchemas").identity_schemas
+    except CallError:
+        pass
+    res = sch.resource_schemas.get(type_name)
+    id_type = schema.identity_type(ids[type_name]) if type_name in ids \
+        else None
     res_type = schema.block_from_proto(res.block).implied_type() \
         if res is not None else None
+    return id_type, res_type
+
+
+def _import_read(p, type_name, ev, res_type):
+    """Terraform's `import { identity = ... }`: ImportResourceState by the
+    event's identity, then ReadResource of what it returned. The read
+    state (decoded), or None."""
+    req = p.request("ImportResourceState", type_name=type_name)
+    req.identity.identity_data.msgpack = ev.identity.identity_data.msgpack
+    imp = p.call("ImportResourceState", request=req)
+    if any(d.severity == 1 for d in imp.diagnostics) or \
+            not imp.imported_resources:
+        return None
+    ir = imp.imported_resources[0]
+    rd = p.request("ReadResource", type_name=type_name, private=ir.private)
+    rd.current_state.CopyFrom(ir.state)
+    if ir.HasField("identity"):
+        rd.current_identity.CopyFrom(ir.identity)
+    rs = p.call("ReadResource", request=rd)
+    if any(d.severity == 1 for d in rs.diagnostics) or \
+            not rs.new_state.msgpack:
+        return None
+    return values.decode(rs.new_state.msgpack, res_type)
+
+
+def cmd_list(p, args):
+    sch = p.call("GetProviderSchema")
+    req, has_list = _list_request(p, args, sch)
+    events, code, details, secs = p.stream("ListResource", request=req,
+                                           timeout=args.timeout)
+    out = _status(code, details, secs)
+    out["has_list_schema"] = has_list
+    id_type, res_type = _types(p, sch, args.type_name)
+    out["has_identity_schema"] = id_type is not None
     decoded = [_decode_event(e, id_type, res_type) for e in events]
     out["events"] = json.loads(json.dumps(decoded, default=repr))
+    problems = []
     if id_type is not None:
-        out["problems"] = [pr._asdict() for pr in checker.check_list_events(
-            decoded, id_type, res_type, args.include_object, args.limit)]
+        problems += checker.check_list_events(
+            decoded, id_type, res_type, args.include_object, args.limit)
+    if not has_list:
+        problems += checker.check_list_unknown_type(decoded)
+    if args.check_read and res_type is not None:
+        reads = [_import_read(p, args.type_name, e, res_type)
+                 if "resource_object" in d else None
+                 for e, d in zip(events, decoded)]
+        problems += checker.check_list_matches_read(decoded, reads, res_type)
+        out["reads_checked"] = sum(1 for r in reads if r is not None)
+    out["problems"] = [pr._asdict() for pr in problems]
+    return out
+
+
+def cmd_list_stop(p, args):
+    """StopProvider once --after events arrived; the stream must end."""
+    sch = p.call("GetProviderSchema")
+    req, _ = _list_request(p, args, sch)
+    it = p.stream_iter("ListResource", request=req, timeout=args.timeout)
+    before = after = 0
+    t_stop = None
+    code, details = None, ""
+    try:
+        for _ in it:
+            if t_stop is None:
+                before += 1
+                if before == args.after:
+                    t_stop = time.monotonic()
+                    p.call("StopProvider")
+            else:
+                after += 1
+        code, details = it.code(), it.details()
+    except grpc.RpcError as e:
+        code, details = e.code(), e.details()
+    end = time.monotonic()
+    out = {"status": code.name if code else None, "details": details,
+           "events_before_stop": before, "events_after_stop": after,
+           "stopped": t_stop is not None,
+           "seconds_after_stop": round(end - t_stop, 4) if t_stop else None}
+    problems = [] if t_stop is None else checker.check_list_stopped(
+        before, after, args.total, out["status"], end - t_stop)
+    if t_stop is None:
+        problems = [checker.Problem("list-stop", "(root)", "the list ended "
+                                    "after %d events, before the stop"
+                                    % before)]
+    out["problems"] = [pr._asdict() for pr in problems]
     return out
 
 
@@ -214,6 +315,11 @@ def main(argv):
                     help="leave PLUGIN_CLIENT_CERT unset (plaintext)")
     ap.add_argument("--stderr", metavar="FILE",
                     help="save the provider's stderr (its log) in FILE")
+    ap.add_argument("--configure", metavar="JSON",
+                    help="ConfigureProvider with these provider attributes "
+                    "first (as Terraform does before any resource call)")
+    ap.add_argument("--env", action="append", default=[], metavar="K=V",
+                    help="extra environment for the provider")
     sub = ap.add_subparsers(dest="command", required=True)
     sub.add_parser("handshake").set_defaults(fn=cmd_handshake)
     sub.add_parser("schema").set_defaults(fn=cmd_schema)
@@ -227,12 +333,23 @@ def main(argv):
     r = sub.add_parser("raw")
     r.add_argument("path")
     r.set_defaults(fn=cmd_raw)
-    ls = sub.add_parser("list")
-    ls.add_argument("type_name")
-    ls.add_argument("--limit", type=int, default=100)
-    ls.add_argument("--include-object", action="store_true")
-    ls.add_argument("--config", help="config attributes as JSON")
-    ls.set_defaults(fn=cmd_list)
+    for name, fn in (("list", cmd_list), ("list-stop", cmd_list_stop)):
+        ls = sub.add_parser(name)
+        ls.add_argument("type_name")
+        ls.add_argument("--limit", type=int, default=100)
+        ls.add_argument("--include-object", action="store_true")
+        ls.add_argument("--config", help="config attributes as JSON")
+        ls.add_argument("--timeout", type=float, default=120)
+        if name == "list":
+            ls.add_argument("--check-read", action="store_true",
+                            help="import each listed object by identity, "
+                            "read it, compare with resource_object")
+        else:
+            ls.add_argument("--after", type=int, required=True,
+                            help="StopProvider after this many events")
+            ls.add_argument("--total", type=int, required=True,
+                            help="objects the list would have without it")
+        ls.set_defaults(fn=fn)
     lc = sub.add_parser("lifecycle")
     lc.add_argument("type_name")
     lc.add_argument("--provider-config", required=True,
@@ -247,11 +364,14 @@ def main(argv):
 
     try:
         p = Provider.start(args.binary, args.provider_type,
+                           env=dict(kv.split("=", 1) for kv in args.env),
                            tls=not args.no_tls)
     except Exception as e:  # noqa: BLE001 - report any start failure
         print("tfclient: provider did not start: %s" % e, file=sys.stderr)
         return 1
     try:
+        if args.configure:
+            configure(p, args.configure)
         out = args.fn(p, args)
         t0 = time.monotonic()
         out["exit_code"] = p.shutdown()

@@ -1186,6 +1186,92 @@ static void test_http_curl_get_retried_after_eof(void **state)
 	http_client_free(c);
 }
 
+/* A server that keeps connections open: serves `want` requests in all,
+ * on any connection, and records which connection (in accept order)
+ * carried each one. */
+typedef struct keep_srv {
+	srv s;
+	int want;
+	int conn_of[8];
+	int nconns;
+} keep_srv;
+
+static void *keep_main(void *arg)
+{
+	keep_srv *k = arg;
+	struct pollfd p[5];
+	char buf[8192];
+	int fds[4], n = 0, done = 0, i;
+
+	while (done < k->want) {
+		p[0].fd = k->s.lfd;
+		p[0].events = POLLIN;
+		for (i = 0; i < n; i++) {
+			p[i + 1].fd = fds[i];
+			p[i + 1].events = POLLIN;
+		}
+		if (poll(p, (nfds_t)n + 1, 5000) <= 0)
+			break;
+		if ((p[0].revents & POLLIN) && n < 4) {
+			fds[n++] = accept(k->s.lfd, NULL, NULL);
+			continue;
+		}
+		for (i = 0; i < n && done < k->want; i++) {
+			if (!(p[i + 1].revents & POLLIN))
+				continue;
+			buf[0] = '\0';
+			read_request(fds[i], buf, sizeof(buf));
+			if (!buf[0])
+				continue;
+			k->conn_of[done++] = i;
+			(void)!send(fds[i], k->s.reply, strlen(k->s.reply),
+				    MSG_NOSIGNAL);
+		}
+	}
+	k->nconns = n;
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	return NULL;
+}
+
+/* Requests of one client reuse its open connection (keep-alive); a POST
+ * gets a fresh one (libcurl would silently resend it if a reused
+ * connection turned out closed), and the connection stays usable. */
+static void test_http_curl_connection_reuse(void **state)
+{
+	static const char reply[] =
+		"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+	static const char *const methods[] = { "GET", "GET", "POST", "GET" };
+	keep_srv k;
+	http_client *c;
+	http_response resp;
+	tfp_error e;
+	http_fate f;
+	size_t i;
+
+	(void)state;
+	memset(&k, 0, sizeof(k));
+	srv_start(&k.s, 0, NULL, reply);
+	k.want = 4;
+	assert_int_equal(pthread_create(&k.s.th, NULL, keep_main, &k), 0);
+	c = socket_client(k.s.path, 5000, 60000);
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		http_request r = req_of(methods[i]);
+		assert_int_equal(send_cls(c, &r, &resp, &e, &f), HTTP_OK);
+		assert_string_equal(resp.body, "ok");
+		http_response_done(&resp);
+	}
+	http_client_free(c); /* closes the kept connections */
+	pthread_join(k.s.th, NULL);
+	k.s.nconn = 0;
+	srv_stop(&k.s);
+	assert_int_equal(k.conn_of[0], 0);
+	assert_int_equal(k.conn_of[1], 0); /* the second GET reused it */
+	assert_int_equal(k.conn_of[2], 1); /* the POST: a new connection */
+	assert_true(k.conn_of[3] <= 1);    /* a kept one again */
+	assert_int_equal(k.nconns, 2);
+}
+
 static void test_http_curl_timeout_opens_breaker(void **state)
 {
 	static const srv_mode modes[] = { SRV_HANG };
@@ -1274,6 +1360,7 @@ int main(void)
 		cmocka_unit_test(test_http_curl_refused_budget_fails_fast),
 		cmocka_unit_test(test_http_curl_eof_after_send),
 		cmocka_unit_test(test_http_curl_get_retried_after_eof),
+		cmocka_unit_test(test_http_curl_connection_reuse),
 		cmocka_unit_test(test_http_curl_timeout_opens_breaker),
 		cmocka_unit_test(test_http_client_new_validation),
 	};

@@ -804,6 +804,44 @@ static void test_lxd_client_has_extension_unreachable(void **state)
 	script_done(&s);
 }
 
+static void test_lxd_client_server_describe(void **state)
+{
+	char *info = read_data("server_info.json");
+	static const char incus[] =
+		"{\"type\":\"sync\",\"status_code\":200,\"metadata\":"
+		"{\"api_extensions\":[\"storage_lvm_cluster\"],"
+		"\"environment\":{\"server\":\"incus\","
+		"\"server_version\":\"6.0.4\"}}}";
+	step steps[] = { { .status = 200, .body = info } };
+	step isteps[] = { { .status = 200, .body = incus } };
+	static const step down[] = { { .rc = HTTP_E_NOT_SENT } };
+	script s = { .steps = steps, .n = 1 }, is = { .steps = isteps, .n = 1 },
+	       ds = { .steps = down, .n = 1 };
+	lxd_client *c = new_scripted(&s, NULL, 0, NULL);
+	lxd_client *ic = new_scripted(&is, NULL, 0, NULL);
+	lxd_client *dc = new_scripted(&ds, NULL, 0, NULL);
+	char buf[64], tiny[4];
+
+	(void)state;
+	assert_string_equal(lxd_server_describe(c, buf, sizeof(buf)),
+			    "LXD 5.0.2");
+	assert_string_equal(lxd_server_describe(ic, buf, sizeof(buf)),
+			    "Incus 6.0.4");
+	assert_true(lxd_has_extension(ic, "storage_lvm_cluster"));
+	assert_false(lxd_has_extension(c, "storage_lvm_cluster"));
+	assert_string_equal(lxd_server_describe(dc, buf, sizeof(buf)),
+			    "the server");
+	assert_string_equal(lxd_server_describe(ic, tiny, sizeof(tiny)),
+			    "Inc"); /* bounded */
+	lxd_client_free(c);
+	lxd_client_free(ic);
+	lxd_client_free(dc);
+	script_done(&s);
+	script_done(&is);
+	script_done(&ds);
+	free(info);
+}
+
 static void test_lxd_client_escape(void **state)
 {
 	char *s;
@@ -821,16 +859,24 @@ static void test_lxd_client_escape(void **state)
 	assert_null(lxd_escape(NULL));
 }
 
+static const char *const socket_vars[] = { "LXD_SOCKET", "LXD_DIR",
+					   "INCUS_SOCKET", "INCUS_DIR" };
+#define NSOCKET_VARS (sizeof(socket_vars) / sizeof(socket_vars[0]))
+
 static void test_lxd_client_socket_resolve(void **state)
 {
 	char buf[256], tiny[8];
-	char *old_sock = getenv("LXD_SOCKET") ? strdup(getenv("LXD_SOCKET")) :
-						NULL;
-	char *old_dir = getenv("LXD_DIR") ? strdup(getenv("LXD_DIR")) : NULL;
+	char *old[NSOCKET_VARS];
 
 	(void)state;
+	for (size_t i = 0; i < NSOCKET_VARS; i++) {
+		const char *v = getenv(socket_vars[i]);
+		old[i] = v ? strdup(v) : NULL;
+	}
 	setenv("LXD_SOCKET", "/run/x/lxd.sock", 1);
 	setenv("LXD_DIR", "/tmp/lxd-dir", 1);
+	setenv("INCUS_SOCKET", "/run/y/incus.sock", 1);
+	setenv("INCUS_DIR", "/tmp/incus-dir", 1);
 	assert_string_equal(lxd_socket_resolve(buf, sizeof(buf)),
 			    "/run/x/lxd.sock");
 	unsetenv("LXD_SOCKET");
@@ -840,17 +886,23 @@ static void test_lxd_client_socket_resolve(void **state)
 	setenv("LXD_SOCKET", "", 1);
 	assert_string_equal(lxd_socket_resolve(buf, sizeof(buf)),
 			    "/tmp/lxd-dir/unix.socket");
-	unsetenv("LXD_SOCKET");
+	/* Incus's variables, after LXD's. */
 	unsetenv("LXD_DIR");
+	assert_string_equal(lxd_socket_resolve(buf, sizeof(buf)),
+			    "/run/y/incus.sock");
+	setenv("INCUS_SOCKET", "", 1);
+	assert_string_equal(lxd_socket_resolve(buf, sizeof(buf)),
+			    "/tmp/incus-dir/unix.socket");
+	for (size_t i = 0; i < NSOCKET_VARS; i++)
+		unsetenv(socket_vars[i]);
 	/* Falls back to the system paths, which exist only if installed. */
 	if (lxd_socket_resolve(buf, sizeof(buf)))
 		assert_non_null(strstr(buf, "/unix.socket"));
-	if (old_sock)
-		setenv("LXD_SOCKET", old_sock, 1);
-	if (old_dir)
-		setenv("LXD_DIR", old_dir, 1);
-	free(old_sock);
-	free(old_dir);
+	for (size_t i = 0; i < NSOCKET_VARS; i++) {
+		if (old[i])
+			setenv(socket_vars[i], old[i], 1);
+		free(old[i]);
+	}
 }
 
 static void test_lxd_client_new_validation(void **state)
@@ -1758,6 +1810,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_lxd_client_protocol_errors),
 		cmocka_unit_test(test_lxd_client_has_extension),
 		cmocka_unit_test(test_lxd_client_has_extension_unreachable),
+		cmocka_unit_test(test_lxd_client_server_describe),
 		cmocka_unit_test(test_lxd_client_escape),
 		cmocka_unit_test(test_lxd_client_socket_resolve),
 		cmocka_unit_test(test_lxd_client_new_validation),

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "provider/lxd/client.h"
+#include "provider/lxd/lxd_common.h"
 #include "provider/lxd/lxd_node.h"
 #include "provider/resource.h"
 #include "schema/schema.h"
@@ -387,6 +388,40 @@ static void test_lxd_node_missing_member_config(void **state)
 	json_decref(req);
 }
 
+/* A feature the server lacks is a plan error naming the server (kind and
+ * version from GET /1.0), the feature and the extension; a server with the
+ * extension passes without a diagnostic. */
+static void test_lxd_node_require_extension_names_server(void **state)
+{
+	static const reply incus[] = {
+		{ 200,
+		  "{\"type\":\"sync\",\"status_code\":200,\"metadata\":"
+		  "{\"api_extensions\":[\"cluster_ovn_chassis\"],"
+		  "\"environment\":{\"server\":\"incus\","
+		  "\"server_version\":\"6.0.4\"}}}",
+		  NULL },
+	};
+	script s = { .r = incus, .n = 1 };
+	lxd_client *c = client_for(&s);
+	tf_diags d = TF_DIAGS_INIT;
+
+	(void)state;
+	assert_true(lxd_require_extension(c, "cluster_ovn_chassis", "roles",
+					  "The member role `ovn-chassis`", &d));
+	assert_int_equal(d.n, 0);
+	assert_false(lxd_require_extension(c, "event_hub", "roles",
+					   "The member role `event-hub`", &d));
+	assert_int_equal(d.n, 1);
+	assert_non_null(strstr(d.items[0].detail, "Incus 6.0.4"));
+	assert_non_null(strstr(d.items[0].detail, "`event_hub`"));
+	assert_non_null(strstr(d.items[0].detail, "`event-hub`"));
+	assert_string_equal(d.items[0].path.steps[0].name, "roles");
+	assert_int_equal(s.calls, 1); /* GET /1.0 once, cached */
+	tf_diags_done(&d);
+	lxd_client_free(c);
+	script_done(&s);
+}
+
 static void test_lxd_node_state_import(void **state)
 {
 	tf_schema *sc = node_schema();
@@ -561,6 +596,7 @@ int main(void)
 		cmocka_unit_test(
 			test_lxd_node_restore_posts_and_tolerates_repeat),
 		cmocka_unit_test(test_lxd_node_missing_member_config),
+		cmocka_unit_test(test_lxd_node_require_extension_names_server),
 		cmocka_unit_test(test_lxd_node_state_import),
 		cmocka_unit_test(test_lxd_node_delete_outcomes),
 		cmocka_unit_test(test_lxd_node_validate_unknown_join_target),

@@ -548,7 +548,7 @@ static void test_rpc_stop_raises_flag(void **state)
 
 /* Every registered method has its row, with descriptors of its own
  * messages (Name.Request -> Name.Response, or a stream's Name.Event), and
- * the served set is the one before the table plus ListResource. */
+ * the served set is the one before the table plus the two list RPCs. */
 static void test_rpc_table_rows(void **state)
 {
 	static const char *const served[] = {
@@ -574,6 +574,7 @@ static void test_rpc_table_rows(void **state)
 		"OpenEphemeralResource",
 		"RenewEphemeralResource",
 		"CloseEphemeralResource",
+		"ValidateListResourceConfig",
 		"ListResource",
 	};
 	srv_config cfg = { 0 };

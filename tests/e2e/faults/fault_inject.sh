@@ -88,8 +88,7 @@ fault_lxd_back() {
 			}
 		fi
 		sock=$(rig_socket "$RIG_NAME" "$k")
-		LXD_SOCKET='' LXD_DIR=$(rig_lxd_dir "$RIG_NAME" "$k") \
-			timeout "$FAULT_STARTUP_TIMEOUT" lxd waitready --timeout "$((FAULT_STARTUP_TIMEOUT - 5))" || {
+		rig_waitready "$RIG_NAME" "$k" "$FAULT_STARTUP_TIMEOUT" || {
 			echo "  daemon $k ($sock) not ready after ${FAULT_STARTUP_TIMEOUT}s"
 			return 1
 		}

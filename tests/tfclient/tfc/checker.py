@@ -47,6 +47,25 @@ SOURCES = {
         "terraform internal/plugin6/grpc_provider.go "
         "GRPCProvider.ListResource: resource_object decoded against the "
         "managed resource's schema when include_resource_object"),
+    "list-object-read": (
+        "terraform internal/terraform/node_resource_plan_instance.go "
+        "generateHCLListResourceDef (`query -generate-config-out` writes "
+        "each listed object's configuration from its resource_object and "
+        "an `import` block with its identity) and importState (that "
+        "import then runs ImportResourceState by identity and "
+        "ReadResource): a resource_object other than the read state "
+        "plans a change right after the import"),
+    "list-unknown-type": (
+        "terraform internal/plugin6/grpc_provider.go "
+        "GRPCProvider.ListResource / ValidateListResourceConfig: "
+        "\"unknown list resource type\" for a type outside "
+        "list_resource_schemas; a provider asked anyway must answer with "
+        "an error diagnostic (an event), which Terraform reports"),
+    "list-stop": (
+        "terraform internal/providers/provider.go Interface.Stop: the "
+        "provider should halt any in-flight actions (StopProvider); "
+        "internal/plugin6/grpc_provider.go ListResource cancels the "
+        "stream's context when it returns"),
     "genconfig-computed": (
         "terraform internal/genconfig/generate_config.go "
         "ExtractLegacyConfigFromState (computed-only and deprecated "
@@ -174,6 +193,54 @@ def check_list_events(events, identity_type, resource_type=None,
                     set(obj) != set(values.object_attrs(resource_type))):
                 out.append(_p("list-object", path, "resource_object does "
                               "not match the resource schema"))
+    return out
+
+
+def check_list_matches_read(events, reads, resource_type):
+    """reads[i]: the state ReadResource returned after ImportResourceState
+    by events[i]'s identity (None: import or read gave none). Every event
+    with a resource_object must equal it."""
+    out = []
+    for i, ev in enumerate(events):
+        if "resource_object" not in ev or ev.get("errors"):
+            continue
+        path = "event[%d]" % i
+        got = reads[i] if i < len(reads) else None
+        if got is None:
+            out.append(_p("list-object-read", path, "import by identity "
+                          "%r then read returned no object",
+                          ev.get("identity")))
+        elif not values.equal(ev["resource_object"], got, resource_type):
+            diff = sorted(k for k in values.object_attrs(resource_type)
+                          if not values.equal(
+                              ev["resource_object"].get(k), got.get(k),
+                              values.object_attrs(resource_type)[k]))
+            out.append(_p("list-object-read", path, "resource_object "
+                          "differs from the read state in %s", diff))
+    return out
+
+
+def check_list_unknown_type(events):
+    """A type without a list resource: the stream must carry an error."""
+    if any(ev.get("errors") for ev in events):
+        return []
+    return [_p("list-unknown-type", "", "no error diagnostic for a type "
+               "without a list resource (%d events)", len(events))]
+
+
+def check_list_stopped(events_before, events_after, total, status,
+                       seconds_after_stop, bound=10.0):
+    """StopProvider after `events_before` events of a list of `total`
+    objects: the stream must end (any status) within `bound` seconds,
+    before the end of the list."""
+    out = []
+    if seconds_after_stop > bound:
+        out.append(_p("list-stop", "", "the stream went on %.1f s after "
+                      "StopProvider", seconds_after_stop))
+    if events_before + events_after >= total:
+        out.append(_p("list-stop", "", "all %d objects were listed "
+                      "despite StopProvider after %d (status %s)", total,
+                      events_before, status))
     return out
 
 

@@ -65,9 +65,17 @@ class Life:
     # ------------------------------------------------------------ helpers
 
     def full(self, partial, t=None):
-        """An object of type t (resource type) from a partial dict."""
-        t = t or self.rtype
-        return {k: partial.get(k) for k in values.object_attrs(t)}
+        """An object of type t (resource type) from a partial dict; an
+        absent nested block of the resource is what Terraform decodes
+        from a configuration without it: null (SINGLE, GROUP) or empty
+        (LIST, SET, MAP)."""
+        out = {k: partial.get(k) for k in values.object_attrs(t or self.rtype)}
+        if t is None:
+            for name, b in self.block.blocks.items():
+                if out.get(name) is None:
+                    out[name] = {"LIST": [], "SET": [], "MAP": {}}.get(
+                        b.nesting)
+        return out
 
     def enc(self, v, t=None):
         return values.encode(v, t or self.rtype)
@@ -138,6 +146,8 @@ class Life:
                     else prior.get(name)
             else:
                 out[name] = c
+        for name in self.block.blocks:
+            out[name] = config.get(name)
         return out
 
     def plan(self, name, prior, prior_id, config):

@@ -252,6 +252,16 @@ class Provider:
             return events, e.code(), e.details(), time.monotonic() - t0
         return events, it.code(), it.details(), time.monotonic() - t0
 
+    def stream_iter(self, method, request, timeout=30):
+        """A server-streaming call as grpc's iterator (iterate it, then
+        .code(); .cancel() ends it from the client side)."""
+        reply = self.message(method, _REPLY.get(method, "Response"))
+        fn = self.channel.unary_stream(
+            SERVICE + method,
+            request_serializer=type(request).SerializeToString,
+            response_deserializer=reply.FromString)
+        return fn(request, timeout=timeout)
+
     def raw_call(self, path, payload=b"", timeout=30):
         """Any method path with raw bytes: (status code, details, reply
         bytes or None, seconds)."""
