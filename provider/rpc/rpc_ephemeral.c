@@ -162,13 +162,8 @@ int rpc_open_ephemeral(rpc_call *c, const void *req, void *resp)
 		goto reply;
 	}
 	e->def->open(&ctx, config, &result, &renew_at, &d);
-	if (tf_diags_has_error(&d)) {
-		tf_value_unref(result);
-		result = NULL;
-		free(ctx.private_out);
-		ctx.private_out = NULL;
-		goto reply;
-	}
+	if (tf_diags_has_error(&d))
+		goto reply; /* result and private state dropped on the way out */
 	if (!result || !tf_value_is_known(result) || tf_value_is_null(result) ||
 	    !tf_value_conforms(result, t) ||
 	    !unknowns_allowed(e->schema, config, result)) {
@@ -179,10 +174,6 @@ int rpc_open_ephemeral(rpc_call *c, const void *req, void *resp)
 			       "attributes the configuration leaves unset. This "
 			       "is a provider bug; please report it.",
 			       e->def->type_name);
-		tf_value_unref(result);
-		result = NULL;
-		free(ctx.private_out);
-		ctx.private_out = NULL;
 		goto reply;
 	}
 	rs->result = rpc_encode_dv(ar, result, t, &d);
