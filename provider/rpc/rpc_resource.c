@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "../../schema/tf_err.h"
+#include "../../schema/write_only.h"
 #include "../log.h"
 #include "../util/cleanup.h"
 #include "../server/server.h"
@@ -58,6 +59,22 @@ static tf_value *checked_state(const tfp_ctx *ctx, tf_value *take, tf_diags *d)
 	return take;
 }
 
+/* What goes back to Terraform as a planned, new, imported or upgraded
+ * state has every write-only attribute null (Terraform rejects anything
+ * else). The planner and the resources already leave them null; a value
+ * found here anyway is dropped, and logged by name only. */
+static tf_value *wo_nulled(const tf_schema *s, const char *type_name,
+			   tf_value *take, const char *what)
+{
+	size_t n = 0;
+	tf_value *v = take ? tf_write_only_nulled(s, take, &n) : NULL;
+
+	if (n)
+		tfp_warn("%s: %zu write-only value(s) removed from the %s",
+			 type_name, n, what);
+	return v;
+}
+
 static int no_client(const tfp_ctx *ctx)
 {
 	return ctx->client == NULL;
@@ -72,10 +89,16 @@ int rpc_validate_resource(rpc_call *c, const void *req, void *resp)
 	_cleanup_(tf_diags_done) tf_diags d = TF_DIAGS_INIT;
 	const struct rpc_res *r = rpc_res_of(c->app, rq->type_name, &d);
 
+	/* Terraform 1.11+ announces write-only support in the capabilities
+	 * of every request; validation, which every plan goes through, is
+	 * where a client without it is stopped. */
+	bool wo_ok = rq->client_capabilities &&
+		     rq->client_capabilities->write_only_attributes_allowed;
+
 	if (r)
 		rpc_validate_config(c->app, r->schema, r->def->type_name,
 				    r->def->validate, rq->config,
-				    "resource configuration", &d);
+				    "resource configuration", wo_ok, &d);
 	return RPC_REPLY(c, &d, rs);
 }
 
@@ -89,7 +112,7 @@ int rpc_validate_data_source(rpc_call *c, const void *req, void *resp)
 	if (s)
 		rpc_validate_config(c->app, s->schema, s->def->type_name,
 				    s->def->validate, rq->config,
-				    "data source configuration", &d);
+				    "data source configuration", true, &d);
 	return RPC_REPLY(c, &d, rs);
 }
 
@@ -178,6 +201,9 @@ int rpc_upgrade_state(rpc_call *c, const void *req, void *resp)
 		v = upgrade_json(r, rq->version, &rq->raw_state->json, &d);
 	}
 	if (r && v)
+		v = wo_nulled(r->schema, r->def->type_name, v,
+			      "upgraded state");
+	if (r && v)
 		rs->upgraded_state = rpc_encode_dv(&c->arena, v,
 						   tf_schema_type(r->schema),
 						   &d);
@@ -212,6 +238,8 @@ int rpc_read_resource(rpc_call *c, const void *req, void *resp)
 		else if (tf_diags_has_error(&d))
 			next = tf_value_ref(
 				cur); /* failed read never drops the object */
+		next = wo_nulled(r->schema, r->def->type_name, next,
+				 "refreshed state");
 	}
 	if (cur)
 		rs->new_state = rpc_encode_dv(&c->arena, next,
@@ -260,6 +288,8 @@ int rpc_plan_change(rpc_call *c, const void *req, void *resp)
 		tf_value_unref(planned);
 		planned = NULL;
 	}
+	planned = wo_nulled(r->schema, r->def->type_name, planned,
+			    "planned state");
 	rs->n_requires_replace = replace.n;
 	rs->requires_replace =
 		rpc_alloc(ar, replace.n * sizeof(*rs->requires_replace));
@@ -319,6 +349,7 @@ int rpc_apply_change(rpc_call *c, const void *req, void *resp)
 		if (!next && tf_diags_has_error(&d))
 			next = tf_value_ref(prior);
 	}
+	next = wo_nulled(r->schema, r->def->type_name, next, "new state");
 	if (next && !tf_diags_has_error(&d) && !tf_value_equal(next, planned) &&
 	    tf_value_is_wholly_known(planned))
 		tfp_warn("%s: applied state differs from a wholly known plan",
@@ -353,6 +384,8 @@ int rpc_import_state(rpc_call *c, const void *req, void *resp)
 			"Importing needs a known provider configuration.");
 	} else {
 		r->def->import(&ctx, rq->id ? rq->id : "", &state, &d);
+		state = wo_nulled(r->schema, r->def->type_name, state,
+				  "imported state");
 	}
 	if (state && !tf_diags_has_error(&d)) {
 		Tfplugin6__ImportResourceState__ImportedResource *ir =
