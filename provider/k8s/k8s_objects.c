@@ -7,6 +7,8 @@
 
 #include "../../schema/codec.h"
 #include "../util/b64.h"
+#include "../util/digest.h"
+#include "../util/secret.h"
 #include "k8s_objects.h"
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -189,21 +191,34 @@ json_t *k8s_identity_secret(const tf_value *plan, const char *secret_name)
 			 "data", data);
 }
 
+tf_value *k8s_client_key_digest(const char *key)
+{
+	char hex[65];
+
+	if (!key || !*key || util_sha256_hex(key, strlen(key), hex) != 0)
+		return tf_value_null(tf_type_string());
+	return tf_value_string(hex);
+}
+
 void k8s_identity_read_into(tf_value *st, const json_t *secret)
 {
 	const json_t *data = json_object_get(secret, "data");
 
 	for (size_t i = 0; i < NIDENTITY; i++) {
+		const char *attr = identity_keys[i].attr;
 		const char *b = json_string_value(
 			json_object_get(data, identity_keys[i].key));
 		size_t n = 0;
 		char *v = b ? util_b64_decode(b, strlen(b), &n) : NULL;
 
-		if (strcmp(identity_keys[i].attr, "lxd_project") == 0)
+		if (strcmp(attr, "lxd_project") == 0)
 			set_str(st, "lxd_project", v && *v ? v : "default");
+		else if (strcmp(attr, "lxd_client_key") == 0)
+			tf_value_object_set(st, "lxd_client_key_sha256",
+					    k8s_client_key_digest(v));
 		else
-			set_opt_str(st, identity_keys[i].attr, v);
-		free(v);
+			set_opt_str(st, attr, v);
+		util_secret_free(v);
 	}
 }
 

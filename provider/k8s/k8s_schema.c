@@ -124,8 +124,18 @@ static const tf_attr_def cluster_attrs[] = {
 	  "PEM certificate of the LXD server, to verify it." },
 	{ "lxd_client_certificate", "\"string\"", TF_OPTIONAL | TF_SENSITIVE,
 	  NULL, "PEM client certificate LXD trusts." },
-	{ "lxd_client_key", "\"string\"", TF_OPTIONAL | TF_SENSITIVE, NULL,
-	  "PEM private key of `lxd_client_certificate`." },
+	{ "lxd_client_key", "\"string\"",
+	  TF_OPTIONAL | TF_SENSITIVE | TF_WRITE_ONLY, NULL,
+	  "PEM private key of `lxd_client_certificate`. Write-only "
+	  "(Terraform 1.11+): written to the identity Secret, never stored in "
+	  "the plan or the state; it may come from an ephemeral value. A "
+	  "changed key, in the configuration or in the Secret, shows as a "
+	  "change of `lxd_client_key_sha256` and the apply rewrites the "
+	  "Secret." },
+	{ "lxd_client_key_sha256", "\"string\"", TF_COMPUTED, NULL,
+	  "SHA-256 (hex) of the client key in the identity Secret: how a "
+	  "changed `lxd_client_key` is noticed without storing it. Null when "
+	  "`identity_secret` names an existing Secret." },
 	{ "lxd_project", "\"string\"", TF_OPTIONAL | TF_COMPUTED, "\"default\"",
 	  "LXD project of the machines." },
 	{ "identity_secret", "\"string\"", TF_OPTIONAL | TF_FORCE_NEW, NULL,
