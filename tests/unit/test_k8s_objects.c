@@ -110,6 +110,18 @@ static void test_schemas_compile(void **state)
 							"lxd_client_key")]
 			    .flags &
 		    TF_SENSITIVE);
+	/* Nor the LXD client key: write-only, its digest is. */
+	assert_true(k8s_cluster_schema_def
+			    .attrs[tf_schema_attr_index(cluster_schema,
+							"lxd_client_key")]
+			    .flags &
+		    TF_WRITE_ONLY);
+	assert_true(
+		k8s_cluster_schema_def
+			.attrs[tf_schema_attr_index(cluster_schema,
+						    "lxd_client_key_sha256")]
+			.flags &
+		TF_COMPUTED);
 }
 
 static void test_validators(void **state)
@@ -542,14 +554,26 @@ static void test_identity_roundtrip(void **state)
 	tf_value *st = tf_value_mut(tf_value_ref(plan));
 
 	(void)state;
+	/* A state as Terraform holds it: no key (write-only). */
+	tf_value_object_set(st, "lxd_client_key",
+			    tf_value_null(tf_type_string()));
 	k8s_identity_read_into(st, sec);
+	/* The key is never read back: its digest is (sha256 of "KEY"). */
+	assert_true(tf_value_is_null(tf_value_attr(st, "lxd_client_key")));
+	assert_string_equal(
+		tf_value_attr_string(st, "lxd_client_key_sha256"),
+		"5ca24005b740717ba4f3f6bc48a230700e68c2a4b11ecedb96f169f4efaf1f21");
+	tf_value_object_set(st, "lxd_client_key", tf_value_string("KEY"));
+	tf_value_object_set(st, "lxd_client_key_sha256",
+			    tf_value_null(tf_type_string()));
 	assert_true(tf_value_equal(st, plan));
-	/* Key rotated by hand: shows. */
+	/* Key rotated by hand: its digest changes. */
 	json_object_set_new(json_object_get(sec, "data"), "client-key",
 			    json_string("T1RIRVI=")); /* "OTHER" */
 	k8s_identity_read_into(st, sec);
-	assert_string_equal(tf_value_attr_string(st, "lxd_client_key"),
-			    "OTHER");
+	assert_string_equal(
+		tf_value_attr_string(st, "lxd_client_key_sha256"),
+		"1c55d9b826e8dfa994370e306ae8dc2e849f3e003381dc848a0b95f782c0c0e3");
 	json_decref(sec);
 	tf_value_unref(st);
 	tf_value_unref(plan);
