@@ -156,9 +156,9 @@ static void test_nulled(void **state)
 	assert_true(tf_value_equal(out, want));
 	/* The caller's other reference still sees the original. */
 	assert_string_equal(tf_value_attr_string(keep, "key"), "K");
-	assert_string_equal(
-		tf_value_attr_string(tf_value_attr(keep, "target"), "password"),
-		"P1");
+	assert_string_equal(tf_value_attr_string(tf_value_attr(keep, "target"),
+						 "password"),
+			    "P1");
 	tf_value_unref(out);
 	tf_value_unref(want);
 	tf_value_unref(keep);
@@ -166,8 +166,9 @@ static void test_nulled(void **state)
 
 static void test_nulled_unchanged(void **state)
 {
-	tf_value *v = val("{'name':'n','target':{'address':'a'},"
-			  "'targets':[{'address':'b'}],'by_name':{},'tags':[]}");
+	tf_value *v = val(
+		"{'name':'n','target':{'address':'a'},"
+		"'targets':[{'address':'b'}],'by_name':{},'tags':[]}");
 	tf_value *same = tf_value_ref(v), *out;
 	size_t n = 7;
 
