@@ -24,6 +24,12 @@ Commands:
                             ListResource stream: events decoded with the
                             identity / resource schemas when the provider
                             has them, and the checker's verdict
+  validate TYPE [--config JSON] [--write-only-allowed | --no-capabilities]
+                            ValidateResourceConfig of a configuration that
+                            sets the given attributes and blocks (the rest
+                            null), with client capabilities: by default
+                            those of a client before Terraform 1.11
+                            (write_only_attributes_allowed false)
   raw PATH                  any method path with an empty request
   stop                      StopProvider
 
@@ -155,6 +161,32 @@ def _decode_event(ev, id_type, res_type):
     return d
 
 
+def cmd_validate(p, args):
+    sch = p.call("GetProviderSchema")
+    res = sch.resource_schemas.get(args.type_name)
+    if res is None:
+        raise ValueError("no resource type %s" % args.type_name)
+    block = schema.block_from_proto(res.block)
+    cfg = schema.config_value(block, json.loads(args.config or "{}"))
+    req = p.request("ValidateResourceConfig", type_name=args.type_name)
+    req.config.msgpack = values.encode(cfg, block.implied_type())
+    if not args.no_capabilities:
+        req.client_capabilities.write_only_attributes_allowed = \
+            args.write_only_allowed
+        # Always present, as Terraform 1.10 sends it (deferral unset).
+        req.client_capabilities.SetInParent()
+    out, r = _call(p, "ValidateResourceConfig", req)
+    if r is not None:
+        del out["reply"]
+        out["diagnostics"] = [{
+            "severity": d.severity, "summary": d.summary,
+            "detail": d.detail,
+            "path": [st.attribute_name or st.element_key_string
+                     or st.element_key_int for st in d.attribute.steps]}
+            for d in r.diagnostics]
+    return out
+
+
 def cmd_list(p, args):
     sch = p.call("GetProviderSchema")
     ids = {}
@@ -217,6 +249,15 @@ def main(argv):
     r = sub.add_parser("raw")
     r.add_argument("path")
     r.set_defaults(fn=cmd_raw)
+    v = sub.add_parser("validate")
+    v.add_argument("type_name")
+    v.add_argument("--config", help="attributes and blocks as JSON")
+    caps = v.add_mutually_exclusive_group()
+    caps.add_argument("--write-only-allowed", action="store_true",
+                      help="announce write-only support (Terraform 1.11+)")
+    caps.add_argument("--no-capabilities", action="store_true",
+                      help="send no client_capabilities at all")
+    v.set_defaults(fn=cmd_validate)
     ls = sub.add_parser("list")
     ls.add_argument("type_name")
     ls.add_argument("--limit", type=int, default=100)
