@@ -32,6 +32,20 @@ KIND_KEY = {'resource': 'resource_schemas',
             'ephemeral-resource': 'ephemeral_resource_schemas'}
 
 
+WRITE_ONLY_URL = ('https://developer.hashicorp.com/terraform/language/'
+                  'resources/ephemeral#write-only-arguments')
+WRITE_ONLY_NOTE = ('~> **NOTE:** [Write-only arguments](%s) are supported '
+                   'in Terraform 1.11 and later.' % WRITE_ONLY_URL)
+
+
+def has_write_only(block):
+    """Does the block hold a write-only attribute at any depth?"""
+    if any(a.get('write_only') for a in block.get('attributes', {}).values()):
+        return True
+    return any(has_write_only(b['block'])
+               for b in block.get('block_types', {}).values())
+
+
 def type_name(t):
     """Registry wording of a cty type JSON."""
     if isinstance(t, str):
@@ -56,7 +70,7 @@ def attr_line(name, a, path=()):
     if a.get('sensitive'):
         tags.append('Sensitive')
     if a.get('write_only'):
-        tags.append('Write-only')
+        tags.append('[Write-only](%s)' % WRITE_ONLY_URL)
     if a.get('deprecated'):
         tags.append('Deprecated')
     desc = ' '.join((a.get('description') or '').split())
@@ -154,6 +168,8 @@ def render(kind, tname, schemas):
     if block is None:
         return None
     out = []
+    if has_write_only(block):
+        out += [WRITE_ONLY_NOTE, '']
     render_block(block, [], out, True)
     while out and out[-1] == '':
         out.pop()
