@@ -28,8 +28,7 @@ static const tf_attr_def vault_attrs[] = {
 	  NULL, "Token." },
 	{ "id", "\"string\"", TF_COMPUTED, NULL, "Id." },
 };
-static const tf_block_def vault_schema = { vault_attrs,
-					   TF_COUNT(vault_attrs) };
+static const tf_block_def vault_schema = { vault_attrs, TF_COUNT(vault_attrs) };
 
 /* Every handler leaks "LEAK" into the token. */
 static tf_value *leaky(const tfp_ctx *ctx, const char *name)
@@ -234,8 +233,7 @@ static size_t validate(const tf_value *config,
 	rq.config = dv(config);
 	rq.client_capabilities = caps;
 	b = call(M "ValidateResourceConfig", &rq.base, &rlen);
-	rs = RPC_UNPACK(tfplugin6__validate_resource_config__response, rlen,
-			b);
+	rs = RPC_UNPACK(tfplugin6__validate_resource_config__response, rlen, b);
 	n = rs->n_diagnostics;
 	for (size_t i = 0; i < n; i++) {
 		Tfplugin6__Diagnostic *g = rs->diagnostics[i];
