@@ -489,7 +489,7 @@ void k8s_cluster_read_into(tf_value *st, const json_t *cluster,
 
 json_t *k8s_bootstrap_spec(const tf_value *plan)
 {
-	const tf_value *taints = tf_value_attr(plan, "taint");
+	const tf_value *taints = tf_value_attr(plan, "taints");
 	json_t *nr = json_pack("{s:o}", "kubeletExtraArgs",
 			       kubelet_args(tf_value_attr(plan, "labels")));
 	json_t *tl = json_array();
@@ -659,9 +659,11 @@ static void read_labels(tf_value *st, const json_t *args)
 	tf_value_object_set(st, "labels", m);
 }
 
+/* `taints` from the live node registration. No live taint keeps the
+ * state's "none" as it is: null (unset) or [] (set empty). */
 static void read_taints(tf_value *st, const json_t *taints)
 {
-	const tf_value *prior = tf_value_attr(st, "taint");
+	const tf_value *prior = tf_value_attr(st, "taints");
 	tf_type *lt = tf_value_type(prior);
 	tf_type *ot = lt ? tf_type_elem(lt) : NULL;
 	tf_value *l;
@@ -669,6 +671,10 @@ static void read_taints(tf_value *st, const json_t *taints)
 	json_t *t;
 
 	if (!ot)
+		return;
+	if (json_array_size(taints) == 0 &&
+	    (tf_value_is_null(prior) ||
+	     (tf_value_is_known(prior) && tf_value_len(prior) == 0)))
 		return;
 	l = tf_value_list_new(lt);
 	json_array_foreach (taints, i, t) {
@@ -687,7 +693,7 @@ static void read_taints(tf_value *st, const json_t *taints)
 			set_str(o, "value", "");
 		tf_value_list_append(l, o);
 	}
-	tf_value_object_set(st, "taint", l);
+	tf_value_object_set(st, "taints", l);
 }
 
 void k8s_pool_read_into(tf_value *st, const json_t *md, const json_t *boot,

@@ -183,10 +183,10 @@ static const tf_attr_def taint_attrs[] = {
 	  tf_validate_one_of, effects },
 };
 
-static const tf_block_def taint_block = {
+static const tf_nested_attr_def taints_def = {
+	.nesting = TF_NEST_LIST,
 	.attrs = taint_attrs,
 	.nattrs = TF_COUNT(taint_attrs),
-	.description = "A taint registered on the pool's nodes.",
 };
 
 static const tf_attr_def pool_attrs[] = {
@@ -223,6 +223,14 @@ static const tf_attr_def pool_attrs[] = {
 	{ "labels", "[\"map\",\"string\"]", TF_OPTIONAL, NULL,
 	  "Node labels registered by the kubelet (`node-labels`). Changing "
 	  "them rolls the machines onto a new bootstrap template." },
+	{ .name = "taints",
+	  .flags = TF_OPTIONAL,
+	  .description = "Node taints registered by the kubelet, e.g. "
+			 "`[{ key = \"dedicated\", value = \"gpu\", effect = "
+			 "\"NoSchedule\" }]`. Changing them rolls the "
+			 "machines onto a new bootstrap template. (Replaces "
+			 "the `taint` blocks of schema version 0.)",
+	  .nested = &taints_def },
 	{ "rollout_strategy", "\"string\"", TF_OPTIONAL | TF_COMPUTED,
 	  "\"RollingUpdate\"", "`RollingUpdate` (default) or `OnDelete`.",
 	  tf_validate_one_of, strategies },
@@ -246,7 +254,6 @@ static const tf_attr_def pool_attrs[] = {
 };
 
 static const tf_nested_block_def pool_blocks[] = {
-	{ "taint", TF_NEST_LIST, &taint_block, 0, 0, 0 },
 	{ "timeouts", TF_NEST_SINGLE, &timeouts_block, 0, 0, 0 },
 };
 

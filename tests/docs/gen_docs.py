@@ -65,8 +65,14 @@ def anchor(path):
     return 'nestedblock--' + '--'.join(path)
 
 
+NESTED_LABEL = {'single': 'Attributes', 'list': 'Attributes List',
+                'set': 'Attributes Set', 'map': 'Attributes Map'}
+
+
 def attr_line(name, a, path=()):
-    tags = [type_name(a['type']) if 'type' in a else 'Attributes']
+    nt = a.get('nested_type')
+    tags = [type_name(a['type']) if 'type' in a else
+            NESTED_LABEL.get((nt or {}).get('nesting_mode'), 'Attributes')]
     if a.get('sensitive'):
         tags.append('Sensitive')
     if a.get('write_only'):
@@ -74,7 +80,7 @@ def attr_line(name, a, path=()):
     if a.get('deprecated'):
         tags.append('Deprecated')
     desc = ' '.join((a.get('description') or '').split())
-    if object_of(a.get('type')):
+    if object_of(a.get('type')) or nt:
         desc += (' ' if desc else '') + '(see [below for nested schema](#nestedatt--%s))' % '--'.join(list(path) + [name])
     return '- `%s` (%s)%s' % (name, ', '.join(tags), ' ' + desc if desc else '')
 
@@ -122,6 +128,15 @@ def render_objects(block, path, out):
     """A nested schema (field names and types) for each object-typed
     attribute; what the fields mean is in the attribute's description."""
     for name, a in block.get('attributes', {}).items():
+        if a.get('nested_type'):
+            # A nested attribute: its attributes grouped like a block's.
+            sub = path + [name]
+            out.append('<a id="nestedatt--%s"></a>' % '--'.join(sub))
+            out.append('### Nested Schema for `%s`' % '.'.join(sub))
+            out.append('')
+            render_block({'attributes': a['nested_type'].get('attributes', {})},
+                         sub, out, False)
+            continue
         fields = object_of(a.get('type'))
         if not fields:
             continue

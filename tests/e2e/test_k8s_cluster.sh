@@ -147,11 +147,7 @@ resource "k8s_machine_pool" "web" {
   replicas           = $WEB_REPLICAS
   flavor             = "$WEB_FLAVOR"
   labels             = { tier = "web" }
-  taint {
-    key    = "dedicated"
-    value  = "web"
-    effect = "NoSchedule"
-  }
+  taints             = [{ key = "dedicated", value = "web", effect = "NoSchedule" }]
 }
 
 resource "k8s_machine_pool" "batch" {
@@ -242,6 +238,17 @@ check "LXCCluster uses it" k_eq "$INFRA/lxcclusters/prod" .spec.secretRef.name p
 check "cluster ready by conditions" k_eq "$CAPI/clusters/prod" \
 	'[.status.conditions[] | select(.type=="ControlPlaneAvailable") | .status][0]' True
 check "web pool: 2 machines" k_eq "$CAPI/machinedeployments/web" .status.readyReplicas 2
+web_boot=$(k GET "$CAPI/machinedeployments/web" | jq -r .spec.template.spec.bootstrap.configRef.name)
+check "web pool: the taint of its taints attribute is registered" k_eq "$BOOT/$web_boot" \
+	'.spec.template.spec.joinConfiguration.nodeRegistration.taints[0] | "\(.key)=\(.value):\(.effect)"' \
+	dedicated=web:NoSchedule
+check "web pool: schema version 1, taints in the state" jq -e \
+	'.resources[] | select(.type == "k8s_machine_pool" and .name == "web") | .instances[0]
+	 | .schema_version == 1 and .attributes.taints == [{"key":"dedicated","value":"web","effect":"NoSchedule"}]' \
+	"$TF_DIR/terraform.tfstate"
+check "batch pool: no taints attribute set: null in the state" jq -e \
+	'.resources[] | select(.type == "k8s_machine_pool" and .name == "batch") | .instances[0].attributes.taints == null' \
+	"$TF_DIR/terraform.tfstate"
 check "batch pool: autoscaler annotations, replicas at the lower bound" k_eq "$CAPI/machinedeployments/batch" \
 	'[.metadata.annotations["cluster.x-k8s.io/cluster-api-autoscaler-node-group-max-size"], .spec.replicas] | join(",")' 3,1
 check "endpoint output" bash -c "cd '$TF_DIR' && '$TERRAFORM' output -raw endpoint | grep -qE '^https://203\\.0\\.113\\.[0-9]+:6443\$'"

@@ -37,12 +37,25 @@ resource "k8s_cluster" "old" {
   lxd_client_certificate = "test-certificate"
   lxd_client_key         = "upgrade-test-key-5d2e"
 }
+
+resource "k8s_machine_pool" "tainted" {
+  name               = "tainted"
+  cluster_name       = k8s_cluster.old.name
+  kubernetes_version = "v1.33.1"
+  taints             = [{ key = "gpu", value = "yes", effect = "NoSchedule" }]
+}
+
+resource "k8s_machine_pool" "plain" {
+  name               = "plain"
+  cluster_name       = k8s_cluster.old.name
+  kubernetes_version = "v1.33.1"
+}
 EOF
 require "init" tf_show_on_fail init -input=false -no-color
 require "create the cluster" apply_ok
 state=$TF_DIR/terraform.tfstate
 check "current state has schema_version 2" \
-	jq -e '.resources[0].instances[0].schema_version == 2' "$state"
+	jq -e '.resources[0].instances[0].schema_version == 2 and .resources[0].type == "k8s_cluster"' "$state"
 key=upgrade-test-key-5d2e
 digest=$(printf %s "$key" | sha256sum | cut -d' ' -f1)
 check "current state: no client key, its digest" jq -e --arg d "$digest" \
@@ -109,6 +122,27 @@ check "version 1: schema_version 2, the key's digest" jq -e --arg d "$digest" \
 	'.resources[0].instances[0] | .schema_version == 2 and .attributes.lxd_client_key == null
 	 and .attributes.lxd_client_key_sha256 == $d' "$state"
 check "version 1: terraform.tfstate no longer holds the key" no_kc_in "$state"
+
+# k8s_machine_pool version 0 had `taint` blocks (a list, [] when none);
+# version 1 the `taints` nested attribute (null when unset).
+make_pool_v0_state() {
+	jq '.serial += 1
+		| (.resources[] | select(.type == "k8s_machine_pool") | .instances[0])
+		  |= (.schema_version = 0
+		      | .attributes.taint = (.attributes.taints // [])
+		      | del(.attributes.taints))' \
+		"$state" >"$state.p0" && mv "$state.p0" "$state"
+	rm -f "$state.backup"
+	jq -e '[.resources[] | select(.type == "k8s_machine_pool") | .instances[0].attributes.taint | length] == [0, 1]' "$state" >/dev/null
+}
+check "pools: write version-0 states with taint blocks" make_pool_v0_state
+check "pools: plan on the old states: no changes" expect_exit 0 plan_exit
+check "pools: apply upgrades them" apply_ok
+check "pools: schema version 1, taints renamed, [] is null" jq -e \
+	'[.resources[] | select(.type == "k8s_machine_pool") | .instances[0]
+	  | [.schema_version, .attributes.taints, (.attributes | has("taint"))]]
+	 == [[1, null, false], [1, [{"key":"gpu","value":"yes","effect":"NoSchedule"}], false]]' "$state"
+check "pools: plan after the upgrade: empty" expect_exit 0 plan_exit
 check "destroy" tf_show_on_fail destroy -auto-approve -input=false -no-color
 check "state empty" state_empty
 

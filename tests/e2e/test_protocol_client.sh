@@ -141,6 +141,12 @@ check "k8s: lxd_client_key write-only, its digest computed" is k8s_schema \
 	'(.resources.k8s_cluster.attributes.lxd_client_key.flags | index("write_only"))
 	 and .resources.k8s_cluster.attributes.lxd_client_key_sha256.flags == ["computed"]
 	 and .resources.k8s_cluster.version == 2'
+check "k8s: k8s_machine_pool taints is a LIST nested attribute (schema version 1)" is k8s_schema \
+	'.resources.k8s_machine_pool.version == 1
+	 and .resources.k8s_machine_pool.attributes.taints.nesting == "LIST"
+	 and .resources.k8s_machine_pool.attributes.taints.attributes.key.flags == ["required"]
+	 and .resources.k8s_machine_pool.attributes.taints.attributes.value.type == "string"
+	 and (.resources.k8s_machine_pool.attributes | has("taint") | not)'
 check "k8s: validate, old client, key set" tfc wo_k8s --type k8s validate k8s_cluster \
 	--config '{"name":"a","kubernetes_version":"v1.33.1","lxd_client_key":"K"}'
 check "k8s: old client: the error names lxd_client_key" is wo_k8s \

@@ -78,7 +78,10 @@ def _attrs_summary(block):
                              "write_only", "deprecated") if getattr(a, f)]
         t = json.loads(a.type) if a.type else "nested"
         out[a.name] = {"type": t, "flags": flags}
-    for b in block.block_types:
+        if a.HasField("nested_type"):
+            out[a.name]["nesting"] = schema.NESTING[a.nested_type.nesting]
+            out[a.name]["attributes"] = _attrs_summary(a.nested_type)
+    for b in getattr(block, "block_types", ()):
         out[b.type_name] = {"block": schema.NESTING[b.nesting],
                             "attributes": _attrs_summary(b.block)}
     return out

@@ -586,7 +586,7 @@ static void test_identity_roundtrip(void **state)
 	"'kubernetes_version':'v1.33.1','replicas':2,"                         \
 	"'instance_type':'virtual-machine','flavor':'c2-m4',"                  \
 	"'target':'node2','labels':{'tier':'web','zone':'a'},"                 \
-	"'taint':[{'key':'dedicated','value':'web','effect':'NoSchedule'}],"   \
+	"'taints':[{'key':'dedicated','value':'web','effect':'NoSchedule'}],"  \
 	"'rollout_strategy':'RollingUpdate','max_surge':'1',"                  \
 	"'max_unavailable':'0'}"
 
@@ -691,7 +691,7 @@ static void test_pool_read(void **state)
 		"image",
 		"target",
 		"labels",
-		"taint",
+		"taints",
 		"rollout_strategy",
 		"max_surge",
 		"max_unavailable",
@@ -732,7 +732,16 @@ static void test_pool_read(void **state)
 		tf_value_get_int(tf_value_attr(st, "replicas"), &n);
 		assert_int_equal(n, 4);
 	}
-	assert_int_equal(tf_value_len(tf_value_attr(st, "taint")), 0);
+	assert_int_equal(tf_value_len(tf_value_attr(st, "taints")), 0);
+	assert_false(tf_value_is_null(tf_value_attr(st, "taints")));
+	tf_value_unref(st);
+	/* No taint configured and none live: stays unset (null). */
+	st = tf_value_mut(tf_value_ref(plan));
+	tf_value_object_set(st, "taints",
+			    tf_value_null(tf_value_type(
+				    tf_value_attr(plan, "taints"))));
+	k8s_pool_read_into(st, md, kct, it, "v1.33.1");
+	assert_true(tf_value_is_null(tf_value_attr(st, "taints")));
 	tf_value_unref(st);
 
 	/* Missing bootstrap template: a change the update repairs. */
@@ -757,7 +766,7 @@ static void test_pool_template_names_follow_spec(void **state)
 		"'cluster_name':'prod','kubernetes_version':'v1.34.0',"
 		"'replicas':5,'instance_type':'virtual-machine','flavor':'c2-m4',"
 		"'target':'node2','labels':{'tier':'web','zone':'a'},"
-		"'taint':[{'key':'dedicated','value':'web','effect':'NoSchedule'}]}");
+		"'taints':[{'key':'dedicated','value':'web','effect':'NoSchedule'}]}");
 	tf_value *c =
 		val(pool_schema,
 		    "{'name':'workers','namespace':'capi',"

@@ -489,6 +489,53 @@ static void test_cluster_state_upgrade(void **state)
 	"{'name':'web','cluster_name':'prod','kubernetes_version':'v1.33.1',"  \
 	"'flavor':'c2-m4','labels':{'tier':'web'}}"
 
+/* Version 0 had `taint` blocks; version 1 the `taints` attribute. */
+static void test_pool_state_upgrade(void **state)
+{
+	static const char *const v0[] = {
+		"{\"name\":\"web\",\"taint\":[{\"key\":\"k\",\"value\":null,"
+		"\"effect\":\"NoSchedule\"}]}",
+		"{\"name\":\"web\",\"taint\":[]}",
+	};
+	tf_diags d = TF_DIAGS_INIT;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(k8s_machine_pool_resource.version, 1);
+	for (size_t i = 0; i < 2; i++) {
+		json_t *j = json_loads(v0[i], 0, NULL);
+		tf_value *v = NULL;
+		char *text;
+
+		assert_int_equal(k8s_machine_pool_resource.upgrade(0, j, &d),
+				 0);
+		assert_null(json_object_get(j, "taint"));
+		text = json_dumps(j, JSON_COMPACT);
+		assert_int_equal(tf_json_decode(text, strlen(text),
+						tf_schema_type(ps), 1, &v, err,
+						sizeof(err)),
+				 TF_OK);
+		if (i == 0)
+			assert_string_equal(
+				tf_value_attr_string(
+					tf_value_index(tf_value_attr(v,
+								     "taints"),
+						       0),
+					"effect"),
+				"NoSchedule");
+		else
+			assert_true(
+				tf_value_is_null(tf_value_attr(v, "taints")));
+		tf_value_unref(v);
+		free(text);
+		json_decref(j);
+	}
+	assert_false(tf_diags_has_error(&d));
+	assert_int_not_equal(k8s_machine_pool_resource.upgrade(1, NULL, &d), 0);
+	assert_true(tf_diags_has_error(&d));
+	tf_diags_done(&d);
+}
+
 static void test_pool_create_plan(void **state)
 {
 	char *c = cfg(POOL_CFG, "");
@@ -717,7 +764,7 @@ static void test_pool_imported_keeps_templates(void **state)
 		"'flavor':'c2-m4','rollout_strategy':'RollingUpdate','max_surge':'1',"
 		"'max_unavailable':'0','infrastructure_template':'c1-md-0',"
 		"'bootstrap_template':'c1-md-0','ready_replicas':2,'available_replicas':2,"
-		"'up_to_date_replicas':2,'phase':'Running','taint':[]}";
+		"'up_to_date_replicas':2,'phase':'Running'}";
 	struct plan_out o;
 	tf_value *pv = val(ps, prior);
 
@@ -763,6 +810,7 @@ int main(void)
 		cmocka_unit_test(test_cluster_unset_keeps_server_values),
 		cmocka_unit_test(test_cluster_missing_template_keeps_default),
 		cmocka_unit_test(test_pool_imported_keeps_templates),
+		cmocka_unit_test(test_pool_state_upgrade),
 		cmocka_unit_test(test_pool_create_plan),
 		cmocka_unit_test(test_pool_autoscaler_rules),
 		cmocka_unit_test(test_pool_rotation_plan),

@@ -147,9 +147,10 @@ static void test_compile_rules(void **state)
 
 static void test_validate_per_object(void **state)
 {
-	tf_value *c = val("{'name':'n','taints':[{'key':'a','effect':'NoSchedule'},"
-			  "{'key':null,'effect':'Sometimes'}],"
-			  "'ports':{'http':{'number':null}}}");
+	tf_value *c = val(
+		"{'name':'n','taints':[{'key':'a','effect':'NoSchedule'},"
+		"{'key':null,'effect':'Sometimes'}],"
+		"'ports':{'http':{'number':null}}}");
 	tf_diags d = TF_DIAGS_INIT;
 	bool key = false, effect = false, number = false;
 
@@ -229,9 +230,10 @@ static void test_plan(void **state)
 
 static void test_msgpack_round_trip(void **state)
 {
-	tf_value *v = val("{'name':'n','taints':[{'key':'a','value':'b','effect':"
-			  "'NoExecute'}],'ports':{'x':{'number':1,'uid':'u'}},"
-			  "'owner':{'number':2,'uid':null}}");
+	tf_value *v = val(
+		"{'name':'n','taints':[{'key':'a','value':'b','effect':"
+		"'NoExecute'}],'ports':{'x':{'number':1,'uid':'u'}},"
+		"'owner':{'number':2,'uid':null}}");
 	tf_value *back = NULL;
 	uint8_t *buf = NULL;
 	size_t len = 0;
@@ -287,7 +289,8 @@ static void test_schema_encoding(void **state)
 	(void)state;
 	assert_non_null(app);
 	RPC_PACK(x, &rq, &req, &len);
-	assert_int_equal(rpc_handle(app, "/tfplugin6.Provider/GetProviderSchema",
+	assert_int_equal(rpc_handle(app,
+				    "/tfplugin6.Provider/GetProviderSchema",
 				    req, len, &resp, &rlen, &msg),
 			 SRV_STATUS_OK);
 	rs = RPC_UNPACK(tfplugin6__get_provider_schema__response, rlen, resp);
