@@ -79,7 +79,14 @@ typedef struct tfp_resource {
 	void (*remove)(tfp_ctx *ctx, const tf_value *prior, tf_diags *d);
 
 	/* Import by user-supplied id. *state may be mostly null; ReadResource
-	 * runs afterwards with the same private state. */
+	 * runs afterwards with the same private state. Import by identity
+	 * (Terraform 1.12+) calls this too, with the id made of the
+	 * identity's string attributes in identity-schema order, joined by
+	 * '/' (an identity value containing '/' is refused first); a null
+	 * optional attribute takes its identity-schema default
+	 * (TF_OPTIONAL | TF_COMPUTED with default_json) or is left out, so
+	 * `{project = "p", name = "n"}` imports as "p/n" and `{name = "n"}`
+	 * as "default/n" with a "default" default. */
 	void (*import)(tfp_ctx *ctx, const char *id, tf_value **state,
 		       tf_diags *d);
 
@@ -87,6 +94,36 @@ typedef struct tfp_resource {
 	 * `from_version` (< version) into the current shape, in place.
 	 * Without it, only the current version is accepted. */
 	int (*upgrade)(int64_t from_version, json_t *state, tf_diags *d);
+
+	/* Identity (Terraform 1.12+): NULL identity_schema = no identity. */
+	const tf_block_def *identity_schema; /* attributes only, all
+					      * required_for_import or
+					      * optional_for_import:
+					      * TF_REQUIRED marks the first,
+					      * TF_OPTIONAL the second (with
+					      * TF_COMPUTED and a default
+					      * when one applies) */
+	int64_t identity_version;
+	/* Build the identity object from a wholly known state. *identity is a
+	 * new value. The RPC layer also calls it on a planned state (unknowns
+	 * then stay unknown: a create's identity may be unknown) and on the
+	 * state import returns (identity attributes set, others may be
+	 * null); provider/identity.h builds it from same-named attributes. */
+	void (*identity)(tfp_ctx *ctx, const tf_value *state,
+			 tf_value **identity, tf_diags *d);
+	/* Optional: rewrite raw JSON identity of an older version in place
+	 * (same pattern as upgrade). */
+	int (*upgrade_identity)(int64_t from_version, json_t *identity,
+				tf_diags *d);
+
+	/* Optional (GenerateResourceConfig, Terraform 1.14+): the
+	 * configuration a user would write for `state` (wholly known,
+	 * non-null). *config is a new object of the schema type; attributes
+	 * left null are not written. Without it, the RPC layer keeps the
+	 * required and optional attributes of the state, drops computed-only
+	 * ones and empty optional values (tf_schema_config_of_state). */
+	void (*generate_config)(tfp_ctx *ctx, const tf_value *state,
+				tf_value **config, tf_diags *d);
 } tfp_resource;
 
 /* The state that is true after an update failed half-way: the resource's

@@ -134,6 +134,17 @@ bool tf_block_has_flag(const tf_block_def *b, unsigned flag);
  * (nested LIST/SET/MAP blocks as empty collections, as Terraform requires). */
 tf_value *tf_schema_empty_object(const tf_schema *s);
 
+/* The configuration a user would write for `state` (GenerateResourceConfig,
+ * Terraform 1.14+): an object of the schema type keeping the required and
+ * optional attributes of `state` and leaving null the ones a user would
+ * not write: computed-only, sensitive, write-only and deprecated ones,
+ * optional ones that are null, unknown, "" or an empty collection, and
+ * optional+computed ones equal to their default. Nested blocks are
+ * treated item by item. A null or unknown `state` (Terraform 1.14.0 sends
+ * a null one for list results without their resource) gives a null of
+ * the schema type. Returns a new value; NULL only on allocation failure. */
+tf_value *tf_schema_config_of_state(const tf_schema *s, const tf_value *state);
+
 /* Stock validators. Diagnostics carry `path` and name it in the detail;
  * for TF_SENSITIVE attributes tf_schema_validate replaces the detail so the
  * value is never echoed.

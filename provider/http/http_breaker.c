@@ -91,22 +91,23 @@ http_breaker_state http_breaker_get(http_breaker *b)
 	return s;
 }
 
-unsigned long http_breaker_trips(http_breaker *b)
+/* *counter of b, read under its lock. */
+static unsigned long locked_count(http_breaker *b, const unsigned long *counter)
 {
 	unsigned long n;
 
 	pthread_mutex_lock(&b->lock);
-	n = b->trips;
+	n = *counter;
 	pthread_mutex_unlock(&b->lock);
 	return n;
 }
 
+unsigned long http_breaker_trips(http_breaker *b)
+{
+	return locked_count(b, &b->trips);
+}
+
 unsigned long http_breaker_fast_fails(http_breaker *b)
 {
-	unsigned long n;
-
-	pthread_mutex_lock(&b->lock);
-	n = b->fast_fails;
-	pthread_mutex_unlock(&b->lock);
-	return n;
+	return locked_count(b, &b->fast_fails);
 }

@@ -9,6 +9,7 @@
 
 #include "provider/http/http_internal.h"
 #include "provider/util/cleanup.h"
+#include "provider/util/url.h"
 
 #define DEFAULT_REQUEST_TIMEOUT_MS 30000L
 #define DEFAULT_CONNECT_TIMEOUT_MS 10000L
@@ -67,8 +68,7 @@ static int check_opts(const http_client_opts *o, tfp_error *err)
 	if (!o || !o->base_url)
 		return tfp_err_set(err, TFP_E_INVALID, 0,
 				   "missing HTTP client options");
-	if (strncmp(o->base_url, "https://", 8) != 0 &&
-	    strncmp(o->base_url, "http://", 7) != 0)
+	if (!util_url_is_http(o->base_url))
 		return tfp_err_set(
 			err, TFP_E_INVALID, 0,
 			"server URL must start with https:// or http://");

@@ -7,6 +7,7 @@
 
 #include "../util/cleanup.h"
 #include "../util/secret.h"
+#include "../util/url.h"
 #include "k8s_internal.h"
 
 #define DEFAULT_TIMEOUT_MS 30000L
@@ -155,8 +156,7 @@ static int check_kubeconfig(const kubeconfig *kc, tfp_error *err)
 	if (!kc || !kc->server)
 		return tfp_err_set(err, TFP_E_CONFIG, 0,
 				   "no kubeconfig context given");
-	if (strncmp(kc->server, "https://", 8) != 0 &&
-	    strncmp(kc->server, "http://", 7) != 0)
+	if (!util_url_is_http(kc->server))
 		return tfp_err_set(
 			err, TFP_E_CONFIG, 0,
 			"%s, context \"%s\": server \"%.200s\" is not an "

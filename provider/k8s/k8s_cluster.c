@@ -42,6 +42,7 @@
 #include "../log.h"
 #include "../util/cleanup.h"
 #include "../util/digest.h"
+#include "k8s_identity.h"
 #include "k8s_objects.h"
 #include "k8s_op.h"
 #include "k8s_res.h"
@@ -449,6 +450,17 @@ static int check_ready(void *argv, tfp_error *err)
 	return ok ? 1 : 0;
 }
 
+/* The words of wait_ready's errors. */
+static const k8s_wait_words ready_words = {
+	.title = "Cluster",
+	.noun = "cluster",
+	.kind = "Cluster",
+	.stopped = "cluster",
+	.fix = " (often the LXD side: images, KVM, quotas)",
+	.resume = "if Terraform marks it tainted, the next apply "
+		  "replaces it.",
+};
+
 /* Wait for readiness; on failure add an error that lists the False
  * conditions of every object of the cluster. Returns true when ready. */
 static bool wait_ready(tfp_ctx *ctx, k8s_client *c, const k8s_capi *capi,
@@ -464,6 +476,7 @@ static bool wait_ready(tfp_ctx *ctx, k8s_client *c, const k8s_capi *capi,
 	long timeout = k8s_res_timeout(plan, which);
 	tfp_error err = { 0 };
 	int64_t reps = 1;
+	_cleanup_(freep) char *buf = NULL;
 	int rc;
 
 	tf_value_get_int(tf_value_attr(plan, "control_plane_replicas"), &reps);
@@ -471,7 +484,7 @@ static bool wait_ready(tfp_ctx *ctx, k8s_client *c, const k8s_capi *capi,
 	rc = k8s_res_poll(ctx, timeout, check_ready, &a, &err);
 	if (rc == TFP_E_TIMEOUT) {
 		struct live l = { 0 };
-		char sel[300], *buf = NULL;
+		char sel[300];
 		tfp_error e2 = { 0 };
 
 		fetch(c, capi, a.ns, a.name, NULL, &l, &e2);
@@ -480,29 +493,10 @@ static bool wait_ready(tfp_ctx *ctx, k8s_client *c, const k8s_capi *capi,
 		k8s_res_explain(c, l.kcp, NULL, a.ns, NULL, &buf);
 		k8s_res_explain(c, l.lxc, &capi->machine, a.ns, sel, &buf);
 		k8s_res_explain(c, NULL, &capi->lxc_machine, a.ns, sel, &buf);
-		tf_diags_error(
-			d, NULL, "Cluster not ready in time",
-			"Cluster %s/%s did not become ready within "
-			"timeouts.%s (%lds): %s.\nFalse conditions:%s\n"
-			"The objects are kept; fix the cause (often the LXD "
-			"side: images, KVM, quotas) and apply again, or "
-			"raise timeouts.%s.",
-			a.ns, a.name, which, timeout,
-			a.why ? a.why : "not ready",
-			buf ? buf : " none reported", which);
-		free(buf);
 		live_done(&l);
-	} else if (rc == TFP_E_CANCELLED) {
-		tf_diags_error(
-			d, NULL, "Stopped while waiting for the cluster",
-			"Terraform asked the provider to stop (Ctrl-C) while "
-			"cluster %s/%s was not ready yet (%s). What exists is "
-			"kept in the state; if Terraform marks it tainted, the "
-			"next apply replaces it.",
-			a.ns, a.name, a.why ? a.why : "not ready");
-	} else if (rc) {
-		k8s_diag(d, NULL, "Cannot wait for the cluster", &err);
 	}
+	k8s_res_wait_failed(d, &ready_words, rc, &err, a.ns, a.name, which,
+			    timeout, a.why, buf);
 	free(a.why);
 	return rc == TFP_OK;
 }
@@ -1122,5 +1116,7 @@ const tfp_resource k8s_cluster_resource = {
 	.update = cluster_update,
 	.remove = cluster_delete,
 	.import = cluster_import,
+	.identity_schema = &k8s_identity_def,
+	.identity = k8s_identity,
 	.upgrade = cluster_upgrade,
 };

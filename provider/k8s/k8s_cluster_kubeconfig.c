@@ -59,12 +59,16 @@ static const tf_attr_def attrs[] = {
 	  "`k8s_cluster.example.name`)." },
 	{ "namespace", "\"string\"", TF_OPTIONAL | TF_COMPUTED, NULL,
 	  "Namespace of the Cluster. Defaults to the provider's `namespace`, "
-	  "then the kubeconfig context's namespace, then `default`." },
+	  "then the kubeconfig context's namespace, then `default`; the "
+	  "namespace read is reported back." },
 	{ "kubeconfig", "\"string\"", TF_COMPUTED | TF_SENSITIVE, NULL,
-	  "The workload cluster's admin kubeconfig (YAML). Sensitive." },
+	  "The workload cluster's admin kubeconfig (YAML), exactly as Cluster "
+	  "API wrote it in the Secret `<name>-kubeconfig`. Unknown while the "
+	  "Cluster does not exist." },
 	{ "server", "\"string\"", TF_COMPUTED, NULL,
-	  "API server URL of the workload cluster, taken from the kubeconfig "
-	  "(null if it cannot be parsed)." },
+	  "API server URL of the kubeconfig's current context "
+	  "(null if it cannot be parsed; unknown while the Cluster does not "
+	  "exist)." },
 };
 
 static const tf_block_def schema = {

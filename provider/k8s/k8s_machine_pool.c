@@ -28,6 +28,7 @@
 #include "../../schema/plan.h"
 #include "../log.h"
 #include "../util/cleanup.h"
+#include "k8s_identity.h"
 #include "k8s_objects.h"
 #include "k8s_op.h"
 #include "k8s_res.h"
@@ -319,6 +320,16 @@ static int check_ready(void *argv, tfp_error *err)
 	return k8s_pool_ready(a->md, a->replicas, &a->why) ? 1 : 0;
 }
 
+/* The words of wait_ready's errors. */
+static const k8s_wait_words ready_words = {
+	.title = "Machine pool",
+	.noun = "machine pool",
+	.kind = "MachineDeployment",
+	.stopped = "MachineDeployment",
+	.fix = "",
+	.resume = "the next apply goes on from there.",
+};
+
 static bool wait_ready(tfp_ctx *ctx, k8s_client *c, const k8s_capi *capi,
 		       const tf_value *plan, long replicas, const char *which,
 		       tf_diags *d)
@@ -333,34 +344,17 @@ static bool wait_ready(tfp_ctx *ctx, k8s_client *c, const k8s_capi *capi,
 	long timeout = k8s_res_timeout(plan, which);
 	tfp_error err = { 0 };
 	int rc = k8s_res_poll(ctx, timeout, check_ready, &a, &err);
+	_cleanup_(freep) char *buf = NULL;
 
 	if (rc == TFP_E_TIMEOUT) {
-		char sel[300], *buf = NULL;
+		char sel[300];
 
 		snprintf(sel, sizeof(sel), K8S_LABEL_DEPLOYMENT "=%s", a.name);
 		k8s_res_explain(c, a.md, &capi->machine, a.ns, sel, &buf);
 		k8s_res_explain(c, NULL, &capi->lxc_machine, a.ns, sel, &buf);
-		tf_diags_error(
-			d, NULL, "Machine pool not ready in time",
-			"MachineDeployment %s/%s did not become ready within "
-			"timeouts.%s (%lds): %s.\nFalse conditions:%s\n"
-			"The objects are kept; fix the cause and apply "
-			"again, or raise timeouts.%s.",
-			a.ns, a.name, which, timeout,
-			a.why ? a.why : "not ready",
-			buf ? buf : " none reported", which);
-		free(buf);
-	} else if (rc == TFP_E_CANCELLED) {
-		tf_diags_error(
-			d, NULL, "Stopped while waiting for the machine pool",
-			"Terraform asked the provider to stop (Ctrl-C) while "
-			"MachineDeployment %s/%s was not ready yet (%s). What "
-			"exists is kept in the state; the next apply goes on "
-			"from there.",
-			a.ns, a.name, a.why ? a.why : "not ready");
-	} else if (rc) {
-		k8s_diag(d, NULL, "Cannot wait for the machine pool", &err);
 	}
+	k8s_res_wait_failed(d, &ready_words, rc, &err, a.ns, a.name, which,
+			    timeout, a.why, buf);
 	free(a.why);
 	json_decref(a.md);
 	return rc == TFP_OK;
@@ -940,4 +934,6 @@ const tfp_resource k8s_machine_pool_resource = {
 	.remove = pool_delete,
 	.import = pool_import,
 	.upgrade = pool_upgrade,
+	.identity_schema = &k8s_identity_def,
+	.identity = k8s_identity,
 };

@@ -326,6 +326,19 @@ json_t *k8s_cluster_object(const tf_value *plan)
 
 /* ---- reading back ----------------------------------------------------------- */
 
+/* A Kubernetes IntOrString as text: the string, the integer printed into
+ * buf, or dflt when it is neither (absent). */
+static const char *int_or_string_text(const json_t *j, const char *dflt,
+				      char *buf, size_t len)
+{
+	if (json_is_string(j))
+		return json_string_value(j);
+	if (!json_is_integer(j))
+		return dflt;
+	snprintf(buf, len, "%lld", (long long)json_integer_value(j));
+	return buf;
+}
+
 static void set_str(tf_value *st, const char *name, const char *s)
 {
 	tf_value_object_set(st, name,
@@ -724,25 +737,16 @@ void k8s_pool_read_into(tf_value *st, const json_t *md, const json_t *boot,
 					   tf_value_null(tf_type_number()));
 	set_str(st, "rollout_strategy", strategy ? strategy : "RollingUpdate");
 	if (!strategy || strcmp(strategy, "RollingUpdate") == 0) {
-		const json_t *ms = json_object_get(ru, "maxSurge");
-		const json_t *mu = json_object_get(ru, "maxUnavailable");
 		char buf[32];
 
 		/* Webhook defaults: maxSurge 1, maxUnavailable 0. */
-		if (json_is_integer(ms))
-			snprintf(buf, sizeof(buf), "%lld",
-				 (long long)json_integer_value(ms));
 		set_str(st, "max_surge",
-			json_is_string(ms)  ? json_string_value(ms) :
-			json_is_integer(ms) ? buf :
-					      "1");
-		if (json_is_integer(mu))
-			snprintf(buf, sizeof(buf), "%lld",
-				 (long long)json_integer_value(mu));
+			int_or_string_text(json_object_get(ru, "maxSurge"), "1",
+					   buf, sizeof(buf)));
 		set_str(st, "max_unavailable",
-			json_is_string(mu)  ? json_string_value(mu) :
-			json_is_integer(mu) ? buf :
-					      "0");
+			int_or_string_text(json_object_get(ru,
+							   "maxUnavailable"),
+					   "0", buf, sizeof(buf)));
 	}
 	set_str(st, "infrastructure_template",
 		k8s_jstr(md, "spec.template.spec.infrastructureRef.name"));

@@ -26,14 +26,17 @@ static const tfp_ephemeral *const k8s_ephemerals[] = { K8S_EPHEMERALS(
 static const tf_attr_def k8s_provider_attrs[] = {
 	{ "kubeconfig_path", "\"string\"", TF_OPTIONAL, NULL,
 	  "Path to a kubeconfig file for the management cluster. Defaults to "
-	  "`$KUBECONFIG`, then `~/.kube/config`." },
+	  "the first entry of `$KUBECONFIG`, then `~/.kube/config`." },
 	{ "kubeconfig", "\"string\"", TF_OPTIONAL | TF_SENSITIVE, NULL,
 	  "Inline kubeconfig content (YAML). Takes precedence over "
-	  "`kubeconfig_path`." },
+	  "`kubeconfig_path`; relative file references in it are relative to "
+	  "the working directory." },
 	{ "context", "\"string\"", TF_OPTIONAL, NULL,
-	  "Kubeconfig context to use. Defaults to the current context." },
+	  "Kubeconfig context to use. Defaults to the kubeconfig's "
+	  "`current-context`." },
 	{ "namespace", "\"string\"", TF_OPTIONAL, NULL,
-	  "Default namespace for resources that do not set one." },
+	  "Default namespace for resources that do not set one. Defaults to "
+	  "the context's namespace, then `default`." },
 };
 
 static const tf_block_def k8s_provider_schema = {

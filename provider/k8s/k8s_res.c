@@ -389,6 +389,41 @@ void k8s_res_explain(k8s_client *c, const json_t *obj, const k8s_gvr *r,
 	json_decref(items);
 }
 
+void k8s_res_wait_failed(tf_diags *d, const k8s_wait_words *w, int rc,
+			 const tfp_error *err, const char *ns, const char *name,
+			 const char *which, long timeout_s, const char *why,
+			 const char *conditions)
+{
+	char summary[128];
+
+	if (!why)
+		why = "not ready";
+	if (rc == TFP_E_TIMEOUT) {
+		snprintf(summary, sizeof(summary), "%s not ready in time",
+			 w->title);
+		tf_diags_error(d, NULL, summary,
+			       "%s %s/%s did not become ready within "
+			       "timeouts.%s (%lds): %s.\nFalse conditions:%s\n"
+			       "The objects are kept; fix the cause%s and "
+			       "apply again, or raise timeouts.%s.",
+			       w->kind, ns, name, which, timeout_s, why,
+			       conditions ? conditions : " none reported",
+			       w->fix, which);
+	} else if (rc == TFP_E_CANCELLED) {
+		snprintf(summary, sizeof(summary),
+			 "Stopped while waiting for the %s", w->noun);
+		tf_diags_error(d, NULL, summary,
+			       "Terraform asked the provider to stop (Ctrl-C) "
+			       "while %s %s/%s was not ready yet (%s). What "
+			       "exists is kept in the state; %s",
+			       w->stopped, ns, name, why, w->resume);
+	} else if (rc) {
+		snprintf(summary, sizeof(summary), "Cannot wait for the %s",
+			 w->noun);
+		k8s_diag(d, NULL, summary, err);
+	}
+}
+
 bool k8s_phase_incomplete(const tf_value *state)
 {
 	const char *ph = tf_value_attr_string(state, "phase");

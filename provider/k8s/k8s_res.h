@@ -115,6 +115,27 @@ void k8s_res_plan_begin(tfp_ctx *ctx, const tf_value *prior,
 void k8s_res_explain(k8s_client *c, const json_t *obj, const k8s_gvr *r,
 		     const char *ns, const char *selector, char **buf);
 
+/* The words of the errors of a wait for readiness (k8s_res_wait_failed),
+ * e.g. for a cluster: title "Cluster", noun "cluster", kind "Cluster". */
+typedef struct {
+	const char *title;   /* "<title> not ready in time" */
+	const char *noun;    /* "Stopped while waiting for the <noun>" */
+	const char *kind;    /* "<kind> ns/name did not become ready ..." */
+	const char *stopped; /* "... while <stopped> ns/name was not ready" */
+	const char *fix;     /* after "fix the cause": "" or " (often ...)" */
+	const char *resume;  /* after a stop: what the next apply does */
+} k8s_wait_words;
+
+/* Diagnostics for how k8s_res_poll of a readiness wait on ns/name ended
+ * (rc): none for TFP_OK; for TFP_E_TIMEOUT (timeouts.`which`, `timeout_s`)
+ * an error giving `why` (NULL: "not ready") and the False `conditions`
+ * (NULL: none reported); for TFP_E_CANCELLED a stop error; otherwise
+ * k8s_diag of err. */
+void k8s_res_wait_failed(tf_diags *d, const k8s_wait_words *w, int rc,
+			 const tfp_error *err, const char *ns, const char *name,
+			 const char *which, long timeout_s, const char *why,
+			 const char *conditions);
+
 /* `phase` value read records when the main object (Cluster,
  * MachineDeployment) is missing but other objects of the resource exist:
  * the plan then replaces the resource, so they are cleaned up. */

@@ -37,7 +37,9 @@ static const tf_attr_def timeouts_attrs[] = {
 static const tf_block_def timeouts_block = {
 	.attrs = timeouts_attrs,
 	.nattrs = TF_COUNT(timeouts_attrs),
-	.description = "Bounds on the waits done by create, update and delete.",
+	.description = "Durations such as `30m` that bound the waits of "
+		       "create, update and delete and the retries of their "
+		       "transient failures.",
 };
 
 /* Machine settings shared by the control plane and the pools. */
@@ -72,8 +74,8 @@ static const tf_block_def timeouts_block = {
 
 static const tf_attr_def cluster_attrs[] = {
 	{ "name", "\"string\"", TF_REQUIRED | TF_FORCE_NEW, NULL,
-	  "Name of the Cluster (also names its control plane and LXCCluster). "
-	  "Changing it replaces the cluster.",
+	  "Name of the Cluster (also names its control plane and LXCCluster); "
+	  "a DNS label. Changing it replaces the cluster.",
 	  k8s_validate_dns_label },
 	{ "namespace", "\"string\"", TF_OPTIONAL | TF_COMPUTED | TF_FORCE_NEW,
 	  NULL,
@@ -88,16 +90,18 @@ static const tf_attr_def cluster_attrs[] = {
 	{ "control_plane_replicas", "\"number\"", TF_OPTIONAL | TF_COMPUTED,
 	  "1",
 	  "Number of control-plane machines; must be odd (stacked etcd). "
-	  "Scaled in place. Like every default here, 1 applies at creation; "
-	  "left unset afterwards, the server's value is kept.",
+	  "Defaults to `1` at creation; left unset afterwards, the server's "
+	  "value is kept. Scaled in place.",
 	  tf_validate_int_range, &cp_range },
 	MACHINE_ATTRS("control-plane"),
 	{ "pod_cidrs", "[\"list\",\"string\"]",
 	  TF_OPTIONAL | TF_COMPUTED | TF_FORCE_NEW, "[\"10.244.0.0/16\"]",
-	  "Pod network CIDR blocks. Changing them replaces the cluster." },
+	  "Pod network CIDR blocks. Defaults to `[\"10.244.0.0/16\"]`. "
+	  "Changing them replaces the cluster." },
 	{ "service_cidrs", "[\"list\",\"string\"]",
 	  TF_OPTIONAL | TF_COMPUTED | TF_FORCE_NEW, "[\"10.96.0.0/12\"]",
-	  "Service network CIDR blocks. Changing them replaces the cluster." },
+	  "Service network CIDR blocks. Defaults to `[\"10.96.0.0/12\"]`. "
+	  "Changing them replaces the cluster." },
 	{ "load_balancer", "\"string\"",
 	  TF_OPTIONAL | TF_COMPUTED | TF_FORCE_NEW, "\"lxc\"",
 	  "Control-plane load balancer: `lxc` (an haproxy instance, default), "
@@ -108,14 +112,17 @@ static const tf_attr_def cluster_attrs[] = {
 	{ "load_balancer_network", "\"string\"", TF_OPTIONAL | TF_FORCE_NEW,
 	  NULL,
 	  "OVN network carrying the load balancer, required with "
-	  "`load_balancer = \"ovn\"` (e.g. `lxd_ovn_network.k8s.name`)." },
+	  "`load_balancer = \"ovn\"` (e.g. `lxd_ovn_network.k8s.name`). "
+	  "Changing it replaces the cluster." },
 	{ "control_plane_host", "\"string\"", TF_OPTIONAL | TF_FORCE_NEW, NULL,
 	  "Fixed control-plane endpoint address; required with `external`, "
-	  "optional with `ovn`, not allowed with `lxc` (LXD picks it)." },
+	  "optional with `ovn`, not allowed with `lxc` (LXD picks it). "
+	  "Changing it replaces the cluster." },
 	{ "control_plane_port", "\"number\"",
 	  TF_OPTIONAL | TF_COMPUTED | TF_FORCE_NEW, "6443",
-	  "Port of the control-plane endpoint.", tf_validate_int_range,
-	  &port_range },
+	  "Port of the control-plane endpoint. Defaults to `6443`. Changing it "
+	  "replaces the cluster.",
+	  tf_validate_int_range, &port_range },
 	{ "lxd_server_url", "\"string\"", TF_OPTIONAL, NULL,
 	  "HTTPS URL of the LXD server the machines run on (stored in the "
 	  "identity Secret). Required unless `identity_secret` names an "
@@ -123,25 +130,28 @@ static const tf_attr_def cluster_attrs[] = {
 	{ "lxd_server_certificate", "\"string\"", TF_OPTIONAL, NULL,
 	  "PEM certificate of the LXD server, to verify it." },
 	{ "lxd_client_certificate", "\"string\"", TF_OPTIONAL | TF_SENSITIVE,
-	  NULL, "PEM client certificate LXD trusts." },
+	  NULL,
+	  "PEM client certificate LXD trusts. Required unless "
+	  "`identity_secret` is set." },
 	{ "lxd_client_key", "\"string\"",
 	  TF_OPTIONAL | TF_SENSITIVE | TF_WRITE_ONLY, NULL,
-	  "PEM private key of `lxd_client_certificate`. Write-only "
-	  "(Terraform 1.11+): written to the identity Secret, never stored in "
-	  "the plan or the state; it may come from an ephemeral value. A "
-	  "changed key, in the configuration or in the Secret, shows as a "
-	  "change of `lxd_client_key_sha256` and the apply rewrites the "
-	  "Secret." },
+	  "PEM private key of `lxd_client_certificate`. Required unless "
+	  "`identity_secret` is set. Write-only (Terraform 1.11+): written to "
+	  "the identity Secret, never stored in the plan or the state; it may "
+	  "come from an ephemeral value. A changed key, in the configuration "
+	  "or in the Secret, shows as a change of `lxd_client_key_sha256` and "
+	  "the apply rewrites the Secret." },
 	{ "lxd_client_key_sha256", "\"string\"", TF_COMPUTED, NULL,
 	  "SHA-256 (hex) of the client key in the identity Secret: how a "
 	  "changed `lxd_client_key` is noticed without storing it. Null when "
 	  "`identity_secret` names an existing Secret." },
 	{ "lxd_project", "\"string\"", TF_OPTIONAL | TF_COMPUTED, "\"default\"",
-	  "LXD project of the machines." },
+	  "LXD project of the machines. Defaults to `default`." },
 	{ "identity_secret", "\"string\"", TF_OPTIONAL | TF_FORCE_NEW, NULL,
-	  "Name of an existing identity Secret (keys `server`, `client-crt`, "
-	  "`client-key`, ...) in `namespace`; then the `lxd_*` credentials "
-	  "are not used and the Secret is never modified or deleted." },
+	  "Name of an existing identity Secret (keys `server`, `server-crt`, "
+	  "`client-crt`, `client-key`, `project`) in `namespace`. It is never "
+	  "modified or deleted; do not set the `lxd_*` credentials with it. "
+	  "Changing it replaces the cluster." },
 	{ "identity_secret_name", "\"string\"", TF_COMPUTED, NULL,
 	  "The identity Secret in use: `identity_secret`, or "
 	  "`<name>-lxd-identity` created and deleted by this resource." },
@@ -191,15 +201,17 @@ static const tf_nested_attr_def taints_def = {
 
 static const tf_attr_def pool_attrs[] = {
 	{ "name", "\"string\"", TF_REQUIRED | TF_FORCE_NEW, NULL,
-	  "Name of the MachineDeployment. Changing it replaces the pool.",
+	  "Name of the MachineDeployment; a DNS label. Changing it replaces "
+	  "the pool.",
 	  k8s_validate_dns_label },
 	{ "namespace", "\"string\"", TF_OPTIONAL | TF_COMPUTED | TF_FORCE_NEW,
 	  NULL,
-	  "Namespace (the cluster's). Defaults to the provider's `namespace`, "
-	  "then `default`.",
+	  "Namespace of the pool: the cluster's. Defaults to the provider's "
+	  "`namespace`, then `default`. Changing it replaces the pool.",
 	  k8s_validate_dns_label },
 	{ "cluster_name", "\"string\"", TF_REQUIRED | TF_FORCE_NEW, NULL,
-	  "Name of the `k8s_cluster` the pool belongs to.",
+	  "Name of the `k8s_cluster` the pool belongs to. Changing it replaces "
+	  "the pool.",
 	  k8s_validate_dns_label },
 	{ "kubernetes_version", "\"string\"", TF_REQUIRED, NULL,
 	  "Kubernetes version of the pool's machines. Never newer than the "
@@ -236,9 +248,10 @@ static const tf_attr_def pool_attrs[] = {
 	  tf_validate_one_of, strategies },
 	{ "max_surge", "\"string\"", TF_OPTIONAL | TF_COMPUTED, "\"1\"",
 	  "RollingUpdate: machines above `replicas` during a rollout (a number "
-	  "or a percentage)." },
+	  "or a percentage). Defaults to `1`." },
 	{ "max_unavailable", "\"string\"", TF_OPTIONAL | TF_COMPUTED, "\"0\"",
-	  "RollingUpdate: machines that may be unavailable during a rollout." },
+	  "RollingUpdate: machines that may be unavailable during a rollout. "
+	  "Defaults to `0`." },
 	{ "infrastructure_template", "\"string\"", TF_COMPUTED, NULL,
 	  "Name of the LXCMachineTemplate in use (`<name>-<hash>`)." },
 	{ "bootstrap_template", "\"string\"", TF_COMPUTED, NULL,

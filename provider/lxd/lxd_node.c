@@ -25,6 +25,7 @@
 #include "../util/cleanup.h"
 #include "client.h"
 #include "lxd_common.h"
+#include "lxd_identity.h"
 #include "lxd_kit.h"
 #include "lxd_name.h"
 #include "lxd_node.h"
@@ -595,4 +596,6 @@ const tfp_resource lxd_node_resource = {
 	.remove = node_delete,
 	.import = node_import,
 	.upgrade = node_upgrade,
+	.identity_schema = &lxd_identity_name_def,
+	.identity = lxd_identity_name,
 };

@@ -39,6 +39,7 @@
 #include "../util/cleanup.h"
 #include "client.h"
 #include "lxd_common.h"
+#include "lxd_identity.h"
 #include "lxd_kit.h"
 #include "lxd_name.h"
 #include "lxd_ovn_keys.h"
@@ -146,6 +147,17 @@ static int get_managed(lxd_client *c, const char *project, const char *name,
 		return TFP_E_NOTFOUND;
 	}
 	return rc;
+}
+
+/* The network's `type` ("?" when it has none), for messages and checks. */
+static const char *net_type(const json_t *net)
+{
+	return json_string_value(json_object_get(net, "type")) ?: "?";
+}
+
+static bool is_ovn(const json_t *net)
+{
+	return strcmp(net_type(net), "ovn") == 0;
 }
 
 static const char *live_key(const json_t *net, const char *key)
@@ -373,16 +385,14 @@ static void ovn_read(tfp_ctx *ctx, const tf_value *state, tf_value **out,
 			 project);
 		return;
 	}
-	if (strcmp(json_string_value(json_object_get(net, "type")) ?: "",
-		   "ovn") != 0) {
+	if (!is_ovn(net)) {
 		tf_diags_error(
 			d, NULL, "Network is no longer an OVN network",
 			"Network \"%s\" in project \"%s\" now has type \"%s\". "
 			"Delete it (or remove it from the state with "
 			"`terraform state rm`) so Terraform can create the "
 			"OVN network again.",
-			name, project,
-			json_string_value(json_object_get(net, "type")) ?: "?");
+			name, project, net_type(net));
 		json_decref(net);
 		return;
 	}
@@ -450,15 +460,13 @@ static void ovn_import(tfp_ctx *ctx, const char *id, tf_value **out,
 			 project);
 		return;
 	}
-	if (strcmp(json_string_value(json_object_get(net, "type")) ?: "",
-		   "ovn") != 0) {
+	if (!is_ovn(net)) {
 		tf_diags_error(
 			d, NULL, "Not an OVN network",
 			"Network \"%s\" in project \"%s\" has type \"%s\"; "
 			"lxd_ovn_network only manages `ovn` networks. Use the "
 			"lxd_network data source to refer to it instead.",
-			name, project,
-			json_string_value(json_object_get(net, "type")) ?: "?");
+			name, project, net_type(net));
 		json_decref(net);
 		return;
 	}
@@ -785,8 +793,7 @@ static bool clear_the_way(lxd_client *c, const char *project, const char *name,
 			"Project \"%s\" already has a network \"%s\" "
 			"(type %s, status %s). Import it (`terraform "
 			"import <address> %s/%s`) or choose another name.",
-			project, name,
-			json_string_value(json_object_get(net, "type")) ?: "?",
+			project, name, net_type(net),
 			json_string_value(json_object_get(net, "status")) ?:
 									    "?",
 			project, name);
@@ -1059,6 +1066,43 @@ static void ovn_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 	}
 }
 
+/* ---- generated configuration ------------------------------------------ */
+
+static bool user_key(const char *k, const json_t *v, void *arg)
+{
+	(void)v;
+	(void)arg;
+	return ovn_import_keep(k);
+}
+
+/* GenerateResourceConfig: the generic answer, with `config` filtered like
+ * an import (no `volatile.*`, no key LXD fills in on create). */
+static void ovn_generate_config(tfp_ctx *ctx, const tf_value *state,
+				tf_value **config, tf_diags *d)
+{
+	const tf_value *m = tf_value_attr(state, "config");
+	tf_value *cfg = tf_schema_config_of_state(ctx->schema, state);
+	json_t *obj = NULL;
+	tf_value *keys = NULL;
+
+	(void)d;
+	*config = cfg;
+	if (!cfg || !tf_value_is_known(cfg) || !tf_value_is_known(m))
+		return;
+	obj = lxd_map_to_config(m);
+	keys = obj ? lxd_config_to_map(obj, user_key, NULL) : NULL;
+	json_decref(obj);
+	if (keys && tf_value_len(keys) == 0) {
+		tf_value_unref(keys);
+		keys = NULL;
+	}
+	cfg = *config = tf_value_mut(cfg);
+	tf_value_object_set(cfg, "config",
+			    keys ? keys :
+				   tf_value_null(tf_value_type(
+					   tf_value_attr(cfg, "config"))));
+}
+
 const tfp_resource lxd_ovn_network_resource = {
 	.type_name = "lxd_ovn_network",
 	.version = 0,
@@ -1070,4 +1114,7 @@ const tfp_resource lxd_ovn_network_resource = {
 	.update = ovn_update,
 	.remove = ovn_delete,
 	.import = ovn_import,
+	.identity_schema = &lxd_identity_project_name_def,
+	.identity = lxd_identity_project_name,
+	.generate_config = ovn_generate_config,
 };

@@ -24,6 +24,7 @@
 #include "../resource.h"
 #include "client.h"
 #include "lxd_common.h"
+#include "lxd_identity.h"
 #include "lxd_kit.h"
 #include "lxd_name.h"
 #include "lxd_server_keys.h"
@@ -769,6 +770,73 @@ static void pool_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 			 "Deleting storage pool \"%s\"", name);
 }
 
+/* ---- generated configuration ------------------------------------------ */
+
+/* A config map (state) without the keys LXD fills in itself, as an import
+ * leaves them out; NULL when none is left. */
+static tf_value *user_keys(const tf_value *map, struct filter_arg *fa)
+{
+	json_t *obj;
+	tf_value *out;
+
+	if (!tf_value_is_known(map))
+		return NULL;
+	obj = lxd_map_to_config(map);
+	out = obj ? lxd_config_to_map(obj, import_filter, fa) : NULL;
+	json_decref(obj);
+	if (out && tf_value_len(out) == 0) {
+		tf_value_unref(out);
+		out = NULL;
+	}
+	return out;
+}
+
+/* Set attribute `name` of cfg (refcount 1) to `take`, or to a null of
+ * its type when take is NULL. */
+static void set_or_null(tf_value *cfg, const char *name, tf_value *take)
+{
+	if (!take)
+		take = tf_value_null(tf_value_type(tf_value_attr(cfg, name)));
+	tf_value_object_set(cfg, name, take);
+}
+
+/* GenerateResourceConfig: the generic answer, with `config` and each
+ * member's keys filtered like an import (no `volatile.*`, no key the
+ * driver fills in, no default `source`). */
+static void pool_generate_config(tfp_ctx *ctx, const tf_value *state,
+				 tf_value **config, tf_diags *d)
+{
+	struct filter_arg fa = {
+		.driver = tf_value_attr_string(state, "driver"),
+		.name = tf_value_attr_string(state, "name"),
+	};
+	const tf_value *mc = tf_value_attr(state, "member_config");
+	tf_value *cfg = tf_schema_config_of_state(ctx->schema, state);
+	tf_value *members = NULL;
+
+	(void)d;
+	*config = cfg;
+	if (!cfg || !tf_value_is_known(cfg))
+		return;
+	cfg = *config = tf_value_mut(cfg);
+	set_or_null(cfg, "config",
+		    user_keys(tf_value_attr(state, "config"), &fa));
+	if (tf_value_is_known(mc) && tf_value_len(mc) > 0)
+		members = tf_value_map_new(tf_value_type(mc));
+	for (size_t i = 0; members && i < tf_value_len(mc); i++) {
+		tf_value *keys = user_keys(tf_value_map_value(mc, i), &fa);
+
+		if (keys)
+			tf_value_map_set(members, tf_value_map_key(mc, i),
+					 keys);
+	}
+	if (members && tf_value_len(members) == 0) {
+		tf_value_unref(members);
+		members = NULL;
+	}
+	set_or_null(cfg, "member_config", members);
+}
+
 const tfp_resource lxd_storage_pool_resource = {
 	.type_name = "lxd_storage_pool",
 	.version = 0,
@@ -779,4 +847,7 @@ const tfp_resource lxd_storage_pool_resource = {
 	.update = pool_update,
 	.remove = pool_delete,
 	.import = pool_import,
+	.identity_schema = &lxd_identity_name_def,
+	.identity = lxd_identity_name,
+	.generate_config = pool_generate_config,
 };

@@ -198,6 +198,12 @@ rpc_app *rpc_app_new(const tfp_provider *p, char *err, size_t errlen)
 				&app->res[i].schema, err, errlen))
 			goto fail;
 		app->nres++;
+		if (p->resources[i]->identity_schema &&
+		    compile_one(p->resources[i]->identity_schema,
+				p->resources[i]->identity_version,
+				p->resources[i]->type_name, false,
+				&app->res[i].identity, err, errlen))
+			goto fail;
 	}
 	for (size_t i = 0; i < p->ndata_sources; i++) {
 		app->ds[i].def = p->data_sources[i];
@@ -231,8 +237,10 @@ void rpc_app_free(rpc_app *app)
 		if (app->provider->client_free)
 			app->provider->client_free(app->retired[i]);
 	free(app->retired);
-	for (size_t i = 0; i < app->nres; i++)
+	for (size_t i = 0; i < app->nres; i++) {
 		tf_schema_free(app->res[i].schema);
+		tf_schema_free(app->res[i].identity);
+	}
 	for (size_t i = 0; i < app->nds; i++)
 		tf_schema_free(app->ds[i].schema);
 	for (size_t i = 0; i < app->neph; i++)

@@ -22,7 +22,11 @@
 		const def_type *def;                                           \
 		tf_schema *schema;                                             \
 	}
-struct rpc_res RPC_TYPE_OF(tfp_resource);
+struct rpc_res {
+	const tfp_resource *def;
+	tf_schema *schema;
+	tf_schema *identity; /* def->identity_schema compiled; NULL: none */
+};
 struct rpc_ds RPC_TYPE_OF(tfp_data_source);
 struct rpc_eph RPC_TYPE_OF(tfp_ephemeral);
 

@@ -17,7 +17,6 @@ int rpc_stop(rpc_call *c, const void *req, void *resp);
 /* Provider functions (rpc_function.c). */
 int rpc_get_functions(rpc_call *c, const void *req, void *resp);
 int rpc_call_function(rpc_call *c, const void *req, void *resp);
-int rpc_identity_schemas(rpc_call *c, const void *req, void *resp);
 
 /* Managed resources and data sources (rpc_resource.c). */
 int rpc_validate_resource(rpc_call *c, const void *req, void *resp);
@@ -28,6 +27,12 @@ int rpc_plan_change(rpc_call *c, const void *req, void *resp);
 int rpc_apply_change(rpc_call *c, const void *req, void *resp);
 int rpc_import_state(rpc_call *c, const void *req, void *resp);
 int rpc_read_data_source(rpc_call *c, const void *req, void *resp);
+
+/* Resource identity (rpc_identity.c) and generated configuration
+ * (rpc_genconfig.c). */
+int rpc_identity_schemas(rpc_call *c, const void *req, void *resp);
+int rpc_upgrade_identity(rpc_call *c, const void *req, void *resp);
+int rpc_generate_config(rpc_call *c, const void *req, void *resp);
 
 /* Ephemeral resources (rpc_ephemeral.c). */
 int rpc_validate_ephemeral(rpc_call *c, const void *req, void *resp);

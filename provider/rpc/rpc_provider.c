@@ -1,6 +1,5 @@
 /* provider/rpc handlers for the provider-level RPCs: schema and metadata,
- * provider validation and configuration, StopProvider, and the RPCs this
- * provider answers empty (functions, identity schemas). Contract:
+ * provider validation and configuration and StopProvider. Contract:
  * rpc_call.h; rows: rpc_table.c. */
 #include <stdlib.h>
 #include <string.h>
@@ -123,15 +122,5 @@ int rpc_stop(rpc_call *c, const void *req, void *resp)
 	atomic_store(&c->app->stop, 1);
 	tfp_info("StopProvider received: cancelling in-flight operations");
 	rs->error = (char *)"";
-	return SRV_STATUS_OK;
-}
-
-/* No resource identities yet: an empty map (Terraform 1.12+ asks after
- * every GetProviderSchema). */
-int rpc_identity_schemas(rpc_call *c, const void *req, void *resp)
-{
-	(void)c;
-	(void)req;
-	(void)resp;
 	return SRV_STATUS_OK;
 }

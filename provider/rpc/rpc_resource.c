@@ -17,6 +17,7 @@
 #include "../server/server.h"
 #include "rpc_app.h"
 #include "rpc_handlers.h"
+#include "rpc_identity.h"
 
 /* Private state to return: the handler's replacement, else the input. */
 static void put_private(rpc_arena *ar, tfp_ctx *ctx, ProtobufCBinaryData *out,
@@ -118,66 +119,6 @@ int rpc_validate_data_source(rpc_call *c, const void *req, void *resp)
 
 /* ---- UpgradeResourceState --------------------------------------------- */
 
-static tf_value *upgrade_json(const struct rpc_res *r, int64_t version,
-			      const ProtobufCBinaryData *raw, tf_diags *d)
-{
-	int64_t current = r->def->version;
-	tf_type *t = tf_schema_type(r->schema);
-	char err[256] = "";
-	tf_value *v = NULL;
-	json_t *j = NULL;
-	char *text = NULL;
-	const char *buf = (const char *)raw->data;
-	size_t blen = raw->len;
-	json_error_t jerr;
-
-	if (version > current) {
-		tf_diags_error(d, NULL, "State written by a newer provider",
-			       "The state of this %s was written with schema "
-			       "version %lld, but this provider only knows up to "
-			       "version %lld. Upgrade the provider.",
-			       r->def->type_name, (long long)version,
-			       (long long)current);
-		return NULL;
-	}
-	if (version < current) {
-		if (!r->def->upgrade) {
-			tf_diags_error(
-				d, NULL, "Unsupported state version",
-				"The state of this %s has schema version "
-				"%lld, which this provider cannot upgrade.",
-				r->def->type_name, (long long)version);
-			return NULL;
-		}
-		j = json_loadb(buf, blen, 0, &jerr);
-		if (!j) {
-			tf_diags_error(d, NULL, "Corrupt state",
-				       "The stored state of this %s is not valid "
-				       "JSON: %s (line %d).",
-				       r->def->type_name, jerr.text, jerr.line);
-			return NULL;
-		}
-		if (r->def->upgrade(version, j, d) != 0 ||
-		    tf_diags_has_error(d))
-			goto out;
-		text = json_dumps(j, JSON_COMPACT);
-		if (!text)
-			abort();
-		buf = text;
-		blen = strlen(text);
-	}
-	if (tf_json_decode(buf, blen, t, 1, &v, err, sizeof(err)) != TF_OK)
-		tf_diags_error(d, NULL, "Corrupt state",
-			       "The stored state of this %s does not match its "
-			       "schema: %s. Remove it with `terraform state rm` "
-			       "and import the object again.",
-			       r->def->type_name, err);
-out:
-	free(text);
-	json_decref(j);
-	return v;
-}
-
 int rpc_upgrade_state(rpc_call *c, const void *req, void *resp)
 {
 	const Tfplugin6__UpgradeResourceState__Request *rq = req;
@@ -198,7 +139,10 @@ int rpc_upgrade_state(rpc_call *c, const void *req, void *resp)
 		else
 			v = tf_value_null(tf_schema_type(r->schema));
 	} else {
-		v = upgrade_json(r, rq->version, &rq->raw_state->json, &d);
+		v = rpc_upgrade_raw(r->def->type_name, "state", rq->version,
+				    r->def->version, r->def->upgrade,
+				    tf_schema_type(r->schema),
+				    &rq->raw_state->json, &d);
 	}
 	if (r && v)
 		v = wo_nulled(r->schema, r->def->type_name, v,
@@ -244,6 +188,9 @@ int rpc_read_resource(rpc_call *c, const void *req, void *resp)
 	if (cur)
 		rs->new_state = rpc_encode_dv(&c->arena, next,
 					      tf_schema_type(r->schema), &d);
+	rs->new_identity = rpc_identity_put(&c->arena, r, &ctx, next,
+					    rq->current_identity, RPC_ID_CHECK,
+					    &d);
 	put_private(&c->arena, &ctx, &rs->private_, &rq->private_);
 	return RPC_REPLY(c, &d, rs);
 }
@@ -276,6 +223,7 @@ int rpc_plan_change(rpc_call *c, const void *req, void *resp)
 		goto encode;
 	if (tf_value_is_null(proposed)) {
 		planned = tf_value_null(t); /* destroy */
+		rs->planned_identity = rq->prior_identity;
 		goto encode;
 	}
 	if (tf_plan_resource(r->schema, prior, proposed, config, &planned,
@@ -295,6 +243,14 @@ int rpc_plan_change(rpc_call *c, const void *req, void *resp)
 		rpc_alloc(ar, replace.n * sizeof(*rs->requires_replace));
 	for (size_t i = 0; i < replace.n; i++)
 		rs->requires_replace[i] = rpc_put_path(ar, &replace.items[i]);
+	/* An update keeps the identity; a create or replacement gets a new
+	 * one, possibly unknown until apply. */
+	rs->planned_identity =
+		rpc_identity_put(ar, r, &ctx, planned, rq->prior_identity,
+				 replace.n == 0 && !tf_value_is_null(prior) ?
+					 RPC_ID_CHECK :
+					 RPC_ID_UNKNOWN_OK,
+				 &d);
 encode:
 	if (planned)
 		rs->planned_state = rpc_encode_dv(ar, planned, t, &d);
@@ -356,11 +312,43 @@ int rpc_apply_change(rpc_call *c, const void *req, void *resp)
 			 r->def->type_name);
 encode:
 	rs->new_state = rpc_encode_dv(&c->arena, next, t, &d);
+	rs->new_identity = rpc_identity_put(&c->arena, r, &ctx, next,
+					    rq->planned_identity, RPC_ID_CHECK,
+					    &d);
 	put_private(&c->arena, &ctx, &rs->private_, &rq->planned_private);
 	return RPC_REPLY(c, &d, rs);
 }
 
 /* ---- ImportResourceState ---------------------------------------------- */
+
+/* Run the resource's import for an import by ID or, when the request
+ * carries one, by identity (Terraform 1.12+; resource.h says how an
+ * identity becomes an ID). *state as import leaves it. */
+static void run_import(const struct rpc_res *r, tfp_ctx *ctx,
+		       const Tfplugin6__ImportResourceState__Request *rq,
+		       tf_value **state, tf_diags *d)
+{
+	_cleanup_free_ char *id = NULL;
+	bool by_identity = rq->identity && rq->identity->identity_data;
+
+	if (!r->def->import) {
+		tf_diags_error(d, NULL, "Import not supported",
+			       "%s cannot be imported.", r->def->type_name);
+		return;
+	}
+	if (no_client(ctx)) {
+		tf_diags_error(
+			d, NULL, "Provider is not configured",
+			"Importing needs a known provider configuration.");
+		return;
+	}
+	if (by_identity) {
+		id = rpc_identity_import_id(r, rq->identity, d);
+		if (!id)
+			return;
+	}
+	r->def->import(ctx, id ? id : rq->id ? rq->id : "", state, d);
+}
 
 int rpc_import_state(rpc_call *c, const void *req, void *resp)
 {
@@ -370,30 +358,25 @@ int rpc_import_state(rpc_call *c, const void *req, void *resp)
 	_cleanup_(tf_diags_done) tf_diags d = TF_DIAGS_INIT;
 	_cleanup_(tf_value_unrefp) tf_value *state = NULL;
 	const struct rpc_res *r = rpc_res_of(c->app, rq->type_name, &d);
+	Tfplugin6__ImportResourceState__ImportedResource *ir;
 	tfp_ctx ctx = { 0 };
 
 	if (!r)
 		return RPC_REPLY(c, &d, rs);
 	rpc_ctx_init(&ctx, c->app, r->schema, r->def->type_name, NULL);
-	if (!r->def->import) {
-		tf_diags_error(&d, NULL, "Import not supported",
-			       "%s cannot be imported.", r->def->type_name);
-	} else if (no_client(&ctx)) {
-		tf_diags_error(
-			&d, NULL, "Provider is not configured",
-			"Importing needs a known provider configuration.");
-	} else {
-		r->def->import(&ctx, rq->id ? rq->id : "", &state, &d);
-		state = wo_nulled(r->schema, r->def->type_name, state,
-				  "imported state");
-	}
+	run_import(r, &ctx, rq, &state, &d);
+	state = wo_nulled(r->schema, r->def->type_name, state,
+			  "imported state");
 	if (state && !tf_diags_has_error(&d)) {
-		Tfplugin6__ImportResourceState__ImportedResource *ir =
-			rpc_alloc(ar, sizeof(*ir));
+		ir = rpc_alloc(ar, sizeof(*ir));
 		tfplugin6__import_resource_state__imported_resource__init(ir);
 		ir->type_name = rq->type_name;
 		ir->state = rpc_encode_dv(ar, state, tf_schema_type(r->schema),
 					  &d);
+		/* Also for an import by ID; by identity, it must agree with
+		 * what was asked (optional attributes filled in). */
+		ir->identity = rpc_identity_put(ar, r, &ctx, state,
+						rq->identity, RPC_ID_CHECK, &d);
 		put_private(ar, &ctx, &ir->private_, NULL);
 		rs->n_imported_resources = 1;
 		rs->imported_resources =

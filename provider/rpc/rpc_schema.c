@@ -170,5 +170,6 @@ Tfplugin6__ServerCapabilities *rpc_server_capabilities(rpc_arena *ar)
 	tfplugin6__server_capabilities__init(caps);
 	caps->plan_destroy = 1;
 	caps->get_provider_schema_optional = 1;
+	caps->generate_resource_config = 1;
 	return caps;
 }

@@ -22,7 +22,7 @@ Tfplugin6__GetProviderSchema__Response *rpc_schema_reply(rpc_arena *ar,
 							 const rpc_app *app);
 
 /* What this server can do (GetProviderSchema and GetMetadata): plan
- * destroy, and GetProviderSchema optional. */
+ * destroy, GetProviderSchema optional, GenerateResourceConfig. */
 Tfplugin6__ServerCapabilities *rpc_server_capabilities(rpc_arena *ar);
 
 /* rs-><field> and rs->n_<field>: `n` messages of type T (one per type of

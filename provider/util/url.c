@@ -38,3 +38,8 @@ char *util_url_escape(const char *s)
 	out[o] = '\0';
 	return out;
 }
+
+bool util_url_is_http(const char *s)
+{
+	return strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0;
+}

@@ -7,11 +7,14 @@ nested schemas, in the layout the Terraform registry uses) are written from
 C schema tables. Hand-written prose and examples stay: only the text between
 the markers
 
-    <!-- schema: KIND TYPE -->          (KIND: resource, data-source,
+    <!-- schema: KIND TYPE [PART] -->   (KIND: resource, data-source,
     ...generated...                      ephemeral-resource, provider;
     <!-- /schema -->                     TYPE: e.g. lxd_storage_pool, lxd)
 
-is replaced. Usage:
+is replaced. Without PART the whole schema is written; PART `arguments`
+writes what a configuration sets (Required, Optional, blocks) and
+`attributes` what the provider reports (Read-Only), for pages laid out as
+"Argument Reference" and "Attribute Reference". Usage:
 
     gen_docs.py SCHEMA_JSON DOCS_DIR          rewrite the pages
     gen_docs.py --check SCHEMA_JSON DOCS_DIR  exit 1 listing stale pages
@@ -24,7 +27,7 @@ import os
 import re
 import sys
 
-MARKER = re.compile(r'(<!-- schema: ([a-z-]+) ([a-z0-9_]+) -->\n)(.*?)(<!-- /schema -->)', re.S)
+MARKER = re.compile(r'(<!-- schema: ([a-z-]+) ([a-z0-9_]+)(?: (arguments|attributes))? -->\n)(.*?)(<!-- /schema -->)', re.S)
 PROVIDERS = {'lxd': 'registry.terraform.io/lxdcapi/lxd',
              'k8s': 'registry.terraform.io/lxdcapi/k8s'}
 KIND_KEY = {'resource': 'resource_schemas',
@@ -124,10 +127,17 @@ def object_of(t):
     return None
 
 
-def render_objects(block, path, out):
+def is_argument(a):
+    return bool(a.get('optional') or a.get('required'))
+
+
+def render_objects(block, path, out, part=None):
     """A nested schema (field names and types) for each object-typed
-    attribute; what the fields mean is in the attribute's description."""
+    attribute (of PART only, when given); what the fields mean is in the
+    attribute's description."""
     for name, a in block.get('attributes', {}).items():
+        if part and (part == 'arguments') != is_argument(a):
+            continue
         if a.get('nested_type'):
             # A nested attribute: its attributes grouped like a block's.
             sub = path + [name]
@@ -138,25 +148,31 @@ def render_objects(block, path, out):
                          sub, out, False)
             continue
         fields = object_of(a.get('type'))
-        if not fields:
+        if not fields or (part and (part == 'arguments') != is_argument(a)):
             continue
         sub = path + [name]
         out.append('<a id="nestedatt--%s"></a>' % '--'.join(sub))
         out.append('### Nested Schema for `%s`' % '.'.join(sub))
         out.append('')
-        out.append('Read-Only:' if not (a.get('optional') or a.get('required')) else 'Fields:')
+        out.append('Fields:' if is_argument(a) else 'Read-Only:')
         out.append('')
         for fname in sorted(fields):
             out.append('- `%s` (%s)' % (fname, type_name(fields[fname])))
         out.append('')
 
 
-def render_block(block, path, out, top):
+def render_block(block, path, out, top, part=None):
+    """The lists of BLOCK; at the top level PART (None, 'arguments' or
+    'attributes') picks which lists, nested blocks being arguments."""
     req, opt, ro = groups(block, path)
     nested = block.get('block_types', {})
     for name, b in nested.items():
         line = block_line(name, b, path)
         (req if b.get('min_items') else opt).append(line)
+    if part == 'arguments':
+        ro = []
+    elif part == 'attributes':
+        req, opt, nested = [], [], {}
     heading = '### %s' if top else '%s:'
     for title, lines in (('Required', req), ('Optional', opt), ('Read-Only', ro)):
         if lines:
@@ -164,7 +180,7 @@ def render_block(block, path, out, top):
             out.append('')
             out.extend(lines)
             out.append('')
-    render_objects(block, path, out)
+    render_objects(block, path, out, part)
     for name, b in nested.items():
         sub = path + [name]
         out.append('<a id="%s"></a>' % anchor(sub))
@@ -173,7 +189,7 @@ def render_block(block, path, out, top):
         render_block(b['block'], sub, out, False)
 
 
-def render(kind, tname, schemas):
+def render(kind, tname, schemas, part=None):
     if kind == 'provider':
         ps = schemas.get(PROVIDERS.get(tname, ''))
         block = ps and ps.get('provider', {}).get('block')
@@ -183,9 +199,9 @@ def render(kind, tname, schemas):
     if block is None:
         return None
     out = []
-    if has_write_only(block):
+    if part != 'attributes' and has_write_only(block):
         out += [WRITE_ONLY_NOTE, '']
-    render_block(block, [], out, True)
+    render_block(block, [], out, True, part)
     while out and out[-1] == '':
         out.pop()
     return '\n'.join(out) + '\n'
@@ -212,11 +228,11 @@ def main(argv):
             def repl(m):
                 nonlocal seen
                 seen += 1
-                body = render(m.group(2), m.group(3), schemas)
+                body = render(m.group(2), m.group(3), schemas, m.group(4))
                 if body is None:
                     missing.append('%s: %s %s' % (path, m.group(2), m.group(3)))
                     return m.group(0)
-                return m.group(1) + body + m.group(5)
+                return m.group(1) + body + m.group(6)
 
             new = MARKER.sub(repl, text)
             if new != text:

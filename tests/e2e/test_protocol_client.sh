@@ -9,10 +9,10 @@
 # No LXD or Terraform run is needed. Runs the client's own tests first.
 #
 # What the provider answers today is asserted as is: GetResourceIdentity-
-# Schemas answers an empty map; ListResource (a server stream, served
+# Schemas lists every resource; ListResource (a server stream, served
 # through the RPC table since it gained streaming) answers one event
 # carrying an error diagnostic, then OK, since no type has a list resource
-# yet; ValidateListResourceConfig is UNIMPLEMENTED. When the identity /
+# yet; ValidateListResourceConfig is UNIMPLEMENTED. When the
 # list work lands, change those checks (marked TODAY) to the new answers:
 # tfclient.py `list` already decodes events with the identity schema and
 # runs the checker.
@@ -99,9 +99,10 @@ check "lxd: resources, data sources, no diagnostics" is lxd_schema \
 	 and (.resources | keys) == ["lxd_node","lxd_ovn_network","lxd_storage_pool"]
 	 and (.data_sources | keys) == ["lxd_cluster","lxd_network","lxd_server"]
 	 and .diagnostics == [] and (.has_provider_meta | not)'
-check "lxd: capabilities plan_destroy and get_provider_schema_optional" \
+check "lxd: capabilities plan_destroy, get_provider_schema_optional and generate_resource_config" \
 	is lxd_schema '.server_capabilities.plan_destroy and
-	 .server_capabilities.get_provider_schema_optional'
+	 .server_capabilities.get_provider_schema_optional and
+	 .server_capabilities.generate_resource_config'
 check "lxd: lxd_storage_pool has name (required) and driver" is lxd_schema \
 	'(.resources.lxd_storage_pool.attributes.name.flags | index("required"))
 	 and .resources.lxd_storage_pool.attributes.driver.type == "string"'
@@ -159,11 +160,16 @@ check "lxd: GetMetadata names the schema's resource types" is lxd_meta \
 
 # ---------------------------------------------------------------- identity
 
-for t in lxd k8s; do
-	check "$t: GetResourceIdentitySchemas" tfc "${t}_ids" --type "$t" identity-schemas
-	check "$t: TODAY identity schemas answered, empty" is "${t}_ids" \
-		'.status == "OK" and (.reply.identity_schemas // {}) == {}'
-done
+# (Identity itself, against a real LXD: test_identity_protocol.sh.)
+check "lxd: GetResourceIdentitySchemas" tfc lxd_ids --type lxd identity-schemas
+check "lxd: an identity schema for each resource" is lxd_ids \
+	'.status == "OK" and (.reply.identity_schemas | keys)
+	 == ["lxd_node","lxd_ovn_network","lxd_storage_pool"]'
+check "k8s: GetResourceIdentitySchemas" tfc k8s_ids --type k8s identity-schemas
+check "k8s: an identity schema for each resource" is k8s_ids \
+	'.status == "OK" and (.reply.identity_schemas | keys)
+	 == ["k8s_cluster","k8s_machine_pool"]'
+
 
 # ---------------------------------------------------------------- stop, unknown
 

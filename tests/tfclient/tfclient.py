@@ -31,6 +31,10 @@ Commands:
                             those of a client before Terraform 1.11
                             (write_only_attributes_allowed false)
   raw PATH                  any method path with an empty request
+  lifecycle TYPE --provider-config JSON --config JSON --update JSON
+            --import-id ID  create, read, update, import (identity, ID),
+                            UpgradeResourceIdentity, GenerateResourceConfig,
+                            destroy, checked with tfc.checker (tfc/lifecycle.py)
   stop                      StopProvider
 
 Needs Debian's python3-grpcio, python3-protobuf, python3-msgpack,
@@ -47,7 +51,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import grpc  # noqa: E402
 from google.protobuf import json_format  # noqa: E402
 
-from tfc import checker, mtls, schema, values  # noqa: E402
+from tfc import checker, lifecycle, mtls, schema, values  # noqa: E402
 from tfc.plugin import CallError, Provider, PluginError  # noqa: E402
 
 
@@ -229,6 +233,12 @@ def cmd_list(p, args):
     return out
 
 
+def cmd_lifecycle(p, args):
+    return lifecycle.run(p, args.type_name, json.loads(args.provider_config),
+                         json.loads(args.config), json.loads(args.update),
+                         args.import_id)
+
+
 def main(argv):
     ap = argparse.ArgumentParser(
         description="tfplugin6 test client (see the module docstring)")
@@ -267,6 +277,16 @@ def main(argv):
     ls.add_argument("--include-object", action="store_true")
     ls.add_argument("--config", help="config attributes as JSON")
     ls.set_defaults(fn=cmd_list)
+    lc = sub.add_parser("lifecycle")
+    lc.add_argument("type_name")
+    lc.add_argument("--provider-config", required=True,
+                    help="provider configuration attributes as JSON")
+    lc.add_argument("--config", required=True,
+                    help="resource configuration attributes as JSON")
+    lc.add_argument("--update", required=True,
+                    help="attributes to change for the update, as JSON")
+    lc.add_argument("--import-id", required=True)
+    lc.set_defaults(fn=cmd_lifecycle)
     args = ap.parse_args(argv[1:])
 
     try:

@@ -568,6 +568,8 @@ static void test_rpc_table_rows(void **state)
 		"GetFunctions",
 		"CallFunction",
 		"GetResourceIdentitySchemas",
+		"UpgradeResourceIdentity",
+		"GenerateResourceConfig",
 		"ValidateEphemeralResourceConfig",
 		"OpenEphemeralResource",
 		"RenewEphemeralResource",
