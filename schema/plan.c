@@ -134,6 +134,43 @@ static int plan_object(const tf_schema *s, const tf_value *prior,
 		       const tf_value *proposed, const tf_value *config,
 		       tf_value **out);
 
+static int plan_indexed(const tf_schema *inner, tf_type *bt, bool by_key,
+			const tf_value *pv, const tf_value *ppv,
+			const tf_value *cv, tf_value **out);
+static int plan_set(const tf_schema *inner, tf_type *bt, const tf_value *pv,
+		    const tf_value *ppv, const tf_value *cv, bool update,
+		    tf_value **out);
+
+/* A known, non-null nested attribute value `cv` of type `t`: as configured
+ * when its objects have no computed attribute (Terraform then requires the
+ * planned value to be the configuration's); otherwise each object is
+ * planned like a block of `inner` (LIST by index, MAP by key, SET taken
+ * from the configuration), so computed attributes get their prior value
+ * or unknown. `pv` is the prior value or NULL. NULL on failure. */
+static tf_value *plan_nested(const tf_schema *inner, tf_nesting nest,
+			     tf_type *t, const tf_value *pv, const tf_value *cv,
+			     bool update)
+{
+	tf_value *out = NULL;
+	int rc;
+
+	if (!tf_block_has_flag(tf_schema_def(inner), TF_COMPUTED))
+		return tf_value_ref((tf_value *)cv);
+	switch (nest) {
+	case TF_NEST_LIST:
+		rc = plan_indexed(inner, t, false, pv, NULL, cv, &out);
+		break;
+	case TF_NEST_MAP:
+		rc = plan_indexed(inner, t, true, pv, NULL, cv, &out);
+		break;
+	case TF_NEST_SET:
+		rc = plan_set(inner, t, pv, NULL, cv, update, &out);
+		break;
+	default: rc = plan_object(inner, known_or_absent(pv), NULL, cv, &out);
+	}
+	return rc == TF_OK ? out : NULL;
+}
+
 /* Planned value of attribute i. `prior` is the prior object or NULL on
  * create; `config` a known object. Returns NULL only on allocation failure. */
 static tf_value *plan_attr(const tf_schema *s, size_t i, const tf_value *prior,
@@ -147,6 +184,10 @@ static tf_value *plan_attr(const tf_schema *s, size_t i, const tf_value *prior,
 
 	if (a->flags & TF_WRITE_ONLY)
 		return tf_value_null(t);
+	if (cv && tf_value_is_known(cv) && !tf_value_is_null(cv) && a->nested)
+		return plan_nested(tf_schema_attr_nested(s, i),
+				   a->nested->nesting, t,
+				   attr_of(prior, a->name), cv, prior != NULL);
 	if (cv && !tf_value_is_null(cv))
 		return tf_value_ref(
 			(tf_value *)cv); /* known or unknown, as is */

@@ -36,6 +36,11 @@ struct tf_schema {
 	tf_value **defaults;   /* def->nattrs entries, NULL when none */
 	tf_schema **blocks;    /* def->nblocks compiled nested blocks */
 	tf_type **block_types; /* def->nblocks: object / list / set / map */
+	/* def->nattrs entries, NULL for plain attributes: the object schema
+	 * of a nested attribute and the block definition it was compiled
+	 * from (owned: made from the attribute's tf_nested_attr_def). */
+	tf_schema **attr_nested;
+	tf_block_def **nested_defs;
 };
 
 /* ---- compile ------------------------------------------------------------ */
@@ -96,11 +101,25 @@ static bool type_has_dynamic(const tf_type *t)
 	}
 }
 
+/* Does one of the attributes, or (recursively) of their nested
+ * attributes, carry `flag`? */
+static bool attrs_have_flag(const tf_attr_def *attrs, size_t n, unsigned flag)
+{
+	for (size_t i = 0; i < n; i++) {
+		const tf_nested_attr_def *na = attrs[i].nested;
+
+		if ((attrs[i].flags & flag) ||
+		    (na && na->attrs &&
+		     attrs_have_flag(na->attrs, na->nattrs, flag)))
+			return true;
+	}
+	return false;
+}
+
 bool tf_block_has_flag(const tf_block_def *b, unsigned flag)
 {
-	for (size_t i = 0; i < b->nattrs; i++)
-		if (b->attrs[i].flags & flag)
-			return true;
+	if (attrs_have_flag(b->attrs, b->nattrs, flag))
+		return true;
 	for (size_t i = 0; i < b->nblocks; i++)
 		if ((b->blocks[i].flags & flag) ||
 		    (b->blocks[i].block &&
@@ -342,8 +361,67 @@ static bool name_taken(const tf_block_def *def, const char *name, size_t ai,
 	return false;
 }
 
+/* Compile nested attribute i (`a`, named `where`) of `s`: its object
+ * schema and its implied type. */
+static int compile_nested_attr(compile_ctx *c, const tf_attr_def *a,
+			       const char *where, int depth, tf_schema *s,
+			       size_t i)
+{
+	const tf_nested_attr_def *na = a->nested;
+	char sub[520];
+	tf_block_def *def;
+	int rc;
+
+	if (a->type || a->default_json) {
+		cerr(c,
+		     "attribute \"%s\": a nested attribute has neither a type "
+		     "nor a default",
+		     where);
+		return TF_E_INVALID;
+	}
+	if (na->nesting < TF_NEST_SINGLE || na->nesting > TF_NEST_MAP ||
+	    !na->attrs || !na->nattrs) {
+		cerr(c,
+		     "attribute \"%s\": a nested attribute needs attributes "
+		     "and a nesting mode of SINGLE, LIST, SET or MAP",
+		     where);
+		return TF_E_INVALID;
+	}
+	if (attrs_have_flag(na->attrs, na->nattrs,
+			    TF_FORCE_NEW | TF_WRITE_ONLY)) {
+		cerr(c,
+		     "attribute \"%s\": ForceNew and WriteOnly are not "
+		     "supported inside a nested attribute; set them on the "
+		     "attribute itself",
+		     where);
+		return TF_E_INVALID;
+	}
+	def = calloc(1, sizeof(*def));
+	if (!def)
+		return TF_E_NOMEM;
+	def->attrs = na->attrs;
+	def->nattrs = na->nattrs;
+	def->description = a->description;
+	s->nested_defs[i] = def;
+	snprintf(sub, sizeof(sub), "%s.", where);
+	rc = compile_block(c, def, 0, sub, depth + 1, &s->attr_nested[i]);
+	if (rc != TF_OK)
+		return rc;
+	if (na->nesting != TF_NEST_SINGLE &&
+	    type_has_dynamic(s->attr_nested[i]->type)) {
+		cerr(c,
+		     "attribute \"%s\": %s nested attributes may not contain "
+		     "attributes of dynamic type",
+		     where, nesting_name(na->nesting));
+		return TF_E_INVALID;
+	}
+	s->attr_types[i] = block_wrap_type(na->nesting,
+					   s->attr_nested[i]->type);
+	return s->attr_types[i] ? TF_OK : TF_E_NOMEM;
+}
+
 static int compile_attrs(compile_ctx *c, const tf_block_def *def,
-			 const char *prefix, tf_schema *s)
+			 const char *prefix, int depth, tf_schema *s)
 {
 	char where[512];
 	int rc;
@@ -368,6 +446,12 @@ static int compile_attrs(compile_ctx *c, const tf_block_def *def,
 		rc = check_attr_flags(c, a, where);
 		if (rc != TF_OK)
 			return rc;
+		if (a->nested) {
+			rc = compile_nested_attr(c, a, where, depth, s, i);
+			if (rc != TF_OK)
+				return rc;
+			continue;
+		}
 		if (!a->type) {
 			cerr(c, "attribute \"%s\": no type", where);
 			return TF_E_INVALID;
@@ -484,11 +568,16 @@ static int compile_block(compile_ctx *c, const tf_block_def *def,
 	s->blocks = calloc(def->nblocks ? def->nblocks : 1, sizeof(*s->blocks));
 	s->block_types = calloc(def->nblocks ? def->nblocks : 1,
 				sizeof(*s->block_types));
-	if (!s->attr_types || !s->defaults || !s->blocks || !s->block_types) {
+	s->attr_nested = calloc(def->nattrs ? def->nattrs : 1,
+				sizeof(*s->attr_nested));
+	s->nested_defs = calloc(def->nattrs ? def->nattrs : 1,
+				sizeof(*s->nested_defs));
+	if (!s->attr_types || !s->defaults || !s->blocks || !s->block_types ||
+	    !s->attr_nested || !s->nested_defs) {
 		rc = TF_E_NOMEM;
 		goto cleanup;
 	}
-	rc = compile_attrs(c, def, prefix, s);
+	rc = compile_attrs(c, def, prefix, depth, s);
 	if (rc != TF_OK)
 		goto cleanup;
 	rc = compile_blocks(c, def, version, prefix, depth, s);
@@ -555,6 +644,13 @@ void tf_schema_free(tf_schema *s)
 		for (size_t i = 0; i < s->def->nattrs; i++)
 			tf_value_unref(s->defaults[i]);
 	}
+	/* A nested attribute's schema before the definition it points to. */
+	for (size_t i = 0; s->attr_nested && i < s->def->nattrs; i++)
+		tf_schema_free(s->attr_nested[i]);
+	for (size_t i = 0; s->nested_defs && i < s->def->nattrs; i++)
+		free(s->nested_defs[i]);
+	free(s->attr_nested);
+	free(s->nested_defs);
 	if (s->blocks) {
 		for (size_t i = 0; i < s->def->nblocks; i++)
 			tf_schema_free(s->blocks[i]);
@@ -601,6 +697,11 @@ tf_value *tf_schema_attr_default(const tf_schema *s, size_t i)
 const tf_schema *tf_schema_block(const tf_schema *s, size_t i)
 {
 	return i < s->def->nblocks ? s->blocks[i] : NULL;
+}
+
+const tf_schema *tf_schema_attr_nested(const tf_schema *s, size_t i)
+{
+	return i < s->def->nattrs ? s->attr_nested[i] : NULL;
 }
 
 long tf_schema_attr_index(const tf_schema *s, const char *name)
@@ -740,6 +841,41 @@ static void validate_block(const tf_schema *s, size_t i, const tf_value *v,
 	}
 }
 
+/* The objects of a known nested attribute value `v`, each validated as a
+ * block of `inner` (required attributes, validators) at its path. */
+static void validate_nested(const tf_schema *inner, tf_nesting nesting,
+			    const tf_value *v, tf_path *path, tf_diags *d)
+{
+	size_t n = tf_value_len(v);
+	int rc = TF_OK;
+
+	if (nesting == TF_NEST_SINGLE) {
+		validate_object(inner, v, path, d);
+		return;
+	}
+	for (size_t k = 0; k < n && rc == TF_OK; k++) {
+		/* Set elements have no addressable key: errors point at
+		 * the attribute itself. */
+		bool step = nesting != TF_NEST_SET;
+
+		if (nesting == TF_NEST_MAP)
+			rc = tf_path_push_key(path, tf_value_map_key(v, k));
+		else if (step)
+			rc = tf_path_push_index(path, (int64_t)k);
+		if (rc != TF_OK)
+			break;
+		validate_object(inner,
+				nesting == TF_NEST_MAP ?
+					tf_value_map_value(v, k) :
+					tf_value_index(v, k),
+				path, d);
+		if (step)
+			tf_path_pop(path);
+	}
+	if (rc != TF_OK)
+		tf_diags_error(d, NULL, "Out of memory", "%s", "");
+}
+
 /* Run the validator of attribute `a`. Validators quote the offending value
  * in their details; for a sensitive attribute those details are replaced so
  * that secrets never reach the user's terminal or logs. */
@@ -795,6 +931,9 @@ static void validate_object(const tf_schema *s, const tf_value *obj,
 				a->name);
 		else if (a->validate && tf_value_is_known(v))
 			run_validator(a, v, path, d);
+		if (s->attr_nested[i] && tf_value_is_known(v))
+			validate_nested(s->attr_nested[i], a->nested->nesting,
+					v, path, d);
 		tf_path_pop(path);
 	}
 	for (size_t i = 0; i < s->def->nblocks; i++) {

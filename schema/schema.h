@@ -29,6 +29,16 @@ enum {
 typedef void (*tf_validate_fn)(const tf_value *v, const void *arg,
 			       const tf_path *path, tf_diags *d);
 
+typedef enum tf_nesting {
+	TF_NEST_SINGLE = 1,
+	TF_NEST_LIST = 2,
+	TF_NEST_SET = 3,
+	TF_NEST_MAP = 4,
+	TF_NEST_GROUP = 5,
+} tf_nesting;
+
+struct tf_nested_attr_def;
+
 typedef struct tf_attr_def {
 	const char *name;
 	const char *
@@ -39,15 +49,22 @@ typedef struct tf_attr_def {
 	const char *description; /* Markdown */
 	tf_validate_fn validate; /* optional */
 	const void *validate_arg;
+	/* A nested attribute (tfplugin6 Schema.Object, Terraform 1.3+): an
+	 * object, or a list / set / map of objects, of these attributes,
+	 * written `name = { ... }` / `name = [{ ... }]` in configurations.
+	 * `type` must then be NULL. NULL for a plain attribute. */
+	const struct tf_nested_attr_def *nested;
 } tf_attr_def;
 
-typedef enum tf_nesting {
-	TF_NEST_SINGLE = 1,
-	TF_NEST_LIST = 2,
-	TF_NEST_SET = 3,
-	TF_NEST_MAP = 4,
-	TF_NEST_GROUP = 5,
-} tf_nesting;
+/* The attributes of a nested attribute and how its objects nest: SINGLE
+ * (one object), LIST, SET or MAP (GROUP is for blocks only). Inside, no
+ * FORCE_NEW or WRITE_ONLY (the planner and the write-only helpers do not
+ * descend into nested attributes; flag the nested attribute itself). */
+typedef struct tf_nested_attr_def {
+	tf_nesting nesting;
+	const tf_attr_def *attrs;
+	size_t nattrs;
+} tf_nested_attr_def;
 
 typedef struct tf_block_def tf_block_def;
 
@@ -95,6 +112,9 @@ tf_value *tf_schema_attr_default(const tf_schema *s,
 				 size_t i); /* borrowed or NULL */
 const tf_schema *tf_schema_block(const tf_schema *s,
 				 size_t i); /* nested block i */
+/* The object schema of nested attribute i (its attributes, as a block
+ * without nested blocks), or NULL when attribute i is not nested. */
+const tf_schema *tf_schema_attr_nested(const tf_schema *s, size_t i);
 /* Index of attribute `name` in def->attrs, or -1. */
 long tf_schema_attr_index(const tf_schema *s, const char *name);
 

@@ -17,6 +17,10 @@
  *    state with the error so Terraform keeps (and taints) what exists.
  *    The admin kubeconfig is never state (k8s_cluster_kubeconfig reads it;
  *    schema version 1, the upgrade hook drops it from version-0 states).
+ *    Neither is lxd_client_key (write-only, schema version 2): create and
+ *    update take it from the configuration; the state holds its digest,
+ *    lxd_client_key_sha256, read back from the Secret, so a changed key
+ *    plans an update that rewrites the Secret.
  *  - update rewrites the identity Secret, rotates the machine template when
  *    the machine settings change (new name, repoint, wait for the rollout,
  *    delete the old one and any left by an unfinished rotation; otherwise
@@ -37,6 +41,7 @@
 #include "../../schema/plan.h"
 #include "../log.h"
 #include "../util/cleanup.h"
+#include "../util/digest.h"
 #include "k8s_identity.h"
 #include "k8s_objects.h"
 #include "k8s_op.h"
@@ -287,6 +292,21 @@ static void check_placement(const tf_value *p, tf_diags *d)
 			(long long)reps);
 }
 
+/* lxd_client_key_sha256: the digest of the configuration's key (unknown
+ * while the key is), so a key changed in the configuration, or in the
+ * Secret (refresh reads its digest), plans an update that rewrites it. */
+static void plan_key_digest(tf_value *p, const tf_value *config)
+{
+	const tf_value *key = tf_value_attr(config, "lxd_client_key");
+
+	if (tf_value_is_unknown(key))
+		tf_plan_set(p, "lxd_client_key_sha256",
+			    tf_value_unknown(tf_type_string()));
+	else
+		tf_plan_set(p, "lxd_client_key_sha256",
+			    k8s_client_key_digest(tf_value_get_string(key)));
+}
+
 /* The LXD identity: either an existing Secret (identity_secret) or the
  * lxd_* credentials, never both; identity_secret_name planned when it can
  * be known. */
@@ -310,9 +330,11 @@ static void plan_identity(tf_value *p, const tf_value *config, tf_diags *d)
 				"either identity_secret or the lxd_* "
 				"credentials.",
 				creds[i]);
-	/* The server certificate is optional; the other three are needed. */
+	/* The server certificate is optional; the other three are needed
+	 * (read from the configuration: the key is write-only, so null in
+	 * the plan). */
 	for (size_t i = 0; tf_value_is_null(is) && i < TF_COUNT(creds); i++)
-		if (i != 1 && tf_value_is_null(tf_value_attr(p, creds[i])))
+		if (i != 1 && tf_value_is_null(tf_value_attr(config, creds[i])))
 			tf_diags_attr_error(d, creds[i],
 					    "LXD identity incomplete",
 					    "CAPN needs the LXD server URL, a "
@@ -320,6 +342,7 @@ static void plan_identity(tf_value *p, const tf_value *config, tf_diags *d)
 					    "%s, or name an existing identity "
 					    "Secret in identity_secret.",
 					    creds[i]);
+	plan_key_digest(p, config);
 	if (!tf_value_is_unknown(tf_value_attr(p, "identity_secret_name")))
 		return;
 	own = own_secret(p);
@@ -496,7 +519,28 @@ static tf_value *state_from_plan(k8s_client *c, const k8s_capi *capi,
 		      tf_value_attr_string(planned, "name"), NULL, &l, &err);
 	fill_computed(st, &l, true);
 	live_done(&l);
+	tf_value_object_set(st, "lxd_client_key",
+			    tf_value_null(tf_type_string()));
 	return st;
+}
+
+/* `planned` as an apply uses it: with the configuration's write-only
+ * client key (for the identity Secret; state_from_plan drops it again)
+ * and its digest, known now. A new value, NULL when memory ran out. */
+static tf_value *with_client_key(const tf_value *planned,
+				 const tf_value *config)
+{
+	const char *key = tf_value_attr_string(config, "lxd_client_key");
+	tf_value *v = tf_value_mut(tf_value_ref((tf_value *)planned));
+
+	if (!v)
+		return NULL;
+	tf_value_object_set(v, "lxd_client_key",
+			    key ? tf_value_string(key) :
+				  tf_value_null(tf_type_string()));
+	tf_value_object_set(v, "lxd_client_key_sha256",
+			    k8s_client_key_digest(key));
+	return v;
 }
 
 /* One create or update: what its steps share. `summary` names the step
@@ -605,9 +649,11 @@ static bool create_failed(struct run *r, int rc, const char *secret,
 	return k8s_op_made_any(&r->op);
 }
 
-static void cluster_create(tfp_ctx *ctx, const tf_value *planned,
+static void cluster_create(tfp_ctx *ctx, const tf_value *plan_in,
 			   const tf_value *config, tf_value **out, tf_diags *d)
 {
+	_cleanup_(tf_value_unrefp)
+		tf_value *planned = with_client_key(plan_in, config);
 	struct run r = {
 		.ns = tf_value_attr_string(planned, "namespace"),
 		.name = tf_value_attr_string(planned, "name"),
@@ -615,8 +661,7 @@ static void cluster_create(tfp_ctx *ctx, const tf_value *planned,
 	_cleanup_(freep) char *secret = NULL;
 	int rc;
 
-	(void)config;
-	r.c = k8s_res_client(ctx, &r.capi, d);
+	r.c = planned ? k8s_res_client(ctx, &r.capi, d) : NULL;
 	if (!r.c)
 		return;
 	k8s_op_begin(&r.op);
@@ -739,7 +784,7 @@ static bool identity_changed(const tf_value *prior, const tf_value *planned)
 		"lxd_server_url",
 		"lxd_server_certificate",
 		"lxd_client_certificate",
-		"lxd_client_key",
+		"lxd_client_key_sha256",
 		"lxd_project",
 		NULL,
 	};
@@ -858,9 +903,11 @@ static void retire_templates(struct run *u, const char *old_tname,
 }
 
 static void cluster_update(tfp_ctx *ctx, const tf_value *prior,
-			   const tf_value *planned, const tf_value *config,
+			   const tf_value *plan_in, const tf_value *config,
 			   tf_value **out, tf_diags *d)
 {
+	_cleanup_(tf_value_unrefp)
+		tf_value *planned = with_client_key(plan_in, config);
 	struct run u = {
 		.ns = tf_value_attr_string(planned, "namespace"),
 		.name = tf_value_attr_string(planned, "name"),
@@ -869,8 +916,7 @@ static void cluster_update(tfp_ctx *ctx, const tf_value *prior,
 	_cleanup_(freep) char *old_tname = NULL, *tname = NULL;
 	int rc = TFP_OK;
 
-	(void)config;
-	u.c = k8s_res_client(ctx, &u.capi, d);
+	u.c = planned ? k8s_res_client(ctx, &u.capi, d) : NULL;
 	k8s_op_begin(&u.op);
 	if (!u.c)
 		goto done;
@@ -1013,27 +1059,50 @@ done:
 /* ---- state upgrade -------------------------------------------------------------- */
 
 /* Version 0 stored the admin kubeconfig (`kubeconfig`, credentials) in the
- * state; version 1 has no such attribute. Drop it from old states, so the
- * next apply writes the state without it. */
+ * state; version 1 has no such attribute. Version 1 stored lxd_client_key;
+ * from version 2 it is write-only and the state holds its digest
+ * (lxd_client_key_sha256) instead, so an unchanged key plans nothing.
+ * Each step drops the secret from old states, so the next apply (or
+ * refresh) writes the state without it. */
 static int cluster_upgrade(int64_t from_version, json_t *state, tf_diags *d)
 {
-	if (from_version != 0 || !json_is_object(state)) {
+	const char *key;
+
+	if (from_version < 0 || from_version > 1 || !json_is_object(state)) {
 		tf_diags_error(
 			d, NULL, "Unsupported k8s_cluster state",
 			"The stored k8s_cluster state has schema version "
 			"%lld, which this provider cannot upgrade (it knows "
-			"0 and 1). Remove it with `terraform state rm` and "
+			"0 to 2). Remove it with `terraform state rm` and "
 			"import the cluster again.",
 			(long long)from_version);
 		return -1;
 	}
-	if (json_object_get(state, "kubeconfig")) {
+	if (from_version == 0 && json_object_get(state, "kubeconfig")) {
 		json_object_del(state, "kubeconfig");
 		tfp_info(
 			"k8s_cluster state upgraded from version 0: the stored "
 			"kubeconfig was dropped (use the k8s_cluster_kubeconfig "
 			"ephemeral resource)");
 	}
+	key = json_string_value(json_object_get(state, "lxd_client_key"));
+	if (key && *key) {
+		char hex[65];
+
+		if (util_sha256_hex(key, strlen(key), hex) != 0) {
+			tf_diags_error(d, NULL,
+				       "Cannot upgrade k8s_cluster state",
+				       "Computing the digest of the stored "
+				       "client key failed (OpenSSL).");
+			return -1;
+		}
+		json_object_set_new(state, "lxd_client_key_sha256",
+				    json_string(hex));
+	} else {
+		json_object_set_new(state, "lxd_client_key_sha256",
+				    json_null());
+	}
+	json_object_set_new(state, "lxd_client_key", json_null());
 	return 0;
 }
 
@@ -1052,7 +1121,7 @@ static void cluster_list(tfp_ctx *ctx, const tf_value *config, tfp_lister *l,
 
 const tfp_resource k8s_cluster_resource = {
 	.type_name = "k8s_cluster",
-	.version = 1,
+	.version = 2,
 	.schema = &k8s_cluster_schema_def,
 	.modify_plan = cluster_modify_plan,
 	.create = cluster_create,

@@ -48,7 +48,7 @@ static bool on_delete(const tf_value *v)
 /* The attributes the templates are made from. */
 static const char *const template_inputs[] = {
 	"name",  "instance_type", "flavor", "profiles",
-	"image", "target",        "labels", "taint",
+	"image", "target",        "labels", "taints",
 };
 #define NINPUTS (sizeof(template_inputs) / sizeof(template_inputs[0]))
 
@@ -909,9 +909,36 @@ static void pool_list(tfp_ctx *ctx, const tf_value *config, tfp_lister *l,
 			     pool_import, pool_read, d);
 }
 
+/* Version 0 had `taint` blocks (a list, [] when none); version 1 has the
+ * `taints` nested attribute (null when unset). Same objects, renamed; an
+ * empty list becomes null, as a configuration without `taints` plans. */
+static int pool_upgrade(int64_t from_version, json_t *state, tf_diags *d)
+{
+	json_t *t;
+
+	if (from_version != 0 || !json_is_object(state)) {
+		tf_diags_error(
+			d, NULL, "Unsupported k8s_machine_pool state",
+			"The stored k8s_machine_pool state has schema version "
+			"%lld, which this provider cannot upgrade (it knows 0 "
+			"and 1). Remove it with `terraform state rm` and "
+			"import the pool again.",
+			(long long)from_version);
+		return -1;
+	}
+	t = json_incref(json_object_get(state, "taint"));
+	json_object_del(state, "taint");
+	if (json_is_array(t) && json_array_size(t) > 0)
+		json_object_set(state, "taints", t);
+	else
+		json_object_set_new(state, "taints", json_null());
+	json_decref(t);
+	return 0;
+}
+
 const tfp_resource k8s_machine_pool_resource = {
 	.type_name = "k8s_machine_pool",
-	.version = 0,
+	.version = 1,
 	.schema = &k8s_pool_schema_def,
 	.modify_plan = pool_modify_plan,
 	.create = pool_create,
@@ -921,6 +948,7 @@ const tfp_resource k8s_machine_pool_resource = {
 	.import = pool_import,
 	.list_schema = &k8s_res_list_schema,
 	.list = pool_list,
+	.upgrade = pool_upgrade,
 	.identity_schema = &k8s_identity_def,
 	.identity = k8s_identity,
 };

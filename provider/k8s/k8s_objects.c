@@ -7,6 +7,8 @@
 
 #include "../../schema/codec.h"
 #include "../util/b64.h"
+#include "../util/digest.h"
+#include "../util/secret.h"
 #include "k8s_objects.h"
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -189,21 +191,34 @@ json_t *k8s_identity_secret(const tf_value *plan, const char *secret_name)
 			 "data", data);
 }
 
+tf_value *k8s_client_key_digest(const char *key)
+{
+	char hex[65];
+
+	if (!key || !*key || util_sha256_hex(key, strlen(key), hex) != 0)
+		return tf_value_null(tf_type_string());
+	return tf_value_string(hex);
+}
+
 void k8s_identity_read_into(tf_value *st, const json_t *secret)
 {
 	const json_t *data = json_object_get(secret, "data");
 
 	for (size_t i = 0; i < NIDENTITY; i++) {
+		const char *attr = identity_keys[i].attr;
 		const char *b = json_string_value(
 			json_object_get(data, identity_keys[i].key));
 		size_t n = 0;
 		char *v = b ? util_b64_decode(b, strlen(b), &n) : NULL;
 
-		if (strcmp(identity_keys[i].attr, "lxd_project") == 0)
+		if (strcmp(attr, "lxd_project") == 0)
 			set_str(st, "lxd_project", v && *v ? v : "default");
+		else if (strcmp(attr, "lxd_client_key") == 0)
+			tf_value_object_set(st, "lxd_client_key_sha256",
+					    k8s_client_key_digest(v));
 		else
-			set_opt_str(st, identity_keys[i].attr, v);
-		free(v);
+			set_opt_str(st, attr, v);
+		util_secret_free(v);
 	}
 }
 
@@ -487,7 +502,7 @@ void k8s_cluster_read_into(tf_value *st, const json_t *cluster,
 
 json_t *k8s_bootstrap_spec(const tf_value *plan)
 {
-	const tf_value *taints = tf_value_attr(plan, "taint");
+	const tf_value *taints = tf_value_attr(plan, "taints");
 	json_t *nr = json_pack("{s:o}", "kubeletExtraArgs",
 			       kubelet_args(tf_value_attr(plan, "labels")));
 	json_t *tl = json_array();
@@ -657,9 +672,11 @@ static void read_labels(tf_value *st, const json_t *args)
 	tf_value_object_set(st, "labels", m);
 }
 
+/* `taints` from the live node registration. No live taint keeps the
+ * state's "none" as it is: null (unset) or [] (set empty). */
 static void read_taints(tf_value *st, const json_t *taints)
 {
-	const tf_value *prior = tf_value_attr(st, "taint");
+	const tf_value *prior = tf_value_attr(st, "taints");
 	tf_type *lt = tf_value_type(prior);
 	tf_type *ot = lt ? tf_type_elem(lt) : NULL;
 	tf_value *l;
@@ -667,6 +684,10 @@ static void read_taints(tf_value *st, const json_t *taints)
 	json_t *t;
 
 	if (!ot)
+		return;
+	if (json_array_size(taints) == 0 &&
+	    (tf_value_is_null(prior) ||
+	     (tf_value_is_known(prior) && tf_value_len(prior) == 0)))
 		return;
 	l = tf_value_list_new(lt);
 	json_array_foreach (taints, i, t) {
@@ -685,7 +706,7 @@ static void read_taints(tf_value *st, const json_t *taints)
 			set_str(o, "value", "");
 		tf_value_list_append(l, o);
 	}
-	tf_value_object_set(st, "taint", l);
+	tf_value_object_set(st, "taints", l);
 }
 
 void k8s_pool_read_into(tf_value *st, const json_t *md, const json_t *boot,

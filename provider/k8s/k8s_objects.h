@@ -79,12 +79,19 @@ json_t *k8s_lxc_machine_template(const char *ns, const char *name,
 				 const char *cluster,
 				 const json_t *machine_spec);
 /* The identity Secret (stringData) or NULL when plan names an existing one
- * (identity_secret) or lacks lxd_server_url. */
+ * (identity_secret) or lacks lxd_server_url. `plan` must carry
+ * `lxd_client_key`, which is write-only (null in plans and states): the
+ * handlers pass the planned value with the configuration's key set. */
 json_t *k8s_identity_secret(const tf_value *plan, const char *secret_name);
-/* The identity Secret's `data` as it should read back (base64 values). */
+/* The identity Secret's `data` as it should read back (base64 values);
+ * the same `plan` as above. */
 json_t *k8s_identity_data(const tf_value *plan);
-/* lxd_* attributes of `st` from a live identity Secret we created. */
+/* lxd_* attributes of `st` from a live identity Secret we created; the
+ * client key only as `lxd_client_key_sha256` (lxd_client_key stays null). */
 void k8s_identity_read_into(tf_value *st, const json_t *secret);
+/* `lxd_client_key_sha256` of a client key: SHA-256 of the PEM text in
+ * hex, or null for a NULL or empty key. A new value. */
+tf_value *k8s_client_key_digest(const char *key);
 json_t *k8s_lxc_cluster(const tf_value *plan, const char *secret_name);
 json_t *k8s_kubeadm_control_plane(const tf_value *plan,
 				  const char *template_name);

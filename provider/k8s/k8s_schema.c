@@ -133,9 +133,18 @@ static const tf_attr_def cluster_attrs[] = {
 	  NULL,
 	  "PEM client certificate LXD trusts. Required unless "
 	  "`identity_secret` is set." },
-	{ "lxd_client_key", "\"string\"", TF_OPTIONAL | TF_SENSITIVE, NULL,
+	{ "lxd_client_key", "\"string\"",
+	  TF_OPTIONAL | TF_SENSITIVE | TF_WRITE_ONLY, NULL,
 	  "PEM private key of `lxd_client_certificate`. Required unless "
-	  "`identity_secret` is set." },
+	  "`identity_secret` is set. Write-only (Terraform 1.11+): written to "
+	  "the identity Secret, never stored in the plan or the state; it may "
+	  "come from an ephemeral value. A changed key, in the configuration "
+	  "or in the Secret, shows as a change of `lxd_client_key_sha256` and "
+	  "the apply rewrites the Secret." },
+	{ "lxd_client_key_sha256", "\"string\"", TF_COMPUTED, NULL,
+	  "SHA-256 (hex) of the client key in the identity Secret: how a "
+	  "changed `lxd_client_key` is noticed without storing it. Null when "
+	  "`identity_secret` names an existing Secret." },
 	{ "lxd_project", "\"string\"", TF_OPTIONAL | TF_COMPUTED, "\"default\"",
 	  "LXD project of the machines. Defaults to `default`." },
 	{ "identity_secret", "\"string\"", TF_OPTIONAL | TF_FORCE_NEW, NULL,
@@ -184,10 +193,10 @@ static const tf_attr_def taint_attrs[] = {
 	  tf_validate_one_of, effects },
 };
 
-static const tf_block_def taint_block = {
+static const tf_nested_attr_def taints_def = {
+	.nesting = TF_NEST_LIST,
 	.attrs = taint_attrs,
 	.nattrs = TF_COUNT(taint_attrs),
-	.description = "A taint registered on the pool's nodes.",
 };
 
 static const tf_attr_def pool_attrs[] = {
@@ -226,6 +235,14 @@ static const tf_attr_def pool_attrs[] = {
 	{ "labels", "[\"map\",\"string\"]", TF_OPTIONAL, NULL,
 	  "Node labels registered by the kubelet (`node-labels`). Changing "
 	  "them rolls the machines onto a new bootstrap template." },
+	{ .name = "taints",
+	  .flags = TF_OPTIONAL,
+	  .description = "Node taints registered by the kubelet, e.g. "
+			 "`[{ key = \"dedicated\", value = \"gpu\", effect = "
+			 "\"NoSchedule\" }]`. Changing them rolls the "
+			 "machines onto a new bootstrap template. (Replaces "
+			 "the `taint` blocks of schema version 0.)",
+	  .nested = &taints_def },
 	{ "rollout_strategy", "\"string\"", TF_OPTIONAL | TF_COMPUTED,
 	  "\"RollingUpdate\"", "`RollingUpdate` (default) or `OnDelete`.",
 	  tf_validate_one_of, strategies },
@@ -250,7 +267,6 @@ static const tf_attr_def pool_attrs[] = {
 };
 
 static const tf_nested_block_def pool_blocks[] = {
-	{ "taint", TF_NEST_LIST, &taint_block, 0, 0, 0 },
 	{ "timeouts", TF_NEST_SINGLE, &timeouts_block, 0, 0, 0 },
 };
 

@@ -49,24 +49,33 @@ static const tf_attr_def join_target_attrs[] = {
 	  "(`server_certificate` or `server_fingerprint`)." },
 	{ "client_certificate", "\"string\"", TF_OPTIONAL, NULL,
 	  "PEM client certificate for `address`." },
-	{ "client_key", "\"string\"", TF_OPTIONAL | TF_SENSITIVE, NULL,
-	  "PEM private key of `client_certificate`. Sensitive." },
+	{ "client_key", "\"string\"",
+	  TF_OPTIONAL | TF_SENSITIVE | TF_WRITE_ONLY, NULL,
+	  "PEM private key of `client_certificate`. Write-only (Terraform "
+	  "1.11+): used by the join and never stored in the plan or the "
+	  "state; it may come from an ephemeral value." },
 	{ "server_certificate", "\"string\"", TF_OPTIONAL, NULL,
 	  "PEM certificate the joining server presents before it joins." },
 	{ "server_fingerprint", "\"string\"", TF_OPTIONAL, NULL,
 	  "SHA-256 fingerprint (hex) of the joining server's certificate." },
 	{ "insecure_skip_verify", "\"bool\"", TF_OPTIONAL, NULL,
 	  "Do not verify the joining server's certificate (test servers only)." },
-	{ "password", "\"string\"", TF_OPTIONAL | TF_SENSITIVE, NULL,
+	{ "password", "\"string\"", TF_OPTIONAL | TF_SENSITIVE | TF_WRITE_ONLY,
+	  NULL,
 	  "Trust password (LXD 5.x) or trust token (5.21+) of the joining "
 	  "server, used to get `client_certificate` trusted when it is not "
-	  "yet. Sensitive." },
+	  "yet. Write-only (Terraform 1.11+): used by the join and never "
+	  "stored in the plan or the state; it may come from an ephemeral "
+	  "value." },
 };
 
 static const tf_block_def join_target_block = {
 	.attrs = join_target_attrs,
 	.nattrs = TF_COUNT(join_target_attrs),
-	.description = "How to reach the server that joins (create only).",
+	.description = "How to reach the server that joins (create only). "
+		       "`client_key` and `password` are write-only: a later "
+		       "change to them plans nothing, as they are only used "
+		       "when joining.",
 };
 
 static const tf_nested_block_def node_blocks[] = {
@@ -634,9 +643,33 @@ static void node_list(tfp_ctx *ctx, const tf_value *config, tfp_lister *l,
 			 "Listing cluster members");
 }
 
+/* Version 0 stored join_target.client_key and join_target.password in the
+ * state; from version 1 they are write-only. The upgrade nulls them, so
+ * the secrets leave the state at the next apply (or refresh). */
+static int node_upgrade(int64_t from_version, json_t *state, tf_diags *d)
+{
+	json_t *jt = json_object_get(state, "join_target");
+
+	if (from_version != 0 || !json_is_object(state)) {
+		tf_diags_error(
+			d, NULL, "Unsupported lxd_node state",
+			"The stored lxd_node state has schema version %lld, "
+			"which this provider cannot upgrade (it knows 0 and "
+			"1). Remove it with `terraform state rm` and import "
+			"the member again.",
+			(long long)from_version);
+		return -1;
+	}
+	if (json_is_object(jt)) {
+		json_object_set_new(jt, "client_key", json_null());
+		json_object_set_new(jt, "password", json_null());
+	}
+	return 0;
+}
+
 const tfp_resource lxd_node_resource = {
 	.type_name = "lxd_node",
-	.version = 0,
+	.version = 1,
 	.schema = &node_schema,
 	.validate = node_validate,
 	.modify_plan = node_modify_plan,
@@ -647,6 +680,7 @@ const tfp_resource lxd_node_resource = {
 	.import = node_import,
 	.list_schema = &node_list_schema,
 	.list = node_list,
+	.upgrade = node_upgrade,
 	.identity_schema = &lxd_identity_name_def,
 	.identity = lxd_identity_name,
 };

@@ -219,13 +219,13 @@ static bool join_failed(lxd_client *c, lxd_client *jc, const char *name,
  * on: server_address, else its core.https_address (*addr, borrowed from
  * `planned` or *tinfo, which the caller frees). */
 static bool check_target(lxd_client *jc, const tf_value *planned,
-			 json_t **tinfo, const char **addr, tf_diags *d)
+			 const tf_value *jt, json_t **tinfo, const char **addr,
+			 tf_diags *d)
 {
 	const char *name = tf_value_attr_string(planned, "name");
 	tfp_error err = { 0 };
 
-	if (target_info(jc, tf_value_attr(planned, "join_target"), tinfo,
-			&err)) {
+	if (target_info(jc, jt, tinfo, &err)) {
 		lxd_diag(d, NULL, "Cannot reach the joining server", &err,
 			 "Reading server info of the server that should join as \"%s\"",
 			 name);
@@ -355,20 +355,22 @@ static int put_join(lxd_client *jc, const char *name, const char *addr,
 }
 
 /* Steps 1-4. Returns true when the server is now a member. *unknown is
- * set when it may be one without the cluster saying so. */
+ * set when it may be one without the cluster saying so. `join_target` is
+ * read from the configuration: its write-only `client_key` and `password`
+ * are null in the plan. */
 static bool join(tfp_ctx *ctx, lxd_client *c, const tf_value *planned,
-		 bool *unknown, tf_diags *d)
+		 const tf_value *config, bool *unknown, tf_diags *d)
 {
 	const char *name = tf_value_attr_string(planned, "name");
-	lxd_client *jc = open_target(ctx, tf_value_attr(planned, "join_target"),
-				     d);
+	const tf_value *jt = tf_value_attr(config, "join_target");
+	lxd_client *jc = open_target(ctx, jt, d);
 	_cleanup_(json_decrefp) json_t *tinfo = NULL, *mcfg = NULL;
 	struct token t = { 0 };
 	tfp_error err = { 0 };
 	const char *addr = NULL;
 	bool ok = false;
 
-	if (jc && check_target(jc, planned, &tinfo, &addr, d) &&
+	if (jc && check_target(jc, planned, jt, &tinfo, &addr, d) &&
 	    (mcfg = member_config_for(c, planned, d)) &&
 	    issue_token(c, name, &t, d)) {
 		ok = put_join(jc, name, addr, &t, mcfg, &err) == TFP_OK;
@@ -457,11 +459,10 @@ void lxd_node_create(tfp_ctx *ctx, const tf_value *planned,
 	tfp_error err = { 0 };
 	int rc;
 
-	(void)config;
 	if (!c)
 		return;
 	if (!(is_bootstrap ? bootstrap(c, planned, d) :
-			     join(ctx, c, planned, &unknown, d))) {
+			     join(ctx, c, planned, config, &unknown, d))) {
 		if (!tf_diags_has_error(d))
 			tf_diags_error(d, NULL, "Cannot create cluster member",
 				       "Member \"%s\" was not created.", name);

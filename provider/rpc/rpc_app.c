@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../../schema/tf_err.h"
+#include "../../schema/write_only.h"
 #include "../util/cleanup.h"
 #include "rpc_app.h"
 
@@ -93,11 +94,37 @@ const struct rpc_eph *rpc_eph_of(const rpc_app *app, const char *name,
 	return e;
 }
 
+/* A client that did not announce write-only support (Terraform before
+ * 1.11, OpenTofu without it) would store the value or reject our plan with
+ * a confusing "invalid plan": name each write-only attribute it sets. */
+static void write_only_refused(const tf_schema *schema, const char *type_name,
+			       const tf_value *config, tf_diags *d)
+{
+	_cleanup_(tf_paths_done) tf_paths set = { 0 };
+
+	if (tf_write_only_paths(schema, config, &set) != TF_OK) {
+		tf_diags_error(d, NULL, "Out of memory", "%s", "");
+		return;
+	}
+	for (size_t i = 0; i < set.n; i++) {
+		_cleanup_(freep) char *p = tf_path_to_string(&set.items[i]);
+
+		tf_diags_error(
+			d, &set.items[i], "Write-only attribute not supported",
+			"\"%s\" of %s is a write-only attribute: its value "
+			"is used but never stored in the plan or the state. "
+			"This Terraform (or OpenTofu) does not support "
+			"write-only attributes; Terraform 1.11 or later does. "
+			"Upgrade it, or leave \"%s\" unset.",
+			p ? p : "?", type_name, p ? p : "?");
+	}
+}
+
 void rpc_validate_config(rpc_app *app, const tf_schema *schema,
 			 const char *type_name,
 			 void (*hook)(tfp_ctx *, const tf_value *, tf_diags *),
 			 const Tfplugin6__DynamicValue *dv, const char *what,
-			 tf_diags *d)
+			 bool write_only_allowed, tf_diags *d)
 {
 	_cleanup_(tf_value_unrefp)
 		tf_value *config = rpc_decode_dv(dv, tf_schema_type(schema),
@@ -107,6 +134,8 @@ void rpc_validate_config(rpc_app *app, const tf_schema *schema,
 	if (!config)
 		return;
 	tf_schema_validate(schema, config, d);
+	if (!write_only_allowed)
+		write_only_refused(schema, type_name, config, d);
 	if (!hook)
 		return;
 	rpc_ctx_init(&ctx, app, schema, type_name, NULL);
@@ -132,12 +161,24 @@ void rpc_ctx_init(tfp_ctx *ctx, rpc_app *app, const tf_schema *schema,
 
 /* ---- application ------------------------------------------------------- */
 
+/* Compile one schema. Write-only attributes exist for managed resources
+ * only (`resource`): a provider configuration is never stored anyway and
+ * already accepts ephemeral values, and data sources and ephemeral
+ * resources have no state to keep a value out of; so everything else
+ * (`resource` false) is refused with one. */
 static int compile_one(const tf_block_def *def, int64_t version,
-		       const char *what, tf_schema **out, char *err,
-		       size_t errlen)
+		       const char *what, bool resource, tf_schema **out,
+		       char *err, size_t errlen)
 {
 	char msg[256] = "";
 
+	if (!resource && tf_block_has_flag(def, TF_WRITE_ONLY)) {
+		snprintf(err, errlen,
+			 "%s: write-only attributes are for managed resources "
+			 "only",
+			 what);
+		return -1;
+	}
 	if (tf_schema_compile(def, version, out, msg, sizeof(msg)) != TF_OK) {
 		snprintf(err, errlen, "%s: %s", what, msg);
 		return -1;
@@ -156,8 +197,8 @@ rpc_app *rpc_app_new(const tfp_provider *p, char *err, size_t errlen)
 	app->provider = p;
 	pthread_mutex_init(&app->lock, NULL);
 	atomic_init(&app->stop, 0);
-	if (compile_one(p->schema, 0, "provider schema", &app->provider_schema,
-			err, errlen))
+	if (compile_one(p->schema, 0, "provider schema", false,
+			&app->provider_schema, err, errlen))
 		goto fail;
 	app->res = calloc(p->nresources + 1, sizeof(*app->res));
 	app->ds = calloc(p->ndata_sources + 1, sizeof(*app->ds));
@@ -170,26 +211,26 @@ rpc_app *rpc_app_new(const tfp_provider *p, char *err, size_t errlen)
 		app->res[i].def = p->resources[i];
 		if (compile_one(p->resources[i]->schema,
 				p->resources[i]->version,
-				p->resources[i]->type_name, &app->res[i].schema,
-				err, errlen))
+				p->resources[i]->type_name, true,
+				&app->res[i].schema, err, errlen))
 			goto fail;
 		app->nres++;
 		if (p->resources[i]->list &&
 		    compile_one(p->resources[i]->list_schema, 0,
-				p->resources[i]->type_name,
+				p->resources[i]->type_name, false,
 				&app->res[i].list_schema, err, errlen))
 			goto fail;
 		if (p->resources[i]->identity_schema &&
 		    compile_one(p->resources[i]->identity_schema,
 				p->resources[i]->identity_version,
-				p->resources[i]->type_name,
+				p->resources[i]->type_name, false,
 				&app->res[i].identity, err, errlen))
 			goto fail;
 	}
 	for (size_t i = 0; i < p->ndata_sources; i++) {
 		app->ds[i].def = p->data_sources[i];
 		if (compile_one(p->data_sources[i]->schema, 0,
-				p->data_sources[i]->type_name,
+				p->data_sources[i]->type_name, false,
 				&app->ds[i].schema, err, errlen))
 			goto fail;
 		app->nds++;
@@ -197,7 +238,7 @@ rpc_app *rpc_app_new(const tfp_provider *p, char *err, size_t errlen)
 	for (size_t i = 0; i < p->nephemerals; i++) {
 		app->eph[i].def = p->ephemerals[i];
 		if (compile_one(p->ephemerals[i]->schema, 0,
-				p->ephemerals[i]->type_name,
+				p->ephemerals[i]->type_name, false,
 				&app->eph[i].schema, err, errlen))
 			goto fail;
 		app->neph++;

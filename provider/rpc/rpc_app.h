@@ -78,12 +78,14 @@ const struct rpc_eph *rpc_eph_of(const rpc_app *app, const char *name,
 
 /* Validate<Kind>Config for any kind: decode `dv` as a configuration of
  * `schema` (`what` names it in errors), validate it against the schema,
- * then with the type's own hook (NULL: none; it runs without a client). */
+ * then with the type's own hook (NULL: none; it runs without a client).
+ * Unless `write_only_allowed` (the client's capability), every write-only
+ * attribute the configuration sets is an error naming it. */
 void rpc_validate_config(rpc_app *app, const tf_schema *schema,
 			 const char *type_name,
 			 void (*hook)(tfp_ctx *, const tf_value *, tf_diags *),
 			 const Tfplugin6__DynamicValue *dv, const char *what,
-			 tf_diags *d);
+			 bool write_only_allowed, tf_diags *d);
 
 /* Prepare a handler context for one call: the configured client (read
  * under the lock), the schema and type name (borrowed), the stop flag,

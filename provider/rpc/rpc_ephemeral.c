@@ -111,7 +111,8 @@ int rpc_validate_ephemeral(rpc_call *c, const void *req, void *resp)
 	if (e)
 		rpc_validate_config(c->app, e->schema, e->def->type_name,
 				    e->def->validate, rq->config,
-				    "ephemeral resource configuration", &d);
+				    "ephemeral resource configuration", true,
+				    &d);
 	return RPC_REPLY(c, &d, rs);
 }
 

@@ -73,10 +73,16 @@ int rpc_validate_resource(rpc_call *c, const void *req, void *resp)
 	_cleanup_(tf_diags_done) tf_diags d = TF_DIAGS_INIT;
 	const struct rpc_res *r = rpc_res_of(c->app, rq->type_name, &d);
 
+	/* Terraform 1.11+ announces write-only support in the capabilities
+	 * of every request; validation, which every plan goes through, is
+	 * where a client without it is stopped. */
+	bool wo_ok = rq->client_capabilities &&
+		     rq->client_capabilities->write_only_attributes_allowed;
+
 	if (r)
 		rpc_validate_config(c->app, r->schema, r->def->type_name,
 				    r->def->validate, rq->config,
-				    "resource configuration", &d);
+				    "resource configuration", wo_ok, &d);
 	return RPC_REPLY(c, &d, rs);
 }
 
@@ -90,7 +96,7 @@ int rpc_validate_data_source(rpc_call *c, const void *req, void *resp)
 	if (s)
 		rpc_validate_config(c->app, s->schema, s->def->type_name,
 				    s->def->validate, rq->config,
-				    "data source configuration", &d);
+				    "data source configuration", true, &d);
 	return RPC_REPLY(c, &d, rs);
 }
 
@@ -122,6 +128,8 @@ int rpc_read_resource(rpc_call *c, const void *req, void *resp)
 		else if (tf_diags_has_error(&d))
 			next = tf_value_ref(
 				cur); /* failed read never drops the object */
+		next = rpc_wo_nulled(r->schema, r->def->type_name, next,
+				     "refreshed state");
 	}
 	if (cur)
 		rs->new_state = rpc_encode_dv(&c->arena, next,
@@ -174,6 +182,8 @@ int rpc_plan_change(rpc_call *c, const void *req, void *resp)
 		tf_value_unref(planned);
 		planned = NULL;
 	}
+	planned = rpc_wo_nulled(r->schema, r->def->type_name, planned,
+				"planned state");
 	rs->n_requires_replace = replace.n;
 	rs->requires_replace =
 		rpc_alloc(ar, replace.n * sizeof(*rs->requires_replace));
@@ -241,6 +251,7 @@ int rpc_apply_change(rpc_call *c, const void *req, void *resp)
 		if (!next && tf_diags_has_error(&d))
 			next = tf_value_ref(prior);
 	}
+	next = rpc_wo_nulled(r->schema, r->def->type_name, next, "new state");
 	if (next && !tf_diags_has_error(&d) && !tf_value_equal(next, planned) &&
 	    tf_value_is_wholly_known(planned))
 		tfp_warn("%s: applied state differs from a wholly known plan",
@@ -300,6 +311,8 @@ int rpc_import_state(rpc_call *c, const void *req, void *resp)
 		return RPC_REPLY(c, &d, rs);
 	rpc_ctx_init(&ctx, c->app, r->schema, r->def->type_name, NULL);
 	run_import(r, &ctx, rq, &state, &d);
+	state = rpc_wo_nulled(r->schema, r->def->type_name, state,
+			      "imported state");
 	if (state && !tf_diags_has_error(&d)) {
 		ir = rpc_alloc(ar, sizeof(*ir));
 		tfplugin6__import_resource_state__imported_resource__init(ir);

@@ -13,15 +13,53 @@ static Tfplugin6__Schema__Block *put_block(rpc_arena *ar, const tf_schema *s,
 
 static Tfplugin6__Schema__Attribute *put_attr(rpc_arena *ar,
 					      const tf_attr_def *a,
-					      tf_type *type)
+					      tf_type *type,
+					      const tf_schema *nested);
+
+/* A nested attribute's Schema.Object: its attributes and nesting (the
+ * type field stays empty: Terraform derives the type from these). */
+static Tfplugin6__Schema__Object *put_object(rpc_arena *ar, tf_nesting nest,
+					     const tf_schema *inner)
+{
+	static const Tfplugin6__Schema__Object__NestingMode modes[] = {
+		[TF_NEST_SINGLE] =
+			TFPLUGIN6__SCHEMA__OBJECT__NESTING_MODE__SINGLE,
+		[TF_NEST_LIST] = TFPLUGIN6__SCHEMA__OBJECT__NESTING_MODE__LIST,
+		[TF_NEST_SET] = TFPLUGIN6__SCHEMA__OBJECT__NESTING_MODE__SET,
+		[TF_NEST_MAP] = TFPLUGIN6__SCHEMA__OBJECT__NESTING_MODE__MAP,
+	};
+	const tf_block_def *def = tf_schema_def(inner);
+	Tfplugin6__Schema__Object *po = rpc_alloc(ar, sizeof(*po));
+
+	tfplugin6__schema__object__init(po);
+	if (nest >= TF_NEST_SINGLE && nest <= TF_NEST_MAP)
+		po->nesting = modes[nest];
+	po->n_attributes = def->nattrs;
+	po->attributes = rpc_alloc(ar, def->nattrs * sizeof(*po->attributes));
+	for (size_t i = 0; i < def->nattrs; i++)
+		po->attributes[i] = put_attr(ar, &def->attrs[i],
+					     tf_schema_attr_type(inner, i),
+					     tf_schema_attr_nested(inner, i));
+	return po;
+}
+
+static Tfplugin6__Schema__Attribute *put_attr(rpc_arena *ar,
+					      const tf_attr_def *a,
+					      tf_type *type,
+					      const tf_schema *nested)
 {
 	Tfplugin6__Schema__Attribute *pa = rpc_alloc(ar, sizeof(*pa));
-	char *tj = tf_type_to_json(type);
 
 	tfplugin6__schema__attribute__init(pa);
 	pa->name = (char *)a->name;
-	pa->type.data = (uint8_t *)rpc_own(ar, tj);
-	pa->type.len = strlen(tj);
+	if (nested) {
+		pa->nested_type = put_object(ar, a->nested->nesting, nested);
+	} else {
+		char *tj = tf_type_to_json(type);
+
+		pa->type.data = (uint8_t *)rpc_own(ar, tj);
+		pa->type.len = strlen(tj);
+	}
 	pa->description = (char *)(a->description ? a->description : "");
 	pa->description_kind = TFPLUGIN6__STRING_KIND__MARKDOWN;
 	pa->required = (a->flags & TF_REQUIRED) != 0;
@@ -73,7 +111,8 @@ static Tfplugin6__Schema__Block *put_block(rpc_arena *ar, const tf_schema *s,
 	pb->attributes = rpc_alloc(ar, def->nattrs * sizeof(*pb->attributes));
 	for (size_t i = 0; i < def->nattrs; i++)
 		pb->attributes[i] = put_attr(ar, &def->attrs[i],
-					     tf_schema_attr_type(s, i));
+					     tf_schema_attr_type(s, i),
+					     tf_schema_attr_nested(s, i));
 	pb->n_block_types = def->nblocks;
 	pb->block_types = rpc_alloc(ar,
 				    def->nblocks * sizeof(*pb->block_types));

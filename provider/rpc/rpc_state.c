@@ -116,6 +116,9 @@ int rpc_upgrade_state(rpc_call *c, const void *req, void *resp)
 		v = state_of_raw(r, &src, &rq->raw_state->json, &own, &d);
 	}
 	if (r && v)
+		v = rpc_wo_nulled(r->schema, r->def->type_name, v,
+				  "upgraded state");
+	if (r && v)
 		rs->upgraded_state = rpc_encode_dv(&c->arena, v,
 						   tf_schema_type(r->schema),
 						   &d);
@@ -150,6 +153,9 @@ int rpc_move_state(rpc_call *c, const void *req, void *resp)
 			       rq->source_type_name, rq->target_type_name);
 	else
 		v = state_of_raw(r, &src, &rq->source_state->json, &own, &d);
+	if (v)
+		v = rpc_wo_nulled(r->schema, r->def->type_name, v,
+				  "moved state");
 	if (v) {
 		rs->target_state = rpc_encode_dv(&c->arena, v,
 						 tf_schema_type(r->schema), &d);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../../schema/tf_err.h"
+#include "../../schema/write_only.h"
 #include "../log.h"
 #include "rpc_values.h"
 
@@ -168,4 +169,20 @@ void rpc_put_diags(rpc_arena *ar, const tf_diags *d, size_t *n_out,
 			tfp_debug("Diagnostic: %s: %s", d->items[i].summary,
 				  d->items[i].detail);
 	}
+}
+
+/* What goes back to Terraform as a planned, new, imported or upgraded
+ * state has every write-only attribute null (Terraform rejects anything
+ * else). The planner and the resources already leave them null; a value
+ * found here anyway is dropped, and logged by name only. */
+tf_value *rpc_wo_nulled(const tf_schema *s, const char *type_name,
+			tf_value *take, const char *what)
+{
+	size_t n = 0;
+	tf_value *v = take ? tf_write_only_nulled(s, take, &n) : NULL;
+
+	if (n)
+		tfp_warn("%s: %zu write-only value(s) removed from the %s",
+			 type_name, n, what);
+	return v;
 }

@@ -17,6 +17,7 @@
 
 #include "../../schema/codec.h"
 #include "../../schema/diag.h"
+#include "../../schema/schema.h"
 
 /* A per-call arena: every allocation made while building a response is
  * released at once by rpc_arena_done(). The zero value {0} is an empty
@@ -63,5 +64,12 @@ Tfplugin6__AttributePath *rpc_put_path(rpc_arena *ar, const tf_path *p);
 					   (data)))
 #define RPC_FREE(msg)                                                          \
 	protobuf_c_message_free_unpacked((ProtobufCMessage *)(msg), NULL)
+
+/* `take` (a state going back to Terraform: planned, new, imported,
+ * upgraded, moved) with every write-only attribute null, as Terraform
+ * requires; a value found anyway is dropped and logged by name only.
+ * Consumes `take`; returns the new reference (NULL only if take was). */
+tf_value *rpc_wo_nulled(const tf_schema *s, const char *type_name,
+			tf_value *take, const char *what);
 
 #endif

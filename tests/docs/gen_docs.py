@@ -35,6 +35,20 @@ KIND_KEY = {'resource': 'resource_schemas',
             'ephemeral-resource': 'ephemeral_resource_schemas'}
 
 
+WRITE_ONLY_URL = ('https://developer.hashicorp.com/terraform/language/'
+                  'resources/ephemeral#write-only-arguments')
+WRITE_ONLY_NOTE = ('~> **NOTE:** [Write-only arguments](%s) are supported '
+                   'in Terraform 1.11 and later.' % WRITE_ONLY_URL)
+
+
+def has_write_only(block):
+    """Does the block hold a write-only attribute at any depth?"""
+    if any(a.get('write_only') for a in block.get('attributes', {}).values()):
+        return True
+    return any(has_write_only(b['block'])
+               for b in block.get('block_types', {}).values())
+
+
 def type_name(t):
     """Registry wording of a cty type JSON."""
     if isinstance(t, str):
@@ -54,16 +68,22 @@ def anchor(path):
     return 'nestedblock--' + '--'.join(path)
 
 
+NESTED_LABEL = {'single': 'Attributes', 'list': 'Attributes List',
+                'set': 'Attributes Set', 'map': 'Attributes Map'}
+
+
 def attr_line(name, a, path=()):
-    tags = [type_name(a['type']) if 'type' in a else 'Attributes']
+    nt = a.get('nested_type')
+    tags = [type_name(a['type']) if 'type' in a else
+            NESTED_LABEL.get((nt or {}).get('nesting_mode'), 'Attributes')]
     if a.get('sensitive'):
         tags.append('Sensitive')
     if a.get('write_only'):
-        tags.append('Write-only')
+        tags.append('[Write-only](%s)' % WRITE_ONLY_URL)
     if a.get('deprecated'):
         tags.append('Deprecated')
     desc = ' '.join((a.get('description') or '').split())
-    if object_of(a.get('type')):
+    if object_of(a.get('type')) or nt:
         desc += (' ' if desc else '') + '(see [below for nested schema](#nestedatt--%s))' % '--'.join(list(path) + [name])
     return '- `%s` (%s)%s' % (name, ', '.join(tags), ' ' + desc if desc else '')
 
@@ -116,6 +136,17 @@ def render_objects(block, path, out, part=None):
     attribute (of PART only, when given); what the fields mean is in the
     attribute's description."""
     for name, a in block.get('attributes', {}).items():
+        if part and (part == 'arguments') != is_argument(a):
+            continue
+        if a.get('nested_type'):
+            # A nested attribute: its attributes grouped like a block's.
+            sub = path + [name]
+            out.append('<a id="nestedatt--%s"></a>' % '--'.join(sub))
+            out.append('### Nested Schema for `%s`' % '.'.join(sub))
+            out.append('')
+            render_block({'attributes': a['nested_type'].get('attributes', {})},
+                         sub, out, False)
+            continue
         fields = object_of(a.get('type'))
         if not fields or (part and (part == 'arguments') != is_argument(a)):
             continue
@@ -168,6 +199,8 @@ def render(kind, tname, schemas, part=None):
     if block is None:
         return None
     out = []
+    if part != 'attributes' and has_write_only(block):
+        out += [WRITE_ONLY_NOTE, '']
     render_block(block, [], out, True, part)
     while out and out[-1] == '':
         out.pop()

@@ -5,7 +5,9 @@
 # with Cluster API / CAPN controllers). Every step is followed by
 # `terraform plan -detailed-exitcode` with the expected code.
 #
-# create a cluster and two pools -> scale -> upgrade (one minor step; bigger
+# create a cluster and two pools (from a saved plan; the write-only LXD
+# client key absent from the plan and the state, a new key or one edited
+# in the Secret applied through its digest) -> scale -> upgrade (one minor step; bigger
 # steps and pools newer than the control plane rejected at plan) -> template
 # rotation -> drift (managed fields edited / objects deleted: exit 2;
 # controller-set fields: exit 0) -> import -> a cluster that never becomes
@@ -128,7 +130,13 @@ resource "k8s_cluster" "prod" {
   load_balancer_network  = var.ovn_network
   lxd_server_url         = "https://192.0.2.10:8443"
   lxd_client_certificate = "test-certificate"
-  lxd_client_key         = "test-key"
+  lxd_client_key         = var.lxd_client_key
+}
+
+variable "lxd_client_key" {
+  type      = string
+  ephemeral = true
+  sensitive = true
 }
 
 resource "k8s_machine_pool" "web" {
@@ -139,11 +147,7 @@ resource "k8s_machine_pool" "web" {
   replicas           = $WEB_REPLICAS
   flavor             = "$WEB_FLAVOR"
   labels             = { tier = "web" }
-  taint {
-    key    = "dedicated"
-    value  = "web"
-    effect = "NoSchedule"
-  }
+  taints             = [{ key = "dedicated", value = "web", effect = "NoSchedule" }]
 }
 
 resource "k8s_machine_pool" "batch" {
@@ -167,6 +171,39 @@ $EXTRA
 EOF
 }
 
+# The LXD client key is write-only (Terraform 1.11+), given through an
+# ephemeral variable so that neither the configuration text nor a saved
+# plan's variables hold it: what is checked is what Terraform and the
+# provider store.
+KEY1=e2e-lxd-client-key-one-7f3a
+KEY2=e2e-lxd-client-key-two-91c4
+export TF_VAR_lxd_client_key=$KEY1
+sha() { printf %s "$1" | sha256sum | cut -d' ' -f1; }
+# no_key_in FILE... — neither key anywhere in the files.
+no_key_in() {
+	local f
+	for f in "$@"; do
+		if grep -qF -e "$KEY1" -e "$KEY2" "$f"; then
+			echo "  $f holds the LXD client key"
+			return 1
+		fi
+	done
+}
+key_state() {
+	jq -e --arg d "$(sha "$1")" '.resources[] | select(.type == "k8s_cluster" and .name == "prod")
+		| .instances[0] | .schema_version == 2 and .attributes.lxd_client_key == null
+		and .attributes.lxd_client_key_sha256 == $d' "$TF_DIR/terraform.tfstate"
+}
+# The saved plan as `terraform show -json` renders it, and every file of it.
+saved_plan_clean() {
+	(cd "$TF_DIR" && timeout 120 "$TERRAFORM" show -json "$1") >"$TF_DIR/$1.json" || return 1
+	python3 -c 'import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+sys.stdout.buffer.write(b"".join(z.read(n) for n in z.namelist()))' \
+		"$TF_DIR/$1" >"$TF_DIR/$1.unzipped" || return 1
+	no_key_in "$TF_DIR/$1.json" "$TF_DIR/$1.unzipped"
+}
+
 tf_workdir main
 check "examples (seed, module, k8s-emulator) are well-formed HCL" \
 	"$TERRAFORM" fmt -check -recursive "$REPO_ROOT/examples"
@@ -174,8 +211,16 @@ write_main
 require "init" tf init -no-color
 
 # ---- create ---------------------------------------------------------------
-require "create a cluster and two pools" apply_ok
+check "saved plan of the create" tf_show_on_fail plan -input=false -no-color -out=create.tfplan
+check "the saved plan holds no client key (show -json, plan file)" saved_plan_clean create.tfplan
+check "the saved plan has the key's digest, not the key" jq -e --arg d "$(sha "$KEY1")" \
+	'.resource_changes[] | select(.address == "k8s_cluster.prod") | .change.after
+	 | .lxd_client_key == null and .lxd_client_key_sha256 == $d' "$TF_DIR/create.tfplan.json"
+require "create a cluster and two pools (the saved plan)" tf_show_on_fail apply -input=false -no-color create.tfplan
 check "plan after create: empty" expect_exit 0 plan_exit
+check "the identity Secret holds the key" k_eq "$SECRETS/prod-lxd-identity" '.data["client-key"] | @base64d' "$KEY1"
+check "terraform.tfstate holds no client key" no_key_in "$TF_DIR/terraform.tfstate"
+check "the state holds its digest (schema version 2)" key_state "$KEY1"
 check "Cluster is v1beta2 with apiGroup references" \
 	k_eq "$CAPI/clusters/prod" .spec.controlPlaneRef.apiGroup controlplane.cluster.x-k8s.io
 check "KCP kubelet provider-id (init)" k_eq "$KCPS/prod" \
@@ -193,6 +238,17 @@ check "LXCCluster uses it" k_eq "$INFRA/lxcclusters/prod" .spec.secretRef.name p
 check "cluster ready by conditions" k_eq "$CAPI/clusters/prod" \
 	'[.status.conditions[] | select(.type=="ControlPlaneAvailable") | .status][0]' True
 check "web pool: 2 machines" k_eq "$CAPI/machinedeployments/web" .status.readyReplicas 2
+web_boot=$(k GET "$CAPI/machinedeployments/web" | jq -r .spec.template.spec.bootstrap.configRef.name)
+check "web pool: the taint of its taints attribute is registered" k_eq "$BOOT/$web_boot" \
+	'.spec.template.spec.joinConfiguration.nodeRegistration.taints[0] | "\(.key)=\(.value):\(.effect)"' \
+	dedicated=web:NoSchedule
+check "web pool: schema version 1, taints in the state" jq -e \
+	'.resources[] | select(.type == "k8s_machine_pool" and .name == "web") | .instances[0]
+	 | .schema_version == 1 and .attributes.taints == [{"key":"dedicated","value":"web","effect":"NoSchedule"}]' \
+	"$TF_DIR/terraform.tfstate"
+check "batch pool: no taints attribute set: null in the state" jq -e \
+	'.resources[] | select(.type == "k8s_machine_pool" and .name == "batch") | .instances[0].attributes.taints == null' \
+	"$TF_DIR/terraform.tfstate"
 check "batch pool: autoscaler annotations, replicas at the lower bound" k_eq "$CAPI/machinedeployments/batch" \
 	'[.metadata.annotations["cluster.x-k8s.io/cluster-api-autoscaler-node-group-max-size"], .spec.replicas] | join(",")' 3,1
 check "endpoint output" bash -c "cd '$TF_DIR' && '$TERRAFORM' output -raw endpoint | grep -qE '^https://203\\.0\\.113\\.[0-9]+:6443\$'"
@@ -283,8 +339,28 @@ check "plan after template repair: empty" expect_exit 0 plan_exit
 check "delete the identity Secret" k_do DELETE "$SECRETS/prod-lxd-identity"
 check "plan shows the deleted Secret: exit 2" expect_exit 2 plan_exit
 check "apply re-creates the Secret" apply_ok
-check "Secret back" k_eq "$SECRETS/prod-lxd-identity" '.data["client-key"] | @base64d' test-key
+check "Secret back" k_eq "$SECRETS/prod-lxd-identity" '.data["client-key"] | @base64d' "$KEY1"
 check "plan after Secret re-create: empty" expect_exit 0 plan_exit
+
+# ---- a new client key (write-only) -------------------------------------------
+export TF_VAR_lxd_client_key=$KEY2
+check "new key: saved plan shows an update" expect_exit 2 \
+	tf plan -input=false -no-color -detailed-exitcode -out=rotate.tfplan
+check "new key: the update is the digest" out_has '~ lxd_client_key_sha256 += '
+check "new key: the saved plan holds neither key" saved_plan_clean rotate.tfplan
+check "new key: apply the saved plan" tf_show_on_fail apply -input=false -no-color rotate.tfplan
+check "new key: the Secret holds it" k_eq "$SECRETS/prod-lxd-identity" '.data["client-key"] | @base64d' "$KEY2"
+check "new key: plan empty" expect_exit 0 plan_exit
+check "new key: terraform.tfstate holds neither key" no_key_in "$TF_DIR/terraform.tfstate"
+check "new key: the state holds the new digest" key_state "$KEY2"
+# The key changed in the Secret by hand: its digest shows the drift.
+check "key edited in the Secret" k_do PATCH "$SECRETS/prod-lxd-identity" \
+	"{\"data\":{\"client-key\":\"$(printf %s "$KEY1" | base64 -w0)\"}}"
+check "edited key: plan shows it: exit 2" expect_exit 2 plan_exit
+check "edited key: apply rewrites the Secret" apply_ok
+check "edited key: the configured key is back" k_eq "$SECRETS/prod-lxd-identity" '.data["client-key"] | @base64d' "$KEY2"
+check "edited key: plan empty" expect_exit 0 plan_exit
+check "no client key in the provider logs" bash -c "! grep -rqF -e '$KEY1' -e '$KEY2' '$TF_DIR'/logs/"
 boot=$(k GET "$CAPI/machinedeployments/batch" | jq -r .spec.template.spec.bootstrap.configRef.name)
 check "delete a pool's bootstrap template" k_do DELETE "$BOOT/$boot"
 check "plan shows the deleted template: exit 2" expect_exit 2 plan_exit

@@ -109,6 +109,28 @@ check "lxd: list resource schemas for the three resources" is lxd_schema \
 	'(.list_resources | keys) == ["lxd_node","lxd_ovn_network","lxd_storage_pool"]'
 check "lxd: exit after Shutdown" is lxd_schema "$EXITED"
 
+# Write-only attributes (Terraform 1.11+): flagged in the schema, and a
+# client that does not announce write_only_attributes_allowed (Terraform
+# before 1.11, which sends client_capabilities without it, or none at
+# all) is refused at validation with an error naming each one it sets.
+check "lxd: join_target.client_key and password are write-only" is lxd_schema \
+	'(.resources.lxd_node.attributes.join_target.attributes.client_key.flags | index("write_only"))
+	 and (.resources.lxd_node.attributes.join_target.attributes.password.flags | index("write_only"))
+	 and ([.provider[].flags[]? | select(. == "write_only")] == [])'
+JOIN='{"name":"n2","join_target":{"address":"https://203.0.113.2:8443","client_certificate":"C","client_key":"K","password":"P"}}'
+check "lxd: validate, old client, secrets set" tfc wo_old --type lxd validate lxd_node --config "$JOIN"
+check "lxd: old client: one error per write-only attribute set, at its path" is wo_old \
+	'.status == "OK" and ([.diagnostics[] | select(.severity == 1 and .summary == "Write-only attribute not supported") | .path]
+	 == [["join_target","client_key"],["join_target","password"]])
+	 and (.diagnostics[0].detail | test("Terraform 1.11"))'
+check "lxd: validate, no capabilities at all" tfc wo_none --type lxd validate lxd_node --no-capabilities --config "$JOIN"
+check "lxd: no capabilities: the same errors" is wo_none '(.diagnostics | length) == 2'
+check "lxd: validate, Terraform 1.11 capabilities" tfc wo_new --type lxd validate lxd_node --write-only-allowed --config "$JOIN"
+check "lxd: write_only_attributes_allowed: no diagnostics" is wo_new '.status == "OK" and .diagnostics == []'
+check "lxd: validate, old client, no secret set" tfc wo_unset --type lxd validate lxd_node \
+	--config '{"name":"n2","join_target":{"socket":"/run/lxd.socket"}}'
+check "lxd: old client without write-only values: no diagnostics" is wo_unset '.diagnostics == []'
+
 check "k8s: GetProviderSchema" tfc k8s_schema --type k8s schema
 check "k8s: resources and the ephemeral kubeconfig" is k8s_schema \
 	'.status == "OK"
@@ -116,6 +138,20 @@ check "k8s: resources and the ephemeral kubeconfig" is k8s_schema \
 	 and (.ephemeral_resources | keys) == ["k8s_cluster_kubeconfig"]
 	 and .diagnostics == []'
 check "k8s: exit after Shutdown" is k8s_schema "$EXITED"
+check "k8s: lxd_client_key write-only, its digest computed" is k8s_schema \
+	'(.resources.k8s_cluster.attributes.lxd_client_key.flags | index("write_only"))
+	 and .resources.k8s_cluster.attributes.lxd_client_key_sha256.flags == ["computed"]
+	 and .resources.k8s_cluster.version == 2'
+check "k8s: k8s_machine_pool taints is a LIST nested attribute (schema version 1)" is k8s_schema \
+	'.resources.k8s_machine_pool.version == 1
+	 and .resources.k8s_machine_pool.attributes.taints.nesting == "LIST"
+	 and .resources.k8s_machine_pool.attributes.taints.attributes.key.flags == ["required"]
+	 and .resources.k8s_machine_pool.attributes.taints.attributes.value.type == "string"
+	 and (.resources.k8s_machine_pool.attributes | has("taint") | not)'
+check "k8s: validate, old client, key set" tfc wo_k8s --type k8s validate k8s_cluster \
+	--config '{"name":"a","kubernetes_version":"v1.33.1","lxd_client_key":"K"}'
+check "k8s: old client: the error names lxd_client_key" is wo_k8s \
+	'[.diagnostics[] | select(.summary == "Write-only attribute not supported") | .path] == [["lxd_client_key"]]'
 
 check "lxd: GetMetadata" tfc lxd_meta --type lxd metadata
 check "lxd: GetMetadata names the schema's resource types" is lxd_meta \

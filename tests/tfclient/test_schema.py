@@ -38,6 +38,22 @@ class Implied(unittest.TestCase):
         self.assertEqual(values.decode(values.encode(v, b.implied_type()),
                                        b.implied_type()), v)
 
+    def test_config_value_completes_a_partial_configuration(self):
+        leaf = schema.Block({"a": schema.Attr("a", "string", optional=True),
+                             "k": schema.Attr("k", "string", optional=True,
+                                              write_only=True)})
+        b = schema.Block(
+            {"name": schema.Attr("name", "string", required=True)},
+            {"one": schema.NestedBlock("one", leaf, "SINGLE"),
+             "many": schema.NestedBlock("many", leaf, "LIST"),
+             "named": schema.NestedBlock("named", leaf, "MAP")})
+        v = schema.config_value(b, {"name": "x", "many": [{"k": "s"}]})
+        self.assertEqual(v, {"name": "x", "one": None,
+                             "many": [{"a": None, "k": "s"}], "named": {}})
+        values.encode(v, b.implied_type())  # a whole object of the type
+        with self.assertRaises(ValueError):
+            schema.config_value(b, {"nope": 1})
+
     def test_identity_type(self):
         R = self.pb.ResourceIdentitySchema
         ids = R(version=1, identity_attributes=[

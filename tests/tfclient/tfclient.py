@@ -42,6 +42,12 @@ Commands:
                             UpgradeResourceState with the same input (what
                             Terraform sends after `terraform state
                             replace-provider`)
+  validate TYPE [--config JSON] [--write-only-allowed | --no-capabilities]
+                            ValidateResourceConfig of a configuration that
+                            sets the given attributes and blocks (the rest
+                            null), with client capabilities: by default
+                            those of a client before Terraform 1.11
+                            (write_only_attributes_allowed false)
   raw PATH                  any method path with an empty request
   lifecycle TYPE --provider-config JSON --config JSON --update JSON
             --import-id ID  create, read, update, import (identity, ID),
@@ -94,7 +100,10 @@ def _attrs_summary(block):
                              "write_only", "deprecated") if getattr(a, f)]
         t = json.loads(a.type) if a.type else "nested"
         out[a.name] = {"type": t, "flags": flags}
-    for b in block.block_types:
+        if a.HasField("nested_type"):
+            out[a.name]["nesting"] = schema.NESTING[a.nested_type.nesting]
+            out[a.name]["attributes"] = _attrs_summary(a.nested_type)
+    for b in getattr(block, "block_types", ()):
         out[b.type_name] = {"block": schema.NESTING[b.nesting],
                             "attributes": _attrs_summary(b.block)}
     return out
@@ -175,6 +184,32 @@ def _decode_event(ev, id_type, res_type):
         d["resource_object"] = values.decode(raw, res_type) if res_type \
             else {"undecoded_msgpack_hex": raw.hex()}
     return d
+
+
+def cmd_validate(p, args):
+    sch = p.call("GetProviderSchema")
+    res = sch.resource_schemas.get(args.type_name)
+    if res is None:
+        raise ValueError("no resource type %s" % args.type_name)
+    block = schema.block_from_proto(res.block)
+    cfg = schema.config_value(block, json.loads(args.config or "{}"))
+    req = p.request("ValidateResourceConfig", type_name=args.type_name)
+    req.config.msgpack = values.encode(cfg, block.implied_type())
+    if not args.no_capabilities:
+        req.client_capabilities.write_only_attributes_allowed = \
+            args.write_only_allowed
+        # Always present, as Terraform 1.10 sends it (deferral unset).
+        req.client_capabilities.SetInParent()
+    out, r = _call(p, "ValidateResourceConfig", req)
+    if r is not None:
+        del out["reply"]
+        out["diagnostics"] = [{
+            "severity": d.severity, "summary": d.summary,
+            "detail": d.detail,
+            "path": [st.attribute_name or st.element_key_string
+                     or st.element_key_int for st in d.attribute.steps]}
+            for d in r.diagnostics]
+    return out
 
 
 def configure(p, config_json, tf_version="1.14.0"):
@@ -450,6 +485,15 @@ def main(argv):
             m.add_argument("--source-type")
             m.add_argument("--source-address", default=TF_LXD)
         m.set_defaults(fn=fn)
+    v = sub.add_parser("validate")
+    v.add_argument("type_name")
+    v.add_argument("--config", help="attributes and blocks as JSON")
+    caps = v.add_mutually_exclusive_group()
+    caps.add_argument("--write-only-allowed", action="store_true",
+                      help="announce write-only support (Terraform 1.11+)")
+    caps.add_argument("--no-capabilities", action="store_true",
+                      help="send no client_capabilities at all")
+    v.set_defaults(fn=cmd_validate)
     lc = sub.add_parser("lifecycle")
     lc.add_argument("type_name")
     lc.add_argument("--provider-config", required=True,

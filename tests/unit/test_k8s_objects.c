@@ -110,6 +110,18 @@ static void test_schemas_compile(void **state)
 							"lxd_client_key")]
 			    .flags &
 		    TF_SENSITIVE);
+	/* Nor the LXD client key: write-only, its digest is. */
+	assert_true(k8s_cluster_schema_def
+			    .attrs[tf_schema_attr_index(cluster_schema,
+							"lxd_client_key")]
+			    .flags &
+		    TF_WRITE_ONLY);
+	assert_true(
+		k8s_cluster_schema_def
+			.attrs[tf_schema_attr_index(cluster_schema,
+						    "lxd_client_key_sha256")]
+			.flags &
+		TF_COMPUTED);
 }
 
 static void test_validators(void **state)
@@ -542,14 +554,26 @@ static void test_identity_roundtrip(void **state)
 	tf_value *st = tf_value_mut(tf_value_ref(plan));
 
 	(void)state;
+	/* A state as Terraform holds it: no key (write-only). */
+	tf_value_object_set(st, "lxd_client_key",
+			    tf_value_null(tf_type_string()));
 	k8s_identity_read_into(st, sec);
+	/* The key is never read back: its digest is (sha256 of "KEY"). */
+	assert_true(tf_value_is_null(tf_value_attr(st, "lxd_client_key")));
+	assert_string_equal(
+		tf_value_attr_string(st, "lxd_client_key_sha256"),
+		"5ca24005b740717ba4f3f6bc48a230700e68c2a4b11ecedb96f169f4efaf1f21");
+	tf_value_object_set(st, "lxd_client_key", tf_value_string("KEY"));
+	tf_value_object_set(st, "lxd_client_key_sha256",
+			    tf_value_null(tf_type_string()));
 	assert_true(tf_value_equal(st, plan));
-	/* Key rotated by hand: shows. */
+	/* Key rotated by hand: its digest changes. */
 	json_object_set_new(json_object_get(sec, "data"), "client-key",
 			    json_string("T1RIRVI=")); /* "OTHER" */
 	k8s_identity_read_into(st, sec);
-	assert_string_equal(tf_value_attr_string(st, "lxd_client_key"),
-			    "OTHER");
+	assert_string_equal(
+		tf_value_attr_string(st, "lxd_client_key_sha256"),
+		"1c55d9b826e8dfa994370e306ae8dc2e849f3e003381dc848a0b95f782c0c0e3");
 	json_decref(sec);
 	tf_value_unref(st);
 	tf_value_unref(plan);
@@ -562,7 +586,7 @@ static void test_identity_roundtrip(void **state)
 	"'kubernetes_version':'v1.33.1','replicas':2,"                         \
 	"'instance_type':'virtual-machine','flavor':'c2-m4',"                  \
 	"'target':'node2','labels':{'tier':'web','zone':'a'},"                 \
-	"'taint':[{'key':'dedicated','value':'web','effect':'NoSchedule'}],"   \
+	"'taints':[{'key':'dedicated','value':'web','effect':'NoSchedule'}],"  \
 	"'rollout_strategy':'RollingUpdate','max_surge':'1',"                  \
 	"'max_unavailable':'0'}"
 
@@ -667,7 +691,7 @@ static void test_pool_read(void **state)
 		"image",
 		"target",
 		"labels",
-		"taint",
+		"taints",
 		"rollout_strategy",
 		"max_surge",
 		"max_unavailable",
@@ -708,7 +732,16 @@ static void test_pool_read(void **state)
 		tf_value_get_int(tf_value_attr(st, "replicas"), &n);
 		assert_int_equal(n, 4);
 	}
-	assert_int_equal(tf_value_len(tf_value_attr(st, "taint")), 0);
+	assert_int_equal(tf_value_len(tf_value_attr(st, "taints")), 0);
+	assert_false(tf_value_is_null(tf_value_attr(st, "taints")));
+	tf_value_unref(st);
+	/* No taint configured and none live: stays unset (null). */
+	st = tf_value_mut(tf_value_ref(plan));
+	tf_value_object_set(st, "taints",
+			    tf_value_null(tf_value_type(
+				    tf_value_attr(plan, "taints"))));
+	k8s_pool_read_into(st, md, kct, it, "v1.33.1");
+	assert_true(tf_value_is_null(tf_value_attr(st, "taints")));
 	tf_value_unref(st);
 
 	/* Missing bootstrap template: a change the update repairs. */
@@ -733,7 +766,7 @@ static void test_pool_template_names_follow_spec(void **state)
 		"'cluster_name':'prod','kubernetes_version':'v1.34.0',"
 		"'replicas':5,'instance_type':'virtual-machine','flavor':'c2-m4',"
 		"'target':'node2','labels':{'tier':'web','zone':'a'},"
-		"'taint':[{'key':'dedicated','value':'web','effect':'NoSchedule'}]}");
+		"'taints':[{'key':'dedicated','value':'web','effect':'NoSchedule'}]}");
 	tf_value *c =
 		val(pool_schema,
 		    "{'name':'workers','namespace':'capi',"

@@ -253,6 +253,55 @@ static char *cluster_state(const char *version, int replicas)
 	return s;
 }
 
+/* lxd_client_key is write-only: planned null, its digest planned instead;
+ * the same key plans nothing, another one an update. */
+static void test_cluster_client_key_digest(void **state)
+{
+	static const char k_digest[] =
+		"86be9a55762d316a3026c2836d044f5fc76e34da10e1b45feee5f18be7edb177";
+	char *prior = cluster_state("v1.33.1", 1), *c = cfg(CLUSTER_CFG, "");
+	struct plan_out o;
+	tf_value *pv;
+
+	(void)state;
+	plan(&k8s_cluster_resource, cs, NULL, c, &o);
+	assert_false(tf_diags_has_error(&o.d));
+	assert_true(
+		tf_value_is_null(tf_value_attr(o.planned, "lxd_client_key")));
+	assert_string_equal(tf_value_attr_string(o.planned,
+						 "lxd_client_key_sha256"),
+			    k_digest);
+	plan_done(&o);
+	pv = val(cs, prior);
+	assert_true(tf_value_is_null(tf_value_attr(pv, "lxd_client_key")));
+	plan(&k8s_cluster_resource, cs, prior, c, &o);
+	assert_false(tf_diags_has_error(&o.d));
+	assert_false(tf_plan_has_changes(pv, o.planned));
+	plan_done(&o);
+	free(c);
+	c = strdup("{'name':'prod','kubernetes_version':'v1.33.1',"
+		   "'lxd_server_url':'https://192.0.2.10:8443',"
+		   "'lxd_client_certificate':'C','lxd_client_key':'K2'}");
+	plan(&k8s_cluster_resource, cs, prior, c, &o);
+	assert_false(tf_diags_has_error(&o.d));
+	assert_int_equal(o.replace.n, 0);
+	assert_true(tf_plan_has_changes(pv, o.planned));
+	assert_string_not_equal(tf_value_attr_string(o.planned,
+						     "lxd_client_key_sha256"),
+				k_digest);
+	plan_done(&o);
+	/* An existing Secret: no key, no digest. */
+	plan(&k8s_cluster_resource, cs, NULL,
+	     "{'name':'a','kubernetes_version':'v1.33.1','identity_secret':'mine'}",
+	     &o);
+	assert_true(tf_value_is_null(
+		tf_value_attr(o.planned, "lxd_client_key_sha256")));
+	plan_done(&o);
+	tf_value_unref(pv);
+	free(c);
+	free(prior);
+}
+
 static void test_cluster_upgrade_rules(void **state)
 {
 	char *prior = cluster_state("v1.33.1", 1);
@@ -376,7 +425,7 @@ static void test_cluster_state_upgrade(void **state)
 	size_t len;
 
 	(void)state;
-	assert_int_equal(k8s_cluster_resource.version, 1);
+	assert_int_equal(k8s_cluster_resource.version, 2);
 	assert_non_null(k8s_cluster_resource.upgrade);
 	assert_int_equal(tf_schema_attr_index(cs, "kubeconfig"), -1);
 	plan(&k8s_cluster_resource, cs, NULL, c, &o);
@@ -392,8 +441,12 @@ static void test_cluster_state_upgrade(void **state)
 	}
 	j = json_loads(json, 0, NULL);
 	assert_non_null(j);
+	/* Version 0: the kubeconfig and the client key were stored, no
+	 * digest. */
 	json_object_set_new(j, "kubeconfig",
 			    json_string("apiVersion: v1\nusers: [SECRET]"));
+	json_object_set_new(j, "lxd_client_key", json_string("K-SECRET"));
+	json_object_del(j, "lxd_client_key_sha256");
 	assert_int_equal(k8s_cluster_resource.upgrade(0, j, &d), 0);
 	assert_false(tf_diags_has_error(&d));
 	assert_null(json_object_get(j, "kubeconfig"));
@@ -403,7 +456,22 @@ static void test_cluster_state_upgrade(void **state)
 					0, &v, err, sizeof(err)),
 			 TF_OK);
 	assert_string_equal(tf_value_attr_string(v, "name"), "prod");
+	assert_true(tf_value_is_null(tf_value_attr(v, "lxd_client_key")));
+	/* sha256("K-SECRET"): the key's digest replaces it. */
+	assert_string_equal(
+		tf_value_attr_string(v, "lxd_client_key_sha256"),
+		"c2e21c86d25634ec9246caeda45c162c54c28c3441fc6ba8d22805cf3885ff23");
 	tf_value_unref(v);
+	free(text);
+
+	/* Version 1: the key without the kubeconfig. */
+	json_object_set_new(j, "lxd_client_key", json_string("K-SECRET"));
+	assert_int_equal(k8s_cluster_resource.upgrade(1, j, &d), 0);
+	text = json_dumps(j, JSON_COMPACT);
+	assert_null(strstr(text, "SECRET"));
+	assert_non_null(strstr(
+		text,
+		"c2e21c86d25634ec9246caeda45c162c54c28c3441fc6ba8d22805cf3885ff23"));
 	free(text);
 
 	assert_int_not_equal(k8s_cluster_resource.upgrade(7, j, &d), 0);
@@ -420,6 +488,53 @@ static void test_cluster_state_upgrade(void **state)
 #define POOL_CFG                                                               \
 	"{'name':'web','cluster_name':'prod','kubernetes_version':'v1.33.1',"  \
 	"'flavor':'c2-m4','labels':{'tier':'web'}}"
+
+/* Version 0 had `taint` blocks; version 1 the `taints` attribute. */
+static void test_pool_state_upgrade(void **state)
+{
+	static const char *const v0[] = {
+		"{\"name\":\"web\",\"taint\":[{\"key\":\"k\",\"value\":null,"
+		"\"effect\":\"NoSchedule\"}]}",
+		"{\"name\":\"web\",\"taint\":[]}",
+	};
+	tf_diags d = TF_DIAGS_INIT;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(k8s_machine_pool_resource.version, 1);
+	for (size_t i = 0; i < 2; i++) {
+		json_t *j = json_loads(v0[i], 0, NULL);
+		tf_value *v = NULL;
+		char *text;
+
+		assert_int_equal(k8s_machine_pool_resource.upgrade(0, j, &d),
+				 0);
+		assert_null(json_object_get(j, "taint"));
+		text = json_dumps(j, JSON_COMPACT);
+		assert_int_equal(tf_json_decode(text, strlen(text),
+						tf_schema_type(ps), 1, &v, err,
+						sizeof(err)),
+				 TF_OK);
+		if (i == 0)
+			assert_string_equal(
+				tf_value_attr_string(
+					tf_value_index(tf_value_attr(v,
+								     "taints"),
+						       0),
+					"effect"),
+				"NoSchedule");
+		else
+			assert_true(
+				tf_value_is_null(tf_value_attr(v, "taints")));
+		tf_value_unref(v);
+		free(text);
+		json_decref(j);
+	}
+	assert_false(tf_diags_has_error(&d));
+	assert_int_not_equal(k8s_machine_pool_resource.upgrade(1, NULL, &d), 0);
+	assert_true(tf_diags_has_error(&d));
+	tf_diags_done(&d);
+}
 
 static void test_pool_create_plan(void **state)
 {
@@ -649,7 +764,7 @@ static void test_pool_imported_keeps_templates(void **state)
 		"'flavor':'c2-m4','rollout_strategy':'RollingUpdate','max_surge':'1',"
 		"'max_unavailable':'0','infrastructure_template':'c1-md-0',"
 		"'bootstrap_template':'c1-md-0','ready_replicas':2,'available_replicas':2,"
-		"'up_to_date_replicas':2,'phase':'Running','taint':[]}";
+		"'up_to_date_replicas':2,'phase':'Running'}";
 	struct plan_out o;
 	tf_value *pv = val(ps, prior);
 
@@ -688,12 +803,14 @@ int main(void)
 		cmocka_unit_test(test_cluster_create_defaults),
 		cmocka_unit_test(test_cluster_validation),
 		cmocka_unit_test(test_cluster_upgrade_rules),
+		cmocka_unit_test(test_cluster_client_key_digest),
 		cmocka_unit_test(test_cluster_missing_control_plane_replaces),
 		cmocka_unit_test(test_incomplete_replaces),
 		cmocka_unit_test(test_cluster_state_upgrade),
 		cmocka_unit_test(test_cluster_unset_keeps_server_values),
 		cmocka_unit_test(test_cluster_missing_template_keeps_default),
 		cmocka_unit_test(test_pool_imported_keeps_templates),
+		cmocka_unit_test(test_pool_state_upgrade),
 		cmocka_unit_test(test_pool_create_plan),
 		cmocka_unit_test(test_pool_autoscaler_rules),
 		cmocka_unit_test(test_pool_rotation_plan),

@@ -60,14 +60,7 @@ resource "k8s_machine_pool" "this" {
   target        = each.value.target
   labels        = each.value.labels
 
-  dynamic "taint" {
-    for_each = each.value.taints
-    content {
-      key    = taint.value.key
-      value  = taint.value.value
-      effect = taint.value.effect
-    }
-  }
+  taints = each.value.taints
 
   rollout_strategy = each.value.rollout_strategy
 

@@ -108,6 +108,29 @@ def block_from_proto(b):
     return Block(attrs, blocks, b.version)
 
 
+def config_value(block, partial):
+    """A whole configuration object of `block` from `partial` (a dict of
+    the attributes and blocks given): what Terraform sends for a
+    configuration that sets only those. Unset attributes are null, unset
+    SINGLE/GROUP blocks null, unset LIST/SET blocks [] and MAP blocks {};
+    given blocks are completed the same way, element by element."""
+    partial = partial or {}
+    unknown = sorted(set(partial) - set(block.attrs) - set(block.blocks))
+    if unknown:
+        raise ValueError("not in the schema: %s" % ", ".join(unknown))
+    out = {n: partial.get(n) for n in block.attrs}
+    for n, b in block.blocks.items():
+        v = partial.get(n)
+        if b.nesting in ("SINGLE", "GROUP"):
+            out[n] = None if v is None else config_value(b.block, v)
+        elif b.nesting == "MAP":
+            out[n] = {k: config_value(b.block, e)
+                      for k, e in (v or {}).items()}
+        else:
+            out[n] = [config_value(b.block, e) for e in (v or [])]
+    return out
+
+
 def identity_type(identity_schema):
     """A ResourceIdentitySchema message -> the identity object type."""
     return ["object", {a.name: values.parse_type(a.type)
