@@ -202,6 +202,33 @@ static bool pending_cleanup(tfp_ctx *ctx, const tf_value *p)
 	return n > 0;
 }
 
+/* The planned template names: the ones in use when nothing that goes
+ * into the templates changed (whatever their names: an imported pool's
+ * need not be <name>-<hash>), else the names of the new contents, or
+ * unknown while those are not known. */
+static void plan_templates(tfp_ctx *ctx, const tf_value *prior, tf_value *p)
+{
+	char *infra = NULL, *boot = NULL;
+
+	if (!tf_value_is_null(prior) && same_template_inputs(prior, p)) {
+		tf_plan_set(p, "infrastructure_template",
+			    tf_value_ref((tf_value *)tf_value_attr(
+				    prior, "infrastructure_template")));
+		tf_plan_set(p, "bootstrap_template",
+			    tf_value_ref((tf_value *)tf_value_attr(
+				    prior, "bootstrap_template")));
+	} else if (template_names(p, &infra, &boot)) {
+		tf_plan_set(p, "infrastructure_template",
+			    tf_value_string(infra));
+		tf_plan_set(p, "bootstrap_template", tf_value_string(boot));
+	} else {
+		tf_plan_mark_unknown(ctx->schema, p, "infrastructure_template");
+		tf_plan_mark_unknown(ctx->schema, p, "bootstrap_template");
+	}
+	free(infra);
+	free(boot);
+}
+
 static void pool_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 			     const tf_value *config, tf_value **planned,
 			     tf_paths *replace, tf_diags *d)
@@ -209,7 +236,6 @@ static void pool_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 	tf_value *p = *planned;
 	const tf_value *amin = tf_value_attr(p, "autoscaler_min");
 	const tf_value *amax = tf_value_attr(p, "autoscaler_max");
-	char *infra = NULL, *boot = NULL;
 	int64_t lo, hi;
 
 	k8s_res_plan_begin(ctx, prior, config, p, replace);
@@ -245,26 +271,7 @@ static void pool_modify_plan(tfp_ctx *ctx, const tf_value *prior,
 		/* 1 at creation; afterwards unset keeps the server's count. */
 		tf_plan_set(p, "replicas", tf_value_int(1));
 	}
-	if (!tf_value_is_null(prior) && same_template_inputs(prior, p)) {
-		/* Nothing that goes into the templates changed: keep the ones
-		 * in use, whatever their names (an imported pool's need not be
-		 * <name>-<hash>). */
-		tf_plan_set(p, "infrastructure_template",
-			    tf_value_ref((tf_value *)tf_value_attr(
-				    prior, "infrastructure_template")));
-		tf_plan_set(p, "bootstrap_template",
-			    tf_value_ref((tf_value *)tf_value_attr(
-				    prior, "bootstrap_template")));
-	} else if (template_names(p, &infra, &boot)) {
-		tf_plan_set(p, "infrastructure_template",
-			    tf_value_string(infra));
-		tf_plan_set(p, "bootstrap_template", tf_value_string(boot));
-	} else {
-		tf_plan_mark_unknown(ctx->schema, p, "infrastructure_template");
-		tf_plan_mark_unknown(ctx->schema, p, "bootstrap_template");
-	}
-	free(infra);
-	free(boot);
+	plan_templates(ctx, prior, p);
 	if (ctx->client &&
 	    tf_value_is_known(tf_value_attr(p, "cluster_name")) &&
 	    tf_value_is_known(tf_value_attr(p, "namespace")) &&
@@ -811,6 +818,41 @@ static int check_gone(void *argv, tfp_error *err)
 	return a->left == 0 ? 1 : 0;
 }
 
+/* After the MachineDeployment and its Machines are gone: its templates
+ * (those in state and those it last used, live_*: may be NULL), and the
+ * templates of rotations that never finished, since nothing uses them
+ * any more. Failures are added to d. */
+static void delete_templates(k8s_client *c, const k8s_capi *capi,
+			     const tf_value *prior, const char *live_infra,
+			     const char *live_boot, tf_diags *d)
+{
+	const char *ns = tf_value_attr_string(prior, "namespace");
+	const char *tpl_names[4] = {
+		tf_value_attr_string(prior, "infrastructure_template"),
+		tf_value_attr_string(prior, "bootstrap_template"),
+		live_infra,
+		live_boot,
+	};
+	tfp_error err = { 0 };
+	char summary[200];
+
+	stale_templates(c, capi, ns,
+			tf_value_attr_string(prior, "cluster_name"),
+			tf_value_attr_string(prior, "name"), NULL, NULL, false);
+	for (int i = 0; i < 4; i++) {
+		const k8s_gvr *r = (i % 2 == 0) ?
+					   &capi->lxc_machine_template :
+					   &capi->kubeadm_config_template;
+		if (tpl_names[i] && *tpl_names[i] &&
+		    k8s_res_delete(c, r, ns, tpl_names[i], &err)) {
+			snprintf(summary, sizeof(summary),
+				 "Cannot delete %s %s/%s", r->kind, ns,
+				 tpl_names[i]);
+			k8s_diag(d, NULL, summary, &err);
+		}
+	}
+}
+
 static void pool_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 {
 	const k8s_capi *capi = NULL;
@@ -824,10 +866,6 @@ static void pool_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 	json_t *md = NULL;
 	tfp_error err = { 0 };
 	char summary[200];
-	const char *tpl_names[4] = {
-		tf_value_attr_string(prior, "infrastructure_template"),
-		tf_value_attr_string(prior, "bootstrap_template"),
-	};
 	char *live_infra = NULL, *live_boot = NULL;
 	int rc;
 
@@ -872,25 +910,7 @@ static void pool_delete(tfp_ctx *ctx, const tf_value *prior, tf_diags *d)
 		k8s_diag(d, NULL, summary, &err);
 		goto done;
 	}
-	tpl_names[2] = live_infra;
-	tpl_names[3] = live_boot;
-	/* Templates of rotations that never finished go too: nothing uses
-	 * them once the MachineDeployment and its Machines are gone. */
-	stale_templates(c, capi, ns,
-			tf_value_attr_string(prior, "cluster_name"), name, NULL,
-			NULL, false);
-	for (int i = 0; i < 4; i++) {
-		const k8s_gvr *r = (i % 2 == 0) ?
-					   &capi->lxc_machine_template :
-					   &capi->kubeadm_config_template;
-		if (tpl_names[i] && *tpl_names[i] &&
-		    k8s_res_delete(c, r, ns, tpl_names[i], &err)) {
-			snprintf(summary, sizeof(summary),
-				 "Cannot delete %s %s/%s", r->kind, ns,
-				 tpl_names[i]);
-			k8s_diag(d, NULL, summary, &err);
-		}
-	}
+	delete_templates(c, capi, prior, live_infra, live_boot, d);
 done:
 	free(live_infra);
 	free(live_boot);

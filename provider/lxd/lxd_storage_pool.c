@@ -528,6 +528,37 @@ static bool check_immutable(const tf_value *prior_map,
 
 /* Plan-time checks the server can answer: driver support, clustering and
  * member names, key placement. */
+/* The driver against what the server offers. Returns false when the rest
+ * of the plan-time checks should not run (the server cannot be asked, or
+ * lacks the driver's API extension); the diagnostic is added. */
+static bool check_driver(lxd_client *c, const char *driver, tf_diags *d)
+{
+	tfp_error err = { 0 };
+	bool ok = false;
+	char *supported = NULL, who[96];
+
+	if (!driver)
+		return true;
+	if (strcmp(driver, "lvmcluster") == 0 &&
+	    !lxd_require_extension(c, "storage_lvm_cluster", "driver",
+				   "The `lvmcluster` storage driver", d))
+		return false;
+	if (lxd_driver_supported(c, driver, &ok, &supported, &err)) {
+		lxd_diag(d, NULL, "Cannot reach LXD", &err,
+			 "Checking storage drivers");
+		return false;
+	}
+	if (!ok)
+		tf_diags_attr_error(d, "driver", "Unsupported storage driver",
+				    "%s does not support the \"%s\" storage "
+				    "driver (its tools are missing or the "
+				    "kernel lacks support). Supported here: %s.",
+				    lxd_server_describe(c, who, sizeof(who)),
+				    driver, supported ? supported : "none");
+	free(supported);
+	return true;
+}
+
 static void check_against_server(lxd_client *c, const tf_value *config,
 				 tf_diags *d)
 {
@@ -536,29 +567,10 @@ static void check_against_server(lxd_client *c, const tf_value *config,
 	const tf_value *mc = tf_value_attr(config, "member_config");
 	json_t *members = NULL;
 	tfp_error err = { 0 };
-	bool clustered = false, ok = false;
-	char *supported = NULL, who[96];
+	bool clustered = false;
 
-	if (driver && strcmp(driver, "lvmcluster") == 0 &&
-	    !lxd_require_extension(c, "storage_lvm_cluster", "driver",
-				   "The `lvmcluster` storage driver", d))
+	if (!check_driver(c, driver, d))
 		return;
-	if (driver) {
-		if (lxd_driver_supported(c, driver, &ok, &supported, &err)) {
-			lxd_diag(d, NULL, "Cannot reach LXD", &err,
-				 "Checking storage drivers");
-			return;
-		}
-		if (!ok)
-			tf_diags_attr_error(
-				d, "driver", "Unsupported storage driver",
-				"%s does not support the \"%s\" storage "
-				"driver (its tools are missing or the "
-				"kernel lacks support). Supported here: %s.",
-				lxd_server_describe(c, who, sizeof(who)),
-				driver, supported ? supported : "none");
-		free(supported);
-	}
 	if (lxd_is_clustered(c, &clustered, &err)) {
 		lxd_diag(d, NULL, "Cannot reach LXD", &err,
 			 "Reading server info");
