@@ -110,9 +110,9 @@ check "lxd_storage_pool: lifecycle through the protocol" tfc pool \
 	--type lxd lifecycle lxd_storage_pool --provider-config "$pcfg" \
 	--config '{"name":"id-pool","driver":"dir","description":"one","config":{"rsync.bwlimit":"1MB"}}' \
 	--update '{"description":"two"}' --import-id id-pool
-check "capability generate_resource_config advertised" is pool \
+check "capabilities generate_resource_config and move_resource_state advertised" is pool \
 	'.server_capabilities.generate_resource_config == true
-	 and (.server_capabilities.move_resource_state // false) == false'
+	 and .server_capabilities.move_resource_state == true'
 check "no problem found by the checker (rules cite Terraform's source)" \
 	is pool '.problems == []'
 check "every step answered OK without errors, except the refusals" is pool \
