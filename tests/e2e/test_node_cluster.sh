@@ -145,7 +145,10 @@ check "join: computed url" output_is n3_url . "https://$RIG_N3_ADDRESS"
 check "data lxd_cluster: members" output_is member_names 'join(",")' node1,node2,node3
 check "data lxd_cluster: enabled, server_name, groups" \
 	output_is cluster '"\(.enabled) \(.server_name) \(.groups | join(","))"' "true node1 default,rack"
-check "data lxd_server: version $(lxd --version)" output_is server .version "$(lxd --version)"
+# The server's own version (lxd --version is LXD's client; on Incus it is
+# not the server at all).
+srv_version=$(api_get /1.0 | jq -r .environment.server_version)
+check "data lxd_server: version $srv_version (GET /1.0)" output_is server .version "$srv_version"
 check "data lxd_server: api, clustered, name, kernel" \
 	output_is server '"\(.api) \(.clustered) \(.name) \(.kernel) \(.has_ext)"' "1.0 true node1 Linux true"
 check "data lxd_server: storage drivers" output_is server '.drivers | index("dir") != null' true
