@@ -38,8 +38,8 @@ net_api() { # net_api NAME [PROJECT] — API path of a network
 net_absent() { [[ $(api_get "$(net_api "$@")") == null ]]; }
 net_exists() { ! net_absent "$@"; }
 
-# OVN really set up: LXD reports an active chassis and the northbound DB has
-# the network's logical router.
+# OVN really set up: the server reports an active chassis and the northbound
+# DB has the network's logical router (named lxd-net* or incus-net*).
 chassis_active() {
 	local c
 	c=$(api_get "$(net_api "$1" "${2:-default}" | sed 's/?/\/state?/')" | jq -r '.ovn.chassis // empty')
@@ -49,7 +49,7 @@ chassis_active() {
 	}
 }
 router_count() {
-	timeout 30 ovn-nbctl --timeout=20 --db="$RIG_OVN_NB" lr-list | grep -c 'lxd-net' || true
+	timeout 30 ovn-nbctl --timeout=20 --db="$RIG_OVN_NB" lr-list | grep -cE '(lxd|incus)-net' || true
 }
 routers_are() {
 	local n
