@@ -43,9 +43,10 @@ pool_re() { printf '^%s-[0-9]+$' "$1"; }
 pool_members() { seq 1 "$RIG_MEMBERS"; }
 
 # pool_fault_timed ID PHASE K DESC — the kill comes when terraform has
-# reported pools done (its output, polled every 50 ms: a few creates, the
-# first update or delete, which are much faster): mid-command, at no
-# particular request.
+# reported progress (its output, polled every 50 ms): a few creates done,
+# or the first update or delete started (they take a few ms each since
+# connections are reused: waiting for one to finish lets the whole command
+# end before the kill): mid-command, at no particular request.
 pool_fault_timed() {
 	local id=$1 phase=$2 k=$3 desc=$4 re few=$((POOL_COUNT / 8))
 	re=$(pool_re "$id")
@@ -62,13 +63,13 @@ pool_fault_timed() {
 		fault_check "setup: create the pools" apply_ok "${POOL_ARGS[@]}"
 		pool_tf "$RIG_N1_SOCKET" "$id" second 20MB
 		fault_bg fault_when 60 log_count_at_least "$(tf_next_log apply)" \
-			'Modifications complete' 1 -- fault_kill_restart "$k" 1
+			'Modifying\.\.\.' 1 -- fault_kill_restart "$k" 1
 		fault_run apply -auto-approve -input=false -no-color "${POOL_ARGS[@]}"
 		;;
 	delete)
 		fault_check "setup: create the pools" apply_ok "${POOL_ARGS[@]}"
 		fault_bg fault_when 60 log_count_at_least "$(tf_next_log destroy)" \
-			'Destruction complete' 1 -- fault_kill_restart "$k" 1
+			'Destroying\.\.\.' 1 -- fault_kill_restart "$k" 1
 		fault_run destroy -auto-approve -input=false -no-color "${POOL_ARGS[@]}"
 		;;
 	esac
