@@ -193,3 +193,24 @@ bool lxd_require_extension(lxd_client *c, const char *ext, const char *attr,
 			       feature, ext, who);
 	return false;
 }
+
+int lxd_list_by_name(const json_t *item, void *arg)
+{
+	lxd_name_lister *a = arg;
+	const char *name = json_string_value(json_object_get(item, a->key));
+	tf_value *stub;
+	int rc;
+
+	if (!name || !*name)
+		return 0;
+	stub = tf_schema_empty_object(a->ctx->schema);
+	if (!stub) {
+		tf_diags_error(a->d, NULL, "Out of memory", "%s", a->what);
+		return 1;
+	}
+	tf_value_object_set(stub, "name", tf_value_string(name));
+	rc = tfp_list_object(a->l, a->ctx, a->import, a->read, name, name, stub,
+			     a->d);
+	tf_value_unref(stub);
+	return rc;
+}

@@ -61,4 +61,22 @@ json_t *lxd_map_to_config(const tf_value *map);
 /* The last segment of "/1.0/xxx/<name>" (borrowed pointer into url). */
 const char *lxd_url_basename(const char *url);
 
+/* Listing (tfp_resource.list) a collection whose elements are objects of
+ * a resource keyed by name alone (import ID = name): pass
+ * lxd_list_by_name and a filled lxd_name_lister to lxd_each_at. Each
+ * element with a non-empty string member `key` goes to tfp_list_object
+ * with a stub holding only `name`; `what` ("Listing storage pools")
+ * names the work in an out-of-memory error. Everything is borrowed. */
+typedef struct lxd_name_lister {
+	tfp_ctx *ctx;
+	tfp_lister *l;
+	tf_diags *d;
+	const char *key;
+	const char *what;
+	void (*import)(tfp_ctx *, const char *, tf_value **, tf_diags *);
+	void (*read)(tfp_ctx *, const tf_value *, tf_value **, tf_diags *);
+} lxd_name_lister;
+
+int lxd_list_by_name(const json_t *item, void *arg);
+
 #endif

@@ -596,38 +596,18 @@ static const tf_block_def node_list_schema = {
 		       "takes no arguments.",
 };
 
-struct node_lister {
-	tfp_ctx *ctx;
-	tfp_lister *l;
-	tf_diags *d;
-};
-
-static int node_list_one(const json_t *m, void *arg)
-{
-	struct node_lister *a = arg;
-	const char *name = json_string_value(json_object_get(m, "server_name"));
-	tf_value *stub;
-	int rc;
-
-	if (!name || !*name)
-		return 0;
-	stub = tf_schema_empty_object(a->ctx->schema);
-	if (!stub) {
-		tf_diags_error(a->d, NULL, "Out of memory",
-			       "Listing cluster members");
-		return 1;
-	}
-	tf_value_object_set(stub, "name", tf_value_string(name));
-	rc = tfp_list_object(a->l, a->ctx, node_import, node_read, name, name,
-			     stub, a->d);
-	tf_value_unref(stub);
-	return rc;
-}
-
 static void node_list(tfp_ctx *ctx, const tf_value *config, tfp_lister *l,
 		      tf_diags *d)
 {
-	struct node_lister a = { .ctx = ctx, .l = l, .d = d };
+	lxd_name_lister a = {
+		.ctx = ctx,
+		.l = l,
+		.d = d,
+		.key = "server_name",
+		.what = "Listing cluster members",
+		.import = node_import,
+		.read = node_read,
+	};
 	lxd_client *c = lxd_ctx_client(ctx, d);
 	tfp_error err = { 0 };
 	bool clustered = false;
@@ -638,7 +618,7 @@ static void node_list(tfp_ctx *ctx, const tf_value *config, tfp_lister *l,
 	if (lxd_is_clustered(c, &clustered, &err) ||
 	    (clustered &&
 	     lxd_each_at(c, strdup("/1.0/cluster/members?recursion=1"),
-			 node_list_one, &a, &err)))
+			 lxd_list_by_name, &a, &err)))
 		lxd_diag(d, NULL, "Cannot list cluster members", &err,
 			 "Listing cluster members");
 }

@@ -843,41 +843,21 @@ static const tf_block_def pool_list_schema = {
 		       "The `config` block takes no arguments.",
 };
 
-struct pool_lister {
-	tfp_ctx *ctx;
-	tfp_lister *l;
-	tf_diags *d;
-};
-
-static int pool_list_one(const json_t *pool, void *arg)
-{
-	struct pool_lister *a = arg;
-	const char *name = json_string_value(json_object_get(pool, "name"));
-	tf_value *stub;
-	int rc;
-
-	if (!name || !*name)
-		return 0;
-	stub = tf_schema_empty_object(a->ctx->schema);
-	if (!stub) {
-		tf_diags_error(a->d, NULL, "Out of memory",
-			       "Listing storage pools");
-		return 1;
-	}
-	tf_value_object_set(stub, "name", tf_value_string(name));
-	rc = tfp_list_object(a->l, a->ctx, pool_import, pool_read, name, name,
-			     stub, a->d);
-	tf_value_unref(stub);
-	return rc;
-}
-
 /* One GET with recursion (the names, and nothing else, are used unless
  * include_resource: then each pool is imported and read as
  * `terraform import` would). */
 static void pool_list(tfp_ctx *ctx, const tf_value *config, tfp_lister *l,
 		      tf_diags *d)
 {
-	struct pool_lister a = { .ctx = ctx, .l = l, .d = d };
+	lxd_name_lister a = {
+		.ctx = ctx,
+		.l = l,
+		.d = d,
+		.key = "name",
+		.what = "Listing storage pools",
+		.import = pool_import,
+		.read = pool_read,
+	};
 	lxd_client *c = lxd_ctx_client(ctx, d);
 	tfp_error err = { 0 };
 
@@ -885,7 +865,7 @@ static void pool_list(tfp_ctx *ctx, const tf_value *config, tfp_lister *l,
 	if (!c)
 		return;
 	if (lxd_each_at(c, strdup("/1.0/storage-pools?recursion=1"),
-			pool_list_one, &a, &err))
+			lxd_list_by_name, &a, &err))
 		lxd_diag(d, NULL, "Cannot list storage pools", &err,
 			 "Listing storage pools");
 }
