@@ -3,9 +3,12 @@
  * Each exchange takes an easy handle from the client's idle list
  * (http_handles.h) and sets every option anew; a handle is never shared
  * between threads. Its open connection is reused by the next exchange of
- * the same client (keep-alive), except for a request that is not
- * idempotent or carries its own client certificate, which gets a fresh
- * connection. No TLS session reuse: every handshake is a full one, so the
+ * the same client (keep-alive), except for a request that carries its own
+ * client certificate, which gets a fresh connection. libcurl silently
+ * sends a request again on a new connection when a reused one turns out
+ * closed; for a request that is not idempotent that second copy is
+ * refused (prereq_cb) and the exchange fails as "sent, no answer", whose
+ * outcome the caller verifies (http_send.c). No TLS session reuse: every handshake is a full one, so the
  * pin is checked on every new connection, and a reused connection is one
  * this client pinned. Bounded: total and connect timeouts, the body cap, header
  * value length, and the stop flag checked by the progress callback. What a
@@ -23,6 +26,7 @@
 #include "provider/util/cleanup.h"
 
 #define WARNING_LOG_MAX 512 /* bytes of a Warning header logged */
+#define UNSAFE_REUSE_MAX_S 5L /* idle age of a connection a POST may reuse */
 
 /* State of one exchange, shared with the curl callbacks; owns what the
  * handle points at until curl_easy_cleanup. */
@@ -31,7 +35,9 @@ struct xfer {
 	char *buf;
 	size_t len, cap;
 	bool too_big;
-	bool sent; /* the pre-request callback ran */
+	bool sent;        /* the pre-request callback ran */
+	bool once;        /* not idempotent: may be sent only once */
+	bool resend_seen; /* libcurl's own resend was refused */
 	http_pin_state pin;
 	char *etag;
 	char *location;
@@ -179,6 +185,12 @@ static int prereq_cb(void *ud, char *conn_primary_ip, char *conn_local_ip,
 	(void)conn_local_ip;
 	(void)conn_primary_port;
 	(void)conn_local_port;
+	if (x->sent && x->once) {
+		/* libcurl's automatic resend after a reused connection
+		 * closed: the first copy may have reached the server. */
+		x->resend_seen = true;
+		return CURL_PREREQFUNC_ABORT;
+	}
 	x->sent = true;
 	return CURL_PREREQFUNC_OK;
 }
@@ -351,13 +363,16 @@ static int set_request(CURL *h, struct xfer *x, const http_request *req,
 
 	if (strcmp(req->method, "GET") != 0)
 		SETOPT(h, CURLOPT_CUSTOMREQUEST, req->method);
-	/* libcurl sends a request again by itself, on a new connection, when
-	 * a reused one turns out to be closed: never for a request that must
-	 * not be repeated blindly (its first copy's fate would be lost). A
-	 * request with its own client certificate is not mixed with others
-	 * either. */
-	if (http_method_kind_of(req->method) != HTTP_METHOD_IDEMPOTENT ||
-	    req->client_cert_pem)
+	/* A request that must not be repeated blindly may use a kept
+	 * connection (prereq_cb refuses libcurl's resend), but only one idle
+	 * for less than UNSAFE_REUSE_MAX_S: the longer a connection sat idle,
+	 * the likelier the server (or a proxy) closes it just as the request
+	 * goes out. A request with its own client certificate is not mixed
+	 * with others. */
+	x->once = http_method_kind_of(req->method) != HTTP_METHOD_IDEMPOTENT;
+	if (x->once)
+		SETOPT(h, CURLOPT_MAXAGE_CONN, UNSAFE_REUSE_MAX_S);
+	if (req->client_cert_pem)
 		SETOPT(h, CURLOPT_FRESH_CONNECT, 1L);
 	if (req->body) {
 		SETOPT(h, CURLOPT_POSTFIELDSIZE, (long)strlen(req->body));
@@ -445,6 +460,13 @@ static int perform(CURL *h, struct xfer *x, long timeout_ms,
 	CURLcode res = curl_easy_perform(h);
 	long status = 0, connects = 0;
 
+	if (res == CURLE_ABORTED_BY_CALLBACK && x->resend_seen) {
+		/* The kept connection closed after the request went out:
+		 * sent, no answer. */
+		res = CURLE_GOT_NOTHING;
+		snprintf(x->errbuf, sizeof(x->errbuf), "%s",
+			 "connection closed before an answer came");
+	}
 	if (res != CURLE_OK)
 		return fail(x,
 			    http__curl_class(res, x->sent, x->too_big,

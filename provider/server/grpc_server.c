@@ -79,9 +79,22 @@ struct srv_grpc {
 };
 
 /* Worker pool state. File-static rather than in srv_grpc so an exiting
- * worker never touches memory the poller may already have freed. */
+ * worker never touches memory the poller may already have freed.
+ *
+ * Workers are kept: one with nothing to do waits up to SRV_WORKER_IDLE_MS
+ * on pool_work for the next call before it ends. Terraform sends RPCs one
+ * at a time as its graph walk reaches each resource, so without this
+ * nearly every RPC paid for a thread (clone, stack, a malloc arena) that
+ * ended with it. dispatch() queues a call when a waiting worker is free
+ * to take it (pool_waiting > pool_queued), and starts a thread otherwise.
+ * Shutdown wakes every waiting worker (pool_stopping + broadcast). */
+#define SRV_WORKER_IDLE_MS 30000
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t pool_work;        /* a call was queued, or stopping */
+static pthread_once_t pool_work_once = PTHREAD_ONCE_INIT;
 static srv_call *pool_head, *pool_tail; /* arrived, waiting for a worker */
+static int pool_queued;                 /* length of that queue */
+static int pool_waiting;                /* workers blocked on pool_work */
 static srv_call *pool_dead;             /* reply could not be started */
 static int pool_workers;                /* running worker threads */
 static atomic_int pool_stopping;        /* shutdown began: skip queued work */
@@ -362,32 +375,24 @@ static void call_run(srv_call *c)
 	call_reply(c, (grpc_status_code)status, msg ? msg : "");
 }
 
-static void *worker_main(void *arg)
+/* pool_work waits on the monotonic clock (a wall-clock step must not end
+ * or stretch an idle wait). */
+static void pool_work_init(void)
 {
-	srv_call *c = arg;
+	pthread_condattr_t attr;
 
-	for (;;) {
-		call_run(c);
-		pthread_mutex_lock(&pool_lock);
-		c = pool_head;
-		if (c) {
-			pool_head = c->next;
-			if (!pool_head)
-				pool_tail = NULL;
-			c->next = NULL;
-		} else {
-			pool_workers--;
-			if (pool_nexited < SRV_EXITED_CAP)
-				pool_exited[pool_nexited++] = pthread_self();
-			else
-				pthread_detach(pthread_self());
-			if (pool_workers == 0)
-				pthread_cond_broadcast(&pool_idle);
-		}
-		pthread_mutex_unlock(&pool_lock);
-		if (!c)
-			return NULL;
-	}
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&pool_work, &attr);
+	pthread_condattr_destroy(&attr);
+}
+
+/* Wake every worker waiting for a call (shutdown). */
+static void pool_wake_all(void)
+{
+	pthread_mutex_lock(&pool_lock);
+	pthread_cond_broadcast(&pool_work);
+	pthread_mutex_unlock(&pool_lock);
 }
 
 /* Queue a call for the next free worker. pool_lock held. */
@@ -399,11 +404,63 @@ static void pool_append(srv_call *c)
 	else
 		pool_head = c;
 	pool_tail = c;
+	pool_queued++;
 }
 
-/* Hand an arrived call to a worker: a new (joinable) thread while fewer
- * than SRV_MAX_WORKERS run, else the FIFO that finishing workers drain.
- * Poller thread. */
+/* The next queued call, waiting for one at most SRV_WORKER_IDLE_MS while
+ * the server is not stopping. NULL when there is none: the caller is then
+ * no longer counted in pool_workers and must end. pool_lock held. */
+static srv_call *pool_next(void)
+{
+	struct timespec until;
+	srv_call *c;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += SRV_WORKER_IDLE_MS / 1000;
+	while (!pool_head && !atomic_load(&pool_stopping)) {
+		int rc;
+
+		pool_waiting++;
+		rc = pthread_cond_timedwait(&pool_work, &pool_lock, &until);
+		pool_waiting--;
+		if (rc == ETIMEDOUT)
+			break;
+	}
+	c = pool_head;
+	if (c) {
+		pool_head = c->next;
+		if (!pool_head)
+			pool_tail = NULL;
+		c->next = NULL;
+		pool_queued--;
+		return c;
+	}
+	pool_workers--;
+	if (pool_nexited < SRV_EXITED_CAP)
+		pool_exited[pool_nexited++] = pthread_self();
+	else
+		pthread_detach(pthread_self());
+	if (pool_workers == 0)
+		pthread_cond_broadcast(&pool_idle);
+	return NULL;
+}
+
+static void *worker_main(void *arg)
+{
+	srv_call *c = arg;
+
+	while (c) {
+		call_run(c);
+		pthread_mutex_lock(&pool_lock);
+		c = pool_next();
+		pthread_mutex_unlock(&pool_lock);
+	}
+	return NULL;
+}
+
+/* Hand an arrived call to a worker: a waiting worker if one is free, else
+ * a new (joinable) thread while fewer than SRV_MAX_WORKERS run, else the
+ * FIFO that finishing workers drain. Poller thread. */
 static void dispatch(srv_call *c)
 {
 	pthread_t tid;
@@ -411,8 +468,9 @@ static void dispatch(srv_call *c)
 
 	c->state = CALL_RUNNING;
 	pthread_mutex_lock(&pool_lock);
-	if (pool_workers >= SRV_MAX_WORKERS) {
+	if (pool_waiting > pool_queued || pool_workers >= SRV_MAX_WORKERS) {
 		pool_append(c);
+		pthread_cond_signal(&pool_work);
 		pthread_mutex_unlock(&pool_lock);
 		return;
 	}
@@ -432,6 +490,7 @@ static void dispatch(srv_call *c)
 	pool_workers--;
 	if (pool_workers > 0) {
 		pool_append(c);
+		pthread_cond_signal(&pool_work);
 		c = NULL;
 	}
 	pthread_mutex_unlock(&pool_lock);
@@ -451,6 +510,7 @@ static void begin_shutdown(srv_grpc *s, const char *why)
 	tfp_debug("Shutting down the plugin server (%s)", why);
 	s->shutting_down = 1;
 	atomic_store(&pool_stopping, 1);
+	pool_wake_all();
 	s->shutdown_started = gpr_now(GPR_CLOCK_MONOTONIC);
 	grpc_server_shutdown_and_notify(s->server, s->cq, &s->shutdown_tag);
 }
@@ -693,6 +753,7 @@ int srv__grpc_start(srv_grpc **out, const srv_config *cfg, const char *addr,
 	int listening, rc = -1;
 
 	*out = NULL;
+	pthread_once(&pool_work_once, pool_work_init);
 	gpr_set_log_function(grpc_log_hook);
 	grpc_init();
 	s = calloc(1, sizeof(*s));

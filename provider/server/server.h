@@ -9,7 +9,8 @@
  *     and listen on a unix socket in a private temp directory;
  *  3. print and flush "1|6|unix|<path>|grpc|<unpadded base64 DER>";
  *  4. serve: each registered call (unary or server-streaming) runs on its
- *     own worker thread so blocking handlers never stall each other; any
+ *     own worker thread (kept between calls) so blocking handlers never
+ *     stall each other; any
  *     other method is answered UNIMPLEMENTED at once;
  *     plugin.GRPCController/Shutdown ends the loop;
  *  5. shut down in gRPC's order, remove the socket, return the exit code.

@@ -429,12 +429,14 @@ static const srv_method child_methods[] = {
 	{ "/tfplugin6.Provider/ReadResource", SRV_UNARY, NULL },
 	{ "/tfplugin6.Provider/PlanResourceChange", SRV_UNARY, NULL },
 	{ "/tfplugin6.Provider/ImportResourceState", SRV_UNARY, NULL },
+	{ "/tfplugin6.Provider/GetFunctions", SRV_UNARY, NULL },
 };
 
 /* Stub: GetProviderSchema and PlanResourceChange echo the request,
  * ReadResource sleeps 200 ms then answers "slept", ImportResourceState
  * sleeps 5 s (a handler stuck past shutdown), ValidateProviderConfig
- * fails with INVALID_ARGUMENT. */
+ * fails with INVALID_ARGUMENT, GetFunctions answers the id of the thread
+ * that ran it. */
 static int child_handler(void *app, const srv_method *m, const uint8_t *req,
 			 size_t req_len, uint8_t **resp, size_t *resp_len,
 			 const char **status_msg)
@@ -449,6 +451,14 @@ static int child_handler(void *app, const srv_method *m, const uint8_t *req,
 	if (strcmp(method, "/tfplugin6.Provider/ImportResourceState") == 0) {
 		sleep(5);
 		return SRV_STATUS_OK;
+	}
+	if (strcmp(method, "/tfplugin6.Provider/GetFunctions") == 0) {
+		char tid[32];
+		int n = snprintf(tid, sizeof(tid), "%ld", (long)gettid());
+
+		*resp = (uint8_t *)strdup(tid);
+		*resp_len = *resp ? (size_t)n : 0;
+		return *resp ? SRV_STATUS_OK : SRV_STATUS_INTERNAL;
 	}
 	if (strcmp(method, "/tfplugin6.Provider/ReadResource") == 0) {
 		struct timespec ts = { 0, 200 * 1000 * 1000 };
@@ -1037,6 +1047,39 @@ static int path_exists(const char *p)
 /* The checks every server mode shares: unknown methods, echo, handler
  * errors, concurrency, a large message, then Shutdown and a clean exit
  * that removes the socket directory. */
+/* Sequential calls, as Terraform sends them during a walk, are run by a
+ * worker kept from the previous call rather than by a new thread each:
+ * six calls 50 ms apart see at most two thread ids (one extra allowed for
+ * a worker that had not yet started waiting when the next call came). */
+static void check_workers_kept(client *cl)
+{
+	char *body = NULL;
+	size_t body_len = 0;
+	long tids[6];
+	int distinct = 0;
+
+	for (int i = 0; i < 6; i++) {
+		struct timespec gap = { 0, 50 * 1000 * 1000 };
+
+		nanosleep(&gap, NULL);
+		assert_int_equal(call1(cl, "/tfplugin6.Provider/GetFunctions",
+				       "", 0, &body, &body_len, NULL),
+				 GRPC_STATUS_OK);
+		assert_non_null(body);
+		tids[i] = strtol(body, NULL, 10);
+		assert_true(tids[i] > 0);
+		free(body);
+		body = NULL;
+		distinct++;
+		for (int j = 0; j < i; j++)
+			if (tids[j] == tids[i]) {
+				distinct--;
+				break;
+			}
+	}
+	assert_true(distinct <= 2);
+}
+
 static void exercise_server(child *c, client *cl, int expect_shutdown_exit)
 {
 	static const char *const unknown[] = {
@@ -1057,6 +1100,10 @@ static void exercise_server(child *c, client *cl, int expect_shutdown_exit)
 	for (i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++)
 		assert_int_equal(call1(cl, unknown[i], "", 0, NULL, NULL, NULL),
 				 GRPC_STATUS_UNIMPLEMENTED);
+
+	/* Before the burst below leaves up to 64 workers waiting, any of
+	 * which may take the next call. */
+	check_workers_kept(cl);
 
 	assert_int_equal(call1(cl, "/tfplugin6.Provider/GetProviderSchema",
 			       "hello", 5, &body, &body_len, NULL),
