@@ -10,7 +10,7 @@ PACKAGES=(
 	build-essential pkg-config clang libclang-rt-14-dev clang-format cppcheck
 	libgrpc-dev libprotobuf-c-dev protobuf-c-compiler
 	libabsl-dev libre2-dev libc-ares-dev zlib1g-dev
-	libcurl4-openssl-dev libjansson-dev libssl-dev libcmocka-dev
+	libjansson-dev libssl-dev libcmocka-dev
 	libmsgpack-dev libyaml-dev
 	lxd lxd-client iptables nftables
 	openvswitch-switch ovn-central ovn-host
