@@ -21,29 +21,41 @@ BUILD        ?= build
 CC           ?= cc
 OPT          ?= -O2
 SAN          ?=
-PKGS         := grpc libprotobuf-c libcurl jansson msgpack yaml-0.1 openssl
+PKGS         := grpc libprotobuf-c jansson msgpack yaml-0.1 openssl
 PLUGIN_DIR   ?= $(HOME)/.terraform.d/plugins/registry.terraform.io/lxdcapi
 FUZZ_SECONDS ?= 60
+# Debian's curl source package (tests/deps.sh fetches it there).
+CURL_SRC     ?= /var/cache/lxdcapi/curl-src
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN    := -Wall -Wextra -Werror -Wformat=2 -Wvla -Wstrict-prototypes \
            -Wno-missing-field-initializers
+# The minimal libcurl (provider/http/curl-min/build.sh): one build for all
+# variants (not instrumented, like OpenSSL), its headers before any system
+# include directory.
+CURL_DIR   := build/curl
+CURL_STAMP := $(CURL_DIR)/stamp
+CURL_LIB   := $(CURL_DIR)/lib/libcurl.a
+
 CFLAGS  := -std=gnu11 $(WARN) -g $(OPT) $(SAN) -D_GNU_SOURCE -pthread \
-           -I. -I$(BUILD)/gen $(PKG_CFLAGS) -MMD -MP
+           -I. -I$(BUILD)/gen -I$(CURL_DIR)/include $(PKG_CFLAGS) -MMD -MP
 LDFLAGS := $(SAN) -pthread -Wl,--as-needed -Wl,-O1
 # Linking (see docs/internals/architecture.md, "Start-up cost"):
 # - gRPC core with its abseil/re2/upb/c-ares deps, protobuf-c, jansson,
 #   msgpack-c and libyaml are linked from Debian's static archives: the
 #   shared gRPC alone is ~50 shared objects and 12k symbol lookups at every
 #   start, and Terraform starts the provider several times per command.
+# - libcurl is a minimal static build of Debian's curl source
+#   (provider/http/curl-min/build.sh): HTTP(S) over OpenSSL, unix sockets,
+#   proxies; none of the protocol and auth libraries Debian's libcurl4
+#   loads (28 shared objects).
 # - OpenSSL, libstdc++ and libc stay shared (libcurl uses the same OpenSSL).
-# - libcurl is not linked: provider/http/curl_lazy.c loads it on first use.
 STATIC_PKGS := $(filter -lgrpc -laddress_sorting -lre2 -lupb -lcares -lz -lgpr -labsl_%, \
                  $(shell pkg-config --static --libs grpc 2>/dev/null)) \
                -lprotobuf-c -ljansson -lmsgpackc -lyaml
-LIBS    := -Wl,-Bstatic $(STATIC_PKGS) -Wl,-Bdynamic \
+LIBS    := $(CURL_LIB) -Wl,-Bstatic $(STATIC_PKGS) -Wl,-Bdynamic \
            -lssl -lcrypto -lstdc++ -ldl -lrt -latomic -lm
 
 PROTOS  := proto/tfplugin6.proto proto/grpc_controller.proto \
@@ -81,7 +93,7 @@ $(BUILD)/obj/schema/%.o: schema/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/obj/%.o: %.c $(GEN_H)
+$(BUILD)/obj/%.o: %.c $(GEN_H) | $(CURL_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -89,12 +101,17 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BIN): $(BUILD)/obj/provider/main.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(BIN): $(BUILD)/obj/provider/main.o $(LIB) $(CURL_STAMP)
+	$(CC) $(LDFLAGS) -o $@ $(filter-out $(CURL_STAMP),$^) $(LIBS)
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB) $(CURL_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
+	$(CC) $(LDFLAGS) -o $@ $(filter-out $(CURL_STAMP),$^) $(LIBS) -lcmocka
+
+# The stamp is written last; the script does nothing when it is current.
+# `+`: curl's make takes its jobs from this make's jobserver.
+$(CURL_STAMP): provider/http/curl-min/build.sh $(wildcard $(CURL_SRC)/curl_*.dsc)
+	+@provider/http/curl-min/build.sh $(CURL_SRC) $(CURL_DIR)
 
 # Every unit suite; prints a closing "N passed, N failed" line.
 unit: $(BIN) $(TEST_BIN)

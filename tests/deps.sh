@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # deps.sh — install the Debian packages the build and the tests need (only
 # when something is missing: one `apt-get update`, one `apt-get install`),
-# then check that Terraform >= 1.11 is installed. Quiet when all is present.
-# Exits non-zero on any failure.
+# fetch Debian's curl source package (only when not yet fetched: see
+# CURL_SRC_CACHE), then check that Terraform >= 1.11 is installed. Quiet
+# when all is present. Exits non-zero on any failure.
 set -euo pipefail
 
 PACKAGES=(
 	build-essential pkg-config clang libclang-rt-14-dev clang-format cppcheck
 	libgrpc-dev libprotobuf-c-dev protobuf-c-compiler
 	libabsl-dev libre2-dev libc-ares-dev zlib1g-dev
-	libcurl4-openssl-dev libjansson-dev libssl-dev libcmocka-dev
+	libjansson-dev libssl-dev libcmocka-dev
 	libmsgpack-dev libyaml-dev
 	lxd lxd-client iptables nftables
 	openvswitch-switch ovn-central ovn-host
@@ -108,9 +109,104 @@ if ((${#missing[@]} + ${#missing_incus[@]} > 0)); then
 	((${#still[@]} == 0)) || die "still not installed after apt-get: ${still[*]}"
 fi
 
+# Debian's curl source package, from which the build makes the minimal
+# static libcurl the binary links (provider/http/curl-min/build.sh unpacks
+# it with dpkg-source, so Debian's patches apply; build-essential brings
+# dpkg-dev). Kept outside the repository, in CURL_SRC_CACHE (the Makefile's
+# CURL_SRC must name the same directory): the version of the installed
+# libcurl4, so that the static copy follows Debian's security updates of
+# curl (then the build rebuilds it), or the newest one the archive has if
+# it no longer has that version. Nothing is fetched while the cache holds
+# the installed version. Remove the directory to fetch again.
+CURL_SRC_CACHE=${CURL_SRC_CACHE:-/var/cache/lxdcapi/curl-src}
+curl_src_updated=0
+
+# has_deb_src CODENAME — 0 when some apt source has deb-src for CODENAME
+# (one-line .list style or a deb822 .sources paragraph).
+has_deb_src() {
+	local codename=$1 f
+	grep -Eqs "^[[:space:]]*deb-src([[:space:]]+\[[^]]*\])?[[:space:]]+[^[:space:]]+[[:space:]]+$codename([[:space:]]|\$)" \
+		/etc/apt/sources.list /etc/apt/sources.list.d/*.list && return 0
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[[ -r $f ]] || continue
+		awk -v s="$codename" 'BEGIN { RS = ""; found = 1 }
+			$0 ~ /(^|\n)Types:[^\n]*deb-src/ &&
+			$0 ~ ("(^|\n)Suites:[^\n]*[[:space:]]" s "([[:space:]]|\n|$)") { found = 0 }
+			END { exit found }' "$f" && return 0
+	done
+	return 1
+}
+
+# fetch_curl_source [VERSION] — (root) replace CURL_SRC_CACHE with the curl
+# source package of VERSION (default: the newest); adds deb-src for this
+# release to the apt sources when none exists. Non-zero when apt cannot get
+# it (the cache is then unchanged); dies on anything else.
+fetch_curl_source() {
+	local dir=$CURL_SRC_CACHE codename="" tmp f=/etc/apt/sources.list.d/lxdcapi-src.sources
+	echo "deps.sh: fetching Debian's curl source package${1:+ $1} into $dir"
+	if ((!curl_src_updated)); then
+		# shellcheck disable=SC1091
+		[[ -r /etc/os-release ]] && codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+		[[ -n $codename ]] || die "cannot read the Debian release name from /etc/os-release"
+		if ! has_deb_src "$codename"; then
+			echo "deps.sh: adding deb-src for $codename to the apt sources ($f)"
+			printf '%s\n' "Types: deb-src" "URIs: http://deb.debian.org/debian" \
+				"Suites: $codename $codename-updates" "Components: main" \
+				"Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" "" \
+				"Types: deb-src" "URIs: http://deb.debian.org/debian-security" \
+				"Suites: $codename-security" "Components: main" \
+				"Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" >"$f" ||
+				die "cannot write $f"
+		fi
+		timeout 900 apt-get update -q || die "apt-get update failed"
+		curl_src_updated=1
+	fi
+	mkdir -p "${dir%/*}" || die "cannot create ${dir%/*}"
+	tmp=$(mktemp -d "${dir%/*}/.curl-src.XXXXXX") || die "cannot create a directory in ${dir%/*}"
+	# Downloaded as root into tmp (the _apt user cannot write there); apt
+	# checks every file against the signed archive index.
+	if ! (cd "$tmp" && timeout 900 apt-get source -q --download-only \
+		-o APT::Sandbox::User=root "curl${1:+=$1}") ||
+		! compgen -G "$tmp/curl_*.dsc" >/dev/null; then
+		rm -rf "$tmp"
+		return 1
+	fi
+	if ! { chmod 0755 "$tmp" && rm -rf "$dir" && mv "$tmp" "$dir"; }; then
+		die "cannot move the curl source into $dir"
+	fi
+}
+
+# ensure_curl_source — make CURL_SRC_CACHE hold the curl source package
+# (see above). When the installed libcurl4 changed but the archive does not
+# have its source, the cache is kept, with one warning per version (a
+# marker file in the cache remembers it).
+ensure_curl_source() {
+	local dir=$CURL_SRC_CACHE want have="" dsc
+	want=$(dpkg-query -W -f='${Version}' libcurl4 2>/dev/null || true)
+	dsc=$(compgen -G "$dir/curl_*.dsc" | head -n 1 || true)
+	if [[ -n $dsc ]]; then
+		have=$(sed -n 's/^Version: //p' "$dsc")
+		[[ -z $want || $have == "$want" || -e $dir/.unavailable-$want ]] && return 0
+		[[ $(id -u) == 0 ]] || {
+			echo "deps.sh: WARNING: curl source $have in $dir, installed libcurl4 is $want (not root: not fetching)" >&2
+			return 0
+		}
+		if ! fetch_curl_source "$want"; then
+			echo "deps.sh: WARNING: the archive has no curl source $want: keeping $have in $dir" >&2
+			: >"$dir/.unavailable-$want"
+		fi
+		return 0
+	fi
+	[[ $(id -u) == 0 ]] || die "Debian's curl source package is not in $dir and not root: cannot fetch it"
+	{ [[ -n $want ]] && fetch_curl_source "$want"; } || fetch_curl_source ||
+		die "apt-get source curl failed (deb-src sources: /etc/apt/sources.list.d/lxdcapi-src.sources)"
+}
+ensure_curl_source
+
 # Commands the build and the tests call directly.
 for c in cc clang pkg-config protoc-c lxd lxc ip curl jq openssl ovsdb-tool \
-	ovs-vswitchd ovn-northd ovn-controller iptables setsid timeout kubectl protoc clang-format cppcheck; do
+	ovs-vswitchd ovn-northd ovn-controller iptables setsid timeout kubectl protoc clang-format cppcheck \
+	dpkg-source dpkg-buildflags; do
 	command -v "$c" >/dev/null 2>&1 || die "command '$c' not found after installing packages"
 done
 for c in "$INCUSD" /usr/bin/incus; do

@@ -1,4 +1,4 @@
-/* One HTTP exchange over libcurl (loaded lazily by curl_lazy.c).
+/* One HTTP exchange over libcurl (the static minimal build, curl-min/).
  *
  * Each exchange takes an easy handle from the client's idle list
  * (http_handles.h) and sets every option anew; a handle is never shared

@@ -8,7 +8,7 @@
  *   http_errors.c   the failure model: class -> tfp_code, messages, the
  *                   HTTP status table, libcurl results -> classes
  *   http_breaker.c, http_policy.c, retry_after.c, http_tls.c,
- *   http_handles.c, curl_lazy.c
+ *   http_handles.c
  */
 #ifndef TFP_HTTP_INTERNAL_H
 #define TFP_HTTP_INTERNAL_H
