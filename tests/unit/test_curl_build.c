@@ -3,7 +3,8 @@
  * the code compiles against, have exactly the protocols and features that
  * script promises (HTTP and HTTPS over OpenSSL, unix sockets, proxies, the
  * threaded resolver), Debian's default CA locations, and no shared libcurl
- * may be mapped in the process. */
+ * (nor libssl, libcrypto, libstdc++: static as well) may be mapped in the
+ * process. */
 #include <link.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -112,25 +113,53 @@ static void test_options_and_default_ca(void **state)
 	curl_easy_cleanup(h);
 }
 
-static int find_libcurl(struct dl_phdr_info *info, size_t size, void *ud)
+/* dl_iterate_phdr callback: stops at the first object whose name holds
+ * the substring in m->what and records that name. */
+struct mapped {
+	const char *what;
+	const char *found;
+};
+
+static int find_mapped(struct dl_phdr_info *info, size_t size, void *ud)
 {
+	struct mapped *m = ud;
+
 	(void)size;
-	if (info->dlpi_name && strstr(info->dlpi_name, "libcurl")) {
-		*(const char **)ud = info->dlpi_name;
+	if (info->dlpi_name && strstr(info->dlpi_name, m->what)) {
+		m->found = info->dlpi_name;
 		return 1;
 	}
 	return 0;
 }
 
+static void assert_not_mapped(const char *what)
+{
+	struct mapped m = { what, NULL };
+
+	dl_iterate_phdr(find_mapped, &m);
+	if (m.found)
+		printf("mapped: %s\n", m.found);
+	assert_null(m.found);
+}
+
 static void test_no_shared_libcurl(void **state)
 {
-	const char *found = NULL;
-
 	(void)state;
-	dl_iterate_phdr(find_libcurl, &found);
-	if (found)
-		printf("mapped: %s\n", found);
-	assert_null(found);
+	assert_not_mapped("libcurl");
+}
+
+/* OpenSSL is linked static (Makefile, "Linking"): one copy serves gRPC and
+ * libcurl. libstdc++ and libgcc_s too, except that the sanitizer runtimes
+ * of an instrumented build bring their own. */
+static void test_no_shared_openssl_or_cxx(void **state)
+{
+	(void)state;
+	assert_not_mapped("libssl");
+	assert_not_mapped("libcrypto");
+#if !defined(__SANITIZE_ADDRESS__)
+	assert_not_mapped("libstdc++");
+	assert_not_mapped("libgcc_s");
+#endif
 }
 
 int main(void)
@@ -141,6 +170,7 @@ int main(void)
 		cmocka_unit_test(test_features),
 		cmocka_unit_test(test_options_and_default_ca),
 		cmocka_unit_test(test_no_shared_libcurl),
+		cmocka_unit_test(test_no_shared_openssl_or_cxx),
 	};
 	int rc = cmocka_run_group_tests_name("curl_build", tests, NULL, NULL);
 
