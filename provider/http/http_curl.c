@@ -25,7 +25,7 @@
 #include "provider/log.h"
 #include "provider/util/cleanup.h"
 
-#define WARNING_LOG_MAX 512 /* bytes of a Warning header logged */
+#define WARNING_LOG_MAX 512   /* bytes of a Warning header logged */
 #define UNSAFE_REUSE_MAX_S 5L /* idle age of a connection a POST may reuse */
 
 /* State of one exchange, shared with the curl callbacks; owns what the

@@ -90,7 +90,7 @@ struct srv_grpc {
  * Shutdown wakes every waiting worker (pool_stopping + broadcast). */
 #define SRV_WORKER_IDLE_MS 30000
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t pool_work;        /* a call was queued, or stopping */
+static pthread_cond_t pool_work; /* a call was queued, or stopping */
 static pthread_once_t pool_work_once = PTHREAD_ONCE_INIT;
 static srv_call *pool_head, *pool_tail; /* arrived, waiting for a worker */
 static int pool_queued;                 /* length of that queue */

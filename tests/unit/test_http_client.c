@@ -1433,7 +1433,8 @@ int main(void)
 		cmocka_unit_test(test_http_curl_eof_after_send),
 		cmocka_unit_test(test_http_curl_get_retried_after_eof),
 		cmocka_unit_test(test_http_curl_connection_reuse),
-		cmocka_unit_test(test_http_curl_post_not_resent_on_kept_connection),
+		cmocka_unit_test(
+			test_http_curl_post_not_resent_on_kept_connection),
 		cmocka_unit_test(test_http_curl_timeout_opens_breaker),
 		cmocka_unit_test(test_http_client_new_validation),
 	};
