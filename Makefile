@@ -90,15 +90,26 @@ $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: proto/%.proto
 	@mkdir -p $(BUILD)/gen
 	protoc-c --c_out=$(BUILD)/gen -Iproto $<
 
+# Objects and binaries are redone when the flags change (another OPT or
+# SAN, a new library list), not only when sources do: the stamp holds the
+# flags of the last build and is rewritten only when they differ.
+FLAGS_STAMP := $(BUILD)/flags
+FLAGS_NOW   := $(CC) | $(CFLAGS) | $(LDFLAGS) | $(LIBS)
+$(FLAGS_STAMP): FORCE
+	@mkdir -p $(BUILD)
+	@printf '%s\n' '$(FLAGS_NOW)' | cmp -s - $@ || \
+	  printf '%s\n' '$(FLAGS_NOW)' >$@
+STAMPS := $(CURL_STAMP) $(FLAGS_STAMP)
+
 # Generated code is not ours to warn about beyond the basics.
-$(BUILD)/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c
+$(BUILD)/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c $(FLAGS_STAMP)
 	$(CC) -std=gnu11 -g $(OPT) $(SAN) -I$(BUILD)/gen $(PKG_CFLAGS) -c $< -o $@
 
-$(BUILD)/obj/schema/%.o: schema/%.c
+$(BUILD)/obj/schema/%.o: schema/%.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/obj/%.o: %.c $(GEN_H) | $(CURL_STAMP)
+$(BUILD)/obj/%.o: %.c $(GEN_H) $(FLAGS_STAMP) | $(CURL_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -106,12 +117,12 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BIN): $(BUILD)/obj/provider/main.o $(LIB) $(CURL_STAMP)
-	$(CC) $(LDFLAGS) -o $@ $(filter-out $(CURL_STAMP),$^) $(LIBS)
+$(BIN): $(BUILD)/obj/provider/main.o $(LIB) $(STAMPS)
+	$(CC) $(LDFLAGS) -o $@ $(filter-out $(STAMPS),$^) $(LIBS)
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB) $(CURL_STAMP)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB) $(STAMPS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(filter-out $(CURL_STAMP),$^) $(LIBS) -lcmocka
+	$(CC) $(LDFLAGS) -o $@ $(filter-out $(STAMPS),$^) $(LIBS) -lcmocka
 
 # The stamp is written last; the script does nothing when it is current.
 # `+`: curl's make takes its jobs from this make's jobserver.
