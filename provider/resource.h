@@ -116,8 +116,11 @@ typedef struct tfp_resource {
 		       tf_diags *d);
 
 	/* Optional: rewrite raw JSON state written by schema version
-	 * `from_version` (< version) into the current shape, in place.
-	 * Without it, only the current version is accepted. */
+	 * `from_version` into the current shape, in place. Called only with
+	 * 0 <= from_version < version and `state` a JSON object
+	 * (rpc_upgrade_raw refuses anything else, naming the resource
+	 * type and the way out). Without it, only the current version is
+	 * accepted. */
 	int (*upgrade)(int64_t from_version, json_t *state, tf_diags *d);
 
 	/* Optional: take over a state another provider wrote (`src` says

@@ -1068,16 +1068,6 @@ static int cluster_upgrade(int64_t from_version, json_t *state, tf_diags *d)
 {
 	const char *key;
 
-	if (from_version < 0 || from_version > 1 || !json_is_object(state)) {
-		tf_diags_error(
-			d, NULL, "Unsupported k8s_cluster state",
-			"The stored k8s_cluster state has schema version "
-			"%lld, which this provider cannot upgrade (it knows "
-			"0 to 2). Remove it with `terraform state rm` and "
-			"import the cluster again.",
-			(long long)from_version);
-		return -1;
-	}
 	if (from_version == 0 && json_object_get(state, "kubeconfig")) {
 		json_object_del(state, "kubeconfig");
 		tfp_info(

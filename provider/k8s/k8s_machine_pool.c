@@ -936,16 +936,8 @@ static int pool_upgrade(int64_t from_version, json_t *state, tf_diags *d)
 {
 	json_t *t;
 
-	if (from_version != 0 || !json_is_object(state)) {
-		tf_diags_error(
-			d, NULL, "Unsupported k8s_machine_pool state",
-			"The stored k8s_machine_pool state has schema version "
-			"%lld, which this provider cannot upgrade (it knows 0 "
-			"and 1). Remove it with `terraform state rm` and "
-			"import the pool again.",
-			(long long)from_version);
-		return -1;
-	}
+	(void)from_version; /* 0: the only older version */
+	(void)d;
 	t = json_incref(json_object_get(state, "taint"));
 	json_object_del(state, "taint");
 	if (json_is_array(t) && json_array_size(t) > 0)

@@ -630,16 +630,8 @@ static int node_upgrade(int64_t from_version, json_t *state, tf_diags *d)
 {
 	json_t *jt = json_object_get(state, "join_target");
 
-	if (from_version != 0 || !json_is_object(state)) {
-		tf_diags_error(
-			d, NULL, "Unsupported lxd_node state",
-			"The stored lxd_node state has schema version %lld, "
-			"which this provider cannot upgrade (it knows 0 and "
-			"1). Remove it with `terraform state rm` and import "
-			"the member again.",
-			(long long)from_version);
-		return -1;
-	}
+	(void)from_version; /* 0: the only older version */
+	(void)d;
 	if (json_is_object(jt)) {
 		json_object_set_new(jt, "client_key", json_null());
 		json_object_set_new(jt, "password", json_null());

@@ -26,6 +26,15 @@ static char *upgrade_text(const char *type_name, const char *what,
 			       what, type_name, jerr.text, jerr.line);
 		return NULL;
 	}
+	if (!json_is_object(j)) {
+		tf_diags_error(d, NULL, "Corrupt state",
+			       "The stored %s of this %s is not a JSON object. "
+			       "Remove it with `terraform state rm` and import "
+			       "the object again.",
+			       what, type_name);
+		json_decref(j);
+		return NULL;
+	}
 	if (hook(version, j, d) == 0 && !tf_diags_has_error(d)) {
 		text = json_dumps(j, JSON_COMPACT);
 		if (!text)
@@ -56,11 +65,15 @@ tf_value *rpc_upgrade_raw(const char *type_name, const char *what,
 		return NULL;
 	}
 	if (version < current) {
-		if (!hook) {
+		if (!hook || version < 0) {
 			tf_diags_error(d, NULL, "Unsupported state version",
 				       "The %s of this %s has version %lld, "
-				       "which this provider cannot upgrade.",
-				       what, type_name, (long long)version);
+				       "which this provider cannot upgrade (it "
+				       "knows versions %s%lld). Remove it with "
+				       "`terraform state rm` and import the "
+				       "object again.",
+				       what, type_name, (long long)version,
+				       hook ? "0 to " : "", (long long)current);
 			return NULL;
 		}
 		text = upgrade_text(type_name, what, version, hook, raw, d);

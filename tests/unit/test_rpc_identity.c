@@ -637,6 +637,11 @@ static void test_upgrade_identity(void **state)
 			    "ERROR: State written by a newer provider");
 	assert_string_equal(upgrade_identity("fake_net", 1, "{\"name\":"),
 			    "ERROR: Corrupt state");
+	/* The hook only ever sees 0 <= version < current and an object. */
+	assert_string_equal(upgrade_identity("fake_net", -1, "{}"),
+			    "ERROR: Unsupported state version");
+	assert_string_equal(upgrade_identity("fake_net", 0, "[\"s\",\"a\"]"),
+			    "ERROR: Corrupt state");
 	assert_string_equal(upgrade_identity("fake_net", 1,
 					     "{\"scope\":\"s\",\"x\":\"a\"}"),
 			    "ERROR: Corrupt state");
