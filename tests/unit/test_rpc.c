@@ -18,6 +18,8 @@
 #include "schema/codec.h"
 #include "schema/tf_err.h"
 
+#include "rpc_fixture.h"
+
 /* ---- the fake provider ------------------------------------------------ */
 
 static const tf_attr_def thing_attrs[] = {
@@ -172,27 +174,9 @@ static tf_type *thing_type;
 
 static int setup(void **state)
 {
-	char err[256];
-
 	(void)state;
-	app = rpc_app_new(&fake, err, sizeof(err));
-	assert_non_null(app);
+	app = rpcfx_app(&fake, true); /* a null endpoint */
 	thing_type = tf_schema_type(app->res[0].schema);
-	/* Configure with a null endpoint. */
-	{
-		Tfplugin6__ConfigureProvider__Request rq =
-			TFPLUGIN6__CONFIGURE_PROVIDER__REQUEST__INIT;
-		uint8_t *req, *resp = NULL;
-		size_t len, rlen;
-		const char *msg = NULL;
-
-		RPC_PACK(x, &rq, &req, &len);
-		assert_int_equal(rpc_handle(app, M "ConfigureProvider", req,
-					    len, &resp, &rlen, &msg),
-				 SRV_STATUS_OK);
-		free(req);
-		free(resp);
-	}
 	return 0;
 }
 
@@ -216,50 +200,19 @@ static tf_value *thing_value(const char *name, int64_t size, const char *id)
 	return v;
 }
 
-static Tfplugin6__DynamicValue *dv(const tf_value *v)
-{
-	Tfplugin6__DynamicValue *d = calloc(1, sizeof(*d));
-
-	tfplugin6__dynamic_value__init(d);
-	assert_int_equal(tf_msgpack_encode(v, &d->msgpack.data,
-					   &d->msgpack.len),
-			 TF_OK);
-	return d;
-}
-
-static void dv_free(Tfplugin6__DynamicValue *d)
-{
-	if (d)
-		free(d->msgpack.data);
-	free(d);
-}
-
 static tf_value *undv(const Tfplugin6__DynamicValue *d)
 {
-	tf_value *v = NULL;
-	char err[128];
-
-	assert_non_null(d);
-	assert_int_equal(tf_msgpack_decode(d->msgpack.data, d->msgpack.len,
-					   thing_type, &v, err, sizeof(err)),
-			 TF_OK);
-	return v;
+	return rpcfx_undv(d, thing_type);
 }
 
 /* Call `method` with a packed message; return the reply bytes. */
 static uint8_t *call(const char *method, const ProtobufCMessage *rq,
 		     size_t *rlen)
 {
-	uint8_t *req, *resp = NULL;
-	size_t len;
-	const char *msg = NULL;
-
-	RPC_PACK(x, rq, &req, &len);
-	assert_int_equal(rpc_handle(app, method, req, len, &resp, rlen, &msg),
-			 SRV_STATUS_OK);
-	free(req);
-	return resp;
+	return rpcfx_call(app, method, rq, rlen);
 }
+
+/* Call `method` with a packed message; return the reply bytes. */
 
 /* ---- tests ------------------------------------------------------------- */
 
@@ -467,9 +420,9 @@ static void test_rpc_plan_create_and_replace(void **state)
 	(void)state;
 	/* Create: the computed id is planned unknown. */
 	rq.type_name = (char *)"fake_thing";
-	rq.prior_state = dv(null);
-	rq.proposed_new_state = dv(cfg);
-	rq.config = dv(cfg);
+	rq.prior_state = rpcfx_dv(null);
+	rq.proposed_new_state = rpcfx_dv(cfg);
+	rq.config = rpcfx_dv(cfg);
 	b = call(M "PlanResourceChange", &rq.base, &rlen);
 	rs = RPC_UNPACK(tfplugin6__plan_resource_change__response, rlen, b);
 	assert_int_equal(rs->n_diagnostics, 0);
@@ -479,10 +432,10 @@ static void test_rpc_plan_create_and_replace(void **state)
 	tf_value_unref(planned);
 	RPC_FREE(rs);
 	free(b);
-	dv_free(rq.prior_state);
+	rpcfx_dv_free(rq.prior_state);
 
 	/* Rename: requires replacement at ["name"], private carried over. */
-	rq.prior_state = dv(prior);
+	rq.prior_state = rpcfx_dv(prior);
 	rq.prior_private.data = (uint8_t *)"keep";
 	rq.prior_private.len = 4;
 	b = call(M "PlanResourceChange", &rq.base, &rlen);
@@ -496,9 +449,9 @@ static void test_rpc_plan_create_and_replace(void **state)
 	RPC_FREE(rs);
 	free(b);
 
-	dv_free(rq.prior_state);
-	dv_free(rq.proposed_new_state);
-	dv_free(rq.config);
+	rpcfx_dv_free(rq.prior_state);
+	rpcfx_dv_free(rq.proposed_new_state);
+	rpcfx_dv_free(rq.config);
 	tf_value_unref(null);
 	tf_value_unref(cfg);
 	tf_value_unref(prior);
@@ -515,15 +468,15 @@ static Tfplugin6__ApplyResourceChange__Response *apply(const tf_value *prior,
 	size_t rlen;
 
 	rq.type_name = (char *)"fake_thing";
-	rq.prior_state = dv(prior);
-	rq.planned_state = dv(planned);
-	rq.config = dv(config);
+	rq.prior_state = rpcfx_dv(prior);
+	rq.planned_state = rpcfx_dv(planned);
+	rq.config = rpcfx_dv(config);
 	*bytes = call(M "ApplyResourceChange", &rq.base, &rlen);
 	rs = RPC_UNPACK(tfplugin6__apply_resource_change__response, rlen,
 			*bytes);
-	dv_free(rq.prior_state);
-	dv_free(rq.planned_state);
-	dv_free(rq.config);
+	rpcfx_dv_free(rq.prior_state);
+	rpcfx_dv_free(rq.planned_state);
+	rpcfx_dv_free(rq.config);
 	return rs;
 }
 
@@ -574,7 +527,7 @@ static void test_rpc_read_gone_and_private_echo(void **state)
 
 	(void)state;
 	rq.type_name = (char *)"fake_thing";
-	rq.current_state = dv(cur);
+	rq.current_state = rpcfx_dv(cur);
 	rq.private_.data = (uint8_t *)"opaque";
 	rq.private_.len = 6;
 	b = call(M "ReadResource", &rq.base, &rlen);
@@ -589,7 +542,7 @@ static void test_rpc_read_gone_and_private_echo(void **state)
 	assert_memory_equal(rs->private_.data, "opaque", 6);
 	RPC_FREE(rs);
 	free(b);
-	dv_free(rq.current_state);
+	rpcfx_dv_free(rq.current_state);
 	tf_value_unref(cur);
 }
 

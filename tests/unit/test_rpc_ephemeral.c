@@ -19,6 +19,8 @@
 #include "schema/codec.h"
 #include "schema/tf_err.h"
 
+#include "rpc_fixture.h"
+
 /* ---- the fake provider ------------------------------------------------ */
 
 static const tf_attr_def secret_attrs[] = {
@@ -141,38 +143,11 @@ static const tfp_provider fake = {
 static rpc_app *app;
 static tf_type *secret_type;
 
-static uint8_t *call_app(rpc_app *a, const char *method,
-			 const ProtobufCMessage *rq, size_t *rlen)
-{
-	uint8_t *req, *resp = NULL;
-	size_t len;
-	const char *msg = NULL;
-
-	RPC_PACK(x, rq, &req, &len);
-	assert_int_equal(rpc_handle(a, method, req, len, &resp, rlen, &msg),
-			 SRV_STATUS_OK);
-	free(req);
-	return resp;
-}
-
-static void configure(rpc_app *a)
-{
-	Tfplugin6__ConfigureProvider__Request rq =
-		TFPLUGIN6__CONFIGURE_PROVIDER__REQUEST__INIT;
-	size_t rlen;
-
-	free(call_app(a, M "ConfigureProvider", &rq.base, &rlen));
-}
-
 static int setup(void **state)
 {
-	char err[256];
-
 	(void)state;
-	app = rpc_app_new(&fake, err, sizeof(err));
-	assert_non_null(app);
+	app = rpcfx_app(&fake, true);
 	secret_type = tf_schema_type(app->eph[0].schema);
-	configure(app);
 	return 0;
 }
 
@@ -210,13 +185,6 @@ static Tfplugin6__DynamicValue *dv_name(const char *name)
 	return dv_cfg(name, NULL);
 }
 
-static void dv_free(Tfplugin6__DynamicValue *d)
-{
-	if (d)
-		free(d->msgpack.data);
-	free(d);
-}
-
 static Tfplugin6__OpenEphemeralResource__Response *open_cfg(rpc_app *a,
 							    const char *type,
 							    const char *name,
@@ -235,8 +203,8 @@ static Tfplugin6__OpenEphemeralResource__Response *open_cfg(rpc_app *a,
 	rq.config = dv_cfg(name, scope);
 	caps.deferral_allowed = deferral;
 	rq.client_capabilities = &caps;
-	b = call_app(a, M "OpenEphemeralResource", &rq.base, &rlen);
-	dv_free(rq.config);
+	b = rpcfx_call(a, M "OpenEphemeralResource", &rq.base, &rlen);
+	rpcfx_dv_free(rq.config);
 	rs = RPC_UNPACK(tfplugin6__open_ephemeral_resource__response, rlen, b);
 	free(b);
 	assert_non_null(rs);
@@ -267,7 +235,7 @@ static void test_eph_schema_and_metadata(void **state)
 	bool sensitive_value = false;
 
 	(void)state;
-	b = call_app(app, M "GetProviderSchema", &rq.base, &rlen);
+	b = rpcfx_call(app, M "GetProviderSchema", &rq.base, &rlen);
 	rs = RPC_UNPACK(tfplugin6__get_provider_schema__response, rlen, b);
 	free(b);
 	assert_non_null(rs);
@@ -285,7 +253,7 @@ static void test_eph_schema_and_metadata(void **state)
 	assert_true(sensitive_value);
 	RPC_FREE(rs);
 
-	b = call_app(app, M "GetMetadata", &mq.base, &rlen);
+	b = rpcfx_call(app, M "GetMetadata", &mq.base, &rlen);
 	ms = RPC_UNPACK(tfplugin6__get_metadata__response, rlen, b);
 	free(b);
 	assert_non_null(ms);
@@ -332,9 +300,9 @@ static void test_eph_validate(void **state)
 	for (i = 0; i < 3; i++) {
 		rq.type_name = (char *)"fake_secret";
 		rq.config = dv_name(names[i]);
-		b = call_app(app, M "ValidateEphemeralResourceConfig", &rq.base,
-			     &rlen);
-		dv_free(rq.config);
+		b = rpcfx_call(app, M "ValidateEphemeralResourceConfig",
+			       &rq.base, &rlen);
+		rpcfx_dv_free(rq.config);
 		rs = RPC_UNPACK(
 			tfplugin6__validate_ephemeral_resource_config__response,
 			rlen, b);
@@ -349,7 +317,8 @@ static void test_eph_validate(void **state)
 	/* Unknown type. */
 	rq.type_name = (char *)"fake_nope";
 	rq.config = NULL;
-	b = call_app(app, M "ValidateEphemeralResourceConfig", &rq.base, &rlen);
+	b = rpcfx_call(app, M "ValidateEphemeralResourceConfig", &rq.base,
+		       &rlen);
 	rs = RPC_UNPACK(tfplugin6__validate_ephemeral_resource_config__response,
 			rlen, b);
 	free(b);
@@ -543,7 +512,7 @@ static void test_eph_renew_and_close(void **state)
 	rq.type_name = (char *)"fake_secret";
 	rq.private_.data = (uint8_t *)"priv-a";
 	rq.private_.len = 6;
-	b = call_app(app, M "RenewEphemeralResource", &rq.base, &rlen);
+	b = rpcfx_call(app, M "RenewEphemeralResource", &rq.base, &rlen);
 	rs = RPC_UNPACK(tfplugin6__renew_ephemeral_resource__response, rlen, b);
 	free(b);
 	assert_non_null(rs);
@@ -557,7 +526,7 @@ static void test_eph_renew_and_close(void **state)
 	/* A renew that sets no private keeps the old one. */
 	rq.private_.data = (uint8_t *)"priv-keep";
 	rq.private_.len = 9;
-	b = call_app(app, M "RenewEphemeralResource", &rq.base, &rlen);
+	b = rpcfx_call(app, M "RenewEphemeralResource", &rq.base, &rlen);
 	rs = RPC_UNPACK(tfplugin6__renew_ephemeral_resource__response, rlen, b);
 	free(b);
 	assert_int_equal(rs->private_.len, 9);
@@ -569,7 +538,7 @@ static void test_eph_renew_and_close(void **state)
 	cq.type_name = (char *)"fake_secret";
 	cq.private_.data = (uint8_t *)"renewed";
 	cq.private_.len = 7;
-	b = call_app(app, M "CloseEphemeralResource", &cq.base, &rlen);
+	b = rpcfx_call(app, M "CloseEphemeralResource", &cq.base, &rlen);
 	cs = RPC_UNPACK(tfplugin6__close_ephemeral_resource__response, rlen, b);
 	free(b);
 	assert_non_null(cs);
@@ -579,7 +548,7 @@ static void test_eph_renew_and_close(void **state)
 	RPC_FREE(cs);
 
 	cq.type_name = (char *)"fake_nope";
-	b = call_app(app, M "CloseEphemeralResource", &cq.base, &rlen);
+	b = rpcfx_call(app, M "CloseEphemeralResource", &cq.base, &rlen);
 	cs = RPC_UNPACK(tfplugin6__close_ephemeral_resource__response, rlen, b);
 	free(b);
 	assert_int_equal(cs->n_diagnostics, 1);

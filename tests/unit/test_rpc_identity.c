@@ -21,6 +21,8 @@
 #include "schema/codec.h"
 #include "schema/tf_err.h"
 
+#include "rpc_fixture.h"
+
 /* ---- the fake provider ------------------------------------------------ */
 
 static const tf_attr_def net_attrs[] = {
@@ -193,31 +195,16 @@ static tf_type *net_type, *id_type;
 static uint8_t *call(const char *method, const ProtobufCMessage *rq,
 		     size_t *rlen)
 {
-	uint8_t *req, *resp = NULL;
-	size_t len;
-	const char *msg = NULL;
-
-	RPC_PACK(x, rq, &req, &len);
-	assert_int_equal(rpc_handle(app, method, req, len, &resp, rlen, &msg),
-			 SRV_STATUS_OK);
-	free(req);
-	return resp;
+	return rpcfx_call(app, method, rq, rlen);
 }
 
 static int setup(void **state)
 {
-	Tfplugin6__ConfigureProvider__Request rq =
-		TFPLUGIN6__CONFIGURE_PROVIDER__REQUEST__INIT;
-	char err[256];
-	size_t rlen;
-
 	(void)state;
-	app = rpc_app_new(&fake, err, sizeof(err));
-	assert_non_null(app);
+	app = rpcfx_app(&fake, true);
 	net_type = tf_schema_type(app->res[0].schema);
 	id_type = tf_schema_type(app->res[0].identity);
 	assert_null(app->res[1].identity);
-	free(call(M "ConfigureProvider", &rq.base, &rlen));
 	return 0;
 }
 
@@ -226,36 +213,6 @@ static int teardown(void **state)
 	(void)state;
 	rpc_app_free(app);
 	return 0;
-}
-
-static Tfplugin6__DynamicValue *dv(const tf_value *v)
-{
-	Tfplugin6__DynamicValue *d = calloc(1, sizeof(*d));
-
-	tfplugin6__dynamic_value__init(d);
-	assert_int_equal(tf_msgpack_encode(v, &d->msgpack.data,
-					   &d->msgpack.len),
-			 TF_OK);
-	return d;
-}
-
-static void dv_free(Tfplugin6__DynamicValue *d)
-{
-	if (d)
-		free(d->msgpack.data);
-	free(d);
-}
-
-static tf_value *undv(const Tfplugin6__DynamicValue *d, tf_type *t)
-{
-	tf_value *v = NULL;
-	char err[128];
-
-	assert_non_null(d);
-	assert_int_equal(tf_msgpack_decode(d->msgpack.data, d->msgpack.len, t,
-					   &v, err, sizeof(err)),
-			 TF_OK);
-	return v;
 }
 
 /* Identity data for a request (free with ident_free). */
@@ -270,7 +227,7 @@ static Tfplugin6__ResourceIdentityData *ident(const char *scope,
 		tf_value_object_set(v, "scope", tf_value_string(scope));
 	if (name)
 		tf_value_object_set(v, "name", tf_value_string(name));
-	r->identity_data = dv(v);
+	r->identity_data = rpcfx_dv(v);
 	tf_value_unref(v);
 	return r;
 }
@@ -278,7 +235,7 @@ static Tfplugin6__ResourceIdentityData *ident(const char *scope,
 static void ident_free(Tfplugin6__ResourceIdentityData *r)
 {
 	if (r)
-		dv_free(r->identity_data);
+		rpcfx_dv_free(r->identity_data);
 	free(r);
 }
 
@@ -292,7 +249,7 @@ static const char *ident_text(const Tfplugin6__ResourceIdentityData *r)
 
 	if (!r || !r->identity_data)
 		return "";
-	v = undv(r->identity_data, id_type);
+	v = rpcfx_undv(r->identity_data, id_type);
 	s = tf_value_attr(v, "scope");
 	n = tf_value_attr(v, "name");
 	snprintf(buf, sizeof(buf), "%s/%s",
@@ -387,7 +344,7 @@ static const char *read_identity(const char *name,
 	const char *out;
 
 	rq.type_name = (char *)"fake_net";
-	rq.current_state = dv(st);
+	rq.current_state = rpcfx_dv(st);
 	rq.current_identity = cur;
 	b = call(M "ReadResource", &rq.base, &rlen);
 	rs = RPC_UNPACK(tfplugin6__read_resource__response, rlen, b);
@@ -396,7 +353,7 @@ static const char *read_identity(const char *name,
 			   "Resource identity changed");
 	RPC_FREE(rs);
 	free(b);
-	dv_free(rq.current_state);
+	rpcfx_dv_free(rq.current_state);
 	tf_value_unref(st);
 	return out;
 }
@@ -435,9 +392,9 @@ static const char *plan_identity(tf_value *prior, tf_value *proposed,
 	const char *out;
 
 	rq.type_name = (char *)"fake_net";
-	rq.prior_state = dv(prior ? prior : null);
-	rq.proposed_new_state = dv(proposed ? proposed : null);
-	rq.config = dv(proposed ? proposed : null);
+	rq.prior_state = rpcfx_dv(prior ? prior : null);
+	rq.proposed_new_state = rpcfx_dv(proposed ? proposed : null);
+	rq.config = rpcfx_dv(proposed ? proposed : null);
 	rq.prior_identity = prior_id;
 	b = call(M "PlanResourceChange", &rq.base, &rlen);
 	rs = RPC_UNPACK(tfplugin6__plan_resource_change__response, rlen, b);
@@ -445,9 +402,9 @@ static const char *plan_identity(tf_value *prior, tf_value *proposed,
 	*error = rs->n_diagnostics > 0;
 	RPC_FREE(rs);
 	free(b);
-	dv_free(rq.prior_state);
-	dv_free(rq.proposed_new_state);
-	dv_free(rq.config);
+	rpcfx_dv_free(rq.prior_state);
+	rpcfx_dv_free(rq.proposed_new_state);
+	rpcfx_dv_free(rq.config);
 	tf_value_unref(null);
 	return out;
 }
@@ -501,11 +458,11 @@ static void test_apply_identity(void **state)
 	/* The plan of the create had an unknown scope. */
 	tf_value_object_set(pid_v, "name", tf_value_string("a"));
 	tf_value_object_set(pid_v, "scope", tf_value_unknown(tf_type_string()));
-	pid.identity_data = dv(pid_v);
+	pid.identity_data = rpcfx_dv(pid_v);
 	rq.type_name = (char *)"fake_net";
-	rq.prior_state = dv(null);
-	rq.planned_state = dv(planned);
-	rq.config = dv(planned);
+	rq.prior_state = rpcfx_dv(null);
+	rq.planned_state = rpcfx_dv(planned);
+	rq.config = rpcfx_dv(planned);
 	rq.planned_identity = &pid;
 	b = call(M "ApplyResourceChange", &rq.base, &rlen);
 	rs = RPC_UNPACK(tfplugin6__apply_resource_change__response, rlen, b);
@@ -513,10 +470,10 @@ static void test_apply_identity(void **state)
 	assert_string_equal(ident_text(rs->new_identity), "s2/a");
 	RPC_FREE(rs);
 	free(b);
-	dv_free(rq.prior_state);
-	dv_free(rq.planned_state);
-	dv_free(rq.config);
-	dv_free(pid.identity_data);
+	rpcfx_dv_free(rq.prior_state);
+	rpcfx_dv_free(rq.planned_state);
+	rpcfx_dv_free(rq.config);
+	rpcfx_dv_free(pid.identity_data);
 	tf_value_unref(null);
 	tf_value_unref(planned);
 	tf_value_unref(pid_v);
@@ -662,15 +619,15 @@ static tf_value *generate(const tf_value *st, size_t *ndiags)
 	uint8_t *b;
 
 	rq.type_name = (char *)"fake_net";
-	rq.state = st ? dv(st) : NULL;
+	rq.state = st ? rpcfx_dv(st) : NULL;
 	b = call(M "GenerateResourceConfig", &rq.base, &rlen);
 	rs = RPC_UNPACK(tfplugin6__generate_resource_config__response, rlen, b);
 	*ndiags = rs->n_diagnostics;
 	if (rs->config)
-		out = undv(rs->config, net_type);
+		out = rpcfx_undv(rs->config, net_type);
 	RPC_FREE(rs);
 	free(b);
-	dv_free(rq.state);
+	rpcfx_dv_free(rq.state);
 	return out;
 }
 

@@ -23,6 +23,8 @@
 #include "schema/codec.h"
 #include "schema/tf_err.h"
 
+#include "rpc_fixture.h"
+
 /* ---- the fake provider ------------------------------------------------ */
 
 static const tf_attr_def item_attrs[] = {
@@ -196,25 +198,15 @@ static void configure(void)
 {
 	Tfplugin6__ConfigureProvider__Request rq =
 		TFPLUGIN6__CONFIGURE_PROVIDER__REQUEST__INIT;
-	uint8_t *req, *resp = NULL;
-	size_t len, rlen;
-	const char *msg = NULL;
+	size_t rlen;
 
-	RPC_PACK(x, &rq, &req, &len);
-	assert_int_equal(rpc_handle(app, M "ConfigureProvider", req, len, &resp,
-				    &rlen, &msg),
-			 SRV_STATUS_OK);
-	free(req);
-	free(resp);
+	free(rpcfx_call(app, M "ConfigureProvider", &rq.base, &rlen));
 }
 
 static int setup(void **state)
 {
-	char err[256];
-
 	(void)state;
-	app = rpc_app_new(&fake, err, sizeof(err));
-	assert_non_null(app);
+	app = rpcfx_app(&fake, false); /* some tests list unconfigured */
 	return 0;
 }
 

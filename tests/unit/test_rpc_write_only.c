@@ -20,6 +20,8 @@
 #include "schema/codec.h"
 #include "schema/tf_err.h"
 
+#include "rpc_fixture.h"
+
 #define M "/tfplugin6.Provider/"
 
 static const tf_attr_def vault_attrs[] = {
@@ -139,29 +141,14 @@ static tf_type *vt;
 static uint8_t *call(const char *method, const ProtobufCMessage *rq,
 		     size_t *rlen)
 {
-	uint8_t *req, *resp = NULL;
-	size_t len;
-	const char *msg = NULL;
-
-	RPC_PACK(x, rq, &req, &len);
-	assert_int_equal(rpc_handle(app, method, req, len, &resp, rlen, &msg),
-			 SRV_STATUS_OK);
-	free(req);
-	return resp;
+	return rpcfx_call(app, method, rq, rlen);
 }
 
 static int setup(void **state)
 {
-	Tfplugin6__ConfigureProvider__Request rq =
-		TFPLUGIN6__CONFIGURE_PROVIDER__REQUEST__INIT;
-	char err[256];
-	size_t rlen;
-
 	(void)state;
-	app = rpc_app_new(&fake, err, sizeof(err));
-	assert_non_null(app);
+	app = rpcfx_app(&fake, true);
 	vt = tf_schema_type(app->res[0].schema);
-	free(call(M "ConfigureProvider", &rq.base, &rlen));
 	return 0;
 }
 
@@ -184,34 +171,11 @@ static tf_value *vault_value(const char *token, const char *id)
 	return v;
 }
 
-static Tfplugin6__DynamicValue *dv(const tf_value *v)
-{
-	Tfplugin6__DynamicValue *d = calloc(1, sizeof(*d));
-
-	tfplugin6__dynamic_value__init(d);
-	assert_int_equal(tf_msgpack_encode(v, &d->msgpack.data,
-					   &d->msgpack.len),
-			 TF_OK);
-	return d;
-}
-
-static void dv_free(Tfplugin6__DynamicValue *d)
-{
-	if (d)
-		free(d->msgpack.data);
-	free(d);
-}
-
 /* The token of a returned state: must be null. */
 static void assert_token_null(const Tfplugin6__DynamicValue *d)
 {
-	tf_value *v = NULL;
-	char err[128];
+	tf_value *v = rpcfx_undv(d, vt);
 
-	assert_non_null(d);
-	assert_int_equal(tf_msgpack_decode(d->msgpack.data, d->msgpack.len, vt,
-					   &v, err, sizeof(err)),
-			 TF_OK);
 	assert_false(tf_value_is_null(v));
 	assert_true(tf_value_is_null(tf_value_attr(v, "token")));
 	assert_string_equal(tf_value_attr_string(v, "name"), "v");
@@ -230,7 +194,7 @@ static size_t validate(const tf_value *config,
 	uint8_t *b;
 
 	rq.type_name = (char *)"fake_vault";
-	rq.config = dv(config);
+	rq.config = rpcfx_dv(config);
 	rq.client_capabilities = caps;
 	b = call(M "ValidateResourceConfig", &rq.base, &rlen);
 	rs = RPC_UNPACK(tfplugin6__validate_resource_config__response, rlen, b);
@@ -251,7 +215,7 @@ static size_t validate(const tf_value *config,
 	}
 	RPC_FREE(rs);
 	free(b);
-	dv_free(rq.config);
+	rpcfx_dv_free(rq.config);
 	return n;
 }
 
@@ -295,9 +259,9 @@ static void test_plan_and_apply_null(void **state)
 
 	(void)state;
 	pq.type_name = (char *)"fake_vault";
-	pq.prior_state = dv(null);
-	pq.proposed_new_state = dv(cfg);
-	pq.config = dv(cfg);
+	pq.prior_state = rpcfx_dv(null);
+	pq.proposed_new_state = rpcfx_dv(cfg);
+	pq.config = rpcfx_dv(cfg);
 	b = call(M "PlanResourceChange", &pq.base, &rlen);
 	ps = RPC_UNPACK(tfplugin6__plan_resource_change__response, rlen, b);
 	assert_int_equal(ps->n_diagnostics, 0);
@@ -308,21 +272,21 @@ static void test_plan_and_apply_null(void **state)
 	tf_value_object_set(planned, "name", tf_value_string("v"));
 	tf_value_object_set(planned, "id", tf_value_unknown(tf_type_string()));
 	aq.type_name = (char *)"fake_vault";
-	aq.prior_state = dv(null);
-	aq.planned_state = dv(planned);
-	aq.config = dv(cfg);
+	aq.prior_state = rpcfx_dv(null);
+	aq.planned_state = rpcfx_dv(planned);
+	aq.config = rpcfx_dv(cfg);
 	b = call(M "ApplyResourceChange", &aq.base, &rlen);
 	as = RPC_UNPACK(tfplugin6__apply_resource_change__response, rlen, b);
 	assert_int_equal(as->n_diagnostics, 0);
 	assert_token_null(as->new_state);
 	RPC_FREE(as);
 	free(b);
-	dv_free(pq.prior_state);
-	dv_free(pq.proposed_new_state);
-	dv_free(pq.config);
-	dv_free(aq.prior_state);
-	dv_free(aq.planned_state);
-	dv_free(aq.config);
+	rpcfx_dv_free(pq.prior_state);
+	rpcfx_dv_free(pq.proposed_new_state);
+	rpcfx_dv_free(pq.config);
+	rpcfx_dv_free(aq.prior_state);
+	rpcfx_dv_free(aq.planned_state);
+	rpcfx_dv_free(aq.config);
 	tf_value_unref(null);
 	tf_value_unref(cfg);
 	tf_value_unref(planned);
@@ -348,7 +312,7 @@ static void test_read_import_upgrade_null(void **state)
 
 	(void)state;
 	rq.type_name = (char *)"fake_vault";
-	rq.current_state = dv(cur);
+	rq.current_state = rpcfx_dv(cur);
 	b = call(M "ReadResource", &rq.base, &rlen);
 	rs = RPC_UNPACK(tfplugin6__read_resource__response, rlen, b);
 	assert_token_null(rs->new_state);
@@ -375,7 +339,7 @@ static void test_read_import_upgrade_null(void **state)
 	assert_token_null(us->upgraded_state);
 	RPC_FREE(us);
 	free(b);
-	dv_free(rq.current_state);
+	rpcfx_dv_free(rq.current_state);
 	tf_value_unref(cur);
 }
 
