@@ -6,6 +6,7 @@
 #ifndef TEST_RPC_FIXTURE_H
 #define TEST_RPC_FIXTURE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,6 +18,20 @@
 #include "schema/codec.h"
 
 #define RPCFX_M "/tfplugin6.Provider/"
+
+/* The `configure` hook of a fake provider: accepts any configuration and
+ * returns a token client (never dereferenced by the RPC layer). */
+static inline void *rpcfx_configure(const tf_value *config, const char *v,
+				    atomic_int *stop, tf_diags *d)
+{
+	static int token;
+
+	(void)config;
+	(void)v;
+	(void)stop;
+	(void)d;
+	return &token;
+}
 
 /* Call `method` of `a` with a message; the reply bytes (malloc'd). */
 static inline uint8_t *rpcfx_call(rpc_app *a, const char *method,

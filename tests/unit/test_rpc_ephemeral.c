@@ -112,18 +112,6 @@ static const tfp_ephemeral secret_eph = {
 
 static const tf_block_def fake_provider_schema = { NULL, 0 };
 
-static int fake_client;
-
-static void *fake_configure(const tf_value *config, const char *v,
-			    atomic_int *stop, tf_diags *d)
-{
-	(void)config;
-	(void)v;
-	(void)stop;
-	(void)d;
-	return &fake_client;
-}
-
 static const tfp_ephemeral *const fake_ephemerals[] = { &secret_eph };
 
 /* No resources at all: an initialiser without the new fields still works. */
@@ -131,7 +119,7 @@ static const tfp_provider fake = {
 	.type = "fake",
 	.source_address = "registry.terraform.io/test/fake",
 	.schema = &fake_provider_schema,
-	.configure = fake_configure,
+	.configure = rpcfx_configure,
 	.ephemerals = fake_ephemerals,
 	.nephemerals = 1,
 };

@@ -165,25 +165,13 @@ static const tfp_resource plain = {
 };
 
 static const tf_block_def provider_schema = { NULL, 0 };
-static int fake_client;
-
-static void *fake_configure(const tf_value *config, const char *v,
-			    atomic_int *stop, tf_diags *d)
-{
-	(void)config;
-	(void)v;
-	(void)stop;
-	(void)d;
-	return &fake_client;
-}
-
 static const tfp_resource *const resources[] = { &plain, &item, &bare };
 
 static const tfp_provider fake = {
 	.type = "fake",
 	.source_address = "registry.terraform.io/test/fake",
 	.schema = &provider_schema,
-	.configure = fake_configure,
+	.configure = rpcfx_configure,
 	.resources = resources,
 	.nresources = TF_COUNT(resources),
 };

@@ -112,25 +112,13 @@ static const tf_attr_def prov_attrs[] = {
 };
 static const tf_block_def prov_schema = { prov_attrs, TF_COUNT(prov_attrs) };
 
-static int fake_client;
-
-static void *fake_configure(const tf_value *config, const char *v,
-			    atomic_int *stop, tf_diags *d)
-{
-	(void)config;
-	(void)v;
-	(void)stop;
-	(void)d;
-	return &fake_client;
-}
-
 static const tfp_resource *const resources[] = { &vault };
 
 static const tfp_provider fake = {
 	.type = "fake",
 	.source_address = "registry.terraform.io/test/fake",
 	.schema = &prov_schema,
-	.configure = fake_configure,
+	.configure = rpcfx_configure,
 	.resources = resources,
 	.nresources = 1,
 };
