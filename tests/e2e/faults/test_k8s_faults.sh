@@ -443,6 +443,13 @@ sc_foreign() {
 	hand='{"apiVersion":"cluster.x-k8s.io/v1beta2","kind":"Cluster","metadata":{"name":"fe","labels":{"team":"other"}},"spec":{"paused":true}}'
 	make_hand() { emu_curl POST "$G_CAPI/clusters" "$hand" | jq -e .metadata.uid >/dev/null; }
 	check "foreign: a Cluster 'fe' made by hand" make_hand
+	# The (emulated) Cluster API controller marks a paused Cluster with a
+	# Paused condition once; only after that write is its version stable.
+	hand_paused() {
+		emu_curl GET "$G_CAPI/clusters/fe" |
+			jq -e '.status.conditions[]? | select(.type == "Paused" and .status == "True")' >/dev/null
+	}
+	check "foreign: the controller has seen it (Paused condition)" wait_for 20 hand_paused
 	hand_rv=$(emu_curl GET "$G_CAPI/clusters/fe" | jq -r .metadata.resourceVersion)
 	check "foreign: apply fails" expect_exit 1 tf apply -auto-approve -input=false -no-color
 	check "foreign: the error says it was not created by this configuration" out_has 'this configuration did not'
