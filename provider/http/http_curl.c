@@ -8,11 +8,12 @@
  * sends a request again on a new connection when a reused one turns out
  * closed; for a request that is not idempotent that second copy is
  * refused (prereq_cb) and the exchange fails as "sent, no answer", whose
- * outcome the caller verifies (http_send.c). No TLS session reuse: every handshake is a full one, so the
- * pin is checked on every new connection, and a reused connection is one
- * this client pinned. Bounded: total and connect timeouts, the body cap, header
- * value length, and the stop flag checked by the progress callback. What a
- * libcurl result means is http__curl_class (http_errors.c). */
+ * outcome the caller verifies (http_send.c). No TLS session reuse: every
+ * handshake is a full one, so the pin is checked on every new connection,
+ * and a reused connection is one this client pinned. Bounded: total and
+ * connect timeouts, the body cap, header value length, and the stop flag
+ * checked by the progress callback. What a libcurl result means is
+ * http__curl_class (http_errors.c). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

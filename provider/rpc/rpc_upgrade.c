@@ -69,11 +69,13 @@ tf_value *rpc_upgrade_raw(const char *type_name, const char *what,
 			tf_diags_error(d, NULL, "Unsupported state version",
 				       "The %s of this %s has version %lld, "
 				       "which this provider cannot upgrade (it "
-				       "knows versions %s%lld). Remove it with "
+				       "knows %s%lld). Remove it with "
 				       "`terraform state rm` and import the "
 				       "object again.",
 				       what, type_name, (long long)version,
-				       hook ? "0 to " : "", (long long)current);
+				       hook ? "versions 0 to " :
+					      "only version ",
+				       (long long)current);
 			return NULL;
 		}
 		text = upgrade_text(type_name, what, version, hook, raw, d);

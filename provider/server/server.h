@@ -10,8 +10,8 @@
  *  3. print and flush "1|6|unix|<path>|grpc|<unpadded base64 DER>";
  *  4. serve: each registered call (unary or server-streaming) runs on its
  *     own worker thread (kept between calls) so blocking handlers never
- *     stall each other; any
- *     other method is answered UNIMPLEMENTED at once;
+ *     stall each other; any other method is answered UNIMPLEMENTED at
+ *     once;
  *     plugin.GRPCController/Shutdown ends the loop;
  *  5. shut down in gRPC's order, remove the socket, return the exit code.
  * SIGINT is ignored (Terraform sends StopProvider instead). */
